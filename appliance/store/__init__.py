@@ -1,0 +1,1 @@
+"""Encrypted storage: SQLCipher database, schema migrations, keyslots, encrypted blobs, audit chain."""

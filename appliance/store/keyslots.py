@@ -1,0 +1,209 @@
+"""Keyslots: the workspace master key, wrapped once per user (the LUKS keyslot idea).
+
+The master key (256 random bits) is the SQLCipher key of ``workspace.db``; it never touches disk in
+clear. Each user owns an X25519 key pair. The private half is wrapped (AES-256-GCM) under a key
+derived from the user's password with scrypt (memory-hard). The master key is wrapped to each user's
+*public* key (ephemeral X25519 + HKDF + AES-256-GCM). That split is what lets an admin add users and
+rotate the master key without knowing anyone else's password: a new master key is simply wrapped to
+every registered public key again.
+
+A rotation is staged: the new key is first written as a ``pending`` wrap beside the current one, the
+database is re-keyed, and only then is ``pending`` promoted. A crash anywhere in between leaves a file
+from which the workspace still opens (see ``Workspace._finish_rotation``).
+
+Hazard: ``keyslots.json`` sits outside the encrypted database. Nothing in it is secret without a
+password, but deleting a slot locks that user out; keep backups of the whole workspace directory.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+from appliance.errors import ApplianceError, AuthError
+
+FORMAT = "appliance-keyslots/1"
+KEY_BYTES = 32
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+@dataclass(frozen=True)
+class KdfParams:
+    """scrypt cost. The default costs about 128 MiB and a few hundred ms per unlock, on purpose."""
+
+    n: int = 2**17
+    r: int = 8
+    p: int = 1
+
+    def derive(self, password: str, salt: bytes) -> bytes:
+        return Scrypt(salt=salt, length=KEY_BYTES, n=self.n, r=self.r, p=self.p).derive(password.encode("utf-8"))
+
+
+#: Cheap parameters for tests only; never for a real workspace.
+TEST_KDF = KdfParams(n=2**10, r=8, p=1)
+
+
+def _wrap_key_for(shared: bytes, context: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=context).derive(shared)
+
+
+def _master_context(workspace_id: str, user: str, generation: int) -> bytes:
+    return f"appliance master key|{workspace_id}|{user}|{generation}".encode()
+
+
+def wrap_master(master: bytes, public_key: bytes, workspace_id: str, user: str, generation: int) -> dict[str, Any]:
+    """Seal ``master`` so only the holder of the private key matching ``public_key`` can open it."""
+    ephemeral = X25519PrivateKey.generate()
+    shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(public_key))
+    context = _master_context(workspace_id, user, generation)
+    nonce = os.urandom(12)
+    sealed = AESGCM(_wrap_key_for(shared, context)).encrypt(nonce, master, context)
+    ephemeral_pub = ephemeral.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return {"generation": generation, "ephemeral": b64(ephemeral_pub), "nonce": b64(nonce), "ct": b64(sealed)}
+
+
+def unwrap_master(wrapped: dict[str, Any], private_key: X25519PrivateKey, workspace_id: str, user: str) -> bytes:
+    generation = int(wrapped["generation"])
+    shared = private_key.exchange(X25519PublicKey.from_public_bytes(unb64(wrapped["ephemeral"])))
+    context = _master_context(workspace_id, user, generation)
+    try:
+        return AESGCM(_wrap_key_for(shared, context)).decrypt(unb64(wrapped["nonce"]), unb64(wrapped["ct"]), context)
+    except InvalidTag:
+        raise AuthError(f"keyslot of user '{user}' does not open the workspace key; ask an admin to re-add you") from None
+
+
+@dataclass
+class Slot:
+    """One user's keyslot as stored in keyslots.json."""
+
+    user: str
+    kdf: dict[str, Any]
+    public_key: str
+    private_key: dict[str, str]
+    master: dict[str, Any]
+    pending: dict[str, Any] | None = None
+
+    def public_bytes(self) -> bytes:
+        return unb64(self.public_key)
+
+
+def _private_context(workspace_id: str, user: str) -> bytes:
+    return f"appliance keyslot|{workspace_id}|{user}".encode()
+
+
+def new_slot(user: str, password: str, master: bytes, workspace_id: str, generation: int, kdf: KdfParams) -> Slot:
+    """Make a key pair for ``user``, wrap its private half under ``password`` and seal ``master`` to it."""
+    private = X25519PrivateKey.generate()
+    public = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    slot = Slot(user=user, kdf={}, public_key=b64(public), private_key={}, master={})
+    seal_private_key(slot, private, password, workspace_id, kdf)
+    slot.master = wrap_master(master, public, workspace_id, user, generation)
+    return slot
+
+
+def seal_private_key(slot: Slot, private: X25519PrivateKey, password: str, workspace_id: str, kdf: KdfParams) -> None:
+    salt = os.urandom(16)
+    kek = kdf.derive(password, salt)
+    raw = private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+    nonce = os.urandom(12)
+    slot.kdf = {"name": "scrypt", "salt": b64(salt), **asdict(kdf)}
+    slot.private_key = {
+        "nonce": b64(nonce),
+        "ct": b64(AESGCM(kek).encrypt(nonce, raw, _private_context(workspace_id, slot.user))),
+    }
+
+
+def open_private_key(slot: Slot, password: str, workspace_id: str) -> X25519PrivateKey:
+    """Derive the password key and unwrap the user's private key; wrong password -> AuthError."""
+    kdf = KdfParams(n=int(slot.kdf["n"]), r=int(slot.kdf["r"]), p=int(slot.kdf["p"]))
+    kek = kdf.derive(password, unb64(slot.kdf["salt"]))
+    try:
+        raw = AESGCM(kek).decrypt(
+            unb64(slot.private_key["nonce"]), unb64(slot.private_key["ct"]), _private_context(workspace_id, slot.user)
+        )
+    except InvalidTag:
+        raise AuthError("authentication failed: unknown user or wrong password") from None
+    return X25519PrivateKey.from_private_bytes(raw)
+
+
+@dataclass
+class KeyslotFile:
+    """The parsed ``keyslots.json``: workspace id, current key generation and one slot per user."""
+
+    workspace_id: str
+    generation: int
+    slots: dict[str, Slot]
+    pending_generation: int | None = None
+
+    @classmethod
+    def new(cls) -> KeyslotFile:
+        return cls(workspace_id=secrets.token_hex(16), generation=1, slots={})
+
+    @classmethod
+    def load(cls, path: Path) -> KeyslotFile:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("format") != FORMAT:
+                raise ValueError("unknown format")
+            slots = {name: Slot(**slot) for name, slot in data["slots"].items()}
+            return cls(
+                workspace_id=str(data["workspace_id"]),
+                generation=int(data["generation"]),
+                slots=slots,
+                pending_generation=data.get("pending_generation"),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ApplianceError(f"{path} is not a valid keyslot file ({type(exc).__name__}); restore it from backup") from None
+
+    def save(self, path: Path) -> None:
+        """Write atomically: a crash leaves either the old file or the new one, never a mix."""
+        data = {
+            "format": FORMAT,
+            "workspace_id": self.workspace_id,
+            "generation": self.generation,
+            "pending_generation": self.pending_generation,
+            "slots": {name: asdict(slot) for name, slot in sorted(self.slots.items())},
+        }
+        atomic_write(path, json.dumps(data, indent=2).encode("utf-8"))
+
+
+def atomic_write(path: Path, payload: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

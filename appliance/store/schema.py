@@ -1,0 +1,101 @@
+"""Schema and migrations. ``PRAGMA user_version`` holds the schema version.
+
+Add a migration by appending to ``MIGRATIONS``; never edit one that has shipped. A workspace whose
+version is newer than the last migration here was written by a newer appliance and is refused.
+"""
+
+from __future__ import annotations
+
+from appliance.errors import ApplianceError
+from appliance.store.db import Connection
+
+MIGRATIONS: list[str] = [
+    # 1: users, audit chain, blobs, base models, settings
+    """
+    CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'informaticist', 'reviewer')),
+        public_key TEXT NOT NULL,
+        created TEXT NOT NULL
+    );
+    CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        time TEXT NOT NULL,
+        user TEXT NOT NULL,
+        action TEXT NOT NULL,
+        object_ids TEXT NOT NULL,
+        details TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+    CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+    CREATE TABLE blobs (
+        blob_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        chunk_size INTEGER NOT NULL,
+        chunks INTEGER NOT NULL,
+        data_key BLOB NOT NULL,
+        created TEXT NOT NULL,
+        created_by TEXT NOT NULL
+    );
+    CREATE TABLE base_models (
+        model_id TEXT PRIMARY KEY,
+        blob_id TEXT NOT NULL REFERENCES blobs(blob_id),
+        file_name TEXT NOT NULL,
+        format TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        added TEXT NOT NULL,
+        added_by TEXT NOT NULL
+    );
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+]
+
+LATEST = len(MIGRATIONS)
+
+
+def version(conn: Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: Connection) -> int:
+    """Bring the schema up to ``LATEST``; each step commits with its version bump or not at all."""
+    current = version(conn)
+    if current > LATEST:
+        raise ApplianceError(
+            f"workspace schema v{current} is newer than this appliance supports (v{LATEST}); upgrade the appliance"
+        )
+    for number in range(current + 1, LATEST + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _split(MIGRATIONS[number - 1]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return LATEST
+
+
+def _split(script: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies (which contain ';') whole."""
+    statements, buf = [], ""
+    for line in script.strip().splitlines():
+        buf += line + "\n"
+        stripped = buf.strip()
+        if stripped.endswith(";") and (not stripped.upper().startswith("CREATE TRIGGER") or stripped.endswith("END;")):
+            statements.append(stripped)
+            buf = ""
+    if buf.strip():
+        statements.append(buf.strip())
+    return statements

@@ -1,0 +1,497 @@
+"""The workspace: the one front door to the encrypted store, its blobs, its users and its audit chain.
+
+A workspace is a directory::
+
+    workspace.db     SQLCipher 4 database (records, runs, users, audit chain, blob keys)
+    keyslots.json    the master key wrapped once per user (see appliance.store.keyslots)
+    blobs/           encrypted artifacts (see appliance.store.blobs)
+    scratch/         private 0700 directories for plaintext that must briefly exist (removed after use)
+    workspace.lock   advisory lock: shared while open, exclusive for housekeeping and key rotation
+
+Open it with ``Workspace.open(path, user, password)``; the CLI, the GUI and jobs all go through this
+object, and every change goes through ``transaction`` so that the change and its audit entry commit
+together or not at all.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, NewType
+
+from appliance.errors import ApplianceError, AuthError, InvalidInput, PermissionDenied
+from appliance.store import audit, db, schema
+from appliance.store.blobs import BlobInfo, BlobStore
+from appliance.store.keyslots import (
+    KdfParams,
+    KeyslotFile,
+    fsync_dir,
+    new_slot,
+    open_private_key,
+    seal_private_key,
+    unb64,
+    unwrap_master,
+    wrap_master,
+)
+
+UserName = NewType("UserName", str)
+BlobId = NewType("BlobId", str)
+Role = Literal["admin", "informaticist", "reviewer"]
+ROLES: tuple[Role, ...] = ("admin", "informaticist", "reviewer")
+
+DB_NAME, SLOTS_NAME, BLOBS_NAME, SCRATCH_NAME, LOCK_NAME = (
+    "workspace.db", "keyslots.json", "blobs", "scratch", "workspace.lock",
+)
+_USER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class User:
+    name: UserName
+    role: Role
+    created: str
+
+
+@dataclass
+class VerifyReport:
+    """Result of ``Workspace.verify``: the chain, every database page, every blob chunk."""
+
+    chain: audit.ChainReport
+    database_problems: list[str]
+    blobs_checked: int = 0
+    blob_problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.chain.ok and not self.database_problems and not self.blob_problems
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "verified": self.ok,
+            "entries": self.chain.entries,
+            "head": self.chain.head,
+            "first_broken_entry": self.chain.first_broken,
+            "chain_problem": self.chain.reason,
+            "database_problems": self.database_problems,
+            "blobs_checked": self.blobs_checked,
+            "blob_problems": self.blob_problems,
+        }
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def check_user_name(name: str) -> UserName:
+    if not _USER_RE.match(name):
+        raise InvalidInput(f"'{name}' is not a valid user name (letters, digits, '.', '_', '-'; at most 64)")
+    return UserName(name)
+
+
+def check_role(role: str) -> Role:
+    if role not in ROLES:
+        raise InvalidInput(f"unknown role '{role}'; choose one of {', '.join(ROLES)}")
+    return role  # type: ignore[return-value]
+
+
+def is_workspace(path: Path) -> bool:
+    return (path / DB_NAME).is_file() and (path / SLOTS_NAME).is_file()
+
+
+class Workspace:
+    """An unlocked workspace for one signed-in user. Use as a context manager, or call ``close``."""
+
+    def __init__(self, root: Path, user: User, conn: db.Connection, slots: KeyslotFile,
+                 master: bytes, private_key: Any, lock_fd: int) -> None:
+        self.root = root
+        self.user = user
+        self._conn = conn
+        self._slots = slots
+        self._master = master
+        self._private_key = private_key
+        self._lock_fd = lock_fd
+        self._master_generation = slots.generation
+        self.blobs = BlobStore(root / BLOBS_NAME)
+
+    # -- creation and unlocking ----------------------------------------------------------------
+
+    @classmethod
+    def create(cls, root: Path, admin: str, password: str, kdf: KdfParams | None = None) -> Workspace:
+        """Make a new workspace at ``root`` (absent or empty) with ``admin`` as its first user."""
+        admin = check_user_name(admin)
+        _check_password(password)
+        root = Path(root)
+        if root.exists() and any(root.iterdir()):
+            if is_workspace(root):
+                raise ApplianceError(f"{root} is already a workspace")
+            raise ApplianceError(f"{root} is not empty; choose a new directory for the workspace")
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(root, 0o700)
+        (root / BLOBS_NAME).mkdir(mode=0o700)
+        (root / SCRATCH_NAME).mkdir(mode=0o700)
+        master = secrets.token_bytes(32)
+        slots = KeyslotFile.new()
+        kdf = kdf or KdfParams()
+        slot = new_slot(admin, password, master, slots.workspace_id, slots.generation, kdf)
+        slots.slots[admin] = slot
+        conn = db.connect(root / DB_NAME, master, create=True)
+        schema.migrate(conn)
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO settings (key, value) VALUES ('workspace_id', ?)", (slots.workspace_id,))
+        conn.execute("INSERT INTO settings (key, value) VALUES ('kdf', ?)", (f"{kdf.n},{kdf.r},{kdf.p}",))
+        conn.execute("INSERT INTO users (name, role, public_key, created) VALUES (?,?,?,?)",
+                     (admin, "admin", slot.public_key, _now()))
+        audit.append(conn, slots.workspace_id, admin, "workspace.create", [slots.workspace_id],
+                     {"schema": schema.LATEST, "admin": admin})
+        conn.execute("COMMIT")
+        conn.close()
+        # keyslots.json last: until it exists the directory is not a workspace, so a crash during
+        # creation leaves something 'init' refuses loudly rather than a half-usable workspace.
+        slots.save(root / SLOTS_NAME)
+        (root / LOCK_NAME).touch(mode=0o600)
+        fsync_dir(root)
+        return cls.open(root, admin, password)
+
+    @classmethod
+    def open(cls, root: Path, user: str, password: str) -> Workspace:
+        """Unlock ``root`` as ``user``. Wrong password or unknown user -> AuthError (exit 3)."""
+        root = Path(root)
+        if not root.is_dir() or not is_workspace(root):
+            raise ApplianceError(f"{root} is not a workspace (no workspace.db / keyslots.json); create one with 'appliance init'")
+        lock_fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            exclusive = _try_lock(lock_fd, fcntl.LOCK_EX)
+            if not exclusive:
+                fcntl.flock(lock_fd, fcntl.LOCK_SH)
+            slots = KeyslotFile.load(root / SLOTS_NAME)
+            slot = slots.slots.get(user)
+            if slot is None:
+                raise AuthError("authentication failed: unknown user or wrong password")
+            private_key = open_private_key(slot, password, slots.workspace_id)
+            conn, master, generation = _connect_any(root, slots, slot, private_key, user)
+            try:
+                version = schema.version(conn)
+                if version > schema.LATEST:
+                    schema.migrate(conn)  # raises with the upgrade advice
+                row = conn.execute("SELECT role, public_key, created FROM users WHERE name = ?", (user,)).fetchone()
+                if row is None or row[1] != slot.public_key:
+                    raise AuthError("authentication failed: unknown user or wrong password")
+                stored_id = conn.execute("SELECT value FROM settings WHERE key = 'workspace_id'").fetchone()
+                if stored_id is None or stored_id[0] != slots.workspace_id:
+                    raise ApplianceError("keyslots.json belongs to a different workspace; restore the matching file")
+                ws = cls(root, User(UserName(user), row[0], row[2]), conn, slots, master, private_key, lock_fd)
+                ws._master_generation = generation
+                if exclusive:
+                    ws._housekeeping()
+                    fcntl.flock(lock_fd, fcntl.LOCK_SH)
+                elif version < schema.LATEST:
+                    raise ApplianceError("workspace needs a schema upgrade; close other appliance processes and reopen")
+                return ws
+            except BaseException:
+                conn.close()
+                raise
+        except BaseException:
+            os.close(lock_fd)
+            raise
+
+    def close(self) -> None:
+        if self._lock_fd >= 0:
+            self._conn.close()
+            os.close(self._lock_fd)
+            self._lock_fd = -1
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def workspace_id(self) -> str:
+        return self._slots.workspace_id
+
+    @property
+    def key_generation(self) -> int:
+        return self._slots.generation
+
+    # -- transactions and audit ----------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self, action: str, object_ids: list[str] | None = None,
+                    details: dict[str, Any] | None = None) -> Iterator[db.Connection]:
+        """Run a change and append its audit entry in one SQLite transaction.
+
+        ``object_ids`` and ``details`` may be filled in by the block (they are read after it). Never
+        put PHI in them: ids, hashes, counts and settings only.
+        """
+        ids = object_ids if object_ids is not None else []
+        info = details if details is not None else {}
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+            audit.append(self._conn, self.workspace_id, self.user.name, action, ids, info)
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+
+    def read(self) -> db.Connection:
+        """The connection for read-only queries. Writes must go through ``transaction``."""
+        return self._conn
+
+    def audit_entries(self, **filters: Any) -> Iterator[audit.AuditEntry]:
+        return audit.entries(self._conn, **filters)
+
+    def verify(self, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
+        """Recompute the audit chain, check every database page and authenticate every blob chunk."""
+        report = VerifyReport(chain=audit.verify(self._conn, self.workspace_id),
+                              database_problems=db.integrity_problems(self._conn))
+        ids = [r[0] for r in self._conn.execute("SELECT blob_id FROM blobs ORDER BY created, blob_id")]
+        for n, blob_id in enumerate(ids, 1):
+            try:
+                self.blobs.verify(BlobStore.info(self._conn, blob_id))
+            except ApplianceError as exc:
+                report.blob_problems.append(str(exc))
+            report.blobs_checked = n
+            if progress:
+                progress(n, len(ids))
+        return report
+
+    # -- roles and users -----------------------------------------------------------------------
+
+    def require(self, *roles: Role) -> None:
+        if self.user.role not in roles:
+            raise PermissionDenied(
+                f"user '{self.user.name}' has role '{self.user.role}'; this needs {' or '.join(roles)}"
+            )
+
+    def users(self) -> list[User]:
+        rows = self._conn.execute("SELECT name, role, created FROM users ORDER BY name").fetchall()
+        return [User(UserName(n), r, c) for n, r, c in rows]
+
+    def add_user(self, name: str, role: str, password: str, kdf: KdfParams | None = None) -> User:
+        self.require("admin")
+        name, role = check_user_name(name), check_role(role)
+        _check_password(password)
+        if self._conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+            raise InvalidInput(f"user '{name}' already exists")
+        kdf = kdf or self._default_kdf()
+        with self._edit_slots() as slots:
+            slot = new_slot(name, password, self._master, slots.workspace_id, slots.generation, kdf)
+            if slots.pending_generation is not None:
+                raise ApplianceError("a key rotation is unfinished; reopen the workspace alone to complete it")
+            slots.slots[name] = slot
+        # The slot alone grants nothing: a user exists only once its row commits with the audit entry.
+        try:
+            with self.transaction("users.add", [name], {"user": name, "role": role}) as conn:
+                conn.execute("INSERT INTO users (name, role, public_key, created) VALUES (?,?,?,?)",
+                             (name, role, slot.public_key, _now()))
+        except BaseException:
+            with self._edit_slots() as slots:
+                slots.slots.pop(name, None)
+            raise
+        return User(name, role, _now())
+
+    def remove_user(self, name: str) -> None:
+        self.require("admin")
+        row = self._conn.execute("SELECT role FROM users WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise InvalidInput(f"no user '{name}' in this workspace")
+        with self.transaction("users.remove", [name], {"user": name, "role": row[0]}) as conn:
+            if row[0] == "admin":
+                admins = conn.execute("SELECT count(*) FROM users WHERE role = 'admin'").fetchone()[0]
+                if admins <= 1:
+                    raise InvalidInput(f"'{name}' is the last admin; add another admin before removing this one")
+            conn.execute("DELETE FROM users WHERE name = ?", (name,))
+        with self._edit_slots() as slots:
+            slots.slots.pop(name, None)
+
+    def change_password(self, new_password: str, kdf: KdfParams | None = None) -> None:
+        """Re-wrap the signed-in user's private key under ``new_password``."""
+        _check_password(new_password)
+        with self.transaction("users.passwd", [self.user.name], {"user": self.user.name}):
+            pass
+        with self._edit_slots() as slots:
+            seal_private_key(slots.slots[self.user.name], self._private_key, new_password,
+                             slots.workspace_id, kdf or self._default_kdf())
+
+    def rotate_key(self, progress: Callable[[str], None] | None = None) -> int:
+        """Replace the master key: re-key the database and re-wrap it for every user. Returns the generation."""
+        self.require("admin")
+        if not _try_lock(self._lock_fd, fcntl.LOCK_EX):
+            raise ApplianceError("the workspace is open in another appliance process; close it and retry")
+        try:
+            new_master = secrets.token_bytes(32)
+            with self._edit_slots() as slots:
+                generation = slots.generation + 1
+                for name, public_key in self._conn.execute("SELECT name, public_key FROM users"):
+                    if name in slots.slots:
+                        slots.slots[name].pending = wrap_master(
+                            new_master, unb64(public_key), slots.workspace_id, name, generation)
+                slots.pending_generation = generation
+            if progress:
+                progress("new key wrapped for every user")
+            with self.transaction("workspace.rotate-key", [self.workspace_id], {"generation": generation}):
+                pass
+            db.rekey(self._conn, new_master)
+            if progress:
+                progress("database re-encrypted")
+            self._promote_pending()
+            self._master, self._master_generation = new_master, generation
+            return generation
+        finally:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_SH)
+
+    # -- settings, secrets and scratch ---------------------------------------------------------
+
+    def setting(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def secret(self, name: str) -> bytes:
+        """A random per-workspace secret (e.g. the surrogate / date-shift key), created on first use."""
+        key = f"secret:{name}"
+        value = self.setting(key)
+        if value is None:
+            with self.transaction("settings.secret-created", [key], {"name": name}) as conn:
+                conn.execute("INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)", (key, secrets.token_hex(32)))
+            value = self.setting(key)
+        assert value is not None
+        return bytes.fromhex(value)
+
+    @contextmanager
+    def scratch(self) -> Iterator[Path]:
+        """A private 0700 directory inside the workspace for plaintext in transit; removed on exit."""
+        path = self.root / SCRATCH_NAME / secrets.token_hex(8)
+        path.mkdir(mode=0o700, parents=True)
+        try:
+            yield path
+        finally:
+            shutil.rmtree(path, ignore_errors=True)
+
+    # -- blobs ---------------------------------------------------------------------------------
+
+    def put_blob(self, source: Path, kind: str, action: str = "blob.put",
+                 details: dict[str, Any] | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> BlobInfo:
+        """Encrypt ``source`` into a blob and register it with its audit entry."""
+        info = self.blobs.write(source, kind, progress)
+        info_details = {"kind": kind, "size": info.size, "sha256": info.sha256, **(details or {})}
+        with self.transaction(action, [info.blob_id], info_details) as conn:
+            BlobStore.register(conn, info, self.user.name)
+        return info
+
+    def blob_info(self, blob_id: str) -> BlobInfo:
+        return BlobStore.info(self._conn, blob_id)
+
+    def get_blob(self, blob_id: str, dest: Path, progress: Callable[[int, int], None] | None = None) -> Path:
+        return self.blobs.get(self.blob_info(blob_id), dest, progress)
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _default_kdf(self) -> KdfParams:
+        value = self.setting("kdf")
+        if value:
+            n, r, p = (int(x) for x in value.split(","))
+            return KdfParams(n=n, r=r, p=p)
+        return KdfParams()
+
+    @contextmanager
+    def _edit_slots(self) -> Iterator[KeyslotFile]:
+        """Read-modify-write keyslots.json under its own lock, so concurrent edits never lose a slot."""
+        fd = os.open(self.root / (SLOTS_NAME + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            slots = KeyslotFile.load(self.root / SLOTS_NAME)
+            yield slots
+            slots.save(self.root / SLOTS_NAME)
+            self._slots = slots
+        finally:
+            os.close(fd)
+
+    def _promote_pending(self) -> None:
+        with self._edit_slots() as slots:
+            if slots.pending_generation is None:
+                return
+            for slot in slots.slots.values():
+                if slot.pending is not None:
+                    slot.master, slot.pending = slot.pending, None
+            slots.generation, slots.pending_generation = slots.pending_generation, None
+
+    def _housekeeping(self) -> None:
+        """Run while holding the exclusive lock: finish or undo an interrupted key rotation, remove
+        orphan blob files and keyslots left by crashes, and clear stale scratch directories."""
+        self._finish_rotation()
+        schema.migrate(self._conn)
+        known = {r[0] for r in self._conn.execute("SELECT blob_id FROM blobs")}
+        self.blobs.sweep(known)
+        users = {r[0] for r in self._conn.execute("SELECT name FROM users")}
+        if set(self._slots.slots) - users:
+            with self._edit_slots() as slots:
+                for orphan in set(slots.slots) - users:
+                    del slots.slots[orphan]
+        scratch = self.root / SCRATCH_NAME
+        if scratch.exists():
+            for entry in scratch.iterdir():
+                shutil.rmtree(entry, ignore_errors=True)
+        else:
+            scratch.mkdir(mode=0o700)
+
+    def _finish_rotation(self) -> None:
+        pending = self._slots.pending_generation
+        if pending is None:
+            return
+        if self._master_generation == pending:
+            self._promote_pending()  # the database was re-keyed; only the promotion was lost
+            return
+        recorded = any(e.details.get("generation") == pending
+                       for e in audit.entries(self._conn, action="workspace.rotate-key"))
+        if recorded:
+            slot = self._slots.slots[self.user.name]
+            assert slot.pending is not None
+            new_master = unwrap_master(slot.pending, self._private_key, self.workspace_id, self.user.name)
+            db.rekey(self._conn, new_master)
+            self._master, self._master_generation = new_master, pending
+            self._promote_pending()
+        else:
+            with self._edit_slots() as slots:  # never started: forget it
+                for slot in slots.slots.values():
+                    slot.pending = None
+                slots.pending_generation = None
+
+
+def _try_lock(fd: int, mode: int) -> bool:
+    try:
+        fcntl.flock(fd, mode | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 4:
+        raise InvalidInput("password is too short (at least 4 characters)")
+
+
+def _connect_any(root: Path, slots: KeyslotFile, slot: Any, private_key: Any,
+                 user: str) -> tuple[db.Connection, bytes, int]:
+    """Open the database with the current key, or with the pending one if a rotation got that far.
+
+    Returns the connection, the key that opened it and that key's generation.
+    """
+    master = unwrap_master(slot.master, private_key, slots.workspace_id, user)
+    try:
+        return db.connect(root / DB_NAME, master), master, slots.generation
+    except ApplianceError:
+        if slot.pending is None:
+            raise
+    master = unwrap_master(slot.pending, private_key, slots.workspace_id, user)
+    return db.connect(root / DB_NAME, master), master, int(slots.pending_generation or 0)
