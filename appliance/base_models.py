@@ -1,0 +1,210 @@
+"""Approved base models: the manifest, the workspace's model registry, and loading a model offline.
+
+``models_manifest.toml`` lists every base model the appliance accepts, with its sha256. A model file
+enters a workspace only through ``add_model``, which hashes it against the manifest and stores it
+as an encrypted blob, with its audit entry, in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, NewType
+
+from appliance.errors import ApplianceError, IntegrityError, InvalidInput
+from appliance.store.blobs import BlobStore
+from appliance.workspace import Workspace
+
+ModelId = NewType("ModelId", str)
+ProgressFn = Callable[[int, int], None]
+FORMATS = ("gguf", "safetensors-dir")
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    id: ModelId
+    display_name: str
+    format: str
+    file: str
+    sha256: str
+    size: int
+    license: str
+    parameters: int
+    architecture: str = ""
+    chat_template: str = ""
+    source: str = ""
+    source_package: str = ""
+    source_sha256: str = ""
+    source_member: str = ""
+
+    def __post_init__(self) -> None:
+        if self.format not in FORMATS:
+            raise InvalidInput(f"model '{self.id}': format '{self.format}' is not one of {', '.join(FORMATS)}")
+        if len(self.sha256) != 64:
+            raise InvalidInput(f"model '{self.id}': sha256 must be 64 hex digits")
+
+
+def manifest_path() -> Path:
+    """``APPLIANCE_MANIFEST``, else the checkout's / installed prefix's ``models_manifest.toml``."""
+    candidates = [os.environ.get("APPLIANCE_MANIFEST", ""), str(PACKAGE_ROOT / "models_manifest.toml"),
+                  str(Path(sys.prefix) / "share" / "appliance" / "models_manifest.toml")]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    raise ApplianceError("models_manifest.toml not found; set APPLIANCE_MANIFEST to its path")
+
+
+def load_manifest(path: Path | None = None) -> dict[str, ManifestEntry]:
+    path = path or manifest_path()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidInput(f"{path}: not a readable TOML manifest ({exc})") from None
+    known = {f.name for f in fields(ManifestEntry)}
+    entries: dict[str, ManifestEntry] = {}
+    for raw in data.get("models", []):
+        unknown = set(raw) - known
+        if unknown:
+            raise InvalidInput(f"{path}: model entry has unknown keys {sorted(unknown)}")
+        try:
+            entry = ManifestEntry(**raw)
+        except TypeError as exc:
+            raise InvalidInput(f"{path}: incomplete model entry ({exc})") from None
+        entries[entry.id] = entry
+    return entries
+
+
+def manifest_entry(model_id: str) -> ManifestEntry:
+    entries = load_manifest()
+    if model_id not in entries:
+        raise InvalidInput(f"unknown model '{model_id}'; known: {', '.join(sorted(entries)) or 'none'}")
+    return entries[model_id]
+
+
+def model_dirs() -> list[Path]:
+    """Where model files are looked for outside a workspace (``APPLIANCE_MODEL_DIR`` first)."""
+    dirs = [Path(p) for p in os.environ.get("APPLIANCE_MODEL_DIR", "").split(os.pathsep) if p]
+    dirs += [PACKAGE_ROOT / ".cache" / "models", Path(sys.prefix) / "share" / "appliance" / "models"]
+    return dirs
+
+
+def find_model_file(entry: ManifestEntry) -> Path | None:
+    for directory in model_dirs():
+        candidate = directory / entry.file
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def sha256_file(path: Path, progress: ProgressFn | None = None) -> str:
+    digest = hashlib.sha256()
+    total, done = path.stat().st_size, 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1024 * 1024):
+            digest.update(chunk)
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    model_id: str
+    blob_id: str
+    file_name: str
+    format: str
+    sha256: str
+    size: int
+    added: str
+    added_by: str
+
+
+def registered(ws: Workspace) -> dict[str, RegisteredModel]:
+    rows = ws.read().execute(
+        "SELECT model_id, blob_id, file_name, format, sha256, size, added, added_by FROM base_models ORDER BY model_id")
+    return {r[0]: RegisteredModel(*r) for r in rows}
+
+
+def add_model(ws: Workspace, model_id: str, path: Path, progress: ProgressFn | None = None) -> RegisteredModel:
+    """Verify ``path`` against the manifest and store it in the workspace as an encrypted blob."""
+    ws.require("admin", "informaticist")
+    entry = manifest_entry(model_id)
+    if entry.format != "gguf":
+        raise InvalidInput(f"model '{model_id}' is a {entry.format}; only single-file gguf models can be added yet")
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInput(f"{path} is not a file")
+    existing = registered(ws).get(model_id)
+    if existing:
+        return existing
+    info = ws.blobs.write(path, "base-model", progress)
+    if info.sha256 != entry.sha256 or info.size != entry.size:
+        (ws.blobs.root / info.blob_id).unlink(missing_ok=True)
+        raise IntegrityError(
+            f"{path.name}: sha256 {info.sha256[:16]}... does not match the manifest entry for '{model_id}'; refused")
+    details: dict[str, Any] = {"model": model_id, "sha256": info.sha256, "size": info.size, "license": entry.license}
+    with ws.transaction("models.add", [model_id, info.blob_id], details) as conn:
+        BlobStore.register(conn, info, ws.user.name)
+        conn.execute(
+            "INSERT INTO base_models (model_id, blob_id, file_name, format, sha256, size, added, added_by)"
+            " VALUES (?,?,?,?,?,?,datetime('now'),?)",
+            (model_id, info.blob_id, entry.file, entry.format, info.sha256, info.size, ws.user.name),
+        )
+    return registered(ws)[model_id]
+
+
+def verify_models(ws: Workspace | None, progress: ProgressFn | None = None) -> dict[str, Any]:
+    """Check every registered model blob (and every manifest file found in the model directories)
+    against the manifest. Returns a JSON-able report; ``ok`` is False on any mismatch."""
+    manifest = load_manifest()
+    report: dict[str, Any] = {"ok": True, "workspace": {}, "files": {}}
+    if ws is not None:
+        for model_id, model in registered(ws).items():
+            entry = manifest.get(model_id)
+            problem = None
+            try:
+                ws.blobs.verify(ws.blob_info(model.blob_id))
+            except ApplianceError as exc:
+                problem = str(exc)
+            if problem is None and (entry is None or entry.sha256 != model.sha256):
+                problem = "not in the manifest" if entry is None else "sha256 differs from the manifest"
+            report["workspace"][model_id] = {"ok": problem is None, "problem": problem}
+    for entry in manifest.values():
+        found = find_model_file(entry)
+        if found is not None:
+            ok = sha256_file(found, progress) == entry.sha256
+            report["files"][entry.id] = {"path": str(found), "ok": ok}
+    report["ok"] = all(v["ok"] for part in ("workspace", "files") for v in report[part].values())
+    return report
+
+
+def materialize(ws: Workspace, model_id: str, scratch: Path, progress: ProgressFn | None = None) -> Path:
+    """Decrypt a registered model into ``scratch`` (a ``Workspace.scratch()`` directory) and return its path."""
+    model = registered(ws).get(model_id)
+    if model is None:
+        raise InvalidInput(f"model '{model_id}' is not in this workspace; add it with 'appliance models add'")
+    return ws.get_blob(model.blob_id, scratch / model.file_name, progress)
+
+
+def load_causal_lm(model_file: Path, dtype: Any = None) -> tuple[Any, Any]:
+    """Load a GGUF (de-quantised) or safetensors model and its tokenizer, strictly from local files."""
+    import appliance.offline  # noqa: F401  (before transformers)
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model_file = Path(model_file)
+    kwargs: dict[str, Any] = {"local_files_only": True}
+    if model_file.is_file():
+        kwargs["gguf_file"] = model_file.name
+        location = model_file.parent
+    else:
+        location = model_file
+    tokenizer = AutoTokenizer.from_pretrained(location, **kwargs)
+    model = AutoModelForCausalLM.from_pretrained(location, dtype=dtype, **kwargs)
+    return model, tokenizer
