@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, NewType
 
-from appliance.errors import ApplianceError, AuthError, InvalidInput, PermissionDenied
+from appliance.errors import ApplianceError, AuthError, IntegrityError, InvalidInput, PermissionDenied
 from appliance.store import audit, db, schema
 from appliance.store.blobs import BlobInfo, BlobStore
 from appliance.store.keyslots import (
@@ -195,6 +195,9 @@ class Workspace:
                 elif version < schema.LATEST:
                     raise ApplianceError("workspace needs a schema upgrade; close other appliance processes and reopen")
                 return ws
+            except db.DatabaseError as exc:
+                conn.close()
+                raise IntegrityError(f"workspace.db is damaged ({exc}); restore it from backup") from None
             except BaseException:
                 conn.close()
                 raise
@@ -252,9 +255,14 @@ class Workspace:
 
     def verify(self, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
         """Recompute the audit chain, check every database page and authenticate every blob chunk."""
-        report = VerifyReport(chain=audit.verify(self._conn, self.workspace_id),
-                              database_problems=db.integrity_problems(self._conn))
-        ids = [r[0] for r in self._conn.execute("SELECT blob_id FROM blobs ORDER BY created, blob_id")]
+        problems = db.integrity_problems(self._conn)
+        try:
+            chain = audit.verify(self._conn, self.workspace_id)
+            ids = [r[0] for r in self._conn.execute("SELECT blob_id FROM blobs ORDER BY created, blob_id")]
+        except db.DatabaseError as exc:
+            chain = audit.ChainReport(False, 0, "", None, f"audit table unreadable ({exc})")
+            ids = []
+        report = VerifyReport(chain=chain, database_problems=problems)
         for n, blob_id in enumerate(ids, 1):
             try:
                 self.blobs.verify(BlobStore.info(self._conn, blob_id))
