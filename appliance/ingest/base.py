@@ -28,13 +28,16 @@ ProgressFn = Callable[[int, int], None]
 _HASH_FORM = "appliance.ingest.record/1"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Record:
     """One clinical note as found in a source file.
 
     `source` says where the note came from (``"notes.csv:line 12"``, ``"feed.hl7:message 3"``) and is
     the only field that is not part of the note's identity: the same note read from two files, or
     twice from one, has the same `content_hash`.
+
+    `repr()` shows only the note id, the source and the text length, so a Record that ends up in a log
+    line or a traceback does not leak PHI.
     """
 
     note_id: str
@@ -44,6 +47,9 @@ class Record:
     note_type: str | None
     text: str
     metadata: dict[str, Any] = field(default_factory=dict, hash=False)
+
+    def __repr__(self) -> str:
+        return f"Record(note_id={self.note_id!r}, source={self.source!r}, text_chars={len(self.text)})"
 
     def canonical_json(self) -> str:
         """The identity of the note as compact JSON with sorted keys (what `content_hash` hashes).
@@ -60,7 +66,9 @@ class Record:
             "text": self.text,
             "metadata": self.metadata,
         }
-        return json.dumps(identity, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return json.dumps(
+            identity, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        )
 
     def content_hash(self) -> str:
         """SHA-256 hex of `canonical_json()`: equal for duplicates, independent of `source`."""
@@ -153,7 +161,9 @@ class ImportOptions:
         try:
             codecs.lookup(self.encoding)
         except LookupError:
-            raise UsageError(f"unknown encoding '{self.encoding}'; use a Python codec name such as utf-8") from None
+            raise UsageError(
+                f"unknown encoding '{self.encoding}'; use a Python codec name such as utf-8"
+            ) from None
         if self.delimiter is not None and len(self.delimiter) != 1:
             raise UsageError("delimiter must be a single character")
         try:

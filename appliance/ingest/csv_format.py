@@ -51,7 +51,10 @@ class CsvImporter:
         # newline="" hands line endings to the csv module, which needs them to read quoted newlines.
         # surrogateescape keeps undecodable bytes visible per field instead of aborting the file.
         with io.TextIOWrapper(
-            meter.open(path), encoding=reading_encoding(options.encoding), errors="surrogateescape", newline=""
+            meter.open(path),
+            encoding=reading_encoding(options.encoding),
+            errors="surrogateescape",
+            newline="",
         ) as stream:
             yield from _read_rows(path, csv.reader(stream, delimiter=delimiter), options)
 
@@ -92,7 +95,9 @@ def _row_to_record(
         return Rejected(str(path), location, f"expected {len(header)} fields, found {len(row)}")
     for column, value in zip(header, row, strict=True):
         if has_undecodable(value):
-            return Rejected(str(path), location, f"bytes not valid in {options.encoding} in column '{column}'")
+            return Rejected(
+                str(path), location, f"bytes not valid in {options.encoding} in column '{column}'"
+            )
     values = dict(zip(header, row, strict=True))
     return record_from_mapping(values, path=path, line=line, location=location, options=options)
 
@@ -107,7 +112,8 @@ def _header_problem(header: list[str], options: ImportOptions) -> str | None:
         seen.add(name)
     for option, column in (("text_col", options.text_col), ("patient_col", options.patient_col)):
         if column not in seen:
-            listed = ", ".join(header[:_MAX_LISTED_COLUMNS]) + (", ..." if len(header) > _MAX_LISTED_COLUMNS else "")
+            listed = ", ".join(header[:_MAX_LISTED_COLUMNS]) + (
+                ", ..." if len(header) > _MAX_LISTED_COLUMNS else ""
+            )
             return f"no column '{column}' in the header (found: {listed}); set {option}"
     return None
-

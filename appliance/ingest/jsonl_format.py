@@ -32,7 +32,7 @@ def _refuse_constant(name: str) -> Any:
 def parse_json_line(line: bytes, encoding: str) -> tuple[Any, str | None]:
     """``(value, None)`` for a line holding one JSON value, else ``(None, reason)``; never quotes the line."""
     try:
-        text = line.decode(reading_encoding(encoding))
+        text = line.decode(reading_encoding(encoding)).rstrip("\r\n")
     except UnicodeDecodeError as exc:
         return None, f"bytes not valid in {encoding} at column {exc.start + 1}"
     try:
@@ -66,7 +66,9 @@ class JsonlImporter:
                 if problem is not None:
                     yield Rejected(str(path), location, problem)
                 elif not isinstance(value, dict):
-                    yield Rejected(str(path), location, f"expected a JSON object, found {type(value).__name__}")
+                    yield Rejected(
+                        str(path), location, f"expected a JSON object, found {type(value).__name__}"
+                    )
                 else:
                     yield record_from_mapping(
                         value, path=path, line=line_number, location=location, options=options

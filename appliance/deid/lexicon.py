@@ -1,0 +1,120 @@
+"""The shipped word lists (first names, surnames, cities, ...) and fast per-word lookups.
+
+All lists live under ``appliance/deid/data/`` and are read once per process (`load_lexicon` is
+cached), never per note. Lookups take a *normalised* word: lower case, possessive "'s" removed and
+apostrophes dropped (the census lists spell O'Brien as OBRIEN).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from enum import IntFlag
+from importlib import resources
+
+DATA_PACKAGE = "appliance.deid.data"
+
+
+class WordClass(IntFlag):
+    """What the shipped lists say about one normalised word. Several bits may be set at once."""
+
+    NONE = 0
+    FIRST = 1  # a first name in the census lists
+    LAST = 2  # a surname in the census lists
+    COMMON = 4  # also an ordinary English word ("hope", "brown")
+    STOP = 8  # never a name without a title or label in front ("will", "may")
+    CLINICAL = 16  # clinical vocabulary ("ward", "foley", "lasix")
+    EPONYM = 32  # a person's name used for a disease, sign or device ("parkinson")
+    EPONYM_ALONE = 64  # an eponym whose possessive alone marks the medical sense ("crohn's")
+    CITY = 128  # a one-word city or county name
+
+
+NAME_BITS = WordClass.FIRST | WordClass.LAST
+
+
+def _read_words(filename: str) -> list[str]:
+    text = resources.files(DATA_PACKAGE).joinpath(filename).read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+_APOSTROPHES = re.compile(r"['’`]")
+_POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
+
+
+def normalise(word: str) -> str:
+    """Lower-case, drop a trailing possessive and inner apostrophes: "O'Brien's" -> "obrien"."""
+    return _APOSTROPHES.sub("", _POSSESSIVE.sub("", word)).lower()
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Read-only word lists. Sequences keep the source order (most frequent first) for surrogates."""
+
+    first_names: tuple[str, ...]
+    last_names: tuple[str, ...]
+    cities: tuple[str, ...]
+    classes: dict[str, WordClass] = field(repr=False)
+    multiword_cities: dict[str, tuple[tuple[str, ...], ...]] = field(repr=False)
+    #: Stand-ins for surrogates: frequent entries that are not also English, clinical or stop words.
+    surrogate_first: tuple[str, ...] = field(repr=False)
+    surrogate_last: tuple[str, ...] = field(repr=False)
+    surrogate_cities: tuple[str, ...] = field(repr=False)
+
+    def word_class(self, norm: str) -> WordClass:
+        return self.classes.get(norm, WordClass.NONE)
+
+
+_AMBIGUOUS = WordClass.COMMON | WordClass.STOP | WordClass.CLINICAL | WordClass.EPONYM
+
+
+def _unambiguous(classes: dict[str, WordClass], names: tuple[str, ...], limit: int, also: WordClass) -> tuple[str, ...]:
+    bad = _AMBIGUOUS | also
+    out = [n for n in names if len(n) > 2 and not (classes.get(normalise(n), WordClass.NONE) & bad)]
+    return tuple(out[:limit])
+
+
+@functools.lru_cache(maxsize=1)
+def load_lexicon() -> Lexicon:
+    """Read every shipped list once per process."""
+    first = tuple(_read_words("first_names.txt"))
+    last = tuple(_read_words("last_names.txt"))
+    cities = tuple(_read_words("cities.txt"))
+    classes: dict[str, WordClass] = {}
+
+    def mark(words: list[str] | tuple[str, ...], bit: WordClass) -> None:
+        for word in words:
+            key = normalise(word)
+            classes[key] = classes.get(key, WordClass.NONE) | bit
+
+    mark(first, WordClass.FIRST)
+    mark(last, WordClass.LAST)
+    mark(_read_words("common_words.txt"), WordClass.COMMON)
+    mark(_read_words("stop_words.txt"), WordClass.STOP)
+    mark(_read_words("clinical_terms.txt"), WordClass.CLINICAL)
+    for word in _read_words("eponyms.txt"):
+        bits = WordClass.EPONYM | (WordClass.EPONYM_ALONE if word.endswith("*") else WordClass.NONE)
+        mark([word.rstrip("*")], bits)
+    multi: dict[str, list[tuple[str, ...]]] = {}
+    for city in cities:
+        parts = tuple(normalise(p) for p in city.replace("-", " ").split())
+        if len(parts) == 1:
+            mark(parts, WordClass.CITY)
+        elif parts:
+            multi.setdefault(parts[0], []).append(parts)
+    multiword = {k: tuple(sorted(v, key=len, reverse=True)) for k, v in multi.items()}
+    return Lexicon(
+        first_names=first,
+        last_names=last,
+        cities=cities,
+        classes=classes,
+        multiword_cities=multiword,
+        surrogate_first=_unambiguous(classes, first, 1500, WordClass.CITY | WordClass.LAST),
+        surrogate_last=_unambiguous(classes, last, 3000, WordClass.CITY | WordClass.FIRST),
+        surrogate_cities=_unambiguous(classes, cities[:4000], 2500, WordClass.FIRST | WordClass.LAST),
+    )
+
+
+def read_list(filename: str) -> list[str]:
+    """One shipped list by file name (comments and blank lines removed)."""
+    return _read_words(filename)

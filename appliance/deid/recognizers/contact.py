@@ -1,0 +1,157 @@
+"""Contact details: e-mail addresses, URLs, IP addresses, telephone, fax and pager numbers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from appliance.deid.config import DeidConfig
+from appliance.deid.lexicon import Lexicon
+from appliance.deid.recognizers.base import register
+from appliance.deid.spans import CONTACT, Span
+from appliance.deid.text import Document
+from appliance.deid.validators import ip_valid
+
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b")
+
+_TLDS = (
+    # Two-letter country domains that are also words or clinical shorthand ("in", "me", "ca") are left
+    # out: "seen.in" is a typo far more often than a web site.
+    "com|org|net|edu|gov|mil|int|info|biz|io|app|dev|health|clinic|hospital|online|site|uk|au"
+)
+_URL = re.compile(
+    r"(?i)\b(?:(?:https?|ftp|sftp)://[^\s<>\"']+|www\.[^\s<>\"']+|"
+    r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.(?:" + _TLDS + r")"
+    r"(?::\d{2,5})?(?:/[^\s<>\"']*)?(?![\w@-]))"
+)
+_TRAILING = ".,;:!?)]}'\""
+
+_IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?(?![\d.]*\d)")
+# IPv6 needs at least two colons and a hex letter or "::", so clock times (14:30:00) never match.
+_IPV6 = re.compile(r"(?i)(?<![\w:])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?![\w:])")
+
+# Telephone numbers: North American with optional country code and extension, international
+# (+CC ...), and bare seven-digit local numbers (555-1234).
+_PHONE = re.compile(
+    r"(?ix)(?<![\w/.-])"
+    r"(?:"
+    r"(?:\+?1[\s.-]?)?(?:\(\d{3}\)[\s.-]?|\d{3}[\s.-])\d{3}[\s.-]\d{4}"
+    r"|\+\d{1,3}(?:[\s.-]?\(?\d{1,4}\)?){2,5}"
+    r"|[2-9]\d{2}-\d{4}(?!\s*(?:mg|mcg|ml|units?|g|kg|%))"
+    r")"
+    r"(?:\s*(?:x|ext\.?|extension)\s*\d{1,6})?"
+    r"(?![\w/-]|\.\d)"
+)
+# Bare digit runs that are phone numbers only because a cue says so ("call 6175551234", "pager 12345").
+_CUED_NUMBER = re.compile(
+    r"(?i)\b(?P<cue>phone|ph|tel|telephone|cell|mobile|home|work|contact|call(?:ed)?|fax|facsimile|pager|"
+    r"beeper|pgr|page(?:d)?|reached at|number)\b[\s#:.\-]*(?:no\.?|number|#)?[\s#:.\-]*"
+    r"(?P<num>\d{4,15})(?![\d/.-])"
+)
+_FAX_CUE = re.compile(r"(?i)\b(?:fax|facsimile|fx)\b[\s#:.\-]*(?:no\.?|number)?[\s#:.\-]*$")
+_PAGER_CUE = re.compile(r"(?i)\b(?:pager|beeper|pgr|paged?)\b[\s#:.\-]*(?:no\.?|number)?[\s#:.\-]*$")
+
+
+def _strip_trailing(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1] in _TRAILING:
+        end -= 1
+    return end
+
+
+class _Email:
+    def find(self, doc: Document) -> Iterator[Span]:
+        for m in _EMAIL.finditer(doc.text):
+            yield Span(m.start(), m.end(), CONTACT, "email", 0.99, "email")
+
+
+class _Url:
+    def find(self, doc: Document) -> Iterator[Span]:
+        text = doc.text
+        for m in _URL.finditer(text):
+            start = m.start()
+            if start > 0 and text[start - 1] == "@":
+                continue  # the domain of an e-mail address, found by the e-mail recognizer
+            end = _strip_trailing(text, start, m.end())
+            candidate = text[start:end]
+            # "e.g" / "i.v" style abbreviations are not domains: require a letter run of 2+ before the TLD.
+            if "://" not in candidate and not candidate.lower().startswith("www."):
+                labels = candidate.split("/")[0].split(".")
+                if len(labels) < 2 or len(labels[-2]) < 2 or candidate[0].isdigit() and labels[-2].isdigit():
+                    continue
+            yield Span(start, end, CONTACT, "url", 0.95 if "://" in candidate else 0.85, "url")
+
+
+class _IpAddress:
+    def find(self, doc: Document) -> Iterator[Span]:
+        text = doc.text
+        for m in _IPV4.finditer(text):
+            address = m.group().split("/")[0]
+            if ip_valid(address):
+                yield Span(m.start(), m.end(), CONTACT, "ip", 0.9, "ip_address")
+        for m in _IPV6.finditer(text):
+            candidate = m.group()
+            has_hex_letter = any(ch in "abcdefABCDEF" for ch in candidate)
+            if (has_hex_letter or "::" in candidate) and candidate.count(":") >= 2 and ip_valid(candidate):
+                yield Span(m.start(), m.end(), CONTACT, "ip", 0.9, "ip_address")
+
+
+class _Phone:
+    def find(self, doc: Document) -> Iterator[Span]:
+        text = doc.text
+        seen: set[int] = set()
+        for m in _PHONE.finditer(text):
+            start, end = m.start(), m.end()
+            digits = sum(ch.isdigit() for ch in m.group())
+            if digits < 7 or digits > 15:
+                continue
+            subtype = self._subtype(text, start)
+            short = digits == 7
+            # A bare 555-1234 is a phone when a cue says so; otherwise still redacted, less sure.
+            confidence = 0.95 if not short else (0.9 if subtype != "phone" or _has_phone_cue(text, start) else 0.6)
+            seen.add(start)
+            yield Span(start, end, CONTACT, subtype, confidence, "phone")
+        for m in _CUED_NUMBER.finditer(text):
+            start = m.start("num")
+            if start in seen:
+                continue
+            cue = m.group("cue").lower()
+            if cue in ("home", "work", "number", "contact") and len(m.group("num")) < 7:
+                continue
+            subtype = "fax" if cue in ("fax", "facsimile") else "pager" if cue.startswith(("pag", "beep", "pgr")) else "phone"
+            yield Span(start, m.end("num"), CONTACT, subtype, 0.8, "phone")
+
+    @staticmethod
+    def _subtype(text: str, start: int) -> str:
+        before = text[max(0, start - 24) : start]
+        if _FAX_CUE.search(before):
+            return "fax"
+        if _PAGER_CUE.search(before):
+            return "pager"
+        return "phone"
+
+
+_PHONE_CUE = re.compile(r"(?i)\b(?:phone|ph|tel|cell|mobile|call|number|contact|home|work|reached)\b[^\n]{0,12}$")
+
+
+def _has_phone_cue(text: str, start: int) -> bool:
+    return bool(_PHONE_CUE.search(text[max(0, start - 24) : start]))
+
+
+@register("email", "E-mail addresses.")
+def _email(config: DeidConfig, lexicon: Lexicon) -> _Email:
+    return _Email()
+
+
+@register("url", "Web addresses, with or without a scheme (https://..., www..., portal.example.org/x).")
+def _url(config: DeidConfig, lexicon: Lexicon) -> _Url:
+    return _Url()
+
+
+@register("ip_address", "IPv4 and IPv6 addresses, validated (octets <= 255).")
+def _ip(config: DeidConfig, lexicon: Lexicon) -> _IpAddress:
+    return _IpAddress()
+
+
+@register("phone", "Telephone, fax and pager numbers; the cue before the number picks the subtype.")
+def _phone(config: DeidConfig, lexicon: Lexicon) -> _Phone:
+    return _Phone()
