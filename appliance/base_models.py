@@ -195,8 +195,9 @@ def materialize(ws: Workspace, model_id: str, scratch: Path, progress: ProgressF
 
 def load_causal_lm(model_file: Path, dtype: Any = None) -> tuple[Any, Any]:
     """Load a GGUF (de-quantised) or safetensors model and its tokenizer, strictly from local files."""
-    import appliance.offline  # noqa: F401  (before transformers)
     from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    import appliance.offline  # noqa: F401  (before transformers)
 
     model_file = Path(model_file)
     kwargs: dict[str, Any] = {"local_files_only": True}

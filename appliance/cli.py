@@ -187,7 +187,7 @@ def cmd_models_list(args: argparse.Namespace) -> int:
     if args.workspace or os.environ.get("APPLIANCE_WORKSPACE"):
         with open_workspace(args) as ws:
             registered = base_models.registered(ws)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for entry in manifest.values():
         found = base_models.find_model_file(entry)
         rows.append({"id": entry.id, "name": entry.display_name, "format": entry.format, "size": entry.size,
@@ -229,21 +229,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     result = run_demo(args.out, quick=args.quick)
     print(json.dumps(result))
-    return 0 if result["stages"]["audit"]["verified"] else EXIT_INTEGRITY
+    return 0 if result["stages"]["audit"]["verified"] is True else EXIT_INTEGRITY
 
 
 # -- parser ------------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _global_options(suppress: bool) -> argparse.ArgumentParser:
+    """Options accepted before or after the command. After it, defaults are suppressed so that a
+    value given before the command is not overwritten by the subcommand's empty default."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--workspace", metavar="DIR", help="workspace directory (or APPLIANCE_WORKSPACE)")
-    common.add_argument("--user", help="user name (or APPLIANCE_USER)")
-    common.add_argument("--password-file", type=Path, metavar="F", help="file whose first line is the password "
-                        "(or APPLIANCE_PASSWORD, or an interactive prompt)")
-    common.add_argument("--json", action="store_true", help="machine-readable JSON output")
+    default: Any = argparse.SUPPRESS if suppress else None
+    common.add_argument("--workspace", metavar="DIR", default=default,
+                        help="workspace directory (or APPLIANCE_WORKSPACE)")
+    common.add_argument("--user", default=default, help="user name (or APPLIANCE_USER)")
+    common.add_argument("--password-file", type=Path, metavar="F", default=default,
+                        help="file whose first line is the password (or APPLIANCE_PASSWORD, or a prompt)")
+    common.add_argument("--json", action="store_true", default=default if suppress else False,
+                        help="machine-readable JSON output")
+    return common
 
-    parser = argparse.ArgumentParser(prog="appliance", parents=[common],
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _global_options(suppress=True)
+    parser = argparse.ArgumentParser(prog="appliance", parents=[_global_options(suppress=False)],
                                      description="Clinical tuning appliance (offline).")
     parser.add_argument("--version", action="version", version=f"appliance {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -262,7 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(users, "add", cmd_users_add, "add a user (admin)")
     p.add_argument("name")
     p.add_argument("--role", required=True, choices=["admin", "informaticist", "reviewer"])
-    p.add_argument("--new-password-file", type=Path, metavar="F", help="the new user's password (or APPLIANCE_NEW_PASSWORD)")
+    p.add_argument("--new-password-file", type=Path, metavar="F",
+                   help="the new user's password (or APPLIANCE_NEW_PASSWORD)")
     p = add(users, "remove", cmd_users_remove, "remove a user (admin; never the last admin)")
     p.add_argument("name")
     p = add(users, "passwd", cmd_users_passwd, "change your own password")
@@ -272,7 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="verify, list and export the audit chain").add_subparsers(
         dest="sub", metavar="ACTION", required=True)
-    add(audit, "verify", cmd_audit_verify, "recompute the chain and check every database page and blob (exit 4 if not intact)")
+    add(audit, "verify", cmd_audit_verify,
+        "recompute the chain and check every database page and blob (exit 4 if not intact)")
     p = add(audit, "list", cmd_audit_list, "show audit entries")
     p.add_argument("--action", help="filter by action (wildcard *)")
     p.add_argument("--by", dest="filter_user", metavar="USER", help="only entries by this user")

@@ -52,7 +52,8 @@ def stage_models(ctx: DemoContext) -> dict[str, Any]:
     entry = base_models.manifest_entry(DEFAULT_MODEL)
     path = base_models.find_model_file(entry)
     if path is None:
-        raise ApplianceError(f"default model file {entry.file} not found; run 'make model' (or set APPLIANCE_MODEL_DIR)")
+        raise ApplianceError(
+            f"default model file {entry.file} not found; run 'make model' (or set APPLIANCE_MODEL_DIR)")
     say(f"[models] adding {DEFAULT_MODEL} ({entry.size / 1e6:.1f} MB) from {path}")
     with ctx.open("demo-admin") as ws:
         model = base_models.add_model(ws, DEFAULT_MODEL, path, progress=ProgressBar("[models] encrypting"))

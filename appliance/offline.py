@@ -92,13 +92,13 @@ def enforce() -> None:
     """Set the offline environment and install the socket guard. Idempotent."""
     for key, value in _ENV.items():
         os.environ[key] = value
-    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
-    socket.create_connection = _guarded_create_connection  # type: ignore[assignment]
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign,assignment]
+    socket.create_connection = _guarded_create_connection
 
 
 def is_enforced() -> bool:
-    return socket.socket.connect is _guarded_connect  # type: ignore[comparison-overlap]
+    return socket.socket.connect is _guarded_connect
 
 
 enforce()

@@ -99,7 +99,7 @@ def check_user_name(name: str) -> UserName:
 def check_role(role: str) -> Role:
     if role not in ROLES:
         raise InvalidInput(f"unknown role '{role}'; choose one of {', '.join(ROLES)}")
-    return role  # type: ignore[return-value]
+    return role
 
 
 def is_workspace(path: Path) -> bool:
@@ -165,7 +165,8 @@ class Workspace:
         """Unlock ``root`` as ``user``. Wrong password or unknown user -> AuthError (exit 3)."""
         root = Path(root)
         if not root.is_dir() or not is_workspace(root):
-            raise ApplianceError(f"{root} is not a workspace (no workspace.db / keyslots.json); create one with 'appliance init'")
+            raise ApplianceError(
+                f"{root} is not a workspace (no workspace.db / keyslots.json); create one with 'appliance init'")
         lock_fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             exclusive = _try_lock(lock_fd, fcntl.LOCK_EX)

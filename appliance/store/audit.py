@@ -108,7 +108,8 @@ def verify(conn: Connection, workspace_id: str) -> ChainReport:
     expected_prev = genesis_hash(workspace_id)
     expected_seq = 1
     count = 0
-    cursor = conn.execute("SELECT seq, time, user, action, object_ids, details, prev_hash, hash FROM audit ORDER BY seq")
+    cursor = conn.execute(
+        "SELECT seq, time, user, action, object_ids, details, prev_hash, hash FROM audit ORDER BY seq")
     for seq, time, user, action, ids, details, prev, digest in cursor:
         count += 1
         if seq != expected_seq:

@@ -171,7 +171,8 @@ class BlobStore:
                 try:
                     plain = aead.decrypt(sealed[:NONCE], sealed[NONCE:], _aad(raw_id, index, final))
                 except InvalidTag:
-                    raise IntegrityError(f"blob {info.blob_id}: chunk {index} failed authentication (tampered)") from None
+                    raise IntegrityError(
+                        f"blob {info.blob_id}: chunk {index} failed authentication (tampered)") from None
                 digest.update(plain)
                 yield plain
             if fh.read(1):

@@ -39,7 +39,8 @@ def connect(path: Path, master_key: bytes, *, create: bool = False) -> sqlcipher
                 extra.chmod(0o600)
     except sqlcipher.DatabaseError as exc:
         conn.close()
-        raise IntegrityError(f"{path.name} does not decrypt with the workspace key ({exc}); the file is damaged") from None
+        raise IntegrityError(
+            f"{path.name} does not decrypt with the workspace key ({exc}); the file is damaged") from None
     return conn
 
 

@@ -88,7 +88,8 @@ def unwrap_master(wrapped: dict[str, Any], private_key: X25519PrivateKey, worksp
     try:
         return AESGCM(_wrap_key_for(shared, context)).decrypt(unb64(wrapped["nonce"]), unb64(wrapped["ct"]), context)
     except InvalidTag:
-        raise AuthError(f"keyslot of user '{user}' does not open the workspace key; ask an admin to re-add you") from None
+        raise AuthError(
+            f"keyslot of user '{user}' does not open the workspace key; ask an admin to re-add you") from None
 
 
 @dataclass
@@ -123,7 +124,8 @@ def new_slot(user: str, password: str, master: bytes, workspace_id: str, generat
 def seal_private_key(slot: Slot, private: X25519PrivateKey, password: str, workspace_id: str, kdf: KdfParams) -> None:
     salt = os.urandom(16)
     kek = kdf.derive(password, salt)
-    raw = private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+    raw = private.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
     nonce = os.urandom(12)
     slot.kdf = {"name": "scrypt", "salt": b64(salt), **asdict(kdf)}
     slot.private_key = {
@@ -172,7 +174,8 @@ class KeyslotFile:
                 pending_generation=data.get("pending_generation"),
             )
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ApplianceError(f"{path} is not a valid keyslot file ({type(exc).__name__}); restore it from backup") from None
+            raise ApplianceError(
+                f"{path} is not a valid keyslot file ({type(exc).__name__}); restore it from backup") from None
 
     def save(self, path: Path) -> None:
         """Write atomically: a crash leaves either the old file or the new one, never a mix."""

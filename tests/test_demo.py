@@ -1,0 +1,26 @@
+"""`appliance demo --quick` end to end: its last line is the JSON summary with the chain verified."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_demo_quick(tmp_path: Path, default_model_file: Path) -> None:
+    out = tmp_path / "demo"
+    result = subprocess.run([sys.executable, "-m", "appliance.cli", "demo", "--quick", "--out", str(out)],
+                            capture_output=True, text=True, timeout=1800, cwd=REPO,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["out"] == str(out)
+    stages = summary["stages"]
+    assert stages["audit"]["verified"] is True
+    assert set(stages["workspace"]["users"]) == {"demo-admin", "demo-informaticist", "demo-reviewer"}
+    assert stages["models"]["sha256"] == "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+    assert (out / "workspace" / "workspace.db").exists()
