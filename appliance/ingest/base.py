@@ -66,9 +66,7 @@ class Record:
             "text": self.text,
             "metadata": self.metadata,
         }
-        return json.dumps(
-            identity, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
-        )
+        return json.dumps(identity, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
     def content_hash(self) -> str:
         """SHA-256 hex of `canonical_json()`: equal for duplicates, independent of `source`."""
@@ -126,8 +124,7 @@ class ImportOptions:
     )
     txt_patient_default: str | None = _opt(
         None,
-        "For TXT files: patient id used when txt_patient_regex does not match; if unset, such files "
-        "are rejected.",
+        "For TXT files: patient id used when txt_patient_regex does not match; if unset, such files are rejected.",
     )
     date_formats: tuple[str, ...] = _opt(
         (),
@@ -161,9 +158,7 @@ class ImportOptions:
         try:
             codecs.lookup(self.encoding)
         except LookupError:
-            raise UsageError(
-                f"unknown encoding '{self.encoding}'; use a Python codec name such as utf-8"
-            ) from None
+            raise UsageError(f"unknown encoding '{self.encoding}'; use a Python codec name such as utf-8") from None
         if self.delimiter is not None and len(self.delimiter) != 1:
             raise UsageError("delimiter must be a single character")
         try:

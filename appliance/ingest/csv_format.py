@@ -8,7 +8,8 @@ A header without the text or patient column makes the whole file one Rejected at
 row would fail the same way, and one message that names the columns found tells the user what to fix.
 
 Hazard: the csv module's field size limit is process-wide; reading raises it to
-`ImportOptions.max_record_bytes` (it never lowers it).
+`ImportOptions.max_record_bytes` when it is lower (never lowers it), and fields longer than that many
+characters are rejected here, so the option holds whatever the process-wide limit is.
 """
 
 from __future__ import annotations
@@ -94,10 +95,11 @@ def _row_to_record(
     if len(row) != len(header):
         return Rejected(str(path), location, f"expected {len(header)} fields, found {len(row)}")
     for column, value in zip(header, row, strict=True):
+        # The csv module's own limit is process-wide and only ever raised, so enforce ours here too.
+        if len(value) > options.max_record_bytes:
+            return Rejected(str(path), location, f"column '{column}' larger than max_record_bytes")
         if has_undecodable(value):
-            return Rejected(
-                str(path), location, f"bytes not valid in {options.encoding} in column '{column}'"
-            )
+            return Rejected(str(path), location, f"bytes not valid in {options.encoding} in column '{column}'")
     values = dict(zip(header, row, strict=True))
     return record_from_mapping(values, path=path, line=line, location=location, options=options)
 
@@ -112,8 +114,6 @@ def _header_problem(header: list[str], options: ImportOptions) -> str | None:
         seen.add(name)
     for option, column in (("text_col", options.text_col), ("patient_col", options.patient_col)):
         if column not in seen:
-            listed = ", ".join(header[:_MAX_LISTED_COLUMNS]) + (
-                ", ..." if len(header) > _MAX_LISTED_COLUMNS else ""
-            )
+            listed = ", ".join(header[:_MAX_LISTED_COLUMNS]) + (", ..." if len(header) > _MAX_LISTED_COLUMNS else "")
             return f"no column '{column}' in the header (found: {listed}); set {option}"
     return None

@@ -2,8 +2,8 @@
 
 Bundles are streamed with ijson, one entry at a time, so a Bundle of any size is read with memory
 bounded by its largest entry (at most `ImportOptions.max_record_bytes`). Locations are ``entry N``
-(1-based position in ``Bundle.entry``) for Bundles, ``line N`` for NDJSON and ``file`` for a file that
-holds one resource.
+(1-based position in ``Bundle.entry``) for Bundles, ``line N`` for NDJSON (``line N entry M`` for a
+Bundle written on one line) and ``file`` for a file that holds one resource.
 
 Resources that carry no note (Patient, Encounter, Observation, ...) are skipped silently, because
 real Bundles are full of them; set `ImportOptions.reject_unsupported` to list them as Rejected.
@@ -15,9 +15,10 @@ FHIR JSON is UTF-8 by definition, so `ImportOptions.encoding` does not apply her
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import ijson
 
@@ -31,6 +32,7 @@ from appliance.ingest.textio import iter_lines
 _NDJSON_EXTENSIONS = (".ndjson", ".jsonl")
 _DOCUMENT_EXTENSIONS = (".json",)
 _ENTRY_PREFIX = "entry.item"
+_UTF8_BOM = b"\xef\xbb\xbf"
 _DEPTH_CHANGE = {"start_map": 1, "start_array": 1, "end_map": -1, "end_array": -1}
 
 
@@ -39,7 +41,7 @@ class FhirImporter:
     name = "fhir"
 
     def claims(self, path: Path, head: bytes) -> int:
-        if head.lstrip()[:1] == b"{" and b'"resourceType"' in head:
+        if head.removeprefix(_UTF8_BOM).lstrip()[:1] == b"{" and b'"resourceType"' in head:
             return CLAIM_BY_CONTENT
         return NO_CLAIM
 
@@ -53,7 +55,7 @@ class FhirImporter:
                 yield from _read_document(path, stream, options, lambda: meter.done, size)
 
 
-def outcome(resource: Any, path: Path, location: str, options: ImportOptions) -> Record | Rejected | None:
+def _outcome(resource: Any, path: Path, location: str, options: ImportOptions) -> Record | Rejected | None:
     """The Record a parsed resource gives, a Rejected, or None for a silently skipped resource."""
     if not isinstance(resource, dict):
         return Rejected(str(path), location, f"expected a JSON object, found {type(resource).__name__}")
@@ -69,8 +71,7 @@ def outcome(resource: Any, path: Path, location: str, options: ImportOptions) ->
         return Rejected(
             str(path),
             location,
-            f"resource type {resource_type_name(resource)} carries no note; "
-            "DocumentReference and DiagnosticReport do",
+            f"resource type {resource_type_name(resource)} carries no note; DocumentReference and DiagnosticReport do",
         )
     return Record(
         note_id=note.note_id or f"{path.stem}-{location.replace(' ', '-')}",
@@ -99,7 +100,7 @@ def _is_ndjson(path: Path) -> bool:
     return False
 
 
-def _read_ndjson(path: Path, stream: BinaryIO, options: ImportOptions) -> Iterator[Record | Rejected]:
+def _read_ndjson(path: Path, stream: io.BufferedReader, options: ImportOptions) -> Iterator[Record | Rejected]:
     for line_number, line in iter_lines(stream, options.max_record_bytes):
         location = f"line {line_number}"
         if line is None:
@@ -108,15 +109,23 @@ def _read_ndjson(path: Path, stream: BinaryIO, options: ImportOptions) -> Iterat
         if not line.strip():
             continue
         resource, problem = parse_json_line(line, "utf-8")
-        result = (
-            Rejected(str(path), location, problem) if problem else outcome(resource, path, location, options)
-        )
-        if result is not None:
-            yield result
+        if problem is not None:
+            yield Rejected(str(path), location, problem)
+        elif isinstance(resource, dict) and resource.get("resourceType") == "Bundle":
+            # A Bundle on one line (some exports write them so): its entries, located within the line.
+            entries = resource.get("entry")
+            for number, entry in enumerate(entries if isinstance(entries, list) else [], start=1):
+                result = _entry_outcome(entry, path, f"{location} entry {number}", options)
+                if result is not None:
+                    yield result
+        else:
+            result = _outcome(resource, path, location, options)
+            if result is not None:
+                yield result
 
 
 def _read_document(
-    path: Path, stream: BinaryIO, options: ImportOptions, bytes_read: Callable[[], int], size: int
+    path: Path, stream: io.BufferedReader, options: ImportOptions, bytes_read: Callable[[], int], size: int
 ) -> Iterator[Record | Rejected]:
     """Stream Bundle entries; keep the rest of the top-level object to learn what the file holds.
 
@@ -126,13 +135,17 @@ def _read_document(
     top = ijson.ObjectBuilder() if size <= options.max_record_bytes else None
     top_type: Any = None
     entries = 0
+    where = "file"  # what to blame if the JSON breaks
+    if stream.peek(len(_UTF8_BOM))[: len(_UTF8_BOM)] == _UTF8_BOM:
+        stream.read(len(_UTF8_BOM))
     events = ijson.parse(stream, use_float=True)
     try:
         for prefix, event, value in events:
             if prefix == _ENTRY_PREFIX:
                 entries += 1
-                location = f"entry {entries}"
+                where = f"entry {entries}"
                 entry, too_big = _build_value(events, event, value, bytes_read, options.max_record_bytes)
+                location, where = where, f"after entry {entries}"
                 if too_big:
                     yield Rejected(str(path), location, "entry larger than max_record_bytes")
                 else:
@@ -144,11 +157,9 @@ def _read_document(
                 top_type = value
             if top is not None and not _is_entry_event(prefix, event, value):
                 top.event(event, value)
-    except (ijson.JSONError, UnicodeDecodeError, ValueError):
+    except ijson.JSONError:
         # The parser's message quotes the bytes around the error, which may be note text.
-        yield Rejected(
-            str(path), f"entry {entries + 1}" if entries else "file", "invalid JSON; rest of file skipped"
-        )
+        yield Rejected(str(path), where, "invalid JSON; rest of file skipped")
         return
     if top_type == "Bundle":
         return
@@ -157,16 +168,14 @@ def _read_document(
     if top is None:
         yield Rejected(str(path), "file", "resource larger than max_record_bytes")
         return
-    result = outcome(top.value, path, "file", options)
+    result = _outcome(top.value, path, "file", options)
     if result is not None:
         yield result
 
 
 def _is_entry_event(prefix: str, event: str, value: Any) -> bool:
     return (
-        prefix == "entry"
-        or prefix.startswith("entry.")
-        or (prefix == "" and event == "map_key" and value == "entry")
+        prefix == "entry" or prefix.startswith("entry.") or (prefix == "" and event == "map_key" and value == "entry")
     )
 
 
@@ -176,7 +185,7 @@ def _entry_outcome(entry: Any, path: Path, location: str, options: ImportOptions
     resource = entry.get("resource")
     if resource is None:
         return Rejected(str(path), location, "Bundle entry has no resource")
-    return outcome(resource, path, location, options)
+    return _outcome(resource, path, location, options)
 
 
 def _build_value(
@@ -201,7 +210,7 @@ def _build_value(
         try:
             _, event, value = next(events)
         except StopIteration:  # ijson raises IncompleteJSONError first; this guards PEP 479 regardless
-            raise ValueError("JSON ended inside a value") from None
+            raise ijson.IncompleteJSONError("JSON ended inside a value") from None
         depth += _DEPTH_CHANGE.get(event, 0)
         if builder is not None:
             builder.event(event, value)

@@ -22,16 +22,18 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
-
-import pydantic
-from fhir.resources.R4B.attachment import Attachment
-from fhir.resources.R4B.codeableconcept import CodeableConcept
-from fhir.resources.R4B.diagnosticreport import DiagnosticReport
-from fhir.resources.R4B.documentreference import DocumentReference
-from fhir.resources.R4B.reference import Reference
+from typing import TYPE_CHECKING, Any
 
 from appliance.ingest.normalise import clean_text, normalise_date
+
+if TYPE_CHECKING:
+    import pydantic
+    from fhir.resources.R4B.attachment import Attachment
+    from fhir.resources.R4B.codeableconcept import CodeableConcept
+    from fhir.resources.R4B.reference import Reference
+
+# The FHIR models and pydantic are imported when the first resource is read: they take about half a
+# second to import, which every command that merely imports appliance.ingest would otherwise pay.
 
 _PATIENT_REFERENCE = re.compile(r"(?:^|/)Patient/(?P<id>[^/]+)")
 _SAFE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
@@ -64,6 +66,8 @@ def note_from_resource(resource: dict[str, Any]) -> FhirNote | None:
 
 
 def _validate(model: type[pydantic.BaseModel], resource: dict[str, Any]) -> Any:
+    import pydantic
+
     try:
         return model.model_validate(resource)
     except pydantic.ValidationError as exc:
@@ -78,11 +82,11 @@ def _validate(model: type[pydantic.BaseModel], resource: dict[str, Any]) -> Any:
 
 
 def _document_reference(resource: dict[str, Any]) -> FhirNote:
+    from fhir.resources.R4B.documentreference import DocumentReference
+
     doc = _validate(DocumentReference, resource)
     attachments = [content.attachment for content in doc.content or []]
-    note_id = (
-        doc.id or (doc.masterIdentifier.value if doc.masterIdentifier else None) or _first_identifier(doc)
-    )
+    note_id = doc.id or (doc.masterIdentifier.value if doc.masterIdentifier else None) or _first_identifier(doc)
     return FhirNote(
         note_id=note_id,
         patient_id=_patient_id(doc.subject),
@@ -94,6 +98,8 @@ def _document_reference(resource: dict[str, Any]) -> FhirNote:
 
 
 def _diagnostic_report(resource: dict[str, Any]) -> FhirNote:
+    from fhir.resources.R4B.diagnosticreport import DiagnosticReport
+
     report = _validate(DiagnosticReport, resource)
     period_start = report.effectivePeriod.start if report.effectivePeriod else None
     return FhirNote(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,8 @@ from appliance.ingest.registry import CLAIM_BY_CONTENT, CLAIM_BY_EXTENSION, NO_C
 
 for _module in (hl7.util, hl7.containers):
     logging.getLogger(_module.__file__).addFilter(lambda _record: False)
+# Its use of the deprecated Logger.warn would otherwise surface as a warning on every odd escape.
+warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"hl7\.util")
 
 _EXTENSIONS = (".hl7", ".hl7v2")
 _TEXT_VALUE_TYPES = frozenset({"TX", "FT"})

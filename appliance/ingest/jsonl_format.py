@@ -66,10 +66,6 @@ class JsonlImporter:
                 if problem is not None:
                     yield Rejected(str(path), location, problem)
                 elif not isinstance(value, dict):
-                    yield Rejected(
-                        str(path), location, f"expected a JSON object, found {type(value).__name__}"
-                    )
+                    yield Rejected(str(path), location, f"expected a JSON object, found {type(value).__name__}")
                 else:
-                    yield record_from_mapping(
-                        value, path=path, line=line_number, location=location, options=options
-                    )
+                    yield record_from_mapping(value, path=path, line=line_number, location=location, options=options)

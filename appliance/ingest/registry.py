@@ -69,9 +69,7 @@ def detect_format(path: Path) -> str:
     if path.is_dir():
         formats = sorted({fmt for _, fmt in list_sources(path)})
         if len(formats) > 1:
-            raise InvalidInput(
-                f"{path}: folder mixes formats ({', '.join(formats)}); import each format separately"
-            )
+            raise InvalidInput(f"{path}: folder mixes formats ({', '.join(formats)}); import each format separately")
         return formats[0]
     _require_exists(path)
     fmt = _detect_file(path)

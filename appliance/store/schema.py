@@ -58,6 +58,64 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
+    # 2: jobs, datasets, imported records, de-identified versions
+    """
+    CREATE TABLE jobs (
+        job_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        params TEXT NOT NULL,
+        user TEXT NOT NULL,
+        pid INTEGER,
+        status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'cancelled')),
+        started TEXT NOT NULL,
+        ended TEXT,
+        result TEXT
+    );
+    CREATE TABLE datasets (
+        name TEXT PRIMARY KEY,
+        created TEXT NOT NULL,
+        created_by TEXT NOT NULL
+    );
+    CREATE TABLE records (
+        record_id INTEGER PRIMARY KEY,
+        dataset TEXT NOT NULL REFERENCES datasets(name),
+        note_id TEXT NOT NULL,
+        patient_id TEXT NOT NULL,
+        source TEXT NOT NULL,
+        date TEXT,
+        note_type TEXT,
+        text TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        imported TEXT NOT NULL,
+        UNIQUE (dataset, content_hash)
+    );
+    CREATE INDEX records_patient ON records (dataset, patient_id);
+    CREATE TABLE deid_versions (
+        version_id TEXT PRIMARY KEY,
+        dataset TEXT NOT NULL REFERENCES datasets(name),
+        config TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('complete', 'superseded')),
+        records INTEGER NOT NULL,
+        spans INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        reviewed INTEGER NOT NULL DEFAULT 0,
+        reviewed_by TEXT,
+        reviewed_at TEXT,
+        created TEXT NOT NULL,
+        created_by TEXT NOT NULL
+    );
+    CREATE TABLE deid_records (
+        version_id TEXT NOT NULL REFERENCES deid_versions(version_id),
+        record_id INTEGER NOT NULL REFERENCES records(record_id),
+        text TEXT NOT NULL,
+        spans TEXT NOT NULL,
+        risk REAL NOT NULL,
+        corrected INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (version_id, record_id)
+    );
+    CREATE INDEX deid_records_risk ON deid_records (version_id, risk DESC);
+    """,
 ]
 
 LATEST = len(MIGRATIONS)

@@ -29,10 +29,22 @@ class Note:
 
 
 NOTES = [
-    Note("N1", "P001", "2024-01-05T12:00:00+00:00", "Discharge summary",
-         "Patient seen for chest pain.\nDischarged home, stable.", "cardiac"),
-    Note("N2", "P002", "2024-02-10T08:30:00+00:00", "Radiology report",
-         'CT head: no acute findings, "normal" study.', "normal"),
+    Note(
+        "N1",
+        "P001",
+        "2024-01-05T12:00:00+00:00",
+        "Discharge summary",
+        "Patient seen for chest pain.\nDischarged home, stable.",
+        "cardiac",
+    ),
+    Note(
+        "N2",
+        "P002",
+        "2024-02-10T08:30:00+00:00",
+        "Radiology report",
+        'CT head: no acute findings, "normal" study.',
+        "normal",
+    ),
     Note("N3", "P001", "2024-03-01T16:45:00+00:00", "Progress note", "Follow-up in 2 weeks.", "routine"),
 ]
 
@@ -49,8 +61,14 @@ def csv_text(rows: list[dict[str, str]], columns: list[str]) -> str:
 
 
 def note_row(note: Note) -> dict[str, str]:
-    return {"note_id": note.note_id, "patient_id": note.patient_id, "date": note.date,
-            "note_type": note.note_type, "text": note.text, "label": note.label}
+    return {
+        "note_id": note.note_id,
+        "patient_id": note.patient_id,
+        "date": note.date,
+        "note_type": note.note_type,
+        "text": note.text,
+        "label": note.label,
+    }
 
 
 COLUMNS = ["note_id", "patient_id", "date", "note_type", "text", "label"]
@@ -178,8 +196,15 @@ def write_bad_hl7(tmp: Path) -> Path:
     no_text = [s for s in oru(NOTES[0], "B3") if not s.startswith("OBX")] + ["OBX|1|NM|x||5"]
     no_txa = [s for s in mdm(NOTES[0], "B5") if not s.startswith("TXA")] + [f"OBX|9|TX|x||{SECRET}"]
     broken_field = oru(NOTES[0], "B6") + ["OBX|9|TX|x||first half", f"{SECRET} second half"]
-    messages = [oru(NOTES[0], "M1"), no_pid, no_text, oru(NOTES[1], "M2"), no_txa, broken_field,
-                mdm(NOTES[2], "M4")]
+    messages = [
+        oru(NOTES[0], "M1"),
+        no_pid,
+        no_text,
+        oru(NOTES[1], "M2"),
+        no_txa,
+        broken_field,
+        mdm(NOTES[2], "M4"),
+    ]
     path = tmp / "bad.hl7"
     path.write_bytes(hl7_file(messages))
     return path
@@ -229,8 +254,11 @@ def good_resources() -> list[dict[str, Any]]:
 
 
 def bundle(resources: list[Any]) -> dict[str, Any]:
-    return {"resourceType": "Bundle", "type": "collection",
-            "entry": [{"fullUrl": f"urn:uuid:{i}", "resource": r} for i, r in enumerate(resources)]}
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"fullUrl": f"urn:uuid:{i}", "resource": r} for i, r in enumerate(resources)],
+    }
 
 
 def note_for(note_id: str) -> Note:
@@ -279,16 +307,51 @@ class FormatCase:
 
 
 CASES = [
-    FormatCase("csv", write_good_csv, write_bad_csv, ["N1", "N2", "N3"], ["N1", "N2", "N3"],
-               ["line 4", "line 5", "line 7", "line 8"], metadata={"label": "cardiac"}),
-    FormatCase("jsonl", write_good_jsonl, write_bad_jsonl, ["N1", "N2", "N3"], ["N1", "N2", "N3"],
-               ["line 2", "line 3", "line 5", "line 7", "line 8"], metadata={"label": "cardiac"}),
+    FormatCase(
+        "csv",
+        write_good_csv,
+        write_bad_csv,
+        ["N1", "N2", "N3"],
+        ["N1", "N2", "N3"],
+        ["line 4", "line 5", "line 7", "line 8"],
+        metadata={"label": "cardiac"},
+    ),
+    FormatCase(
+        "jsonl",
+        write_good_jsonl,
+        write_bad_jsonl,
+        ["N1", "N2", "N3"],
+        ["N1", "N2", "N3"],
+        ["line 2", "line 3", "line 5", "line 7", "line 8"],
+        metadata={"label": "cardiac"},
+    ),
     # TXT folders are read in file-name order.
-    FormatCase("txt", write_good_txt, write_bad_txt, ["P001_N1", "P001_N3", "P002_N2"],
-               ["P001_N1", "P001_N3", "P002_N2"], ["file", "file", "file"], has_dates=False, has_types=False),
-    FormatCase("hl7", write_good_hl7, write_bad_hl7, ["N1", "N2", "N3"], ["N1", "N2", "N3"],
-               ["message 2", "message 3", "message 5", "message 6"], metadata={"message_type": "ORU^R01"}),
-    FormatCase("fhir", write_good_fhir, write_bad_fhir, ["N1", "N2", "N3"], ["N1", "N2", "N3"],
-               ["entry 2", "entry 3", "entry 5", "entry 6"],
-               metadata={"resource_type": "DocumentReference", "status": "current"}),
+    FormatCase(
+        "txt",
+        write_good_txt,
+        write_bad_txt,
+        ["P001_N1", "P001_N3", "P002_N2"],
+        ["P001_N1", "P001_N3", "P002_N2"],
+        ["file", "file", "file"],
+        has_dates=False,
+        has_types=False,
+    ),
+    FormatCase(
+        "hl7",
+        write_good_hl7,
+        write_bad_hl7,
+        ["N1", "N2", "N3"],
+        ["N1", "N2", "N3"],
+        ["message 2", "message 3", "message 5", "message 6"],
+        metadata={"message_type": "ORU^R01"},
+    ),
+    FormatCase(
+        "fhir",
+        write_good_fhir,
+        write_bad_fhir,
+        ["N1", "N2", "N3"],
+        ["N1", "N2", "N3"],
+        ["entry 2", "entry 3", "entry 5", "entry 6"],
+        metadata={"resource_type": "DocumentReference", "status": "current"},
+    ),
 ]

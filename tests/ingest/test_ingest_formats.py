@@ -51,9 +51,7 @@ def test_explicit_format_reads_like_auto(case: FormatCase, tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
-def test_malformed_input_is_rejected_and_good_records_still_come_through(
-    case: FormatCase, tmp_path: Path
-) -> None:
+def test_malformed_input_is_rejected_and_good_records_still_come_through(case: FormatCase, tmp_path: Path) -> None:
     path = case.write_bad(tmp_path)
     records, rejected = split(list(read_path(path)))
 
@@ -82,8 +80,11 @@ def test_progress_reaches_total(case: FormatCase, tmp_path: Path) -> None:
     calls: list[tuple[int, int]] = []
     list(read_path(path, progress=lambda done, total: calls.append((done, total))))
 
-    total = sum(p.stat().st_size for p in path.iterdir() if not p.name.startswith(".")) if path.is_dir() \
+    total = (
+        sum(p.stat().st_size for p in path.iterdir() if not p.name.startswith("."))
+        if path.is_dir()
         else path.stat().st_size
+    )
     assert calls[0] == (0, total)
     assert calls[-1] == (total, total)
     assert [done for done, _ in calls] == sorted(done for done, _ in calls)
