@@ -1,89 +1,18 @@
-"""The ``appliance`` command line: a thin shell over the services in this package.
-
-Exit codes: 0 ok, 1 error, 2 usage, 3 authentication or permission failed, 4 integrity failure
-(audit chain, database page, blob chunk or hash mismatch), 5 invalid input, 130 interrupted.
-"""
+"""Workspace administration commands: init, users, rotate-key, audit, models, jobs."""
 
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import os
-import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import appliance.offline  # noqa: F401  (package import already enforced it; explicit for readers)
-from appliance import __version__
-from appliance.errors import EXIT_INTEGRITY, ApplianceError, IntegrityError, UsageError
+from appliance import jobs
+from appliance.cli.common import emit, new_password, open_workspace, password, workspace_dir
+from appliance.errors import EXIT_INTEGRITY, IntegrityError
 from appliance.progress import ProgressBar, say
 from appliance.workspace import Workspace
-
-Handler = Callable[[argparse.Namespace], int]
-
-
-# -- credentials and workspace -----------------------------------------------------------------
-
-
-def _read_secret_file(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8").splitlines()[0]
-    except (OSError, IndexError):
-        raise UsageError(f"cannot read a password from {path}") from None
-
-
-def password(args: argparse.Namespace) -> str:
-    """--password-file, then APPLIANCE_PASSWORD, then an interactive prompt."""
-    if args.password_file:
-        return _read_secret_file(args.password_file)
-    if os.environ.get("APPLIANCE_PASSWORD"):
-        return os.environ["APPLIANCE_PASSWORD"]
-    if sys.stdin.isatty():
-        return getpass.getpass(f"Password for {args.user or 'user'}: ")
-    raise UsageError("no password given: use --password-file, APPLIANCE_PASSWORD or run in a terminal")
-
-
-def new_password(args: argparse.Namespace, whose: str) -> str:
-    """--new-password-file, then APPLIANCE_NEW_PASSWORD, then a prompt asked twice."""
-    if getattr(args, "new_password_file", None):
-        return _read_secret_file(args.new_password_file)
-    if os.environ.get("APPLIANCE_NEW_PASSWORD"):
-        return os.environ["APPLIANCE_NEW_PASSWORD"]
-    if sys.stdin.isatty():
-        first = getpass.getpass(f"New password for {whose}: ")
-        if getpass.getpass("Repeat it: ") != first:
-            raise UsageError("the two passwords differ")
-        return first
-    raise UsageError("no new password given: use --new-password-file, APPLIANCE_NEW_PASSWORD or a terminal")
-
-
-def workspace_dir(args: argparse.Namespace) -> Path:
-    value = args.workspace or os.environ.get("APPLIANCE_WORKSPACE")
-    if not value:
-        raise UsageError("no workspace given: use --workspace DIR or set APPLIANCE_WORKSPACE")
-    return Path(value)
-
-
-def user_name(args: argparse.Namespace) -> str:
-    value = args.user or os.environ.get("APPLIANCE_USER")
-    if not value:
-        raise UsageError("no user given: use --user NAME or set APPLIANCE_USER")
-    return str(value)
-
-
-def open_workspace(args: argparse.Namespace) -> Workspace:
-    return Workspace.open(workspace_dir(args), user_name(args), password(args))
-
-
-def emit(args: argparse.Namespace, data: Any, text: str | None = None) -> None:
-    """JSON on stdout with --json (or when there is no text form), else the human text."""
-    if getattr(args, "json", False) or text is None:
-        print(json.dumps(data, indent=None if getattr(args, "json", False) else 2, default=str))
-    else:
-        print(text)
-
 
 # -- commands ----------------------------------------------------------------------------------
 
@@ -224,44 +153,24 @@ def cmd_models_verify(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    from appliance.demo import run_demo
-
-    result = run_demo(args.out, quick=args.quick)
-    print(json.dumps(result))
-    return 0 if result["stages"]["audit"]["verified"] is True else EXIT_INTEGRITY
-
-
-# -- parser ------------------------------------------------------------------------------------
+def cmd_jobs_list(args: argparse.Namespace) -> int:
+    with open_workspace(args) as ws:
+        rows = [{"job_id": j.job_id, "kind": j.kind, "user": j.user, "status": j.status if j.status != "running" or
+                 j.alive else "killed", "started": j.started, "ended": j.ended} for j in jobs.list_jobs(ws)]
+    emit(args, rows, "\n".join(f"{r['job_id']:<36} {r['status']:<10} {r['user']:<18} {r['started']}" for r in rows))
+    return 0
 
 
-def _global_options(suppress: bool) -> argparse.ArgumentParser:
-    """Options accepted before or after the command. After it, defaults are suppressed so that a
-    value given before the command is not overwritten by the subcommand's empty default."""
-    common = argparse.ArgumentParser(add_help=False)
-    default: Any = argparse.SUPPRESS if suppress else None
-    common.add_argument("--workspace", metavar="DIR", default=default,
-                        help="workspace directory (or APPLIANCE_WORKSPACE)")
-    common.add_argument("--user", default=default, help="user name (or APPLIANCE_USER)")
-    common.add_argument("--password-file", type=Path, metavar="F", default=default,
-                        help="file whose first line is the password (or APPLIANCE_PASSWORD, or a prompt)")
-    common.add_argument("--json", action="store_true", default=default if suppress else False,
-                        help="machine-readable JSON output")
-    return common
+def cmd_jobs_cancel(args: argparse.Namespace) -> int:
+    with open_workspace(args) as ws:
+        if not jobs.cancel(ws, args.job_id):
+            say(f"job {args.job_id} is not running")
+            return 1
+    say(f"job {args.job_id} asked to stop")
+    return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = _global_options(suppress=True)
-    parser = argparse.ArgumentParser(prog="appliance", parents=[_global_options(suppress=False)],
-                                     description="Clinical tuning appliance (offline).")
-    parser.add_argument("--version", action="version", version=f"appliance {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    def add(parent: Any, name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
-        p: argparse.ArgumentParser = parent.add_parser(name, parents=[common], help=help_text, description=help_text)
-        p.set_defaults(handler=handler)
-        return p
-
+def register(sub: Any, add: Any) -> None:
     p = add(sub, "init", cmd_init, "create a workspace with its first admin")
     p.add_argument("--admin", required=True, metavar="NAME")
 
@@ -299,28 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", type=Path)
     add(models, "verify", cmd_models_verify, "re-check stored models and model files against the manifest")
 
-    p = add(sub, "demo", cmd_demo, "run the whole pipeline on the embedded default model and synthetic notes")
-    p.add_argument("--out", type=Path, metavar="DIR", help="output directory (default: a new temp directory)")
-    p.add_argument("--quick", action="store_true", help="minimal sizes (a few minutes)")
-    return parser
 
-
-def main(argv: list[str] | None = None) -> int:
-    os.umask(0o077)  # everything the appliance writes is private to its service account
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "handler", None):
-        parser.print_help(sys.stderr)
-        return 2
-    try:
-        return int(args.handler(args))
-    except ApplianceError as exc:
-        print(f"appliance: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("appliance: interrupted", file=sys.stderr)
-        return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    jobs_parser = sub.add_parser("jobs", help="long-running jobs").add_subparsers(dest="sub", metavar="ACTION",
+                                                                                 required=True)
+    add(jobs_parser, "list", cmd_jobs_list, "list jobs and whether they are still running")
+    p = add(jobs_parser, "cancel", cmd_jobs_cancel, "ask a running job to stop at its next safe point")
+    p.add_argument("job_id")

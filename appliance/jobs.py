@@ -1,0 +1,281 @@
+"""Long work (de-identification, training, evaluation, export) as child processes.
+
+A job runs as ``python -m appliance.jobs`` in its own session (closing the GUI or the terminal does
+not kill it). The parent writes one JSON line on the child's stdin (workspace, user, password, kind,
+params) and closes it: the password never appears in the process list or the environment. The child
+writes JSON-lines events on stdout::
+
+    {"event": "started", "job_id": ...}
+    {"event": "progress", "step": 10, "total": 200, ...}      (throttled: a few per second)
+    {"event": "done", "result": {...}} | {"event": "failed", "message": ..., "exit_code": N}
+                                       | {"event": "cancelled", ...}
+
+Cancellation is cooperative: SIGTERM sets a flag that the job's loop checks between steps
+(``JobContext.should_stop``), so a job stops at a point where nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any, NewType
+
+from appliance.errors import EXIT_ERROR, ApplianceError, InvalidInput
+from appliance.workspace import Workspace
+
+JobId = NewType("JobId", str)
+
+
+class JobCancelled(Exception):
+    """Raised by ``JobContext.check_stop`` when the job was asked to stop."""
+
+
+@dataclass
+class JobContext:
+    """What a job function gets: the open workspace, its parameters, and ways to report."""
+
+    ws: Workspace
+    job_id: JobId
+    params: dict[str, Any]
+    _out: IO[str]
+    min_interval: float = 0.25
+    _last_progress: float = 0.0
+    _stop: bool = False
+    last_event: dict[str, Any] = field(default_factory=dict)
+
+    def event(self, name: str, **fields: Any) -> None:
+        record = {"event": name, "job_id": self.job_id, "time": time.time(), **fields}
+        self.last_event = record
+        self._out.write(json.dumps(record, default=str) + "\n")
+        self._out.flush()
+
+    def progress(self, step: int, total: int, **fields: Any) -> None:
+        """Report progress; dropped if the previous one was under ``min_interval`` ago (except the last)."""
+        now = time.monotonic()
+        if step < total and now - self._last_progress < self.min_interval:
+            return
+        self._last_progress = now
+        self.event("progress", step=step, total=total, **fields)
+
+    def should_stop(self) -> bool:
+        return self._stop
+
+    def check_stop(self) -> None:
+        if self._stop:
+            raise JobCancelled()
+
+
+JobFn = Callable[[JobContext], dict[str, Any]]
+JOB_KINDS: dict[str, JobFn] = {}
+
+
+def register_job(kind: str) -> Callable[[JobFn], JobFn]:
+    def wrap(fn: JobFn) -> JobFn:
+        JOB_KINDS[kind] = fn
+        return fn
+    return wrap
+
+
+def _load_job_kinds() -> None:
+    """Import the modules that register job kinds (kept lazy: they pull in heavy libraries)."""
+    import importlib
+
+    for module in ("appliance.deid.service", "appliance.tune.service", "appliance.evaluate.service",
+                   "appliance.export.service"):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# -- child side --------------------------------------------------------------------------------
+
+
+def child_main() -> int:
+    # Keep the event stream clean: anything libraries print goes to stderr, events to the real stdout.
+    events_out = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+    spec = json.loads(sys.stdin.readline())
+    job_id = JobId(spec["job_id"])
+    ctx: JobContext | None = None
+
+    def fail(message: str, code: int) -> int:
+        record = {"event": "failed", "job_id": job_id, "message": message, "exit_code": code}
+        events_out.write(json.dumps(record) + "\n")
+        return code
+
+    try:
+        ws = Workspace.open(Path(spec["workspace"]), spec["user"], spec["password"])
+    except ApplianceError as exc:
+        return fail(str(exc), exc.exit_code)
+    del spec["password"]
+    with ws:
+        _load_job_kinds()
+        fn = JOB_KINDS.get(spec["kind"])
+        if fn is None:
+            return fail(f"unknown job kind '{spec['kind']}'", InvalidInput.exit_code)
+        ctx = JobContext(ws=ws, job_id=job_id, params=spec.get("params", {}), _out=events_out)
+
+        def on_term(signum: int, frame: Any) -> None:
+            assert ctx is not None
+            ctx._stop = True
+
+        signal.signal(signal.SIGTERM, on_term)
+        with ws.transaction("job.start", [job_id], {"kind": spec["kind"]}) as conn:
+            conn.execute("INSERT INTO jobs (job_id, kind, params, user, pid, status, started) VALUES (?,?,?,?,?,?,?)",
+                         (job_id, spec["kind"], json.dumps(ctx.params), ws.user.name, os.getpid(), "running", _now()))
+        ctx.event("started", kind=spec["kind"], pid=os.getpid())
+        status, code, result, message = "done", 0, {}, ""
+        try:
+            result = fn(ctx)
+        except JobCancelled:
+            status, code = "cancelled", 130
+        except ApplianceError as exc:
+            status, code, message = "failed", exc.exit_code, str(exc)
+        except Exception as exc:  # noqa: BLE001  (an internal error must still close the job record)
+            # The exception text may quote data; only the type and the code location are reported.
+            frames = traceback.extract_tb(exc.__traceback__)
+            where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+            status, code, message = "failed", EXIT_ERROR, f"internal error {type(exc).__name__} at {where}"
+        with ws.transaction("job.end", [job_id], {"kind": spec["kind"], "status": status}) as conn:
+            conn.execute("UPDATE jobs SET status = ?, ended = ?, result = ? WHERE job_id = ?",
+                         (status, _now(), json.dumps(result if status == "done" else {"message": message},
+                                                     default=str), job_id))
+        if status == "done":
+            ctx.event("done", result=result)
+        elif status == "cancelled":
+            ctx.event("cancelled", exit_code=code)
+        else:
+            ctx.event("failed", message=message, exit_code=code)
+        return code
+
+
+# -- parent side -------------------------------------------------------------------------------
+
+
+@dataclass
+class JobHandle:
+    job_id: JobId
+    process: subprocess.Popen[str]
+
+    def events(self) -> Iterator[dict[str, Any]]:
+        """Yield the child's events until it exits. Lines that are not JSON are skipped."""
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            line = line.strip()
+            if not line.startswith("{"):
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError:
+                continue
+        self.process.wait()
+
+    def cancel(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+
+
+def start(workspace: Path, user: str, password: str, kind: str, params: dict[str, Any],
+          stderr: int | IO[Any] | None = None) -> JobHandle:
+    """Start a job in a child process of its own session and hand it its credentials on stdin."""
+    job_id = JobId(f"{kind}-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("APPLIANCE_PASSWORD", None)
+    env.pop("APPLIANCE_NEW_PASSWORD", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "appliance.jobs"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
+        text=True, start_new_session=True, env=env,
+    )
+    assert process.stdin is not None
+    process.stdin.write(json.dumps({"job_id": job_id, "workspace": str(workspace), "user": user,
+                                    "password": password, "kind": kind, "params": params}) + "\n")
+    process.stdin.close()
+    return JobHandle(job_id, process)
+
+
+def run(workspace: Path, user: str, password: str, kind: str, params: dict[str, Any],
+        on_event: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Start a job and follow it to the end; returns its final event (done, failed or cancelled)."""
+    handle = start(workspace, user, password, kind, params)
+    final: dict[str, Any] = {"event": "failed", "message": "job ended without a result", "exit_code": EXIT_ERROR}
+    try:
+        for event in handle.events():
+            if on_event:
+                on_event(event)
+            if event.get("event") in ("done", "failed", "cancelled"):
+                final = event
+    except KeyboardInterrupt:
+        handle.cancel()
+        for event in handle.events():
+            if event.get("event") in ("done", "failed", "cancelled"):
+                final = event
+    if handle.process.returncode and final.get("event") == "done":
+        final = {"event": "failed", "message": f"job exited with {handle.process.returncode}",
+                 "exit_code": EXIT_ERROR}
+    if handle.process.returncode and handle.process.returncode < 0:
+        final = {"event": "failed", "message": f"job killed by signal {-handle.process.returncode}",
+                 "exit_code": EXIT_ERROR}
+    return final
+
+
+@dataclass(frozen=True)
+class JobRow:
+    job_id: str
+    kind: str
+    user: str
+    pid: int | None
+    status: str
+    started: str
+    ended: str | None
+    alive: bool
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"appliance.jobs" in cmdline
+
+
+def list_jobs(ws: Workspace) -> list[JobRow]:
+    """Jobs, newest first. A 'running' job whose process is gone is shown as not alive (killed)."""
+    rows = ws.read().execute(
+        "SELECT job_id, kind, user, pid, status, started, ended FROM jobs ORDER BY started DESC, job_id").fetchall()
+    return [JobRow(*row, alive=row[4] == "running" and _alive(row[3])) for row in rows]
+
+
+def cancel(ws: Workspace, job_id: str) -> bool:
+    """Ask a running job to stop (SIGTERM, checked between steps). False if it is not running."""
+    for job in list_jobs(ws):
+        if job.job_id == job_id:
+            if not job.alive or job.pid is None:
+                return False
+            if job.user != ws.user.name:
+                ws.require("admin")
+            with ws.transaction("job.cancel", [job_id], {"kind": job.kind}):
+                os.kill(job.pid, signal.SIGTERM)
+            return True
+    raise InvalidInput(f"no job '{job_id}' in this workspace")
+
+
+if __name__ == "__main__":
+    sys.exit(child_main())
