@@ -290,4 +290,8 @@ def cancel(ws: Workspace, job_id: str) -> bool:
 
 
 if __name__ == "__main__":
-    sys.exit(child_main())
+    # Run from the imported module, not this ``__main__`` copy: job kinds register themselves in
+    # ``appliance.jobs.JOB_KINDS``, which would otherwise be a different dict.
+    from appliance import jobs as _jobs
+
+    sys.exit(_jobs.child_main())

@@ -95,7 +95,7 @@ MIGRATIONS: list[str] = [
         version_id TEXT PRIMARY KEY,
         dataset TEXT NOT NULL REFERENCES datasets(name),
         config TEXT NOT NULL,
-        status TEXT NOT NULL CHECK (status IN ('complete', 'superseded')),
+        status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'failed')),
         records INTEGER NOT NULL,
         spans INTEGER NOT NULL,
         content_hash TEXT NOT NULL,
