@@ -97,18 +97,20 @@ def verify_job(ctx: JobContext) -> dict[str, Any]:
     return ctx.ws.verify(progress=progress).to_json()
 
 
-def _load_job_kinds() -> None:
-    """Import the modules that register job kinds (kept lazy: they pull in heavy libraries)."""
+#: Where each job kind lives; imported only when a job of that kind starts (they pull in heavy libraries).
+JOB_MODULES = {
+    "deid": "appliance.deid.service",
+    "tune": "appliance.tune.service",
+    "evaluate": "appliance.evaluate.service",
+    "export": "appliance.export.service",
+}
+
+
+def _load_job_kind(kind: str) -> None:
     import importlib
 
-    for module in ("appliance.deid.service", "appliance.tune.service", "appliance.evaluate.service",
-                   "appliance.export.service"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            # A stage not built into this appliance is skipped; a missing dependency inside one is not.
-            if not (exc.name and (module == exc.name or module.startswith(exc.name + "."))):
-                raise
+    if kind in JOB_MODULES:
+        importlib.import_module(JOB_MODULES[kind])
 
 
 def _now() -> str:
@@ -137,7 +139,7 @@ def child_main() -> int:
         return fail(str(exc), exc.exit_code)
     del spec["password"]
     with ws:
-        _load_job_kinds()
+        _load_job_kind(spec["kind"])
         fn = JOB_KINDS.get(spec["kind"])
         if fn is None:
             return fail(f"unknown job kind '{spec['kind']}'", InvalidInput.exit_code)
