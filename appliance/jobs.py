@@ -205,20 +205,38 @@ class JobHandle:
             self.process.send_signal(signal.SIGTERM)
 
 
-def start(workspace: Path, user: str, password: str, kind: str, params: dict[str, Any],
-          stderr: int | IO[Any] | None = None) -> JobHandle:
-    """Start a job in a child process of its own session and hand it its credentials on stdin."""
-    job_id = JobId(f"{kind}-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}")
+def new_job_id(kind: str) -> JobId:
+    return JobId(f"{kind}-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}")
+
+
+def child_command() -> list[str]:
+    """The argv of a job process (for launchers other than ``start``, e.g. the GUI's QProcess)."""
+    return [sys.executable, "-m", "appliance.jobs"]
+
+
+def child_environment() -> dict[str, str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("APPLIANCE_PASSWORD", None)
     env.pop("APPLIANCE_NEW_PASSWORD", None)
+    return env
+
+
+def spec_line(job_id: JobId, workspace: Path, user: str, password: str, kind: str, params: dict[str, Any]) -> str:
+    """The one line a launcher writes on the job's stdin (then closes stdin). Holds the password."""
+    return json.dumps({"job_id": job_id, "workspace": str(workspace), "user": user, "password": password,
+                       "kind": kind, "params": params}) + "\n"
+
+
+def start(workspace: Path, user: str, password: str, kind: str, params: dict[str, Any],
+          stderr: int | IO[Any] | None = None) -> JobHandle:
+    """Start a job in a child process of its own session and hand it its credentials on stdin."""
+    job_id = new_job_id(kind)
     process = subprocess.Popen(
-        [sys.executable, "-m", "appliance.jobs"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
-        text=True, start_new_session=True, env=env,
+        child_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
+        text=True, start_new_session=True, env=child_environment(),
     )
     assert process.stdin is not None
-    process.stdin.write(json.dumps({"job_id": job_id, "workspace": str(workspace), "user": user,
-                                    "password": password, "kind": kind, "params": params}) + "\n")
+    process.stdin.write(spec_line(job_id, workspace, user, password, kind, params))
     process.stdin.close()
     return JobHandle(job_id, process)
 
