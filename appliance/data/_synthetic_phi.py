@@ -49,8 +49,18 @@ class Phi:
 Piece = str | Phi
 
 _MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-    "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 
 
@@ -228,43 +238,69 @@ def make_identity(rng: Random, dob: date, facility: Facility) -> Identity:
     ssn = f"{ssn_area:03d}-{rng.randint(1, 99):02d}-{rng.randint(1, 9999):04d}"
     if rng.random() < 0.2:
         ssn = ssn.replace("-", "")
-    mbi = f"{rng.randint(1, 9)}{_letters(rng, 2, 'ACDEFGHJKMNPQRTUVWXY')}{rng.randint(0, 9)}-" \
-        f"{_letters(rng, 1, 'ACDEFGHJKMNPQRTUVWXY')}{_letters(rng, 1, 'ACDEFGHJKMNPQRTUVWXY0123456789')}" \
+    mbi = (
+        f"{rng.randint(1, 9)}{_letters(rng, 2, 'ACDEFGHJKMNPQRTUVWXY')}{rng.randint(0, 9)}-"
+        f"{_letters(rng, 1, 'ACDEFGHJKMNPQRTUVWXY')}{_letters(rng, 1, 'ACDEFGHJKMNPQRTUVWXY0123456789')}"
         f"{rng.randint(0, 9)}-{_letters(rng, 2, 'ACDEFGHJKMNPQRTUVWXY')}{_digits(rng, 2)}"
+    )
     health_plan = rng.choice([f"{_letters(rng, 3)}{_digits(rng, 9)}", mbi, f"W{_digits(rng, 9)}"])
     license_ = rng.choice(
-        [f"{_letters(rng, 1)}{_digits(rng, 7)}", f"{_letters(rng, 1)}{_digits(rng, 3)}-{_digits(rng, 4)}-{_digits(rng, 4)}",
-         f"{_digits(rng, 3)} {_digits(rng, 3)} {_digits(rng, 3)}"]
+        [
+            f"{_letters(rng, 1)}{_digits(rng, 7)}",
+            f"{_letters(rng, 1)}{_digits(rng, 3)}-{_digits(rng, 4)}-{_digits(rng, 4)}",
+            f"{_digits(rng, 3)} {_digits(rng, 3)} {_digits(rng, 3)}",
+        ]
     )
     plate = rng.choice(
-        [f"{rng.randint(1, 9)}{_letters(rng, 3)}{_digits(rng, 3)}", f"{_letters(rng, 3)}-{_digits(rng, 4)}",
-         f"{_letters(rng, 2)}{_digits(rng, 1)} {_letters(rng, 1)}{_digits(rng, 2)}"]
+        [
+            f"{rng.randint(1, 9)}{_letters(rng, 3)}{_digits(rng, 3)}",
+            f"{_letters(rng, 3)}-{_digits(rng, 4)}",
+            f"{_letters(rng, 2)}{_digits(rng, 1)} {_letters(rng, 1)}{_digits(rng, 2)}",
+        ]
     )
     device = rng.choice(
-        [f"{_letters(rng, 3)}{_digits(rng, 6)}{_letters(rng, 1)}", f"{_digits(rng, 1)}{_letters(rng, 1)}{_digits(rng, 1)}-"
-         f"{_digits(rng, 5)}-{_letters(rng, 1)}", f"SN{_digits(rng, 8)}"]
+        [
+            f"{_letters(rng, 3)}{_digits(rng, 6)}{_letters(rng, 1)}",
+            f"{_digits(rng, 1)}{_letters(rng, 1)}{_digits(rng, 1)}-{_digits(rng, 5)}-{_letters(rng, 1)}",
+            f"SN{_digits(rng, 8)}",
+        ]
     )
     ip = rng.choice(
-        [f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
-         f"{rng.randint(23, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
-         f"192.168.{rng.randint(0, 20)}.{rng.randint(2, 254)}",
-         f"2001:db8:{rng.randint(0, 0xffff):x}::{rng.randint(1, 0xffff):x}"]
+        [
+            f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
+            f"{rng.randint(23, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
+            f"192.168.{rng.randint(0, 20)}.{rng.randint(2, 254)}",
+            f"2001:db8:{rng.randint(0, 0xFFFF):x}::{rng.randint(1, 0xFFFF):x}",
+        ]
     )
     user = f"{person.first}.{person.last}".lower().replace(" ", "").replace("'", "")
     email = f"{user}{rng.randint(1, 99) if rng.random() < 0.6 else ''}@{rng.choice(vocab.EMAIL_DOMAINS)}"
     url = rng.choice(
-        [f"https://portal.{facility.slug}.example.org/patient/{_digits(rng, 6)}",
-         f"https://www.{user.replace('.', '')}.example.com",
-         f"http://{facility.slug}health.example/mychart/u/{_digits(rng, 7)}"]
+        [
+            f"https://portal.{facility.slug}.example.org/patient/{_digits(rng, 6)}",
+            f"https://www.{user.replace('.', '')}.example.com",
+            f"http://{facility.slug}health.example/mychart/u/{_digits(rng, 7)}",
+        ]
     )
     return Identity(
-        person=person, dob=dob, address=make_address(rng), phone=make_phone(rng), email=email,
+        person=person,
+        dob=dob,
+        address=make_address(rng),
+        phone=make_phone(rng),
+        email=email,
         mrn=rng.choice([_digits(rng, 8), f"{rng.randint(1, 9)}{_digits(rng, 6)}", f"E{_digits(rng, 7)}"]),
-        ssn=ssn, health_plan=health_plan,
+        ssn=ssn,
+        health_plan=health_plan,
         account=rng.choice([_digits(rng, 10), f"A{_digits(rng, 9)}", f"{_digits(rng, 4)}-{_digits(rng, 6)}"]),
-        license=license_, plate=plate,
-        vin="".join(rng.choice(_VIN_ALPHABET) for _ in range(17)), device=device, ip=ip, url=url,
-        relative=relative, relation=relation, relative_phone=make_phone(rng),
+        license=license_,
+        plate=plate,
+        vin="".join(rng.choice(_VIN_ALPHABET) for _ in range(17)),
+        device=device,
+        ip=ip,
+        url=url,
+        relative=relative,
+        relation=relation,
+        relative_phone=make_phone(rng),
         occupation=rng.choice(vocab.OCCUPATIONS),
     )
 
@@ -336,8 +372,11 @@ def facility_ref(f: Facility, rng: Random) -> Phi:
 
 def address_pieces(a: Address, rng: Random) -> tuple[Piece, ...]:
     return (
-        Phi(a.street, "LOCATION", "street"), ", ", Phi(a.city, "LOCATION", "city"),
-        f", {a.state} ", Phi(a.zip, "LOCATION", "zip"),
+        Phi(a.street, "LOCATION", "street"),
+        ", ",
+        Phi(a.city, "LOCATION", "city"),
+        f", {a.state} ",
+        Phi(a.zip, "LOCATION", "zip"),
     )
 
 

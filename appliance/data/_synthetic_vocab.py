@@ -10,54 +10,55 @@ Every entry is ASCII: upper-casing a note must not change its length, or gold of
 
 from __future__ import annotations
 
+# fmt: off
+
 FEMALE_FIRST: tuple[str, ...] = (
     "Hope", "Grace", "Faith", "Joy", "Rose", "June", "April", "May", "Dawn", "Ivy", "Iris", "Lily",
-    "Violet", "Ruby", "Pearl", "Amber", "Crystal", "Summer", "Autumn", "Sandy", "Penny", "Holly",
-    "Olive", "Hazel", "Daisy", "Bonnie", "Sunny", "Constance", "Patience", "Charity", "Mercy",
-    "Mary", "Patricia", "Linda", "Barbara", "Elizabeth", "Jennifer", "Maria", "Susan", "Margaret",
-    "Dorothy", "Lisa", "Nancy", "Karen", "Betty", "Helen", "Sandra", "Donna", "Carol", "Ruth",
-    "Sharon", "Michelle", "Laura", "Sarah", "Kimberly", "Deborah", "Jessica", "Shirley", "Cynthia",
-    "Angela", "Melissa", "Brenda", "Anna", "Virginia", "Kathleen", "Pamela", "Martha", "Debra",
-    "Amanda", "Stephanie", "Carolyn", "Christine", "Marie", "Janet", "Catherine", "Frances", "Ann",
-    "Joyce", "Diane", "Alice", "Julie", "Heather", "Teresa", "Doris", "Gloria", "Evelyn", "Jean",
-    "Cheryl", "Mildred", "Katherine", "Joan", "Ashley", "Judith", "Rachel", "Emma", "Ximena",
-    "Priya", "Aaliyah", "Mei", "Fatima", "Guadalupe", "Siobhan", "Ngozi", "Yuki", "Anjali", "Leilani",
+    "Violet", "Ruby", "Pearl", "Amber", "Crystal", "Summer", "Autumn", "Sandy", "Penny", "Holly", "Olive",
+    "Hazel", "Daisy", "Bonnie", "Sunny", "Constance", "Patience", "Charity", "Mercy", "Mary", "Patricia",
+    "Linda", "Barbara", "Elizabeth", "Jennifer", "Maria", "Susan", "Margaret", "Dorothy", "Lisa", "Nancy",
+    "Karen", "Betty", "Helen", "Sandra", "Donna", "Carol", "Ruth", "Sharon", "Michelle", "Laura", "Sarah",
+    "Kimberly", "Deborah", "Jessica", "Shirley", "Cynthia", "Angela", "Melissa", "Brenda", "Anna",
+    "Virginia", "Kathleen", "Pamela", "Martha", "Debra", "Amanda", "Stephanie", "Carolyn", "Christine",
+    "Marie", "Janet", "Catherine", "Frances", "Ann", "Joyce", "Diane", "Alice", "Julie", "Heather",
+    "Teresa", "Doris", "Gloria", "Evelyn", "Jean", "Cheryl", "Mildred", "Katherine", "Joan", "Ashley",
+    "Judith", "Rachel", "Emma", "Ximena", "Priya", "Aaliyah", "Mei", "Fatima", "Guadalupe", "Siobhan",
+    "Ngozi", "Yuki", "Anjali", "Leilani",
 )
 
 MALE_FIRST: tuple[str, ...] = (
     "Will", "Mark", "Bill", "Frank", "Art", "Ray", "Gene", "Buck", "Rich", "Chase", "Hunter", "Dale",
-    "Drew", "Cliff", "Glen", "Wade", "Miles", "Rusty", "Sonny", "Bud", "Royal", "King", "Major",
-    "Chance", "Pat", "Lance", "Rod", "Jack", "Guy", "Grant", "Pierce", "Dean", "Earl", "Duke",
-    "James", "John", "Robert", "Michael", "William", "David", "Richard", "Joseph", "Thomas",
-    "Charles", "Christopher", "Daniel", "Matthew", "Anthony", "Donald", "Steven", "Paul", "Andrew",
-    "Joshua", "Kenneth", "Kevin", "Brian", "George", "Edward", "Ronald", "Timothy", "Jason",
-    "Jeffrey", "Ryan", "Jacob", "Gary", "Nicholas", "Eric", "Stephen", "Jonathan", "Larry",
-    "Justin", "Scott", "Brandon", "Benjamin", "Samuel", "Gregory", "Alexander", "Patrick", "Dennis",
-    "Jerry", "Tyler", "Aaron", "Jose", "Henry", "Adam", "Douglas", "Nathan", "Peter", "Zachary",
-    "Kyle", "Walter", "Harold", "Carl", "Arthur", "Roger", "Keith", "Lawrence", "Terry", "Sean",
-    "Rahul", "Wei", "Mohammed", "Santiago", "Oluwaseun", "Hiroshi", "Dmitri", "Kwame", "Tomasz",
+    "Drew", "Cliff", "Glen", "Wade", "Miles", "Rusty", "Sonny", "Bud", "Royal", "King", "Major", "Chance",
+    "Pat", "Lance", "Rod", "Jack", "Guy", "Grant", "Pierce", "Dean", "Earl", "Duke", "James", "John",
+    "Robert", "Michael", "William", "David", "Richard", "Joseph", "Thomas", "Charles", "Christopher",
+    "Daniel", "Matthew", "Anthony", "Donald", "Steven", "Paul", "Andrew", "Joshua", "Kenneth", "Kevin",
+    "Brian", "George", "Edward", "Ronald", "Timothy", "Jason", "Jeffrey", "Ryan", "Jacob", "Gary",
+    "Nicholas", "Eric", "Stephen", "Jonathan", "Larry", "Justin", "Scott", "Brandon", "Benjamin", "Samuel",
+    "Gregory", "Alexander", "Patrick", "Dennis", "Jerry", "Tyler", "Aaron", "Jose", "Henry", "Adam",
+    "Douglas", "Nathan", "Peter", "Zachary", "Kyle", "Walter", "Harold", "Carl", "Arthur", "Roger",
+    "Keith", "Lawrence", "Terry", "Sean", "Rahul", "Wei", "Mohammed", "Santiago", "Oluwaseun", "Hiroshi",
+    "Dmitri", "Kwame", "Tomasz",
 )
 
 LAST: tuple[str, ...] = (
-    "Brown", "Black", "White", "Green", "Young", "King", "Bell", "Hill", "Wood", "Stone", "Rivers",
-    "Lake", "Moody", "Strong", "Hale", "Frost", "Snow", "Winter", "Little", "Sharp", "Cross", "Wise",
-    "Long", "Short", "Price", "Page", "Banks", "Fields", "Marsh", "Parks", "Mann", "Small", "Bush",
-    "Love", "Best", "Moss", "Payne", "Bone", "Hart", "Fair", "Hope", "Will", "Grace", "Story", "Day",
-    "Knight", "Golden", "Swift", "Cook", "Baker", "Carpenter", "Mason", "Fisher", "Hunter", "Cole",
-    "Ford", "Lane", "Walker", "Rice", "Nurse", "Doctor", "Sick", "Bland", "Blood", "Foot", "Head",
-    "Smith", "Johnson", "Williams", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez",
-    "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson",
-    "Martin", "Lee", "Perez", "Thompson", "Harris", "Sanchez", "Clark", "Ramirez", "Lewis",
-    "Robinson", "Allen", "Wright", "Scott", "Torres", "Nguyen", "Flores", "Adams", "Nelson",
-    "Carter", "Mitchell", "Roberts", "Gomez", "Phillips", "Evans", "Turner", "Diaz", "Parker",
-    "Collins", "Edwards", "Stewart", "Morris", "Murphy", "Rogers", "Morgan", "Peterson", "Cooper",
-    "Reed", "Bailey", "Kelly", "Howard", "Ramos", "Kim", "Cox", "Ward", "Richardson", "Watson",
-    "Brooks", "Chavez", "Bennett", "Gray", "Mendoza", "Ruiz", "Hughes", "Alvarez", "Castillo",
-    "Sanders", "Patel", "Myers", "Ross", "Foster", "Jimenez", "Powell", "Jenkins", "Perry",
-    "Russell", "Sullivan", "Webb", "Henderson", "Coleman", "Simmons", "Patterson", "Jordan",
-    "Reynolds", "Hamilton", "Graham", "Wallace", "Okafor", "Kowalski", "Nakamura", "Oyelaran",
-    "Chaudhry", "Van der Berg", "O'Brien", "McAllister", "Fitzgerald", "St. Clair", "Dubois",
-    "Haddad", "Abernathy", "Castellanos", "Lindqvist", "Papadopoulos", "Yamamoto", "Zielinski",
+    "Brown", "Black", "White", "Green", "Young", "King", "Bell", "Hill", "Wood", "Stone", "Rivers", "Lake",
+    "Moody", "Strong", "Hale", "Frost", "Snow", "Winter", "Little", "Sharp", "Cross", "Wise", "Long",
+    "Short", "Price", "Page", "Banks", "Fields", "Marsh", "Parks", "Mann", "Small", "Bush", "Love", "Best",
+    "Moss", "Payne", "Bone", "Hart", "Fair", "Hope", "Will", "Grace", "Story", "Day", "Knight", "Golden",
+    "Swift", "Cook", "Baker", "Carpenter", "Mason", "Fisher", "Hunter", "Cole", "Ford", "Lane", "Walker",
+    "Rice", "Nurse", "Doctor", "Sick", "Bland", "Blood", "Foot", "Head", "Smith", "Johnson", "Williams",
+    "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez", "Hernandez", "Lopez", "Gonzalez",
+    "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson",
+    "Harris", "Sanchez", "Clark", "Ramirez", "Lewis", "Robinson", "Allen", "Wright", "Scott", "Torres",
+    "Nguyen", "Flores", "Adams", "Nelson", "Carter", "Mitchell", "Roberts", "Gomez", "Phillips", "Evans",
+    "Turner", "Diaz", "Parker", "Collins", "Edwards", "Stewart", "Morris", "Murphy", "Rogers", "Morgan",
+    "Peterson", "Cooper", "Reed", "Bailey", "Kelly", "Howard", "Ramos", "Kim", "Cox", "Ward", "Richardson",
+    "Watson", "Brooks", "Chavez", "Bennett", "Gray", "Mendoza", "Ruiz", "Hughes", "Alvarez", "Castillo",
+    "Sanders", "Patel", "Myers", "Ross", "Foster", "Jimenez", "Powell", "Jenkins", "Perry", "Russell",
+    "Sullivan", "Webb", "Henderson", "Coleman", "Simmons", "Patterson", "Jordan", "Reynolds", "Hamilton",
+    "Graham", "Wallace", "Okafor", "Kowalski", "Nakamura", "Oyelaran", "Chaudhry", "Van der Berg",
+    "O'Brien", "McAllister", "Fitzgerald", "St. Clair", "Dubois", "Haddad", "Abernathy", "Castellanos",
+    "Lindqvist", "Papadopoulos", "Yamamoto", "Zielinski",
 )
 
 # (city, state) pairs. The state is not PHI under Safe Harbor; only the city is planted as a span.
@@ -74,24 +75,24 @@ CITIES: tuple[tuple[str, str], ...] = (
     ("Hamilton", "OH"), ("Joplin", "MO"), ("Kenosha", "WI"), ("Lawrence", "KS"), ("Medford", "OR"),
     ("Nashua", "NH"), ("Ogden", "UT"), ("Pueblo", "CO"), ("Quincy", "IL"), ("Rochester", "MN"),
     ("Sparks", "NV"), ("Tempe", "AZ"), ("Utica", "NY"), ("Vallejo", "CA"), ("Waco", "TX"),
-    ("Yakima", "WA"), ("Zanesville", "OH"), ("Beaumont", "TX"), ("Champaign", "IL"),
-    ("Duluth", "MN"), ("Eugene", "OR"), ("Flagstaff", "AZ"), ("Gainesville", "FL"), ("Hilo", "HI"),
-    ("Ithaca", "NY"), ("Juneau", "AK"), ("Killeen", "TX"), ("Lubbock", "TX"), ("Missoula", "MT"),
-    ("Norman", "OK"), ("Olympia", "WA"), ("Provo", "UT"), ("Roanoke", "VA"), ("Santa Fe", "NM"),
-    ("Tacoma", "WA"), ("Victoria", "TX"), ("Wichita", "KS"), ("Bowling Green", "KY"),
-    ("Grand Rapids", "MI"), ("Cedar Falls", "IA"), ("Sioux City", "IA"), ("Eau Claire", "WI"),
-    ("Palm Springs", "CA"), ("Pine Bluff", "AR"), ("Rock Hill", "SC"), ("Twin Falls", "ID"),
-    ("Walnut Creek", "CA"), ("West Haven", "CT"), ("Fort Wayne", "IN"), ("St. Cloud", "MN"),
+    ("Yakima", "WA"), ("Zanesville", "OH"), ("Beaumont", "TX"), ("Champaign", "IL"), ("Duluth", "MN"),
+    ("Eugene", "OR"), ("Flagstaff", "AZ"), ("Gainesville", "FL"), ("Hilo", "HI"), ("Ithaca", "NY"),
+    ("Juneau", "AK"), ("Killeen", "TX"), ("Lubbock", "TX"), ("Missoula", "MT"), ("Norman", "OK"),
+    ("Olympia", "WA"), ("Provo", "UT"), ("Roanoke", "VA"), ("Santa Fe", "NM"), ("Tacoma", "WA"),
+    ("Victoria", "TX"), ("Wichita", "KS"), ("Bowling Green", "KY"), ("Grand Rapids", "MI"),
+    ("Cedar Falls", "IA"), ("Sioux City", "IA"), ("Eau Claire", "WI"), ("Palm Springs", "CA"),
+    ("Pine Bluff", "AR"), ("Rock Hill", "SC"), ("Twin Falls", "ID"), ("Walnut Creek", "CA"),
+    ("West Haven", "CT"), ("Fort Wayne", "IN"), ("St. Cloud", "MN"),
 )
 
 STREET_NAMES: tuple[str, ...] = (
-    "Maple", "Oak", "Pine", "Cedar", "Elm", "Birch", "Willow", "Hope", "Grace", "Church", "Mill",
-    "Main", "Market", "Water", "Spring", "Lake", "Hill", "Park", "Washington", "Lincoln", "Jefferson",
-    "Franklin", "Highland", "Sunset", "Ridge", "Meadow", "Orchard", "River", "Forest", "Valley",
-    "Chestnut", "Walnut", "Poplar", "Sycamore", "Magnolia", "Dogwood", "Laurel", "Juniper",
-    "Liberty", "Union", "Prospect", "Pleasant", "Center", "College", "School", "Railroad", "Depot",
-    "Harbor", "Bay", "Shore", "Canal", "Bridge", "Ferry", "Quarry", "Summit", "Crescent",
-    "Martin Luther King Jr", "Cesar Chavez", "Old County", "Peachtree", "Bluebonnet", "Cherry Blossom",
+    "Maple", "Oak", "Pine", "Cedar", "Elm", "Birch", "Willow", "Hope", "Grace", "Church", "Mill", "Main",
+    "Market", "Water", "Spring", "Lake", "Hill", "Park", "Washington", "Lincoln", "Jefferson", "Franklin",
+    "Highland", "Sunset", "Ridge", "Meadow", "Orchard", "River", "Forest", "Valley", "Chestnut", "Walnut",
+    "Poplar", "Sycamore", "Magnolia", "Dogwood", "Laurel", "Juniper", "Liberty", "Union", "Prospect",
+    "Pleasant", "Center", "College", "School", "Railroad", "Depot", "Harbor", "Bay", "Shore", "Canal",
+    "Bridge", "Ferry", "Quarry", "Summit", "Crescent", "Martin Luther King Jr", "Cesar Chavez",
+    "Old County", "Peachtree", "Bluebonnet", "Cherry Blossom",
 )
 
 STREET_SUFFIXES: tuple[str, ...] = (
@@ -99,7 +100,9 @@ STREET_SUFFIXES: tuple[str, ...] = (
     "Blvd", "Way", "Pl", "Terrace", "Circle",
 )
 
-UNIT_FORMS: tuple[str, ...] = ("Apt {n}", "Apt. {n}{l}", "Unit {n}", "#{n}", "Suite {n}", "Lot {n}")
+UNIT_FORMS: tuple[str, ...] = (
+    "Apt {n}", "Apt. {n}{l}", "Unit {n}", "#{n}", "Suite {n}", "Lot {n}",
+)
 
 # Facility names are assembled from a place word and a kind, so the same facility recurs across notes.
 FACILITY_PLACES: tuple[str, ...] = (
@@ -114,18 +117,13 @@ FACILITY_KINDS: tuple[str, ...] = (
     "Health System", "Memorial Hospital", "University Hospital",
 )
 
-CLINIC_KINDS: tuple[str, ...] = (
-    "Family Medicine", "Cardiology Associates", "Pulmonary Clinic", "Orthopedic Group", "Neurology Clinic",
-    "Digestive Health Center", "Primary Care", "Rehabilitation Center", "Skilled Nursing Facility",
-)
-
 EMAIL_DOMAINS: tuple[str, ...] = (
     "mailbox.example", "inbox.example.com", "netpost.example.org", "brightmail.example",
     "homeline.example.net", "quickpost.example",
 )
 
+# (relation word, sex of the relative): the sex picks a plausible first name.
 RELATIONS: tuple[tuple[str, str], ...] = (
-    # (relation word, sex of the relative) - used to pick a plausible first name.
     ("wife", "F"), ("husband", "M"), ("daughter", "F"), ("son", "M"), ("sister", "F"), ("brother", "M"),
     ("mother", "F"), ("father", "M"), ("niece", "F"), ("nephew", "M"), ("granddaughter", "F"),
     ("grandson", "M"), ("partner", "F"), ("partner", "M"),
@@ -136,5 +134,3 @@ OCCUPATIONS: tuple[str, ...] = (
     "retired nurse", "homemaker", "construction worker", "cashier", "software engineer", "truck driver",
     "retired postal worker", "line cook", "veteran, retired", "librarian", "mechanic",
 )
-
-PLATE_STATES: tuple[str, ...] = ("CA", "TX", "NY", "OH", "PA", "IL", "MA", "WA", "FL", "MI")

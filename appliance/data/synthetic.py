@@ -57,14 +57,31 @@ from appliance.data._synthetic_phi import (
 from appliance.data._synthetic_text import fit_to_length
 
 __all__ = [
-    "GoldSpan", "SyntheticNote", "generate", "to_record_dict", "write_jsonl", "write_csv", "write_gold_jsonl",
-    "PHI_SUBTYPES", "NOTE_TYPES", "SPECIALTIES", "TRIAGES", "RECORD_FIELDS",
+    "GoldSpan",
+    "SyntheticNote",
+    "generate",
+    "to_record_dict",
+    "write_jsonl",
+    "write_csv",
+    "write_gold_jsonl",
+    "PHI_SUBTYPES",
+    "NOTE_TYPES",
+    "SPECIALTIES",
+    "TRIAGES",
+    "RECORD_FIELDS",
 ]
 
 SPECIALTIES: tuple[str, ...] = clin.SPECIALTIES
 TRIAGES: tuple[str, ...] = clin.TRIAGES
 RECORD_FIELDS: tuple[str, ...] = (
-    "note_id", "patient_id", "date", "note_type", "text", "specialty", "triage", "summary",
+    "note_id",
+    "patient_id",
+    "date",
+    "note_type",
+    "text",
+    "specialty",
+    "triage",
+    "summary",
 )
 
 # Namespace for derived seeds, so this generator's streams never coincide with another seeded component.
@@ -72,7 +89,11 @@ _NS = "appliance.synthetic.v1"
 
 # Probability that a note of each type is urgent: admissions often are, discharges rarely (then a transfer).
 _P_URGENT: dict[str, float] = {
-    "admission": 0.6, "radiology": 0.5, "progress": 0.35, "nursing": 0.35, "discharge": 0.12,
+    "admission": 0.6,
+    "radiology": 0.5,
+    "progress": 0.35,
+    "nursing": 0.35,
+    "discharge": 0.12,
 }
 
 
@@ -128,8 +149,11 @@ class _Plan:
 
 
 _SMOKING = (
-    "Never smoker", "Former smoker, 30 pack-years, quit in 2010", "Current smoker, 1 ppd",
-    "Denies tobacco; EtOH 2-3 drinks/week", "Quit smoking 5 years ago; no illicit drugs",
+    "Never smoker",
+    "Former smoker, 30 pack-years, quit in 2010",
+    "Current smoker, 1 ppd",
+    "Denies tobacco; EtOH 2-3 drinks/week",
+    "Quit smoking 5 years ago; no illicit drugs",
 )
 
 
@@ -159,10 +183,16 @@ def _plan_patient(j: int, count: int, seed: int, world: _World) -> _Plan:
     else:
         device = rng.choice(clin.DEVICES) if rng.random() < 0.25 else None
     episode = Episode(
-        patient_id=f"P{j + 1:05d}", ident=identity, cast=cast, problem=problem,
-        comorbid=tuple(rng.sample(clin.COMORBIDITIES, rng.randint(0, 4))), admit=admit, discharge=dates[-1],
+        patient_id=f"P{j + 1:05d}",
+        ident=identity,
+        cast=cast,
+        problem=problem,
+        comorbid=tuple(rng.sample(clin.COMORBIDITIES, rng.randint(0, 4))),
+        admit=admit,
+        discharge=dates[-1],
         prior_study=admit - timedelta(days=rng.randint(30, 1500)),
-        followup=dates[-1] + timedelta(days=rng.randint(5, 30)), device_kind=device,
+        followup=dates[-1] + timedelta(days=rng.randint(5, 30)),
+        device_kind=device,
         smoking=rng.choice(_SMOKING),
     )
     return _Plan(episode, _visit_types(count, rng), tuple(dates), acute=rng.random() < 0.5)
@@ -194,8 +224,14 @@ def _make_note(
     p_urgent = min(0.95, _P_URGENT[note_type] * (1.6 * settling if plan.acute else 0.35))
     triage = "urgent" if rng.random() < p_urgent else "routine"
     ctx = NoteCtx(
-        ep=ep, rng=rng, date=plan.visit_dates[visit], note_type=note_type, triage=triage, visit=visit,
-        nurse=rng.choice(world.nurses), radiologist=rng.choice(world.radiologists),
+        ep=ep,
+        rng=rng,
+        date=plan.visit_dates[visit],
+        note_type=note_type,
+        triage=triage,
+        visit=visit,
+        nurse=rng.choice(world.nurses),
+        radiologist=rng.choice(world.radiologists),
     )
     target = _target(note_type, target_chars, rng)
     parts = RENDERERS[note_type](ctx)
@@ -248,8 +284,7 @@ def generate(
     caps = set(assign.sample(range(n), round(n * caps_fraction)))
     plans = [_plan_patient(j, counts[j], seed, world) for j in range(n_patients)]
     return [
-        _make_note(f"N{i + 1:06d}", plans[j], k, seed, world, i in caps, target_chars)
-        for i, (j, k) in enumerate(slots)
+        _make_note(f"N{i + 1:06d}", plans[j], k, seed, world, i in caps, target_chars) for i, (j, k) in enumerate(slots)
     ]
 
 
@@ -260,8 +295,13 @@ def generate(
 def to_record_dict(note: SyntheticNote) -> dict[str, str]:
     """Flat record in the importers' shape: the fields of `RECORD_FIELDS`, all strings."""
     return {
-        "note_id": note.note_id, "patient_id": note.patient_id, "date": note.date, "note_type": note.note_type,
-        "text": note.text, "specialty": note.labels["specialty"], "triage": note.labels["triage"],
+        "note_id": note.note_id,
+        "patient_id": note.patient_id,
+        "date": note.date,
+        "note_type": note.note_type,
+        "text": note.text,
+        "specialty": note.labels["specialty"],
+        "triage": note.labels["triage"],
         "summary": note.labels["summary"],
     }
 
@@ -288,12 +328,14 @@ def _write_atomic(path: str | os.PathLike[str], write: Callable[[TextIO], None])
 
 def write_jsonl(notes: Iterable[SyntheticNote], path: str | os.PathLike[str]) -> None:
     """One JSON object per line with the fields of `RECORD_FIELDS`; UTF-8, '\\n' line ends."""
-    _write_atomic(path, lambda f: f.writelines(json.dumps(to_record_dict(n), ensure_ascii=False) + "\n"
-                                               for n in notes))
+    _write_atomic(path, lambda f: f.writelines(json.dumps(to_record_dict(n), ensure_ascii=False) + "\n" for n in notes))
 
 
 def write_csv(notes: Iterable[SyntheticNote], path: str | os.PathLike[str]) -> None:
-    """CSV with a header row of `RECORD_FIELDS`; texts with newlines are quoted (read back with newline='')."""
+    """CSV with a header row of `RECORD_FIELDS`.
+
+    Texts contain newlines and are quoted; read the file back with `open(..., newline="")`.
+    """
 
     def write(f: TextIO) -> None:
         writer = csv.DictWriter(f, fieldnames=RECORD_FIELDS, lineterminator="\n")
@@ -304,6 +346,8 @@ def write_csv(notes: Iterable[SyntheticNote], path: str | os.PathLike[str]) -> N
 
 
 def write_gold_jsonl(notes: Iterable[SyntheticNote], path: str | os.PathLike[str]) -> None:
-    """Gold standard for de-identification scoring: {"id", "text", "spans": [{start, end, label, subtype}]}."""
-    _write_atomic(path, lambda f: f.writelines(json.dumps(_gold_dict(n), ensure_ascii=False) + "\n"
-                                               for n in notes))
+    """Gold standard for de-identification scoring.
+
+    One JSON object per line: {"id", "text", "spans": [{"start", "end", "label", "subtype"}]}.
+    """
+    _write_atomic(path, lambda f: f.writelines(json.dumps(_gold_dict(n), ensure_ascii=False) + "\n" for n in notes))

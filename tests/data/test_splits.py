@@ -1,0 +1,83 @@
+"""Patient-level splits: deterministic, stable when patients are added, never leaking a patient."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from appliance.data.splits import SPLIT_NAMES, check_no_leakage, patient_splits, split_records
+from appliance.data.synthetic import generate, to_record_dict
+from appliance.errors import InvalidInput
+
+PATIENTS = [f"P{i:05d}" for i in range(2000)]
+
+
+@pytest.mark.parametrize("method", ["hash", "exact"])
+def test_deterministic_and_seed_dependent(method):
+    a = patient_splits(PATIENTS, seed=1, method=method)
+    assert a == patient_splits(reversed(PATIENTS), seed=1, method=method)
+    assert set(a) == set(PATIENTS) and set(a.values()) == set(SPLIT_NAMES)
+    assert a != patient_splits(PATIENTS, seed=2, method=method)
+
+
+def test_hash_split_is_stable_when_patients_are_added():
+    before = patient_splits(PATIENTS[:500], seed=7)
+    after = patient_splits(PATIENTS, seed=7)
+    assert all(after[p] == s for p, s in before.items())
+
+
+@pytest.mark.parametrize("fractions", [(0.8, 0.1, 0.1), (0.6, 0.2, 0.2), (1.0, 0.0, 0.0)])
+def test_proportions(fractions):
+    counts = Counter(patient_splits(PATIENTS, seed=3, fractions=fractions).values())
+    for name, f in zip(SPLIT_NAMES, fractions, strict=True):
+        assert abs(counts[name] / len(PATIENTS) - f) < 0.03
+    exact = Counter(patient_splits(PATIENTS, seed=3, fractions=fractions, method="exact").values())
+    assert [exact[n] for n in SPLIT_NAMES] == [round(f * len(PATIENTS)) for f in fractions]
+
+
+def test_exact_split_fills_every_requested_split_for_tiny_populations():
+    assert Counter(patient_splits(["a", "b", "c"], seed=0, method="exact").values()) == Counter(SPLIT_NAMES)
+    ten = Counter(patient_splits([str(i) for i in range(10)], seed=0, method="exact").values())
+    assert (ten["train"], ten["validation"], ten["test"]) == (8, 1, 1)
+
+
+def test_invalid_arguments():
+    with pytest.raises(ValueError):
+        patient_splits(PATIENTS, seed=0, fractions=(0.5, 0.2, 0.2))
+    with pytest.raises(ValueError):
+        patient_splits(PATIENTS, seed=0, method="random")
+    with pytest.raises(InvalidInput):
+        patient_splits(["a", ""], seed=0)
+
+
+def test_split_records_keeps_patients_together_and_order():
+    records = [to_record_dict(n) for n in generate(200, seed=5)]
+    splits = split_records(records, seed=11)
+    check_no_leakage(splits)
+    assert sum(len(v) for v in splits.values()) == len(records)
+    for name, recs in splits.items():
+        positions = [records.index(r) for r in recs]
+        assert positions == sorted(positions), name
+    by_patient = {r["patient_id"]: name for name, recs in splits.items() for r in recs}
+    assert len(by_patient) == len({r["patient_id"] for r in records})
+
+
+def test_stored_assignment_is_reused_and_extended():
+    records = [{"patient_id": p, "text": "x"} for p in ("a", "b", "c", "d")]
+    stored = {"a": "test", "b": "train"}
+    splits = split_records(records, seed=0, assignment=stored)
+    assert records[0] in splits["test"] and records[1] in splits["train"]
+    fresh = patient_splits(["c", "d"], seed=0)
+    assert records[2] in splits[fresh["c"]] and records[3] in splits[fresh["d"]]
+
+
+def test_refusals():
+    with pytest.raises(InvalidInput):
+        split_records([{"text": "no patient"}], seed=0)
+    with pytest.raises(InvalidInput):
+        split_records([{"patient_id": "a"}], seed=0, assignment={"a": "holdout"})
+    leaky = {"train": [{"patient_id": "a"}], "test": [{"patient_id": "a"}]}
+    with pytest.raises(InvalidInput) as err:
+        check_no_leakage(leaky)
+    assert "'a'" not in str(err.value)  # messages never name a patient
