@@ -208,4 +208,25 @@ def load_causal_lm(model_file: Path, dtype: Any = None) -> tuple[Any, Any]:
         location = model_file
     tokenizer = AutoTokenizer.from_pretrained(location, **kwargs)
     model = AutoModelForCausalLM.from_pretrained(location, dtype=dtype, **kwargs)
+    fix_chatml_special_tokens(tokenizer, model)
     return model, tokenizer
+
+
+def fix_chatml_special_tokens(tokenizer: Any, model: Any | None = None) -> None:
+    """GGUF-converted ChatML tokenizers (SmolLM2) report ``<|im_start|>`` as eos and have no pad token.
+
+    A reply ends with ``<|im_end|>``, so that is the eos for generation and training; padding uses
+    ``<|endoftext|>`` when the vocabulary has it. Without this, generation never stops at the end
+    of a turn and ``continue`` examples start and end with the turn-opening token.
+    """
+    vocab = tokenizer.get_vocab()
+    if "<|im_end|>" in vocab and tokenizer.eos_token != "<|im_end|>":
+        tokenizer.eos_token = "<|im_end|>"
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = "<|endoftext|>" if "<|endoftext|>" in vocab else tokenizer.eos_token
+    if model is not None:
+        model.config.eos_token_id = tokenizer.eos_token_id
+        model.config.pad_token_id = tokenizer.pad_token_id
+        if getattr(model, "generation_config", None) is not None:
+            model.generation_config.eos_token_id = tokenizer.eos_token_id
+            model.generation_config.pad_token_id = tokenizer.pad_token_id

@@ -54,6 +54,8 @@ def test_default_model_loads_with_guard_on(default_model_file: Path) -> None:
     assert model.num_parameters() == base_models.manifest_entry("smollm2-135m-instruct").parameters
     prompt = tokenizer.apply_chat_template([{"role": "user", "content": "Say hello."}], add_generation_prompt=True,
                                            return_tensors="pt")
+    assert tokenizer.eos_token == "<|im_end|>" and tokenizer.pad_token is not None
     with torch.no_grad():
-        out = model.generate(prompt, max_new_tokens=5, do_sample=False)
-    assert out.shape[1] > prompt.shape[1]
+        out = model.generate(prompt, max_new_tokens=24, do_sample=False)
+    reply = tokenizer.decode(out[0, prompt.shape[1]:], skip_special_tokens=True)
+    assert out.shape[1] > prompt.shape[1] and reply.strip()

@@ -118,3 +118,28 @@ def test_stateless_detect_and_eval_cli(tmp_path: Path, capsys: pytest.CaptureFix
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": 1}\n')
     assert main(["deid", "detect", "--input", str(bad), "--output", str(out)]) == 5
+
+
+def test_cancelled_job_leaves_a_failed_version_and_audit(ws_path: Path, tmp_path: Path) -> None:
+    source = tmp_path / "many.jsonl"
+    synthetic.write_jsonl(synthetic.generate(450, seed=5, target_chars=300), source)
+    with Workspace.open(ws_path, "ivy", PASSWORDS["ivy"]) as ws:
+        import_path(ws, source, "big")
+    handle = jobs.start(ws_path, "ivy", PASSWORDS["ivy"], "deid", {"dataset": "big"})
+    final = None
+    for event in handle.events():
+        if event["event"] == "progress":
+            handle.cancel()
+        if event["event"] in ("done", "cancelled", "failed"):
+            final = event
+    assert final is not None and final["event"] == "cancelled"
+    with Workspace.open(ws_path, "ivy", PASSWORDS["ivy"]) as ws:
+        status = ws.read().execute("SELECT status FROM deid_versions WHERE version_id = 'big@deid1'").fetchone()[0]
+        assert status == "running"
+        assert [j.status for j in jobs.list_jobs(ws)] == ["cancelled"]
+        with pytest.raises(InvalidInput, match="no de-identified version"):
+            latest_version(ws, "big")
+        # The next run closes the abandoned version, with its own audit entry.
+        run_deid(ws, "big", DeidConfig(mode="mask"))
+        rows = dict(ws.read().execute("SELECT version_id, status FROM deid_versions").fetchall())
+        assert rows == {"big@deid1": "failed", "big@deid2": "complete"}
