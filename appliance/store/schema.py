@@ -116,6 +116,49 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX deid_records_risk ON deid_records (version_id, risk DESC);
     """,
+    # 3: frozen dataset snapshots with patient-level splits; tuning runs and their checkpoints
+    """
+    CREATE TABLE snapshots (
+        snapshot_id TEXT PRIMARY KEY,
+        dataset TEXT NOT NULL REFERENCES datasets(name),
+        deid_version TEXT NOT NULL REFERENCES deid_versions(version_id),
+        config TEXT NOT NULL,
+        report TEXT NOT NULL,
+        counts TEXT NOT NULL,
+        content_hash TEXT NOT NULL UNIQUE,
+        unreviewed_override INTEGER NOT NULL DEFAULT 0,
+        created TEXT NOT NULL,
+        created_by TEXT NOT NULL
+    );
+    CREATE TABLE snapshot_records (
+        snapshot_id TEXT NOT NULL REFERENCES snapshots(snapshot_id),
+        record_id INTEGER NOT NULL REFERENCES records(record_id),
+        split TEXT NOT NULL CHECK (split IN ('train', 'validation', 'test')),
+        PRIMARY KEY (snapshot_id, record_id)
+    );
+    CREATE TABLE runs (
+        run_id TEXT PRIMARY KEY,
+        method TEXT NOT NULL,
+        task TEXT NOT NULL,
+        base_model TEXT NOT NULL,
+        snapshot_id TEXT NOT NULL REFERENCES snapshots(snapshot_id),
+        config TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'cancelled')),
+        state TEXT NOT NULL DEFAULT 'candidate',
+        created TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        ended TEXT,
+        result TEXT,
+        artifact_blob TEXT REFERENCES blobs(blob_id)
+    );
+    CREATE TABLE run_checkpoints (
+        run_id TEXT NOT NULL REFERENCES runs(run_id),
+        step INTEGER NOT NULL,
+        blob_id TEXT NOT NULL REFERENCES blobs(blob_id),
+        created TEXT NOT NULL,
+        PRIMARY KEY (run_id, step)
+    );
+    """,
 ]
 
 LATEST = len(MIGRATIONS)

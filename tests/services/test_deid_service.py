@@ -18,16 +18,6 @@ from appliance.workspace import Workspace
 from tests.conftest import PASSWORDS
 
 
-@pytest.fixture
-def notes_ws(ws_path: Path, tmp_path: Path) -> Path:
-    notes = synthetic.generate(24, seed=3)
-    source = tmp_path / "notes.jsonl"
-    synthetic.write_jsonl(notes, source)
-    with Workspace.open(ws_path, "ivy", PASSWORDS["ivy"]) as ws:
-        import_path(ws, source, "ward")
-    return ws_path
-
-
 def test_run_keeps_originals_and_replaces_phi(notes_ws: Path) -> None:
     with Workspace.open(notes_ws, "ivy", PASSWORDS["ivy"]) as ws:
         before = ws.read().execute("SELECT group_concat(text, '|') FROM records").fetchone()[0]

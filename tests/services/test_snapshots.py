@@ -1,0 +1,51 @@
+"""Snapshots: patient-level splits, review gate with audited override, content hash, reuse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from appliance.data.snapshots import SnapshotSpec, create_snapshot, load_split, snapshot_info
+from appliance.deid.service import mark_reviewed, run_deid
+from appliance.errors import InvalidInput
+from appliance.workspace import Workspace
+from tests.conftest import PASSWORDS
+
+
+def test_unreviewed_refused_then_override_audited(notes_ws: Path) -> None:
+    with Workspace.open(notes_ws, "ivy", PASSWORDS["ivy"]) as ws:
+        with pytest.raises(InvalidInput, match="no de-identified version"):
+            create_snapshot(ws, SnapshotSpec("ward"))
+        run_deid(ws, "ward")
+        with pytest.raises(InvalidInput, match="not reviewed"):
+            create_snapshot(ws, SnapshotSpec("ward"))
+        info = create_snapshot(ws, SnapshotSpec("ward", allow_unreviewed=True))
+        assert info.unreviewed_override and info.created
+        entry = list(ws.audit_entries(action="data.snapshot*"))[-1]
+        assert entry.action == "data.snapshot.unreviewed-override" and entry.details["unreviewed_override"]
+
+
+def test_reviewed_snapshot_splits_and_hash(notes_ws: Path) -> None:
+    with Workspace.open(notes_ws, "ivy", PASSWORDS["ivy"]) as ws:
+        version = run_deid(ws, "ward")["version"]
+    with Workspace.open(notes_ws, "rex", PASSWORDS["rex"]) as ws:
+        mark_reviewed(ws, version)
+    with Workspace.open(notes_ws, "ivy", PASSWORDS["ivy"]) as ws:
+        info = create_snapshot(ws, SnapshotSpec("ward", seed=1, fractions=(0.5, 0.25, 0.25)))
+        assert not info.unreviewed_override and info.snapshot_id == "ward@v1"
+        assert sum(info.counts.values()) == 24 - sum(info.report.values())
+        splits = {name: load_split(ws, info.snapshot_id, name) for name in ("train", "validation", "test")}
+        assert all(splits.values())
+        patients = {name: {r["patient"] for r in rows} for name, rows in splits.items()}
+        assert not (patients["train"] & patients["validation"] or patients["train"] & patients["test"]
+                    or patients["validation"] & patients["test"])
+        originals = dict(ws.read().execute("SELECT record_id, text FROM records").fetchall())
+        for row in splits["train"]:
+            assert row["text"] != originals[row["record_id"]]  # de-identified text, not the original
+            assert {"specialty", "triage", "summary"} <= set(row)
+        again = create_snapshot(ws, SnapshotSpec("ward", seed=1, fractions=(0.5, 0.25, 0.25)))
+        assert not again.created and again.snapshot_id == info.snapshot_id
+        other = create_snapshot(ws, SnapshotSpec("ward", seed=2, fractions=(0.5, 0.25, 0.25)))
+        assert other.content_hash != info.content_hash and other.snapshot_id == "ward@v2"
+        assert snapshot_info(ws, info.snapshot_id)["content_hash"] == info.content_hash
