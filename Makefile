@@ -6,6 +6,7 @@ STAMP  := $(VENV)/.installed
 MODEL  := .cache/models/SmolLM2-135M-Instruct.Q4_1.gguf
 
 export QT_QPA_PLATFORM ?= offscreen
+export APPLIANCE_CACHE_DIR ?= $(CURDIR)/.cache
 
 .PHONY: demo demo-quick test lint venv model screenshots clean
 

@@ -193,6 +193,85 @@ def materialize(ws: Workspace, model_id: str, scratch: Path, progress: ProgressF
     return ws.get_blob(model.blob_id, scratch / model.file_name, progress)
 
 
+def hf_dir(ws: Workspace, model_id: str, dest: Path, progress: Callable[[str], None] | None = None) -> Path:
+    """A Hugging Face directory (safetensors + tokenizer) of a registered base model, unpacked in ``dest``.
+
+    Converting a GGUF file (de-quantising, rebuilding the tokenizer) takes a minute on CPU, so the
+    first call converts and seals the result as a blob of the workspace; later calls only unpack it.
+    ``dest`` must be a ``Workspace.scratch()`` directory: the weights are plaintext there.
+    """
+    model = registered(ws).get(model_id)
+    if model is None:
+        raise InvalidInput(f"model '{model_id}' is not in this workspace; add it with 'appliance models add'")
+    row = ws.read().execute("SELECT hf_blob FROM base_models WHERE model_id = ?", (model_id,)).fetchone()
+    target = dest / "hf"
+    if row and row[0]:
+        return ws.get_dir(row[0], target)
+    if not _from_conversion_cache(model.sha256, target):
+        if progress:
+            progress(f"converting {model_id} to a Hugging Face directory (once per workspace)")
+        gguf = materialize(ws, model_id, dest)
+        lm, tokenizer = load_causal_lm(gguf)
+        lm.save_pretrained(target)
+        tokenizer.save_pretrained(target)
+        gguf.unlink()
+        _to_conversion_cache(model.sha256, target)
+    info = write_dir_blob(ws, target, model_id)
+    with ws.transaction("models.convert", [model_id, info.blob_id], {"model": model_id, "sha256": info.sha256,
+                                                                      "size": info.size}) as conn:
+        BlobStore.register(conn, info, ws.user.name)
+        conn.execute("UPDATE base_models SET hf_blob = ? WHERE model_id = ?", (info.blob_id, model_id))
+    return target
+
+
+def conversion_cache_dir() -> Path:
+    """Machine-level cache of converted *base* models (public weights, never PHI): ``APPLIANCE_CACHE_DIR``
+    or ``~/.cache/appliance``. Each entry is keyed by the source file's sha256 and re-hashed on use."""
+    return Path(os.environ.get("APPLIANCE_CACHE_DIR") or Path.home() / ".cache" / "appliance") / "converted"
+
+
+def _dir_hashes(directory: Path) -> dict[str, str]:
+    return {str(p.relative_to(directory)): sha256_file(p) for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def _from_conversion_cache(source_sha256: str, target: Path) -> bool:
+    import json
+    import shutil
+
+    entry = conversion_cache_dir() / source_sha256
+    try:
+        expected = json.loads((entry / "hashes.json").read_text())
+        files = entry / "files"
+        if _dir_hashes(files) != expected:
+            return False
+    except (OSError, ValueError):
+        return False
+    shutil.copytree(files, target)
+    return True
+
+
+def _to_conversion_cache(source_sha256: str, directory: Path) -> None:
+    import json
+    import shutil
+
+    entry = conversion_cache_dir() / source_sha256
+    try:
+        tmp = entry.with_name(entry.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(directory, tmp / "files")
+        (tmp / "hashes.json").write_text(json.dumps(_dir_hashes(tmp / "files")))
+        shutil.rmtree(entry, ignore_errors=True)
+        os.replace(tmp, entry)
+    except OSError:
+        pass  # a cache only: a read-only or full disk just means converting again next time
+
+
+def write_dir_blob(ws: Workspace, directory: Path, model_id: str) -> Any:
+    from appliance.store.archive import write_dir
+
+    return write_dir(ws.blobs, directory, "base-model-hf")
+
+
 def load_causal_lm(model_file: Path, dtype: Any = None) -> tuple[Any, Any]:
     """Load a GGUF (de-quantised) or safetensors model and its tokenizer, strictly from local files."""
     from transformers import AutoModelForCausalLM, AutoTokenizer

@@ -398,6 +398,23 @@ class Workspace:
             BlobStore.register(conn, info, self.user.name)
         return info
 
+    def put_dir(self, directory: Path, kind: str, action: str, object_ids: list[str] | None = None,
+                details: dict[str, Any] | None = None) -> BlobInfo:
+        """Seal a directory (tar streamed through a pipe, never on disk in clear) as a registered blob."""
+        from appliance.store.archive import write_dir
+
+        info = write_dir(self.blobs, directory, kind)
+        info_details = {"kind": kind, "size": info.size, "sha256": info.sha256, **(details or {})}
+        with self.transaction(action, [*(object_ids or []), info.blob_id], info_details) as conn:
+            BlobStore.register(conn, info, self.user.name)
+        return info
+
+    def get_dir(self, blob_id: str, dest: Path) -> Path:
+        """Unpack a directory blob into ``dest`` (use a ``scratch()`` directory)."""
+        from appliance.store.archive import extract_dir
+
+        return extract_dir(self.blobs, self.blob_info(blob_id), dest)
+
     def blob_info(self, blob_id: str) -> BlobInfo:
         return BlobStore.info(self._conn, blob_id)
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Converted public base models are cached per machine; keep the tests' cache inside the checkout.
+os.environ.setdefault("APPLIANCE_CACHE_DIR", str(Path(__file__).resolve().parent.parent / ".cache"))
 
 from appliance.store.keyslots import TEST_KDF  # noqa: E402
 from appliance.workspace import Workspace  # noqa: E402

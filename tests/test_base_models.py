@@ -59,3 +59,17 @@ def test_default_model_loads_with_guard_on(default_model_file: Path) -> None:
         out = model.generate(prompt, max_new_tokens=24, do_sample=False)
     reply = tokenizer.decode(out[0, prompt.shape[1]:], skip_special_tokens=True)
     assert out.shape[1] > prompt.shape[1] and reply.strip()
+
+
+def test_hf_dir_converts_once(ws: Workspace, default_model_file: Path) -> None:
+    import json
+
+    base_models.add_model(ws, "smollm2-135m-instruct", default_model_file)
+    with ws.scratch() as scratch:
+        first = base_models.hf_dir(ws, "smollm2-135m-instruct", scratch)
+        config = json.loads((first / "config.json").read_text())
+        assert config["model_type"] == "llama" and (first / "tokenizer.json").exists()
+    with ws.scratch() as scratch:
+        base_models.hf_dir(ws, "smollm2-135m-instruct", scratch)
+    assert len(list(ws.audit_entries(action="models.convert"))) == 1
+    assert ws.verify().ok

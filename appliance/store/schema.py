@@ -158,6 +158,7 @@ MIGRATIONS: list[str] = [
         created TEXT NOT NULL,
         PRIMARY KEY (run_id, step)
     );
+    ALTER TABLE base_models ADD COLUMN hf_blob TEXT REFERENCES blobs(blob_id);
     """,
 ]
 

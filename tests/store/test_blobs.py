@@ -114,3 +114,18 @@ def test_300mb_blob_round_trips_in_bounded_memory(ws_path: Path, tmp_path: Path)
     assert int(size) == 300 * 1024 * 1024 and same == "True"
     growth_mb = (int(peak_kb) - int(base_kb)) / 1024
     assert growth_mb < 48, f"memory grew by {growth_mb:.0f} MB for a 300 MB blob"
+
+
+def test_directory_round_trip_without_plaintext_archive(ws: Workspace, tmp_path: Path) -> None:
+    src = tmp_path / "model"
+    (src / "sub").mkdir(parents=True)
+    (src / "config.json").write_text('{"a": 1}')
+    (src / "sub" / "weights.bin").write_bytes(bytes(range(256)) * 9000)
+    before = set(ws.root.rglob("*"))
+    info = ws.put_dir(src, "test-dir", "test.seal", ["thing"])
+    assert set(ws.root.rglob("*")) - before == {ws.blobs.path(info.blob_id)}  # no tar file anywhere
+    out = ws.get_dir(info.blob_id, tmp_path / "out")
+    assert (out / "config.json").read_text() == '{"a": 1}'
+    assert (out / "sub" / "weights.bin").read_bytes() == (src / "sub" / "weights.bin").read_bytes()
+    entry = list(ws.audit_entries(action="test.seal"))[0]
+    assert entry.object_ids == ["thing", info.blob_id]
