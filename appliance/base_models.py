@@ -299,8 +299,9 @@ def fix_chatml_special_tokens(tokenizer: Any, model: Any | None = None) -> None:
     of a turn and ``continue`` examples start and end with the turn-opening token.
     """
     vocab = tokenizer.get_vocab()
-    if "<|im_end|>" in vocab and tokenizer.eos_token != "<|im_end|>":
-        tokenizer.eos_token = "<|im_end|>"
+    end_of_turn = "<|im_end|>"
+    if end_of_turn in vocab and tokenizer.eos_token != end_of_turn:
+        tokenizer.eos_token = end_of_turn
     if tokenizer.pad_token is None:
         tokenizer.pad_token = "<|endoftext|>" if "<|endoftext|>" in vocab else tokenizer.eos_token
     if model is not None:

@@ -76,7 +76,7 @@ class DeidConfig:
     recognizers: tuple[str, ...] = field(
         default=DEFAULT_RECOGNIZERS,
         metadata=_help(
-            "Recognizers to run, by registered name. Add \"model\" together with model_dir to run a "
+            'Recognizers to run, by registered name. Add "model" together with model_dir to run a '
             "local token-classification model as well."
         ),
     )
@@ -90,7 +90,7 @@ class DeidConfig:
     model_dir: str | None = field(
         default=None,
         metadata=_help(
-            "Folder of a local Hugging Face token-classification model used by the \"model\" "
+            'Folder of a local Hugging Face token-classification model used by the "model" '
             "recognizer. Loaded from disk only; nothing is ever downloaded."
         ),
     )
@@ -103,7 +103,7 @@ class DeidConfig:
     )
     max_age_kept: int = field(
         default=89,
-        metadata=_help("Ages above this become \"90+\". Safe Harbor sets 89; it may only be lowered."),
+        metadata=_help('Ages above this become "90+". Safe Harbor sets 89; it may only be lowered.'),
     )
     restricted_zip_prefixes: tuple[str, ...] = field(
         default=RESTRICTED_ZIP_PREFIXES,
@@ -119,9 +119,7 @@ class DeidConfig:
         if self.date_shift_min_days > self.date_shift_max_days:
             raise InvalidInput("deid config: date_shift_min_days must not exceed date_shift_max_days")
         if self.date_shift_min_days <= 0 <= self.date_shift_max_days:
-            raise InvalidInput(
-                "deid config: the date shift range must not contain 0, or some patients keep real dates"
-            )
+            raise InvalidInput("deid config: the date shift range must not contain 0, or some patients keep real dates")
         if max(abs(self.date_shift_min_days), abs(self.date_shift_max_days)) > 3650:
             raise InvalidInput("deid config: date shifts are limited to 3650 days either way")
         if not 0.0 <= self.confidence_threshold <= 1.0:
@@ -144,7 +142,7 @@ class DeidConfig:
         if not self.recognizers:
             raise InvalidInput("deid config: at least one recognizer must be enabled")
         if "model" in self.recognizers and not self.model_dir:
-            raise InvalidInput("deid config: the \"model\" recognizer needs model_dir")
+            raise InvalidInput('deid config: the "model" recognizer needs model_dir')
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DeidConfig:

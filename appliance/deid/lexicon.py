@@ -10,14 +10,17 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from enum import IntFlag
 from importlib import resources
 
 DATA_PACKAGE = "appliance.deid.data"
 
 
-class WordClass(IntFlag):
-    """What the shipped lists say about one normalised word. Several bits may be set at once."""
+class WordClass:
+    """Bit flags: what the shipped lists say about one normalised word. Several bits may be set.
+
+    Plain ints rather than enum.IntFlag: every token of every note is tested against these, and
+    IntFlag arithmetic is an order of magnitude slower.
+    """
 
     NONE = 0
     FIRST = 1  # a first name in the census lists
@@ -28,9 +31,11 @@ class WordClass(IntFlag):
     EPONYM = 32  # a person's name used for a disease, sign or device ("parkinson")
     EPONYM_ALONE = 64  # an eponym whose possessive alone marks the medical sense ("crohn's")
     CITY = 128  # a one-word city or county name
+    ENGLISH = 256  # an English dictionary word (so a capitalised word with no bit at all is unknown)
 
 
 NAME_BITS = WordClass.FIRST | WordClass.LAST
+WordBits = int  # a combination of WordClass bits
 
 
 def _read_words(filename: str) -> list[str]:
@@ -47,30 +52,38 @@ def normalise(word: str) -> str:
     return _APOSTROPHES.sub("", _POSSESSIVE.sub("", word)).lower()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one per process
 class Lexicon:
     """Read-only word lists. Sequences keep the source order (most frequent first) for surrogates."""
 
     first_names: tuple[str, ...]
     last_names: tuple[str, ...]
     cities: tuple[str, ...]
-    classes: dict[str, WordClass] = field(repr=False)
+    classes: dict[str, WordBits] = field(repr=False)
     multiword_cities: dict[str, tuple[tuple[str, ...], ...]] = field(repr=False)
     #: Stand-ins for surrogates: frequent entries that are not also English, clinical or stop words.
     surrogate_first: tuple[str, ...] = field(repr=False)
     surrogate_last: tuple[str, ...] = field(repr=False)
     surrogate_cities: tuple[str, ...] = field(repr=False)
 
-    def word_class(self, norm: str) -> WordClass:
+    def word_class(self, norm: str) -> WordBits:
         return self.classes.get(norm, WordClass.NONE)
 
 
 _AMBIGUOUS = WordClass.COMMON | WordClass.STOP | WordClass.CLINICAL | WordClass.EPONYM
 
 
-def _unambiguous(classes: dict[str, WordClass], names: tuple[str, ...], limit: int, also: WordClass) -> tuple[str, ...]:
+_PLAIN_NAME = re.compile(r"[A-Z][A-Za-z'.-]+(?: [A-Z][A-Za-z'.-]+)?")
+
+
+def _unambiguous(classes: dict[str, WordBits], names: tuple[str, ...], limit: int, also: WordBits) -> tuple[str, ...]:
+    """Stand-ins: plain one- or two-word names that no list reads as anything else."""
     bad = _AMBIGUOUS | also
-    out = [n for n in names if len(n) > 2 and not (classes.get(normalise(n), WordClass.NONE) & bad)]
+    out = [
+        n
+        for n in names
+        if len(n) > 2 and _PLAIN_NAME.fullmatch(n) and not (classes.get(normalise(n), WordClass.NONE) & bad)
+    ]
     return tuple(out[:limit])
 
 
@@ -79,16 +92,18 @@ def load_lexicon() -> Lexicon:
     """Read every shipped list once per process."""
     first = tuple(_read_words("first_names.txt"))
     last = tuple(_read_words("last_names.txt"))
-    cities = tuple(_read_words("cities.txt"))
-    classes: dict[str, WordClass] = {}
+    us_cities = tuple(_read_words("cities_us.txt"))
+    cities = us_cities + tuple(_read_words("cities_world.txt"))
+    classes: dict[str, WordBits] = {}
 
-    def mark(words: list[str] | tuple[str, ...], bit: WordClass) -> None:
+    def mark(words: list[str] | tuple[str, ...], bit: WordBits) -> None:
         for word in words:
             key = normalise(word)
             classes[key] = classes.get(key, WordClass.NONE) | bit
 
     mark(first, WordClass.FIRST)
     mark(last, WordClass.LAST)
+    mark(_read_words("english_words.txt"), WordClass.ENGLISH)
     mark(_read_words("common_words.txt"), WordClass.COMMON)
     mark(_read_words("stop_words.txt"), WordClass.STOP)
     mark(_read_words("clinical_terms.txt"), WordClass.CLINICAL)
@@ -111,7 +126,7 @@ def load_lexicon() -> Lexicon:
         multiword_cities=multiword,
         surrogate_first=_unambiguous(classes, first, 1500, WordClass.CITY | WordClass.LAST),
         surrogate_last=_unambiguous(classes, last, 3000, WordClass.CITY | WordClass.FIRST),
-        surrogate_cities=_unambiguous(classes, cities[:4000], 2500, WordClass.FIRST | WordClass.LAST),
+        surrogate_cities=_unambiguous(classes, us_cities[:4000], 2500, WordClass.FIRST | WordClass.LAST),
     )
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 
-from appliance.deid.lexicon import NAME_BITS, Lexicon, WordClass, normalise
+from appliance.deid.lexicon import NAME_BITS, Lexicon, WordBits, WordClass, normalise
 
 
 class Shape(Enum):
@@ -27,7 +28,7 @@ class Shape(Enum):
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 # Words after which a full stop does not end a sentence ("Dr. Brown", "J. Brown").
 _NO_BREAK_BEFORE_DOT = frozenset(
-    {"dr", "mr", "mrs", "ms", "mx", "prof", "st", "sr", "jr", "rev", "drs", "messrs", "vs", "no", "approx", "pt"}
+    {"dr", "mr", "mrs", "ms", "mx", "prof", "st", "sr", "jr", "rev", "drs", "messrs", "vs", "approx", "mt"}
 )
 _BREAK_CHARS = frozenset(".!?:;•*>|=")
 
@@ -44,7 +45,8 @@ class Token:
     shape: Shape
     caseless: bool
     sent_start: bool
-    cls: WordClass
+    cls: WordBits
+    line: int
 
     @property
     def capitalised(self) -> bool:
@@ -56,6 +58,10 @@ class Token:
         return bool(self.cls & NAME_BITS)
 
 
+# Capitals inside a name follow a prefix: McDonald, MacArthur, DeShawn, LaToya, DiMaggio, O'Brien.
+_NAME_PART = re.compile(r"(?:Mc|Mac|De|Di|Da|La|Le|Van|Von|St)?[^\W\d_][^\W\d_A-Z]*")
+
+
 def _shape(word: str) -> Shape:
     if len(word) == 1:
         return Shape.INITIAL if word.isupper() else Shape.LOWER
@@ -64,29 +70,42 @@ def _shape(word: str) -> Shape:
     if word.islower():
         return Shape.LOWER
     if word[0].isupper():
-        return Shape.TITLE
+        parts = re.split(r"['’\-]", word)
+        if all(p and p[0].isupper() and _NAME_PART.fullmatch(p) or p.islower() and len(p) <= 2 for p in parts):
+            return Shape.TITLE
+        return Shape.MIXED  # "PaCO", "FeNO", "HbA": lab names, not proper nouns
     return Shape.MIXED
 
 
-def _classify(lexicon: Lexicon, norm: str, cache: dict[str, WordClass]) -> WordClass:
-    found = cache.get(norm)
-    if found is not None:
-        return found
+#: Per-word facts that do not depend on where the word stands: (norm, shape, word class bits).
+WordFacts = tuple[str, Shape, WordBits]
+
+
+def _classify(lexicon: Lexicon, norm: str) -> WordBits:
     if "-" in norm:
         # A hyphenated word is a name only if every part is ("Smith-Jones", not "X-ray"); any part's
         # ambiguity carries over ("Brown-Smith" needs the evidence "Brown" would need).
         parts = [p for p in norm.split("-") if p]
         classes = [lexicon.word_class(p) for p in parts]
-        names = NAME_BITS
+        # Name and city bits need every part; ambiguity bits from any part carry over.
+        every = NAME_BITS | WordClass.CITY
+        names = every
         other = WordClass.NONE
         for c in classes:
             names &= c
-            other |= c & ~NAME_BITS
-        found = (names & NAME_BITS) | other
-    else:
-        found = lexicon.word_class(norm)
-    cache[norm] = found
-    return found
+            other |= c & ~every
+        return (names & every) | other
+    return lexicon.word_class(norm)
+
+
+def word_facts(lexicon: Lexicon, word: str) -> WordFacts:
+    norm = normalise(word)
+    return norm, _shape(word), _classify(lexicon, norm)
+
+
+# Counting letters by case with C-speed regexes; ASCII is enough to judge a line's case style.
+_UPPER = re.compile(r"[A-Z]")
+_LOWER = re.compile(r"[a-z]")
 
 
 def _caseless_lines(text: str, whole_note_caseless: bool) -> list[tuple[int, bool]]:
@@ -94,10 +113,12 @@ def _caseless_lines(text: str, whole_note_caseless: bool) -> list[tuple[int, boo
     out = []
     pos = 0
     for line in text.split("\n"):
-        upper = sum(1 for ch in line if ch.isupper())
-        lower = sum(1 for ch in line if ch.islower())
-        letters = upper + lower
-        caseless = whole_note_caseless or (letters >= 8 and upper >= 0.85 * letters)
+        if whole_note_caseless:
+            caseless = True
+        else:
+            upper = len(_UPPER.findall(line))
+            letters = upper + len(_LOWER.findall(line))
+            caseless = letters >= 8 and upper >= 0.85 * letters
         out.append((pos, caseless))
         pos += len(line) + 1
     return out
@@ -106,40 +127,45 @@ def _caseless_lines(text: str, whole_note_caseless: bool) -> list[tuple[int, boo
 class Document:
     """A note and its tokens. Built once per `DeidEngine.detect` call and shared by all recognizers."""
 
-    __slots__ = ("text", "tokens", "caseless", "_starts", "_cache")
+    __slots__ = ("text", "tokens", "caseless", "_starts", "_title_lines")
 
-    def __init__(self, text: str, lexicon: Lexicon, class_cache: dict[str, WordClass] | None = None):
+    def __init__(self, text: str, lexicon: Lexicon, word_cache: dict[str, WordFacts] | None = None):
         self.text = text
-        upper = sum(1 for ch in text if ch.isupper())
-        lower = sum(1 for ch in text if ch.islower())
-        letters = upper + lower
+        upper = len(_UPPER.findall(text))
+        letters = upper + len(_LOWER.findall(text))
         # A note in capitals, or with no capitals at all, carries no case information anywhere.
         self.caseless = letters >= 20 and (upper >= 0.85 * letters or upper <= 0.01 * letters)
+        self._title_lines: set[int] | None = None
         lines = _caseless_lines(text, self.caseless)
-        line_starts = [start for start, _ in lines]
-        cache = class_cache if class_cache is not None else {}
+        cache = word_cache if word_cache is not None else {}
         tokens: list[Token] = []
+        line_no = 0
+        next_line_start = lines[1][0] if len(lines) > 1 else len(text) + 1
         for match in _WORD.finditer(text):
             word = match.group()
             start = match.start()
-            norm = normalise(word)
-            line_no = bisect.bisect_right(line_starts, start) - 1
+            while start >= next_line_start:
+                line_no += 1
+                next_line_start = lines[line_no + 1][0] if line_no + 1 < len(lines) else len(text) + 1
+            facts = cache.get(word)
+            if facts is None:
+                facts = cache[word] = word_facts(lexicon, word)
             tokens.append(
                 Token(
                     index=len(tokens),
                     start=start,
                     end=match.end(),
                     text=word,
-                    norm=norm,
-                    shape=_shape(word),
+                    norm=facts[0],
+                    shape=facts[1],
                     caseless=lines[line_no][1],
                     sent_start=self._starts_sentence(start, tokens),
-                    cls=_classify(lexicon, norm, cache),
+                    cls=facts[2],
+                    line=line_no,
                 )
             )
         self.tokens = tokens
         self._starts = [t.start for t in tokens]
-        self._cache = cache
 
     def _starts_sentence(self, start: int, previous: list[Token]) -> bool:
         text = self.text
@@ -160,6 +186,34 @@ class Document:
         while j >= 0 and (text[j].isdigit() or text[j] in ".)-"):
             j -= 1
         return j < i and (j < 0 or text[j] == "\n")
+
+    def title_case_lines(self) -> set[int]:
+        """Lines written in Title Case ("Past Medical History"): capitals there say nothing."""
+        if self._title_lines is None:
+            by_line: dict[int, list[Token]] = {}
+            for tok in self.tokens:
+                if len(tok.norm) > 3:
+                    by_line.setdefault(tok.line, []).append(tok)
+            self._title_lines = {
+                line
+                for line, words in by_line.items()
+                if len(words) >= 2 and sum(t.shape is Shape.TITLE for t in words) >= 0.8 * len(words)
+            }
+        return self._title_lines
+
+    def matches_at_words(self, pattern: re.Pattern[str], first_words: frozenset[str]) -> Iterator[re.Match[str]]:
+        """Non-overlapping matches of `pattern` that start at a word whose normalised form is in
+        `first_words`. Same result as `pattern.finditer(text)` when every match starts with such a
+        word, but tries the pattern only at those words instead of at every character (cue patterns
+        with long case-insensitive alternations are otherwise the slowest part of detection)."""
+        last_end = -1
+        text = self.text
+        for tok in self.tokens:
+            if tok.start >= last_end and tok.norm in first_words:
+                m = pattern.match(text, tok.start)
+                if m is not None:
+                    last_end = m.end()
+                    yield m
 
     def gap(self, left: Token, right: Token) -> str:
         """The text between two tokens."""

@@ -46,7 +46,13 @@ _PHONE = re.compile(
 _CUED_NUMBER = re.compile(
     r"(?i)\b(?P<cue>phone|ph|tel|telephone|cell|mobile|home|work|contact|call(?:ed)?|fax|facsimile|pager|"
     r"beeper|pgr|page(?:d)?|reached at|number)\b[\s#:.\-]*(?:no\.?|number|#)?[\s#:.\-]*"
-    r"(?P<num>\d{4,15})(?![\d/.-])"
+    r"(?P<num>\d{4,15})(?!\d|[/.\-]\d)"
+)
+CUE_FIRST_WORDS = frozenset(
+    """
+    phone ph tel telephone cell mobile home work contact call called fax facsimile pager beeper pgr page paged
+    reached number
+    """.split()
 )
 _FAX_CUE = re.compile(r"(?i)\b(?:fax|facsimile|fx)\b[\s#:.\-]*(?:no\.?|number)?[\s#:.\-]*$")
 _PAGER_CUE = re.compile(r"(?i)\b(?:pager|beeper|pgr|paged?)\b[\s#:.\-]*(?:no\.?|number)?[\s#:.\-]*$")
@@ -110,14 +116,16 @@ class _Phone:
             confidence = 0.95 if not short else (0.9 if subtype != "phone" or _has_phone_cue(text, start) else 0.6)
             seen.add(start)
             yield Span(start, end, CONTACT, subtype, confidence, "phone")
-        for m in _CUED_NUMBER.finditer(text):
+        for m in doc.matches_at_words(_CUED_NUMBER, CUE_FIRST_WORDS):
             start = m.start("num")
             if start in seen:
                 continue
             cue = m.group("cue").lower()
             if cue in ("home", "work", "number", "contact") and len(m.group("num")) < 7:
                 continue
-            subtype = "fax" if cue in ("fax", "facsimile") else "pager" if cue.startswith(("pag", "beep", "pgr")) else "phone"
+            subtype = (
+                "fax" if cue in ("fax", "facsimile") else "pager" if cue.startswith(("pag", "beep", "pgr")) else "phone"
+            )
             yield Span(start, m.end("num"), CONTACT, subtype, 0.8, "phone")
 
     @staticmethod
