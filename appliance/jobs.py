@@ -51,13 +51,21 @@ class JobContext:
     min_interval: float = 0.25
     _last_progress: float = 0.0
     _stop: bool = False
+    _detached: bool = False
     last_event: dict[str, Any] = field(default_factory=dict)
 
     def event(self, name: str, **fields: Any) -> None:
+        """Write one event. If nobody reads any more (the launcher exited), the job carries on
+        silently: its final state is in the jobs table either way."""
         record = {"event": name, "job_id": self.job_id, "time": time.time(), **fields}
         self.last_event = record
-        self._out.write(json.dumps(record, default=str) + "\n")
-        self._out.flush()
+        if self._detached:
+            return
+        try:
+            self._out.write(json.dumps(record, default=str) + "\n")
+            self._out.flush()
+        except (BrokenPipeError, ValueError, OSError):
+            self._detached = True
 
     def progress(self, step: int, total: int, **fields: Any) -> None:
         """Report progress; dropped if the previous one was under ``min_interval`` ago (except the last)."""
@@ -68,10 +76,10 @@ class JobContext:
         self.event("progress", step=step, total=total, **fields)
 
     def should_stop(self) -> bool:
-        return self._stop
+        return self._stop or _TERM_REQUESTED
 
     def check_stop(self) -> None:
-        if self._stop:
+        if self.should_stop():
             raise JobCancelled()
 
 
@@ -119,18 +127,30 @@ def _now() -> str:
 
 # -- child side --------------------------------------------------------------------------------
 
+_TERM_REQUESTED = False
+
+
+def _on_term(signum: int, frame: Any) -> None:
+    global _TERM_REQUESTED
+    _TERM_REQUESTED = True
+
 
 def child_main() -> int:
+    # First thing: a cancel that arrives while the job is still starting must not kill it unrecorded.
+    signal.signal(signal.SIGTERM, _on_term)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     # Keep the event stream clean: anything libraries print goes to stderr, events to the real stdout.
     events_out = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
     spec = json.loads(sys.stdin.readline())
     job_id = JobId(spec["job_id"])
-    ctx: JobContext | None = None
 
     def fail(message: str, code: int) -> int:
         record = {"event": "failed", "job_id": job_id, "message": message, "exit_code": code}
-        events_out.write(json.dumps(record) + "\n")
+        try:
+            events_out.write(json.dumps(record) + "\n")
+        except OSError:
+            pass
         return code
 
     try:
@@ -144,12 +164,6 @@ def child_main() -> int:
         if fn is None:
             return fail(f"unknown job kind '{spec['kind']}'", InvalidInput.exit_code)
         ctx = JobContext(ws=ws, job_id=job_id, params=spec.get("params", {}), _out=events_out)
-
-        def on_term(signum: int, frame: Any) -> None:
-            assert ctx is not None
-            ctx._stop = True
-
-        signal.signal(signal.SIGTERM, on_term)
         with ws.transaction("job.start", [job_id], {"kind": spec["kind"]}) as conn:
             conn.execute("INSERT INTO jobs (job_id, kind, params, user, pid, status, started) VALUES (?,?,?,?,?,?,?)",
                          (job_id, spec["kind"], json.dumps(ctx.params), ws.user.name, os.getpid(), "running", _now()))
@@ -292,7 +306,16 @@ def list_jobs(ws: Workspace) -> list[JobRow]:
     """Jobs, newest first. A 'running' job whose process is gone is shown as not alive (killed)."""
     rows = ws.read().execute(
         "SELECT job_id, kind, user, pid, status, started, ended FROM jobs ORDER BY started DESC, job_id").fetchall()
-    return [JobRow(*row, alive=row[4] == "running" and _alive(row[3])) for row in rows]
+    return [JobRow(job_id=r[0], kind=r[1], user=r[2], pid=r[3], status=r[4], started=r[5], ended=r[6],
+                   alive=r[4] == "running" and _alive(r[3])) for r in rows]
+
+
+def job_result(ws: Workspace, job_id: str) -> dict[str, Any]:
+    """The stored result of a finished job ({} while it runs), e.g. for a GUI re-attached after restart."""
+    row = ws.read().execute("SELECT result FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+    if row is None:
+        raise InvalidInput(f"no job '{job_id}' in this workspace")
+    return dict(json.loads(row[0])) if row[0] else {}
 
 
 def cancel(ws: Workspace, job_id: str) -> bool:

@@ -33,3 +33,21 @@ def test_job_failures_are_final_events(ws_path: Path) -> None:
     assert wrong["event"] == "failed" and wrong["exit_code"] == 3
     unknown = jobs.run(ws_path, "rex", PASSWORDS["rex"], "no-such-kind", {})
     assert unknown["event"] == "failed" and unknown["exit_code"] == 5
+
+
+def test_job_outlives_its_reader(ws_path: Path) -> None:
+    """A launcher that exits (GUI closed) must not kill the job: events are dropped, the job finishes."""
+    import time
+
+    handle = jobs.start(ws_path, "rex", PASSWORDS["rex"], "verify", {})
+    assert handle.process.stdout is not None
+    handle.process.stdout.close()
+    handle.process.wait(timeout=120)
+    with Workspace.open(ws_path, "admin", PASSWORDS["admin"]) as ws:
+        for _ in range(50):
+            rows = jobs.list_jobs(ws)
+            if rows and rows[0].status != "running":
+                break
+            time.sleep(0.1)
+        assert rows[0].status == "done"
+        assert jobs.job_result(ws, rows[0].job_id)["verified"] is True

@@ -50,6 +50,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if result["stages"]["audit"]["verified"] is True else EXIT_INTEGRITY
 
 
+def cmd_gui(args: argparse.Namespace) -> int:
+    # The desktop shell is a separate package over this library; imported only when asked for.
+    from gui.app import main as gui_main
+
+    argv = []
+    if args.workspace:
+        argv += ["--workspace", str(args.workspace)]
+    if args.user:
+        argv += ["--user", args.user]
+    return int(gui_main(argv))
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _global_options(suppress=True)
     parser = argparse.ArgumentParser(prog="appliance", parents=[_global_options(suppress=False)],
@@ -64,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for module in COMMAND_MODULES:
         module.register(sub, add)
+    add(sub, "gui", cmd_gui, "open the desktop app")
     p = add(sub, "demo", cmd_demo, "run the whole pipeline on the embedded default model and synthetic notes")
     p.add_argument("--out", type=Path, metavar="DIR", help="output directory (default: a new temp directory)")
     p.add_argument("--quick", action="store_true", help="minimal sizes (a few minutes)")

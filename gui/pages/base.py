@@ -1,0 +1,82 @@
+"""What every page is: a QWidget with a ``title``, the roles allowed for each of its actions, and
+``refresh()``.
+
+Role rules live in one table per page (``roles_allowed``) so the button state, its tooltip and the
+check the core makes (``Workspace.require``) say the same thing. The core still enforces every rule:
+a disabled button is a courtesy, not the security boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar, TypeVar
+
+from PySide6.QtWidgets import QWidget
+
+from appliance.workspace import Role, Workspace
+from gui.ops import Op
+from gui.session import Session
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """Who may do an action, and the sentence shown to everyone else (e.g. on a disabled button)."""
+
+    roles: tuple[Role, ...]
+    reason: str
+
+
+class Page(QWidget):
+    """Base of every page in ``gui.pages.PAGES``.
+
+    Subclasses set ``title`` (sidebar text), optionally ``roles_allowed`` (action name -> Allowed),
+    and implement ``refresh()``, which the main window calls when the page is shown and after the
+    session resumes. ``refresh`` must return quickly: it starts Ops, it does not wait for them.
+    """
+
+    title: ClassVar[str] = ""
+    roles_allowed: ClassVar[dict[str, Allowed]] = {}
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setObjectName(f"page-{type(self).__name__}")
+
+    def refresh(self) -> None:
+        raise NotImplementedError
+
+    def ws_op(self, fn: Callable[[Workspace], T]) -> Op[T]:
+        """An Op that calls ``fn(workspace)`` on the worker thread, parented to this page.
+
+        The workspace is read from the session when the op runs, not when it is built, so building
+        one while the session is locked (e.g. a job finishing behind the lock screen) is harmless: it
+        fails with SessionLocked, and the callbacks of an op are dropped whenever the session is
+        locked at delivery time. The page refreshes on unlock anyway.
+        """
+        session = self.session
+        return Op(self, lambda: fn(session.ws)).skip_if(lambda: session.locked)
+
+    def may(self, action: str) -> bool:
+        """Whether the signed-in user's role allows ``action`` (an action missing from the table is open)."""
+        rule = self.roles_allowed.get(action)
+        return rule is None or self.session.has_role(*rule.roles)
+
+    def gate(self, widget: QWidget, action: str, ready: bool = True, why_not_ready: str = "",
+             tip: str = "") -> None:
+        """Enable ``widget`` only if the role allows ``action`` and ``ready``; the tooltip says why not.
+
+        ``tip`` is the tooltip when enabled (what the button does).
+        """
+        rule = self.roles_allowed.get(action)
+        if rule is not None and not self.session.has_role(*rule.roles):
+            widget.setEnabled(False)
+            widget.setToolTip(rule.reason)
+        elif not ready:
+            widget.setEnabled(False)
+            widget.setToolTip(why_not_ready or tip)
+        else:
+            widget.setEnabled(True)
+            widget.setToolTip(tip)

@@ -1,0 +1,86 @@
+"""Data page: the datasets in the workspace (records, patients, note types) and the import wizard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from appliance.ingest.service import DatasetInfo, datasets
+from gui.pages.base import Allowed, Page
+from gui.pages.import_wizard import ImportWizard
+from gui.session import Session
+from gui.widgets import Banner, fill_table, make_table
+
+
+def note_types_text(types: dict[str, int]) -> str:
+    return ", ".join(f"{name} {count}" for name, count in types.items())
+
+
+class DataPage(Page):
+    title = "Data"
+    roles_allowed = {
+        "import": Allowed(("admin", "informaticist"), "Informaticists and admins import notes"),
+    }
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(session, parent)
+        heading = QLabel("Datasets")
+        heading.setObjectName("pageTitle")
+        intro = QLabel("Imported notes stay encrypted in the workspace. Import the same file twice and "
+                       "nothing is added twice.")
+        intro.setObjectName("hint")
+        intro.setWordWrap(True)
+        self.import_button = QPushButton("&Import notes…")
+        self.import_button.setObjectName("primary")
+        self.import_button.clicked.connect(self.open_wizard)
+        self.refresh_button = QPushButton("&Refresh")
+        self.refresh_button.clicked.connect(self.refresh)
+        top = QHBoxLayout()
+        top.addWidget(heading)
+        top.addStretch(1)
+        top.addWidget(self.refresh_button)
+        top.addWidget(self.import_button)
+        self.banner = Banner()
+        self.table = make_table(["Dataset", "Records", "Patients", "Note types", "Created (UTC)", "By"],
+                                "datasetTable")
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.empty = QLabel("No datasets yet. Choose “Import notes…” to bring in CSV, JSON Lines, text, "
+                            "HL7 v2 or FHIR files.")
+        self.empty.setObjectName("hint")
+        self.empty.setVisible(False)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(intro)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty)
+        self.gate(self.import_button, "import", tip="Import a file or a folder of notes into a dataset")
+        self.wizard: ImportWizard | None = None
+        self.infos: list[DatasetInfo] = []
+
+    def refresh(self) -> None:
+        self.ws_op(datasets).success(self._show).titled("Could not list datasets").run()
+
+    def _show(self, infos: list[DatasetInfo]) -> None:
+        self.infos = infos
+        fill_table(self.table, [[i.name, i.records, i.patients, note_types_text(i.note_types), i.created[:19]
+                                 .replace("T", " "), i.created_by] for i in infos], keys=[i.name for i in infos])
+        self.empty.setVisible(not infos)
+
+    def open_wizard(self) -> ImportWizard:
+        """Open the import wizard (non-modal to the rest of the app, returned for tests)."""
+        wizard = ImportWizard(self.session, self)
+        wizard.imported.connect(self._imported)
+        wizard.setModal(True)
+        wizard.show()
+        self.wizard = wizard
+        return wizard
+
+    def _imported(self, summary: dict[str, Any]) -> None:
+        self.banner.show_state("ok", f"Imported {summary['imported']} notes into '{summary['dataset']}' "
+                                     f"({summary['duplicates']} duplicates, {len(summary['rejected'])} rejected).")
+        if not self.session.locked:  # otherwise the page refreshes on unlock
+            self.refresh()
