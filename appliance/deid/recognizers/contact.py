@@ -14,15 +14,16 @@ from appliance.deid.validators import ip_valid
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b")
 
-_TLDS = (
-    # Two-letter country domains that are also words or clinical shorthand ("in", "me", "ca") are left
-    # out: "seen.in" is a typo far more often than a web site.
-    "com|org|net|edu|gov|mil|int|info|biz|io|app|dev|health|clinic|hospital|online|site|uk|au"
+# Two-letter country domains that are also words or clinical shorthand ("in", "me", "ca") are left
+# out: "seen.in" is a typo far more often than a web site.
+_TLDS = frozenset(
+    "com org net edu gov mil int info biz io app dev health clinic hospital online site uk au example".split()
 )
-_URL = re.compile(
-    r"(?i)\b(?:(?:https?|ftp|sftp)://[^\s<>\"']+|www\.[^\s<>\"']+|"
-    r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.(?:" + _TLDS + r")"
-    r"(?::\d{2,5})?(?:/[^\s<>\"']*)?(?![\w@-]))"
+# Every quantifier below is possessive and every host match starts where a host-like run starts, so
+# a pathological run ("1.1.1.1...", 50,000 characters) is scanned once, not once per position.
+_URL_SCHEME = re.compile(r"(?i)(?<![\w.+-])(?:https?|s?ftp)://[^\s<>\"']++")
+_URL_HOST = re.compile(
+    r"(?i)(?<![\w.@/+-])(?P<host>[a-z0-9-]++(?:\.[a-z0-9-]++)++)(?::\d{2,5})?(?P<path>/[^\s<>\"']*+)?"
 )
 _TRAILING = ".,;:!?)]}'\""
 
@@ -73,18 +74,25 @@ class _Email:
 class _Url:
     def find(self, doc: Document) -> Iterator[Span]:
         text = doc.text
-        for m in _URL.finditer(text):
-            start = m.start()
-            if start > 0 and text[start - 1] == "@":
-                continue  # the domain of an e-mail address, found by the e-mail recognizer
-            end = _strip_trailing(text, start, m.end())
-            candidate = text[start:end]
-            # "e.g" / "i.v" style abbreviations are not domains: require a letter run of 2+ before the TLD.
-            if "://" not in candidate and not candidate.lower().startswith("www."):
-                labels = candidate.split("/")[0].split(".")
-                if len(labels) < 2 or len(labels[-2]) < 2 or candidate[0].isdigit() and labels[-2].isdigit():
-                    continue
-            yield Span(start, end, CONTACT, "url", 0.95 if "://" in candidate else 0.85, "url")
+        taken_until = -1
+        for m in _URL_SCHEME.finditer(text):
+            end = _strip_trailing(text, m.start(), m.end())
+            taken_until = end
+            yield Span(m.start(), end, CONTACT, "url", 0.95, "url")
+        for m in _URL_HOST.finditer(text):
+            if m.start() < taken_until and m.start() >= taken_until - len(m.group()):
+                continue
+            host = m.group("host").rstrip(".-")
+            labels = host.lower().split(".")
+            if len(labels) < 2 or labels[-1] not in _TLDS and labels[0] != "www":
+                continue
+            # "e.g" and "i.v"-style abbreviations are not domains: a real name has a label of 2+ letters.
+            if len(labels[-2]) < 2 or all(label.isdigit() for label in labels[:-1]):
+                continue
+            if text.find("://", max(0, m.start() - 8), m.start()) >= 0:
+                continue  # inside a URL with a scheme, found above
+            end = _strip_trailing(text, m.start(), m.end())
+            yield Span(m.start(), end, CONTACT, "url", 0.85, "url")
 
 
 class _IpAddress:
