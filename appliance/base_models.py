@@ -136,14 +136,14 @@ def add_model(ws: Workspace, model_id: str, path: Path, progress: ProgressFn | N
     """Verify ``path`` against the manifest and store it in the workspace as an encrypted blob."""
     ws.require("admin", "informaticist")
     entry = manifest_entry(model_id)
-    if entry.format != "gguf":
-        raise InvalidInput(f"model '{model_id}' is a {entry.format}; only single-file gguf models can be added yet")
     path = Path(path)
-    if not path.is_file():
-        raise InvalidInput(f"{path} is not a file")
     existing = registered(ws).get(model_id)
     if existing:
         return existing
+    if entry.format == "safetensors-dir":
+        return _add_model_dir(ws, entry, path)
+    if not path.is_file():
+        raise InvalidInput(f"{path} is not a file")
     info = ws.blobs.write(path, "base-model", progress)
     if info.sha256 != entry.sha256 or info.size != entry.size:
         (ws.blobs.root / info.blob_id).unlink(missing_ok=True)
@@ -158,6 +158,38 @@ def add_model(ws: Workspace, model_id: str, path: Path, progress: ProgressFn | N
             (model_id, info.blob_id, entry.file, entry.format, info.sha256, info.size, ws.user.name),
         )
     return registered(ws)[model_id]
+
+
+def dir_digest(directory: Path) -> str:
+    """The manifest hash of a model directory: SHA-256 over its sorted (relative path, file SHA-256) lines."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in Path(directory).rglob("*") if p.is_file()):
+        digest.update(f"{path.relative_to(directory)}\0{sha256_file(path)}\n".encode())
+    return digest.hexdigest()
+
+
+def _add_model_dir(ws: Workspace, entry: ManifestEntry, path: Path) -> RegisteredModel:
+    """A Hugging Face model directory: hashed as a whole, stored as one directory blob that also
+    serves as its converted form (nothing to convert)."""
+    from appliance.store.archive import write_dir
+
+    if not path.is_dir():
+        raise InvalidInput(f"{path} is not a model directory")
+    digest = dir_digest(path)
+    if digest != entry.sha256:
+        raise IntegrityError(f"{path.name}: digest {digest[:16]}... does not match the manifest entry for "
+                             f"'{entry.id}'; refused")
+    size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    info = write_dir(ws.blobs, path, "base-model")
+    details: dict[str, Any] = {"model": entry.id, "sha256": digest, "size": size, "license": entry.license}
+    with ws.transaction("models.add", [entry.id, info.blob_id], details) as conn:
+        BlobStore.register(conn, info, ws.user.name)
+        conn.execute(
+            "INSERT INTO base_models (model_id, blob_id, file_name, format, sha256, size, added, added_by, hf_blob)"
+            " VALUES (?,?,?,?,?,?,datetime('now'),?,?)",
+            (entry.id, info.blob_id, entry.file, entry.format, digest, size, ws.user.name, info.blob_id),
+        )
+    return registered(ws)[entry.id]
 
 
 def verify_models(ws: Workspace | None, progress: ProgressFn | None = None) -> dict[str, Any]:
@@ -179,7 +211,8 @@ def verify_models(ws: Workspace | None, progress: ProgressFn | None = None) -> d
     for entry in manifest.values():
         found = find_model_file(entry)
         if found is not None:
-            ok = sha256_file(found, progress) == entry.sha256
+            actual = dir_digest(found) if found.is_dir() else sha256_file(found, progress)
+            ok = actual == entry.sha256
             report["files"][entry.id] = {"path": str(found), "ok": ok}
     report["ok"] = all(v["ok"] for part in ("workspace", "files") for v in report[part].values())
     return report
@@ -190,6 +223,8 @@ def materialize(ws: Workspace, model_id: str, scratch: Path, progress: ProgressF
     model = registered(ws).get(model_id)
     if model is None:
         raise InvalidInput(f"model '{model_id}' is not in this workspace; add it with 'appliance models add'")
+    if model.format == "safetensors-dir":
+        return ws.get_dir(model.blob_id, scratch / model.file_name)
     return ws.get_blob(model.blob_id, scratch / model.file_name, progress)
 
 

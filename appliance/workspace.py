@@ -399,15 +399,33 @@ class Workspace:
         return info
 
     def put_dir(self, directory: Path, kind: str, action: str, object_ids: list[str] | None = None,
-                details: dict[str, Any] | None = None) -> BlobInfo:
-        """Seal a directory (tar streamed through a pipe, never on disk in clear) as a registered blob."""
+                details: dict[str, Any] | None = None,
+                also: Callable[[db.Connection, str], Any] | None = None) -> BlobInfo:
+        """Seal a directory (tar streamed through a pipe, never on disk in clear) as a registered blob.
+
+        ``also(conn, blob_id)`` runs inside the same transaction, e.g. to index the blob.
+        """
         from appliance.store.archive import write_dir
 
         info = write_dir(self.blobs, directory, kind)
         info_details = {"kind": kind, "size": info.size, "sha256": info.sha256, **(details or {})}
         with self.transaction(action, [*(object_ids or []), info.blob_id], info_details) as conn:
             BlobStore.register(conn, info, self.user.name)
+            if also:
+                also(conn, info.blob_id)
         return info
+
+    def delete_blob(self, blob_id: str, action: str, object_ids: list[str] | None = None,
+                    details: dict[str, Any] | None = None, also: Callable[[db.Connection], Any] | None = None) -> None:
+        """Remove a blob's record (with ``also``, in one audited transaction), then its file.
+
+        A crash between the commit and the unlink leaves an unreferenced file that housekeeping sweeps.
+        """
+        with self.transaction(action, [*(object_ids or []), blob_id], details or {}) as conn:
+            if also:
+                also(conn)
+            conn.execute("DELETE FROM blobs WHERE blob_id = ?", (blob_id,))
+        self.blobs.path(blob_id).unlink(missing_ok=True)
 
     def get_dir(self, blob_id: str, dest: Path) -> Path:
         """Unpack a directory blob into ``dest`` (use a ``scratch()`` directory)."""

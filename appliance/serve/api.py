@@ -1,0 +1,373 @@
+"""The API itself, independent of the HTTP transport: routes, authentication, generation, audit, metrics.
+
+``Api.handle(request)`` takes a parsed HTTP request and returns a ``Reply``: a JSON body, or for
+``stream: true`` an iterator of server-sent-event frames the transport writes as they come. Every
+request ends in exactly one call of ``_finish``, which counts it in the metrics and queues one
+``RequestRecord`` for the audit; for a stream that happens when the stream ends or is abandoned.
+
+Order of checks, and why: /health needs no key (load balancers and the installer probe it). Every
+other path asks for a key first, so an unauthenticated caller learns nothing about routes or models.
+The body is read only after the key and its declared size were accepted, so an unauthenticated or
+oversized upload is never buffered.
+
+Never logged: prompt and completion text, message contents, the presented key. Log lines name the
+route, status, model id, key name, token counts and latency.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from appliance.serve.audit import BatchingSink, sha256_text
+from appliance.serve.backends.base import Backend, ChatTemplateError
+from appliance.serve.backends.decoding import Generation
+from appliance.serve.config import ServeConfig
+from appliance.serve.errors import ApiError, bad_request
+from appliance.serve.metrics import Metrics
+from appliance.serve.protocols import KeyInfo, KeyStore, RequestRecord
+from appliance.serve.schema import (
+    CompletionRequest,
+    Limits,
+    completion_response,
+    new_id,
+    parse_chat,
+    parse_completion,
+    stream_chunk,
+    usage_chunk,
+)
+
+log = logging.getLogger("appliance.serve")
+
+ROUTE_HEALTH = "/health"
+ROUTE_MODELS = "/v1/models"
+ROUTE_COMPLETIONS = "/v1/completions"
+ROUTE_CHAT = "/v1/chat/completions"
+ROUTE_METRICS = "/metrics"
+ROUTE_OTHER = "other"
+CLIENT_GONE = 499  # nginx's code for "client closed the connection before the response ended"
+
+JSON = "application/json"
+
+
+@dataclass
+class HttpRequest:
+    method: str
+    path: str  # without the query string
+    headers: Mapping[str, str]  # lower-case names
+    content_length: int | None
+    read_body: Callable[[], bytes]
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes = b""
+    content_type: str = JSON
+    headers: tuple[tuple[str, str], ...] = ()
+    stream: EventStream | None = None  # SSE frames; when set, body is unused and the transport must close() it
+
+
+@dataclass
+class _Call:
+    """What is known about one request so far; filled in as it goes, recorded once at the end."""
+
+    route: str
+    started: float = field(default_factory=time.perf_counter)
+    arrived: float = field(default_factory=time.time)
+    request_id: str = ""
+    key_name: str = ""
+    model: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    prompt_sha256: str = ""
+    response_sha256: str = ""
+    finished: bool = False
+
+
+def _json(status: int, payload: Any, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return Reply(status, body, JSON, headers)
+
+
+def _sse(payload: Any) -> bytes:
+    return b"data: " + json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n\n"
+
+
+class EventStream(Iterator[bytes]):
+    """SSE frames plus the bookkeeping that must run exactly once when the response ends, whether the
+    frames ran out, failed, or the transport gave up. The transport must call ``close()`` in all cases
+    (a generator closed before its first ``next()`` would not run its own ``finally``)."""
+
+    def __init__(self, frames: Iterator[bytes], cleanup: Callable[[], None]) -> None:
+        self._frames = frames
+        self._cleanup: Callable[[], None] | None = cleanup
+
+    def __next__(self) -> bytes:
+        return next(self._frames)
+
+    def close(self) -> None:
+        close = getattr(self._frames, "close", None)
+        try:
+            if close is not None:
+                close()
+        finally:
+            cleanup, self._cleanup = self._cleanup, None
+            if cleanup is not None:
+                cleanup()
+
+
+class Api:
+    def __init__(self, backends: Mapping[str, Backend], keys: KeyStore, sink: BatchingSink,
+                 config: ServeConfig) -> None:
+        self.backends = dict(backends)
+        self.keys = keys
+        self.sink = sink
+        self.config = config
+        self.metrics = Metrics()
+        self.limits = Limits(config.max_tokens_limit, config.default_max_tokens, config.max_stop_sequences)
+        self.created = int(time.time())
+        # Admission per backend (adapters of one base share it): running + waiting generations.
+        self._slots: dict[int, threading.BoundedSemaphore] = {
+            id(b): threading.BoundedSemaphore(config.max_queue_per_model) for b in self.backends.values()}
+        self._in_flight = 0
+        self._in_flight_lock = threading.Lock()
+        self.metrics.gauge("appliance_models", "Model ids served.", lambda: len(self.backends))
+        self.metrics.gauge("appliance_requests_in_flight", "Requests being handled now.", lambda: self._in_flight)
+        self.metrics.gauge("appliance_audit_records_dropped_total", "Request records dropped (audit queue full).",
+                           lambda: sink.dropped, "counter")
+        self.metrics.gauge("appliance_audit_records_failed_total", "Request records the audit sink failed to store.",
+                           lambda: sink.failed, "counter")
+        self.metrics.gauge("appliance_audit_records_delivered_total", "Request records handed to the audit sink.",
+                           lambda: sink.delivered, "counter")
+
+    # -- entry point -------------------------------------------------------------------------------
+
+    def handle(self, request: HttpRequest) -> Reply:
+        """Answer one request. Never raises; every reply carries ``X-Request-Id``, the id in its audit record."""
+        route = self._route(request.path)
+        call = _Call(route, request_id=new_id(route == ROUTE_CHAT) if route in (ROUTE_CHAT, ROUTE_COMPLETIONS)
+                     else "req-" + secrets.token_hex(12))
+        with self._in_flight_lock:
+            self._in_flight += 1
+        streaming = False
+        try:
+            reply = self._dispatch(request, call)
+            streaming = reply.stream is not None
+            if not streaming:
+                self._finish(call, reply.status)
+        except ApiError as exc:
+            headers = (("WWW-Authenticate", "Bearer"),) if exc.status == 401 else ()
+            if exc.status == 503:
+                headers = (("Retry-After", "1"),)
+            self._finish(call, exc.status)
+            reply = _json(exc.status, exc.body(), headers)
+        except Exception as exc:  # an unexpected failure: answer 500, log the type only (messages may hold text)
+            log.error("internal error on %s: %s", route, type(exc).__name__)
+            self._finish(call, 500)
+            reply = _json(500, ApiError(500, "internal server error", "internal_error").body())
+        finally:
+            if not streaming:
+                self._leave()
+        reply.headers += (("X-Request-Id", call.request_id),)
+        return reply
+
+    def _leave(self) -> None:
+        with self._in_flight_lock:
+            self._in_flight -= 1
+
+    @staticmethod
+    def _route(path: str) -> str:
+        if path in (ROUTE_HEALTH, ROUTE_MODELS, ROUTE_COMPLETIONS, ROUTE_CHAT, ROUTE_METRICS):
+            return path
+        if path.startswith(ROUTE_MODELS + "/"):
+            return ROUTE_MODELS
+        return ROUTE_OTHER
+
+    def _dispatch(self, request: HttpRequest, call: _Call) -> Reply:
+        if call.route == ROUTE_HEALTH and request.method == "GET":
+            return _json(200, {"status": "ok", "models": len(self.backends)})
+        key = self._authenticate(request.headers)
+        call.key_name = key.name
+        if call.route == ROUTE_OTHER:
+            raise ApiError(404, "unknown route; see /v1/models, /v1/completions, /v1/chat/completions", "not_found")
+        expected = "POST" if call.route in (ROUTE_COMPLETIONS, ROUTE_CHAT) else "GET"
+        if request.method != expected:
+            raise ApiError(405, f"{call.route} takes {expected}", "method_not_allowed")
+        if call.route == ROUTE_METRICS:
+            return Reply(200, self.metrics.render().encode("utf-8"), "text/plain; version=0.0.4; charset=utf-8")
+        if call.route == ROUTE_MODELS:
+            return self._models(request.path, key, call)
+        body = self._read_json(request)
+        parsed = parse_chat(body, self.limits) if call.route == ROUTE_CHAT else parse_completion(body, self.limits)
+        return self._complete(parsed, key, call)
+
+    # -- pieces ------------------------------------------------------------------------------------
+
+    def _authenticate(self, headers: Mapping[str, str]) -> KeyInfo:
+        value = headers.get("authorization", "")
+        scheme, _, presented = value.partition(" ")
+        presented = presented.strip()
+        if scheme.lower() != "bearer" or not presented:
+            raise ApiError(401, "missing API key; send the header 'Authorization: Bearer <key>'", "missing_api_key")
+        key = self.keys.check(presented)
+        if key is None:
+            raise ApiError(401, "invalid API key; ask the appliance administrator for a valid one", "invalid_api_key")
+        return key
+
+    def _read_json(self, request: HttpRequest) -> dict[str, Any]:
+        if request.content_length is None:
+            raise ApiError(411, "a Content-Length header is required", "length_required")
+        if request.content_length > self.config.max_body_bytes:
+            raise ApiError(413, f"request body is {request.content_length} bytes; the limit is "
+                                f"{self.config.max_body_bytes}", "request_too_large")
+        raw = request.read_body()
+        try:
+            body = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise bad_request("request body is not valid JSON", code="invalid_json") from None
+        if not isinstance(body, dict):
+            raise bad_request("request body must be a JSON object", code="invalid_json")
+        return body
+
+    def _model_card(self, model_id: str) -> dict[str, Any]:
+        backend = self.backends[model_id]
+        return {"id": model_id, "object": "model", "created": self.created, "owned_by": "appliance",
+                "backend": backend.kind, "context_length": backend.context_length}
+
+    def _models(self, path: str, key: KeyInfo, call: _Call) -> Reply:
+        if path != ROUTE_MODELS:
+            model_id = path[len(ROUTE_MODELS) + 1:]
+            self._backend(model_id, key, call)
+            return _json(200, self._model_card(model_id))
+        cards = [self._model_card(m) for m in sorted(self.backends) if key.allows(m)]
+        return _json(200, {"object": "list", "data": cards})
+
+    def _backend(self, model_id: str, key: KeyInfo, call: _Call) -> Backend:
+        backend = self.backends.get(model_id)
+        if backend is None:
+            call.model = "unknown"
+            raise ApiError(404, "unknown model; GET /v1/models lists the models this key may use", "model_not_found",
+                           "model")
+        call.model = model_id
+        if not key.allows(model_id):
+            raise ApiError(403, f"this API key may not use model '{model_id}'", "model_not_allowed", "model")
+        return backend
+
+    def _prompt(self, backend: Backend, req: CompletionRequest) -> tuple[str, list[int]]:
+        """(the text hashed for the audit, the token ids the model sees)."""
+        if req.chat:
+            try:
+                text = backend.render_chat(req.messages)
+            except ChatTemplateError as exc:
+                raise bad_request(str(exc).splitlines()[0], "messages", "chat_template_error") from None
+            # The template writes any BOS itself; adding special tokens again would double it.
+            return text, backend.encode(text, add_special_tokens=False)
+        if req.prompt_ids is not None:
+            return ",".join(map(str, req.prompt_ids)), list(req.prompt_ids)
+        assert req.prompt is not None
+        return req.prompt, backend.encode(req.prompt, add_special_tokens=True)
+
+    def _max_tokens(self, backend: Backend, req: CompletionRequest, prompt_tokens: int) -> int:
+        context = backend.context_length
+        room = context - prompt_tokens if context else None
+        if room is not None and room < 1:
+            raise bad_request(f"the prompt is {prompt_tokens} tokens; this model's context is {context} tokens",
+                              "messages" if req.chat else "prompt", "context_length_exceeded")
+        if req.max_tokens is None:
+            return min(self.limits.default_max_tokens, room) if room is not None else self.limits.default_max_tokens
+        if room is not None and req.max_tokens > room:
+            raise bad_request(f"prompt ({prompt_tokens} tokens) plus max_tokens ({req.max_tokens}) exceeds this "
+                              f"model's context of {context} tokens", "max_tokens", "context_length_exceeded")
+        return req.max_tokens
+
+    def _complete(self, req: CompletionRequest, key: KeyInfo, call: _Call) -> Reply:
+        backend = self._backend(req.model, key, call)
+        prompt_text, prompt_ids = self._prompt(backend, req)
+        if not prompt_ids:
+            raise bad_request("the prompt encodes to no tokens", "prompt")
+        call.prompt_sha256 = sha256_text(prompt_text)
+        call.prompt_tokens = len(prompt_ids)
+        max_tokens = self._max_tokens(backend, req, len(prompt_ids))
+        if req.prompt_ids is not None and max(req.prompt_ids) >= len(backend.tokenizer):
+            raise bad_request("'prompt' holds a token id outside this model's vocabulary", "prompt")
+        slot = self._slots[id(backend)]
+        if not slot.acquire(blocking=False):
+            raise ApiError(503, f"model '{req.model}' is busy; retry shortly", "model_busy")
+        try:
+            generation = backend.generate(prompt_ids, max_tokens, req.temperature, req.top_p, req.stop, req.seed,
+                                          model_id=req.model)
+        except BaseException:
+            slot.release()
+            raise
+        if req.stream:
+            return Reply(200, content_type="text/event-stream", headers=(("Cache-Control", "no-cache"),),
+                         stream=self._stream(generation, req, call, slot.release))
+        try:
+            with generation:
+                text = generation.text()
+        finally:
+            slot.release()
+        call.completion_tokens = generation.completion_tokens
+        call.response_sha256 = sha256_text(text)
+        payload = completion_response(call.request_id, req.model, req.chat, text, generation.finish_reason,
+                                      generation.prompt_tokens, generation.completion_tokens)
+        return _json(200, payload)
+
+    def _stream(self, generation: Generation, req: CompletionRequest, call: _Call,
+                release: Callable[[], None]) -> EventStream:
+        text_parts: list[str] = []
+        outcome = {"status": CLIENT_GONE}
+
+        def frames() -> Iterator[bytes]:
+            created = int(time.time())
+            try:
+                if req.chat:
+                    yield _sse(stream_chunk(call.request_id, req.model, True, created, role=True))
+                for delta in generation:
+                    text_parts.append(delta)
+                    yield _sse(stream_chunk(call.request_id, req.model, req.chat, created, delta))
+                yield _sse(stream_chunk(call.request_id, req.model, req.chat, created,
+                                        finish_reason=generation.finish_reason))
+                if req.include_usage:
+                    yield _sse(usage_chunk(call.request_id, req.model, req.chat, created, generation.prompt_tokens,
+                                           generation.completion_tokens))
+                outcome["status"] = 200
+                yield b"data: [DONE]\n\n"
+            except Exception as exc:  # headers are sent: report in the stream, record as a server error
+                outcome["status"] = 500
+                log.error("stream failed on %s: %s", call.route, type(exc).__name__)
+                yield _sse(ApiError(500, "generation failed", "internal_error").body())
+
+        def cleanup() -> None:
+            generation.close()  # frees the model at once when the client left mid-stream
+            release()
+            call.completion_tokens = generation.completion_tokens
+            call.response_sha256 = sha256_text("".join(text_parts))
+            self._finish(call, outcome["status"])
+            self._leave()
+
+        return EventStream(frames(), cleanup)
+
+    def _finish(self, call: _Call, status: int) -> None:
+        if call.finished:
+            return
+        call.finished = True
+        seconds = time.perf_counter() - call.started
+        model = call.model or ""
+        self.metrics.observe(model, call.route, status, seconds, call.prompt_tokens, call.completion_tokens)
+        log.info("%s %d model=%s key=%s prompt_tokens=%d completion_tokens=%d %.1fms", call.route, status,
+                 model or "-", call.key_name or "-", call.prompt_tokens, call.completion_tokens, seconds * 1000)
+        if call.route == ROUTE_HEALTH:
+            return
+        self.sink.record(RequestRecord(
+            key_name=call.key_name, model=model, route=call.route, prompt_tokens=call.prompt_tokens,
+            completion_tokens=call.completion_tokens, latency_ms=round(seconds * 1000, 3),
+            prompt_sha256=call.prompt_sha256, response_sha256=call.response_sha256, status=status,
+            request_id=call.request_id, time=call.arrived))

@@ -1,0 +1,91 @@
+"""The ``onnx`` backend: an ``ORTModelForCausalLM`` directory (optimum-onnx export, fp32 or int8).
+
+ONNX Runtime runs on CUDA when a GPU is present and on CPU otherwise. ``onnxruntime-gpu`` lists
+CUDAExecutionProvider even on a machine without a GPU, so the provider is chosen by whether torch sees
+a CUDA device, not by ORT's provider list alone.
+
+Hazards:
+- A directory with several ``.onnx`` files (fp32 beside its int8 quantization) is ambiguous; the export's
+  ``export.json`` names the file (``"onnx_file"``), else a name containing "quantized" is taken for
+  ``onnx-int8`` and the other one for ``onnx``.
+- The export must have been made with the KV cache (optimum's default ``text-generation-with-past``); a
+  model without it recomputes the whole sequence at each token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from appliance.errors import InvalidInput
+from appliance.serve.backends.base import CausalLMBackend, context_length_of, eos_token_ids
+from appliance.serve.backends.registry import ModelDir, register_backend
+
+
+def onnx_provider() -> str:
+    import onnxruntime
+
+    if torch.cuda.is_available() and "CUDAExecutionProvider" in onnxruntime.get_available_providers():
+        return "CUDAExecutionProvider"
+    return "CPUExecutionProvider"
+
+
+def pick_onnx_file(path: Path, fmt: str, named: str | None = None) -> str:
+    if named:
+        if not (path / named).is_file():
+            raise InvalidInput(f"{path}: export.json names {named}, which is missing")
+        return named
+    files = sorted(p.name for p in path.glob("*.onnx"))
+    if not files:
+        raise InvalidInput(f"{path}: no .onnx file")
+    if len(files) == 1:
+        return files[0]
+    quantized = [f for f in files if "quantized" in f]
+    plain = [f for f in files if "quantized" not in f]
+    chosen = quantized if fmt == "onnx-int8" else plain
+    if len(chosen) != 1:
+        raise InvalidInput(f"{path}: several .onnx files ({', '.join(files)}); name one in export.json 'onnx_file'")
+    return chosen[0]
+
+
+@register_backend("onnx", formats=("onnx", "onnx-int8"))
+class OnnxBackend(CausalLMBackend):
+    kind = "onnx"
+
+    def __init__(self, model: Any, tokenizer: Any, model_id: str) -> None:
+        self._model = model
+        super().__init__(tokenizer, [model_id], eos_token_ids(tokenizer, getattr(model, "generation_config", None)),
+                         context_length_of(getattr(model, "config", None)), device=model.device)
+
+    @classmethod
+    def load(cls, dirs: Sequence[ModelDir]) -> OnnxBackend:
+        if len(dirs) != 1:
+            raise ValueError("an ONNX model loads alone")
+        return cls.from_dir(dirs[0].path, dirs[0].model_id, dirs[0].format, dirs[0].onnx_file)
+
+    @classmethod
+    def from_dir(cls, path: Path, model_id: str, fmt: str = "onnx", onnx_file: str | None = None) -> OnnxBackend:
+        from optimum.onnxruntime import ORTModelForCausalLM
+        from transformers import AutoTokenizer
+
+        path = Path(path)
+        file_name = pick_onnx_file(path, fmt, onnx_file)
+        try:
+            model = ORTModelForCausalLM.from_pretrained(path, file_name=file_name, provider=onnx_provider(),
+                                                        local_files_only=True, use_cache=True)
+            tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        except (OSError, ValueError) as exc:
+            raise InvalidInput(f"{path}: not a loadable ONNX model directory ({type(exc).__name__})") from None
+        with_cache = model.can_use_cache if hasattr(model, "can_use_cache") else getattr(model, "use_cache", True)
+        if not with_cache:
+            raise InvalidInput(f"{path}: ONNX model exported without a KV cache; re-export with it")
+        return cls(model, tokenizer, model_id)
+
+    def _forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, past: Any) -> tuple[torch.Tensor, Any]:
+        with torch.inference_mode():
+            out = self._model(input_ids=input_ids, attention_mask=attention_mask, past_key_values=past,
+                              use_cache=True)
+        return out.logits[0, -1], out.past_key_values

@@ -1,0 +1,135 @@
+"""The ``torch`` backend: a Hugging Face causal LM in PyTorch, merged or as a base with LoRA adapters.
+
+Several adapters of one base are served side by side: the base is loaded once, each adapter is loaded
+into the same ``PeftModel`` under its model id, and each request activates its adapter with peft's
+``set_adapter`` while it holds the generation lock (adapter choice is model-wide state, so switching
+outside the lock would change a running generation). A model id mapped to ``None`` serves the bare
+base, with adapters disabled for that request.
+
+Hazards:
+- An adapter must have been trained on this exact base; peft loads mismatched shapes with an error,
+  but a same-shaped different base loads silently and generates nonsense. The export records the
+  base it was trained on; check it before serving.
+- Weights stay in memory for the life of the backend: one base plus a few MB per adapter.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from appliance.errors import InvalidInput
+from appliance.serve.backends.base import CausalLMBackend, context_length_of, eos_token_ids
+from appliance.serve.backends.registry import ModelDir, register_backend
+
+
+def _device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def _load_tokenizer(*dirs: Path) -> Any:
+    from transformers import AutoTokenizer
+
+    for directory in dirs:
+        if (directory / "tokenizer_config.json").exists() or (directory / "tokenizer.json").exists():
+            return AutoTokenizer.from_pretrained(directory, local_files_only=True)
+    raise InvalidInput(f"no tokenizer found in {', '.join(str(d) for d in dirs)}; export the model with its tokenizer")
+
+
+def _dtype() -> torch.dtype:
+    # bfloat16 on a GPU that has it; float32 on CPU, where bf16 is emulated on many CPUs and slower.
+    if torch.cuda.is_available() and torch.cuda.is_bf16_supported():
+        return torch.bfloat16
+    return torch.float32
+
+
+def _load_model(directory: Path) -> Any:
+    from transformers import AutoModelForCausalLM
+
+    try:
+        model: Any = AutoModelForCausalLM.from_pretrained(directory, local_files_only=True, dtype=_dtype())
+    except (OSError, ValueError) as exc:
+        raise InvalidInput(f"{directory}: not a loadable model directory ({type(exc).__name__})") from None
+    return model.to(_device()).eval()
+
+
+@register_backend("torch", formats=("merged", "adapter"))
+class TorchBackend(CausalLMBackend):
+    """A PyTorch model. ``adapters`` maps each served model id to its peft adapter name (``None``: the
+    base without adapters); without it the model is served as is under ``model_id``."""
+
+    kind = "torch"
+
+    def __init__(self, model: Any, tokenizer: Any, model_id: str | None = None,
+                 adapters: Mapping[str, str | None] | None = None) -> None:
+        if (model_id is None) == (adapters is None):
+            raise ValueError("give either model_id (one model) or adapters (model id -> adapter name)")
+        self._model = model.eval()
+        self._adapters = dict(adapters) if adapters is not None else {}
+        ids = list(self._adapters) if adapters is not None else [str(model_id)]
+        base_config = getattr(model, "config", None)
+        super().__init__(tokenizer, ids, eos_token_ids(tokenizer, getattr(model, "generation_config", None)),
+                         context_length_of(base_config), device=next(model.parameters()).device)
+
+    @classmethod
+    def load(cls, dirs: Sequence[ModelDir]) -> TorchBackend:
+        """A merged export, or adapters that all share one base."""
+        if dirs[0].format == "adapter":
+            if any(d.format != "adapter" or d.base != dirs[0].base for d in dirs) or dirs[0].base is None:
+                raise ValueError("only adapters of one base load into one backend")
+            return cls.from_adapters(dirs[0].base, {d.model_id: d.path for d in dirs})
+        if len(dirs) != 1:
+            raise ValueError("a merged model loads alone")
+        return cls.from_dir(dirs[0].path, dirs[0].model_id)
+
+    @classmethod
+    def from_dir(cls, path: Path, model_id: str) -> TorchBackend:
+        """A merged export (or any Hugging Face model directory with its tokenizer)."""
+        path = Path(path)
+        return cls(_load_model(path), _load_tokenizer(path), model_id=model_id)
+
+    @classmethod
+    def from_adapters(cls, base_dir: Path, adapters: Mapping[str, Path], base_id: str | None = None) -> TorchBackend:
+        """One base with several adapters: ``adapters`` maps model id -> adapter directory. ``base_id``
+        also serves the base itself. The tokenizer comes from the first adapter directory that has
+        one (training may add tokens), else from the base."""
+        from peft import PeftModel
+
+        if not adapters:
+            raise InvalidInput("no adapters given")
+        base_dir = Path(base_dir)
+        base = _load_model(base_dir)
+        items = list(adapters.items())
+        first_id, first_dir = items[0]
+        try:
+            model = PeftModel.from_pretrained(base, Path(first_dir), adapter_name=first_id, is_trainable=False)
+            for model_id, adapter_dir in items[1:]:
+                model.load_adapter(Path(adapter_dir), adapter_name=model_id, is_trainable=False)
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise InvalidInput(f"adapter does not fit base {base_dir} ({type(exc).__name__}: {exc})") from None
+        names: dict[str, str | None] = {model_id: model_id for model_id, _ in items}
+        if base_id is not None:
+            if base_id in names:
+                raise InvalidInput(f"base id {base_id!r} is also an adapter id")
+            names[base_id] = None
+        tokenizer = _load_tokenizer(*[Path(d) for _, d in items], base_dir)
+        return cls(model.eval(), tokenizer, adapters=names)
+
+    def _activate(self, model_id: str) -> contextlib.AbstractContextManager[Any]:
+        if not self._adapters:
+            return contextlib.nullcontext()
+        adapter = self._adapters[model_id]
+        if adapter is None:
+            return self._model.disable_adapter()
+        self._model.set_adapter(adapter)
+        return contextlib.nullcontext()
+
+    def _forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, past: Any) -> tuple[torch.Tensor, Any]:
+        with torch.inference_mode():
+            out = self._model(input_ids=input_ids, attention_mask=attention_mask, past_key_values=past,
+                              use_cache=True)
+        return out.logits[0, -1], out.past_key_values

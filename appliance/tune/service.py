@@ -1,0 +1,306 @@
+"""Tuning on a workspace: runs in the registry, checkpoints and artifacts sealed as encrypted blobs.
+
+One workflow, top to bottom (``tune_job``): snapshot the de-identified dataset (patient-level
+splits), start a run record, unpack the base model into a private scratch directory, build the
+task's examples, estimate memory and time (refusing with advice when it will not fit), train,
+sealing every checkpoint into the store as it is written, and finally seal the artifact (adapter or
+full weights) and record the run's figures. The scratch directory is removed however the job ends,
+so no plaintext weights trained on patient data outlive the job.
+
+Resume (``--resume RUN``) unpacks the newest sealed checkpoint and continues with the same data
+order; the trainer guarantees the same result as an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NewType
+
+from appliance import __version__, base_models
+from appliance.data.snapshots import SnapshotSpec, create_snapshot, load_split
+from appliance.data.tasks import TaskConfig, build_example, get_task
+from appliance.errors import ApplianceError, InvalidInput
+from appliance.jobs import JobContext, register_job
+from appliance.workspace import Workspace
+
+RunId = NewType("RunId", str)
+TUNING_METHODS = ("lora", "qlora", "dora", "full")
+
+
+@dataclass
+class TuneRequest:
+    """What the user asked for; stored with the run."""
+
+    dataset: str = field(metadata={"help": "Dataset whose newest de-identified version is tuned on."})
+    task: str = field(default="classify", metadata={"help": "classify, summarize, extract, instruct or continue."})
+    method: str = field(default="lora", metadata={"help": "lora, qlora, dora or full."})
+    base: str = field(default="smollm2-135m-instruct", metadata={"help": "Base model id from the manifest."})
+    overrides: dict[str, Any] = field(default_factory=dict, metadata={
+        "help": "Training settings over the method's preset (TuneConfig fields)."})
+    task_config: dict[str, Any] = field(default_factory=dict, metadata={
+        "help": "Task settings (TaskConfig fields: label_field, label_set, max_length, ...)."})
+    split_seed: int = field(default=13, metadata={"help": "Seed of the patient-level split."})
+    allow_unreviewed: bool = field(default=False, metadata={
+        "help": "Tune on a de-identified version nobody reviewed (audited)."})
+    budget_seconds: float | None = field(default=None, metadata={
+        "help": "Wall-clock training budget: max_steps is cut to what fits, from a short calibration."})
+    max_train_examples: int | None = field(default=None, metadata={"help": "Use at most this many examples."})
+
+    def __post_init__(self) -> None:
+        if self.method not in TUNING_METHODS:
+            raise InvalidInput(f"unknown method '{self.method}'; choose one of {', '.join(TUNING_METHODS)}")
+        if self.budget_seconds is not None and self.budget_seconds <= 0:
+            raise InvalidInput("the budget must be a positive number of seconds")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def library_versions() -> dict[str, str]:
+    import importlib.metadata as md
+
+    out = {"appliance": __version__, "python": platform.python_version()}
+    for name in ("torch", "transformers", "peft", "accelerate", "bitsandbytes"):
+        try:
+            out[name] = md.version(name)
+        except md.PackageNotFoundError:
+            out[name] = "absent"
+    return out
+
+
+def task_config_for(task: str, overrides: dict[str, Any], records: list[dict[str, Any]]) -> TaskConfig:
+    """Task settings; for ``classify`` the label set is every label of the snapshot when not given."""
+    values = dict(overrides)
+    if task == "classify" and not values.get("label_set"):
+        label_field = values.get("label_field") or get_task(task).default_label_field or "label"
+        labels = sorted({str(r[label_field]) for r in records if r.get(label_field) not in (None, "")})
+        if len(labels) < 2:
+            raise InvalidInput(f"classify needs at least two labels in column '{label_field}' of the dataset")
+        values["label_set"] = tuple(labels)
+    if "label_set" in values:
+        values["label_set"] = tuple(values["label_set"])
+    return TaskConfig(**values)
+
+
+def start_run(ws: Workspace, request: TuneRequest) -> RunId:
+    """Snapshot the data and create the run record (status ``running``) with its audit entry."""
+    ws.require("admin", "informaticist")
+    if base_models.registered(ws).get(request.base) is None:
+        raise InvalidInput(f"base model '{request.base}' is not in this workspace; add it with 'appliance models add'")
+    snapshot = create_snapshot(ws, SnapshotSpec(request.dataset, seed=request.split_seed,
+                                                allow_unreviewed=request.allow_unreviewed))
+    number = ws.read().execute("SELECT count(*) FROM runs").fetchone()[0] + 1
+    run_id = RunId(f"run-{number:04d}-{request.method}")
+    details = {"method": request.method, "task": request.task, "base": request.base,
+               "snapshot": snapshot.snapshot_id, "snapshot_hash": snapshot.content_hash,
+               "unreviewed_override": snapshot.unreviewed_override}
+    with ws.transaction("tune.start", [run_id, snapshot.snapshot_id], details) as tx:
+        tx.execute("INSERT INTO runs (run_id, method, task, base_model, snapshot_id, config, status, created,"
+                   " created_by) VALUES (?,?,?,?,?,?,?,?,?)",
+                   (run_id, request.method, request.task, request.base, snapshot.snapshot_id,
+                    json.dumps({"request": asdict(request)}, sort_keys=True), "running", _now(), ws.user.name))
+    return run_id
+
+
+def _run_row(ws: Workspace, run_id: str) -> dict[str, Any]:
+    row = ws.read().execute("SELECT method, task, base_model, snapshot_id, config, status, created_by, result,"
+                            " artifact_blob, state, created, ended FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+    if row is None:
+        raise InvalidInput(f"no run '{run_id}' in this workspace")
+    keys = ("method", "task", "base", "snapshot", "config", "status", "created_by", "result", "artifact_blob",
+            "state", "created", "ended")
+    out = dict(zip(keys, row, strict=True))
+    out["config"] = json.loads(out["config"])
+    out["result"] = json.loads(out["result"]) if out["result"] else None
+    out["run_id"] = run_id
+    return out
+
+
+def _seal_checkpoint(ws: Workspace, run_id: str, step: int, path: Path, keep: int) -> None:
+    """Seal one checkpoint directory, index it, and drop sealed checkpoints beyond the newest ``keep``."""
+
+    def index(conn: Any, blob_id: str) -> None:
+        conn.execute("INSERT OR REPLACE INTO run_checkpoints (run_id, step, blob_id, created) VALUES (?,?,?,?)",
+                     (run_id, step, blob_id, _now()))
+
+    ws.put_dir(path, "checkpoint", "tune.checkpoint", [run_id], {"run": run_id, "step": step}, also=index)
+    old = ws.read().execute("SELECT step, blob_id FROM run_checkpoints WHERE run_id = ? ORDER BY step DESC"
+                            " LIMIT -1 OFFSET ?", (run_id, max(1, keep))).fetchall()
+    for old_step, old_blob in old:
+
+        def unindex(conn: Any, step_to_drop: int = old_step) -> None:
+            conn.execute("DELETE FROM run_checkpoints WHERE run_id = ? AND step = ?", (run_id, step_to_drop))
+
+        ws.delete_blob(old_blob, "tune.checkpoint.pruned", [run_id], {"step": old_step}, also=unindex)
+
+
+def run_tune(ws: Workspace, run_id: str, *, resume: bool = False,
+             event: Callable[..., None] | None = None,
+             should_stop: Callable[[], bool] | None = None) -> dict[str, Any]:
+    """Train run ``run_id`` (created by ``start_run``) to the end; see the module docstring."""
+    from appliance.tune.config import TuneConfig, presets
+    from appliance.tune.estimate import calibrate, check_fits, estimate
+    from appliance.tune.loading import load_tokenizer
+    from appliance.tune.methods import prepare
+    from appliance.tune.trainer import train
+
+    ws.require("admin", "informaticist")
+    emit = event or (lambda name, **fields: None)
+    run = _run_row(ws, run_id)
+    if run["status"] == "done":
+        raise ApplianceError(f"run '{run_id}' is already complete")
+    request = TuneRequest(**run["config"]["request"])
+    started = time.monotonic()
+    with ws.scratch() as scratch:
+        emit("stage", stage="base model")
+        base_dir = base_models.hf_dir(ws, request.base, scratch, progress=lambda m: emit("stage", stage=m))
+        tokenizer = load_tokenizer(base_dir)
+        base_models.fix_chatml_special_tokens(tokenizer)
+        train_records = load_split(ws, run["snapshot"], "train")
+        val_records = load_split(ws, run["snapshot"], "validation")
+        if request.max_train_examples:
+            train_records = train_records[:request.max_train_examples]
+        n_params = _param_count(base_dir)
+        values = {**presets(request.method, n_params), **request.overrides, "method": request.method}
+        config = TuneConfig.from_dict(values)
+        task_settings = {"max_length": config.max_seq_len, **request.task_config}
+        everything = train_records + val_records + load_split(ws, run["snapshot"], "test")
+        task_config = task_config_for(request.task, task_settings, everything)
+        emit("stage", stage="examples")
+        train_examples = [build_example(request.task, r, tokenizer, task_config) for r in train_records]
+        eval_examples = [build_example(request.task, r, tokenizer, task_config) for r in val_records[:64]]
+        emit("stage", stage="preparing model")
+        model, _, info = prepare(request.method, base_dir, config, scratch / "prep")
+        out_dir = scratch / "run"
+        out_dir.mkdir(mode=0o700)
+        resumed_from = None
+        if resume:
+            row = ws.read().execute("SELECT step, blob_id FROM run_checkpoints WHERE run_id = ?"
+                                    " ORDER BY step DESC LIMIT 1", (run_id,)).fetchone()
+            if row is None:
+                raise ApplianceError(f"run '{run_id}' has no checkpoint to resume from; start a new run")
+            ws.get_dir(row[1], out_dir / f"checkpoint-{row[0]}")
+            resumed_from = row[0]
+        pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        emit("stage", stage="estimating")
+        calibration = calibrate(model, train_examples, config, pad_id=pad_id)
+        from appliance.tune.plan import build_rows
+
+        rows = len(build_rows(train_examples, config))
+        forecast = estimate(info, config, calibration=calibration, rows_per_epoch=rows)
+        check_fits(forecast, model_info=info, config=config)
+        budget_steps = None
+        if request.budget_seconds and forecast.seconds_per_step:
+            budget_steps = max(1, int(request.budget_seconds / forecast.seconds_per_step))
+            planned = config.max_steps or (forecast.steps_per_epoch or 1) * config.epochs
+            if budget_steps < planned:
+                config = TuneConfig.from_dict({**config.to_dict(), "max_steps": budget_steps})
+        emit("estimate", **forecast.to_dict(), budget_seconds=request.budget_seconds, budget_steps=budget_steps)
+        with ws.transaction("tune.config", [run_id], {"config": config.to_dict(), "task": asdict(task_config),
+                                                       "estimate": forecast.to_dict()}) as tx:
+            tx.execute("UPDATE runs SET config = ? WHERE run_id = ?",
+                       (json.dumps({"request": asdict(request), "tune": config.to_dict(),
+                                    "task": asdict(task_config)}, sort_keys=True, default=list), run_id))
+
+        def on_event(ev: dict[str, Any]) -> None:
+            kind = ev.get("event")
+            if kind == "checkpoint":
+                _seal_checkpoint(ws, run_id, int(ev["step"]), Path(ev["path"]), config.keep_checkpoints)
+                emit("checkpoint", step=ev["step"])
+            elif kind == "progress":
+                emit("progress", **{k: v for k, v in ev.items() if k != "event"})
+
+        result = train(model, train_examples, config, out_dir=out_dir, resume=resume, on_event=on_event,
+                       should_stop=should_stop, eval_examples=eval_examples or None, pad_id=pad_id)
+        summary = {**result.to_dict(), "checkpoint": None, "artifact_dir": None, "model_info": info.to_dict(),
+                   "estimate": forecast.to_dict(), "budget_seconds": request.budget_seconds,
+                   "library_versions": library_versions(), "seed": config.seed, "resumed_from": resumed_from,
+                   "job_seconds": round(time.monotonic() - started, 1), "labels": list(task_config.label_set or ())}
+        if result.cancelled:
+            with ws.transaction("tune.cancelled", [run_id], {"steps": result.steps}) as tx:
+                tx.execute("UPDATE runs SET status = 'cancelled', ended = ?, result = ? WHERE run_id = ?",
+                           (_now(), json.dumps(summary, default=str), run_id))
+            return {"run_id": run_id, "status": "cancelled", **summary}
+        if result.artifact_dir is None:
+            raise ApplianceError(f"run '{run_id}' finished without an artifact")
+        kind = "adapter" if request.method != "full" else "model"
+        artifact = ws.put_dir(result.artifact_dir, kind, "tune.artifact", [run_id], {"run": run_id})
+        details = {"steps": result.steps, "final_loss": result.final_loss, "eval_loss": result.eval_loss,
+                   "artifact_sha256": artifact.sha256, "artifact_bytes": result.artifact_bytes}
+        with ws.transaction("tune.complete", [run_id, artifact.blob_id], details) as tx:
+            tx.execute("UPDATE runs SET status = 'done', state = 'trained', ended = ?, result = ?, artifact_blob = ?"
+                       " WHERE run_id = ?", (_now(), json.dumps(summary, default=str), artifact.blob_id, run_id))
+    return {"run_id": run_id, "status": "done", **summary}
+
+
+def _param_count(base_dir: Path) -> int:
+    from safetensors import safe_open
+
+    total = 0
+    for shard in base_dir.glob("*.safetensors"):
+        with safe_open(str(shard), framework="pt") as fh:
+            for name in fh.keys():  # noqa: SIM118  (safe_open is not iterable)
+                count = 1
+                for dim in fh.get_slice(name).get_shape():
+                    count *= int(dim)
+                total += count
+    return total
+
+
+@register_job("tune")
+def tune_job(ctx: JobContext) -> dict[str, Any]:
+    params = ctx.params
+    if params.get("resume"):
+        run_id = str(params["resume"])
+        run = _run_row(ctx.ws, run_id)
+        if run["status"] == "done":
+            raise ApplianceError(f"run '{run_id}' is already complete")
+        with ctx.ws.transaction("tune.resume", [run_id], {}) as tx:
+            tx.execute("UPDATE runs SET status = 'running' WHERE run_id = ?", (run_id,))
+        resume = True
+    else:
+        run_id = start_run(ctx.ws, TuneRequest(**params["request"]))
+        resume = False
+    ctx.event("run", run_id=run_id)
+
+    def emit(name: str, **fields: Any) -> None:
+        if name == "progress":
+            ctx.progress(int(fields.pop("step")), int(fields.pop("total")), **fields)
+        else:
+            ctx.event(name, **fields)
+
+    try:
+        return run_tune(ctx.ws, run_id, resume=resume, event=emit, should_stop=ctx.should_stop)
+    except BaseException as exc:
+        message = str(exc) if isinstance(exc, ApplianceError) else type(exc).__name__
+        with ctx.ws.transaction("tune.failed", [run_id], {"reason": message[:200]}) as tx:
+            tx.execute("UPDATE runs SET status = 'failed', ended = ? WHERE run_id = ? AND status = 'running'",
+                       (_now(), run_id))
+        raise
+
+
+def list_runs(ws: Workspace) -> list[dict[str, Any]]:
+    rows = ws.read().execute("SELECT run_id FROM runs ORDER BY created, run_id").fetchall()
+    out = []
+    for (run_id,) in rows:
+        run = _run_row(ws, run_id)
+        result = run["result"] or {}
+        out.append({"run_id": run_id, "method": run["method"], "task": run["task"], "status": run["status"],
+                    "state": run["state"], "snapshot": run["snapshot"], "created_by": run["created_by"],
+                    "steps": result.get("steps"), "final_loss": result.get("final_loss"),
+                    "eval_loss": result.get("eval_loss")})
+    return out
+
+
+def show_run(ws: Workspace, run_id: str) -> dict[str, Any]:
+    run = _run_row(ws, run_id)
+    run["checkpoints"] = [{"step": s, "blob": b} for s, b in ws.read().execute(
+        "SELECT step, blob_id FROM run_checkpoints WHERE run_id = ? ORDER BY step", (run_id,))]
+    return run

@@ -1,0 +1,88 @@
+"""Tuning on the workspace: runs, sealed checkpoints and artifacts, cancel and resume, no plaintext left."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from appliance import jobs
+from appliance.tune.service import TuneRequest, list_runs, run_tune, show_run, start_run
+from appliance.workspace import Workspace
+from tests.conftest import PASSWORDS
+
+FAST = {"max_steps": 6, "checkpoint_every": 2, "batch_size": 2, "max_seq_len": 256, "lora_dropout": 0.0}
+
+
+def _request(method: str = "lora", **overrides: object) -> TuneRequest:
+    return TuneRequest(dataset="ward", task="classify", method=method, base="tiny-chat",
+                       overrides={**FAST, **overrides}, task_config={"label_field": "specialty"},
+                       split_seed=1)
+
+
+def _scratch_is_empty(root: Path) -> bool:
+    return not any((root / "scratch").iterdir())
+
+
+@pytest.mark.parametrize("method", ["lora", "full"])
+def test_run_seals_artifact_and_checkpoints(tiny_ws: Path, method: str) -> None:
+    with Workspace.open(tiny_ws, "ivy", PASSWORDS["ivy"]) as ws:
+        run_id = start_run(ws, _request(method))
+        result = run_tune(ws, run_id)
+        assert result["status"] == "done" and result["steps"] == 6
+        run = show_run(ws, run_id)
+        assert run["status"] == "done" and run["state"] == "trained" and run["artifact_blob"]
+        assert [c["step"] for c in run["checkpoints"]] == [4, 6]  # keep_checkpoints=2: older ones pruned
+        assert run["config"]["tune"]["max_steps"] == 6 and run["config"]["task"]["label_field"] == "specialty"
+        kinds = {r[0] for r in ws.read().execute("SELECT kind FROM blobs")}
+        assert {"checkpoint", "adapter" if method != "full" else "model"} <= kinds
+        actions = [e.action for e in ws.audit_entries(action="tune.*")]
+        assert actions[0] == "tune.start" and actions[-1] == "tune.complete"
+        assert actions.count("tune.checkpoint.pruned") == 1
+        assert list_runs(ws)[0]["run_id"] == run_id
+        assert ws.verify().ok
+        assert _scratch_is_empty(tiny_ws)
+
+
+def test_cancel_then_resume_equals_uninterrupted(tiny_ws: Path) -> None:
+    request = {"dataset": "ward", "task": "classify", "method": "lora", "base": "tiny-chat",
+               "overrides": {**FAST, "max_steps": 8, "checkpoint_every": 1}, "task_config": {"label_field": "specialty"},
+               "split_seed": 1}
+    handle = jobs.start(tiny_ws, "ivy", PASSWORDS["ivy"], "tune", {"request": request})
+    run_id, final = None, None
+    for event in handle.events():
+        if event["event"] == "run":
+            run_id = event["run_id"]
+        if event["event"] == "checkpoint" and event["step"] >= 3:
+            handle.cancel()
+        if event["event"] in ("done", "failed", "cancelled"):
+            final = event
+    assert final is not None and final["event"] == "done", final
+    assert final["result"]["status"] == "cancelled"
+    assert _scratch_is_empty(tiny_ws)  # nothing in clear left behind
+    resumed = jobs.run(tiny_ws, "ivy", PASSWORDS["ivy"], "tune", {"resume": run_id})
+    assert resumed["event"] == "done" and resumed["result"]["status"] == "done", resumed
+    assert resumed["result"]["resumed_from"] >= 3
+    straight = jobs.run(tiny_ws, "ivy", PASSWORDS["ivy"], "tune", {"request": request})
+    assert straight["result"]["steps"] == resumed["result"]["steps"] == 8
+    assert abs(straight["result"]["final_loss"] - resumed["result"]["final_loss"]) < 1e-4
+
+
+def test_unreviewed_refused_without_override(notes_ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from appliance import base_models
+    from appliance.deid.service import run_deid
+    from appliance.errors import InvalidInput
+    from tests.tiny import manifest_for, save_tiny_chat_model
+
+    model_dir = save_tiny_chat_model(tmp_path / "tiny-chat")
+    monkeypatch.setenv("APPLIANCE_MANIFEST", str(manifest_for("tiny-chat", model_dir, tmp_path / "m.toml")))
+    with Workspace.open(notes_ws, "ivy", PASSWORDS["ivy"]) as ws:
+        base_models.add_model(ws, "tiny-chat", model_dir)
+        run_deid(ws, "ward")
+        with pytest.raises(InvalidInput, match="not reviewed"):
+            start_run(ws, _request())
+        request = _request()
+        request.allow_unreviewed = True
+        run_id = start_run(ws, request)
+        assert list(ws.audit_entries(action="data.snapshot.unreviewed-override"))
+        assert show_run(ws, run_id)["status"] == "running"
