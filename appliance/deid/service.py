@@ -42,18 +42,34 @@ def _now() -> str:
 
 
 def span_to_json(span: Span) -> dict[str, Any]:
-    return {"start": span.start, "end": span.end, "label": span.label, "subtype": span.subtype,
-            "confidence": span.confidence, "source": span.source}
+    return {
+        "start": span.start,
+        "end": span.end,
+        "label": span.label,
+        "subtype": span.subtype,
+        "confidence": span.confidence,
+        "source": span.source,
+    }
 
 
 def span_from_json(data: dict[str, Any]) -> Span:
-    return Span(int(data["start"]), int(data["end"]), str(data["label"]), data.get("subtype"),
-                float(data.get("confidence", 1.0)), str(data.get("source", "")))
+    return Span(
+        int(data["start"]),
+        int(data["end"]),
+        str(data["label"]),
+        data.get("subtype"),
+        float(data.get("confidence", 1.0)),
+        str(data.get("source", "")),
+    )
 
 
-def run_deid(ws: Workspace, dataset: str, config: DeidConfig | None = None,
-             progress: Callable[..., None] | None = None,
-             check_stop: Callable[[], None] | None = None) -> dict[str, Any]:
+def run_deid(
+    ws: Workspace,
+    dataset: str,
+    config: DeidConfig | None = None,
+    progress: Callable[..., None] | None = None,
+    check_stop: Callable[[], None] | None = None,
+) -> dict[str, Any]:
     """De-identify every record of ``dataset`` into a new version. Returns its summary."""
     ws.require("admin", "informaticist")
     config = config or DeidConfig()
@@ -68,20 +84,26 @@ def run_deid(ws: Workspace, dataset: str, config: DeidConfig | None = None,
     number = conn.execute("SELECT count(*) FROM deid_versions WHERE dataset = ?", (dataset,)).fetchone()[0] + 1
     version = f"{dataset}@deid{number}"
     config_json = json.dumps(config.to_dict(), sort_keys=True)
-    with ws.transaction("deid.start", [version, dataset], {"dataset": dataset, "records": total,
-                                                           "config": config.to_dict()}) as tx:
+    with ws.transaction(
+        "deid.start", [version, dataset], {"dataset": dataset, "records": total, "config": config.to_dict()}
+    ) as tx:
         # Versions left 'running' by a killed job are closed here, with this entry as their record.
         tx.execute("UPDATE deid_versions SET status = 'failed' WHERE dataset = ? AND status = 'running'", (dataset,))
-        tx.execute("INSERT INTO deid_versions (version_id, dataset, config, status, records, spans, content_hash,"
-                   " created, created_by) VALUES (?,?,?,?,?,?,?,?,?)",
-                   (version, dataset, config_json, "running", 0, 0, "", _now(), ws.user.name))
+        tx.execute(
+            "INSERT INTO deid_versions (version_id, dataset, config, status, records, spans, content_hash,"
+            " created, created_by) VALUES (?,?,?,?,?,?,?,?,?)",
+            (version, dataset, config_json, "running", 0, 0, "", _now(), ws.user.name),
+        )
     started = time.monotonic()
     done, span_count, chars = 0, 0, 0
     labels: Counter[str] = Counter()
     last_id = 0
     while True:
-        rows = conn.execute("SELECT record_id, patient_id, text FROM records WHERE dataset = ? AND record_id > ?"
-                            " ORDER BY record_id LIMIT ?", (dataset, last_id, BATCH)).fetchall()
+        rows = conn.execute(
+            "SELECT record_id, patient_id, text FROM records WHERE dataset = ? AND record_id > ?"
+            " ORDER BY record_id LIMIT ?",
+            (dataset, last_id, BATCH),
+        ).fetchall()
         if not rows:
             break
         out = []
@@ -94,8 +116,9 @@ def run_deid(ws: Workspace, dataset: str, config: DeidConfig | None = None,
             chars += len(text)
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.executemany("INSERT INTO deid_records (version_id, record_id, text, spans, risk) VALUES (?,?,?,?,?)",
-                             out)
+            conn.executemany(
+                "INSERT INTO deid_records (version_id, record_id, text, spans, risk) VALUES (?,?,?,?,?)", out
+            )
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -109,13 +132,25 @@ def run_deid(ws: Workspace, dataset: str, config: DeidConfig | None = None,
             check_stop()
     elapsed = max(time.monotonic() - started, 1e-9)
     content_hash = version_hash(ws, version)
-    summary = {"version": version, "dataset": dataset, "records": done, "spans": span_count,
-               "labels": dict(sorted(labels.items())), "mode": config.mode, "content_hash": content_hash,
-               "notes_per_s": round(done / elapsed, 1), "kb_per_s": round(chars / 1024 / elapsed, 1)}
-    with ws.transaction("deid.complete", [version, dataset], {k: v for k, v in summary.items()
-                                                              if k not in ("notes_per_s", "kb_per_s")}) as tx:
-        tx.execute("UPDATE deid_versions SET status = 'complete', records = ?, spans = ?, content_hash = ?"
-                   " WHERE version_id = ?", (done, span_count, content_hash, version))
+    summary = {
+        "version": version,
+        "dataset": dataset,
+        "records": done,
+        "spans": span_count,
+        "labels": dict(sorted(labels.items())),
+        "mode": config.mode,
+        "content_hash": content_hash,
+        "notes_per_s": round(done / elapsed, 1),
+        "kb_per_s": round(chars / 1024 / elapsed, 1),
+    }
+    with ws.transaction(
+        "deid.complete", [version, dataset], {k: v for k, v in summary.items() if k not in ("notes_per_s", "kb_per_s")}
+    ) as tx:
+        tx.execute(
+            "UPDATE deid_versions SET status = 'complete', records = ?, spans = ?, content_hash = ?"
+            " WHERE version_id = ?",
+            (done, span_count, content_hash, version),
+        )
     return summary
 
 
@@ -123,7 +158,8 @@ def version_hash(ws: Workspace, version: str) -> str:
     """SHA-256 over the version's de-identified texts and spans, in record order."""
     digest = hashlib.sha256()
     for record_id, text, spans in ws.read().execute(
-            "SELECT record_id, text, spans FROM deid_records WHERE version_id = ? ORDER BY record_id", (version,)):
+        "SELECT record_id, text, spans FROM deid_records WHERE version_id = ? ORDER BY record_id", (version,)
+    ):
         digest.update(f"{record_id}\0{len(text)}\0".encode())
         digest.update(text.encode("utf-8"))
         digest.update(spans.encode("utf-8"))
@@ -140,8 +176,11 @@ def deid_job(ctx: JobContext) -> dict[str, Any]:
 
 
 def _version_row(ws: Workspace, version: str) -> tuple[str, str, str, int]:
-    row = ws.read().execute("SELECT dataset, config, status, reviewed FROM deid_versions WHERE version_id = ?",
-                            (version,)).fetchone()
+    row = (
+        ws.read()
+        .execute("SELECT dataset, config, status, reviewed FROM deid_versions WHERE version_id = ?", (version,))
+        .fetchone()
+    )
     if row is None:
         raise InvalidInput(f"no de-identified version '{version}'")
     if row[2] != "complete":
@@ -151,9 +190,15 @@ def _version_row(ws: Workspace, version: str) -> tuple[str, str, str, int]:
 
 def versions(ws: Workspace, dataset: str) -> list[dict[str, Any]]:
     """Every de-identified version of ``dataset``, newest first, with status and review state."""
-    rows = ws.read().execute(
-        "SELECT version_id, status, records, spans, reviewed, reviewed_by, reviewed_at, created, created_by"
-        " FROM deid_versions WHERE dataset = ? ORDER BY created DESC, rowid DESC", (dataset,)).fetchall()
+    rows = (
+        ws.read()
+        .execute(
+            "SELECT version_id, status, records, spans, reviewed, reviewed_by, reviewed_at, created, created_by"
+            " FROM deid_versions WHERE dataset = ? ORDER BY created DESC, rowid DESC",
+            (dataset,),
+        )
+        .fetchall()
+    )
     keys = ("version", "status", "records", "spans", "reviewed", "reviewed_by", "reviewed_at", "created", "created_by")
     return [{**dict(zip(keys, row, strict=True)), "reviewed": bool(row[4])} for row in rows]
 
@@ -161,8 +206,15 @@ def versions(ws: Workspace, dataset: str) -> list[dict[str, Any]]:
 def latest_version(ws: Workspace, dataset: str | None) -> str:
     if not dataset:
         raise InvalidInput("name a --dataset or a --version")
-    row = ws.read().execute("SELECT version_id FROM deid_versions WHERE dataset = ? AND status = 'complete'"
-                            " ORDER BY created DESC, rowid DESC LIMIT 1", (dataset,)).fetchone()
+    row = (
+        ws.read()
+        .execute(
+            "SELECT version_id FROM deid_versions WHERE dataset = ? AND status = 'complete'"
+            " ORDER BY created DESC, rowid DESC LIMIT 1",
+            (dataset,),
+        )
+        .fetchone()
+    )
     if row is None:
         raise InvalidInput(f"dataset '{dataset}' has no de-identified version; run 'appliance deid run' first")
     return str(row[0])
@@ -171,13 +223,27 @@ def latest_version(ws: Workspace, dataset: str | None) -> str:
 def review_queue(ws: Workspace, version: str, limit: int = 20) -> list[dict[str, Any]]:
     """Records of ``version`` by risk, highest first (low-confidence spans first), corrected ones last."""
     _version_row(ws, version)
-    rows = ws.read().execute("SELECT record_id, risk, spans, corrected FROM deid_records WHERE version_id = ?"
-                             " ORDER BY corrected, risk DESC, record_id LIMIT ?", (version, limit)).fetchall()
+    rows = (
+        ws.read()
+        .execute(
+            "SELECT record_id, risk, spans, corrected FROM deid_records WHERE version_id = ?"
+            " ORDER BY corrected, risk DESC, record_id LIMIT ?",
+            (version, limit),
+        )
+        .fetchall()
+    )
     out = []
     for record_id, risk_value, spans_json, corrected in rows:
         spans = json.loads(spans_json)
-        out.append({"record_id": record_id, "risk": risk_value, "spans": len(spans), "corrected": bool(corrected),
-                    "low_confidence": sum(1 for s in spans if s["confidence"] < LOW_CONFIDENCE)})
+        out.append(
+            {
+                "record_id": record_id,
+                "risk": risk_value,
+                "spans": len(spans),
+                "corrected": bool(corrected),
+                "low_confidence": sum(1 for s in spans if s["confidence"] < LOW_CONFIDENCE),
+            }
+        )
     return out
 
 
@@ -185,34 +251,58 @@ def review_record(ws: Workspace, version: str, record_id: int) -> dict[str, Any]
     """The original text, its spans and the de-identified text, for a reviewer's eyes (contains PHI)."""
     ws.require("admin", "reviewer", "informaticist")
     _version_row(ws, version)
-    row = ws.read().execute(
-        "SELECT r.text, d.text, d.spans, d.risk, d.corrected FROM deid_records d JOIN records r USING (record_id)"
-        " WHERE d.version_id = ? AND d.record_id = ?", (version, record_id)).fetchone()
+    row = (
+        ws.read()
+        .execute(
+            "SELECT r.text, d.text, d.spans, d.risk, d.corrected FROM deid_records d JOIN records r USING (record_id)"
+            " WHERE d.version_id = ? AND d.record_id = ?",
+            (version, record_id),
+        )
+        .fetchone()
+    )
     if row is None:
         raise InvalidInput(f"record {record_id} is not in version '{version}'")
-    return {"record_id": record_id, "original": row[0], "deidentified": row[1], "spans": json.loads(row[2]),
-            "risk": row[3], "corrected": bool(row[4])}
+    return {
+        "record_id": record_id,
+        "original": row[0],
+        "deidentified": row[1],
+        "spans": json.loads(row[2]),
+        "risk": row[3],
+        "corrected": bool(row[4]),
+    }
 
 
-def correct(ws: Workspace, version: str, record_id: int, add: Sequence[tuple[int, int, str]] = (),
-            remove: Sequence[tuple[int, int, str]] = ()) -> dict[str, Any]:
+def correct(
+    ws: Workspace,
+    version: str,
+    record_id: int,
+    add: Sequence[tuple[int, int, str]] = (),
+    remove: Sequence[tuple[int, int, str]] = (),
+) -> dict[str, Any]:
     """Add missed spans / remove wrong ones on one record, re-apply the replacement, audit the change."""
     ws.require("admin", "reviewer")
     _dataset, config_json, _status, reviewed = _version_row(ws, version)
     if reviewed:
         raise ApplianceError(f"version '{version}' is already marked reviewed; run a new version to change it")
     engine = _engine(config_json)
-    row = ws.read().execute(
-        "SELECT r.text, r.patient_id, d.spans FROM deid_records d JOIN records r USING (record_id)"
-        " WHERE d.version_id = ? AND d.record_id = ?", (version, record_id)).fetchone()
+    row = (
+        ws.read()
+        .execute(
+            "SELECT r.text, r.patient_id, d.spans FROM deid_records d JOIN records r USING (record_id)"
+            " WHERE d.version_id = ? AND d.record_id = ?",
+            (version, record_id),
+        )
+        .fetchone()
+    )
     if row is None:
         raise InvalidInput(f"record {record_id} is not in version '{version}'")
     text, patient_id, spans_json = row
     spans = [span_from_json(s) for s in json.loads(spans_json)]
     for start, end, label in list(add) + list(remove):
         if label not in LABELS or not 0 <= start < end <= len(text):
-            raise InvalidInput(f"span {start}:{end}:{label} is out of range or has an unknown label "
-                               f"({', '.join(LABELS)})")
+            raise InvalidInput(
+                f"span {start}:{end}:{label} is out of range or has an unknown label ({', '.join(LABELS)})"
+            )
     removed = 0
     for start, end, label in remove:
         before = len(spans)
@@ -222,12 +312,18 @@ def correct(ws: Workspace, version: str, record_id: int, add: Sequence[tuple[int
         removed += 1
     spans = merge_spans(spans + [Span(s, e, lab, None, 1.0, "reviewer") for s, e, lab in add], text)
     deid_text = engine.apply(text, spans, patient_id=patient_id, secret=ws.secret(SECRET_NAME))
-    details = {"record_id": record_id, "added": len(add), "removed": removed,
-               "labels": sorted({lab for _, _, lab in list(add) + list(remove)})}
+    details = {
+        "record_id": record_id,
+        "added": len(add),
+        "removed": removed,
+        "labels": sorted({lab for _, _, lab in list(add) + list(remove)}),
+    }
     with ws.transaction("deid.correct", [version, str(record_id)], details) as tx:
-        tx.execute("UPDATE deid_records SET text = ?, spans = ?, risk = ?, corrected = 1"
-                   " WHERE version_id = ? AND record_id = ?",
-                   (deid_text, json.dumps([span_to_json(s) for s in spans]), risk(spans), version, record_id))
+        tx.execute(
+            "UPDATE deid_records SET text = ?, spans = ?, risk = ?, corrected = 1"
+            " WHERE version_id = ? AND record_id = ?",
+            (deid_text, json.dumps([span_to_json(s) for s in spans]), risk(spans), version, record_id),
+        )
     return {"record_id": record_id, "spans": len(spans), **details}
 
 
@@ -237,6 +333,9 @@ def mark_reviewed(ws: Workspace, version: str) -> str:
     _version_row(ws, version)
     content_hash = version_hash(ws, version)
     with ws.transaction("deid.reviewed", [version], {"content_hash": content_hash}) as tx:
-        tx.execute("UPDATE deid_versions SET reviewed = 1, reviewed_by = ?, reviewed_at = ?, content_hash = ?"
-                   " WHERE version_id = ?", (ws.user.name, _now(), content_hash, version))
+        tx.execute(
+            "UPDATE deid_versions SET reviewed = 1, reviewed_by = ?, reviewed_at = ?, content_hash = ?"
+            " WHERE version_id = ?",
+            (ws.user.name, _now(), content_hash, version),
+        )
     return content_hash

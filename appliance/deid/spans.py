@@ -69,7 +69,8 @@ def merge_spans(spans: Iterable[Span], text: str | None = None) -> list[Span]:
     recognizer flagged stays flagged). The fused span takes its label, subtype and source from the
     member that is longest, then most confident, then most specific, and the highest confidence of its
     members. With `text`, two NAME spans separated only by blanks on one line ("John" found by one
-    rule, "Smith" by another) become one span, so one person is one entity for scoring and review.
+    rule, "Smith" by another), or a one-word surname and a first name around a comma ("Small, Duke"),
+    become one span, so one person is one entity for scoring and review.
     """
     ordered = sorted(spans, key=lambda s: (s.start, -s.end))
     merged: list[Span] = []
@@ -91,8 +92,13 @@ def merge_spans(spans: Iterable[Span], text: str | None = None) -> list[Span]:
 def _joins_name(group: Sequence[Span], span: Span, text: str | None) -> bool:
     if text is None or span.label != NAME or not all(s.label == NAME for s in group):
         return False
-    gap = text[max(s.end for s in group) : span.start]
-    return 0 < len(gap) <= 2 and gap.strip(" \t") == ""
+    end = max(s.end for s in group)
+    gap = text[end : span.start]
+    if 0 < len(gap) <= 2 and gap.strip(" \t") == "":
+        return True
+    # "Small, Duke": surname, comma, first name (one word before the comma, at most two after).
+    single_word = len(group) == 1 and " " not in text[group[0].start : end]
+    return gap == ", " and single_word and text[span.start : span.end].count(" ") <= 1
 
 
 def _fuse(group: Sequence[Span]) -> Span:

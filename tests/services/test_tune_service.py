@@ -46,8 +46,8 @@ def test_run_seals_artifact_and_checkpoints(tiny_ws: Path, method: str) -> None:
 
 def test_cancel_then_resume_equals_uninterrupted(tiny_ws: Path) -> None:
     request = {"dataset": "ward", "task": "classify", "method": "lora", "base": "tiny-chat",
-               "overrides": {**FAST, "max_steps": 8, "checkpoint_every": 1}, "task_config": {"label_field": "specialty"},
-               "split_seed": 1}
+               "overrides": {**FAST, "max_steps": 8, "checkpoint_every": 1},
+               "task_config": {"label_field": "specialty"}, "split_seed": 1}
     handle = jobs.start(tiny_ws, "ivy", PASSWORDS["ivy"], "tune", {"request": request})
     run_id, final = None, None
     for event in handle.events():

@@ -6,9 +6,12 @@ from appliance.deid.recognizers import (  # noqa: F401  (imported for their regi
     ages,
     contact,
     dates,
+    facilities,
     identifiers,
+    initials,
     locations,
     model,
+    name_dictionary,
     names,
 )
 from appliance.deid.recognizers.base import (
