@@ -86,3 +86,24 @@ def test_unreviewed_refused_without_override(notes_ws: Path, tmp_path: Path, mon
         run_id = start_run(ws, request)
         assert list(ws.audit_entries(action="data.snapshot.unreviewed-override"))
         assert show_run(ws, run_id)["status"] == "running"
+
+
+def test_cli_tune_and_runs(tiny_ws: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from appliance.cli import main
+
+    monkeypatch.setenv("APPLIANCE_WORKSPACE", str(tiny_ws))
+    monkeypatch.setenv("APPLIANCE_USER", "ivy")
+    monkeypatch.setenv("APPLIANCE_PASSWORD", PASSWORDS["ivy"])
+    assert main(["tune", "--dataset", "ward", "--method", "dora", "--base", "tiny-chat", "--max-steps", "2",
+                 "--max-seq-len", "256", "--label-field", "specialty"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["status"] == "done" and summary["steps"] == 2
+    assert main(["runs", "list", "--json"]) == 0
+    runs = json.loads(capsys.readouterr().out)
+    assert [r["run_id"] for r in runs] == [summary["run_id"]]
+    assert main(["runs", "show", summary["run_id"], "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["method"] == "dora"
+    assert main(["tune", "--dataset", "ward"]) == 2  # no method
+    assert main(["tune", "--dataset", "ward", "--method", "lora", "--base", "nope"]) == 5

@@ -1,0 +1,102 @@
+"""Tuning commands: tune (start or resume a run), runs (list, show)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from appliance.cli.common import emit, job_exit_code, open_workspace, run_job
+from appliance.errors import InvalidInput, UsageError
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidInput(f"{path}: not a readable TOML file ({exc})") from None
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    if args.resume:
+        params: dict[str, Any] = {"resume": args.resume}
+        label = f"resuming {args.resume}"
+    else:
+        missing = [name for name in ("dataset", "method") if not getattr(args, name)]
+        if missing:
+            raise UsageError(f"tune needs --{' and --'.join(missing)} (or --resume RUN)")
+        config = _read_toml(args.config) if args.config else {}
+        overrides = dict(config.get("tune", {k: v for k, v in config.items() if k != "task"}))
+        for key in ("max_steps", "epochs", "seed", "batch_size", "max_seq_len", "checkpoint_every"):
+            if getattr(args, key) is not None:
+                overrides[key] = getattr(args, key)
+        if args.lr is not None:
+            overrides["learning_rate"] = args.lr
+        task_config = dict(config.get("task", {}))
+        if args.label_field:
+            task_config["label_field"] = args.label_field
+        request = {"dataset": args.dataset, "task": args.task, "method": args.method, "base": args.base,
+                   "overrides": overrides, "task_config": task_config, "allow_unreviewed": args.allow_unreviewed,
+                   "budget_seconds": args.budget_minutes * 60 if args.budget_minutes else None}
+        from appliance.tune.service import TuneRequest
+
+        TuneRequest(**request)  # validate here: a bad request fails before a job starts
+        params = {"request": request}
+        label = f"tuning {args.method} on {args.dataset}"
+    final = run_job(args, "tune", params, label)
+    if final.get("event") == "done" and not args.json:
+        result = final["result"]
+        keys = ("run_id", "status", "steps", "epochs", "final_loss", "eval_loss", "tokens_per_s", "wall_time_s",
+                "peak_memory_bytes", "trainable_params", "artifact_bytes")
+        print(json.dumps({k: result.get(k) for k in keys}))
+    return job_exit_code(final)
+
+
+def cmd_runs_list(args: argparse.Namespace) -> int:
+    from appliance.tune.service import list_runs
+
+    with open_workspace(args) as ws:
+        runs = list_runs(ws)
+    emit(args, runs, "\n".join(
+        f"{r['run_id']:<22} {r['task']:<10} {r['status']:<10} {r['state']:<10} steps {r['steps'] or '-':>5}"
+        f"  loss {r['final_loss'] if r['final_loss'] is not None else '-'}" for r in runs))
+    return 0
+
+
+def cmd_runs_show(args: argparse.Namespace) -> int:
+    from appliance.tune.service import show_run
+
+    with open_workspace(args) as ws:
+        run = show_run(ws, args.run)
+    if not args.json and run["result"]:
+        run["result"].pop("losses", None)  # shown with --json only; long
+    emit(args, run)
+    return 0
+
+
+def register(sub: Any, add: Any) -> None:
+    p = add(sub, "tune", cmd_tune, "fine-tune a base model on a dataset (a job; progress with loss, tokens/s, ETA)")
+    p.add_argument("--dataset")
+    p.add_argument("--task", default="classify", choices=["classify", "summarize", "extract", "instruct", "continue"])
+    p.add_argument("--method", choices=["lora", "qlora", "dora", "full"])
+    p.add_argument("--base", default="smollm2-135m-instruct", metavar="MODEL_ID")
+    p.add_argument("--config", type=Path, metavar="FILE.toml", help="[tune] and [task] tables; stored with the run")
+    p.add_argument("--max-steps", type=int)
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--max-seq-len", type=int)
+    p.add_argument("--checkpoint-every", type=int)
+    p.add_argument("--label-field", help="classify: the column holding the label")
+    p.add_argument("--budget-minutes", type=float, help="cut training to what fits this wall-clock budget")
+    p.add_argument("--allow-unreviewed", action="store_true",
+                   help="tune on a de-identified version nobody reviewed (audited)")
+    p.add_argument("--resume", metavar="RUN", help="continue a killed or cancelled run from its last checkpoint")
+
+    runs = sub.add_parser("runs", help="tuning runs").add_subparsers(dest="sub", metavar="ACTION", required=True)
+    add(runs, "list", cmd_runs_list, "runs with method, status and loss")
+    p = add(runs, "show", cmd_runs_show, "one run: configuration, figures, checkpoints")
+    p.add_argument("run")
