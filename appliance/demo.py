@@ -29,6 +29,7 @@ class DemoContext:
     quick: bool
     results: dict[str, Any] = field(default_factory=dict)
     notes: dict[str, Any] = field(default_factory=dict)
+    runs: dict[str, str] = field(default_factory=dict)
 
     @property
     def workspace_dir(self) -> Path:
@@ -127,6 +128,49 @@ def stage_deid(ctx: DemoContext) -> dict[str, Any]:
             "review_queue_top": [q["record_id"] for q in queue]}
 
 
+def _follow_job(kind: str, params: dict[str, Any], user: str, label: str) -> Callable[..., dict[str, Any]]:
+    """Run a job to its end with a progress bar; returns its result or raises with its message."""
+
+    def run(ctx: DemoContext) -> dict[str, Any]:
+        from appliance import jobs
+
+        bar = ProgressBar(label)
+
+        def on_event(event: dict[str, Any]) -> None:
+            if event.get("event") == "progress":
+                extra = " ".join(f"{k}={event[k]}" for k in ("loss", "tokens_per_s") if k in event)
+                bar.update(int(event["step"]), int(event["total"]), extra)
+            elif event.get("event") == "stage":
+                say(f"{label}: {event['stage']}")
+
+        final = jobs.run(ctx.workspace_dir, user, DEMO_PASSWORD, kind, params, on_event)
+        if final.get("event") != "done":
+            raise ApplianceError(f"{label} {final.get('event')}: {final.get('message', '')}")
+        return dict(final["result"])
+
+    return run
+
+
+def stage_tune(ctx: DemoContext) -> dict[str, Any]:
+    from appliance.deid.service import latest_version, mark_reviewed
+
+    with ctx.open("demo-reviewer") as ws:
+        mark_reviewed(ws, latest_version(ws, "demo-notes"))
+    say("[tune] demo-reviewer marked the de-identified version reviewed")
+    steps, seq = (3, 256) if ctx.quick else (30, 384)
+    request = {"dataset": "demo-notes", "task": "classify", "method": "lora", "base": DEFAULT_MODEL,
+               "overrides": {"max_steps": steps, "max_seq_len": seq, "checkpoint_every": max(1, steps // 3)},
+               "task_config": {"label_field": "triage", "truncation": "middle"}}
+    result = _follow_job("tune", {"request": request}, "demo-informaticist", "[tune] lora")(ctx)
+    ctx.runs["lora"] = result["run_id"]
+    say(f"[tune] {result['run_id']}: {result['steps']} steps, loss {result['losses'][0]:.3f} -> "
+        f"{result['final_loss']:.3f}, {result['tokens_per_s']:.0f} tokens/s")
+    return {"run": result["run_id"], "method": "lora", "task": "classify/triage", "steps": result["steps"],
+            "first_loss": result["losses"][0], "final_loss": result["final_loss"], "eval_loss": result["eval_loss"],
+            "tokens_per_s": round(result["tokens_per_s"], 1), "peak_memory_mb": result["peak_memory_bytes"] >> 20,
+            "trainable_params": result["trainable_params"], "artifact_bytes": result["artifact_bytes"]}
+
+
 def stage_audit(ctx: DemoContext) -> dict[str, Any]:
     say("[audit] verifying the chain, every database page and every blob chunk")
     with ctx.open("demo-reviewer") as ws:
@@ -143,6 +187,7 @@ STAGES: list[tuple[str, Stage]] = [
     ("models", stage_models),
     ("import", stage_import),
     ("deid", stage_deid),
+    ("tune", stage_tune),
     ("audit", stage_audit),
 ]
 

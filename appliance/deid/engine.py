@@ -1,0 +1,104 @@
+"""The de-identification engine: run the configured recognizers, merge, replace.
+
+    engine = DeidEngine(DeidConfig())
+    spans = engine.detect(note)                       # sorted, non-overlapping
+    clean = engine.apply(note, spans, patient_id="p-17", secret=key)
+
+Building an engine loads the word lists and builds every recognizer once (and, if enabled, the local
+model on first use); reuse one engine for a whole dataset. `detect` is a pure function of the text and
+the configuration; `apply` is a pure function of the text, the spans, the patient id and the secret.
+
+Hazard: the note text is PHI. Nothing here logs it, and errors never quote it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from appliance.deid.config import DeidConfig
+from appliance.deid.lexicon import Lexicon, load_lexicon
+from appliance.deid.recognizers import recognizer_table, refiner_table
+from appliance.deid.recognizers.base import Recognizer, Refiner
+from appliance.deid.spans import PatientId, Span, check_spans, merge_spans
+from appliance.deid.surrogates import make_context, mask, surrogate
+from appliance.deid.text import Document, WordFacts
+
+_WORD_CACHE_LIMIT = 200_000  # distinct words remembered between notes; bounds memory on huge corpora
+
+
+class DeidEngine:
+    """Detects Safe Harbor identifiers and replaces them according to `config.mode`."""
+
+    def __init__(self, config: DeidConfig | None = None) -> None:
+        self.config = config if config is not None else DeidConfig()
+        self.lexicon: Lexicon = load_lexicon()
+        table = recognizer_table()
+        self._recognizers: list[tuple[str, Recognizer]] = [
+            (name, table[name].factory(self.config, self.lexicon)) for name in self.config.recognizers
+        ]
+        enabled = set(self.config.recognizers)
+        self._refiners: list[tuple[str, Refiner]] = [
+            (name, reg.factory(self.config, self.lexicon))
+            for name, reg in refiner_table().items()
+            if enabled.intersection(reg.follows)
+        ]
+        self._word_cache: dict[str, WordFacts] = {}
+
+    def detect(self, text: str) -> list[Span]:
+        """Identifiers in `text`: sorted by start, non-overlapping, confidence >= the threshold."""
+        if not isinstance(text, str):
+            raise TypeError("detect() takes the note text as a str")
+        if not text.strip():
+            return []
+        if len(self._word_cache) > _WORD_CACHE_LIMIT:
+            self._word_cache.clear()
+        doc = Document(text, self.lexicon, self._word_cache)
+        threshold = self.config.confidence_threshold
+        found: list[Span] = []
+        for _name, recognizer in self._recognizers:
+            found.extend(s for s in recognizer.find(doc) if s.confidence >= threshold)
+        for _name, refiner in self._refiners:
+            found.extend(s for s in refiner.refine(doc, found) if s.confidence >= threshold)
+        return [s for s in (_trim(text, span) for span in merge_spans(found, text)) if s is not None]
+
+    def apply(self, text: str, spans: Sequence[Span], *, patient_id: PatientId | str, secret: bytes) -> str:
+        """`text` with every span replaced: a surrogate (consistent per patient) or a mask.
+
+        `spans` must be sorted and non-overlapping (as `detect` returns them). `secret` is the
+        workspace's de-identification key (>= 16 bytes); the same secret and patient id always give
+        the same surrogates and the same date shift.
+        """
+        check_spans(spans, len(text))
+        if self.config.mode == "mask":
+            return _splice(text, spans, lambda original, span: mask(span))
+        ctx = make_context(self.config, self.lexicon, patient_id, secret)
+        return _splice(text, spans, lambda original, span: surrogate(original, span, ctx))
+
+    def deidentify(self, text: str, *, patient_id: PatientId | str, secret: bytes) -> tuple[str, list[Span]]:
+        """detect() then apply(): the de-identified text and the spans found in the original."""
+        spans = self.detect(text)
+        return self.apply(text, spans, patient_id=patient_id, secret=secret), spans
+
+
+def _trim(text: str, span: Span) -> Span | None:
+    start, end = span.start, span.end
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end <= start:
+        return None
+    if (start, end) == (span.start, span.end):
+        return span
+    return Span(start, end, span.label, span.subtype, span.confidence, span.source)
+
+
+def _splice(text: str, spans: Sequence[Span], replace: Callable[[str, Span], str]) -> str:
+    out: list[str] = []
+    pos = 0
+    for span in spans:
+        out.append(text[pos : span.start])
+        out.append(replace(text[span.start : span.end], span))
+        pos = span.end
+    out.append(text[pos:])
+    return "".join(out)

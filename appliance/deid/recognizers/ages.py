@@ -1,0 +1,88 @@
+"""Ages over 89 (Safe Harbor lets ages up to 89 stay). The span covers the number only, so
+"92-year-old" becomes "90+-year-old" and the sentence still reads.
+
+Temperatures ("T 99 F", "101 F") look like "92 F": a number followed by M/F is an age only after
+"a"/"an"/"pt" or at the start of a line, never after a temperature cue.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from appliance.deid.config import DeidConfig
+from appliance.deid.lexicon import Lexicon
+from appliance.deid.recognizers.base import register
+from appliance.deid.spans import AGE, Span
+from appliance.deid.text import Document
+
+_UNITS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_WORD_VALUES: dict[str, int] = {"ninety": 90, "hundred": 100, "one hundred": 100, "a hundred": 100}
+for _i, _u in enumerate(_UNITS, start=1):
+    _WORD_VALUES[f"ninety {_u}"] = 90 + _i
+    _WORD_VALUES[f"ninety-{_u}"] = 90 + _i
+    _WORD_VALUES[f"one hundred and {_u}"] = 100 + _i
+    _WORD_VALUES[f"one hundred {_u}"] = 100 + _i
+_WORDS = (
+    r"(?:ninety(?:[-\s](?:"
+    + "|".join(_UNITS)
+    + r"))?|(?:one|a)\s+hundred(?:\s+(?:and\s+)?(?:"
+    + "|".join(_UNITS)
+    + r"|ten))?)"
+)
+
+_YEARS_OLD = r"(?:-|\s)?(?:years?|yrs?|yr|y)\.?(?:-|\s)?(?:old|of\s+age|o\.?)\b"
+_NUMBER_AGE = re.compile(r"(?i)(?<![\d.])(?P<n>\d{2,3})\s*(?:" + _YEARS_OLD + r"|(?:y/o|yo|y\.o\.?|yrs?)(?:[mf])?\b)")
+_LABEL_AGE = re.compile(
+    r"(?i)\b(?:age|aged|age\s+at\s+(?:death|diagnosis|admission|onset)|age\s*/\s*(?:sex|gender|s))"
+    r"\s*(?:of\s+|is\s+|was\s+|[:=]\s*)?(?P<n>\d{2,3})(?!\d|\.\d)"
+    r"(?!\s*(?:days?|d\b|weeks?|wks?|months?|mos?\b|hours?|h\b|%|mg|kg|lbs?|cm))"
+)
+# Ages of relatives and events: "mother alive at 93", "died at age 97", "at age 95".
+_EVENT_AGE = re.compile(
+    r"(?i)\b(?:(?:alive|living|died|deceased|passed(?:\s+away)?|expired|death|diagnosed|dx)\s+(?:at|aged?)|at\s+age)"
+    r"\s+(?:of\s+)?(?:age\s+)?(?P<n>\d{2,3})(?!\d|\.\d)"
+)
+_TURNED = re.compile(r"(?i)\b(?:turned|turns|turning|celebrat\w+\s+(?:his|her|their)\s+)\s*(?P<n>\d{2,3})(?:th)?\b")
+_SEX_SUFFIX = re.compile(r"(?<![\w.])(?P<n>\d{2,3})\s?(?:M|F|yo[MF]|y/o\s?[MF])\b")
+# "92 F" is an age only at a line start or after "a", "an", "pt" ("T 99 F" is a temperature).
+_SEX_SUFFIX_BEFORE = re.compile(r"(?:^|\n|\b[Aa]n?\s+|\b[Pp]t:?\s+)[ \t]*$")
+# Cheap test first: no number from 90 to 125 and no spelled age means no age over 89 to find.
+_ANY_OLD_AGE = re.compile(r"(?<!\d)(?:9\d|1[01]\d|12[0-5])(?!\d)|(?i:ninet|hundred)")
+_SPELLED = re.compile(
+    r"(?i)(?:\b(?P<w>" + _WORDS + r")" + _YEARS_OLD + r"|\b(?:aged?|age\s+of)\s+(?P<w2>" + _WORDS + r")\b)"
+)
+_DECADE = re.compile(
+    r"(?i)\b(?:in\s+)?(?:his|her|their|the\s+patient'?s)\s+(?:early\s+|mid\s+|mid-|late\s+)?(?P<n>(?:9|1[0-2])0'?s|nineties)\b"
+)
+
+
+class _Ages:
+    def __init__(self, config: DeidConfig) -> None:
+        self.limit = config.max_age_kept
+
+    def find(self, doc: Document) -> Iterator[Span]:
+        text = doc.text
+        if self.limit >= 89 and not _ANY_OLD_AGE.search(text):
+            return
+        for pattern in (_NUMBER_AGE, _LABEL_AGE, _EVENT_AGE, _TURNED, _SEX_SUFFIX):
+            for m in pattern.finditer(text):
+                if pattern is _SEX_SUFFIX and not _SEX_SUFFIX_BEFORE.search(text, max(0, m.start() - 8), m.start()):
+                    continue
+                value = int(m.group("n"))
+                if self.limit < value <= 125:
+                    yield Span(m.start("n"), m.end("n"), AGE, "over_89", 0.9, "age")
+        for m in _SPELLED.finditer(text):
+            group = "w" if m.group("w") else "w2"
+            words = re.sub(r"\s+", " ", m.group(group).lower())
+            value = _WORD_VALUES.get(words, 110 if "hundred" in words else 90)
+            if value > self.limit:
+                yield Span(m.start(group), m.end(group), AGE, "over_89", 0.85, "age")
+        for m in _DECADE.finditer(text):
+            # "in her 90s" reveals an age over 89 whatever the limit (the decade starts at 90).
+            yield Span(m.start("n"), m.end("n"), AGE, "over_89", 0.8, "age")
+
+
+@register("age", "Ages over the limit (89): numbers, spelled out, 'in her 90s'; the number only.")
+def _ages(config: DeidConfig, lexicon: Lexicon) -> _Ages:
+    return _Ages(config)

@@ -1,0 +1,216 @@
+"""Dates: every element except the year alone (full dates, "7/22", "March 3rd", "03-Mar-2021",
+"the 3rd of May", "May 2021", "in March", holidays), and birth years that reveal an age over 89.
+
+The hard part is what must *not* match: doses ("1/2 tab"), fractions ("2/3 of"), scores ("pain 7/10",
+"strength 5/5"), blood pressure ("120/80"), clock times and years alone. A slash pair without a year
+is taken as a date only when it cannot be a fraction (day 13-31) or a cue says it is a date.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from appliance.deid import dates as datefmt
+from appliance.deid.config import DeidConfig
+from appliance.deid.lexicon import Lexicon
+from appliance.deid.recognizers.base import register
+from appliance.deid.spans import DATE, Span
+from appliance.deid.text import Document
+
+_M = datefmt.MONTH_RE
+_EDGE_L = r"(?<![\w/.\-])"
+_EDGE_R = r"(?![\w/]|[.\-]\d)"
+_NOT_A_QUANTITY = r"(?!\s*(?:mg|mcg|ml|units?|%|tabs?|tablets?|times|x\b|doses?|pills?|hours?|hrs?|minutes?|min\b))"
+
+_ISO = re.compile(_EDGE_L + r"\d{4}([-/.])\d{1,2}\1\d{1,2}(?=T\d|[^\w/.\-]|[.\-](?!\d)|$)")
+_NUMERIC_WITH_YEAR = re.compile(
+    _EDGE_L + r"(?:\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})|\d{1,2}-\d{1,2}-(?:\d{4}|\d{2})|\d{1,2}\.\d{1,2}\.\d{4})" + _EDGE_R
+)
+_MONTH_YEAR_NUMERIC = re.compile(_EDGE_L + r"(?:0?[1-9]|1[0-2])/(?:19|20)\d{2}" + _EDGE_R)
+_SLASH_PAIR = re.compile(
+    _EDGE_L + r"(?P<m>\d{1,2})/(?P<d>\d{1,2})(?![\w/]|[.,]\d)"
+    r"(?!\s*(?:mg|mcg|ml|tabs?|tablets?|caps?|capsules?|pills?|units?|doses?|of\b|cups?|cm|mm|%|strength|"
+    r"pain|scale|score|power|inch|inches|teaspoons?|tsp|tbsp|ns\b|normal))"
+)
+_MONTH_NAME_FORMS = re.compile(
+    r"(?i)\b(?:"
+    # March 3rd, 2021 / Mar. 3 / Mar-03-2021 / March 3 2021
+    r"(?P<mdy>" + _M + r"\.?(?:\s+|-|/|\.\s*)[0-3]?\d(?:st|nd|rd|th)?(?!\d)(?:(?:,\s*|\s+|-|/)(?:\d{4}|'\d{2})(?!\d))?)"
+    # 3 March 2021 / 03-Mar-2021 / 3rd of May / 3-MAR-21
+    r"|(?P<dmy>[0-3]?\d(?:st|nd|rd|th)?(?:\s+of\s+|\s+|-|/|\.)"
+    + _M
+    + r"\b\.?(?:(?:,?\s+|-|/|\.)(?:\d{4}|\d{2})(?!\d))?)"
+    # May 2021 / Sept. 2019 / March of 2020
+    r"|(?P<my>" + _M + r"\.?(?:,?\s+(?:of\s+)?|-|/)(?:\d{4}|'\d{2})(?!\d))"
+    r")" + _NOT_A_QUANTITY
+)
+MONTH_TOKENS = frozenset(
+    """
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sept sep oct nov dec
+    """.split()
+)
+_MONTH_WORD = re.compile(
+    r"(?i)\b(?P<mn>january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\b\.?"
+)
+# A month on its own is a date element after these ("in March", "since May", "late Dec.").
+_MONTH_CUE = re.compile(
+    r"(?i)\b(?:in|since|during|until|till|through|thru|early|mid|late|last|next|this|of|by|before|after|"
+    r"around|from|to|end\s+of|beginning\s+of|start\s+of)\s+(?:-\s*)?$"
+)
+_HOLIDAY = re.compile(
+    r"(?i)\b(?:christmas(?:\s+(?:eve|day))?|thanksgiving(?:\s+day)?|easter(?:\s+sunday)?|"
+    r"new\s+year'?s(?:\s+(?:eve|day))?|halloween|independence\s+day|fourth\s+of\s+july|"
+    r"memorial\s+day|labor\s+day|veterans\s+day|valentine'?s\s+day|mother'?s\s+day|father'?s\s+day)\b"
+)
+_BIRTH_YEAR = re.compile(
+    r"(?i)\b(?:born(?:\s+in)?|dob|d\.o\.b\.?|date\s+of\s+birth|yob|year\s+of\s+birth|birth\s+year|b\.)"
+    r"\s*[:\-]?\s*(?:in\s+)?(?P<y>(?:18|19|20)\d{2})(?![\d/\-])"
+)
+# Words right before a slash pair that make it a date ("on 2/3", "since 7/22", "DOS 3/4").
+_DATE_CUE = re.compile(
+    r"(?i)(?:\b(?:on|since|from|to|until|till|thru|through|by|before|after|dated?|dos|seen|visit(?:ed)?|"
+    r"admitted|admission|admit|discharged?|started|stopped|began|last|next|as\s+of|f/u|follow[\s-]?up|"
+    r"effective|starting|ending|between|returns?|returned|scheduled|surgery|procedure|again|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|"
+    r"week\s+of|day\s+of|date|appt|appointment|today|yesterday|tomorrow|due|lmp|edd|onset|"
+    r"dob|birth|born|died|expired|deceased|injury|accident|fall|fell)\b)\s*[:\-]?\s*$"
+)
+# Words right before a slash pair that make it a score, a fraction or a pressure ("pain 7/10").
+_NOT_DATE_CUE = re.compile(
+    r"(?i)\b(?:bp|b/p|blood\s+pressure|pressure|pain|strength|power|motor|reflexes|grade|murmur|scale|score|"
+    r"ratio|gcs|apgar|vision|visual|acuity|va|rated|rates?|sbp|dbp|map|breath\s+sounds|x|times|of)\s*[:=]?\s*$"
+)
+# Between two dates of a list or a range ("on 2/3 and 2/10", "7/22-7/25").
+_LIST_GAP = re.compile(r"(?i)\s*(?:,|and|or|to|-|through|thru|&)\s*(?:(?:again|then|on|also)\s+)*")
+# Month words that are also everyday words or abbreviations ("may", "mar", "dec" = decreased).
+_AMBIGUOUS_MONTHS = frozenset({"may", "mar", "dec", "jan", "sep", "sept"})
+_TIME_AFTER = re.compile(r"\s*(?:at\s+|@\s*)?\d{1,2}(?::\d{2}|\s*(?:am|pm)\b)|\s+\d{4}\s*(?:h|hrs)\b", re.IGNORECASE)
+
+
+def _cased_month_ok(doc: Document, start: int, month_text: str) -> bool:
+    """In a normally cased line "may", "mar" and "dec" in lower case are words, not months."""
+    index = doc.token_index_at(start)
+    caseless = index < len(doc.tokens) and doc.tokens[index].caseless
+    if caseless or not month_text.islower():
+        return True
+    return month_text.lower() not in (
+        "may",
+        "mar",
+        "jan",
+        "dec",
+        "sep",
+        "sept",
+        "oct",
+        "jun",
+        "jul",
+        "aug",
+        "apr",
+        "nov",
+        "feb",
+    )
+
+
+class _Dates:
+    def __init__(self, config: DeidConfig) -> None:
+        self.reference_year = config.reference_year
+        self.max_age = config.max_age_kept
+
+    def _ok(self, text: str) -> bool:
+        return datefmt.parse(text, self.reference_year) is not None
+
+    def find(self, doc: Document) -> Iterator[Span]:
+        text = doc.text
+        ends: list[int] = []
+        for pattern in (_ISO, _NUMERIC_WITH_YEAR):
+            for m in pattern.finditer(text):
+                if self._ok(m.group()):
+                    ends.append(m.end())
+                    yield Span(m.start(), m.end(), DATE, "date", 0.95, "date")
+        for m in _MONTH_YEAR_NUMERIC.finditer(text):
+            ends.append(m.end())
+            yield Span(m.start(), m.end(), DATE, "month_year", 0.8, "date")
+        for m in self._month_name_forms(doc):
+            span = self._month_name_form(doc, m)
+            if span is not None:
+                ends.append(span.end)
+                yield span
+        for m in _SLASH_PAIR.finditer(text):
+            month, day = int(m.group("m")), int(m.group("d"))
+            if not self._ok(m.group()):
+                continue
+            before = text[max(0, m.start() - 30) : m.start()]
+            if _NOT_DATE_CUE.search(before):
+                continue
+            cued = (
+                bool(_DATE_CUE.search(before))
+                or bool(_TIME_AFTER.match(text, m.end()))
+                or any(_LIST_GAP.fullmatch(text, end, m.start()) for end in ends if 0 < m.start() - end <= 12)
+            )
+            if cued:
+                ends.append(m.end())
+                yield Span(m.start(), m.end(), DATE, "month_day", 0.85, "date")
+            elif day > 12 and month <= 12:
+                ends.append(m.end())
+                yield Span(m.start(), m.end(), DATE, "month_day", 0.7, "date")
+        for m in doc.matches_at_words(_MONTH_WORD, MONTH_TOKENS):
+            if not _MONTH_CUE.search(text, max(0, m.start() - 24), m.start()):
+                continue
+            if _cased_month_ok(doc, m.start("mn"), m.group("mn")):
+                yield Span(m.start("mn"), m.end(), DATE, "month", 0.7, "date")
+        for m in _HOLIDAY.finditer(text):
+            if re.match(r"\s+(?:disease|factor)\b", text[m.end() : m.end() + 10], re.IGNORECASE):
+                continue  # "Christmas disease" is haemophilia B, not a date
+            yield Span(m.start(), m.end(), DATE, "holiday", 0.85, "date")
+        for m in _BIRTH_YEAR.finditer(text):
+            year = int(m.group("y"))
+            if self.reference_year - year > self.max_age:
+                yield Span(m.start("y"), m.end("y"), DATE, "birth_year", 0.9, "date")
+
+    @staticmethod
+    def _month_name_forms(doc: Document) -> Iterator[re.Match[str]]:
+        """`_MONTH_NAME_FORMS` matches, searched only around month words (a date of this kind has one)."""
+        text = doc.text
+        last_end = 0
+        for tok in doc.tokens:
+            if tok.norm not in MONTH_TOKENS or tok.end <= last_end:
+                continue
+            # A match starts at most "the 31st of " (12 characters) before the month word.
+            start = max(last_end, tok.start - 14)
+            for m in _MONTH_NAME_FORMS.finditer(text, start, min(len(text), tok.end + 40)):
+                if m.start() <= tok.start < m.end():
+                    last_end = m.end()
+                    yield m
+                    break
+
+    def _month_name_form(self, doc: Document, m: re.Match[str]) -> Span | None:
+        kind = m.lastgroup or "mdy"
+        span_text = m.group()
+        start, end = m.start(), m.end()
+        if span_text.lower().startswith("the "):
+            start += 4
+            span_text = span_text[4:]
+        month_match = re.search(_M, span_text, re.IGNORECASE)
+        if month_match is None or not self._ok(span_text):
+            return None
+        month_start = start + month_match.start()
+        if not _cased_month_ok(doc, month_start, month_match.group()):
+            return None
+        index = doc.token_index_at(month_start)
+        caseless = index < len(doc.tokens) and doc.tokens[index].caseless
+        has_year = bool(re.search(r"\d{4}|'\d{2}|[-/.]\d{2}$", span_text))
+        if caseless and month_match.group().lower() in _AMBIGUOUS_MONTHS and not has_year:
+            # "PT 2 MAY NEED", "2 DEC BREATH SOUNDS": in capitals only an ordinal, "of" or a cue
+            # before tells a date.
+            before = doc.text[max(0, start - 30) : start]
+            if not (re.search(r"(?i)\d(?:st|nd|rd|th)|\bof\b", span_text) or _DATE_CUE.search(before)):
+                return None
+        subtype = "month_year" if kind == "my" else "date"
+        return Span(start, end, DATE, subtype, 0.9, "date")
+
+
+@register("date", "Dates and date elements other than the year alone, holidays, and birth years implying age 90+.")
+def _dates(config: DeidConfig, lexicon: Lexicon) -> _Dates:
+    return _Dates(config)

@@ -1,0 +1,265 @@
+"""Care facilities: hospitals, clinics, nursing homes, named in the note.
+
+Found from their head word ("Hospital", "Clinic", "Nursing Home") walking left over capitalised words,
+after movement verbs ("transferred to Holy Cross"), as "St. Name", and at the top of the note as a
+letterhead. A name counts only when at least one word says *which* facility ("Mercy Hospital" yes,
+"the Community Hospital" no). The refiner finds a facility's distinctive words again in the note.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from appliance.deid.config import DeidConfig
+from appliance.deid.lexicon import Lexicon, WordClass, read_list
+from appliance.deid.recognizers.base import register, register_refiner
+from appliance.deid.recognizers.locations import NAME_LIKE
+from appliance.deid.spans import LOCATION, Span
+from appliance.deid.text import Document, Shape, Token
+
+
+def _facility_words() -> tuple[frozenset[str], frozenset[str]]:
+    heads: set[str] = set()
+    generic: set[str] = set()
+    for line in read_list("facility_words.txt"):
+        kind, word = line.split(" ", 1)
+        (heads if kind == "head" else generic).add(word)
+    return frozenset(heads), frozenset(generic)
+
+
+FACILITY_HEADS, FACILITY_GENERIC = _facility_words()
+_CONNECTORS = frozenset({"of", "the", "and", "&", "at", "for"})
+# Everyday words that do start facility names ("Good Samaritan", "Our Lady of Lourdes").
+_NAMING_STOP_WORDS = frozenset({"good", "new", "old", "great", "little", "our", "lady", "holy", "mount", "all"})
+_JOINING_GAPS = frozenset({" ", "-", " & ", "'s ", "’s "})
+_FACILITY_WORDS_MAX = 7  # words on either side of the head word; longer runs are headings, not names
+_SAINTS = frozenset({"st", "saint", "ste", "mt", "mount"})
+# Heads that name a facility only with the right word before them ("Nursing Home", not "at Home").
+_QUALIFIED_HEADS = {
+    "home": frozenset(
+        {"nursing", "care", "rest", "retirement", "group", "foster", "funeral", "convalescent", "veterans", "soldiers"}
+    ),
+}
+# "Transferred to Holy Cross", "admitted at Riverbend": a capitalised place after a movement verb.
+_MOVEMENT_CUE = re.compile(
+    r"(?i)\b(?:transferred|transfer|admitted|readmitted|discharged|accepted|presented|brought|sent|referred|"
+    r"hospitali[sz]ed|treated|seen|evaluated|followed|delivered|born|rehab(?:bed)?|stayed)\s+(?:back\s+)?"
+    r"(?:to|from|at|in)\s+(?:the\s+)?$"
+)
+_SAINT_PLACE = re.compile(r"\b(?P<saint>St|Saint|Ste|ST|SAINT)\.?[ \t]+(?P<name>[A-Z][A-Za-z]+(?:['’][sS])?)")
+
+
+class _Facility:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
+    def _word_ok(self, tok: Token) -> bool:
+        if tok.norm in _CONNECTORS:
+            return True
+        if not tok.capitalised:
+            return False
+        if tok.cls & WordClass.STOP and tok.norm not in FACILITY_GENERIC and tok.norm not in _NAMING_STOP_WORDS:
+            return False
+        return True
+
+    def _specific(self, tok: Token) -> bool:
+        if tok.norm in FACILITY_GENERIC or tok.norm in _CONNECTORS or tok.norm in FACILITY_HEADS:
+            return False
+        return not (tok.cls & (WordClass.CLINICAL | WordClass.STOP)) or bool(
+            tok.cls & NAME_LIKE and tok.shape is Shape.TITLE
+        )
+
+    def find(self, doc: Document) -> Iterator[Span]:
+        yield from self._headed(doc)
+        yield from self._cued(doc)
+        yield from self._saints(doc)
+        yield from self._letterhead(doc)
+
+    def _letterhead(self, doc: Document) -> Iterator[Span]:
+        """The facility's name at the top of a note: alone on the first line ("Holy Cross"), or as one
+        part of a title line ("PROGRESS NOTE - HD#4 - Riverbend")."""
+        text = doc.text
+        pos = 0
+        seen_lines = 0
+        while pos < len(text) and seen_lines < 3:
+            end = text.find("\n", pos)
+            end = len(text) if end < 0 else end
+            line = text[pos:end]
+            if line.strip() and len(line) <= 200:  # a letterhead line is short
+                parts = [(m.start() + pos, m.end() + pos) for m in _SEGMENT.finditer(line)]
+                if len(parts) > 1 or seen_lines == 0:
+                    for start, stop in parts:
+                        span = self._letterhead_part(doc, start, stop)
+                        if span is not None:
+                            yield span
+                seen_lines += 1
+            pos = end + 1
+
+    def _letterhead_part(self, doc: Document, start: int, stop: int) -> Span | None:
+        segment = doc.text[start:stop]
+        if not segment.strip() or any(ch.isdigit() or ch in ":#/&" for ch in segment):
+            return None
+        words = doc.tokens_in(start, stop)
+        if not 1 <= len(words) <= 5 or any(not w.capitalised or w.shape is Shape.MIXED for w in words):
+            return None
+        if any(w.norm in _NOTE_WORDS or w.cls & WordClass.CLINICAL for w in words):
+            return None
+        if not any(self._specific(w) for w in words):
+            return None
+        return Span(words[0].start, words[-1].end, LOCATION, "facility", 0.6, "facility")
+
+    def _headed(self, doc: Document) -> Iterator[Span]:
+        tokens = doc.tokens
+        for i, head in enumerate(tokens):
+            if head.norm not in FACILITY_HEADS or not head.capitalised:
+                continue
+            if head.shape is Shape.UPPER and not head.caseless and len(head.norm) <= 3 and head.norm != "va":
+                continue
+            qualifiers = _QUALIFIED_HEADS.get(head.norm)
+            if qualifiers is not None and (i == 0 or tokens[i - 1].norm not in qualifiers):
+                continue
+            first = i
+            while first > 0 and i - first < _FACILITY_WORDS_MAX:
+                prev = tokens[first - 1]
+                gap = doc.gap(prev, tokens[first])
+                if gap not in _JOINING_GAPS and not (gap in (". ", ".") and prev.norm in _SAINTS):
+                    break
+                if not self._word_ok(prev) or (prev.sent_start and prev.norm in _CONNECTORS):
+                    break
+                first -= 1
+                if prev.sent_start:
+                    break
+            while first < i and tokens[first].norm in _CONNECTORS:
+                first += 1
+            last = i
+            # "Hospital of the University of Pennsylvania": follow "of" + capitalised words.
+            while (
+                last + 2 < len(tokens)
+                and tokens[last + 1].norm == "of"
+                and doc.gap(tokens[last], tokens[last + 1]) == " "
+            ):
+                k = last + 2
+                if tokens[k].norm == "the" and k + 1 < len(tokens):
+                    k += 1
+                if tokens[k].capitalised and tokens[k].shape is not Shape.LOWER and not tokens[k].cls & WordClass.STOP:
+                    last = k
+                else:
+                    break
+            words = tokens[first : last + 1]
+            if not any(self._specific(t) for t in words if t is not head):
+                continue
+            yield Span(tokens[first].start, tokens[last].end, LOCATION, "facility", 0.85, "facility")
+
+    def _cued(self, doc: Document) -> Iterator[Span]:
+        tokens = doc.tokens
+        for i, tok in enumerate(tokens):
+            if tok.caseless or tok.shape is not Shape.TITLE or tok.sent_start:
+                continue
+            if not _MOVEMENT_CUE.search(doc.text, max(0, tok.start - 40), tok.start):
+                continue
+            last = i
+            while last + 1 < len(tokens) and last - i < 3:
+                nxt = tokens[last + 1]
+                if doc.gap(tokens[last], nxt) not in (" ", "-") or nxt.shape is not Shape.TITLE:
+                    break
+                last += 1
+            words = tokens[i : last + 1]
+            while words and not self._specific(words[-1]) and words[-1].norm not in FACILITY_HEADS:
+                words = words[:-1]
+            if not words or not any(self._specific(t) for t in words):
+                continue
+            if words[0].norm in HEADER_TITLES or any(
+                t.cls & WordClass.CLINICAL and not t.cls & NAME_LIKE for t in words
+            ):
+                continue
+            yield Span(words[0].start, words[-1].end, LOCATION, "facility", 0.7, "facility")
+
+    def _saints(self, doc: Document) -> Iterator[Span]:
+        for m in _SAINT_PLACE.finditer(doc.text):
+            before = doc.token_index_at(m.start()) - 1
+            if (
+                before >= 0
+                and doc.tokens[before].cls & WordClass.FIRST
+                and doc.gap(doc.tokens[before], doc.tokens[before + 1]) == " "
+            ):
+                continue  # "Rod St. Clair": a surname, left to the name recognizers
+            name = m.group("name")
+            caseless_saint = m.group("saint").isupper() and len(m.group("saint")) > 1
+            if caseless_saint != name.isupper() and len(name) > 1:
+                continue  # "ST. Brendan" / "St. BRENDAN": mixed forms are abbreviations, not names
+            yield Span(m.start(), m.end("name"), LOCATION, "facility", 0.7, "facility")
+
+
+HEADER_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof"})
+_SEGMENT = re.compile(r"[^|\u2013\u2014]+?(?=[ \t]+[-|\u2013\u2014][ \t]+|[ \t]*\|[ \t]*|$)")
+# Words of note titles ("DISCHARGE SUMMARY", "H&P", "SOAP NOTE"): a title line segment made of them
+# names the document, not a place.
+_NOTE_WORDS = frozenset(
+    """
+    note notes summary report consult consultation progress admission discharge history physical soap daily
+    nursing radiology operative procedure op brief transfer event emergency department visit follow up
+    addendum letter imaging exam study result results order orders plan assessment d c hd day night shift
+    interval evaluation h p ed er icu final preliminary amended corrected template document record
+    """.split()
+)
+
+
+class _FacilityPropagation:
+    """Find again, anywhere in the note, the distinctive words of facility names already found
+    ("Holy Cross Medical Center" ... "transferred back to Holy Cross")."""
+
+    def refine(self, doc: Document, spans: list[Span]) -> Iterator[Span]:
+        runs: set[tuple[str, ...]] = set()
+        tokens = doc.tokens
+        for span in spans:
+            if span.label != LOCATION or span.subtype != "facility" or span.confidence < 0.6:
+                continue
+            inside = doc.tokens_in(span.start, span.end)
+            specific = [i for i, t in enumerate(inside) if _distinctive(t)]
+            if not specific:
+                continue
+            lo, hi = specific[0], specific[-1]
+            if lo > 0 and inside[lo - 1].norm in _SAINTS:
+                lo -= 1
+            runs.add(tuple(t.norm for t in inside[lo : hi + 1]))
+        if not runs:
+            return
+        covered = sorted((s.start, s.end) for s in spans)
+        by_first: dict[str, list[tuple[str, ...]]] = {}
+        for run in sorted(runs, key=len, reverse=True):
+            by_first.setdefault(run[0], []).append(run)
+        for i, tok in enumerate(tokens):
+            for run in by_first.get(tok.norm, ()):
+                window = tokens[i : i + len(run)]
+                if len(window) != len(run) or tuple(t.norm for t in window) != run:
+                    continue
+                if not all(t.capitalised for t in window):
+                    continue
+                if len(run) == 1 and (
+                    tok.caseless and tok.cls & WordClass.COMMON or tok.sent_start and tok.cls & WordClass.COMMON
+                ):
+                    continue
+                start, end = window[0].start, window[-1].end
+                if any(a <= start and end <= b for a, b in covered):
+                    break
+                yield Span(start, end, LOCATION, "facility", 0.7, "facility_propagation")
+                break
+
+
+def _distinctive(tok: Token) -> bool:
+    if tok.norm in FACILITY_GENERIC or tok.norm in FACILITY_HEADS or tok.norm in _CONNECTORS:
+        return False
+    return not tok.cls & (WordClass.CLINICAL | WordClass.STOP)
+
+
+@register_refiner(
+    "facility_propagation", "Every further occurrence of a facility name's distinctive words.", follows=("facility",)
+)
+def _facility_propagation(config: DeidConfig, lexicon: Lexicon) -> _FacilityPropagation:
+    return _FacilityPropagation()
+
+
+@register("facility", "Hospitals, clinics, nursing homes and other care facilities named by a head word.")
+def _facility(config: DeidConfig, lexicon: Lexicon) -> _Facility:
+    return _Facility(lexicon)

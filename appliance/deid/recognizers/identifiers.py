@@ -1,0 +1,185 @@
+"""Numbers that identify a person or a thing: SSN, MRN, health-plan, account, licence, vehicle, device.
+
+Three layers, from most to least certain:
+* `labelled_id`: a value after a label ("MRN: 0012345", "Member ID XJH448812", "VIN ...");
+* `checksum_id`: formats with a check digit or a fixed shape (VIN, payment card, NPI, DEA, MBI, IMEI);
+* `generic_id`: any long digit run or long letter-digit code, at lower confidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from appliance.deid.config import DeidConfig
+from appliance.deid.lexicon import Lexicon
+from appliance.deid.recognizers.base import register
+from appliance.deid.spans import ID, Span
+from appliance.deid.text import Document
+from appliance.deid.validators import dea_valid, luhn_valid, npi_valid, ssn_valid, vin_valid
+
+_SSN = re.compile(r"(?<![\w-])(?P<a>\d{3})(?P<sep>[- ])\d{2}(?P=sep)\d{4}(?![\w-]|\.\d)")
+_SSN_CUED = re.compile(r"(?i)\b(?:ssn|ss#|social\s+security(?:\s+(?:number|no\.?|#))?|soc\.?\s+sec\.?)\W{0,4}(\d{9})\b")
+
+_NUM = r"(?:\s*(?i:number|no\.?|num\.?|nbr|id|#))?"
+# Labels in front of an identifier, grouped by subtype. Longer labels first inside each group so
+# "license plate" is a vehicle label, not a licence label. Labels that are also ordinary words or
+# units ("DL" is decilitre in mg/dL, "SN" a nerve) are matched in capitals only.
+_LABELS: dict[str, str] = {
+    "vehicle": r"(?i:(?:vehicle\s+)?(?:licen[cs]e\s+)?plate|tag\s*(?:#|no\.?|number)|vin|"
+    r"vehicle(?:\s+(?:id|identification))?)",
+    "ssn": r"(?i:ssn|ss#|social\s+security|soc\.?\s+sec\.?)",
+    "mrn": r"(?i:mrn|mr\s*#|mr\s+no\.?|medical\s+record|med\.?\s+rec(?:ord)?|chart\s*(?:#|no\.?|number|id)|"
+    r"unit\s+(?:no\.?|number)|hospital\s+(?:no\.?|number)|patient\s+(?:id|identifier|no\.?|number)|pt\.?\s+(?:id|no\.?)|"
+    r"record\s*(?:#|no\.?|number))",
+    "health_plan": r"(?i:member|subscriber|policy|group\s*(?:#|no\.?|number|id)|insurance|medicare|medicaid|"
+    r"mbi|hicn|beneficiary|health\s+plan|plan\s+(?:id|no\.?|number)|insured\s+id|payer\s+id)",
+    "account": r"(?i:acct|account|billing|encounter|visit\s+(?:id|no\.?|number)|fin|csn|har|invoice|claim)",
+    "license": r"(?i:licen[cs]e|lic\.?|driver'?s?\s+licen[cs]e|dea|npi|upin|passport|certificate)|DL",
+    "device": r"(?i:serial|s/n|device\s+(?:id|identifier)|udi|imei|pacemaker\s+(?:id|serial)|"
+    r"lot\s*(?:#|no\.?|number))|SN",
+    "other": r"(?i:identifier|case\s*(?:#|no\.?|number)|accession|specimen\s*(?:#|no\.?|number|id)|"
+    r"order\s*(?:#|no\.?|number|id)|ref(?:erence)?\s*(?:#|no\.?|number)|employee\s+(?:id|no\.?|number)|badge|student\s+(?:id|no\.?|number)|"
+    r"study\s+(?:id|no\.?|number)|requisition|confirmation\s*(?:#|no\.?|number)|ticket)|ID",
+}
+_LABELLED = re.compile(
+    r"(?<![\w/])(?:"
+    + "|".join(f"(?P<{name}>{pattern})" for name, pattern in _LABELS.items())
+    + r")(?![A-Za-z])"
+    + _NUM
+    + r"\s*[:#=\-]?\s*(?:(?i:is)\s+)?"
+    + r"(?P<value>[A-Za-z0-9](?:[A-Za-z0-9]|[-/.](?=[A-Za-z0-9])){2,29})(?![\w])"
+)
+_PLATE_TAIL = re.compile(r"[ -][A-Z0-9]{2,5}\b")
+_DIGIT_GROUPS = re.compile(r"(?: \d{2,6}){1,3}(?![\w.]|\s*(?:mg|mcg|ml|units?|%|days?|hours?|weeks?|years?))")
+#: Words an identifier label can start with (see `Document.matches_at_words`).
+LABEL_FIRST_WORDS = frozenset(
+    """
+    vehicle license licence plate tag vin ssn ss social soc mrn mr medical med chart unit hospital patient pt
+    record member subscriber policy group insurance medicare medicaid mbi hicn beneficiary health plan insured
+    payer acct account billing encounter visit fin csn har invoice claim lic driver drivers dea npi upin
+    passport certificate dl serial s device udi imei pacemaker lot sn identifier case accession specimen
+    order ref reference employee badge student study requisition confirmation ticket id
+    """.split()
+)
+_HASH_NUMBER = re.compile(r"(?<![\w#])#\s?(?P<value>\d{4,12})\b")
+
+_VIN = re.compile(r"\b[A-HJ-NPR-Z0-9]{17}\b", re.IGNORECASE)
+_CARD = re.compile(r"(?<![\d-])(?:\d{4}[ -]){3}\d{1,7}(?![\d-])|(?<!\d)\d{13,19}(?!\d)")
+_NPI = re.compile(r"(?<![\d-])[12]\d{9}(?!\d)")
+_DEA = re.compile(r"\b[ABCDEFGHJKLMPRSTUX][A-Z9]\d{7}\b")
+_MBI = re.compile(
+    r"\b[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?[AC-HJKMNP-RT-Y]{2}\d{2}\b"
+)
+
+_LONG_DIGITS = re.compile(r"(?<![\w.,/-])\d{7,}(?![\w/]|[.,]\d)")
+_GROUPED_DIGITS = re.compile(r"(?<![\w.,/-])\d+(?:-\d+){1,5}(?![\w/]|[.,]\d|-\d)")
+_ISO_TIME = re.compile(r"\d{4}-\d{1,2}-\d{1,2}T\d")  # 2021-03-14T08:30 is a date and a time
+_DECADES = re.compile(r"(?i)\d+'?s(?:-\d+'?s)?")
+_CODE = re.compile(
+    r"(?<![\w-])(?=[A-Za-z0-9-]*\d)(?=[A-Za-z0-9-]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9-]{4,24}[A-Za-z0-9](?![\w-])"
+)
+_UNIT_TAIL = re.compile(r"(?i)\d(?:mg|mcg|ug|g|kg|ml|l|dl|meq|mmol|iu|units?|cc|mm|cm|hrs?|h|min|x|mmhg|bpm|am|pm)$")
+
+
+class _Ssn:
+    def find(self, doc: Document) -> Iterator[Span]:
+        for m in _SSN.finditer(doc.text):
+            valid = ssn_valid(m.group())
+            yield Span(m.start(), m.end(), ID, "ssn", 0.95 if valid else 0.75, "ssn")
+        for m in _SSN_CUED.finditer(doc.text):
+            yield Span(m.start(1), m.end(1), ID, "ssn", 0.95, "ssn")
+
+
+class _LabelledId:
+    def find(self, doc: Document) -> Iterator[Span]:
+        text = doc.text
+        for m in doc.matches_at_words(_LABELLED, LABEL_FIRST_WORDS):
+            value = m.group("value").rstrip()
+            subtype = next(name for name in _LABELS if m.group(name) is not None)
+            has_digit = any(ch.isdigit() for ch in value)
+            if not has_digit and not (subtype == "vehicle" and value.isupper()):
+                continue
+            start, end = m.start("value"), m.end("value")
+            if subtype == "vehicle":
+                # Plates are often written in two groups: "ABC 1234".
+                tail = _PLATE_TAIL.match(text, end)
+                if tail:
+                    end = tail.end()
+                    has_digit = True
+            elif value.isdigit():
+                # Numbers printed in groups: "DL# 507 353 349".
+                tail = _DIGIT_GROUPS.match(text, end)
+                if tail:
+                    end = tail.end()
+            if has_digit or len(text[start:end]) >= 4:
+                yield Span(start, end, ID, subtype, 0.95, "labelled_id")
+        for m in _HASH_NUMBER.finditer(text):
+            yield Span(m.start("value"), m.end("value"), ID, "other", 0.8, "labelled_id")
+
+
+class _ChecksumId:
+    def find(self, doc: Document) -> Iterator[Span]:
+        text = doc.text
+        for m in _VIN.finditer(text):
+            vin = m.group()
+            if vin.isdigit() or vin.isalpha():
+                continue
+            yield Span(m.start(), m.end(), ID, "vehicle", 0.95 if vin_valid(vin) else 0.7, "checksum_id")
+        for m in _CARD.finditer(text):
+            digits = sum(ch.isdigit() for ch in m.group())
+            if 13 <= digits <= 19 and luhn_valid(m.group()):
+                subtype = "device" if digits == 15 and " " not in m.group() else "account"  # IMEI: 15 digits
+                yield Span(m.start(), m.end(), ID, subtype, 0.9, "checksum_id")
+        for m in _NPI.finditer(text):
+            if npi_valid(m.group()):
+                yield Span(m.start(), m.end(), ID, "license", 0.8, "checksum_id")
+        for m in _DEA.finditer(text):
+            yield Span(m.start(), m.end(), ID, "license", 0.95 if dea_valid(m.group()) else 0.6, "checksum_id")
+        for m in _MBI.finditer(text):
+            yield Span(m.start(), m.end(), ID, "health_plan", 0.9, "checksum_id")
+
+
+class _GenericId:
+    """Long numbers and codes with no label. Lower confidence: they may be a lab accession or a
+    catalogue number, but in a note about one patient they are unique identifiers far more often."""
+
+    def find(self, doc: Document) -> Iterator[Span]:
+        text = doc.text
+        for m in _LONG_DIGITS.finditer(text):
+            yield Span(m.start(), m.end(), ID, "other", 0.6, "generic_id")
+        for m in _GROUPED_DIGITS.finditer(text):
+            groups = m.group().split("-")
+            digits = sum(len(g) for g in groups)
+            if digits >= 7 and (len(groups) >= 3 or max(len(g) for g in groups) >= 5):
+                yield Span(m.start(), m.end(), ID, "other", 0.55, "generic_id")
+        for m in _CODE.finditer(text):
+            code = m.group()
+            digits = sum(ch.isdigit() for ch in code)
+            if digits < 4 or _UNIT_TAIL.search(code) or _DECADES.fullmatch(code) or _ISO_TIME.match(code):
+                continue
+            yield Span(m.start(), m.end(), ID, "other", 0.55, "generic_id")
+
+
+@register(
+    "ssn", "Social Security numbers (###-##-####, or nine digits after an SSN label); SSA rules set the confidence."
+)
+def _ssn(config: DeidConfig, lexicon: Lexicon) -> _Ssn:
+    return _Ssn()
+
+
+@register(
+    "labelled_id", "A value after an identifier label: MRN, member/policy, account, licence, plate/VIN, serial, other."
+)
+def _labelled(config: DeidConfig, lexicon: Lexicon) -> _LabelledId:
+    return _LabelledId()
+
+
+@register("checksum_id", "Self-checking formats: VIN, payment card (Luhn), NPI, DEA, Medicare MBI, IMEI.")
+def _checksum(config: DeidConfig, lexicon: Lexicon) -> _ChecksumId:
+    return _ChecksumId()
+
+
+@register("generic_id", "Unlabelled long digit runs (7+) and letter-digit codes, at lower confidence.")
+def _generic(config: DeidConfig, lexicon: Lexicon) -> _GenericId:
+    return _GenericId()

@@ -1,0 +1,213 @@
+"""Places smaller than a state: street addresses, ZIP codes, cities and counties.
+
+States themselves are allowed by Safe Harbor and are never flagged; they serve as cues ("Boston, MA",
+"MA 02115"). Care facilities are in facilities.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from appliance.deid.config import DeidConfig
+from appliance.deid.lexicon import Lexicon, WordClass, normalise, read_list
+from appliance.deid.recognizers.base import register
+from appliance.deid.spans import LOCATION, Span
+from appliance.deid.text import Document, Shape, Token
+
+_STATES = [line.split(" ", 1) for line in read_list("us_states.txt")]
+STATE_CODES = frozenset(code for code, _ in _STATES)
+STATE_NAMES = frozenset(name.lower() for _, name in _STATES)
+_STATE_RE = "|".join(sorted((re.escape(n) for _, n in _STATES), key=len, reverse=True))
+_CODE_RE = "|".join(sorted(STATE_CODES))
+
+STREET_SUFFIXES = [w for line in read_list("street_suffixes.txt") for w in line.split()]
+_SUFFIX_RE = "|".join(sorted((re.escape(w) for w in STREET_SUFFIXES), key=len, reverse=True))
+_DIRECTION = r"(?:[NSEW]|North|South|East|West|NE|NW|SE|SW)\.?"
+_STREET = re.compile(
+    r"(?i)(?<![\w.,/-])(?P<num>\d{1,6}[A-Za-z]?(?:-\d{1,4})?)[ \t]+(?:" + _DIRECTION + r"[ \t]+)?"
+    r"(?P<name>(?:[A-Za-z][A-Za-z'.-]*|\d{1,3}(?:st|nd|rd|th))(?:[ \t]+[A-Za-z][A-Za-z'.-]*){0,3}?)[ \t]+"
+    r"(?P<suffix>" + _SUFFIX_RE + r")\b\.?(?:[ \t]+" + _DIRECTION + r"(?![\w]))?"
+    r"(?:,?\s*(?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor|Rm|Room|Bldg|Building|Lot|Space|#)\.?\s*#?\s*[A-Za-z0-9-]{1,6}\b)?"
+)
+_PO_BOX = re.compile(r"(?i)\b(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box)\s*#?\s*\d+")
+_ZIP = re.compile(r"(?<![\w-])(?P<zip>\d{5})(?P<plus>-\d{4})?(?![\w-])")
+_ZIP_CUE = re.compile(
+    r"(?:\b(?:"
+    + _CODE_RE
+    + r")|(?i:\b(?:"
+    + _STATE_RE
+    + r"))|(?i:\bzip(?:\s*code)?|\bpostal(?:\s+code)?))\.?,?\s*[:#]?\s*$"
+)
+# ", MA 02115" / ", Illinois": the city is the capitalised words right before the comma.
+_COMMA_STATE = re.compile(
+    r",[ \t]*(?P<state>(?:" + _CODE_RE + r")\b|(?i:" + _STATE_RE + r")\b)(?P<zip>[ \t]+\d{5}(?:-\d{4})?)?"
+)
+_CITY_CUE = re.compile(
+    r"(?i)(?:\b(?:in|from|to|near|at|of|lives|living|resides|residing|resident|moved|visiting|visited|born|"
+    r"travel(?:l?ed)?|trip|vacation|outside|downtown|city|town|hometown|relocated)|city\s*:|address\s*:)\s*$"
+)
+# For a city name that is also a word or a name ("Mobile", "Hope", "Jackson"), only these will do.
+_STRONG_CITY_CUE = re.compile(
+    r"(?i)(?:\b(?:from|lives\s+in|living\s+in|resides\s+in|residing\s+in|resident\s+of|moved\s+to|moved\s+from|"
+    r"born\s+in|visiting|travel(?:l?ed)?\s+to|hometown\s+of|native\s+of|relocated\s+to)|city\s*:|address\s*:)\s*$"
+)
+_STATE_NAME = re.compile(r"\b(?:" + _STATE_RE + r")\b", re.IGNORECASE)
+STATE_FIRST_WORDS = frozenset(name.split()[0].lower() for _, name in _STATES)
+_STATE_AFTER = re.compile(r",\s*(?:" + _CODE_RE + r")\b")
+_CREDENTIAL_STATES = frozenset({"MD", "PA", "ME", "MS", "DO", "NP"})
+_COUNTY = re.compile(r"\b(?P<name>(?:[A-Z][a-z]+\s){1,2})(?:County|Parish|Borough)\b")
+NAME_LIKE = WordClass.FIRST | WordClass.LAST
+_NOT_STREET = frozenset(
+    {"by", "of", "at", "to", "in", "on", "with", "for", "and", "the", "was", "is", "x", "per", "q", "a", "an"}
+)
+_NOT_PLACE = WordClass.STOP | WordClass.CLINICAL
+
+
+class _StreetAddress:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
+    def find(self, doc: Document) -> Iterator[Span]:
+        text = doc.text
+        for m in _STREET.finditer(text):
+            words = [normalise(w) for w in re.findall(r"[A-Za-z][A-Za-z'-]*", m.group("name"))]
+            if any(w in _NOT_STREET or self.lexicon.word_class(w) & WordClass.CLINICAL for w in words):
+                continue  # "5 MG BY DR", "2 TABS AT HS"
+            tokens = doc.tokens_in(m.start("name"), m.end("suffix"))
+            if (
+                tokens
+                and not tokens[0].caseless
+                and any(t.shape is Shape.LOWER and not text[t.start - 1].isdigit() for t in tokens)
+            ):
+                continue  # "5 mg by Dr": street names are capitalised in a normal line
+            yield Span(m.start(), m.end(), LOCATION, "street", 0.9, "street_address")
+        for m in _PO_BOX.finditer(text):
+            yield Span(m.start(), m.end(), LOCATION, "street", 0.95, "street_address")
+
+
+class _ZipCode:
+    def find(self, doc: Document) -> Iterator[Span]:
+        text = doc.text
+        for m in _ZIP.finditer(text):
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            before = text[max(line_start, m.start() - 40) : m.start()]
+            if _ZIP_CUE.search(before):
+                yield Span(m.start(), m.end(), LOCATION, "zip", 0.9, "zip_code")
+            elif m.group("plus"):
+                yield Span(m.start(), m.end(), LOCATION, "zip", 0.7, "zip_code")
+
+
+class _City:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
+    def find(self, doc: Document) -> Iterator[Span]:
+        text = doc.text
+        for m in _COMMA_STATE.finditer(text):
+            yield from self._city_state(doc, m)
+        for m in _COUNTY.finditer(text):
+            yield Span(m.start(), m.end(), LOCATION, "county", 0.8, "city")
+        tokens = doc.tokens
+        # Words of state names ("New Mexico", "West Virginia") are never a city on their own.
+        in_state = {
+            t.index
+            for m in doc.matches_at_words(_STATE_NAME, STATE_FIRST_WORDS)
+            for t in doc.tokens_in(m.start(), m.end())
+        }
+        for i, tok in enumerate(tokens):
+            if i in in_state:
+                continue
+            multi = self.lexicon.multiword_cities.get(tok.norm)
+            if multi:
+                found = self._multiword(doc, i, multi)
+                if found is not None:
+                    yield found
+                    continue
+            if tok.cls & WordClass.CITY:
+                found = self._single(doc, tok)
+                if found is not None:
+                    yield found
+
+    def _city_state(self, doc: Document, m: re.Match[str]) -> Iterator[Span]:
+        state = m.group("state")
+        index = doc.token_index_at(m.start()) - 1
+        city_tokens: list[Token] = []
+        while index >= 0 and len(city_tokens) < 4:
+            tok = doc.tokens[index]
+            follower_start = city_tokens[0].start if city_tokens else m.start()
+            gap = doc.text[tok.end : follower_start]
+            if gap not in ("", " ", "-", ". ") or not tok.capitalised or tok.shape is Shape.MIXED:
+                break
+            if gap == "" and city_tokens:
+                break
+            city_tokens.insert(0, tok)
+            index -= 1
+        # Keep the words nearest the state that can be a place ("Lives in Boston, MA" -> "Boston").
+        kept: list[Token] = []
+        for tok in reversed(city_tokens):
+            if tok.cls & _NOT_PLACE and not tok.cls & WordClass.CITY:
+                break
+            kept.insert(0, tok)
+        if not kept:
+            return
+        known = self._known_city(kept)
+        if kept[0].caseless and not (known or m.group("zip")):
+            return  # "SEEN AT BEDSIDE, MS." in capitals: MS is as likely a title as a state
+        if state.upper() in _CREDENTIAL_STATES and not m.group("zip") and not known:
+            if all(t.cls & NAME_LIKE for t in kept) or state in ("DO", "NP"):
+                return  # "Jane Smith, MD": a clinician's credential, left to the name recognizers
+        if state.lower() in STATE_NAMES and not state[0].isupper():
+            return
+        yield Span(kept[0].start, kept[-1].end, LOCATION, "city", 0.85, "city")
+
+    def _known_city(self, tokens: list[Token]) -> bool:
+        if len(tokens) == 1:
+            return bool(tokens[0].cls & WordClass.CITY)
+        options = self.lexicon.multiword_cities.get(tokens[0].norm, ())
+        return tuple(t.norm for t in tokens) in options
+
+    def _multiword(self, doc: Document, i: int, options: tuple[tuple[str, ...], ...]) -> Span | None:
+        tokens = doc.tokens
+        for parts in options:
+            j = i + len(parts)
+            if j > len(tokens):
+                continue
+            window = tokens[i:j]
+            if [t.norm for t in window] != list(parts):
+                continue
+            if any(doc.gap(a, b) not in (" ", "-", ". ") for a, b in zip(window, window[1:], strict=False)):
+                continue
+            if not all(t.capitalised or t.norm in ("de", "la", "del", "los", "las", "of", "the") for t in window):
+                continue
+            return Span(window[0].start, window[-1].end, LOCATION, "city", 0.85, "city")
+        return None
+
+    def _single(self, doc: Document, tok: Token) -> Span | None:
+        if tok.cls & (_NOT_PLACE | WordClass.EPONYM) or not tok.capitalised or len(tok.norm) < 3:
+            return None
+        if tok.shape is Shape.UPPER and not tok.caseless and len(tok.norm) <= 4:
+            return None  # an abbreviation in a normal line
+        before = doc.text[max(0, tok.start - 24) : tok.start]
+        state_after = bool(_STATE_AFTER.match(doc.text, tok.end))
+        ambiguous = bool(tok.cls & (WordClass.COMMON | NAME_LIKE))
+        if ambiguous or tok.caseless:
+            strong = state_after or bool(_STRONG_CITY_CUE.search(before))
+            return Span(tok.start, tok.end, LOCATION, "city", 0.65, "city") if strong else None
+        cued = state_after or bool(_CITY_CUE.search(before))
+        return Span(tok.start, tok.end, LOCATION, "city", 0.8 if cued else 0.7, "city")
+
+
+@register("street_address", "Street addresses (number, street name, street type, unit) and PO boxes.")
+def _street(config: DeidConfig, lexicon: Lexicon) -> _StreetAddress:
+    return _StreetAddress(lexicon)
+
+
+@register("zip_code", "ZIP and ZIP+4 codes after a state or a ZIP label; ZIP+4 alone at lower confidence.")
+def _zip(config: DeidConfig, lexicon: Lexicon) -> _ZipCode:
+    return _ZipCode()
+
+
+@register("city", "Cities and counties: 'City, ST', the shipped city list (ambiguous names need a cue), '... County'.")
+def _city(config: DeidConfig, lexicon: Lexicon) -> _City:
+    return _City(lexicon)

@@ -1,0 +1,218 @@
+"""Names found from the census word lists, graded by ambiguity, and found again across the note.
+
+* `name_dictionary`: words of the census name lists. A name that is also an English word ("Hope",
+  "Brown", "Grace") needs more: written capitalised in mid-sentence, next to another name word
+  ("Grace Brown"), after an initial ("G. Page"), or in front of a surname. Eponyms in their medical
+  sense ("Parkinson's disease", "Foley catheter") are not names.
+* refiner `name_propagation`: a name found with good evidence is found again wherever the same word
+  appears in the note ("Mr. Brown ... Brown reports").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from appliance.deid.config import DeidConfig
+from appliance.deid.lexicon import NAME_BITS, Lexicon, WordClass
+from appliance.deid.recognizers.base import register, register_refiner
+from appliance.deid.recognizers.locations import STATE_NAMES
+from appliance.deid.recognizers.name_rules import (
+    HEADER_WORDS,
+    MONTH_WORDS,
+    PARTICLES,
+    eponym_use,
+    glued_to_digit,
+    grow,
+    name_span,
+    name_word,
+)
+from appliance.deid.spans import NAME, Span
+from appliance.deid.text import Document, Shape, Token
+
+_SOFT_CUE = re.compile(
+    r"(?i)\b(?:patient|pt|per|called|paged|notified|informed|told|asked|thanked|dear|hi|hello)[ \t]+$"
+)
+
+
+class _NameDictionary:
+    """Name-list words, graded by how ambiguous they are and how much the text around them says."""
+
+    def find(self, doc: Document) -> Iterator[Span]:
+        tokens = doc.tokens
+        heading_lines = doc.title_case_lines()
+        covered_until = -1
+        for tok in tokens:
+            if tok.index <= covered_until or not tok.cls & NAME_BITS:
+                continue
+            seed = self._seed(doc, tok, heading_lines)
+            if seed is None:
+                continue
+            confidence, subtype = seed
+            first, last = grow(doc, tok.index, tok.index)
+            span = name_span(doc, first, last, subtype, confidence, "name_dictionary")
+            if span:
+                covered_until = last
+                yield span
+
+    def _seed(self, doc: Document, tok: Token, heading_lines: set[int]) -> tuple[float, str] | None:
+        cls = tok.cls
+        if cls & WordClass.STOP:
+            # "R. Will": a surname that is also a stop word, after an initial in a cased line.
+            if cls & WordClass.LAST and not tok.caseless and tok.shape is Shape.TITLE and self._after_initial(doc, tok):
+                return 0.75, "person"
+            return None
+        if tok.norm in HEADER_WORDS:
+            return None
+        if cls & WordClass.CLINICAL:
+            # "D. Nurse", "Doris Day": a clinical word that is a surname needs a name beside it.
+            if cls & WordClass.LAST and (self._after_initial(doc, tok) or self._after_first_name(doc, tok)):
+                return 0.8, "person"
+            return None
+        if len(tok.norm) <= 2 or eponym_use(doc, tok) or glued_to_digit(doc, tok):
+            return None
+        if not tok.capitalised or tok.shape is Shape.MIXED:
+            return None
+        if tok.shape is Shape.UPPER and not tok.caseless and len(tok.norm) <= 3:
+            return None  # an abbreviation in a normal line ("ROS", "LEE" rarely a name here)
+        # A city name that is also a name ("Jackson", "O'Brien") stays a name candidate: either way it is PHI.
+        ambiguous = bool(cls & WordClass.COMMON) or tok.norm in MONTH_WORDS or tok.norm in STATE_NAMES
+        pair = self._pair(doc, tok)
+        if pair:
+            return 0.8, "person"
+        if self._after_initial(doc, tok):
+            return 0.8, "person"
+        if not ambiguous:
+            return (0.7, "person") if tok.caseless else (0.85, "person")
+        if tok.caseless:
+            return None
+        before = doc.text[max(0, tok.start - 16) : tok.start]
+        if _SOFT_CUE.search(before) and tok.shape is Shape.TITLE:
+            return 0.7, "person"
+        if tok.shape is Shape.TITLE and not tok.sent_start and tok.line not in heading_lines:
+            if tok.norm not in MONTH_WORDS and tok.norm not in STATE_NAMES:
+                return 0.6, "person"
+        return None
+
+    @staticmethod
+    def _after_first_name(doc: Document, tok: Token) -> bool:
+        """ "Doris Day", "JOHN WALKER": an unambiguous first name right before."""
+        if tok.index == 0:
+            return False
+        prev = doc.tokens[tok.index - 1]
+        if doc.gap(prev, tok) != " ":
+            return False
+        if prev.cls == WordClass.NONE and prev.shape is Shape.TITLE and not prev.caseless and len(prev.norm) > 2:
+            return tok.shape is Shape.TITLE  # "Aaliyah Day": a first name no list holds
+        if not name_word(prev) or not prev.cls & WordClass.FIRST:
+            return False
+        if prev.cls & (WordClass.COMMON | WordClass.CLINICAL) or prev.norm in MONTH_WORDS | HEADER_WORDS:
+            return False
+        if prev.caseless:
+            return tok.caseless
+        return prev.shape is Shape.TITLE and tok.shape is Shape.TITLE
+
+    @staticmethod
+    def _after_initial(doc: Document, tok: Token) -> bool:
+        """ "G. Page", "C. Brown": an initial and a full stop in front of a surname."""
+        if tok.index == 0 or not tok.cls & WordClass.LAST:
+            return False
+        prev = doc.tokens[tok.index - 1]
+        if prev.shape is not Shape.INITIAL or doc.gap(prev, tok) != ". ":
+            return False
+        return tok.caseless or tok.shape is Shape.TITLE
+
+    @staticmethod
+    def _pair(doc: Document, tok: Token) -> bool:
+        """First name followed by a surname ("Grace Brown"), "Brown, Grace", or a first name followed by
+        a capitalised word no list knows ("April Lindqvist"); all written as names."""
+        tokens = doc.tokens
+        if tok.index + 1 >= len(tokens):
+            return False
+        nxt = tokens[tok.index + 1]
+        gap = doc.gap(tok, nxt)
+        if not tok.caseless and (tok.shape is not Shape.TITLE and tok.shape is not Shape.UPPER):
+            return False
+        if (
+            gap == " "
+            and tok.cls & WordClass.FIRST
+            and not tok.caseless
+            and nxt.cls == WordClass.NONE
+            and nxt.shape is Shape.TITLE
+            and len(nxt.norm) > 2
+            and not glued_to_digit(doc, nxt)
+        ):
+            return True
+        if not name_word(nxt) or nxt.cls & WordClass.CLINICAL or nxt.norm in MONTH_WORDS | HEADER_WORDS:
+            return False
+        if len(nxt.norm) <= 2 or eponym_use(doc, nxt):
+            return False
+        if tok.caseless and tok.cls & nxt.cls & WordClass.COMMON:
+            return False  # "A LONG CAR": two everyday words in capitals
+        if gap == " " and tok.cls & WordClass.FIRST and nxt.cls & WordClass.LAST:
+            return True
+        return gap in (", ", ",") and bool(tok.cls & WordClass.LAST and nxt.cls & WordClass.FIRST) and not tok.caseless
+
+
+class _NamePropagation:
+    """Find again, anywhere in the note, the words of names found with good evidence."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
+    def refine(self, doc: Document, spans: list[Span]) -> Iterator[Span]:
+        words: dict[str, float] = {}
+        for span in spans:
+            if span.label != NAME or span.confidence < 0.75 or span.subtype == "initials":
+                continue
+            for tok in doc.tokens_in(span.start, span.end + 2):
+                if tok.shape is Shape.INITIAL or tok.norm in PARTICLES or len(tok.norm) < 3:
+                    continue
+                if tok.cls & (WordClass.STOP | WordClass.CLINICAL) or tok.norm in HEADER_WORDS:
+                    continue
+                words[tok.norm] = max(words.get(tok.norm, 0.0), span.confidence)
+        if not words:
+            return
+        taken = sorted((s.start, s.end) for s in spans)
+        for tok in doc.tokens:
+            confidence = words.get(tok.norm)
+            if confidence is None or not tok.capitalised or _inside(taken, tok.start, tok.end):
+                continue
+            if tok.shape is Shape.MIXED or glued_to_digit(doc, tok):
+                continue
+            if tok.cls & (WordClass.COMMON | WordClass.CLINICAL):
+                if tok.caseless or tok.sent_start:
+                    continue  # "BROWN STOOL", "Small bowel": too likely the word
+                if tok.line in doc.title_case_lines():
+                    continue
+            if eponym_use(doc, tok):
+                continue
+            first, last = grow(doc, tok.index, tok.index)
+            found = name_span(doc, first, last, "person", round(0.9 * confidence, 3), "name_propagation")
+            if found is not None:
+                yield found
+
+
+def _inside(ranges: list[tuple[int, int]], start: int, end: int) -> bool:
+    for a, b in ranges:
+        if a > start:
+            break
+        if a <= start and end <= b:
+            return True
+    return False
+
+
+@register(
+    "name_dictionary", "Census first and last names; ambiguous words need capitals in mid-sentence or a neighbour."
+)
+def _dictionary(config: DeidConfig, lexicon: Lexicon) -> _NameDictionary:
+    return _NameDictionary()
+
+
+@register_refiner(
+    "name_propagation",
+    "Every further occurrence of a word of a well-supported name.",
+    follows=("name_context", "name_dictionary", "model"),
+)
+def _propagation(config: DeidConfig, lexicon: Lexicon) -> _NamePropagation:
+    return _NamePropagation(lexicon)

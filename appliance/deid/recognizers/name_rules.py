@@ -1,0 +1,328 @@
+"""Shared judgements for the name recognizers: which words may be part of a name, and how a name
+grows from one word to its neighbours ("J. Smith", "Mary Ann O'Neil", "Smith, John A.").
+
+The level of evidence decides what is accepted:
+* after a title or a strong label ("Dr.", "Name:", "seen by") any capitalised word may be a name;
+* next to a word already taken as a name, only name-list words, initials and particles join;
+* a word on its own needs the name lists and, if it is also an English word, more (see names.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+from appliance.deid.lexicon import NAME_BITS, WordClass
+from appliance.deid.spans import NAME, Span
+from appliance.deid.text import Document, Shape, Token
+
+PARTICLES = frozenset(
+    {
+        "van",
+        "von",
+        "de",
+        "del",
+        "della",
+        "der",
+        "den",
+        "da",
+        "di",
+        "du",
+        "le",
+        "la",
+        "bin",
+        "ibn",
+        "al",
+        "el",
+        "ter",
+        "ten",
+        "st",
+        "mac",
+    }
+)
+# Field names of note headers: a label's value stops before the next field ("Name: JOHN SMITH MRN: ...").
+HEADER_WORDS = frozenset(
+    """
+    mrn dob date age sex gender dos admission admit discharge room bed unit phone ssn acct account id fin
+    location service attending pcp allergies allergy diagnosis visit time signed tel fax email address
+    city state zip insurance member policy dx cc hpi race ethnicity language religion marital status dept
+    department provider md rn np pa do phd referring physician resident note type encounter
+    male female mr mrs ms dr disch adm acct dict trans
+    wife husband spouse partner son daughter mother father mom dad sister brother sibling aunt uncle
+    niece nephew cousin grandson granddaughter grandmother grandfather friend neighbor neighbour
+    roommate caregiver guardian companion child children grandchild fiance fiancee boyfriend girlfriend
+    """.split()
+)
+MONTH_WORDS = frozenset(
+    """
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec
+    monday tuesday wednesday thursday friday saturday sunday
+    """.split()
+)
+#: Words after an eponym that show the medical sense: "Foley catheter", "Bell's palsy".
+EPONYM_HEADS = frozenset(
+    """
+    disease diseases syndrome sign signs palsy catheter catheters monitor test tests score scores scale
+    criteria classification fracture fractures cyst cysts lymphoma sarcoma tumor tumour maneuver manoeuvre
+    reflex triad phenomenon disorder chorea thyroiditis esophagus oesophagus node nodes procedure operation
+    repair fundoplication ulcer ulcers virus protein equation formula stage staging grade position tube
+    balloon line diet filter dementia ataxia encephalopathy anomaly bodies body cell cells rule rules
+    coma stockings hose method technique neuroma contracture sclerosis aneurysm murmur respiration breathing
+    sarcoidosis spots nodules lines stain lactate solution act variant anemia
+    """.split()
+)
+
+NOT_INITIALS = frozenset(
+    """
+    MD DO RN NP PA PT OT ED ER OR ICU CT MRI EKG ECG IV IM PO PR SC SQ BID TID QID PRN NPO HS AM PM US UK
+    OK NA ND NKA NKDA WNL ROS HPI PMH CC DX TX RX SX HX FX ABG CBC BMP CMP LFT INR PTT TSH EEG EMG ENT GI
+    GU OB HEENT CV CHF COPD CAD HTN DM MI CVA TIA DVT PE UTI AKI CKD ESRD SOB CP HR BP RR LE UE RUQ LUQ
+    RLQ LLQ AP PA LL RL LUL RUL LLL RLL NG OG ET PEG PICC CVC ABX VS VSS AOX NAD HIV HCV HBV STD STI ASA
+    """.split()
+)
+
+NAME_LIMIT = 5  # words in one name; longer runs are headings or lists, not one person
+
+
+def name_word(tok: Token) -> bool:
+    """In the name lists, not a stop word, and written like a name where case tells."""
+    return bool(tok.cls & NAME_BITS) and not tok.cls & WordClass.STOP and tok.capitalised
+
+
+def glued_to_digit(doc: Document, tok: Token) -> bool:
+    """ "PaCO2", "CHA2DS2", "B12": letters run into digits are codes and formulas, not names."""
+    text = doc.text
+    return (tok.end < len(text) and text[tok.end].isdigit()) or (tok.start > 0 and text[tok.start - 1].isdigit())
+
+
+def eponym_use(doc: Document, tok: Token) -> bool:
+    """True when this eponym is used in its medical sense here ("Parkinson's disease", "Foley catheter")."""
+    if not tok.cls & WordClass.EPONYM:
+        return False
+    possessive = tok.text[-2:].lower() in ("'s", "’s")
+    if possessive and tok.cls & WordClass.EPONYM_ALONE:
+        return True
+    nxt = doc.tokens[tok.index + 1] if tok.index + 1 < len(doc.tokens) else None
+    if nxt is not None and doc.gap(tok, nxt) in (" ", "-", "'s ", "’s ") and nxt.norm in EPONYM_HEADS:
+        return True
+    # "Braden 18", "Gleason 7", "Apgar 9/9": an eponymous score with its value.
+    if re.match(r"(?:['’]s)?\s*(?:score\s*)?[:=]?\s*\d", doc.text[tok.end : tok.end + 12]):
+        return True
+    # "Glasgow Coma Scale", "Kerley B lines": one more word in between.
+    after = doc.tokens[tok.index + 2] if tok.index + 2 < len(doc.tokens) else None
+    return bool(
+        nxt is not None
+        and after is not None
+        and (nxt.cls & (WordClass.EPONYM | WordClass.ENGLISH) or nxt.shape is Shape.INITIAL)
+        and after.norm in EPONYM_HEADS
+    )
+
+
+def value_word(tok: Token, *, strict: bool) -> bool:
+    """May this word be part of a name right after a title or a label?
+
+    `strict` (labels, caseless lines) refuses stop, clinical and header words unless the word is a
+    name-list word; after a title in a cased line any capitalised word is taken ("Dr. Will").
+    """
+    if tok.shape is Shape.LOWER and not tok.caseless:
+        return False
+    if tok.shape is Shape.MIXED and not tok.text[:1].isupper():
+        return False
+    listed = bool(tok.cls & NAME_BITS)
+    if tok.norm in HEADER_WORDS and not (listed and tok.shape is Shape.TITLE):
+        return False
+    if tok.cls & WordClass.STOP:
+        # "Dr. Will", "Patient: Will Rice": a capitalised stop word that is a first name, in a cased line.
+        return tok.shape is Shape.TITLE and not tok.caseless and (not strict or bool(tok.cls & WordClass.FIRST))
+    if tok.cls & WordClass.CLINICAL and not listed:
+        return False
+    return True
+
+
+def take_value(doc: Document, index: int, *, strict: bool, limit: int = NAME_LIMIT) -> list[Token]:
+    """Name words starting at token `index`: capitalised words, initials, particles, "Last, First"."""
+    tokens = doc.tokens
+    taken: list[Token] = []
+    comma_used = False
+    i = index
+    while i < len(tokens) and len(taken) < limit:
+        tok = tokens[i]
+        if taken:
+            gap = doc.gap(taken[-1], tok)
+            prev = taken[-1]
+            # "Smith, John" / "NAKAMURA, NGOZI": the first name after the comma may be any name-like word.
+            comma_ok = (
+                gap in (", ", ",")
+                and not comma_used
+                and (bool(tok.cls & WordClass.FIRST) or (strict and value_word(tok, strict=True)))
+            )
+            if comma_ok:
+                comma_used = True
+            if comma_ok and tok.cls & WordClass.FIRST and tok.capitalised and tok.shape is not Shape.LOWER:
+                taken.append(tok)  # "Cole, Will": after "Surname," a first name may be a stop word
+                i += 1
+                continue
+            initial_gap = prev.shape is Shape.INITIAL and gap in (". ", ".")
+            if gap not in (" ", "  ") and not comma_ok and not initial_gap:
+                break
+        if tok.norm in PARTICLES and tok.shape is Shape.LOWER and i + 1 < len(tokens) and taken:
+            nxt = tokens[i + 1]
+            if doc.gap(tok, nxt) == " " and nxt.capitalised:
+                taken.append(tok)
+                i += 1
+                continue
+        if tok.shape is Shape.INITIAL or value_word(tok, strict=strict):
+            taken.append(tok)
+            i += 1
+            continue
+        break
+    while taken and taken[-1].norm in PARTICLES and taken[-1].shape is Shape.LOWER:
+        taken.pop()
+    return taken
+
+
+def grow(doc: Document, first: int, last: int) -> tuple[int, int]:
+    """Extend a name over neighbouring name words, initials and particles (token indices, inclusive)."""
+    tokens = doc.tokens
+    # Leftwards: first names, initials ("J. Smith"), particles ("van Gogh").
+    while first > 0 and last - first + 1 < NAME_LIMIT:
+        prev, cur = tokens[first - 1], tokens[first]
+        gap = doc.gap(prev, cur)
+        if prev.shape is Shape.INITIAL and (gap in (". ", ".") or gap == " " and not prev.caseless):
+            first -= 1  # "J. Smith" (in capitals "A LONG" is an article, so the full stop is needed)
+        elif (
+            gap == " "
+            and prev.norm in PARTICLES
+            and prev.shape is Shape.LOWER
+            and first - 2 >= 0
+            and name_word(tokens[first - 2])
+        ):
+            first -= 1
+        elif (
+            gap == " "
+            and name_word(prev)
+            and prev.cls & WordClass.FIRST
+            and not prev.cls & WordClass.CLINICAL
+            and not (prev.caseless and prev.cls & WordClass.COMMON)
+            and prev.norm not in MONTH_WORDS | HEADER_WORDS
+        ):
+            first -= 1
+        elif (
+            gap in (", ", ",")
+            and first == last
+            and cur.cls & WordClass.FIRST
+            and name_word(prev)
+            and prev.cls & WordClass.LAST
+            and prev.shape is Shape.TITLE
+            and cur.shape is Shape.TITLE
+            and not prev.cls & WordClass.CLINICAL
+        ):
+            first -= 1  # "Small, Duke": surname, comma, first name
+        elif (
+            gap == " "
+            and prev.cls == WordClass.NONE
+            and (prev.shape is Shape.TITLE or prev.caseless)
+            and cur.cls & WordClass.LAST
+            and len(prev.norm) > 2
+            and not glued_to_digit(doc, prev)
+        ):
+            first -= 1  # "Ngozi Nakamura", "OLUWASEUN COLLINS": a first name no list holds (and no English word)
+        elif (
+            gap == " "
+            and prev.cls & WordClass.FIRST
+            and prev.shape is Shape.TITLE
+            and not prev.caseless
+            and (
+                cur.shape is Shape.INITIAL
+                or (cur.shape is Shape.TITLE and cur.cls & WordClass.LAST and not prev.sent_start)
+            )
+        ):
+            first -= 1  # "Will P. Cole", "is Will Carter": a first name that is also a stop word
+        else:
+            break
+    # Rightwards: surnames, initials, particles, and one unknown capitalised word after a first name.
+    while last + 1 < len(tokens) and last - first + 1 < NAME_LIMIT:
+        cur, nxt = tokens[last], tokens[last + 1]
+        gap = doc.gap(cur, nxt)
+        if cur.shape is Shape.INITIAL:
+            ok_gap = gap in (". ", " ", ".")
+        else:
+            ok_gap = gap == " "
+        if not ok_gap:
+            break
+        if (
+            nxt.norm in ("st", "ste")
+            and nxt.shape in (Shape.TITLE, Shape.UPPER)
+            and cur.cls & WordClass.FIRST
+            and last + 2 < len(tokens)
+            and doc.gap(nxt, tokens[last + 2]) in (". ", " ")
+            and tokens[last + 2].shape in (Shape.TITLE, Shape.UPPER)
+        ):
+            last += 2  # "Rod St. Clair": a saint's name as a surname
+        elif (
+            nxt.shape is Shape.INITIAL
+            and last + 2 < len(tokens)
+            and name_word(tokens[last + 2])
+            and doc.gap(nxt, tokens[last + 2]) in (". ", " ")
+        ):
+            last += 1
+        elif (
+            nxt.norm in PARTICLES
+            and nxt.shape is Shape.LOWER
+            and last + 2 < len(tokens)
+            and tokens[last + 2].capitalised
+            and doc.gap(nxt, tokens[last + 2]) == " "
+        ):
+            last += 1
+        elif (
+            name_word(nxt)
+            and nxt.cls & WordClass.LAST
+            and nxt.norm not in MONTH_WORDS | HEADER_WORDS
+            and not eponym_use(doc, nxt)
+            and (
+                not nxt.cls & WordClass.CLINICAL
+                or nxt.shape is Shape.TITLE
+                # "JOHN WALKER": in capitals, a clinical surname only after an unambiguous first name
+                or (cur.cls & WordClass.FIRST and not cur.cls & (WordClass.COMMON | WordClass.CLINICAL))
+            )
+        ):
+            last += 1
+        elif (
+            nxt.cls & WordClass.STOP
+            and nxt.cls & WordClass.LAST
+            and nxt.shape is Shape.TITLE
+            and not nxt.caseless
+            and cur.shape in (Shape.TITLE, Shape.INITIAL)
+        ):
+            last += 1  # "Wade Will", "Rusty K. Will": a capitalised stop word after a name is a surname
+        elif (
+            cur.cls & WordClass.FIRST
+            and nxt.cls == WordClass.NONE
+            and len(nxt.norm) > 2
+            and not glued_to_digit(doc, nxt)
+            and (
+                (not nxt.caseless and nxt.shape is Shape.TITLE and not nxt.sent_start)
+                or (nxt.caseless and not cur.cls & (WordClass.COMMON | WordClass.CLINICAL))
+            )
+        ):
+            last += 1  # "Mary Xiomara", "JOHN LINDQVIST": a surname the census list does not hold
+        else:
+            break
+    return first, last
+
+
+def name_span(doc: Document, first: int, last: int, subtype: str, confidence: float, source: str) -> Span | None:
+    """The span of tokens[first..last], without a trailing possessive or particle."""
+    tokens = doc.tokens
+    while last >= first and tokens[last].norm in PARTICLES and tokens[last].shape is Shape.LOWER:
+        last -= 1
+    if last < first:
+        return None
+    start, end = tokens[first].start, tokens[last].end
+    if tokens[last].text[-2:].lower() in ("'s", "’s"):
+        end -= 2
+    elif tokens[last].shape is Shape.INITIAL and doc.text[end : end + 1] == ".":
+        end += 1  # "S.F.B.", "Smith J.": the full stop belongs to the initial
+    if end <= start:
+        return None
+    return Span(start, end, NAME, subtype, confidence, source)

@@ -1,0 +1,355 @@
+"""Names of patients, relatives and clinicians found from their context.
+
+`name_context`: titles ("Dr.", "Mrs."), credentials after a name (", MD", " DO"), labels ("Patient:",
+"Name:", "PCP:"), phrases ("seen by", "signed by", "discussed with") and relatives ("her son John").
+Context beats the word lists: "Dr. Will", "Name: Hope Brown" are names. The word-list recognizer is
+in name_dictionary.py, signature initials in initials.py, shared judgements in name_rules.py.
+
+Recall first: missing a name is worse than redacting a word, so ties go to "name".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from appliance.deid.config import DeidConfig
+from appliance.deid.lexicon import NAME_BITS, Lexicon, WordClass
+from appliance.deid.recognizers.base import register
+from appliance.deid.recognizers.name_rules import (
+    HEADER_WORDS,
+    NOT_INITIALS,
+    PARTICLES,
+    grow,
+    name_span,
+    name_word,
+    take_value,
+)
+from appliance.deid.spans import Span
+from appliance.deid.text import Document, Shape, Token
+
+_TITLE = re.compile(
+    r"\b(?P<title>Dr|Drs|Doctor|Mr|Mrs|Ms|Miss|Mx|Mme|Mlle|Prof|Professor|Rev|Reverend|Nurse|Sister|Dame|Sir|"
+    r"Madam|Capt|Sgt|Officer|Judge|Attorney)\b\.?[ \t]+",
+    re.IGNORECASE,
+)
+_CLINICIAN_TITLES = frozenset({"dr", "drs", "doctor", "prof", "professor", "nurse"})
+TITLE_WORDS = frozenset(
+    """
+    dr drs doctor mr mrs ms miss mx mme mlle prof professor rev reverend nurse sister dame sir madam capt sgt
+    officer judge attorney
+    """.split()
+)
+
+# Tried only at tokens that can start a credential (see _credentials), never across the whole text:
+# a separator pattern scanned at every position is quadratic on long runs of blanks.
+_CREDENTIAL_SEP = re.compile(r"\.?,[ \t]*|\.?[ \t]+")
+_CREDENTIAL = re.compile(
+    r"(?P<cred>M\.?D\.?|D\.?O\.?|R\.?N\.?|NP|NP-C|PA-C|PA|Ph\.?D\.?|MSW|LCSW|"
+    r"LICSW|DPT|PT|OT|PharmD|RPh|CNA|LPN|LVN|APRN|ARNP|FNP|FNP-BC|ANP|ACNP|CRNA|DDS|DMD|MBBS|MPH|MSN|BSN|CNM|RD|RRT|SLP|DNP|"
+    r"CMA|MA|FACP|FACC|FACS)(?![\w-])"
+)
+# First letters of each credential as the tokeniser sees them ("M.D." starts with the token "M").
+_CREDENTIAL_STARTS = frozenset(
+    """
+    M MD D DO R RN NP NP-C PA PA-C Ph PhD MSW LCSW LICSW DPT PT OT PharmD RPh CNA LPN LVN APRN ARNP FNP FNP-BC ANP
+    ACNP CRNA DDS
+    DMD MBBS MPH MSN BSN CNM RD RRT SLP DNP CMA MA FACP FACC FACS
+    """.split()
+)
+# Credentials that are also everyday abbreviations ("PT" = patient/physical therapy): comma only.
+_COMMA_ONLY_CREDENTIALS = frozenset({"PT", "OT", "PA", "MA", "RD", "DO", "D.O.", "MS", "CMA"})
+
+_LABEL_PATTERNS: tuple[tuple[str, str, bool], ...] = (
+    # (regex, subtype, needs a colon)
+    (
+        r"patient(?:'s)?\s+name|pt\.?\s+name|name\s+of\s+patient|patient|pt|name|full\s+name|legal\s+name|"
+        r"preferred\s+name|alias|aka|maiden\s+name",
+        "patient",
+        True,
+    ),
+    (
+        r"attending(?:\s+physician)?|resident|intern|fellow|physician|provider|surgeon|anesthesiologist|anesthesia|"
+        r"nurse|rn|pcp|primary\s+care(?:\s+(?:physician|provider|doctor))?|referring(?:\s+(?:physician|provider|md))?|"
+        r"consultant|author|cc|dictated|transcribed|signed|cosigned|co-signed|clinician|therapist|pharmacist|"
+        r"social\s+worker|case\s+manager|ordering(?:\s+(?:physician|provider))?|authenticated|from|to|attn",
+        "clinician",
+        True,
+    ),
+    (
+        r"emergency\s+contact|contact|next\s+of\s+kin|nok|guardian|caregiver|interpreter|health\s*care\s+proxy|hcp|"
+        r"poa|spouse|mother|father|son|daughter|wife|husband|sister|brother|witness|parent",
+        "relative",
+        True,
+    ),
+    (
+        r"seen\s+by|signed\s+by|electronically\s+signed\s+by|dictated\s+by|transcribed\s+by|cosigned\s+by|"
+        r"co-signed\s+by|reviewed\s+by|authored\s+by|examined\s+by|evaluated\s+by|referred\s+by|accompanied\s+by|"
+        r"performed\s+by|interpreted\s+by|read\s+by|verified\s+by|approved\s+by|entered\s+by|"
+        r"seen\s+and\s+examined\s+by|discussed\s+with|spoke\s+with|spoke\s+to|d/w|care\s+of|attention",
+        "clinician",
+        False,
+    ),
+)
+# One pass over the note for all labels: group gN is the N-th entry of _LABEL_PATTERNS.
+_LABELS = re.compile(
+    r"(?i)(?<![\w/])(?:"
+    + "|".join(
+        f"(?P<g{n}>(?:{pattern})" + (r"\s*[:#]\s*" if colon else r"\s*[:\-]?\s*") + ")"
+        for n, (pattern, _subtype, colon) in enumerate(_LABEL_PATTERNS)
+    )
+    + ")"
+)
+LABEL_WORDS = frozenset(
+    """
+    patient pt name full legal preferred alias aka maiden attending resident intern fellow physician provider
+    surgeon anesthesiologist anesthesia nurse rn pcp primary referring consultant author cc dictated
+    transcribed signed cosigned co-signed clinician therapist pharmacist social case ordering authenticated
+    from to attn emergency contact next nok guardian caregiver interpreter health healthcare hcp poa spouse
+    mother father son daughter wife husband sister brother witness parent seen electronically reviewed
+    authored examined evaluated referred accompanied performed interpreted read verified approved entered
+    discussed spoke d care attention
+    """.split()
+)
+# Softer cues: only name-list words after them ("Patient John Smith", "per Smith", "called Grace").
+_RELATIVE = re.compile(
+    r"(?i)\b(?P<rel>wife|husband|spouse|partner|son|daughter|mother|father|mom|dad|sister|brother|sibling|aunt|uncle|"
+    r"niece|nephew|cousin|grandson|granddaughter|grandmother|grandfather|grandma|grandpa|stepson|stepdaughter|"
+    r"stepmother|stepfather|fianc[eé]e?|boyfriend|girlfriend|friend|neighbou?r|roommate|caregiver|guardian|"
+    r"companion|child|grandchild|godson|goddaughter)(?:'s)?(?:,)?[ \t]+(?:(?:named|is|was|called)[ \t]+)?"
+)
+
+RELATIVE_WORDS = frozenset(
+    """
+    wife husband spouse partner son daughter mother father mom dad sister brother sibling aunt uncle niece
+    nephew cousin grandson granddaughter grandmother grandfather grandma grandpa stepson stepdaughter
+    stepmother stepfather fiance fiancee fiancé fiancée boyfriend girlfriend friend neighbor neighbour
+    roommate caregiver guardian companion child grandchild godson goddaughter
+    """.split()
+)
+# Units and services that stand before a credential without being anyone's initials ("ICU RN").
+_CREDITED_UNITS = frozenset(
+    """
+    ED ER OR ICU CCU PCP GI ID ENT CT IR OB GYN IV NP PA MD DO RN PT OT SW UR HD PACU NICU MICU SICU CVICU
+    ICN ANES RT SLP EP IM FM EM VA
+    """.split()
+)
+# In capitals, "AT MD" is initials only after a cue ("CONSULTS: AT MD", "SEEN WITH AN MD" stays prose).
+_INITIALS_CUE = re.compile(r"(?i)(?::|\b(?:with|by|signed|consults?|attending|physician|examined|cc))\s*$")
+
+
+def _first_token_at(doc: Document, offset: int) -> int | None:
+    index = doc.token_index_at(offset)
+    if index < len(doc.tokens) and doc.tokens[index].start - offset <= 1:
+        return index
+    return None
+
+
+def _enough(tokens: list[Token]) -> bool:
+    """A label's value counts as a name only with some name evidence of its own."""
+    if not tokens:
+        return False
+    if any(t.cls & NAME_BITS or t.shape is Shape.INITIAL for t in tokens):
+        return True
+    return sum(1 for t in tokens if t.norm not in PARTICLES) >= 2
+
+
+class _NameContext:
+    def find(self, doc: Document) -> Iterator[Span]:
+        yield from self._titles(doc)
+        yield from self._credentials(doc)
+        yield from self._labels(doc)
+        yield from self._relatives(doc)
+
+    def _titles(self, doc: Document) -> Iterator[Span]:
+        for m in doc.matches_at_words(_TITLE, TITLE_WORDS):
+            title = m.group("title")
+            index = _first_token_at(doc, m.end())
+            if index is None:
+                continue
+            caseless = doc.tokens[index].caseless
+            if not caseless and not (title[0].isupper()):
+                continue  # "the doctor said": lower-case titles are words
+            taken = take_value(doc, index, strict=caseless)
+            if not taken:
+                continue
+            first, last = grow(doc, taken[0].index, taken[-1].index)
+            if last + 1 < len(doc.tokens) and _stop_surname_after_name(doc, doc.tokens[last + 1]):
+                last += 1  # "DR. JACK WILL": after a title, first name + stop-word surname
+            subtype = "clinician" if title.lower() in _CLINICIAN_TITLES else "person"
+            span = name_span(doc, first, last, subtype, 0.95, "name_context")
+            if span:
+                yield span
+
+    def _credentials(self, doc: Document) -> Iterator[Span]:
+        tokens = doc.tokens
+        text = doc.text
+        for cred_tok in tokens:
+            if cred_tok.text not in _CREDENTIAL_STARTS or cred_tok.index == 0:
+                continue
+            m = _CREDENTIAL.match(text, cred_tok.start)
+            if m is None:
+                continue
+            prev = tokens[cred_tok.index - 1]
+            sep = text[prev.end : cred_tok.start]
+            if not _CREDENTIAL_SEP.fullmatch(sep) or not _credential_follows_name(doc, prev, m.group("cred"), sep):
+                continue
+            taken = _name_before_credential(doc, prev.index)
+            if taken:
+                span = name_span(doc, taken[0].index, taken[-1].index, "clinician", 0.9, "name_context")
+                if span:
+                    yield span
+
+    def _labels(self, doc: Document) -> Iterator[Span]:
+        for m in doc.matches_at_words(_LABELS, LABEL_WORDS):
+            group = m.lastgroup or "g0"
+            _pattern, subtype, colon = _LABEL_PATTERNS[int(group[1:])]
+            index = _first_token_at(doc, m.end())
+            if index is None:
+                continue
+            tok = doc.tokens[index]
+            # Skip a title after the label; the title rule takes it from there.
+            if tok.norm in ("dr", "mr", "mrs", "ms", "miss", "prof") and tok.capitalised:
+                continue
+            label_start = doc.token_index_at(m.start())
+            if label_start < len(doc.tokens) and not doc.tokens[label_start].caseless:
+                label_tok = doc.tokens[label_start]
+                if colon and label_tok.shape is Shape.LOWER and not label_tok.sent_start:
+                    continue  # "... to: " mid-sentence lower case is prose
+            taken = take_value(doc, index, strict=True)
+            if not _enough(taken):
+                continue
+            if not colon and not any(t.shape is not Shape.LOWER for t in taken):
+                continue
+            first, last = grow(doc, taken[0].index, taken[-1].index)
+            span = name_span(doc, first, last, subtype, 0.9, "name_context")
+            if span:
+                yield span
+
+    def _relatives(self, doc: Document) -> Iterator[Span]:
+        for m in doc.matches_at_words(_RELATIVE, RELATIVE_WORDS):
+            index = _first_token_at(doc, m.end())
+            if index is None:
+                continue
+            tok = doc.tokens[index]
+            if tok.caseless:
+                # "WIFE ROSE", "SON JOHN", "SISTER RAHUL COOK"; not "SON WILL VISIT", "WIFE PRESENT".
+                nxt = doc.tokens[index + 1] if index + 1 < len(doc.tokens) else None
+                before_surname = bool(
+                    nxt is not None
+                    and doc.gap(tok, nxt) == " "
+                    and name_word(nxt)
+                    and nxt.cls & WordClass.LAST
+                    and not nxt.cls & WordClass.CLINICAL
+                    and (tok.cls == WordClass.NONE or not nxt.cls & WordClass.COMMON)
+                )
+                ok = (
+                    name_word(tok)
+                    and not tok.cls & WordClass.CLINICAL
+                    and (bool(tok.cls & WordClass.FIRST) or not tok.cls & WordClass.COMMON or before_surname)
+                ) or (tok.cls == WordClass.NONE and len(tok.norm) > 2 and before_surname)
+            else:
+                # "her son Will": in a cased line a capitalised first name counts even if it is a word.
+                ok = (
+                    tok.shape is Shape.TITLE
+                    and (bool(tok.cls & WordClass.FIRST) or not tok.cls & (WordClass.STOP | WordClass.CLINICAL))
+                    and tok.norm not in HEADER_WORDS
+                )
+            if not ok:
+                continue
+            first, last = grow(doc, index, index)
+            span = name_span(doc, first, last, "relative", 0.85, "name_context")
+            if span:
+                yield span
+
+
+def _credential_follows_name(doc: Document, prev: Token, cred: str, sep: str) -> bool:
+    """Whether the word before a credential can end a name ("JM DO" yes; "I DO", "HOME PT" no)."""
+    if prev.caseless and prev.shape is Shape.INITIAL and not _dotted_initial(doc, prev):
+        return False  # "ML/H, MD NOTIFIED": a lone capital letter in a capitals line is no initial
+    if (
+        prev.caseless
+        and prev.cls & WordClass.STOP
+        and not _dotted_initial(doc, prev)
+        and not _INITIALS_CUE.search(doc.text, max(0, prev.start - 24), prev.start)
+    ):
+        return False  # "SEEN BY AN MD" stays prose; "CONSULTS: AN MD" is initials
+    if cred in _COMMA_ONLY_CREDENTIALS and "," not in sep:
+        return bool(
+            _initials_word(prev, relaxed=True)
+            or _dotted_initial(doc, prev)
+            or (prev.shape is Shape.TITLE and prev.cls & NAME_BITS and not prev.caseless)
+        )
+    return True
+
+
+def _name_before_credential(doc: Document, index: int) -> list[Token]:
+    """The name that ends at token `index` (right before a credential), or [] if there is none."""
+    tokens = doc.tokens
+    taken: list[Token] = []
+    i = index
+    while i >= 0 and len(taken) < 4:
+        tok = tokens[i]
+        if taken and doc.gap(tok, taken[-1]) not in (" ", ". ", "."):
+            break
+        if tok.shape is Shape.INITIAL or _credential_name_word(tok) or _initials_word(tok, relaxed=not taken):
+            taken.append(tok)
+        elif not taken and _stop_surname_after_name(doc, tok):
+            taken.append(tok)  # "JACK WILL, MD": a surname that is also a stop word
+        else:
+            break
+        i -= 1
+    taken.reverse()
+
+    def has_evidence(t: Token) -> bool:
+        return bool(t.cls & NAME_BITS) or t.shape is Shape.INITIAL or _initials_word(t, relaxed=t.index == index)
+
+    if any(has_evidence(t) for t in taken):
+        while not has_evidence(taken[0]):
+            taken = taken[1:]  # "Consult Jane Smith, MD": the name starts at the name
+        return taken
+    titled = len(taken) >= 2 and all(t.shape is Shape.TITLE and not t.caseless for t in taken)
+    return taken if titled else []
+
+
+def _initials_word(tok: Token, *, relaxed: bool = False) -> bool:
+    """ "TH", "SB", "JRM": a clinician's initials. `relaxed` (right before a credential, "HS DO") lets
+    letters that are also abbreviations or stop words through, except units that are themselves
+    credited ("ICU RN", "ED MD"); the caller checks the cue a stop word needs in capitals."""
+    if tok.shape is not Shape.UPPER or not 2 <= len(tok.text) <= 3:
+        return False
+    if relaxed:
+        return tok.text not in _CREDITED_UNITS
+    return (
+        tok.text not in NOT_INITIALS
+        and not tok.cls & (WordClass.STOP | WordClass.CLINICAL)
+        and tok.norm not in HEADER_WORDS
+    )
+
+
+def _dotted_initial(doc: Document, tok: Token) -> bool:
+    """The last letter of "H.M.S." or "J." (an initial followed by a full stop)."""
+    return tok.shape is Shape.INITIAL and doc.text[tok.end : tok.end + 1] == "."
+
+
+def _stop_surname_after_name(doc: Document, tok: Token) -> bool:
+    """A stop word that is a surname, right after a first name or an initial ("JACK WILL")."""
+    if not (tok.cls & WordClass.STOP and tok.cls & WordClass.LAST) or tok.index == 0:
+        return False
+    prev = doc.tokens[tok.index - 1]
+    if doc.gap(prev, tok) not in (" ", ". "):
+        return False
+    return prev.shape is Shape.INITIAL or (name_word(prev) and bool(prev.cls & WordClass.FIRST))
+
+
+def _credential_name_word(tok: Token) -> bool:
+    if not tok.capitalised or tok.shape is Shape.MIXED:
+        return False
+    if tok.cls & (WordClass.STOP | WordClass.CLINICAL) and not (tok.cls & NAME_BITS and tok.shape is Shape.TITLE):
+        return False
+    return tok.norm not in HEADER_WORDS
+
+
+@register("name_context", "Names after titles, before credentials, after labels and phrases, after relative words.")
+def _context(config: DeidConfig, lexicon: Lexicon) -> _NameContext:
+    return _NameContext()
