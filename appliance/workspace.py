@@ -247,6 +247,20 @@ class Workspace:
             self._conn.execute("ROLLBACK")
             raise
 
+    def audit_batch(self, entries: list[tuple[str, list[str], dict[str, Any]]]) -> None:
+        """Append several audit entries in one transaction (e.g. served requests, batched so that a
+        flood of requests costs one commit per batch, not one per request)."""
+        if not entries:
+            return
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            for action, object_ids, details in entries:
+                audit.append(self._conn, self.workspace_id, self.user.name, action, object_ids, details)
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+
     def read(self) -> db.Connection:
         """The connection for read-only queries. Writes must go through ``transaction``."""
         return self._conn

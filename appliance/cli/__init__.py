@@ -16,12 +16,12 @@ from typing import Any
 
 import appliance.offline  # noqa: F401  (the package import already enforced it; explicit for readers)
 from appliance import __version__
-from appliance.cli import admin, data, tuning
+from appliance.cli import admin, data, release, tuning
 from appliance.errors import ApplianceError
 
 Handler = Callable[[argparse.Namespace], int]
 AddFn = Callable[[Any, str, Handler, str], argparse.ArgumentParser]
-COMMAND_MODULES = [admin, data, tuning]
+COMMAND_MODULES = [admin, data, tuning, release]
 
 
 def _global_options(suppress: bool) -> argparse.ArgumentParser:

@@ -160,6 +160,39 @@ MIGRATIONS: list[str] = [
     );
     ALTER TABLE base_models ADD COLUMN hf_blob TEXT REFERENCES blobs(blob_id);
     """,
+    # 4: evaluation, approvals (model registry with versions per name), exports, API keys
+    """
+    ALTER TABLE runs ADD COLUMN evaluation TEXT;
+    CREATE TABLE approvals (
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        run_id TEXT NOT NULL REFERENCES runs(run_id),
+        approved_by TEXT NOT NULL,
+        approved_at TEXT NOT NULL,
+        note TEXT NOT NULL,
+        model_card TEXT NOT NULL,
+        current INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (name, version)
+    );
+    CREATE TABLE exports (
+        export_id TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs(run_id),
+        format TEXT NOT NULL,
+        path TEXT NOT NULL,
+        status TEXT NOT NULL,
+        manifest TEXT NOT NULL,
+        created TEXT NOT NULL,
+        created_by TEXT NOT NULL
+    );
+    CREATE TABLE api_keys (
+        name TEXT PRIMARY KEY,
+        key_hash TEXT NOT NULL,
+        models TEXT,
+        created TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        revoked INTEGER NOT NULL DEFAULT 0
+    );
+    """,
 ]
 
 LATEST = len(MIGRATIONS)

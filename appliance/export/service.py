@@ -1,0 +1,221 @@
+"""Exporting approved runs from the workspace, and the workspace side of serving (keys, request audit).
+
+An export is the one deliberate way model weights leave the encrypted store: only an approved run
+exports; the base model and the run's artifact are unpacked into a private scratch directory, the
+exporter writes the files and checks parity on the run's own held-out prompts, and the export is
+recorded (with its ``export.json``: hashes, approver, parity) and audited. A failed parity leaves
+nothing delivered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from appliance import base_models, registry
+from appliance.data.snapshots import load_split
+from appliance.data.tasks import TaskConfig, build_prompt
+from appliance.errors import ApplianceError, InvalidInput
+from appliance.jobs import JobContext, register_job
+from appliance.workspace import Workspace
+
+FORMATS = ("merged", "adapter", "onnx", "onnx-int8")
+PARITY_PROMPTS = 20
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _run_row(ws: Workspace, run_id: str) -> tuple[str, str, str, str | None, dict[str, Any], str, str]:
+    row = ws.read().execute("SELECT method, base_model, snapshot_id, artifact_blob, config, task, state FROM runs"
+                            " WHERE run_id = ?", (run_id,)).fetchone()
+    if row is None:
+        raise InvalidInput(f"no run '{run_id}' in this workspace")
+    return row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6]
+
+
+def parity_prompts(ws: Workspace, snapshot: str, task: str, config: dict[str, Any], tokenizer: Any,
+                   limit: int = PARITY_PROMPTS) -> list[str]:
+    """The run's own held-out test prompts, rendered with the chat template exactly as in evaluation."""
+    task_values = dict(config.get("task") or {})
+    if "label_set" in task_values:
+        task_values["label_set"] = tuple(task_values["label_set"])
+    task_config = TaskConfig(**task_values) if task_values else TaskConfig()
+    prompts = []
+    for record in load_split(ws, snapshot, "test")[:limit]:
+        ids = build_prompt(task, record, tokenizer, task_config, reserve=32)
+        prompts.append(tokenizer.decode(ids, skip_special_tokens=False))
+    return prompts
+
+
+def export_run(ws: Workspace, run_id: str, fmt: str, out_dir: Path, progress: Any = None) -> dict[str, Any]:
+    """Export an approved run in ``fmt`` to ``out_dir`` (must not exist). Returns the export.json content."""
+    from appliance.export import ExportRequest, export
+    from appliance.tune.loading import load_tokenizer
+
+    ws.require("admin", "informaticist", "reviewer")
+    if fmt not in FORMATS:
+        raise InvalidInput(f"unknown export format '{fmt}'; choose one of {', '.join(FORMATS)}")
+    method, base, snapshot, artifact, config, task, state = _run_row(ws, run_id)
+    approval = registry.is_approved(ws, run_id)
+    if approval is None or state not in ("approved", "exported"):
+        raise ApplianceError(f"run '{run_id}' is not approved (state {state}); a reviewer must approve it first")
+    if artifact is None:
+        raise ApplianceError(f"run '{run_id}' has no trained artifact to export")
+    if fmt == "adapter" and method == "full":
+        raise InvalidInput("a full fine-tuning run has no adapter; export it as merged, onnx or onnx-int8")
+    out_dir = Path(out_dir)
+    if out_dir.exists():
+        raise InvalidInput(f"{out_dir} already exists; choose a new directory")
+    base_sha = base_models.registered(ws)[base].sha256
+    snapshot_hash = ws.read().execute("SELECT content_hash FROM snapshots WHERE snapshot_id = ?",
+                                      (snapshot,)).fetchone()[0]
+    with ws.scratch() as scratch:
+        base_dir = base_models.hf_dir(ws, base, scratch)
+        artifact_dir = ws.get_dir(artifact, scratch / "artifact")
+        tokenizer = load_tokenizer(base_dir)
+        base_models.fix_chatml_special_tokens(tokenizer)
+        prompts = parity_prompts(ws, snapshot, task, config, tokenizer)
+        if not prompts:
+            raise ApplianceError(f"snapshot '{snapshot}' has no test records to check parity on")
+        request = ExportRequest(
+            fmt=fmt, base_dir=base_dir, out_dir=out_dir, base_model_id=base, base_model_sha256=base_sha,
+            adapter_dir=artifact_dir if method != "full" else None,
+            model_dir=artifact_dir if method == "full" else None,
+            metadata={"run_id": run_id, "method": method, "task": task, "snapshot": snapshot,
+                      "dataset_hash": snapshot_hash, "approved_as": f"{approval['name']}@v{approval['version']}",
+                      "approver": approval["approved_by"], "approved_at": approval["approved_at"],
+                      "exported_by": ws.user.name},
+        )
+        try:
+            manifest = export(request, prompts, progress=progress)
+        except ApplianceError as exc:
+            with ws.transaction("export.failed", [run_id], {"format": fmt, "reason": str(exc)[:300]}):
+                pass
+            raise
+    export_id = f"{run_id}-{fmt}-{secrets.token_hex(3)}"
+    parity = manifest.get("parity", {})
+    details = {"format": fmt, "path": str(out_dir), "parity_passed": parity.get("passed"),
+               "exact_32": parity.get("exact_32"), "top1_agreement": parity.get("top1_agreement"),
+               "files": {name: info.get("sha256") for name, info in (manifest.get("files") or {}).items()}}
+    with ws.transaction("export.done", [run_id, export_id], details) as tx:
+        tx.execute("INSERT INTO exports (export_id, run_id, format, path, status, manifest, created, created_by)"
+                   " VALUES (?,?,?,?,?,?,?,?)", (export_id, run_id, fmt, str(out_dir), "done",
+                                                 json.dumps(manifest, default=str), _now(), ws.user.name))
+        tx.execute("UPDATE runs SET state = 'exported' WHERE run_id = ?", (run_id,))
+    return manifest
+
+
+@register_job("export")
+def export_job(ctx: JobContext) -> dict[str, Any]:
+    def progress(step: int, total: int, stage: str = "") -> None:
+        ctx.progress(step, total, stage=stage)
+        ctx.check_stop()
+
+    manifest = export_run(ctx.ws, ctx.params["run"], ctx.params["format"], Path(ctx.params["out"]), progress)
+    return {"format": manifest.get("format"), "out": ctx.params["out"], "parity": manifest.get("parity"),
+            "files": len(manifest.get("files") or {})}
+
+
+def exports(ws: Workspace) -> list[dict[str, Any]]:
+    rows = ws.read().execute("SELECT export_id, run_id, format, path, status, created, created_by FROM exports"
+                             " ORDER BY created").fetchall()
+    keys = ("export_id", "run_id", "format", "path", "status", "created", "created_by")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+# -- API keys ----------------------------------------------------------------------------------
+
+
+def _hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_key(ws: Workspace, name: str, models: Sequence[str] | None = None) -> str:
+    """Make an API key; returns it once. Only its SHA-256 is stored."""
+    ws.require("admin")
+    if not name or len(name) > 64 or not name.replace("-", "").replace("_", "").isalnum():
+        raise InvalidInput(f"'{name}' is not a valid key name (letters, digits, '-', '_')")
+    if ws.read().execute("SELECT 1 FROM api_keys WHERE name = ? AND revoked = 0", (name,)).fetchone():
+        raise InvalidInput(f"a key named '{name}' already exists; revoke it first")
+    key = "ak-" + secrets.token_urlsafe(32)
+    with ws.transaction("keys.create", [name], {"models": list(models) if models else None}) as tx:
+        tx.execute("INSERT OR REPLACE INTO api_keys (name, key_hash, models, created, created_by, revoked)"
+                   " VALUES (?,?,?,?,?,0)", (name, _hash_key(key), json.dumps(list(models)) if models else None,
+                                             _now(), ws.user.name))
+    return key
+
+
+def revoke_key(ws: Workspace, name: str) -> None:
+    ws.require("admin")
+    if not ws.read().execute("SELECT 1 FROM api_keys WHERE name = ? AND revoked = 0", (name,)).fetchone():
+        raise InvalidInput(f"no active key named '{name}'")
+    with ws.transaction("keys.revoke", [name], {}) as tx:
+        tx.execute("UPDATE api_keys SET revoked = 1 WHERE name = ?", (name,))
+
+
+def list_keys(ws: Workspace) -> list[dict[str, Any]]:
+    rows = ws.read().execute("SELECT name, models, created, created_by, revoked FROM api_keys ORDER BY name")
+    return [{"name": n, "models": json.loads(m) if m else None, "created": c, "created_by": b, "revoked": bool(r)}
+            for n, m, c, b, r in rows]
+
+
+class WorkspaceKeys:
+    """KeyStore over the workspace's ``api_keys`` table; re-read every few seconds so a revoke takes
+    effect while serving. Shares the workspace connection under ``lock`` with the audit sink."""
+
+    def __init__(self, ws: Workspace, lock: threading.Lock, refresh_s: float = 5.0) -> None:
+        self._ws, self._lock, self._refresh = ws, lock, refresh_s
+        self._keys: list[tuple[str, str, frozenset[str] | None]] = []
+        self._loaded = 0.0
+        self._load()
+
+    def _load(self) -> None:
+        import time
+
+        with self._lock:
+            rows = self._ws.read().execute("SELECT name, key_hash, models FROM api_keys WHERE revoked = 0").fetchall()
+        self._keys = [(n, h, frozenset(json.loads(m)) if m else None) for n, h, m in rows]
+        self._loaded = time.monotonic()
+
+    def check(self, presented_key: str) -> Any:
+        import time
+
+        from appliance.serve import KeyInfo
+
+        if time.monotonic() - self._loaded > self._refresh:
+            self._load()
+        digest = _hash_key(presented_key)
+        for name, key_hash, models in self._keys:
+            if hmac.compare_digest(digest, key_hash):
+                return KeyInfo(name=name, models=models)
+        return None
+
+
+class WorkspaceAuditSink:
+    """RequestSink writing one audit entry per request (hashes and counts, never text), a batch per
+    transaction. Called from the server's background audit thread."""
+
+    def __init__(self, ws: Workspace, lock: threading.Lock) -> None:
+        self._ws, self._lock = ws, lock
+
+    def record(self, event: Any) -> None:
+        self.record_batch([event])
+
+    def record_batch(self, events: Sequence[Any]) -> None:
+        from dataclasses import asdict
+
+        entries = []
+        for event in events:
+            details = asdict(event)
+            entries.append(("serve.request", [details.get("key_name") or "-", str(details.get("model"))], details))
+        with self._lock:
+            self._ws.audit_batch(entries)

@@ -1,0 +1,226 @@
+"""The model registry: run states, release gates, approval by a second person, versions, rollback.
+
+States of a run: ``trained`` (tuning finished) -> ``evaluated`` (held-out metrics and privacy audit
+stored) -> ``approved`` -> ``exported``; or ``rejected``. Approved runs are published under a name
+(e.g. ``demo-notes-triage``) as numbered versions; exactly one version per name is current, and
+``rollback`` makes the previous approved version current again. Approval needs a reviewer (or
+admin) who did not train the run, and the configured gates must pass.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from appliance.errors import ApplianceError, InvalidInput, PermissionDenied
+from appliance.workspace import Workspace
+
+GATES_SETTING = "registry.gates"
+
+
+@dataclass
+class Gates:
+    """Release gates checked at approval (stored in the workspace settings; admins change them)."""
+
+    min_metric: float | None = field(default=None, metadata={
+        "help": "Lowest acceptable primary metric on the test split (macro-F1, ROUGE-L, ...); empty = no gate."})
+    max_exposure: float | None = field(default=10.0, metadata={
+        "help": "Highest acceptable canary exposure in bits (Carlini et al.); empty = no gate."})
+    max_forgetting: float | None = field(default=0.5, metadata={
+        "help": "Highest acceptable relative rise of general-text perplexity (0.5 = +50%); empty = no gate."})
+
+    def check(self, evaluation: dict[str, Any]) -> list[str]:
+        """Reasons the evaluation fails the gates (empty when it passes)."""
+        failures = []
+        metric = evaluation.get("primary_metric")
+        if self.min_metric is not None and (metric is None or metric < self.min_metric):
+            failures.append(f"primary metric {metric} is below the gate {self.min_metric}")
+        exposure = (evaluation.get("exposure") or {}).get("max")
+        if self.max_exposure is not None and exposure is not None and exposure > self.max_exposure:
+            failures.append(f"canary exposure {exposure:.1f} bits exceeds the gate {self.max_exposure}")
+        if (evaluation.get("exposure") or {}).get("flagged"):
+            failures.append("the privacy audit flagged this run")
+        forgetting = evaluation.get("forgetting") or {}
+        before, after = forgetting.get("before"), forgetting.get("after")
+        if self.max_forgetting is not None and before and after and (after - before) / before > self.max_forgetting:
+            failures.append(f"general-text perplexity rose {100 * (after - before) / before:.0f}%, "
+                            f"above the gate {100 * self.max_forgetting:.0f}%")
+        return failures
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def gates(ws: Workspace) -> Gates:
+    value = ws.setting(GATES_SETTING)
+    return Gates(**json.loads(value)) if value else Gates()
+
+
+def set_gates(ws: Workspace, new: Gates) -> None:
+    ws.require("admin")
+    with ws.transaction("registry.gates", [GATES_SETTING], asdict(new)) as tx:
+        tx.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
+                   (GATES_SETTING, json.dumps(asdict(new))))
+
+
+def _run(ws: Workspace, run_id: str) -> dict[str, Any]:
+    row = ws.read().execute("SELECT run_id, method, task, status, state, created_by, snapshot_id, base_model, config,"
+                            " result, evaluation FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+    if row is None:
+        raise InvalidInput(f"no run '{run_id}' in this workspace")
+    keys = ("run_id", "method", "task", "status", "state", "created_by", "snapshot", "base", "config", "result",
+            "evaluation")
+    run = dict(zip(keys, row, strict=True))
+    for key in ("config", "result", "evaluation"):
+        run[key] = json.loads(run[key]) if run[key] else None
+    return run
+
+
+def record_evaluation(ws: Workspace, run_id: str, evaluation: dict[str, Any]) -> None:
+    """Store held-out metrics and the privacy audit of a run; a trained run becomes ``evaluated``."""
+    run = _run(ws, run_id)
+    state = "evaluated" if run["state"] in ("trained", "candidate", "evaluated") else run["state"]
+    summary = {k: evaluation.get(k) for k in ("primary_metric", "metric_name", "exposure", "forgetting")}
+    with ws.transaction("run.evaluated", [run_id], summary) as tx:
+        tx.execute("UPDATE runs SET evaluation = ?, state = ? WHERE run_id = ?",
+                   (json.dumps(evaluation, default=str), state, run_id))
+
+
+def approve(ws: Workspace, run_id: str, note: str, name: str | None = None) -> dict[str, Any]:
+    """Approve an evaluated run and publish it as the next version of ``name``; returns the version."""
+    ws.require("reviewer", "admin")
+    run = _run(ws, run_id)
+    if run["created_by"] == ws.user.name:
+        raise PermissionDenied(f"'{ws.user.name}' trained run '{run_id}'; another reviewer must approve it")
+    if run["state"] != "evaluated" or not run["evaluation"]:
+        raise ApplianceError(f"run '{run_id}' is {run['state']}; evaluate it first ('appliance evaluate {run_id}')")
+    if not note.strip():
+        raise InvalidInput("an approval needs a note (--note) saying what it was checked for")
+    failures = gates(ws).check(run["evaluation"])
+    if failures:
+        raise ApplianceError(f"run '{run_id}' does not pass the release gates: {'; '.join(failures)}")
+    name = name or default_name(ws, run)
+    version = (ws.read().execute("SELECT max(version) FROM approvals WHERE name = ?", (name,)).fetchone()[0] or 0) + 1
+    card = model_card(ws, run, name, version, note)
+    details = {"name": name, "version": version, "evaluation": {k: run["evaluation"].get(k)
+                                                                for k in ("primary_metric", "metric_name")}}
+    with ws.transaction("registry.approve", [run_id, f"{name}@v{version}"], details) as tx:
+        tx.execute("UPDATE approvals SET current = 0 WHERE name = ?", (name,))
+        tx.execute("INSERT INTO approvals (name, version, run_id, approved_by, approved_at, note, model_card, current)"
+                   " VALUES (?,?,?,?,?,?,?,1)", (name, version, run_id, ws.user.name, _now(), note, card))
+        tx.execute("UPDATE runs SET state = 'approved' WHERE run_id = ?", (run_id,))
+    return {"name": name, "version": version, "run_id": run_id, "model_card": card}
+
+
+def reject(ws: Workspace, run_id: str, note: str) -> None:
+    ws.require("reviewer", "admin")
+    _run(ws, run_id)
+    with ws.transaction("registry.reject", [run_id], {"note_length": len(note)}) as tx:
+        tx.execute("UPDATE runs SET state = 'rejected' WHERE run_id = ?", (run_id,))
+
+
+def rollback(ws: Workspace, name: str) -> dict[str, Any]:
+    """Make the approved version before the current one current again."""
+    ws.require("reviewer", "admin")
+    rows = ws.read().execute("SELECT version, run_id, current FROM approvals WHERE name = ? ORDER BY version",
+                             (name,)).fetchall()
+    current = [v for v, _, c in rows if c]
+    if not current:
+        raise InvalidInput(f"no approved model named '{name}'")
+    older = [(v, r) for v, r, _ in rows if v < current[0]]
+    if not older:
+        raise ApplianceError(f"'{name}' v{current[0]} is the first approved version; there is nothing to roll back to")
+    version, run_id = older[-1]
+    with ws.transaction("registry.rollback", [name, run_id], {"from": current[0], "to": version}) as tx:
+        tx.execute("UPDATE approvals SET current = (version = ?) WHERE name = ?", (version, name))
+    return {"name": name, "version": version, "run_id": run_id}
+
+
+def current(ws: Workspace, name: str) -> dict[str, Any] | None:
+    row = ws.read().execute("SELECT version, run_id, approved_by, approved_at FROM approvals"
+                            " WHERE name = ? AND current = 1", (name,)).fetchone()
+    return None if row is None else {"name": name, "version": row[0], "run_id": row[1], "approved_by": row[2],
+                                     "approved_at": row[3]}
+
+
+def is_approved(ws: Workspace, run_id: str) -> dict[str, Any] | None:
+    row = ws.read().execute("SELECT name, version, approved_by, approved_at FROM approvals WHERE run_id = ?"
+                            " ORDER BY version DESC LIMIT 1", (run_id,)).fetchone()
+    return None if row is None else {"name": row[0], "version": row[1], "approved_by": row[2], "approved_at": row[3]}
+
+
+def approvals(ws: Workspace) -> list[dict[str, Any]]:
+    rows = ws.read().execute("SELECT name, version, run_id, approved_by, approved_at, current FROM approvals"
+                             " ORDER BY name, version").fetchall()
+    keys = ("name", "version", "run_id", "approved_by", "approved_at", "current")
+    return [{**dict(zip(keys, r, strict=True)), "current": bool(r[5])} for r in rows]
+
+
+def model_card_text(ws: Workspace, name: str, version: int | None = None) -> str:
+    if version:
+        row = ws.read().execute("SELECT model_card FROM approvals WHERE name = ? AND version = ?",
+                                (name, version)).fetchone()
+    else:
+        row = ws.read().execute("SELECT model_card FROM approvals WHERE name = ? AND current = 1", (name,)).fetchone()
+    if row is None:
+        raise InvalidInput(f"no approved model '{name}'" + (f" v{version}" if version else ""))
+    return str(row[0])
+
+
+def default_name(ws: Workspace, run: dict[str, Any]) -> str:
+    dataset = ws.read().execute("SELECT dataset FROM snapshots WHERE snapshot_id = ?", (run["snapshot"],)).fetchone()
+    label = ((run["config"] or {}).get("task") or {}).get("label_field") or run["task"]
+    return f"{dataset[0] if dataset else 'model'}-{label}"
+
+
+def model_card(ws: Workspace, run: dict[str, Any], name: str, version: int, note: str) -> str:
+    """A Markdown model card: intended use, provenance, method, metrics, slices, privacy, limitations."""
+    snapshot = ws.read().execute(
+        "SELECT s.content_hash, s.deid_version, s.unreviewed_override, s.counts, v.config, v.reviewed_by"
+        " FROM snapshots s JOIN deid_versions v ON v.version_id = s.deid_version WHERE s.snapshot_id = ?",
+        (run["snapshot"],)).fetchone()
+    base = ws.read().execute("SELECT sha256 FROM base_models WHERE model_id = ?", (run["base"],)).fetchone()
+    evaluation = run["evaluation"] or {}
+    result = run["result"] or {}
+    deid_config = json.loads(snapshot[4]) if snapshot else {}
+    lines = [
+        f"# {name} v{version}",
+        "",
+        "## Intended use",
+        f"Task `{run['task']}` on de-identified clinical notes like those of dataset snapshot "
+        f"`{run['snapshot']}`. Decision support only; outputs must be checked by a clinician.",
+        "",
+        "## Provenance",
+        f"- Run: `{run['run_id']}` trained by `{run['created_by']}`, approved by `{ws.user.name}` ({_now()})",
+        f"- Base model: `{run['base']}` (sha256 `{base[0] if base else '?'}`)",
+        f"- Dataset snapshot: `{run['snapshot']}` (hash `{snapshot[0] if snapshot else '?'}`), "
+        f"splits {snapshot[3] if snapshot else '?'}",
+        f"- De-identification: version `{snapshot[1] if snapshot else '?'}`, mode `{deid_config.get('mode', '?')}`, "
+        f"reviewed by `{snapshot[5] if snapshot and snapshot[5] else 'nobody (override)'}`",
+        "",
+        "## Method",
+        f"- `{run['method']}`: {result.get('steps', '?')} steps, {result.get('trainable_params', '?')} trainable "
+        f"parameters, final loss {result.get('final_loss', '?')}",
+        f"- Library versions: {json.dumps(result.get('library_versions', {}))}",
+        "",
+        "## Evaluation (held-out test split)",
+        f"- {evaluation.get('metric_name', 'metric')}: {evaluation.get('primary_metric')}",
+        f"- All metrics: {json.dumps(evaluation.get('metrics', {}))}",
+        f"- Slices: {json.dumps(evaluation.get('slices', {}))}",
+        "",
+        "## Privacy audit",
+        f"- Canary exposure: {json.dumps(evaluation.get('exposure', {}))}",
+        f"- Forgetting (general-text perplexity before/after): {json.dumps(evaluation.get('forgetting', {}))}",
+        "",
+        "## Limitations",
+        "- Measured on one hospital's notes after de-identification; performance elsewhere is unknown.",
+        "- Small models can be confidently wrong; keep a human in the loop.",
+        "",
+        "## Approval note",
+        note.strip(),
+        "",
+    ]
+    return "\n".join(lines)
