@@ -1,0 +1,130 @@
+"""In-context prompts: the k nearest examples as earlier turns, the training wording for the query,
+and never longer than the budget."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from appliance.data.synthetic import SPECIALTIES
+from appliance.data.tasks import ExampleTooLong, TaskConfig, build_prompt
+from appliance.errors import UsageError
+from appliance.evaluate.icl import ICLConfig, ICLPrompts, TfidfSelector, run_icl
+
+CONFIG = TaskConfig(label_set=SPECIALTIES, max_length=2048)
+
+
+def _nearest(train, query, k):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vec = TfidfVectorizer(lowercase=True, ngram_range=(1, 2), sublinear_tf=True)
+    matrix = vec.fit_transform([r["text"] for r in train])
+    sims = (matrix @ vec.transform([query["text"]]).T).toarray().ravel()
+    return [int(i) for i in np.argsort(-sims, kind="stable")[:k]]
+
+
+def test_config_validation_and_help():
+    assert set(ICLConfig.help()) == {"k", "similarity", "max_prompt_tokens", "calibrate", "shot_note_tokens", "seed"}
+    assert all(ICLConfig.help().values())
+    for bad in ({"k": -1}, {"similarity": "vibes"}, {"max_prompt_tokens": 4}, {"shot_note_tokens": -2}):
+        with pytest.raises(UsageError):
+            ICLConfig(**bad)
+    with pytest.raises(UsageError):
+        ICLConfig.from_mapping({"kk": 3})
+    assert ICLConfig.from_mapping({"k": 2}).to_dict()["k"] == 2
+
+
+def test_tfidf_selector_is_nearest_first_and_deterministic():
+    texts = ["chest pain troponin cardiology", "knee fracture cast", "seizure eeg neurology", "chest pain ecg troponin"]
+    selector = TfidfSelector(texts)
+    picked = selector.select("troponin chest pain ecg", 2)
+    assert picked == [3, 0]
+    assert selector.select("troponin chest pain ecg", 2) == picked
+    assert selector.select("knee fracture cast", 4)[0] != 1  # an identical note is the answer, not an example
+    assert selector.select("anything", 0) == []
+
+
+def test_prompt_holds_the_k_nearest_examples_then_the_training_query(tokenizer, notes):
+    train, query = notes[:40], notes[50]
+    prompts = ICLPrompts("classify", tokenizer, CONFIG, train, ICLConfig(k=3, max_prompt_tokens=8192))
+    built = prompts.build(query)
+    nearest = _nearest(train, query, 3)
+    assert built.shots == list(reversed(nearest))  # most similar last, next to the query
+    text = tokenizer.decode(built.ids)
+    for index in nearest:
+        assert train[index]["text"] in text
+    # One assistant turn per example, answering with that example's label.
+    assert text.count("<|im_start|>assistant\n") == 4
+    for index in nearest:
+        assert f"<|im_start|>assistant\n{train[index]['specialty']}<|im_end|>" in text
+    # The query is exactly the zero-shot training prompt (ChatML has no default system message).
+    zero = build_prompt("classify", query, tokenizer, CONFIG)
+    assert built.ids[-len(zero) :] == zero
+
+
+def test_zero_shot_is_build_prompt(tokenizer, notes):
+    prompts = ICLPrompts("classify", tokenizer, CONFIG, notes[:10], ICLConfig(k=0, max_prompt_tokens=2048))
+    assert prompts.prompt(notes[20]) == build_prompt("classify", notes[20], tokenizer, CONFIG)
+
+
+def test_examples_that_do_not_fit_are_dropped_least_similar_first(tokenizer, notes):
+    train, query = notes[:40], notes[50]
+    unlimited = ICLPrompts("classify", tokenizer, CONFIG, train, ICLConfig(k=3, max_prompt_tokens=16384)).build(query)
+    zero = len(build_prompt("classify", query, tokenizer, CONFIG))
+    # Room for the query and roughly one example, never three.
+    limit = zero + (len(unlimited.ids) - zero) // 2
+    reserve = 12
+    prompts = ICLPrompts("classify", tokenizer, CONFIG, train, ICLConfig(k=3, max_prompt_tokens=limit), reserve=reserve)
+    built = prompts.build(query)
+    assert len(built.ids) <= limit - reserve
+    assert 0 < len(built.shots) < 3
+    assert built.shots == unlimited.shots[-len(built.shots) :]  # the most similar survive
+
+
+def test_query_that_cannot_fit_is_refused(tokenizer, notes):
+    config = TaskConfig(label_set=SPECIALTIES, max_length=64)
+    prompts = ICLPrompts("classify", tokenizer, config, notes[:5], ICLConfig(k=1, max_prompt_tokens=64), reserve=60)
+    with pytest.raises(ExampleTooLong):
+        prompts.build(notes[10])
+
+
+def test_shot_notes_can_be_shortened(tokenizer, notes):
+    cfg = ICLConfig(k=2, max_prompt_tokens=8192, shot_note_tokens=20)
+    built = ICLPrompts("classify", tokenizer, CONFIG, notes[:40], cfg).build(notes[50])
+    full = ICLPrompts("classify", tokenizer, CONFIG, notes[:40], ICLConfig(k=2, max_prompt_tokens=8192)).build(
+        notes[50]
+    )
+    assert built.shots == full.shots and len(built.ids) < len(full.ids)
+    assert tokenizer.decode(built.ids).count(" [...]") >= 2
+
+
+@pytest.mark.parametrize("budget", [8192, 1500])
+def test_content_free_prompt_keeps_exactly_the_examples_of_the_real_prompt(tokenizer, notes, budget):
+    # With a tight budget the real prompt drops examples; the short content-free query must not win them back.
+    prompts = ICLPrompts("classify", tokenizer, CONFIG, notes[:40], ICLConfig(k=3, max_prompt_tokens=budget))
+    assert len(prompts.build(notes[50]).shots) == (3 if budget == 8192 else 1)
+    real = tokenizer.decode(prompts.prompt(notes[50]))
+    cf = tokenizer.decode(prompts.content_free(notes[50], "N/A"))
+    assert notes[50]["text"] not in cf and cf.endswith("Note:\nN/A<|im_end|>\n<|im_start|>assistant\n")
+    assert real.split("<|im_start|>user")[:-1] == cf.split("<|im_start|>user")[:-1]
+
+
+def test_fixed_selector_gives_every_query_the_same_examples(tokenizer, notes):
+    config = ICLConfig(k=2, similarity="fixed", seed=4, max_prompt_tokens=16384)
+    prompts = ICLPrompts("classify", tokenizer, CONFIG, notes[:40], config)
+    assert len(prompts.build(notes[50]).shots) == 2
+    assert prompts.build(notes[50]).shots == prompts.build(notes[60]).shots
+    # Same examples, same content-free prompt: calibration pays for it once.
+    assert prompts.content_free(notes[50], "N/A") == prompts.content_free(notes[60], "N/A")
+
+
+def test_run_icl_classify_and_generate(tokenizer, tiny_model, notes):
+    config = ICLConfig(k=1, max_prompt_tokens=4096)
+    result = run_icl(tiny_model, tokenizer, "classify", CONFIG, notes[:30], notes[40:43], config)
+    assert len(result.predictions) == 3 and set(result.predictions) <= set(SPECIALTIES)
+    assert result.calibrated is not None and set(result.calibrated) <= set(SPECIALTIES)
+    assert result.shots_used == [1, 1, 1]
+    summary = run_icl(tiny_model, tokenizer, "summarize", TaskConfig(max_length=4096), notes[:30], notes[40:42],
+                      config, max_new_tokens=5)  # fmt: skip
+    assert len(summary.predictions) == 2 and summary.calibrated is None
+    assert all(isinstance(p, str) for p in summary.predictions)
