@@ -76,6 +76,18 @@ def cmd_runs_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    params: dict[str, Any] = {"run": args.run}
+    if args.limit:
+        params["limit"] = args.limit
+    final = run_job(args, "evaluate", params, f"evaluating {args.run}")
+    if final.get("event") == "done" and not args.json:
+        result = final["result"]
+        print(json.dumps({k: result.get(k) for k in ("run_id", "records", "metric_name", "primary_metric",
+                                                      "forgetting", "exposure")}))
+    return job_exit_code(final)
+
+
 def register(sub: Any, add: Any) -> None:
     p = add(sub, "tune", cmd_tune, "fine-tune a base model on a dataset (a job; progress with loss, tokens/s, ETA)")
     p.add_argument("--dataset")
@@ -95,6 +107,10 @@ def register(sub: Any, add: Any) -> None:
     p.add_argument("--allow-unreviewed", action="store_true",
                    help="tune on a de-identified version nobody reviewed (audited)")
     p.add_argument("--resume", metavar="RUN", help="continue a killed or cancelled run from its last checkpoint")
+
+    p = add(sub, "evaluate", cmd_evaluate, "score a finished run on its held-out test split (a job)")
+    p.add_argument("run")
+    p.add_argument("--limit", type=int, help="score at most this many test records")
 
     runs = sub.add_parser("runs", help="tuning runs").add_subparsers(dest="sub", metavar="ACTION", required=True)
     add(runs, "list", cmd_runs_list, "runs with method, status and loss")

@@ -63,3 +63,19 @@ def test_approval_rules_versions_and_rollback(tiny_ws: Path) -> None:
         actions = [e.action for e in ws.audit_entries(action="registry.*")]
         assert actions == ["registry.approve", "registry.gates", "registry.approve", "registry.rollback",
                            "registry.gates"]
+
+
+def test_evaluate_then_approve(tiny_ws: Path) -> None:
+    from appliance import jobs
+
+    (run_id,) = _trained_runs(tiny_ws, 1)
+    final = jobs.run(tiny_ws, "ivy", PASSWORDS["ivy"], "evaluate", {"run": run_id})
+    assert final["event"] == "done", final
+    result = final["result"]
+    assert result["metric_name"] == "macro_f1" and 0.0 <= result["primary_metric"] <= 1.0
+    assert result["records"] > 0 and result["forgetting"]["before"] > 0 and result["forgetting"]["after"] > 0
+    assert set(result["metrics"]) >= {"accuracy", "macro_f1", "confusion"}
+    with Workspace.open(tiny_ws, "rex", PASSWORDS["rex"]) as ws:
+        assert registry._run(ws, run_id)["state"] == "evaluated"
+        approved = registry.approve(ws, run_id, "held-out macro-F1 reviewed")
+        assert approved["name"] == "ward-triage" and approved["version"] == 1
