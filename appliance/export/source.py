@@ -1,0 +1,121 @@
+"""What an export is made from: the base directory plus an adapter, or a full fine-tuning result.
+
+`ExportSource` is what every format's ``write`` receives. It loads models on demand and never keeps
+one alive between calls, so the reference, the model being written and the reloaded export are not
+all in memory at once.
+
+Hazards:
+- Everything is loaded in float32. Merging LoRA/DoRA deltas in 16 bits rounds them away for small
+  adapters, and parity compares against a float32 reference; an exported model is therefore float32
+  (a 16-bit copy is a serving-side choice).
+- A QLoRA adapter was trained against an NF4-quantized base; here it is applied to the float32 base.
+  That is the model being exported, and the reference parity is measured against.
+- `merged_model` returns a plain transformers model (peft layers folded in), not a PeftModel.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from appliance.errors import InvalidInput
+from appliance.export.base import ExportRequest
+
+if TYPE_CHECKING:
+    import torch
+
+_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model")
+
+
+def load_causal_lm(model_dir: Path, device: torch.device | None = None) -> Any:
+    """A float32 transformers causal LM from a local directory, in eval mode."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    try:
+        model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32, local_files_only=True)
+    except (OSError, ValueError) as exc:
+        raise InvalidInput(f"{model_dir}: not a loadable Hugging Face model directory ({_first_line(exc)})") from None
+    # A training run saves use_cache=False; generation, serving and the ONNX export want the cache.
+    model.config.use_cache = True
+    if device is not None:
+        model = model.to(device)  # type: ignore[arg-type]  # transformers' stub types .to() loosely
+    return model.eval()
+
+
+def load_adapted(base_dir: Path, adapter_dir: Path, device: torch.device | None = None) -> Any:
+    """The base with the peft adapter applied (not merged): the reference for LoRA and DoRA runs."""
+    from peft import PeftModel
+
+    base = load_causal_lm(base_dir, device)
+    try:
+        model = PeftModel.from_pretrained(base, adapter_dir, is_trainable=False)
+    except (OSError, ValueError, KeyError) as exc:
+        raise InvalidInput(f"{adapter_dir}: not a peft adapter for this base model ({_first_line(exc)})") from None
+    return model.eval()
+
+
+def load_tokenizer(model_dir: Path) -> Any:
+    from transformers import AutoTokenizer
+
+    try:
+        return AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+    except (OSError, ValueError) as exc:
+        raise InvalidInput(f"{model_dir}: no loadable tokenizer ({_first_line(exc)})") from None
+
+
+def has_tokenizer(model_dir: Path) -> bool:
+    return any((model_dir / name).is_file() for name in _TOKENIZER_FILES)
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InvalidInput(f"{path}: not a readable JSON file ({_first_line(exc)})") from None
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{path}: expected a JSON object")
+    return data
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+@dataclass
+class ExportSource:
+    """The request's models, loaded on demand, plus a private scratch directory for a format's
+    intermediate files (removed with the export's temporary directory)."""
+
+    request: ExportRequest
+    scratch: Path
+    device: torch.device
+    _tokenizer: Any = field(default=None, repr=False)
+
+    @property
+    def tokenizer(self) -> Any:
+        """The run's tokenizer: a full run's own when it saved one, else the base model's."""
+        if self._tokenizer is None:
+            model_dir = self.request.model_dir
+            location = model_dir if model_dir is not None and has_tokenizer(model_dir) else self.request.base_dir
+            self._tokenizer = load_tokenizer(location)
+        return self._tokenizer
+
+    def reference_model(self, device: torch.device | None = None) -> Any:
+        """The model as trained: base + unmerged adapter, the full model, or the base alone."""
+        req = self.request
+        device = device if device is not None else self.device
+        if req.adapter_dir is not None:
+            return load_adapted(req.base_dir, req.adapter_dir, device)
+        return load_causal_lm(req.model_dir or req.base_dir, device)
+
+    def merged_model(self, device: torch.device | None = None) -> Any:
+        """A plain transformers model holding the final weights (adapter folded in for LoRA/DoRA)."""
+        model = self.reference_model(device)
+        if self.request.adapter_dir is not None:
+            # merge_and_unload folds W + scale * B @ A (and DoRA's magnitude) into each base weight.
+            model = model.merge_and_unload(safe_merge=True)
+        return model.eval()
