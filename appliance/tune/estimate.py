@@ -1,0 +1,280 @@
+"""Before training: how much memory a run will need, how long it will take, and whether it fits.
+
+Memory is a sum of parts, per process:
+  weights      every parameter at its storage width (4-bit NF4 plus block constants for a QLoRA base;
+               embeddings and norms are never quantised)
+  gradients    one fp32 value per trainable parameter
+  optimizer    AdamW's two fp32 moments per trainable parameter
+  activations  what backward needs, per token and layer, times batch_size x max_seq_len; with gradient
+               checkpointing only each layer's input plus one layer's worth; plus the output-head logits
+  runtime      the framework itself (libraries, allocator slack, CUDA context)
+The activation coefficients are empirical (measured on Llama-style models with sdpa attention) and
+deliberately on the high side: the estimate exists to refuse runs that would crash, not to promise
+that a borderline one fits.
+
+Time comes from a calibration: a few real optimizer steps on a couple of real rows (`calibrate`), with a
+zero learning rate so the weights do not change, scaled to the configured batch.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+import torch
+
+from appliance.data.packing import TokenExample
+from appliance.errors import ApplianceError
+from appliance.tune import memory
+from appliance.tune.attention import packed_attention
+from appliance.tune.checkpoint import rng_state, set_rng_state
+from appliance.tune.config import TuneConfig
+from appliance.tune.loading import resolve_dtype
+from appliance.tune.methods import ModelInfo
+from appliance.tune.plan import build_rows, collate, make_collator
+from appliance.tune.steps import accepts_logits_to_keep, micro_loss
+
+GB = 1024**3
+# Activation bytes per token per layer = BYTES x (A_HIDDEN x hidden + A_INTER x intermediate), counted from
+# what a Llama layer saves for backward (norm inputs, projections, rotary, attention output, MLP products).
+# LoRA dropout adds its own dropped copy of the input for every adapted projection (DROPOUT_*). SLACK
+# covers backward temporaries and allocator fragmentation (measured on SmolLM2-135M, CPU, fp32).
+A_HIDDEN = 16
+A_INTER = 5
+DROPOUT_HIDDEN = 8
+DROPOUT_INTER = 2
+SLACK = 1.3
+RUNTIME_BYTES = {"cpu": 700 * 1024**2, "cuda": 900 * 1024**2}
+FIT_MARGIN = 0.9  # leave 10% of what is available for everything else on the machine
+NF4_BITS_PER_WEIGHT = 4.127  # 4 bits plus double-quantised absmax (8 bits per 64) and its constants
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Measured speed of the prepared model on this machine."""
+
+    seconds_per_step: float  # one optimizer step over `tokens_per_step` tokens
+    tokens_per_step: int
+
+    @property
+    def seconds_per_token(self) -> float:
+        return self.seconds_per_step / max(1, self.tokens_per_step)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    method: str
+    device: str
+    weights_bytes: int
+    gradients_bytes: int
+    optimizer_bytes: int
+    activations_bytes: int
+    runtime_bytes: int
+    total_bytes: int
+    tokens_per_step: int  # upper bound: every row full
+    seconds_per_step: float | None = None
+    seconds_per_epoch: float | None = None
+    steps_per_epoch: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def summary(self) -> str:
+        parts = [f"{self.method}: peak memory about {self.total_bytes / GB:.2f} GB"
+                 f" (weights {self.weights_bytes / GB:.2f}, activations {self.activations_bytes / GB:.2f},"
+                 f" optimizer+gradients {(self.optimizer_bytes + self.gradients_bytes) / GB:.2f})"]
+        if self.seconds_per_step is not None:
+            parts.append(f"{self.seconds_per_step:.2f} s/step")
+        if self.seconds_per_epoch is not None:
+            parts.append(f"{self.seconds_per_epoch / 60:.1f} min/epoch")
+        return ", ".join(parts)
+
+
+def lora_trainable_params(info: ModelInfo, r: int, *, dora: bool = False) -> int:
+    """Adapter parameters on the seven Llama projections: r x (in + out) each, plus DoRA magnitudes."""
+    h, inter, n = info.hidden_size, info.intermediate_size, info.n_layers
+    kv = h // max(1, info.n_heads) * info.n_kv_heads
+    per_layer = r * (9 * h + 2 * kv + 3 * inter)
+    if dora:
+        per_layer += 3 * h + 2 * kv + 2 * inter
+    return n * per_layer
+
+
+def _device_type(device: torch.device | str) -> str:
+    return torch.device(device).type
+
+
+def estimate(
+    model_info: ModelInfo,
+    config: TuneConfig,
+    device: torch.device | str = "cpu",
+    *,
+    calibration: Calibration | None = None,
+    rows_per_epoch: int | None = None,
+    world_size: int = 1,
+) -> Estimate:
+    """Peak memory per process of training `model_info` with `config` on `device`, and with a
+    `calibration` (and `rows_per_epoch`, the number of packed rows) the time per step and epoch."""
+    kind = _device_type(device)
+    compute_bytes = 2 if resolve_dtype(config.dtype) == torch.bfloat16 and kind == "cuda" else 4
+    total, trainable = model_info.total_params, model_info.trainable_params
+    if model_info.method != config.method:
+        trainable = _trainable_for(model_info, config)
+    frozen = total - trainable if config.method != "full" else 0
+
+    if config.method == "qlora":
+        quantised = max(0, frozen - model_info.embedding_params)
+        frozen_bytes = quantised * NF4_BITS_PER_WEIGHT / 8 + model_info.embedding_params * 4
+    elif config.method == "full":
+        frozen_bytes = 0  # fp32 master weights: counted as trainable below (frozen layers too)
+    else:
+        frozen_bytes = frozen * compute_bytes
+    master = total if config.method == "full" else trainable
+    weights = int(frozen_bytes + master * 4)
+    gradients = trainable * 4
+    optimizer = trainable * 8
+
+    tokens = config.batch_size * config.max_seq_len
+    h, inter = model_info.hidden_size, model_info.intermediate_size
+    floats = A_HIDDEN * h + A_INTER * inter
+    if config.method != "full" and config.lora_dropout > 0:
+        floats += DROPOUT_HIDDEN * h + DROPOUT_INTER * inter
+    per_token_layer = compute_bytes * floats * SLACK
+    if config.gradient_checkpointing:
+        layers = tokens * (model_info.n_layers * h * compute_bytes + per_token_layer)
+    else:
+        layers = tokens * model_info.n_layers * per_token_layer
+    logits = tokens * model_info.vocab_size * 4 * 3  # logits, their fp32 copy, and the softmax gradient
+    activations = int(layers + logits)  # logits: an upper bound, the trainer keeps only target positions
+    runtime = RUNTIME_BYTES.get(kind, RUNTIME_BYTES["cpu"])
+
+    tokens_per_step = tokens * config.grad_accum * world_size
+    seconds_per_step = seconds_per_epoch = None
+    steps_per_epoch = None
+    if calibration is not None:
+        seconds_per_step = calibration.seconds_per_token * tokens * config.grad_accum
+    if rows_per_epoch is not None:
+        steps_per_epoch = math.ceil(rows_per_epoch / (config.batch_size * config.grad_accum * world_size))
+        if seconds_per_step is not None:
+            seconds_per_epoch = seconds_per_step * steps_per_epoch
+    return Estimate(
+        method=config.method,
+        device=kind,
+        weights_bytes=weights,
+        gradients_bytes=gradients,
+        optimizer_bytes=optimizer,
+        activations_bytes=activations,
+        runtime_bytes=runtime,
+        total_bytes=weights + gradients + optimizer + activations + runtime,
+        tokens_per_step=tokens_per_step,
+        seconds_per_step=seconds_per_step,
+        seconds_per_epoch=seconds_per_epoch,
+        steps_per_epoch=steps_per_epoch,
+    )
+
+
+def _trainable_for(info: ModelInfo, config: TuneConfig) -> int:
+    """Trainable parameters if `info`'s model were prepared with `config.method` instead."""
+    if config.method == "full":
+        return info.total_params
+    return lora_trainable_params(info, config.lora_r, dora=config.method == "dora")
+
+
+def check_fits(
+    estimate_: Estimate,
+    available_bytes: int | None = None,
+    *,
+    model_info: ModelInfo | None = None,
+    config: TuneConfig | None = None,
+) -> None:
+    """Raise ApplianceError, with advice, if the estimate exceeds 90% of the available memory.
+
+    `available_bytes` defaults to free GPU memory or available RAM. With `model_info` and `config`
+    the advice names only changes whose own estimate would fit, smallest change first.
+    """
+    if available_bytes is None:
+        available_bytes = memory.available_bytes("cuda" if estimate_.device == "cuda" else "cpu")
+    budget = available_bytes * FIT_MARGIN
+    if estimate_.total_bytes <= budget:
+        return
+    advice = _advice(estimate_, budget, model_info, config)
+    raise ApplianceError(
+        f"training needs about {estimate_.total_bytes / GB:.1f} GB but only {available_bytes / GB:.1f} GB is "
+        f"available; {advice}"
+    )
+
+
+def _advice(est: Estimate, budget: float, info: ModelInfo | None, config: TuneConfig | None) -> str:
+    generic = ["a smaller batch_size (raise grad_accum to keep the global batch)", "gradient_checkpointing = true",
+               "method qlora (4-bit base)"]
+    if info is None or config is None:
+        return "try " + ", or ".join(generic if est.method != "qlora" else generic[:2])
+    candidates: list[tuple[str, TuneConfig]] = []
+    if config.batch_size > 1:
+        smaller = max(1, config.batch_size // 2)
+        accum = config.grad_accum * config.batch_size // smaller
+        candidates.append((f"batch_size = {smaller} with grad_accum = {accum}",
+                           replace(config, batch_size=smaller, grad_accum=accum)))
+        candidates.append(("batch_size = 1", replace(config, batch_size=1)))
+    if not config.gradient_checkpointing:
+        candidates.append(("gradient_checkpointing = true", replace(config, gradient_checkpointing=True)))
+    if config.method == "full":
+        candidates.append(("method lora", _as_method(config, "lora")))
+    if config.method != "qlora":
+        candidates.append(("method qlora (4-bit base)", _as_method(config, "qlora")))
+    if config.max_seq_len > 256:
+        half = config.max_seq_len // 2
+        candidates.append((f"max_seq_len = {half}", replace(config, max_seq_len=half)))
+    fitting = [label for label, cfg in candidates if estimate(info, cfg, est.device).total_bytes <= budget]
+    if fitting:
+        return "try " + ", or ".join(fitting[:3])
+    return "no single change fits; combine " + ", ".join(label for label, _ in candidates) + " or use a larger machine"
+
+
+def _as_method(config: TuneConfig, method: str) -> TuneConfig:
+    values = config.to_dict()
+    values.update(method=method, freeze_embeddings=False, freeze_layers=0)
+    return TuneConfig.from_dict(values)
+
+
+def calibrate(
+    model: Any,
+    examples: Sequence[TokenExample],
+    config: TuneConfig,
+    *,
+    rows: int = 2,
+    steps: int = 3,
+    pad_id: int = 0,
+) -> Calibration:
+    """Time `steps` optimizer steps on the first `rows` packed rows (the longest), after one untimed
+    warm-up step. The model's weights and the random generators are left as they were: the optimizer
+    has a zero learning rate and is thrown away."""
+    saved_rng = rng_state()
+    built = build_rows(examples, config)[: max(1, rows)]
+    collator = make_collator(pad_id)
+    device = next(model.parameters()).device
+    batch = {k: v.to(device) for k, v in collate(built, collator).items()}
+    tokens = int(sum(len(r) for r in built))
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=0.0, weight_decay=0.0, foreach=False)
+    keep_logits = accepts_logits_to_keep(model)
+    was_training = model.training
+    model.train()
+    timings = []
+    try:
+        with packed_attention(model):  # time the attention the trainer uses
+            for i in range(steps + 1):
+                start = time.perf_counter()
+                loss, _ = micro_loss(model, batch, keep_logits=keep_logits)
+                loss.backward()
+                optimizer.step()
+                optimizer.zero_grad(set_to_none=True)
+                if i:
+                    timings.append(time.perf_counter() - start)
+    finally:
+        model.train(was_training)
+        set_rng_state(saved_rng)
+    return Calibration(seconds_per_step=sorted(timings)[len(timings) // 2], tokens_per_step=tokens)
