@@ -30,6 +30,7 @@ class DemoContext:
     results: dict[str, Any] = field(default_factory=dict)
     notes: dict[str, Any] = field(default_factory=dict)
     runs: dict[str, str] = field(default_factory=dict)
+    export_dir: Path | None = None
 
     @property
     def workspace_dir(self) -> Path:
@@ -171,6 +172,79 @@ def stage_tune(ctx: DemoContext) -> dict[str, Any]:
             "trainable_params": result["trainable_params"], "artifact_bytes": result["artifact_bytes"]}
 
 
+def stage_evaluate(ctx: DemoContext) -> dict[str, Any]:
+    from appliance import registry
+
+    run_id = ctx.runs["lora"]
+    result = _follow_job("evaluate", {"run": run_id}, "demo-informaticist", "[evaluate] test split")(ctx)
+    say(f"[evaluate] {run_id}: {result['metric_name']} {result['primary_metric']:.3f} on {result['records']} "
+        f"held-out notes; general-text perplexity {result['forgetting']['before']:.1f} -> "
+        f"{result['forgetting']['after']:.1f}")
+    with ctx.open("demo-reviewer") as ws:
+        approved = registry.approve(ws, run_id, "demo: held-out metrics and forgetting reviewed")
+    say(f"[evaluate] demo-reviewer approved {run_id} as {approved['name']} v{approved['version']}")
+    return {"run": run_id, "records": result["records"], "metric": result["metric_name"],
+            "value": result["primary_metric"], "accuracy": result["metrics"].get("accuracy"),
+            "forgetting": result["forgetting"], "approved_as": f"{approved['name']}@v{approved['version']}",
+            "approved_by": "demo-reviewer"}
+
+
+def stage_export(ctx: DemoContext) -> dict[str, Any]:
+    formats = ["merged"] if ctx.quick else ["merged", "onnx-int8"]
+    figures: dict[str, Any] = {}
+    for fmt in formats:
+        out = ctx.out / f"export-{fmt}"
+        params = {"run": ctx.runs["lora"], "format": fmt, "out": str(out)}
+        result = _follow_job("export", params, "demo-informaticist", f"[export] {fmt}")(ctx)
+        parity = result.get("parity") or {}
+        ctx.export_dir = ctx.export_dir or out
+        say(f"[export] {fmt} written to {out}: parity {'passed' if parity.get('passed') else 'FAILED'} "
+            f"(first-32-token exact match {parity.get('exact_32', 0):.0%}, "
+            f"top-1 {parity.get('top1_agreement', 0):.0%})")
+        figures[fmt] = {"out": str(out), "parity_passed": parity.get("passed"), "exact_32": parity.get("exact_32"),
+                        "top1_agreement": parity.get("top1_agreement"), "files": result.get("files")}
+    return figures
+
+
+def stage_serve(ctx: DemoContext) -> dict[str, Any]:
+    import json
+    import threading
+    import urllib.request
+
+    from appliance.export.service import WorkspaceAuditSink, WorkspaceKeys, create_key
+    from appliance.serve import ServeConfig, serve
+    from appliance.serve.backends.loading import load_model_dir
+
+    assert ctx.export_dir is not None
+    with ctx.open("demo-admin") as ws:
+        key = create_key(ws, "demo-ehr")
+        lock = threading.Lock()
+        backend = load_model_dir(ctx.export_dir, model_id="demo-triage")
+        handle = serve({"demo-triage": backend}, WorkspaceKeys(ws, lock), WorkspaceAuditSink(ws, lock),
+                       ServeConfig(host="127.0.0.1", port=0))
+        try:
+            body = json.dumps({"model": "demo-triage", "max_tokens": 8, "temperature": 0,
+                               "messages": [{"role": "user", "content": "Chest pain radiating to the left arm."}]})
+            request = urllib.request.Request(f"{handle.url}/v1/chat/completions", data=body.encode(),  # noqa: S310
+                                             headers={"Authorization": f"Bearer {key}",
+                                                      "Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=300) as response:  # noqa: S310  (loopback only)
+                answer = json.loads(response.read())
+            unauthorised = urllib.request.Request(f"{handle.url}/v1/models")  # noqa: S310
+            try:
+                urllib.request.urlopen(unauthorised, timeout=30)  # noqa: S310
+                denied = False
+            except urllib.error.HTTPError as exc:
+                denied = exc.code == 401
+        finally:
+            handle.stop()
+        served = len(list(ws.audit_entries(action="serve.request")))
+    say(f"[serve] OpenAI-compatible API answered on {handle.url}: {answer['usage']['completion_tokens']} tokens; "
+        f"a request without a key got 401: {denied}; {served} requests in the audit chain")
+    return {"url": handle.url, "model": "demo-triage", "completion_tokens": answer["usage"]["completion_tokens"],
+            "unauthenticated_refused": denied, "audited_requests": served}
+
+
 def stage_audit(ctx: DemoContext) -> dict[str, Any]:
     say("[audit] verifying the chain, every database page and every blob chunk")
     with ctx.open("demo-reviewer") as ws:
@@ -188,6 +262,9 @@ STAGES: list[tuple[str, Stage]] = [
     ("import", stage_import),
     ("deid", stage_deid),
     ("tune", stage_tune),
+    ("evaluate", stage_evaluate),
+    ("export", stage_export),
+    ("serve", stage_serve),
     ("audit", stage_audit),
 ]
 

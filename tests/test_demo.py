@@ -24,3 +24,10 @@ def test_demo_quick(tmp_path: Path, default_model_file: Path) -> None:
     assert set(stages["workspace"]["users"]) == {"demo-admin", "demo-informaticist", "demo-reviewer"}
     assert stages["models"]["sha256"] == "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
     assert (out / "workspace" / "workspace.db").exists()
+    assert stages["import"]["imported"] == 60 and stages["import"]["reimport_duplicates"] == 60
+    assert stages["deid"]["scored_notes"] == 60 and stages["deid"]["token_recall"] >= 0.95
+    assert stages["tune"]["steps"] == 3 and stages["tune"]["final_loss"] < stages["tune"]["first_loss"]
+    assert stages["evaluate"]["approved_by"] == "demo-reviewer" and stages["evaluate"]["records"] > 0
+    assert stages["export"]["merged"]["parity_passed"] is True
+    assert stages["serve"]["completion_tokens"] > 0 and stages["serve"]["unauthenticated_refused"] is True
+    assert stages["serve"]["audited_requests"] >= 2
