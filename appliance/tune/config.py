@@ -70,7 +70,11 @@ class TuneConfig:
     max_grad_norm: float = field(default=1.0, metadata=_help("Clip the global gradient norm to this (0 = off)."))
     lora_r: int = field(default=16, metadata=_help("LoRA rank (lora, qlora, dora)."))
     lora_alpha: int = field(default=32, metadata=_help("LoRA scaling numerator; the update is scaled by alpha/r."))
-    lora_dropout: float = field(default=0.05, metadata=_help("Dropout on the LoRA input (0 for exact replays)."))
+    lora_dropout: float = field(
+        default=0.0,
+        metadata=_help("Dropout on the LoRA input. Off by default: each adapted layer then keeps an extra copy "
+                       "of its input for backward (about +30% memory, -10% speed on CPU)."),
+    )
     target_modules: list[str] | None = field(
         default=None,
         metadata=_help(

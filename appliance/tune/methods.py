@@ -306,7 +306,12 @@ def save_artifact(model: Any, out_dir: Path, tokenizer: Any = None) -> ArtifactI
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True, mode=0o700)
     kind = "adapter" if is_adapter_model(model) else "full"
-    model.save_pretrained(tmp, safe_serialization=True)
+    if kind == "adapter":
+        # The embeddings are never adapted here; "auto" would probe the base model's location (and, for
+        # a name that is not a local path, the Hub) to decide whether to include them.
+        model.save_pretrained(tmp, safe_serialization=True, save_embedding_layers=False)
+    else:
+        model.save_pretrained(tmp, safe_serialization=True)
     if tokenizer is not None:
         tokenizer.save_pretrained(tmp)
     shutil.rmtree(out_dir, ignore_errors=True)

@@ -3,6 +3,10 @@
 Built on `accelerate.Accelerator`, so the same call runs on one CPU, one GPU, or several processes
 started by `torch.distributed.run` / `accelerate launch` (see `appliance.tune.launch`).
 
+Where the speed comes from on variable-length notes: examples are packed into full rows
+(`appliance.tune.plan`), attention is computed per example inside a row (`appliance.tune.attention`),
+and only positions with a loss target go through the output head (`appliance.tune.steps`).
+
 Contracts:
 - Determinism: with the same examples, config and number of processes, a CPU fp32 run is repeatable.
   Data order is a function of (seed, epoch) only (`appliance.tune.plan`), dropout draws from generators
@@ -196,12 +200,12 @@ def train(
             if state.step < total and config.checkpoint_every and state.step % config.checkpoint_every == 0:
                 last_saved, saved_step = save(), state.step
         loop_seconds = time.monotonic() - loop_start
+        if saved_step != state.step:  # the end of the run, or a cancellation
+            last_saved = save()
         if not cancelled:  # a cancelled run returns as soon as its checkpoint is safe
             eval_loss = _evaluate(eval_examples, config, model, collator, device, accelerator, keep_logits, events,
                                   state.step)
 
-    if saved_step != state.step:
-        last_saved = save()
     artifact_dir, artifact_bytes = None, 0
     if not cancelled:
         if is_main:

@@ -103,7 +103,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     model_dir = tiny_model_dir(hf_dir, len(tokenizer), args.cache) if args.tiny else hf_dir
     tokens = sum(len(e) for e in examples)
     kind, method = args.child.split("-", 1)
-    common = dict(lr=2e-4, r=16, alpha=32, dropout=0.05)
+    common = dict(lr=2e-4, r=16, alpha=32, dropout=0.0)  # the engine's default, on both sides
     out = Path(tempfile.mkdtemp(prefix="bench-", dir=args.cache))
     if kind == "baseline":
         result = run_baseline(model_dir, tokenizer, examples, args, common, out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import torch
 from appliance.data.tasks import IGNORE_INDEX, Example
 from appliance.errors import InvalidInput
 from appliance.tune import checkpoint as ckpt
+from appliance.tune.attention import packed_attention
 from appliance.tune.config import TuneConfig
 from appliance.tune.methods import prepare
 from appliance.tune.plan import DataPlan, build_rows, make_collator
@@ -91,13 +93,16 @@ def test_packed_loss_equals_per_example_loss(examples) -> None:
     config = TuneConfig(max_seq_len=128, packing=True)
     rows = build_rows(examples, config)
     assert len(rows) < len(examples) / 2  # several examples per row
-    for keep_logits in (True, False):
-        got, got_count = evaluate_loss(model, rows, make_collator(0), 4, torch.device("cpu"), keep_logits=keep_logits)
-        assert got_count == count
-        assert got / got_count == pytest.approx(total / count, abs=1e-5)
     unpacked = build_rows(examples, TuneConfig(max_seq_len=128, packing=False))
-    got, got_count = evaluate_loss(model, unpacked, make_collator(0), 4, torch.device("cpu"))
-    assert got / got_count == pytest.approx(total / count, abs=1e-5)
+    # Both attention paths: transformers' block-diagonal mask, and per-example segments.
+    for attention in (nullcontext, packed_attention):
+        for batch_rows, keep_logits in ((rows, True), (rows, False), (unpacked, True)):
+            with attention(model):
+                got, got_count = evaluate_loss(model, batch_rows, make_collator(0), 4, torch.device("cpu"),
+                                               keep_logits=keep_logits)
+            assert got_count == count
+            assert got / got_count == pytest.approx(total / count, abs=1e-5)
+    assert model.config._attn_implementation == "sdpa"  # restored
 
 
 def test_events_are_throttled_and_complete(tmp_path: Path, examples) -> None:
