@@ -98,6 +98,27 @@ class _Handler(BaseHTTPRequestHandler):
         reply = self.server.api.handle(request)
         unread = not body_read and (length or self.headers.get("Transfer-Encoding"))
         self._send(reply, close=bool(unread) or self.close_connection)
+        if unread:
+            self._linger()
+
+    def _linger(self) -> None:
+        """Briefly read and drop what the client is still sending of a body we refused unread.
+
+        Closing a socket with unread input makes the kernel reset the connection, which can destroy
+        our answer before the client reads it (and fail the client's own send). Shutting down our
+        side first and draining for a moment lets the client finish and read the status.
+        """
+        try:
+            self.wfile.flush()
+            if isinstance(self.connection, ssl.SSLSocket):
+                return
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(0.5)
+            for _ in range(16):
+                if not self.connection.recv(65536):
+                    break
+        except OSError:
+            pass
 
     def _send(self, reply: Reply, close: bool = False) -> None:
         """Write ``reply``; a stream is closed whatever happens (its close records the request)."""
