@@ -51,15 +51,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
-    # The desktop shell is a separate package over this library; imported only when asked for.
-    from gui.app import main as gui_main
+    # The desktop shell is a separate package over this library: started as its own program so the
+    # core never imports Qt.
+    import subprocess
 
-    argv = []
+    argv = [sys.executable, "-m", "gui.app"]
     if args.workspace:
         argv += ["--workspace", str(args.workspace)]
     if args.user:
         argv += ["--user", args.user]
-    return int(gui_main(argv))
+    return subprocess.call(argv)
 
 
 def build_parser() -> argparse.ArgumentParser:
