@@ -152,40 +152,55 @@ def _follow_job(kind: str, params: dict[str, Any], user: str, label: str) -> Cal
     return run
 
 
-def stage_tune(ctx: DemoContext) -> dict[str, Any]:
+def stage_compare(ctx: DemoContext) -> dict[str, Any]:
+    """In-context (zero-shot and k-shot, raw and calibrated), TF-IDF, LoRA and full fine-tuning on one
+    snapshot under one training budget, each scored on the held-out test split; the report is written."""
+    import json
+
     from appliance.deid.service import latest_version, mark_reviewed
 
     with ctx.open("demo-reviewer") as ws:
         mark_reviewed(ws, latest_version(ws, "demo-notes"))
-    say("[tune] demo-reviewer marked the de-identified version reviewed")
-    steps, seq = (3, 256) if ctx.quick else (30, 384)
-    request = {"dataset": "demo-notes", "task": "classify", "method": "lora", "base": DEFAULT_MODEL,
+    say("[compare] demo-reviewer marked the de-identified version reviewed")
+    steps, seq, budget = (3, 256, 60.0) if ctx.quick else (60, 384, 240.0)
+    request = {"dataset": "demo-notes", "task": "classify", "methods": ["icl", "tfidf", "lora", "full"],
+               "base": DEFAULT_MODEL, "budget_seconds": budget, "shots": [0, 2 if ctx.quick else 4],
+               "canaries": 4, "canary_repeats": 2, "audit_candidates": 256 if ctx.quick else 2000,
                "overrides": {"max_steps": steps, "max_seq_len": seq, "checkpoint_every": max(1, steps // 3)},
-               "task_config": {"label_field": "triage", "truncation": "middle"}}
-    result = _follow_job("tune", {"request": request}, "demo-informaticist", "[tune] lora")(ctx)
-    ctx.runs["lora"] = result["run_id"]
-    say(f"[tune] {result['run_id']}: {result['steps']} steps, loss {result['losses'][0]:.3f} -> "
-        f"{result['final_loss']:.3f}, {result['tokens_per_s']:.0f} tokens/s")
-    return {"run": result["run_id"], "method": "lora", "task": "classify/triage", "steps": result["steps"],
-            "first_loss": result["losses"][0], "final_loss": result["final_loss"], "eval_loss": result["eval_loss"],
-            "tokens_per_s": round(result["tokens_per_s"], 1), "peak_memory_mb": result["peak_memory_bytes"] >> 20,
-            "trainable_params": result["trainable_params"], "artifact_bytes": result["artifact_bytes"]}
+               "task_config": {"label_field": "triage", "truncation": "middle"},
+               "title": "Demo: triage of synthetic notes"}
+    report = ctx.out / "comparison.html"
+    result = _follow_job("compare", {"request": request, "out": str(report)}, "demo-informaticist",
+                         "[compare]")(ctx)
+    rows = {row["method"] + (f"-{row['k']}shot" if row.get("k") is not None else ""): row
+            for row in result["summary"]}
+    for name, row in rows.items():
+        say(f"[compare] {row['run_id']:<26} {name:<22} {row['metric_name']} {row['primary_metric']:.3f}")
+    ctx.runs.update({row["method"]: row["run_id"] for row in result["summary"] if row["method"] in ("lora", "full")})
+    data = json.loads(Path(result["json"]).read_text(encoding="utf-8"))
+    lora = next(r for r in data["runs"] if r["method"] == "lora")
+    zero_shot = next(r for r in data["runs"] if r["method"] == "icl" and r.get("k") == 0)
+    say(f"[compare] recommendation: {result['recommendation']}")
+    say(f"[compare] report written to {result['report']}")
+    return {"report": result["report"], "json": result["json"], "budget_seconds": budget,
+            "runs": {name: {"run": row["run_id"], "steps": row.get("steps"), row["metric_name"]: row["primary_metric"]}
+                     for name, row in rows.items()},
+            "lora_beats_zero_shot": lora["primary_metric"] > zero_shot["primary_metric"],
+            "recommended": result.get("recommended"), "lora_exposure_max": (lora.get("exposure") or {}).get("max")}
 
 
-def stage_evaluate(ctx: DemoContext) -> dict[str, Any]:
+def stage_approve(ctx: DemoContext) -> dict[str, Any]:
     from appliance import registry
 
     run_id = ctx.runs["lora"]
-    result = _follow_job("evaluate", {"run": run_id}, "demo-informaticist", "[evaluate] test split")(ctx)
-    say(f"[evaluate] {run_id}: {result['metric_name']} {result['primary_metric']:.3f} on {result['records']} "
-        f"held-out notes; general-text perplexity {result['forgetting']['before']:.1f} -> "
-        f"{result['forgetting']['after']:.1f}")
     with ctx.open("demo-reviewer") as ws:
-        approved = registry.approve(ws, run_id, "demo: held-out metrics and forgetting reviewed")
-    say(f"[evaluate] demo-reviewer approved {run_id} as {approved['name']} v{approved['version']}")
-    return {"run": run_id, "records": result["records"], "metric": result["metric_name"],
-            "value": result["primary_metric"], "accuracy": result["metrics"].get("accuracy"),
-            "forgetting": result["forgetting"], "approved_as": f"{approved['name']}@v{approved['version']}",
+        approved = registry.approve(ws, run_id, "demo: held-out metrics, privacy audit and forgetting reviewed")
+        evaluation = registry._run(ws, run_id)["evaluation"]
+    say(f"[approve] demo-reviewer approved {run_id} as {approved['name']} v{approved['version']} "
+        f"({evaluation['metric_name']} {evaluation['primary_metric']:.3f}; general-text perplexity "
+        f"{evaluation['forgetting']['before']:.1f} -> {evaluation['forgetting']['after']:.1f})")
+    return {"run": run_id, "metric": evaluation["metric_name"], "value": evaluation["primary_metric"],
+            "forgetting": evaluation["forgetting"], "approved_as": f"{approved['name']}@v{approved['version']}",
             "approved_by": "demo-reviewer"}
 
 
@@ -261,8 +276,8 @@ STAGES: list[tuple[str, Stage]] = [
     ("models", stage_models),
     ("import", stage_import),
     ("deid", stage_deid),
-    ("tune", stage_tune),
-    ("evaluate", stage_evaluate),
+    ("compare", stage_compare),
+    ("approve", stage_approve),
     ("export", stage_export),
     ("serve", stage_serve),
     ("audit", stage_audit),

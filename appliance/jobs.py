@@ -111,6 +111,7 @@ JOB_MODULES = {
     "tune": "appliance.tune.service",
     "evaluate": "appliance.evaluate.service",
     "export": "appliance.export.service",
+    "compare": "appliance.compare",
 }
 
 

@@ -86,7 +86,7 @@ def cmd_deid_run(args: argparse.Namespace) -> int:
 
 
 def cmd_deid_review(args: argparse.Namespace) -> int:
-    from appliance.deid import service
+    import appliance.deid.service as service
 
     with open_workspace(args) as ws:
         version = args.version or service.latest_version(ws, args.dataset)

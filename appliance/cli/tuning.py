@@ -88,6 +88,58 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return job_exit_code(final)
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Either compare existing evaluated runs, or run every method on a dataset and compare them."""
+    if args.runs and args.dataset:
+        raise UsageError("give run ids to compare, or --dataset to run a new comparison, not both")
+    if args.runs:
+        from appliance.compare import write_report
+
+        with open_workspace(args) as ws:
+            html_path, json_path = write_report(ws, args.runs, args.out, title=args.title)
+        emit(args, {"report": str(html_path), "json": str(json_path)}, f"report written to {html_path}")
+        return 0
+    if not args.dataset:
+        raise UsageError("compare needs run ids or --dataset NAME (with --methods)")
+    from appliance.compare import CompareRequest
+
+    if not args.out.parent.is_dir():
+        raise InvalidInput(f"{args.out.parent}: no such folder for the report")
+    overrides: dict[str, Any] = {}
+    for key in ("max_steps", "max_seq_len", "seed"):
+        if getattr(args, key) is not None:
+            overrides[key] = getattr(args, key)
+    task_config: dict[str, Any] = {}
+    if args.label_field:
+        task_config["label_field"] = args.label_field
+    if args.text_field:
+        task_config["text_field"] = args.text_field
+    try:
+        shots = [int(k) for k in args.shots.split(",") if k.strip()]
+    except ValueError:
+        raise InvalidInput(f"--shots takes numbers separated by commas, not {args.shots!r}") from None
+    request = CompareRequest(
+        dataset=args.dataset, task=args.task, methods=args.methods.split(","), base=args.base,
+        budget_seconds=args.budget_minutes * 60 if args.budget_minutes else None, shots=shots,
+        canaries=args.canaries, canary_repeats=args.canary_repeats, overrides=overrides, task_config=task_config,
+        allow_unreviewed=args.allow_unreviewed, max_test=args.max_test, title=args.title)
+    from dataclasses import asdict
+
+    final = run_job(args, "compare", {"request": asdict(request), "out": str(args.out.resolve())},
+                    f"comparing {', '.join(request.methods)} on {args.dataset}")
+    if final.get("event") == "done" and not args.json:
+        result = final["result"]
+        for row in result.get("summary", []):
+            metric = row.get("primary_metric")
+            print(f"{row['run_id']:<26} {row['method']:<15} {row.get('metric_name') or 'metric'} "
+                  f"{'-' if metric is None else f'{metric:.3f}'}")
+        if result.get("recommendation"):
+            print(result["recommendation"])
+        if result.get("report"):
+            print(f"report written to {result['report']}")
+    return job_exit_code(final)
+
+
 def register(sub: Any, add: Any) -> None:
     p = add(sub, "tune", cmd_tune, "fine-tune a base model on a dataset (a job; progress with loss, tokens/s, ETA)")
     p.add_argument("--dataset")
@@ -111,6 +163,29 @@ def register(sub: Any, add: Any) -> None:
     p = add(sub, "evaluate", cmd_evaluate, "score a finished run on its held-out test split (a job)")
     p.add_argument("run")
     p.add_argument("--limit", type=int, help="score at most this many test records")
+
+    p = add(sub, "compare", cmd_compare,
+            "compare methods on a dataset (icl, tfidf, lora, qlora, dora, full; a job) or compare evaluated runs")
+    p.add_argument("runs", nargs="*", metavar="RUN", help="evaluated runs to compare (instead of --dataset)")
+    p.add_argument("--dataset", help="run every method in --methods on this dataset's newest de-identified version")
+    p.add_argument("--task", default="classify", choices=["classify", "summarize", "extract", "instruct", "continue"])
+    p.add_argument("--methods", default="icl,tfidf,lora,full", help="comma-separated (default icl,tfidf,lora,full)")
+    p.add_argument("--base", default="smollm2-135m-instruct", metavar="MODEL_ID")
+    p.add_argument("--budget-minutes", type=float, help="the same wall-clock training budget for every tuned method")
+    p.add_argument("--shots", default="0,4", help="in-context examples per ICL pass, comma-separated (default 0,4)")
+    p.add_argument("--canaries", type=int, default=0, help="plant this many canaries in each tuned run's data")
+    p.add_argument("--canary-repeats", type=int, default=1, help="copies of each planted canary")
+    p.add_argument("--label-field", help="classify: the column holding the label")
+    p.add_argument("--text-field", help="the column holding the note text (default text)")
+    p.add_argument("--max-steps", type=int, help="cap on optimizer steps for tuned methods")
+    p.add_argument("--max-seq-len", type=int)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--max-test", type=int, help="score at most this many test records")
+    p.add_argument("--allow-unreviewed", action="store_true",
+                   help="use a de-identified version nobody reviewed (audited)")
+    p.add_argument("--title", help="title of the report")
+    p.add_argument("--out", type=Path, default=Path("comparison.html"),
+                   help="report file; the .json beside it (default comparison.html)")
 
     runs = sub.add_parser("runs", help="tuning runs").add_subparsers(dest="sub", metavar="ACTION", required=True)
     add(runs, "list", cmd_runs_list, "runs with method, status and loss")

@@ -8,6 +8,7 @@ forgetting check. The evaluation is stored on the run, which becomes ``evaluated
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +17,7 @@ from appliance import base_models, registry
 from appliance.data.snapshots import load_split
 from appliance.data.tasks import TaskConfig
 from appliance.errors import ApplianceError
+from appliance.evaluate.privacy import DEFAULT_CANDIDATES
 from appliance.jobs import JobContext, register_job
 from appliance.workspace import Workspace
 
@@ -30,7 +32,8 @@ def _task_config(config: dict[str, Any]) -> TaskConfig:
 
 
 def evaluate_run(ws: Workspace, run_id: str, *, limit: int | None = None,
-                 progress: Callable[..., None] | None = None) -> dict[str, Any]:
+                 progress: Callable[..., None] | None = None,
+                 audit_candidates: int = DEFAULT_CANDIDATES) -> dict[str, Any]:
     """Score run ``run_id`` on its snapshot's test split and store the evaluation. Returns it."""
     import torch
     from peft import PeftModel
@@ -68,19 +71,57 @@ def evaluate_run(ws: Workspace, run_id: str, *, limit: int | None = None,
         model.eval()
         evaluation = evaluate_model(model, tokenizer, run["task"], task_config, records, progress=progress)
         after = general_perplexity(model, tokenizer)
+        request = (run["config"] or {}).get("request") or {}
+        exposure = _exposure(model, tokenizer, request, audit_candidates)
     primary = PRIMARY_METRICS[run["task"]]
     metrics = evaluation.metrics
     result = {
         "run_id": run_id, "split": "test", "records": len(records), "metrics": metrics,
         "metric_name": primary.key, "primary_metric": metrics.get(primary.key),
         "forgetting": forgetting_summary(before, after),
-        # Canary exposure needs canaries planted before training; none were in this run.
-        "exposure": {"measured": False, "reason": "no canaries were planted in this run's training data"},
+        "exposure": exposure,
+        "slices": output_slices(run["task"], task_config, records, evaluation.predictions),
+        **output_leakage(run["task"], task_config, load_split(ws, run["snapshot"], "train"), evaluation.predictions),
         "seconds": round(time.monotonic() - started, 1),
         "generation": {"classify": "label log-likelihood, no sampling", "other": "greedy"},
     }
     registry.record_evaluation(ws, run_id, result)
     return result
+
+
+def _exposure(model: Any, tokenizer: Any, request: dict[str, Any], candidates: int) -> dict[str, Any]:
+    """Canary exposure of the canaries planted in training (regenerated from the run's seed)."""
+    from appliance.evaluate.privacy import DEFAULT_THRESHOLD_BITS, audit, make_canaries
+
+    if not request.get("canaries"):
+        return {"measured": False, "reason": "no canaries were planted in this run's training data"}
+    canaries = make_canaries(int(request["canaries"]), int(request.get("canary_seed") or 0))
+    threshold = min(DEFAULT_THRESHOLD_BITS, math.log2(candidates) - 0.5)
+    result = audit(model, tokenizer, canaries, candidates=candidates, threshold_bits=threshold,
+                   seed=int(request.get("canary_seed") or 0))
+    return {"measured": True, "repeats": request.get("canary_repeats", 1), **result}
+
+
+def output_slices(task: str, task_config: TaskConfig, records: list[dict[str, Any]], predictions: list[str]
+            ) -> dict[str, Any]:
+    from appliance.evaluate.predict import references
+    from appliance.evaluate.slices import task_slices
+
+    if not predictions:
+        return {}
+    return task_slices(task, records, predictions, references(task, records, task_config),
+                       labels=task_config.label_set, fields=task_config.extract_fields)
+
+
+def output_leakage(task: str, task_config: TaskConfig, train: list[dict[str, Any]], predictions: list[str]
+                   ) -> dict[str, Any]:
+    """Generated test outputs scanned for identifiers of the training notes (classify replies are labels)."""
+    from appliance.evaluate.privacy import scan_outputs, surrogate_strings
+
+    if task == "classify" or not predictions:
+        return {}
+    found = surrogate_strings(str(r.get(task_config.text_field) or "") for r in train)
+    return {"leakage": scan_outputs(predictions, found)}
 
 
 @register_job("evaluate")

@@ -51,12 +51,18 @@ class TuneRequest:
     budget_seconds: float | None = field(default=None, metadata={
         "help": "Wall-clock training budget: max_steps is cut to what fits, from a short calibration."})
     max_train_examples: int | None = field(default=None, metadata={"help": "Use at most this many examples."})
+    canaries: int = field(default=0, metadata={
+        "help": "Random fake-PHI canaries planted in the training data; evaluation measures their exposure."})
+    canary_repeats: int = field(default=1, metadata={"help": "Copies of each canary planted."})
+    canary_seed: int = field(default=0, metadata={"help": "Seed of the canary strings (kept with the run)."})
 
     def __post_init__(self) -> None:
         if self.method not in TUNING_METHODS:
             raise InvalidInput(f"unknown method '{self.method}'; choose one of {', '.join(TUNING_METHODS)}")
         if self.budget_seconds is not None and self.budget_seconds <= 0:
             raise InvalidInput("the budget must be a positive number of seconds")
+        if self.canaries < 0 or self.canary_repeats < 1:
+            raise InvalidInput("canaries must be >= 0 and canary repeats >= 1")
 
 
 def _now() -> str:
@@ -100,7 +106,8 @@ def start_run(ws: Workspace, request: TuneRequest) -> RunId:
     run_id = RunId(f"run-{number:04d}-{request.method}")
     details = {"method": request.method, "task": request.task, "base": request.base,
                "snapshot": snapshot.snapshot_id, "snapshot_hash": snapshot.content_hash,
-               "unreviewed_override": snapshot.unreviewed_override}
+               "unreviewed_override": snapshot.unreviewed_override, "canaries": request.canaries,
+               "canary_repeats": request.canary_repeats}
     with ws.transaction("tune.start", [run_id, snapshot.snapshot_id], details) as tx:
         tx.execute("INSERT INTO runs (run_id, method, task, base_model, snapshot_id, config, status, created,"
                    " created_by) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -173,6 +180,8 @@ def run_tune(ws: Workspace, run_id: str, *, resume: bool = False,
         task_settings = {"max_length": config.max_seq_len, **request.task_config}
         everything = train_records + val_records + load_split(ws, run["snapshot"], "test")
         task_config = task_config_for(request.task, task_settings, everything)
+        if request.canaries:
+            train_records = train_records + planted_canaries(request, train_records, task_config)
         emit("stage", stage="examples")
         train_examples = [build_example(request.task, r, tokenizer, task_config) for r in train_records]
         eval_examples = [build_example(request.task, r, tokenizer, task_config) for r in val_records[:64]]
@@ -238,6 +247,16 @@ def run_tune(ws: Workspace, run_id: str, *, resume: bool = False,
             tx.execute("UPDATE runs SET status = 'done', state = 'trained', ended = ?, result = ?, artifact_blob = ?"
                        " WHERE run_id = ?", (_now(), json.dumps(summary, default=str), artifact.blob_id, run_id))
     return {"run_id": run_id, "status": "done", **summary}
+
+
+def planted_canaries(request: TuneRequest, records: list[dict[str, Any]], task_config: TaskConfig
+                     ) -> list[dict[str, Any]]:
+    """The canary records planted in a run's training data (regenerated from the request's seed)."""
+    from appliance.evaluate.privacy import make_canaries, plant_canaries
+
+    canaries = make_canaries(request.canaries, request.canary_seed)
+    return plant_canaries(records, canaries, repeats=request.canary_repeats, seed=request.canary_seed,
+                          text_field=task_config.text_field)
 
 
 def _param_count(base_dir: Path) -> int:

@@ -1,0 +1,361 @@
+"""Comparing methods on the hospital's own data: prompting, a classical baseline, adapters, full tuning.
+
+One request (``CompareRequest``) names a dataset, a task and the methods to try. ``run_comparison``
+cuts one frozen snapshot (patient-level splits) and gives every method the same data:
+
+- ``icl``: no training. The base model answers the test split zero-shot and with k examples drawn
+  from the training split (nearest by TF-IDF similarity). For ``classify`` each pass yields a raw
+  and a calibrated run (contextual calibration), both registered.
+- ``tfidf`` (classify only): TF-IDF + logistic regression fitted on the training split in seconds.
+- ``qlora``, ``lora``, ``dora``, ``full``: tuning runs under the same wall-clock budget, each
+  evaluated on the held-out test split (metrics, slices, forgetting, canary exposure when planted).
+
+Every method becomes a run in the registry (``runs`` table, state ``evaluated``), so baselines
+appear beside tuned runs in ``appliance runs``, comparisons and the desktop app. ``write_report``
+turns any set of evaluated runs of one task into the self-contained HTML and JSON report; it holds
+metrics only, never note text or model outputs.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from appliance import base_models, registry
+from appliance.data.snapshots import SnapshotSpec, create_snapshot, load_split
+from appliance.data.tasks import TaskConfig, get_task
+from appliance.errors import ApplianceError, InvalidInput
+from appliance.jobs import JobContext, register_job
+from appliance.workspace import Workspace
+
+BASELINES = ("icl", "tfidf")
+TUNED = ("qlora", "lora", "dora", "full")
+METHODS = BASELINES + TUNED
+DEFAULT_METHODS = ("icl", "tfidf", "lora", "full")
+
+Event = Callable[..., None]
+
+
+@dataclass
+class CompareRequest:
+    """What to compare; stored with every run it creates."""
+
+    dataset: str = field(metadata={"help": "Dataset whose newest de-identified version is compared on."})
+    task: str = field(default="classify", metadata={"help": "classify, summarize, extract, instruct or continue."})
+    methods: list[str] = field(default_factory=lambda: list(DEFAULT_METHODS), metadata={
+        "help": "Methods to compare: icl, tfidf (classify only), qlora, lora, dora, full."})
+    base: str = field(default="smollm2-135m-instruct", metadata={"help": "Base model id from the manifest."})
+    budget_seconds: float | None = field(default=None, metadata={
+        "help": "The same wall-clock training budget for every tuned method (empty = each method's preset)."})
+    shots: list[int] = field(default_factory=lambda: [0, 4], metadata={
+        "help": "In-context examples per ICL pass (0 = zero-shot); one pass per value."})
+    canaries: int = field(default=0, metadata={
+        "help": "Random fake-PHI canaries planted in each tuned run's training data for the privacy audit."})
+    canary_repeats: int = field(default=1, metadata={"help": "Copies of each canary planted."})
+    audit_candidates: int = field(default=2000, metadata={
+        "help": "Random strings each canary is ranked among (exposure is capped at log2 of this)."})
+    overrides: dict[str, Any] = field(default_factory=dict, metadata={
+        "help": "Training settings applied to every tuned method (TuneConfig fields)."})
+    task_config: dict[str, Any] = field(default_factory=dict, metadata={
+        "help": "Task settings (TaskConfig fields: label_field, label_set, max_length, ...)."})
+    split_seed: int = field(default=13, metadata={"help": "Seed of the patient-level split."})
+    allow_unreviewed: bool = field(default=False, metadata={
+        "help": "Use a de-identified version nobody reviewed (audited)."})
+    max_train_examples: int | None = field(default=None, metadata={"help": "Train on at most this many examples."})
+    max_test: int | None = field(default=None, metadata={"help": "Score at most this many test records."})
+    title: str | None = field(default=None, metadata={"help": "Title of the report."})
+
+    def __post_init__(self) -> None:
+        self.methods = list(dict.fromkeys(m.strip().lower() for m in self.methods if m.strip()))
+        if not self.methods:
+            raise InvalidInput("name at least one method to compare")
+        unknown = [m for m in self.methods if m not in METHODS]
+        if unknown:
+            raise InvalidInput(f"unknown method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}")
+        get_task(self.task)
+        if "tfidf" in self.methods and self.task != "classify":
+            raise InvalidInput("the TF-IDF baseline predicts labels; it compares on the classify task only")
+        if self.budget_seconds is not None and self.budget_seconds <= 0:
+            raise InvalidInput("the budget must be a positive number of minutes")
+        if not self.shots or any(k < 0 for k in self.shots):
+            raise InvalidInput("ICL shots must be numbers >= 0")
+        if self.canaries < 0 or self.canary_repeats < 1 or self.audit_candidates < 64:
+            raise InvalidInput("canaries must be >= 0, canary repeats >= 1 and audit candidates >= 64")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _task_config(task: str, request_task: dict[str, Any], records: list[dict[str, Any]]) -> TaskConfig:
+    from appliance.tune.service import task_config_for
+
+    return task_config_for(task, request_task, records)
+
+
+def _new_run_id(ws: Workspace, method: str) -> str:
+    number = ws.read().execute("SELECT count(*) FROM runs").fetchone()[0] + 1
+    return f"run-{number:04d}-{method}"
+
+
+def _register_baseline(ws: Workspace, method: str, request: CompareRequest, snapshot: str,
+                       config: dict[str, Any], result: dict[str, Any], evaluation: dict[str, Any]) -> str:
+    """A finished baseline run (no artifact: nothing was trained, or the model is refitted in seconds)."""
+    run_id = _new_run_id(ws, method)
+    base = request.base if method.startswith("icl") else "scikit-learn"
+    details = {"method": method, "task": request.task, "base": base, "snapshot": snapshot,
+               "primary_metric": evaluation.get("primary_metric")}
+    with ws.transaction("baseline.run", [run_id, snapshot], details) as tx:
+        tx.execute("INSERT INTO runs (run_id, method, task, base_model, snapshot_id, config, status, state, created,"
+                   " created_by, ended, result) VALUES (?,?,?,?,?,?,'done','trained',?,?,?,?)",
+                   (run_id, method, request.task, base, snapshot,
+                    json.dumps({"request": asdict(request), **config}, sort_keys=True, default=list), _now(),
+                    ws.user.name, _now(), json.dumps(result, default=str)))
+    registry.record_evaluation(ws, run_id, {**evaluation, "run_id": run_id})
+    return run_id
+
+
+def _evaluation(task: str, task_config: TaskConfig, records: list[dict[str, Any]], predictions: list[str],
+                seconds: float, **extra: Any) -> dict[str, Any]:
+    from appliance.evaluate.metrics import PRIMARY_METRICS, MetricInputs, compute
+    from appliance.evaluate.predict import references
+    from appliance.evaluate.service import output_slices
+
+    refs = references(task, records, task_config)
+    metrics = compute(task, MetricInputs(
+        predictions=predictions, references=refs, labels=task_config.label_set, fields=task_config.extract_fields,
+        sources=[str(r.get(task_config.text_field) or "") for r in records] if task == "summarize" else ()))
+    primary = PRIMARY_METRICS[task]
+    return {"split": "test", "records": len(records), "metrics": metrics, "metric_name": primary.key,
+            "primary_metric": metrics.get(primary.key), "seconds": round(seconds, 2),
+            "slices": output_slices(task, task_config, records, predictions),
+            "exposure": {"measured": False, "reason": "nothing was trained on the notes"}, **extra}
+
+
+def run_icl_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *, event: Event | None = None,
+                     should_stop: Callable[[], bool] | None = None) -> list[str]:
+    """Zero- and k-shot in-context runs (raw and, for classify, calibrated) on the test split."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from appliance.evaluate.icl import ICLConfig, run_icl
+    from appliance.evaluate.service import output_leakage
+    from appliance.tune.loading import load_tokenizer
+
+    emit = event or (lambda name, **fields: None)
+    train = load_split(ws, snapshot, "train")
+    test = load_split(ws, snapshot, "test")[: request.max_test or None]
+    task_config = _task_config(request.task, request.task_config, train + test)
+    classify = get_task(request.task).name == "classify"
+    run_ids: list[str] = []
+    with ws.scratch() as scratch, torch.no_grad():
+        base_dir = base_models.hf_dir(ws, request.base, scratch, progress=lambda m: emit("stage", stage=m))
+        tokenizer = load_tokenizer(base_dir)
+        base_models.fix_chatml_special_tokens(tokenizer)
+        model = AutoModelForCausalLM.from_pretrained(base_dir, local_files_only=True)
+        model.eval()
+        for k in request.shots:
+            if should_stop and should_stop():
+                break
+            emit("stage", stage=f"in-context, {k} examples")
+            config = ICLConfig(k=k, calibrate=classify)
+            started = time.monotonic()
+            result = run_icl(model, tokenizer, request.task, task_config, train, test, config,
+                             progress=lambda done, total: emit("progress", step=done, total=total))
+            seconds = time.monotonic() - started
+            stored = {"icl": config.to_dict(), "k": k, "task": asdict(task_config)}
+            figures = {"train_seconds": 0.0, "steps": 0, "k": k, "eval_seconds": round(seconds, 2),
+                       "mean_shots": sum(result.shots_used) / max(1, len(result.shots_used)), "trainable_params": 0}
+            variants = [("icl", result.predictions)]
+            if result.calibrated is not None:
+                variants.append(("icl-calibrated", result.calibrated))
+            for method, predictions in variants:
+                evaluation = _evaluation(request.task, task_config, test, predictions, seconds, k=k,
+                                         **output_leakage(request.task, task_config, train, predictions))
+                run_ids.append(_register_baseline(ws, method, request, snapshot, stored, figures, evaluation))
+                emit("run", run_id=run_ids[-1], method=method, primary_metric=evaluation["primary_metric"])
+    return run_ids
+
+
+def run_tfidf_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *,
+                       event: Event | None = None) -> str:
+    """TF-IDF + logistic regression fitted on the training split, scored on the test split."""
+    from appliance.evaluate.classical import ClassicalConfig, fit_predict
+
+    emit = event or (lambda name, **fields: None)
+    emit("stage", stage="TF-IDF baseline")
+    train = load_split(ws, snapshot, "train")
+    test = load_split(ws, snapshot, "test")[: request.max_test or None]
+    task_config = _task_config(request.task, request.task_config, train + test)
+    label_field = task_config.label_field or get_task(request.task).default_label_field or "label"
+    config = ClassicalConfig(text_field=task_config.text_field)
+    started = time.monotonic()
+    predictions, info = fit_predict(train, test, label_field, config)
+    seconds = time.monotonic() - started
+    figures = {"train_seconds": round(info["fit_seconds"], 3), "steps": None, "features": info["features"],
+               "trainable_params": info["features"] * max(1, len(info["classes"])), "train_size": info["train_size"]}
+    evaluation = _evaluation(request.task, task_config, test, predictions, seconds)
+    run_id = _register_baseline(ws, "tfidf", request, snapshot,
+                                {"classical": config.to_dict(), "task": asdict(task_config)}, figures, evaluation)
+    emit("run", run_id=run_id, method="tfidf", primary_metric=evaluation["primary_metric"])
+    return run_id
+
+
+def run_tuned(ws: Workspace, request: CompareRequest, method: str, *, event: Event | None = None,
+              should_stop: Callable[[], bool] | None = None) -> str | None:
+    """One tuning run under the request's budget, then its evaluation. None when it was cancelled."""
+    from appliance.evaluate.service import evaluate_run
+    from appliance.tune.service import TuneRequest, run_tune, start_run
+
+    emit = event or (lambda name, **fields: None)
+    tune = TuneRequest(dataset=request.dataset, task=request.task, method=method, base=request.base,
+                       overrides=dict(request.overrides), task_config=dict(request.task_config),
+                       split_seed=request.split_seed, allow_unreviewed=request.allow_unreviewed,
+                       budget_seconds=request.budget_seconds, max_train_examples=request.max_train_examples,
+                       canaries=request.canaries, canary_repeats=request.canary_repeats)
+    run_id = start_run(ws, tune)
+    emit("stage", stage=f"tuning {method}", run_id=run_id)
+    try:
+        result = run_tune(ws, run_id, event=emit, should_stop=should_stop)
+    except BaseException as exc:
+        message = str(exc) if isinstance(exc, ApplianceError) else type(exc).__name__
+        with ws.transaction("tune.failed", [run_id], {"reason": message[:200]}) as tx:
+            tx.execute("UPDATE runs SET status = 'failed', ended = ? WHERE run_id = ? AND status = 'running'",
+                       (_now(), run_id))
+        raise
+    if result["status"] != "done":
+        return None
+    emit("stage", stage=f"evaluating {method}", run_id=run_id)
+    evaluation = evaluate_run(ws, run_id, limit=request.max_test, audit_candidates=request.audit_candidates,
+                              progress=lambda done, total, *a, **k: emit("progress", step=done, total=total))
+    emit("run", run_id=run_id, method=method, primary_metric=evaluation["primary_metric"])
+    return run_id
+
+
+def run_comparison(ws: Workspace, request: CompareRequest, *, event: Event | None = None,
+                   should_stop: Callable[[], bool] | None = None) -> dict[str, Any]:
+    """Every requested method on one snapshot; returns the run ids in cost order and the snapshot."""
+    ws.require("admin", "informaticist")
+    if base_models.registered(ws).get(request.base) is None:
+        raise InvalidInput(f"base model '{request.base}' is not in this workspace; add it with 'appliance models add'")
+    snapshot = create_snapshot(ws, SnapshotSpec(request.dataset, seed=request.split_seed,
+                                                allow_unreviewed=request.allow_unreviewed))
+    if not load_split(ws, snapshot.snapshot_id, "test"):
+        raise InvalidInput(f"dataset '{request.dataset}' has too few patients for a held-out test split")
+    run_ids: list[str] = []
+    stopped = False
+    for method in sorted(request.methods, key=METHODS.index):
+        if should_stop and should_stop():
+            stopped = True
+            break
+        if method == "icl":
+            run_ids += run_icl_baseline(ws, request, snapshot.snapshot_id, event=event, should_stop=should_stop)
+        elif method == "tfidf":
+            run_ids.append(run_tfidf_baseline(ws, request, snapshot.snapshot_id, event=event))
+        else:
+            run_id = run_tuned(ws, request, method, event=event, should_stop=should_stop)
+            if run_id is None:
+                stopped = True
+                break
+            run_ids.append(run_id)
+    return {"snapshot": snapshot.snapshot_id, "runs": run_ids, "cancelled": stopped}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reading runs back for a comparison
+
+
+def evaluated_runs(ws: Workspace) -> list[dict[str, Any]]:
+    """Runs with a stored evaluation: what can be compared (newest last)."""
+    rows = ws.read().execute("SELECT run_id, method, task, snapshot_id, state, evaluation FROM runs"
+                             " WHERE evaluation IS NOT NULL ORDER BY created, run_id").fetchall()
+    out = []
+    for run_id, method, task, snapshot, state, evaluation in rows:
+        e = json.loads(evaluation)
+        out.append({"run_id": run_id, "method": method, "task": task, "snapshot": snapshot, "state": state,
+                    "primary_metric": e.get("primary_metric"), "metric_name": e.get("metric_name")})
+    return out
+
+
+def summaries(ws: Workspace, run_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """Run summaries for the report (see ``appliance.evaluate.runs``), from the registry."""
+    out = []
+    for run_id in run_ids:
+        run = registry._run(ws, run_id)
+        evaluation = run["evaluation"]
+        if not evaluation:
+            raise ApplianceError(f"run '{run_id}' has no evaluation; run 'appliance evaluate {run_id}' first")
+        result = run["result"] or {}
+        request = (run["config"] or {}).get("request") or {}
+        summary: dict[str, Any] = {
+            "run_id": run_id, "method": run["method"], "task": run["task"], "metrics": evaluation.get("metrics", {}),
+            "state": run["state"], "snapshot": run["snapshot"], "primary_metric": evaluation.get("primary_metric"),
+            "metric_name": evaluation.get("metric_name"),
+            "train_seconds": result.get("train_seconds", result.get("wall_time_s")),
+            "steps": result.get("steps"), "epochs": result.get("epochs"),
+            "budget_seconds": request.get("budget_seconds") if run["method"] in TUNED else None,
+            "peak_memory_bytes": result.get("peak_memory_bytes"), "trainable_params": result.get("trainable_params"),
+            "artifact_bytes": result.get("artifact_bytes") or None, "tokens_per_s": result.get("tokens_per_s"),
+            "forgetting": evaluation.get("forgetting"), "slices": evaluation.get("slices") or {},
+            "loss_curve": result.get("losses") or None, "eval_seconds": evaluation.get("seconds"),
+        }
+        if run["method"].startswith("icl"):
+            summary["k"] = result.get("k", evaluation.get("k"))
+        exposure = evaluation.get("exposure") or {}
+        if exposure.get("max") is not None:
+            summary["exposure"] = exposure
+        if evaluation.get("leakage"):
+            summary["leakage"] = evaluation["leakage"]
+        out.append({k: v for k, v in summary.items() if v is not None})
+    return out
+
+
+def write_report(ws: Workspace, run_ids: Sequence[str], out_path: str | Path, *, title: str | None = None,
+                 budget_seconds: float | None = None) -> tuple[Path, Path]:
+    """Write ``<out>.html`` and ``<out>.json`` for the runs (audited: run ids and file names only)."""
+    from appliance.evaluate.report import DEFAULT_TITLE
+    from appliance.evaluate.report import write_report as write_files
+    from appliance.evaluate.runs import check_runs
+
+    runs = summaries(ws, run_ids)
+    task = check_runs(runs)
+    out = Path(out_path)
+    if not out.parent.is_dir():
+        raise InvalidInput(f"{out.parent}: no such folder for the report")
+    snapshots = sorted({r["snapshot"] for r in runs})
+    html_path, json_path = write_files(out, runs, title=title or f"{DEFAULT_TITLE}: {task}", budget=budget_seconds)
+    with ws.transaction("compare.report", list(run_ids), {"task": task, "snapshots": snapshots,
+                                                          "report": html_path.name}):
+        pass
+    return html_path, json_path
+
+
+@register_job("compare")
+def compare_job(ctx: JobContext) -> dict[str, Any]:
+    request = CompareRequest(**ctx.params["request"])
+
+    def emit(name: str, **fields: Any) -> None:
+        if name == "progress":
+            ctx.progress(int(fields.pop("step")), int(fields.pop("total")), **fields)
+        else:
+            ctx.event(name, **fields)
+
+    outcome = run_comparison(ctx.ws, request, event=emit, should_stop=ctx.should_stop)
+    result: dict[str, Any] = {**outcome}
+    if ctx.params.get("out") and outcome["runs"]:
+        from appliance.evaluate.recommend import recommend
+
+        html_path, json_path = write_report(ctx.ws, outcome["runs"], ctx.params["out"], title=request.title,
+                                            budget_seconds=request.budget_seconds)
+        rec = recommend(summaries(ctx.ws, outcome["runs"]))
+        result.update(report=str(html_path), json=str(json_path), recommendation=rec.reason,
+                      recommended=rec.run_id)
+    result["summary"] = [{k: r.get(k) for k in ("run_id", "method", "k", "steps", "train_seconds",
+                                                           "metric_name", "primary_metric")}
+                         for r in summaries(ctx.ws, outcome["runs"])]
+    return result

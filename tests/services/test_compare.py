@@ -1,0 +1,99 @@
+"""Comparison service: every method becomes an evaluated registry run on one snapshot; the report is written."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from appliance import registry
+from appliance.compare import CompareRequest, evaluated_runs, run_comparison, summaries, write_report
+from appliance.errors import InvalidInput
+from appliance.workspace import Workspace
+from tests.conftest import PASSWORDS
+
+TINY = {"max_steps": 2, "max_seq_len": 128}
+
+
+def test_request_validation() -> None:
+    with pytest.raises(InvalidInput, match="unknown method"):
+        CompareRequest(dataset="ward", methods=["icl", "magic"])
+    with pytest.raises(InvalidInput, match="classify task only"):
+        CompareRequest(dataset="ward", task="summarize", methods=["tfidf"])
+    with pytest.raises(InvalidInput, match="at least one method"):
+        CompareRequest(dataset="ward", methods=[" "])
+    with pytest.raises(InvalidInput, match="positive"):
+        CompareRequest(dataset="ward", budget_seconds=0)
+    assert CompareRequest(dataset="ward", methods=["LoRA", "icl", "lora"]).methods == ["lora", "icl"]
+
+
+def test_comparison_registers_every_method_and_writes_a_report(tiny_ws: Path, tmp_path: Path) -> None:
+    request = CompareRequest(dataset="ward", methods=["full", "icl", "tfidf", "lora"], base="tiny-chat",
+                             budget_seconds=600, shots=[0, 2], canaries=2, canary_repeats=3, audit_candidates=128,
+                             overrides=TINY, task_config={"label_field": "triage"}, split_seed=1)
+    events: list[tuple[str, dict]] = []
+    with Workspace.open(tiny_ws, "ivy", PASSWORDS["ivy"]) as ws:
+        outcome = run_comparison(ws, request, event=lambda name, **f: events.append((name, f)))
+        runs = summaries(ws, outcome["runs"])
+        listed = evaluated_runs(ws)
+    methods = [(r["method"], r.get("k")) for r in runs]
+    # Cost order: in-context passes (raw and calibrated per shot count), then TF-IDF, then tuned runs.
+    assert methods == [("icl", 0), ("icl-calibrated", 0), ("icl", 2), ("icl-calibrated", 2), ("tfidf", None),
+                       ("lora", None), ("full", None)]
+    assert {r["run_id"] for r in listed} == set(outcome["runs"])
+    assert all(r["state"] == "evaluated" and r["snapshot"] == outcome["snapshot"] for r in runs)
+    for run in runs:
+        assert 0.0 <= run["metrics"]["macro_f1"] <= 1.0 and run["metrics"]["n"] > 0
+    tuned = {r["method"]: r for r in runs if r["method"] in ("lora", "full")}
+    for run in tuned.values():
+        assert run["steps"] == 2 and run["budget_seconds"] == 600 and run["trainable_params"] > 0
+        assert run["forgetting"]["before"] > 0 and run["loss_curve"]
+        # Canaries were planted in the tuned runs' training data, so their exposure was measured.
+        assert run["exposure"]["measured"] and run["exposure"]["canaries"] == 2
+        assert 0 <= run["exposure"]["max"] <= run["exposure"]["max_possible"]
+    assert tuned["full"]["trainable_params"] > tuned["lora"]["trainable_params"]
+    assert all("exposure" not in r for r in runs if r["method"] not in ("lora", "full"))
+    assert runs[4]["trainable_params"] > 0 and runs[4]["train_seconds"] >= 0
+    assert any(name == "run" for name, _ in events) and any(name == "progress" for name, _ in events)
+
+    html, data_path = None, None
+    with Workspace.open(tiny_ws, "rex", PASSWORDS["rex"]) as ws:
+        html, data_path = write_report(ws, outcome["runs"], tmp_path / "cmp.html", title="Ward triage")
+        entries = list(ws.audit_entries(action="compare.report"))
+        audited = [e for e in ws.audit_entries() if e.action in ("baseline.run", "run.evaluated")]
+    assert entries and set(outcome["runs"]) <= set(entries[-1].object_ids)
+    assert len(audited) >= len(outcome["runs"])
+    text = html.read_text(encoding="utf-8")
+    assert not re.search(r"(?:src|href)\s*=\s*[\"']?(?:https?:)?//", text) and "<script" not in text
+    for run_id in outcome["runs"]:
+        assert run_id in text
+    data = json.loads(data_path.read_text(encoding="utf-8"))
+    assert data["recommendation"]["run_id"] in outcome["runs"] and len(data["runs"]) == 7
+
+
+def test_baselines_are_registry_runs_that_gates_and_approval_apply_to(tiny_ws: Path, tmp_path: Path) -> None:
+    request = CompareRequest(dataset="ward", methods=["tfidf"], base="tiny-chat",
+                             task_config={"label_field": "triage"}, split_seed=1)
+    with Workspace.open(tiny_ws, "ivy", PASSWORDS["ivy"]) as ws:
+        (run_id,) = run_comparison(ws, request)["runs"]
+    with Workspace.open(tiny_ws, "rex", PASSWORDS["rex"]) as ws:
+        approved = registry.approve(ws, run_id, "classical baseline is enough", name="ward-triage-tfidf")
+        assert approved["version"] == 1 and registry.is_approved(ws, run_id)
+    with Workspace.open(tiny_ws, "ivy", PASSWORDS["ivy"]) as ws, pytest.raises(InvalidInput, match="no such folder"):
+        write_report(ws, [run_id], tmp_path / "missing" / "r.html")
+
+
+def test_reports_refuse_unevaluated_runs_and_mixed_tasks(tiny_ws: Path, tmp_path: Path) -> None:
+    from appliance.errors import ApplianceError
+    from appliance.tune.service import TuneRequest, run_tune, start_run
+
+    with Workspace.open(tiny_ws, "ivy", PASSWORDS["ivy"]) as ws:
+        run_id = start_run(ws, TuneRequest(dataset="ward", method="lora", base="tiny-chat", split_seed=1,
+                                           overrides={"max_steps": 1, "max_seq_len": 128},
+                                           task_config={"label_field": "triage"}))
+        run_tune(ws, run_id)
+        with pytest.raises(ApplianceError, match="no evaluation"):
+            write_report(ws, [run_id], tmp_path / "r.html")
+        assert not (tmp_path / "r.html").exists() and not (tmp_path / "r.json").exists()
