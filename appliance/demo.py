@@ -186,7 +186,9 @@ def stage_compare(ctx: DemoContext) -> dict[str, Any]:
             "runs": {name: {"run": row["run_id"], "steps": row.get("steps"), row["metric_name"]: row["primary_metric"]}
                      for name, row in rows.items()},
             "lora_beats_zero_shot": lora["primary_metric"] > zero_shot["primary_metric"],
-            "recommended": result.get("recommended"), "lora_exposure_max": (lora.get("exposure") or {}).get("max")}
+            "recommended": result.get("recommended"), "lora_exposure_max": (lora.get("exposure") or {}).get("max"),
+            "lora_loss": [lora["loss_curve"][0], lora["loss_curve"][-1]], "methods": sorted(
+                {r["method"] for r in data["runs"]}), "held_out_records": lora["metrics"].get("n")}
 
 
 def stage_approve(ctx: DemoContext) -> dict[str, Any]:

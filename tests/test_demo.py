@@ -26,8 +26,15 @@ def test_demo_quick(tmp_path: Path, default_model_file: Path) -> None:
     assert (out / "workspace" / "workspace.db").exists()
     assert stages["import"]["imported"] == 60 and stages["import"]["reimport_duplicates"] == 60
     assert stages["deid"]["scored_notes"] == 60 and stages["deid"]["token_recall"] >= 0.95
-    assert stages["tune"]["steps"] == 3 and stages["tune"]["final_loss"] < stages["tune"]["first_loss"]
-    assert stages["evaluate"]["approved_by"] == "demo-reviewer" and stages["evaluate"]["records"] > 0
+    compare = stages["compare"]
+    assert compare["methods"] == ["full", "icl", "icl-calibrated", "lora", "tfidf"]
+    assert compare["runs"]["lora"]["steps"] == 3 and compare["lora_loss"][1] < compare["lora_loss"][0]
+    assert compare["held_out_records"] > 0 and compare["lora_exposure_max"] is not None
+    report = Path(compare["report"]).read_text(encoding="utf-8")
+    assert "<script" not in report and "http://" not in report and "https://" not in report
+    assert all(run["run"] in report for run in compare["runs"].values())
+    assert stages["approve"]["approved_by"] == "demo-reviewer"
+    assert stages["approve"]["run"] == compare["runs"]["lora"]["run"]
     assert stages["export"]["merged"]["parity_passed"] is True
     assert stages["serve"]["completion_tokens"] > 0 and stages["serve"]["unauthenticated_refused"] is True
     assert stages["serve"]["audited_requests"] >= 2

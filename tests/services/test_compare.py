@@ -97,3 +97,60 @@ def test_reports_refuse_unevaluated_runs_and_mixed_tasks(tiny_ws: Path, tmp_path
         with pytest.raises(ApplianceError, match="no evaluation"):
             write_report(ws, [run_id], tmp_path / "r.html")
         assert not (tmp_path / "r.html").exists() and not (tmp_path / "r.json").exists()
+
+
+def test_cli_compare_on_an_imported_labelled_csv(ws_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """Any labelled CSV (text column + label column): import, de-identify, review, one compare command."""
+    import csv
+
+    from appliance import base_models
+    from appliance.cli import main
+    from tests.tiny import manifest_for, save_tiny_chat_model
+
+    model_dir = save_tiny_chat_model(tmp_path / "tiny-chat")
+    monkeypatch.setenv("APPLIANCE_MANIFEST", str(manifest_for("tiny-chat", model_dir, tmp_path / "manifest.toml")))
+    findings = ["fracture", "pneumonia", "normal"]
+    words = {"fracture": "cortical break of the distal radius", "pneumonia": "right lower lobe consolidation",
+             "normal": "no acute cardiopulmonary process"}
+    source = tmp_path / "radiology.csv"
+    with open(source, "w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["mrn", "report_body", "finding"])
+        for i in range(36):
+            finding = findings[i % 3]
+            writer.writerow([f"P{i:03d}", f"Exam {i}. Impression: {words[finding]}.", finding])
+    monkeypatch.setenv("APPLIANCE_WORKSPACE", str(ws_path))
+    for user in ("ivy", "rex"):
+        monkeypatch.setenv("APPLIANCE_USER", user)
+        monkeypatch.setenv("APPLIANCE_PASSWORD", PASSWORDS[user])
+        if user == "ivy":
+            with Workspace.open(ws_path, "ivy", PASSWORDS["ivy"]) as ws:
+                base_models.add_model(ws, "tiny-chat", model_dir)
+            assert main(["import", str(source), "--dataset", "rad", "--text-col", "report_body",
+                         "--patient-col", "mrn"]) == 0
+            assert main(["deid", "run", "--dataset", "rad"]) == 0
+        else:
+            assert main(["deid", "review", "--dataset", "rad", "--mark-reviewed"]) == 0
+    monkeypatch.setenv("APPLIANCE_USER", "ivy")
+    monkeypatch.setenv("APPLIANCE_PASSWORD", PASSWORDS["ivy"])
+    capsys.readouterr()
+    report = tmp_path / "report.html"
+    assert main(["compare", "--dataset", "rad", "--task", "classify", "--methods", "icl,lora,tfidf",
+                 "--label-field", "finding", "--base", "tiny-chat", "--budget-minutes", "10", "--shots", "0",
+                 "--max-steps", "2", "--max-seq-len", "128", "--out", str(report)]) == 0
+    printed = capsys.readouterr().out
+    assert "report written to" in printed and report.exists() and report.with_suffix(".json").exists()
+    data = json.loads(report.with_suffix(".json").read_text(encoding="utf-8"))
+    assert [r["method"] for r in data["runs"]] == ["icl", "icl-calibrated", "tfidf", "lora"]
+    assert data["budget_seconds"] == 600 and data["primary_metric"] == "macro_f1"
+    # The classical baseline separates these three findings by their words.
+    assert data["runs"][2]["metrics"]["accuracy"] == 1.0
+    # The same report again, from the stored runs.
+    again = tmp_path / "again.html"
+    assert main(["compare", *[r["run_id"] for r in data["runs"]], "--out", str(again)]) == 0
+    assert again.exists()
+    assert main(["compare", "--dataset", "rad", "--methods", "icl,nope", "--out", str(report)]) == 5
+    assert main(["compare", "--out", str(report)]) == 2
+    assert main(["compare", "run-0001-icl", "--dataset", "rad"]) == 2
+    assert main(["compare", "--dataset", "rad", "--out", str(tmp_path / "no" / "r.html")]) == 5
