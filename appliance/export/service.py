@@ -169,35 +169,44 @@ def list_keys(ws: Workspace) -> list[dict[str, Any]]:
 
 
 class WorkspaceKeys:
-    """KeyStore over the workspace's ``api_keys`` table; re-read every few seconds so a revoke takes
-    effect while serving. Shares the workspace connection under ``lock`` with the audit sink."""
+    """KeyStore over the workspace's ``api_keys`` table, where a revoke takes effect on the next request.
 
-    def __init__(self, ws: Workspace, lock: threading.Lock, refresh_s: float = 5.0) -> None:
-        self._ws, self._lock, self._refresh = ws, lock, refresh_s
-        self._keys: list[tuple[str, str, frozenset[str] | None]] = []
-        self._loaded = 0.0
-        self._load()
+    ``appliance keys revoke`` runs in another process, on its own connection. Before every check this
+    store asks SQLite for ``PRAGMA data_version``, a counter that changes when any *other* connection
+    commits (a look at the WAL index, no table read), and re-reads the table only when it changed. A
+    revoke committed before a request arrives is therefore seen by that request; the server's own
+    commits (the request audit, on this same connection) do not cause re-reads.
 
-    def _load(self) -> None:
-        import time
+    Shares the workspace connection with the audit sink: every use of it is under ``lock``. A check
+    can wait for an audit batch that is committing (one transaction, a few milliseconds at most).
+    """
 
+    def __init__(self, ws: Workspace, lock: threading.Lock) -> None:
+        self._ws, self._lock = ws, lock
+        self._keys: tuple[tuple[str, str, frozenset[str] | None], ...] = ()
+        self._version: int | None = None
+        self._current()
+
+    def _current(self) -> tuple[tuple[str, str, frozenset[str] | None], ...]:
         with self._lock:
-            rows = self._ws.read().execute("SELECT name, key_hash, models FROM api_keys WHERE revoked = 0").fetchall()
-        self._keys = [(n, h, frozenset(json.loads(m)) if m else None) for n, h, m in rows]
-        self._loaded = time.monotonic()
+            conn = self._ws.read()
+            version = int(conn.execute("PRAGMA data_version").fetchone()[0])
+            if version != self._version:
+                rows = conn.execute("SELECT name, key_hash, models FROM api_keys WHERE revoked = 0").fetchall()
+                self._keys = tuple((n, h, frozenset(json.loads(m)) if m else None) for n, h, m in rows)
+                self._version = version
+            return self._keys
 
     def check(self, presented_key: str) -> Any:
-        import time
-
         from appliance.serve import KeyInfo
 
-        if time.monotonic() - self._loaded > self._refresh:
-            self._load()
         digest = _hash_key(presented_key)
-        for name, key_hash, models in self._keys:
-            if hmac.compare_digest(digest, key_hash):
-                return KeyInfo(name=name, models=models)
-        return None
+        found = None
+        for name, key_hash, models in self._current():
+            # Every stored hash is compared (no early exit), so timing does not tell which one matched.
+            if hmac.compare_digest(digest, key_hash) and found is None:
+                found = KeyInfo(name=name, models=models)
+        return found
 
 
 class WorkspaceAuditSink:
