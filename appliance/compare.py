@@ -54,6 +54,8 @@ class CompareRequest:
         "help": "The same wall-clock training budget for every tuned method (empty = each method's preset)."})
     shots: list[int] = field(default_factory=lambda: [0, 4], metadata={
         "help": "In-context examples per ICL pass (0 = zero-shot); one pass per value."})
+    icl: dict[str, Any] = field(default_factory=dict, metadata={
+        "help": "In-context settings (ICLConfig fields: similarity, shot_note_tokens, max_prompt_tokens, ...)."})
     canaries: int = field(default=0, metadata={
         "help": "Random fake-PHI canaries planted in each tuned run's training data for the privacy audit."})
     canary_repeats: int = field(default=1, metadata={"help": "Copies of each canary planted."})
@@ -84,6 +86,9 @@ class CompareRequest:
             raise InvalidInput("the budget must be a positive number of minutes")
         if not self.shots or any(k < 0 for k in self.shots):
             raise InvalidInput("ICL shots must be numbers >= 0")
+        from appliance.evaluate.icl import ICLConfig
+
+        ICLConfig.from_mapping({**self.icl, "k": 0})  # unknown or bad in-context settings fail here
         if self.canaries < 0 or self.canary_repeats < 1 or self.audit_candidates < 64:
             raise InvalidInput("canaries must be >= 0, canary repeats >= 1 and audit candidates >= 64")
 
@@ -163,7 +168,7 @@ def run_icl_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *, e
             if should_stop and should_stop():
                 break
             emit("stage", stage=f"in-context, {k} examples")
-            config = ICLConfig(k=k, calibrate=classify)
+            config = ICLConfig.from_mapping({**request.icl, "k": k, "calibrate": classify})
             started = time.monotonic()
             result = run_icl(model, tokenizer, request.task, task_config, train, test, config,
                              progress=lambda done, total: emit("progress", step=done, total=total))

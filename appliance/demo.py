@@ -164,7 +164,9 @@ def stage_compare(ctx: DemoContext) -> dict[str, Any]:
     say("[compare] demo-reviewer marked the de-identified version reviewed")
     steps, seq, budget = (3, 256, 60.0) if ctx.quick else (60, 384, 240.0)
     request = {"dataset": "demo-notes", "task": "classify", "methods": ["icl", "tfidf", "lora", "full"],
-               "base": DEFAULT_MODEL, "budget_seconds": budget, "shots": [0, 2 if ctx.quick else 4],
+               "base": DEFAULT_MODEL, "budget_seconds": budget, "shots": [0, 2 if ctx.quick else 3],
+               # The same examples before every query: the prompt's calibration is then scored once.
+               "icl": {"similarity": "fixed", "shot_note_tokens": 128},
                "canaries": 4, "canary_repeats": 2, "audit_candidates": 256 if ctx.quick else 2000,
                "overrides": {"max_steps": steps, "max_seq_len": seq, "checkpoint_every": max(1, steps // 3)},
                "task_config": {"label_field": "triage", "truncation": "middle"},
