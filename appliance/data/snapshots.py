@@ -121,12 +121,13 @@ def load_split(ws: Workspace, snapshot_id: str, split: str) -> list[dict[str, An
     if row is None:
         raise InvalidInput(f"no snapshot '{snapshot_id}'")
     out = []
-    for record_id, patient_id, text, metadata in conn.execute(
-            "SELECT s.record_id, r.patient_id, d.text, r.metadata FROM snapshot_records s"
+    for record_id, patient_id, text, metadata, note_type in conn.execute(
+            "SELECT s.record_id, r.patient_id, d.text, r.metadata, r.note_type FROM snapshot_records s"
             " JOIN records r USING (record_id) JOIN deid_records d ON d.record_id = s.record_id AND d.version_id = ?"
             " WHERE s.snapshot_id = ? AND s.split = ? ORDER BY s.record_id", (row[0], snapshot_id, split)):
         pseudonym = hashlib.sha256(f"{snapshot_id}\0{patient_id}".encode()).hexdigest()[:12]
-        out.append({**json.loads(metadata), "record_id": record_id, "patient": pseudonym, "text": text})
+        extra = {"note_type": note_type} if note_type else {}
+        out.append({**extra, **json.loads(metadata), "record_id": record_id, "patient": pseudonym, "text": text})
     return out
 
 

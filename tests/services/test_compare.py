@@ -46,6 +46,8 @@ def test_comparison_registers_every_method_and_writes_a_report(tiny_ws: Path, tm
     assert all(r["state"] == "evaluated" and r["snapshot"] == outcome["snapshot"] for r in runs)
     for run in runs:
         assert 0.0 <= run["metrics"]["macro_f1"] <= 1.0 and run["metrics"]["n"] > 0
+        # Slices by note type are stored with every evaluation, each with its size.
+        assert sum(v["n"] for v in run["slices"]["note_type"].values()) == run["metrics"]["n"]
     tuned = {r["method"]: r for r in runs if r["method"] in ("lora", "full")}
     for run in tuned.values():
         assert run["steps"] == 2 and run["budget_seconds"] == 600 and run["trainable_params"] > 0
