@@ -63,6 +63,8 @@ class CompareRequest:
         "help": "Random strings each canary is ranked among (exposure is capped at log2 of this)."})
     overrides: dict[str, Any] = field(default_factory=dict, metadata={
         "help": "Training settings applied to every tuned method (TuneConfig fields)."})
+    method_overrides: dict[str, dict[str, Any]] = field(default_factory=dict, metadata={
+        "help": "Training settings for one tuned method over the shared ones, e.g. {'lora': {'learning_rate': 1e-3}}."})
     task_config: dict[str, Any] = field(default_factory=dict, metadata={
         "help": "Task settings (TaskConfig fields: label_field, label_set, max_length, ...)."})
     split_seed: int = field(default=13, metadata={"help": "Seed of the patient-level split."})
@@ -84,6 +86,9 @@ class CompareRequest:
             raise InvalidInput("the TF-IDF baseline predicts labels; it compares on the classify task only")
         if self.budget_seconds is not None and self.budget_seconds <= 0:
             raise InvalidInput("the budget must be a positive number of minutes")
+        stray = sorted(set(self.method_overrides) - set(TUNED))
+        if stray:
+            raise InvalidInput(f"method overrides name {', '.join(stray)}; only tuned methods take training settings")
         if not self.shots or any(k < 0 for k in self.shots):
             raise InvalidInput("ICL shots must be numbers >= 0")
         from appliance.evaluate.icl import ICLConfig
@@ -219,7 +224,8 @@ def run_tuned(ws: Workspace, request: CompareRequest, method: str, *, event: Eve
 
     emit = event or (lambda name, **fields: None)
     tune = TuneRequest(dataset=request.dataset, task=request.task, method=method, base=request.base,
-                       overrides=dict(request.overrides), task_config=dict(request.task_config),
+                       overrides={**request.overrides, **request.method_overrides.get(method, {})},
+                       task_config=dict(request.task_config),
                        split_seed=request.split_seed, allow_unreviewed=request.allow_unreviewed,
                        budget_seconds=request.budget_seconds, max_train_examples=request.max_train_examples,
                        canaries=request.canaries, canary_repeats=request.canary_repeats)

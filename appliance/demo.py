@@ -21,6 +21,7 @@ from appliance.workspace import Workspace
 DEMO_PASSWORD = "demo"  # noqa: S105  (documented demo credential, synthetic data only)
 DEMO_USERS = {"demo-admin": "admin", "demo-informaticist": "informaticist", "demo-reviewer": "reviewer"}
 DEFAULT_MODEL = "smollm2-135m-instruct"
+DEMO_LABEL = "specialty"  # the synthetic notes' specialty (5 classes), read from the note's content
 
 
 @dataclass
@@ -162,15 +163,17 @@ def stage_compare(ctx: DemoContext) -> dict[str, Any]:
     with ctx.open("demo-reviewer") as ws:
         mark_reviewed(ws, latest_version(ws, "demo-notes"))
     say("[compare] demo-reviewer marked the de-identified version reviewed")
-    steps, seq, budget = (3, 256, 60.0) if ctx.quick else (60, 384, 240.0)
+    steps, budget = (3, 60.0) if ctx.quick else (40, 900.0)
     request = {"dataset": "demo-notes", "task": "classify", "methods": ["icl", "tfidf", "lora", "full"],
                "base": DEFAULT_MODEL, "budget_seconds": budget, "shots": [0, 2 if ctx.quick else 3],
                # The same examples before every query: the prompt's calibration is then scored once.
                "icl": {"similarity": "fixed", "shot_note_tokens": 128},
                "canaries": 4, "canary_repeats": 2, "audit_candidates": 256 if ctx.quick else 2000,
-               "overrides": {"max_steps": steps, "max_seq_len": seq, "checkpoint_every": max(1, steps // 3)},
-               "task_config": {"label_field": "triage", "truncation": "middle"},
-               "title": "Demo: triage of synthetic notes"}
+               "overrides": {"max_steps": steps, "max_seq_len": 256, "checkpoint_every": max(1, steps // 3)},
+               # Each method at a rate suited to it: an adapter learns a low-rank update, full tuning every weight.
+               "method_overrides": {"lora": {"learning_rate": 1e-3}, "full": {"learning_rate": 5e-5}},
+               "task_config": {"label_field": DEMO_LABEL, "truncation": "middle"},
+               "title": f"Demo: {DEMO_LABEL} of synthetic notes"}
     report = ctx.out / "comparison.html"
     result = _follow_job("compare", {"request": request, "out": str(report)}, "demo-informaticist",
                          "[compare]")(ctx)
@@ -238,11 +241,11 @@ def stage_serve(ctx: DemoContext) -> dict[str, Any]:
     with ctx.open("demo-admin") as ws:
         key = create_key(ws, "demo-ehr")
         lock = threading.Lock()
-        backend = load_model_dir(ctx.export_dir, model_id="demo-triage")
-        handle = serve({"demo-triage": backend}, WorkspaceKeys(ws, lock), WorkspaceAuditSink(ws, lock),
+        backend = load_model_dir(ctx.export_dir, model_id="demo-specialty")
+        handle = serve({"demo-specialty": backend}, WorkspaceKeys(ws, lock), WorkspaceAuditSink(ws, lock),
                        ServeConfig(host="127.0.0.1", port=0))
         try:
-            body = json.dumps({"model": "demo-triage", "max_tokens": 8, "temperature": 0,
+            body = json.dumps({"model": "demo-specialty", "max_tokens": 8, "temperature": 0,
                                "messages": [{"role": "user", "content": "Chest pain radiating to the left arm."}]})
             request = urllib.request.Request(f"{handle.url}/v1/chat/completions", data=body.encode(),  # noqa: S310
                                              headers={"Authorization": f"Bearer {key}",
@@ -260,7 +263,7 @@ def stage_serve(ctx: DemoContext) -> dict[str, Any]:
         served = len(list(ws.audit_entries(action="serve.request")))
     say(f"[serve] OpenAI-compatible API answered on {handle.url}: {answer['usage']['completion_tokens']} tokens; "
         f"a request without a key got 401: {denied}; {served} requests in the audit chain")
-    return {"url": handle.url, "model": "demo-triage", "completion_tokens": answer["usage"]["completion_tokens"],
+    return {"url": handle.url, "model": "demo-specialty", "completion_tokens": answer["usage"]["completion_tokens"],
             "unauthenticated_refused": denied, "audited_requests": served}
 
 
