@@ -7,6 +7,10 @@
     mainwindow.py   header, sidebar, pages from ``gui.pages.PAGES``
     ops.py          the doorway for short work: ``Op(parent, fn).success(cb).failure(cb).run()``
     jobs.py         the doorway for long work: ``JobRunner`` (QProcess) and ``JobWatcher`` (re-attach)
+    server.py       the local model server (``appliance serve``) as a child process, for the Serve page
+    widgets.py      banner, job panel, tables, form helpers
+    forms.py        a settings form generated from a config dataclass (fields, types, help text)
+    charts.py       a live line chart and a bar chart (QtCharts)
     pages/          one module per page, registered in ``gui/pages/__init__.py``
     screenshots.py  ``python -m gui.screenshots``: every page at 1280x800 on a demo workspace
 """

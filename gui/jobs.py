@@ -8,6 +8,8 @@ Both expose the same signals, so a progress panel can show either:
   has no step counts and emits ``{"event": "progress", "step": 0, "total": 0, "status": ...}``
 - ``finished(event: dict)``  exactly once: the final ``done`` / ``failed`` / ``cancelled`` event; if the
   child dies without one, a ``failed`` event saying so
+- ``reported(event: dict)``  every other event the child reports (``started``, and kind-specific ones such as a
+  tune job's ``run``, ``stage``, ``estimate`` and ``checkpoint``); a watcher has none to give
 
 Nothing here blocks the GUI thread: the runner reacts to ``QProcess`` signals and the watcher to a
 ``QTimer`` whose polls are Ops.
@@ -68,6 +70,7 @@ class JobRunner(QObject):
     started = Signal(str)
     progress = Signal(dict)
     finished = Signal(dict)
+    reported = Signal(dict)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -124,6 +127,9 @@ class JobRunner(QObject):
         if process is None:
             return
         self._process = None
+        # The spec (credentials) sits in QProcess's write buffer until the event loop runs; hand it
+        # over now, or a window closed right after starting a job would leave the child waiting on it.
+        process.waitForBytesWritten(2000)
         for signal in (process.readyReadStandardOutput, process.finished, process.errorOccurred):
             try:
                 signal.disconnect()
@@ -161,6 +167,8 @@ class JobRunner(QObject):
             self.progress.emit(event)
         elif name in FINAL_EVENTS:
             self._final = event
+        elif isinstance(name, str):
+            self.reported.emit(event)
 
     def _on_exit(self, exit_code: int, exit_status: QProcess.ExitStatus) -> None:
         self._read()
@@ -197,6 +205,7 @@ class JobWatcher(QObject):
     started = Signal(str)
     progress = Signal(dict)
     finished = Signal(dict)
+    reported = Signal(dict)  # never emitted: there is no event stream to read (same signals as JobRunner)
 
     def __init__(self, session: Session, parent: QObject | None = None, interval_ms: int = 1000) -> None:
         super().__init__(parent)

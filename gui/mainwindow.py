@@ -5,7 +5,8 @@ Locking hides every page behind a placeholder before anything else (PHI must not
 then closes the workspace through the session and asks for the password again.
 
 Leaving (closing the window or signing out) while a job runs asks first; a job that is kept running
-is detached so that closing the window does not kill it (see ``gui.jobs``).
+is detached so that closing the window does not kill it (see ``gui.jobs``). Pages get ``shutdown()``
+when the user leaves (the Serve page stops its local server then).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.session = session
         self._leaving = False
+        self._pages_shut_down = False
         self.lock_dialog: LockDialog | None = None
         self.setWindowTitle(f"Clinical Tuning Appliance — {session.root.name}")
         self.setObjectName("mainWindow")
@@ -189,6 +191,13 @@ class MainWindow(QMainWindow):
         for runner in self.running_jobs():
             runner.detach()
 
+    def _shutdown_pages(self) -> None:
+        if self._pages_shut_down:
+            return
+        self._pages_shut_down = True
+        for page in self.pages:
+            page.shutdown()
+
     def sign_out(self) -> None:
         def done() -> None:
             self._leaving = True
@@ -196,6 +205,7 @@ class MainWindow(QMainWindow):
                 self.lock_dialog.done(QDialog.DialogCode.Rejected)
                 self.lock_dialog = None
             self.inactivity.stop()
+            self._shutdown_pages()
             self.session.close()
             self.signed_out.emit()
             self.close()
@@ -204,6 +214,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         if self._leaving or not self.running_jobs():
+            self._shutdown_pages()
             self._leaving = True
             self.inactivity.stop()
             self.session.close()

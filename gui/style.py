@@ -16,6 +16,8 @@ SIDEBAR = "#243447"
 
 STYLE_SHEET = f"""
 QWidget {{ color: {INK}; }}
+/* The line above would also paint disabled widgets in ink: say "disabled" in grey again. */
+QWidget:disabled {{ color: #9aa5b1; }}
 #header {{ background: {SIDEBAR}; }}
 #header QLabel {{ color: #ffffff; }}
 #headerTitle {{ font-size: 15pt; font-weight: 600; }}

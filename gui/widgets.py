@@ -1,4 +1,5 @@
-"""Small widgets shared by the pages: a status banner, a job progress panel and read-only tables."""
+"""Small widgets shared by the pages: a status banner, a job progress panel, read-only tables and form
+helpers."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import Qt, SignalInstance
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -63,19 +65,28 @@ class JobSource(Protocol):
 
 
 class JobPanel(QWidget):
-    """Progress bar, status text and a Cancel button for one job at a time."""
+    """Progress bar, status text and a Cancel button for one job at a time.
 
-    def __init__(self, label: str, parent: QWidget | None = None) -> None:
+    ``unit`` names what a step counts when the event does not say (``"steps"`` for training);
+    ``describe(event)``, if given, adds a few words after the count (e.g. loss and speed).
+    """
+
+    def __init__(self, label: str, parent: QWidget | None = None, unit: str = "records",
+                 describe: Callable[[dict[str, Any]], str] | None = None) -> None:
         super().__init__(parent)
         self._label = label
+        self._unit = unit
+        self._describe = describe
         self._source: JobSource | None = None
         self.bar = QProgressBar()
         self.bar.setRange(0, 1)
         self.bar.setValue(0)
         self.bar.setTextVisible(True)
+        self.bar.setMinimumWidth(160)
         self.bar.setAccessibleName(f"{label} progress")
         self.status = QLabel("")
         self.status.setObjectName("jobStatus")
+        self.status.setWordWrap(True)  # long progress lines wrap instead of widening the window
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop the job at its next safe point; nothing is half-written")
         self.cancel_button.setEnabled(False)
@@ -104,6 +115,17 @@ class JobPanel(QWidget):
         self.cancel_button.setText("Cancel")
         self.setVisible(True)
 
+    def set_label(self, label: str, unit: str = "records",
+                  describe: Callable[[dict[str, Any]], str] | None = None) -> None:
+        """Name the next job this panel follows (one panel may show different kinds in turn)."""
+        self._label, self._unit, self._describe = label, unit, describe
+        self.bar.setAccessibleName(f"{label} progress")
+
+    def note(self, text: str) -> None:
+        """Say what the job is doing before it counts steps (e.g. a tune job's stage)."""
+        if self.cancel_button.isEnabled():
+            self.status.setText(f"{self._label}: {text}")
+
     def _cancel(self) -> None:
         if self._source is not None:
             self._source.cancel()
@@ -116,8 +138,11 @@ class JobPanel(QWidget):
             self.bar.setRange(0, total)
             self.bar.setValue(min(step, total))
             rate = event.get("rate")
-            unit = event.get("unit", "records")
+            unit = event.get("unit", self._unit)
             extra = f" · {rate}/s" if rate else ""
+            if self._describe is not None:
+                described = self._describe(event)
+                extra += f" · {described}" if described else ""
             self.status.setText(f"{self._label}: {step} of {total} {unit}{extra}")
         else:
             self.bar.setRange(0, 0)
@@ -209,3 +234,21 @@ def confirm(parent: QWidget, title: str, text: str, yes_text: str, on_yes: Calla
     box.finished.connect(finished)
     box.open()
     return box
+
+
+def buddy(text: str, widget: QWidget) -> QLabel:
+    """A form label whose mnemonic (``&``) moves the focus to ``widget``."""
+    label = QLabel(text)
+    label.setBuddy(widget)
+    return label
+
+
+def refill_combo(combo: QComboBox, items: Sequence[str]) -> None:
+    """Replace a combo box's items, keeping the current one if it is still there (no signals)."""
+    current = combo.currentText()
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItems(list(items))
+    if current in items:
+        combo.setCurrentText(current)
+    combo.blockSignals(False)

@@ -9,13 +9,21 @@ from __future__ import annotations
 
 from gui.pages.audit import AuditPage
 from gui.pages.base import Allowed, Page
+from gui.pages.compare import ComparePage
 from gui.pages.data import DataPage
 from gui.pages.deid import DeidPage
+from gui.pages.models import ModelsPage
+from gui.pages.serve import ServePage
+from gui.pages.tune import TunePage
 from gui.pages.users import UsersPage
 
 PAGES: list[type[Page]] = [
     DataPage,
     DeidPage,
+    TunePage,
+    ComparePage,
+    ModelsPage,
+    ServePage,
     AuditPage,
     UsersPage,
 ]

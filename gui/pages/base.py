@@ -48,6 +48,11 @@ class Page(QWidget):
     def refresh(self) -> None:
         raise NotImplementedError
 
+    def shutdown(self) -> None:
+        """Called once when the user leaves (closes the window or signs out), before the workspace
+        closes. Stop what must not outlive the window (e.g. the Serve page's local server). Jobs are
+        not stopped here: they are detached and keep running."""
+
     def ws_op(self, fn: Callable[[Workspace], T]) -> Op[T]:
         """An Op that calls ``fn(workspace)`` on the worker thread, parented to this page.
 

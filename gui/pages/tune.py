@@ -1,0 +1,674 @@
+"""Tune page: choose data, task, base model and method, start a tuning job, watch it, resume it.
+
+The settings are the core's: the method's preset (``appliance.tune.config.presets``) fills the
+advanced form, which is generated from the ``TuneConfig`` dataclass with its help text; only the fields
+the user changed travel as ``overrides`` in the ``TuneRequest``, exactly as ``appliance tune`` sends
+them. The request is validated by the core's own dataclasses before the job starts.
+
+The memory and time forecast needs the model's layer sizes and a timed trial of a few steps on this
+machine (``appliance.tune.estimate``), so no honest forecast exists before the job has loaded the model.
+The page says so, and shows the forecast from the job's ``estimate`` event as soon as it arrives (before
+training starts; a run that would not fit is refused by the job with advice).
+
+Live charts plot the job's progress events (loss and tokens/s per step). A job keeps running when the
+window closes (the main window detaches it); a page opened later re-attaches to it by polling, and
+shows the run's stored loss curve when it ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from appliance import base_models
+from appliance.data.tasks import TASKS, TaskConfig
+from appliance.errors import ApplianceError, InvalidInput
+from appliance.ingest.service import datasets
+from appliance.tune.config import DTYPES, LORA_FAMILY, SCHEDULERS, TuneConfig, presets, size_class
+from appliance.tune.service import TUNING_METHODS, TuneRequest, list_runs
+from appliance.workspace import Workspace
+from gui import jobs
+from gui.charts import LineChart
+from gui.errors import show_error
+from gui.forms import DataclassForm
+from gui.pages.base import Allowed, Page
+from gui.queries import deid_versions
+from gui.session import Session
+from gui.widgets import Banner, JobPanel, buddy, fill_table, make_table, refill_combo, selected_key
+
+METHOD_LABELS = {
+    "lora": "LoRA — low-rank adapter on the attention and MLP projections",
+    "qlora": "QLoRA — LoRA on a 4-bit base model (least memory)",
+    "dora": "DoRA — LoRA with a learned magnitude per weight column",
+    "full": "Full fine-tuning — every weight trained (most memory)",
+}
+# Settings that apply to some methods only (TuneConfig refuses them elsewhere).
+METHOD_ONLY = {"lora_r": LORA_FAMILY, "lora_alpha": LORA_FAMILY, "lora_dropout": LORA_FAMILY,
+               "target_modules": LORA_FAMILY, "freeze_embeddings": ("full",), "freeze_layers": ("full",)}
+RESUMABLE = ("cancelled", "failed")
+GB = 1024**3
+
+
+def tune_choices(ws: Workspace) -> dict[str, Any]:
+    """Everything the form offers, read in one Op: datasets with their newest version, base models, runs."""
+    sets = []
+    for info in datasets(ws):
+        complete = [v for v in deid_versions(ws, info.name) if v.status == "complete"]
+        sets.append({"name": info.name, "version": complete[0] if complete else None})
+    models = []
+    for model_id in base_models.registered(ws):
+        try:
+            entry = base_models.manifest_entry(model_id)
+            models.append({"id": model_id, "name": entry.display_name, "parameters": entry.parameters})
+        except ApplianceError:  # registered earlier, since dropped from the manifest
+            models.append({"id": model_id, "name": model_id, "parameters": None})
+    return {"datasets": sets, "models": models, **run_state(ws)}
+
+
+def run_state(ws: Workspace) -> dict[str, Any]:
+    """The runs, and which of them a live tune job is working on right now."""
+    running = [row for row in jobs.running_jobs(ws) if row.kind == "tune"]
+    return {"runs": list_runs(ws), "tune_jobs": running}
+
+
+def planned_steps(config: TuneConfig, steps_per_epoch: int | None) -> int | None:
+    if config.max_steps:
+        return config.max_steps
+    return steps_per_epoch * config.epochs if steps_per_epoch else None
+
+
+def forecast_text(event: dict[str, Any], config: TuneConfig | None) -> str:
+    """The job's ``estimate`` event in words (sizes in GB, times in s or min)."""
+    total = event.get("total_bytes") or 0
+    weights = event.get("weights_bytes") or 0
+    activations = event.get("activations_bytes") or 0
+    optimizer = (event.get("optimizer_bytes") or 0) + (event.get("gradients_bytes") or 0)
+    parts = [f"Peak memory about {total / GB:.2f} GB (weights {weights / GB:.2f}, activations "
+             f"{activations / GB:.2f}, optimizer and gradients {optimizer / GB:.2f}) on {event.get('device', 'cpu')}."]
+    per_step = event.get("seconds_per_step")
+    if per_step:
+        steps = event.get("budget_steps") or (planned_steps(config, event.get("steps_per_epoch")) if config else None)
+        line = f"{per_step:.2f} s per step"
+        if steps:
+            line += f"; {steps} steps ≈ {_duration(per_step * steps)}"
+        if event.get("budget_steps"):
+            line += f" (cut to fit the {_duration(float(event.get('budget_seconds') or 0))} budget)"
+        parts.append(line + ".")
+    return " ".join(parts)
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+class TunePage(Page):
+    title = "Tune"
+    roles_allowed = {
+        "start": Allowed(("admin", "informaticist"), "Informaticists and admins start tuning runs"),
+        "resume": Allowed(("admin", "informaticist"), "Informaticists and admins resume tuning runs"),
+    }
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(session, parent)
+        self.choices: dict[str, Any] = {"datasets": [], "models": [], "runs": [], "tune_jobs": []}
+        self.runs: list[dict[str, Any]] = []
+        self.run_id: str | None = None  # the run the job in view works on
+        self.estimate: dict[str, Any] | None = None
+        self._attached = False
+        self._preset: dict[str, Any] = {}
+        self._config: TuneConfig | None = None
+        self._preset_key: tuple[str | None, str] | None = None
+
+        heading = QLabel("Tune a model")
+        heading.setObjectName("pageTitle")
+        self.banner = Banner()
+
+        # -- left: the request ------------------------------------------------------------------
+        self.dataset_combo = QComboBox()
+        self.dataset_combo.setAccessibleName("Dataset")
+        self.dataset_combo.currentIndexChanged.connect(self._dataset_changed)
+        self.version_label = QLabel("")
+        self.version_label.setObjectName("hint")
+        self.version_label.setWordWrap(True)
+        self.allow_unreviewed = QCheckBox("Tune on an unreviewed version (audited)")
+        self.allow_unreviewed.setToolTip(_help(TuneRequest, "allow_unreviewed"))
+        self.allow_unreviewed.setVisible(False)
+        self.allow_unreviewed.toggled.connect(lambda _on: self._update_actions())
+        self.task_combo = QComboBox()
+        self.task_combo.setAccessibleName("Task")
+        for name, task in TASKS.items():
+            self.task_combo.addItem(name, name)
+            self.task_combo.setItemData(self.task_combo.count() - 1, task.description, Qt.ItemDataRole.ToolTipRole)
+        self.task_combo.currentIndexChanged.connect(self._task_changed)
+        self.task_hint = QLabel("")
+        self.task_hint.setObjectName("hint")
+        self.task_hint.setWordWrap(True)
+        self.label_field = QLineEdit()
+        self.label_field.setAccessibleName("Label field")
+        self.label_field.setToolTip(_help(TaskConfig, "label_field"))
+        self.base_combo = QComboBox()
+        self.base_combo.setAccessibleName("Base model")
+        self.base_combo.setToolTip(_help(TuneRequest, "base"))
+        self.base_combo.currentIndexChanged.connect(self._preset_changed)
+        self.method_combo = QComboBox()
+        self.method_combo.setAccessibleName("Method")
+        for method in TUNING_METHODS:
+            self.method_combo.addItem(METHOD_LABELS.get(method, method), method)
+        self.method_combo.setToolTip("In-context learning needs no training: compare it on the Compare page")
+        self.method_combo.currentIndexChanged.connect(self._preset_changed)
+        self.preset_label = QLabel("")
+        self.preset_label.setObjectName("hint")
+        self.preset_label.setWordWrap(True)
+        self.budget = QDoubleSpinBox()
+        self.budget.setAccessibleName("Time budget in minutes")
+        self.budget.setRange(0, 24 * 60)
+        self.budget.setDecimals(1)
+        self.budget.setSpecialValueText("no budget")
+        self.budget.setSuffix(" min")
+        self.budget.setToolTip(_help(TuneRequest, "budget_seconds"))
+        self.canaries = QSpinBox()
+        self.canaries.setAccessibleName("Privacy canaries")
+        self.canaries.setRange(0, 1000)
+        self.canaries.setToolTip(_help(TuneRequest, "canaries"))
+
+        request_box = QGroupBox("What to tune")
+        form = QFormLayout(request_box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow(buddy("&Dataset", self.dataset_combo), self.dataset_combo)
+        form.addRow("", self.version_label)
+        form.addRow("", self.allow_unreviewed)
+        form.addRow(buddy("T&ask", self.task_combo), self.task_combo)
+        form.addRow("", self.task_hint)
+        form.addRow(buddy("Label f&ield", self.label_field), self.label_field)
+        form.addRow(buddy("&Base model", self.base_combo), self.base_combo)
+        form.addRow(buddy("&Method", self.method_combo), self.method_combo)
+        form.addRow("", self.preset_label)
+        form.addRow(buddy("Bud&get", self.budget), self.budget)
+        form.addRow(buddy("Ca&naries", self.canaries), self.canaries)
+
+        self.advanced_toggle = QToolButton()
+        self.advanced_toggle.setText("Advanced settings (from the method's preset)")
+        self.advanced_toggle.setCheckable(True)
+        self.advanced_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.advanced_toggle.toggled.connect(self._toggle_advanced)
+        self.advanced = DataclassForm(TuneConfig, skip=("method",),
+                                      choices={"scheduler": SCHEDULERS, "dtype": DTYPES})
+        self.advanced.changed.connect(self._settings_edited)
+        self.advanced.setVisible(False)
+        self.reset_button = QPushButton("Reset to &preset")
+        self.reset_button.setToolTip("Put every advanced setting back to the method's preset")
+        self.reset_button.clicked.connect(self.reset_to_preset)
+        self.reset_button.setVisible(False)
+
+        self.forecast = QLabel("")
+        self.forecast.setObjectName("hint")
+        self.forecast.setWordWrap(True)
+        self.forecast.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        forecast_box = QGroupBox("Forecast")
+        forecast_layout = QVBoxLayout(forecast_box)
+        forecast_layout.addWidget(self.forecast)
+
+        self.start_button = QPushButton("&Start tuning")
+        self.start_button.setObjectName("primary")
+        self.start_button.clicked.connect(self.start)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 8, 0)
+        left_layout.addWidget(request_box)
+        left_layout.addWidget(forecast_box)
+        left_layout.addWidget(self.start_button)
+        left_layout.addWidget(self.advanced_toggle)
+        left_layout.addWidget(self.advanced)
+        left_layout.addWidget(self.reset_button, 0, Qt.AlignmentFlag.AlignLeft)
+        left_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(left)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setMinimumWidth(400)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        for combo in (self.dataset_combo, self.task_combo, self.base_combo, self.method_combo):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(16)
+
+        # -- right: the job, its charts, the runs -----------------------------------------------
+        self.runner = jobs.JobRunner(self)
+        self.runner.progress.connect(self._progress)
+        self.runner.reported.connect(self._reported)
+        self.runner.finished.connect(self._job_finished)
+        self.watcher = jobs.JobWatcher(session, self)
+        self.watcher.finished.connect(self._job_finished)
+        self.job_panel = JobPanel("Tuning", unit="steps", describe=_describe_progress)
+        self.loss_chart = LineChart("Training loss", "step", "loss")
+        self.speed_chart = LineChart("Throughput", "step", "tokens/s", colour="#2f855a")
+        self.chart_caption = QLabel("Charts fill in while a run trains; choose a finished run below to see "
+                                    "its loss curve.")
+        self.chart_caption.setObjectName("hint")
+        self.chart_caption.setWordWrap(True)
+        charts = QHBoxLayout()
+        charts.addWidget(self.loss_chart)
+        charts.addWidget(self.speed_chart)
+
+        runs_caption = QLabel("Runs")
+        runs_caption.setObjectName("caption")
+        self.run_table = make_table(["Run", "Method", "Task", "Status", "State", "Steps", "Final loss",
+                                     "Trained by"], "runTable")
+        self.run_table.itemSelectionChanged.connect(self._run_selected)
+        self.resume_button = QPushButton("&Resume selected run")
+        self.resume_button.clicked.connect(self.resume)
+        self.refresh_button = QPushButton("Re&fresh")
+        self.refresh_button.clicked.connect(self.refresh)
+        run_buttons = QHBoxLayout()
+        run_buttons.addWidget(runs_caption)
+        run_buttons.addStretch(1)
+        run_buttons.addWidget(self.refresh_button)
+        run_buttons.addWidget(self.resume_button)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(8, 0, 0, 0)
+        right_layout.addWidget(self.job_panel)
+        right_layout.addLayout(charts, 3)
+        right_layout.addWidget(self.chart_caption)
+        right_layout.addLayout(run_buttons)
+        right_layout.addWidget(self.run_table, 2)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(scroll)
+        split.addWidget(right)
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 1)
+        split.setSizes([430, 610])
+        split.setChildrenCollapsible(False)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(self.banner)
+        layout.addWidget(split, 1)
+
+        self.setTabOrder(self.dataset_combo, self.allow_unreviewed)
+        self.setTabOrder(self.allow_unreviewed, self.task_combo)
+        self.setTabOrder(self.task_combo, self.label_field)
+        self.setTabOrder(self.label_field, self.base_combo)
+        self.setTabOrder(self.base_combo, self.method_combo)
+        self.setTabOrder(self.method_combo, self.budget)
+        self.setTabOrder(self.budget, self.canaries)
+        self.setTabOrder(self.canaries, self.start_button)
+        self.setTabOrder(self.start_button, self.advanced_toggle)
+        self._task_changed()
+        self._preset_changed()
+        self._update_actions()
+
+    # -- state ------------------------------------------------------------------------------------
+
+    @property
+    def job_running(self) -> bool:
+        return self.runner.running or self.watcher.running
+
+    def _dataset(self) -> dict[str, Any] | None:
+        index = self.dataset_combo.currentIndex()
+        sets = self.choices["datasets"]
+        return sets[index] if 0 <= index < len(sets) else None
+
+    def _model(self) -> dict[str, Any] | None:
+        index = self.base_combo.currentIndex()
+        models = self.choices["models"]
+        return models[index] if 0 <= index < len(models) else None
+
+    @property
+    def method(self) -> str:
+        return str(self.method_combo.currentData() or "lora")
+
+    def _selected_run(self) -> dict[str, Any] | None:
+        run_id = selected_key(self.run_table)
+        return next((r for r in self.runs if r["run_id"] == run_id), None)
+
+    def _resumable(self, run: dict[str, Any] | None) -> bool:
+        if run is None:
+            return False
+        if run["status"] in RESUMABLE:
+            return True
+        # "running" with no live job: the job was killed; its last sealed checkpoint is still there.
+        return run["status"] == "running" and not self.choices["tune_jobs"] and not self.job_running
+
+    def _update_actions(self) -> None:
+        dataset, model = self._dataset(), self._model()
+        version = dataset["version"] if dataset else None
+        if self.job_running:
+            why = "A tuning job is running; wait for it or cancel it"
+        elif dataset is None:
+            why = "Import and de-identify a dataset first (Data and De-identification pages)"
+        elif version is None:
+            why = f"'{dataset['name']}' has no de-identified version yet; run de-identification first"
+        elif not version.reviewed and not self.allow_unreviewed.isChecked():
+            why = "The newest version is not reviewed: ask a reviewer to mark it reviewed, or tick the override"
+        elif model is None:
+            why = "No base model in this workspace; an admin adds one with 'appliance models add'"
+        else:
+            why = ""
+        self.gate(self.start_button, "start", ready=not why, why_not_ready=why,
+                  tip="Start a tuning job with these settings (it keeps running if you close the window)")
+        run = self._selected_run()
+        resumable = self._resumable(run)
+        self.gate(self.resume_button, "resume", ready=resumable and not self.job_running,
+                  why_not_ready=("A tuning job is running" if self.job_running
+                                 else "Choose a cancelled, failed or killed run to resume"),
+                  tip="Continue the selected run from its last sealed checkpoint")
+
+    # -- loading ----------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        self.ws_op(tune_choices).success(self._show_choices).titled("Could not load the tuning choices").run()
+
+    def _show_choices(self, choices: dict[str, Any]) -> None:
+        self.choices = choices
+        refill_combo(self.dataset_combo, [d["name"] for d in choices["datasets"]])
+        refill_combo(self.base_combo, [f"{m['name']} ({m['id']})" for m in choices["models"]])
+        self._show_runs(choices)
+        self._dataset_changed()
+        self._preset_changed()
+        if not self._attached:
+            self._attached = True
+            self._reattach(choices["tune_jobs"])
+
+    def _show_runs(self, state: dict[str, Any]) -> None:
+        self.choices["runs"], self.choices["tune_jobs"] = state["runs"], state["tune_jobs"]
+        keep = selected_key(self.run_table)
+        # Tuning runs only, newest first (the comparison's baselines are listed on Compare and Models).
+        self.runs = [r for r in reversed(state["runs"]) if r["method"] in TUNING_METHODS]
+        self.run_table.blockSignals(True)
+        fill_table(self.run_table, [[r["run_id"], r["method"], r["task"], r["status"], r["state"] or "",
+                                     r["steps"] if r["steps"] is not None else "",
+                                     _loss_text(r["final_loss"]), r["created_by"]] for r in self.runs],
+                   keys=[r["run_id"] for r in self.runs])
+        ids = [r["run_id"] for r in self.runs]
+        if keep in ids:
+            self.run_table.selectRow(ids.index(keep))
+        self.run_table.blockSignals(False)
+        self._update_actions()
+
+    def reload_runs(self) -> None:
+        self.ws_op(run_state).success(self._show_runs).titled("Could not list the runs").run()
+
+    def _dataset_changed(self, _index: int = -1) -> None:
+        dataset = self._dataset()
+        version = dataset["version"] if dataset else None
+        if dataset is None:
+            self.version_label.setText("No dataset yet.")
+        elif version is None:
+            self.version_label.setText("No de-identified version yet.")
+        else:
+            reviewed = f"reviewed by {version.reviewed_by}" if version.reviewed else "NOT reviewed"
+            self.version_label.setText(f"Tunes on the newest de-identified version, {version.version_id} "
+                                       f"({version.records} records, {reviewed}).")
+        self.allow_unreviewed.setVisible(version is not None and not version.reviewed)
+        if version is None or version.reviewed:
+            self.allow_unreviewed.setChecked(False)
+        self._update_actions()
+
+    def _task_changed(self, _index: int = -1) -> None:
+        task = TASKS[str(self.task_combo.currentData() or "classify")]
+        self.task_hint.setText(task.description)
+        default = task.default_label_field
+        self.label_field.setEnabled(task.supervised)
+        self.label_field.setPlaceholderText(f"default: {default}" if default else
+                                            ("not used by this task" if not task.supervised else "required"))
+
+    def _preset_changed(self, _index: int = -1) -> None:
+        """Fill the advanced form with the method's preset for the chosen model's size (only when the
+        model or the method changed: a refresh must not undo the user's edits)."""
+        model = self._model()
+        key = ((model or {}).get("id"), self.method)
+        if key != self._preset_key:
+            self.reset_to_preset()
+
+    def reset_to_preset(self) -> None:
+        model = self._model()
+        parameters = (model or {}).get("parameters") or 0
+        method = self.method
+        self._preset_key = ((model or {}).get("id"), method)
+        values = TuneConfig().to_dict()
+        if parameters > 0:
+            values.update(presets(method, parameters))
+            size = size_class(parameters)
+            self.preset_label.setText(f"Preset for a {size} model ({_count(parameters)} parameters per the "
+                                      "models manifest); change it under Advanced settings.")
+        else:
+            values.update(presets(method, 1))
+            self.preset_label.setText("Preset for a small model (this model's size is not in the manifest).")
+        values["method"] = method
+        self._preset = values
+        self.advanced.set_values(values)
+        self.advanced.set_enabled_fields({name: method in allowed for name, allowed in METHOD_ONLY.items()},
+                                         why_not=f"Does not apply to {method}")
+        self._settings_edited()
+
+    def _settings_edited(self) -> None:
+        changed = self.advanced.mark_differences(self._preset)
+        self.reset_button.setEnabled(bool(changed))
+        try:
+            self._config = TuneConfig.from_dict({**self._preset, **self.overrides()})
+        except InvalidInput as exc:
+            self._config = None
+            self.forecast.setText(f"These settings are not valid: {exc}.")
+            return
+        if self.estimate is None:
+            self.forecast.setText(self._static_forecast(self._config))
+
+    def _static_forecast(self, config: TuneConfig) -> str:
+        steps = f"{config.max_steps} steps" if config.max_steps else f"{config.epochs} epoch(s)"
+        tokens = config.batch_size * config.grad_accum * config.max_seq_len
+        return (f"{steps}, up to {tokens:,} tokens per step ({config.batch_size} rows × {config.grad_accum} "
+                f"accumulated × {config.max_seq_len} tokens). Memory and time need the model's layer sizes and a "
+                "timed trial of a few steps on this machine: the job measures them right after loading the model, "
+                "before training, and the forecast appears here then. A run that would not fit is refused with "
+                "advice.")
+
+    def _toggle_advanced(self, shown: bool) -> None:
+        self.advanced.setVisible(shown)
+        self.reset_button.setVisible(shown)
+        self.advanced_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+
+    # -- the request ------------------------------------------------------------------------------
+
+    def overrides(self) -> dict[str, Any]:
+        """Advanced settings that differ from the preset (what ``appliance tune`` would pass as overrides)."""
+        values = self.advanced.values()
+        return {k: v for k, v in values.items() if k in self._preset and v != self._preset[k]
+                and self.advanced.editors[k].isEnabled()}
+
+    def request(self) -> dict[str, Any]:
+        """The TuneRequest as a dict, validated by the core's dataclasses (raises InvalidInput)."""
+        dataset = self._dataset()
+        model = self._model()
+        if dataset is None or model is None:
+            raise InvalidInput("choose a dataset and a base model first")
+        task_config: dict[str, Any] = {}
+        label = self.label_field.text().strip()
+        if label and self.label_field.isEnabled():
+            task_config["label_field"] = label
+        minutes = self.budget.value()
+        request = TuneRequest(dataset=dataset["name"], task=str(self.task_combo.currentData()), method=self.method,
+                              base=model["id"], overrides=self.overrides(), task_config=task_config,
+                              allow_unreviewed=self.allow_unreviewed.isChecked(),
+                              budget_seconds=minutes * 60 if minutes > 0 else None, canaries=self.canaries.value())
+        TuneConfig.from_dict({**self._preset, **request.overrides, "method": self.method})
+        return asdict(request)
+
+    # -- actions ----------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.job_running or not self.may("start"):
+            return
+        try:
+            request = self.request()
+        except ApplianceError as exc:
+            show_error(self, "The run was not started", exc)
+            return
+        self._begin(f"Starting a {self.method} run on '{request['dataset']}'…")
+        self.runner.start(self.session, "tune", {"request": request})
+        self._update_actions()
+
+    def resume(self) -> None:
+        run = self._selected_run()
+        if run is None or self.job_running or not self._resumable(run):
+            return
+        self._begin(f"Resuming {run['run_id']} from its last checkpoint…")
+        self.run_id = run["run_id"]
+        self.runner.start(self.session, "tune", {"resume": run["run_id"]})
+        self._update_actions()
+
+    def _begin(self, text: str) -> None:
+        self.run_id = None
+        self.estimate = None
+        self.loss_chart.clear()
+        self.speed_chart.clear()
+        self.banner.show_state("info", text)
+        self.job_panel.follow(self.runner)
+        if self._config is not None:
+            self.forecast.setText("Waiting for the job's forecast (it loads the model and times a few steps "
+                                  "first)…")
+
+    def _reattach(self, rows: list[Any]) -> None:
+        if not rows or self.runner.running:
+            return
+        job = rows[0]
+        running = [r for r in self.choices["runs"] if r["status"] == "running"]
+        self.run_id = running[-1]["run_id"] if running else None
+        self.job_panel.follow(self.watcher)
+        self.watcher.watch(job.job_id, job.kind)
+        which = f" on {self.run_id}" if self.run_id else ""
+        self.banner.show_state("info", f"A tuning job{which} started earlier by {job.user} is still running "
+                                       f"({job.job_id}); this page follows it. Live charts show only for jobs "
+                                       "started in this window; the loss curve appears when it ends.")
+        self._update_actions()
+
+    # -- job events -------------------------------------------------------------------------------
+
+    def _progress(self, event: dict[str, Any]) -> None:
+        step = event.get("step")
+        if not isinstance(step, int | float):
+            return
+        loss, speed = event.get("loss"), event.get("tokens_per_s")
+        if isinstance(loss, int | float):
+            self.loss_chart.add_point(step, loss)
+        if isinstance(speed, int | float) and speed > 0:
+            self.speed_chart.add_point(step, speed)
+
+    def _reported(self, event: dict[str, Any]) -> None:
+        name = event.get("event")
+        if name == "run":
+            self.run_id = str(event.get("run_id"))
+            self.banner.show_state("info", f"Run {self.run_id} is training; you may close the window, "
+                                           "it keeps running.")
+            self.reload_runs()
+        elif name == "stage":
+            self.job_panel.note(f"{event.get('stage', 'working')}…")
+        elif name == "estimate":
+            self.estimate = event
+            self.forecast.setText("From the job, measured after loading the model: "
+                                  + forecast_text(event, self._config))
+        elif name == "checkpoint":
+            self.job_panel.note(f"checkpoint sealed at step {event.get('step')}")
+
+    def _job_finished(self, event: dict[str, Any]) -> None:
+        name = event.get("event")
+        result = event.get("result") or {}
+        run_id = result.get("run_id") or self.run_id
+        if name == "done" and result.get("status") == "cancelled":
+            self.banner.show_state("info", f"{run_id} cancelled after {result.get('steps', '?')} steps; its "
+                                           "checkpoints are sealed. Select it and choose Resume to continue.")
+        elif name == "done":
+            loss = result.get("final_loss")
+            self.banner.show_state("ok", f"{run_id} trained: {result.get('steps', '?')} steps, final loss "
+                                         f"{_loss_text(loss)}, {_speed_text(result.get('tokens_per_s'))}. "
+                                         "Evaluate it on the Models page.")
+        elif name == "cancelled":
+            self.banner.show_state("info", "Tuning cancelled before training began; nothing was kept half-written.")
+        else:
+            self.banner.show_state("error", f"Tuning failed: {event.get('message', 'no reason given')}")
+        self.run_id = run_id
+        self._update_actions()
+        self.ws_op(run_state).success(lambda state: self._finished_runs(state, run_id)) \
+            .titled("Could not list the runs").run()
+
+    def _finished_runs(self, state: dict[str, Any], run_id: str | None) -> None:
+        self._show_runs(state)
+        ids = [r["run_id"] for r in self.runs]
+        if run_id in ids:
+            self.run_table.selectRow(ids.index(run_id))  # shows its stored loss curve
+
+    def _run_selected(self) -> None:
+        self._update_actions()
+        run_id = selected_key(self.run_table)
+        if run_id is None or self.job_running:
+            return  # never replace the live chart
+        self.ws_op(lambda ws: stored_losses(ws, run_id)).success(lambda losses: self._show_curve(run_id, losses)) \
+            .failure(lambda _exc: None).run()
+
+    def _show_curve(self, run_id: str, losses: list[float]) -> None:
+        if self.job_running or selected_key(self.run_table) != run_id:
+            return
+        self.loss_chart.set_points([(step, loss) for step, loss in enumerate(losses, 1)])
+        self.speed_chart.clear()
+        self.chart_caption.setText(f"Loss curve of {run_id} ({len(losses)} steps, stored with the run); "
+                                   "throughput is charted live only." if losses else
+                                   f"{run_id} has no stored loss curve (it did not finish).")
+
+
+def stored_losses(ws: Workspace, run_id: str) -> list[float]:
+    from appliance.tune.service import show_run
+
+    result = show_run(ws, run_id).get("result") or {}
+    losses = result.get("losses") or []
+    return [float(x) for x in losses if isinstance(x, int | float)]
+
+
+def _describe_progress(event: dict[str, Any]) -> str:
+    parts = []
+    if isinstance(event.get("loss"), int | float):
+        parts.append(f"loss {event['loss']:.3f}")
+    if isinstance(event.get("tokens_per_s"), int | float):
+        parts.append(_speed_text(event["tokens_per_s"]))
+    if isinstance(event.get("eta_s"), int | float):
+        parts.append(f"about {_duration(float(event['eta_s']))} left")
+    return " · ".join(parts)
+
+
+def _count(n: int) -> str:
+    return f"{n / 1e9:.1f} B" if n >= 1e9 else f"{n / 1e6:.0f} M" if n >= 1e6 else f"{n:,}"
+
+
+def _loss_text(value: Any) -> str:
+    return f"{value:.4f}" if isinstance(value, int | float) else "—"
+
+
+def _speed_text(value: Any) -> str:
+    return f"{value:.0f} tokens/s" if isinstance(value, int | float) else "speed unknown"
+
+
+def _help(cls: type, name: str) -> str:
+    from dataclasses import fields
+
+    return next((str(f.metadata.get("help", "")) for f in fields(cls) if f.name == name), "")

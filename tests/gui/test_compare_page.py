@@ -1,0 +1,113 @@
+"""Compare page: run a comparison job (the TF-IDF baseline, in seconds) from the form, compare it with
+an evaluated LoRA run side by side (table, bar chart, recommendation, privacy audit, slices), and write
+the self-contained HTML report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from gui.pages.compare import ComparePage
+from tests.gui.conftest import wait_ops
+
+
+def open_page(qtbot, session) -> ComparePage:
+    page = ComparePage(session)
+    page.open_reports = False
+    qtbot.addWidget(page)
+    page.resize(1040, 700)
+    page.show()
+    page.refresh()
+    wait_ops(qtbot)
+    return page
+
+
+def test_run_a_comparison_compare_runs_and_write_the_report(qtbot, evaluated_ws: Path, tmp_path: Path,
+                                                            open_session) -> None:
+    page = open_page(qtbot, open_session(evaluated_ws, "ivy"))
+    assert page.run_table.rowCount() == 1
+    lora = page.choices["runs"][0]["run_id"]
+    assert not page.write_button.isEnabled()
+
+    for method, box in page.method_boxes.items():
+        box.setChecked(method == "tfidf")
+    page.label_field.setText("specialty")
+    page.report_path.setText(str(tmp_path / "baseline.html"))
+    assert page.run_button.isEnabled()
+    with qtbot.waitSignal(page.runner.finished, timeout=180_000) as finished:
+        qtbot.mouseClick(page.run_button, Qt.MouseButton.LeftButton)
+        assert not page.run_button.isEnabled()
+    final = finished.args[0]
+    assert final["event"] == "done", final
+    (tfidf,) = final["result"]["runs"]
+    assert (tmp_path / "baseline.html").is_file() and "report written" in page.banner.text()
+    wait_ops(qtbot)
+    assert page.run_table.rowCount() == 2 and page.checked_runs() == [tfidf]  # the new run is ticked
+
+    page.check([tfidf, lora])
+    wait_ops(qtbot)
+    assert sorted(r["run_id"] for r in page.runs) == sorted([tfidf, lora])
+    assert page.side_table.rowCount() == 2 and page.side_table.horizontalHeaderItem(2).text() == "macro-F1"
+    assert sorted(label for label, _ in page.chart.bars) == ["lora", "tfidf"]
+    assert page.recommendation is not None and page.recommendation.run_id in (tfidf, lora)
+    assert "Recommended:" in page.recommendation_label.text()
+    assert page.privacy_table.rowCount() == 2
+    assert page.slice_table.columnCount() == 3
+    if not any(r.get("slices") for r in page.runs):
+        assert page.slice_table.rowCount() == 0 and "hold no slices" in page.slice_note.text()
+    assert page.write_button.isEnabled()
+
+    page.write_report_to(tmp_path / "both.html")
+    wait_ops(qtbot)
+    html_file, json_file = page.report
+    assert html_file == tmp_path / "both.html" and html_file.is_file() and json_file.is_file()
+    text = html_file.read_text()
+    assert "<html" in text.lower() and tfidf in text and lora in text
+    assert {r["run_id"] for r in json.loads(json_file.read_text())["runs"]} == {tfidf, lora}
+    assert page.banner.state == "ok" and str(html_file) in page.banner.text()
+
+
+def test_reviewer_may_compare_but_not_run(qtbot, evaluated_ws: Path, open_session) -> None:
+    page = open_page(qtbot, open_session(evaluated_ws, "rex"))
+    assert not page.run_button.isEnabled()
+    assert page.run_button.toolTip() == "Informaticists and admins run comparisons"
+    page.check([page.choices["runs"][0]["run_id"]])
+    wait_ops(qtbot)
+    assert page.side_table.rowCount() == 1 and page.write_button.isEnabled()
+    page.task_combo.setCurrentText("summarize")
+    assert not page.method_boxes["tfidf"].isEnabled()
+    page.write_report_to(Path("/nonexistent-folder/report.html"))
+    wait_ops(qtbot)
+    box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
+    assert box.windowTitle() == "The report was not written" and "no such folder" in box.text()
+    box.close()
+
+
+def test_privacy_and_slices_are_shown_from_the_summaries(qtbot, deid_ws: Path, open_session) -> None:
+    from appliance.evaluate.recommend import recommend
+
+    def run(run_id: str, method: str, f1: float, **extra: object) -> dict:
+        return {"run_id": run_id, "method": method, "task": "classify", "metrics": {"macro_f1": f1}, **extra}
+
+    slices = {"note_type": {"discharge": {"n": 12, "small": False, "macro_f1": 0.7},
+                            "radiology": {"n": 3, "small": True, "macro_f1": 0.2}}}
+    runs = [run("run-0001-icl", "icl", 0.40, k=0, slices=slices),
+            run("run-0002-lora", "lora", 0.71, train_seconds=30.0, steps=20, slices=slices,
+                exposure={"max": 2.1, "mean": 1.2, "threshold_bits": 10.0, "flagged": False},
+                forgetting={"before": 12.0, "after": 12.6}),
+            run("run-0003-full", "full", 0.72, exposure={"max": 11.0, "mean": 6.0, "threshold_bits": 10.0,
+                                                         "flagged": True})]
+    page = open_page(qtbot, open_session(deid_ws, "rex"))
+    page._show_comparison((runs, recommend(runs)))
+    assert page.recommendation is not None and page.recommendation.run_id == "run-0002-lora"
+    assert page.side_table.item(1, 0).text() == "run-0002-lora ★"
+    assert page.chart.bars == [("icl k=0", 0.40), ("lora", 0.71), ("full", 0.72)]
+    verdicts = [page.privacy_table.item(row, 4).text() for row in range(3)]
+    assert verdicts == ["not audited (no canaries planted)", "passed", "flagged: not releasable"]
+    assert page.privacy_table.item(1, 6).text() == "12.00 → 12.60"
+    cells = {page.slice_table.item(row, 0).text(): page.slice_table.item(row, 2).text() for row in range(2)}
+    assert cells == {"note type: discharge": "0.700 (n=12)", "note type: radiology": "0.200 (n=3 small)"}
+    assert page.slice_table.item(0, 3).text() == "—"
