@@ -39,5 +39,8 @@ lint: $(STAMP)
 test: $(STAMP) $(MODEL) lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
+screenshots: $(STAMP) $(MODEL)
+	$(PY) -m gui.screenshots
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

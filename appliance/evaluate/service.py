@@ -49,6 +49,9 @@ def evaluate_run(ws: Workspace, run_id: str, *, limit: int | None = None,
     if run["status"] != "done":
         raise ApplianceError(f"run '{run_id}' is {run['status']}; only finished runs can be evaluated")
     artifact = ws.read().execute("SELECT artifact_blob FROM runs WHERE run_id = ?", (run_id,)).fetchone()[0]
+    if artifact is None:
+        raise ApplianceError(f"run '{run_id}' is a {run['method']} baseline with no trained weights; it was evaluated "
+                             "when it ran (re-run it with 'appliance compare')")
     task_config = _task_config(run["config"] or {})
     records = load_split(ws, run["snapshot"], "test")[:limit] if limit else load_split(ws, run["snapshot"], "test")
     if not records:
