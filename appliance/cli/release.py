@@ -140,9 +140,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         with ws.transaction("serve.start", sorted(backends), {"host": args.host, "port": args.port,
                                                                "tls": bool(args.tls_cert)}):
             pass
-        say(f"serving {', '.join(sorted(backends))} on {'https' if args.tls_cert else 'http'}://{args.host}:"
-            f"{args.port} (Ctrl-C to stop)")
-        serve_forever(backends, WorkspaceKeys(ws, lock), WorkspaceAuditSink(ws, lock), config)
+        serve_forever(backends, WorkspaceKeys(ws, lock), WorkspaceAuditSink(ws, lock), config,
+                      on_ready=lambda url: say(f"serving {', '.join(sorted(backends))} on {url} (Ctrl-C to stop)"))
     return 0
 
 

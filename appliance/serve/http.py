@@ -21,7 +21,7 @@ import signal
 import socket
 import ssl
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
@@ -288,9 +288,15 @@ def serve(backends: Mapping[str, Backend], keys: KeyStore, sink: RequestSink, co
     return ServerHandle(f"{scheme}://{shown}:{port}", host, port, api, server, thread, batching, owns)
 
 
-def serve_forever(backends: Mapping[str, Backend], keys: KeyStore, sink: RequestSink, config: ServeConfig) -> None:
-    """Serve in the foreground until SIGINT or SIGTERM, then stop cleanly (the audit queue is flushed)."""
+def serve_forever(backends: Mapping[str, Backend], keys: KeyStore, sink: RequestSink, config: ServeConfig,
+                  on_ready: Callable[[str], None] | None = None) -> None:
+    """Serve in the foreground until SIGINT or SIGTERM, then stop cleanly (the audit queue is flushed).
+
+    ``on_ready`` receives the bound URL (the real port when ``config.port`` is 0) once requests are accepted.
+    """
     handle = serve(backends, keys, sink, config)
+    if on_ready is not None:
+        on_ready(handle.url)
     stopped = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
