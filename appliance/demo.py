@@ -163,7 +163,7 @@ def stage_compare(ctx: DemoContext) -> dict[str, Any]:
     with ctx.open("demo-reviewer") as ws:
         mark_reviewed(ws, latest_version(ws, "demo-notes"))
     say("[compare] demo-reviewer marked the de-identified version reviewed")
-    steps, budget = (3, 60.0) if ctx.quick else (40, 900.0)
+    steps, budget = (3, 600.0) if ctx.quick else (40, 900.0)
     request = {"dataset": "demo-notes", "task": "classify", "methods": ["icl", "tfidf", "lora", "full"],
                "base": DEFAULT_MODEL, "budget_seconds": budget, "shots": [0, 2 if ctx.quick else 3],
                # The same examples before every query: the prompt's calibration is then scored once.
