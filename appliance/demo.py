@@ -212,7 +212,7 @@ def stage_approve(ctx: DemoContext) -> dict[str, Any]:
 
 
 def stage_export(ctx: DemoContext) -> dict[str, Any]:
-    formats = ["merged"] if ctx.quick else ["merged", "onnx-int8"]
+    formats = ["merged", "onnx-int8"]
     figures: dict[str, Any] = {}
     for fmt in formats:
         out = ctx.out / f"export-{fmt}"

@@ -35,6 +35,6 @@ def test_demo_quick(tmp_path: Path, default_model_file: Path) -> None:
     assert all(run["run"] in report for run in compare["runs"].values())
     assert stages["approve"]["approved_by"] == "demo-reviewer"
     assert stages["approve"]["run"] == compare["runs"]["lora"]["run"]
-    assert stages["export"]["merged"]["parity_passed"] is True
+    assert all(stages["export"][fmt]["parity_passed"] is True for fmt in ("merged", "onnx-int8"))
     assert stages["serve"]["completion_tokens"] > 0 and stages["serve"]["unauthenticated_refused"] is True
     assert stages["serve"]["audited_requests"] >= 2
