@@ -18,7 +18,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     mapping = {k: getattr(args, k) for k in ("text_col", "patient_col", "id_col", "date_col", "type_col")
                if getattr(args, k)}
-    options = ImportOptions(**mapping)
+    options = ImportOptions(**mapping, patient_per_note=args.patient_per_note)
     with open_workspace(args) as ws:
         try:
             summary = import_path(ws, args.path, args.dataset, args.format, options, args.strict,
@@ -125,6 +125,8 @@ def register(sub: Any, add: Any) -> None:
     p.add_argument("--dataset", required=True)
     p.add_argument("--format", default="auto", choices=["auto", "csv", "jsonl", "txt", "hl7", "fhir"])
     p.add_argument("--strict", action="store_true", help="import nothing if any row or message is bad")
+    p.add_argument("--patient-per-note", action="store_true",
+                   help="the CSV/JSONL has no patient column: each note counts as its own patient")
     for col in ("text", "patient", "id", "date", "type"):
         p.add_argument(f"--{col}-col", dest=f"{col}_col", metavar="NAME", help=f"CSV/JSONL column with the note {col}")
 

@@ -103,7 +103,15 @@ class ImportOptions:
     """
 
     text_col: str = _opt("text", "CSV column / JSON key holding the note text.")
-    patient_col: str = _opt("patient_id", "CSV column / JSON key holding the patient id.")
+    patient_col: str = _opt(
+        "patient_id", "CSV column / JSON key holding the patient id (a file without one: see patient_per_note)."
+    )
+    patient_per_note: bool = _opt(
+        False,
+        "CSV / JSONL without a patient column: every note counts as its own patient (its note id is the "
+        "patient id). Splits then keep notes apart, not patients: two notes of one patient may land in "
+        "training and test, so held-out scores can be optimistic.",
+    )
     id_col: str = _opt(
         "note_id",
         "CSV column / JSON key holding the note id; rows without one get '<file stem>-<line>'.",

@@ -4,8 +4,9 @@ Locations are the line a row starts on (1-based, header included), so a quoted f
 is reported where it begins. Rows that are entirely empty (blank lines, trailing ``,,,`` rows that
 spreadsheets write) are skipped without a rejection.
 
-A header without the text or patient column makes the whole file one Rejected at ``line 1``: every
-row would fail the same way, and one message that names the columns found tells the user what to fix.
+A header without the text or patient column (unless `patient_per_note`) makes the whole file one Rejected
+at ``line 1``: every row would fail the same way, and one message that names the columns found tells the
+user what to fix.
 
 Hazard: the csv module's field size limit is process-wide; reading raises it to
 `ImportOptions.max_record_bytes` when it is lower (never lowers it), and fields longer than that many
@@ -112,8 +113,12 @@ def _header_problem(header: list[str], options: ImportOptions) -> str | None:
         if name in seen:
             return f"column '{name}' appears twice in the header"
         seen.add(name)
-    for option, column in (("text_col", options.text_col), ("patient_col", options.patient_col)):
+    required = [("text_col", options.text_col)]
+    if not options.patient_per_note:
+        required.append(("patient_col", options.patient_col))
+    for option, column in required:
         if column not in seen:
             listed = ", ".join(header[:_MAX_LISTED_COLUMNS]) + (", ..." if len(header) > _MAX_LISTED_COLUMNS else "")
-            return f"no column '{column}' in the header (found: {listed}); set {option}"
+            hint = " (or patient_per_note if the file has none)" if option == "patient_col" else ""
+            return f"no column '{column}' in the header (found: {listed}); set {option}{hint}"
     return None

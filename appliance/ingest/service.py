@@ -45,12 +45,14 @@ class ImportSummary:
 
 
 class ImportRefused(InvalidInput):
-    """``--strict`` import with bad input: nothing was imported. Carries the summary of what was found."""
+    """Nothing was imported: a ``--strict`` import met bad input, or every row/message was rejected (a
+    wrong column mapping, say). Carries the summary of what was found."""
 
-    def __init__(self, summary: ImportSummary) -> None:
+    def __init__(self, summary: ImportSummary, strict: bool = True) -> None:
         first = summary.rejected[0]
-        super().__init__(f"{len(summary.rejected)} bad rows/messages (first: {first}); nothing imported (--strict)")
-        self.summary = summary
+        why = "--strict" if strict else "every row/message was rejected"
+        super().__init__(f"{len(summary.rejected)} bad rows/messages (first: {first}); nothing imported ({why})")
+        self.summary, self.strict = summary, strict
 
 
 def check_dataset_name(name: str) -> DatasetName:
@@ -103,6 +105,8 @@ def import_path(ws: Workspace, path: Path, dataset: str, fmt: str = "auto", opti
         if strict and summary.rejected:
             summary.imported, summary.duplicates = 0, 0
             raise ImportRefused(summary)  # rolls the whole import back
+        if summary.rejected and not summary.imported and not summary.duplicates:
+            raise ImportRefused(summary, strict=False)  # leaves no empty dataset behind
         details.update({"dataset": dataset, "imported": summary.imported, "duplicates": summary.duplicates,
                         "rejected": len(summary.rejected), "formats": summary.formats, "strict": strict,
                         "records_hash": summary.records_hash})

@@ -46,7 +46,8 @@ NONE = "(none)"
 #: Mapping roles: (ImportOptions field, label, required, column names guessed, case-insensitive).
 ROLES: tuple[tuple[str, str, bool, tuple[str, ...]], ...] = (
     ("text_col", "Note &text", True, ("text", "note_text", "note", "body", "report_text", "content")),
-    ("patient_col", "&Patient id", True, ("patient_id", "patient", "mrn", "pat_id", "subject_id")),
+    # Optional: a file without one imports each note as its own patient (ImportOptions.patient_per_note).
+    ("patient_col", "&Patient id", False, ("patient_id", "patient", "mrn", "pat_id", "subject_id")),
     ("id_col", "Note &id", False, ("note_id", "id", "document_id", "record_id", "row_id")),
     ("date_col", "&Date", False, ("date", "note_date", "service_date", "chartdate", "charttime")),
     ("type_col", "Note t&ype", False, ("note_type", "type", "category", "document_type")),
@@ -102,13 +103,15 @@ def guess_mapping(header: list[str]) -> dict[str, str]:
 
 
 def options_from_mapping(mapping: dict[str, str]) -> ImportOptions:
-    """ImportOptions for a mapping; an unmapped optional role gets a column name no file has."""
+    """ImportOptions for a mapping; an unmapped optional role gets a column name no file has, and no
+    patient column means every note is its own patient."""
     def column(field: str) -> str:
         chosen = mapping.get(field, NONE)
         return chosen if chosen != NONE else f"\x00unmapped-{field}"
 
     return ImportOptions(text_col=column("text_col"), patient_col=column("patient_col"), id_col=column("id_col"),
-                         date_col=column("date_col"), type_col=column("type_col"))
+                         date_col=column("date_col"), type_col=column("type_col"),
+                         patient_per_note=mapping.get("patient_col", NONE) == NONE)
 
 
 def default_dataset_name(path: Path) -> str:
@@ -320,13 +323,17 @@ class ImportWizard(QDialog):
         self.import_button.setEnabled(True)
         self.progress.setVisible(False)
         if isinstance(exc, ImportRefused):
-            self._report(exc.summary, refused=True)
+            self._report(exc.summary, refused=True, strict=exc.strict)
         else:
             self.banner.show_state("error", as_text(exc))
 
-    def _report(self, summary: ImportSummary, refused: bool) -> None:
+    def _report(self, summary: ImportSummary, refused: bool, strict: bool = True) -> None:
         bad = len(summary.rejected)
-        if refused:
+        if refused and not strict:
+            self.banner.show_state(
+                "error", f"Nothing imported: all {bad} row{'s were' if bad != 1 else ' was'} rejected. "
+                         "Check the column mapping against the reasons below.")
+        elif refused:
             self.banner.show_state(
                 "error", f"Nothing imported: {bad} bad row{'s' if bad != 1 else ''} and Strict is on. "
                          "Fix the rows below, or untick Strict to import the good rows.")

@@ -60,6 +60,32 @@ def test_csv_header_without_text_column_rejects_the_file_once(tmp_path: Path) ->
     assert "'text'" in item.reason and "body" in item.reason and "text_col" in item.reason
 
 
+def test_csv_without_patient_column_needs_patient_per_note(tmp_path: Path) -> None:
+    path = tmp_path / "labelled.csv"
+    path.write_text("body,finding,patient_id_guess\nfirst note,fracture,\nsecond note,normal,\n")
+    [item] = read(path, text_col="body", patient_col="mrn")
+    assert isinstance(item, Rejected) and item.location == "line 1"
+    assert "'mrn'" in item.reason and "patient_per_note" in item.reason
+    first, second = read(path, text_col="body", patient_col="mrn", patient_per_note=True)
+    assert isinstance(first, Record) and isinstance(second, Record)
+    # Each note is its own patient, keyed by its (derived) note id; the label stays in metadata.
+    assert (first.note_id, first.patient_id) == ("labelled-2", "labelled-2")
+    assert (second.note_id, second.patient_id) == ("labelled-3", "labelled-3")
+    assert first.metadata == {"finding": "fracture", "patient_id_guess": ""}
+
+
+def test_patient_per_note_uses_a_given_note_id_and_ignores_a_patient_column(tmp_path: Path) -> None:
+    csv_path = tmp_path / "ids.csv"
+    csv_path.write_text("note_id,patient_id,text\nD7,P1,hello\n")
+    [record] = read(csv_path, patient_per_note=True)
+    assert isinstance(record, Record) and (record.note_id, record.patient_id) == ("D7", "D7")
+    assert record.metadata == {"patient_id": "P1"}  # kept, but not used to group notes
+    jsonl_path = tmp_path / "notes.jsonl"
+    jsonl_path.write_text('{"text": "a note", "label": "x"}\n')
+    [record] = read(jsonl_path, patient_per_note=True)
+    assert isinstance(record, Record) and record.patient_id == record.note_id == "notes-1"
+
+
 def test_csv_empty_file_and_blank_rows(tmp_path: Path) -> None:
     empty = tmp_path / "empty.csv"
     empty.write_text("")

@@ -118,10 +118,10 @@ def test_cli_compare_on_an_imported_labelled_csv(ws_path: Path, tmp_path: Path, 
     source = tmp_path / "radiology.csv"
     with open(source, "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
-        writer.writerow(["mrn", "report_body", "finding"])
+        writer.writerow(["report_body", "finding"])  # no patient column, no note id
         for i in range(36):
             finding = findings[i % 3]
-            writer.writerow([f"P{i:03d}", f"Exam {i}. Impression: {words[finding]}.", finding])
+            writer.writerow([f"Exam {i}. Impression: {words[finding]}.", finding])
     monkeypatch.setenv("APPLIANCE_WORKSPACE", str(ws_path))
     for user in ("ivy", "rex"):
         monkeypatch.setenv("APPLIANCE_USER", user)
@@ -129,8 +129,11 @@ def test_cli_compare_on_an_imported_labelled_csv(ws_path: Path, tmp_path: Path, 
         if user == "ivy":
             with Workspace.open(ws_path, "ivy", PASSWORDS["ivy"]) as ws:
                 base_models.add_model(ws, "tiny-chat", model_dir)
+            capsys.readouterr()
+            assert main(["import", str(source), "--dataset", "rad", "--text-col", "report_body"]) != 0
+            assert "patient_per_note" in capsys.readouterr().err
             assert main(["import", str(source), "--dataset", "rad", "--text-col", "report_body",
-                         "--patient-col", "mrn"]) == 0
+                         "--patient-per-note"]) == 0
             assert main(["deid", "run", "--dataset", "rad"]) == 0
         else:
             assert main(["deid", "review", "--dataset", "rad", "--mark-reviewed"]) == 0

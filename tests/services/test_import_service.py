@@ -56,6 +56,18 @@ def test_strict_imports_nothing(ws: Workspace, tmp_path: Path) -> None:
     assert list(ws.audit_entries(action="data.import")) == []
 
 
+def test_a_file_whose_every_row_is_rejected_imports_nothing_and_fails(ws: Workspace, tmp_path: Path) -> None:
+    labelled = _csv(tmp_path, "text,label\nChest pain.,cardiology\nCough.,pulmonology\n")  # no patient column
+    with pytest.raises(ImportRefused, match="every row/message was rejected") as exc:
+        import_path(ws, labelled, "clinic")
+    assert exc.value.exit_code == 5 and exc.value.strict is False
+    assert "patient_per_note" in exc.value.summary.rejected[0].reason
+    assert datasets(ws) == [] and list(ws.audit_entries(action="data.import")) == []
+    # A re-import of notes already there rejects nothing new and stays a success.
+    import_path(ws, _csv(tmp_path, GOOD, "good.csv"), "clinic")
+    assert import_path(ws, _csv(tmp_path, GOOD, "good.csv"), "clinic").duplicates == 2
+
+
 def test_reviewer_cannot_import(ws_path: Path, tmp_path: Path) -> None:
     with Workspace.open(ws_path, "rex", PASSWORDS["rex"]) as ws, pytest.raises(PermissionDenied):
         import_path(ws, _csv(tmp_path, GOOD), "clinic")
