@@ -10,6 +10,7 @@ guard only looks at outgoing ``connect`` calls.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import socket
 from typing import Any
@@ -31,6 +32,16 @@ _ENV = {
 }
 
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+
+
+# bitsandbytes tries to fetch a CPU kernel from the Hugging Face hub (the `kernels` package) and, when
+# that package is absent, warns the user to install it. Installing it would mean downloading code at run
+# time, which this product never does; the built-in kernel is used instead, so the advice is dropped.
+_KERNELS_LOGGER = "bitsandbytes.backends.cpu.ops"
+
+
+def _not_kernels_advice(record: logging.LogRecord) -> bool:
+    return "kernels-community" not in str(record.msg)
 
 
 class OfflineViolation(ConnectionRefusedError):
@@ -95,6 +106,9 @@ def enforce() -> None:
     socket.socket.connect = _guarded_connect  # type: ignore[method-assign,assignment]
     socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign,assignment]
     socket.create_connection = _guarded_create_connection
+    kernels_logger = logging.getLogger(_KERNELS_LOGGER)
+    if _not_kernels_advice not in kernels_logger.filters:
+        kernels_logger.addFilter(_not_kernels_advice)
 
 
 def is_enforced() -> bool:

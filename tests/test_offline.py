@@ -72,3 +72,23 @@ def test_hf_hub_download_refused_offline(no_real_network: list[object]) -> None:
     with pytest.raises((LocalEntryNotFoundError, OfflineModeIsEnabled, OSError)):
         hf_hub_download("HuggingFaceTB/SmolLM2-135M-Instruct", "config.json", cache_dir="/nonexistent-cache")
     assert no_real_network == []
+
+
+def test_no_advice_to_download_bitsandbytes_kernels() -> None:
+    """bitsandbytes suggests installing `kernels` (a run-time download from the hub); the advice is dropped,
+    other bitsandbytes warnings are not."""
+    import logging
+    import subprocess
+    import sys
+
+    import appliance.offline as offline
+
+    logger = logging.getLogger(offline._KERNELS_LOGGER)
+    assert offline._not_kernels_advice in logger.filters
+    other = logger.makeRecord(logger.name, logging.WARNING, __file__, 1, "some other warning", (), None)
+    advice = logger.makeRecord(logger.name, logging.WARNING, __file__, 1,
+                               "Failed to load CPU gemm_4bit_forward from kernels-community: %s", ("x",), None)
+    assert logger.filter(other) and not logger.filter(advice)
+    done = subprocess.run([sys.executable, "-c", "import appliance.offline, bitsandbytes"], capture_output=True,
+                          text=True, timeout=300, check=True)
+    assert "kernels" not in done.stderr
