@@ -64,8 +64,11 @@ def create_snapshot(ws: Workspace, spec: SnapshotSpec) -> SnapshotInfo:
                            "('appliance deid review --mark-reviewed'), or pass --allow-unreviewed (audited)")
     records: list[dict[str, Any]] = []
     for record_id, patient_id, text, metadata in conn.execute(
-            "SELECT d.record_id, r.patient_id, d.text, r.metadata FROM deid_records d JOIN records r USING (record_id)"
+            "SELECT d.record_id, r.patient_id, d.text, d.metadata FROM deid_records d JOIN records r USING (record_id)"
             " WHERE d.version_id = ? ORDER BY d.record_id", (version,)):
+        if metadata is None:
+            raise InvalidInput(f"de-identified version '{version}' predates de-identification of the records' other "
+                               "fields (summaries, extraction targets); run 'appliance deid run' again")
         records.append({**json.loads(metadata), "record_id": record_id, "patient_id": patient_id, "text": text,
                         "reviewed": reviewed})
     filters = spec.filters
@@ -113,6 +116,8 @@ def load_split(ws: Workspace, snapshot_id: str, split: str) -> list[dict[str, An
     """The de-identified records of one split, as dicts (text + metadata fields), in record order.
 
     Patient ids are replaced by a stable pseudonym: training and evaluation need grouping, not the id.
+    The other fields are the de-identified ones; a snapshot frozen from a version made before those
+    existed keeps reading the fields it was made with.
     """
     if split not in SPLIT_NAMES:
         raise InvalidInput(f"unknown split '{split}'; choose one of {', '.join(SPLIT_NAMES)}")
@@ -122,7 +127,8 @@ def load_split(ws: Workspace, snapshot_id: str, split: str) -> list[dict[str, An
         raise InvalidInput(f"no snapshot '{snapshot_id}'")
     out = []
     for record_id, patient_id, text, metadata, note_type in conn.execute(
-            "SELECT s.record_id, r.patient_id, d.text, r.metadata, r.note_type FROM snapshot_records s"
+            "SELECT s.record_id, r.patient_id, d.text, COALESCE(d.metadata, r.metadata), r.note_type"
+            " FROM snapshot_records s"
             " JOIN records r USING (record_id) JOIN deid_records d ON d.record_id = s.record_id AND d.version_id = ?"
             " WHERE s.snapshot_id = ? AND s.split = ? ORDER BY s.record_id", (row[0], snapshot_id, split)):
         pseudonym = hashlib.sha256(f"{snapshot_id}\0{patient_id}".encode()).hexdigest()[:12]

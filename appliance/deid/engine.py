@@ -3,6 +3,7 @@
     engine = DeidEngine(DeidConfig())
     spans = engine.detect(note)                       # sorted, non-overlapping
     clean = engine.apply(note, spans, patient_id="p-17", secret=key)
+    fields, found = engine.deidentify_fields(record_metadata, patient_id="p-17", secret=key)
 
 Building an engine loads the word lists and builds every recognizer once (and, if enabled, the local
 model on first use); reuse one engine for a whole dataset. `detect` is a pure function of the text and
@@ -13,7 +14,8 @@ Hazard: the note text is PHI. Nothing here logs it, and errors never quote it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from appliance.deid.config import DeidConfig
 from appliance.deid.lexicon import Lexicon, load_lexicon
@@ -78,6 +80,44 @@ class DeidEngine:
         """detect() then apply(): the de-identified text and the spans found in the original."""
         spans = self.detect(text)
         return self.apply(text, spans, patient_id=patient_id, secret=secret), spans
+
+
+    def deidentify_fields(self, fields: Mapping[str, Any], *, patient_id: PatientId | str,
+                          secret: bytes) -> tuple[dict[str, Any], int]:
+        """A record's other fields (a reference summary, an extraction target, an unmapped column)
+        de-identified like its note: the same surrogates for the same patient. Returns the new fields
+        and how many identifiers were replaced.
+
+        Each value is read as ``"<key>: <value>"`` so the key gives the recognizers the context a note
+        would ("mrn: 1234567", "attending: Dr. Brown"), and a bare code such as a sex of "F" is not
+        taken for a place. Lists and objects are walked; numbers are checked as text and replaced
+        only when they are identifiers (an age over 89); other values are kept.
+        """
+        count = 0
+
+        def clean(key: str, value: Any) -> Any:
+            nonlocal count
+            if isinstance(value, Mapping):
+                return {k: clean(str(k), v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [clean(key, v) for v in value]
+            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+                return value
+            text = str(value)
+            prefix = f"{key}: "
+            spans = [_shift(s, len(prefix), len(text)) for s in self.detect(prefix + text) if s.end > len(prefix)]
+            if not spans:
+                return value
+            count += len(spans)
+            return self.apply(text, spans, patient_id=patient_id, secret=secret)
+
+        return {key: clean(key, value) for key, value in fields.items()}, count
+
+
+def _shift(span: Span, offset: int, length: int) -> Span:
+    """``span`` moved back by ``offset`` and clipped to ``[0, length)``."""
+    start, end = max(span.start - offset, 0), min(span.end - offset, length)
+    return Span(start, end, span.label, span.subtype, span.confidence, span.source)
 
 
 def _trim(text: str, span: Span) -> Span | None:

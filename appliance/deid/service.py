@@ -95,29 +95,33 @@ def run_deid(
             (version, dataset, config_json, "running", 0, 0, "", _now(), ws.user.name),
         )
     started = time.monotonic()
-    done, span_count, chars = 0, 0, 0
+    done, span_count, field_spans, chars = 0, 0, 0, 0
     labels: Counter[str] = Counter()
     last_id = 0
     while True:
         rows = conn.execute(
-            "SELECT record_id, patient_id, text FROM records WHERE dataset = ? AND record_id > ?"
+            "SELECT record_id, patient_id, text, metadata FROM records WHERE dataset = ? AND record_id > ?"
             " ORDER BY record_id LIMIT ?",
             (dataset, last_id, BATCH),
         ).fetchall()
         if not rows:
             break
         out = []
-        for record_id, patient_id, text in rows:
+        for record_id, patient_id, text, metadata in rows:
             spans = engine.detect(text)
             deid_text = engine.apply(text, spans, patient_id=patient_id, secret=secret)
-            out.append((version, record_id, deid_text, json.dumps([span_to_json(s) for s in spans]), risk(spans)))
+            fields, found = engine.deidentify_fields(json.loads(metadata), patient_id=patient_id, secret=secret)
+            out.append((version, record_id, deid_text, json.dumps([span_to_json(s) for s in spans]), risk(spans),
+                        json.dumps(fields, ensure_ascii=False, sort_keys=True)))
             labels.update(s.label for s in spans)
             span_count += len(spans)
+            field_spans += found
             chars += len(text)
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.executemany(
-                "INSERT INTO deid_records (version_id, record_id, text, spans, risk) VALUES (?,?,?,?,?)", out
+                "INSERT INTO deid_records (version_id, record_id, text, spans, risk, metadata) VALUES (?,?,?,?,?,?)",
+                out,
             )
             conn.execute("COMMIT")
         except BaseException:
@@ -138,6 +142,7 @@ def run_deid(
         "records": done,
         "spans": span_count,
         "labels": dict(sorted(labels.items())),
+        "field_spans": field_spans,
         "mode": config.mode,
         "content_hash": content_hash,
         "notes_per_s": round(done / elapsed, 1),
@@ -155,14 +160,16 @@ def run_deid(
 
 
 def version_hash(ws: Workspace, version: str) -> str:
-    """SHA-256 over the version's de-identified texts and spans, in record order."""
+    """SHA-256 over the version's de-identified texts, spans and other fields, in record order."""
     digest = hashlib.sha256()
-    for record_id, text, spans in ws.read().execute(
-        "SELECT record_id, text, spans FROM deid_records WHERE version_id = ? ORDER BY record_id", (version,)
+    for record_id, text, spans, metadata in ws.read().execute(
+        "SELECT record_id, text, spans, metadata FROM deid_records WHERE version_id = ? ORDER BY record_id", (version,)
     ):
         digest.update(f"{record_id}\0{len(text)}\0".encode())
         digest.update(text.encode("utf-8"))
         digest.update(spans.encode("utf-8"))
+        if metadata is not None:  # versions made before fields were de-identified hash as they always did
+            digest.update(metadata.encode("utf-8"))
     return digest.hexdigest()
 
 

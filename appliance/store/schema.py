@@ -193,6 +193,10 @@ MIGRATIONS: list[str] = [
         revoked INTEGER NOT NULL DEFAULT 0
     );
     """,
+    # 5: a record's other fields, de-identified with its note (NULL in versions made before this)
+    """
+    ALTER TABLE deid_records ADD COLUMN metadata TEXT;
+    """,
 ]
 
 LATEST = len(MIGRATIONS)

@@ -133,3 +133,34 @@ def test_cancelled_job_leaves_a_failed_version_and_audit(ws_path: Path, tmp_path
         run_deid(ws, "big", DeidConfig(mode="mask"))
         rows = dict(ws.read().execute("SELECT version_id, status FROM deid_versions").fetchall())
         assert rows == {"big@deid1": "failed", "big@deid2": "complete"}
+
+
+def test_other_fields_are_deidentified_with_the_note(ws_path: Path, tmp_path: Path) -> None:
+    """A reference summary or an extraction target is trained on like the note: it must not carry PHI."""
+    from appliance.data.snapshots import SnapshotSpec, create_snapshot, load_split
+
+    rows = [{"note_id": f"n{i}", "patient_id": f"p{i}", "text": f"Seen today by Dr. Alvarez for review {i}.",
+             "summary": "Mrs. Henrietta Oyelaran (MRN 7734521) admitted 03/14/2025 with pneumonia.",
+             "sex": "F", "age": 93, "specialty": "pulmonology", "codes": ["J18.9"]} for i in range(6)]
+    source = tmp_path / "notes.jsonl"
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    with Workspace.open(ws_path, "ivy", PASSWORDS["ivy"]) as ws:
+        import_path(ws, source, "fields")
+        summary = run_deid(ws, "fields")
+        assert summary["field_spans"] >= 6 * 4  # name, MRN, date and the age over 89, in every record
+        stored = [json.loads(m) for (m,) in ws.read().execute(
+            "SELECT metadata FROM deid_records WHERE version_id = ?", (summary["version"],))]
+        assert len(stored) == 6
+        for fields in stored:
+            assert "Oyelaran" not in fields["summary"] and "7734521" not in fields["summary"]
+            assert "03/14/2025" not in fields["summary"] and "pneumonia" in fields["summary"]
+            assert fields["age"] == "90+"  # Safe Harbor: ages over 89 are one group
+            # Codes and categories are not identifiers and reach training unchanged.
+            assert (fields["sex"], fields["specialty"], fields["codes"]) == ("F", "pulmonology", ["J18.9"])
+        snapshot = create_snapshot(ws, SnapshotSpec("fields", fractions=(0.5, 0.0, 0.5), allow_unreviewed=True))
+        loaded = [r for split in ("train", "test") for r in load_split(ws, snapshot.snapshot_id, split)]
+        assert sorted(r["summary"] for r in loaded) == sorted(f["summary"] for f in stored)
+        # A version made before the fields were de-identified cannot feed a new snapshot.
+        ws.read().execute("UPDATE deid_records SET metadata = NULL WHERE version_id = ?", (summary["version"],))
+        with pytest.raises(InvalidInput, match="predates de-identification"):
+            create_snapshot(ws, SnapshotSpec("fields", seed=2, allow_unreviewed=True))
