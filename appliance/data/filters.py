@@ -24,20 +24,18 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from appliance.errors import UsageError
+from appliance.fieldhelp import help_of
+from appliance.fieldhelp import help_text as _help
 
 REASONS: tuple[str, ...] = ("empty", "too_short", "too_long", "unreviewed", "exact_duplicate", "near_duplicate")
 
 _TRUE = frozenset({"1", "true", "yes", "y", "reviewed", "approved"})
-
-
-def _help(text: str) -> dict[str, str]:
-    return {"help": text}
 
 
 @dataclass
@@ -83,7 +81,7 @@ class FilterConfig:
 
     @classmethod
     def help(cls) -> dict[str, str]:
-        return {f.name: f.metadata["help"] for f in fields(cls)}
+        return help_of(cls)
 
 
 @dataclass(frozen=True)

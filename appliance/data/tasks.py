@@ -31,6 +31,8 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, Protocol
 
 from appliance.errors import InvalidInput, UsageError
+from appliance.fieldhelp import help_of
+from appliance.fieldhelp import help_text as _help
 
 IGNORE_INDEX = -100
 
@@ -69,10 +71,6 @@ class Example:
 
 class ExampleTooLong(InvalidInput):
     """The response plus the fixed part of the prompt do not fit in max_length."""
-
-
-def _help(text: str) -> dict[str, str]:
-    return {"help": text}
 
 
 @dataclass
@@ -139,7 +137,7 @@ class TaskConfig:
     @classmethod
     def help(cls) -> dict[str, str]:
         """Field name -> help text, for the CLI and the GUI."""
-        return {f.name: f.metadata["help"] for f in fields(cls)}
+        return help_of(cls)
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> TaskConfig:

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from appliance.errors import InvalidInput
+from appliance.fieldhelp import help_of
+from appliance.fieldhelp import help_text as _help
 
 MODES = ("surrogate", "mask")
 
@@ -44,10 +46,6 @@ DEFAULT_RECOGNIZERS: tuple[str, ...] = (
     "name_dictionary",
     "initials",
 )
-
-
-def _help(text: str) -> dict[str, str]:
-    return {"help": text}
 
 
 @dataclass(frozen=True)
@@ -177,4 +175,4 @@ class DeidConfig:
     @staticmethod
     def help() -> dict[str, str]:
         """Field name -> help text, for the CLI and the GUI."""
-        return {f.name: f.metadata.get("help", "") for f in fields(DeidConfig)}
+        return help_of(DeidConfig)

@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from appliance.errors import UsageError
-
-
-def _help(text: str) -> dict[str, str]:
-    return {"help": text}
+from appliance.fieldhelp import help_of
+from appliance.fieldhelp import help_text as _help
 
 
 @dataclass
@@ -43,7 +41,7 @@ class ClassicalConfig:
 
     @classmethod
     def help(cls) -> dict[str, str]:
-        return {f.name: f.metadata["help"] for f in fields(cls)}
+        return help_of(cls)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -46,10 +46,8 @@ from appliance.evaluate.prompts import (
     system_messages,
     user_message,
 )
-
-
-def _help(text: str) -> dict[str, str]:
-    return {"help": text}
+from appliance.fieldhelp import help_of
+from appliance.fieldhelp import help_text as _help
 
 
 @dataclass
@@ -96,7 +94,7 @@ class ICLConfig:
 
     @classmethod
     def help(cls) -> dict[str, str]:
-        return {f.name: f.metadata["help"] for f in fields(cls)}
+        return help_of(cls)
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> ICLConfig:

@@ -16,10 +16,11 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from appliance.errors import UsageError
+from appliance.fieldhelp import help_of
 
 ProgressFn = Callable[[int, int], None]
 """Called as ``progress(bytes_done, bytes_total)``, at most a few times per second."""
@@ -184,7 +185,7 @@ class ImportOptions:
     @classmethod
     def help_text(cls) -> dict[str, str]:
         """Field name -> help text, in declaration order (for CLI flags and GUI tooltips)."""
-        return {f.name: str(f.metadata["help"]) for f in fields(cls)}
+        return help_of(cls)
 
     def txt_patient_pattern(self) -> re.Pattern[str]:
         return re.compile(self.txt_patient_regex)

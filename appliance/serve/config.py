@@ -13,13 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from appliance.errors import InvalidInput
+from appliance.fieldhelp import help_of
+from appliance.fieldhelp import help_text as _help
 
 # Annotation (as a string, see the __future__ import) -> accepted runtime types, for settings read from TOML.
 _SCALAR_TYPES: dict[str, tuple[type, ...]] = {"int": (int,), "float": (int, float), "bool": (bool,), "str": (str,)}
-
-
-def _help(text: str) -> dict[str, str]:
-    return {"help": text}
 
 
 def is_loopback_host(host: str) -> bool:
@@ -102,7 +100,7 @@ class ServeConfig:
     @classmethod
     def help(cls) -> dict[str, str]:
         """Field name -> help text, in declaration order (for the GUI and ``--help``)."""
-        return {f.name: f.metadata.get("help", "") for f in fields(cls)}
+        return help_of(cls)
 
     @classmethod
     def defaults(cls) -> dict[str, Any]:

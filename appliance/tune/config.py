@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from appliance.errors import InvalidInput
+from appliance.fieldhelp import help_of
+from appliance.fieldhelp import help_text as _help
 
 METHOD_NAMES = ("lora", "qlora", "dora", "full")
 DTYPES = ("auto", "float32", "bfloat16")
@@ -28,10 +30,6 @@ LORA_FAMILY = ("lora", "qlora", "dora")
 
 # Fields that do not change what is trained, so a resume may change them freely.
 _NOT_HASHED = frozenset({"checkpoint_every", "keep_checkpoints"})
-
-
-def _help(text: str) -> dict[str, str]:
-    return {"help": text}
 
 
 @dataclass
@@ -140,7 +138,7 @@ class TuneConfig:
     @classmethod
     def help(cls) -> dict[str, str]:
         """Field name -> help text, for the CLI and the GUI."""
-        return {f.name: f.metadata["help"] for f in fields(cls)}
+        return help_of(cls)
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> TuneConfig:

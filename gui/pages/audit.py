@@ -24,7 +24,7 @@ from appliance.store.audit import AuditEntry
 from appliance.workspace import Workspace
 from gui.errors import as_text
 from gui.jobs import JobRunner, JobWatcher, running_jobs
-from gui.pages.base import Page
+from gui.pages.base import Page, page_header
 from gui.session import Session
 from gui.widgets import Banner, JobPanel, fill_table, make_table
 
@@ -85,8 +85,6 @@ class AuditPage(Page):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
         self._attached = False
-        heading = QLabel("Audit log")
-        heading.setObjectName("pageTitle")
         self.verify_button = QPushButton("&Verify workspace")
         self.verify_button.setObjectName("primary")
         self.verify_button.setToolTip("Recompute the audit chain and check every database page and stored file")
@@ -94,11 +92,7 @@ class AuditPage(Page):
         self.export_button = QPushButton("&Export for auditors…")
         self.export_button.setToolTip("Verify, then write every entry as JSON lines to a file you choose")
         self.export_button.clicked.connect(self.choose_export)
-        top = QHBoxLayout()
-        top.addWidget(heading)
-        top.addStretch(1)
-        top.addWidget(self.export_button)
-        top.addWidget(self.verify_button)
+        top = page_header("Audit log", "", self.export_button, self.verify_button)
 
         self.runner = JobRunner(self)
         self.runner.finished.connect(self._verified)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from appliance.workspace import Role, Workspace
 from gui.ops import Op
@@ -27,6 +27,31 @@ class Allowed:
 
     roles: tuple[Role, ...]
     reason: str
+
+
+def page_title(text: str) -> QLabel:
+    """The page's heading, styled as ``pageTitle``."""
+    heading = QLabel(text)
+    heading.setObjectName("pageTitle")
+    return heading
+
+
+def page_header(title: str, intro: str = "", *widgets: QWidget) -> QHBoxLayout:
+    """The row at the top of a page: its heading, an optional one-sentence intro that takes the free
+    width (or a stretch without one), then ``widgets`` (the page's main buttons) on the right."""
+    top = QHBoxLayout()
+    top.addWidget(page_title(title))
+    if intro:
+        hint = QLabel(intro)
+        hint.setObjectName("hint")
+        hint.setWordWrap(True)
+        top.addSpacing(16)
+        top.addWidget(hint, 1)
+    else:
+        top.addStretch(1)
+    for widget in widgets:
+        top.addWidget(widget)
+    return top
 
 
 class Page(QWidget):

@@ -11,7 +11,7 @@ baseline and the tuned methods on one snapshot, each evaluated on the same held-
 from __future__ import annotations
 
 import html
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +45,13 @@ from appliance.errors import ApplianceError
 from appliance.evaluate.metrics import PRIMARY_METRICS
 from appliance.evaluate.recommend import Recommendation, recommend
 from appliance.evaluate.runs import method_label
+from appliance.fieldhelp import help_of
 from appliance.ingest.service import datasets
 from appliance.workspace import Workspace
 from gui import jobs
 from gui.charts import BarChart
 from gui.errors import as_text, show_error
-from gui.pages.base import Allowed, Page
+from gui.pages.base import Allowed, Page, page_header
 from gui.session import Session
 from gui.widgets import Banner, JobPanel, buddy, fill_table, make_table, refill_combo
 
@@ -127,19 +128,10 @@ class ComparePage(Page):
         self._attached = False
         self._pending_check: list[str] = []
 
-        heading = QLabel("Compare methods")
-        heading.setObjectName("pageTitle")
-        intro = QLabel("Is prompting enough, is an adapter enough, or is full fine-tuning needed? Tick evaluated "
-                       "runs of one task to see them side by side.")
-        intro.setObjectName("hint")
-        intro.setWordWrap(True)
         self.refresh_button = QPushButton("Re&fresh")
         self.refresh_button.clicked.connect(self.refresh)
-        top = QHBoxLayout()
-        top.addWidget(heading)
-        top.addSpacing(16)
-        top.addWidget(intro, 1)
-        top.addWidget(self.refresh_button)
+        top = page_header("Compare methods", "Is prompting enough, is an adapter enough, or is full fine-tuning "
+                          "needed? Tick evaluated runs of one task to see them side by side.", self.refresh_button)
         self.banner = Banner()
 
         # -- left: the runs to compare, and a new comparison -------------------------------------
@@ -189,7 +181,7 @@ class ComparePage(Page):
         self.run_button = QPushButton("&Run comparison")
         self.run_button.setObjectName("primary")
         self.run_button.clicked.connect(self.run_comparison)
-        helps = {f.name: str(f.metadata.get("help", "")) for f in fields(CompareRequest)}
+        helps = help_of(CompareRequest)
         self.dataset_combo.setToolTip(helps["dataset"])
         self.task_combo.setToolTip(helps["task"])
         self.base_combo.setToolTip(helps["base"])

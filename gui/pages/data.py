@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from appliance.ingest.service import DatasetInfo, datasets
-from gui.pages.base import Allowed, Page
+from gui.pages.base import Allowed, Page, page_header
 from gui.pages.import_wizard import ImportWizard
 from gui.session import Session
 from gui.widgets import Banner, fill_table, make_table
@@ -26,8 +26,6 @@ class DataPage(Page):
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
-        heading = QLabel("Datasets")
-        heading.setObjectName("pageTitle")
         intro = QLabel("Imported notes stay encrypted in the workspace. Import the same file twice and "
                        "nothing is added twice.")
         intro.setObjectName("hint")
@@ -37,11 +35,7 @@ class DataPage(Page):
         self.import_button.clicked.connect(self.open_wizard)
         self.refresh_button = QPushButton("&Refresh")
         self.refresh_button.clicked.connect(self.refresh)
-        top = QHBoxLayout()
-        top.addWidget(heading)
-        top.addStretch(1)
-        top.addWidget(self.refresh_button)
-        top.addWidget(self.import_button)
+        top = page_header("Datasets", "", self.refresh_button, self.import_button)
         self.banner = Banner()
         self.table = make_table(["Dataset", "Records", "Patients", "Note types", "Created (UTC)", "By"],
                                 "datasetTable")

@@ -26,7 +26,7 @@ from appliance.deid import service as deid
 from appliance.ingest.service import datasets
 from gui import jobs
 from gui.errors import show_error
-from gui.pages.base import Allowed, Page
+from gui.pages.base import Allowed, Page, page_title
 from gui.pages.review_editor import ReviewEditor
 from gui.queries import VersionInfo, deid_versions
 from gui.session import Session
@@ -54,8 +54,7 @@ class DeidPage(Page):
         self._reload_record = False
         self._prefer_version: str | None = None  # a version just made by a job: show it next
 
-        heading = QLabel("De-identification")
-        heading.setObjectName("pageTitle")
+        heading = page_title("De-identification")
         self.dataset_combo = QComboBox()
         self.dataset_combo.setMinimumWidth(200)
         self.dataset_combo.setAccessibleName("Dataset")

@@ -41,7 +41,7 @@ from appliance.tune.service import TUNING_METHODS, list_runs
 from appliance.workspace import Workspace
 from gui import jobs
 from gui.errors import show_error
-from gui.pages.base import Allowed, Page
+from gui.pages.base import Allowed, Page, page_header
 from gui.session import Session
 from gui.widgets import Banner, JobPanel, confirm, fill_table, make_table, selected_key
 
@@ -165,19 +165,11 @@ class ModelsPage(Page):
         self._job_kind = ""
         self._card: tuple[str, int | None] | None = None  # the approved version whose card is shown
 
-        heading = QLabel("Models")
-        heading.setObjectName("pageTitle")
-        intro = QLabel("Trained → evaluated → approved by a second person → exported. Approval needs a reviewer "
-                       "who did not train the run, and the release gates must pass.")
-        intro.setObjectName("hint")
-        intro.setWordWrap(True)
         self.refresh_button = QPushButton("Re&fresh")
         self.refresh_button.clicked.connect(self.refresh)
-        top = QHBoxLayout()
-        top.addWidget(heading)
-        top.addSpacing(16)
-        top.addWidget(intro, 1)
-        top.addWidget(self.refresh_button)
+        top = page_header("Models", "Trained → evaluated → approved by a second person → exported. Approval needs "
+                          "a reviewer who did not train the run, and the release gates must pass.",
+                          self.refresh_button)
         self.banner = Banner()
 
         self.run_table = make_table(["Run", "Method", "Task", "State", "Held-out metric", "Approved as",

@@ -34,7 +34,7 @@ from appliance.export.service import create_key, exports, list_keys, revoke_key
 from appliance.serve.config import ServeConfig, is_loopback_host
 from appliance.workspace import Workspace
 from gui.errors import show_error
-from gui.pages.base import Allowed, Page
+from gui.pages.base import Allowed, Page, page_header
 from gui.server import LocalServer
 from gui.session import Session
 from gui.widgets import Banner, confirm, fill_table, make_table, selected_key
@@ -104,16 +104,8 @@ class ServePage(Page):
         self.new_key = ""
         helps = ServeConfig.help()
 
-        heading = QLabel("Serve models")
-        heading.setObjectName("pageTitle")
-        intro = QLabel("An OpenAI-compatible API for the hospital's EHR tools. Every request needs an API key; "
-                       "each one is recorded in the audit log as hashes, never as text.")
-        intro.setObjectName("hint")
-        intro.setWordWrap(True)
-        top = QHBoxLayout()
-        top.addWidget(heading)
-        top.addSpacing(16)
-        top.addWidget(intro, 1)
+        top = page_header("Serve models", "An OpenAI-compatible API for the hospital's EHR tools. Every request "
+                          "needs an API key; each one is recorded in the audit log as hashes, never as text.")
         self.banner = Banner()
 
         # exports and the server

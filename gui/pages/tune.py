@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from appliance import base_models
 from appliance.data.tasks import TASKS, TaskConfig
 from appliance.errors import ApplianceError, InvalidInput
+from appliance.fieldhelp import help_of
 from appliance.ingest.service import datasets
 from appliance.tune.config import DTYPES, LORA_FAMILY, SCHEDULERS, TuneConfig, presets, size_class
 from appliance.tune.service import TUNING_METHODS, TuneRequest, list_runs
@@ -50,7 +51,7 @@ from gui import jobs
 from gui.charts import LineChart
 from gui.errors import show_error
 from gui.forms import DataclassForm
-from gui.pages.base import Allowed, Page
+from gui.pages.base import Allowed, Page, page_title
 from gui.queries import deid_versions
 from gui.session import Session
 from gui.widgets import Banner, JobPanel, buddy, fill_table, make_table, refill_combo, selected_key
@@ -138,8 +139,7 @@ class TunePage(Page):
         self._config: TuneConfig | None = None
         self._preset_key: tuple[str | None, str] | None = None
 
-        heading = QLabel("Tune a model")
-        heading.setObjectName("pageTitle")
+        heading = page_title("Tune a model")
         self.banner = Banner()
 
         # -- left: the request ------------------------------------------------------------------
@@ -669,6 +669,4 @@ def _speed_text(value: Any) -> str:
 
 
 def _help(cls: type, name: str) -> str:
-    from dataclasses import fields
-
-    return next((str(f.metadata.get("help", "")) for f in fields(cls) if f.name == name), "")
+    return help_of(cls).get(name, "")

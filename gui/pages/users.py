@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from appliance.workspace import ROLES, User
 from gui.errors import as_text
-from gui.pages.base import Allowed, Page
+from gui.pages.base import Allowed, Page, page_title
 from gui.session import Session
 from gui.widgets import Banner, confirm, fill_table, make_table, selected_key
 
@@ -49,8 +49,7 @@ class UsersPage(Page):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
         self.users: list[User] = []
-        heading = QLabel("Users and keys")
-        heading.setObjectName("pageTitle")
+        heading = page_title("Users and keys")
         self.banner = Banner()
 
         self.table = make_table(["User", "Role", "What the role may do", "Added"], "userTable")
