@@ -353,9 +353,12 @@ class DeidPage(Page):
         if name == "done":
             result = event.get("result") or {}
             self._prefer_version = result.get("version")
+            fields = result.get("field_spans")
+            in_fields = f" in the notes, {fields} in their other fields" if fields else ""
             self.banner.show_state("ok", f"De-identified {result.get('records', '?')} records of "
                                          f"'{result.get('dataset', self.dataset)}': {result.get('spans', '?')} "
-                                         f"identifiers found. Version {result.get('version', '')} is ready to review.")
+                                         f"identifiers found{in_fields}. Version {result.get('version', '')} is "
+                                         "ready to review.")
         elif name == "cancelled":
             self.banner.show_state("info", "De-identification cancelled. The unfinished version is kept as "
                                            "'failed' and is never used.")
