@@ -81,7 +81,6 @@ class DeidEngine:
         spans = self.detect(text)
         return self.apply(text, spans, patient_id=patient_id, secret=secret), spans
 
-
     def deidentify_fields(self, fields: Mapping[str, Any], *, patient_id: PatientId | str,
                           secret: bytes) -> tuple[dict[str, Any], int]:
         """A record's other fields (a reference summary, an extraction target, an unmapped column)
