@@ -193,6 +193,8 @@ def presidio_synth(mirror: Path, limit: int) -> Iterator[Doc]:
                 raise CheckFailed(f"{doc.id}: unmapped presidio type {s['entity_type']}")
             label = PRESIDIO_MAP[s["entity_type"]]
             span = make_span(text, s["start_position"], s["end_position"], label or "NAME", s["entity_value"])
+            if s["entity_value"] == "nan":  # a missing generator value printed as "nan": not an identifier
+                continue
             if span is not None and label is not None:
                 doc.spans.append(span)
         yield finish(doc)
