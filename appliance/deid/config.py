@@ -41,6 +41,7 @@ DEFAULT_RECOGNIZERS: tuple[str, ...] = (
     "street_address",
     "zip_code",
     "facility",
+    "places",
     "city",
     "name_context",
     "name_dictionary",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -67,7 +68,21 @@ class Lexicon:
     surrogate_cities: tuple[str, ...] = field(repr=False)
 
     def word_class(self, norm: str) -> WordBits:
-        return self.classes.get(norm, WordClass.NONE)
+        bits = self.classes.get(norm)
+        if bits is None and not norm.isascii():
+            # "Núñez", "Zoë", "Wójcik": the census lists spell names without diacritics.
+            bits = self.classes.get(fold_diacritics(norm))
+        return bits if bits is not None else WordClass.NONE
+
+
+def fold_diacritics(word: str) -> str:
+    """Letters without their accents ("núñez" -> "nunez"; "ł" -> "l")."""
+    decomposed = unicodedata.normalize("NFKD", word.translate(_EXTRA_FOLDS))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+# Letters that Unicode does not decompose into a base letter and a mark.
+_EXTRA_FOLDS = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae"})
 
 
 _AMBIGUOUS = WordClass.COMMON | WordClass.STOP | WordClass.CLINICAL | WordClass.EPONYM

@@ -13,6 +13,7 @@ from appliance.deid.recognizers import (  # noqa: F401  (imported for their regi
     model,
     name_dictionary,
     names,
+    places,
 )
 from appliance.deid.recognizers.base import (
     Recognizer,

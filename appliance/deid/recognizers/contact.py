@@ -36,7 +36,8 @@ _IPV6 = re.compile(r"(?i)(?<![\w:])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?![\w:])
 _PHONE = re.compile(
     r"(?ix)(?<![\w/.-])"
     r"(?:"
-    r"(?:\+?1[\s.-]?)?(?:\(\d{3}\)[\s.-]?|\d{3}[\s.-])\d{3}[\s.-]\d{4}"
+    r"(?:\+?1[\s.-]?)?(?:\(\d{3}\)[\s.-]?|\d{3}(?:[\s.-]|-[ \t]|/))\d{3}(?:[\s.-]|-[ \t]|/)\d{4}"
+    r"|\(\d{3}[ \t]\d{3}[ \t]\d{4,5}\)"
     r"|\+\d{1,3}(?:[\s.-]?\(?\d{1,4}\)?){2,5}"
     r"|[2-9]\d{2}-\d{4}(?!\s*(?:mg|mcg|ml|units?|g|kg|%))"
     r")"
@@ -46,17 +47,17 @@ _PHONE = re.compile(
 # Bare digit runs that are phone numbers only because a cue says so ("call 6175551234", "pager 12345").
 _CUED_NUMBER = re.compile(
     r"(?i)\b(?P<cue>phone|ph|tel|telephone|cell|mobile|home|work|contact|call(?:ed)?|fax|facsimile|pager|"
-    r"beeper|pgr|page(?:d)?|reached at|number)\b[\s#:.\-]*(?:no\.?|number|#)?[\s#:.\-]*"
+    r"beeper|pgr|pg|page(?:d)?|reached at|number)\b[\s#:.\-]*(?:no\.?|number|#)?[\s#:.\-]*"
     r"(?P<num>\d{4,15})(?!\d|[/.\-]\d)"
 )
 CUE_FIRST_WORDS = frozenset(
     """
-    phone ph tel telephone cell mobile home work contact call called fax facsimile pager beeper pgr page paged
+    phone ph tel telephone cell mobile home work contact call called fax facsimile pager beeper pgr pg page paged
     reached number
     """.split()
 )
 _FAX_CUE = re.compile(r"(?i)\b(?:fax|facsimile|fx)\b[\s#:.\-]*(?:no\.?|number)?[\s#:.\-]*$")
-_PAGER_CUE = re.compile(r"(?i)\b(?:pager|beeper|pgr|paged?)\b[\s#:.\-]*(?:no\.?|number)?[\s#:.\-]*$")
+_PAGER_CUE = re.compile(r"(?i)\b(?:pager|beeper|pgr|pg|paged?)\b[\s#:.\-]*(?:no\.?|number)?[\s#:.\-]*$")
 
 
 def _strip_trailing(text: str, start: int, end: int) -> int:
@@ -132,7 +133,7 @@ class _Phone:
             if cue in ("home", "work", "number", "contact") and len(m.group("num")) < 7:
                 continue
             subtype = (
-                "fax" if cue in ("fax", "facsimile") else "pager" if cue.startswith(("pag", "beep", "pgr")) else "phone"
+                "fax" if cue in ("fax", "facsimile") else "pager" if cue.startswith(("pag", "beep", "pg")) else "phone"
             )
             yield Span(start, m.end("num"), CONTACT, subtype, 0.8, "phone")
 

@@ -30,7 +30,7 @@ _NUMERIC_WITH_YEAR = re.compile(
 _MONTH_YEAR_NUMERIC = re.compile(_EDGE_L + r"(?:0?[1-9]|1[0-2])/(?:19|20)\d{2}" + _EDGE_R)
 _SLASH_PAIR = re.compile(
     _EDGE_L + r"(?P<m>\d{1,2})/(?P<d>\d{1,2})(?![\w/]|[.,]\d)"
-    r"(?!\s*(?:mg|mcg|ml|tabs?|tablets?|caps?|capsules?|pills?|units?|doses?|of\b|cups?|cm|mm|%|strength|"
+    r"(?!\s*(?i:mg|mcg|ml|tabs?|tablets?|caps?|capsules?|pills?|units?|doses?|of\b|cups?|cm|mm|%|strength|"
     r"pain|scale|score|power|inch|inches|teaspoons?|tsp|tbsp|ns\b|normal))"
 )
 _MONTH_NAME_FORMS = re.compile(
@@ -83,6 +83,37 @@ _NOT_DATE_CUE = re.compile(
     r"(?i)\b(?:bp|b/p|blood\s+pressure|pressure|pain|strength|power|motor|reflexes|grade|murmur|scale|score|"
     r"ratio|gcs|apgar|vision|visual|acuity|va|rated|rates?|sbp|dbp|map|breath\s+sounds|x|times|of)\s*[:=]?\s*$"
 )
+# Ventilator, pump and monitor settings written like dates ("CPAP 10/5", "PS 5/5", "SIMV 20/5/40").
+_SETTING_CUE = re.compile(
+    r"(?i)\b(?:cpap|bipap|bi-pap|peep|ps|psv|pressure\s+support|simv|imv|a/?c|ac|prvc|vc|pc|aprv|ipap|epap|vent|"
+    r"vented|ventilator|settings?|mode|fio2|tv|vt|rate|ie|i:e|hfov|nippv|niv|trach\s+mask|pupils?|perrla?|"
+    r"pulses?|edema|dtrs?|g|gravida|para|gtts?|drips?|rhythm|cuff|eye|ears?|size)\s*[:=]?\s*(?:\d+\s*/\s*)?$"
+)
+# "9/7 - 9/12"? a slash pair followed by more slashes or a dash and digits belongs to something longer.
+_IN_A_RANGE = re.compile(r"\s*(?:x|X)\s*\d")
+# Month and two-digit year ("MI 6/85"): the second number cannot be a day.
+_MONTH_SHORT_YEAR = re.compile(_EDGE_L + r"(?:0?[1-9]|1[0-2])/(?:3[2-9]|[4-9]\d)" + _EDGE_R)
+# Month and day with a hyphen ("on 7-8"): a range unless a date cue comes first.
+_HYPHEN_PAIR = re.compile(
+    _EDGE_L + r"(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])(?![\w/]|[.\-]\d|\s*(?:x|%|mg|ml|l\b))"
+)
+# Words that make a slash pair a quantity when they follow it ("2/3 of", "1/2 tab" are caught by
+# _SLASH_PAIR itself); these are the ones only prose shows.
+_QUANTITY_AFTER = re.compile(r"(?i)\s*(?:\+|strength|power|motor|pulses?|reflex|murmur|ratio|split|rule|mmhg|cmh2o)")
+
+
+_COMMON_FRACTIONS = frozenset({(1, 2), (1, 3), (2, 3), (1, 4), (3, 4)})
+
+
+def _in_prose(text: str, start: int, end: int) -> bool:
+    """A month/day pair standing in running text: not inside a list of numbers or a table row."""
+    if _QUANTITY_AFTER.match(text, end):
+        return False
+    window = text[max(0, start - 12) : min(len(text), end + 12)]
+    # Several numbers packed around the pair ("5/5 4/5 5/5", "2/3/4") are scores or a grid.
+    return sum(ch.isdigit() for ch in window) <= (end - start) + 3
+
+
 # Between two dates of a list or a range ("on 2/3 and 2/10", "7/22-7/25").
 _LIST_GAP = re.compile(r"(?i)\s*(?:,|and|or|to|-|through|thru|&)\s*(?:(?:again|then|on|also)\s+)*")
 # Month words that are also everyday words or abbreviations ("may", "mar", "dec" = decreased).
@@ -126,6 +157,8 @@ class _Dates:
         ends: list[int] = []
         for pattern in (_ISO, _NUMERIC_WITH_YEAR):
             for m in pattern.finditer(text):
+                if pattern is _NUMERIC_WITH_YEAR and _SETTING_CUE.search(text, max(0, m.start() - 30), m.start()):
+                    continue  # "SIMV 20/5/40": rate, PEEP and FiO2, not a date
                 if self._ok(m.group()):
                     ends.append(m.end())
                     yield Span(m.start(), m.end(), DATE, "date", 0.95, "date")
@@ -142,7 +175,7 @@ class _Dates:
             if not self._ok(m.group()):
                 continue
             before = text[max(0, m.start() - 30) : m.start()]
-            if _NOT_DATE_CUE.search(before):
+            if _NOT_DATE_CUE.search(before) or _SETTING_CUE.search(before) or _IN_A_RANGE.match(text, m.end()):
                 continue
             cued = (
                 bool(_DATE_CUE.search(before))
@@ -155,6 +188,22 @@ class _Dates:
             elif day > 12 and month <= 12:
                 ends.append(m.end())
                 yield Span(m.start(), m.end(), DATE, "month_day", 0.7, "date")
+            elif (month, day) not in _COMMON_FRACTIONS and _in_prose(text, m.start(), m.end()):
+                # "Foley removed 9/7, voiding since": clinical shorthand dates carry no cue at all; a
+                # fraction or a score would have its unit or its name beside it.
+                ends.append(m.end())
+                yield Span(m.start(), m.end(), DATE, "month_day", 0.6, "date")
+        for m in _MONTH_SHORT_YEAR.finditer(text):
+            if _NOT_DATE_CUE.search(text, max(0, m.start() - 30), m.start()):
+                continue
+            ends.append(m.end())
+            yield Span(m.start(), m.end(), DATE, "month_year", 0.7, "date")
+        for m in _HYPHEN_PAIR.finditer(text):
+            before = text[max(0, m.start() - 30) : m.start()]
+            if not self._ok(m.group().replace("-", "/")) or not _DATE_CUE.search(before):
+                continue  # "7-8" is a range unless a cue says date ("seen on 7-8")
+            ends.append(m.end())
+            yield Span(m.start(), m.end(), DATE, "month_day", 0.8, "date")
         for m in doc.matches_at_words(_MONTH_WORD, MONTH_TOKENS):
             if not _MONTH_CUE.search(text, max(0, m.start() - 24), m.start()):
                 continue

@@ -185,6 +185,15 @@ class _Facility:
             ):
                 continue  # "Rod St. Clair": a surname, left to the name recognizers
             name = m.group("name")
+            index = doc.token_index_at(m.start("name"))
+            if index < len(doc.tokens) and doc.tokens[index].caseless:
+                # "ST WITH PVCS", "ST ELEVATION": in capitals ST is sinus tachycardia unless a saint's
+                # name follows (a first name, or a word no list knows).
+                word = doc.tokens[index]
+                if word.cls & (WordClass.STOP | WordClass.CLINICAL) or (
+                    word.cls & WordClass.ENGLISH and not word.cls & WordClass.FIRST
+                ):
+                    continue
             caseless_saint = m.group("saint").isupper() and len(m.group("saint")) > 1
             if caseless_saint != name.isupper() and len(name) > 1:
                 continue  # "ST. Brendan" / "St. BRENDAN": mixed forms are abbreviations, not names

@@ -140,6 +140,10 @@ class _ChecksumId:
             yield Span(m.start(), m.end(), ID, "health_plan", 0.9, "checksum_id")
 
 
+# Tidal volume x rate ("AC700X10", "600x14") and a range with its rhythm ("61-64SR").
+_SETTING_CODE = re.compile(r"(?i)[a-z]{0,5}\d{1,4}x\d{1,3}[a-z]{0,3}|\d{2,3}-\d{2,3}[a-z]{1,4}")
+
+
 class _GenericId:
     """Long numbers and codes with no label. Lower confidence: they may be a lab accession or a
     catalogue number, but in a note about one patient they are unique identifiers far more often."""
@@ -158,6 +162,8 @@ class _GenericId:
             digits = sum(ch.isdigit() for ch in code)
             if digits < 4 or _UNIT_TAIL.search(code) or _DECADES.fullmatch(code) or _ISO_TIME.match(code):
                 continue
+            if _SETTING_CODE.fullmatch(code):
+                continue  # "AC700X10", "600x14", "61-64SR": ventilator settings and heart-rate ranges
             yield Span(m.start(), m.end(), ID, "other", 0.55, "generic_id")
 
 

@@ -30,6 +30,13 @@ _STREET = re.compile(
     r"(?P<suffix>" + _SUFFIX_RE + r")\b\.?(?:[ \t]+" + _DIRECTION + r"(?![\w]))?"
     r"(?:,?\s*(?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor|Rm|Room|Bldg|Building|Lot|Space|#)\.?\s*#?\s*[A-Za-z0-9-]{1,6}\b)?"
 )
+# A second street word and the unit after the shortest street match ("Birch Hill" + " Rd, Apt 3B").
+_STREET_TAIL = re.compile(
+    r"(?i)(?:[ \t]+(?:" + _SUFFIX_RE + r")\b\.?)?"
+    r"(?:,?[ \t]*(?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor|Rm|Room|Bldg|Building|Lot|Space|Flat|#)\.?[ \t]*#?[ \t]*"
+    r"[A-Za-z0-9-]{1,6}\b)?"
+)
+_TOWN_AFTER = re.compile(r",[ \t]*(?P<town>[A-Z][A-Za-z'.-]+(?:[ \t][A-Z][A-Za-z'.-]+){0,2})")
 _PO_BOX = re.compile(r"(?i)\b(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box)\s*#?\s*\d+")
 _ZIP = re.compile(r"(?<![\w-])(?P<zip>\d{5})(?P<plus>-\d{4})?(?![\w-])")
 _ZIP_CUE = re.compile(
@@ -81,9 +88,26 @@ class _StreetAddress:
                 and any(t.shape is Shape.LOWER and not text[t.start - 1].isdigit() for t in tokens)
             ):
                 continue  # "5 mg by Dr": street names are capitalised in a normal line
-            yield Span(m.start(), m.end(), LOCATION, "street", 0.9, "street_address")
+            tail = _STREET_TAIL.match(text, m.end())
+            end = tail.end() if tail and tail.end() > m.end() else m.end()
+            yield Span(m.start(), end, LOCATION, "street", 0.9, "street_address")
+            yield from _town_after(doc, end)
         for m in _PO_BOX.finditer(text):
             yield Span(m.start(), m.end(), LOCATION, "street", 0.95, "street_address")
+            yield from _town_after(doc, m.end())
+
+
+def _town_after(doc: Document, end: int) -> Iterator[Span]:
+    """ "48 Birch Hill Rd, Apt 3B, Medford": the town written right after a street line."""
+    m = _TOWN_AFTER.match(doc.text, end)
+    if m is None:
+        return
+    words = doc.tokens_in(m.start("town"), m.end("town"))
+    if not words or any(w.cls & (WordClass.STOP | WordClass.CLINICAL) for w in words):
+        return
+    if " ".join(w.norm for w in words) in STATE_NAMES or m.group("town") in STATE_CODES:
+        return
+    yield Span(m.start("town"), m.end("town"), LOCATION, "city", 0.8, "street_address")
 
 
 class _ZipCode:

@@ -171,7 +171,9 @@ def take_value(doc: Document, index: int, *, strict: bool, limit: int = NAME_LIM
                 taken.append(tok)
                 i += 1
                 continue
-        if tok.shape is Shape.INITIAL or value_word(tok, strict=strict):
+        # In capitals a further word needs name evidence of its own: "DR SMITH AWARE" ends at SMITH.
+        further_ok = not (taken and tok.caseless and tok.cls and not tok.cls & NAME_BITS)
+        if tok.shape is Shape.INITIAL or (value_word(tok, strict=strict) and further_ok):
             taken.append(tok)
             i += 1
             continue

@@ -174,8 +174,9 @@ class _NameContext:
             if not taken:
                 continue
             first, last = grow(doc, taken[0].index, taken[-1].index)
-            if last + 1 < len(doc.tokens) and _stop_surname_after_name(doc, doc.tokens[last + 1]):
-                last += 1  # "DR. JACK WILL": after a title, first name + stop-word surname
+            nxt = doc.tokens[last + 1] if last + 1 < len(doc.tokens) else None
+            if nxt is not None and nxt.shape is Shape.TITLE and _stop_surname_after_name(doc, nxt):
+                last += 1  # "Dr. Jack Will": after a title, first name + capitalised stop-word surname
             subtype = "clinician" if title.lower() in _CLINICIAN_TITLES else "person"
             span = name_span(doc, first, last, subtype, 0.95, "name_context")
             if span:

@@ -1,0 +1,139 @@
+"""Places as clinical notes write them: wards and units named after people ("transfer to Finard 4"),
+hospitals by their initials after a movement ("admitted to MGH"), places no list holds after a
+residence cue ("lives in Sommervile"), and postcodes of other countries with the town before them.
+
+Hospital wards are the commonest place in inpatient notes and no list can hold them: they are found
+from their shape (a name and a small number) after a word that moves the patient. Generic units
+("MICU", "the floor", "OR 3") are not identifiers and are refused by a shipped word set.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from appliance.deid.config import DeidConfig
+from appliance.deid.lexicon import NAME_BITS, Lexicon, WordClass
+from appliance.deid.recognizers.base import register
+from appliance.deid.recognizers.locations import STATE_CODES, STATE_NAMES
+from appliance.deid.spans import LOCATION, Span
+from appliance.deid.text import Document, Shape, Token
+
+# A word that moves the patient, then "to", "from", "at", "on" ...: the place follows.
+_MOVE = re.compile(
+    r"(?i)\b(?:transfer(?:red|ring|s)?|tx(?:'?d)?|admit(?:ted|s)?|readmitted|sent|moved?|going|go(?:es)?|went|"
+    r"return(?:ed|ing|s)?|back|came|come|arrived|brought|taken|discharged?|d/c(?:'?d)?|dc(?:'?d)?|accepted|"
+    r"presented|bed(?:\s+(?:available|assigned|ready))?|called|report(?:\s+given)?|floated|boarding|boarded|"
+    r"seen|followed|f/u|stays?|stayed|lives|living|resides|residing|transported|to\s+go)"
+    r"\s+(?:back\s+|up\s+|down\s+|over\s+)?(?:to|from|at|on|in|into|via)\s+(?:the\s+)?$"
+)
+# Units, rooms and services that say nothing about which hospital: never a place on their own.
+_GENERIC_PLACES = frozenset(
+    """
+    icu micu sicu ccu cvicu csru tsicu nicu picu pacu pcu ticu neuro cath lab labs ed er ew ews eu or ir mri ct
+    floor floors unit units ward wards bed beds room rm rms bay pod side step stepdown tele telemetry home
+    house rehab snf nh ltc ltac ltach osh hospital clinic office dialysis hd icn ob l&d ld gyn psych pt ot
+    morning am pm tonight today tomorrow noon midnight shift day days night nights week weeks time times
+    surgery medicine service team er's the a an his her their our this that same other new old main
+    """.split()
+)
+_NUMBER_AFTER = re.compile(r"[ \t]*[-#]?[ \t]*(?P<n>\d{1,2}[A-Za-z]?)(?![\d:.,/]\d|[\d%]|\s*(?:am|pm|mg|ml|hrs?|hours?|"
+                           r"days?|min|x\b|units?|l\b|cc|kg|times|weeks?|months?))", re.IGNORECASE)
+_SAINT = frozenset({"st", "saint", "ste"})
+# Strong residence cues; whatever capitalised word follows is a place, listed or not (misspelled).
+_RESIDENCE = re.compile(
+    r"(?i)\b(?:lives|living|resides|residing|resident|moved|relocated|born|hometown|native)\s+(?:of|in|to|from|at)\s+$"
+)
+# Postcodes: United Kingdom ("HG1 4QT", "SW1A 2AA") and Canada ("K1A 0B1"), upper case as written.
+_POSTCODE = re.compile(
+    r"(?<![\w-])(?:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[ABD-HJLNP-UW-Z]{2}|[ABCEGHJ-NPRSTVXY]\d[A-Z][ \t]?\d[A-Z]\d)(?![\w-])"
+)
+
+
+class _Places:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
+    def find(self, doc: Document) -> Iterator[Span]:
+        yield from self._after_movement(doc)
+        yield from self._after_residence(doc)
+        yield from self._postcodes(doc)
+
+    def _after_movement(self, doc: Document) -> Iterator[Span]:
+        tokens = doc.tokens
+        text = doc.text
+        for tok in tokens:
+            if not _MOVE.search(text, max(0, tok.start - 48), tok.start):
+                continue
+            span = self._ward(doc, tok) or self._initials(doc, tok)
+            if span is not None:
+                yield span
+
+    def _ward(self, doc: Document, tok: Token) -> Span | None:
+        """ "Finard 4", "ELLISON 11", "St. Agnes 3": one or two name-like words and a small number."""
+        tokens = doc.tokens
+        words = [tok]
+        if tok.norm in _SAINT and tok.index + 1 < len(tokens):
+            words.append(tokens[tok.index + 1])
+        elif tok.index + 1 < len(tokens) and doc.gap(tok, tokens[tok.index + 1]) == " ":
+            nxt = tokens[tok.index + 1]
+            if self._ward_word(nxt) and _NUMBER_AFTER.match(doc.text, nxt.end):
+                words.append(nxt)
+        if not all(self._ward_word(w) or w.norm in _SAINT for w in words):
+            return None
+        if words[-1].norm in _SAINT:
+            return None
+        number = _NUMBER_AFTER.match(doc.text, words[-1].end)
+        if number is None or doc.text[words[-1].end : number.start("n")].count("\n"):
+            return None
+        return Span(words[0].start, number.end("n"), LOCATION, "ward", 0.75, "places")
+
+    def _ward_word(self, tok: Token) -> bool:
+        if tok.norm in _GENERIC_PLACES or len(tok.norm) < 3 or tok.shape is Shape.MIXED:
+            return False
+        if tok.cls & (WordClass.STOP | WordClass.CLINICAL) and not tok.cls & NAME_BITS:
+            return False
+        if not tok.caseless and tok.shape is Shape.LOWER:
+            return False  # in a normally written line a ward's name is capitalised
+        # A plain English word needs to be written as a name ("Finard", not "bed" or "room").
+        return not (tok.cls & WordClass.ENGLISH and not tok.cls & NAME_BITS and tok.caseless)
+
+    def _initials(self, doc: Document, tok: Token) -> Span | None:
+        """ "admitted to MGH", "transferred from BIDMC": a hospital known by its initials."""
+        if tok.shape is not Shape.UPPER or not 2 <= len(tok.text) <= 6:
+            return None
+        if tok.caseless and len(tok.text) < 3:
+            return None  # in capitals a two-letter word after "TO" is too often prose ("TO BE")
+        if tok.norm in _GENERIC_PLACES or tok.cls or tok.text in STATE_CODES or tok.norm in STATE_NAMES:
+            return None
+        end = tok.end
+        if end < len(doc.text) and doc.text[end].isdigit():
+            return None
+        return Span(tok.start, end, LOCATION, "facility", 0.6 if tok.caseless else 0.7, "places")
+
+    def _after_residence(self, doc: Document) -> Iterator[Span]:
+        for tok in doc.tokens:
+            if tok.caseless or tok.shape is not Shape.TITLE or tok.cls & (WordClass.ENGLISH | WordClass.STOP):
+                continue
+            if tok.norm in STATE_NAMES or not _RESIDENCE.search(doc.text, max(0, tok.start - 32), tok.start):
+                continue
+            yield Span(tok.start, tok.end, LOCATION, "city", 0.7, "places")
+
+    def _postcodes(self, doc: Document) -> Iterator[Span]:
+        text = doc.text
+        for m in _POSTCODE.finditer(text):
+            if not any(ch.isdigit() for ch in m.group()[-3:]):
+                continue
+            yield Span(m.start(), m.end(), LOCATION, "zip", 0.85, "places")
+            # The town written right before the postcode ("Harrogate HG1 4QT").
+            index = doc.token_index_at(m.start()) - 1
+            if index >= 0:
+                town = doc.tokens[index]
+                gap = text[town.end : m.start()]
+                if gap in (" ", ", ") and town.shape is Shape.TITLE and not town.cls & WordClass.STOP:
+                    yield Span(town.start, town.end, LOCATION, "city", 0.8, "places")
+
+
+@register("places", "Wards named after people, hospital initials after a movement, towns by residence cue or postcode.")
+def _places(config: DeidConfig, lexicon: Lexicon) -> _Places:
+    return _Places(lexicon)
