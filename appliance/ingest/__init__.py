@@ -6,7 +6,7 @@ Nothing here touches the store: callers decide what to keep, de-duplicating by `
 """
 
 from appliance.ingest import csv_format, fhir_format, hl7_format, jsonl_format, txt_format  # noqa: F401 - register
-from appliance.ingest.base import ImportOptions, ProgressFn, Record, Rejected
+from appliance.ingest.base import ImportOptions, ProgressFn, Record, Rejected, Skipped
 from appliance.ingest.registry import IMPORTERS, Importer, detect_format, list_sources, read_path, register
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "ProgressFn",
     "Record",
     "Rejected",
+    "Skipped",
     "detect_format",
     "list_sources",
     "read_path",

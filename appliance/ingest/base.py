@@ -1,7 +1,8 @@
 """The values every importer produces and the options that steer them.
 
-An importer turns one source file into a stream of `Record` (a note that parsed) and `Rejected`
-(a location that did not, with a reason). Both are plain values: nothing here touches the store.
+An importer turns one source file into a stream of `Record` (a note that parsed), `Rejected`
+(a location that did not, with a reason) and `Skipped` (a location that holds no note, with a reason).
+All are plain values: nothing here touches the store.
 
 PHI hazard: `Record.text`, `Record.patient_id`, `Record.date` and `Record.metadata` are PHI. `Record.source`
 and everything in `Rejected` are locations and reasons only, so they may be shown, logged and stored
@@ -90,6 +91,22 @@ class Rejected:
         return f"{self.file} {self.location}: {self.reason}"
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A part of a source file that holds no note and is not an error (a Patient resource, an ADT message
+    without report text). Reported in the import summary; never makes ``--strict`` refuse an import.
+
+    `location` and `reason` follow the same rule as in `Rejected`: locations, types and field names only.
+    """
+
+    file: str
+    location: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file} {self.location}: {self.reason}"
+
+
 def _opt(default: Any, help_text: str) -> Any:
     # Typed Any so that `field: str = _opt(...)` type-checks like a plain default.
     return field(default=default, metadata={"help": help_text})
@@ -147,8 +164,8 @@ class ImportOptions:
     )
     reject_unsupported: bool = _opt(
         False,
-        "Report HL7 messages and FHIR resources of types that carry no importable note (e.g. ADT, "
-        "Patient) as rejected instead of skipping them silently.",
+        "Report HL7 messages and FHIR resources that carry no importable note (e.g. an ADT message "
+        "without report text, a Patient) as rejected instead of skipped.",
     )
 
     def __post_init__(self) -> None:

@@ -3,7 +3,9 @@
 python-hl7 parses one message held in memory (and its `split_file` wants the whole file and ``\\r``
 endings), so this module only finds message boundaries while streaming: segments end at ``\\r``,
 ``\\n`` or ``\\r\\n``; MLLP framing bytes (``\\x0b`` ... ``\\x1c\\r``) are treated as segment ends; every
-``MSH`` segment starts a message; batch and file envelopes (FHS, BHS, BTS, FTS) are dropped. Field
+``MSH`` segment starts a message; batch and file envelopes (FHS, BHS, BTS, FTS) are dropped; a UTF-8
+byte order mark at the start of a segment (where a file, or each of several concatenated files, starts)
+is dropped; a last segment without a terminator is kept. Field
 and component parsing is left to python-hl7.
 
 Splitting happens on bytes, before decoding, which is correct for the ASCII-compatible encodings HL7
@@ -20,6 +22,7 @@ from typing import BinaryIO
 _CHUNK_BYTES = 64 * 1024
 _SEGMENT_END = re.compile(rb"[\r\n\x0b\x1c]")
 _ENVELOPE_SEGMENTS = (b"FHS", b"BHS", b"BTS", b"FTS")
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass
@@ -71,6 +74,11 @@ def iter_messages(stream: BinaryIO, max_bytes: int) -> Iterator[RawMessage]:
     size = 0
     count = 0
     for segment in iter_segments(stream, max_bytes):
+        if segment is not None:
+            # A byte order mark where a file starts, or where files were concatenated; never part of a segment.
+            segment = segment.removeprefix(_UTF8_BOM)
+            if not segment.strip():
+                continue
         if segment is not None and segment[:3] in _ENVELOPE_SEGMENTS:
             continue
         if segment is not None and segment.startswith(b"MSH"):

@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
 
@@ -25,6 +27,14 @@ _TIME_DIRECTIVES = ("%H", "%I", "%M", "%S", "%f", "%p", "%X", "%c", "%z")
 def clean_text(text: str) -> str:
     """Note text with ``\\r\\n`` and ``\\r`` turned into ``\\n`` and surrounding whitespace removed."""
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def text_key(patient_id: str, text: str) -> str:
+    """SHA-256 hex of a patient id and the note text in a comparison form (Unicode NFKC, case-folded,
+    whitespace runs collapsed): equal for the same note reached through two resources or messages,
+    whatever their line breaks, spacing or letter case."""
+    folded = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    return hashlib.sha256(f"{patient_id}\x00{folded}".encode()).hexdigest()
 
 
 def normalise_date(value: str, extra_formats: Sequence[str] = ()) -> str | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from appliance.errors import InvalidInput, UsageError
-from appliance.ingest.base import ImportOptions, ProgressFn, Record, Rejected
+from appliance.ingest.base import ImportOptions, ProgressFn, Record, Rejected, Skipped
 from appliance.ingest.progress import ByteMeter
 
 NO_CLAIM = 0
@@ -40,7 +40,7 @@ class Importer(Protocol):
 
     def claims(self, path: Path, head: bytes) -> int: ...
 
-    def read(self, path: Path, options: ImportOptions, meter: ByteMeter) -> Iterator[Record | Rejected]: ...
+    def read(self, path: Path, options: ImportOptions, meter: ByteMeter) -> Iterator[Record | Rejected | Skipped]: ...
 
 
 IMPORTERS: dict[str, Importer] = {}
@@ -114,7 +114,7 @@ def read_path(
     fmt: str = "auto",
     options: ImportOptions | None = None,
     progress: ProgressFn | None = None,
-) -> Iterator[Record | Rejected]:
+) -> Iterator[Record | Rejected | Skipped]:
     """Records and rejections from a file or a folder, in file order then position order.
 
     The path is checked eagerly (see the module docstring for what raises); the files are read lazily
@@ -136,7 +136,7 @@ def read_path(
 
 def _read_sources(
     sources: list[tuple[Path, str, int]], options: ImportOptions, meter: ByteMeter
-) -> Iterator[Record | Rejected]:
+) -> Iterator[Record | Rejected | Skipped]:
     meter.report()
     for file, fmt, size in sources:
         meter.start_file(size)

@@ -17,7 +17,7 @@ from ingest_samples import (
     good_resources,
 )
 
-from appliance.ingest import ImportOptions, Record, Rejected, detect_format, read_path
+from appliance.ingest import ImportOptions, Record, Rejected, Skipped, detect_format, read_path
 
 
 def read(path: Path, **options: object) -> list[Record | Rejected]:
@@ -62,7 +62,11 @@ def test_diagnostic_report_fields(tmp_path: Path) -> None:
         "2024-02-10T08:30:00+00:00",
         "Radiology report",
     )
-    assert record.metadata == {"resource_type": "DiagnosticReport", "status": "final"}
+    assert record.metadata == {
+        "resource_type": "DiagnosticReport",
+        "status": "final",
+        "source_ids": ["DiagnosticReport/N2"],
+    }
 
 
 def test_date_fallbacks_and_partial_dates(tmp_path: Path) -> None:
@@ -99,14 +103,14 @@ def test_unsupported_resources_are_skipped_or_rejected(tmp_path: Path) -> None:
 
     single = tmp_path / "patient.json"
     single.write_text(json.dumps(PATIENT))
-    assert read(single) == []
+    assert read(single) == [Skipped(str(single), "file", "resource type Patient carries no note")]
 
 
 def test_attachment_choice_charset_and_ids(tmp_path: Path) -> None:
     doc = document_reference(
         NOTES[0],
         content=[
-            {"attachment": {"contentType": "application/pdf", "data": b64("%PDF")}},
+            {"attachment": {"contentType": "image/png", "data": b64("not text")}},
             {"attachment": {"contentType": "text/plain", "url": "http://example.org/remote.txt"}},
             {
                 "attachment": {
@@ -193,9 +197,9 @@ def test_bundle_with_utf8_byte_order_mark(tmp_path: Path) -> None:
 def test_one_line_bundle_with_unknown_extension(tmp_path: Path) -> None:
     path = tmp_path / "export.fhir"
     path.write_text(json.dumps(bundle([PATIENT, document_reference(NOTES[0])])) + "\n")
-    [record] = read(path)
+    [record] = [item for item in read(path) if isinstance(item, Record)]
     assert isinstance(record, Record) and record.source == "export.fhir:line 1 entry 2"
     pretty = tmp_path / "pretty.fhir"
     pretty.write_text(json.dumps(bundle([PATIENT, document_reference(NOTES[0])]), indent=1))
-    [record] = read(pretty)
+    [record] = [item for item in read(pretty) if isinstance(item, Record)]
     assert isinstance(record, Record) and record.source == "pretty.fhir:entry 2"

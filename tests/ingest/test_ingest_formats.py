@@ -7,15 +7,16 @@ from pathlib import Path
 import pytest
 from ingest_samples import CASES, SECRET, FormatCase, note_for
 
-from appliance.ingest import IMPORTERS, Record, Rejected, detect_format, read_path
+from appliance.ingest import IMPORTERS, Record, Rejected, Skipped, detect_format, read_path
 
 CASE_IDS = [case.fmt for case in CASES]
 
 
-def split(items: list[Record | Rejected]) -> tuple[list[Record], list[Rejected]]:
+def split(items: list[Record | Rejected | Skipped]) -> tuple[list[Record], list[Rejected]]:
+    """Records and rejections; the rest must be Skipped (resources and messages that carry no note)."""
     records = [item for item in items if isinstance(item, Record)]
     rejected = [item for item in items if isinstance(item, Rejected)]
-    assert len(records) + len(rejected) == len(items)
+    assert all(isinstance(item, Skipped) for item in items if item not in records and item not in rejected)
     return records, rejected
 
 

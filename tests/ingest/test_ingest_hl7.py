@@ -42,8 +42,8 @@ def test_oru_and_mdm_fields(tmp_path: Path) -> None:
         "2024-01-05T12:00:00+00:00",
         "Discharge summary",
     )
-    assert oru_record.metadata == {"message_type": "ORU^R01"}
-    assert mdm_record.metadata == {"message_type": "MDM^T02", "document_status": "AU"}
+    assert oru_record.metadata == {"message_type": "ORU^R01", "source_ids": ["M1 OBR 1"]}
+    assert mdm_record.metadata == {"message_type": "MDM^T02", "document_status": "AU", "source_ids": ["M3"]}
     assert mdm_record.source == "feed.hl7:message 3"
 
 
@@ -55,16 +55,18 @@ def test_escapes_repetitions_and_formatting(tmp_path: Path) -> None:
         "OBX|1|FT|x||Pipe \\F\\ caret \\S\\ amp \\T\\ tilde \\R\\ esc \\E\\.\\.br\\\\H\\Bold\\N\\ text",
         "OBX|2|TX|x||rep one~rep two",
         "OBX|3|NM|x||5",
-        "OBX|4|ST|x||not a note",
+        "OBX|4|ST|x||short text",
         "OBX|5|TX|x||unescaped ^ caret",
     ]
     path = tmp_path / "esc.hl7"
     path.write_bytes(hl7_file([message]))
     [record] = read(path)
     assert isinstance(record, Record)
-    assert record.text == "Pipe | caret ^ amp & tilde ~ esc \\.\nBold text\nrep one\nrep two\nunescaped ^ caret"
-    # No OBR-3, OBR-7 or OBR-4: fall back to MSH-10 and MSH-7.
-    assert (record.note_id, record.date, record.note_type) == ("M9", "2024-06-01T08:30:00", None)
+    assert record.text == (
+        "Pipe | caret ^ amp & tilde ~ esc \\.\nBold text\nrep one\nrep two\nshort text\nunescaped ^ caret"
+    )
+    # No OBR-3, OBR-7 or OBR-4: fall back to MSH-10, MSH-7 and the first text OBX's OBX-3.
+    assert (record.note_id, record.date, record.note_type) == ("M9", "2024-06-01T08:30:00", "x")
 
 
 def test_unsupported_messages_are_skipped_or_rejected(tmp_path: Path) -> None:
