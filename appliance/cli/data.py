@@ -26,6 +26,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         except ImportRefused as exc:
             print(json.dumps(exc.summary.to_json()))
             raise
+    for file, report in summary.files.items():
+        say(f"{file}: imported {len(report.imported)}, duplicates {len(report.duplicates)}, "
+            f"skipped {sum(len(locations) for locations in report.skipped.values())}, rejected {len(report.rejected)}")
     for rejected in summary.rejected[:20]:
         say(f"rejected: {rejected}")
     if len(summary.rejected) > 20:
