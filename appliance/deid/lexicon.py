@@ -33,6 +33,7 @@ class WordClass:
     EPONYM_ALONE = 64  # an eponym whose possessive alone marks the medical sense ("crohn's")
     CITY = 128  # a one-word city or county name
     ENGLISH = 256  # an English dictionary word (so a capitalised word with no bit at all is unknown)
+    COUNTRY = 512  # a one-word country name: not an identifier under Safe Harbor, never a person
 
 
 NAME_BITS = WordClass.FIRST | WordClass.LAST
@@ -62,6 +63,8 @@ class Lexicon:
     cities: tuple[str, ...]
     classes: dict[str, WordBits] = field(repr=False)
     multiword_cities: dict[str, tuple[tuple[str, ...], ...]] = field(repr=False)
+    #: Countries of several words ("united states", "new zealand"), by first word.
+    multiword_countries: dict[str, tuple[tuple[str, ...], ...]] = field(repr=False)
     #: Stand-ins for surrogates: frequent entries that are not also English, clinical or stop words.
     surrogate_first: tuple[str, ...] = field(repr=False)
     surrogate_last: tuple[str, ...] = field(repr=False)
@@ -133,12 +136,20 @@ def load_lexicon() -> Lexicon:
         elif parts:
             multi.setdefault(parts[0], []).append(parts)
     multiword = {k: tuple(sorted(v, key=len, reverse=True)) for k, v in multi.items()}
+    countries: dict[str, list[tuple[str, ...]]] = {}
+    for country in _read_words("countries.txt"):
+        parts = tuple(normalise(p) for p in country.replace("-", " ").split())
+        if len(parts) == 1:
+            mark(parts, WordClass.COUNTRY)
+        elif parts:
+            countries.setdefault(parts[0], []).append(parts)
     return Lexicon(
         first_names=first,
         last_names=last,
         cities=cities,
         classes=classes,
         multiword_cities=multiword,
+        multiword_countries={k: tuple(sorted(v, key=len, reverse=True)) for k, v in countries.items()},
         surrogate_first=_unambiguous(classes, first, 1500, WordClass.CITY | WordClass.LAST),
         surrogate_last=_unambiguous(classes, last, 3000, WordClass.CITY | WordClass.FIRST),
         surrogate_cities=_unambiguous(classes, us_cities[:4000], 2500, WordClass.FIRST | WordClass.LAST),

@@ -26,6 +26,7 @@ from appliance.deid.recognizers.name_rules import (
     grow,
     name_span,
     name_word,
+    science_name,
 )
 from appliance.deid.spans import NAME, Span
 from appliance.deid.text import Document, Shape, Token
@@ -38,12 +39,16 @@ _SOFT_CUE = re.compile(
 class _NameDictionary:
     """Name-list words, graded by how ambiguous they are and how much the text around them says."""
 
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
     def find(self, doc: Document) -> Iterator[Span]:
         tokens = doc.tokens
         heading_lines = doc.title_case_lines()
         covered_until = -1
+        countries = country_tokens(doc, self.lexicon)
         for tok in tokens:
-            if tok.index <= covered_until or not tok.cls & NAME_BITS:
+            if tok.index <= covered_until or not tok.cls & NAME_BITS or tok.index in countries:
                 continue
             seed = self._seed(doc, tok, heading_lines)
             if seed is None:
@@ -71,6 +76,8 @@ class _NameDictionary:
             return None
         if len(tok.norm) <= 2 or eponym_use(doc, tok) or glued_to_digit(doc, tok):
             return None
+        if cls & WordClass.COUNTRY or science_name(doc, tok):
+            return None
         if not tok.capitalised or tok.shape is Shape.MIXED:
             return None
         if tok.shape is Shape.UPPER and not tok.caseless and len(tok.norm) <= 3:
@@ -90,8 +97,20 @@ class _NameDictionary:
         if _SOFT_CUE.search(before) and tok.shape is Shape.TITLE:
             return 0.7, "person"
         if tok.shape is Shape.TITLE and not tok.sent_start and tok.line not in heading_lines:
-            if tok.norm not in MONTH_WORDS and tok.norm not in STATE_NAMES:
+            # Alone, only a first name that is also a word ("told Hope") reads as a person; a surname
+            # that is a word ("Stage", "Study", "Brown") needs a title, a first name or a cue.
+            if tok.norm not in MONTH_WORDS and tok.norm not in STATE_NAMES and cls & WordClass.FIRST:
                 return 0.6, "person"
+            prev = doc.tokens[tok.index - 1] if tok.index else None
+            if (
+                prev is not None
+                and doc.gap(prev, tok) == " "
+                and prev.shape is Shape.TITLE
+                and prev.cls == WordClass.NONE
+                and len(prev.norm) > 2
+                and not prev.sent_start
+            ):
+                return 0.6, "person"  # "Ngozi Brown", "Fenway Park": a word no list knows, then this one
         return None
 
     @staticmethod
@@ -185,12 +204,25 @@ class _NamePropagation:
                     continue  # "BROWN STOOL", "Small bowel": too likely the word
                 if tok.line in doc.title_case_lines():
                     continue
-            if eponym_use(doc, tok):
+            if eponym_use(doc, tok) or science_name(doc, tok) or tok.cls & WordClass.COUNTRY:
                 continue
             first, last = grow(doc, tok.index, tok.index)
             found = name_span(doc, first, last, "person", round(0.9 * confidence, 3), "name_propagation")
             if found is not None:
                 yield found
+
+
+def country_tokens(doc: Document, lexicon: Lexicon) -> set[int]:
+    """Indices of tokens inside a country name of several words ("United States", "New Zealand")."""
+    out: set[int] = set()
+    tokens = doc.tokens
+    for tok in tokens:
+        for parts in lexicon.multiword_countries.get(tok.norm, ()):
+            window = tokens[tok.index : tok.index + len(parts)]
+            if tuple(t.norm for t in window) == parts and all(t.capitalised for t in window):
+                out.update(t.index for t in window)
+                break
+    return out
 
 
 def _inside(ranges: list[tuple[int, int]], start: int, end: int) -> bool:
@@ -206,7 +238,7 @@ def _inside(ranges: list[tuple[int, int]], start: int, end: int) -> bool:
     "name_dictionary", "Census first and last names; ambiguous words need capitals in mid-sentence or a neighbour."
 )
 def _dictionary(config: DeidConfig, lexicon: Lexicon) -> _NameDictionary:
-    return _NameDictionary()
+    return _NameDictionary(lexicon)
 
 
 @register_refiner(

@@ -72,6 +72,38 @@ EPONYM_HEADS = frozenset(
     """.split()
 )
 
+# Words after a surname that make it a medical or scientific name whatever the surname is
+# ("Merkel cell", "Wistar rats", "Cox regression", "Hansson pin"), beside EPONYM_HEADS.
+_SCIENCE_HEADS = EPONYM_HEADS | frozenset(
+    """
+    rat rats mouse mice strain strains species pouch valve valves prosthesis model models regression hazards
+    hazard type types medium reaction effect law index apparatus battery questionnaire inventory infection
+    infections canal duct ampulla sphincter space pin pins screw screws plate nail graft grafts shunt flap
+    incision approach classification culture agar stain staining method lesion lesions granule granules
+    organ organs gland glands bundle fibers fibres gene genes antigen antibody assay tube vein artery nerve
+    ligament tendon muscle operation pump device implant clamp forceps needle curve curves chart charts
+    """.split()
+)
+
+
+def science_name(doc: Document, tok: Token) -> bool:
+    """A surname inside a medical or scientific name: "Merkel cell", "Wistar Furth rats", "Klinefelter's"."""
+    tokens = doc.tokens
+    for step in (1, 2):
+        k = tok.index + step
+        if k >= len(tokens):
+            return False
+        nxt = tokens[k]
+        gap = doc.gap(tokens[k - 1], nxt)
+        if gap not in (" ", "-", "'s ", "’s ", "' "):
+            return False
+        if nxt.norm in _SCIENCE_HEADS or nxt.norm.rstrip("s") in _SCIENCE_HEADS:
+            return True
+        if step == 1 and not (nxt.capitalised and nxt.cls & NAME_BITS):
+            return False  # only one more name may stand between ("Wistar Furth rats")
+    return False
+
+
 NOT_INITIALS = frozenset(
     """
     MD DO RN NP PA PT OT ED ER OR ICU CT MRI EKG ECG IV IM PO PR SC SQ BID TID QID PRN NPO HS AM PM US UK

@@ -39,6 +39,9 @@ _GENERIC_PLACES = frozenset(
 )
 _NUMBER_AFTER = re.compile(r"[ \t]*[-#]?[ \t]*(?P<n>\d{1,2}[A-Za-z]?)(?![\d:.,/]\d|[\d%]|\s*(?:am|pm|mg|ml|hrs?|hours?|"
                            r"days?|min|x\b|units?|l\b|cc|kg|times|weeks?|months?))", re.IGNORECASE)
+_STREET_PARTICLES = frozenset(
+    {"de", "del", "dei", "da", "do", "di", "la", "le", "du", "des", "van", "von", "der", "rue", "via", "u", "ul"}
+)
 _SAINT = frozenset({"st", "saint", "ste"})
 # Strong residence cues; whatever capitalised word follows is a place, listed or not (misspelled).
 _RESIDENCE = re.compile(
@@ -50,6 +53,18 @@ _POSTCODE = re.compile(
 )
 
 
+# A street line as most of the world writes it: house number, street words, and a number after
+# ("6750 Koskikatu 25", "3482 Via Franscini 71") or a unit ("Apt. 595", "Suite 838").
+_INTL_STREET = re.compile(
+    r"(?<![\w.,/-])\d{1,6}[ \t]+(?:[^\W\d_][\w'’.-]*[ \t]+){1,4}?\d{1,4}[A-Za-z]?(?![\w/:.,-]*\d)"
+    r"(?:[ \t,]+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Box|Room|Rm)\.?[ \t]*#?\d{1,5}[A-Za-z]?)?"
+)
+_UNIT = re.compile(r"(?<![\w])(?:Apt|Apartment|Suite|Flat|Unit|P\.?O\.?[ \t]*Box)\.?[ \t]*#?\d{1,5}[A-Za-z]?\b")
+# Lines that continue an address block: short, with no sentence in them.
+_BLOCK_LINE = re.compile(r"[ \t>]*(?P<line>[^\n:@]{2,40}?)[ \t.?]*(?=\n|$)")
+_LABEL_LINE = re.compile(r"(?i)\b(?:phone|mobile|tel|fax|e-?mail|website|desk|office|home|work|cell)\b")
+
+
 class _Places:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
@@ -58,6 +73,36 @@ class _Places:
         yield from self._after_movement(doc)
         yield from self._after_residence(doc)
         yield from self._postcodes(doc)
+        yield from self._address_blocks(doc)
+
+    def _address_blocks(self, doc: Document) -> Iterator[Span]:
+        """A street line, its unit, and the short lines under it (town, region, postcode) as one block."""
+        text = doc.text
+        starts: list[tuple[int, int]] = [(m.start(), m.end()) for m in _UNIT.finditer(text)]
+        for m in _INTL_STREET.finditer(text):
+            words = doc.tokens_in(m.start(), m.end())
+            if not words or any(
+                (w.cls & WordClass.CLINICAL and not w.cls & NAME_BITS)
+                or (w.cls & WordClass.STOP and w.norm not in _STREET_PARTICLES)
+                for w in words
+            ):
+                continue  # "2 puffs 4 times", "5 mg po 3": doses, not streets
+            if any(w.shape is Shape.LOWER and not w.caseless and w.norm not in _STREET_PARTICLES for w in words):
+                continue
+            starts.append((m.start(), m.end()))
+        for start, end in sorted(starts):
+            pos = end
+            for _ in range(4):
+                if not text.startswith("\n", pos):
+                    break
+                line = _BLOCK_LINE.match(text, pos + 1)
+                if line is None or _LABEL_LINE.search(line.group("line")):
+                    break
+                words = doc.tokens_in(line.start("line"), line.end("line"))
+                if len(words) > 5 or any(w.shape is Shape.LOWER and not w.caseless for w in words):
+                    break
+                pos = line.end("line")
+            yield Span(start, pos, LOCATION, "street", 0.8, "places")
 
     def _after_movement(self, doc: Document) -> Iterator[Span]:
         tokens = doc.tokens
