@@ -30,6 +30,7 @@ _CELL_TAGS = frozenset({"td", "th"})
 _SKIPPED_TAGS = frozenset({"script", "style", "head", "title"})
 _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}")
 _MEDIA_ALIASES = {
     "application/rtf": "text/rtf",
     "application/x-rtf": "text/rtf",
@@ -55,6 +56,14 @@ def media_type(content_type: str | None) -> tuple[str, str | None]:
     return _MEDIA_ALIASES.get(kind, kind), charset
 
 
+def shown_type(content_type: str | None) -> str:
+    """A content type fit for a message: the media type if it looks like one, else '?' (never free text)."""
+    kind = media_type(content_type)[0]
+    if not kind:
+        return "(none)"
+    return kind if _MEDIA_TYPE.fullmatch(kind) else "?"
+
+
 def is_text_type(content_type: str | None) -> bool:
     """True if `document_text` has a reader for this content type."""
     return media_type(content_type)[0] in _READERS
@@ -68,7 +77,7 @@ def document_text(data: bytes, content_type: str | None) -> str:
     kind, charset = media_type(content_type)
     reader = _READERS.get(kind)
     if reader is None:
-        raise DocumentError(f"content type {kind or '(none)'} is not a text document")
+        raise DocumentError(f"content type {shown_type(content_type)} is not a text document")
     return reader(data, charset)
 
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from appliance.ingest.documents import DocumentError, document_text, html_to_text, is_text_type
+from appliance.ingest.documents import DocumentError, document_text, html_to_text, is_text_type, shown_type
 from appliance.ingest.normalise import clean_text, normalise_date
 
 if TYPE_CHECKING:
@@ -272,7 +272,7 @@ def _describe(attachments: list[Any]) -> str:
         return "none"
     described = []
     for attachment in attachments:
-        kind = (attachment.contentType or "no contentType").split(";")[0].strip()
+        kind = shown_type(attachment.contentType) if attachment.contentType else "no contentType"
         if attachment.data is not None:
             where = "inline"
         elif attachment.url and binary_key(str(attachment.url)):
