@@ -34,9 +34,15 @@ class WordClass:
     CITY = 128  # a one-word city or county name
     ENGLISH = 256  # an English dictionary word (so a capitalised word with no bit at all is unknown)
     COUNTRY = 512  # a one-word country name: not an identifier under Safe Harbor, never a person
+    FREQUENT = 1024  # among the commonest first names or surnames (see FREQUENT_FIRST / FREQUENT_LAST)
 
 
 NAME_BITS = WordClass.FIRST | WordClass.LAST
+#: How many of the most frequent first names and surnames count as FREQUENT. In capitals a lone name
+#: with no context is believed only among these: the long tail of the census lists is full of
+#: abbreviations ("ENDO", "LEVO", "RISS", "PAC" are all somebody's surname).
+FREQUENT_FIRST = 1200
+FREQUENT_LAST = 5000
 WordBits = int  # a combination of WordClass bits
 
 
@@ -121,6 +127,8 @@ def load_lexicon() -> Lexicon:
 
     mark(first, WordClass.FIRST)
     mark(last, WordClass.LAST)
+    mark(first[:FREQUENT_FIRST], WordClass.FREQUENT)
+    mark(last[:FREQUENT_LAST], WordClass.FREQUENT)
     mark(_read_words("english_words.txt"), WordClass.ENGLISH)
     mark(_read_words("common_words.txt"), WordClass.COMMON)
     mark(_read_words("stop_words.txt"), WordClass.STOP)

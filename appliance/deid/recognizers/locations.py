@@ -210,8 +210,8 @@ class _City:
     def _single(self, doc: Document, tok: Token) -> Span | None:
         if tok.cls & (_NOT_PLACE | WordClass.EPONYM) or not tok.capitalised or len(tok.norm) < 3:
             return None
-        if tok.shape is Shape.UPPER and not tok.caseless and len(tok.norm) <= 4:
-            return None  # an abbreviation in a normal line
+        if tok.shape is Shape.UPPER and not tok.caseless and not _STATE_AFTER.match(doc.text, tok.end):
+            return None  # an abbreviation in a normal line ("APACHE II", "SEER")
         before = doc.text[max(0, tok.start - 24) : tok.start]
         state_after = bool(_STATE_AFTER.match(doc.text, tok.end))
         ambiguous = bool(tok.cls & (WordClass.COMMON | NAME_LIKE))

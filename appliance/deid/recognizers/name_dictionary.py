@@ -90,7 +90,9 @@ class _NameDictionary:
         if self._after_initial(doc, tok):
             return 0.8, "person"
         if not ambiguous:
-            return (0.7, "person") if tok.caseless else (0.85, "person")
+            if tok.caseless:
+                return (0.7, "person") if cls & WordClass.FREQUENT else None
+            return 0.85, "person"
         if tok.caseless:
             return None
         before = doc.text[max(0, tok.start - 16) : tok.start]
@@ -139,7 +141,11 @@ class _NameDictionary:
         prev = doc.tokens[tok.index - 1]
         if prev.shape is not Shape.INITIAL or doc.gap(prev, tok) != ". ":
             return False
-        return tok.caseless or tok.shape is Shape.TITLE
+        if tok.caseless:
+            # "C/D/I. PAC'S": in capitals the letter must stand alone and the surname be a common one.
+            alone = prev.start == 0 or doc.text[prev.start - 1] in " \t\n("
+            return alone and bool(tok.cls & WordClass.FREQUENT)
+        return tok.shape is Shape.TITLE
 
     @staticmethod
     def _pair(doc: Document, tok: Token) -> bool:

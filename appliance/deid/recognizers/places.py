@@ -47,9 +47,10 @@ _SAINT = frozenset({"st", "saint", "ste"})
 _RESIDENCE = re.compile(
     r"(?i)\b(?:lives|living|resides|residing|resident|moved|relocated|born|hometown|native)\s+(?:of|in|to|from|at)\s+$"
 )
-# Postcodes: United Kingdom ("HG1 4QT", "SW1A 2AA") and Canada ("K1A 0B1"), upper case as written.
+# Postcodes: United Kingdom ("HG1 4QT", "SW1A 2AA") and Canada ("K1A 0B1"), upper case with the space
+# ("C57BL", "CD45RA" are a mouse strain and a cell marker).
 _POSTCODE = re.compile(
-    r"(?<![\w-])(?:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[ABD-HJLNP-UW-Z]{2}|[ABCEGHJ-NPRSTVXY]\d[A-Z][ \t]?\d[A-Z]\d)(?![\w-])"
+    r"(?<![\w-])(?:[A-Z]{1,2}\d[A-Z\d]?[ \t]\d[ABD-HJLNP-UW-Z]{2}|[ABCEGHJ-NPRSTVXY]\d[A-Z][ \t]\d[A-Z]\d)(?![\w-])"
 )
 
 
