@@ -94,6 +94,7 @@ def fold_diacritics(word: str) -> str:
 _EXTRA_FOLDS = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae"})
 
 
+_VOCABULARY = ("clinical_abbreviations.txt", "drug_names.txt", "medical_words.txt", "section_headers.txt")
 _AMBIGUOUS = WordClass.COMMON | WordClass.STOP | WordClass.CLINICAL | WordClass.EPONYM
 
 
@@ -133,6 +134,20 @@ def load_lexicon() -> Lexicon:
     mark(_read_words("common_words.txt"), WordClass.COMMON)
     mark(_read_words("stop_words.txt"), WordClass.STOP)
     mark(_read_words("clinical_terms.txt"), WordClass.CLINICAL)
+    # Vocabulary built from open lists (abbreviations as written in notes, drug names, MeSH words,
+    # section headers). A word that is also among the commonest names ("ed", "max") only becomes
+    # ambiguous: it then needs context to be a name, but context still makes it one.
+    for filename in _VOCABULARY:
+        for entry in _read_words(filename):
+            for word in re.split(r"[\s/]+", entry):
+                key = normalise(word)
+                if not key or not key.isalpha():
+                    continue
+                bits = classes.get(key, WordClass.NONE)
+                vocab_bit = WordClass.COMMON if bits & WordClass.FREQUENT else WordClass.CLINICAL
+                if filename == "section_headers.txt":
+                    vocab_bit = WordClass.COMMON if bits & NAME_BITS else WordClass.CLINICAL
+                classes[key] = bits | vocab_bit
     for word in _read_words("eponyms.txt"):
         bits = WordClass.EPONYM | (WordClass.EPONYM_ALONE if word.endswith("*") else WordClass.NONE)
         mark([word.rstrip("*")], bits)

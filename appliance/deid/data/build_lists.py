@@ -216,7 +216,7 @@ def build_clinical_abbreviations(folder: Path, out: Path | None = None) -> list[
             "Source: Medical Abbreviation and Acronym Meta-Inventory, github.com/lisavirginia/clinical-abbreviations,",
             "Apache-2.0, Copyright 2020 Columbia University Department of Biomedical Informatics; its clinical-note",
             "inventories (Vanderbilt clinic notes and discharge summaries, Stetson sign-out notes,",
-            "Columbia obstetrics, Minnesota clinical sense inventory II). Short-form columns only; see README.md.",
+            "Columbia obstetrics). Short-form columns only; see README.md.",
         ],
         words,
     )

@@ -34,6 +34,7 @@ _CONNECTORS = frozenset({"of", "the", "and", "&", "at", "for"})
 _NAMING_STOP_WORDS = frozenset({"good", "new", "old", "great", "little", "our", "lady", "holy", "mount", "all"})
 _JOINING_GAPS = frozenset({" ", "-", " & ", "'s ", "’s "})
 _FACILITY_WORDS_MAX = 7  # words on either side of the head word; longer runs are headings, not names
+_TEST_HEADS = frozenset({"lab", "labs", "laboratory", "laboratories"})
 _SAINTS = frozenset({"st", "saint", "ste", "mt", "mount"})
 # Heads that name a facility only with the right word before them ("Nursing Home", not "at Home").
 _QUALIFIED_HEADS = {
@@ -116,6 +117,8 @@ class _Facility:
                 continue
             if head.shape is Shape.UPPER and not head.caseless and len(head.norm) <= 3 and head.norm != "va":
                 continue
+            if head.caseless and head.norm in _TEST_HEADS:
+                continue  # "DIC LABS SENT", "AM LAB": in capitals, labs are tests, not a laboratory
             qualifiers = _QUALIFIED_HEADS.get(head.norm)
             if qualifiers is not None and (i == 0 or tokens[i - 1].norm not in qualifiers):
                 continue

@@ -1,0 +1,155 @@
+"""Shapes of real clinical text that the synthetic notes never had: one table per failure category.
+
+Every example is invented for this test. `phi` lists substrings that must be covered entirely by
+detected spans (every letter-or-digit run of them); `keep` lists substrings that must not be touched.
+A substring that occurs more than once is checked at its first occurrence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+
+from appliance.deid import DeidEngine
+
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    text: str
+    phi: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()
+    labels: dict[str, str] = field(default_factory=dict)  # phi substring -> expected label, where it matters
+
+
+PLACES = [
+    Case("ward-after-transfer", "Plan: transfer to Finard 4 tomorrow if stable.", phi=("Finard 4",)),
+    Case("ward-caps", "PLAN: TRANSFER TO FINARD 4 IN AM. FAMILY AWARE.", phi=("FINARD 4",)),
+    Case("ward-lower", "pt to go back to ellison 11 later today, report called.", phi=("ellison 11",)),
+    Case("saint-ward", "Transferred back to St. Agnes 3 at 1400, family informed.", phi=("St. Agnes 3",)),
+    Case("hospital-abbrev", "Admitted to MGH last week for chest pain, then sent home.", phi=("MGH",)),
+    Case("hospital-abbrev-caps", "PT WAS TRANSFERRED FROM BWH FOR CARDIAC CATH.", phi=("BWH",)),
+    Case("rehab-lower", "d/c to hebrew rehab planned for tomorrow am.", phi=("hebrew rehab",)),
+    Case("nursing-home", "Lives at Maplewood Nursing Home, dependent for ADLs.", phi=("Maplewood Nursing Home",)),
+    Case("misspelled-city", "She lives in Sommervile with her daughter.", phi=("Sommervile",)),
+    Case(
+        "address-unit", "Home address: 48 Birch Hill Rd, Apt 3B, Medford.", phi=("48 Birch Hill Rd, Apt 3B", "Medford")
+    ),
+    Case("po-box", "Mail to P.O. Box 4471, Greenfield.", phi=("P.O. Box 4471", "Greenfield")),
+    Case(
+        "uk-address",
+        "Address: 17 Mill Lane, Harrogate HG1 4QT, United Kingdom.",
+        phi=("17 Mill Lane", "Harrogate", "HG1 4QT"),
+    ),
+    Case("osh-is-generic", "Transferred from OSH with a GI bleed; ICU bed requested.", keep=("OSH", "ICU")),
+    Case("generic-units", "Transfer to MICU once bed available; CCU aware.", keep=("MICU", "CCU")),
+]
+
+DATES = [
+    Case("bare-month-day", "Foley removed 9/7, voiding since.", phi=("9/7",)),
+    Case("followup-month-day", "Follow up in clinic 6/12 with labs.", phi=("6/12",)),
+    Case("hyphen-month-day", "Last seen by cardiology on 7-8, no changes made.", phi=("7-8",)),
+    Case("month-year-short", "Hx of MI 6/85, CABG later.", phi=("6/85",)),
+    Case("december", "CT head 12/07 negative.", phi=("12/07",)),
+    Case("vent-settings", "On CPAP 10/5 with FiO2 40%, PS 5/5 tolerated.", keep=("10/5", "5/5")),
+    Case("vent-triple", "SIMV 20/5/40 overnight, weaned to PS.", keep=("20/5/40",)),
+    Case("strength", "Strength 5/5 in all extremities.", keep=("5/5",)),
+    Case("bp", "BP 128/74, HR 80.", keep=("128/74",)),
+]
+
+NAMES = [
+    Case("dr-lower", "pt seen by dr jones this am, plan to continue abx.", phi=("jones",)),
+    Case("husband-lower", "husband bob at bedside, updated on plan.", phi=("bob",)),
+    Case("np-aware", "NP Garcia aware of low urine output.", phi=("Garcia",)),
+    Case("rn-after-name", "report given to mary ellis rn at 1900.", phi=("mary ellis",)),
+    Case("initial-surname", "D. Ng to call back with results.", phi=("D. Ng",)),
+    Case("common-word-name", "Discussed with Dr. Rose Page and her team.", phi=("Rose Page",)),
+    Case(
+        "diacritics", "Referred by Dr. José Núñez; seen with interpreter Zoë Müller.", phi=("José Núñez", "Zoë Müller")
+    ),
+    Case("caps-wife", "WIFE MARY IN TO VISIT, UPDATED BY RN.", phi=("MARY",)),
+    Case("caps-dr", "DR SMITH AWARE OF K 3.2, REPLETED.", phi=("SMITH",), keep=("AWARE",)),
+]
+
+CAPS = [
+    Case(
+        "caps-abbreviations",
+        "NEURO: ALERT, MAE, PERRL. ENDO: RISS COVERAGE. STERNAL INCISION C/D/I. PAC'S NOTED. LEVO GTT OFF.\n"
+        "BRADY TO 50S THIS AM. MAX TEMP 99.1. SAT 95% ON 4L NC.",
+        keep=("MAE", "ENDO", "RISS", "STERNAL", "PAC", "LEVO", "BRADY", "MAX", "SAT"),
+    ),
+    Case(
+        "caps-headers",
+        "NPN 7P-7A\nST WITH OCC PVCS. DIC LABS SENT. ADVANCE DIRECTIVES DISCUSSED WITH FAMILY.",
+        keep=("NPN", "ST WITH", "DIC LABS", "ADVANCE DIRECTIVES"),
+    ),
+    Case(
+        "caps-vent",
+        "RESP: AC700X10, FIO2 40%, RR 600x14 OVERBREATHING. HR 61-64SR, NO ECTOPY.",
+        keep=("AC700X10", "600x14", "61-64SR"),
+    ),
+    Case("lower-brady", "pt brady to 40s when sleeping, Sat 92% on RA.", keep=("brady", "Sat")),
+]
+
+PHONES = [
+    Case("slashes", "Daughter's cell 617/555/0123 if any change.", phi=("617/555/0123",)),
+    Case("spaced-hyphens", "Call 617- 555- 0199 with questions.", phi=("617- 555- 0199",)),
+    Case("parens-spaced", "Contact (617 555 01234) after 5pm.", phi=("617 555 01234",)),
+    Case("pager-pg", "Covering resident PG 12345 overnight.", phi=("12345",)),
+    Case("international", "Son in London: +44 20 7946 0958.", phi=("+44 20 7946 0958",)),
+    Case("german", "Tochter erreichbar unter +49 (0)30 1234567.", phi=("+49 (0)30 1234567",)),
+]
+
+BOUNDARIES = [
+    Case(
+        "name-ends-at-name",
+        "Dr. Helen Carter to review the films tomorrow.",
+        phi=("Helen Carter",),
+        keep=("to review",),
+    ),
+    Case("name-then-verb", "Discussed with Dr. Alan Brooks who agrees.", phi=("Alan Brooks",), keep=("who agrees",)),
+    Case("name-caps-then-word", "DR. HELEN CARTER TO REVIEW FILMS.", phi=("HELEN CARTER",), keep=("REVIEW",)),
+]
+
+MEDICAL_LANGUAGE = [
+    Case(
+        "eponyms",
+        "Findings consistent with Barrett's esophagus. A Holter monitor was placed. After the Fontan procedure "
+        "and in Gaucher disease, Candida infection was treated.",
+        keep=("Barrett", "Holter", "Fontan", "Gaucher", "Candida"),
+    ),
+    Case(
+        "study-vocabulary",
+        "Study design: a randomized trial. Stage III tumours were studied in vivo in Sprague-Dawley rats "
+        "in Denmark and Brazil.",
+        keep=("Study", "Stage", "vivo", "Sprague-Dawley", "Denmark", "Brazil"),
+    ),
+]
+
+CASES = PLACES + DATES + NAMES + CAPS + PHONES + BOUNDARIES + MEDICAL_LANGUAGE
+
+
+@pytest.fixture(scope="module")
+def engine() -> DeidEngine:
+    return DeidEngine()
+
+
+def _tokens(text: str, sub: str) -> list[tuple[int, int]]:
+    start = text.index(sub)
+    return [(start + m.start(), start + m.end()) for m in _TOKEN.finditer(sub)]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_real_text_shapes(engine: DeidEngine, case: Case) -> None:
+    spans = engine.detect(case.text)
+
+    def covered(a: int, b: int) -> bool:
+        return any(s.start < b and a < s.end for s in spans)
+
+    missed = [sub for sub in case.phi if not all(covered(a, b) for a, b in _tokens(case.text, sub))]
+    touched = [sub for sub in case.keep if any(covered(a, b) for a, b in _tokens(case.text, sub))]
+    assert not missed and not touched, f"missed {missed}, over-redacted {touched}"
