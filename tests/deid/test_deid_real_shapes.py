@@ -46,6 +46,8 @@ PLACES = [
         phi=("17 Mill Lane", "Harrogate", "HG1 4QT"),
     ),
     Case("osh-is-generic", "Transferred from OSH with a GI bleed; ICU bed requested.", keep=("OSH", "ICU")),
+    Case("ward-after-any-to", "pt comfortable, possibly to stevens 4 tomorrow if bed.", phi=("stevens 4",)),
+    Case("stage-is-no-ward", "The tumour progressed to Stage 2 despite therapy.", keep=("Stage 2",)),
     Case("generic-units", "Transfer to MICU once bed available; CCU aware.", keep=("MICU", "CCU")),
 ]
 
@@ -71,6 +73,7 @@ NAMES = [
     Case(
         "diacritics", "Referred by Dr. José Núñez; seen with interpreter Zoë Müller.", phi=("José Núñez", "Zoë Müller")
     ),
+    Case("name-before-re", "f/u w/ dr. o'connor re: cath results, family aware.", phi=("o'connor",), keep=("re",)),
     Case("caps-wife", "WIFE MARY IN TO VISIT, UPDATED BY RN.", phi=("MARY",)),
     Case("caps-dr", "DR SMITH AWARE OF K 3.2, REPLETED.", phi=("SMITH",), keep=("AWARE",)),
 ]
@@ -100,6 +103,7 @@ PHONES = [
     Case("spaced-hyphens", "Call 617- 555- 0199 with questions.", phi=("617- 555- 0199",)),
     Case("parens-spaced", "Contact (617 555 01234) after 5pm.", phi=("617 555 01234",)),
     Case("pager-pg", "Covering resident PG 12345 overnight.", phi=("12345",)),
+    Case("in-house-pager", "Page Dr. Q at 4-7721 with questions.", phi=("4-7721",)),
     Case("international", "Son in London: +44 20 7946 0958.", phi=("+44 20 7946 0958",)),
     Case("german", "Tochter erreichbar unter +49 (0)30 1234567.", phi=("+49 (0)30 1234567",)),
 ]

@@ -56,6 +56,11 @@ CUE_FIRST_WORDS = frozenset(
     reached number
     """.split()
 )
+# In-house pager and extension numbers ("page at 4-7721", "pgr 2-1456", "beeper #5-3310").
+_SHORT_PAGER = re.compile(
+    r"(?i)\b(?:pager|beeper|pgr|pg|paged?|page\s+(?:dr\.?\s+)?\w+\s+at|ext\.?|extension|x)\b[^\n\d]{0,12}?"
+    r"(?P<num>(?<![\d/.-])\d{1,2}-\d{4}(?![\d/-]))"
+)
 _FAX_CUE = re.compile(r"(?i)\b(?:fax|facsimile|fx)\b[\s#:.\-]*(?:no\.?|number)?[\s#:.\-]*$")
 _PAGER_CUE = re.compile(r"(?i)\b(?:pager|beeper|pgr|pg|paged?)\b[\s#:.\-]*(?:no\.?|number)?[\s#:.\-]*$")
 
@@ -125,6 +130,9 @@ class _Phone:
             confidence = 0.95 if not short else (0.9 if subtype != "phone" or _has_phone_cue(text, start) else 0.6)
             seen.add(start)
             yield Span(start, end, CONTACT, subtype, confidence, "phone")
+        for m in _SHORT_PAGER.finditer(text):
+            if m.start("num") not in seen:
+                yield Span(m.start("num"), m.end("num"), CONTACT, "pager", 0.85, "phone")
         for m in doc.matches_at_words(_CUED_NUMBER, CUE_FIRST_WORDS):
             start = m.start("num")
             if start in seen:

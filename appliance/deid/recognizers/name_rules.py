@@ -204,7 +204,15 @@ def take_value(doc: Document, index: int, *, strict: bool, limit: int = NAME_LIM
                 i += 1
                 continue
         # In capitals a further word needs name evidence of its own: "DR SMITH AWARE" ends at SMITH.
-        further_ok = not (taken and tok.caseless and tok.cls and not tok.cls & NAME_BITS)
+        further_ok = not (
+            taken
+            and tok.caseless
+            and tok.cls
+            and (
+                not tok.cls & NAME_BITS
+                or (tok.cls & WordClass.CLINICAL and not tok.cls & WordClass.FREQUENT)  # "dr. o'connor re: cath"
+            )
+        )
         if tok.shape is Shape.INITIAL or (value_word(tok, strict=strict) and further_ok):
             taken.append(tok)
             i += 1

@@ -16,6 +16,7 @@ from appliance.deid.config import DeidConfig
 from appliance.deid.lexicon import NAME_BITS, Lexicon, WordClass
 from appliance.deid.recognizers.base import register
 from appliance.deid.recognizers.locations import STATE_CODES, STATE_NAMES
+from appliance.deid.recognizers.name_rules import MONTH_WORDS
 from appliance.deid.spans import LOCATION, Span
 from appliance.deid.text import Document, Shape, Token
 
@@ -27,6 +28,8 @@ _MOVE = re.compile(
     r"seen|followed|f/u|stays?|stayed|lives|living|resides|residing|transported|to\s+go)"
     r"\s+(?:back\s+|up\s+|down\s+|over\s+)?(?:to|from|at|on|in|into|via)\s+(?:the\s+)?$"
 )
+# Any "to", "from", "on", "at": enough before a ward's shape (a name and a small number).
+_WARD_CUE = re.compile(r"(?i)\b(?:to|from|on|at|in|into|via)\s+(?:the\s+)?$")
 # Units, rooms and services that say nothing about which hospital: never a place on their own.
 _GENERIC_PLACES = frozenset(
     """
@@ -90,6 +93,10 @@ class _Places:
                 continue  # "2 puffs 4 times", "5 mg po 3": doses, not streets
             if any(w.shape is Shape.LOWER and not w.caseless and w.norm not in _STREET_PARTICLES for w in words):
                 continue
+            if not any(len(w.norm) >= 3 for w in words) or any(
+                w.norm in MONTH_WORDS or (w.shape is Shape.UPPER and not w.caseless) for w in words
+            ):
+                continue  # "4 x 10", "1991 Mar 23", "10 ASA 1": quantities, dates and abbreviations
             starts.append((m.start(), m.end()))
         for start, end in sorted(starts):
             pos = end
@@ -109,9 +116,11 @@ class _Places:
         tokens = doc.tokens
         text = doc.text
         for tok in tokens:
-            if not _MOVE.search(text, max(0, tok.start - 48), tok.start):
-                continue
-            span = self._ward(doc, tok) or self._initials(doc, tok)
+            span = None
+            if _WARD_CUE.search(text, max(0, tok.start - 12), tok.start):
+                span = self._ward(doc, tok)
+            if span is None and _MOVE.search(text, max(0, tok.start - 48), tok.start):
+                span = self._initials(doc, tok)
             if span is not None:
                 yield span
 
@@ -139,10 +148,13 @@ class _Places:
             return False
         if tok.cls & (WordClass.STOP | WordClass.CLINICAL) and not tok.cls & NAME_BITS:
             return False
-        if not tok.caseless and tok.shape is Shape.LOWER:
-            return False  # in a normally written line a ward's name is capitalised
-        # A plain English word needs to be written as a name ("Finard", not "bed" or "room").
-        return not (tok.cls & WordClass.ENGLISH and not tok.cls & NAME_BITS and tok.caseless)
+        if not tok.caseless and tok.shape is not Shape.TITLE:
+            return False  # in a normally written line a ward's name is capitalised ("HSP 70" is a protein)
+        # A ward is named after a person or a place: a name-list word, or a word no list knows
+        # ("Finard"); a plain English word is not ("Stage 2", "bed 4").
+        if tok.cls & WordClass.COMMON and not tok.cls & WordClass.FREQUENT:
+            return False  # "Stage 2", "grade 3", "step 4": words first, rare surnames second
+        return bool(tok.cls & NAME_BITS) or not tok.cls & (WordClass.ENGLISH | WordClass.COMMON)
 
     def _initials(self, doc: Document, tok: Token) -> Span | None:
         """ "admitted to MGH", "transferred from BIDMC": a hospital known by its initials."""
