@@ -134,7 +134,26 @@ MEDICAL_LANGUAGE = [
     ),
 ]
 
-CASES = PLACES + DATES + NAMES + CAPS + PHONES + BOUNDARIES + MEDICAL_LANGUAGE
+GENERAL_ENGLISH = [
+    Case("greeting-name", "Hi Vinicio, I'm writing about my order.", phi=("Vinicio",)),
+    Case("says-name", '"We are moving in that direction," says Bergqvist.', phi=("Bergqvist",)),
+    Case("unknown-given-and-family", "My friend is Priya Raghunathan from work.", phi=("Priya Raghunathan",)),
+    Case(
+        "military-address",
+        "Send it to PSC 2581, Box 0041, APO AE 20040 please.",
+        phi=("PSC 2581, Box 0041", "APO AE 20040"),
+    ),
+    Case(
+        "street-number-after", "Tomomi lives at 86036 Rua do Arenque 1634, Goiânia.", phi=("86036 Rua do Arenque 1634",)
+    ),
+    Case("grouped-phone-label", "Name: Emilie Broberg\nPhone: 72 128 827", phi=("72 128 827",)),
+    Case("national-phones", "Call 020 7946 0958 or 0412 345 678.", phi=("020 7946 0958", "0412 345 678")),
+    Case("iban", "IBAN DE89 3704 0044 0532 0130 00 for the refund.", phi=("DE89 3704 0044 0532 0130 00",)),
+    Case("ordinal-day", "See you on the 23rd at the clinic.", phi=("23rd",), keep=("clinic",)),
+    Case("ordinal-not-day", "Improved on the 3rd day of antibiotics.", keep=("3rd",)),
+]
+
+CASES = PLACES + DATES + NAMES + CAPS + PHONES + BOUNDARIES + MEDICAL_LANGUAGE + GENERAL_ENGLISH
 
 
 @pytest.fixture(scope="module")

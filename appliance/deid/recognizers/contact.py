@@ -38,6 +38,8 @@ _PHONE = re.compile(
     r"(?:"
     r"(?:\+?1[\s.-]?)?(?:\(\d{3}\)[\s.-]?|\d{3}(?:[\s.-]|-[ \t]|/))\d{3}(?:[\s.-]|-[ \t]|/)\d{4}"
     r"|\(\d{3}[ \t]\d{3}[ \t]\d{4,5}\)"
+    # National numbers with a trunk 0 ("020 7946 0958", "0412 345 678", "06 12 34 56 78")
+    r"|\(?0\d{1,4}\)?(?:[ .-]\d{2,4}){2,4}"
     r"|\+\d{1,3}(?:[\s.-]?\(?\d{1,4}\)?){2,5}"
     r"|[2-9]\d{2}-\d{4}(?!\s*(?:mg|mcg|ml|units?|g|kg|%))"
     r")"
@@ -48,7 +50,7 @@ _PHONE = re.compile(
 _CUED_NUMBER = re.compile(
     r"(?i)\b(?P<cue>phone|ph|tel|telephone|cell|mobile|home|work|contact|call(?:ed)?|fax|facsimile|pager|"
     r"beeper|pgr|pg|page(?:d)?|reached at|number)\b[\s#:.\-]*(?:no\.?|number|#)?[\s#:.\-]*"
-    r"(?P<num>\d{4,15})(?!\d|[/.\-]\d)"
+    r"(?P<num>\d{4,15}|\+?\(?\d{1,4}\)?(?:[ .-]\(?\d{1,4}\)?){1,5})(?!\d|[/.\-]\d)"
 )
 CUE_FIRST_WORDS = frozenset(
     """
@@ -124,6 +126,8 @@ class _Phone:
             digits = sum(ch.isdigit() for ch in m.group())
             if digits < 7 or digits > 15:
                 continue
+            if m.group().lstrip("(").startswith("0") and not 9 <= digits <= 12:
+                continue  # a trunk-0 national number has 9 to 12 digits
             subtype = self._subtype(text, start)
             short = digits == 7
             # A bare 555-1234 is a phone when a cue says so; otherwise still redacted, less sure.
@@ -138,8 +142,11 @@ class _Phone:
             if start in seen:
                 continue
             cue = m.group("cue").lower()
-            if cue in ("home", "work", "number", "contact") and len(m.group("num")) < 7:
+            digits = sum(ch.isdigit() for ch in m.group("num"))
+            if cue in ("home", "work", "number", "contact") and digits < 7:
                 continue
+            if not m.group("num").isdigit() and not 7 <= digits <= 15:
+                continue  # grouped digits after a cue: a whole number, "Phone: 72 128 827"
             subtype = (
                 "fax" if cue in ("fax", "facsimile") else "pager" if cue.startswith(("pag", "beep", "pg")) else "phone"
             )

@@ -60,6 +60,12 @@ _MONTH_CUE = re.compile(
     r"(?i)\b(?:in|since|during|until|till|through|thru|early|mid|late|last|next|this|of|by|before|after|"
     r"around|from|to|end\s+of|beginning\s+of|start\s+of)\s+(?:-\s*)?$"
 )
+# A day of the month on its own: "on the 23rd", "by the 3rd".
+_ORDINAL_DAY = re.compile(
+    r"(?i)\b(?:on|by|until|till|from|since|before|after|due|starting)\s+the\s+(?P<day>(?:[12]?\d|3[01])(?:st|nd|rd|th))\b"
+    r"(?!\s+(?:of\s+)?(?:day|week|month|year|percentile|cycle|dose|time|attempt|rib|intercostal|floor|grade|"
+    r"trimester|generation|line|degree|decade|century|hour|minute|visit|session)s?\b)"
+)
 _HOLIDAY = re.compile(
     r"(?i)\b(?:christmas(?:\s+(?:eve|day))?|thanksgiving(?:\s+day)?|easter(?:\s+sunday)?|"
     r"new\s+year'?s(?:\s+(?:eve|day))?|halloween|independence\s+day|fourth\s+of\s+july|"
@@ -209,6 +215,8 @@ class _Dates:
                 continue
             if _cased_month_ok(doc, m.start("mn"), m.group("mn")):
                 yield Span(m.start("mn"), m.end(), DATE, "month", 0.7, "date")
+        for m in _ORDINAL_DAY.finditer(text):
+            yield Span(m.start("day"), m.end("day"), DATE, "day", 0.75, "date")
         for m in _HOLIDAY.finditer(text):
             if re.match(r"\s+(?:disease|factor)\b", text[m.end() : m.end() + 10], re.IGNORECASE):
                 continue  # "Christmas disease" is haemophilia B, not a date

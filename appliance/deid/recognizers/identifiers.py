@@ -72,6 +72,8 @@ _MBI = re.compile(
     r"\b[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?[AC-HJKMNP-RT-Y]{2}\d{2}\b"
 )
 
+# International bank account numbers, grouped or not ("DE89 3704 0044 0532 0130 00").
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b")
 _LONG_DIGITS = re.compile(r"(?<![\w.,/-])\d{7,}(?![\w/]|[.,]\d)")
 _GROUPED_DIGITS = re.compile(r"(?<![\w.,/-])\d+(?:-\d+){1,5}(?![\w/]|[.,]\d|-\d)")
 _ISO_TIME = re.compile(r"\d{4}-\d{1,2}-\d{1,2}T\d")  # 2021-03-14T08:30 is a date and a time
@@ -136,6 +138,9 @@ class _ChecksumId:
                 yield Span(m.start(), m.end(), ID, "license", 0.8, "checksum_id")
         for m in _DEA.finditer(text):
             yield Span(m.start(), m.end(), ID, "license", 0.95 if dea_valid(m.group()) else 0.6, "checksum_id")
+        for m in _IBAN.finditer(text):
+            if sum(ch.isdigit() for ch in m.group()) >= 10:
+                yield Span(m.start(), m.end(), ID, "account", 0.9, "checksum_id")
         for m in _MBI.finditer(text):
             yield Span(m.start(), m.end(), ID, "health_plan", 0.9, "checksum_id")
 

@@ -338,7 +338,7 @@ def grow(doc: Document, first: int, last: int) -> tuple[int, int]:
         ):
             last += 1  # "Wade Will", "Rusty K. Will": a capitalised stop word after a name is a surname
         elif (
-            cur.cls & WordClass.FIRST
+            (cur.cls & WordClass.FIRST or (cur.cls == WordClass.NONE and cur.shape is Shape.TITLE))
             and nxt.cls == WordClass.NONE
             and len(nxt.norm) > 2
             and not glued_to_digit(doc, nxt)

@@ -119,6 +119,16 @@ _RELATIVE = re.compile(
     r"companion|child|grandchild|godson|goddaughter)(?:'s)?(?:,)?[ \t]+(?:(?:named|is|was|called)[ \t]+)?"
 )
 
+# Words after which a capitalised word stands in the place of a person.
+_ADDRESSED = re.compile(
+    r"(?:\b(?:Hi|Hello|Hey|Dear|Thanks|Thank\s+you|Cheers|Regards|says|said|asks|asked|told|wrote|writes|"
+    r"according\s+to|my\s+(?:kid|baby|boss|colleague|coworker|co-worker|manager|friend|partner|neighbou?r))"
+    r"[ \t]*,?[ \t]+)"
+)
+ADDRESSED_WORDS = frozenset(
+    "hi hello hey dear thanks thank cheers regards says said asks asked told wrote writes according my".split()
+)
+
 RELATIVE_WORDS = frozenset(
     """
     wife husband spouse partner son daughter mother father mom dad sister brother sibling aunt uncle niece
@@ -160,6 +170,26 @@ class _NameContext:
         yield from self._credentials(doc)
         yield from self._labels(doc)
         yield from self._relatives(doc)
+        yield from self._addressed(doc)
+
+    def _addressed(self, doc: Document) -> Iterator[Span]:
+        """ "Hi Vinicio,", "Dear Katrine", "says Bergqvist.": a capitalised word in the place of a
+        person, even when no list knows it (names from everywhere)."""
+        for m in doc.matches_at_words(_ADDRESSED, ADDRESSED_WORDS):
+            index = _first_token_at(doc, m.end())
+            if index is None:
+                continue
+            tok = doc.tokens[index]
+            if tok.caseless or tok.shape is not Shape.TITLE or len(tok.norm) < 3:
+                continue
+            if tok.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.COUNTRY) or tok.norm in HEADER_WORDS:
+                continue
+            if tok.cls & WordClass.ENGLISH and not tok.cls & NAME_BITS:
+                continue  # "Hi Team", "says Reuters"? a word, or a name the lists would know
+            first, last = grow(doc, index, index)
+            span = name_span(doc, first, last, "person", 0.8, "name_context")
+            if span:
+                yield span
 
     def _titles(self, doc: Document) -> Iterator[Span]:
         for m in doc.matches_at_words(_TITLE, TITLE_WORDS):

@@ -50,6 +50,10 @@ _SAINT = frozenset({"st", "saint", "ste"})
 _RESIDENCE = re.compile(
     r"(?i)\b(?:lives|living|resides|residing|resident|moved|relocated|born|hometown|native)\s+(?:of|in|to|from|at)\s+$"
 )
+# Military and diplomatic mail: "PSC 2581, Box 0041", "Unit 7349 Box 6067", "APO AE 20040".
+_MILITARY = re.compile(
+    r"\b(?:(?:PSC|Unit|CMR)[ \t]+\d{3,5},?[ \t]+Box[ \t]+\d{3,5}|(?:APO|FPO|DPO)[ \t]+(?:AA|AE|AP)[ \t]+\d{5})\b"
+)
 # Postcodes: United Kingdom ("HG1 4QT", "SW1A 2AA") and Canada ("K1A 0B1"), upper case with the space
 # ("C57BL", "CD45RA" are a mouse strain and a cell marker).
 _POSTCODE = re.compile(
@@ -78,6 +82,8 @@ class _Places:
         yield from self._after_residence(doc)
         yield from self._postcodes(doc)
         yield from self._address_blocks(doc)
+        for m in _MILITARY.finditer(doc.text):
+            yield Span(m.start(), m.end(), LOCATION, "street", 0.9, "places")
 
     def _address_blocks(self, doc: Document) -> Iterator[Span]:
         """A street line, its unit, and the short lines under it (town, region, postcode) as one block."""
