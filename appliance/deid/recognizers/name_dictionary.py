@@ -84,6 +84,8 @@ class _NameDictionary:
             return None  # an abbreviation in a normal line ("ROS", "LEE" rarely a name here)
         # A city name that is also a name ("Jackson", "O'Brien") stays a name candidate: either way it is PHI.
         ambiguous = bool(cls & WordClass.COMMON) or tok.norm in MONTH_WORDS or tok.norm in STATE_NAMES
+        if tok.caseless and cls & WordClass.ENGLISH:
+            ambiguous = True  # "GENE", "MARK", "DEAN" in capitals: as likely the word
         pair = self._pair(doc, tok)
         if pair:
             return 0.8, "person"

@@ -203,6 +203,12 @@ class _NameContext:
             taken = take_value(doc, index, strict=caseless)
             if not taken:
                 continue
+            if caseless and not (taken[0].cls & NAME_BITS or taken[0].shape is Shape.INITIAL):
+                # In capitals "DR", "MR" and "MS" are also abbreviations: a plain English word after them
+                # is no name, nor, after an undotted "MR"/"MS", a word no list knows.
+                dotted = doc.text[m.end("title") : m.end("title") + 1] == "."
+                if taken[0].cls or (title.upper() in ("MR", "MS") and not dotted):
+                    continue  # "DR RATS", "MR ANGIOGRAPHY" (magnetic resonance), "MS LESIONS"
             first, last = grow(doc, taken[0].index, taken[-1].index)
             nxt = doc.tokens[last + 1] if last + 1 < len(doc.tokens) else None
             if nxt is not None and nxt.shape is Shape.TITLE and _stop_surname_after_name(doc, nxt):
@@ -250,6 +256,8 @@ class _NameContext:
             taken = take_value(doc, index, strict=True)
             if not _enough(taken):
                 continue
+            if len(taken) == 1 and taken[0].caseless and taken[0].text in ("A", "I"):
+                continue  # "ACCOMPANIED BY A RELATIVE": an article, not an initial
             if not colon and not any(t.shape is not Shape.LOWER for t in taken):
                 continue
             first, last = grow(doc, taken[0].index, taken[-1].index)
