@@ -35,6 +35,7 @@ class WordClass:
     ENGLISH = 256  # an English dictionary word (so a capitalised word with no bit at all is unknown)
     COUNTRY = 512  # a one-word country name: not an identifier under Safe Harbor, never a person
     FREQUENT = 1024  # among the commonest first names or surnames (see FREQUENT_FIRST / FREQUENT_LAST)
+    MEDICAL = 2048  # a word of medical vocabulary (MeSH): after a surname it makes an eponym ("Barrett metaplasia")
 
 
 NAME_BITS = WordClass.FIRST | WordClass.LAST
@@ -147,6 +148,8 @@ def load_lexicon() -> Lexicon:
                 vocab_bit = WordClass.COMMON if bits & WordClass.FREQUENT else WordClass.CLINICAL
                 if filename == "section_headers.txt":
                     vocab_bit = WordClass.COMMON if bits & NAME_BITS else WordClass.CLINICAL
+                if filename == "medical_words.txt":
+                    vocab_bit |= WordClass.MEDICAL
                 classes[key] = bits | vocab_bit
     for word in _read_words("eponyms.txt"):
         bits = WordClass.EPONYM | (WordClass.EPONYM_ALONE if word.endswith("*") else WordClass.NONE)

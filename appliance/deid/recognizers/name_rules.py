@@ -82,8 +82,13 @@ _SCIENCE_HEADS = EPONYM_HEADS | frozenset(
     incision approach classification culture agar stain staining method lesion lesions granule granules
     organ organs gland glands bundle fibers fibres gene genes antigen antibody assay tube vein artery nerve
     ligament tendon muscle operation pump device implant clamp forceps needle curve curves chart charts
+    analysis analyses proportional stricture metaplasia bioprosthesis experience
     """.split()
 )
+
+
+# A species epithet: lower-case Latin ("albicans", "aureus", "coli", "pneumoniae").
+_BINOMIAL = re.compile(r"[a-z]{3,}(?:us|is|ii|ae|um|ans|ens|ensis|oides|alis|ica|ata|osa|ium|a|i)")
 
 
 def science_name(doc: Document, tok: Token) -> bool:
@@ -99,6 +104,10 @@ def science_name(doc: Document, tok: Token) -> bool:
             return False
         if nxt.norm in _SCIENCE_HEADS or nxt.norm.rstrip("s") in _SCIENCE_HEADS:
             return True
+        if nxt.cls & WordClass.MEDICAL and not nxt.cls & NAME_BITS:
+            return True  # "Barrett metaplasia", "Ionescu-Shiley pericardial bioprosthesis"
+        if step == 1 and gap == " " and _BINOMIAL.fullmatch(nxt.text) and not nxt.cls & WordClass.ENGLISH:
+            return True  # "Candida albicans", "Wistar furth"? a genus and its species epithet
         if step == 1 and not (nxt.capitalised and nxt.cls & NAME_BITS):
             return False  # only one more name may stand between ("Wistar Furth rats")
     return False
