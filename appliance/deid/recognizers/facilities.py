@@ -60,12 +60,26 @@ class _Facility:
             return True
         if not tok.capitalised:
             return False
+        if tok.caseless and not self._caseless_naming(tok):
+            return False  # "A SINGLE URBAN HOSPITAL", "MONTHS HOSPITAL": in capitals, prose before the head
         if tok.cls & WordClass.STOP and tok.norm not in FACILITY_GENERIC and tok.norm not in _NAMING_STOP_WORDS:
             return False
         return True
 
+    @staticmethod
+    def _caseless_naming(tok: Token) -> bool:
+        """In capitals, a word that can be part of a facility's name: a name, a place, a word no list
+        knows, a saint, or a generic facility word ("GENERAL", "MEMORIAL")."""
+        if tok.norm in FACILITY_GENERIC or tok.norm in _NAMING_STOP_WORDS or tok.norm in _SAINTS:
+            return True
+        if tok.norm in FACILITY_HEADS:
+            return True
+        return bool(tok.cls & (NAME_LIKE | WordClass.CITY)) or not tok.cls & (WordClass.ENGLISH | WordClass.CLINICAL)
+
     def _specific(self, tok: Token) -> bool:
         if tok.norm in FACILITY_GENERIC or tok.norm in _CONNECTORS or tok.norm in FACILITY_HEADS:
+            return False
+        if tok.caseless and tok.cls & WordClass.ENGLISH and not tok.cls & (NAME_LIKE | WordClass.CITY):
             return False
         return not (tok.cls & (WordClass.CLINICAL | WordClass.STOP)) or bool(
             tok.cls & NAME_LIKE and tok.shape is Shape.TITLE

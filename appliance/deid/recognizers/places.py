@@ -40,8 +40,11 @@ _GENERIC_PLACES = frozenset(
     surgery medicine service team er's the a an his her their our this that same other new old main
     """.split()
 )
-_NUMBER_AFTER = re.compile(r"[ \t]*[-#]?[ \t]*(?P<n>\d{1,2}[A-Za-z]?)(?![\d:.,/]\d|[\d%]|\s*(?:am|pm|mg|ml|hrs?|hours?|"
-                           r"days?|min|x\b|units?|l\b|cc|kg|times|weeks?|months?))", re.IGNORECASE)
+_NUMBER_AFTER = re.compile(
+    r"(?:[ \t]+[-#]?[ \t]*|[ \t]*[-#][ \t]*)(?P<n>\d{1,2}[A-Za-z]?)"
+    r"(?![\d:.,/]\d|[\d%]|\s*(?:am|pm|mg|ml|hrs?|hours?|days?|min|x\b|units?|l\b|cc|kg|times|weeks?|months?))",
+    re.IGNORECASE,
+)
 _STREET_PARTICLES = frozenset(
     {"de", "del", "dei", "da", "do", "di", "la", "le", "du", "des", "van", "von", "der", "rue", "via", "u", "ul"}
 )
@@ -100,7 +103,10 @@ class _Places:
             if any(w.shape is Shape.LOWER and not w.caseless and w.norm not in _STREET_PARTICLES for w in words):
                 continue
             if not any(len(w.norm) >= 3 for w in words) or any(
-                w.norm in MONTH_WORDS or (w.shape is Shape.UPPER and not w.caseless) for w in words
+                w.norm in MONTH_WORDS
+                or (w.shape is Shape.UPPER and not w.caseless)
+                or (w.caseless and w.cls & WordClass.ENGLISH and not w.cls & (NAME_BITS | WordClass.CITY))
+                for w in words
             ):
                 continue  # "4 x 10", "1991 Mar 23", "10 ASA 1": quantities, dates and abbreviations
             starts.append((m.start(), m.end()))
@@ -160,6 +166,8 @@ class _Places:
         # ("Finard"); a plain English word is not ("Stage 2", "bed 4").
         if tok.cls & WordClass.COMMON and not tok.cls & WordClass.FREQUENT:
             return False  # "Stage 2", "grade 3", "step 4": words first, rare surnames second
+        if tok.caseless and (len(tok.norm) < 4 or (tok.cls & WordClass.ENGLISH and not tok.cls & WordClass.FREQUENT)):
+            return False  # "HSP 70", "TREAT 20": in capitals, abbreviations and words are no ward
         return bool(tok.cls & NAME_BITS) or not tok.cls & (WordClass.ENGLISH | WordClass.COMMON)
 
     def _initials(self, doc: Document, tok: Token) -> Span | None:
