@@ -42,6 +42,8 @@ class _Initials:
             word_class = self.lexicon.word_class(bare)
             if word_class & (WordClass.STOP | WordClass.CLINICAL) or bare in HEADER_WORDS or bare in TITLE_WORDS:
                 continue  # "SIGNED BY DR.": a title, not initials
+            if "." not in value and word_class & WordClass.ENGLISH and not word_class & WordClass.FREQUENT:
+                continue  # "FOLLOWED BY TWO", "PER USE": a word in capitals, not initials
             yield Span(m.start(group), m.end(group), NAME, "initials", 0.75, "initials")
 
 
