@@ -132,6 +132,15 @@ def load_lexicon() -> Lexicon:
     mark(first[:FREQUENT_FIRST], WordClass.FREQUENT)
     mark(last[:FREQUENT_LAST], WordClass.FREQUENT)
     mark(_read_words("english_words.txt"), WordClass.ENGLISH)
+    # Given and family names from many countries: names, but, when they are also English words, only
+    # with more evidence (as common_words.txt does for the census names).
+    for filename, bit in (("world_first_names.txt", WordClass.FIRST), ("world_last_names.txt", WordClass.LAST)):
+        for name in _read_words(filename):
+            key = normalise(name)
+            bits = classes.get(key, WordClass.NONE)
+            if bits & WordClass.ENGLISH and not bits & NAME_BITS:
+                bits |= WordClass.COMMON
+            classes[key] = bits | bit
     mark(_read_words("common_words.txt"), WordClass.COMMON)
     mark(_read_words("stop_words.txt"), WordClass.STOP)
     mark(_read_words("clinical_terms.txt"), WordClass.CLINICAL)

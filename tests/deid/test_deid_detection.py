@@ -149,7 +149,7 @@ def test_word_trigger_matches_equal_full_scans() -> None:
         (identifiers._LABELLED, identifiers.LABEL_FIRST_WORDS),
         (contact._CUED_NUMBER, contact.CUE_FIRST_WORDS),
         (dates._MONTH_WORD, dates.MONTH_TOKENS),
-        (locations._STATE_NAME, locations.STATE_FIRST_WORDS),
+        (locations.STATE_NAME, locations.STATE_FIRST_WORDS),
     ]
     corpus = [c[1] for c in IDENTIFIER_CASES] + [parse_marked(m)[0] for m in MARKED_NOTES]
     corpus += [t.upper() for t in corpus]

@@ -59,7 +59,7 @@ _STRONG_CITY_CUE = re.compile(
     r"(?i)(?:\b(?:from|lives\s+in|living\s+in|resides\s+in|residing\s+in|resident\s+of|moved\s+to|moved\s+from|"
     r"born\s+in|visiting|travel(?:l?ed)?\s+to|hometown\s+of|native\s+of|relocated\s+to)|city\s*:|address\s*:)\s*$"
 )
-_STATE_NAME = re.compile(r"\b(?:" + _STATE_RE + r")\b", re.IGNORECASE)
+STATE_NAME = re.compile(r"\b(?:" + _STATE_RE + r")\b", re.IGNORECASE)
 STATE_FIRST_WORDS = frozenset(name.split()[0].lower() for _, name in _STATES)
 _STATE_AFTER = re.compile(r",\s*(?:" + _CODE_RE + r")\b")
 _CREDENTIAL_STATES = frozenset({"MD", "PA", "ME", "MS", "DO", "NP"})
@@ -136,7 +136,7 @@ class _City:
         # Words of state names ("New Mexico", "West Virginia") are never a city on their own.
         in_state = {
             t.index
-            for m in doc.matches_at_words(_STATE_NAME, STATE_FIRST_WORDS)
+            for m in doc.matches_at_words(STATE_NAME, STATE_FIRST_WORDS)
             for t in doc.tokens_in(m.start(), m.end())
         }
         for i, tok in enumerate(tokens):

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from appliance.deid.config import DeidConfig
 from appliance.deid.lexicon import NAME_BITS, Lexicon, WordClass
 from appliance.deid.recognizers.base import register, register_refiner
-from appliance.deid.recognizers.locations import STATE_NAMES
+from appliance.deid.recognizers.locations import STATE_FIRST_WORDS, STATE_NAME, STATE_NAMES
 from appliance.deid.recognizers.name_rules import (
     HEADER_WORDS,
     MONTH_WORDS,
@@ -46,7 +46,7 @@ class _NameDictionary:
         tokens = doc.tokens
         heading_lines = doc.title_case_lines()
         covered_until = -1
-        countries = country_tokens(doc, self.lexicon)
+        countries = country_tokens(doc, self.lexicon) | state_tokens(doc)
         for tok in tokens:
             if tok.index <= covered_until or not tok.cls & NAME_BITS or tok.index in countries:
                 continue
@@ -76,8 +76,8 @@ class _NameDictionary:
             return None
         if len(tok.norm) <= 2 or eponym_use(doc, tok) or glued_to_digit(doc, tok):
             return None
-        if cls & WordClass.COUNTRY or science_name(doc, tok):
-            return None
+        if cls & (WordClass.COUNTRY | WordClass.EPONYM_ALONE) or science_name(doc, tok):
+            return None  # countries; eponyms rarely anyone's name in a note ("Doppler", "Alzheimer")
         if not tok.capitalised or tok.shape is Shape.MIXED:
             return None
         if tok.shape is Shape.UPPER and not tok.caseless and len(tok.norm) <= 3:
@@ -218,6 +218,16 @@ class _NamePropagation:
             found = name_span(doc, first, last, "person", round(0.9 * confidence, 3), "name_propagation")
             if found is not None:
                 yield found
+
+
+def state_tokens(doc: Document) -> set[int]:
+    """Indices of tokens inside a state name ("New York", "North Carolina"): a place, never a person."""
+    return {
+        t.index
+        for m in doc.matches_at_words(STATE_NAME, STATE_FIRST_WORDS)
+        for t in doc.tokens_in(m.start(), m.end())
+        if " " in m.group()
+    }
 
 
 def country_tokens(doc: Document, lexicon: Lexicon) -> set[int]:
