@@ -60,9 +60,6 @@ _MONTH_CUE = re.compile(
     r"(?i)\b(?:in|since|during|until|till|through|thru|early|mid|late|last|next|this|of|by|before|after|"
     r"around|from|to|end\s+of|beginning\s+of|start\s+of)\s+(?:-\s*)?$"
 )
-_CLOCK_AFTER = re.compile(
-    r"(?:[T ]|, )(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:\s?[AaPp]\.?[Mm]\.?)?(?![\d:])"
-)
 # A day of the month on its own: "on the 23rd", "by the 3rd".
 _ORDINAL_DAY = re.compile(
     r"(?i)\b(?:on|by|until|till|from|since|before|after|due|starting)\s+the\s+(?P<day>(?:[12]?\d|3[01])(?:st|nd|rd|th))\b"
@@ -169,11 +166,8 @@ class _Dates:
                 if pattern is _NUMERIC_WITH_YEAR and _SETTING_CUE.search(text, max(0, m.start() - 30), m.start()):
                     continue  # "SIMV 20/5/40": rate, PEEP and FiO2, not a date
                 if self._ok(m.group()):
-                    # A time written onto the date is part of the timestamp ("2007-01-17 23:08:55").
-                    clock = _CLOCK_AFTER.match(text, m.end())
-                    end = clock.end() if clock else m.end()
-                    ends.append(end)
-                    yield Span(m.start(), end, DATE, "date", 0.95, "date")
+                    ends.append(m.end())
+                    yield Span(m.start(), m.end(), DATE, "date", 0.95, "date")
         for m in _MONTH_YEAR_NUMERIC.finditer(text):
             ends.append(m.end())
             yield Span(m.start(), m.end(), DATE, "month_year", 0.8, "date")
