@@ -14,8 +14,9 @@ Sources, each scored with the same binary token-level scorer (`appliance.deid.sc
   in capitals (many nursing notes are written in capitals, where case tells nothing).
 
 Gold AGE spans of ages 89 and under are dropped before scoring: Safe Harbor makes only ages over 89
-identifiers, and the engine keeps the others on purpose. Rules are tuned on ``dev`` halves; the
-figures to report are the ``test`` halves.
+identifiers, and the engine keeps the others on purpose. Sources that label organisations and
+countries as places get a second row, "(Safe Harbor)", scored without those spans. Rules are tuned
+on ``dev`` halves; the figures to report are the ``test`` halves.
 
 Throughput: `DeidEngine.detect` on one core (a single process, one note at a time) over generated
 notes of about 1 KB, by wall clock and by the process's own CPU time (the fair figure on a shared
@@ -40,21 +41,41 @@ TARGET_NOTES_PER_S = 100.0
 DATA = ROOT / "tests" / "data" / "deid"
 
 
-def _read(path: Path) -> tuple[list[str], list[list[Span]]]:
+# Source entity types outside Safe Harbor that some corpora label anyway: organisations, countries.
+_NOT_SAFE_HARBOR_TYPES = frozenset({"ORGANIZATION", "PAIS", "INSTITUCION"})
+
+
+def _countries() -> frozenset[str]:
+    from appliance.deid.lexicon import read_list
+
+    return frozenset(name.lower() for name in read_list("countries.txt"))
+
+
+def _read(path: Path, *, safe_harbor: bool = False) -> tuple[list[str], list[list[Span]], bool]:
+    """Texts, gold spans, and whether any span was outside Safe Harbor. `safe_harbor` drops those
+    spans: organisations, and countries that are not part of an address ("travelling to Canada")."""
+    countries = _countries()
     texts, golds = [], []
+    outside = False
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         obj = json.loads(line)
-        texts.append(obj["text"])
-        golds.append(
-            [
-                Span(s["start"], s["end"], s["label"])
-                for s in obj.get("spans", [])
-                if not (s["label"] == "AGE" and s.get("subtype") == "le89")
-            ]
-        )
-    return texts, golds
+        text = obj["text"]
+        texts.append(text)
+        kept = []
+        for s in obj.get("spans", []):
+            if s["label"] == "AGE" and s.get("subtype") == "le89":
+                continue
+            not_phi = s.get("source_type") in _NOT_SAFE_HARBOR_TYPES or (
+                s.get("source_type") == "GPE" and text[s["start"] : s["end"]].strip().lower() in countries
+            )
+            outside = outside or not_phi
+            if safe_harbor and not_phi:
+                continue
+            kept.append(Span(s["start"], s["end"], s["label"]))
+        golds.append(kept)
+    return texts, golds, outside
 
 
 def _sources(split: str) -> list[tuple[str, Path]]:
@@ -115,9 +136,12 @@ def main() -> int:
     print(f"{'source':36}{'docs':>6}{'recall':>9}{'prec.':>9}{'F2':>8}{'PHI tok':>8}   per-label recall")
     print(_row("synthetic (generator)", len(texts), score(gold, predictions, texts)))
     for name, path in _sources(args.split):
-        src_texts, src_gold = _read(path)
+        src_texts, src_gold, outside = _read(path)
         preds = [engine.detect(t) for t in src_texts]
         print(_row(name, len(src_texts), score(src_gold, preds, src_texts)))
+        if outside:
+            _, sh_gold, _ = _read(path, safe_harbor=True)
+            print(_row(f"{name} (Safe Harbor)", len(src_texts), score(sh_gold, preds, src_texts)))
 
     nophi = _nophi([DATA / "handwritten", DATA / "public", DATA / "public" / "fetched"])
     if nophi:
@@ -125,7 +149,7 @@ def main() -> int:
         print(f"{'text with no identifiers':36}{'docs':>6}{'spans':>8}{'per doc':>9}{'docs/span':>11}   by label")
         runs = []
         for name, path in nophi:
-            src_texts, _ = _read(path)
+            src_texts, _, _ = _read(path)
             runs.append((name, src_texts))
             # The same text in capitals, as many nursing notes are written: precision where case says nothing.
             runs.append((f"{name} (capitals)", [t.upper() for t in src_texts]))

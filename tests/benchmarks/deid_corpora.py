@@ -17,6 +17,9 @@ Checks: every converted span's text equals the source's entity text (after the d
 spans are within the text, and the per-label counts per split are printed. A failed check stops the
 script with a non-zero exit.
 
+Every converted span keeps the source's own entity type as ``source_type`` ("GPE", "ORGANIZATION",
+"PAIS" ...), so a scorer can also report the Safe Harbor view (see deid_bench.py).
+
 Label conventions (ours): bare years are not PHI, so a date annotation that is only a year (or only
 a weekday) is dropped; a timestamp keeps only its date part; titles, professions, sex, nationality
 and relatives' kinship words are not identifiers and are dropped; ages are AGE with subtype
@@ -196,6 +199,7 @@ def presidio_synth(mirror: Path, limit: int) -> Iterator[Doc]:
             if s["entity_value"] == "nan":  # a missing generator value printed as "nan": not an identifier
                 continue
             if span is not None and label is not None:
+                span["source_type"] = s["entity_type"]
                 doc.spans.append(span)
         yield finish(doc)
         n += 1
@@ -264,6 +268,7 @@ def meddocan(mirror: Path, limit: int) -> Iterator[Doc]:
             for start, end in frags:
                 span = make_span(text, start, end, label or "NAME", expected)
                 if span is not None and label is not None:
+                    span["source_type"] = kind
                     doc.spans.append(span)
         yield finish(doc)
 
