@@ -70,6 +70,21 @@ _INTL_STREET = re.compile(
     r"(?<![\w.,/-])\d{1,6}[ \t]+(?:[^\W\d_][\w'’.-]*[ \t]+){1,4}?\d{1,4}[A-Za-z]?(?![\w/:.,-]*\d)"
     r"(?:[ \t,]+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Box|Room|Rm)\.?[ \t]*#?\d{1,5}[A-Za-z]?)?"
 )
+# Streets as Europe and Latin America name them, with the house number after the name: "Brucker
+# Bundesstrasse 31", "Via Franscini 71", "Rua do Arenque 1634", "Hammarvägen 15", "Rákóczi út 13".
+_STREET_WORD = (
+    r"(?-i:[^\W\d_a-z][^\W\d_]*)(?:strasse|straße|str\.|gasse|weg|platz|allee|damm|ufer|vej|gade|gatan|vägen|"
+    r"veien|gata|katu|tie|kuja|straat|laan|plein|gracht|ulica|cesta|iela|gatvė)"
+    r"|(?-i:[^\W\d_a-z][^\W\d_]*)[ \t]+(?:utca|út|u\.)"
+)
+_FOREIGN_STREET = re.compile(
+    r"(?<![\w-])(?:(?:Rue|Via|Viale|Vicolo|Corso|Piazza|Calle|Avenida|Avda\.|Av\.|Rua|Travessa|Largo|Paseo|Plaza|"
+    r"Praça|Boulevard|Bd\.|Chemin|Allée|Quai|Impasse|Carrer|Strada|Ulica|Ul\.)"
+    r"(?:[ \t]+[^\W\d_][\w'’.-]*){1,4}|(?:(?-i:[^\W\d_a-z])[\w'’.-]*[ \t]+){0,2}(?:" + _STREET_WORD + r"))"
+    r"[ \t]+\d{1,5}[A-Za-z]?(?:[/-]\d{1,4})?\b"
+    r"(?:[ \t,]+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Box|Room|Rm)\.?[ \t]*#?\d{1,5}[A-Za-z]?)?",
+    re.IGNORECASE,
+)
 _UNIT = re.compile(r"(?<![\w])(?:Apt|Apartment|Suite|Flat|Unit|P\.?O\.?[ \t]*Box)\.?[ \t]*#?\d{1,5}[A-Za-z]?\b")
 # Lines that continue an address block: short, with no sentence in them.
 _BLOCK_LINE = re.compile(r"[ \t>]*(?P<line>[^\n:@]{2,40}?)[ \t.?]*(?=\n|$)")
@@ -110,6 +125,10 @@ class _Places:
             ):
                 continue  # "4 x 10", "1991 Mar 23", "10 ASA 1": quantities, dates and abbreviations
             starts.append((m.start(), m.end()))
+        for m in _FOREIGN_STREET.finditer(text):
+            words = doc.tokens_in(m.start(), m.end())
+            if words and not any(w.cls & WordClass.CLINICAL and not w.cls & NAME_BITS for w in words):
+                starts.append((m.start(), m.end()))
         for start, end in sorted(starts):
             pos = end
             for _ in range(4):
