@@ -5,6 +5,7 @@ from __future__ import annotations
 from appliance.deid.recognizers import (  # noqa: F401  (imported for their registrations)
     ages,
     contact,
+    crf,
     dates,
     facilities,
     identifiers,

@@ -1,0 +1,82 @@
+"""The shipped CRF recognizer: loads from the package, finds names, refuses tampered weights, and keeps
+the engine's detect() contract when enabled."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from appliance.deid import DeidConfig, DeidEngine
+from appliance.deid.config import DEFAULT_RECOGNIZERS
+from appliance.deid.lexicon import load_lexicon
+from appliance.deid.recognizers import available_recognizers
+from appliance.deid.recognizers.crf import HASH_FILE, WEIGHTS_FILE, CrfRecognizer
+from appliance.deid.spans import check_spans
+from appliance.deid.text import Document
+from appliance.errors import IntegrityError, InvalidInput
+
+# Invented people and places; no real patient.
+NOTE = (
+    "Patient Name: Zorvath Quellington\n"
+    "Seen today by Dr. Marisol Featherstonehaugh for follow-up of hypertension.\n"
+    "Lives at 4417 Brindlewood Crescent, Ashcombe. Daughter Tamsin Quellington visits weekly.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> CrfRecognizer:
+    return CrfRecognizer(load_lexicon())
+
+
+def test_crf_is_registered_and_weights_match_the_recorded_hash() -> None:
+    assert "crf" in available_recognizers()
+    data = resources.files("appliance.deid.data")
+    recorded = data.joinpath(HASH_FILE).read_text(encoding="ascii").split()[0]
+    assert hashlib.sha256(data.joinpath(WEIGHTS_FILE).read_bytes()).hexdigest() == recorded
+    assert len(data.joinpath(WEIGHTS_FILE).read_bytes()) < 5_000_000
+
+
+def test_crf_finds_an_invented_name(recognizer: CrfRecognizer) -> None:
+    spans = list(recognizer.find(Document(NOTE, load_lexicon())))
+    found = {NOTE[s.start : s.end] for s in spans if s.label == "NAME"}
+    assert any("Quellington" in text for text in found)
+    assert all(s.source == "crf" and 0.0 <= s.confidence <= 1.0 for s in spans)
+    assert all(s.label in ("NAME", "LOCATION") for s in spans)
+
+
+def test_crf_refuses_tampered_weights(tmp_path: Path) -> None:
+    data = resources.files("appliance.deid.data")
+    weights = tmp_path / WEIGHTS_FILE
+    weights.write_bytes(data.joinpath(WEIGHTS_FILE).read_bytes())
+    (tmp_path / HASH_FILE).write_text(data.joinpath(HASH_FILE).read_text(encoding="ascii"), encoding="ascii")
+    CrfRecognizer(load_lexicon(), weights=weights)  # an untouched copy loads
+    raw = bytearray(weights.read_bytes())
+    raw[len(raw) // 2] ^= 0x01
+    weights.write_bytes(bytes(raw))
+    with pytest.raises(IntegrityError) as err:
+        CrfRecognizer(load_lexicon(), weights=weights)
+    message = str(err.value)
+    assert WEIGHTS_FILE in message and "sha256" in message and "\n" not in message
+
+
+def test_crf_refuses_a_missing_hash_file(tmp_path: Path) -> None:
+    weights = tmp_path / WEIGHTS_FILE
+    shutil.copyfile(str(resources.files("appliance.deid.data").joinpath(WEIGHTS_FILE)), weights)
+    with pytest.raises(InvalidInput, match="cannot read"):
+        CrfRecognizer(load_lexicon(), weights=weights)
+
+
+def test_engine_with_crf_keeps_the_detect_contract() -> None:
+    recognizers = DEFAULT_RECOGNIZERS if "crf" in DEFAULT_RECOGNIZERS else (*DEFAULT_RECOGNIZERS, "crf")
+    engine = DeidEngine(DeidConfig(recognizers=recognizers))
+    for text in (NOTE, NOTE.upper(), "", "   \n", "no identifiers at all here.", "x" * 3000):
+        spans = engine.detect(text)
+        check_spans(spans, len(text))
+        assert all(s.confidence >= engine.config.confidence_threshold for s in spans)
+        assert all(text[s.start : s.end].strip() == text[s.start : s.end] for s in spans)
+    names = [NOTE[s.start : s.end] for s in engine.detect(NOTE) if s.label == "NAME"]
+    assert any("Zorvath" in n for n in names)
