@@ -1,0 +1,207 @@
+"""Train the de-identification CRF shipped as appliance/deid/data/crf_deid.crfsuite (a script, not a test).
+
+    python tests/benchmarks/train_deid_crf.py [--synthetic 1500] [--meddocan] [--c1 0.2] [--c2 0.01]
+        [--iterations 150] [--out appliance/deid/data] [--no-write]
+
+Trains ONLY on development halves and synthetic notes: public ``*.dev.jsonl`` files (presidio_synth,
+and meddocan with ``--meddocan``), ``tests/data/deid/handwritten/dev.jsonl`` when present, and notes
+from the project's generator (`appliance.data.synthetic.generate`, seed 1009, never the benchmark's 7).
+Test halves and text with no identifiers are only scored. Gold AGE spans of ages 89 and under are
+dropped (Safe Harbor keeps them).
+
+Deterministic: fixed data order, fixed generator seed, L-BFGS (no sampling). The model is written
+with its SHA-256 beside it. Then the engine is scored with and without "crf" on every test half, on
+``*.nophi.jsonl`` (marked spans; must not rise much) and for throughput (one core, ~1 KB notes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import pycrfsuite  # noqa: E402
+
+from appliance.data.synthetic import generate  # noqa: E402
+from appliance.deid import DeidConfig, DeidEngine, Span, score  # noqa: E402
+from appliance.deid.config import DEFAULT_RECOGNIZERS  # noqa: E402
+from appliance.deid.lexicon import load_lexicon  # noqa: E402
+from appliance.deid.recognizers import crf as crf_module  # noqa: E402
+from appliance.deid.recognizers.crf import HASH_FILE, WEIGHTS_FILE, tokens_and_features  # noqa: E402
+from appliance.deid.text import Document  # noqa: E402
+
+DATA = ROOT / "tests" / "data" / "deid"
+FETCHED = DATA / "public" / "fetched"
+SYNTHETIC_SEED = 1009
+
+
+def read_gold(path: Path) -> tuple[list[str], list[list[Span]]]:
+    texts, golds = [], []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        obj = json.loads(line)
+        texts.append(obj["text"])
+        golds.append(
+            [
+                Span(s["start"], s["end"], s["label"])
+                for s in obj.get("spans", [])
+                if not (s["label"] == "AGE" and s.get("subtype") == "le89")
+            ]
+        )
+    return texts, golds
+
+
+def training_sources(args: argparse.Namespace) -> list[tuple[str, list[str], list[list[Span]]]]:
+    sources = []
+    for name in ("presidio_synth", *(("meddocan",) if args.meddocan else ())):
+        path = FETCHED / f"{name}.dev.jsonl"
+        if path.is_file():
+            sources.append((f"{name}.dev", *read_gold(path)))
+    handwritten = DATA / "handwritten" / "dev.jsonl"
+    if handwritten.is_file():
+        sources.append(("handwritten.dev", *read_gold(handwritten)))
+    if args.synthetic:
+        notes = generate(args.synthetic, SYNTHETIC_SEED)
+        sources.append(
+            (
+                f"synthetic (seed {SYNTHETIC_SEED})",
+                [n.text for n in notes],
+                [[Span(g.start, g.end, g.label) for g in n.spans] for n in notes],
+            )
+        )
+    for name, texts, _ in sources:
+        if name.endswith((".test", ".nophi")):
+            raise SystemExit(f"refusing to train on {name}")
+    return sources
+
+
+def bio_tags(offsets: list[tuple[int, int]], gold: list[Span]) -> list[str]:
+    ordered = sorted(gold, key=lambda s: s.start)
+    tags = []
+    last: Span | None = None
+    g = 0
+    for start, end in offsets:
+        while g < len(ordered) and ordered[g].end <= start:
+            g += 1
+        span = ordered[g] if g < len(ordered) and ordered[g].start < end else None
+        if span is None:
+            tags.append("O")
+        else:
+            tags.append(("I-" if span is last else "B-") + span.label)
+        last = span
+    return tags
+
+
+def train(sources: list[tuple[str, list[str], list[list[Span]]]], args: argparse.Namespace, model: Path) -> None:
+    lexicon = load_lexicon()
+    trainer = pycrfsuite.Trainer(verbose=False)
+    cache: dict = {}
+    for _name, texts, golds in sources:
+        for text, gold in zip(texts, golds, strict=True):
+            caseless = Document(text, lexicon).caseless
+            offsets, features = tokens_and_features(text, lexicon, caseless, cache)
+            if offsets:
+                trainer.append(features, bio_tags(offsets, gold))
+    trainer.set_params(
+        {
+            "c1": args.c1,
+            "c2": args.c2,
+            "max_iterations": args.iterations,
+            "feature.minfreq": args.minfreq,
+            "feature.possible_transitions": True,
+        }
+    )
+    t0 = time.perf_counter()
+    trainer.train(str(model))
+    print(f"trained in {time.perf_counter() - t0:.0f} s; {model.stat().st_size / 1e6:.2f} MB")
+
+
+def write_hash(model: Path, hash_file: Path) -> str:
+    digest = hashlib.sha256(model.read_bytes()).hexdigest()
+    hash_file.write_text(f"{digest}  {WEIGHTS_FILE}\n", encoding="ascii")
+    return digest
+
+
+def engine_with(crf_model: Path | None) -> DeidEngine:
+    if crf_model is None:
+        return DeidEngine(DeidConfig(recognizers=DEFAULT_RECOGNIZERS))
+    engine = DeidEngine(DeidConfig(recognizers=DEFAULT_RECOGNIZERS))
+    recognizer = crf_module.CrfRecognizer(engine.lexicon, weights=crf_model, hash_file=crf_model.with_suffix(".sha256"))
+    engine._recognizers.append(("crf", recognizer))  # the model under evaluation, not the shipped one
+    return engine
+
+
+def evaluate(engines: dict[str, DeidEngine]) -> None:
+    tests = [(p.name[: -len(".jsonl")], p) for p in sorted(FETCHED.glob("*.test.jsonl"))]
+    if (DATA / "handwritten" / "test.jsonl").is_file():
+        tests.append(("handwritten.test", DATA / "handwritten" / "test.jsonl"))
+    bench_notes = generate(300, 7)
+    tests_synth = ("synthetic (seed 7)", [n.text for n in bench_notes],
+                   [[Span(g.start, g.end, g.label) for g in n.spans] for n in bench_notes])
+    head = "".join(f"{name + ' R':>9}{'P':>7}{'F2':>7}" for name in engines)
+    print(f"\n{'test source':24}{'docs':>6}{head}")
+    rows = [(name, *read_gold(path)) for name, path in tests] + [tests_synth]
+    for name, texts, golds in rows:
+        cells = ""
+        for engine in engines.values():
+            token = score(golds, [engine.detect(t) for t in texts], texts)["token"]
+            cells += f"{token['recall']:9.3f}{token['precision']:7.3f}{token['f2']:7.3f}"
+        print(f"{name:24}{len(texts):6}{cells}")
+    print(f"\n{'no identifiers':24}{'docs':>6}" + "".join(f"{name + ' spans':>22}" for name in engines))
+    for path in sorted(FETCHED.glob("*.nophi.jsonl")):
+        texts, _ = read_gold(path)
+        counts = [sum(len(engine.detect(t)) for t in texts) for engine in engines.values()]
+        print(f"{path.name[: -len('.jsonl')]:24}{len(texts):6}" + "".join(f"{c:22}" for c in counts))
+    notes = [n.text for n in generate(600, 7, target_chars=1024)]
+    print(f"\n{'speed (1 KB notes)':24}{len(notes):6}" + "".join(f"{name + ' notes/s CPU':>22}" for name in engines))
+    speeds = []
+    for engine in engines.values():
+        engine.detect("warm-up")
+        cpu0 = time.process_time()
+        for text in notes:
+            engine.detect(text)
+        speeds.append(len(notes) / (time.process_time() - cpu0))
+    print(f"{'':30}" + "".join(f"{s:22.1f}" for s in speeds))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--synthetic", type=int, default=1500, help="generated training notes")
+    parser.add_argument("--meddocan", action="store_true", help="also train on the Spanish meddocan dev half")
+    parser.add_argument("--c1", type=float, default=0.2, help="L1 penalty (prunes features)")
+    parser.add_argument("--c2", type=float, default=0.01, help="L2 penalty")
+    parser.add_argument("--iterations", type=int, default=150)
+    parser.add_argument("--minfreq", type=float, default=1.0, help="drop features seen fewer times")
+    parser.add_argument("--out", type=Path, default=ROOT / "appliance" / "deid" / "data")
+    parser.add_argument("--no-write", action="store_true", help="train and score, but keep the shipped model")
+    args = parser.parse_args()
+
+    sources = training_sources(args)
+    print("training data (development halves and synthetic notes only):")
+    for name, texts, golds in sources:
+        print(f"  {name:28}{len(texts):6} docs{sum(len(t) for t in texts):10} chars{sum(map(len, golds)):7} spans")
+    with tempfile.TemporaryDirectory() as tmp:
+        model = Path(tmp) / WEIGHTS_FILE
+        train(sources, args, model)
+        digest = write_hash(model, model.with_suffix(".sha256"))
+        print(f"sha256 {digest}")
+        evaluate({"rules": engine_with(None), "rules+crf": engine_with(model)})
+        if not args.no_write:
+            args.out.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(model, args.out / WEIGHTS_FILE)
+            write_hash(args.out / WEIGHTS_FILE, args.out / HASH_FILE)
+            print(f"\nwrote {args.out / WEIGHTS_FILE} and {HASH_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
