@@ -18,15 +18,14 @@ metrics only, never note text or model outputs.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from appliance import base_models, registry
+from appliance.catalog import runs
 from appliance.data.snapshots import SnapshotSpec, create_snapshot, load_split
 from appliance.data.tasks import TaskConfig, get_task
 from appliance.errors import ApplianceError, InvalidInput
@@ -98,36 +97,25 @@ class CompareRequest:
             raise InvalidInput("canaries must be >= 0, canary repeats >= 1 and audit candidates >= 64")
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 def _task_config(task: str, request_task: dict[str, Any], records: list[dict[str, Any]]) -> TaskConfig:
     from appliance.tune.service import task_config_for
 
     return task_config_for(task, request_task, records)
 
 
-def _new_run_id(ws: Workspace, method: str) -> str:
-    number = ws.read().execute("SELECT count(*) FROM runs").fetchone()[0] + 1
-    return f"run-{number:04d}-{method}"
-
-
 def _register_baseline(ws: Workspace, method: str, request: CompareRequest, snapshot: str,
                        config: dict[str, Any], result: dict[str, Any], evaluation: dict[str, Any]) -> str:
     """A finished baseline run (no artifact: nothing was trained, or the model is refitted in seconds)."""
-    run_id = _new_run_id(ws, method)
     base = request.base if method.startswith("icl") else "scikit-learn"
     details = {"method": method, "task": request.task, "base": base, "snapshot": snapshot,
                "primary_metric": evaluation.get("primary_metric")}
-    with ws.transaction("baseline.run", [run_id, snapshot], details) as tx:
-        tx.execute("INSERT INTO runs (run_id, method, task, base_model, snapshot_id, config, status, state, created,"
-                   " created_by, ended, result) VALUES (?,?,?,?,?,?,'done','trained',?,?,?,?)",
-                   (run_id, method, request.task, base, snapshot,
-                    json.dumps({"request": asdict(request), **config}, sort_keys=True, default=list), _now(),
-                    ws.user.name, _now(), json.dumps(result, default=str)))
-    registry.record_evaluation(ws, run_id, {**evaluation, "run_id": run_id})
-    return run_id
+    object_ids: list[str] = []  # the run id is allocated inside the transaction; the audit entry reads it after
+    with ws.transaction("baseline.run", object_ids, details) as tx:
+        run = runs.create(tx, method=method, task=request.task, base_model=base, snapshot_id=snapshot,
+                          config={"request": asdict(request), **config}, created_by=ws.user.name, result=result)
+        object_ids += [run.run_id, snapshot]
+    registry.record_evaluation(ws, run.run_id, {**evaluation, "run_id": run.run_id})
+    return run.run_id
 
 
 def _evaluation(task: str, task_config: TaskConfig, records: list[dict[str, Any]], predictions: list[str],
@@ -236,8 +224,7 @@ def run_tuned(ws: Workspace, request: CompareRequest, method: str, *, event: Eve
     except BaseException as exc:
         message = str(exc) if isinstance(exc, ApplianceError) else type(exc).__name__
         with ws.transaction("tune.failed", [run_id], {"reason": message[:200]}) as tx:
-            tx.execute("UPDATE runs SET status = 'failed', ended = ? WHERE run_id = ? AND status = 'running'",
-                       (_now(), run_id))
+            runs.fail(tx, run_id)
         raise
     if result["status"] != "done":
         return None
@@ -283,13 +270,11 @@ def run_comparison(ws: Workspace, request: CompareRequest, *, event: Event | Non
 
 def evaluated_runs(ws: Workspace) -> list[dict[str, Any]]:
     """Runs with a stored evaluation: what can be compared (newest last)."""
-    rows = ws.read().execute("SELECT run_id, method, task, snapshot_id, state, evaluation FROM runs"
-                             " WHERE evaluation IS NOT NULL ORDER BY created, run_id").fetchall()
     out = []
-    for run_id, method, task, snapshot, state, evaluation in rows:
-        e = json.loads(evaluation)
-        out.append({"run_id": run_id, "method": method, "task": task, "snapshot": snapshot, "state": state,
-                    "primary_metric": e.get("primary_metric"), "metric_name": e.get("metric_name")})
+    for run in runs.list_runs(ws, evaluated=True):
+        e = run.evaluation or {}
+        out.append({"run_id": run.run_id, "method": run.method, "task": run.task, "snapshot": run.snapshot_id,
+                    "state": run.state, "primary_metric": e.get("primary_metric"), "metric_name": e.get("metric_name")})
     return out
 
 
@@ -297,25 +282,25 @@ def summaries(ws: Workspace, run_ids: Sequence[str]) -> list[dict[str, Any]]:
     """Run summaries for the report (see ``appliance.evaluate.runs``), from the registry."""
     out = []
     for run_id in run_ids:
-        run = registry._run(ws, run_id)
-        evaluation = run["evaluation"]
+        run = runs.get(ws, run_id)
+        evaluation = run.evaluation
         if not evaluation:
             raise ApplianceError(f"run '{run_id}' has no evaluation; run 'appliance evaluate {run_id}' first")
-        result = run["result"] or {}
-        request = (run["config"] or {}).get("request") or {}
+        result = run.result or {}
+        request = run.config.get("request") or {}
         summary: dict[str, Any] = {
-            "run_id": run_id, "method": run["method"], "task": run["task"], "metrics": evaluation.get("metrics", {}),
-            "state": run["state"], "snapshot": run["snapshot"], "primary_metric": evaluation.get("primary_metric"),
+            "run_id": run_id, "method": run.method, "task": run.task, "metrics": evaluation.get("metrics", {}),
+            "state": run.state, "snapshot": run.snapshot_id, "primary_metric": evaluation.get("primary_metric"),
             "metric_name": evaluation.get("metric_name"),
             "train_seconds": result.get("train_seconds", result.get("wall_time_s")),
             "steps": result.get("steps"), "epochs": result.get("epochs"),
-            "budget_seconds": request.get("budget_seconds") if run["method"] in TUNED else None,
+            "budget_seconds": request.get("budget_seconds") if run.method in TUNED else None,
             "peak_memory_bytes": result.get("peak_memory_bytes"), "trainable_params": result.get("trainable_params"),
             "artifact_bytes": result.get("artifact_bytes") or None, "tokens_per_s": result.get("tokens_per_s"),
             "forgetting": evaluation.get("forgetting"), "slices": evaluation.get("slices") or {},
             "loss_curve": result.get("losses") or None, "eval_seconds": evaluation.get("seconds"),
         }
-        if run["method"].startswith("icl"):
+        if run.method.startswith("icl"):
             summary["k"] = result.get("k", evaluation.get("k"))
         exposure = evaluation.get("exposure") or {}
         if exposure.get("max") is not None:
@@ -333,13 +318,13 @@ def write_report(ws: Workspace, run_ids: Sequence[str], out_path: str | Path, *,
     from appliance.evaluate.report import write_report as write_files
     from appliance.evaluate.runs import check_runs
 
-    runs = summaries(ws, run_ids)
-    task = check_runs(runs)
+    rows = summaries(ws, run_ids)
+    task = check_runs(rows)
     out = Path(out_path)
     if not out.parent.is_dir():
         raise InvalidInput(f"{out.parent}: no such folder for the report")
-    snapshots = sorted({r["snapshot"] for r in runs})
-    html_path, json_path = write_files(out, runs, title=title or f"{DEFAULT_TITLE}: {task}", budget=budget_seconds)
+    snapshots = sorted({r["snapshot"] for r in rows})
+    html_path, json_path = write_files(out, rows, title=title or f"{DEFAULT_TITLE}: {task}", budget=budget_seconds)
     with ws.transaction("compare.report", list(run_ids), {"task": task, "snapshots": snapshots,
                                                           "report": html_path.name}):
         pass

@@ -201,11 +201,12 @@ def stage_compare(ctx: DemoContext) -> dict[str, Any]:
 
 def stage_approve(ctx: DemoContext) -> dict[str, Any]:
     from appliance import registry
+    from appliance.catalog import runs
 
     run_id = ctx.runs["lora"]
     with ctx.open("demo-reviewer") as ws:
         approved = registry.approve(ws, run_id, "demo: held-out metrics, privacy audit and forgetting reviewed")
-        evaluation = registry._run(ws, run_id)["evaluation"]
+        evaluation = runs.get(ws, run_id).evaluation or {}
     say(f"[approve] demo-reviewer approved {run_id} as {approved['name']} v{approved['version']} "
         f"({evaluation['metric_name']} {evaluation['primary_metric']:.3f}; general-text perplexity "
         f"{evaluation['forgetting']['before']:.1f} -> {evaluation['forgetting']['after']:.1f})")

@@ -1,7 +1,8 @@
 """The model registry: run states, release gates, approval by a second person, versions, rollback.
 
 States of a run: ``trained`` (tuning finished) -> ``evaluated`` (held-out metrics and privacy audit
-stored) -> ``approved`` -> ``exported``; or ``rejected``. Approved runs are published under a name
+stored) -> ``approved`` -> ``exported``; or ``rejected`` (the whole state machine, with the run's job
+status, is documented and enforced in ``appliance.catalog.runs``). Approved runs are published under a name
 (e.g. ``demo-notes-triage``) as numbered versions; exactly one version per name is current, and
 ``rollback`` makes the previous approved version current again. Approval needs a reviewer (or
 admin) who did not train the run, and the configured gates must pass.
@@ -14,6 +15,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from appliance.catalog import runs
+from appliance.catalog.runs import Run
 from appliance.errors import ApplianceError, InvalidInput, PermissionDenied
 from appliance.workspace import Workspace
 
@@ -66,60 +69,46 @@ def set_gates(ws: Workspace, new: Gates) -> None:
                    (GATES_SETTING, json.dumps(asdict(new))))
 
 
-def _run(ws: Workspace, run_id: str) -> dict[str, Any]:
-    row = ws.read().execute("SELECT run_id, method, task, status, state, created_by, snapshot_id, base_model, config,"
-                            " result, evaluation FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-    if row is None:
-        raise InvalidInput(f"no run '{run_id}' in this workspace")
-    keys = ("run_id", "method", "task", "status", "state", "created_by", "snapshot", "base", "config", "result",
-            "evaluation")
-    run = dict(zip(keys, row, strict=True))
-    for key in ("config", "result", "evaluation"):
-        run[key] = json.loads(run[key]) if run[key] else None
-    return run
-
-
 def record_evaluation(ws: Workspace, run_id: str, evaluation: dict[str, Any]) -> None:
     """Store held-out metrics and the privacy audit of a run; a trained run becomes ``evaluated``."""
-    run = _run(ws, run_id)
-    state = "evaluated" if run["state"] in ("trained", "candidate", "evaluated") else run["state"]
+    runs.get(ws, run_id)
     summary = {k: evaluation.get(k) for k in ("primary_metric", "metric_name", "exposure", "forgetting")}
     with ws.transaction("run.evaluated", [run_id], summary) as tx:
-        tx.execute("UPDATE runs SET evaluation = ?, state = ? WHERE run_id = ?",
-                   (json.dumps(evaluation, default=str), state, run_id))
+        runs.record_evaluation(tx, run_id, evaluation)
 
 
 def approve(ws: Workspace, run_id: str, note: str, name: str | None = None) -> dict[str, Any]:
     """Approve an evaluated run and publish it as the next version of ``name``; returns the version."""
     ws.require("reviewer", "admin")
-    run = _run(ws, run_id)
-    if run["created_by"] == ws.user.name:
+    run = runs.get(ws, run_id)
+    if run.created_by == ws.user.name:
         raise PermissionDenied(f"'{ws.user.name}' trained run '{run_id}'; another reviewer must approve it")
-    if run["state"] != "evaluated" or not run["evaluation"]:
-        raise ApplianceError(f"run '{run_id}' is {run['state']}; evaluate it first ('appliance evaluate {run_id}')")
+    if run.state != "evaluated" or not run.evaluation:
+        raise ApplianceError(f"run '{run_id}' is {run.state}; evaluate it first ('appliance evaluate {run_id}')")
+    evaluation = run.evaluation
     if not note.strip():
         raise InvalidInput("an approval needs a note (--note) saying what it was checked for")
-    failures = gates(ws).check(run["evaluation"])
+    failures = gates(ws).check(evaluation)
     if failures:
         raise ApplianceError(f"run '{run_id}' does not pass the release gates: {'; '.join(failures)}")
     name = name or default_name(ws, run)
     version = (ws.read().execute("SELECT max(version) FROM approvals WHERE name = ?", (name,)).fetchone()[0] or 0) + 1
     card = model_card(ws, run, name, version, note)
-    details = {"name": name, "version": version, "evaluation": {k: run["evaluation"].get(k)
+    details = {"name": name, "version": version, "evaluation": {k: evaluation.get(k)
                                                                 for k in ("primary_metric", "metric_name")}}
     with ws.transaction("registry.approve", [run_id, f"{name}@v{version}"], details) as tx:
         tx.execute("UPDATE approvals SET current = 0 WHERE name = ?", (name,))
         tx.execute("INSERT INTO approvals (name, version, run_id, approved_by, approved_at, note, model_card, current)"
                    " VALUES (?,?,?,?,?,?,?,1)", (name, version, run_id, ws.user.name, _now(), note, card))
-        tx.execute("UPDATE runs SET state = 'approved' WHERE run_id = ?", (run_id,))
+        runs.move(tx, run_id, "approved")
     return {"name": name, "version": version, "run_id": run_id, "model_card": card}
 
 
 def reject(ws: Workspace, run_id: str, note: str) -> None:
     ws.require("reviewer", "admin")
-    _run(ws, run_id)
+    runs.get(ws, run_id)
     with ws.transaction("registry.reject", [run_id], {"note_length": len(note)}) as tx:
-        tx.execute("UPDATE runs SET state = 'rejected' WHERE run_id = ?", (run_id,))
+        runs.move(tx, run_id, "rejected")
 
 
 def rollback(ws: Workspace, name: str) -> dict[str, Any]:
@@ -170,39 +159,39 @@ def model_card_text(ws: Workspace, name: str, version: int | None = None) -> str
     return str(row[0])
 
 
-def default_name(ws: Workspace, run: dict[str, Any]) -> str:
-    dataset = ws.read().execute("SELECT dataset FROM snapshots WHERE snapshot_id = ?", (run["snapshot"],)).fetchone()
-    label = ((run["config"] or {}).get("task") or {}).get("label_field") or run["task"]
+def default_name(ws: Workspace, run: Run) -> str:
+    dataset = ws.read().execute("SELECT dataset FROM snapshots WHERE snapshot_id = ?", (run.snapshot_id,)).fetchone()
+    label = (run.config.get("task") or {}).get("label_field") or run.task
     return f"{dataset[0] if dataset else 'model'}-{label}"
 
 
-def model_card(ws: Workspace, run: dict[str, Any], name: str, version: int, note: str) -> str:
+def model_card(ws: Workspace, run: Run, name: str, version: int, note: str) -> str:
     """A Markdown model card: intended use, provenance, method, metrics, slices, privacy, limitations."""
     snapshot = ws.read().execute(
         "SELECT s.content_hash, s.deid_version, s.unreviewed_override, s.counts, v.config, v.reviewed_by"
         " FROM snapshots s JOIN deid_versions v ON v.version_id = s.deid_version WHERE s.snapshot_id = ?",
-        (run["snapshot"],)).fetchone()
-    base = ws.read().execute("SELECT sha256 FROM base_models WHERE model_id = ?", (run["base"],)).fetchone()
-    evaluation = run["evaluation"] or {}
-    result = run["result"] or {}
+        (run.snapshot_id,)).fetchone()
+    base = ws.read().execute("SELECT sha256 FROM base_models WHERE model_id = ?", (run.base_model,)).fetchone()
+    evaluation = run.evaluation or {}
+    result = run.result or {}
     deid_config = json.loads(snapshot[4]) if snapshot else {}
     lines = [
         f"# {name} v{version}",
         "",
         "## Intended use",
-        f"Task `{run['task']}` on de-identified clinical notes like those of dataset snapshot "
-        f"`{run['snapshot']}`. Decision support only; outputs must be checked by a clinician.",
+        f"Task `{run.task}` on de-identified clinical notes like those of dataset snapshot "
+        f"`{run.snapshot_id}`. Decision support only; outputs must be checked by a clinician.",
         "",
         "## Provenance",
-        f"- Run: `{run['run_id']}` trained by `{run['created_by']}`, approved by `{ws.user.name}` ({_now()})",
-        f"- Base model: `{run['base']}` (sha256 `{base[0] if base else '?'}`)",
-        f"- Dataset snapshot: `{run['snapshot']}` (hash `{snapshot[0] if snapshot else '?'}`), "
+        f"- Run: `{run.run_id}` trained by `{run.created_by}`, approved by `{ws.user.name}` ({_now()})",
+        f"- Base model: `{run.base_model}` (sha256 `{base[0] if base else '?'}`)",
+        f"- Dataset snapshot: `{run.snapshot_id}` (hash `{snapshot[0] if snapshot else '?'}`), "
         f"splits {snapshot[3] if snapshot else '?'}",
         f"- De-identification: version `{snapshot[1] if snapshot else '?'}`, mode `{deid_config.get('mode', '?')}`, "
         f"reviewed by `{snapshot[5] if snapshot and snapshot[5] else 'nobody (override)'}`",
         "",
         "## Method",
-        f"- `{run['method']}`: {result.get('steps', '?')} steps, {result.get('trainable_params', '?')} trainable "
+        f"- `{run.method}`: {result.get('steps', '?')} steps, {result.get('trainable_params', '?')} trainable "
         f"parameters, final loss {result.get('final_loss', '?')}",
         f"- Library versions: {json.dumps(result.get('library_versions', {}))}",
         "",

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from appliance import base_models, registry
+from appliance.catalog import runs
 from appliance.data.snapshots import load_split
 from appliance.data.tasks import TaskConfig
 from appliance.errors import ApplianceError
@@ -45,20 +46,20 @@ def evaluate_run(ws: Workspace, run_id: str, *, limit: int | None = None,
     from appliance.tune.loading import load_tokenizer
 
     ws.require("admin", "informaticist", "reviewer")
-    run = registry._run(ws, run_id)
-    if run["status"] != "done":
-        raise ApplianceError(f"run '{run_id}' is {run['status']}; only finished runs can be evaluated")
-    artifact = ws.read().execute("SELECT artifact_blob FROM runs WHERE run_id = ?", (run_id,)).fetchone()[0]
+    run = runs.get(ws, run_id)
+    if run.status != "done":
+        raise ApplianceError(f"run '{run_id}' is {run.status}; only finished runs can be evaluated")
+    artifact = run.artifact_blob
     if artifact is None:
-        raise ApplianceError(f"run '{run_id}' is a {run['method']} baseline with no trained weights; it was evaluated "
+        raise ApplianceError(f"run '{run_id}' is a {run.method} baseline with no trained weights; it was evaluated "
                              "when it ran (re-run it with 'appliance compare')")
-    task_config = _task_config(run["config"] or {})
-    records = load_split(ws, run["snapshot"], "test")[:limit] if limit else load_split(ws, run["snapshot"], "test")
+    task_config = _task_config(run.config)
+    records = load_split(ws, run.snapshot_id, "test")[:limit] if limit else load_split(ws, run.snapshot_id, "test")
     if not records:
-        raise ApplianceError(f"snapshot '{run['snapshot']}' has no test records")
+        raise ApplianceError(f"snapshot '{run.snapshot_id}' has no test records")
     started = time.monotonic()
     with ws.scratch() as scratch, torch.no_grad():
-        base_dir = base_models.hf_dir(ws, run["base"], scratch)
+        base_dir = base_models.hf_dir(ws, run.base_model, scratch)
         tokenizer = load_tokenizer(base_dir)
         base_models.fix_chatml_special_tokens(tokenizer)
         base = AutoModelForCausalLM.from_pretrained(base_dir, local_files_only=True)
@@ -66,25 +67,25 @@ def evaluate_run(ws: Workspace, run_id: str, *, limit: int | None = None,
         before = general_perplexity(base, tokenizer)
         artifact_dir = ws.get_dir(artifact, scratch / "artifact")
         model: Any
-        if run["method"] == "full":
+        if run.method == "full":
             del base
             model = AutoModelForCausalLM.from_pretrained(artifact_dir, local_files_only=True)
         else:
             model = PeftModel.from_pretrained(base, artifact_dir)
         model.eval()
-        evaluation = evaluate_model(model, tokenizer, run["task"], task_config, records, progress=progress)
+        evaluation = evaluate_model(model, tokenizer, run.task, task_config, records, progress=progress)
         after = general_perplexity(model, tokenizer)
-        request = (run["config"] or {}).get("request") or {}
+        request = run.config.get("request") or {}
         exposure = _exposure(model, tokenizer, request, audit_candidates)
-    primary = PRIMARY_METRICS[run["task"]]
+    primary = PRIMARY_METRICS[run.task]
     metrics = evaluation.metrics
     result = {
         "run_id": run_id, "split": "test", "records": len(records), "metrics": metrics,
         "metric_name": primary.key, "primary_metric": metrics.get(primary.key),
         "forgetting": forgetting_summary(before, after),
         "exposure": exposure,
-        "slices": output_slices(run["task"], task_config, records, evaluation.predictions),
-        **output_leakage(run["task"], task_config, load_split(ws, run["snapshot"], "train"), evaluation.predictions),
+        "slices": output_slices(run.task, task_config, records, evaluation.predictions),
+        **output_leakage(run.task, task_config, load_split(ws, run.snapshot_id, "train"), evaluation.predictions),
         "seconds": round(time.monotonic() - started, 1),
         "generation": {"classify": "label log-likelihood, no sampling", "other": "greedy"},
     }

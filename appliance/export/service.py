@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance import base_models, registry
+from appliance.catalog import runs
 from appliance.data.snapshots import load_split
 from appliance.data.tasks import TaskConfig, build_prompt
 from appliance.errors import ApplianceError, InvalidInput
@@ -32,14 +33,6 @@ PARITY_PROMPTS = 20
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _run_row(ws: Workspace, run_id: str) -> tuple[str, str, str, str | None, dict[str, Any], str, str]:
-    row = ws.read().execute("SELECT method, base_model, snapshot_id, artifact_blob, config, task, state FROM runs"
-                            " WHERE run_id = ?", (run_id,)).fetchone()
-    if row is None:
-        raise InvalidInput(f"no run '{run_id}' in this workspace")
-    return row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6]
 
 
 def parity_prompts(ws: Workspace, snapshot: str, task: str, config: dict[str, Any], tokenizer: Any,
@@ -64,7 +57,9 @@ def export_run(ws: Workspace, run_id: str, fmt: str, out_dir: Path, progress: An
     ws.require("admin", "informaticist", "reviewer")
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown export format '{fmt}'; choose one of {', '.join(FORMATS)}")
-    method, base, snapshot, artifact, config, task, state = _run_row(ws, run_id)
+    run = runs.get(ws, run_id)
+    method, base, snapshot, artifact, config, task, state = (
+        run.method, run.base_model, run.snapshot_id, run.artifact_blob, run.config, run.task, run.state)
     approval = registry.is_approved(ws, run_id)
     if approval is None or state not in ("approved", "exported"):
         raise ApplianceError(f"run '{run_id}' is not approved (state {state}); a reviewer must approve it first")
@@ -110,7 +105,7 @@ def export_run(ws: Workspace, run_id: str, fmt: str, out_dir: Path, progress: An
         tx.execute("INSERT INTO exports (export_id, run_id, format, path, status, manifest, created, created_by)"
                    " VALUES (?,?,?,?,?,?,?,?)", (export_id, run_id, fmt, str(out_dir), "done",
                                                  json.dumps(manifest, default=str), _now(), ws.user.name))
-        tx.execute("UPDATE runs SET state = 'exported' WHERE run_id = ?", (run_id,))
+        runs.move(tx, run_id, "exported")
     return manifest
 
 

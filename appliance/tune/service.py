@@ -13,23 +13,22 @@ order; the trainer guarantees the same result as an uninterrupted run.
 
 from __future__ import annotations
 
-import json
 import platform
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NewType
+from typing import Any
 
 from appliance import __version__, base_models
+from appliance.catalog import runs
+from appliance.catalog.runs import RunId
 from appliance.data.snapshots import SnapshotSpec, create_snapshot, load_split
 from appliance.data.tasks import TaskConfig, build_example, get_task
 from appliance.errors import ApplianceError, InvalidInput
 from appliance.jobs import JobContext, register_job
 from appliance.workspace import Workspace
 
-RunId = NewType("RunId", str)
 TUNING_METHODS = ("lora", "qlora", "dora", "full")
 
 
@@ -65,10 +64,6 @@ class TuneRequest:
             raise InvalidInput("canaries must be >= 0 and canary repeats >= 1")
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 def library_versions() -> dict[str, str]:
     import importlib.metadata as md
 
@@ -102,50 +97,33 @@ def start_run(ws: Workspace, request: TuneRequest) -> RunId:
         raise InvalidInput(f"base model '{request.base}' is not in this workspace; add it with 'appliance models add'")
     snapshot = create_snapshot(ws, SnapshotSpec(request.dataset, seed=request.split_seed,
                                                 allow_unreviewed=request.allow_unreviewed))
-    number = ws.read().execute("SELECT count(*) FROM runs").fetchone()[0] + 1
-    run_id = RunId(f"run-{number:04d}-{request.method}")
     details = {"method": request.method, "task": request.task, "base": request.base,
                "snapshot": snapshot.snapshot_id, "snapshot_hash": snapshot.content_hash,
                "unreviewed_override": snapshot.unreviewed_override, "canaries": request.canaries,
                "canary_repeats": request.canary_repeats}
-    with ws.transaction("tune.start", [run_id, snapshot.snapshot_id], details) as tx:
-        tx.execute("INSERT INTO runs (run_id, method, task, base_model, snapshot_id, config, status, created,"
-                   " created_by) VALUES (?,?,?,?,?,?,?,?,?)",
-                   (run_id, request.method, request.task, request.base, snapshot.snapshot_id,
-                    json.dumps({"request": asdict(request)}, sort_keys=True), "running", _now(), ws.user.name))
-    return run_id
-
-
-def _run_row(ws: Workspace, run_id: str) -> dict[str, Any]:
-    row = ws.read().execute("SELECT method, task, base_model, snapshot_id, config, status, created_by, result,"
-                            " artifact_blob, state, created, ended FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-    if row is None:
-        raise InvalidInput(f"no run '{run_id}' in this workspace")
-    keys = ("method", "task", "base", "snapshot", "config", "status", "created_by", "result", "artifact_blob",
-            "state", "created", "ended")
-    out = dict(zip(keys, row, strict=True))
-    out["config"] = json.loads(out["config"])
-    out["result"] = json.loads(out["result"]) if out["result"] else None
-    out["run_id"] = run_id
-    return out
+    object_ids: list[str] = []  # the run id is allocated inside the transaction; the audit entry reads it after
+    with ws.transaction("tune.start", object_ids, details) as tx:
+        run = runs.create(tx, method=request.method, task=request.task, base_model=request.base,
+                          snapshot_id=snapshot.snapshot_id, config={"request": asdict(request)},
+                          created_by=ws.user.name)
+        object_ids += [run.run_id, snapshot.snapshot_id]
+    return run.run_id
 
 
 def _seal_checkpoint(ws: Workspace, run_id: str, step: int, path: Path, keep: int) -> None:
     """Seal one checkpoint directory, index it, and drop sealed checkpoints beyond the newest ``keep``."""
 
     def index(conn: Any, blob_id: str) -> None:
-        conn.execute("INSERT OR REPLACE INTO run_checkpoints (run_id, step, blob_id, created) VALUES (?,?,?,?)",
-                     (run_id, step, blob_id, _now()))
+        runs.add_checkpoint(conn, run_id, step, blob_id)
 
     ws.put_dir(path, "checkpoint", "tune.checkpoint", [run_id], {"run": run_id, "step": step}, also=index)
-    old = ws.read().execute("SELECT step, blob_id FROM run_checkpoints WHERE run_id = ? ORDER BY step DESC"
-                            " LIMIT -1 OFFSET ?", (run_id, max(1, keep))).fetchall()
-    for old_step, old_blob in old:
+    newest_first = runs.checkpoints(ws, run_id)[::-1]
+    for old in newest_first[max(1, keep):]:
 
-        def unindex(conn: Any, step_to_drop: int = old_step) -> None:
-            conn.execute("DELETE FROM run_checkpoints WHERE run_id = ? AND step = ?", (run_id, step_to_drop))
+        def unindex(conn: Any, step_to_drop: int = old.step) -> None:
+            runs.drop_checkpoint(conn, run_id, step_to_drop)
 
-        ws.delete_blob(old_blob, "tune.checkpoint.pruned", [run_id], {"step": old_step}, also=unindex)
+        ws.delete_blob(old.blob_id, "tune.checkpoint.pruned", [run_id], {"step": old.step}, also=unindex)
 
 
 def run_tune(ws: Workspace, run_id: str, *, resume: bool = False,
@@ -160,25 +138,25 @@ def run_tune(ws: Workspace, run_id: str, *, resume: bool = False,
 
     ws.require("admin", "informaticist")
     emit = event or (lambda name, **fields: None)
-    run = _run_row(ws, run_id)
-    if run["status"] == "done":
+    run = runs.get(ws, run_id)
+    if run.status == "done":
         raise ApplianceError(f"run '{run_id}' is already complete")
-    request = TuneRequest(**run["config"]["request"])
+    request = TuneRequest(**run.config["request"])
     started = time.monotonic()
     with ws.scratch() as scratch:
         emit("stage", stage="base model")
         base_dir = base_models.hf_dir(ws, request.base, scratch, progress=lambda m: emit("stage", stage=m))
         tokenizer = load_tokenizer(base_dir)
         base_models.fix_chatml_special_tokens(tokenizer)
-        train_records = load_split(ws, run["snapshot"], "train")
-        val_records = load_split(ws, run["snapshot"], "validation")
+        train_records = load_split(ws, run.snapshot_id, "train")
+        val_records = load_split(ws, run.snapshot_id, "validation")
         if request.max_train_examples:
             train_records = train_records[:request.max_train_examples]
         n_params = _param_count(base_dir)
         values = {**presets(request.method, n_params), **request.overrides, "method": request.method}
         config = TuneConfig.from_dict(values)
         task_settings = {"max_length": config.max_seq_len, **request.task_config}
-        everything = train_records + val_records + load_split(ws, run["snapshot"], "test")
+        everything = train_records + val_records + load_split(ws, run.snapshot_id, "test")
         task_config = task_config_for(request.task, task_settings, everything)
         if request.canaries:
             train_records = train_records + planted_canaries(request, train_records, task_config)
@@ -191,12 +169,11 @@ def run_tune(ws: Workspace, run_id: str, *, resume: bool = False,
         out_dir.mkdir(mode=0o700)
         resumed_from = None
         if resume:
-            row = ws.read().execute("SELECT step, blob_id FROM run_checkpoints WHERE run_id = ?"
-                                    " ORDER BY step DESC LIMIT 1", (run_id,)).fetchone()
-            if row is None:
+            latest = runs.latest_checkpoint(ws, run_id)
+            if latest is None:
                 raise ApplianceError(f"run '{run_id}' has no checkpoint to resume from; start a new run")
-            ws.get_dir(row[1], out_dir / f"checkpoint-{row[0]}")
-            resumed_from = row[0]
+            ws.get_dir(latest.blob_id, out_dir / f"checkpoint-{latest.step}")
+            resumed_from = latest.step
         pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         emit("stage", stage="estimating")
         calibration = calibrate(model, train_examples, config, pad_id=pad_id)
@@ -214,9 +191,8 @@ def run_tune(ws: Workspace, run_id: str, *, resume: bool = False,
         emit("estimate", **forecast.to_dict(), budget_seconds=request.budget_seconds, budget_steps=budget_steps)
         with ws.transaction("tune.config", [run_id], {"config": config.to_dict(), "task": asdict(task_config),
                                                        "estimate": forecast.to_dict()}) as tx:
-            tx.execute("UPDATE runs SET config = ? WHERE run_id = ?",
-                       (json.dumps({"request": asdict(request), "tune": config.to_dict(),
-                                    "task": asdict(task_config)}, sort_keys=True, default=list), run_id))
+            runs.set_config(tx, run_id, {"request": asdict(request), "tune": config.to_dict(),
+                                         "task": asdict(task_config)})
 
         def on_event(ev: dict[str, Any]) -> None:
             kind = ev.get("event")
@@ -234,8 +210,7 @@ def run_tune(ws: Workspace, run_id: str, *, resume: bool = False,
                    "job_seconds": round(time.monotonic() - started, 1), "labels": list(task_config.label_set or ())}
         if result.cancelled:
             with ws.transaction("tune.cancelled", [run_id], {"steps": result.steps}) as tx:
-                tx.execute("UPDATE runs SET status = 'cancelled', ended = ?, result = ? WHERE run_id = ?",
-                           (_now(), json.dumps(summary, default=str), run_id))
+                runs.cancel(tx, run_id, summary)
             return {"run_id": run_id, "status": "cancelled", **summary}
         if result.artifact_dir is None:
             raise ApplianceError(f"run '{run_id}' finished without an artifact")
@@ -244,8 +219,7 @@ def run_tune(ws: Workspace, run_id: str, *, resume: bool = False,
         details = {"steps": result.steps, "final_loss": result.final_loss, "eval_loss": result.eval_loss,
                    "artifact_sha256": artifact.sha256, "artifact_bytes": result.artifact_bytes}
         with ws.transaction("tune.complete", [run_id, artifact.blob_id], details) as tx:
-            tx.execute("UPDATE runs SET status = 'done', state = 'trained', ended = ?, result = ?, artifact_blob = ?"
-                       " WHERE run_id = ?", (_now(), json.dumps(summary, default=str), artifact.blob_id, run_id))
+            runs.complete(tx, run_id, summary, artifact.blob_id)
     return {"run_id": run_id, "status": "done", **summary}
 
 
@@ -278,11 +252,10 @@ def tune_job(ctx: JobContext) -> dict[str, Any]:
     params = ctx.params
     if params.get("resume"):
         run_id = str(params["resume"])
-        run = _run_row(ctx.ws, run_id)
-        if run["status"] == "done":
+        if runs.get(ctx.ws, run_id).status == "done":
             raise ApplianceError(f"run '{run_id}' is already complete")
         with ctx.ws.transaction("tune.resume", [run_id], {}) as tx:
-            tx.execute("UPDATE runs SET status = 'running' WHERE run_id = ?", (run_id,))
+            runs.resume(tx, run_id)
         resume = True
     else:
         run_id = start_run(ctx.ws, TuneRequest(**params["request"]))
@@ -300,26 +273,27 @@ def tune_job(ctx: JobContext) -> dict[str, Any]:
     except BaseException as exc:
         message = str(exc) if isinstance(exc, ApplianceError) else type(exc).__name__
         with ctx.ws.transaction("tune.failed", [run_id], {"reason": message[:200]}) as tx:
-            tx.execute("UPDATE runs SET status = 'failed', ended = ? WHERE run_id = ? AND status = 'running'",
-                       (_now(), run_id))
+            runs.fail(tx, run_id)
         raise
 
 
 def list_runs(ws: Workspace) -> list[dict[str, Any]]:
-    rows = ws.read().execute("SELECT run_id FROM runs ORDER BY created, run_id").fetchall()
+    """Every run as the ``appliance runs`` table shows it (JSON-ready), oldest first."""
     out = []
-    for (run_id,) in rows:
-        run = _run_row(ws, run_id)
-        result = run["result"] or {}
-        out.append({"run_id": run_id, "method": run["method"], "task": run["task"], "status": run["status"],
-                    "state": run["state"], "snapshot": run["snapshot"], "created_by": run["created_by"],
+    for run in runs.list_runs(ws):
+        result = run.result or {}
+        out.append({"run_id": run.run_id, "method": run.method, "task": run.task, "status": run.status,
+                    "state": run.state, "snapshot": run.snapshot_id, "created_by": run.created_by,
                     "steps": result.get("steps"), "final_loss": result.get("final_loss"),
                     "eval_loss": result.get("eval_loss")})
     return out
 
 
 def show_run(ws: Workspace, run_id: str) -> dict[str, Any]:
-    run = _run_row(ws, run_id)
-    run["checkpoints"] = [{"step": s, "blob": b} for s, b in ws.read().execute(
-        "SELECT step, blob_id FROM run_checkpoints WHERE run_id = ? ORDER BY step", (run_id,))]
-    return run
+    """One run as ``appliance runs show`` prints it (JSON-ready), with its sealed checkpoints."""
+    run = runs.get(ws, run_id)
+    return {"method": run.method, "task": run.task, "base": run.base_model, "snapshot": run.snapshot_id,
+            "config": run.config, "status": run.status, "created_by": run.created_by, "result": run.result,
+            "artifact_blob": run.artifact_blob, "state": run.state, "created": run.created, "ended": run.ended,
+            "run_id": run.run_id,
+            "checkpoints": [{"step": c.step, "blob": c.blob_id} for c in runs.checkpoints(ws, run_id)]}

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from appliance import registry
+from appliance.catalog import runs
 from appliance.errors import ApplianceError, PermissionDenied
 from appliance.tune.service import TuneRequest, run_tune, start_run
 from appliance.workspace import Workspace
@@ -76,6 +77,6 @@ def test_evaluate_then_approve(tiny_ws: Path) -> None:
     assert result["records"] > 0 and result["forgetting"]["before"] > 0 and result["forgetting"]["after"] > 0
     assert set(result["metrics"]) >= {"accuracy", "macro_f1", "confusion"}
     with Workspace.open(tiny_ws, "rex", PASSWORDS["rex"]) as ws:
-        assert registry._run(ws, run_id)["state"] == "evaluated"
+        assert runs.get(ws, run_id).state == "evaluated"
         approved = registry.approve(ws, run_id, "held-out macro-F1 reviewed")
         assert approved["name"] == "ward-triage" and approved["version"] == 1

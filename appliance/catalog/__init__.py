@@ -1,0 +1,7 @@
+"""Typed records over the workspace database: the only SQL outside ``appliance.store``.
+
+One module per record, and that module alone holds its table's SQL (``runs``: tuning runs and
+baselines with their checkpoints). Reads take a ``Workspace`` or a connection; writes take the
+connection of the caller's ``Workspace.transaction`` block, so a change commits with its audit entry
+or not at all. Ids are allocated inside that write transaction.
+"""
