@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from appliance.catalog import approvals as approval_records
 from appliance.catalog import runs
 from appliance.catalog.runs import Run
 from appliance.errors import ApplianceError, InvalidInput, PermissionDenied
@@ -92,16 +93,16 @@ def approve(ws: Workspace, run_id: str, note: str, name: str | None = None) -> d
     if failures:
         raise ApplianceError(f"run '{run_id}' does not pass the release gates: {'; '.join(failures)}")
     name = name or default_name(ws, run)
-    version = (ws.read().execute("SELECT max(version) FROM approvals WHERE name = ?", (name,)).fetchone()[0] or 0) + 1
-    card = model_card(ws, run, name, version, note)
-    details = {"name": name, "version": version, "evaluation": {k: evaluation.get(k)
-                                                                for k in ("primary_metric", "metric_name")}}
-    with ws.transaction("registry.approve", [run_id, f"{name}@v{version}"], details) as tx:
-        tx.execute("UPDATE approvals SET current = 0 WHERE name = ?", (name,))
-        tx.execute("INSERT INTO approvals (name, version, run_id, approved_by, approved_at, note, model_card, current)"
-                   " VALUES (?,?,?,?,?,?,?,1)", (name, version, run_id, ws.user.name, _now(), note, card))
+    object_ids: list[str] = [run_id]  # the version is allocated inside the transaction; the audit entry reads it after
+    details: dict[str, Any] = {"name": name, "evaluation": {k: evaluation.get(k)
+                                                            for k in ("primary_metric", "metric_name")}}
+    with ws.transaction("registry.approve", object_ids, details) as tx:
+        approval = approval_records.publish(tx, name, run_id, ws.user.name, _now(), note,
+                                            lambda version: model_card(ws, run, name, version, note))
         runs.move(tx, run_id, "approved")
-    return {"name": name, "version": version, "run_id": run_id, "model_card": card}
+        object_ids.append(approval.label)
+        details["version"] = approval.version
+    return {"name": name, "version": approval.version, "run_id": run_id, "model_card": approval.model_card}
 
 
 def reject(ws: Workspace, run_id: str, note: str) -> None:
@@ -114,49 +115,42 @@ def reject(ws: Workspace, run_id: str, note: str) -> None:
 def rollback(ws: Workspace, name: str) -> dict[str, Any]:
     """Make the approved version before the current one current again."""
     ws.require("reviewer", "admin")
-    rows = ws.read().execute("SELECT version, run_id, current FROM approvals WHERE name = ? ORDER BY version",
-                             (name,)).fetchall()
-    current = [v for v, _, c in rows if c]
+    rows = approval_records.versions(ws, name)
+    current = [a.version for a in rows if a.current]
     if not current:
         raise InvalidInput(f"no approved model named '{name}'")
-    older = [(v, r) for v, r, _ in rows if v < current[0]]
+    older = [a for a in rows if a.version < current[0]]
     if not older:
         raise ApplianceError(f"'{name}' v{current[0]} is the first approved version; there is nothing to roll back to")
-    version, run_id = older[-1]
+    version, run_id = older[-1].version, older[-1].run_id
     with ws.transaction("registry.rollback", [name, run_id], {"from": current[0], "to": version}) as tx:
-        tx.execute("UPDATE approvals SET current = (version = ?) WHERE name = ?", (version, name))
+        approval_records.make_current(tx, name, version)
     return {"name": name, "version": version, "run_id": run_id}
 
 
 def current(ws: Workspace, name: str) -> dict[str, Any] | None:
-    row = ws.read().execute("SELECT version, run_id, approved_by, approved_at FROM approvals"
-                            " WHERE name = ? AND current = 1", (name,)).fetchone()
-    return None if row is None else {"name": name, "version": row[0], "run_id": row[1], "approved_by": row[2],
-                                     "approved_at": row[3]}
+    found = approval_records.current(ws, name)
+    return None if found is None else {"name": name, "version": found.version, "run_id": found.run_id,
+                                       "approved_by": found.approved_by, "approved_at": found.approved_at}
 
 
 def is_approved(ws: Workspace, run_id: str) -> dict[str, Any] | None:
-    row = ws.read().execute("SELECT name, version, approved_by, approved_at FROM approvals WHERE run_id = ?"
-                            " ORDER BY version DESC LIMIT 1", (run_id,)).fetchone()
-    return None if row is None else {"name": row[0], "version": row[1], "approved_by": row[2], "approved_at": row[3]}
+    found = approval_records.latest_for_run(ws, run_id)
+    return None if found is None else {"name": found.name, "version": found.version,
+                                       "approved_by": found.approved_by, "approved_at": found.approved_at}
 
 
 def approvals(ws: Workspace) -> list[dict[str, Any]]:
-    rows = ws.read().execute("SELECT name, version, run_id, approved_by, approved_at, current FROM approvals"
-                             " ORDER BY name, version").fetchall()
-    keys = ("name", "version", "run_id", "approved_by", "approved_at", "current")
-    return [{**dict(zip(keys, r, strict=True)), "current": bool(r[5])} for r in rows]
+    """Every approved version (JSON-ready), by name then version."""
+    return [{"name": a.name, "version": a.version, "run_id": a.run_id, "approved_by": a.approved_by,
+             "approved_at": a.approved_at, "current": a.current} for a in approval_records.list_approvals(ws)]
 
 
 def model_card_text(ws: Workspace, name: str, version: int | None = None) -> str:
-    if version:
-        row = ws.read().execute("SELECT model_card FROM approvals WHERE name = ? AND version = ?",
-                                (name, version)).fetchone()
-    else:
-        row = ws.read().execute("SELECT model_card FROM approvals WHERE name = ? AND current = 1", (name,)).fetchone()
-    if row is None:
+    found = approval_records.find(ws, name, version) if version else approval_records.current(ws, name)
+    if found is None:
         raise InvalidInput(f"no approved model '{name}'" + (f" v{version}" if version else ""))
-    return str(row[0])
+    return found.model_card
 
 
 def default_name(ws: Workspace, run: Run) -> str:

@@ -35,7 +35,7 @@ def test_appliance_imports_without_qt() -> None:
 
 
 # Tables whose SQL lives in one catalog module (appliance/catalog/) and nowhere else but the schema.
-CATALOG_TABLES = ("runs", "run_checkpoints")
+CATALOG_TABLES = ("runs", "run_checkpoints", "approvals", "exports")
 _SQL_ON_CATALOG_TABLES = re.compile(
     r"\b(?:FROM|INTO|UPDATE|JOIN|TABLE)\s+(?:" + "|".join(CATALOG_TABLES) + r")\b")
 
@@ -55,6 +55,7 @@ def test_catalog_tables_have_no_sql_outside_the_catalog() -> None:
 
 def test_the_sql_check_sees_the_statements_it_forbids() -> None:
     for statement in ("SELECT run_id FROM runs", "INSERT INTO runs (run_id)", "UPDATE runs SET state = ?",
-                      "DELETE FROM run_checkpoints WHERE", "s JOIN runs r ON"):
+                      "DELETE FROM run_checkpoints WHERE", "s JOIN runs r ON", "UPDATE approvals SET current",
+                      "SELECT export_id FROM exports"):
         assert _SQL_ON_CATALOG_TABLES.search(statement), statement
     assert not _SQL_ON_CATALOG_TABLES.search("summaries of evaluated runs from the registry")

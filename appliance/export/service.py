@@ -9,6 +9,7 @@ nothing delivered.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance import base_models, registry
+from appliance.catalog import exports as exports_catalog
 from appliance.catalog import runs
 from appliance.data.snapshots import load_split
 from appliance.data.tasks import TaskConfig, build_prompt
@@ -96,16 +98,15 @@ def export_run(ws: Workspace, run_id: str, fmt: str, out_dir: Path, progress: An
             with ws.transaction("export.failed", [run_id], {"format": fmt, "reason": str(exc)[:300]}):
                 pass
             raise
-    export_id = f"{run_id}-{fmt}-{secrets.token_hex(3)}"
     parity = manifest.get("parity", {})
     details = {"format": fmt, "path": str(out_dir), "parity_passed": parity.get("passed"),
                "exact_32": parity.get("exact_32"), "top1_agreement": parity.get("top1_agreement"),
                "files": {name: info.get("sha256") for name, info in (manifest.get("files") or {}).items()}}
-    with ws.transaction("export.done", [run_id, export_id], details) as tx:
-        tx.execute("INSERT INTO exports (export_id, run_id, format, path, status, manifest, created, created_by)"
-                   " VALUES (?,?,?,?,?,?,?,?)", (export_id, run_id, fmt, str(out_dir), "done",
-                                                 json.dumps(manifest, default=str), _now(), ws.user.name))
+    object_ids = [run_id]  # the export id is made inside the transaction; the audit entry reads it after
+    with ws.transaction("export.done", object_ids, details) as tx:
+        record = exports_catalog.create(tx, run_id, fmt, str(out_dir), manifest, _now(), ws.user.name)
         runs.move(tx, run_id, "exported")
+        object_ids.append(record.export_id)
     return manifest
 
 
@@ -121,10 +122,8 @@ def export_job(ctx: JobContext) -> dict[str, Any]:
 
 
 def exports(ws: Workspace) -> list[dict[str, Any]]:
-    rows = ws.read().execute("SELECT export_id, run_id, format, path, status, created, created_by FROM exports"
-                             " ORDER BY created").fetchall()
-    keys = ("export_id", "run_id", "format", "path", "status", "created", "created_by")
-    return [dict(zip(keys, r, strict=True)) for r in rows]
+    """Every export (JSON-ready), oldest first."""
+    return [dataclasses.asdict(e) for e in exports_catalog.list_exports(ws)]
 
 
 # -- API keys ----------------------------------------------------------------------------------

@@ -1,0 +1,50 @@
+"""Exports: the delivered copies of approved runs, each with its ``export.json`` manifest.
+
+This module alone holds the SQL of the ``exports`` table. Who may export what, and the parity check
+that must pass first, are ``appliance.export.service``'s.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any, NewType
+
+from appliance.catalog.runs import RunId
+from appliance.store.db import Connection
+from appliance.workspace import Workspace
+
+ExportId = NewType("ExportId", str)
+
+
+@dataclass(frozen=True)
+class Export:
+    export_id: ExportId  # <run id>-<format>-<6 random hex digits>
+    run_id: RunId
+    format: str
+    path: str  # where the files were written (outside the workspace)
+    status: str
+    created: str
+    created_by: str
+
+
+def list_exports(source: Workspace | Connection) -> list[Export]:
+    """Every export, oldest first."""
+    conn = source.read() if isinstance(source, Workspace) else source
+    rows = conn.execute("SELECT export_id, run_id, format, path, status, created, created_by FROM exports"
+                        " ORDER BY created").fetchall()
+    return [Export(ExportId(r[0]), RunId(r[1]), r[2], r[3], r[4], r[5], r[6]) for r in rows]
+
+
+def create(tx: Connection, run_id: str, fmt: str, path: str, manifest: dict[str, Any], created: str,
+           created_by: str) -> Export:
+    """Record a delivered export (status ``done``) in the caller's transaction; its id is new."""
+    if not tx.in_transaction:
+        raise RuntimeError("exports are written inside Workspace.transaction, with its connection")
+    export = Export(ExportId(f"{run_id}-{fmt}-{secrets.token_hex(3)}"), RunId(run_id), fmt, path, "done", created,
+                    created_by)
+    tx.execute("INSERT INTO exports (export_id, run_id, format, path, status, manifest, created, created_by)"
+               " VALUES (?,?,?,?,?,?,?,?)", (export.export_id, export.run_id, fmt, path, export.status,
+                                             json.dumps(manifest, default=str), created, created_by))
+    return export
