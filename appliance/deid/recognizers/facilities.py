@@ -29,11 +29,22 @@ def _facility_words() -> tuple[frozenset[str], frozenset[str]]:
 
 
 FACILITY_HEADS, FACILITY_GENERIC = _facility_words()
-_CONNECTORS = frozenset({"of", "the", "and", "&", "at", "for"})
+_CONNECTORS = frozenset({"of", "the", "and", "&", "for"})
 # Everyday words that do start facility names ("Good Samaritan", "Our Lady of Lourdes").
-_NAMING_STOP_WORDS = frozenset({"good", "new", "old", "great", "little", "our", "lady", "holy", "mount", "all"})
+_NAMING_STOP_WORDS = frozenset(
+    {"good", "new", "old", "great", "little", "our", "lady", "holy", "mount", "all"}
+    # words of the religious names many hospitals carry ("Sacred Heart", "Good Samaritan", "Holy Cross")
+    | {"sacred", "heart", "cross", "spirit", "family", "faith", "hope", "grace", "mercy", "providence", "trinity"}
+    | {"angel", "angels", "shepherd", "redeemer", "samaritan", "name", "rosary", "assumption", "resurrection"}
+)
 _JOINING_GAPS = frozenset({" ", "-", " & ", "'s ", "’s "})
 _FACILITY_WORDS_MAX = 7  # words on either side of the head word; longer runs are headings, not names
+_HEAD_FIRST = re.compile(
+    r"\b(?:Hospital|Hôpital|Hopital|Clinique|Clinica|Clínica|Klinik|Klinikum|Ospedale|Policlinico|Centre\s+Hospitalier|"
+    r"Centro\s+Hospitalar|Hospital\s+(?:de|do|da|del|das|dos))"
+    r"(?P<name>(?:[ \t]+(?:de|do|da|del|des|du|la|le|los|las|dos|das|di|der|von|zum|zur|am|St\.?|Sankt|San|Santa|Santo|"
+    r"São|Saint|Sainte)?[ \t]*[A-ZÀ-Þ][\w'’-]+){1,4})"
+)
 _TEST_HEADS = frozenset({"lab", "labs", "laboratory", "laboratories"})
 _SAINTS = frozenset({"st", "saint", "ste", "mt", "mount"})
 # Heads that name a facility only with the right word before them ("Nursing Home", not "at Home").
@@ -87,9 +98,18 @@ class _Facility:
 
     def find(self, doc: Document) -> Iterator[Span]:
         yield from self._headed(doc)
+        yield from self._head_first(doc)
         yield from self._cued(doc)
         yield from self._saints(doc)
         yield from self._letterhead(doc)
+
+    def _head_first(self, doc: Document) -> Iterator[Span]:
+        """ "Hospital Santa Luzia", "Clinique des Tilleuls", "Klinikum Rechts der Isar": the head word
+        first, as many languages write it, then the capitalised words that name it."""
+        for m in _HEAD_FIRST.finditer(doc.text):
+            words = doc.tokens_in(m.start("name"), m.end("name"))
+            if words and any(self._specific(w) for w in words):
+                yield Span(m.start(), m.end(), LOCATION, "facility", 0.8, "facility")
 
     def _letterhead(self, doc: Document) -> Iterator[Span]:
         """The facility's name at the top of a note: alone on the first line ("Holy Cross"), or as one

@@ -87,6 +87,11 @@ _SCIENCE_HEADS = EPONYM_HEADS | frozenset(
 )
 
 
+# Endings of medical words ("myotomy", "thyroiditis", "sarcoma", "anemia", "neuropathy").
+_MEDICAL_SUFFIX = re.compile(
+    r"(?:otomy|ectomy|ostomy|plasty|pexy|rrhaphy|scopy|graphy|itis|osis|oma|omas|emia|aemia|pathy|algia|trophy|"
+    r"plasia|penia|cytosis|uria|lysis)$"
+)
 # A species epithet: lower-case Latin ("albicans", "aureus", "coli", "pneumoniae").
 _BINOMIAL = re.compile(r"[a-z]{3,}(?:us|is|ii|ae|um|ans|ens|ensis|oides|alis|ica|ata|osa|ium|a|i)")
 
@@ -100,12 +105,20 @@ def science_name(doc: Document, tok: Token) -> bool:
             return False
         nxt = tokens[k]
         gap = doc.gap(tokens[k - 1], nxt)
+        if gap in (" (", "'s (", "’s (") and k + 1 < len(tokens):
+            close = doc.text.find(")", nxt.end, nxt.end + 30)
+            after = tokens[k + 1]
+            head = after.norm in _SCIENCE_HEADS or bool(_MEDICAL_SUFFIX.search(after.norm))
+            if close >= 0 and after.start > close and head:
+                return True  # "Baker's (popliteal) cyst": the head word after a parenthesis
         if gap not in (" ", "-", "'s ", "’s ", "' "):
             return False
         if nxt.norm in _SCIENCE_HEADS or nxt.norm.rstrip("s") in _SCIENCE_HEADS:
             return True
-        if nxt.cls & WordClass.MEDICAL and not nxt.cls & NAME_BITS:
+        if nxt.cls & WordClass.MEDICAL and not nxt.cls & NAME_BITS and nxt.norm not in HEADER_WORDS:
             return True  # "Barrett metaplasia", "Ionescu-Shiley pericardial bioprosthesis"
+        if _MEDICAL_SUFFIX.search(nxt.norm) and not nxt.cls & NAME_BITS:
+            return True  # "Heller myotomy", "Hashimoto thyroiditis", "Kaposi sarcoma"
         if step == 1 and gap == " " and _BINOMIAL.fullmatch(nxt.text) and not nxt.cls & WordClass.ENGLISH:
             return True  # "Candida albicans", "Wistar furth"? a genus and its species epithet
         if step == 1 and not (nxt.capitalised and nxt.cls & NAME_BITS):
@@ -362,6 +375,9 @@ def grow(doc: Document, first: int, last: int) -> tuple[int, int]:
     return first, last
 
 
+_NAME_SUFFIX = re.compile(r",?[ \t]+(?:Jr\.?|Sr\.?|II|III|IV)(?![\w])")
+
+
 def name_span(doc: Document, first: int, last: int, subtype: str, confidence: float, source: str) -> Span | None:
     """The span of tokens[first..last], without a trailing possessive or particle."""
     tokens = doc.tokens
@@ -370,7 +386,10 @@ def name_span(doc: Document, first: int, last: int, subtype: str, confidence: fl
     if last < first:
         return None
     start, end = tokens[first].start, tokens[last].end
-    if tokens[last].text[-2:].lower() in ("'s", "’s"):
+    suffix = _NAME_SUFFIX.match(doc.text, end)
+    if suffix is not None and tokens[last].text[-2:].lower() not in ("'s", "’s"):
+        end = suffix.end()  # "Dwayne Ellis Jr.", "John Smith, III"
+    elif tokens[last].text[-2:].lower() in ("'s", "’s"):
         end -= 2
     elif tokens[last].shape is Shape.INITIAL and doc.text[end : end + 1] == ".":
         end += 1  # "S.F.B.", "Smith J.": the full stop belongs to the initial

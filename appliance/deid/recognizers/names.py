@@ -116,7 +116,11 @@ _RELATIVE = re.compile(
     r"(?i)\b(?P<rel>wife|husband|spouse|partner|son|daughter|mother|father|mom|dad|sister|brother|sibling|aunt|uncle|"
     r"niece|nephew|cousin|grandson|granddaughter|grandmother|grandfather|grandma|grandpa|stepson|stepdaughter|"
     r"stepmother|stepfather|fianc[eé]e?|boyfriend|girlfriend|friend|neighbou?r|roommate|caregiver|guardian|"
-    r"companion|child|grandchild|godson|goddaughter)(?:'s)?(?:,)?[ \t]+(?:(?:named|is|was|called)[ \t]+)?"
+    r"companion|child|grandchild|godson|goddaughter|"
+    # people of the care team, named by their role ("NP Garcia aware", "case mgr Paulette", "cm frank")
+    r"case\s+(?:mgr|manager)|cm|sw|social\s+worker|charge\s+nurse|rn|np|pa|interpreter|chaplain|"
+    r"attending|resident|fellow|intern|pcp|dietitian|nutritionist|pharmacist|therapist)"
+    r"(?:'s)?(?:,)?[ \t]+(?:(?:named|is|was|called)[ \t]+)?"
 )
 
 # Words after which a capitalised word stands in the place of a person.
@@ -135,6 +139,8 @@ RELATIVE_WORDS = frozenset(
     nephew cousin grandson granddaughter grandmother grandfather grandma grandpa stepson stepdaughter
     stepmother stepfather fiance fiancee fiancé fiancée boyfriend girlfriend friend neighbor neighbour
     roommate caregiver guardian companion child grandchild godson goddaughter
+    case cm sw social charge rn np pa interpreter chaplain attending resident fellow intern pcp dietitian
+    nutritionist pharmacist therapist
     """.split()
 )
 # Units and services that stand before a credential without being anyone's initials ("ICU RN").
@@ -199,7 +205,11 @@ class _NameContext:
                 continue
             caseless = doc.tokens[index].caseless
             if not caseless and not (title[0].isupper()):
-                continue  # "the doctor said": lower-case titles are words
+                nxt = doc.tokens[index]
+                short = title.lower() in ("dr", "mr", "mrs", "ms")
+                named = nxt.cls & NAME_BITS and not nxt.cls & WordClass.COMMON or nxt.cls == WordClass.NONE
+                if not (short and named):
+                    continue  # "the doctor said": lower-case titles are words; "hi dr chen" is a name
             taken = take_value(doc, index, strict=caseless)
             if not taken:
                 continue
