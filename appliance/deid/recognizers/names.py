@@ -205,11 +205,16 @@ class _NameContext:
                 continue
             caseless = doc.tokens[index].caseless
             if not caseless and not (title[0].isupper()):
-                nxt = doc.tokens[index]
+                after = doc.tokens[index]
                 short = title.lower() in ("dr", "mr", "mrs", "ms")
-                named = nxt.cls & NAME_BITS and not nxt.cls & WordClass.COMMON or nxt.cls == WordClass.NONE
-                if not (short and named):
-                    continue  # "the doctor said": lower-case titles are words; "hi dr chen" is a name
+                named = after.cls & NAME_BITS and not after.cls & WordClass.COMMON or after.cls == WordClass.NONE
+                if short and named and len(after.norm) > 1 and not after.cls & WordClass.STOP:
+                    # "hi dr chen": a short title in lower case before a name the lists know, or a word no
+                    # list knows, is still a title ("the doctor said" is not).
+                    lower_span = name_span(doc, index, index, "clinician", 0.8, "name_context")
+                    if lower_span:
+                        yield lower_span
+                continue
             taken = take_value(doc, index, strict=caseless)
             if not taken:
                 continue
