@@ -46,6 +46,27 @@ PLACES = [
         phi=("17 Mill Lane", "Harrogate", "HG1 4QT"),
     ),
     Case("osh-is-generic", "Transferred from OSH with a GI bleed; ICU bed requested.", keep=("OSH", "ICU")),
+    Case("ward-without-cue", "Will return to Baker 12 or Yawkey 9 when stable.", phi=("Yawkey 9",)),
+    Case("score-is-no-ward", "Hunt Hess 3 on arrival; Braden 18.", keep=("Hess 3", "Braden 18")),
+    Case("room-label", "ROOM: Bigelow 11, bed 22", phi=("Bigelow 11",)),
+    Case("initials-after-at", "HX LYMPHOMA S/P BMT AT DFCI IN 2022.", phi=("DFCI",)),
+    Case("initials-in-brackets", "Seen at North Shore Medical Center (NSMC) for chest pain.", phi=("NSMC",)),
+    Case(
+        "head-first-facility",
+        "Transferred from Hospital Santa Luzia, Lisbon, last week.",
+        phi=("Hospital Santa Luzia",),
+    ),
+    Case("religious-facility", "pt to return to sacred heart manor when cleared.", phi=("sacred heart manor",)),
+    Case("named-street", "Parking is available in the garage on Chestnut Street.", phi=("Chestnut Street",)),
+    Case(
+        "floor-unit", "Our office is at 25 Shattuck Street, 4th Floor, Boston.", phi=("25 Shattuck Street, 4th Floor",)
+    ),
+    Case(
+        "number-rue",
+        "Clinique des Tilleuls, 12 rue des Lilas, Paris.",
+        phi=("Clinique des Tilleuls", "12 rue des Lilas"),
+    ),
+    Case("lower-city-weak-cue", "84 yo f from maplewood nursing home in framingham, sent to ed.", phi=("framingham",)),
     Case("ward-after-any-to", "pt comfortable, possibly to stevens 4 tomorrow if bed.", phi=("stevens 4",)),
     Case("stage-is-no-ward", "The tumour progressed to Stage 2 despite therapy.", keep=("Stage 2",)),
     Case("generic-units", "Transfer to MICU once bed available; CCU aware.", keep=("MICU", "CCU")),
@@ -73,6 +94,10 @@ NAMES = [
     Case(
         "diacritics", "Referred by Dr. José Núñez; seen with interpreter Zoë Müller.", phi=("José Núñez", "Zoë Müller")
     ),
+    Case("role-name-caps", "CASE MGR PAULETTE WORKING ON PLACEMENT.", phi=("PAULETTE",)),
+    Case("role-name-lower", "cm frank to arrange home vna.", phi=("frank",)),
+    Case("lower-dr-in-cased-note", "Message: hi dr chen - dad's sugars are high. Thanks, Linda", phi=("chen",)),
+    Case("name-suffix", "Patient Dwayne Ellis Jr., 22 y/o, wrestler.", phi=("Dwayne Ellis Jr.",)),
     Case("name-before-re", "f/u w/ dr. o'connor re: cath results, family aware.", phi=("o'connor",), keep=("re",)),
     Case("caps-wife", "WIFE MARY IN TO VISIT, UPDATED BY RN.", phi=("MARY",)),
     Case("caps-dr", "DR SMITH AWARE OF K 3.2, REPLETED.", phi=("SMITH",), keep=("AWARE",)),
@@ -125,6 +150,11 @@ MEDICAL_LANGUAGE = [
         "Findings consistent with Barrett's esophagus. A Holter monitor was placed. After the Fontan procedure "
         "and in Gaucher disease, Candida infection was treated.",
         keep=("Barrett", "Holter", "Fontan", "Gaucher", "Candida"),
+    ),
+    Case(
+        "eponym-before-procedure",
+        "Dysphagia after Heller myotomy. Ruptured Baker's (popliteal) cyst. Grip 4/5 on the right.",
+        keep=("Heller", "Baker", "4/5"),
     ),
     Case(
         "study-vocabulary",

@@ -87,7 +87,9 @@ _DATE_CUE = re.compile(
 # Words right before a slash pair that make it a score, a fraction or a pressure ("pain 7/10").
 _NOT_DATE_CUE = re.compile(
     r"(?i)\b(?:bp|b/p|blood\s+pressure|pressure|pain|strength|power|motor|reflexes|grade|murmur|scale|score|"
-    r"ratio|gcs|apgar|vision|visual|acuity|va|rated|rates?|sbp|dbp|map|breath\s+sounds|x|times|of)\s*[:=]?\s*$"
+    r"ratio|gcs|apgar|vision|visual|acuity|va|rated|rates?|sbp|dbp|map|breath\s+sounds|x|times|of|grip|grasp|"
+    r"hemiparesis|weakness|headache|ha|ue|le|rue|lue|rle|lle|bue|ble|mae|bilat|pulses?|edema|reflex(?:es)?|"
+    r"sedation|rass|cam|sats?|spo2)\s*[:=]?\s*$"
 )
 # Ventilator, pump and monitor settings written like dates ("CPAP 10/5", "PS 5/5", "SIMV 20/5/40").
 _SETTING_CUE = re.compile(
@@ -109,6 +111,8 @@ _QUANTITY_AFTER = re.compile(r"(?i)\s*(?:\+|strength|power|motor|pulses?|reflex|
 
 
 _COMMON_FRACTIONS = frozenset({(1, 2), (1, 3), (2, 3), (1, 4), (3, 4)})
+# Out of 5 with no date cue: muscle strength ("grip 4/5", "hemiparesis 2/5").
+_SCALE_DENOMINATORS = frozenset({5})
 
 
 def _in_prose(text: str, start: int, end: int) -> bool:
@@ -194,7 +198,11 @@ class _Dates:
             elif day > 12 and month <= 12:
                 ends.append(m.end())
                 yield Span(m.start(), m.end(), DATE, "month_day", 0.7, "date")
-            elif (month, day) not in _COMMON_FRACTIONS and _in_prose(text, m.start(), m.end()):
+            elif (
+                (month, day) not in _COMMON_FRACTIONS
+                and not (day in _SCALE_DENOMINATORS and month <= day)
+                and _in_prose(text, m.start(), m.end())
+            ):
                 # "Foley removed 9/7, voiding since": clinical shorthand dates carry no cue at all; a
                 # fraction or a score would have its unit or its name beside it.
                 ends.append(m.end())

@@ -31,11 +31,14 @@ def _facility_words() -> tuple[frozenset[str], frozenset[str]]:
 FACILITY_HEADS, FACILITY_GENERIC = _facility_words()
 _CONNECTORS = frozenset({"of", "the", "and", "&", "for"})
 # Everyday words that do start facility names ("Good Samaritan", "Our Lady of Lourdes").
-_NAMING_STOP_WORDS = frozenset(
-    {"good", "new", "old", "great", "little", "our", "lady", "holy", "mount", "all"}
-    # words of the religious names many hospitals carry ("Sacred Heart", "Good Samaritan", "Holy Cross")
-    | {"sacred", "heart", "cross", "spirit", "family", "faith", "hope", "grace", "mercy", "providence", "trinity"}
-    | {"angel", "angels", "shepherd", "redeemer", "samaritan", "name", "rosary", "assumption", "resurrection"}
+# Words of the religious names many hospitals carry ("Sacred Heart", "Good Samaritan", "Holy Cross"):
+# they say which facility, though each is an everyday word.
+_RELIGIOUS = frozenset(
+    {"sacred", "heart", "cross", "spirit", "faith", "hope", "grace", "mercy", "providence", "trinity", "angel"}
+    | {"angels", "shepherd", "redeemer", "samaritan", "rosary", "assumption", "resurrection", "holy", "lady"}
+)
+_NAMING_STOP_WORDS = (
+    frozenset({"good", "new", "old", "great", "little", "our", "lady", "holy", "mount", "all"}) | _RELIGIOUS
 )
 _JOINING_GAPS = frozenset({" ", "-", " & ", "'s ", "’s "})
 _FACILITY_WORDS_MAX = 7  # words on either side of the head word; longer runs are headings, not names
@@ -88,6 +91,8 @@ class _Facility:
         return bool(tok.cls & (NAME_LIKE | WordClass.CITY)) or not tok.cls & (WordClass.ENGLISH | WordClass.CLINICAL)
 
     def _specific(self, tok: Token) -> bool:
+        if tok.norm in _RELIGIOUS:
+            return True
         if tok.norm in FACILITY_GENERIC or tok.norm in _CONNECTORS or tok.norm in FACILITY_HEADS:
             return False
         if tok.caseless and tok.cls & WordClass.ENGLISH and not tok.cls & (NAME_LIKE | WordClass.CITY):

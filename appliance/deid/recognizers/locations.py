@@ -34,7 +34,7 @@ _STREET = re.compile(
 _STREET_TAIL = re.compile(
     r"(?i)(?:[ \t]+(?:" + _SUFFIX_RE + r")\b\.?)?"
     r"(?:,?[ \t]*(?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor|Rm|Room|Bldg|Building|Lot|Space|Flat|#)\.?[ \t]*#?[ \t]*"
-    r"[A-Za-z0-9-]{1,6}\b)?"
+    r"[A-Za-z0-9-]{1,6}\b|,?[ \t]*\d{1,2}(?:st|nd|rd|th)[ \t]+Floor\b)?"
 )
 _TOWN_AFTER = re.compile(r",[ \t]*(?P<town>[A-Z][A-Za-z'.-]+(?:[ \t][A-Z][A-Za-z'.-]+){0,2})")
 _PO_BOX = re.compile(r"(?i)\b(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box)\s*#?\s*\d+")
@@ -217,7 +217,14 @@ class _City:
         ambiguous = bool(tok.cls & (WordClass.COMMON | NAME_LIKE))
         if ambiguous or tok.caseless:
             strong = state_after or bool(_STRONG_CITY_CUE.search(before))
-            return Span(tok.start, tok.end, LOCATION, "city", 0.65, "city") if strong else None
+            # "nursing home in framingham": a city no list reads as anything else needs only a weak cue
+            weak = (
+                tok.shape is not Shape.UPPER
+                and not ambiguous
+                and not tok.cls & WordClass.ENGLISH
+                and bool(_CITY_CUE.search(before))
+            )
+            return Span(tok.start, tok.end, LOCATION, "city", 0.65, "city") if strong or weak else None
         cued = state_after or bool(_CITY_CUE.search(before))
         return Span(tok.start, tok.end, LOCATION, "city", 0.8 if cued else 0.7, "city")
 

@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from appliance.deid.config import DeidConfig
 from appliance.deid.lexicon import NAME_BITS, Lexicon, WordClass
 from appliance.deid.recognizers.base import register
+from appliance.deid.recognizers.facilities import FACILITY_HEADS
 from appliance.deid.recognizers.locations import STATE_CODES, STATE_NAMES
-from appliance.deid.recognizers.name_rules import MONTH_WORDS
+from appliance.deid.recognizers.name_rules import MONTH_WORDS, eponym_use
 from appliance.deid.spans import LOCATION, Span
 from appliance.deid.text import Document, Shape, Token
 
@@ -29,7 +30,20 @@ _MOVE = re.compile(
     r"\s+(?:back\s+|up\s+|down\s+|over\s+)?(?:to|from|at|on|in|into|via)\s+(?:the\s+)?$"
 )
 # Any "to", "from", "on", "at": enough before a ward's shape (a name and a small number).
-_WARD_CUE = re.compile(r"(?i)\b(?:to|from|on|at|in|into|via)\s+(?:the\s+)?$")
+_AT_CUE = re.compile(r"(?i)\b(?:at|@)\s+(?:the\s+)?$")
+
+
+def _after_facility(doc: Document, tok: Token) -> bool:
+    """ "North Shore Medical Center (NSMC)": initials in brackets right after a facility's head word."""
+    if tok.index == 0 or doc.text[tok.start - 1 : tok.start] != "(":
+        return False
+    prev = doc.tokens[tok.index - 1]
+    return doc.gap(prev, tok) == " (" and prev.norm in FACILITY_HEADS
+
+
+_WARD_CUE = re.compile(
+    r"(?i)(?:\b(?:to|from|on|at|in|into|via)\s+(?:the\s+)?|\b(?:room|rm|unit|ward|floor|location|bed)\s*[:#]\s*)$"
+)
 # Units, rooms and services that say nothing about which hospital: never a place on their own.
 _GENERIC_PLACES = frozenset(
     """
@@ -82,8 +96,18 @@ _FOREIGN_STREET = re.compile(
     r"Praça|Boulevard|Bd\.|Chemin|Allée|Quai|Impasse|Carrer|Strada|Ulica|Ul\.)"
     r"(?:[ \t]+[^\W\d_][\w'’.-]*){1,4}|(?:(?-i:[^\W\d_a-z])[\w'’.-]*[ \t]+){0,2}(?:" + _STREET_WORD + r"))"
     r"[ \t]+\d{1,5}[A-Za-z]?(?:[/-]\d{1,4})?\b"
-    r"(?:[ \t,]+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Box|Room|Rm)\.?[ \t]*#?\d{1,5}[A-Za-z]?)?",
-    re.IGNORECASE,
+    r"(?:[ \t,]+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Box|Room|Rm)\.?[ \t]*#?\d{1,5}[A-Za-z]?)?"
+)
+# House number first, then the street: "12 rue des Lilas", "4 Via Roma", "18 Calle Mayor".
+_NUMBER_STREET = re.compile(
+    r"(?<![\w.,/-])\d{1,5}[A-Za-z]?,?[ \t]+(?:rue|Rue|via|Via|Viale|Calle|Avenida|Rua|Travessa|Largo|Paseo|Plaza|"
+    r"Piazza|Corso|Boulevard|bd|Chemin|chemin|allée|Allée|place|Place|quai|Quai|impasse|Impasse|Carrer|Strada)"
+    r"(?:[ \t]+(?:de|des|du|la|le|del|da|do|dos|das|di|della)?[ \t]*[A-ZÀ-Þ][\w'’-]+){1,3}"
+)
+# A named street without a number ("parking on Chestnut Street", "PINE STREET INN").
+_NAMED_STREET = re.compile(
+    r"\b(?:[A-Z][a-z]+[ \t]){1,2}(?:Street|Avenue|Road|Boulevard|Lane|Drive|Parkway|Terrace|Court|Place|Way)\b"
+    r"|\b(?:[A-Z]{3,}[ \t]){1,2}(?:STREET|AVENUE|ROAD|BOULEVARD|LANE|DRIVE)\b"
 )
 _UNIT = re.compile(r"(?<![\w])(?:Apt|Apartment|Suite|Flat|Unit|P\.?O\.?[ \t]*Box)\.?[ \t]*#?\d{1,5}[A-Za-z]?\b")
 # Lines that continue an address block: short, with no sentence in them.
@@ -125,6 +149,16 @@ class _Places:
             ):
                 continue  # "4 x 10", "1991 Mar 23", "10 ASA 1": quantities, dates and abbreviations
             starts.append((m.start(), m.end()))
+        for m in _NUMBER_STREET.finditer(text):
+            starts.append((m.start(), m.end()))
+        for m in _NAMED_STREET.finditer(text):
+            words = doc.tokens_in(m.start(), m.end())
+            first = words[0]
+            if first.cls & (WordClass.STOP | WordClass.CLINICAL) or (
+                first.sent_start and first.cls & WordClass.ENGLISH
+            ):
+                continue  # "The Street", "Main Road" at a sentence start
+            yield Span(m.start(), m.end(), LOCATION, "street", 0.7, "places")
         for m in _FOREIGN_STREET.finditer(text):
             words = doc.tokens_in(m.start(), m.end())
             if words and not any(w.cls & WordClass.CLINICAL and not w.cls & NAME_BITS for w in words):
@@ -150,14 +184,38 @@ class _Places:
             span = None
             if _WARD_CUE.search(text, max(0, tok.start - 12), tok.start):
                 span = self._ward(doc, tok)
-            if span is None and _MOVE.search(text, max(0, tok.start - 48), tok.start):
+            if span is None and (
+                _MOVE.search(text, max(0, tok.start - 48), tok.start)
+                or _AT_CUE.search(text, max(0, tok.start - 8), tok.start)
+                or _after_facility(doc, tok)
+            ):
                 span = self._initials(doc, tok)
+            if span is None and not _WARD_CUE.search(text, max(0, tok.start - 12), tok.start):
+                span = self._ward(doc, tok, cued=False)
             if span is not None:
                 yield span
 
-    def _ward(self, doc: Document, tok: Token) -> Span | None:
-        """ "Finard 4", "ELLISON 11", "St. Agnes 3": one or two name-like words and a small number."""
+    def _ward(self, doc: Document, tok: Token, *, cued: bool = True) -> Span | None:
+        """ "Finard 4", "ELLISON 11", "St. Agnes 3": one or two name-like words and a small number.
+        Without a cue before it ("to", "on", "Room:"), only a surname or a word no list knows, never
+        an eponym or a score ("Yawkey 9" yes; "Braden 18", "Hunt Hess 3" no)."""
         tokens = doc.tokens
+        unknown = tok.cls == WordClass.NONE and tok.shape is Shape.TITLE and not tok.sent_start
+        if not cued and (
+            tok.cls & (WordClass.EPONYM | WordClass.ENGLISH | WordClass.COMMON | WordClass.FIRST)
+            or not (tok.cls & WordClass.LAST or unknown)
+            or (tok.caseless and not tok.cls & WordClass.FREQUENT)
+            or not re.match(r"[ \t]+(?:[1-9]|1\d|2[0-5])(?!\d)", doc.text[tok.end : tok.end + 4])
+            or eponym_use(doc, tok)
+            or (
+                tok.index > 0
+                and tokens[tok.index - 1].end == tok.start - 1
+                and tokens[tok.index - 1].capitalised
+                and doc.gap(tokens[tok.index - 1], tok) == " "
+                and tokens[tok.index - 1].cls & NAME_BITS
+            )
+        ):
+            return None
         words = [tok]
         if tok.norm in _SAINT and tok.index + 1 < len(tokens):
             words.append(tokens[tok.index + 1])
@@ -191,8 +249,9 @@ class _Places:
 
     def _initials(self, doc: Document, tok: Token) -> Span | None:
         """ "admitted to MGH", "transferred from BIDMC": a hospital known by its initials."""
-        if tok.shape is not Shape.UPPER or not 2 <= len(tok.text) <= 6:
-            return None
+        lower_note = doc.caseless and tok.shape is Shape.LOWER and 3 <= len(tok.text) <= 5
+        if (tok.shape is not Shape.UPPER and not lower_note) or not 2 <= len(tok.text) <= 6:
+            return None  # "admitted to MGH"; in a note all in lower case, "admitted to mgh"
         if tok.caseless and len(tok.text) < 3:
             return None  # in capitals a two-letter word after "TO" is too often prose ("TO BE")
         if tok.norm in _GENERIC_PLACES or tok.cls or tok.text in STATE_CODES or tok.norm in STATE_NAMES:
