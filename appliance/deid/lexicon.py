@@ -82,6 +82,11 @@ class Lexicon:
         if bits is None and not norm.isascii():
             # "Núñez", "Zoë", "Wójcik": the census lists spell names without diacritics.
             bits = self.classes.get(fold_diacritics(norm))
+        if bits is None and len(norm) > 3 and norm.endswith("s"):
+            # "snfs", "abgs", "plts": the plural of a clinical word is clinical too.
+            base = self.classes.get(norm[:-1], WordClass.NONE)
+            if base & WordClass.CLINICAL and not base & NAME_BITS:
+                bits = WordClass.CLINICAL
         return bits if bits is not None else WordClass.NONE
 
 

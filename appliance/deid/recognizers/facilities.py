@@ -97,6 +97,8 @@ class _Facility:
             return False
         if tok.caseless and tok.cls & WordClass.ENGLISH and not tok.cls & (NAME_LIKE | WordClass.CITY):
             return False
+        if tok.caseless and tok.cls == WordClass.NONE and len(tok.norm) < 5:
+            return False  # "CARDIAC SURG CLINIC", "nwh surgical clinic": short unknown words are abbreviations
         return not (tok.cls & (WordClass.CLINICAL | WordClass.STOP)) or bool(
             tok.cls & NAME_LIKE and tok.shape is Shape.TITLE
         )
@@ -113,6 +115,8 @@ class _Facility:
         first, as many languages write it, then the capitalised words that name it."""
         for m in _HEAD_FIRST.finditer(doc.text):
             words = doc.tokens_in(m.start("name"), m.end("name"))
+            if words and words[0].cls & WordClass.ENGLISH and not words[0].cls & (NAME_LIKE | WordClass.CITY):
+                continue  # "Hospital Course:", "Hospital Day 3": a heading, not a facility
             if words and any(self._specific(w) for w in words):
                 yield Span(m.start(), m.end(), LOCATION, "facility", 0.8, "facility")
 
@@ -145,6 +149,11 @@ class _Facility:
             return None
         if any(w.norm in _NOTE_WORDS or w.cls & WordClass.CLINICAL for w in words):
             return None
+        if any(
+            w.caseless and not w.cls & (NAME_LIKE | WordClass.CITY) and (w.cls & WordClass.ENGLISH or len(w.norm) <= 3)
+            for w in words
+        ):
+            return None  # "REFERRAL FORM", "NPN": a heading in capitals
         if not any(self._specific(w) for w in words):
             return None
         return Span(words[0].start, words[-1].end, LOCATION, "facility", 0.6, "facility")

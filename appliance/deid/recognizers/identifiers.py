@@ -32,8 +32,8 @@ _LABELS: dict[str, str] = {
     "mrn": r"(?i:mrn|mr\s*#|mr\s+no\.?|medical\s+record|med\.?\s+rec(?:ord)?|chart\s*(?:#|no\.?|number|id)|"
     r"unit\s+(?:no\.?|number)|hospital\s+(?:no\.?|number)|patient\s+(?:id|identifier|no\.?|number)|pt\.?\s+(?:id|no\.?)|"
     r"record\s*(?:#|no\.?|number))",
-    "health_plan": r"(?i:member|subscriber|policy|group\s*(?:#|no\.?|number|id)|insurance|medicare|medicaid|"
-    r"mbi|hicn|beneficiary|health\s+plan|plan\s+(?:id|no\.?|number)|insured\s+id|payer\s+id)",
+    "health_plan": r"(?i:member|subscriber|policy|group\s*(?:#|no\.?|number|id)|group(?=\s+\d{4})|insurance|"
+    r"medicare|medicaid|mbi|hicn|beneficiary|health\s+plan|plan\s+(?:id|no\.?|number)|insured\s+id|payer\s+id)",
     "account": r"(?i:acct|account|billing|encounter|visit\s+(?:id|no\.?|number)|fin|csn|har|invoice|claim)",
     "license": r"(?i:licen[cs]e|lic\.?|driver'?s?\s+licen[cs]e|dea|npi|upin|passport|certificate)|DL",
     "device": r"(?i:serial|s/n|device\s+(?:id|identifier)|udi|imei|pacemaker\s+(?:id|serial)|"
@@ -51,7 +51,7 @@ _LABELLED = re.compile(
     + r"(?P<value>[A-Za-z0-9](?:[A-Za-z0-9]|[-/.](?=[A-Za-z0-9])){2,29})(?![\w])"
 )
 _PLATE_TAIL = re.compile(r"[ -][A-Z0-9]{2,5}\b")
-_DIGIT_GROUPS = re.compile(r"(?: \d{2,6}){1,3}(?![\w.]|\s*(?:mg|mcg|ml|units?|%|days?|hours?|weeks?|years?))")
+_DIGIT_GROUPS = re.compile(r"(?: \d{2,8}){1,3}(?![\w.]|\s*(?:mg|mcg|ml|units?|%|days?|hours?|weeks?|years?))")
 #: Words an identifier label can start with (see `Document.matches_at_words`).
 LABEL_FIRST_WORDS = frozenset(
     """
@@ -100,9 +100,13 @@ class _LabelledId:
             value = m.group("value").rstrip()
             subtype = next(name for name in _LABELS if m.group(name) is not None)
             has_digit = any(ch.isdigit() for ch in value)
+            start, end = m.start("value"), m.end("value")
+            if not has_digit and value.isupper() and len(value) <= 4 and value not in ("ID", "NO", "NUM"):
+                groups = _DIGIT_GROUPS.match(text, end)  # "member ID XKH 8840012 03": a prefix, then digits
+                if groups:
+                    end, has_digit = groups.end(), True
             if not has_digit and not (subtype == "vehicle" and value.isupper()):
                 continue
-            start, end = m.start("value"), m.end("value")
             if subtype == "vehicle":
                 # Plates are often written in two groups: "ABC 1234".
                 tail = _PLATE_TAIL.match(text, end)

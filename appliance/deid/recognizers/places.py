@@ -56,7 +56,7 @@ _GENERIC_PLACES = frozenset(
 )
 _NUMBER_AFTER = re.compile(
     r"(?:[ \t]+[-#]?[ \t]*|[ \t]*[-#][ \t]*)(?P<n>\d{1,2}[A-Za-z]?)"
-    r"(?![\d:.,/]\d|[\d%]|\s*(?:am|pm|mg|ml|hrs?|hours?|days?|min|x\b|units?|l\b|cc|kg|times|weeks?|months?))",
+    r"(?![\d:.,/]\d|[\d%]|\s*(?:am|pm|mg|ml|hrs?|hours?|days?|min|x\b|units?|l\b|cc\b|kg|times|weeks?|months?))",
     re.IGNORECASE,
 )
 _STREET_PARTICLES = frozenset(
@@ -202,7 +202,8 @@ class _Places:
         tokens = doc.tokens
         unknown = tok.cls == WordClass.NONE and tok.shape is Shape.TITLE and not tok.sent_start
         if not cued and (
-            tok.cls & (WordClass.EPONYM | WordClass.ENGLISH | WordClass.COMMON | WordClass.FIRST)
+            tok.cls & (WordClass.EPONYM | WordClass.ENGLISH | WordClass.COMMON)
+            or (tok.cls & WordClass.FIRST and not tok.cls & WordClass.LAST)
             or not (tok.cls & WordClass.LAST or unknown)
             or (tok.caseless and not tok.cls & WordClass.FREQUENT)
             or not re.match(r"[ \t]+(?:[1-9]|1\d|2[0-5])(?!\d)", doc.text[tok.end : tok.end + 4])
