@@ -17,6 +17,10 @@ INITIALS_CUE_WORDS = frozenset("seen signed initials by per cosigned dictated tr
 _SIGNATURE_INITIALS = re.compile(r"(?m)(?:^|[ \t])(?:--|-|/|~)[ \t]*(?P<i>[A-Z]{2,3})[ \t]*/?[ \t]*$")
 # Dictation marks stand on their own at the end of a line: "JS/mk", "ABC:def".
 _DICTATION_INITIALS = re.compile(r"(?m)(?:^|[ \t])(?P<i>[A-Z]{2,3})[/:](?P<j>[a-z]{2,3}|[A-Z]{2,3})[ \t]*$")
+# Lower-case initials after a transcription or signature mark: "Transcribed by lh", "dictated by: jm".
+_LOWER_INITIALS = re.compile(
+    r"(?i:\b(?:transcribed|dictated|typed|entered|signed)\s+by)[:\s]+(?P<i>[a-z]{2,3})(?=[\s.,;]|$)"
+)
 _CUED_INITIALS = re.compile(
     r"(?i:\b(?:seen\s+by|signed\s+by|signed|initials|by|per|cosigned\s+by|dictated\s+by|transcribed\s+by|d/w|rn|md)\b[:\s]+)"
     r"(?P<i>[A-Z]\.?[A-Z]\.?(?:[A-Z]\.?)?)(?![\w])"
@@ -33,6 +37,7 @@ class _Initials:
             *((m, "i") for m in _SIGNATURE_INITIALS.finditer(text)),
             *((m, g) for m in _DICTATION_INITIALS.finditer(text) for g in ("i", "j")),
             *((m, "i") for m in doc.matches_at_words(_CUED_INITIALS, INITIALS_CUE_WORDS)),
+            *((m, "i") for m in _LOWER_INITIALS.finditer(text)),
         ]
         for m, group in found:
             value = m.group(group)

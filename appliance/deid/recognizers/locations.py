@@ -36,6 +36,7 @@ _STREET_TAIL = re.compile(
     r"(?:,?[ \t]*(?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor|Rm|Room|Bldg|Building|Lot|Space|Flat|#)\.?[ \t]*#?[ \t]*"
     r"[A-Za-z0-9-]{1,6}\b|,?[ \t]*\d{1,2}(?:st|nd|rd|th)[ \t]+Floor\b)?"
 )
+_TOWN_AFTER_LOWER = re.compile(r",[ \t]*(?P<town>[a-z][a-z'.-]+(?:[ \t][a-z][a-z'.-]+)?)(?=[,.;\n]|$)")
 _TOWN_AFTER = re.compile(r",[ \t]*(?P<town>[A-Z][A-Za-z'.-]+(?:[ \t][A-Z][A-Za-z'.-]+){0,2})")
 _PO_BOX = re.compile(r"(?i)\b(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box)\s*#?\s*\d+")
 _ZIP = re.compile(r"(?<![\w-])(?P<zip>\d{5})(?P<plus>-\d{4})?(?![\w-])")
@@ -56,7 +57,7 @@ _CITY_CUE = re.compile(
 )
 # For a city name that is also a word or a name ("Mobile", "Hope", "Jackson"), only these will do.
 _STRONG_CITY_CUE = re.compile(
-    r"(?i)(?:\b(?:from|lives\s+in|living\s+in|resides\s+in|residing\s+in|resident\s+of|moved\s+to|moved\s+from|"
+    r"(?i)(?:\b(?:from|lives\s+in|living\s+in|lived\s+in|resides\s+in|residing\s+in|resident\s+of|moved\s+to|moved\s+from|"
     r"born\s+in|visiting|travel(?:l?ed)?\s+to|hometown\s+of|native\s+of|relocated\s+to)|city\s*:|address\s*:)\s*$"
 )
 STATE_NAME = re.compile(r"\b(?:" + _STATE_RE + r")\b", re.IGNORECASE)
@@ -100,6 +101,8 @@ class _StreetAddress:
 def _town_after(doc: Document, end: int) -> Iterator[Span]:
     """ "48 Birch Hill Rd, Apt 3B, Medford": the town written right after a street line."""
     m = _TOWN_AFTER.match(doc.text, end)
+    if m is None and doc.caseless:
+        m = _TOWN_AFTER_LOWER.match(doc.text, end)  # "47 pleasant st, malden" in a lower-case note
     if m is None:
         return
     words = doc.tokens_in(m.start("town"), m.end("town"))

@@ -236,10 +236,21 @@ class _NameContext:
     def _credentials(self, doc: Document) -> Iterator[Span]:
         tokens = doc.tokens
         text = doc.text
+        upper_text: str | None = None
         for cred_tok in tokens:
-            if cred_tok.text not in _CREDENTIAL_STARTS or cred_tok.index == 0:
+            if cred_tok.index == 0:
                 continue
-            m = _CREDENTIAL.match(text, cred_tok.start)
+            lower_note = doc.caseless and cred_tok.shape is Shape.LOWER
+            if cred_tok.text not in _CREDENTIAL_STARTS and not (
+                lower_note and cred_tok.text.upper() in _CREDENTIAL_STARTS
+            ):
+                continue
+            if lower_note:
+                # "p. lee rn", "k. abernathy rn": a note all in lower case writes credentials so too.
+                upper_text = upper_text if upper_text is not None else text.upper()
+                m = _CREDENTIAL.match(upper_text, cred_tok.start)
+            else:
+                m = _CREDENTIAL.match(text, cred_tok.start)
             if m is None:
                 continue
             prev = tokens[cred_tok.index - 1]
@@ -346,7 +357,13 @@ def _name_before_credential(doc: Document, index: int) -> list[Token]:
         tok = tokens[i]
         if taken and doc.gap(tok, taken[-1]) not in (" ", ". ", "."):
             break
-        if tok.shape is Shape.INITIAL or _credential_name_word(tok) or _initials_word(tok, relaxed=not taken):
+        lower_initial = bool(taken) and tok.caseless and len(tok.text) == 1 and doc.gap(tok, taken[-1]) in (". ", ".")
+        if (
+            tok.shape is Shape.INITIAL
+            or lower_initial  # "p. lee rn" in a note all in lower case
+            or _credential_name_word(tok)
+            or _initials_word(tok, relaxed=not taken)
+        ):
             taken.append(tok)
         elif not taken and _stop_surname_after_name(doc, tok):
             taken.append(tok)  # "JACK WILL, MD": a surname that is also a stop word
@@ -356,7 +373,12 @@ def _name_before_credential(doc: Document, index: int) -> list[Token]:
     taken.reverse()
 
     def has_evidence(t: Token) -> bool:
-        return bool(t.cls & NAME_BITS) or t.shape is Shape.INITIAL or _initials_word(t, relaxed=t.index == index)
+        return (
+            bool(t.cls & NAME_BITS)
+            or t.shape is Shape.INITIAL
+            or (t.caseless and len(t.text) == 1)
+            or _initials_word(t, relaxed=t.index == index)
+        )
 
     if any(has_evidence(t) for t in taken):
         while not has_evidence(taken[0]):

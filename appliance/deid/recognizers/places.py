@@ -65,7 +65,8 @@ _STREET_PARTICLES = frozenset(
 _SAINT = frozenset({"st", "saint", "ste"})
 # Strong residence cues; whatever capitalised word follows is a place, listed or not (misspelled).
 _RESIDENCE = re.compile(
-    r"(?i)\b(?:lives|living|resides|residing|resident|moved|relocated|born|hometown|native)\s+(?:of|in|to|from|at)\s+$"
+    r"(?i)\b(?:lives|living|lived|resides|residing|resident|moved|relocated|born|hometown|native)"
+    r"(?:\s+(?:alone|here|there|now|currently|locally|independently))?\s+(?:of|in|to|from|at)\s+$"
 )
 # Military and diplomatic mail: "PSC 2581, Box 0041", "Unit 7349 Box 6067", "APO AE 20040".
 _MILITARY = re.compile(
@@ -264,8 +265,16 @@ class _Places:
 
     def _after_residence(self, doc: Document) -> Iterator[Span]:
         for tok in doc.tokens:
-            if tok.caseless or tok.shape is not Shape.TITLE or tok.cls & (WordClass.ENGLISH | WordClass.STOP):
+            if tok.cls & (WordClass.ENGLISH | WordClass.STOP | WordClass.CLINICAL):
                 continue
+            lower_note = (
+                doc.caseless
+                and tok.shape is Shape.LOWER
+                and not tok.cls & (WordClass.FIRST | WordClass.COMMON)
+                and len(tok.norm) >= 5
+            )
+            if not lower_note and (tok.caseless or tok.shape is not Shape.TITLE):
+                continue  # "lives alone in sommerville" counts in a note all in lower case
             if tok.norm in STATE_NAMES or not _RESIDENCE.search(doc.text, max(0, tok.start - 32), tok.start):
                 continue
             yield Span(tok.start, tok.end, LOCATION, "city", 0.7, "places")
