@@ -152,11 +152,13 @@ def load_lexicon() -> Lexicon:
     # Vocabulary built from open lists (abbreviations as written in notes, drug names, MeSH words,
     # section headers). A word that is also among the commonest names ("ed", "max") only becomes
     # ambiguous: it then needs context to be a name, but context still makes it one.
+    # MeSH has places among its headings ("Stuttgart", "Montreal"): a place stays a place.
+    places = {normalise(c) for c in cities if " " not in c} | {normalise(c) for c in _read_words("countries.txt")}
     for filename in _VOCABULARY:
         for entry in _read_words(filename):
             for word in re.split(r"[\s/]+", entry):
                 key = normalise(word)
-                if not key or not key.isalpha():
+                if not key or not key.isalpha() or (filename == "medical_words.txt" and key in places):
                     continue
                 bits = classes.get(key, WordClass.NONE)
                 vocab_bit = WordClass.COMMON if bits & WordClass.FREQUENT else WordClass.CLINICAL

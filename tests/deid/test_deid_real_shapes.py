@@ -45,6 +45,12 @@ PLACES = [
         "Address: 17 Mill Lane, Harrogate HG1 4QT, United Kingdom.",
         phi=("17 Mill Lane", "Harrogate", "HG1 4QT"),
     ),
+    Case(
+        "practice-name",
+        "Referring: Dr. Henley, Bayside Sports Medicine. PCP at Oak Street Primary Care.",
+        phi=("Bayside Sports Medicine", "Oak Street Primary Care"),
+    ),
+    Case("mesh-city", "pt's daughter called from stuttgart, updated.", phi=("stuttgart",)),
     Case("osh-is-generic", "Transferred from OSH with a GI bleed; ICU bed requested.", keep=("OSH", "ICU")),
     Case("ward-without-cue", "Will return to Baker 12 or Yawkey 9 when stable.", phi=("Yawkey 9",)),
     Case("score-is-no-ward", "Hunt Hess 3 on arrival; Braden 18.", keep=("Hess 3", "Braden 18")),

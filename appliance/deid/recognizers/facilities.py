@@ -55,6 +55,17 @@ _QUALIFIED_HEADS = {
     "home": frozenset(
         {"nursing", "care", "rest", "retirement", "group", "foster", "funeral", "convalescent", "veterans", "soldiers"}
     ),
+    # Practices named by what they do: "Oak Street Primary Care", "Framingham Family Medicine",
+    # "Cedar Hill Assisted Living", "Hebrew Senior Life", "Bayside Sports Medicine".
+    "care": frozenset({"primary", "urgent", "home", "senior", "elder", "health", "hospice", "palliative", "community"}),
+    "medicine": frozenset({"family", "sports", "internal", "primary", "integrative"}),
+    "living": frozenset({"assisted", "senior", "independent"}),
+    "life": frozenset({"senior"}),
+    "pediatrics": frozenset(),
+    "cardiology": frozenset(),
+    "orthopedics": frozenset(),
+    "orthopaedics": frozenset(),
+    "dermatology": frozenset(),
 }
 # "Transferred to Holy Cross", "admitted at Riverbend": a capitalised place after a movement verb.
 _MOVEMENT_CUE = re.compile(
@@ -161,15 +172,17 @@ class _Facility:
     def _headed(self, doc: Document) -> Iterator[Span]:
         tokens = doc.tokens
         for i, head in enumerate(tokens):
-            if head.norm not in FACILITY_HEADS or not head.capitalised:
+            if (head.norm not in FACILITY_HEADS and head.norm not in _QUALIFIED_HEADS) or not head.capitalised:
                 continue
             if head.shape is Shape.UPPER and not head.caseless and len(head.norm) <= 3 and head.norm != "va":
                 continue
             if head.caseless and head.norm in _TEST_HEADS:
                 continue  # "DIC LABS SENT", "AM LAB": in capitals, labs are tests, not a laboratory
             qualifiers = _QUALIFIED_HEADS.get(head.norm)
-            if qualifiers is not None and (i == 0 or tokens[i - 1].norm not in qualifiers):
+            if qualifiers and (i == 0 or tokens[i - 1].norm not in qualifiers):
                 continue
+            if qualifiers is not None and not qualifiers and (head.caseless or head.shape is not Shape.TITLE):
+                continue  # "Eastside Pediatrics" is a practice; "PEDIATRICS" in capitals is a service
             first = i
             while first > 0 and i - first < _FACILITY_WORDS_MAX:
                 prev = tokens[first - 1]
