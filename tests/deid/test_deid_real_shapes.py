@@ -223,3 +223,12 @@ def test_real_text_shapes(engine: DeidEngine, case: Case) -> None:
     missed = [sub for sub in case.phi if not all(covered(a, b) for a, b in _tokens(case.text, sub))]
     touched = [sub for sub in case.keep if any(covered(a, b) for a, b in _tokens(case.text, sub))]
     assert not missed and not touched, f"missed {missed}, over-redacted {touched}"
+
+
+def test_name_found_again_in_capitals(engine: DeidEngine) -> None:
+    """A first name found with a relative cue is found again later in a note in capitals."""
+    text = "SOCIAL: SON FRANK IN. FRANK CAN BE REACHED AT HOME."
+    second = text.index("FRANK", text.index("FRANK") + 1)
+    spans = engine.detect(text)
+    assert any(s.start <= second and second + len("FRANK") <= s.end for s in spans)
+    assert not any(s.start < text.index("CAN") + 3 and text.index("CAN") < s.end for s in spans)

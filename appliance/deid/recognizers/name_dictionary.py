@@ -208,8 +208,9 @@ class _NamePropagation:
             if tok.shape is Shape.MIXED or glued_to_digit(doc, tok):
                 continue
             if tok.cls & (WordClass.COMMON | WordClass.CLINICAL):
-                if tok.caseless or tok.sent_start:
-                    continue  # "BROWN STOOL", "Small bowel": too likely the word
+                strong_first = confidence >= 0.85 and tok.cls & WordClass.FIRST and not tok.cls & WordClass.CLINICAL
+                if (tok.caseless or tok.sent_start) and not strong_first:
+                    continue  # "BROWN STOOL", "Small bowel": too likely the word; "SON FRANK ... FRANK CALLED" is not
                 if tok.line in doc.title_case_lines():
                     continue
             if eponym_use(doc, tok) or science_name(doc, tok) or tok.cls & WordClass.COUNTRY:
