@@ -181,6 +181,13 @@ MEDICAL_LANGUAGE = [
 GENERAL_ENGLISH = [
     Case("greeting-name", "Hi Vinicio, I'm writing about my order.", phi=("Vinicio",)),
     Case("says-name", '"We are moving in that direction," says Bergqvist.', phi=("Bergqvist",)),
+    Case("maiden-name", "She was born in 1951. Her maiden name is LeBatelier.", phi=("LeBatelier",)),
+    Case("calls-me", "My name is Aantje Mourik but everyone calls me Aantje.", phi=("Aantje Mourik",)),
+    Case(
+        "middle-initial-unknown-surname",
+        "Directed by Leena O Sasi and Faina D. Yefremova.",
+        phi=("Leena O Sasi", "Faina D. Yefremova"),
+    ),
     Case("unknown-given-and-family", "My friend is Priya Raghunathan from work.", phi=("Priya Raghunathan",)),
     Case(
         "military-address",

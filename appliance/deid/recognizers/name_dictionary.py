@@ -48,7 +48,15 @@ class _NameDictionary:
         covered_until = -1
         countries = country_tokens(doc, self.lexicon) | state_tokens(doc)
         for tok in tokens:
-            if tok.index <= covered_until or not tok.cls & NAME_BITS or tok.index in countries:
+            if tok.index <= covered_until or tok.index in countries:
+                continue
+            if self._initial_between(doc, tok):
+                span = name_span(doc, tok.index, tok.index + 2, "person", 0.75, "name_dictionary")
+                if span:
+                    covered_until = tok.index + 2
+                    yield span
+                continue
+            if not tok.cls & NAME_BITS:
                 continue
             seed = self._seed(doc, tok, heading_lines)
             if seed is None:
@@ -59,6 +67,23 @@ class _NameDictionary:
             if span:
                 covered_until = last
                 yield span
+
+    @staticmethod
+    def _initial_between(doc: Document, tok: Token) -> bool:
+        """ "Faina D. Yefremova", "Leena O Sasi": the shape of a person's name, whatever the lists say:
+        a capitalised word, a middle initial, and a capitalised word, none of them a plain word."""
+        tokens = doc.tokens
+        if tok.index + 2 >= len(tokens) or tok.caseless or tok.shape is not Shape.TITLE:
+            return False
+        mid, last = tokens[tok.index + 1], tokens[tok.index + 2]
+        if mid.shape is not Shape.INITIAL or doc.gap(tok, mid) != " " or doc.gap(mid, last) not in (". ", " "):
+            return False
+
+        def person_like(t: Token) -> bool:
+            plain = t.cls & (WordClass.ENGLISH | WordClass.STOP | WordClass.CLINICAL | WordClass.COUNTRY)
+            return t.shape is Shape.TITLE and len(t.norm) > 2 and (bool(t.cls & NAME_BITS) or not plain)
+
+        return person_like(tok) and person_like(last)
 
     def _seed(self, doc: Document, tok: Token, heading_lines: set[int]) -> tuple[float, str] | None:
         cls = tok.cls

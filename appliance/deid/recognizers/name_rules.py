@@ -138,6 +138,11 @@ NOT_INITIALS = frozenset(
 NAME_LIMIT = 5  # words in one name; longer runs are headings or lists, not one person
 
 
+def _unknown_title(tok: Token) -> bool:
+    """A capitalised word no list knows, in a normally written line ("Yefremova", "Gelencsér")."""
+    return tok.cls == WordClass.NONE and tok.shape is Shape.TITLE and not tok.caseless and len(tok.norm) > 2
+
+
 def name_word(tok: Token) -> bool:
     """In the name lists, not a stop word, and written like a name where case tells."""
     return bool(tok.cls & NAME_BITS) and not tok.cls & WordClass.STOP and tok.capitalised
@@ -314,6 +319,9 @@ def grow(doc: Document, first: int, last: int) -> tuple[int, int]:
             ok_gap = gap == " "
         if not ok_gap:
             break
+        if cur.shape is Shape.INITIAL and _unknown_title(nxt) and not nxt.sent_start:
+            last += 1  # after a middle initial, a surname no list knows
+            continue
         if (
             nxt.norm in ("st", "ste")
             and nxt.shape in (Shape.TITLE, Shape.UPPER)
@@ -326,10 +334,10 @@ def grow(doc: Document, first: int, last: int) -> tuple[int, int]:
         elif (
             nxt.shape is Shape.INITIAL
             and last + 2 < len(tokens)
-            and name_word(tokens[last + 2])
+            and (name_word(tokens[last + 2]) or _unknown_title(tokens[last + 2]))
             and doc.gap(nxt, tokens[last + 2]) in (". ", " ")
         ):
-            last += 1
+            last += 1  # "Jildau S Bouts", "Faina D. Yefremova": a middle initial, then the surname
         elif (
             nxt.norm in PARTICLES
             and nxt.shape is Shape.LOWER

@@ -126,11 +126,16 @@ _RELATIVE = re.compile(
 # Words after which a capitalised word stands in the place of a person.
 _ADDRESSED = re.compile(
     r"(?:\b(?:Hi|Hello|Hey|Dear|Thanks|Thank\s+you|Cheers|Regards|says|said|asks|asked|told|wrote|writes|"
-    r"according\s+to|my\s+(?:kid|baby|boss|colleague|coworker|co-worker|manager|friend|partner|neighbou?r))"
-    r"[ \t]*,?[ \t]+)"
+    r"according\s+to|my\s+(?:kid|baby|boss|colleague|coworker|co-worker|manager|friend|partner|neighbou?r)|"
+    r"(?i:(?:maiden|last|first|middle|family|given|sur)\s*name)(?:\s+is)?\??|(?i:my\s+name\s+is)|"
+    r"(?i:call(?:s|ed)?\s+me)|I'm|I\s+am|named)"
+    r"[ \t]*[,:]?[ \t]+)"
 )
 ADDRESSED_WORDS = frozenset(
-    "hi hello hey dear thanks thank cheers regards says said asks asked told wrote writes according my".split()
+    """
+    hi hello hey dear thanks thank cheers regards says said asks asked told wrote writes according my maiden
+    last first middle family given surname call calls called i im named
+    """.split()
 )
 
 RELATIVE_WORDS = frozenset(
@@ -186,7 +191,8 @@ class _NameContext:
             if index is None:
                 continue
             tok = doc.tokens[index]
-            if tok.caseless or tok.shape is not Shape.TITLE or len(tok.norm) < 3:
+            lower_ok = doc.caseless and tok.shape is Shape.LOWER and "name" in m.group().lower()
+            if not lower_ok and (tok.caseless or tok.shape is not Shape.TITLE or len(tok.norm) < 3):
                 continue
             if tok.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.COUNTRY) or tok.norm in HEADER_WORDS:
                 continue
