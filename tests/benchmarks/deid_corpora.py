@@ -284,6 +284,19 @@ def medical_abstracts(mirror: Path, limit: int) -> Iterator[Doc]:
         yield Doc(f"medabs-test-{n:04d}-c{row['condition_label']}", row["medical_abstract"])
 
 
+def medical_abstracts_heldout(mirror: Path, limit: int) -> Iterator[Doc]:
+    """The abstracts after the first --limit rows: text the rules were never looked at against, to
+    report over-marking on (the first rows serve as the dev set for it)."""
+    repo = mirror / "sebischair+Medical-Abstracts-TC-Corpus" / "repo"
+    rows = csv.DictReader(io.StringIO(git_show(repo, "medical_tc_test.csv").decode("utf-8")))
+    for n, row in enumerate(rows):
+        if n < limit:
+            continue
+        if n >= 2 * limit:
+            return
+        yield Doc(f"medabs-test-{n:04d}-c{row['condition_label']}", row["medical_abstract"])
+
+
 @dataclass
 class Source:
     name: str
@@ -296,6 +309,9 @@ SOURCES = [
     Source("presidio_synth", "microsoft+presidio-research", presidio_synth),
     Source("meddocan", "PlanTL-GOB-ES+SPACCC_MEDDOCAN", meddocan),
     Source("medical_abstracts", "sebischair+Medical-Abstracts-TC-Corpus", medical_abstracts, nophi=True),
+    Source(
+        "medical_abstracts_heldout", "sebischair+Medical-Abstracts-TC-Corpus", medical_abstracts_heldout, nophi=True
+    ),
 ]
 
 
