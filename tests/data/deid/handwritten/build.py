@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -114,13 +114,12 @@ def main() -> int:
     print("| split | style | notes | chars | " + " | ".join(LABELS) + " | spans |")
     print("| --- | --- | ---: | ---: | " + " | ".join("---:" for _ in LABELS) + " | ---: |")
     for name, part in split.items():
-        totals: Counter = Counter()
         for style in styles + ["all"]:
             sel = part if style == "all" else [d for d in part if d["style"] == style]
             c = Counter(s["label"] for d in sel for s in d["spans"])
             chars = sum(len(d["text"]) for d in sel)
             row = [name, style if style != "all" else "**all**", str(len(sel)), str(chars)]
-            row += [str(c[l]) for l in LABELS] + [str(sum(c.values()))]
+            row += [str(c[label]) for label in LABELS] + [str(sum(c.values()))]
             print("| " + " | ".join(row) + " |")
     over = Counter(s.get("subtype") for d in docs for s in d["spans"] if s["label"] == "AGE")
     print(f"\nAGE subtypes (both splits): {dict(over)}")
