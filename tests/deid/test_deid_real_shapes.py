@@ -200,6 +200,17 @@ GENERAL_ENGLISH = [
     Case("street-name-first", "Ship to Brucker Bundesstrasse 31, Suite 245.", phi=("Brucker Bundesstrasse 31",)),
     Case("via-number", "Sophie lives at Via Franscini 71 near the lake.", phi=("Via Franscini 71",)),
     Case("during-is-no-street", "EEGs recorded during 93 nights were read twice.", keep=("during 93",)),
+    Case(
+        "address-label",
+        "Name: Martim A Pereira\nAddress: 17693 Király u. 15.\nLyss 50662\nPhone: none",
+        phi=("17693 Király u. 15.", "Lyss 50662"),
+    ),
+    Case(
+        "street-corner",
+        "My new address is the corner of Beiteveien 2 and Sieda Radial.",
+        phi=("Beiteveien 2", "Sieda Radial"),
+    ),
+    Case("originally-from", "I'm Quarto Angelo, originally from Križe, and I'm 41.", phi=("Križe",)),
     Case("grouped-phone-label", "Name: Emilie Broberg\nPhone: 72 128 827", phi=("72 128 827",)),
     Case("national-phones", "Call 020 7946 0958 or 0412 345 678.", phi=("020 7946 0958", "0412 345 678")),
     Case("iban", "IBAN DE89 3704 0044 0532 0130 00 for the refund.", phi=("DE89 3704 0044 0532 0130 00",)),

@@ -65,8 +65,17 @@ _STREET_PARTICLES = frozenset(
 _SAINT = frozenset({"st", "saint", "ste"})
 # Strong residence cues; whatever capitalised word follows is a place, listed or not (misspelled).
 _RESIDENCE = re.compile(
-    r"(?i)\b(?:lives|living|lived|resides|residing|resident|moved|relocated|born|hometown|native)"
+    r"(?i)\b(?:lives|living|lived|resides|residing|resident|moved|relocated|born|hometown|native|originally)"
     r"(?:\s+(?:alone|here|there|now|currently|locally|independently))?\s+(?:of|in|to|from|at)\s+$"
+)
+# "Address:", "Home address:", "Mailing address -": the value is a place, whatever its format.
+_ADDRESS_LABEL = re.compile(
+    r"(?im)^[ \t>]*(?:home\s+|mailing\s+|billing\s+|street\s+|postal\s+)?address[ \t]*[:\-][ \t]*"
+)
+# "the corner of 25 Dili Gianni Street and King Forges": two streets.
+_CORNER = re.compile(
+    r"\bcorner\s+of\s+(?P<a>[^\W_][\w'’.-]*(?:[ \t]+[^\W_][\w'’.-]*){0,4}?)[ \t]+and[ \t]+"
+    r"(?P<b>[^\W\d_][\w'’.-]*(?:[ \t]+[^\W_][\w'’.-]*){0,3}?)(?=[.,;:!?\n]|$)"
 )
 # Military and diplomatic mail: "PSC 2581, Box 0041", "Unit 7349 Box 6067", "APO AE 20040".
 _MILITARY = re.compile(
@@ -127,6 +136,27 @@ class _Places:
         yield from self._address_blocks(doc)
         for m in _MILITARY.finditer(doc.text):
             yield Span(m.start(), m.end(), LOCATION, "street", 0.9, "places")
+        yield from self._labelled_address(doc)
+        for m in _CORNER.finditer(doc.text):
+            for group in ("a", "b"):
+                yield Span(m.start(group), m.end(group), LOCATION, "street", 0.8, "places")
+
+    def _labelled_address(self, doc: Document) -> Iterator[Span]:
+        """ "Address: 110 Old Farm Rd" and the short lines under it: whatever follows an address label."""
+        text = doc.text
+        for m in _ADDRESS_LABEL.finditer(text):
+            line = _BLOCK_LINE.match(text, m.end())
+            if line is None or not line.group("line").strip():
+                continue
+            end, cursor = line.end("line"), line.end()
+            for _ in range(3):
+                if not text.startswith("\n", cursor):
+                    break
+                nxt = _BLOCK_LINE.match(text, cursor + 1)
+                if nxt is None or _LABEL_LINE.search(nxt.group("line")) or not nxt.group("line").strip():
+                    break
+                end, cursor = nxt.end("line"), nxt.end()
+            yield Span(line.start("line"), end, LOCATION, "street", 0.85, "places")
 
     def _address_blocks(self, doc: Document) -> Iterator[Span]:
         """A street line, its unit, and the short lines under it (town, region, postcode) as one block."""
@@ -165,17 +195,17 @@ class _Places:
             if words and not any(w.cls & WordClass.CLINICAL and not w.cls & NAME_BITS for w in words):
                 starts.append((m.start(), m.end()))
         for start, end in sorted(starts):
-            pos = end
+            pos = cursor = end
             for _ in range(4):
-                if not text.startswith("\n", pos):
+                if not text.startswith("\n", cursor):
                     break
-                line = _BLOCK_LINE.match(text, pos + 1)
+                line = _BLOCK_LINE.match(text, cursor + 1)
                 if line is None or _LABEL_LINE.search(line.group("line")):
                     break
                 words = doc.tokens_in(line.start("line"), line.end("line"))
                 if len(words) > 5 or any(w.shape is Shape.LOWER and not w.caseless for w in words):
                     break
-                pos = line.end("line")
+                pos, cursor = line.end("line"), line.end()
             yield Span(start, pos, LOCATION, "street", 0.8, "places")
 
     def _after_movement(self, doc: Document) -> Iterator[Span]:
