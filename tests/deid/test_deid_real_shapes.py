@@ -78,6 +78,8 @@ PLACES = [
         "lives w/ wife at 47 pleasant st, malden, 14 stairs.",
         phi=("47 pleasant st", "malden"),
     ),
+    Case("lower-hospital-surname", "wife works nights at lahey. pt previously independent.", phi=("lahey",)),
+    Case("called-time-is-no-phone", "daughter called 0500, says pt often confused.", keep=("0500",)),
     Case("lower-city-weak-cue", "84 yo f from maplewood nursing home in framingham, sent to ed.", phi=("framingham",)),
     Case("ward-after-any-to", "pt comfortable, possibly to stevens 4 tomorrow if bed.", phi=("stevens 4",)),
     Case("stage-is-no-ward", "The tumour progressed to Stage 2 despite therapy.", keep=("Stage 2",)),

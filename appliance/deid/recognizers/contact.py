@@ -143,8 +143,8 @@ class _Phone:
                 continue
             cue = m.group("cue").lower()
             digits = sum(ch.isdigit() for ch in m.group("num"))
-            if cue in ("home", "work", "number", "contact") and digits < 7:
-                continue
+            if cue in ("home", "work", "number", "contact", "call", "called", "reached at") and digits < 7:
+                continue  # "called 0500", "call 2100": a clock time, not a number
             if not m.group("num").isdigit() and not 7 <= digits <= 15:
                 continue  # grouped digits after a cue: a whole number, "Phone: 72 128 827"
             subtype = (

@@ -30,6 +30,9 @@ _MOVE = re.compile(
     r"\s+(?:back\s+|up\s+|down\s+|over\s+)?(?:to|from|at|on|in|into|via)\s+(?:the\s+)?$"
 )
 # Any "to", "from", "on", "at": enough before a ward's shape (a name and a small number).
+_NOT_A_HOSPITAL_NAME = (
+    WordClass.FIRST | WordClass.COMMON | WordClass.ENGLISH | WordClass.CLINICAL | WordClass.STOP | WordClass.EPONYM
+)
 _AT_CUE = re.compile(r"(?i)\b(?:at|@)\s+(?:the\s+)?$")
 
 
@@ -281,12 +284,19 @@ class _Places:
 
     def _initials(self, doc: Document, tok: Token) -> Span | None:
         """ "admitted to MGH", "transferred from BIDMC": a hospital known by its initials."""
-        lower_note = doc.caseless and tok.shape is Shape.LOWER and 3 <= len(tok.text) <= 5
+        lower_note = doc.caseless and tok.shape is Shape.LOWER and (
+            3 <= len(tok.text) <= 5
+            # "works nights at lahey", "transferred from faulkner": hospitals named after people
+            or (len(tok.text) >= 4 and tok.cls & WordClass.LAST and not tok.cls & _NOT_A_HOSPITAL_NAME)
+        )
         if (tok.shape is not Shape.UPPER and not lower_note) or not 2 <= len(tok.text) <= 6:
             return None  # "admitted to MGH"; in a note all in lower case, "admitted to mgh"
         if tok.caseless and len(tok.text) < 3:
             return None  # in capitals a two-letter word after "TO" is too often prose ("TO BE")
-        if tok.norm in _GENERIC_PLACES or tok.cls or tok.text in STATE_CODES or tok.norm in STATE_NAMES:
+        surname_hospital = lower_note and tok.cls & WordClass.LAST and not tok.cls & _NOT_A_HOSPITAL_NAME
+        if tok.norm in _GENERIC_PLACES or (tok.cls and not surname_hospital) or tok.text in STATE_CODES:
+            return None
+        if tok.norm in STATE_NAMES:
             return None
         end = tok.end
         if end < len(doc.text) and doc.text[end].isdigit():
