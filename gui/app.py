@@ -16,7 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QApplication
 
-from gui import style
+from gui import style, wheel
 from gui.lock import DEFAULT_LOCK_MINUTES
 from gui.mainwindow import MainWindow
 from gui.session import Session
@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     qt_app.setApplicationName("Clinical Tuning Appliance")
     qt_app.setQuitOnLastWindowClosed(False)  # switching windows must not quit; App decides
     style.apply(qt_app)
+    wheel.install(qt_app)  # the wheel changes only the focused spin box, combo box or slider
     app = App(qt_app, args.workspace, args.user, args.lock_minutes)
     app.show_sign_in()
     return int(qt_app.exec())

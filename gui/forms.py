@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import MISSING, fields
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -91,11 +91,13 @@ class DataclassForm(QWidget):
             spin = QSpinBox()
             spin.setRange(0, INT_MAX)
             spin.setAccelerated(True)
+            spin.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the wheel must not focus it (see gui.wheel)
             spin.valueChanged.connect(self.changed)
             return spin
         if kind == "str" and name in self._choices:
             combo = QComboBox()
             combo.addItems(list(self._choices[name]))
+            combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
             combo.currentIndexChanged.connect(self.changed)
             return combo
         edit = QLineEdit()
