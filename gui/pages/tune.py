@@ -67,6 +67,7 @@ METHOD_ONLY = {"lora_r": LORA_FAMILY, "lora_alpha": LORA_FAMILY, "lora_dropout":
                "target_modules": LORA_FAMILY, "freeze_embeddings": ("full",), "freeze_layers": ("full",)}
 RESUMABLE = ("cancelled", "failed")
 GB = 1024**3
+FORECAST_LINES = 6  # the forecast box's fixed height, in lines of text
 
 
 def tune_choices(ws: Workspace) -> dict[str, Any]:
@@ -223,10 +224,22 @@ class TunePage(Page):
         self.forecast = QLabel("")
         self.forecast.setObjectName("hint")
         self.forecast.setWordWrap(True)
+        self.forecast.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.forecast.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        forecast_box = QGroupBox("Forecast")
-        forecast_layout = QVBoxLayout(forecast_box)
-        forecast_layout.addWidget(self.forecast)
+        self.forecast_box = QGroupBox("Forecast")
+        forecast_layout = QVBoxLayout(self.forecast_box)
+        # One fixed height in every state (empty, waiting, measured, invalid settings), so the fields
+        # and the Start button below never jump; a text longer than the box scrolls inside it.
+        forecast_scroll = QScrollArea()
+        forecast_scroll.setWidget(self.forecast)
+        forecast_scroll.setWidgetResizable(True)
+        forecast_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        forecast_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        forecast_layout.addWidget(forecast_scroll)
+        margins = forecast_layout.contentsMargins()
+        self.forecast_box.setFixedHeight(self.forecast.fontMetrics().lineSpacing() * FORECAST_LINES
+                                         + margins.top() + margins.bottom()
+                                         + self.forecast_box.fontMetrics().height() + 8)
 
         self.start_button = QPushButton("&Start tuning")
         self.start_button.setObjectName("primary")
@@ -236,7 +249,7 @@ class TunePage(Page):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 8, 0)
         left_layout.addWidget(request_box)
-        left_layout.addWidget(forecast_box)
+        left_layout.addWidget(self.forecast_box)
         left_layout.addWidget(self.start_button)
         left_layout.addWidget(self.advanced_toggle)
         left_layout.addWidget(self.advanced)

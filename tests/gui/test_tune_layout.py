@@ -1,0 +1,58 @@
+"""Tune page layout: the Forecast box keeps one height whatever it says, so nothing below it jumps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from gui.pages.tune import TunePage
+from tests.gui.conftest import wait_ops
+
+ESTIMATE = {"event": "estimate", "total_bytes": 3 * 1024**3, "weights_bytes": 1024**3, "activations_bytes": 1024**3,
+            "optimizer_bytes": 512 * 1024**2, "gradients_bytes": 512 * 1024**2, "device": "cpu",
+            "seconds_per_step": 1.5, "steps_per_epoch": 40}
+
+
+def open_page(qtbot, session) -> TunePage:
+    page = TunePage(session)
+    qtbot.addWidget(page)
+    page.resize(1040, 700)
+    page.show()
+    page.refresh()
+    wait_ops(qtbot)
+    return page
+
+
+def settle() -> None:
+    QApplication.processEvents()
+
+
+def test_forecast_box_keeps_its_height_in_every_state(qtbot, deid_ws: Path, open_session) -> None:
+    page = open_page(qtbot, open_session(deid_ws, "ivy"))
+    heights: dict[str, int] = {}
+    positions: dict[str, int] = {}
+
+    def measure(state: str) -> None:
+        settle()
+        heights[state] = page.forecast_box.height()
+        positions[state] = page.start_button.y()
+
+    measure("before any job")  # the settings in words, and why no measured forecast exists yet
+    assert "layer sizes" in page.forecast.text()
+    page.forecast.setText("")
+    measure("empty")
+    page._begin("Starting a lora run on 'ward'…")
+    assert page.forecast.text().startswith("Waiting for the job's forecast")
+    measure("estimating")
+    page._reported(ESTIMATE)
+    assert page.forecast.text().startswith("From the job") and "GB" in page.forecast.text()
+    measure("estimate shown")
+    page.estimate = None
+    page.advanced.editors["learning_rate"].setText("fast")
+    page.advanced.changed.emit()
+    assert "not valid" in page.forecast.text()
+    measure("error")
+    assert len(set(heights.values())) == 1, heights
+    assert len(set(positions.values())) == 1, positions  # nothing below the box moved
+    assert heights["error"] >= page.forecast.fontMetrics().lineSpacing() * 4
