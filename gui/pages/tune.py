@@ -248,12 +248,14 @@ class TunePage(Page):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 8, 0)
+        # Top to bottom as the user works: every setting (Advanced included), then the forecast of
+        # those settings, then Start; a Start above Advanced would start a run before it was set.
         left_layout.addWidget(request_box)
-        left_layout.addWidget(self.forecast_box)
-        left_layout.addWidget(self.start_button)
         left_layout.addWidget(self.advanced_toggle)
         left_layout.addWidget(self.advanced)
         left_layout.addWidget(self.reset_button, 0, Qt.AlignmentFlag.AlignLeft)
+        left_layout.addWidget(self.forecast_box)
+        left_layout.addWidget(self.start_button)
         left_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(left)
@@ -327,8 +329,10 @@ class TunePage(Page):
         self.setTabOrder(self.base_combo, self.method_combo)
         self.setTabOrder(self.method_combo, self.budget)
         self.setTabOrder(self.budget, self.canaries)
-        self.setTabOrder(self.canaries, self.start_button)
-        self.setTabOrder(self.start_button, self.advanced_toggle)
+        order = [self.canaries, self.advanced_toggle, *self.advanced.editors.values(), self.reset_button,
+                 self.start_button]
+        for before, after in zip(order, order[1:], strict=False):
+            self.setTabOrder(before, after)
         self._task_changed()
         self._preset_changed()
         self._update_actions()

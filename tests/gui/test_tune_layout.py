@@ -1,10 +1,11 @@
-"""Tune page layout: the Forecast box keeps one height whatever it says, so nothing below it jumps."""
+"""Tune page layout: the Forecast box keeps one height whatever it says, so nothing below it jumps; the
+Start button comes after every setting, Advanced included."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from gui.pages.tune import TunePage
 from tests.gui.conftest import wait_ops
@@ -56,3 +57,29 @@ def test_forecast_box_keeps_its_height_in_every_state(qtbot, deid_ws: Path, open
     assert len(set(heights.values())) == 1, heights
     assert len(set(positions.values())) == 1, positions  # nothing below the box moved
     assert heights["error"] >= page.forecast.fontMetrics().lineSpacing() * 4
+
+
+def test_start_sits_below_every_setting(qtbot, deid_ws: Path, open_session) -> None:
+    page = open_page(qtbot, open_session(deid_ws, "ivy"))
+    left = page.start_button.parentWidget()
+    assert left is not None
+
+    def bottom(widget) -> int:
+        return widget.mapTo(left, widget.rect().bottomLeft()).y()
+
+    def top(widget) -> int:
+        return widget.mapTo(left, widget.rect().topLeft()).y()
+
+    settle()
+    settings = page.canaries.parentWidget()  # the "What to tune" box
+    assert settings is not None and settings is not left
+    assert top(page.start_button) > bottom(settings)
+    assert top(page.start_button) > bottom(page.advanced_toggle)  # Advanced, folded
+    page.advanced_toggle.setChecked(True)
+    settle()
+    assert page.advanced.isVisible() and page.reset_button.isVisible()
+    assert top(page.start_button) > bottom(page.advanced)
+    assert top(page.start_button) > bottom(page.reset_button)
+    assert top(page.start_button) > bottom(page.forecast_box) > bottom(page.advanced)  # forecast of the settings
+    buttons = [w for w in left.findChildren(QPushButton) if w.isVisible() and w.parentWidget() is left]
+    assert page.start_button in buttons and top(page.start_button) == max(top(w) for w in buttons)  # the last one
