@@ -102,8 +102,13 @@ def cmd_deid_review(args: argparse.Namespace) -> int:
             emit(args, result)
             return 0
         if args.mark_reviewed:
-            service.mark_reviewed(ws, version)
-            say(f"version {version} marked reviewed by {ws.user.name}")
+            coverage = service.mark_reviewed(ws, version).coverage
+            if coverage.unopened:
+                # Marked all the same: reviewing a sample is legitimate; the audit entry keeps the counts.
+                say(f"warning: {coverage.unopened} of the {coverage.records} records of {version} were never "
+                    "opened by a reviewer (see them with 'appliance deid review --record ID')")
+            say(f"version {version} marked reviewed by {ws.user.name} "
+                f"({coverage.opened} of {coverage.records} records opened)")
             return 0
         if args.record is not None:
             emit(args, service.review_record(ws, version, args.record))

@@ -4,7 +4,8 @@
 A version is written in batches while ``running`` (started and finished by audited transactions);
 only a ``complete`` version can be reviewed or tuned on. Detected spans are kept (offsets into the
 original text) so a reviewer can see, add and remove them; a correction re-applies the replacement
-to that record and is audited.
+to that record and is audited. The first time a reviewer (or admin) opens a record of a version is
+stored and audited too, so marking the version reviewed can say how many of its records nobody opened.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +31,29 @@ from appliance.workspace import Workspace
 BATCH = 200
 LOW_CONFIDENCE = 0.8
 SECRET_NAME = "deid"  # noqa: S105  (the name of a workspace secret, not a secret)
+REVIEWER_ROLES = ("admin", "reviewer")  # whose openings of a record count as reviewing it
+
+
+@dataclass(frozen=True)
+class ReviewCoverage:
+    """How many of a version's records a reviewer (or admin) opened at least once."""
+
+    version: str
+    records: int
+    opened: int
+
+    @property
+    def unopened(self) -> int:
+        return self.records - self.opened
+
+
+@dataclass(frozen=True)
+class ReviewMark:
+    """What marking a version reviewed fixed: its content hash, and how much of it had been opened."""
+
+    version: str
+    content_hash: str
+    coverage: ReviewCoverage
 
 
 @functools.lru_cache(maxsize=4)
@@ -269,6 +294,8 @@ def review_record(ws: Workspace, version: str, record_id: int) -> dict[str, Any]
     )
     if row is None:
         raise InvalidInput(f"record {record_id} is not in version '{version}'")
+    if ws.user.role in REVIEWER_ROLES:
+        _note_opened(ws, version, record_id)
     return {
         "record_id": record_id,
         "original": row[0],
@@ -277,6 +304,34 @@ def review_record(ws: Workspace, version: str, record_id: int) -> dict[str, Any]
         "risk": row[3],
         "corrected": bool(row[4]),
     }
+
+
+def _note_opened(ws: Workspace, version: str, record_id: int) -> None:
+    """Store and audit the first time this user opens ``record_id`` of ``version`` (later openings add
+    nothing: the question asked of the record is whether a reviewer ever looked at it)."""
+    seen = ws.read().execute(
+        "SELECT 1 FROM deid_record_opens WHERE version_id = ? AND record_id = ? AND user = ?",
+        (version, record_id, ws.user.name),
+    ).fetchone()
+    if seen is not None:
+        return
+    with ws.transaction("deid.opened", [version, str(record_id)], {"record_id": record_id}) as tx:
+        tx.execute(
+            "INSERT OR IGNORE INTO deid_record_opens (version_id, record_id, user, opened) VALUES (?,?,?,?)",
+            (version, record_id, ws.user.name, _now()),
+        )
+
+
+def review_coverage(ws: Workspace, version: str) -> ReviewCoverage:
+    """How many records of ``version`` a reviewer or admin has opened (any of them, at least once)."""
+    _version_row(ws, version)
+    records, opened = ws.read().execute(
+        "SELECT count(*), count(o.record_id) FROM deid_records d LEFT JOIN"
+        " (SELECT DISTINCT record_id FROM deid_record_opens WHERE version_id = ?) o USING (record_id)"
+        " WHERE d.version_id = ?",
+        (version, version),
+    ).fetchone()
+    return ReviewCoverage(version, int(records), int(opened))
 
 
 def correct(
@@ -334,15 +389,22 @@ def correct(
     return {"record_id": record_id, "spans": len(spans), **details}
 
 
-def mark_reviewed(ws: Workspace, version: str) -> str:
-    """Mark a version reviewed (reviewer or admin); its content hash is fixed from now on."""
+def mark_reviewed(ws: Workspace, version: str) -> ReviewMark:
+    """Mark a version reviewed (reviewer or admin); its content hash is fixed from now on.
+
+    Records nobody opened do not stop it (a reviewer may review a sample on purpose): the returned
+    coverage says how many were opened, the CLI and GUI warn about the rest, and the audit entry
+    records both counts.
+    """
     ws.require("admin", "reviewer")
     _version_row(ws, version)
     content_hash = version_hash(ws, version)
-    with ws.transaction("deid.reviewed", [version], {"content_hash": content_hash}) as tx:
+    coverage = review_coverage(ws, version)
+    details = {"content_hash": content_hash, "records": coverage.records, "opened": coverage.opened}
+    with ws.transaction("deid.reviewed", [version], details) as tx:
         tx.execute(
             "UPDATE deid_versions SET reviewed = 1, reviewed_by = ?, reviewed_at = ?, content_hash = ?"
             " WHERE version_id = ?",
             (ws.user.name, _now(), content_hash, version),
         )
-    return content_hash
+    return ReviewMark(version, content_hash, coverage)

@@ -197,6 +197,16 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE deid_records ADD COLUMN metadata TEXT;
     """,
+    # 6: which records of a version each reviewer opened (first opening only; each row is audited)
+    """
+    CREATE TABLE deid_record_opens (
+        version_id TEXT NOT NULL REFERENCES deid_versions(version_id),
+        record_id INTEGER NOT NULL REFERENCES records(record_id),
+        user TEXT NOT NULL,
+        opened TEXT NOT NULL,
+        PRIMARY KEY (version_id, record_id, user)
+    );
+    """,
 ]
 
 LATEST = len(MIGRATIONS)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -387,18 +388,40 @@ class DeidPage(Page):
         show_error(self, "The correction was not saved", exc)
 
     def ask_mark_reviewed(self) -> None:
+        """Count the records no reviewer opened yet, then ask (warning about them, if any) before marking."""
         version = self.version
         if version is None:
             return
-        confirm(self, "Mark version reviewed",
-                f"Mark {version.version_id} as reviewed? Its content is then fixed: corrections are no longer "
-                "possible, and it can be used for tuning. The audit log records your name.",
-                "Mark reviewed", lambda: self.mark_reviewed(version.version_id))
+        version_id = version.version_id
+        self.ws_op(lambda ws: deid.review_coverage(ws, version_id)).success(self._confirm_mark) \
+            .titled("Could not check which records were opened").run()
+
+    def _confirm_mark(self, coverage: deid.ReviewCoverage) -> QMessageBox | None:
+        version = self.version
+        if version is None or version.version_id != coverage.version:
+            return None  # the reviewer chose another version meanwhile
+        fixed = ("Its content is then fixed: corrections are no longer possible, and it can be used for tuning. "
+                 "The audit log records your name and how many records were opened.")
+        if coverage.unopened:
+            opened = "none opened" if not coverage.opened else f"only {coverage.opened} opened"
+            text = (f"{coverage.unopened} of the {coverage.records} records in {coverage.version} "
+                    f"{'was' if coverage.unopened == 1 else 'were'} never opened for review ({opened}). Open "
+                    "them from the review queue first, unless you are checking a sample on purpose.\n\n"
+                    f"Mark {coverage.version} as reviewed anyway? {fixed}")
+        else:
+            text = f"Mark {coverage.version} as reviewed? All {coverage.records} records were opened. {fixed}"
+        box = confirm(self, "Mark version reviewed", text, "Mark reviewed",
+                      lambda: self.mark_reviewed(coverage.version))
+        if coverage.unopened:
+            box.setIcon(QMessageBox.Icon.Warning)
+        return box
 
     def mark_reviewed(self, version_id: str) -> None:
         self.ws_op(lambda ws: deid.mark_reviewed(ws, version_id)).success(self._marked) \
             .titled("The version was not marked reviewed").run()
 
-    def _marked(self, content_hash: str) -> None:
-        self.banner.show_state("ok", f"Marked reviewed (content hash {content_hash[:16]}…).")
+    def _marked(self, mark: deid.ReviewMark) -> None:
+        coverage = mark.coverage
+        self.banner.show_state("ok", f"Marked reviewed; {coverage.opened} of its {coverage.records} records had "
+                                     f"been opened (content hash {mark.content_hash[:16]}…).")
         self._dataset_changed(self.dataset)

@@ -172,7 +172,7 @@ def test_review_remove_and_add_a_span_then_mark_reviewed(qtbot, deid_ws: Path, o
     # Mark reviewed: confirm, then corrections and marking are closed.
     assert page.mark_button.isEnabled()
     qtbot.mouseClick(page.mark_button, Qt.MouseButton.LeftButton)
-    box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
+    box = wait_box(qtbot)  # asked once the page has counted the records opened
     yes = next(b for b in box.buttons() if b.text() == "Mark reviewed")
     qtbot.mouseClick(yes, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.version is not None and page.version.reviewed, timeout=20_000)
@@ -184,7 +184,53 @@ def test_review_remove_and_add_a_span_then_mark_reviewed(qtbot, deid_ws: Path, o
     assert "marked reviewed" in page.editor.add_button.toolTip()
     with Workspace.open(deid_ws, "admin", PASSWORDS["admin"]) as ws:
         actions = [e.action for e in ws.audit_entries(action="deid.*")]
-    assert actions[-3:] == ["deid.correct", "deid.correct", "deid.reviewed"]
+    # Each record's first opening by rex has its own entry; the three records opened are counted.
+    assert [a for a in actions if a != "deid.opened"][-3:] == ["deid.correct", "deid.correct", "deid.reviewed"]
+    assert actions.count("deid.opened") == 3
+
+
+def wait_box(qtbot) -> QMessageBox:
+    """The message box shown next (confirmations open after an Op, not at once)."""
+    def shown() -> list[QMessageBox]:
+        return [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+
+    qtbot.waitUntil(lambda: bool(shown()), timeout=10_000)
+    return shown()[0]
+
+
+def test_marking_warns_about_records_never_opened(qtbot, deid_ws: Path, open_session) -> None:
+    page = open_page(qtbot, open_session(deid_ws, "rex"))
+    qtbot.waitUntil(lambda: page.editor.record is not None, timeout=10_000)
+    wait_ops(qtbot)
+    total = len(page.queue)
+    assert total == 16
+
+    # One record opened (the first in the queue): the confirmation warns about the other 15; Cancel.
+    qtbot.mouseClick(page.mark_button, Qt.MouseButton.LeftButton)
+    box = wait_box(qtbot)
+    assert box.icon() == QMessageBox.Icon.Warning
+    assert box.text().startswith("15 of the 16 records in ward@deid1 were never opened for review (only 1 opened)")
+    assert "unless you are checking a sample on purpose" in box.text() and "appliance" not in box.text()
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    wait_ops(qtbot)
+    assert page.version is not None and not page.version.reviewed and page.mark_button.isEnabled()
+
+    # Every record opened: no warning; marking records the count in the audit log.
+    for row in range(total):
+        page.queue_table.selectRow(row)
+        wait_ops(qtbot)
+        assert page.editor.record is not None and page.editor.record["record_id"] == page.queue[row]["record_id"]
+    qtbot.mouseClick(page.mark_button, Qt.MouseButton.LeftButton)
+    box = wait_box(qtbot)
+    assert box.icon() == QMessageBox.Icon.Question and "All 16 records were opened" in box.text()
+    next(b for b in box.buttons() if b.text() == "Mark reviewed").click()
+    qtbot.waitUntil(lambda: page.version is not None and page.version.reviewed, timeout=20_000)
+    wait_ops(qtbot)
+    assert page.banner.state == "ok" and "16 of its 16 records had been opened" in page.banner.text()
+    with Workspace.open(deid_ws, "admin", PASSWORDS["admin"]) as ws:
+        marked = list(ws.audit_entries(action="deid.reviewed"))[-1]
+        assert marked.user == "rex" and marked.details["records"] == 16 and marked.details["opened"] == 16
+        assert len(list(ws.audit_entries(action="deid.opened"))) == 16
 
 
 def test_informaticist_sees_review_actions_disabled_with_reasons(qtbot, deid_ws: Path, open_session) -> None:

@@ -65,7 +65,7 @@ def test_review_correct_and_mark(notes_ws: Path) -> None:
         with pytest.raises(InvalidInput):
             correct(ws, version, record["record_id"], remove=[(0, 1, "AGE")])
         assert review_queue(ws, version, limit=50)[-1]["corrected"]
-        digest = mark_reviewed(ws, version)
+        digest = mark_reviewed(ws, version).content_hash
         assert len(digest) == 64
         with pytest.raises(ApplianceError, match="already marked reviewed"):
             correct(ws, version, 1, add=[(0, 2, "NAME")])
