@@ -1,6 +1,8 @@
 """Places as clinical notes write them: wards and units named after people ("transfer to Finard 4"),
 hospitals by their initials after a movement ("admitted to MGH"), places no list holds after a
-residence cue ("lives in Sommervile"), and postcodes of other countries with the town before them.
+residence cue ("lives in Sommervile"), postcodes of other countries with the town before them, and
+addresses as the world writes them (street name before or after the house number, units, the lines of
+an address block, whatever follows an address label, street corners, military mail).
 
 Hospital wards are the commonest place in inpatient notes and no list can hold them: they are found
 from their shape (a name and a small number) after a word that moves the patient. Generic units
@@ -29,7 +31,8 @@ _MOVE = re.compile(
     r"seen|followed|f/u|stays?|stayed|lives|living|resides|residing|transported|to\s+go)"
     r"\s+(?:back\s+|up\s+|down\s+|over\s+)?(?:to|from|at|on|in|into|via)\s+(?:the\s+)?$"
 )
-# Any "to", "from", "on", "at": enough before a ward's shape (a name and a small number).
+# In a note all in lower case, a word after "at"/"from" that is only a surname may be a hospital named
+# after a person ("at lahey"); these classes say it is something else.
 _NOT_A_HOSPITAL_NAME = (
     WordClass.FIRST | WordClass.COMMON | WordClass.ENGLISH | WordClass.CLINICAL | WordClass.STOP | WordClass.EPONYM
 )
@@ -44,6 +47,7 @@ def _after_facility(doc: Document, tok: Token) -> bool:
     return doc.gap(prev, tok) == " (" and prev.norm in FACILITY_HEADS
 
 
+# Any "to", "from", "on", "at", or a room label: enough before a ward's shape (a name and a small number).
 _WARD_CUE = re.compile(
     r"(?i)(?:\b(?:to|from|on|at|in|into|via)\s+(?:the\s+)?|\b(?:room|rm|unit|ward|floor|location|bed)\s*[:#]\s*)$"
 )
