@@ -26,7 +26,8 @@ RESTRICTED_ZIP_PREFIXES: tuple[str, ...] = (
     "823", "830", "831", "878", "879", "884", "890", "893",
 )  # fmt: skip
 
-#: Rule recognizers on by default. "model" (a local token-classification model) is opt-in.
+#: Rule recognizers on by default. "crf" (the shipped learned recognizer) and "model" (a local
+#: token-classification model) are opt-in.
 DEFAULT_RECOGNIZERS: tuple[str, ...] = (
     "email",
     "url",
@@ -75,7 +76,8 @@ class DeidConfig:
     recognizers: tuple[str, ...] = field(
         default=DEFAULT_RECOGNIZERS,
         metadata=_help(
-            'Recognizers to run, by registered name. Add "model" together with model_dir to run a '
+            'Recognizers to run, by registered name. Add "crf" for the shipped learned recognizer (more '
+            'names and places found, more words marked), or "model" together with model_dir to run a '
             "local token-classification model as well."
         ),
     )
