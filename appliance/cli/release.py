@@ -183,6 +183,6 @@ def register(sub: Any, add: Any) -> None:
     p = add(sub, "serve", cmd_serve, "serve exported models over an OpenAI-compatible API")
     p.add_argument("--model", action="append", required=True, metavar="EXPORT_DIR")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--port", type=int, default=8000, help="TCP port (default 8000, as ServeConfig)")
     p.add_argument("--tls-cert", type=Path)
     p.add_argument("--tls-key", type=Path)

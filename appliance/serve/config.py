@@ -52,8 +52,15 @@ class ServeConfig:
         "Generation requests one model may hold (running + waiting) before new ones get 503."))
     max_connections: int = field(default=64, metadata=_help(
         "Open connections served at once; further connections are closed at once."))
+    max_connections_per_client: int = field(default=32, metadata=_help(
+        "Open connections one client address may hold at once; further connections from it are closed at once."))
     request_timeout_s: float = field(default=60.0, metadata=_help(
-        "Seconds a connection may sit idle while sending a request or reading a response before it is closed."))
+        "Seconds an idle keep-alive connection stays open between requests."))
+    header_timeout_s: float = field(default=10.0, metadata=_help(
+        "Seconds a connection has to send a complete request head (request line and headers), however slowly "
+        "it trickles bytes; a connection over it is closed."))
+    body_timeout_s: float = field(default=30.0, metadata=_help(
+        "Seconds a request has to send its whole body once its head is accepted; a request over it gets 400."))
     audit_max_batch: int = field(default=256, metadata=_help("Request records handed to the audit sink at once."))
     audit_max_delay_s: float = field(default=0.5, metadata=_help(
         "Longest a request record waits before it is handed to the audit sink."))
@@ -84,14 +91,16 @@ class ServeConfig:
             raise InvalidInput(f"serve: listening on {self.host} without TLS would send prompts in clear; "
                                "give tls_cert and tls_key, or set allow_plaintext_network")
         for name in ("max_tokens_limit", "default_max_tokens", "max_body_bytes", "max_stop_sequences",
-                     "max_queue_per_model", "max_connections", "audit_max_batch", "audit_max_queue"):
+                     "max_queue_per_model", "max_connections", "max_connections_per_client", "audit_max_batch",
+                     "audit_max_queue"):
             if getattr(self, name) < 1:
                 raise InvalidInput(f"serve: {name} must be at least 1")
         if self.default_max_tokens > self.max_tokens_limit:
             raise InvalidInput(f"serve: default_max_tokens ({self.default_max_tokens}) exceeds max_tokens_limit "
                                f"({self.max_tokens_limit})")
-        if self.request_timeout_s <= 0 or self.audit_max_delay_s <= 0:
-            raise InvalidInput("serve: request_timeout_s and audit_max_delay_s must be positive")
+        for name in ("request_timeout_s", "header_timeout_s", "body_timeout_s", "audit_max_delay_s"):
+            if getattr(self, name) <= 0:
+                raise InvalidInput(f"serve: {name} must be positive")
 
     @property
     def tls_enabled(self) -> bool:

@@ -1,32 +1,42 @@
-"""The HTTP transport: a threading HTTP/1.1 server (standard library only) around ``Api``, with TLS.
+"""The HTTP transport: uvicorn (asyncio, h11) running a small ASGI application around ``Api``, with TLS.
 
 ``serve`` starts it in a background thread and returns a ``ServerHandle``; ``serve_forever`` runs it
-in the foreground until SIGINT/SIGTERM. One thread per connection; keep-alive is supported, and
-streams are sent with chunked transfer encoding so a connection survives its stream.
+in the foreground until SIGINT/SIGTERM. ``Api`` stays synchronous: each request is answered in a worker
+thread (its body is read back through the event loop), and a stream's frames are pulled from the
+generation one by one in a worker thread, so the event loop never waits on a model.
 
-Hazards:
-- TLS handshakes run in the connection's own thread (not in the accept loop), so a client that
-  connects and stalls cannot hold up everybody else; ``request_timeout_s`` bounds each read and write.
-- Connections beyond ``max_connections`` are closed at once rather than queued without bound.
-- A reply sent before its request body was read (401, 413...) closes the connection: the unread body
-  would otherwise be parsed as the next request.
-- ``stop()`` stops accepting and closes the listening socket; requests already running finish in
-  their (daemon) threads.
+Hazards, and what guards each:
+- Slow clients: a connection must complete its request headers within ``header_timeout_s`` of
+  connecting (or of its previous response), however it trickles bytes; a body must arrive within
+  ``body_timeout_s``. A connection over either deadline is closed. Waiting costs no thread.
+- Connections: at most ``max_connections`` in all and ``max_connections_per_client`` from one address;
+  connections beyond either are closed at once rather than queued.
+- A reply sent before its request body was read (401, 413...) closes the connection.
+- A client that leaves mid-stream: the next frame is not pulled, the stream is closed (the model is
+  freed) and the request is recorded as 499.
+- ``stop()`` stops accepting, lets running requests finish for a few seconds, then closes the rest.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
 import socket
 import ssl
 import threading
+import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
 from typing import Any
-from urllib.parse import urlsplit
+
+import anyio
+import anyio.from_thread
+import anyio.to_thread
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from appliance.errors import ApplianceError
 from appliance.serve.api import Api, HttpRequest, Reply
@@ -37,6 +47,10 @@ from appliance.serve.errors import ApiError
 from appliance.serve.protocols import KeyStore, RequestSink
 
 log = logging.getLogger("appliance.serve.http")
+
+Scope = dict[str, Any]
+Receive = Callable[[], Any]
+Send = Callable[[dict[str, Any]], Any]
 
 
 def tls_context(config: ServeConfig) -> ssl.SSLContext | None:
@@ -52,175 +66,200 @@ def tls_context(config: ServeConfig) -> ssl.SSLContext | None:
     return context
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
+class _Connections:
+    """Open connections, in all and per client address (touched only from the event loop)."""
 
-    def version_string(self) -> str:
-        return "appliance"  # no Python/library versions in the Server header
+    def __init__(self, config: ServeConfig) -> None:
+        self.limit = config.max_connections
+        self.per_client = config.max_connections_per_client
+        self.header_timeout = config.header_timeout_s
+        self.total = 0
+        self.by_client: Counter[str] = Counter()
 
-    def do_GET(self) -> None:  # noqa: N802  (http.server's naming)
-        self._serve()
+    def admit(self, client: str) -> bool:
+        if self.total >= self.limit:
+            log.warning("connection limit (%d) reached; closing a new connection", self.limit)
+            return False
+        if self.by_client[client] >= self.per_client:
+            log.warning("per-client connection limit (%d) reached; closing a new connection", self.per_client)
+            return False
+        self.total += 1
+        self.by_client[client] += 1
+        return True
 
-    def do_POST(self) -> None:  # noqa: N802
-        self._serve()
+    def leave(self, client: str) -> None:
+        self.total -= 1
+        self.by_client[client] -= 1
+        if self.by_client[client] <= 0:
+            del self.by_client[client]
 
-    do_PUT = do_DELETE = do_PATCH = do_POST  # answered 405 (with auth first) by Api
 
-    def _serve(self) -> None:
-        length_header = self.headers.get("Content-Length")
-        try:
-            length = int(length_header) if length_header is not None else None
-        except ValueError:
-            length = -1
-        if length is not None and length < 0:
-            self._send(Reply(400, b'{"error":{"message":"invalid Content-Length","type":"invalid_request_error",'
-                                  b'"param":null,"code":"invalid_request"}}'), close=True)
-            return
-        if self.headers.get("Transfer-Encoding", "").lower() not in ("", "identity"):
+def _guarded_protocol(connections: _Connections) -> type[H11Protocol]:
+    """uvicorn's h11 protocol with connection caps and a deadline for a whole request head."""
+
+    class GuardedProtocol(H11Protocol):
+        _admitted_as: str | None = None
+        _head_deadline: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            peer = transport.get_extra_info("peername")
+            client = str(peer[0]) if isinstance(peer, tuple) and peer else "-"
+            if not connections.admit(client):
+                transport.abort()
+                return
+            self._admitted_as = client
+            super().connection_made(transport)
+            self._arm_head_deadline()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self._admitted_as is None:
+                return
+            connections.leave(self._admitted_as)
+            self._admitted_as = None
+            self._disarm_head_deadline()
+            super().connection_lost(exc)
+
+        def eof_received(self) -> bool | None:  # type: ignore[override]
+            """A client that half-closes mid-body still reads our answer (400: the body ended early)."""
+            cycle = self.cycle
+            if cycle is not None and not cycle.response_complete and cycle.more_body:
+                cycle.more_body = False
+                cycle.message_event.set()
+                return True  # keep our sending side open
+            return None
+
+        def handle_events(self) -> None:
+            before = self.cycle
+            super().handle_events()
+            if self.cycle is not before:  # a request head was complete
+                self._disarm_head_deadline()
+
+        def on_response_complete(self) -> None:
+            self._arm_head_deadline()
+            super().on_response_complete()
+
+        def _arm_head_deadline(self) -> None:
+            self._disarm_head_deadline()
+            self._head_deadline = self.loop.call_later(connections.header_timeout, self._head_too_slow)
+
+        def _disarm_head_deadline(self) -> None:
+            if self._head_deadline is not None:
+                self._head_deadline.cancel()
+                self._head_deadline = None
+
+        def _head_too_slow(self) -> None:
+            self._head_deadline = None  # disarmed whenever a head completes: this one is late
+            log.info("closing a connection that did not send its request head within %.0f s",
+                     connections.header_timeout)
+            self.transport.close()
+
+    return GuardedProtocol
+
+
+class AsgiApp:
+    """The ASGI application: hands each HTTP request to ``Api.handle`` in a worker thread."""
+
+    def __init__(self, api: Api, config: ServeConfig) -> None:
+        self.api = api
+        self.config = config
+        self.limiter = anyio.CapacityLimiter(config.max_connections)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return  # lifespan is off; websockets are not offered
+        headers: dict[str, str] = {}
+        for name, value in scope["headers"]:
+            key = name.decode("latin-1").lower()
+            text = value.decode("latin-1")
+            headers[key] = f"{headers[key]}, {text}" if key in headers else text
+        length: int | None = None
+        if "content-length" in headers:
+            length = int(headers["content-length"])  # h11 has checked it is a non-negative integer
+        if headers.get("transfer-encoding", "").lower() not in ("", "identity"):
             length = None  # chunked uploads are not supported; Api answers 411 and the connection closes
-        body_read = False
+        state = {"body_read": False, "gone": False}
+
+        async def read_all() -> bytes:
+            chunks: list[bytes] = []
+            with anyio.move_on_after(self.config.body_timeout_s):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        state["gone"] = True
+                        break
+                    chunks.append(message.get("body", b""))
+                    if not message.get("more_body", False):
+                        break
+            return b"".join(chunks)
 
         def read_body() -> bytes:
-            nonlocal body_read
-            body_read = True
-            try:
-                data = self.rfile.read(length or 0)
-            except OSError:  # includes the socket timeout of a client that stalls mid-body
-                data = b""
+            state["body_read"] = True
+            data = anyio.from_thread.run(read_all)
             if len(data) != (length or 0):
-                self.close_connection = True
+                state["gone"] = True  # the connection cannot carry another request
                 raise ApiError(400, "the request body ended before its Content-Length", "incomplete_body")
             return data
 
-        request = HttpRequest(self.command, urlsplit(self.path).path,
-                              {k.lower(): v for k, v in self.headers.items()}, length, read_body)
-        reply = self.server.api.handle(request)
-        unread = not body_read and (length or self.headers.get("Transfer-Encoding"))
-        self._send(reply, close=bool(unread) or self.close_connection)
-        if unread:
-            self._linger()
-
-    def _linger(self) -> None:
-        """Briefly read and drop what the client is still sending of a body we refused unread.
-
-        Closing a socket with unread input makes the kernel reset the connection, which can destroy
-        our answer before the client reads it (and fail the client's own send). Shutting down our
-        side first and draining for a moment lets the client finish and read the status.
-        """
+        request = HttpRequest(scope["method"], scope["path"], headers, length, read_body)
+        reply = await anyio.to_thread.run_sync(self.api.handle, request, limiter=self.limiter)
+        unread = not state["body_read"] and bool(length or headers.get("transfer-encoding"))
+        close = unread or state["gone"]
         try:
-            self.wfile.flush()
-            if isinstance(self.connection, ssl.SSLSocket):
-                return
-            self.connection.shutdown(socket.SHUT_WR)
-            self.connection.settimeout(0.5)
-            for _ in range(16):
-                if not self.connection.recv(65536):
-                    break
-        except OSError:
-            pass
-
-    def _send(self, reply: Reply, close: bool = False) -> None:
-        """Write ``reply``; a stream is closed whatever happens (its close records the request)."""
-        try:
-            self._write(reply, close)
-        except OSError:  # client gone (reset, broken pipe, timeout): a stream records 499
-            self.close_connection = True
+            await self._send(reply, send, receive, close, state)
         finally:
             if reply.stream is not None:
-                reply.stream.close()
+                await anyio.to_thread.run_sync(reply.stream.close, limiter=self.limiter)
 
-    def _write(self, reply: Reply, close: bool) -> None:
+    async def _send(self, reply: Reply, send: Send, receive: Receive, close: bool, state: dict[str, bool]) -> None:
+        headers = [(b"content-type", reply.content_type.encode("latin-1"))]
+        headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers]
         if close:
-            self.close_connection = True
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        for name, value in reply.headers:
-            self.send_header(name, value)
-        if close:
-            self.send_header("Connection", "close")
+            headers.append((b"connection", b"close"))
         if reply.stream is None:
-            self.send_header("Content-Length", str(len(reply.body)))
-            self.end_headers()
-            self.wfile.write(reply.body)
+            headers.append((b"content-length", str(len(reply.body)).encode()))
+            await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+            await send({"type": "http.response.body", "body": reply.body})
             return
-        # HTTP/1.0 has no chunked encoding: the stream then ends when the connection closes.
-        chunked = self.request_version != "HTTP/1.0"
-        if chunked:
-            self.send_header("Transfer-Encoding", "chunked")
-        else:
-            self.close_connection = True
-        self.end_headers()
-        for frame in reply.stream:
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame) if chunked else frame)
-            self.wfile.flush()
-        # Account for the request before the client can see the end of it, so a client that reads
-        # the metrics or audit right after its stream finds this request there.
-        reply.stream.close()
-        if chunked:
-            self.wfile.write(b"0\r\n\r\n")
-            self.wfile.flush()
+        stream = reply.stream
+        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
 
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass  # Api logs each request with its route and status; the raw request line is not logged
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (http.server's signature)
-        log.debug("http: " + format, *args)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-
-    def __init__(self, config: ServeConfig, api: Api) -> None:
-        self.config = config
-        self.api = api
-        self.ssl_context = tls_context(config)
-        self._connections = threading.BoundedSemaphore(config.max_connections)
-        if ":" in config.host:
-            self.address_family = socket.AF_INET6
-        super().__init__((config.host, config.port), _Handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        if not self._connections.acquire(blocking=False):
-            log.warning("connection limit (%d) reached; closing a new connection", self.config.max_connections)
-            self.shutdown_request(request)
-            return
-        try:
-            super().process_request(request, client_address)
-        except BaseException:
-            self._connections.release()
-            raise
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self._connections.release()
-
-    def finish_request(self, request: Any, client_address: Any) -> None:
-        request.settimeout(self.config.request_timeout_s)
-        if self.ssl_context is None:
-            super().finish_request(request, client_address)
-            return
-        try:
-            tls = self.ssl_context.wrap_socket(request, server_side=True)
-        except (ssl.SSLError, OSError) as exc:
-            log.info("TLS handshake failed: %s", type(exc).__name__)
-            return
-        try:
-            self.RequestHandlerClass(tls, client_address, self)  # type: ignore[arg-type]
-        finally:
-            try:
-                tls.shutdown(socket.SHUT_WR)
-            except OSError:
+        async def watch() -> None:
+            while (await receive())["type"] != "http.disconnect":
                 pass
-            tls.close()
+            state["gone"] = True
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        log.warning("connection error: %s", "see debug log")
-        log.debug("connection error", exc_info=True)
+        def pull() -> bytes | None:
+            return next(stream, None)
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(watch)
+            while not state["gone"]:
+                frame = await anyio.to_thread.run_sync(pull, limiter=self.limiter)
+                if frame is None:
+                    # Account for the request before the client can see the end of it, so a client that
+                    # reads the metrics or audit right after its stream finds this request there.
+                    await anyio.to_thread.run_sync(stream.close, limiter=self.limiter)
+                    break
+                if state["gone"]:
+                    break
+                await send({"type": "http.response.body", "body": frame, "more_body": True})
+            if not state["gone"]:
+                await send({"type": "http.response.body", "body": b""})
+            group.cancel_scope.cancel()
+
+
+def _bind(config: ServeConfig) -> socket.socket:
+    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((config.host.strip("[]"), config.port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return sock
 
 
 @dataclass
@@ -231,7 +270,8 @@ class ServerHandle:
     host: str
     port: int
     api: Api
-    _server: _Server
+    _server: uvicorn.Server
+    _socket: socket.socket
     _thread: threading.Thread
     _sink: BatchingSink
     _owns_sink: bool
@@ -239,9 +279,12 @@ class ServerHandle:
     def stop(self, timeout: float = 10.0) -> None:
         if not self._thread.is_alive():
             return
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.should_exit = True
         self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._server.force_exit = True
+            self._thread.join(timeout)
+        self._socket.close()
         if self._owns_sink:
             self._sink.close(timeout)
         else:
@@ -255,7 +298,7 @@ class ServerHandle:
 
 
 def serve(backends: Mapping[str, Backend], keys: KeyStore, sink: RequestSink, config: ServeConfig) -> ServerHandle:
-    """Start serving ``backends`` (model id -> backend) in background threads; returns once listening.
+    """Start serving ``backends`` (model id -> backend) in a background thread; returns once listening.
 
     ``sink`` receives one record per request from a background thread: pass a ``BatchingSink`` to set
     its batching yourself (it is then flushed, not closed, on stop), or any ``RequestSink`` to have one
@@ -266,26 +309,41 @@ def serve(backends: Mapping[str, Backend], keys: KeyStore, sink: RequestSink, co
     owns = not isinstance(sink, BatchingSink)
     batching = sink if isinstance(sink, BatchingSink) else BatchingSink(
         sink, config.audit_max_batch, config.audit_max_delay_s, config.audit_max_queue)
-    api = Api(backends, keys, batching, config)
     try:
-        server = _Server(config, api)
-    except OSError as exc:
-        if owns:
-            batching.close()
-        raise ApplianceError(f"cannot listen on {config.host}:{config.port} ({exc.strerror or exc}); "
-                             "choose another host or port") from None
+        api = Api(backends, keys, batching, config)
+        context = tls_context(config)
+        try:
+            sock = _bind(config)
+        except OSError as exc:
+            raise ApplianceError(f"cannot listen on {config.host}:{config.port} ({exc.strerror or exc}); "
+                                 "choose another host or port") from None
     except BaseException:
         if owns:
             batching.close()
         raise
-    host, port = str(server.server_address[0]), int(server.server_address[1])
-    scheme = "https" if server.ssl_context else "http"
-    shown = f"[{host}]" if ":" in host else host
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="serve-accept",
-                              daemon=True)
+    uv_config = uvicorn.Config(
+        AsgiApp(api, config), http=_guarded_protocol(_Connections(config)), lifespan="off", log_config=None,
+        access_log=False, server_header=False, timeout_keep_alive=max(1, int(config.request_timeout_s)),
+        timeout_graceful_shutdown=5, h11_max_incomplete_event_size=64 * 1024)
+    uv_config.load()
+    uv_config.ssl = context  # our context: TLS 1.2 at least, and the clear error above when unusable
+    server = uvicorn.Server(uv_config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="serve-loop", daemon=True)
     thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if not server.started:
+        server.should_exit = True
+        sock.close()
+        if owns:
+            batching.close()
+        raise ApplianceError("the HTTP server did not start; see the log")
+    host, port = str(sock.getsockname()[0]), int(sock.getsockname()[1])
+    scheme = "https" if context else "http"
+    shown = f"[{host}]" if ":" in host else host
     log.info("serving %d model(s) on %s://%s:%d", len(backends), scheme, shown, port)
-    return ServerHandle(f"{scheme}://{shown}:{port}", host, port, api, server, thread, batching, owns)
+    return ServerHandle(f"{scheme}://{shown}:{port}", host, port, api, server, sock, thread, batching, owns)
 
 
 def serve_forever(backends: Mapping[str, Backend], keys: KeyStore, sink: RequestSink, config: ServeConfig,
