@@ -1,4 +1,4 @@
-"""Evaluation: metrics, baselines, privacy audit and the comparison report. A pure library (no database).
+"""Evaluation: metrics, baselines and the privacy audit. A pure library (no database).
 
 Modules, each with one purpose:
 - `metrics`        per-task quality metrics, registry `TASK_METRICS`, primary metric per task
@@ -15,8 +15,7 @@ Modules, each with one purpose:
 - `slices`         metrics by note type, sex and age band
 - `runs`           run summaries, methods and their cost order
 - `recommend`      the cheapest method within a tolerance of the best
-- `report`, `svg`  the JSON and self-contained HTML comparison report
 
-Importing this package is cheap: modules that need torch import it themselves, so reports and
-recommendations can be made without loading torch or scikit-learn.
+Importing this package is cheap: modules that need torch import it themselves, so the comparison report
+(`appliance.compare.report`) and recommendations can be made without loading torch or scikit-learn.
 """

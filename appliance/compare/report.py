@@ -22,7 +22,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from appliance.evaluate import svg
+from appliance.compare import svg
 from appliance.evaluate.metrics import PRIMARY_METRICS, PrimaryMetric
 from appliance.evaluate.recommend import DEFAULT_TOLERANCE, Recommendation, recommend
 from appliance.evaluate.runs import METHODS, check_runs, flagged, method_label, number

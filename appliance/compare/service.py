@@ -314,8 +314,8 @@ def summaries(ws: Workspace, run_ids: Sequence[str]) -> list[dict[str, Any]]:
 def write_report(ws: Workspace, run_ids: Sequence[str], out_path: str | Path, *, title: str | None = None,
                  budget_seconds: float | None = None) -> tuple[Path, Path]:
     """Write ``<out>.html`` and ``<out>.json`` for the runs (audited: run ids and file names only)."""
-    from appliance.evaluate.report import DEFAULT_TITLE
-    from appliance.evaluate.report import write_report as write_files
+    from appliance.compare.report import DEFAULT_TITLE
+    from appliance.compare.report import write_report as write_files
     from appliance.evaluate.runs import check_runs
 
     rows = summaries(ws, run_ids)

@@ -1,0 +1,30 @@
+"""Comparing methods on the hospital's own data, and the comparison report.
+
+Modules, each with one purpose:
+- `service`  one comparison request: a snapshot, every method on it, each a registry run; the ``compare`` job
+- `report`   the JSON and self-contained HTML comparison report (metrics only, never note text)
+- `svg`      the report's inline SVG charts
+
+The names below are the package's front door (``from appliance.compare import CompareRequest``).
+"""
+
+from appliance.compare.service import (
+    BASELINES,
+    DEFAULT_METHODS,
+    METHODS,
+    TUNED,
+    CompareRequest,
+    compare_job,
+    evaluated_runs,
+    run_comparison,
+    run_icl_baseline,
+    run_tfidf_baseline,
+    run_tuned,
+    summaries,
+    write_report,
+)
+
+__all__ = [
+    "BASELINES", "DEFAULT_METHODS", "METHODS", "TUNED", "CompareRequest", "compare_job", "evaluated_runs",
+    "run_comparison", "run_icl_baseline", "run_tfidf_baseline", "run_tuned", "summaries", "write_report",
+]
