@@ -120,6 +120,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from appliance.export.service import WorkspaceAuditSink, WorkspaceKeys
     from appliance.serve import ServeConfig, serve_forever
     from appliance.serve.backends.loading import load_model_dir, sniff_format
+    from appliance.serve.logs import configure_logging
+
+    configure_logging()
 
     config = ServeConfig(host=args.host, port=args.port, tls_cert=args.tls_cert, tls_key=args.tls_key)
     with open_workspace(args) as ws, contextlib.ExitStack() as stack:

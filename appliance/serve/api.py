@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from appliance.serve import openapi
 from appliance.serve.audit import BatchingSink, sha256_text
 from appliance.serve.backends.base import Backend, ChatTemplateError
 from appliance.serve.backends.decoding import Generation
@@ -50,6 +51,7 @@ ROUTE_MODELS = "/v1/models"
 ROUTE_COMPLETIONS = "/v1/completions"
 ROUTE_CHAT = "/v1/chat/completions"
 ROUTE_METRICS = "/metrics"
+ROUTE_OPENAPI = "/openapi.json"
 ROUTE_OTHER = "other"
 CLIENT_GONE = 499  # nginx's code for "client closed the connection before the response ended"
 
@@ -89,6 +91,29 @@ class _Call:
     prompt_sha256: str = ""
     response_sha256: str = ""
     finished: bool = False
+
+
+MAX_JSON_DEPTH = 32
+
+
+def _check_json(body: Any) -> None:
+    """400 for what JSON allows but text cannot hold: a lone surrogate escape (``"\\ud800"``), or
+    nesting no request of this API needs (deep nesting would exhaust the stack further on)."""
+    pending: list[tuple[Any, int]] = [(body, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise bad_request(f"request body nests deeper than {MAX_JSON_DEPTH} levels", code="invalid_json")
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise bad_request("request body holds a string that is not valid Unicode (a lone surrogate)",
+                                  code="invalid_json") from None
+        elif isinstance(value, dict):
+            pending.extend((item, depth + 1) for pair in value.items() for item in pair)
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
 
 
 def _json(status: int, payload: Any, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
@@ -184,7 +209,7 @@ class Api:
 
     @staticmethod
     def _route(path: str) -> str:
-        if path in (ROUTE_HEALTH, ROUTE_MODELS, ROUTE_COMPLETIONS, ROUTE_CHAT, ROUTE_METRICS):
+        if path in (ROUTE_HEALTH, ROUTE_MODELS, ROUTE_COMPLETIONS, ROUTE_CHAT, ROUTE_METRICS, ROUTE_OPENAPI):
             return path
         if path.startswith(ROUTE_MODELS + "/"):
             return ROUTE_MODELS
@@ -193,6 +218,8 @@ class Api:
     def _dispatch(self, request: HttpRequest, call: _Call) -> Reply:
         if call.route == ROUTE_HEALTH and request.method == "GET":
             return _json(200, {"status": "ok", "models": len(self.backends)})
+        if call.route == ROUTE_OPENAPI and request.method == "GET":
+            return _json(200, openapi.document())
         key = self._authenticate(request.headers)
         call.key_name = key.name
         if call.route == ROUTE_OTHER:
@@ -232,8 +259,11 @@ class Api:
             body = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError):
             raise bad_request("request body is not valid JSON", code="invalid_json") from None
+        except RecursionError:
+            raise bad_request(f"request body nests deeper than {MAX_JSON_DEPTH} levels", code="invalid_json") from None
         if not isinstance(body, dict):
             raise bad_request("request body must be a JSON object", code="invalid_json")
+        _check_json(body)
         return body
 
     def _model_card(self, model_id: str) -> dict[str, Any]:
@@ -364,7 +394,7 @@ class Api:
         self.metrics.observe(model, call.route, status, seconds, call.prompt_tokens, call.completion_tokens)
         log.info("%s %d model=%s key=%s prompt_tokens=%d completion_tokens=%d %.1fms", call.route, status,
                  model or "-", call.key_name or "-", call.prompt_tokens, call.completion_tokens, seconds * 1000)
-        if call.route == ROUTE_HEALTH:
+        if call.route in (ROUTE_HEALTH, ROUTE_OPENAPI):  # public, fixed answers: nothing to audit
             return
         self.sink.record(RequestRecord(
             key_name=call.key_name, model=model, route=call.route, prompt_tokens=call.prompt_tokens,

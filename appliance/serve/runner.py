@@ -9,7 +9,6 @@ Exit codes are the appliance's (see ``appliance.errors``).
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import fields
@@ -21,6 +20,7 @@ from appliance.serve.backends import load_model_dirs
 from appliance.serve.config import ServeConfig
 from appliance.serve.http import serve_forever
 from appliance.serve.keys import StaticKeyStore, hash_key, new_key
+from appliance.serve.logs import configure_logging
 from appliance.serve.protocols import RequestSink
 
 _OPTIONS = ("host", "port", "tls_cert", "tls_key", "max_tokens_limit", "max_body_bytes")
@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     try:
         if args.new_key:
             key = new_key()

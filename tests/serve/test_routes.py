@@ -93,6 +93,13 @@ def test_wrong_method_gets_405(server) -> None:
 BAD_REQUESTS = [
     ("not json", b"{model: tiny", CHAT, "invalid_json"),
     ("not an object", b"[1, 2]", CHAT, "invalid_json"),
+    ("lone surrogate in a message", b'{"model": "tiny", "messages": [{"role": "user", "content": "a\\ud800b"}]}', CHAT,
+     "invalid_json"),
+    ("lone surrogate in a prompt", b'{"model": "tiny", "prompt": "\\udfff"}', COMPLETIONS, "invalid_json"),
+    ("nested 40 deep", b'{"model": "tiny", "prompt": "x", "user": ' + b"[" * 40 + b"]" * 40 + b"}", COMPLETIONS,
+     "invalid_json"),
+    ("nested past the parser's stack", b'{"model": "tiny", "x": ' + b"[" * 20000 + b"]" * 20000 + b"}", COMPLETIONS,
+     "invalid_json"),
     ("model missing", {"messages": MESSAGES}, CHAT, None),
     ("messages missing", {"model": "tiny"}, CHAT, None),
     ("messages empty", {"model": "tiny", "messages": []}, CHAT, None),
@@ -255,3 +262,13 @@ def test_metrics_counters_move(server) -> None:
     assert "# TYPE appliance_request_duration_seconds histogram" in after
     assert _counter(after, "appliance_models") == 4
     assert "appliance_audit_records_dropped_total 0" in after
+
+
+def test_openapi_document_is_served_without_a_key_and_describes_every_route(server) -> None:
+    resp = get(server.url, "/openapi.json", key=None)
+    assert resp.status == 200
+    doc = resp.json()
+    assert doc["openapi"].startswith("3.")
+    assert {"/health", "/v1/models", "/v1/completions", "/v1/chat/completions", "/metrics"} <= set(doc["paths"])
+    assert doc["paths"]["/v1/chat/completions"]["post"]["security"] == [{"bearer": []}]
+    assert b"http://" not in resp.raw and b"https://" not in resp.raw  # nothing fetched from elsewhere

@@ -219,3 +219,85 @@ def test_stop_is_idempotent_and_frees_the_port(backends, key_store) -> None:
 def test_no_backends_is_an_error(key_store) -> None:
     with pytest.raises(ApplianceError, match="no models"):
         serve({}, key_store, MemorySink(), ServeConfig(port=0))
+
+
+def _closed_by_server(sock: socket.socket, trickle: bytes, within: float) -> bool:
+    """Send ``trickle`` one byte at a time (never finishing a request head); True once the server closes."""
+    deadline = time.monotonic() + within
+    sock.settimeout(0.2)
+    for i in range(10_000):
+        if time.monotonic() > deadline:
+            return False
+        try:
+            sock.sendall(trickle[i % len(trickle):i % len(trickle) + 1])
+            if sock.recv(100) == b"":
+                return True
+        except TimeoutError:
+            continue
+        except OSError:  # reset or broken pipe: closed
+            return True
+    return False
+
+
+def test_slow_clients_trickling_a_header_are_closed_and_health_answers(fake_server) -> None:
+    handle, _ = fake_server(FakeBackend(), max_connections=4, header_timeout_s=1.0)
+    parts = urlsplit(handle.url)
+    slow = [socket.create_connection((parts.hostname, parts.port)) for _ in range(4)]
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            closed = list(pool.map(lambda s: _closed_by_server(s, b"GET /health HTTP/1.1\r\nX-Slow: aaaa", 30), slow))
+        assert closed == [True] * 4, "a client that never finishes its request head kept its connection"
+    finally:
+        for sock in slow:
+            sock.close()
+    assert get(handle.url, "/health", key=None, timeout=5).status == 200
+
+
+def test_a_slow_header_after_a_kept_alive_request_is_closed_too(fake_server) -> None:
+    handle, _ = fake_server(FakeBackend(), header_timeout_s=1.0, request_timeout_s=60.0)
+    parts = urlsplit(handle.url)
+    sock = socket.create_connection((parts.hostname, parts.port), timeout=10)
+    try:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+        assert _closed_by_server(sock, b"GET /health HTTP/1.1\r\nX-Slow: aaaa", 30)
+    finally:
+        sock.close()
+
+
+def test_connections_per_client_are_capped(fake_server) -> None:
+    handle, _ = fake_server(FakeBackend(), max_connections=16, max_connections_per_client=2)
+    parts = urlsplit(handle.url)
+    held = [socket.create_connection((parts.hostname, parts.port)) for _ in range(2)]
+    try:
+        time.sleep(0.2)
+        extra = socket.create_connection((parts.hostname, parts.port), timeout=5)
+        try:
+            extra.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = extra.recv(100)
+        except (ConnectionResetError, BrokenPipeError):
+            answer = b""
+        finally:
+            extra.close()
+        assert answer == b""
+        held[0].sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")  # the admitted ones are served
+        held[0].settimeout(5)
+        assert held[0].recv(4096).startswith(b"HTTP/1.1 200")
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def test_body_that_never_finishes_gets_400_after_the_body_deadline(fake_server) -> None:
+    handle, _ = fake_server(FakeBackend(), body_timeout_s=1.0)
+    parts = urlsplit(handle.url)
+    sock = socket.create_connection((parts.hostname, parts.port), timeout=30)
+    try:
+        sock.sendall(b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEYS["all"].encode()
+                     + b"\r\nContent-Length: 100\r\n\r\n{\"model\": ")
+        reply = b""
+        while chunk := sock.recv(4096):
+            reply += chunk
+    finally:
+        sock.close()
+    assert reply.startswith(b"HTTP/1.1 400") and b"incomplete_body" in reply
