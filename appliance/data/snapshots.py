@@ -15,15 +15,15 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
-from typing import Any, NewType
+from typing import Any
 
+from appliance.catalog import deid_versions
+from appliance.catalog import snapshots as snapshot_records
+from appliance.catalog.snapshots import SnapshotId
 from appliance.data.filters import FilterConfig, filter_records
 from appliance.data.splits import SPLIT_NAMES, patient_splits
 from appliance.errors import InvalidInput
 from appliance.workspace import Workspace
-
-SnapshotId = NewType("SnapshotId", str)
 
 
 @dataclass
@@ -53,24 +53,20 @@ class SnapshotInfo:
 
 def create_snapshot(ws: Workspace, spec: SnapshotSpec) -> SnapshotInfo:
     ws.require("admin", "informaticist")
-    conn = ws.read()
-    row = conn.execute("SELECT version_id, reviewed FROM deid_versions WHERE dataset = ? AND status = 'complete'"
-                       " ORDER BY created DESC, rowid DESC LIMIT 1", (spec.dataset,)).fetchone()
-    if row is None:
+    latest = deid_versions.latest_complete(ws, spec.dataset)
+    if latest is None:
         raise InvalidInput(f"dataset '{spec.dataset}' has no de-identified version; run 'appliance deid run' first")
-    version, reviewed = row[0], bool(row[1])
+    version, reviewed = latest.version_id, latest.reviewed
     if not reviewed and not spec.allow_unreviewed:
         raise InvalidInput(f"de-identified version '{version}' is not reviewed; a reviewer must mark it reviewed "
                            "('appliance deid review --mark-reviewed'), or pass --allow-unreviewed (audited)")
     records: list[dict[str, Any]] = []
-    for record_id, patient_id, text, metadata in conn.execute(
-            "SELECT d.record_id, r.patient_id, d.text, d.metadata FROM deid_records d JOIN records r USING (record_id)"
-            " WHERE d.version_id = ? ORDER BY d.record_id", (version,)):
-        if metadata is None:
+    for found in deid_versions.version_records(ws, version):
+        if found.metadata is None:
             raise InvalidInput(f"de-identified version '{version}' predates de-identification of the records' other "
                                "fields (summaries, extraction targets); run 'appliance deid run' again")
-        records.append({**json.loads(metadata), "record_id": record_id, "patient_id": patient_id, "text": text,
-                        "reviewed": reviewed})
+        records.append({**found.metadata, "record_id": found.record_id, "patient_id": found.patient_id,
+                        "text": found.text, "reviewed": reviewed})
     filters = spec.filters
     if spec.allow_unreviewed:
         filters = FilterConfig(**{**asdict(filters), "require_reviewed": False})
@@ -89,26 +85,21 @@ def create_snapshot(ws: Workspace, spec: SnapshotSpec) -> SnapshotInfo:
     content_hash = digest.hexdigest()
     counts = dict(Counter(split for _, split in splits))
     counts.update({name: counts.get(name, 0) for name in SPLIT_NAMES})
-    existing = conn.execute("SELECT snapshot_id, unreviewed_override FROM snapshots WHERE content_hash = ?",
-                            (content_hash,)).fetchone()
+    existing = snapshot_records.with_hash(ws, content_hash)
     if existing:
-        return SnapshotInfo(SnapshotId(existing[0]), spec.dataset, version, counts, result.report, content_hash,
-                            bool(existing[1]), created=False)
-    number = conn.execute("SELECT count(*) FROM snapshots WHERE dataset = ?", (spec.dataset,)).fetchone()[0] + 1
-    snapshot_id = SnapshotId(f"{spec.dataset}@v{number}")
+        return SnapshotInfo(existing.snapshot_id, spec.dataset, version, counts, result.report, content_hash,
+                            existing.unreviewed_override, created=False)
+    object_ids: list[str] = []  # the id is allocated inside the transaction; the audit entry reads the list after
     details = {"dataset": spec.dataset, "deid_version": version, "counts": counts, "dropped": result.report,
                "content_hash": content_hash, "unreviewed_override": spec.allow_unreviewed and not reviewed}
     action = "data.snapshot.unreviewed-override" if (spec.allow_unreviewed and not reviewed) else "data.snapshot"
-    with ws.transaction(action, [snapshot_id, version], details) as tx:
-        tx.execute("INSERT INTO snapshots (snapshot_id, dataset, deid_version, config, report, counts, content_hash,"
-                   " unreviewed_override, created, created_by) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                   (snapshot_id, spec.dataset, version, json.dumps(config, sort_keys=True),
-                    json.dumps(result.report), json.dumps(counts), content_hash,
-                    int(spec.allow_unreviewed and not reviewed), datetime.now(UTC).isoformat(timespec="seconds"),
-                    ws.user.name))
-        tx.executemany("INSERT INTO snapshot_records (snapshot_id, record_id, split) VALUES (?,?,?)",
-                       [(snapshot_id, record_id, split) for record_id, split in splits])
-    return SnapshotInfo(snapshot_id, spec.dataset, version, counts, result.report, content_hash,
+    with ws.transaction(action, object_ids, details) as tx:
+        snapshot = snapshot_records.create(
+            tx, dataset=spec.dataset, deid_version=version, config=config, report=result.report, counts=counts,
+            content_hash=content_hash, unreviewed_override=spec.allow_unreviewed and not reviewed,
+            created_by=ws.user.name, splits=splits)
+        object_ids.extend([snapshot.snapshot_id, version])
+    return SnapshotInfo(snapshot.snapshot_id, spec.dataset, version, counts, result.report, content_hash,
                         spec.allow_unreviewed and not reviewed, created=True)
 
 
@@ -121,27 +112,18 @@ def load_split(ws: Workspace, snapshot_id: str, split: str) -> list[dict[str, An
     """
     if split not in SPLIT_NAMES:
         raise InvalidInput(f"unknown split '{split}'; choose one of {', '.join(SPLIT_NAMES)}")
-    conn = ws.read()
-    row = conn.execute("SELECT deid_version FROM snapshots WHERE snapshot_id = ?", (snapshot_id,)).fetchone()
-    if row is None:
-        raise InvalidInput(f"no snapshot '{snapshot_id}'")
+    snapshot = snapshot_records.get(ws, snapshot_id)
     out = []
-    for record_id, patient_id, text, metadata, note_type in conn.execute(
-            "SELECT s.record_id, r.patient_id, d.text, COALESCE(d.metadata, r.metadata), r.note_type"
-            " FROM snapshot_records s"
-            " JOIN records r USING (record_id) JOIN deid_records d ON d.record_id = s.record_id AND d.version_id = ?"
-            " WHERE s.snapshot_id = ? AND s.split = ? ORDER BY s.record_id", (row[0], snapshot_id, split)):
-        pseudonym = hashlib.sha256(f"{snapshot_id}\0{patient_id}".encode()).hexdigest()[:12]
-        extra = {"note_type": note_type} if note_type else {}
-        out.append({**extra, **json.loads(metadata), "record_id": record_id, "patient": pseudonym, "text": text})
+    for found in snapshot_records.split_records(ws, snapshot, split):
+        pseudonym = hashlib.sha256(f"{snapshot_id}\0{found.patient_id}".encode()).hexdigest()[:12]
+        extra = {"note_type": found.note_type} if found.note_type else {}
+        out.append({**extra, **found.metadata, "record_id": found.record_id, "patient": pseudonym, "text": found.text})
     return out
 
 
 def snapshot_info(ws: Workspace, snapshot_id: str) -> dict[str, Any]:
-    row = ws.read().execute("SELECT dataset, deid_version, config, report, counts, content_hash, unreviewed_override,"
-                            " created, created_by FROM snapshots WHERE snapshot_id = ?", (snapshot_id,)).fetchone()
-    if row is None:
-        raise InvalidInput(f"no snapshot '{snapshot_id}'")
-    return {"snapshot_id": snapshot_id, "dataset": row[0], "deid_version": row[1], "config": json.loads(row[2]),
-            "dropped": json.loads(row[3]), "counts": json.loads(row[4]), "content_hash": row[5],
-            "unreviewed_override": bool(row[6]), "created": row[7], "created_by": row[8]}
+    found = snapshot_records.get(ws, snapshot_id)
+    return {"snapshot_id": snapshot_id, "dataset": found.dataset, "deid_version": found.deid_version,
+            "config": found.config, "dropped": found.report, "counts": found.counts,
+            "content_hash": found.content_hash, "unreviewed_override": found.unreviewed_override,
+            "created": found.created, "created_by": found.created_by}

@@ -11,21 +11,21 @@ The summary says, for every file, which locations were imported, folded, skipped
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NewType
+from typing import Any
 
+from appliance.catalog import datasets as dataset_records
+from appliance.catalog.datasets import Dataset, DatasetName
 from appliance.errors import InvalidInput
 from appliance.ingest import ImportOptions, ProgressFn, Record, Rejected, Skipped, list_sources, read_path
 from appliance.ingest.normalise import text_key
 from appliance.workspace import Workspace
 
-DatasetName = NewType("DatasetName", str)
+DatasetInfo = Dataset  # the name pages and the CLI know it by
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-BATCH = 500
 _LISTED_SKIPS = 1000
 
 
@@ -109,8 +109,7 @@ def import_path(ws: Workspace, path: Path, dataset: str, fmt: str = "auto", opti
     now = datetime.now(UTC).isoformat(timespec="seconds")
     details: dict[str, Any] = {}
     with ws.transaction("data.import", [dataset], details) as conn:
-        conn.execute("INSERT OR IGNORE INTO datasets (name, created, created_by) VALUES (?,?,?)",
-                     (dataset, now, ws.user.name))
+        dataset_records.ensure(conn, dataset, now, ws.user.name)
         folder = _Folder(conn, dataset, now)
         for item in read_path(Path(path), fmt, options, progress):
             if isinstance(item, Rejected):
@@ -163,16 +162,13 @@ class _Folder:
         kept = self._keys.get(key)
         if kept is None:
             content_hash = record.content_hash()
-            exact = self._conn.execute("SELECT record_id, source FROM records WHERE dataset = ? AND content_hash = ?",
-                                       (self._dataset, content_hash)).fetchone()
+            exact = dataset_records.with_hash(self._conn, self._dataset, content_hash)
             if exact is not None:  # not expected once the patient's notes are loaded; never break the unique index
-                return str(exact[1])
-            cursor = self._conn.execute(
-                "INSERT INTO records (dataset, note_id, patient_id, source, date, note_type, text,"
-                " metadata, content_hash, imported) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (self._dataset, record.note_id, record.patient_id, record.source, record.date, record.note_type,
-                 record.text, json.dumps(record.metadata, sort_keys=True, default=str), content_hash, self._now))
-            record_id = int(cursor.lastrowid)
+                return exact[1]
+            record_id = dataset_records.add_record(
+                self._conn, self._dataset, note_id=record.note_id, patient_id=record.patient_id,
+                source=record.source, date=record.date, note_type=record.note_type, text=record.text,
+                metadata=record.metadata, content_hash=content_hash, imported=self._now)
             self._keys[key] = (record_id, record.source)
             self._inserted.append(record_id)
             self._inserted_set.add(record_id)
@@ -185,62 +181,37 @@ class _Folder:
     def records_hash(self) -> str:
         """SHA-256 over the content hashes of the records this import inserted, in insertion order."""
         digest = hashlib.sha256()
-        for start in range(0, len(self._inserted), BATCH):
-            ids = self._inserted[start:start + BATCH]
-            marks = ",".join("?" * len(ids))
-            hashes = dict(self._conn.execute(
-                f"SELECT record_id, content_hash FROM records WHERE record_id IN ({marks})", ids).fetchall())  # noqa: S608
-            for record_id in ids:
-                digest.update(hashes[record_id].encode())
+        hashes = dataset_records.content_hashes(self._conn, self._inserted)
+        for record_id in self._inserted:
+            digest.update(hashes[record_id].encode())
         return digest.hexdigest()
 
     def _load_patient(self, patient_id: str) -> None:
         if patient_id in self._patients:
             return
         self._patients.add(patient_id)
-        rows = self._conn.execute("SELECT record_id, source, text FROM records WHERE dataset = ? AND patient_id = ?"
-                                  " ORDER BY record_id", (self._dataset, patient_id))
-        for record_id, source, text in rows:
-            self._keys.setdefault(text_key(patient_id, text), (int(record_id), str(source)))
+        for record_id, source, text in dataset_records.patient_notes(self._conn, self._dataset, patient_id):
+            self._keys.setdefault(text_key(patient_id, text), (record_id, source))
 
     def _merge_sources(self, record_id: int, source_ids: Any) -> None:
         if not isinstance(source_ids, list) or not source_ids:
             return
-        row = self._conn.execute("SELECT note_id, patient_id, source, date, note_type, text, metadata FROM records"
-                                 " WHERE record_id = ?", (record_id,)).fetchone()
-        metadata = json.loads(row[6])
+        row = dataset_records.get_record(self._conn, record_id)
+        assert row is not None  # inserted by this import, in this transaction
+        metadata = row.metadata
         known = list(metadata.get("source_ids") or [])
         added = [source_id for source_id in source_ids if source_id not in known]
         if not added:
             return
         metadata["source_ids"] = known + added
-        kept = Record(note_id=row[0], patient_id=row[1], source=row[2], date=row[3], note_type=row[4], text=row[5],
-                      metadata=metadata)
+        kept = Record(note_id=row.note_id, patient_id=row.patient_id, source=row.source, date=row.date,
+                      note_type=row.note_type, text=row.text, metadata=metadata)
         new_hash = kept.content_hash()
-        if self._conn.execute("SELECT 1 FROM records WHERE dataset = ? AND content_hash = ?",
-                              (self._dataset, new_hash)).fetchone() is not None:
+        if dataset_records.with_hash(self._conn, self._dataset, new_hash) is not None:
             return  # an identical record exists already (unique per dataset); the kept one stays as it was
-        self._conn.execute("UPDATE records SET metadata = ?, content_hash = ? WHERE record_id = ?",
-                           (json.dumps(metadata, sort_keys=True, default=str), new_hash, record_id))
+        dataset_records.set_metadata(self._conn, record_id, metadata, new_hash)
 
 
-@dataclass(frozen=True)
-class DatasetInfo:
-    name: str
-    records: int
-    patients: int
-    note_types: dict[str, int]
-    created: str
-    created_by: str
-
-
-def datasets(ws: Workspace) -> list[DatasetInfo]:
-    conn = ws.read()
-    out = []
-    for name, created, created_by in conn.execute("SELECT name, created, created_by FROM datasets ORDER BY name"):
-        records, patients = conn.execute(
-            "SELECT count(*), count(DISTINCT patient_id) FROM records WHERE dataset = ?", (name,)).fetchone()
-        types = dict(conn.execute("SELECT coalesce(note_type, '?'), count(*) FROM records WHERE dataset = ?"
-                                  " GROUP BY 1 ORDER BY 2 DESC", (name,)).fetchall())
-        out.append(DatasetInfo(name, records, patients, types, created, created_by))
-    return out
+def datasets(ws: Workspace) -> list[Dataset]:
+    """Every dataset with its record, patient and note-type counts, by name."""
+    return dataset_records.list_datasets(ws)

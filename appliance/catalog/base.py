@@ -1,0 +1,33 @@
+"""What every catalog module shares: where reads go and the check that writes are transactional."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any, TypeAlias
+
+from appliance.store.db import Connection
+from appliance.workspace import Workspace
+
+Source: TypeAlias = Workspace | Connection  # reads take either; a Workspace reads on its ``read()`` connection
+
+
+def reader(source: Source) -> Connection:
+    return source.read() if isinstance(source, Workspace) else source
+
+
+def writer(tx: Connection, what: str) -> Connection:
+    """``tx`` itself, or ``RuntimeError`` when it is not inside a transaction (a write outside
+    ``Workspace.transaction`` would commit without its audit entry)."""
+    if not tx.in_transaction:
+        raise RuntimeError(f"{what} are written inside Workspace.transaction, with its connection")
+    return tx
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def loads(value: str | None) -> Any:
+    """A JSON column decoded; NULL and '' are None."""
+    return json.loads(value) if value else None
