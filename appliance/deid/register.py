@@ -1,0 +1,100 @@
+"""Which register a text is written in: a patient's record, or medical literature about many patients.
+
+Published medical text (abstracts, reviews, guidelines) names places, institutions, study periods,
+eponyms, strains and compound codes that look like identifiers but are not about any one patient:
+"patients treated at the Mayo Clinic between June 1984 and February 1990", "Barrett metaplasia",
+"ionophore A23187". A record has the opposite shape: one patient, header fields, shorthand.
+
+`reads_as_literature` answers from the text's own wording, case-insensitively (so a text in capitals
+reads the same): it counts the *kinds* of research phrasing present (a cohort counted in numbers,
+first-person research statements, abstract section heads, statistics, research verbs in the passive,
+research vocabulary) and calls the text literature when at least ``LITERATURE_KINDS`` kinds occur and
+nothing in it reads as a record of one patient (record header fields such as an MRN or a date of
+birth, a titled person, a form label "Patient:"). The phrases are grammar, not vocabulary lists: each
+kind is one pattern.
+
+In literature the engine keeps only identifiers with their own strong evidence (see
+`DeidEngine.detect`): contact details, labelled or check-digit numbers, titled names, full dates and
+ages over 89. Names, places and codes believed from the word lists or from their shape alone are
+dropped there, since in that register they are eponyms, study sites and reagents.
+"""
+
+from __future__ import annotations
+
+import re
+
+from appliance.deid.spans import AGE, CONTACT, DATE, Span
+
+#: How many different kinds of research phrasing make a text literature.
+LITERATURE_KINDS = 2
+
+_NUMBER = (
+    r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|[a-z]+teen|"
+    r"[a-z]+ty(?:-[a-z]+)?|hundred|thousand)"
+)
+_KINDS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(p, re.IGNORECASE | re.MULTILINE)
+    for p in (
+        # A cohort counted: "75 patients", "Seventeen men", "34 New Zealand White rabbits".
+        rf"\b{_NUMBER}[- ](?:[a-z-]+ ){{0,3}}(?:patients|subjects|cases|participants|children|women|men|"
+        r"infants|neonates|adults|volunteers|rats|mice|dogs|rabbits|pigs|specimens|samples|individuals|"
+        r"persons|families|hospitals|practices)\b",
+        # First-person plural research statements and self-reference of a publication.
+        r"\b(?:we|our (?:results|study|studies|data|findings|experience|series|institution|knowledge)|"
+        r"(?:this|the present|the current) (?:study|article|report|paper|review|trial|investigation))\b",
+        # Abstract section heads: "CONCLUSIONS:", "SETTING--", "Results."
+        r"(?:^|[.\n] ?)(?:conclusions?|results|methods|objectives?|background|design|setting|purpose|"
+        r"main outcome measures?|study objectives?)\s*(?::|--|\.)",
+        # Statistics.
+        r"\b(?:p\s*(?:<|>|=|less than|greater than)\s*0?\.\d|(?:statistically )?significant(?:ly)?|"
+        r"correlat\w+|randomi[sz]ed|95% (?:ci|confidence)|confidence intervals?|odds ratios?|relative risk|"
+        r"multivariate|regression analysis)\b",
+        # Research verbs in the passive: "were reviewed", "was evaluated".
+        r"\b(?:were|was) (?:studied|examined|analy[sz]ed|evaluated|reviewed|enrolled|randomi[sz]ed|compared|"
+        r"assessed|investigated|identified|determined|recruited|selected)\b",
+        # Research vocabulary.
+        r"\b(?:in vitro|in vivo|et al|incidence|prevalence|literature|cohort|these (?:results|findings|data)|"
+        r"(?:suggest|indicate)(?:s|d)? that)\b",
+    )
+)
+
+# A record of one patient: header fields, a titled person, a form label.
+_RECORD = re.compile(
+    r"(?i)\b(?:mrn|dob|d\.o\.b|date of birth|medical record|admission date|discharge date|"
+    r"patient name|(?:patient|pt|name|attending|physician|provider|ordering physician|referring physician)\s*:|"
+    r"(?:mr|mrs|ms|dr)\.? [A-Z][a-z])"
+)
+
+
+def reads_as_literature(text: str) -> bool:
+    """True when `text` reads as medical literature rather than a patient's record (see module doc)."""
+    if _RECORD.search(text):
+        return False
+    kinds = 0
+    for pattern in _KINDS:
+        if pattern.search(text):
+            kinds += 1
+            if kinds >= LITERATURE_KINDS:
+                return True
+    return False
+
+
+# Recognizers whose findings stand on their own evidence (a label, a check digit, a format, a title).
+_STRONG_SOURCES = frozenset(
+    {"name_context", "labelled_id", "checksum_id", "ssn", "phone", "email", "url", "ip_address",
+     "street_address", "zip_code", "age"}
+)
+_MONTHS = re.compile(r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?![a-z])")
+_NUMBERS = re.compile(r"\d+")
+
+
+def keep_in_literature(text: str, span: Span) -> bool:
+    """Whether `span` still counts as an identifier when its text reads as literature."""
+    if span.label in (CONTACT, AGE):
+        return True
+    if span.label == DATE:
+        # A full date (day, month and year) is kept; a month and year ("June 1984") or a bare "5/14" is
+        # a study period or a fraction.
+        piece = text[span.start : span.end]
+        return len(_NUMBERS.findall(piece)) + (1 if _MONTHS.search(piece) else 0) >= 3
+    return span.source in _STRONG_SOURCES
