@@ -36,11 +36,13 @@ _KINDS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(p, re.IGNORECASE | re.MULTILINE)
     for p in (
         # A cohort counted: "75 patients", "Seventeen men", "34 New Zealand White rabbits".
-        rf"\b{_NUMBER}[- ](?:[a-z-]+ ){{0,3}}(?:patients|subjects|cases|participants|children|women|men|"
-        r"infants|neonates|adults|volunteers|rats|mice|dogs|rabbits|pigs|specimens|samples|individuals|"
+        rf"\b(?!(?:19|20)\d\d\b){_NUMBER}[- ](?:[a-z-]+ ){{0,3}}(?:patients|subjects|cases|participants|"
+        r"children|women|men|infants|neonates|adults|volunteers|rats|mice|dogs|rabbits|pigs|specimens|samples|individuals|"
         r"persons|families|hospitals|practices)\b",
         # First-person plural research statements and self-reference of a publication.
-        r"\b(?:we|our (?:results|study|studies|data|findings|experience|series|institution|knowledge)|"
+        r"\b(?:we (?:studied|report|describe|examined|investigated|evaluated|conclude|found|present|propose|"
+        r"compared|reviewed|analy[sz]ed|measured|assessed|determined|developed|used|performed|observed|show|"
+        r"demonstrate|have)|our (?:results|study|studies|data|findings|experience|series|institution|knowledge)|"
         r"(?:this|the present|the current) (?:study|article|report|paper|review|trial|investigation))\b",
         # Abstract section heads: "CONCLUSIONS:", "SETTING--", "Results."
         r"(?:^|[.\n] ?)(?:conclusions?|results|methods|objectives?|background|design|setting|purpose|"
@@ -55,14 +57,20 @@ _KINDS: tuple[re.Pattern[str], ...] = tuple(
         # Research vocabulary.
         r"\b(?:in vitro|in vivo|et al|incidence|prevalence|literature|cohort|these (?:results|findings|data)|"
         r"(?:suggest|indicate)(?:s|d)? that)\b",
+        # Patients in the plural: a record is about one.
+        r"\b(?:patients|subjects|participants)\b",
+        # Statements about a disease or a field rather than a person.
+        r"\b(?:ha(?:s|ve) been (?:shown|reported|described|suggested|proposed|used|studied|demonstrated|found)|"
+        r"(?:is|are) (?:characteri[sz]ed|defined) by|(?:is|are) (?:a |an )?(?:common|rare|uncommon|frequent|"
+        r"important|major)\b|may (?:be|lead|play|contribute)|(?:remains?|is) (?:unclear|unknown|controversial))",
     )
 )
 
 # A record of one patient: header fields, a titled person, a form label.
 _RECORD = re.compile(
-    r"(?i)\b(?:mrn|dob|d\.o\.b|date of birth|medical record|admission date|discharge date|"
-    r"patient name|(?:patient|pt|name|attending|physician|provider|ordering physician|referring physician)\s*:|"
-    r"(?:mr|mrs|ms|dr)\.? [A-Z][a-z])"
+    r"(?i:\b(?:mrn|dob|d\.o\.b|date of birth|medical record (?:number|no)|admission date|discharge date|"
+    r"patient name)\b|\b(?:name|attending|ordering physician|referring physician)\s*:)|"
+    r"\b(?:(?:Mr|Mrs|Ms|Dr)\.? [A-Z][a-z]|(?:MR|MRS|MS|DR)\. [A-Z]{3})"
 )
 
 
