@@ -87,9 +87,8 @@ def stage_import(ctx: DemoContext) -> dict[str, Any]:
 
 
 def stage_deid(ctx: DemoContext) -> dict[str, Any]:
-    import json
-
     from appliance import jobs
+    from appliance.catalog import deid_versions
     from appliance.deid import Span, score
     from appliance.deid.service import review_queue
 
@@ -108,10 +107,7 @@ def stage_deid(ctx: DemoContext) -> dict[str, Any]:
     # Score what the pipeline stored against the spans the generator planted.
     gold, pred, texts = [], [], []
     with ctx.open("demo-reviewer") as ws:
-        rows = ws.read().execute(
-            "SELECT r.note_id, r.text, d.spans FROM deid_records d JOIN records r USING (record_id)"
-            " WHERE d.version_id = ?", (result["version"],)).fetchall()
-        for note_id, text, spans_json in rows:
+        for note_id, text, spans in deid_versions.scored_records(ws, result["version"]):
             note = ctx.notes.get(note_id)
             # Import trims surrounding whitespace; gold offsets move by what was trimmed at the start.
             shift = note.text.find(text) if note is not None else -1
@@ -119,7 +115,7 @@ def stage_deid(ctx: DemoContext) -> dict[str, Any]:
                 continue
             texts.append(text)
             gold.append([Span(g.start - shift, g.end - shift, g.label, g.subtype) for g in note.spans])
-            pred.append([Span(x["start"], x["end"], x["label"], x.get("subtype")) for x in json.loads(spans_json)])
+            pred.append([Span(x["start"], x["end"], x["label"], x.get("subtype")) for x in spans])
         queue = review_queue(ws, result["version"], 3)
     if not texts:
         raise ApplianceError("no de-identified note could be matched to its synthetic original for scoring")

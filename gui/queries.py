@@ -9,34 +9,18 @@ Call them inside an Op (``gui.ops``): they touch the database.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
+from appliance.catalog import deid_versions as deid_version_records
+from appliance.catalog.deid_versions import DeidVersion
 from appliance.workspace import Workspace
 
-
-@dataclass(frozen=True)
-class VersionInfo:
-    """A de-identified version of a dataset (belongs in ``appliance.deid.service``)."""
-
-    version_id: str
-    dataset: str
-    status: str
-    records: int
-    spans: int
-    created: str
-    created_by: str
-    reviewed: bool
-    reviewed_by: str | None
+VersionInfo = DeidVersion  # the name the pages know it by
 
 
-def deid_versions(ws: Workspace, dataset: str) -> list[VersionInfo]:
+def deid_versions(ws: Workspace, dataset: str) -> list[DeidVersion]:
     """Versions of ``dataset``, newest first."""
-    rows = ws.read().execute(
-        "SELECT version_id, dataset, status, records, spans, created, created_by, reviewed, reviewed_by"
-        " FROM deid_versions WHERE dataset = ? ORDER BY created DESC, rowid DESC", (dataset,)).fetchall()
-    return [VersionInfo(r[0], r[1], r[2], int(r[3] or 0), int(r[4] or 0), r[5], r[6], bool(r[7]), r[8])
-            for r in rows]
+    return deid_version_records.list_versions(ws, dataset)
 
 
 def job_result(ws: Workspace, job_id: str) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from appliance.catalog import datasets as dataset_records
+from appliance.catalog import deid_versions
 from appliance.deid.config import DeidConfig
 from appliance.deid.engine import DeidEngine
 from appliance.deid.scoring import risk
@@ -98,62 +100,44 @@ def run_deid(
     """De-identify every record of ``dataset`` into a new version. Returns its summary."""
     ws.require("admin", "informaticist")
     config = config or DeidConfig()
-    conn = ws.read()
-    if conn.execute("SELECT 1 FROM datasets WHERE name = ?", (dataset,)).fetchone() is None:
+    if not dataset_records.exists(ws, dataset):
         raise InvalidInput(f"no dataset '{dataset}'; import notes first with 'appliance import'")
-    total = conn.execute("SELECT count(*) FROM records WHERE dataset = ?", (dataset,)).fetchone()[0]
+    total = dataset_records.record_count(ws, dataset)
     if total == 0:
         raise InvalidInput(f"dataset '{dataset}' has no records")
     engine = DeidEngine(config)
     secret = ws.secret(SECRET_NAME)
-    number = conn.execute("SELECT count(*) FROM deid_versions WHERE dataset = ?", (dataset,)).fetchone()[0] + 1
-    version = f"{dataset}@deid{number}"
     config_json = json.dumps(config.to_dict(), sort_keys=True)
+    object_ids: list[str] = []  # the version id is allocated inside the transaction; the audit entry reads it after
     with ws.transaction(
-        "deid.start", [version, dataset], {"dataset": dataset, "records": total, "config": config.to_dict()}
+        "deid.start", object_ids, {"dataset": dataset, "records": total, "config": config.to_dict()}
     ) as tx:
         # Versions left 'running' by a killed job are closed here, with this entry as their record.
-        tx.execute("UPDATE deid_versions SET status = 'failed' WHERE dataset = ? AND status = 'running'", (dataset,))
-        tx.execute(
-            "INSERT INTO deid_versions (version_id, dataset, config, status, records, spans, content_hash,"
-            " created, created_by) VALUES (?,?,?,?,?,?,?,?,?)",
-            (version, dataset, config_json, "running", 0, 0, "", _now(), ws.user.name),
-        )
+        version = deid_versions.start(tx, dataset, config_json, _now(), ws.user.name).version_id
+        object_ids.extend([version, dataset])
     started = time.monotonic()
     done, span_count, field_spans, chars = 0, 0, 0, 0
     labels: Counter[str] = Counter()
     last_id = 0
     while True:
-        rows = conn.execute(
-            "SELECT record_id, patient_id, text, metadata FROM records WHERE dataset = ? AND record_id > ?"
-            " ORDER BY record_id LIMIT ?",
-            (dataset, last_id, BATCH),
-        ).fetchall()
+        rows = dataset_records.records_after(ws, dataset, last_id, BATCH)
         if not rows:
             break
         out = []
-        for record_id, patient_id, text, metadata in rows:
+        for row in rows:
+            text, patient_id = row.text, row.patient_id
             spans = engine.detect(text)
             deid_text = engine.apply(text, spans, patient_id=patient_id, secret=secret)
-            fields, found = engine.deidentify_fields(json.loads(metadata), patient_id=patient_id, secret=secret)
-            out.append((version, record_id, deid_text, json.dumps([span_to_json(s) for s in spans]), risk(spans),
+            fields, found = engine.deidentify_fields(row.metadata, patient_id=patient_id, secret=secret)
+            out.append((row.record_id, deid_text, json.dumps([span_to_json(s) for s in spans]), risk(spans),
                         json.dumps(fields, ensure_ascii=False, sort_keys=True)))
             labels.update(s.label for s in spans)
             span_count += len(spans)
             field_spans += found
             chars += len(text)
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            conn.executemany(
-                "INSERT INTO deid_records (version_id, record_id, text, spans, risk, metadata) VALUES (?,?,?,?,?,?)",
-                out,
-            )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        deid_versions.write_batch(ws.read(), version, out)
         done += len(rows)
-        last_id = rows[-1][0]
+        last_id = rows[-1].record_id
         elapsed = max(time.monotonic() - started, 1e-9)
         if progress:
             progress(done, total, rate=round(done / elapsed, 1))
@@ -176,20 +160,14 @@ def run_deid(
     with ws.transaction(
         "deid.complete", [version, dataset], {k: v for k, v in summary.items() if k not in ("notes_per_s", "kb_per_s")}
     ) as tx:
-        tx.execute(
-            "UPDATE deid_versions SET status = 'complete', records = ?, spans = ?, content_hash = ?"
-            " WHERE version_id = ?",
-            (done, span_count, content_hash, version),
-        )
+        deid_versions.complete(tx, version, done, span_count, content_hash)
     return summary
 
 
 def version_hash(ws: Workspace, version: str) -> str:
     """SHA-256 over the version's de-identified texts, spans and other fields, in record order."""
     digest = hashlib.sha256()
-    for record_id, text, spans, metadata in ws.read().execute(
-        "SELECT record_id, text, spans, metadata FROM deid_records WHERE version_id = ? ORDER BY record_id", (version,)
-    ):
+    for record_id, text, spans, metadata in deid_versions.stored_records(ws, version):
         digest.update(f"{record_id}\0{len(text)}\0".encode())
         digest.update(text.encode("utf-8"))
         digest.update(spans.encode("utf-8"))
@@ -208,130 +186,76 @@ def deid_job(ctx: JobContext) -> dict[str, Any]:
 
 
 def _version_row(ws: Workspace, version: str) -> tuple[str, str, str, int]:
-    row = (
-        ws.read()
-        .execute("SELECT dataset, config, status, reviewed FROM deid_versions WHERE version_id = ?", (version,))
-        .fetchone()
-    )
-    if row is None:
+    found = deid_versions.find(ws, version)
+    if found is None:
         raise InvalidInput(f"no de-identified version '{version}'")
-    if row[2] != "complete":
-        raise ApplianceError(f"version '{version}' is {row[2]}, not complete; run 'appliance deid run' again")
-    return row[0], row[1], row[2], row[3]
+    if found.status != "complete":
+        raise ApplianceError(f"version '{version}' is {found.status}, not complete; run 'appliance deid run' again")
+    return found.dataset, found.config, found.status, int(found.reviewed)
 
 
 def versions(ws: Workspace, dataset: str) -> list[dict[str, Any]]:
     """Every de-identified version of ``dataset``, newest first, with status and review state."""
-    rows = (
-        ws.read()
-        .execute(
-            "SELECT version_id, status, records, spans, reviewed, reviewed_by, reviewed_at, created, created_by"
-            " FROM deid_versions WHERE dataset = ? ORDER BY created DESC, rowid DESC",
-            (dataset,),
-        )
-        .fetchall()
-    )
-    keys = ("version", "status", "records", "spans", "reviewed", "reviewed_by", "reviewed_at", "created", "created_by")
-    return [{**dict(zip(keys, row, strict=True)), "reviewed": bool(row[4])} for row in rows]
+    return [{"version": v.version_id, "status": v.status, "records": v.records, "spans": v.spans,
+             "reviewed": v.reviewed, "reviewed_by": v.reviewed_by, "reviewed_at": v.reviewed_at, "created": v.created,
+             "created_by": v.created_by} for v in deid_versions.list_versions(ws, dataset)]
 
 
 def latest_version(ws: Workspace, dataset: str | None) -> str:
     if not dataset:
         raise InvalidInput("name a --dataset or a --version")
-    row = (
-        ws.read()
-        .execute(
-            "SELECT version_id FROM deid_versions WHERE dataset = ? AND status = 'complete'"
-            " ORDER BY created DESC, rowid DESC LIMIT 1",
-            (dataset,),
-        )
-        .fetchone()
-    )
-    if row is None:
+    found = deid_versions.latest_complete(ws, dataset)
+    if found is None:
         raise InvalidInput(f"dataset '{dataset}' has no de-identified version; run 'appliance deid run' first")
-    return str(row[0])
+    return found.version_id
 
 
 def review_queue(ws: Workspace, version: str, limit: int = 20) -> list[dict[str, Any]]:
     """Records of ``version`` by risk, highest first (low-confidence spans first), corrected ones last."""
     _version_row(ws, version)
-    rows = (
-        ws.read()
-        .execute(
-            "SELECT record_id, risk, spans, corrected FROM deid_records WHERE version_id = ?"
-            " ORDER BY corrected, risk DESC, record_id LIMIT ?",
-            (version, limit),
-        )
-        .fetchall()
-    )
-    out = []
-    for record_id, risk_value, spans_json, corrected in rows:
-        spans = json.loads(spans_json)
-        out.append(
-            {
-                "record_id": record_id,
-                "risk": risk_value,
-                "spans": len(spans),
-                "corrected": bool(corrected),
-                "low_confidence": sum(1 for s in spans if s["confidence"] < LOW_CONFIDENCE),
-            }
-        )
-    return out
+    return [
+        {
+            "record_id": entry.record_id,
+            "risk": entry.risk,
+            "spans": len(entry.spans),
+            "corrected": entry.corrected,
+            "low_confidence": sum(1 for s in entry.spans if s["confidence"] < LOW_CONFIDENCE),
+        }
+        for entry in deid_versions.review_queue(ws, version, limit)
+    ]
 
 
 def review_record(ws: Workspace, version: str, record_id: int) -> dict[str, Any]:
     """The original text, its spans and the de-identified text, for a reviewer's eyes (contains PHI)."""
     ws.require("admin", "reviewer", "informaticist")
     _version_row(ws, version)
-    row = (
-        ws.read()
-        .execute(
-            "SELECT r.text, d.text, d.spans, d.risk, d.corrected FROM deid_records d JOIN records r USING (record_id)"
-            " WHERE d.version_id = ? AND d.record_id = ?",
-            (version, record_id),
-        )
-        .fetchone()
-    )
-    if row is None:
-        raise InvalidInput(f"record {record_id} is not in version '{version}'")
+    row = deid_versions.review_record(ws, version, record_id)
     if ws.user.role in REVIEWER_ROLES:
         _note_opened(ws, version, record_id)
     return {
         "record_id": record_id,
-        "original": row[0],
-        "deidentified": row[1],
-        "spans": json.loads(row[2]),
-        "risk": row[3],
-        "corrected": bool(row[4]),
+        "original": row.original,
+        "deidentified": row.deidentified,
+        "spans": row.spans,
+        "risk": row.risk,
+        "corrected": row.corrected,
     }
 
 
 def _note_opened(ws: Workspace, version: str, record_id: int) -> None:
     """Store and audit the first time this user opens ``record_id`` of ``version`` (later openings add
     nothing: the question asked of the record is whether a reviewer ever looked at it)."""
-    seen = ws.read().execute(
-        "SELECT 1 FROM deid_record_opens WHERE version_id = ? AND record_id = ? AND user = ?",
-        (version, record_id, ws.user.name),
-    ).fetchone()
-    if seen is not None:
+    if deid_versions.opened(ws, version, record_id, ws.user.name):
         return
     with ws.transaction("deid.opened", [version, str(record_id)], {"record_id": record_id}) as tx:
-        tx.execute(
-            "INSERT OR IGNORE INTO deid_record_opens (version_id, record_id, user, opened) VALUES (?,?,?,?)",
-            (version, record_id, ws.user.name, _now()),
-        )
+        deid_versions.note_opened(tx, version, record_id, ws.user.name, _now())
 
 
 def review_coverage(ws: Workspace, version: str) -> ReviewCoverage:
     """How many records of ``version`` a reviewer or admin has opened (any of them, at least once)."""
     _version_row(ws, version)
-    records, opened = ws.read().execute(
-        "SELECT count(*), count(o.record_id) FROM deid_records d LEFT JOIN"
-        " (SELECT DISTINCT record_id FROM deid_record_opens WHERE version_id = ?) o USING (record_id)"
-        " WHERE d.version_id = ?",
-        (version, version),
-    ).fetchone()
-    return ReviewCoverage(version, int(records), int(opened))
+    records, opened = deid_versions.coverage(ws, version)
+    return ReviewCoverage(version, records, opened)
 
 
 def correct(
@@ -347,19 +271,9 @@ def correct(
     if reviewed:
         raise ApplianceError(f"version '{version}' is already marked reviewed; run a new version to change it")
     engine = _engine(config_json)
-    row = (
-        ws.read()
-        .execute(
-            "SELECT r.text, r.patient_id, d.spans FROM deid_records d JOIN records r USING (record_id)"
-            " WHERE d.version_id = ? AND d.record_id = ?",
-            (version, record_id),
-        )
-        .fetchone()
-    )
-    if row is None:
-        raise InvalidInput(f"record {record_id} is not in version '{version}'")
-    text, patient_id, spans_json = row
-    spans = [span_from_json(s) for s in json.loads(spans_json)]
+    row = deid_versions.review_record(ws, version, record_id)
+    text, patient_id = row.original, row.patient_id
+    spans = [span_from_json(s) for s in row.spans]
     for start, end, label in list(add) + list(remove):
         if label not in LABELS or not 0 <= start < end <= len(text):
             raise InvalidInput(
@@ -381,11 +295,8 @@ def correct(
         "labels": sorted({lab for _, _, lab in list(add) + list(remove)}),
     }
     with ws.transaction("deid.correct", [version, str(record_id)], details) as tx:
-        tx.execute(
-            "UPDATE deid_records SET text = ?, spans = ?, risk = ?, corrected = 1"
-            " WHERE version_id = ? AND record_id = ?",
-            (deid_text, json.dumps([span_to_json(s) for s in spans]), risk(spans), version, record_id),
-        )
+        deid_versions.correct(tx, version, record_id, deid_text, json.dumps([span_to_json(s) for s in spans]),
+                              risk(spans))
     return {"record_id": record_id, "spans": len(spans), **details}
 
 
@@ -402,9 +313,5 @@ def mark_reviewed(ws: Workspace, version: str) -> ReviewMark:
     coverage = review_coverage(ws, version)
     details = {"content_hash": content_hash, "records": coverage.records, "opened": coverage.opened}
     with ws.transaction("deid.reviewed", [version], details) as tx:
-        tx.execute(
-            "UPDATE deid_versions SET reviewed = 1, reviewed_by = ?, reviewed_at = ?, content_hash = ?"
-            " WHERE version_id = ?",
-            (ws.user.name, _now(), content_hash, version),
-        )
+        deid_versions.mark_reviewed(tx, version, ws.user.name, _now(), content_hash)
     return ReviewMark(version, content_hash, coverage)
