@@ -228,43 +228,86 @@ def stage_export(ctx: DemoContext) -> dict[str, Any]:
     return figures
 
 
-def stage_serve(ctx: DemoContext) -> dict[str, Any]:
+def _post(url: str, path: str, key: str | None, body: dict[str, Any] | None = None) -> tuple[int, Any]:
     import json
-    import threading
+    import urllib.error
     import urllib.request
 
-    from appliance.export.service import WorkspaceAuditSink, WorkspaceKeys, create_key
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {key}"} if key else {})}
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url + path, data=data, headers=headers)  # noqa: S310  (loopback only)
+    try:
+        with urllib.request.urlopen(request, timeout=600) as response:  # noqa: S310
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, None
+
+
+def stage_serve(ctx: DemoContext) -> dict[str, Any]:
+    """Serve the merged export as ``appliance serve`` does (checked against its recorded hashes and its
+    approval), ask the task endpoint for the label of every held-out note the evaluation scored, and
+    check the answers equal the evaluation's; then one chat completion and one unauthenticated request."""
+    import dataclasses
+    import threading
+
+    from appliance.catalog import runs
+    from appliance.data.snapshots import load_split
+    from appliance.data.tasks import TaskConfig
+    from appliance.export.service import WorkspaceKeys, create_key
     from appliance.serve import ServeConfig, serve
     from appliance.serve.backends.loading import load_model_dir
+    from appliance.serve.served import WorkspaceGate, check_export, workspace_spool
+    from appliance.serve.tasks import MAX_INPUTS, Classifier
 
     assert ctx.export_dir is not None
     with ctx.open("demo-admin") as ws:
         key = create_key(ws, "demo-ehr")
+    with ctx.open("demo-informaticist") as ws:
+        export = check_export(ws, ctx.export_dir)
+        assert export.task is not None
+        run = runs.get(ws, export.run_id)
+        evaluation = run.evaluation or {}
+        expected = list(evaluation.get("predictions") or [])
+        field = TaskConfig.from_mapping(run.config.get("task") or {}).text_field
+        notes = [str(r.get(field) or "") for r in load_split(ws, run.snapshot_id, "test")[: len(expected)]]
         lock = threading.Lock()
-        backend = load_model_dir(ctx.export_dir, model_id="demo-specialty")
-        handle = serve({"demo-specialty": backend}, WorkspaceKeys(ws, lock), WorkspaceAuditSink(ws, lock),
-                       ServeConfig(host="127.0.0.1", port=0))
+        backend = load_model_dir(export.path, model_id="demo-specialty")
+        spec = dataclasses.replace(export.task, model_id="demo-specialty")
+        config = ServeConfig(host="127.0.0.1", port=0)
+        spool = workspace_spool(ws, lock, config.audit_spool_max_records)
+        handle = serve({"demo-specialty": backend}, WorkspaceKeys(ws, lock), spool, config,
+                       tasks={"demo-specialty": Classifier(backend, spec)},
+                       gate=WorkspaceGate(ws, lock, {"demo-specialty": export.run_id}))
         try:
-            body = json.dumps({"model": "demo-specialty", "max_tokens": 8, "temperature": 0,
-                               "messages": [{"role": "user", "content": "Chest pain radiating to the left arm."}]})
-            request = urllib.request.Request(f"{handle.url}/v1/chat/completions", data=body.encode(),  # noqa: S310
-                                             headers={"Authorization": f"Bearer {key}",
-                                                      "Content-Type": "application/json"})
-            with urllib.request.urlopen(request, timeout=300) as response:  # noqa: S310  (loopback only)
-                answer = json.loads(response.read())
-            unauthorised = urllib.request.Request(f"{handle.url}/v1/models")  # noqa: S310
-            try:
-                urllib.request.urlopen(unauthorised, timeout=30)  # noqa: S310
-                denied = False
-            except urllib.error.HTTPError as exc:
-                denied = exc.code == 401
+            served: list[str] = []
+            for start in range(0, len(notes), MAX_INPUTS):
+                status, answer = _post(handle.url, "/v1/classify", key, {"model": "demo-specialty",
+                                                                         "input": notes[start:start + MAX_INPUTS]})
+                if status != 200:
+                    raise ApplianceError(f"the task endpoint answered {status}")
+                served += [item["label"] for item in answer["data"]]
+            version = answer["model_version"] if notes else ""
+            status, chat = _post(handle.url, "/v1/chat/completions", key, {
+                "model": "demo-specialty", "max_tokens": 8, "temperature": 0,
+                "messages": [{"role": "user", "content": "Chest pain radiating to the left arm."}]})
+            denied, _ = _post(handle.url, "/v1/models", None)
         finally:
             handle.stop()
-        served = len(list(ws.audit_entries(action="serve.request")))
-    say(f"[serve] OpenAI-compatible API answered on {handle.url}: {answer['usage']['completion_tokens']} tokens; "
-        f"a request without a key got 401: {denied}; {served} requests in the audit chain")
-    return {"url": handle.url, "model": "demo-specialty", "completion_tokens": answer["usage"]["completion_tokens"],
-            "unauthenticated_refused": denied, "audited_requests": served}
+            spool.close()
+        audited = len(list(ws.audit_entries(action="serve.request")))
+    agree = sum(a == b for a, b in zip(served, expected, strict=True))
+    parity = bool(expected) and agree == len(expected)
+    say(f"[serve] task endpoint on {handle.url}: {agree}/{len(expected)} held-out labels equal the evaluation's "
+        f"({'parity' if parity else 'PARITY FAILED'}), model version {version}")
+    say(f"[serve] chat completion: {chat['usage']['completion_tokens'] if chat else 0} tokens; a request without a "
+        f"key got {denied}; {audited} requests in the audit chain")
+    if not parity:
+        raise ApplianceError(f"served labels differ from the evaluation's on {len(expected) - agree} of "
+                             f"{len(expected)} held-out notes")
+    return {"url": handle.url, "model": "demo-specialty", "model_version": version,
+            "task_parity": {"records": len(expected), "equal": agree, "passed": parity},
+            "completion_tokens": chat["usage"]["completion_tokens"] if chat else 0,
+            "unauthenticated_refused": denied == 401, "audited_requests": audited}
 
 
 def stage_audit(ctx: DemoContext) -> dict[str, Any]:

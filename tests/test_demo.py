@@ -38,3 +38,4 @@ def test_demo_quick(tmp_path: Path, default_model_file: Path) -> None:
     assert all(stages["export"][fmt]["parity_passed"] is True for fmt in ("merged", "onnx-int8"))
     assert stages["serve"]["completion_tokens"] > 0 and stages["serve"]["unauthenticated_refused"] is True
     assert stages["serve"]["audited_requests"] >= 2
+    assert stages["serve"]["task_parity"]["passed"] is True and stages["serve"]["task_parity"]["records"] > 0

@@ -48,3 +48,12 @@ def create(tx: Connection, run_id: str, fmt: str, path: str, manifest: dict[str,
                " VALUES (?,?,?,?,?,?,?,?)", (export.export_id, export.run_id, fmt, path, export.status,
                                              json.dumps(manifest, default=str), created, created_by))
     return export
+
+
+def manifests(source: Workspace | Connection) -> list[tuple[Export, dict[str, Any]]]:
+    """Every export with the ``export.json`` recorded when it was delivered (what its files must match)."""
+    conn = source.read() if isinstance(source, Workspace) else source
+    rows = conn.execute("SELECT export_id, run_id, format, path, status, created, created_by, manifest FROM exports"
+                        " ORDER BY created").fetchall()
+    return [(Export(ExportId(r[0]), RunId(r[1]), r[2], r[3], r[4], r[5], r[6]), json.loads(r[7]) if r[7] else {})
+            for r in rows]

@@ -116,35 +116,48 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve exports of this workspace: each must match its recorded hashes and its run be approved
+    (admin or informaticist only; see ``appliance.serve.served``)."""
     from appliance import base_models
-    from appliance.export.service import WorkspaceAuditSink, WorkspaceKeys
+    from appliance.export.service import WorkspaceKeys
     from appliance.serve import ServeConfig, serve_forever
-    from appliance.serve.backends.loading import load_model_dir, sniff_format
+    from appliance.serve.backends.loading import load_model_dir
     from appliance.serve.logs import configure_logging
+    from appliance.serve.served import SERVE_ROLES, WorkspaceGate, check_export, workspace_spool
+    from appliance.serve.tasks import Classifier
 
     configure_logging()
 
     config = ServeConfig(host=args.host, port=args.port, tls_cert=args.tls_cert, tls_key=args.tls_key)
     with open_workspace(args) as ws, contextlib.ExitStack() as stack:
+        ws.require(*SERVE_ROLES)
         lock = threading.Lock()
+        exports = [check_export(ws, Path(path_text)) for path_text in args.model]
+        ids = [e.model_id for e in exports]
+        if len(set(ids)) != len(ids):
+            raise InvalidInput(f"model id(s) {', '.join(sorted({i for i in ids if ids.count(i) > 1}))} given twice; "
+                               "serve each export once")
         backends: dict[str, Any] = {}
-        for path_text in args.model:
-            path = Path(path_text)
-            if not path.is_dir():
-                raise InvalidInput(f"{path} is not an export directory ('appliance export RUN --out DIR' makes one)")
+        for export in exports:
             base = None
-            if sniff_format(path) == "adapter":
-                manifest = json.loads((path / "export.json").read_text())
+            if export.format == "adapter":
+                manifest = json.loads((export.path / "export.json").read_text())
                 scratch = stack.enter_context(ws.scratch())
                 base = base_models.hf_dir(ws, manifest.get("base_model_id") or manifest["base_model"]["id"], scratch)
-            backend = load_model_dir(path, base=base)
-            for model_id in backend.model_ids:
-                backends[model_id] = backend
-        with ws.transaction("serve.start", sorted(backends), {"host": args.host, "port": args.port,
-                                                               "tls": bool(args.tls_cert)}):
+            backends[export.model_id] = load_model_dir(export.path, model_id=export.model_id, base=base)
+        tasks = {e.model_id: Classifier(backends[e.model_id], e.task) for e in exports if e.task is not None}
+        gate = WorkspaceGate(ws, lock, {e.model_id: e.run_id for e in exports})
+        with ws.transaction("serve.start", sorted(backends), {
+                "host": args.host, "port": args.port, "tls": bool(args.tls_cert),
+                "exports": {e.model_id: e.export_id for e in exports},
+                "approvals": {e.model_id: e.version for e in exports}}):
             pass
-        serve_forever(backends, WorkspaceKeys(ws, lock), WorkspaceAuditSink(ws, lock), config,
-                      on_ready=lambda url: say(f"serving {', '.join(sorted(backends))} on {url} (Ctrl-C to stop)"))
+        spool = workspace_spool(ws, lock, config.audit_spool_max_records)
+        try:
+            serve_forever(backends, WorkspaceKeys(ws, lock), spool, config, tasks=tasks, gate=gate,
+                          on_ready=lambda url: say(f"serving {', '.join(sorted(backends))} on {url} (Ctrl-C to stop)"))
+        finally:
+            spool.close()
     return 0
 
 
@@ -183,7 +196,8 @@ def register(sub: Any, add: Any) -> None:
     p.add_argument("name")
     add(keys, "list", cmd_keys_list, "keys and their models")
 
-    p = add(sub, "serve", cmd_serve, "serve exported models over an OpenAI-compatible API")
+    p = add(sub, "serve", cmd_serve, "serve this workspace's exports of approved runs over an OpenAI-compatible API "
+                                     "(admin, informaticist)")
     p.add_argument("--model", action="append", required=True, metavar="EXPORT_DIR")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000, help="TCP port (default 8000, as ServeConfig)")

@@ -89,6 +89,10 @@ def evaluate_run(ws: Workspace, run_id: str, *, limit: int | None = None,
         "seconds": round(time.monotonic() - started, 1),
         "generation": {"classify": "label log-likelihood, no sampling", "other": "greedy"},
     }
+    if run.task == "classify":
+        # The labels predicted on records[i] of the test split (labels only, never text): what serving the
+        # run must reproduce, checked by the serving parity test and the demo.
+        result.update(predictions=list(evaluation.predictions), calibrated=False)
     registry.record_evaluation(ws, run_id, result)
     return result
 

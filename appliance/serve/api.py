@@ -32,7 +32,7 @@ from appliance.serve.backends.decoding import Generation
 from appliance.serve.config import ServeConfig
 from appliance.serve.errors import ApiError, bad_request
 from appliance.serve.metrics import Metrics
-from appliance.serve.protocols import KeyInfo, KeyStore, RequestRecord
+from appliance.serve.protocols import KeyInfo, KeyStore, RequestRecord, ServeGate
 from appliance.serve.schema import (
     CompletionRequest,
     Limits,
@@ -43,6 +43,16 @@ from appliance.serve.schema import (
     stream_chunk,
     usage_chunk,
 )
+from appliance.serve.spool import AuditUnavailable, DurableSpool
+from appliance.serve.tasks import (
+    Classification,
+    Classifier,
+    TaskRequest,
+    classify_response,
+    parse_classify,
+    parse_task_completion,
+    task_completion_response,
+)
 
 log = logging.getLogger("appliance.serve")
 
@@ -50,6 +60,7 @@ ROUTE_HEALTH = "/health"
 ROUTE_MODELS = "/v1/models"
 ROUTE_COMPLETIONS = "/v1/completions"
 ROUTE_CHAT = "/v1/chat/completions"
+ROUTE_CLASSIFY = "/v1/classify"
 ROUTE_METRICS = "/metrics"
 ROUTE_OPENAPI = "/openapi.json"
 ROUTE_OTHER = "other"
@@ -149,9 +160,18 @@ class EventStream(Iterator[bytes]):
 
 
 class Api:
-    def __init__(self, backends: Mapping[str, Backend], keys: KeyStore, sink: BatchingSink,
-                 config: ServeConfig) -> None:
+    def __init__(self, backends: Mapping[str, Backend], keys: KeyStore, sink: BatchingSink | DurableSpool,
+                 config: ServeConfig, tasks: Mapping[str, Classifier] | None = None,
+                 gate: ServeGate | None = None) -> None:
+        """``tasks``: the classification runs among the served model ids (their task endpoint); ``gate``
+        says per request whether a model may still be served (None: every configured model may)."""
         self.backends = dict(backends)
+        self.tasks = dict(tasks or {})
+        unknown = sorted(set(self.tasks) - set(self.backends))
+        if unknown:
+            raise ValueError(f"task model(s) {', '.join(unknown)} are not among the served models")
+        self.gate = gate
+        self._unauthenticated = UnauthenticatedSampler(config.unauthenticated_sample_s)
         self.keys = keys
         self.sink = sink
         self.config = config
@@ -171,6 +191,11 @@ class Api:
                            lambda: sink.failed, "counter")
         self.metrics.gauge("appliance_audit_records_delivered_total", "Request records handed to the audit sink.",
                            lambda: sink.delivered, "counter")
+        self.metrics.gauge("appliance_audit_records_pending", "Request records spooled, not yet in the audit chain.",
+                           lambda: getattr(sink, "pending", 0))
+        self.metrics.gauge("appliance_unauthenticated_requests_total",
+                           "Requests refused for a missing or invalid key (sampled into the audit chain).",
+                           lambda: self._unauthenticated.total, "counter")
 
     # -- entry point -------------------------------------------------------------------------------
 
@@ -185,18 +210,17 @@ class Api:
         try:
             reply = self._dispatch(request, call)
             streaming = reply.stream is not None
-            if not streaming:
-                self._finish(call, reply.status)
+            if not streaming and not self._finish(call, reply.status):
+                reply = _audit_unavailable()
         except ApiError as exc:
             headers = (("WWW-Authenticate", "Bearer"),) if exc.status == 401 else ()
             if exc.status == 503:
                 headers = (("Retry-After", "1"),)
-            self._finish(call, exc.status)
-            reply = _json(exc.status, exc.body(), headers)
+            reply = _json(exc.status, exc.body(), headers) if self._finish(call, exc.status) else _audit_unavailable()
         except Exception as exc:  # an unexpected failure: answer 500, log the type only (messages may hold text)
             log.error("internal error on %s: %s", route, type(exc).__name__)
-            self._finish(call, 500)
-            reply = _json(500, ApiError(500, "internal server error", "internal_error").body())
+            reply = _json(500, ApiError(500, "internal server error", "internal_error").body()) \
+                if self._finish(call, 500) else _audit_unavailable()
         finally:
             if not streaming:
                 self._leave()
@@ -209,7 +233,8 @@ class Api:
 
     @staticmethod
     def _route(path: str) -> str:
-        if path in (ROUTE_HEALTH, ROUTE_MODELS, ROUTE_COMPLETIONS, ROUTE_CHAT, ROUTE_METRICS, ROUTE_OPENAPI):
+        if path in (ROUTE_HEALTH, ROUTE_MODELS, ROUTE_COMPLETIONS, ROUTE_CHAT, ROUTE_CLASSIFY, ROUTE_METRICS,
+                    ROUTE_OPENAPI):
             return path
         if path.startswith(ROUTE_MODELS + "/"):
             return ROUTE_MODELS
@@ -224,7 +249,7 @@ class Api:
         call.key_name = key.name
         if call.route == ROUTE_OTHER:
             raise ApiError(404, "unknown route; see /v1/models, /v1/completions, /v1/chat/completions", "not_found")
-        expected = "POST" if call.route in (ROUTE_COMPLETIONS, ROUTE_CHAT) else "GET"
+        expected = "POST" if call.route in (ROUTE_COMPLETIONS, ROUTE_CHAT, ROUTE_CLASSIFY) else "GET"
         if request.method != expected:
             raise ApiError(405, f"{call.route} takes {expected}", "method_not_allowed")
         if call.route == ROUTE_METRICS:
@@ -232,7 +257,14 @@ class Api:
         if call.route == ROUTE_MODELS:
             return self._models(request.path, key, call)
         body = self._read_json(request)
+        if call.route == ROUTE_CLASSIFY:
+            return self._classify(parse_classify(body), key, call, completions=False)
+        if call.route == ROUTE_COMPLETIONS and body.get("model") in self.tasks:
+            task = parse_task_completion(body, len(self.tasks[str(body["model"])].spec.labels))
+            return self._classify(task, key, call, completions=True)
         parsed = parse_chat(body, self.limits) if call.route == ROUTE_CHAT else parse_completion(body, self.limits)
+        if parsed.stream:
+            self._admit_audit()
         return self._complete(parsed, key, call)
 
     # -- pieces ------------------------------------------------------------------------------------
@@ -268,15 +300,24 @@ class Api:
 
     def _model_card(self, model_id: str) -> dict[str, Any]:
         backend = self.backends[model_id]
-        return {"id": model_id, "object": "model", "created": self.created, "owned_by": "appliance",
+        card = {"id": model_id, "object": "model", "created": self.created, "owned_by": "appliance",
                 "backend": backend.kind, "context_length": backend.context_length}
+        classifier = self.tasks.get(model_id)
+        if classifier is not None:
+            card.update(task=classifier.spec.task, labels=list(classifier.spec.labels),
+                        model_version=classifier.spec.version, run_id=classifier.spec.run_id,
+                        calibrated=classifier.spec.calibrate)
+        return card
+
+    def _servable(self, model_id: str) -> bool:
+        return self.gate is None or self.gate.refusal(model_id) is None
 
     def _models(self, path: str, key: KeyInfo, call: _Call) -> Reply:
         if path != ROUTE_MODELS:
             model_id = path[len(ROUTE_MODELS) + 1:]
             self._backend(model_id, key, call)
             return _json(200, self._model_card(model_id))
-        cards = [self._model_card(m) for m in sorted(self.backends) if key.allows(m)]
+        cards = [self._model_card(m) for m in sorted(self.backends) if key.allows(m) and self._servable(m)]
         return _json(200, {"object": "list", "data": cards})
 
     def _backend(self, model_id: str, key: KeyInfo, call: _Call) -> Backend:
@@ -288,7 +329,28 @@ class Api:
         call.model = model_id
         if not key.allows(model_id):
             raise ApiError(403, f"this API key may not use model '{model_id}'", "model_not_allowed", "model")
+        refusal = self.gate.refusal(model_id) if self.gate is not None else None
+        if refusal is not None:
+            raise ApiError(403, f"model '{model_id}' is no longer served: {refusal}", "model_withdrawn", "model")
         return backend
+
+    def _classify(self, req: TaskRequest, key: KeyInfo, call: _Call, completions: bool) -> Reply:
+        """The task endpoint: label scoring exactly as the run was evaluated (see ``appliance.serve.tasks``)."""
+        self._backend(req.model, key, call)
+        classifier = self.tasks.get(req.model)
+        if classifier is None:
+            raise ApiError(404, f"model '{req.model}' is not a classification run; GET /v1/models shows each "
+                                "model's task", "not_a_classifier", "model")
+        results: list[Classification] = classifier.classify(req.inputs)
+        call.prompt_sha256 = sha256_text("\n".join(r.prompt_text for r in results))
+        call.prompt_tokens = sum(r.prompt_tokens for r in results)
+        call.completion_tokens = len(results)
+        call.response_sha256 = sha256_text("\n".join(r.label for r in results))
+        created = int(time.time())
+        if completions:
+            return _json(200, task_completion_response(call.request_id, classifier.spec, results, req.logprobs,
+                                                       created))
+        return _json(200, classify_response(call.request_id, classifier.spec, results, created))
 
     def _prompt(self, backend: Backend, req: CompletionRequest) -> tuple[str, list[int]]:
         """(the text hashed for the audit, the token ids the model sees)."""
@@ -369,6 +431,12 @@ class Api:
                     yield _sse(usage_chunk(call.request_id, req.model, req.chat, created, generation.prompt_tokens,
                                            generation.completion_tokens))
                 outcome["status"] = 200
+                call.completion_tokens = generation.completion_tokens
+                call.response_sha256 = sha256_text("".join(text_parts))
+                if not self._finish(call, 200):  # fail closed: no [DONE] for a request the audit lacks
+                    outcome["status"] = 503
+                    yield _sse(_AUDIT_UNAVAILABLE.body())
+                    return
                 yield b"data: [DONE]\n\n"
             except Exception as exc:  # headers are sent: report in the stream, record as a server error
                 outcome["status"] = 500
@@ -385,19 +453,71 @@ class Api:
 
         return EventStream(frames(), cleanup)
 
-    def _finish(self, call: _Call, status: int) -> None:
+    def _admit_audit(self) -> None:
+        """503 before a stream starts when its audit record could not be spooled at its end."""
+        admit = getattr(self.sink, "admit", None)
+        if admit is not None:
+            try:
+                admit()
+            except AuditUnavailable:
+                raise _AUDIT_UNAVAILABLE from None
+
+    def _finish(self, call: _Call, status: int) -> bool:
+        """Count the request, log it and make its audit record durable. False when the record could not be
+        made durable: the caller then answers 503 instead (the audit fails closed).
+
+        Unauthenticated attempts are not each written to the chain (a flood of them would fill it): they
+        are counted, and one record per ``unauthenticated_sample_s`` carries the attempts since the last."""
         if call.finished:
-            return
+            return True
         call.finished = True
         seconds = time.perf_counter() - call.started
         model = call.model or ""
+        record: RequestRecord | None = None
+        if call.route not in (ROUTE_HEALTH, ROUTE_OPENAPI):  # public, fixed answers: nothing to audit
+            attempts = self._unauthenticated.attempt() if status == 401 else 1
+            if attempts:
+                record = RequestRecord(
+                    key_name=call.key_name, model=model, route=call.route, prompt_tokens=call.prompt_tokens,
+                    completion_tokens=call.completion_tokens, latency_ms=round(seconds * 1000, 3),
+                    prompt_sha256=call.prompt_sha256, response_sha256=call.response_sha256, status=status,
+                    request_id=call.request_id, time=call.arrived, attempts=attempts)
+        durable = True
+        if record is not None:
+            try:
+                self.sink.record(record)
+            except AuditUnavailable:
+                durable, status = False, 503
         self.metrics.observe(model, call.route, status, seconds, call.prompt_tokens, call.completion_tokens)
         log.info("%s %d model=%s key=%s prompt_tokens=%d completion_tokens=%d %.1fms", call.route, status,
                  model or "-", call.key_name or "-", call.prompt_tokens, call.completion_tokens, seconds * 1000)
-        if call.route in (ROUTE_HEALTH, ROUTE_OPENAPI):  # public, fixed answers: nothing to audit
-            return
-        self.sink.record(RequestRecord(
-            key_name=call.key_name, model=model, route=call.route, prompt_tokens=call.prompt_tokens,
-            completion_tokens=call.completion_tokens, latency_ms=round(seconds * 1000, 3),
-            prompt_sha256=call.prompt_sha256, response_sha256=call.response_sha256, status=status,
-            request_id=call.request_id, time=call.arrived))
+        return durable
+
+
+_AUDIT_UNAVAILABLE = ApiError(503, "the request could not be audited; retry shortly", "audit_unavailable")
+
+
+def _audit_unavailable() -> Reply:
+    return _json(503, _AUDIT_UNAVAILABLE.body(), (("Retry-After", "1"),))
+
+
+class UnauthenticatedSampler:
+    """Counts unauthenticated attempts; ``attempt()`` returns how many a record written now should carry
+    (all since the last record) once per ``window`` seconds, else 0 (not written)."""
+
+    def __init__(self, window: float) -> None:
+        self.window = window
+        self.total = 0
+        self._since = 0
+        self._last = float("-inf")
+        self._lock = threading.Lock()
+
+    def attempt(self) -> int:
+        with self._lock:
+            self.total += 1
+            self._since += 1
+            now = time.monotonic()
+            if now - self._last < self.window:
+                return 0
+            self._last, count, self._since = now, self._since, 0
+            return count

@@ -68,6 +68,13 @@ class ServeConfig:
         "Request records held in memory for the audit sink; beyond it records are dropped and counted in "
         "/metrics (serving never waits for the audit)."))
 
+    audit_spool_max_records: int = field(default=10_000, metadata=_help(
+        "Request records the encrypted audit spool holds while the audit chain cannot be written (another "
+        "process holds a long write); when it is full, requests get 503 rather than go unaudited."))
+    unauthenticated_sample_s: float = field(default=60.0, metadata=_help(
+        "Requests without a valid key are counted in /metrics; one audit record per this many seconds carries "
+        "the number of such attempts since the previous one."))
+
     def __post_init__(self) -> None:
         for f in fields(self):
             expected = _SCALAR_TYPES.get(str(f.type))
@@ -92,13 +99,14 @@ class ServeConfig:
                                "give tls_cert and tls_key, or set allow_plaintext_network")
         for name in ("max_tokens_limit", "default_max_tokens", "max_body_bytes", "max_stop_sequences",
                      "max_queue_per_model", "max_connections", "max_connections_per_client", "audit_max_batch",
-                     "audit_max_queue"):
+                     "audit_max_queue", "audit_spool_max_records"):
             if getattr(self, name) < 1:
                 raise InvalidInput(f"serve: {name} must be at least 1")
         if self.default_max_tokens > self.max_tokens_limit:
             raise InvalidInput(f"serve: default_max_tokens ({self.default_max_tokens}) exceeds max_tokens_limit "
                                f"({self.max_tokens_limit})")
-        for name in ("request_timeout_s", "header_timeout_s", "body_timeout_s", "audit_max_delay_s"):
+        for name in ("request_timeout_s", "header_timeout_s", "body_timeout_s", "audit_max_delay_s",
+                     "unauthenticated_sample_s"):
             if getattr(self, name) <= 0:
                 raise InvalidInput(f"serve: {name} must be positive")
 

@@ -44,7 +44,9 @@ from appliance.serve.audit import BatchingSink
 from appliance.serve.backends.base import Backend
 from appliance.serve.config import ServeConfig
 from appliance.serve.errors import ApiError
-from appliance.serve.protocols import KeyStore, RequestSink
+from appliance.serve.protocols import KeyStore, RequestSink, ServeGate
+from appliance.serve.spool import DurableSpool
+from appliance.serve.tasks import Classifier
 
 log = logging.getLogger("appliance.serve.http")
 
@@ -273,7 +275,7 @@ class ServerHandle:
     _server: uvicorn.Server
     _socket: socket.socket
     _thread: threading.Thread
-    _sink: BatchingSink
+    _sink: BatchingSink | DurableSpool
     _owns_sink: bool
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -297,20 +299,22 @@ class ServerHandle:
         self.stop()
 
 
-def serve(backends: Mapping[str, Backend], keys: KeyStore, sink: RequestSink, config: ServeConfig) -> ServerHandle:
+def serve(backends: Mapping[str, Backend], keys: KeyStore, sink: RequestSink, config: ServeConfig,
+          tasks: Mapping[str, Classifier] | None = None, gate: ServeGate | None = None) -> ServerHandle:
     """Start serving ``backends`` (model id -> backend) in a background thread; returns once listening.
 
-    ``sink`` receives one record per request from a background thread: pass a ``BatchingSink`` to set
-    its batching yourself (it is then flushed, not closed, on stop), or any ``RequestSink`` to have one
-    made from the config. Raises ``ApplianceError`` when the address cannot be bound or TLS is unusable.
+    ``sink`` receives one record per request: a ``DurableSpool`` makes each record durable before its
+    answer is sent (the audit fails closed, 503); a ``BatchingSink`` (or any ``RequestSink``, wrapped in
+    one made from the config) hands records over from a background thread without waiting. A sink passed
+    in is flushed, not closed, on stop. Raises ``ApplianceError`` when the address cannot be bound or TLS is unusable.
     """
     if not backends:
         raise ApplianceError("no models to serve")
-    owns = not isinstance(sink, BatchingSink)
-    batching = sink if isinstance(sink, BatchingSink) else BatchingSink(
+    owns = not isinstance(sink, BatchingSink | DurableSpool)
+    batching = sink if isinstance(sink, BatchingSink | DurableSpool) else BatchingSink(
         sink, config.audit_max_batch, config.audit_max_delay_s, config.audit_max_queue)
     try:
-        api = Api(backends, keys, batching, config)
+        api = Api(backends, keys, batching, config, tasks, gate)
         context = tls_context(config)
         try:
             sock = _bind(config)
@@ -347,12 +351,13 @@ def serve(backends: Mapping[str, Backend], keys: KeyStore, sink: RequestSink, co
 
 
 def serve_forever(backends: Mapping[str, Backend], keys: KeyStore, sink: RequestSink, config: ServeConfig,
-                  on_ready: Callable[[str], None] | None = None) -> None:
+                  on_ready: Callable[[str], None] | None = None, tasks: Mapping[str, Classifier] | None = None,
+                  gate: ServeGate | None = None) -> None:
     """Serve in the foreground until SIGINT or SIGTERM, then stop cleanly (the audit queue is flushed).
 
     ``on_ready`` receives the bound URL (the real port when ``config.port`` is 0) once requests are accepted.
     """
-    handle = serve(backends, keys, sink, config)
+    handle = serve(backends, keys, sink, config, tasks, gate)
     if on_ready is not None:
         on_ready(handle.url)
     stopped = threading.Event()

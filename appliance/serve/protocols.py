@@ -60,6 +60,7 @@ class RequestRecord:
     status: int
     request_id: str = ""
     time: float = 0.0  # unix time the request arrived
+    attempts: int = 1  # for a sampled unauthenticated record: the attempts since the previous one
 
 
 @runtime_checkable
@@ -74,3 +75,16 @@ class BatchRequestSink(RequestSink, Protocol):
     """A sink that can store many records at once (one transaction per batch). Optional."""
 
     def record_batch(self, events: Sequence[RequestRecord]) -> None: ...
+
+
+@runtime_checkable
+class ServeGate(Protocol):
+    """Whether a configured model may still be served, asked on every request that names one.
+
+    The workspace's gate answers from the registry (a run rejected, or an approval rolled back, by
+    another process is refused on the next request); it must be thread-safe and cheap when nothing
+    changed."""
+
+    def refusal(self, model_id: str) -> str | None:
+        """None when ``model_id`` may be served; otherwise a one-line reason (no PHI)."""
+        ...

@@ -1,10 +1,12 @@
-"""``appliance serve`` itself: the command run as a process on tiny exports, with a key made by
-``appliance keys create``, answering, stopping cleanly on a signal, and every request audited."""
+"""``appliance serve`` itself: the command run as a process on an export of the workspace, with a key made
+by ``appliance keys create``, answering (chat and the task endpoint), stopping cleanly on a signal, and
+every request audited."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -20,6 +22,9 @@ from appliance.workspace import Workspace
 from tests.conftest import PASSWORDS, REPO
 
 from .client import get, post
+from .workspace_exports import served_ws  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.slow  # the served workspace takes a tuned, evaluated, approved and exported run
 
 STARTUP_S = 300  # loading torch, optimum and two models on a busy 2-core machine; a bound, not a measurement
 
@@ -53,8 +58,10 @@ def wait_for_health(url: str, process: subprocess.Popen, log: Path) -> None:
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_serve_command_answers_stops_cleanly_and_audits(exports, ws_path: Path, tmp_path: Path,
+def test_serve_command_answers_stops_cleanly_and_audits(served_ws, tmp_path: Path,  # noqa: F811
                                                         stop_signal: signal.Signals) -> None:
+    ws_path = tmp_path / "ws"
+    shutil.copytree(served_ws.root, ws_path)
     created = subprocess.run([sys.executable, "-m", "appliance.cli", "keys", "create", "--name", "ehr"],
                              env=cli_env(ws_path), cwd=REPO, capture_output=True, text=True, timeout=300)
     assert created.returncode == 0, created.stderr
@@ -69,22 +76,27 @@ def test_serve_command_answers_stops_cleanly_and_audits(exports, ws_path: Path, 
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "appliance.cli", "--password-file", str(password_file), "serve",
-             "--model", str(exports.merged), "--model", str(exports.onnx), "--port", str(port)],
+             "--model", str(served_ws.merged), "--port", str(port)],
             env=cli_env(ws_path, password=False), cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
+    model_id = served_ws.merged.name
     try:
         wait_for_health(url, process, log)
         models = get(url, "/v1/models", key=key)
         assert models.status == 200, models.raw
-        assert {m["id"] for m in models.json()["data"]} == {"tiny", "tiny-onnx"}
+        assert {m["id"] for m in models.json()["data"]} == {model_id}
         replies = {}
-        for model in ("tiny", "tiny-onnx"):
+        for model in (model_id,):
             body = {"model": model, "messages": [{"role": "user", "content": "Chest pain since this morning."}],
                     "max_tokens": 8, "temperature": 0}
             reply = post(url, "/v1/chat/completions", body, key=key)
             assert reply.status == 200, reply.raw
             assert reply.json()["usage"]["completion_tokens"] >= 1
             replies[model] = reply.json()["choices"][0]["message"]["content"]
+        classified = post(url, "/v1/classify", {"model": model_id, "input": "Chest pain since this morning."},
+                          key=key)
+        assert classified.status == 200, classified.raw
+        assert classified.json()["model_version"] == served_ws.approval
         assert get(url, "/v1/models", key="ak-not-a-key").status == 401
         process.send_signal(stop_signal)
         assert process.wait(timeout=120) == 0, log.read_text()[-2000:]
@@ -98,11 +110,11 @@ def test_serve_command_answers_stops_cleanly_and_audits(exports, ws_path: Path, 
     assert key not in output  # the key is never logged
 
     with Workspace.open(ws_path, "admin", PASSWORDS["admin"]) as ws:
-        assert [e.object_ids for e in ws.audit_entries(action="serve.start")] == [["tiny", "tiny-onnx"]]
+        assert [e.object_ids for e in ws.audit_entries(action="serve.start")] == [[model_id]]
         requests = [e.details for e in ws.audit_entries(action="serve.request")]
         assert ws.verify().ok
     chats = {d["model"]: d for d in requests if d["route"] == "/v1/chat/completions"}
-    assert set(chats) == {"tiny", "tiny-onnx"}
+    assert set(chats) == {model_id}
     for model, details in chats.items():
         assert details["key_name"] == "ehr" and details["status"] == 200
         assert details["response_sha256"] == hashlib.sha256(replies[model].encode()).hexdigest()
