@@ -27,15 +27,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, NewType
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
 from appliance.errors import ApplianceError, AuthError, IntegrityError, InvalidInput, PermissionDenied
-from appliance.store import audit, db, schema
+from appliance.store import audit, db, ledger, schema
 from appliance.store.blobs import BlobInfo, BlobStore
 from appliance.store.keyslots import (
     KdfParams,
     KeyslotFile,
+    Slot,
+    UnlockedSlot,
+    b64,
     fsync_dir,
     new_slot,
-    open_private_key,
+    open_slot,
+    raw_public,
     seal_private_key,
     unb64,
     unwrap_master,
@@ -68,10 +75,17 @@ class VerifyReport:
     database_problems: list[str]
     blobs_checked: int = 0
     blob_problems: list[str] = field(default_factory=list)
+    ledger: ledger.LedgerReport = field(default_factory=ledger.LedgerReport)
 
     @property
     def ok(self) -> bool:
-        return self.chain.ok and not self.database_problems and not self.blob_problems
+        return self.chain.ok and self.ledger.ok and not self.database_problems and not self.blob_problems
+
+    def problems(self) -> list[str]:
+        """Every problem found, most fundamental first (the CLI prints the first one)."""
+        chain = [] if self.chain.ok else [f"audit chain broken at entry {self.chain.first_broken}: {self.chain.reason}"]
+        return (chain + self.ledger.signature_problems + self.ledger.table_problems
+                + self.database_problems + self.blob_problems)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -80,6 +94,10 @@ class VerifyReport:
             "head": self.chain.head,
             "first_broken_entry": self.chain.first_broken,
             "chain_problem": self.chain.reason,
+            "signature_problems": self.ledger.signature_problems,
+            "table_problems": self.ledger.table_problems,
+            "unsigned_legacy_entries": self.ledger.unsigned_legacy,
+            "ledger_notes": self.ledger.notes,
             "database_problems": self.database_problems,
             "blobs_checked": self.blobs_checked,
             "blob_problems": self.blob_problems,
@@ -110,13 +128,14 @@ class Workspace:
     """An unlocked workspace for one signed-in user. Use as a context manager, or call ``close``."""
 
     def __init__(self, root: Path, user: User, conn: db.Connection, slots: KeyslotFile,
-                 master: bytes, private_key: Any, lock_fd: int) -> None:
+                 master: bytes, keys: UnlockedSlot, lock_fd: int) -> None:
         self.root = root
         self.user = user
         self._conn = conn
         self._slots = slots
         self._master = master
-        self._private_key = private_key
+        self._private_key: X25519PrivateKey = keys.private_key
+        self._signing_key: Ed25519PrivateKey | None = keys.signing_key
         self._lock_fd = lock_fd
         self._master_generation = slots.generation
         self.blobs = BlobStore(root / BLOBS_NAME)
@@ -140,17 +159,18 @@ class Workspace:
         master = secrets.token_bytes(32)
         slots = KeyslotFile.new()
         kdf = kdf or KdfParams()
-        slot = new_slot(admin, password, master, slots.workspace_id, slots.generation, kdf)
+        slot, keys = new_slot(admin, password, master, slots.workspace_id, slots.generation, kdf)
         slots.slots[admin] = slot
         conn = db.connect(root / DB_NAME, master, create=True)
         schema.migrate(conn)
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("INSERT INTO settings (key, value) VALUES ('workspace_id', ?)", (slots.workspace_id,))
         conn.execute("INSERT INTO settings (key, value) VALUES ('kdf', ?)", (f"{kdf.n},{kdf.r},{kdf.p}",))
-        conn.execute("INSERT INTO users (name, role, public_key, created) VALUES (?,?,?,?)",
-                     (admin, "admin", slot.public_key, _now()))
+        conn.execute("INSERT INTO users (name, role, public_key, signing_key, created) VALUES (?,?,?,?,?)",
+                     (admin, "admin", slot.public_key, slot.signing_public, _now()))
         audit.append(conn, slots.workspace_id, admin, "workspace.create", [slots.workspace_id],
-                     {"schema": schema.LATEST, "admin": admin})
+                     {"schema": schema.LATEST, "admin": admin, "public_key": slot.public_key,
+                      "signing_key": slot.signing_public}, signer=keys.signing_key)
         conn.execute("COMMIT")
         conn.close()
         # keyslots.json last: until it exists the directory is not a workspace, so a crash during
@@ -176,25 +196,36 @@ class Workspace:
             slot = slots.slots.get(user)
             if slot is None:
                 raise AuthError("authentication failed: unknown user or wrong password")
-            private_key = open_private_key(slot, password, slots.workspace_id)
-            conn, master, generation = _connect_any(root, slots, slot, private_key, user)
+            try:
+                keys = open_slot(slot, password, slots.workspace_id)
+            except AuthError:
+                # A password change that crashed after staging: the new password opens the staged keys.
+                staged = slot.staged_slot()
+                if staged is None:
+                    raise
+                keys, slot = open_slot(staged, password, slots.workspace_id), staged
+            conn, master, generation = _connect_any(root, slots, slot, keys.private_key, user)
             try:
                 version = schema.version(conn)
                 if version > schema.LATEST:
                     schema.migrate(conn)  # raises with the upgrade advice
                 row = conn.execute("SELECT role, public_key, created FROM users WHERE name = ?", (user,)).fetchone()
+                staged = slot.staged_slot()
+                if row is not None and row[1] != slot.public_key and staged and staged.public_key == row[1]:
+                    keys, slot = open_slot(staged, password, slots.workspace_id), staged  # changed to the same one
                 if row is None or row[1] != slot.public_key:
                     raise AuthError("authentication failed: unknown user or wrong password")
                 stored_id = conn.execute("SELECT value FROM settings WHERE key = 'workspace_id'").fetchone()
                 if stored_id is None or stored_id[0] != slots.workspace_id:
                     raise ApplianceError("keyslots.json belongs to a different workspace; restore the matching file")
-                ws = cls(root, User(UserName(user), row[0], row[2]), conn, slots, master, private_key, lock_fd)
+                ws = cls(root, User(UserName(user), row[0], row[2]), conn, slots, master, keys, lock_fd)
                 ws._master_generation = generation
                 if exclusive:
                     ws._housekeeping()
                     fcntl.flock(lock_fd, fcntl.LOCK_SH)
                 elif version < schema.LATEST:
                     raise ApplianceError("workspace needs a schema upgrade; close other appliance processes and reopen")
+                ws._register_signing_key(password)
                 return ws
             except db.DatabaseError as exc:
                 conn.close()
@@ -241,7 +272,7 @@ class Workspace:
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             yield self._conn
-            audit.append(self._conn, self.workspace_id, self.user.name, action, ids, info)
+            audit.append(self._conn, self.workspace_id, self.user.name, action, ids, info, signer=self._signing_key)
             self._conn.execute("COMMIT")
         except BaseException:
             self._conn.execute("ROLLBACK")
@@ -255,7 +286,8 @@ class Workspace:
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             for action, object_ids, details in entries:
-                audit.append(self._conn, self.workspace_id, self.user.name, action, object_ids, details)
+                audit.append(self._conn, self.workspace_id, self.user.name, action, object_ids, details,
+                             signer=self._signing_key)
             self._conn.execute("COMMIT")
         except BaseException:
             self._conn.execute("ROLLBACK")
@@ -269,15 +301,19 @@ class Workspace:
         return audit.entries(self._conn, **filters)
 
     def verify(self, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
-        """Recompute the audit chain, check every database page and authenticate every blob chunk."""
+        """Recompute the audit chain, check every entry's signature and that the security tables
+        (users, API keys, approvals, run states, gates) are what the signed entries say, check every
+        database page and authenticate every blob chunk."""
         problems = db.integrity_problems(self._conn)
+        signed = ledger.LedgerReport()
         try:
             chain = audit.verify(self._conn, self.workspace_id)
+            signed = ledger.check(self._conn, audit.entries(self._conn))
             ids = [r[0] for r in self._conn.execute("SELECT blob_id FROM blobs ORDER BY created, blob_id")]
         except db.DatabaseError as exc:
             chain = audit.ChainReport(False, 0, "", None, f"audit table unreadable ({exc})")
             ids = []
-        report = VerifyReport(chain=chain, database_problems=problems)
+        report = VerifyReport(chain=chain, database_problems=problems, ledger=signed)
         for n, blob_id in enumerate(ids, 1):
             try:
                 self.blobs.verify(BlobStore.info(self._conn, blob_id))
@@ -308,15 +344,16 @@ class Workspace:
             raise InvalidInput(f"user '{name}' already exists")
         kdf = kdf or self._default_kdf()
         with self._edit_slots() as slots:
-            slot = new_slot(name, password, self._master, slots.workspace_id, slots.generation, kdf)
+            slot, _ = new_slot(name, password, self._master, slots.workspace_id, slots.generation, kdf)
             if slots.pending_generation is not None:
                 raise ApplianceError("a key rotation is unfinished; reopen the workspace alone to complete it")
             slots.slots[name] = slot
         # The slot alone grants nothing: a user exists only once its row commits with the audit entry.
         try:
-            with self.transaction("users.add", [name], {"user": name, "role": role}) as conn:
-                conn.execute("INSERT INTO users (name, role, public_key, created) VALUES (?,?,?,?)",
-                             (name, role, slot.public_key, _now()))
+            with self.transaction("users.add", [name], {"user": name, "role": role, "public_key": slot.public_key,
+                                                        "signing_key": slot.signing_public}) as conn:
+                conn.execute("INSERT INTO users (name, role, public_key, signing_key, created) VALUES (?,?,?,?,?)",
+                             (name, role, slot.public_key, slot.signing_public, _now()))
         except BaseException:
             with self._edit_slots() as slots:
                 slots.slots.pop(name, None)
@@ -338,13 +375,34 @@ class Workspace:
             slots.slots.pop(name, None)
 
     def change_password(self, new_password: str, kdf: KdfParams | None = None) -> None:
-        """Re-wrap the signed-in user's private key under ``new_password``."""
+        """Give the signed-in user fresh key pairs sealed under ``new_password``.
+
+        Fresh, not re-wrapped: a copy of the old keyslot with the old password then opens nothing
+        that is wrapped from now on, and after ``rotate_key`` nothing at all. The new keys are
+        registered by an entry signed with the old signing key.
+
+        Crash-safe: the fresh keys are first staged beside the current ones in the slot, the users
+        row changes with its audit entry, then the staged keys are promoted. Sign-in accepts whichever
+        of the two the users row names (see ``_settle_staged``).
+        """
         _check_password(new_password)
-        with self.transaction("users.passwd", [self.user.name], {"user": self.user.name}):
-            pass
+        if self._slots.pending_generation is not None:
+            raise ApplianceError("a key rotation is unfinished; reopen the workspace alone to complete it")
+        kdf = kdf or self._default_kdf()
+        keys = UnlockedSlot(X25519PrivateKey.generate(), Ed25519PrivateKey.generate())
+        public, signing = b64(raw_public(keys.private_key)), b64(raw_public(keys.signing_key))  # type: ignore[arg-type]
+        name = self.user.name
         with self._edit_slots() as slots:
-            seal_private_key(slots.slots[self.user.name], self._private_key, new_password,
-                             slots.workspace_id, kdf or self._default_kdf())
+            fresh = Slot(user=name, kdf={}, public_key=public, private_key={}, master={})
+            seal_private_key(fresh, keys, new_password, slots.workspace_id, kdf)
+            fresh.master = wrap_master(self._master, fresh.public_bytes(), slots.workspace_id, name, slots.generation)
+            slots.slots[name].staged = fresh.key_fields()
+        with self.transaction("users.passwd", [name], {"user": name, "public_key": public,
+                                                       "signing_key": signing}) as conn:
+            conn.execute("UPDATE users SET public_key = ?, signing_key = ? WHERE name = ?", (public, signing, name))
+        with self._edit_slots() as slots:
+            slots.slots[name].promote_staged()
+        self._private_key, self._signing_key = keys.private_key, keys.signing_key
 
     def rotate_key(self, progress: Callable[[str], None] | None = None) -> int:
         """Replace the master key: re-key the database and re-wrap it for every user. Returns the generation."""
@@ -352,6 +410,7 @@ class Workspace:
         if not _try_lock(self._lock_fd, fcntl.LOCK_EX):
             raise ApplianceError("the workspace is open in another appliance process; close it and retry")
         try:
+            self._settle_staged()
             new_master = secrets.token_bytes(32)
             with self._edit_slots() as slots:
                 generation = slots.generation + 1
@@ -455,6 +514,23 @@ class Workspace:
 
     # -- internals -----------------------------------------------------------------------------
 
+    def _register_signing_key(self, password: str) -> None:
+        """Give a user made before entries were signed their signing key (once, at their first sign-in
+        after the upgrade): sealed into their slot first, then registered by a self-signed entry."""
+        row = self._conn.execute("SELECT signing_key FROM users WHERE name = ?", (self.user.name,)).fetchone()
+        if row is not None and row[0]:
+            return
+        if self._signing_key is None:
+            keys = UnlockedSlot(self._private_key, Ed25519PrivateKey.generate())
+            with self._edit_slots() as slots:
+                seal_private_key(slots.slots[self.user.name], keys, password, slots.workspace_id,
+                                 KdfParams(**{k: int(slots.slots[self.user.name].kdf[k]) for k in ("n", "r", "p")}))
+            self._signing_key = keys.signing_key
+        slot: Slot = self._slots.slots[self.user.name]
+        with self.transaction("users.signing-key", [self.user.name],
+                              {"user": self.user.name, "signing_key": slot.signing_public}) as conn:
+            conn.execute("UPDATE users SET signing_key = ? WHERE name = ?", (slot.signing_public, self.user.name))
+
     def _default_kdf(self) -> KdfParams:
         value = self.setting("kdf")
         if value:
@@ -487,6 +563,7 @@ class Workspace:
     def _housekeeping(self) -> None:
         """Run while holding the exclusive lock: finish or undo an interrupted key rotation, remove
         orphan blob files and keyslots left by crashes, and clear stale scratch directories."""
+        self._settle_staged()
         self._finish_rotation()
         schema.migrate(self._conn)
         known = {r[0] for r in self._conn.execute("SELECT blob_id FROM blobs")}
@@ -502,6 +579,20 @@ class Workspace:
                 shutil.rmtree(entry, ignore_errors=True)
         else:
             scratch.mkdir(mode=0o700)
+
+    def _settle_staged(self) -> None:
+        """Finish or forget password changes that crashed half-way: a staged key set is promoted when
+        the users table names it (the change committed) and dropped otherwise."""
+        if not any(slot.staged for slot in self._slots.slots.values()):
+            return
+        rows = dict(self._conn.execute("SELECT name, public_key FROM users").fetchall())
+        with self._edit_slots() as slots:
+            for name, slot in slots.slots.items():
+                if slot.staged is not None:
+                    if rows.get(name) == slot.staged["public_key"]:
+                        slot.promote_staged()
+                    else:
+                        slot.staged = None
 
     def _finish_rotation(self) -> None:
         pending = self._slots.pending_generation

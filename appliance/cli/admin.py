@@ -72,10 +72,9 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     data = report.to_json()
     emit(args, data)
     if not report.ok:
-        problems = ([f"audit chain broken at entry {report.chain.first_broken}: {report.chain.reason}"]
-                    if not report.chain.ok else [])
-        problems += report.database_problems[:1] + report.blob_problems[:1]
-        say(f"appliance: integrity failure: {problems[0]}")
+        problems = report.problems()
+        say(f"appliance: integrity failure: {problems[0]}"
+            + (f" (and {len(problems) - 1} more; see --json)" if len(problems) > 1 else ""))
         return EXIT_INTEGRITY
     say(f"audit chain verified: {report.chain.entries} entries, database pages and {report.blobs_checked} blobs intact")
     return 0

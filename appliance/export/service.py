@@ -141,7 +141,9 @@ def create_key(ws: Workspace, name: str, models: Sequence[str] | None = None) ->
     if ws.read().execute("SELECT 1 FROM api_keys WHERE name = ? AND revoked = 0", (name,)).fetchone():
         raise InvalidInput(f"a key named '{name}' already exists; revoke it first")
     key = "ak-" + secrets.token_urlsafe(32)
-    with ws.transaction("keys.create", [name], {"models": list(models) if models else None}) as tx:
+    # The hash goes into the signed entry so that 'audit verify' can tell a swapped key_hash row.
+    details = {"models": list(models) if models else None, "key_hash": _hash_key(key)}
+    with ws.transaction("keys.create", [name], details) as tx:
         tx.execute("INSERT OR REPLACE INTO api_keys (name, key_hash, models, created, created_by, revoked)"
                    " VALUES (?,?,?,?,?,0)", (name, _hash_key(key), json.dumps(list(models)) if models else None,
                                              _now(), ws.user.name))

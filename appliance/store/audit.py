@@ -4,19 +4,29 @@ Each entry carries the SHA-256 of the previous entry, so editing, deleting or re
 breaks every hash after it. Entries are appended inside the caller's transaction, which is what makes
 "a change and its audit entry commit together, or neither does" hold.
 
-Hazard: a chain alone cannot tell that its *newest* entries were cut off. Export the chain for
-auditors regularly (``appliance audit export``); an exported head that the workspace no longer
-contains shows the truncation.
+Every user holds the master key, so a hash chain alone does not stop an insider: they can rewrite
+and re-hash it. Each entry is therefore also signed (Ed25519) by its actor over its hash, which
+covers the previous hash: re-attributing, deleting or reordering any entry written by someone else
+breaks a signature the insider cannot remake. Which key belongs to whom is itself decided by signed
+entries (``appliance.store.ledger``).
+
+Hazard: a chain alone cannot tell that its *newest* entries were cut off, nor that it was replaced
+wholesale by one an insider signed alone. The head is anchored outside the workspace for that
+(``appliance.store.anchor``).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from appliance.store.db import Connection
 
@@ -31,6 +41,7 @@ class AuditEntry:
     details: dict[str, Any]
     prev_hash: str
     hash: str
+    signature: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -55,6 +66,24 @@ def entry_hash(seq: int, time: str, user: str, action: str, object_ids: str, det
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def _signed_message(digest: str) -> bytes:
+    return f"appliance-audit-entry|{digest}".encode()
+
+
+def sign(key: Ed25519PrivateKey, digest: str) -> str:
+    return base64.b64encode(key.sign(_signed_message(digest))).decode("ascii")
+
+
+def signature_holds(public_key_b64: str, digest: str, signature: str) -> bool:
+    """Whether ``signature`` is the holder of ``public_key_b64``'s signature over entry hash ``digest``."""
+    try:
+        public = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key_b64, validate=True))
+        public.verify(base64.b64decode(signature, validate=True), _signed_message(digest))
+        return True
+    except (InvalidSignature, ValueError):
+        return False
+
+
 def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
@@ -66,8 +95,10 @@ def append(
     action: str,
     object_ids: Sequence[str] = (),
     details: dict[str, Any] | None = None,
+    signer: Ed25519PrivateKey | None = None,
 ) -> AuditEntry:
-    """Append one entry. Must run inside an open transaction (``BEGIN IMMEDIATE``) of ``conn``.
+    """Append one entry signed by ``signer`` (the actor's key). Must run inside an open transaction
+    (``BEGIN IMMEDIATE``) of ``conn``.
 
     ``details`` must never hold PHI: hashes, counts, ids and settings only.
     """
@@ -78,16 +109,18 @@ def append(
     time = datetime.now(UTC).isoformat(timespec="microseconds")
     ids_json, details_json = _canonical(list(object_ids)), _canonical(details or {})
     digest = entry_hash(seq, time, user, action, ids_json, details_json, prev)
+    signature = sign(signer, digest) if signer is not None else ""
     conn.execute(
-        "INSERT INTO audit (seq, time, user, action, object_ids, details, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?)",
-        (seq, time, user, action, ids_json, details_json, prev, digest),
+        "INSERT INTO audit (seq, time, user, action, object_ids, details, prev_hash, hash, signature)"
+        " VALUES (?,?,?,?,?,?,?,?,?)",
+        (seq, time, user, action, ids_json, details_json, prev, digest, signature),
     )
-    return AuditEntry(seq, time, user, action, list(object_ids), details or {}, prev, digest)
+    return AuditEntry(seq, time, user, action, list(object_ids), details or {}, prev, digest, signature)
 
 
 def entries(conn: Connection, *, action: str | None = None, user: str | None = None,
             since_seq: int = 0, limit: int | None = None) -> Iterator[AuditEntry]:
-    sql = "SELECT seq, time, user, action, object_ids, details, prev_hash, hash FROM audit WHERE seq > ?"
+    sql = "SELECT seq, time, user, action, object_ids, details, prev_hash, hash, signature FROM audit WHERE seq > ?"
     args: list[Any] = [since_seq]
     if action:
         sql += " AND action LIKE ?"
@@ -99,8 +132,14 @@ def entries(conn: Connection, *, action: str | None = None, user: str | None = N
     if limit:
         sql += " LIMIT ?"
         args.append(limit)
-    for seq, time, usr, act, ids, det, prev, digest in conn.execute(sql, args):
-        yield AuditEntry(seq, time, usr, act, json.loads(ids), json.loads(det), prev, digest)
+    for seq, time, usr, act, ids, det, prev, digest, sig in conn.execute(sql, args):
+        yield AuditEntry(seq, time, usr, act, json.loads(ids), json.loads(det), prev, digest, sig)
+
+
+def head(conn: Connection, workspace_id: str) -> tuple[int, str]:
+    """The newest entry's number and hash (0 and the genesis hash for an empty chain)."""
+    row = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    return (int(row[0]), str(row[1])) if row else (0, genesis_hash(workspace_id))
 
 
 def verify(conn: Connection, workspace_id: str) -> ChainReport:

@@ -1,7 +1,8 @@
 """Keyslots: the workspace master key, wrapped once per user (the LUKS keyslot idea).
 
 The master key (256 random bits) is the SQLCipher key of ``workspace.db``; it never touches disk in
-clear. Each user owns an X25519 key pair. The private half is wrapped (AES-256-GCM) under a key
+clear. Each user owns an X25519 key pair and an Ed25519 signing key pair (every audit entry the user
+writes is signed with it, see ``appliance.store.ledger``). The private half is wrapped (AES-256-GCM) under a key
 derived from the user's password with scrypt (memory-hard). The master key is wrapped to each user's
 *public* key (ephemeral X25519 + HKDF + AES-256-GCM). That split is what lets an admin add users and
 rotate the master key without knowing anyone else's password: a new master key is simply wrapped to
@@ -21,12 +22,13 @@ import base64
 import json
 import os
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -102,49 +104,105 @@ class Slot:
     private_key: dict[str, str]
     master: dict[str, Any]
     pending: dict[str, Any] | None = None
+    #: Ed25519 public key (base64) and the private half sealed under the same password key. Empty in
+    #: slots written before audit entries were signed; filled at the user's next sign-in.
+    signing_public: str = ""
+    signing_key: dict[str, str] = field(default_factory=dict)
+    #: A password change in flight: the fresh keys (same fields as above, sealed under the new
+    #: password), written before the change commits. Promoted once the users table names its
+    #: public key; dropped if it never does (see ``Workspace._settle_staged``).
+    staged: dict[str, Any] | None = None
+
+    _KEY_FIELDS = ("kdf", "public_key", "private_key", "master", "signing_public", "signing_key")
+
+    def key_fields(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self._KEY_FIELDS}
+
+    def staged_slot(self) -> Slot | None:
+        return None if self.staged is None else Slot(user=self.user, **self.staged)
+
+    def promote_staged(self) -> None:
+        if self.staged is not None:
+            for name in self._KEY_FIELDS:
+                setattr(self, name, self.staged[name])
+            self.staged, self.pending = None, None
 
     def public_bytes(self) -> bytes:
         return unb64(self.public_key)
+
+
+@dataclass(frozen=True)
+class UnlockedSlot:
+    """What a password opens: the X25519 key that unwraps the master key and the Ed25519 signing key."""
+
+    private_key: X25519PrivateKey
+    signing_key: Ed25519PrivateKey | None
 
 
 def _private_context(workspace_id: str, user: str) -> bytes:
     return f"appliance keyslot|{workspace_id}|{user}".encode()
 
 
-def new_slot(user: str, password: str, master: bytes, workspace_id: str, generation: int, kdf: KdfParams) -> Slot:
-    """Make a key pair for ``user``, wrap its private half under ``password`` and seal ``master`` to it."""
-    private = X25519PrivateKey.generate()
-    public = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    slot = Slot(user=user, kdf={}, public_key=b64(public), private_key={}, master={})
-    seal_private_key(slot, private, password, workspace_id, kdf)
-    slot.master = wrap_master(master, public, workspace_id, user, generation)
-    return slot
+def _signing_context(workspace_id: str, user: str) -> bytes:
+    return f"appliance signing key|{workspace_id}|{user}".encode()
 
 
-def seal_private_key(slot: Slot, private: X25519PrivateKey, password: str, workspace_id: str, kdf: KdfParams) -> None:
+def raw_public(key: X25519PrivateKey | Ed25519PrivateKey) -> bytes:
+    return key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def _raw_private(key: X25519PrivateKey | Ed25519PrivateKey) -> bytes:
+    return key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                             serialization.NoEncryption())
+
+
+def new_slot(user: str, password: str, master: bytes, workspace_id: str, generation: int,
+             kdf: KdfParams) -> tuple[Slot, UnlockedSlot]:
+    """Make fresh key pairs for ``user``, seal their private halves under ``password`` and seal
+    ``master`` to the new X25519 key. Returns the slot and its unlocked keys."""
+    keys = UnlockedSlot(X25519PrivateKey.generate(), Ed25519PrivateKey.generate())
+    slot = Slot(user=user, kdf={}, public_key=b64(raw_public(keys.private_key)), private_key={}, master={})
+    seal_private_key(slot, keys, password, workspace_id, kdf)
+    slot.master = wrap_master(master, slot.public_bytes(), workspace_id, user, generation)
+    return slot, keys
+
+
+def seal_private_key(slot: Slot, keys: UnlockedSlot, password: str, workspace_id: str, kdf: KdfParams) -> None:
+    """Seal both private keys of ``slot`` under a key derived from ``password`` (fresh salt and nonces)."""
     salt = os.urandom(16)
-    kek = kdf.derive(password, salt)
-    raw = private.private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
-    nonce = os.urandom(12)
+    kek = AESGCM(kdf.derive(password, salt))
     slot.kdf = {"name": "scrypt", "salt": b64(salt), **asdict(kdf)}
+    nonce = os.urandom(12)
+    slot.public_key = b64(raw_public(keys.private_key))
     slot.private_key = {
         "nonce": b64(nonce),
-        "ct": b64(AESGCM(kek).encrypt(nonce, raw, _private_context(workspace_id, slot.user))),
+        "ct": b64(kek.encrypt(nonce, _raw_private(keys.private_key), _private_context(workspace_id, slot.user))),
     }
+    if keys.signing_key is not None:
+        nonce = os.urandom(12)
+        slot.signing_public = b64(raw_public(keys.signing_key))
+        slot.signing_key = {
+            "nonce": b64(nonce),
+            "ct": b64(kek.encrypt(nonce, _raw_private(keys.signing_key), _signing_context(workspace_id, slot.user))),
+        }
 
 
-def open_private_key(slot: Slot, password: str, workspace_id: str) -> X25519PrivateKey:
-    """Derive the password key and unwrap the user's private key; wrong password -> AuthError."""
+def open_slot(slot: Slot, password: str, workspace_id: str) -> UnlockedSlot:
+    """Derive the password key and unwrap the user's private keys; wrong password -> AuthError."""
     kdf = KdfParams(n=int(slot.kdf["n"]), r=int(slot.kdf["r"]), p=int(slot.kdf["p"]))
-    kek = kdf.derive(password, unb64(slot.kdf["salt"]))
+    kek = AESGCM(kdf.derive(password, unb64(slot.kdf["salt"])))
     try:
-        raw = AESGCM(kek).decrypt(
+        raw = kek.decrypt(
             unb64(slot.private_key["nonce"]), unb64(slot.private_key["ct"]), _private_context(workspace_id, slot.user)
         )
+        signing = None
+        if slot.signing_key:
+            signing = Ed25519PrivateKey.from_private_bytes(kek.decrypt(
+                unb64(slot.signing_key["nonce"]), unb64(slot.signing_key["ct"]),
+                _signing_context(workspace_id, slot.user)))
     except InvalidTag:
         raise AuthError("authentication failed: unknown user or wrong password") from None
-    return X25519PrivateKey.from_private_bytes(raw)
+    return UnlockedSlot(X25519PrivateKey.from_private_bytes(raw), signing)
 
 
 @dataclass
@@ -167,6 +225,9 @@ class KeyslotFile:
             if data.get("format") != FORMAT:
                 raise ValueError("unknown format")
             slots = {name: Slot(**slot) for name, slot in data["slots"].items()}
+            for slot in slots.values():
+                if not isinstance(slot.public_key, str) or not isinstance(slot.private_key, dict):
+                    raise ValueError("malformed slot")
             return cls(
                 workspace_id=str(data["workspace_id"]),
                 generation=int(data["generation"]),

@@ -207,6 +207,11 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (version_id, record_id, user)
     );
     """,
+    # 7: signed audit entries; each user's Ed25519 public key (see appliance.store.ledger)
+    """
+    ALTER TABLE audit ADD COLUMN signature TEXT NOT NULL DEFAULT '';
+    ALTER TABLE users ADD COLUMN signing_key TEXT NOT NULL DEFAULT '';
+    """,
 ]
 
 LATEST = len(MIGRATIONS)
