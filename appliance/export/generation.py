@@ -245,6 +245,54 @@ class OrtDecoder:
     def start(self, capacity: int) -> OrtSequence:
         return OrtSequence(self, max(1, capacity))
 
+    def run_batch(self, input_ids: np.ndarray, attention_mask: np.ndarray, position_ids: np.ndarray,
+                  past: Sequence[np.ndarray] | None) -> tuple[np.ndarray, list[np.ndarray]]:
+        """One forward pass over a batch: ``input_ids`` and ``position_ids`` ``(batch, new)``, ``attention_mask``
+        ``(batch, past + new)`` and ``past`` one ``(batch, kv_heads, past, head_dim)`` array per cache input
+        (in `kv_pairs` order; None for none). Returns the logits ``(batch, new, vocab)`` and the presents
+        ``(batch, kv_heads, past + new, head_dim)``, all freshly allocated, so the caller owns them.
+
+        For batched decoding (`appliance.serve.backends.batching`): rows of different lengths are left
+        padded, the padding masked out in ``attention_mask``, and ``position_ids`` count each row's own tokens.
+        Thread-safe (a binding per call); every array must be C-contiguous.
+        """
+        batch, count = input_ids.shape
+        total = attention_mask.shape[1]
+        held = total - count
+        binding = self.session.io_binding()
+        arrays: list[np.ndarray] = []  # kept alive until the run returns
+
+        def bind_in(name: str, array: np.ndarray, dtype: Any) -> None:
+            array = np.ascontiguousarray(array, dtype=dtype)
+            arrays.append(array)
+            binding.bind_input(name, "cpu", 0, array.dtype, array.shape, array.ctypes.data)
+
+        bind_in("input_ids", input_ids, self.inputs["input_ids"])
+        if "attention_mask" in self.inputs:
+            bind_in("attention_mask", attention_mask, self.inputs["attention_mask"])
+        if "position_ids" in self.inputs:
+            bind_in("position_ids", position_ids, self.inputs["position_ids"])
+        logits = np.empty((batch, count, self.vocab), dtype=self.logits_dtype)
+        binding.bind_output("logits", "cpu", 0, logits.dtype, logits.shape, logits.ctypes.data)
+        empty = np.empty(1, dtype=self.kv_dtype)  # a valid pointer for a zero-length past
+        presents = []
+        for i, (past_name, present_name) in enumerate(self.kv_pairs):
+            if past is None:
+                source = empty
+                shape: tuple[int, ...] = (batch, self.kv_heads, 0, self.head_dim)
+            else:
+                source = past[i]
+                if source.shape != (batch, self.kv_heads, held, self.head_dim) or not source.flags.c_contiguous:
+                    raise ValueError(f"{past_name}: expected a contiguous {(batch, self.kv_heads, held, self.head_dim)}"
+                                     f" array, got {source.shape}")
+                shape = source.shape
+            binding.bind_input(past_name, "cpu", 0, self.kv_dtype, shape, source.ctypes.data)
+            target = np.empty((batch, self.kv_heads, total, self.head_dim), dtype=self.kv_dtype)
+            binding.bind_output(present_name, "cpu", 0, target.dtype, target.shape, target.ctypes.data)
+            presents.append(target)
+        self.session.run_with_iobinding(binding)
+        return logits, presents
+
 
 class OrtSequence:
     """One sequence's KV cache and bound buffers.

@@ -27,7 +27,7 @@ from typing import Any
 
 from appliance.serve import openapi
 from appliance.serve.audit import BatchingSink, sha256_text
-from appliance.serve.backends.base import Backend, ChatTemplateError
+from appliance.serve.backends.base import Backend, BackendBusy, ChatTemplateError
 from appliance.serve.backends.decoding import Generation
 from appliance.serve.config import ServeConfig
 from appliance.serve.errors import ApiError, bad_request
@@ -390,11 +390,14 @@ class Api:
         if req.prompt_ids is not None and max(req.prompt_ids) >= len(backend.tokenizer):
             raise bad_request("'prompt' holds a token id outside this model's vocabulary", "prompt")
         slot = self._slots[id(backend)]
-        if not slot.acquire(blocking=False):
-            raise ApiError(503, f"model '{req.model}' is busy; retry shortly", "model_busy")
+        if not slot.acquire(blocking=False):  # running + queued requests of this model at the bound
+            raise ApiError(503, f"model '{req.model}' has a full queue; retry shortly", "model_busy")
         try:
             generation = backend.generate(prompt_ids, max_tokens, req.temperature, req.top_p, req.stop, req.seed,
                                           model_id=req.model)
+        except BackendBusy:
+            slot.release()
+            raise ApiError(503, f"model '{req.model}' has a full queue; retry shortly", "model_busy") from None
         except BaseException:
             slot.release()
             raise

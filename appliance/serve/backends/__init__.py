@@ -3,7 +3,7 @@
 Importing this package registers every backend module, so ``load_model_dir`` sees them all.
 """
 
-from appliance.serve.backends.base import Backend, CausalLMBackend, ChatTemplateError
+from appliance.serve.backends.base import Backend, BackendBusy, CausalLMBackend, ChatTemplateError
 from appliance.serve.backends.decoding import Generation, SamplingParams
 from appliance.serve.backends.loading import (
     EXPORT_FILE,
@@ -18,7 +18,7 @@ from appliance.serve.backends.registry import BACKENDS, ModelDir, register_backe
 from appliance.serve.backends.torch_backend import TorchBackend
 
 __all__ = [
-    "BACKENDS", "EXPORT_FILE", "FORMATS", "Backend", "CausalLMBackend", "ChatTemplateError", "Generation",
-    "ModelDir", "OnnxBackend", "SamplingParams", "TorchBackend", "backends_by_model", "describe",
+    "BACKENDS", "EXPORT_FILE", "FORMATS", "Backend", "BackendBusy", "CausalLMBackend", "ChatTemplateError",
+    "Generation", "ModelDir", "OnnxBackend", "SamplingParams", "TorchBackend", "backends_by_model", "describe",
     "load_model_dir", "load_model_dirs", "register_backend",
 ]

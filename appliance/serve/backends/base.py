@@ -3,25 +3,27 @@
 A backend serves one or more model ids from one set of weights (several LoRA adapters of one base
 are one backend with one id per adapter). The server only calls what the protocol names.
 
-Thread-safety contract: every method may be called from many threads at once. Generation is
-serialized per backend by one lock: a KV cache and the active adapter are per-model state, and on a
-shared CPU two interleaved generations are not faster than one after the other. The lock is taken on
-the first ``next()`` of a ``Generation`` and released when it ends or is closed. The tokenizer has
-its own short lock (a Rust fast tokenizer raises "Already borrowed" when one instance is used from
-two threads while a call reconfigures it), so encoding a new request waits for one token's decode at
-most, never for a whole generation.
+Thread-safety contract: every method may be called from many threads at once. Generation goes
+through the backend's `Scheduler` (`appliance.serve.backends.batching`): one thread per backend that
+runs all live requests' decode steps as one batch (continuous batching), with a bounded queue of
+requests waiting for a row; ``generate`` raises `BackendBusy` when that queue is full. The tokenizer
+has its own short lock (a Rust fast tokenizer raises "Already borrowed" when one instance is used
+from two threads while a call reconfigures it).
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Collection, Generator, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import torch
 
-from appliance.serve.backends.decoding import Generation, SamplingParams, decode_loop
+from appliance.serve.backends.batching import KV, BackendBusy, Scheduler
+from appliance.serve.backends.decoding import Generation, SamplingParams
+
+__all__ = ["KV", "Backend", "BackendBusy", "CausalLMBackend", "ChatTemplateError", "Generation", "SamplingParams"]
 
 
 class ChatTemplateError(ValueError):
@@ -58,7 +60,8 @@ class Backend(Protocol):
                  stop: Sequence[str] = (), seed: int | None = None, model_id: str | None = None) -> Generation:
         """A lazy completion: iterate it for text deltas, then read its counts and finish reason.
         ``temperature`` 0 is greedy; ``seed`` makes sampling repeatable; ``stop`` strings end the text
-        before them. The caller must exhaust or ``close()`` it, or the model stays locked."""
+        before them. Raises BackendBusy when the model's queue is full. The caller should exhaust or
+        ``close()`` it: until then (or until it is garbage collected) it keeps a row of the batch."""
         ...
 
 
@@ -84,13 +87,15 @@ def context_length_of(config: Any) -> int | None:
 
 
 class CausalLMBackend:
-    """Tokenizer handling, locking and the decode loop; subclasses provide ``_forward`` and may
-    override ``_activate`` (entered under the generation lock, e.g. to switch adapters)."""
+    """Tokenizer handling and the batch scheduler; subclasses provide ``_forward_batch`` and may override
+    ``_activate`` (entered by the scheduler thread around each forward pass of one model id, e.g. to
+    switch adapters). ``max_batch`` rows decode together; ``max_waiting`` more requests may queue."""
 
     kind: ClassVar[str] = ""
 
     def __init__(self, tokenizer: Any, model_ids: Sequence[str], eos_ids: Collection[int],
-                 context_length: int | None, device: torch.device | str = "cpu") -> None:
+                 context_length: int | None, device: torch.device | str = "cpu", max_batch: int = 16,
+                 max_waiting: int = 64) -> None:
         if not model_ids:
             raise ValueError("a backend needs at least one model id")
         if len(set(model_ids)) != len(model_ids):
@@ -100,8 +105,9 @@ class CausalLMBackend:
         self._eos_ids = frozenset(eos_ids)
         self._context_length = context_length
         self._device = torch.device(device)
-        self._generate_lock = threading.Lock()
         self._tokenizer_lock = threading.Lock()
+        self.scheduler = Scheduler(self._forward_on_device, self._activate, self._eos_ids, self.decode,
+                                   max_batch=max_batch, max_waiting=max_waiting, name=self._model_ids[0])
 
     @property
     def model_ids(self) -> tuple[str, ...]:
@@ -139,25 +145,34 @@ class CausalLMBackend:
 
     def generate(self, prompt_ids: Sequence[int], max_tokens: int, temperature: float = 1.0, top_p: float = 1.0,
                  stop: Sequence[str] = (), seed: int | None = None, model_id: str | None = None) -> Generation:
-        """Start a completion of ``prompt_ids`` for ``model_id`` (default: the first id). Lazy: nothing runs
-        until the first ``next()``; raises ValueError for bad parameters or an unknown id at once."""
+        """Queue a completion of ``prompt_ids`` for ``model_id`` (default: the first id); it starts at the
+        scheduler's next step. Raises ValueError for bad parameters or an unknown id, BackendBusy when
+        the queue is full."""
         model_id = model_id if model_id is not None else self._model_ids[0]
         if model_id not in self._model_ids:
             raise ValueError(f"model {model_id!r} is not served by this backend")
         if not prompt_ids:
             raise ValueError("the prompt is empty")
         params = SamplingParams(max_tokens, temperature, top_p, tuple(stop), seed)
-        state = Generation(len(prompt_ids))
-        return state.attach(self._run(model_id, list(prompt_ids), params, state))
+        return self.scheduler.submit(prompt_ids, params, model_id)
 
-    def _run(self, model_id: str, prompt_ids: list[int], params: SamplingParams,
-             state: Generation) -> Generator[str, None, None]:
-        with self._generate_lock, self._activate(model_id):
-            yield from decode_loop(self._forward, prompt_ids, params, self._eos_ids, self.decode, state,
-                                   self._device)
+    def close(self) -> None:
+        """Stop the scheduler thread (requests still running end with BackendBusy)."""
+        self.scheduler.close()
 
     def _activate(self, model_id: str) -> contextlib.AbstractContextManager[Any]:
         return contextlib.nullcontext()
 
-    def _forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, past: Any) -> tuple[torch.Tensor, Any]:
+    def _forward_on_device(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, position_ids: torch.Tensor,
+                           past: KV | None) -> tuple[torch.Tensor, KV]:
+        device = self._device
+        if device.type != "cpu":
+            input_ids, attention_mask, position_ids = (t.to(device) for t in (input_ids, attention_mask, position_ids))
+        logits, presents = self._forward_batch(input_ids, attention_mask, position_ids, past)
+        return logits.float().cpu(), presents  # sampling on the CPU: seeded results do not depend on the device
+
+    def _forward_batch(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, position_ids: torch.Tensor,
+                       past: KV | None) -> tuple[torch.Tensor, KV]:
+        """One forward pass over a batch (see `appliance.serve.backends.batching.BatchForward`): the logits
+        of each row's last position ``(rows, vocab)``, and the cache with the new positions appended."""
         raise NotImplementedError

@@ -64,7 +64,8 @@ class Generation(Iterator[str]):
         self.finish_reason: str | None = None
         self._deltas: Iterator[str] = iter(())
 
-    def attach(self, deltas: Generator[str, None, None]) -> Generation:
+    def attach(self, deltas: Iterator[str]) -> Generation:
+        """Take the deltas from ``deltas``; its ``close()``, if it has one, is called by ours."""
         self._deltas = deltas
         return self
 

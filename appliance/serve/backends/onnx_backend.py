@@ -11,10 +11,11 @@ Hazards:
 - The export must have been made with the KV cache (optimum's default ``text-generation-with-past``); a
   model without it recomputes the whole sequence at each token.
 - On the CPU provider the session is driven directly through IO binding
-  (`appliance.export.generation.OrtDecoder`, the loop export parity uses): same graph, same inputs,
-  same logits as optimum's ``forward``, less work per token. The "past" handed back to the decode loop
-  is then that sequence's `OrtSequence`, not a tuple of tensors. Other providers and graph shapes
-  (a merged decoder) keep optimum's ``forward``.
+  (`appliance.export.generation.OrtDecoder.run_batch`): same graph, same inputs, same logits as
+  optimum's ``forward``, and the presents are written into arrays the batch scheduler then owns
+  (no copy). Other providers and graph shapes (a merged decoder) keep optimum's ``forward``.
+- The cache inputs must come in the order of `OrtDecoder.kv_pairs`: key then value per layer, as
+  optimum names them (``past_key_values.N.key``, ``past_key_values.N.value``); checked at load.
 """
 
 from __future__ import annotations
@@ -26,10 +27,8 @@ from typing import Any
 import torch
 
 from appliance.errors import InvalidInput
-from appliance.serve.backends.base import CausalLMBackend, context_length_of, eos_token_ids
+from appliance.serve.backends.base import KV, CausalLMBackend, context_length_of, eos_token_ids
 from appliance.serve.backends.registry import ModelDir, register_backend
-
-_INITIAL_ROOM = 256  # cache positions reserved past the prompt; the cache doubles if a reply needs more
 
 
 def onnx_provider() -> str:
@@ -62,13 +61,20 @@ def pick_onnx_file(path: Path, fmt: str, named: str | None = None) -> str:
 class OnnxBackend(CausalLMBackend):
     kind = "onnx"
 
-    def __init__(self, model: Any, tokenizer: Any, model_id: str) -> None:
+    def __init__(self, model: Any, tokenizer: Any, model_id: str, max_batch: int = 16, max_waiting: int = 64) -> None:
         from appliance.export.generation import OrtDecoder
 
         self._model = model
-        self._decoder = OrtDecoder.for_model(model)
+        decoder = OrtDecoder.for_model(model)
+        if decoder is not None:
+            names = [past for past, _ in decoder.kv_pairs]
+            layers = len(names) // 2
+            if names != [f"past_key_values.{i}.{part}" for i in range(layers) for part in ("key", "value")]:
+                decoder = None  # an unexpected cache layout: optimum's forward knows its own names
+        self._decoder = decoder
         super().__init__(tokenizer, [model_id], eos_token_ids(tokenizer, getattr(model, "generation_config", None)),
-                         context_length_of(getattr(model, "config", None)), device=model.device)
+                         context_length_of(getattr(model, "config", None)), device=model.device,
+                         max_batch=max_batch, max_waiting=max_waiting)
 
     @classmethod
     def load(cls, dirs: Sequence[ModelDir]) -> OnnxBackend:
@@ -94,14 +100,16 @@ class OnnxBackend(CausalLMBackend):
             raise InvalidInput(f"{path}: ONNX model exported without a KV cache; re-export with it")
         return cls(model, tokenizer, model_id)
 
-    def _forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, past: Any) -> tuple[torch.Tensor, Any]:
+    def _forward_batch(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, position_ids: torch.Tensor,
+                       past: KV | None) -> tuple[torch.Tensor, KV]:
         if self._decoder is not None:
-            # decode_loop's mask is all ones (one unpadded sequence), which is what the sequence binds.
-            ids = input_ids[0].tolist()
-            sequence = past if past is not None else self._decoder.start(len(ids) + _INITIAL_ROOM)
-            logits = sequence.run(ids)
-            return torch.from_numpy(logits[-1].copy()), sequence  # a copy: the step buffer is reused
+            flat = None if past is None else [t.numpy() for pair in past for t in pair]
+            logits, presents = self._decoder.run_batch(input_ids.numpy(), attention_mask.numpy(), position_ids.numpy(),
+                                                       flat)
+            tensors = [torch.from_numpy(p) for p in presents]  # no copy: the scheduler owns these arrays
+            return torch.from_numpy(logits[:, -1]), list(zip(tensors[::2], tensors[1::2], strict=True))
         with torch.inference_mode():
-            out = self._model(input_ids=input_ids, attention_mask=attention_mask, past_key_values=past,
-                              use_cache=True)
-        return out.logits[0, -1], out.past_key_values
+            out = self._model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
+                              past_key_values=None if past is None else tuple(past), use_cache=True)
+        cache = out.past_key_values
+        return out.logits[:, -1], [(k, v) for k, v in cache]

@@ -1,9 +1,9 @@
 """The ``torch`` backend: a Hugging Face causal LM in PyTorch, merged or as a base with LoRA adapters.
 
 Several adapters of one base are served side by side: the base is loaded once, each adapter is loaded
-into the same ``PeftModel`` under its model id, and each request activates its adapter with peft's
-``set_adapter`` while it holds the generation lock (adapter choice is model-wide state, so switching
-outside the lock would change a running generation). A model id mapped to ``None`` serves the bare
+into the same ``PeftModel`` under its model id, and the scheduler activates each adapter with peft's
+``set_adapter`` around the forward passes of that adapter's batch (adapter choice is model-wide state,
+so requests of different adapters run as separate batches, step by step). A model id mapped to ``None`` serves the bare
 base, with adapters disabled for that request.
 
 Hazards:
@@ -23,7 +23,7 @@ from typing import Any
 import torch
 
 from appliance.errors import InvalidInput
-from appliance.serve.backends.base import CausalLMBackend, context_length_of, eos_token_ids
+from appliance.serve.backends.base import KV, CausalLMBackend, context_length_of, eos_token_ids
 from appliance.serve.backends.registry import ModelDir, register_backend
 
 
@@ -65,7 +65,8 @@ class TorchBackend(CausalLMBackend):
     kind = "torch"
 
     def __init__(self, model: Any, tokenizer: Any, model_id: str | None = None,
-                 adapters: Mapping[str, str | None] | None = None) -> None:
+                 adapters: Mapping[str, str | None] | None = None, max_batch: int = 16,
+                 max_waiting: int = 64) -> None:
         if (model_id is None) == (adapters is None):
             raise ValueError("give either model_id (one model) or adapters (model id -> adapter name)")
         self._model = model.eval()
@@ -73,7 +74,8 @@ class TorchBackend(CausalLMBackend):
         ids = list(self._adapters) if adapters is not None else [str(model_id)]
         base_config = getattr(model, "config", None)
         super().__init__(tokenizer, ids, eos_token_ids(tokenizer, getattr(model, "generation_config", None)),
-                         context_length_of(base_config), device=next(model.parameters()).device)
+                         context_length_of(base_config), device=next(model.parameters()).device,
+                         max_batch=max_batch, max_waiting=max_waiting)
 
     @classmethod
     def load(cls, dirs: Sequence[ModelDir]) -> TorchBackend:
@@ -128,8 +130,29 @@ class TorchBackend(CausalLMBackend):
         self._model.set_adapter(adapter)
         return contextlib.nullcontext()
 
-    def _forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, past: Any) -> tuple[torch.Tensor, Any]:
+    def _forward_batch(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, position_ids: torch.Tensor,
+                       past: KV | None) -> tuple[torch.Tensor, KV]:
         with torch.inference_mode():
-            out = self._model(input_ids=input_ids, attention_mask=attention_mask, past_key_values=past,
-                              use_cache=True)
-        return out.logits[0, -1], out.past_key_values
+            out = self._model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
+                              past_key_values=to_cache(past), use_cache=True)
+        return out.logits[:, -1], from_cache(out.past_key_values)
+
+
+def to_cache(past: KV | None) -> Any:
+    """The model's cache object for per-layer (key, value) tensors (None: an empty cache)."""
+    if past is None:
+        return None
+    from transformers import DynamicCache
+
+    layers: Any = tuple(past)  # transformers annotates this argument as a one-layer tuple
+    return DynamicCache.from_legacy_cache(layers)
+
+
+def from_cache(cache: Any) -> KV:
+    """Per-layer (key, value) tensors of a transformers cache (a ``DynamicCache`` or the legacy tuples)."""
+    layers = getattr(cache, "layers", None)
+    if layers is not None:
+        return [(layer.keys, layer.values) for layer in layers]
+    if hasattr(cache, "to_legacy_cache"):
+        cache = cache.to_legacy_cache()
+    return [(k, v) for k, v in cache]
