@@ -168,8 +168,8 @@ class DurableSpool:
         while True:
             with self._lock:
                 self._wake.wait_for(lambda: bool(self._pending) or self._closed)
-                if not self._pending and self._closed:
-                    return
+                if self._closed:
+                    return  # what is left stays in the file, for the next server's `recover`
                 batch = list(self._pending[: self.max_batch])
             if not self._deliver(batch):
                 with self._lock:
@@ -205,9 +205,14 @@ class DurableSpool:
         deadline = time.monotonic() + timeout
         self.flush(timeout)
         with self._lock:
+            if self._closed:
+                return
             self._closed = True
             self._wake.notify_all()
-        self._thread.join(max(0.0, deadline - time.monotonic()))
+        self._thread.join(max(0.1, deadline - time.monotonic()))
+        if self._thread.is_alive():  # stuck in the chain's write: it keeps the file; it is recovered later
+            log.warning("audit spool still delivering at shutdown; %s is kept for the next server", self.path.name)
+            return
         with self._lock:
             empty = not self._pending
             os.close(self._fd)
