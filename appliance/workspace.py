@@ -7,6 +7,8 @@ A workspace is a directory::
     blobs/           encrypted artifacts (see appliance.store.blobs)
     scratch/         private 0700 directories for plaintext that must briefly exist (removed after use)
     workspace.lock   advisory lock: shared while open, exclusive for housekeeping and key rotation
+    audit.anchor     the audit chain's head after each commit (unless APPLIANCE_AUDIT_ANCHOR points elsewhere;
+                     see appliance.store.anchor)
 
 Open it with ``Workspace.open(path, user, password)``; the CLI, the GUI and jobs all go through this
 object, and every change goes through ``transaction`` so that the change and its audit entry commit
@@ -31,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from appliance.errors import ApplianceError, AuthError, IntegrityError, InvalidInput, PermissionDenied
-from appliance.store import audit, db, ledger, schema
+from appliance.store import anchor, audit, db, ledger, schema
 from appliance.store.blobs import BlobInfo, BlobStore
 from appliance.store.keyslots import (
     KdfParams,
@@ -76,15 +78,18 @@ class VerifyReport:
     blobs_checked: int = 0
     blob_problems: list[str] = field(default_factory=list)
     ledger: ledger.LedgerReport = field(default_factory=ledger.LedgerReport)
+    anchor_problems: list[str] = field(default_factory=list)
+    anchors_checked: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.chain.ok and self.ledger.ok and not self.database_problems and not self.blob_problems
+        return (self.chain.ok and self.ledger.ok and not self.anchor_problems and not self.database_problems
+                and not self.blob_problems)
 
     def problems(self) -> list[str]:
         """Every problem found, most fundamental first (the CLI prints the first one)."""
         chain = [] if self.chain.ok else [f"audit chain broken at entry {self.chain.first_broken}: {self.chain.reason}"]
-        return (chain + self.ledger.signature_problems + self.ledger.table_problems
+        return (chain + self.anchor_problems + self.ledger.signature_problems + self.ledger.table_problems
                 + self.database_problems + self.blob_problems)
 
     def to_json(self) -> dict[str, Any]:
@@ -98,6 +103,8 @@ class VerifyReport:
             "table_problems": self.ledger.table_problems,
             "unsigned_legacy_entries": self.ledger.unsigned_legacy,
             "ledger_notes": self.ledger.notes,
+            "anchor_problems": self.anchor_problems,
+            "anchors_checked": self.anchors_checked,
             "database_problems": self.database_problems,
             "blobs_checked": self.blobs_checked,
             "blob_problems": self.blob_problems,
@@ -168,10 +175,11 @@ class Workspace:
         conn.execute("INSERT INTO settings (key, value) VALUES ('kdf', ?)", (f"{kdf.n},{kdf.r},{kdf.p}",))
         conn.execute("INSERT INTO users (name, role, public_key, signing_key, created) VALUES (?,?,?,?,?)",
                      (admin, "admin", slot.public_key, slot.signing_public, _now()))
-        audit.append(conn, slots.workspace_id, admin, "workspace.create", [slots.workspace_id],
-                     {"schema": schema.LATEST, "admin": admin, "public_key": slot.public_key,
-                      "signing_key": slot.signing_public}, signer=keys.signing_key)
+        first = audit.append(conn, slots.workspace_id, admin, "workspace.create", [slots.workspace_id],
+                             {"schema": schema.LATEST, "admin": admin, "public_key": slot.public_key,
+                              "signing_key": slot.signing_public}, signer=keys.signing_key)
         conn.execute("COMMIT")
+        anchor.record(root, anchor.Head(slots.workspace_id, first.seq, first.hash))
         conn.close()
         # keyslots.json last: until it exists the directory is not a workspace, so a crash during
         # creation leaves something 'init' refuses loudly rather than a half-usable workspace.
@@ -272,11 +280,13 @@ class Workspace:
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             yield self._conn
-            audit.append(self._conn, self.workspace_id, self.user.name, action, ids, info, signer=self._signing_key)
+            entry = audit.append(self._conn, self.workspace_id, self.user.name, action, ids, info,
+                                 signer=self._signing_key)
             self._conn.execute("COMMIT")
         except BaseException:
             self._conn.execute("ROLLBACK")
             raise
+        anchor.record(self.root, anchor.Head(self.workspace_id, entry.seq, entry.hash))
 
     def audit_batch(self, entries: list[tuple[str, list[str], dict[str, Any]]]) -> None:
         """Append several audit entries in one transaction (e.g. served requests, batched so that a
@@ -286,12 +296,13 @@ class Workspace:
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             for action, object_ids, details in entries:
-                audit.append(self._conn, self.workspace_id, self.user.name, action, object_ids, details,
-                             signer=self._signing_key)
+                last = audit.append(self._conn, self.workspace_id, self.user.name, action, object_ids, details,
+                                    signer=self._signing_key)
             self._conn.execute("COMMIT")
         except BaseException:
             self._conn.execute("ROLLBACK")
             raise
+        anchor.record(self.root, anchor.Head(self.workspace_id, last.seq, last.hash))
 
     def read(self) -> db.Connection:
         """The connection for read-only queries. Writes must go through ``transaction``."""
@@ -300,7 +311,13 @@ class Workspace:
     def audit_entries(self, **filters: Any) -> Iterator[audit.AuditEntry]:
         return audit.entries(self._conn, **filters)
 
-    def verify(self, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
+    def head(self) -> anchor.Head:
+        """The chain's newest entry number and hash, for an auditor to record (``appliance audit head``)."""
+        seq, digest = audit.head(self._conn, self.workspace_id)
+        return anchor.Head(self.workspace_id, seq, digest)
+
+    def verify(self, progress: Callable[[int, int], None] | None = None,
+               anchors: list[Path] | None = None) -> VerifyReport:
         """Recompute the audit chain, check every entry's signature and that the security tables
         (users, API keys, approvals, run states, gates) are what the signed entries say, check every
         database page and authenticate every blob chunk."""
@@ -314,6 +331,11 @@ class Workspace:
             chain = audit.ChainReport(False, 0, "", None, f"audit table unreadable ({exc})")
             ids = []
         report = VerifyReport(chain=chain, database_problems=problems, ledger=signed)
+        default = anchor.anchor_path(self.root)
+        paths = [*([default] if default.exists() else []), *(anchors or [])]
+        for path in dict.fromkeys(p.resolve() for p in paths):  # each file once, in order
+            report.anchors_checked.append(str(path))
+            report.anchor_problems += anchor.check(self._conn, anchor.read(path, self.workspace_id), str(path))
         for n, blob_id in enumerate(ids, 1):
             try:
                 self.blobs.verify(BlobStore.info(self._conn, blob_id))

@@ -10,6 +10,8 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Converted public base models are cached per machine; keep the tests' cache inside the checkout.
 os.environ.setdefault("APPLIANCE_CACHE_DIR", str(Path(__file__).resolve().parent.parent / ".cache"))
+# Audit heads go to the workspace's own anchor file in tests, never to the host's system log.
+os.environ.setdefault("APPLIANCE_AUDIT_SYSLOG", "0")
 
 from appliance.store.keyslots import TEST_KDF  # noqa: E402
 from appliance.workspace import Workspace  # noqa: E402

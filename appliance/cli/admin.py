@@ -68,7 +68,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         emit(args, {"verified": False, "database_problems": [str(exc)]})
         raise
     with ws:
-        report = ws.verify(progress=ProgressBar("verifying blobs"))
+        report = ws.verify(progress=ProgressBar("verifying blobs"), anchors=args.anchor)
     data = report.to_json()
     emit(args, data)
     if not report.ok:
@@ -76,7 +76,17 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         say(f"appliance: integrity failure: {problems[0]}"
             + (f" (and {len(problems) - 1} more; see --json)" if len(problems) > 1 else ""))
         return EXIT_INTEGRITY
-    say(f"audit chain verified: {report.chain.entries} entries, database pages and {report.blobs_checked} blobs intact")
+    signed = report.chain.entries - report.ledger.unsigned_legacy
+    anchors = f", head matches {len(report.anchors_checked)} anchor(s)" if report.anchors_checked else ", no anchor"
+    say(f"audit chain verified: {report.chain.entries} entries ({signed} signed), security tables match the signed "
+        f"entries{anchors}, database pages and {report.blobs_checked} blobs intact")
+    return 0
+
+
+def cmd_audit_head(args: argparse.Namespace) -> int:
+    with open_workspace(args) as ws:
+        head = ws.head()
+    print(head.line())
     return 0
 
 
@@ -190,8 +200,13 @@ def register(sub: Any, add: Any) -> None:
 
     audit = sub.add_parser("audit", help="verify, list and export the audit chain").add_subparsers(
         dest="sub", metavar="ACTION", required=True)
-    add(audit, "verify", cmd_audit_verify,
-        "recompute the chain and check every database page and blob (exit 4 if not intact)")
+    p = add(audit, "verify", cmd_audit_verify,
+            "recompute the chain, check every signature, the security tables against the signed entries, "
+            "the anchored heads, every database page and blob (exit 4 if not intact)")
+    p.add_argument("--anchor", type=Path, action="append", metavar="F",
+                   help="also check the heads recorded in F (an anchor file or saved 'audit head' lines); repeatable")
+    add(audit, "head", cmd_audit_head,
+        "print the chain head (workspace id, entry count, hash) as one JSON line for an auditor to keep")
     p = add(audit, "list", cmd_audit_list, "show audit entries")
     p.add_argument("--action", help="filter by action (wildcard *)")
     p.add_argument("--by", dest="filter_user", metavar="USER", help="only entries by this user")

@@ -97,6 +97,7 @@ def test_rewritten_and_rehashed_chain_is_reported(ws_path: Path) -> None:
             conn.execute("UPDATE audit SET seq = ?, prev_hash = ?, hash = ? WHERE seq = ?",
                          (new_seq, prev, digest, seq))
             prev = digest
+        (ws_path / "audit.anchor").unlink()  # the insider removes the anchor beside the workspace too
         report = ws.verify()
     assert report.chain.ok  # the plain hash chain is fooled ...
     assert not report.ok  # ... the signatures are not
