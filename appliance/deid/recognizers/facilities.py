@@ -15,6 +15,7 @@ from appliance.deid.config import DeidConfig
 from appliance.deid.lexicon import Lexicon, WordClass, read_list
 from appliance.deid.recognizers.base import register, register_refiner
 from appliance.deid.recognizers.locations import NAME_LIKE
+from appliance.deid.recognizers.name_rules import MONTH_WORDS
 from appliance.deid.spans import LOCATION, Span
 from appliance.deid.text import Document, Shape, Token
 
@@ -120,6 +121,36 @@ class _Facility:
         yield from self._cued(doc)
         yield from self._saints(doc)
         yield from self._letterhead(doc)
+        yield from self._wards(doc)
+
+    def _wards(self, doc: Document) -> Iterator[Span]:
+        """A ward or unit written as a building's name and a floor, in any case: "back to ellison 16",
+        "admitted to cardinal cushing 4", "WILL RETURN TO YAWKEY 9", "moved from Wang ACC 6", "Tower 14C".
+
+        After "to", "on", "from", "at", "in" or "(", one to three words then a floor number (one or two
+        digits, a letter allowed) that no unit, slash, decimal or further digit follows; at least one word
+        must say *which* building: a name or place from the lists, or a capitalised word no list knows
+        (5 letters or more); and no word
+        may be clinical vocabulary unless it is also a name ("on levo 5", "to micu 3" stay).
+        """
+        text = doc.text
+        for m in _WARD.finditer(text):
+            words = doc.tokens_in(m.start("name"), m.end("name"))
+            if not 1 <= len(words) <= 3 or any(w.norm in MONTH_WORDS or w.cls & WordClass.STOP for w in words):
+                continue
+            if m.group().startswith("(") and not text.startswith(")", m.end()):
+                continue  # "(ellison 16)" alone in brackets; "(grado 4 de Fuhrman)" is not a ward
+            distinctive = False
+            for w in words:
+                named = bool(w.cls & (NAME_LIKE | WordClass.CITY)) and not w.cls & WordClass.COMMON
+                if not named and w.cls & (WordClass.CLINICAL | WordClass.COUNTRY) and not distinctive:
+                    break  # "on levo 5", "to micu 3"; a unit after the building is fine ("Wang ACC 6")
+                unknown = w.cls == WordClass.NONE and len(w.norm) >= 5 and w.shape in (Shape.TITLE, Shape.UPPER)
+                if named or unknown:
+                    distinctive = True
+            else:
+                if distinctive and words[0].norm not in HEADER_TITLES:
+                    yield Span(words[0].start, m.end(), LOCATION, "facility", 0.7, "facility")
 
     def _head_first(self, doc: Document) -> Iterator[Span]:
         """ "Hospital Santa Luzia", "Clinique des Tilleuls", "Klinikum Rechts der Isar": the head word
@@ -265,6 +296,11 @@ class _Facility:
 
 
 HEADER_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof"})
+_WARD = re.compile(
+    r"(?i)(?:\b(?:to|on|from|at|in|onto|or)[ \t]+(?:the[ \t]+)?|\()"
+    r"(?P<name>[^\W\d_]+(?:[ \t-][^\W\d_]+){0,2})[ \t]+\d{1,2}[a-z]?"
+    r"(?:[ \t]+(?:north|south|east|west))?(?![\w/:%-]|[.,]\d|[ \t]*(?:mg|mcg|ml|cc|units?|%|x\b|hrs?|min|days?|wks?|weeks?|months?|years?|yrs?))"
+)
 _SEGMENT = re.compile(r"[^|\u2013\u2014]+?(?=[ \t]+[-|\u2013\u2014][ \t]+|[ \t]*\|[ \t]*|$)")
 # Words of note titles ("DISCHARGE SUMMARY", "H&P", "SOAP NOTE"): a title line segment made of them
 # names the document, not a place.
