@@ -57,7 +57,9 @@ PLACES = [
     Case("ward-in-brackets", "back to the floor (pemberton 16) 3/6, stable.", phi=("pemberton 16",)),
     Case("ward-then-unit", "Pt moved from Tanaka ACC 6 infusion to the floor.", phi=("Tanaka ACC 6",)),
     Case("ward-caps-or", "WILL RETURN TO BAKER 12 OR QUIMBY 9 WHEN STABLE.", phi=("QUIMBY 9",)),
-    Case("settings-are-no-ward", "weaned to peep 5, on ps 10, to go to 12 hours of cpap.", keep=("peep 5", "ps 10", "12")),
+    Case(
+        "settings-are-no-ward", "weaned to peep 5, on ps 10, to go to 12 hours of cpap.", keep=("peep 5", "ps 10", "12")
+    ),
     Case("grade-is-no-ward", "Carcinoma renal (grado 4 de Fuhrman), hemoglobina 9,4 g/dL.", keep=("grado 4", "9,4")),
     Case("score-is-no-ward", "Hunt Hess 3 on arrival; Braden 18.", keep=("Hess 3", "Braden 18")),
     Case("room-label", "ROOM: Bigelow 11, bed 22", phi=("Bigelow 11",)),

@@ -299,7 +299,8 @@ HEADER_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof"})
 _WARD = re.compile(
     r"(?i)(?:\b(?:to|on|from|at|in|onto|or)[ \t]+(?:the[ \t]+)?|\()"
     r"(?P<name>[^\W\d_]+(?:[ \t-][^\W\d_]+){0,2})[ \t]+\d{1,2}[a-z]?"
-    r"(?:[ \t]+(?:north|south|east|west))?(?![\w/:%-]|[.,]\d|[ \t]*(?:mg|mcg|ml|cc|units?|%|x\b|hrs?|min|days?|wks?|weeks?|months?|years?|yrs?))"
+    r"(?:[ \t]+(?:north|south|east|west))?"
+    r"(?![\w/:%-]|[.,]\d|[ \t]*(?:mg|mcg|ml|cc|units?|%|x\b|hrs?|min|days?|wks?|weeks?|months?|years?|yrs?))"
 )
 _SEGMENT = re.compile(r"[^|\u2013\u2014]+?(?=[ \t]+[-|\u2013\u2014][ \t]+|[ \t]*\|[ \t]*|$)")
 # Words of note titles ("DISCHARGE SUMMARY", "H&P", "SOAP NOTE"): a title line segment made of them
