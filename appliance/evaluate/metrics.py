@@ -1,11 +1,14 @@
 """Quality metrics per task, and the registry `TASK_METRICS[task] -> fn(MetricInputs) -> dict`.
 
-- classify:  accuracy, macro-F1, per-label precision/recall/F1, confusion matrix (labels in the given order).
+- classify:  accuracy, macro-F1, per-label precision/recall/F1, confusion matrix (labels in the given order),
+             computed by `sklearn.metrics`.
 - summarize: ROUGE-L (LCS F1 on lower-cased word tokens) and factual consistency (`facts`).
 - extract:   JSON validity rate and field-level exact match.
 - instruct / continue: token-level perplexity of the reference under the model.
 
 `PRIMARY_METRICS[task]` names the one number the comparison ranks methods by, and how to read it.
+Every task's result also holds `items`, the per-record numbers (label indices or scores, never text) from
+which `appliance.evaluate.intervals` computes bootstrap intervals and paired tests.
 
 Conventions (stated because papers and libraries differ):
 - Macro-F1 averages over the labels that occur in the references or the predictions; a label absent
@@ -49,42 +52,50 @@ def classification_metrics(
 ) -> dict[str, Any]:
     """Accuracy, macro-F1 and a confusion matrix (rows: reference, columns: prediction, both in `labels` order).
 
-    Without `labels`, the labels are the sorted union of references and predictions.
+    Without `labels`, the labels are the sorted union of references and predictions. The figures come from
+    `sklearn.metrics`; `items` holds each record's reference and predicted label index for the intervals
+    and paired tests of `appliance.evaluate.intervals` (index len(labels) = a reply outside the label set).
     """
+    from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
+
     if len(predictions) != len(references):
         raise UsageError(f"{len(predictions)} predictions for {len(references)} references")
     order = list(labels) if labels else sorted(set(references) | set(predictions))
     index = {label: i for i, label in enumerate(order)}
-    outside = any(p not in index for p in predictions)
-    columns = [*order, OTHER] if outside else list(order)
-    confusion = [[0] * len(columns) for _ in order]
     extra_refs = sorted({r for r in references if r not in index})
     if extra_refs:
         raise UsageError(f"{len(extra_refs)} reference label(s) are not in the label set")
-    for p, r in zip(predictions, references, strict=True):
-        confusion[index[r]][index.get(p, len(order))] += 1
-    per_label: dict[str, dict[str, float]] = {}
-    f1s: list[float] = []
-    for i, label in enumerate(order):
-        tp = confusion[i][i]
-        support = sum(confusion[i])
-        predicted = sum(row[i] for row in confusion)
-        precision = tp / predicted if predicted else 0.0
-        recall = tp / support if support else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_label[label] = {"precision": precision, "recall": recall, "f1": f1, "support": support}
-        if support or predicted:
-            f1s.append(f1)
+    outside = any(p not in index for p in predictions)
+    columns = [*order, OTHER] if outside else list(order)
+    predicted = [p if p in index else OTHER for p in predictions]
     n = len(references)
-    correct = sum(confusion[i][i] for i in range(len(order)))
+    if n == 0:
+        confusion = [[0] * len(columns) for _ in order]
+        precision = recall = f1 = support = [0.0] * len(order)
+    else:
+        confusion = confusion_matrix(references, predicted, labels=columns)[: len(order)].tolist()
+        precision, recall, f1, support = (
+            list(v) for v in precision_recall_fscore_support(
+                references, predicted, labels=order, average=None, zero_division=0.0)
+        )  # fmt: skip
+    per_label = {
+        label: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),
+                "support": int(support[i])}
+        for i, label in enumerate(order)
+    }  # fmt: skip
+    # Macro-F1 over the labels seen in the references or the predictions (see the module docstring).
+    seen = [label for label in order if label in set(references) or label in set(predicted)]
+    macro = float(sum(per_label[label]["f1"] for label in seen) / len(seen)) if seen else 0.0
     return {
         "n": n,
-        "accuracy": correct / n if n else 0.0,
-        "macro_f1": sum(f1s) / len(f1s) if f1s else 0.0,
+        "accuracy": float(accuracy_score(references, predicted)) if n else 0.0,
+        "macro_f1": macro,
         "labels": order,
         "confusion_columns": columns,
         "confusion": confusion,
         "per_label": per_label,
+        "items": {"kind": "labels", "labels": len(order), "reference": [index[r] for r in references],
+                  "predicted": [index.get(p, len(order)) for p in predictions]},
     }
 
 
@@ -133,6 +144,7 @@ def summarization_metrics(
         "rouge_l": sum(s[2] for s in scores) / n if n else 0.0,
         "rouge_l_precision": sum(s[0] for s in scores) / n if n else 0.0,
         "rouge_l_recall": sum(s[1] for s in scores) / n if n else 0.0,
+        "items": {"kind": "mean", "key": "rouge_l", "scores": [round(s[2], 6) for s in scores]},
     }
     if sources:
         if len(sources) != n:
@@ -174,15 +186,18 @@ def extraction_metrics(
     valid = 0
     hits = dict.fromkeys(fields, 0)
     records = 0
+    per_record: list[float] = []  # share of fields right, per record: its mean is the field exact match
     for prediction, reference in zip(predictions, references, strict=True):
         parsed = parse_json_object(prediction)
         if parsed is None:
+            per_record.append(0.0)
             continue
         valid += 1
         ok = [f in parsed and _norm_value(parsed[f]) == _norm_value(reference.get(f)) for f in fields]
         for f, good in zip(fields, ok, strict=True):
             hits[f] += good
         records += all(ok)
+        per_record.append(round(sum(ok) / len(fields), 6))
     per_field = {f: hits[f] / n if n else 0.0 for f in fields}
     return {
         "n": n,
@@ -190,6 +205,7 @@ def extraction_metrics(
         "field_em": sum(per_field.values()) / len(fields),
         "record_em": records / n if n else 0.0,
         "per_field": per_field,
+        "items": {"kind": "mean", "key": "field_em", "scores": per_record},
     }
 
 
@@ -197,21 +213,28 @@ def extraction_metrics(
 # instruct / continue
 
 
-def nll_totals(
+def nll_per_example(
     model: Any, examples: Sequence[Example], *, pad_id: int = 0, max_batch_tokens: int = 2048
-) -> tuple[float, int]:
-    """(sum of token NLLs, number of scored tokens) over the tokens whose label is not IGNORE_INDEX."""
+) -> list[tuple[float, int]]:
+    """Per example: (sum of token NLLs, number of scored tokens), over the labels that are not IGNORE_INDEX."""
     # Imported here so that reports and recommendations can be made without loading torch.
     from appliance.evaluate.likelihood import token_log_probs
 
     lps = token_log_probs(model, [ex.input_ids for ex in examples], pad_id=pad_id, max_batch_tokens=max_batch_tokens)
-    total, count = 0.0, 0
+    out = []
     for ex, lp in zip(examples, lps, strict=True):
         # Position t of lp predicts token t+1, so the mask is the labels shifted by one.
         scored = [i for i, label in enumerate(ex.labels[1:]) if label != IGNORE_INDEX]
-        total -= float(sum(lp[i] for i in scored))
-        count += len(scored)
-    return total, count
+        out.append((-float(sum(lp[i] for i in scored)), len(scored)))
+    return out
+
+
+def nll_totals(
+    model: Any, examples: Sequence[Example], *, pad_id: int = 0, max_batch_tokens: int = 2048
+) -> tuple[float, int]:
+    """(sum of token NLLs, number of scored tokens) over the tokens whose label is not IGNORE_INDEX."""
+    each = nll_per_example(model, examples, pad_id=pad_id, max_batch_tokens=max_batch_tokens)
+    return sum(t for t, _ in each), sum(c for _, c in each)
 
 
 def perplexity(model: Any, examples: Sequence[Example], *, pad_id: int = 0, max_batch_tokens: int = 2048) -> float:
@@ -280,10 +303,13 @@ def _extract(inputs: MetricInputs) -> dict[str, Any]:
 def _perplexity_metrics(inputs: MetricInputs) -> dict[str, Any]:
     if inputs.model is None:
         raise UsageError("perplexity needs a model")
-    total, count = nll_totals(inputs.model, inputs.examples, pad_id=inputs.pad_id)
+    each = nll_per_example(inputs.model, inputs.examples, pad_id=inputs.pad_id)
+    total, count = sum(t for t, _ in each), sum(c for _, c in each)
     if count == 0:
         raise UsageError("no scored tokens: every label is IGNORE_INDEX")
-    return {"n": len(inputs.examples), "tokens": count, "nll": total / count, "perplexity": math.exp(total / count)}
+    return {"n": len(inputs.examples), "tokens": count, "nll": total / count, "perplexity": math.exp(total / count),
+            "items": {"kind": "ratio", "key": "perplexity", "nll": [round(t, 6) for t, _ in each],
+                      "tokens": [c for _, c in each]}}
 
 
 register_metric("instruct")(_perplexity_metrics)
