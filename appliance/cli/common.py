@@ -81,16 +81,24 @@ def run_job(args: argparse.Namespace, kind: str, params: dict[str, Any], label: 
 
     Returns the final event; the caller maps it to an exit code with ``job_exit_code``.
     """
-    bar = ProgressBar(label)
+    bars = {"current": ProgressBar(label)}
 
     def on_event(event: dict[str, Any]) -> None:
         if args.json:
             print(json.dumps(event), flush=True)
         elif event.get("event") == "started":
             say(f"{label}: job {event['job_id']} started")
+        elif event.get("event") == "stage" and event.get("stage") and event.get("method"):
+            # A job of several methods and phases (compare) names each; the bar then belongs to that phase.
+            say(f"{label}: {event['stage']}")
+            if event.get("phase"):
+                bars["current"] = ProgressBar(f"  {event['method']}: {event['phase']}")
         elif event.get("event") == "progress":
-            extra = " ".join(f"{k}={v}" for k, v in event.items() if k in ("loss", "tokens_per_s", "eta_s", "rate"))
-            bar.update(int(event.get("step", 0)), int(event.get("total", 0)), extra)
+            extra = " ".join(f"{k}={v}" for k, v in event.items() if k in ("loss", "tokens_per_s", "rate"))
+            eta = event.get("eta_s")
+            if isinstance(eta, int | float):
+                extra += f" ETA {int(eta) // 60}:{int(eta) % 60:02d}"
+            bars["current"].update(int(event.get("step", 0)), int(event.get("total", 0)), extra.strip())
 
     final = jobs.run(workspace_dir(args), user_name(args), password(args), kind, params, on_event)
     if final.get("event") == "failed":

@@ -96,7 +96,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         from appliance.compare import write_report
 
         with open_workspace(args) as ws:
-            html_path, json_path = write_report(ws, args.runs, args.out, title=args.title)
+            html_path, json_path = write_report(ws, args.runs, args.out, title=args.title, queries=args.queries)
         emit(args, {"report": str(html_path), "json": str(json_path)}, f"report written to {html_path}")
         return 0
     if not args.dataset:
@@ -122,7 +122,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         dataset=args.dataset, task=args.task, methods=args.methods.split(","), base=args.base,
         budget_seconds=args.budget_minutes * 60 if args.budget_minutes else None, shots=shots,
         canaries=args.canaries, canary_repeats=args.canary_repeats, overrides=overrides, task_config=task_config,
-        allow_unreviewed=args.allow_unreviewed, max_test=args.max_test, title=args.title)
+        allow_unreviewed=args.allow_unreviewed, max_test=args.max_test, title=args.title, queries=args.queries,
+        cv_folds=args.cv_folds)
     from dataclasses import asdict
 
     final = run_job(args, "compare", {"request": asdict(request), "out": str(args.out.resolve())},
@@ -130,14 +131,28 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if final.get("event") == "done" and not args.json:
         result = final["result"]
         for row in result.get("summary", []):
-            metric = row.get("primary_metric")
-            print(f"{row['run_id']:<26} {row['method']:<15} {row.get('metric_name') or 'metric'} "
-                  f"{'-' if metric is None else f'{metric:.3f}'}")
+            print(_summary_line(row))
+        for skipped in result.get("skipped_icl", []):
+            print(f"in-context {skipped['k']}-shot skipped: estimated {skipped['estimate_s'] / 60:.0f} min, over "
+                  f"the {skipped['budget_s'] / 60:.0f} min budget")
         if result.get("recommendation"):
             print(result["recommendation"])
         if result.get("report"):
             print(f"report written to {result['report']}")
     return job_exit_code(final)
+
+
+def _summary_line(row: dict[str, Any]) -> str:
+    """One run: its score with the 95 % interval and test size, and its measured cost."""
+    metric = row.get("primary_metric")
+    span = row.get("interval") or {}
+    interval = f" [{span['low']:.3f}, {span['high']:.3f}]" if span.get("low") is not None else ""
+    per_record = row.get("infer_seconds_per_record")
+    cost = f"  infer {per_record * 1000:.0f} ms/record" if isinstance(per_record, int | float) else ""
+    train = row.get("train_seconds")
+    cost += f"  train {train:.0f} s" if isinstance(train, int | float) and train else ""
+    return (f"{row['run_id']:<26} {row['method']:<15} {row.get('metric_name') or 'metric'} "
+            f"{'-' if metric is None else f'{metric:.3f}'}{interval} n={row.get('test_size') or '-'}{cost}")
 
 
 def register(sub: Any, add: Any) -> None:
@@ -181,6 +196,11 @@ def register(sub: Any, add: Any) -> None:
     p.add_argument("--max-seq-len", type=int)
     p.add_argument("--seed", type=int)
     p.add_argument("--max-test", type=int, help="score at most this many test records")
+    p.add_argument("--queries", type=int, default=10_000,
+                   help="future queries the cost order is computed for: training time + queries x inference time "
+                        "per record (default 10000)")
+    p.add_argument("--cv-folds", type=int, default=0,
+                   help="also score TF-IDF by this many patient-level cross-validation folds (for small test sets)")
     p.add_argument("--allow-unreviewed", action="store_true",
                    help="use a de-identified version nobody reviewed (audited)")
     p.add_argument("--title", help="title of the report")

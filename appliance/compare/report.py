@@ -6,7 +6,9 @@ shows one comparison table (quality and cost per run), the recommendation in pla
 bars, quality against training time, loss curves, slices, the privacy audit and the forgetting check.
 
 Run summaries are described in `appliance.evaluate.runs`; the recommendation rule in
-`appliance.evaluate.recommend`.
+`appliance.evaluate.recommend`; intervals and paired tests in `appliance.evaluate.intervals`.
+Scores are on one scale everywhere: 0-1 for proportions (3 decimals) with the 95 % bootstrap interval
+in brackets and the number of test records beside them; chart axes for them end at 1.
 
 Hazard: the report holds metrics, run metadata and slice names only. It must never receive note text
 or model outputs (they can carry PHI); every string that reaches the HTML is escaped.
@@ -24,7 +26,14 @@ from typing import Any
 
 from appliance.compare import svg
 from appliance.evaluate.metrics import PRIMARY_METRICS, PrimaryMetric
-from appliance.evaluate.recommend import DEFAULT_TOLERANCE, Recommendation, recommend
+from appliance.evaluate.recommend import (
+    DEFAULT_QUERIES,
+    DEFAULT_TOLERANCE,
+    Recommendation,
+    cost_seconds,
+    fmt_cost,
+    recommend,
+)
 from appliance.evaluate.runs import METHODS, check_runs, flagged, method_label, number
 
 DEFAULT_TITLE = "Tuning method comparison"
@@ -93,7 +102,21 @@ def fmt_metric(key: str, value: Any) -> str:
     v = number(value)
     if v is None:
         return "—"
-    return f"{v * 100:.1f}" if key in _PROPORTIONS else f"{v:.3g}"
+    return f"{v:.3f}" if key in _PROPORTIONS else f"{v:.3g}"
+
+
+def fmt_interval(key: str, span: Mapping[str, Any] | None) -> str:
+    """' [low, high]' of a 95 % interval, or '' without one."""
+    if not isinstance(span, Mapping):
+        return ""
+    return f" [{fmt_metric(key, span.get('low'))}, {fmt_metric(key, span.get('high'))}]"
+
+
+def fmt_per_record(value: Any) -> str:
+    s = number(value)
+    if s is None:
+        return "—"
+    return f"{s * 1000:.1f} ms" if s < 1 else f"{s:.2f} s"
 
 
 def _label(key: str) -> str:
@@ -124,18 +147,34 @@ def report_data(
     title: str = DEFAULT_TITLE,
     budget: float | None = None,
     tolerance: float = DEFAULT_TOLERANCE,
+    queries: int = DEFAULT_QUERIES,
 ) -> dict[str, Any]:
-    """The JSON side of the report: title, task, budget, primary metric, recommendation and runs."""
+    """The JSON side of the report: title, task, budget, test size, recommendation, paired tests and runs.
+
+    Each run carries `test_size`, `intervals` ({metric: {value, low, high}}, 95 %) and its cost for the
+    stated query volume; the per-record scores the intervals come from are left out.
+    """
     task = check_runs(runs)
-    rec = recommendation or recommend(runs, tolerance)
+    rec = recommendation or recommend(runs, tolerance, queries=queries)
+    out_runs = []
+    for run in runs:
+        row = {k: v for k, v in run.items() if k != "items"}
+        row["test_size"] = number(run["metrics"].get("n"))
+        row["intervals"] = rec.intervals.get(str(run["run_id"]), {})
+        row["cost_seconds"] = cost_seconds(run, rec.queries)
+        out_runs.append(row)
     return _clean(
         {
             "title": title,
             "task": task,
             "budget_seconds": budget,
             "primary_metric": PRIMARY_METRICS[task].key,
-            "recommendation": rec.to_dict(),
-            "runs": list(runs),
+            "test_size": rec.test_size,
+            "confidence": 0.95,
+            "queries": rec.queries,
+            "recommendation": {k: v for k, v in rec.to_dict().items() if k not in ("intervals", "pairs")},
+            "pairs": rec.pairs,
+            "runs": out_runs,
         }
     )
 
@@ -195,17 +234,28 @@ def _forgetting_cell(run: Mapping[str, Any]) -> str:
     return f"{before:.2f} → {after:.2f} ({change:+.0f}%)"
 
 
-def _table(runs: Sequence[Mapping[str, Any]], keys: list[str], chosen: str | None, budget: float | None) -> str:
-    head = ["Run", "Method", *[_label(k) for k in keys], "Training time", "Steps / epochs (budget)", "Peak memory",
-            "Trainable params", "Artifact", "Tokens/s", "Exposure max / mean", "General-text perplexity"]  # fmt: skip
+def _table(runs: Sequence[Mapping[str, Any]], keys: list[str], rec: Recommendation, budget: float | None) -> str:
+    chosen = rec.run_id
+    head = ["Run", "Method", "Test records", *[f"{_label(k)} [95 % interval]" for k in keys], "Training time",
+            "Inference per record", "Tokens per query", f"Cost for {rec.queries:,} queries",
+            "Steps / epochs (budget)", "Peak memory", "Trainable params", "Artifact", "Training tokens/s",
+            "Exposure max / mean", "General-text perplexity"]  # fmt: skip
     rows = [
         "<tr>" + "".join(f'<th class="{"l" if i < 2 else ""}">{escape(h)}</th>' for i, h in enumerate(head)) + "</tr>"
     ]
     for run in runs:
         cells = [f'<td class="l">{escape(str(run["run_id"]))}</td>', f'<td class="l">{escape(method_label(run))}</td>']
-        cells += [f"<td>{fmt_metric(k, run['metrics'].get(k))}</td>" for k in keys]
+        spans = rec.intervals.get(str(run["run_id"]), {})
+        n = number(run["metrics"].get("n"))
+        cells.append(f"<td>{'—' if n is None else f'{n:.0f}'}</td>")
+        cells += [f"<td>{fmt_metric(k, run['metrics'].get(k))}<span class=\"muted\">{fmt_interval(k, spans.get(k))}"
+                  "</span></td>" for k in keys]  # fmt: skip
+        tokens = number(run.get("tokens_per_query"))
         cells += [
             f"<td>{fmt_seconds(run.get('train_seconds')) if _trains(run) else 'none'}</td>",
+            f"<td>{fmt_per_record(run.get('infer_seconds_per_record'))}</td>",
+            f"<td>{'—' if tokens is None else f'{tokens:,.0f}'}</td>",
+            f"<td>{escape(fmt_cost(cost_seconds(run, rec.queries)))}</td>",
             f"<td>{_budget_cell(run, budget)}</td>",
             f"<td>{fmt_bytes(run.get('peak_memory_bytes'))}</td>",
             f"<td>{fmt_count(run.get('trainable_params'))}</td>",
@@ -230,36 +280,37 @@ def _colours_of(labels: Sequence[str], runs: Sequence[Mapping[str, Any]]) -> lis
 
 
 def _value_format(proportion: bool) -> Callable[[float], str]:
-    return (lambda v: f"{v:.1f}") if proportion else (lambda v: f"{v:.3g}")
+    return (lambda v: f"{v:.3f}") if proportion else (lambda v: f"{v:.3g}")
 
 
-def _quality_charts(runs: Sequence[Mapping[str, Any]], keys: list[str], chosen: str | None) -> str:
+def _quality_charts(runs: Sequence[Mapping[str, Any]], keys: list[str], rec: Recommendation) -> str:
     charts = []
     for key in keys[:6]:
         proportion = key in _PROPORTIONS
+        errors = []
+        for r in runs:
+            span = rec.intervals.get(str(r["run_id"]), {}).get(key)
+            errors.append((float(span["low"]), float(span["high"])) if span else None)
         charts.append(
             svg.bar_chart(
-                [(str(r["run_id"]), _scaled(key, r["metrics"].get(key))) for r in runs],
-                title=_label(key) + (" (×100)" if proportion else ""),
+                [(str(r["run_id"]), number(r["metrics"].get(key))) for r in runs],
+                title=_label(key) + (" with 95 % interval" if any(errors) else ""),
                 fmt=_value_format(proportion),
-                highlight=chosen,
+                highlight=rec.run_id,
                 lower_is_better=key in ("perplexity", "nll"),
                 width=560,
                 colours=_colours_of([str(r["run_id"]) for r in runs], runs),
+                axis_max=1.0 if proportion else None,
+                errors=errors,
             )
         )
     return '<div class="charts">' + "".join(charts) + "</div>"
 
 
-def _scaled(key: str, value: Any) -> float | None:
-    v = number(value)
-    return None if v is None else v * 100 if key in _PROPORTIONS else v
-
-
 def _cost_chart(runs: Sequence[Mapping[str, Any]], primary: PrimaryMetric, chosen: str | None) -> str:
     points = []
     for r in runs:
-        seconds, value = number(r.get("train_seconds")), _scaled(primary.key, r["metrics"].get(primary.key))
+        seconds, value = number(r.get("train_seconds")), number(r["metrics"].get(primary.key))
         if value is not None:
             points.append((str(r["run_id"]), seconds if seconds is not None else 0.0, value))
     return svg.scatter_chart(
@@ -402,6 +453,32 @@ def _forgetting_chart(runs: Sequence[Mapping[str, Any]]) -> str:
     )
 
 
+def _pairs(rec: Recommendation, primary: PrimaryMetric) -> str:
+    if not rec.pairs:
+        return ('<p class="muted">No two runs were scored on the same test records with per-record scores, so '
+                "no paired test was made.</p>")  # fmt: skip
+    head = (f"<tr><th class='l'>First</th><th class='l'>Second</th><th>{escape(primary.label)} difference "
+            "[95 % interval]</th><th>p (paired bootstrap)</th><th>Accuracy: only first right / only second right"
+            "</th><th>p (McNemar)</th><th>Verdict</th></tr>")  # fmt: skip
+    rows = [head]
+    for p in rec.pairs:
+        acc = p.get("accuracy") if isinstance(p.get("accuracy"), Mapping) else None
+        verdict = ('<span class="ok">significant</span>' if p["significant"]
+                   else '<span class="muted">not distinguishable</span>')  # fmt: skip
+        cells = [
+            f'<td class="l">{escape(str(p["first"]))}</td>', f'<td class="l">{escape(str(p["second"]))}</td>',
+            f"<td>{p['difference']:+.3f} [{p['low']:+.3f}, {p['high']:+.3f}]</td>", f"<td>{p['p_value']:.3f}</td>",
+            f"<td>{acc['only_first_right']} / {acc['only_second_right']}</td>" if acc else "<td>—</td>",
+            f"<td>{acc['p_value']:.3f}</td>" if acc else "<td>—</td>", f"<td>{verdict}</td>",
+        ]  # fmt: skip
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    note = (f'<p class="note">Each pair scored on the same {rec.test_size} test records; the difference is first '
+            "minus second, its interval from the same bootstrap resamples of the records for both runs; "
+            "significant when the interval excludes 0. McNemar's exact test counts the records exactly one of the "
+            "two runs labelled right. Tests are not corrected for multiple comparisons.</p>")  # fmt: skip
+    return "<table>" + "".join(rows) + "</table>" + note
+
+
 def render_html(
     runs: Sequence[Mapping[str, Any]],
     recommendation: Recommendation | None = None,
@@ -409,11 +486,12 @@ def render_html(
     budget: float | None = None,
     *,
     tolerance: float = DEFAULT_TOLERANCE,
+    queries: int = DEFAULT_QUERIES,
 ) -> str:
     """The report as one self-contained HTML document (see the module docstring)."""
     task = check_runs(runs)
     primary = PRIMARY_METRICS[task]
-    rec = recommendation or recommend(runs, tolerance)
+    rec = recommendation or recommend(runs, tolerance, queries=queries)
     keys = _metric_keys(runs, primary)
     budget_text = f" · time budget {fmt_seconds(budget)}" if budget is not None else ""
     rec_css = "rec" if rec.run_id else "rec none"
@@ -423,16 +501,21 @@ def render_html(
     body = [
         f"<h1>{escape(title)}</h1>",
         f'<p class="sub">Task: {escape(task)} · primary metric: {escape(primary.label)}'
-        f" · {len(runs)} runs{escape(budget_text)}</p>",
+        f" · {len(runs)} runs · {rec.test_size if rec.test_size is not None else '?'} test records"
+        f"{escape(budget_text)}</p>",
         "<h2>Recommendation</h2>",
         f'<div class="{rec_css}">{verdict}<ul>{details}</ul></div>',
         "<h2>Comparison</h2>",
-        _table(runs, keys, rec.run_id, budget),
-        '<p class="note">Quality metrics in [0, 1] are shown ×100. Exposure is in bits (see Privacy). '
-        "General-text perplexity: base model → tuned model on a fixed sample of plain English (higher after "
-        "tuning means the model forgot some general language).</p>",
+        _table(runs, keys, rec, budget),
+        '<p class="note">Quality metrics are on a 0–1 scale; brackets hold the 95 % bootstrap interval '
+        "(stratified by label, seeded) over the test records. Inference per record is measured while scoring the "
+        f"test split; the cost adds training time and {rec.queries:,} queries at that rate. Exposure is in bits "
+        "(see Privacy). General-text perplexity: base model → tuned model on a fixed sample of plain English "
+        "(higher after tuning means the model forgot some general language).</p>",
+        "<h2>Paired tests</h2>",
+        _pairs(rec, primary),
         "<h2>Quality</h2>",
-        _quality_charts(runs, keys, rec.run_id),
+        _quality_charts(runs, keys, rec),
         _cost_chart(runs, primary, rec.run_id),
         "<h2>Loss curves</h2>",
         _loss_chart(runs),
@@ -466,16 +549,17 @@ def write_report(
     title: str = DEFAULT_TITLE,
     budget: float | None = None,
     tolerance: float = DEFAULT_TOLERANCE,
+    queries: int = DEFAULT_QUERIES,
 ) -> tuple[Path, Path]:
     """Write `<path>.html` and `<path>.json` (suffix of `path` replaced); returns both paths.
 
     Each file is written to a temporary sibling and renamed, so a failure leaves no half-written report.
     """
-    rec = recommendation or recommend(runs, tolerance)
+    rec = recommendation or recommend(runs, tolerance, queries=queries)
     base = Path(path)
     html_path, json_path = base.with_suffix(".html"), base.with_suffix(".json")
-    data = report_data(runs, rec, title=title, budget=budget, tolerance=tolerance)
-    html = render_html(runs, rec, title, budget, tolerance=tolerance)
+    data = report_data(runs, rec, title=title, budget=budget, tolerance=tolerance, queries=queries)
+    html = render_html(runs, rec, title, budget, tolerance=tolerance, queries=queries)
     _write_atomic(json_path, json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
     _write_atomic(html_path, html)
     return html_path, json_path

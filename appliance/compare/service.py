@@ -26,9 +26,11 @@ from typing import Any
 
 from appliance import base_models, registry
 from appliance.catalog import runs
+from appliance.compare.crossval import cross_validate_tfidf
 from appliance.data.snapshots import SnapshotSpec, create_snapshot, load_split
 from appliance.data.tasks import TaskConfig, get_task
 from appliance.errors import ApplianceError, InvalidInput
+from appliance.evaluate.runs import number
 from appliance.jobs import JobContext, register_job
 from appliance.workspace import Workspace
 
@@ -72,6 +74,12 @@ class CompareRequest:
     max_train_examples: int | None = field(default=None, metadata={"help": "Train on at most this many examples."})
     max_test: int | None = field(default=None, metadata={"help": "Score at most this many test records."})
     title: str | None = field(default=None, metadata={"help": "Title of the report."})
+    queries: int = field(default=10_000, metadata={
+        "help": "Future queries the recommendation's cost order is computed for (training + queries x "
+                "inference time per record)."})
+    cv_folds: int = field(default=0, metadata={
+        "help": "Also score the cheap methods (TF-IDF) by this many cross-validation folds over every labelled "
+                "record (0 = off); useful when the test split is small."})
 
     def __post_init__(self) -> None:
         self.methods = list(dict.fromkeys(m.strip().lower() for m in self.methods if m.strip()))
@@ -93,8 +101,39 @@ class CompareRequest:
         from appliance.evaluate.icl import ICLConfig
 
         ICLConfig.from_mapping({**self.icl, "k": 0})  # unknown or bad in-context settings fail here
+        if self.queries < 0:
+            raise InvalidInput("the query volume must be a number >= 0")
+        if self.cv_folds and not 2 <= self.cv_folds <= 20:
+            raise InvalidInput("cross-validation folds must be between 2 and 20 (0 = off)")
+        if self.cv_folds and "tfidf" not in self.methods:
+            raise InvalidInput("cross-validation folds apply to the TF-IDF baseline; add tfidf to the methods")
         if self.canaries < 0 or self.canary_repeats < 1 or self.audit_candidates < 64:
             raise InvalidInput("canaries must be >= 0, canary repeats >= 1 and audit candidates >= 64")
+
+
+class PhaseProgress:
+    """Progress of one phase of one method ("lora", "training"): every event names both, with an ETA.
+
+    Events: ``stage`` (method, phase, stage text) when the phase starts, then ``progress`` with step,
+    total, method, phase and eta_s (from this phase's own pace). The job throttles progress events.
+    """
+
+    def __init__(self, emit: Event, method: str, phase: str, text: str | None = None, **fields: Any) -> None:
+        self.emit, self.method, self.phase = emit, method, phase
+        self.started = time.monotonic()
+        emit("stage", stage=text or f"{method}: {phase}", method=method, phase=phase, **fields)
+
+    def __call__(self, done: int, total: int, *args: Any, **kwargs: Any) -> None:
+        elapsed = time.monotonic() - self.started
+        eta = elapsed / done * (total - done) if done else None
+        self.emit("progress", step=done, total=total, method=self.method, phase=self.phase,
+                  eta_s=None if eta is None else round(eta, 1))
+
+    def relay(self, name: str, **fields: Any) -> None:
+        """Pass on another component's events (training), naming the method and phase on each."""
+        if name == "progress":
+            fields = {**fields, "method": self.method, "phase": self.phase}
+        self.emit(name, **fields)
 
 
 def _task_config(task: str, request_task: dict[str, Any], records: list[dict[str, Any]]) -> TaskConfig:
@@ -135,9 +174,36 @@ def _evaluation(task: str, task_config: TaskConfig, records: list[dict[str, Any]
             "exposure": {"measured": False, "reason": "nothing was trained on the notes"}, **extra}
 
 
+ICL_BUDGET_SLACK = 1.0  # in-context passes may spend this multiple of the tuned methods' budget in all
+_PROBE_RECORDS = 3  # test records scored to estimate an in-context pass before it starts
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def _estimate_icl_seconds(model: Any, tokenizer: Any, task: str, task_config: TaskConfig,
+                          train: list[dict[str, Any]], test: list[dict[str, Any]], config: Any) -> float | None:
+    """Seconds a pass over `test` will take, timed on its first records; None when the split is tiny."""
+    from appliance.evaluate.icl import run_icl
+
+    if len(test) <= 2 * _PROBE_RECORDS:
+        return None
+    started = time.monotonic()
+    run_icl(model, tokenizer, task, task_config, train, test[:_PROBE_RECORDS], config)
+    return (time.monotonic() - started) / _PROBE_RECORDS * len(test)
+
+
 def run_icl_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *, event: Event | None = None,
-                     should_stop: Callable[[], bool] | None = None) -> list[str]:
-    """Zero- and k-shot in-context runs (raw and, for classify, calibrated) on the test split."""
+                     should_stop: Callable[[], bool] | None = None,
+                     skipped_passes: list[dict[str, Any]] | None = None) -> list[str]:
+    """Zero- and k-shot in-context runs (raw and, for classify, calibrated) on the test split.
+
+    In-context learning trains nothing but pays its scoring time on every query, so its evaluation time
+    counts against the budget: each pass is estimated on its first records before it starts, and a
+    pass whose estimate exceeds what is left of ``budget_seconds`` (all passes together) is skipped
+    and listed in ``skipped_passes``.
+    """
     import torch
     from transformers import AutoModelForCausalLM
 
@@ -151,33 +217,81 @@ def run_icl_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *, e
     task_config = _task_config(request.task, request.task_config, train + test)
     classify = get_task(request.task).name == "classify"
     run_ids: list[str] = []
+    skipped = skipped_passes if skipped_passes is not None else []
     with ws.scratch() as scratch, torch.no_grad():
         base_dir = base_models.hf_dir(ws, request.base, scratch, progress=lambda m: emit("stage", stage=m))
         tokenizer = load_tokenizer(base_dir)
         base_models.fix_chatml_special_tokens(tokenizer)
         model = AutoModelForCausalLM.from_pretrained(base_dir, local_files_only=True)
         model.eval()
+        spent = 0.0
         for k in request.shots:
             if should_stop and should_stop():
                 break
-            emit("stage", stage=f"in-context, {k} examples")
+            name = f"icl {k}-shot"
             config = ICLConfig.from_mapping({**request.icl, "k": k, "calibrate": classify})
+            estimate = _estimate_icl_seconds(model, tokenizer, request.task, task_config, train, test, config)
+            if estimate is not None:
+                emit("stage", stage=f"{name}: about {_minutes(estimate)} for {len(test)} test records "
+                     "(estimated from the first records)", method=name, phase="estimate", estimate_s=round(estimate))
+                budget = request.budget_seconds
+                if budget is not None and spent + estimate > budget * ICL_BUDGET_SLACK:
+                    emit("stage", stage=f"{name}: skipped, the estimate ({_minutes(estimate)}) exceeds what is left "
+                         f"of the {_minutes(budget)} budget", method=name, phase="skipped", estimate_s=round(estimate))
+                    skipped.append({"k": k, "estimate_s": round(estimate), "budget_s": budget})
+                    continue
+            phase = PhaseProgress(emit, name, "scoring test records")
             started = time.monotonic()
-            result = run_icl(model, tokenizer, request.task, task_config, train, test, config,
-                             progress=lambda done, total: emit("progress", step=done, total=total))
+            result = run_icl(model, tokenizer, request.task, task_config, train, test, config, progress=phase)
             seconds = time.monotonic() - started
+            spent += seconds
             stored = {"icl": config.to_dict(), "k": k, "task": asdict(task_config)}
-            figures = {"train_seconds": 0.0, "steps": 0, "k": k, "eval_seconds": round(seconds, 2),
-                       "mean_shots": sum(result.shots_used) / max(1, len(result.shots_used)), "trainable_params": 0}
-            variants = [("icl", result.predictions)]
+            prompt_tokens, calibration_tokens = _icl_tokens_per_query(tokenizer, request.task, task_config, train,
+                                                                      test, config)
+            per_record = seconds / max(1, len(test))
+            figures: dict[str, Any] = {"train_seconds": 0.0, "steps": 0, "k": k, "eval_seconds": round(seconds, 2),
+                       "mean_shots": sum(result.shots_used) / max(1, len(result.shots_used)), "trainable_params": 0,
+                       "infer_seconds_per_record": per_record, "tokens_per_query": prompt_tokens}
+            variants: list[tuple[str, list[str], dict[str, Any]]] = [("icl", result.predictions, figures)]
             if result.calibrated is not None:
-                variants.append(("icl-calibrated", result.calibrated))
-            for method, predictions in variants:
+                # One pass scored both; the raw answer alone needs only the query prompt, so its share of the
+                # measured time is the share of its tokens (scoring time grows with prompt tokens).
+                calibrated = {**figures, "tokens_per_query": prompt_tokens + calibration_tokens}
+                share = prompt_tokens / (prompt_tokens + calibration_tokens) if prompt_tokens else 1.0
+                raw = {**figures, "infer_seconds_per_record": per_record * share,
+                       "infer_time_note": "share of the calibrated pass by prompt tokens"}
+                variants = [("icl", result.predictions, raw), ("icl-calibrated", result.calibrated, calibrated)]
+            for method, predictions, figures in variants:
                 evaluation = _evaluation(request.task, task_config, test, predictions, seconds, k=k,
                                          **output_leakage(request.task, task_config, train, predictions))
                 run_ids.append(_register_baseline(ws, method, request, snapshot, stored, figures, evaluation))
                 emit("run", run_id=run_ids[-1], method=method, primary_metric=evaluation["primary_metric"])
     return run_ids
+
+
+def _icl_tokens_per_query(tokenizer: Any, task: str, task_config: TaskConfig, train: list[dict[str, Any]],
+                          test: list[dict[str, Any]], config: Any) -> tuple[float, float]:
+    """Mean prompt tokens the model reads per test record: (query prompt, content-free calibration prompts)."""
+    from appliance.evaluate.icl import ICLPrompts
+    from appliance.evaluate.label_scoring import label_replies
+    from appliance.evaluate.prompts import CONTENT_FREE_INPUTS
+
+    if not test:
+        return 0.0, 0.0
+    name = get_task(task).name
+    if name == "classify" and task_config.label_set:
+        reserve = max(len(r) for r in label_replies(tokenizer, task_config.label_set).tokens)
+    else:
+        reserve = 128
+    prompts = ICLPrompts(name, tokenizer, task_config, train, config, reserve=reserve)
+    total, calibration = 0, 0
+    for i, record in enumerate(test):
+        total += len(prompts.prompt(record))
+        # With examples, each record's content-free prompts keep its examples, so each is scored anew;
+        # zero-shot, they are the same for every record and scored once for the pass.
+        if name == "classify" and config.calibrate and (config.k > 0 or i == 0):
+            calibration += sum(len(prompts.content_free(record, text)) for text in CONTENT_FREE_INPUTS)
+    return total / len(test), calibration / len(test)
 
 
 def run_tfidf_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *,
@@ -186,7 +300,7 @@ def run_tfidf_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *,
     from appliance.evaluate.classical import ClassicalConfig, fit_predict
 
     emit = event or (lambda name, **fields: None)
-    emit("stage", stage="TF-IDF baseline")
+    emit("stage", stage="tfidf: fitting and scoring", method="tfidf", phase="fitting and scoring")
     train = load_split(ws, snapshot, "train")
     test = load_split(ws, snapshot, "test")[: request.max_test or None]
     task_config = _task_config(request.task, request.task_config, train + test)
@@ -196,8 +310,15 @@ def run_tfidf_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *,
     predictions, info = fit_predict(train, test, label_field, config)
     seconds = time.monotonic() - started
     figures = {"train_seconds": round(info["fit_seconds"], 3), "steps": None, "features": info["features"],
-               "trainable_params": info["features"] * max(1, len(info["classes"])), "train_size": info["train_size"]}
-    evaluation = _evaluation(request.task, task_config, test, predictions, seconds)
+               "trainable_params": info["features"] * max(1, len(info["classes"])), "train_size": info["train_size"],
+               "infer_seconds_per_record": info["predict_seconds"] / max(1, len(test)), "tokens_per_query": 0}
+    extra: dict[str, Any] = {}
+    if request.cv_folds:
+        emit("stage", stage=f"TF-IDF baseline: {request.cv_folds}-fold cross-validation", method="tfidf",
+             phase="cross-validation")
+        extra["cross_validation"] = cross_validate_tfidf(train + test, label_field, task_config, config,
+                                                         request.cv_folds, request.split_seed)
+    evaluation = _evaluation(request.task, task_config, test, predictions, seconds, **extra)
     run_id = _register_baseline(ws, "tfidf", request, snapshot,
                                 {"classical": config.to_dict(), "task": asdict(task_config)}, figures, evaluation)
     emit("run", run_id=run_id, method="tfidf", primary_metric=evaluation["primary_metric"])
@@ -218,9 +339,9 @@ def run_tuned(ws: Workspace, request: CompareRequest, method: str, *, event: Eve
                        budget_seconds=request.budget_seconds, max_train_examples=request.max_train_examples,
                        canaries=request.canaries, canary_repeats=request.canary_repeats)
     run_id = start_run(ws, tune)
-    emit("stage", stage=f"tuning {method}", run_id=run_id)
+    training = PhaseProgress(emit, method, "training", run_id=run_id)
     try:
-        result = run_tune(ws, run_id, event=emit, should_stop=should_stop)
+        result = run_tune(ws, run_id, event=training.relay, should_stop=should_stop)
     except BaseException as exc:
         message = str(exc) if isinstance(exc, ApplianceError) else type(exc).__name__
         with ws.transaction("tune.failed", [run_id], {"reason": message[:200]}) as tx:
@@ -228,9 +349,9 @@ def run_tuned(ws: Workspace, request: CompareRequest, method: str, *, event: Eve
         raise
     if result["status"] != "done":
         return None
-    emit("stage", stage=f"evaluating {method}", run_id=run_id)
+    scoring = PhaseProgress(emit, method, "evaluating on the test records", run_id=run_id)
     evaluation = evaluate_run(ws, run_id, limit=request.max_test, audit_candidates=request.audit_candidates,
-                              progress=lambda done, total, *a, **k: emit("progress", step=done, total=total))
+                              progress=scoring)
     emit("run", run_id=run_id, method=method, primary_metric=evaluation["primary_metric"])
     return run_id
 
@@ -247,12 +368,18 @@ def run_comparison(ws: Workspace, request: CompareRequest, *, event: Event | Non
         raise InvalidInput(f"dataset '{request.dataset}' has too few patients for a held-out test split")
     run_ids: list[str] = []
     stopped = False
-    for method in sorted(request.methods, key=METHODS.index):
+    skipped: list[dict[str, Any]] = []
+    order = sorted(request.methods, key=METHODS.index)
+    for index, method in enumerate(order, 1):
         if should_stop and should_stop():
             stopped = True
             break
+        if event:
+            event("stage", stage=f"method {index} of {len(order)}: {method}", method=method, phase="start",
+                  method_index=index, methods=len(order))
         if method == "icl":
-            run_ids += run_icl_baseline(ws, request, snapshot.snapshot_id, event=event, should_stop=should_stop)
+            run_ids += run_icl_baseline(ws, request, snapshot.snapshot_id, event=event, should_stop=should_stop,
+                                        skipped_passes=skipped)
         elif method == "tfidf":
             run_ids.append(run_tfidf_baseline(ws, request, snapshot.snapshot_id, event=event))
         else:
@@ -261,7 +388,7 @@ def run_comparison(ws: Workspace, request: CompareRequest, *, event: Event | Non
                 stopped = True
                 break
             run_ids.append(run_id)
-    return {"snapshot": snapshot.snapshot_id, "runs": run_ids, "cancelled": stopped}
+    return {"snapshot": snapshot.snapshot_id, "runs": run_ids, "cancelled": stopped, "skipped_icl": skipped}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -288,8 +415,17 @@ def summaries(ws: Workspace, run_ids: Sequence[str]) -> list[dict[str, Any]]:
             raise ApplianceError(f"run '{run_id}' has no evaluation; run 'appliance evaluate {run_id}' first")
         result = run.result or {}
         request = run.config.get("request") or {}
+        metrics = dict(evaluation.get("metrics", {}))
+        items = metrics.pop("items", None)
+        records = number(evaluation.get("records"))
+        inference = number(result.get("infer_seconds_per_record"))
+        if inference is None and number(evaluation.get("inference_seconds")) is not None and records:
+            inference = float(evaluation["inference_seconds"]) / records
         summary: dict[str, Any] = {
-            "run_id": run_id, "method": run.method, "task": run.task, "metrics": evaluation.get("metrics", {}),
+            "run_id": run_id, "method": run.method, "task": run.task, "metrics": metrics, "items": items,
+            "infer_seconds_per_record": inference,
+            "tokens_per_query": result.get("tokens_per_query", evaluation.get("tokens_per_query")),
+            "cross_validation": evaluation.get("cross_validation"),
             "state": run.state, "snapshot": run.snapshot_id, "primary_metric": evaluation.get("primary_metric"),
             "metric_name": evaluation.get("metric_name"),
             "train_seconds": result.get("train_seconds", result.get("wall_time_s")),
@@ -312,7 +448,7 @@ def summaries(ws: Workspace, run_ids: Sequence[str]) -> list[dict[str, Any]]:
 
 
 def write_report(ws: Workspace, run_ids: Sequence[str], out_path: str | Path, *, title: str | None = None,
-                 budget_seconds: float | None = None) -> tuple[Path, Path]:
+                 budget_seconds: float | None = None, queries: int | None = None) -> tuple[Path, Path]:
     """Write ``<out>.html`` and ``<out>.json`` for the runs (audited: run ids and file names only)."""
     from appliance.compare.report import DEFAULT_TITLE
     from appliance.compare.report import write_report as write_files
@@ -324,7 +460,10 @@ def write_report(ws: Workspace, run_ids: Sequence[str], out_path: str | Path, *,
     if not out.parent.is_dir():
         raise InvalidInput(f"{out.parent}: no such folder for the report")
     snapshots = sorted({r["snapshot"] for r in rows})
-    html_path, json_path = write_files(out, rows, title=title or f"{DEFAULT_TITLE}: {task}", budget=budget_seconds)
+    from appliance.evaluate.recommend import DEFAULT_QUERIES
+
+    html_path, json_path = write_files(out, rows, title=title or f"{DEFAULT_TITLE}: {task}", budget=budget_seconds,
+                                       queries=DEFAULT_QUERIES if queries is None else queries)
     with ws.transaction("compare.report", list(run_ids), {"task": task, "snapshots": snapshots,
                                                           "report": html_path.name}):
         pass
@@ -346,12 +485,20 @@ def compare_job(ctx: JobContext) -> dict[str, Any]:
     if ctx.params.get("out") and outcome["runs"]:
         from appliance.evaluate.recommend import recommend
 
+        ctx.event("stage", stage="report: intervals and paired tests", phase="report")
         html_path, json_path = write_report(ctx.ws, outcome["runs"], ctx.params["out"], title=request.title,
-                                            budget_seconds=request.budget_seconds)
-        rec = recommend(summaries(ctx.ws, outcome["runs"]))
+                                            budget_seconds=request.budget_seconds, queries=request.queries)
+        rec = recommend(summaries(ctx.ws, outcome["runs"]), queries=request.queries)
         result.update(report=str(html_path), json=str(json_path), recommendation=rec.reason,
-                      recommended=rec.run_id)
-    result["summary"] = [{k: r.get(k) for k in ("run_id", "method", "k", "steps", "train_seconds",
-                                                           "metric_name", "primary_metric")}
-                         for r in summaries(ctx.ws, outcome["runs"])]
+                      recommended=rec.run_id, test_size=rec.test_size, tied=rec.tied)
+        spans = rec.intervals
+    else:
+        spans = {}
+    result["summary"] = []
+    for r in summaries(ctx.ws, outcome["runs"]):
+        row = {k: r.get(k) for k in ("run_id", "method", "k", "steps", "train_seconds", "metric_name",
+                                     "primary_metric", "infer_seconds_per_record", "tokens_per_query")}
+        row["test_size"] = r["metrics"].get("n")
+        row["interval"] = (spans.get(r["run_id"]) or {}).get(str(r.get("metric_name")))
+        result["summary"].append(row)
     return result

@@ -128,14 +128,19 @@ def bar_chart(
     lower_is_better: bool = False,
     width: int = 640,
     colours: Sequence[str] | None = None,
+    axis_max: float | None = None,
+    errors: Sequence[tuple[float, float] | None] | None = None,
 ) -> str:
-    """Horizontal bars, one per (label, value); None is drawn as "n/a". Bars start at zero."""
+    """Horizontal bars, one per (label, value); None is drawn as "n/a". Bars start at zero.
+
+    `axis_max` fixes the end of the axis (1 for scores in [0, 1]); `errors` draws a (low, high) whisker per bar.
+    """
     row = 20
     left, right, top = 170, 70, 24
     height = top + row * len(bars) + 22
     values = [v for _, v in bars if v is not None and math.isfinite(v)]
     top_value = max([*values, threshold or 0.0, 0.0])
-    ticks = nice_ticks(0.0, top_value or 1.0, 4)
+    ticks = nice_ticks(0.0, axis_max, 4) if axis_max else nice_ticks(0.0, top_value or 1.0, 4)
     scale = (width - left - right) / (ticks[-1] or 1.0)
     note = " (lower is better)" if lower_is_better else ""
     body = [f'<text x="8" y="14" font-weight="bold">{escape(title + note)}</text>']
@@ -152,7 +157,15 @@ def bar_chart(
             continue
         w = max(0.0, value) * scale
         body.append(f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{row - 6}" fill="{_pick(colours, k)}"/>')
-        body.append(f'<text x="{left + w + 4:.1f}" y="{y + 13}">{escape(fmt(value))}</text>')
+        span = errors[k] if errors is not None and k < len(errors) else None
+        text_x = left + w + 4
+        if span is not None:
+            x0, x1 = left + max(0.0, span[0]) * scale, left + max(0.0, span[1]) * scale
+            body.append(f'<line x1="{x0:.1f}" x2="{x1:.1f}" y1="{y + 10}" y2="{y + 10}" stroke="#333333"/>'
+                        f'<line x1="{x0:.1f}" x2="{x0:.1f}" y1="{y + 6}" y2="{y + 14}" stroke="#333333"/>'
+                        f'<line x1="{x1:.1f}" x2="{x1:.1f}" y1="{y + 6}" y2="{y + 14}" stroke="#333333"/>')
+            text_x = max(text_x, x1 + 4)
+        body.append(f'<text x="{text_x:.1f}" y="{y + 13}">{escape(fmt(value))}</text>')
     if threshold is not None:
         x = left + threshold * scale
         body.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top - 6}" y2="{height - 18}" stroke="#d62728" '

@@ -73,7 +73,10 @@ def evaluate_run(ws: Workspace, run_id: str, *, limit: int | None = None,
         else:
             model = PeftModel.from_pretrained(base, artifact_dir)
         model.eval()
+        scoring_started = time.monotonic()
         evaluation = evaluate_model(model, tokenizer, run.task, task_config, records, progress=progress)
+        inference_seconds = time.monotonic() - scoring_started
+        tokens_per_query = _tokens_per_query(tokenizer, run.task, task_config, records)
         after = general_perplexity(model, tokenizer)
         request = run.config.get("request") or {}
         exposure = _exposure(model, tokenizer, request, audit_candidates)
@@ -87,6 +90,7 @@ def evaluate_run(ws: Workspace, run_id: str, *, limit: int | None = None,
         "slices": output_slices(run.task, task_config, records, evaluation.predictions),
         **output_leakage(run.task, task_config, load_split(ws, run.snapshot_id, "train"), evaluation.predictions),
         "seconds": round(time.monotonic() - started, 1),
+        "inference_seconds": round(inference_seconds, 3), "tokens_per_query": tokens_per_query,
         "generation": {"classify": "label log-likelihood, no sampling", "other": "greedy"},
     }
     if run.task == "classify":
@@ -95,6 +99,16 @@ def evaluate_run(ws: Workspace, run_id: str, *, limit: int | None = None,
         result.update(predictions=list(evaluation.predictions), calibrated=False)
     registry.record_evaluation(ws, run_id, result)
     return result
+
+
+def _tokens_per_query(tokenizer: Any, task: str, task_config: TaskConfig, records: list[dict[str, Any]]
+                      ) -> float | None:
+    """Mean prompt tokens per test record, as the model reads them when answering (a cost figure)."""
+    from appliance.data.tasks import build_prompt, get_task
+
+    if not records or not get_task(task).supervised:
+        return None
+    return sum(len(build_prompt(task, r, tokenizer, task_config)) for r in records) / len(records)
 
 
 def _exposure(model: Any, tokenizer: Any, request: dict[str, Any], candidates: int) -> dict[str, Any]:

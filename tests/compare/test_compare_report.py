@@ -66,7 +66,7 @@ def test_html_is_self_contained_and_shows_every_run():
     for label in ("zero-shot in-context learning", "4-shot in-context learning, calibrated", "TF-IDF + logistic",
                   "LoRA adapter", "full fine-tuning"):  # fmt: skip
         assert label in html
-    assert "Recommendation" in html and "Rule: the cheapest method" in html
+    assert "Recommendation" in html and "Rule: a winner is named only when" in html
     assert "FLAGGED" in html and "flagged: not releasable" in html
     assert "within 10.0 min" in html and "over 10.0 min" in html  # budget per run and global
     assert "n=4" in html and "Training loss" in html and "General-text perplexity" in html
@@ -78,7 +78,8 @@ def test_recommendation_in_the_report_follows_the_rule():
     assert rec.run_id == "tfidf"
     html = render_html(RUNS, rec, "x")
     assert '<tr class="chosen"><td class="l">tfidf' in html
-    assert "baseline is within 2 points of the best (93.0 vs 94.0); a language model is not needed" in html
+    assert ("baseline (0.930) is not distinguishable from the best (0.940); a language model is not needed"
+            in html)
 
 
 def test_write_report_writes_strict_json_and_html(tmp_path):
@@ -108,3 +109,51 @@ def test_seconds_format(value, text):
 
 def test_bytes_format():
     assert fmt_bytes(999) == "999 B" and fmt_bytes(2.1e9) == "2.1 GB" and fmt_bytes(None) == "—"
+
+
+def _scored_runs():
+    from appliance.evaluate.metrics import classification_metrics
+
+    refs = ["a", "b", "c"] * 50
+    out = []
+    for run_id, method, wrong_every, extra in (
+        ("icl-4", "icl", 2, {"k": 4, "train_seconds": 0, "infer_seconds_per_record": 6.0, "tokens_per_query": 1900}),
+        ("tfidf", "tfidf", 7, {"train_seconds": 3.0, "infer_seconds_per_record": 0.0004}),
+        ("full", "full", 8, {"train_seconds": 900.0, "infer_seconds_per_record": 0.08, "tokens_per_query": 310}),
+    ):
+        preds = ["a" if i % wrong_every == 0 and r != "a" else r for i, r in enumerate(refs)]
+        metrics = classification_metrics(preds, refs, ["a", "b", "c"])
+        items = metrics.pop("items")
+        out.append({"run_id": run_id, "method": method, "task": "classify", "snapshot": "s1", "metrics": metrics,
+                    "items": items, **extra})
+    return out
+
+
+def test_every_score_carries_its_interval_and_test_size(tmp_path):
+    runs = _scored_runs()
+    html_path, json_path = write_report(tmp_path / "r.html", runs, title="x", queries=1000)
+    data = json.loads(json_path.read_text())
+    assert data["test_size"] == 150 and data["confidence"] == 0.95 and data["queries"] == 1000
+    for run in data["runs"]:
+        assert "items" not in run and run["test_size"] == 150
+        for key in ("accuracy", "macro_f1"):
+            span = run["intervals"][key]
+            assert span["low"] <= run["metrics"][key] <= span["high"] and span["high"] - span["low"] > 0.01
+    assert {(p["first"], p["second"]) for p in data["pairs"]} == {("icl-4", "tfidf"), ("icl-4", "full"),
+                                                                  ("tfidf", "full")}  # fmt: skip
+    assert data["runs"][0]["cost_seconds"] == 6000.0  # nothing trained, 1,000 queries at 6 s
+    html = html_path.read_text()
+    tfidf = data["runs"][1]["intervals"]["macro_f1"]
+    assert f"[{tfidf['low']:.3f}, {tfidf['high']:.3f}]" in html
+    assert "150 test records" in html and "Paired tests" in html and "McNemar" in html
+    assert "Cost for 1,000 queries" in html and "1,900" in html and "0.4 ms" in html
+    assert "×100" not in html
+
+
+def test_bars_of_scores_end_at_one():
+    html = render_html(_scored_runs())
+    bars = [chart for chart in html.split("<svg")[1:] if "with 95 % interval" in chart]
+    assert len(bars) == 2  # macro-F1 and accuracy
+    for chart in bars:
+        ticks = re.findall(r'text-anchor="middle">([0-9.]+)</text>', chart)
+        assert max(float(t) for t in ticks) == 1.0

@@ -59,6 +59,18 @@ def test_comparison_registers_every_method_and_writes_a_report(tiny_ws: Path, tm
     assert all("exposure" not in r for r in runs if r["method"] not in ("lora", "full"))
     assert runs[4]["trainable_params"] > 0 and runs[4]["train_seconds"] >= 0
     assert any(name == "run" for name, _ in events) and any(name == "progress" for name, _ in events)
+    # Every progress event names its method and phase; training and scoring carry an ETA.
+    progress = [f for name, f in events if name == "progress"]
+    assert all(f.get("method") and f.get("phase") for f in progress)
+    assert {f["phase"] for f in progress} >= {"scoring test records", "training", "evaluating on the test records"}
+    assert any(f.get("eta_s") is not None for f in progress if f["method"] == "icl 2-shot")
+    # True cost: inference time per record measured while scoring, and the prompt tokens per query.
+    for run in runs:
+        assert run["infer_seconds_per_record"] > 0 and run["items"]["kind"] == "labels"
+        assert len(run["items"]["reference"]) == run["metrics"]["n"] and "items" not in run["metrics"]
+    assert runs[2]["tokens_per_query"] > runs[0]["tokens_per_query"] > 0  # 2 examples make a longer prompt
+    assert runs[3]["tokens_per_query"] > runs[2]["tokens_per_query"]  # calibration scores more prompts
+    assert runs[4]["tokens_per_query"] == 0 and tuned["lora"]["tokens_per_query"] > 0
 
     html, data_path = None, None
     with Workspace.open(tiny_ws, "rex", PASSWORDS["rex"]) as ws:
@@ -73,6 +85,28 @@ def test_comparison_registers_every_method_and_writes_a_report(tiny_ws: Path, tm
         assert run_id in text
     data = json.loads(data_path.read_text(encoding="utf-8"))
     assert data["recommendation"]["run_id"] in outcome["runs"] and len(data["runs"]) == 7
+    n = runs[0]["metrics"]["n"]
+    assert data["test_size"] == n and len(data["pairs"]) == 7 * 6 // 2  # every pair: the same test records
+    for run in data["runs"]:
+        span = run["intervals"]["macro_f1"]
+        assert span["low"] <= run["metrics"]["macro_f1"] <= span["high"] and run["test_size"] == n
+    assert f"Warning: only {n} test records" in data["recommendation"]["reason"]
+
+
+def test_cross_validation_folds_score_the_cheap_method_on_every_record(tiny_ws: Path) -> None:
+    request = CompareRequest(dataset="ward", methods=["tfidf"], base="tiny-chat", cv_folds=3,
+                             task_config={"label_field": "triage"}, split_seed=1)
+    with Workspace.open(tiny_ws, "ivy", PASSWORDS["ivy"]) as ws:
+        (run_id,) = run_comparison(ws, request)["runs"]
+        (run,) = summaries(ws, [run_id])
+    cv = run["cross_validation"]
+    assert cv["folds"] == 3 and cv["grouped_by"] == "patient" and cv["n"] > run["metrics"]["n"]
+    span = cv["intervals"]["macro_f1"]
+    assert span["low"] <= cv["metrics"]["macro_f1"] <= span["high"]
+    with pytest.raises(InvalidInput, match="TF-IDF"):
+        CompareRequest(dataset="ward", methods=["icl"], cv_folds=3)
+    with pytest.raises(InvalidInput, match="between 2 and 20"):
+        CompareRequest(dataset="ward", methods=["tfidf"], cv_folds=1)
 
 
 def test_baselines_are_registry_runs_that_gates_and_approval_apply_to(tiny_ws: Path, tmp_path: Path) -> None:
