@@ -90,7 +90,7 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 
     models = [m for m in (args.models or "").split(",") if m] or None
     with open_workspace(args) as ws:
-        key = create_key(ws, args.name, models)
+        key = create_key(ws, args.name, models, admin=args.admin)
     say(f"API key '{args.name}' created; it is shown once, store it in the EHR tool's configuration now:")
     print(key)
     return 0
@@ -111,7 +111,8 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
         rows = list_keys(ws)
     emit(args, rows, "\n".join(f"{r['name']:<20} {'revoked' if r['revoked'] else 'active':<8} "
-                               f"{','.join(r['models']) if r['models'] else 'all models'}" for r in rows))
+                               f"{','.join(r['models']) if r['models'] else 'all models'}"
+                               f"{' +metrics' if r['admin'] else ''}" for r in rows))
     return 0
 
 
@@ -192,6 +193,7 @@ def register(sub: Any, add: Any) -> None:
     p = add(keys, "create", cmd_keys_create, "create a key (printed once; only its hash is stored)")
     p.add_argument("--name", required=True)
     p.add_argument("--models", help="comma-separated model ids this key may use (default: all)")
+    p.add_argument("--admin", action="store_true", help="the key may also read the server's /metrics (operators)")
     p = add(keys, "revoke", cmd_keys_revoke, "revoke a key")
     p.add_argument("name")
     add(keys, "list", cmd_keys_list, "keys and their models")

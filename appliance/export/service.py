@@ -133,8 +133,19 @@ def _hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_key(ws: Workspace, name: str, models: Sequence[str] | None = None) -> str:
-    """Make an API key; returns it once. Only its SHA-256 is stored."""
+def _key_scope(stored: str | None) -> tuple[frozenset[str] | None, bool]:
+    """(models or None for all, admin) from the ``models`` column: a JSON list, or an object
+    ``{"models": [...] | null, "admin": true}`` for an admin-scoped key (may read the server's /metrics)."""
+    value = json.loads(stored) if stored else None
+    if isinstance(value, dict):
+        models = value.get("models")
+        return (frozenset(models) if models else None), bool(value.get("admin"))
+    return (frozenset(value) if value else None), False
+
+
+def create_key(ws: Workspace, name: str, models: Sequence[str] | None = None, admin: bool = False) -> str:
+    """Make an API key; returns it once. Only its SHA-256 is stored. ``admin``: the key may also read the
+    server's /metrics (every model's traffic)."""
     ws.require("admin")
     if not name or len(name) > 64 or not name.replace("-", "").replace("_", "").isalnum():
         raise InvalidInput(f"'{name}' is not a valid key name (letters, digits, '-', '_')")
@@ -142,10 +153,14 @@ def create_key(ws: Workspace, name: str, models: Sequence[str] | None = None) ->
         raise InvalidInput(f"a key named '{name}' already exists; revoke it first")
     key = "ak-" + secrets.token_urlsafe(32)
     # The hash goes into the signed entry so that 'audit verify' can tell a swapped key_hash row.
-    details = {"models": list(models) if models else None, "key_hash": _hash_key(key)}
+    # The signed entry holds the scope exactly as stored, so 'audit verify' also tells a widened scope.
+    scope: Any = list(models) if models else None
+    if admin:
+        scope = {"models": scope, "admin": True}
+    details = {"models": scope, "key_hash": _hash_key(key)}
     with ws.transaction("keys.create", [name], details) as tx:
         tx.execute("INSERT OR REPLACE INTO api_keys (name, key_hash, models, created, created_by, revoked)"
-                   " VALUES (?,?,?,?,?,0)", (name, _hash_key(key), json.dumps(list(models)) if models else None,
+                   " VALUES (?,?,?,?,?,0)", (name, _hash_key(key), json.dumps(scope) if scope else None,
                                              _now(), ws.user.name))
     return key
 
@@ -160,8 +175,12 @@ def revoke_key(ws: Workspace, name: str) -> None:
 
 def list_keys(ws: Workspace) -> list[dict[str, Any]]:
     rows = ws.read().execute("SELECT name, models, created, created_by, revoked FROM api_keys ORDER BY name")
-    return [{"name": n, "models": json.loads(m) if m else None, "created": c, "created_by": b, "revoked": bool(r)}
-            for n, m, c, b, r in rows]
+    out = []
+    for n, m, c, b, r in rows:
+        models, admin = _key_scope(m)
+        out.append({"name": n, "models": sorted(models) if models else None, "admin": admin, "created": c,
+                    "created_by": b, "revoked": bool(r)})
+    return out
 
 
 class WorkspaceKeys:
@@ -179,17 +198,17 @@ class WorkspaceKeys:
 
     def __init__(self, ws: Workspace, lock: threading.Lock) -> None:
         self._ws, self._lock = ws, lock
-        self._keys: tuple[tuple[str, str, frozenset[str] | None], ...] = ()
+        self._keys: tuple[tuple[str, str, frozenset[str] | None, bool], ...] = ()
         self._version: int | None = None
         self._current()
 
-    def _current(self) -> tuple[tuple[str, str, frozenset[str] | None], ...]:
+    def _current(self) -> tuple[tuple[str, str, frozenset[str] | None, bool], ...]:
         with self._lock:
             conn = self._ws.read()
             version = int(conn.execute("PRAGMA data_version").fetchone()[0])
             if version != self._version:
                 rows = conn.execute("SELECT name, key_hash, models FROM api_keys WHERE revoked = 0").fetchall()
-                self._keys = tuple((n, h, frozenset(json.loads(m)) if m else None) for n, h, m in rows)
+                self._keys = tuple((n, h, *_key_scope(m)) for n, h, m in rows)
                 self._version = version
             return self._keys
 
@@ -198,10 +217,10 @@ class WorkspaceKeys:
 
         digest = _hash_key(presented_key)
         found = None
-        for name, key_hash, models in self._current():
+        for name, key_hash, models, admin in self._current():
             # Every stored hash is compared (no early exit), so timing does not tell which one matched.
             if hmac.compare_digest(digest, key_hash) and found is None:
-                found = KeyInfo(name=name, models=models)
+                found = KeyInfo(name=name, models=models, admin=admin)
         return found
 
 

@@ -31,6 +31,7 @@ from appliance.serve.backends.base import Backend, BackendBusy, ChatTemplateErro
 from appliance.serve.backends.decoding import Generation
 from appliance.serve.config import ServeConfig
 from appliance.serve.errors import ApiError, bad_request
+from appliance.serve.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from appliance.serve.metrics import Metrics
 from appliance.serve.protocols import KeyInfo, KeyStore, RequestRecord, ServeGate
 from appliance.serve.schema import (
@@ -102,6 +103,8 @@ class _Call:
     prompt_sha256: str = ""
     response_sha256: str = ""
     finished: bool = False
+    first_token: float | None = None  # perf_counter of the first generated text, if any
+    last_token: float = 0.0
 
 
 MAX_JSON_DEPTH = 32
@@ -253,7 +256,10 @@ class Api:
         if request.method != expected:
             raise ApiError(405, f"{call.route} takes {expected}", "method_not_allowed")
         if call.route == ROUTE_METRICS:
-            return Reply(200, self.metrics.render().encode("utf-8"), "text/plain; version=0.0.4; charset=utf-8")
+            if not key.admin:
+                raise ApiError(403, "/metrics shows every model's traffic; it needs an admin-scoped API key",
+                               "admin_scope_required")
+            return Reply(200, self.metrics.render(), METRICS_CONTENT_TYPE)
         if call.route == ROUTE_MODELS:
             return self._models(request.path, key, call)
         body = self._read_json(request)
@@ -406,7 +412,7 @@ class Api:
                          stream=self._stream(generation, req, call, slot.release))
         try:
             with generation:
-                text = generation.text()
+                text = "".join(self._timed(generation, call))
         finally:
             slot.release()
         call.completion_tokens = generation.completion_tokens
@@ -425,7 +431,7 @@ class Api:
             try:
                 if req.chat:
                     yield _sse(stream_chunk(call.request_id, req.model, True, created, role=True))
-                for delta in generation:
+                for delta in self._timed(generation, call):
                     text_parts.append(delta)
                     yield _sse(stream_chunk(call.request_id, req.model, req.chat, created, delta))
                 yield _sse(stream_chunk(call.request_id, req.model, req.chat, created,
@@ -455,6 +461,16 @@ class Api:
             self._leave()
 
         return EventStream(frames(), cleanup)
+
+    @staticmethod
+    def _timed(generation: Generation, call: _Call) -> Iterator[str]:
+        """The generation's text deltas, noting when the first and the last arrived (for the latency metrics)."""
+        for delta in generation:
+            now = time.perf_counter()
+            if call.first_token is None:
+                call.first_token = now
+            call.last_token = now
+            yield delta
 
     def _admit_audit(self) -> None:
         """503 before a stream starts when its audit record could not be spooled at its end."""
@@ -492,6 +508,9 @@ class Api:
             except AuditUnavailable:
                 durable, status = False, 503
         self.metrics.observe(model, call.route, status, seconds, call.prompt_tokens, call.completion_tokens)
+        if call.first_token is not None and call.route in (ROUTE_CHAT, ROUTE_COMPLETIONS):
+            self.metrics.observe_generation(model, call.first_token - call.started, call.last_token - call.first_token,
+                                            call.completion_tokens)
         log.info("%s %d model=%s key=%s prompt_tokens=%d completion_tokens=%d %.1fms", call.route, status,
                  model or "-", call.key_name or "-", call.prompt_tokens, call.completion_tokens, seconds * 1000)
         return durable

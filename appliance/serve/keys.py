@@ -35,6 +35,7 @@ class StoredKey:
     name: str
     sha256: str
     models: frozenset[str] | None = None
+    admin: bool = False
 
 
 class StaticKeyStore:
@@ -45,14 +46,16 @@ class StaticKeyStore:
                 raise InvalidInput(f"API key {key.name!r}: sha256 must be 64 hex digits")
 
     @classmethod
-    def from_plain(cls, keys: dict[str, tuple[str, Iterable[str] | None]]) -> StaticKeyStore:
-        """name -> (key, allowed models or None); the keys themselves are not kept."""
-        return cls(StoredKey(name, hash_key(key), frozenset(models) if models is not None else None)
+    def from_plain(cls, keys: dict[str, tuple[str, Iterable[str] | None]], admin: Iterable[str] = ()) -> StaticKeyStore:
+        """name -> (key, allowed models or None); ``admin`` names the admin-scoped keys. The keys themselves
+        are not kept."""
+        admins = set(admin)
+        return cls(StoredKey(name, hash_key(key), frozenset(models) if models is not None else None, name in admins)
                    for name, (key, models) in keys.items())
 
     @classmethod
     def from_toml(cls, path: Path) -> StaticKeyStore:
-        """``[[keys]]`` tables with ``name``, ``sha256`` and optional ``models = [...]``."""
+        """``[[keys]]`` tables with ``name``, ``sha256``, optional ``models = [...]`` and ``admin = true``."""
         try:
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -63,7 +66,8 @@ class StaticKeyStore:
                 raise InvalidInput(f"{path}: every [[keys]] entry needs name and sha256")
             models = raw.get("models")
             keys.append(StoredKey(str(raw["name"]), str(raw["sha256"]).lower(),
-                                  frozenset(map(str, models)) if models is not None else None))
+                                  frozenset(map(str, models)) if models is not None else None,
+                                  raw.get("admin") is True))
         return cls(keys)
 
     def check(self, presented_key: str) -> KeyInfo | None:
@@ -72,4 +76,4 @@ class StaticKeyStore:
         for key in self._keys:
             if hmac.compare_digest(presented, key.sha256.encode("ascii")) and found is None:
                 found = key
-        return KeyInfo(found.name, found.models) if found else None
+        return KeyInfo(found.name, found.models, found.admin) if found else None

@@ -1,4 +1,18 @@
-"""Prometheus text-format metrics (exposition format 0.0.4), kept in memory by the server.
+"""Prometheus exposition of the server's metrics, with ``prometheus-client`` (text format 0.0.4).
+
+Each ``Api`` has its own ``CollectorRegistry`` (not the process-wide default), so two servers in one
+process, as in the tests, never mix their counts. /metrics shows every model's traffic and is therefore
+answered for an admin-scoped key only (``KeyInfo.admin``).
+
+Series:
+- ``appliance_requests_total{model,route,status}``, ``appliance_prompt_tokens_total{model}``,
+  ``appliance_completion_tokens_total{model}``;
+- ``appliance_request_duration_seconds{model,route}``: request to last byte;
+- ``appliance_time_to_first_token_seconds{model}``: request arrival to the first generated text;
+- ``appliance_time_per_output_token_seconds{model}``: after the first, the mean time per further token
+  of a request, observed once per such token (the definition vLLM's exposition uses);
+- gauges and counters read at scrape time (models, requests in flight, audit spool and deliveries,
+  unauthenticated attempts).
 
 Label values come from the server's own vocabulary (configured model ids, fixed route names, status
 codes), never from request text: a model id a client made up is counted as "unknown", so neither
@@ -7,88 +21,78 @@ cardinality nor data can be injected through /metrics.
 
 from __future__ import annotations
 
-import threading
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
+TTFT_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0, 20.0, 40.0, 80.0)
+PER_TOKEN_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.5)
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
-Labels = tuple[tuple[str, str], ...]
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
-
-
-def _fmt_labels(labels: Labels, extra: Iterable[tuple[str, str]] = ()) -> str:
-    pairs = [*labels, *extra]
-    if not pairs:
-        return ""
-    return "{" + ",".join(f'{k}="{_escape(v)}"' for k, v in pairs) + "}"
+disable_created_metrics()  # no "_created" series beside every counter and histogram: noise for the operators
 
 
-def _fmt_number(value: float) -> str:
-    if value == float("inf"):
-        return "+Inf"
-    return repr(float(value)) if not float(value).is_integer() else str(int(value))
+class _Readings(Collector):
+    """Values read at scrape time from the server's own state (no copy kept up to date)."""
+
+    def __init__(self) -> None:
+        self.readings: dict[str, tuple[str, str, Callable[[], float]]] = {}
+
+    def collect(self) -> Iterator[Metric]:
+        for name, (help_text, kind, read) in sorted(self.readings.items()):
+            if kind == "counter":
+                yield CounterMetricFamily(name.removesuffix("_total"), help_text, value=float(read()))
+            else:
+                yield GaugeMetricFamily(name, help_text, value=float(read()))
 
 
 class Metrics:
-    """Counters and one latency histogram, thread-safe. ``gauges`` are read at render time."""
+    """The server's metrics; thread-safe (prometheus-client's own locks)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.requests: dict[Labels, int] = defaultdict(int)
-        self.prompt_tokens: dict[Labels, int] = defaultdict(int)
-        self.completion_tokens: dict[Labels, int] = defaultdict(int)
-        self._hist_counts: dict[Labels, list[int]] = {}
-        self._hist_sum: dict[Labels, float] = defaultdict(float)
-        self._gauges: dict[str, tuple[str, str, Callable[[], float]]] = {}
+        self.registry = CollectorRegistry(auto_describe=True)
+        self._readings = _Readings()
+        self.registry.register(self._readings)
+        self.requests = Counter("appliance_requests", "HTTP requests by model, route and status.",
+                                ("model", "route", "status"), registry=self.registry)
+        self.prompt_tokens = Counter("appliance_prompt_tokens", "Prompt tokens processed.", ("model",),
+                                     registry=self.registry)
+        self.completion_tokens = Counter("appliance_completion_tokens", "Completion tokens generated.", ("model",),
+                                         registry=self.registry)
+        self.duration = Histogram("appliance_request_duration_seconds", "Time from request to last byte of the "
+                                  "response.", ("model", "route"), buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.first_token = Histogram("appliance_time_to_first_token_seconds", "Time from request arrival to the "
+                                     "first generated text.", ("model",), buckets=TTFT_BUCKETS, registry=self.registry)
+        self.per_token = Histogram("appliance_time_per_output_token_seconds", "Mean time per output token after "
+                                   "the first, observed once per such token.", ("model",), buckets=PER_TOKEN_BUCKETS,
+                                   registry=self.registry)
 
     def gauge(self, name: str, help_text: str, read: Callable[[], float], kind: str = "gauge") -> None:
         """Export ``read()`` as ``name`` at each scrape (``kind`` "counter" for monotonic values)."""
-        self._gauges[name] = (help_text, kind, read)
+        self._readings.readings[name] = (help_text, kind, read)
 
     def observe(self, model: str, route: str, status: int, seconds: float,
                 prompt_tokens: int = 0, completion_tokens: int = 0) -> None:
-        request_labels = (("model", model), ("route", route), ("status", str(status)))
-        model_labels = (("model", model),)
-        latency_labels = (("model", model), ("route", route))
-        with self._lock:
-            self.requests[request_labels] += 1
-            if prompt_tokens:
-                self.prompt_tokens[model_labels] += prompt_tokens
-            if completion_tokens:
-                self.completion_tokens[model_labels] += completion_tokens
-            counts = self._hist_counts.setdefault(latency_labels, [0] * (len(LATENCY_BUCKETS) + 1))
-            for i, bound in enumerate(LATENCY_BUCKETS):
-                if seconds <= bound:
-                    counts[i] += 1
-            counts[-1] += 1
-            self._hist_sum[latency_labels] += seconds
+        self.requests.labels(model, route, str(status)).inc()
+        if prompt_tokens:
+            self.prompt_tokens.labels(model).inc(prompt_tokens)
+        if completion_tokens:
+            self.completion_tokens.labels(model).inc(completion_tokens)
+        self.duration.labels(model, route).observe(seconds)
 
-    def render(self) -> str:
-        lines: list[str] = []
-        with self._lock:
-            self._counter(lines, "appliance_requests_total", "HTTP requests by model, route and status.",
-                          self.requests)
-            self._counter(lines, "appliance_prompt_tokens_total", "Prompt tokens processed.", self.prompt_tokens)
-            self._counter(lines, "appliance_completion_tokens_total", "Completion tokens generated.",
-                          self.completion_tokens)
-            name = "appliance_request_duration_seconds"
-            lines += [f"# HELP {name} Time from request to last byte of the response.", f"# TYPE {name} histogram"]
-            for labels, counts in sorted(self._hist_counts.items()):
-                for bound, count in zip((*LATENCY_BUCKETS, float("inf")), counts, strict=True):
-                    lines.append(f"{name}_bucket{_fmt_labels(labels, [('le', _fmt_number(bound))])} {count}")
-                lines.append(f"{name}_sum{_fmt_labels(labels)} {_fmt_number(self._hist_sum[labels])}")
-                lines.append(f"{name}_count{_fmt_labels(labels)} {counts[-1]}")
-        for gauge_name, (help_text, kind, read) in sorted(self._gauges.items()):
-            lines += [f"# HELP {gauge_name} {help_text}", f"# TYPE {gauge_name} {kind}",
-                      f"{gauge_name} {_fmt_number(read())}"]
-        return "\n".join(lines) + "\n"
+    def observe_generation(self, model: str, first_token_s: float | None, after_first_s: float, tokens: int) -> None:
+        """One generation's latencies: time to first token, and the mean per token after it."""
+        if first_token_s is None:
+            return
+        self.first_token.labels(model).observe(first_token_s)
+        if tokens > 1:
+            per_token = after_first_s / (tokens - 1)
+            histogram = self.per_token.labels(model)
+            for _ in range(tokens - 1):
+                histogram.observe(per_token)
 
-    @staticmethod
-    def _counter(lines: list[str], name: str, help_text: str, values: dict[Labels, int]) -> None:
-        lines += [f"# HELP {name} {help_text}", f"# TYPE {name} counter"]
-        for labels, value in sorted(values.items()):
-            lines.append(f"{name}{_fmt_labels(labels)} {value}")
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -27,7 +27,8 @@ _SAMPLING = {
 
 def _errors(*statuses: int) -> dict[str, Any]:
     text = {400: "invalid request (the message says what to change)", 401: "missing or invalid API key",
-            403: "the key may not use this model", 404: "unknown model or route", 411: "Content-Length required",
+            403: "the key may not use this model, the model is no longer approved, or /metrics without an admin "
+                 "key", 404: "unknown model or route", 411: "Content-Length required",
             413: "request body too large", 503: "model busy or audit unavailable; retry after Retry-After"}
     return {str(s): {"description": text[s], "content": {"application/json": {"schema": _ERROR}}} for s in statuses}
 
@@ -69,14 +70,34 @@ def document() -> dict[str, Any]:
                 "parameters": [{"name": "model", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "responses": {"200": {"description": "the model"}, **_errors(401, 403, 404)}}},
             "/v1/completions": _generation(
-                "text completion", {"prompt": {"oneOf": [{"type": "string"},
-                                                         {"type": "array", "items": {"type": "integer"}}]}},
+                "text completion; for a classification model the prompt is the note, the text its label, and "
+                "'logprobs': N lists the N most likely labels' log-probabilities",
+                {"prompt": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "integer"}}]},
+                 "logprobs": {"type": "integer", "minimum": 0, "description": "classification models only"}},
                 ["model", "prompt"]),
             "/v1/chat/completions": _generation(
                 "chat completion through the model's chat template",
                 {"messages": {"type": "array", "items": message, "minItems": 1}}, ["model", "messages"]),
-            "/metrics": {"get": {"summary": "Prometheus exposition", "security": [{"bearer": []}],
+            "/v1/classify": {"post": {
+                "summary": "label of each note by the classification run's own label scoring (as evaluated and "
+                           "approved), every label's probability, and the model version",
+                "security": [{"bearer": []}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["model", "input"], "properties": {
+                        "model": {"type": "string", "description": "a model whose card says task 'classify'"},
+                        "input": {"oneOf": [{"type": "string"},
+                                            {"type": "array", "items": {"type": "string"}, "maxItems": 32}]}}}}}},
+                "responses": {"200": {"description": "labels and probabilities", "content": {"application/json": {
+                    "schema": {"type": "object", "properties": {
+                        "model": {"type": "string"}, "model_version": {"type": "string"},
+                        "run_id": {"type": "string"}, "labels": {"type": "array", "items": {"type": "string"}},
+                        "data": {"type": "array", "items": {"type": "object", "properties": {
+                            "index": {"type": "integer"}, "label": {"type": "string"},
+                            "probabilities": {"type": "object", "additionalProperties": {"type": "number"}}}}}}}}}},
+                    **_errors(400, 401, 403, 404, 411, 413, 503)}}},
+            "/metrics": {"get": {"summary": "Prometheus exposition (admin-scoped keys only)",
+                                 "security": [{"bearer": []}],
                                  "responses": {"200": {"description": "text/plain; version=0.0.4"},
-                                               **_errors(401)}}},
+                                               **_errors(401, 403)}}},
         },
     }

@@ -23,10 +23,12 @@ KeyName = NewType("KeyName", str)
 
 @dataclass(frozen=True)
 class KeyInfo:
-    """Who presented a valid key. ``models`` is the set of model ids the key may use; ``None`` = all."""
+    """Who presented a valid key. ``models`` is the set of model ids the key may use; ``None`` = all.
+    ``admin``: the key may also read /metrics (every model's traffic), for the appliance's operators."""
 
     name: str
     models: frozenset[str] | None = None
+    admin: bool = False
 
     def allows(self, model_id: str) -> bool:
         return self.models is None or model_id in self.models

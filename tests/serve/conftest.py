@@ -54,7 +54,8 @@ def backends(exports: Exports):
 
 @pytest.fixture(scope="session")
 def key_store() -> StaticKeyStore:
-    return StaticKeyStore.from_plain({"all": (KEYS["all"], None), "tiny-only": (KEYS["tiny-only"], ["tiny"])})
+    return StaticKeyStore.from_plain({"all": (KEYS["all"], None), "tiny-only": (KEYS["tiny-only"], ["tiny"])},
+                                     admin=["all"])
 
 
 @pytest.fixture(scope="module")

@@ -229,11 +229,15 @@ def test_keep_alive_serves_several_requests_on_one_connection(server) -> None:
 
 
 def _counter(text: str, name: str, **labels: str) -> float:
-    want = ",".join(f'{k}="{v}"' for k, v in labels.items())
-    prefix = f"{name}{{{want}}} " if labels else f"{name} "
+    """The value of series ``name`` with exactly ``labels`` (in any order) in an exposition, else 0."""
     for line in text.splitlines():
-        if line.startswith(prefix):
-            return float(line.rsplit(" ", 1)[1])
+        if line.startswith("#") or not line.startswith(name):
+            continue
+        series, value = line.rsplit(" ", 1)
+        found_name, _, rest = series.partition("{")
+        found = dict(pair.split("=", 1) for pair in rest.rstrip("}").split(",") if pair) if rest else {}
+        if found_name == name and {k: v.strip('"') for k, v in found.items()} == labels:
+            return float(value)
     return 0.0
 
 
@@ -260,8 +264,22 @@ def test_metrics_counters_move(server) -> None:
     assert _counter(after, "appliance_request_duration_seconds_bucket", **labels, le="+Inf") == \
         _counter(after, "appliance_request_duration_seconds_count", **labels)
     assert "# TYPE appliance_request_duration_seconds histogram" in after
+    # Generation latencies: time to first token, and per output token after the first.
+    assert _counter(after, "appliance_time_to_first_token_seconds_count", model="tiny") == \
+        _counter(old, "appliance_time_to_first_token_seconds_count", model="tiny") + 1
+    assert _counter(after, "appliance_time_per_output_token_seconds_count", model="tiny") == \
+        _counter(old, "appliance_time_per_output_token_seconds_count", model="tiny") + usage["completion_tokens"] - 1
+    assert _counter(after, "appliance_time_to_first_token_seconds_sum", model="tiny") > 0
+    assert "# TYPE appliance_time_per_output_token_seconds histogram" in after
     assert _counter(after, "appliance_models") == 4
-    assert "appliance_audit_records_dropped_total 0" in after
+    assert _counter(after, "appliance_audit_records_dropped_total") == 0
+    assert "# TYPE appliance_audit_records_dropped_total counter" in after
+
+
+def test_metrics_need_an_admin_scoped_key(server) -> None:
+    refused = get(server.url, "/metrics", key=KEYS["tiny-only"])
+    assert_error(refused, 403)
+    assert refused.json()["error"]["code"] == "admin_scope_required"
 
 
 def test_openapi_document_is_served_without_a_key_and_describes_every_route(server) -> None:
@@ -269,6 +287,7 @@ def test_openapi_document_is_served_without_a_key_and_describes_every_route(serv
     assert resp.status == 200
     doc = resp.json()
     assert doc["openapi"].startswith("3.")
-    assert {"/health", "/v1/models", "/v1/completions", "/v1/chat/completions", "/metrics"} <= set(doc["paths"])
+    assert {"/health", "/v1/models", "/v1/completions", "/v1/chat/completions", "/v1/classify",
+            "/metrics"} <= set(doc["paths"])
     assert doc["paths"]["/v1/chat/completions"]["post"]["security"] == [{"bearer": []}]
     assert b"http://" not in resp.raw and b"https://" not in resp.raw  # nothing fetched from elsewhere
