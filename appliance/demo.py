@@ -18,7 +18,7 @@ from appliance.errors import ApplianceError
 from appliance.progress import ProgressBar, say
 from appliance.workspace import Workspace
 
-DEMO_PASSWORD = "demo"  # noqa: S105  (documented demo credential, synthetic data only)
+DEMO_PASSWORD = "demo-synthetic-only"  # noqa: S105  (documented demo credential, synthetic data only)
 DEMO_USERS = {"demo-admin": "admin", "demo-informaticist": "informaticist", "demo-reviewer": "reviewer"}
 DEFAULT_MODEL = "smollm2-135m-instruct"
 DEMO_LABEL = "specialty"  # the synthetic notes' specialty (5 classes), read from the note's content

@@ -50,6 +50,7 @@ from appliance.store.keyslots import (
     unwrap_master,
     wrap_master,
 )
+from appliance.store.passwords import check_password
 
 UserName = NewType("UserName", str)
 BlobId = NewType("BlobId", str)
@@ -648,8 +649,7 @@ def _try_lock(fd: int, mode: int) -> bool:
 
 
 def _check_password(password: str) -> None:
-    if len(password) < 4:
-        raise InvalidInput("password is too short (at least 4 characters)")
+    check_password(password)
 
 
 def _connect_any(root: Path, slots: KeyslotFile, slot: Any, private_key: Any,

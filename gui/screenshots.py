@@ -47,7 +47,7 @@ from gui.signin import SignInDialog  # noqa: E402
 SIZE = (1280, 800)
 DEFAULT_MODEL = "smollm2-135m-instruct"
 JOB_TIMEOUT = 1800.0  # seconds; the model pages run real (small) work on a CPU
-DEMO_PASSWORDS = {"admin": "demo-admin", "ivy": "demo-ivy", "rex": "demo-rex"}
+DEMO_PASSWORDS = {"admin": "demo-admin-passphrase", "ivy": "demo-ivy-passphrase", "rex": "demo-rex-passphrase"}
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 

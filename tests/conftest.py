@@ -18,7 +18,7 @@ from appliance.workspace import Workspace  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL_FILE = REPO / ".cache" / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
-PASSWORDS = {"admin": "admin-pw", "ivy": "ivy-pw", "rex": "rex-pw"}
+PASSWORDS = {"admin": "admin-quiet-harbour", "ivy": "ivy-amber-lantern", "rex": "rex-silver-orchard"}
 
 
 @pytest.fixture

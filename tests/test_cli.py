@@ -31,10 +31,10 @@ def test_version() -> None:
 def test_init_with_password_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("APPLIANCE_PASSWORD", raising=False)
     pw = tmp_path / "pw.txt"
-    pw.write_text("s3cret-pass\n")
+    pw.write_text("s3cret-pass-phrase\n")
     root = tmp_path / "new-ws"
     assert main(["--workspace", str(root), "init", "--admin", "alice", "--password-file", str(pw)]) == 0
-    with Workspace.open(root, "alice", "s3cret-pass") as ws:
+    with Workspace.open(root, "alice", "s3cret-pass-phrase") as ws:
         assert ws.user.role == "admin"
     # A second init on the same directory is refused.
     assert main(["--workspace", str(root), "init", "--admin", "bob", "--password-file", str(pw)]) == 1
@@ -42,18 +42,18 @@ def test_init_with_password_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 def test_users_commands(as_user, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     as_user("admin")
-    monkeypatch.setenv("APPLIANCE_NEW_PASSWORD", "nora-pw")
+    monkeypatch.setenv("APPLIANCE_NEW_PASSWORD", "nora-first-passphrase")
     assert main(["users", "add", "nora", "--role", "reviewer"]) == 0
     assert main(["users", "list", "--json"]) == 0
     users = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert {u["name"]: u["role"] for u in users}["nora"] == "reviewer"
     assert main(["users", "remove", "admin"]) == 5  # last admin
     assert main(["users", "add", "bad name!", "--role", "reviewer"]) == 5
-    as_user("nora", "nora-pw")
-    monkeypatch.setenv("APPLIANCE_NEW_PASSWORD", "nora-pw-2")
+    as_user("nora", "nora-first-passphrase")
+    monkeypatch.setenv("APPLIANCE_NEW_PASSWORD", "nora-second-passphrase")
     assert main(["users", "passwd"]) == 0
     assert main(["users", "list"]) == 3  # the old password no longer works
-    as_user("nora", "nora-pw-2")
+    as_user("nora", "nora-second-passphrase")
     assert main(["users", "add", "x", "--role", "admin"]) == 3  # a reviewer cannot add users
     as_user("admin")
     assert main(["rotate-key"]) == 0
@@ -62,7 +62,7 @@ def test_users_commands(as_user, monkeypatch: pytest.MonkeyPatch, capsys: pytest
 
 @pytest.mark.parametrize(
     ("argv_user", "password", "code"),
-    [("admin", "wrong", 3), ("nobody", "admin-pw", 3)],
+    [("admin", "wrong", 3), ("nobody", "admin-quiet-harbour", 3)],
 )
 def test_authentication_failures_change_nothing(as_user, ws_path: Path, argv_user: str, password: str,
                                                  code: int, capsys: pytest.CaptureFixture[str]) -> None:

@@ -63,14 +63,14 @@ def test_each_user_opens_with_own_password_only(ws_path: Path) -> None:
                 with pytest.raises(AuthError):
                     Workspace.open(ws_path, user, other_pw)
     with pytest.raises(AuthError):
-        Workspace.open(ws_path, "mallory", "admin-pw")
+        Workspace.open(ws_path, "mallory", "admin-quiet-harbour")
 
 
 def test_roles(ws_path: Path) -> None:
     with Workspace.open(ws_path, "ivy", PASSWORDS["ivy"]) as ws:
         assert ws.user.role == "informaticist"
         with pytest.raises(PermissionDenied):
-            ws.add_user("eve", "admin", "eve-pw")
+            ws.add_user("eve", "admin", "eve-hollow-pinecone")
         with pytest.raises(PermissionDenied):
             ws.rotate_key()
 
@@ -88,10 +88,10 @@ def test_remove_user_and_last_admin(ws: Workspace, ws_path: Path) -> None:
 
 def test_change_password(ws_path: Path) -> None:
     with Workspace.open(ws_path, "ivy", PASSWORDS["ivy"]) as ws:
-        ws.change_password("ivy-new-pw")
+        ws.change_password("ivy-new-marble-river")
     with pytest.raises(AuthError):
         Workspace.open(ws_path, "ivy", PASSWORDS["ivy"])
-    with Workspace.open(ws_path, "ivy", "ivy-new-pw") as ws:
+    with Workspace.open(ws_path, "ivy", "ivy-new-marble-river") as ws:
         assert ws.user.name == "ivy"
 
 
@@ -128,7 +128,7 @@ def test_not_a_workspace(tmp_path: Path) -> None:
     with pytest.raises(ApplianceError, match="not a workspace"):
         Workspace.open(tmp_path / "random", "admin", "x")
     with pytest.raises(ApplianceError, match="not empty"):
-        Workspace.create(tmp_path / "random", "admin", "pass", kdf=TEST_KDF)
+        Workspace.create(tmp_path / "random", "admin", "pass-phrase-long", kdf=TEST_KDF)
 
 
 def test_newer_schema_refused(ws: Workspace, ws_path: Path) -> None:

@@ -66,8 +66,8 @@ def test_admin_adds_and_removes_a_user_and_changes_own_password(qtbot, ws_path: 
 
     page.new_name.setText("uma")
     page.new_role.setCurrentIndex(page.new_role.findData("reviewer"))
-    page.new_password.setText("uma-pw")
-    page.new_repeat.setText("uma-pw")
+    page.new_password.setText("uma-violet-canyon")
+    page.new_repeat.setText("uma-violet-canyon")
     qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
     wait_ops(qtbot)
     assert page.banner.state == "ok"
@@ -80,16 +80,16 @@ def test_admin_adds_and_removes_a_user_and_changes_own_password(qtbot, ws_path: 
     wait_ops(qtbot)
     assert "ivy" not in [u.name for u in page.users]
 
-    page.own_password.setText("new-admin-pw")
-    page.own_repeat.setText("new-admin-pw")
+    page.own_password.setText("new-admin-granite-tide")
+    page.own_repeat.setText("new-admin-granite-tide")
     qtbot.mouseClick(page.change_button, Qt.MouseButton.LeftButton)
     wait_ops(qtbot)
-    assert page.banner.state == "ok" and session.password == "new-admin-pw"
+    assert page.banner.state == "ok" and session.password == "new-admin-granite-tide"
     qtbot.mouseClick(page.rotate_button, Qt.MouseButton.LeftButton)
     box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
     qtbot.mouseClick(next(b for b in box.buttons() if b.text() == "Rotate"), Qt.MouseButton.LeftButton)
     wait_ops(qtbot)
     assert page.banner.state == "ok" and "generation 2" in page.banner.text()
-    Workspace.open(ws_path, "uma", "uma-pw").close()
-    Workspace.open(ws_path, "admin", "new-admin-pw").close()
-    assert PASSWORDS["admin"] != "new-admin-pw"
+    Workspace.open(ws_path, "uma", "uma-violet-canyon").close()
+    Workspace.open(ws_path, "admin", "new-admin-granite-tide").close()
+    assert PASSWORDS["admin"] != "new-admin-granite-tide"

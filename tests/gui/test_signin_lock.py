@@ -45,13 +45,13 @@ def test_create_workspace_checks_the_repeated_password(qtbot, tmp_path: Path) ->
     dialog.tabs.setCurrentIndex(1)
     dialog.new_folder.edit.setText(str(tmp_path / "new-ws"))
     dialog.admin.setText("ada")
-    dialog.new_password.setText("first-pw")
-    dialog.repeat_password.setText("other-pw")
+    dialog.new_password.setText("first-long-passphrase")
+    dialog.repeat_password.setText("other-long-passphrase")
     qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
     assert "differ" in dialog.message.text()
     assert not (tmp_path / "new-ws").exists()
 
-    dialog.repeat_password.setText("first-pw")
+    dialog.repeat_password.setText("first-long-passphrase")
     with qtbot.waitSignal(dialog.signed_in, timeout=10_000):
         qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
     assert dialog.session is not None and dialog.session.user.role == "admin"

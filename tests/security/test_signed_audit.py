@@ -139,3 +139,27 @@ def test_password_change_registers_fresh_keys_signed_by_the_old_one(ws_path: Pat
         with ws.transaction("blob.note", ["after-passwd"]):
             pass
         assert ws.verify().ok
+
+
+@pytest.mark.parametrize(("password", "why"), [
+    ("short-pw", "too short (8 characters; at least 12)"),
+    ("aaaaaaaaaaaaaaaa", "repeats too few characters"),
+    ("QwertY123456", "most common passwords"),
+    ("Password1234!", "most common passwords"),  # a listed word with digits and a symbol stuck on
+])
+def test_weak_passwords_are_refused_with_one_line(ws: Workspace, password: str, why: str) -> None:
+    from appliance.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match=why.replace("(", r"\(").replace(")", r"\)")) as caught:
+        ws.add_user("wendy", "reviewer", password)
+    assert "\n" not in str(caught.value)
+    assert "wendy" not in {u.name for u in ws.users()}
+
+
+def test_the_shipped_list_is_there_and_recorded() -> None:
+    from appliance.store.passwords import common_passwords
+
+    listed = common_passwords()
+    assert len(listed) > 19000 and "password" in listed and "qazwsxedcrfv" in listed
+    readme = (REPO / "appliance" / "store" / "data" / "README.md").read_text()
+    assert "BSD-3-Clause" in readme and (REPO / "appliance/store/data/common_passwords.LICENSE.txt").exists()

@@ -40,7 +40,7 @@ def test_approval_rules_versions_and_rollback(tiny_ws: Path) -> None:
         with pytest.raises(PermissionDenied):
             registry.approve(ws, first, "my own run")  # an informaticist, and the trainer
     with Workspace.open(tiny_ws, "admin", PASSWORDS["admin"]) as ws:
-        ws.add_user("ivy2", "reviewer", "ivy2-pw")
+        ws.add_user("ivy2", "reviewer", "ivy2-copper-meadow")
     with Workspace.open(tiny_ws, "rex", PASSWORDS["rex"]) as ws:
         with pytest.raises(ApplianceError, match="release gates.*exposure"):
             registry.approve(ws, second, "checked")

@@ -24,7 +24,7 @@ def main() -> None:
     step = 0
     while True:
         step += 1
-        with Workspace.open(root, "admin", "admin-pw") as ws:
+        with Workspace.open(root, "admin", "admin-crash-passphrase") as ws:
             op = rng.choice(["blob", "blob", "blob", "add", "remove", "passwd", "rotate"])
             if op == "blob":
                 src = scratch / f"src-{seed}-{step}.bin"
@@ -32,13 +32,14 @@ def main() -> None:
                 ws.put_blob(src, "crash")
                 src.unlink()
             elif op == "add":
-                ws.add_user(f"u{seed}x{step}", rng.choice(["informaticist", "reviewer"]), "user-pw", kdf=TEST_KDF)
+                ws.add_user(f"u{seed}x{step}", rng.choice(["informaticist", "reviewer"]), "user-crash-passphrase",
+                            kdf=TEST_KDF)
             elif op == "remove":
                 others = [u.name for u in ws.users() if u.name != "admin"]
                 if others:
                     ws.remove_user(rng.choice(others))
             elif op == "passwd":
-                ws.change_password("admin-pw", kdf=TEST_KDF)
+                ws.change_password("admin-crash-passphrase", kdf=TEST_KDF)
             else:
                 ws.rotate_key()
 

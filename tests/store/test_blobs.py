@@ -97,7 +97,7 @@ def test_300mb_blob_round_trips_in_bounded_memory(ws_path: Path, tmp_path: Path)
                 digest.update(chunk)
                 fh.write(chunk)
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        with Workspace.open(Path({str(ws_path)!r}), 'admin', 'admin-pw') as ws:
+        with Workspace.open(Path({str(ws_path)!r}), 'admin', 'admin-quiet-harbour') as ws:
             info = ws.put_blob(src, 'big')
             src.unlink()
             out = ws.get_blob(info.blob_id, Path({str(tmp_path / 'out.bin')!r}))

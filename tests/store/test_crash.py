@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _check(root: Path) -> None:
-    with Workspace.open(root, "admin", "admin-pw") as ws:  # alone: housekeeping runs
+    with Workspace.open(root, "admin", "admin-crash-passphrase") as ws:  # alone: housekeeping runs
         report = ws.verify()
         assert report.ok, report.to_json()
         conn = ws.read()
@@ -37,12 +37,12 @@ def _check(root: Path) -> None:
         rotations = len(list(ws.audit_entries(action="workspace.rotate-key")))
         assert ws.key_generation == 1 + rotations
     for user in users - {"admin"}:
-        Workspace.open(root, user, "user-pw").close()
+        Workspace.open(root, user, "user-crash-passphrase").close()
 
 
 def test_sigkill_at_random_moments(tmp_path: Path) -> None:
     root = tmp_path / "ws"
-    Workspace.create(root, "admin", "admin-pw", kdf=TEST_KDF).close()
+    Workspace.create(root, "admin", "admin-crash-passphrase", kdf=TEST_KDF).close()
     rng = random.Random(20261122)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     for attempt in range(KILLS):
@@ -55,7 +55,7 @@ def test_sigkill_at_random_moments(tmp_path: Path) -> None:
         child.wait()
         child.stderr.close()  # type: ignore[union-attr]
         _check(root)
-    with Workspace.open(root, "admin", "admin-pw") as ws:
+    with Workspace.open(root, "admin", "admin-crash-passphrase") as ws:
         actions = {e.action for e in ws.audit_entries()}
     # The random schedule exercised every kind of change at least once.
     assert {"blob.put", "users.add", "users.remove", "workspace.rotate-key"} <= actions
