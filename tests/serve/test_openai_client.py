@@ -48,3 +48,37 @@ def test_errors_map_to_the_clients_exceptions(server, client) -> None:
     with pytest.raises(openai.BadRequestError) as info:
         client.chat.completions.create(model="tiny", messages=MESSAGES, temperature=5)
     assert info.value.code == "invalid_request" and info.value.param == "temperature"
+
+
+@pytest.fixture(scope="module")
+def classifying(backends):
+    """A server whose 'tiny' model is a classification run (its task settings given here)."""
+    from appliance.data.tasks import TaskConfig
+    from appliance.serve import MemorySink, ServeConfig, StaticKeyStore, serve
+    from appliance.serve.tasks import Classifier, TaskSpec
+
+    spec = TaskSpec("tiny", "run-0001-lora", "classify", TaskConfig(label_set=("cardiology", "neurology", "routine")),
+                    version="ward-triage@v1")
+    keys = StaticKeyStore.from_plain({"ehr": (KEYS["all"], None)})
+    handle = serve({"tiny": backends["tiny"]}, keys, MemorySink(), ServeConfig(port=0),
+                   tasks={"tiny": Classifier(backends["tiny"], spec)})
+    yield handle
+    handle.stop()
+
+
+def test_a_classification_model_through_the_client(classifying) -> None:
+    """What the README shows an EHR tool doing: the label in the completions shape, and the task endpoint."""
+    client = openai.OpenAI(base_url=classifying.url + "/v1", api_key=KEYS["all"], max_retries=0, timeout=60)
+    note = "Chest pain radiating to the left arm since this morning."
+    reply = client.completions.create(model="tiny", prompt=note, logprobs=2, max_tokens=1)
+    label = reply.choices[0].text
+    top = reply.choices[0].logprobs.top_logprobs[0]
+    assert label in ("cardiology", "neurology", "routine") and len(top) == 2 and max(top, key=top.get) == label
+    answer = client.post("/classify", body={"model": "tiny", "input": [note]}, cast_to=dict)
+    assert answer["data"][0]["label"] == label and answer["model_version"] == "ward-triage@v1"
+    assert set(answer["data"][0]["probabilities"]) == {"cardiology", "neurology", "routine"}
+    card = client.models.retrieve("tiny")
+    assert card.model_extra["task"] == "classify"
+    with pytest.raises(openai.BadRequestError) as info:
+        client.completions.create(model="tiny", prompt=note, stream=True)
+    assert info.value.param == "stream"
