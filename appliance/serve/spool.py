@@ -125,11 +125,8 @@ class DurableSpool:
             if self._closed or len(self._pending) >= self.max_records:
                 self.dropped += 1
                 raise AuditUnavailable("the audit spool is full")
-            plain = json.dumps(asdict(event), separators=(",", ":")).encode("utf-8")
-            nonce = secrets.token_bytes(12)
-            frame = nonce + self._aead.encrypt(nonce, plain, _aad(self._spool_id, self._seq))
             try:
-                os.write(self._fd, _HEADER.pack(len(frame)) + frame)
+                os.write(self._fd, self._frame(event, self._seq))
                 os.fsync(self._fd)
             except OSError as exc:
                 self.dropped += 1
@@ -138,6 +135,30 @@ class DurableSpool:
             self._seq += 1
             self._pending.append(event)
             self._wake.notify_all()
+
+    def _frame(self, event: RequestRecord, seq: int) -> bytes:
+        plain = json.dumps(asdict(event), separators=(",", ":")).encode("utf-8")
+        nonce = secrets.token_bytes(12)
+        frame = nonce + self._aead.encrypt(nonce, plain, _aad(self._spool_id, seq))
+        return _HEADER.pack(len(frame)) + frame
+
+    def _compact(self) -> None:
+        """Rewrite the file with only the pending records (under the lock). Under steady traffic the spool
+        may never be empty at the moment a batch lands, so the file is rewritten instead of emptied once it
+        holds many more frames than records pending, keeping it bounded too."""
+        temporary = self.path.with_suffix(".tmp")
+        fd = os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.write(fd, b"".join(self._frame(e, i) for i, e in enumerate(self._pending)))
+            os.fsync(fd)
+            os.replace(temporary, self.path)
+        except BaseException:
+            os.close(fd)
+            temporary.unlink(missing_ok=True)
+            raise
+        os.close(self._fd)
+        self._fd, self._seq = fd, len(self._pending)
 
     # -- delivery ----------------------------------------------------------------------------------
 
@@ -192,6 +213,11 @@ class DurableSpool:
                 os.ftruncate(self._fd, 0)
                 os.fsync(self._fd)
                 self._seq = 0
+            elif self._seq > 2 * self.max_records:
+                try:
+                    self._compact()
+                except OSError as exc:  # the old file is intact: retried after the next batch
+                    log.error("audit spool compaction failed: %s", type(exc).__name__)
             self._wake.notify_all()
         return True
 
