@@ -36,6 +36,9 @@ PLACES = [
     Case("rehab-lower", "d/c to hebrew rehab planned for tomorrow am.", phi=("hebrew rehab",)),
     Case("nursing-home", "Lives at Maplewood Nursing Home, dependent for ADLs.", phi=("Maplewood Nursing Home",)),
     Case("misspelled-city", "She lives in Sommervile with her daughter.", phi=("Sommervile",)),
+    Case("misspelled-city-lower", "pt came in from worchester w/ cellulitis, abx started.", phi=("worchester",)),
+    Case("misspelled-city-caps", "WANTS REHAB CLOSER TO HOME IN FRAMINGHM. CM AWARE.", phi=("FRAMINGHM",)),
+    Case("misspelled-word-is-no-city", "pt in respiratry distress, placed on bipap.", keep=("respiratry",)),
     Case(
         "address-unit", "Home address: 48 Birch Hill Rd, Apt 3B, Medford.", phi=("48 Birch Hill Rd, Apt 3B", "Medford")
     ),

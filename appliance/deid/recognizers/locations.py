@@ -128,6 +128,7 @@ class _ZipCode:
 class _City:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
+        self._misspelt = _misspelling_index(lexicon)
 
     def find(self, doc: Document) -> Iterator[Span]:
         text = doc.text
@@ -155,6 +156,19 @@ class _City:
                 found = self._single(doc, tok)
                 if found is not None:
                     yield found
+            elif not tok.cls & ~_MISSPELT_BITS and len(tok.norm) >= _MISSPELT_MIN and self._misspelt_city(doc, tok):
+                yield Span(tok.start, tok.end, LOCATION, "city", 0.7, "city")
+
+    def _misspelt_city(self, doc: Document, tok: Token) -> bool:
+        """ "from sommerville", "in Cambrige", "HOME IN DORCHESTR": a word no list knows (or only as a
+        surname), one letter away from a listed city, right after a place cue."""
+        if not tok.capitalised or tok.shape is Shape.MIXED or not tok.norm.isalpha():
+            return False
+        if not _CITY_CUE.search(doc.text[max(0, tok.start - 24) : tok.start]):
+            return False
+        norm = tok.norm
+        variants = [norm] + [norm[:k] + norm[k + 1 :] for k in range(len(norm))]
+        return any(v in self._misspelt for v in variants)
 
     def _city_state(self, doc: Document, m: re.Match[str]) -> Iterator[Span]:
         state = m.group("state")
@@ -230,6 +244,25 @@ class _City:
             return Span(tok.start, tok.end, LOCATION, "city", 0.65, "city") if strong or weak else None
         cued = state_after or bool(_CITY_CUE.search(before))
         return Span(tok.start, tok.end, LOCATION, "city", 0.8 if cued else 0.7, "city")
+
+
+_MISSPELT_MIN = 6  # letters; shorter words are a letter away from too many towns
+# A misspelt town may be no word at all or read as a surname ("sommerville"); any other list says it is a word.
+_MISSPELT_BITS = NAME_LIKE | WordClass.FREQUENT
+
+
+def _misspelling_index(lexicon: Lexicon) -> frozenset[str]:
+    """Every one-word city of `_MISSPELT_MIN` letters or more, and each with one letter deleted. A word
+    is one edit (a letter dropped, added or changed) from a city when it or one of its own one-letter
+    deletions is in this set."""
+    out: set[str] = set()
+    for city in lexicon.cities:
+        norm = normalise(city)
+        if " " in norm or "-" in norm or len(norm) < _MISSPELT_MIN or not norm.isalpha():
+            continue
+        out.add(norm)
+        out.update(norm[:k] + norm[k + 1 :] for k in range(len(norm)))
+    return frozenset(out)
 
 
 @register("street_address", "Street addresses (number, street name, street type, unit) and PO boxes.")
