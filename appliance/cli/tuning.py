@@ -10,6 +10,7 @@ from typing import Any
 
 from appliance.cli.common import emit, job_exit_code, open_workspace, run_job
 from appliance.errors import InvalidInput, UsageError
+from appliance.tune.methods import default_compared, ordered, tuned_names
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -159,7 +160,7 @@ def register(sub: Any, add: Any) -> None:
     p = add(sub, "tune", cmd_tune, "fine-tune a base model on a dataset (a job; progress with loss, tokens/s, ETA)")
     p.add_argument("--dataset")
     p.add_argument("--task", default="classify", choices=["classify", "summarize", "extract", "instruct", "continue"])
-    p.add_argument("--method", choices=["lora", "qlora", "dora", "full"])
+    p.add_argument("--method", choices=list(tuned_names()))
     p.add_argument("--base", default="smollm2-135m-instruct", metavar="MODEL_ID")
     p.add_argument("--config", type=Path, metavar="FILE.toml", help="[tune] and [task] tables; stored with the run")
     p.add_argument("--max-steps", type=int)
@@ -180,11 +181,13 @@ def register(sub: Any, add: Any) -> None:
     p.add_argument("--limit", type=int, help="score at most this many test records")
 
     p = add(sub, "compare", cmd_compare,
-            "compare methods on a dataset (icl, tfidf, lora, qlora, dora, full; a job) or compare evaluated runs")
+            f"compare methods on a dataset ({', '.join(ordered())}; a job) or compare evaluated runs")
     p.add_argument("runs", nargs="*", metavar="RUN", help="evaluated runs to compare (instead of --dataset)")
     p.add_argument("--dataset", help="run every method in --methods on this dataset's newest de-identified version")
     p.add_argument("--task", default="classify", choices=["classify", "summarize", "extract", "instruct", "continue"])
-    p.add_argument("--methods", default="icl,tfidf,lora,full", help="comma-separated (default icl,tfidf,lora,full)")
+    defaults = ",".join(default_compared())
+    p.add_argument("--methods", default=defaults, help=f"comma-separated, from {', '.join(ordered())} "
+                   f"(default {defaults})")
     p.add_argument("--base", default="smollm2-135m-instruct", metavar="MODEL_ID")
     p.add_argument("--budget-minutes", type=float, help="the same wall-clock training budget for every tuned method")
     p.add_argument("--shots", default="0,4", help="in-context examples per ICL pass, comma-separated (default 0,4)")

@@ -8,11 +8,10 @@ Modules, each with one purpose:
 The names below are the package's front door (``from appliance.compare import CompareRequest``).
 """
 
+from typing import Any
+
+from appliance.compare import service as _service
 from appliance.compare.service import (
-    BASELINES,
-    DEFAULT_METHODS,
-    METHODS,
-    TUNED,
     CompareRequest,
     compare_job,
     evaluated_runs,
@@ -28,3 +27,10 @@ __all__ = [
     "BASELINES", "DEFAULT_METHODS", "METHODS", "TUNED", "CompareRequest", "compare_job", "evaluated_runs",
     "run_comparison", "run_icl_baseline", "run_tfidf_baseline", "run_tuned", "summaries", "write_report",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The method lists are read live from the method table (see ``service``).
+    if name in ("BASELINES", "DEFAULT_METHODS", "METHODS", "TUNED"):
+        return getattr(_service, name)
+    raise AttributeError(f"module 'appliance.compare' has no attribute {name!r}")

@@ -18,6 +18,7 @@ metrics only, never note text or model outputs.
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -32,12 +33,25 @@ from appliance.data.tasks import TaskConfig, get_task
 from appliance.errors import ApplianceError, InvalidInput
 from appliance.evaluate.runs import number
 from appliance.jobs import JobContext, register_job
+from appliance.tune.methods import METHODS as METHOD_TABLE
+from appliance.tune.methods import default_compared, get_method, method_of_run, ordered
 from appliance.workspace import Workspace
 
-BASELINES = ("icl", "tfidf")
-TUNED = ("qlora", "lora", "dora", "full")
-METHODS = BASELINES + TUNED
-DEFAULT_METHODS = ("icl", "tfidf", "lora", "full")
+
+def __getattr__(name: str) -> Any:
+    """The comparison's method lists, read live from the method table (``appliance.tune.methods``):
+    ``METHODS`` every method cheapest first, ``BASELINES`` those run by their own runner, ``TUNED`` those
+    the tuning engine trains, ``DEFAULT_METHODS`` what a request compares when it names none."""
+    if name == "METHODS":
+        return tuple(ordered())
+    if name == "BASELINES":
+        return tuple(m for m in ordered() if not METHOD_TABLE[m].tuned)
+    if name == "TUNED":
+        return tuple(m for m in ordered() if METHOD_TABLE[m].tuned)
+    if name == "DEFAULT_METHODS":
+        return default_compared()
+    raise AttributeError(f"module 'appliance.compare.service' has no attribute {name!r}")
+
 
 Event = Callable[..., None]
 
@@ -48,8 +62,8 @@ class CompareRequest:
 
     dataset: str = field(metadata={"help": "Dataset whose newest de-identified version is compared on."})
     task: str = field(default="classify", metadata={"help": "classify, summarize, extract, instruct or continue."})
-    methods: list[str] = field(default_factory=lambda: list(DEFAULT_METHODS), metadata={
-        "help": "Methods to compare: icl, tfidf (classify only), qlora, lora, dora, full."})
+    methods: list[str] = field(default_factory=lambda: list(default_compared()), metadata={
+        "help": "Methods to compare: icl, tfidf (classify only), qlora, lora, dora, full, or any registered one."})
     base: str = field(default="smollm2-135m-instruct", metadata={"help": "Base model id from the manifest."})
     budget_seconds: float | None = field(default=None, metadata={
         "help": "The same wall-clock training budget for every tuned method (empty = each method's preset)."})
@@ -85,15 +99,18 @@ class CompareRequest:
         self.methods = list(dict.fromkeys(m.strip().lower() for m in self.methods if m.strip()))
         if not self.methods:
             raise InvalidInput("name at least one method to compare")
-        unknown = [m for m in self.methods if m not in METHODS]
+        unknown = [m for m in self.methods if m not in METHOD_TABLE]
         if unknown:
-            raise InvalidInput(f"unknown method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}")
+            raise InvalidInput(f"unknown method(s) {', '.join(unknown)}; choose from {', '.join(ordered())}")
         get_task(self.task)
-        if "tfidf" in self.methods and self.task != "classify":
-            raise InvalidInput("the TF-IDF baseline predicts labels; it compares on the classify task only")
+        for name in self.methods:
+            method = METHOD_TABLE[name]
+            if not method.applies_to(self.task):
+                raise InvalidInput(f"{method.label} compares on the {' and '.join(method.tasks or ())} task "
+                                   "only")
         if self.budget_seconds is not None and self.budget_seconds <= 0:
             raise InvalidInput("the budget must be a positive number of minutes")
-        stray = sorted(set(self.method_overrides) - set(TUNED))
+        stray = sorted(m for m in self.method_overrides if m not in METHOD_TABLE or not METHOD_TABLE[m].tuned)
         if stray:
             raise InvalidInput(f"method overrides name {', '.join(stray)}; only tuned methods take training settings")
         if not self.shots or any(k < 0 for k in self.shots):
@@ -145,7 +162,7 @@ def _task_config(task: str, request_task: dict[str, Any], records: list[dict[str
 def _register_baseline(ws: Workspace, method: str, request: CompareRequest, snapshot: str,
                        config: dict[str, Any], result: dict[str, Any], evaluation: dict[str, Any]) -> str:
     """A finished baseline run (no artifact: nothing was trained, or the model is refitted in seconds)."""
-    base = request.base if method.startswith("icl") else "scikit-learn"
+    base = request.base if method_of_run(method).kind == "prompting" else "scikit-learn"
     details = {"method": method, "task": request.task, "base": base, "snapshot": snapshot,
                "primary_metric": evaluation.get("primary_metric")}
     object_ids: list[str] = []  # the run id is allocated inside the transaction; the audit entry reads it after
@@ -295,8 +312,10 @@ def _icl_tokens_per_query(tokenizer: Any, task: str, task_config: TaskConfig, tr
 
 
 def run_tfidf_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *,
-                       event: Event | None = None) -> str:
-    """TF-IDF + logistic regression fitted on the training split, scored on the test split."""
+                       event: Event | None = None, should_stop: Callable[[], bool] | None = None,
+                       skipped_passes: list[dict[str, Any]] | None = None) -> str:
+    """TF-IDF + logistic regression fitted on the training split, scored on the test split (in seconds,
+    so ``should_stop`` is not consulted and no pass is ever skipped)."""
     from appliance.evaluate.classical import ClassicalConfig, fit_predict
 
     emit = event or (lambda name, **fields: None)
@@ -369,7 +388,7 @@ def run_comparison(ws: Workspace, request: CompareRequest, *, event: Event | Non
     run_ids: list[str] = []
     stopped = False
     skipped: list[dict[str, Any]] = []
-    order = sorted(request.methods, key=METHODS.index)
+    order = sorted(request.methods, key=lambda m: (METHOD_TABLE[m].cost_rank, m))
     for index, method in enumerate(order, 1):
         if should_stop and should_stop():
             stopped = True
@@ -377,18 +396,33 @@ def run_comparison(ws: Workspace, request: CompareRequest, *, event: Event | Non
         if event:
             event("stage", stage=f"method {index} of {len(order)}: {method}", method=method, phase="start",
                   method_index=index, methods=len(order))
-        if method == "icl":
-            run_ids += run_icl_baseline(ws, request, snapshot.snapshot_id, event=event, should_stop=should_stop,
-                                        skipped_passes=skipped)
-        elif method == "tfidf":
-            run_ids.append(run_tfidf_baseline(ws, request, snapshot.snapshot_id, event=event))
-        else:
-            run_id = run_tuned(ws, request, method, event=event, should_stop=should_stop)
-            if run_id is None:
-                stopped = True
-                break
-            run_ids.append(run_id)
+        made = _run_method(ws, request, method, snapshot.snapshot_id, event=event, should_stop=should_stop,
+                           skipped=skipped)
+        if made is None:
+            stopped = True
+            break
+        run_ids += made
     return {"snapshot": snapshot.snapshot_id, "runs": run_ids, "cancelled": stopped, "skipped_icl": skipped}
+
+
+def _run_method(ws: Workspace, request: CompareRequest, name: str, snapshot: str, *, event: Event | None,
+                should_stop: Callable[[], bool] | None, skipped: list[dict[str, Any]]) -> list[str] | None:
+    """One method's runs on the snapshot: a tuned method through the tuning engine, a baseline through
+    the runner its registration names (called with the keywords ``event``, ``should_stop`` and
+    ``skipped_passes``, a list it may append the passes it skipped to). None when it was cancelled."""
+    method = get_method(name)
+    if method.tuned:
+        run_id = run_tuned(ws, request, name, event=event, should_stop=should_stop)
+        return None if run_id is None else [run_id]
+    runner = method.runner
+    if isinstance(runner, str):
+        module, _, function = runner.partition(":")
+        runner = getattr(importlib.import_module(module), function)
+    assert runner is not None  # the registry requires a runner for every method without a build
+    made = runner(ws, request, snapshot, event=event, should_stop=should_stop, skipped_passes=skipped)
+    if made is None:
+        return None
+    return [made] if isinstance(made, str) else list(made)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -430,13 +464,13 @@ def summaries(ws: Workspace, run_ids: Sequence[str]) -> list[dict[str, Any]]:
             "metric_name": evaluation.get("metric_name"),
             "train_seconds": result.get("train_seconds", result.get("wall_time_s")),
             "steps": result.get("steps"), "epochs": result.get("epochs"),
-            "budget_seconds": request.get("budget_seconds") if run.method in TUNED else None,
+            "budget_seconds": request.get("budget_seconds") if method_of_run(run.method).tuned else None,
             "peak_memory_bytes": result.get("peak_memory_bytes"), "trainable_params": result.get("trainable_params"),
             "artifact_bytes": result.get("artifact_bytes") or None, "tokens_per_s": result.get("tokens_per_s"),
             "forgetting": evaluation.get("forgetting"), "slices": evaluation.get("slices") or {},
             "loss_curve": result.get("losses") or None, "eval_seconds": evaluation.get("seconds"),
         }
-        if run.method.startswith("icl"):
+        if method_of_run(run.method).kind == "prompting":
             summary["k"] = result.get("k", evaluation.get("k"))
         exposure = evaluation.get("exposure") or {}
         if exposure.get("max") is not None:

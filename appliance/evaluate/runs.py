@@ -9,20 +9,21 @@ the other keys are optional and shown when present:
     (from `privacy.scan_outputs`), forgetting {before, after}, slices {...} (from `slices`),
     loss_curve [floats], k (in-context examples; 0 = zero-shot)
 
-Methods are registered in `METHODS` with a cost rank, the order the recommendation prefers when quality
-is tied: icl < icl-calibrated < tfidf < qlora < lora < dora < full (calibration costs three extra prompt
-scorings; QLoRA trains the fewest bytes of memory; DoRA is LoRA plus a magnitude vector and slower per
-step; full fine-tuning trains and stores every weight).
+`METHODS` holds each method with its cost rank (from its registration in `appliance.tune.methods`),
+the order the recommendation prefers when quality is tied: icl < icl-calibrated < tfidf < qlora < lora <
+dora < full (calibration costs three extra prompt scorings; QLoRA trains the fewest bytes of memory; DoRA
+is LoRA plus a magnitude vector and slower per step; full fine-tuning trains and stores every weight).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NewType
 
 from appliance.errors import UsageError
+from appliance.tune.methods.registry import run_methods
 
 RunId = NewType("RunId", str)
 
@@ -36,26 +37,24 @@ class MethodInfo:
     kind: str  # "prompting", "classical", "adapter" or "full"
 
 
-METHODS: dict[str, MethodInfo] = {}
+class _RunMethods(Mapping[str, MethodInfo]):
+    """Every method a run can carry, read live from the method table (`appliance.tune.methods`), so a
+    method registered there is known here without another list."""
+
+    def _table(self) -> dict[str, MethodInfo]:
+        return {name: MethodInfo(name, *fields) for name, fields in run_methods().items()}
+
+    def __getitem__(self, name: str) -> MethodInfo:
+        return self._table()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
 
 
-def register_method(info: MethodInfo) -> MethodInfo:
-    if info.name in METHODS:
-        raise ValueError(f"method {info.name!r} is already registered")
-    METHODS[info.name] = info
-    return info
-
-
-for _info in (
-    MethodInfo("icl", "in-context learning", 0, False, "prompting"),
-    MethodInfo("icl-calibrated", "in-context learning, calibrated", 1, False, "prompting"),
-    MethodInfo("tfidf", "TF-IDF + logistic regression", 2, True, "classical"),
-    MethodInfo("qlora", "QLoRA adapter", 3, True, "adapter"),
-    MethodInfo("lora", "LoRA adapter", 4, True, "adapter"),
-    MethodInfo("dora", "DoRA adapter", 5, True, "adapter"),
-    MethodInfo("full", "full fine-tuning", 6, True, "full"),
-):
-    register_method(_info)
+METHODS: Mapping[str, MethodInfo] = _RunMethods()
 
 REQUIRED_KEYS: tuple[str, ...] = ("run_id", "method", "task", "metrics")
 

@@ -44,6 +44,7 @@ def evaluate_run(ws: Workspace, run_id: str, *, limit: int | None = None,
     from appliance.evaluate.metrics import PRIMARY_METRICS
     from appliance.evaluate.predict import evaluate_model
     from appliance.tune.loading import load_tokenizer
+    from appliance.tune.methods import method_of_run
 
     ws.require("admin", "informaticist", "reviewer")
     run = runs.get(ws, run_id)
@@ -67,7 +68,7 @@ def evaluate_run(ws: Workspace, run_id: str, *, limit: int | None = None,
         before = general_perplexity(base, tokenizer)
         artifact_dir = ws.get_dir(artifact, scratch / "artifact")
         model: Any
-        if run.method == "full":
+        if method_of_run(run.method).artifact == "full":
             del base
             model = AutoModelForCausalLM.from_pretrained(artifact_dir, local_files_only=True)
         else:

@@ -55,6 +55,7 @@ def export_run(ws: Workspace, run_id: str, fmt: str, out_dir: Path, progress: An
     """Export an approved run in ``fmt`` to ``out_dir`` (must not exist). Returns the export.json content."""
     from appliance.export import ExportRequest, export
     from appliance.tune.loading import load_tokenizer
+    from appliance.tune.methods import method_of_run
 
     ws.require("admin", "informaticist", "reviewer")
     if fmt not in FORMATS:
@@ -67,7 +68,8 @@ def export_run(ws: Workspace, run_id: str, fmt: str, out_dir: Path, progress: An
         raise ApplianceError(f"run '{run_id}' is not approved (state {state}); a reviewer must approve it first")
     if artifact is None:
         raise ApplianceError(f"run '{run_id}' has no trained artifact to export")
-    if fmt == "adapter" and method == "full":
+    artifact_kind = method_of_run(method).artifact
+    if fmt == "adapter" and artifact_kind == "full":
         raise InvalidInput("a full fine-tuning run has no adapter; export it as merged, onnx or onnx-int8")
     out_dir = Path(out_dir)
     if out_dir.exists():
@@ -85,8 +87,8 @@ def export_run(ws: Workspace, run_id: str, fmt: str, out_dir: Path, progress: An
             raise ApplianceError(f"snapshot '{snapshot}' has no test records to check parity on")
         request = ExportRequest(
             fmt=fmt, base_dir=base_dir, out_dir=out_dir, base_model_id=base, base_model_sha256=base_sha,
-            adapter_dir=artifact_dir if method != "full" else None,
-            model_dir=artifact_dir if method == "full" else None,
+            adapter_dir=artifact_dir if artifact_kind == "adapter" else None,
+            model_dir=artifact_dir if artifact_kind == "full" else None,
             metadata={"run_id": run_id, "method": method, "task": task, "snapshot": snapshot,
                       "dataset_hash": snapshot_hash, "approved_as": f"{approval['name']}@v{approval['version']}",
                       "approver": approval["approved_by"], "approved_at": approval["approved_at"],

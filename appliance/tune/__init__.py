@@ -19,15 +19,16 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from appliance.tune.config import TuneConfig, presets
     from appliance.tune.estimate import Calibration, Estimate, calibrate, check_fits, estimate
-    from appliance.tune.methods import METHODS, ArtifactInfo, ModelInfo, prepare, register_method, save_artifact
+    from appliance.tune.methods import METHODS, register_method
+    from appliance.tune.prepared import ArtifactInfo, ModelInfo, prepare, save_artifact
     from appliance.tune.trainer import TrainResult, train
 
 _EXPORTS = {
     "TuneConfig": "config", "presets": "config",
     "Calibration": "estimate", "Estimate": "estimate", "calibrate": "estimate", "check_fits": "estimate",
     "estimate": "estimate",
-    "METHODS": "methods", "ArtifactInfo": "methods", "ModelInfo": "methods", "prepare": "methods",
-    "register_method": "methods", "save_artifact": "methods",
+    "METHODS": "methods", "register_method": "methods",
+    "ArtifactInfo": "prepared", "ModelInfo": "prepared", "prepare": "prepared", "save_artifact": "prepared",
     "TrainResult": "trainer", "train": "trainer",
 }
 __all__ = [

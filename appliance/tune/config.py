@@ -5,7 +5,7 @@ Cross-field rules live in `__post_init__` and raise `InvalidInput` with a one-li
 what to change. Loading from a mapping or TOML rejects unknown keys, so a typo never silently trains
 with a default.
 
-Presets (`presets(method, n_params)`) give sensible starting values per method and model size; a TOML
+Presets (`presets(method, n_params)`, registered with each method) give starting values per model size; a TOML
 file overrides them key by key (`TuneConfig.for_model`, `TuneConfig.from_toml(path, n_params=...)`).
 """
 
@@ -22,11 +22,10 @@ from typing import Any
 from appliance.errors import InvalidInput
 from appliance.fieldhelp import help_of
 from appliance.fieldhelp import help_text as _help
+from appliance.tune.methods.registry import presets_for, specific_settings, tuned_names
 
-METHOD_NAMES = ("lora", "qlora", "dora", "full")
 DTYPES = ("auto", "float32", "bfloat16")
 SCHEDULERS = ("cosine", "linear", "constant")
-LORA_FAMILY = ("lora", "qlora", "dora")
 
 # Fields that do not change what is trained, so a resume may change them freely.
 _NOT_HASHED = frozenset({"checkpoint_every", "keep_checkpoints"})
@@ -36,7 +35,8 @@ _NOT_HASHED = frozenset({"checkpoint_every", "keep_checkpoints"})
 class TuneConfig:
     """How to fine-tune: method, optimisation, batching, checkpoints, and method-specific options."""
 
-    method: str = field(default="lora", metadata=_help("Tuning method: lora, qlora, dora or full."))
+    method: str = field(default="lora", metadata=_help("Tuning method: lora, qlora, dora or full (see "
+                                                       "'appliance tune --help' for every registered one)."))
     learning_rate: float = field(default=2e-4, metadata=_help("Peak learning rate of AdamW (after warmup)."))
     epochs: int = field(default=1, metadata=_help("Passes over the training examples (ignored if max_steps > 0)."))
     max_steps: int = field(
@@ -95,8 +95,8 @@ class TuneConfig:
     )
 
     def __post_init__(self) -> None:
-        if self.method not in METHOD_NAMES:
-            raise InvalidInput(f"method must be one of {', '.join(METHOD_NAMES)}, got {self.method!r}")
+        if self.method not in tuned_names():
+            raise InvalidInput(f"method must be one of {', '.join(tuned_names())}, got {self.method!r}")
         if not 0.0 < self.learning_rate < 1.0:
             raise InvalidInput(f"learning_rate must be between 0 and 1, got {self.learning_rate}")
         _at_least("epochs", self.epochs, 1)
@@ -123,13 +123,7 @@ class TuneConfig:
         if self.target_modules is not None:
             self.target_modules = [str(m) for m in self.target_modules] or None
         _at_least("freeze_layers", self.freeze_layers, 0)
-        if self.method != "full" and (self.freeze_embeddings or self.freeze_layers):
-            raise InvalidInput(
-                f"freeze_embeddings and freeze_layers apply to method 'full' only; {self.method} already freezes "
-                "the base model"
-            )
-        if self.method == "full" and self.target_modules:
-            raise InvalidInput("target_modules applies to lora, qlora and dora; remove it for method 'full'")
+        _only_for_their_methods(self)
         if self.dtype not in DTYPES:
             raise InvalidInput(f"dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}")
 
@@ -196,6 +190,20 @@ def _at_least(name: str, value: int, minimum: int) -> None:
         raise InvalidInput(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
+def _only_for_their_methods(config: TuneConfig) -> None:
+    """A method-specific setting (registered with the methods that take it) must keep its default under
+    any other method, so that a setting never silently does nothing."""
+    defaults = TuneConfig.__dataclass_fields__
+    foreign = {name: owners for name, owners in specific_settings().items()
+               if config.method not in owners and getattr(config, name) not in (defaults[name].default, None)}
+    for owners in dict.fromkeys(foreign.values()):
+        names = [name for name, o in foreign.items() if o == owners]
+        which = f"method '{owners[0]}'" if len(owners) == 1 else "methods " + ", ".join(f"'{o}'" for o in owners)
+        plural = len(names) > 1
+        raise InvalidInput(f"{' and '.join(names)} {'are' if plural else 'is'} for {which} only; remove "
+                           f"{'them' if plural else 'it'} for method '{config.method}'")
+
+
 def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -212,41 +220,6 @@ def _toml_value(value: Any) -> str:
 
 SIZE_CLASSES = (("small", 500_000_000), ("medium", 4_000_000_000), ("large", None))
 
-_PRESETS: dict[str, dict[str, dict[str, Any]]] = {
-    # LoRA-family rates are ~10x full fine-tuning rates: only a low-rank update is learned.
-    "lora": {
-        "small": {"learning_rate": 2e-4, "lora_r": 16, "lora_alpha": 32, "batch_size": 4, "grad_accum": 1},
-        "medium": {"learning_rate": 1e-4, "lora_r": 16, "lora_alpha": 32, "batch_size": 2, "grad_accum": 4,
-                   "gradient_checkpointing": True},
-        "large": {"learning_rate": 1e-4, "lora_r": 16, "lora_alpha": 32, "batch_size": 1, "grad_accum": 8,
-                  "gradient_checkpointing": True},
-    },
-    "dora": {
-        "small": {"learning_rate": 1e-4, "lora_r": 16, "lora_alpha": 32, "batch_size": 4, "grad_accum": 1},
-        "medium": {"learning_rate": 1e-4, "lora_r": 16, "lora_alpha": 32, "batch_size": 2, "grad_accum": 4,
-                   "gradient_checkpointing": True},
-        "large": {"learning_rate": 5e-5, "lora_r": 16, "lora_alpha": 32, "batch_size": 1, "grad_accum": 8,
-                  "gradient_checkpointing": True},
-    },
-    # 4-bit bases lose a little precision; a larger rank recovers most of it (QLoRA paper).
-    "qlora": {
-        "small": {"learning_rate": 2e-4, "lora_r": 16, "lora_alpha": 32, "batch_size": 4, "grad_accum": 1},
-        "medium": {"learning_rate": 2e-4, "lora_r": 32, "lora_alpha": 64, "batch_size": 2, "grad_accum": 4,
-                   "gradient_checkpointing": True},
-        "large": {"learning_rate": 1e-4, "lora_r": 64, "lora_alpha": 128, "batch_size": 1, "grad_accum": 16,
-                  "gradient_checkpointing": True},
-    },
-    "full": {
-        "small": {"learning_rate": 2e-5, "batch_size": 4, "grad_accum": 1, "weight_decay": 0.01,
-                  "warmup_steps": 0},
-        "medium": {"learning_rate": 1e-5, "batch_size": 1, "grad_accum": 8, "weight_decay": 0.01,
-                   "gradient_checkpointing": True, "freeze_embeddings": True},
-        "large": {"learning_rate": 5e-6, "batch_size": 1, "grad_accum": 16, "weight_decay": 0.01,
-                  "gradient_checkpointing": True, "freeze_embeddings": True},
-    },
-}
-
-
 def size_class(n_params: int) -> str:
     """'small' (< 500M parameters), 'medium' (< 4B) or 'large'."""
     for name, limit in SIZE_CLASSES:
@@ -256,9 +229,8 @@ def size_class(n_params: int) -> str:
 
 
 def presets(method: str, n_params: int) -> dict[str, Any]:
-    """Default settings for `method` on a model with `n_params` parameters (a fresh dict; edit freely)."""
-    if method not in _PRESETS:
-        raise InvalidInput(f"method must be one of {', '.join(METHOD_NAMES)}, got {method!r}")
-    if n_params <= 0:
+    """Default settings for `method` on a model with `n_params` parameters (a fresh dict; edit freely).
+    The values are the method's own (its registration in `appliance.tune.methods`)."""
+    if n_params <= 0 and method in tuned_names():
         raise InvalidInput(f"n_params must be positive, got {n_params}")
-    return {"method": method, **_PRESETS[method][size_class(n_params)]}
+    return {"method": method, **presets_for(method, size_class(max(1, n_params)))}

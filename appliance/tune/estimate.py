@@ -33,27 +33,26 @@ from appliance.tune.attention import packed_attention
 from appliance.tune.checkpoint import rng_state, set_rng_state
 from appliance.tune.config import TuneConfig
 from appliance.tune.loading import resolve_dtype
-from appliance.tune.methods import ModelInfo
+from appliance.tune.methods.lora import lora_trainable_params as lora_trainable_params
+from appliance.tune.methods.registry import MemoryModel, get_method, specific_settings
 from appliance.tune.plan import build_rows, collate, make_collator
+from appliance.tune.prepared import ModelInfo
 from appliance.tune.steps import accepts_logits_to_keep, micro_loss
 
 GB = 1024**3
 # Activation bytes per token per layer = BYTES x (A_HIDDEN x hidden + A_INTER x intermediate), counted from
 # what a Llama layer saves for backward (norm inputs, projections, rotary, attention output, MLP products).
-# LoRA dropout adds its own dropped copy of the input for every adapted projection (DROPOUT_*); the 4-bit
-# path of bitsandbytes keeps some more (QLORA_*). SLACK covers backward temporaries and allocator
-# fragmentation. Checked against peak RSS on SmolLM2-135M (CPU, fp32, 2 x 1024 tokens, GiB measured /
-# estimated): lora 5.8 / 6.6, qlora 6.3 / 7.6, full 6.1 / 8.1.
+# LoRA dropout adds its own dropped copy of the input for every adapted projection (DROPOUT_*); a method
+# may add more (its `MemoryModel.extra_*`, e.g. the 4-bit path of bitsandbytes). SLACK covers backward
+# temporaries and allocator fragmentation. Checked against peak RSS on SmolLM2-135M (CPU, fp32,
+# 2 x 1024 tokens, GiB measured / estimated): lora 5.8 / 6.6, qlora 6.3 / 7.6, full 6.1 / 8.1.
 A_HIDDEN = 16
 A_INTER = 5
 DROPOUT_HIDDEN = 8
 DROPOUT_INTER = 2
-QLORA_HIDDEN = 2
-QLORA_INTER = 2
 SLACK = 1.3
 RUNTIME_BYTES = {"cpu": 700 * 1024**2, "cuda": 900 * 1024**2}
 FIT_MARGIN = 0.9  # leave 10% of what is available for everything else on the machine
-NF4_BITS_PER_WEIGHT = 4.127  # 4 bits plus double-quantised absmax (8 bits per 64) and its constants
 
 
 @dataclass(frozen=True)
@@ -97,16 +96,6 @@ class Estimate:
         return ", ".join(parts)
 
 
-def lora_trainable_params(info: ModelInfo, r: int, *, dora: bool = False) -> int:
-    """Adapter parameters on the seven Llama projections: r x (in + out) each, plus DoRA magnitudes."""
-    h, inter, n = info.hidden_size, info.intermediate_size, info.n_layers
-    kv = h // max(1, info.n_heads) * info.n_kv_heads
-    per_layer = r * (9 * h + 2 * kv + 3 * inter)
-    if dora:
-        per_layer += 3 * h + 2 * kv + 2 * inter
-    return n * per_layer
-
-
 def _device_type(device: torch.device | str) -> str:
     return torch.device(device).type
 
@@ -124,19 +113,22 @@ def estimate(
     `calibration` (and `rows_per_epoch`, the number of packed rows) the time per step and epoch."""
     kind = _device_type(device)
     compute_bytes = 2 if resolve_dtype(config.dtype) == torch.bfloat16 and kind == "cuda" else 4
+    memory_model = _memory(config.method)
     total, trainable = model_info.total_params, model_info.trainable_params
     if model_info.method != config.method:
-        trainable = _trainable_for(model_info, config)
-    frozen = total - trainable if config.method != "full" else 0
+        trainable = memory_model.trainable(model_info, config)
 
-    if config.method == "qlora":
-        quantised = max(0, frozen - model_info.embedding_params)
-        frozen_bytes = quantised * NF4_BITS_PER_WEIGHT / 8 + model_info.embedding_params * 4
-    elif config.method == "full":
-        frozen_bytes = 0  # fp32 master weights: counted as trainable below (frozen layers too)
+    if memory_model.master_all:
+        frozen_bytes = 0.0  # fp32 master weights: every weight counted below (frozen layers too)
+        master = total
     else:
-        frozen_bytes = frozen * compute_bytes
-    master = total if config.method == "full" else trainable
+        frozen = total - trainable
+        if memory_model.quant_storage_bits:
+            quantised = max(0, frozen - model_info.embedding_params)
+            frozen_bytes = quantised * memory_model.quant_storage_bits / 8 + model_info.embedding_params * 4
+        else:
+            frozen_bytes = frozen * compute_bytes
+        master = trainable
     weights = int(frozen_bytes + master * 4)
     gradients = trainable * 4
     optimizer = trainable * 8
@@ -144,10 +136,9 @@ def estimate(
     tokens = config.batch_size * config.max_seq_len
     h, inter = model_info.hidden_size, model_info.intermediate_size
     floats = A_HIDDEN * h + A_INTER * inter
-    if config.method != "full" and config.lora_dropout > 0:
+    if memory_model.adapter_dropout and config.lora_dropout > 0:
         floats += DROPOUT_HIDDEN * h + DROPOUT_INTER * inter
-    if config.method == "qlora":
-        floats += QLORA_HIDDEN * h + QLORA_INTER * inter
+    floats += memory_model.extra_hidden * h + memory_model.extra_inter * inter
     per_token_layer = compute_bytes * floats * SLACK
     if config.gradient_checkpointing:
         layers = tokens * (model_info.n_layers * h * compute_bytes + per_token_layer)
@@ -184,11 +175,11 @@ def estimate(
     )
 
 
-def _trainable_for(info: ModelInfo, config: TuneConfig) -> int:
-    """Trainable parameters if `info`'s model were prepared with `config.method` instead."""
-    if config.method == "full":
-        return info.total_params
-    return lora_trainable_params(info, config.lora_r, dora=config.method == "dora")
+def _memory(method: str) -> MemoryModel:
+    memory_model = get_method(method).memory
+    if memory_model is None:
+        raise ApplianceError(f"{method} trains no model; there is no training memory to estimate")
+    return memory_model
 
 
 def check_fits(
@@ -216,10 +207,11 @@ def check_fits(
 
 
 def _advice(est: Estimate, budget: float, info: ModelInfo | None, config: TuneConfig | None) -> str:
+    lighter = _memory(est.method).suggest_instead
     generic = ["a smaller batch_size (raise grad_accum to keep the global batch)", "gradient_checkpointing = true",
-               "method qlora (4-bit base)"]
+               *(_method_advice(m) for m in lighter[-1:])]
     if info is None or config is None:
-        return "try " + ", or ".join(generic if est.method != "qlora" else generic[:2])
+        return "try " + ", or ".join(generic)
     candidates: list[tuple[str, TuneConfig]] = []
     if config.batch_size > 1:
         smaller = max(1, config.batch_size // 2)
@@ -229,10 +221,8 @@ def _advice(est: Estimate, budget: float, info: ModelInfo | None, config: TuneCo
         candidates.append(("batch_size = 1", replace(config, batch_size=1)))
     if not config.gradient_checkpointing:
         candidates.append(("gradient_checkpointing = true", replace(config, gradient_checkpointing=True)))
-    if config.method == "full":
-        candidates.append(("method lora", _as_method(config, "lora")))
-    if config.method != "qlora":
-        candidates.append(("method qlora (4-bit base)", _as_method(config, "qlora")))
+    for method in lighter:
+        candidates.append((_method_advice(method), _as_method(config, method)))
     if config.max_seq_len > 256:
         half = config.max_seq_len // 2
         candidates.append((f"max_seq_len = {half}", replace(config, max_seq_len=half)))
@@ -242,9 +232,19 @@ def _advice(est: Estimate, budget: float, info: ModelInfo | None, config: TuneCo
     return "no single change fits; combine " + ", ".join(label for label, _ in candidates) + " or use a larger machine"
 
 
+def _method_advice(method: str) -> str:
+    hint = get_method(method).hint
+    return f"method {method}" + (f" ({hint})" if hint else "")
+
+
 def _as_method(config: TuneConfig, method: str) -> TuneConfig:
+    """`config` for another method: settings only other methods take go back to their defaults."""
     values = config.to_dict()
-    values.update(method=method, freeze_embeddings=False, freeze_layers=0)
+    defaults = TuneConfig.__dataclass_fields__
+    for name, owners in specific_settings().items():
+        if method not in owners:
+            values[name] = defaults[name].default
+    values["method"] = method
     return TuneConfig.from_dict(values)
 
 

@@ -101,7 +101,7 @@ def run(
     should_stop: Callable[[], bool] | None = None,
 ) -> Any:
     """Prepare the model and train as the spec says; returns the TrainResult."""
-    from appliance.tune.methods import prepare
+    from appliance.tune.prepared import prepare
     from appliance.tune.trainer import train
 
     config = spec_config(spec)

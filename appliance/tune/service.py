@@ -27,9 +27,15 @@ from appliance.data.snapshots import SnapshotSpec, create_snapshot, load_split
 from appliance.data.tasks import TaskConfig, build_example, get_task
 from appliance.errors import ApplianceError, InvalidInput
 from appliance.jobs import JobContext, register_job
+from appliance.tune.methods.registry import get_method, tuned_names
 from appliance.workspace import Workspace
 
-TUNING_METHODS = ("lora", "qlora", "dora", "full")
+
+def __getattr__(name: str) -> Any:
+    # TUNING_METHODS is read live from the method table, so a method registered later is included.
+    if name == "TUNING_METHODS":
+        return tuned_names()
+    raise AttributeError(f"module 'appliance.tune.service' has no attribute {name!r}")
 
 
 @dataclass
@@ -38,7 +44,7 @@ class TuneRequest:
 
     dataset: str = field(metadata={"help": "Dataset whose newest de-identified version is tuned on."})
     task: str = field(default="classify", metadata={"help": "classify, summarize, extract, instruct or continue."})
-    method: str = field(default="lora", metadata={"help": "lora, qlora, dora or full."})
+    method: str = field(default="lora", metadata={"help": "A tuning method: lora, qlora, dora, full, ..."})
     base: str = field(default="smollm2-135m-instruct", metadata={"help": "Base model id from the manifest."})
     overrides: dict[str, Any] = field(default_factory=dict, metadata={
         "help": "Training settings over the method's preset (TuneConfig fields)."})
@@ -56,8 +62,8 @@ class TuneRequest:
     canary_seed: int = field(default=0, metadata={"help": "Seed of the canary strings (kept with the run)."})
 
     def __post_init__(self) -> None:
-        if self.method not in TUNING_METHODS:
-            raise InvalidInput(f"unknown method '{self.method}'; choose one of {', '.join(TUNING_METHODS)}")
+        if self.method not in tuned_names():
+            raise InvalidInput(f"unknown method '{self.method}'; choose one of {', '.join(tuned_names())}")
         if self.budget_seconds is not None and self.budget_seconds <= 0:
             raise InvalidInput("the budget must be a positive number of seconds")
         if self.canaries < 0 or self.canary_repeats < 1:
@@ -133,7 +139,7 @@ def run_tune(ws: Workspace, run_id: str, *, resume: bool = False,
     from appliance.tune.config import TuneConfig, presets
     from appliance.tune.estimate import calibrate, check_fits, estimate
     from appliance.tune.loading import load_tokenizer
-    from appliance.tune.methods import prepare
+    from appliance.tune.prepared import prepare
     from appliance.tune.trainer import train
 
     ws.require("admin", "informaticist")
@@ -214,7 +220,7 @@ def run_tune(ws: Workspace, run_id: str, *, resume: bool = False,
             return {"run_id": run_id, "status": "cancelled", **summary}
         if result.artifact_dir is None:
             raise ApplianceError(f"run '{run_id}' finished without an artifact")
-        kind = "adapter" if request.method != "full" else "model"
+        kind = "adapter" if get_method(request.method).artifact == "adapter" else "model"
         artifact = ws.put_dir(result.artifact_dir, kind, "tune.artifact", [run_id], {"run": run_id})
         details = {"steps": result.steps, "final_loss": result.final_loss, "eval_loss": result.eval_loss,
                    "artifact_sha256": artifact.sha256, "artifact_bytes": result.artifact_bytes}

@@ -44,8 +44,8 @@ from appliance.tune.attention import packed_attention
 from appliance.tune.config import TuneConfig
 from appliance.tune.events import EventFn, EventSink
 from appliance.tune.loading import resolve_dtype
-from appliance.tune.methods import save_artifact
 from appliance.tune.plan import DataPlan, StepBatch, build_rows, collate, examples_fingerprint, make_collator
+from appliance.tune.prepared import save_artifact
 from appliance.tune.steps import (
     accepts_logits_to_keep,
     evaluate_loss,

@@ -38,7 +38,6 @@ from PySide6.QtWidgets import (
 )
 
 from appliance import base_models
-from appliance.compare import METHODS as COMPARE_METHODS
 from appliance.compare import CompareRequest, evaluated_runs, summaries, write_report
 from appliance.data.tasks import TASKS
 from appliance.errors import ApplianceError
@@ -47,6 +46,7 @@ from appliance.evaluate.recommend import Recommendation, recommend
 from appliance.evaluate.runs import method_label
 from appliance.fieldhelp import help_of
 from appliance.ingest.service import datasets
+from appliance.tune.methods import METHODS, ordered
 from appliance.workspace import Workspace
 from gui import jobs
 from gui.charts import BarChart
@@ -55,13 +55,12 @@ from gui.pages.base import Allowed, Page, page_header
 from gui.session import Session
 from gui.widgets import Banner, JobPanel, buddy, fill_table, make_table, refill_combo
 
-METHOD_HELP = {
-    "icl": "In-context learning: no training; zero-shot and k-shot prompts of the base model",
-    "tfidf": "TF-IDF + logistic regression: a classical baseline fitted in seconds (classify only)",
-    "qlora": "QLoRA adapter on a 4-bit base", "lora": "LoRA adapter", "dora": "DoRA adapter",
-    "full": "Full fine-tuning of every weight",
-}
 GB = 1024**3
+
+
+def _method_help(name: str) -> str:
+    method = METHODS[name]
+    return f"{method.title}: {method.description}"
 SLICE_NOTE = ("Cells show the primary metric per slice and its record count; slices under 10 records are marked "
               "small: too few to read much into.")
 
@@ -155,9 +154,9 @@ class ComparePage(Page):
         self.method_boxes: dict[str, QCheckBox] = {}
         methods_row = QGridLayout()
         defaults = CompareRequest(dataset="-").methods
-        for index, method in enumerate(COMPARE_METHODS):
+        for index, method in enumerate(ordered()):
             box = QCheckBox(method)
-            box.setToolTip(METHOD_HELP.get(method, method))
+            box.setToolTip(_method_help(method))
             box.setChecked(method in defaults)
             box.toggled.connect(lambda _on: self._update_actions())
             self.method_boxes[method] = box
@@ -479,12 +478,13 @@ class ComparePage(Page):
     # -- the comparison job -----------------------------------------------------------------------
 
     def _task_changed(self, task: str) -> None:
-        classify = task == "classify"
-        box = self.method_boxes.get("tfidf")
-        if box is not None:
-            box.setEnabled(classify)
-            box.setToolTip(METHOD_HELP["tfidf"] if classify else "The TF-IDF baseline predicts labels: classify only")
-            if not classify:
+        for name, box in self.method_boxes.items():
+            method = METHODS[name]
+            applies = method.applies_to(task)
+            box.setEnabled(applies)
+            box.setToolTip(_method_help(name) if applies else
+                           f"{method.title} answers the {' and '.join(method.tasks or ())} task only")
+            if not applies:
                 box.setChecked(False)
         self._update_actions()
 

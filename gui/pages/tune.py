@@ -44,8 +44,9 @@ from appliance.data.tasks import TASKS, TaskConfig
 from appliance.errors import ApplianceError, InvalidInput
 from appliance.fieldhelp import help_of
 from appliance.ingest.service import datasets
-from appliance.tune.config import DTYPES, LORA_FAMILY, SCHEDULERS, TuneConfig, presets, size_class
-from appliance.tune.service import TUNING_METHODS, TuneRequest, list_runs
+from appliance.tune.config import DTYPES, SCHEDULERS, TuneConfig, presets, size_class
+from appliance.tune.methods import METHODS, specific_settings, tuned_names
+from appliance.tune.service import TuneRequest, list_runs
 from appliance.workspace import Workspace
 from gui import jobs
 from gui.charts import LineChart
@@ -56,15 +57,6 @@ from gui.queries import deid_versions
 from gui.session import Session
 from gui.widgets import Banner, JobPanel, buddy, fill_table, make_table, refill_combo, selected_key
 
-METHOD_LABELS = {
-    "lora": "LoRA — low-rank adapter on the attention and MLP projections",
-    "qlora": "QLoRA — LoRA on a 4-bit base model (least memory)",
-    "dora": "DoRA — LoRA with a learned magnitude per weight column",
-    "full": "Full fine-tuning — every weight trained (most memory)",
-}
-# Settings that apply to some methods only (TuneConfig refuses them elsewhere).
-METHOD_ONLY = {"lora_r": LORA_FAMILY, "lora_alpha": LORA_FAMILY, "lora_dropout": LORA_FAMILY,
-               "target_modules": LORA_FAMILY, "freeze_embeddings": ("full",), "freeze_layers": ("full",)}
 RESUMABLE = ("cancelled", "failed")
 GB = 1024**3
 FORECAST_LINES = 6  # the forecast box's fixed height, in lines of text
@@ -172,8 +164,8 @@ class TunePage(Page):
         self.base_combo.currentIndexChanged.connect(self._preset_changed)
         self.method_combo = QComboBox()
         self.method_combo.setAccessibleName("Method")
-        for method in TUNING_METHODS:
-            self.method_combo.addItem(METHOD_LABELS.get(method, method), method)
+        for method in tuned_names():
+            self.method_combo.addItem(METHODS[method].choice_label, method)
         self.method_combo.setToolTip("In-context learning needs no training: compare it on the Compare page")
         self.method_combo.currentIndexChanged.connect(self._preset_changed)
         self.preset_label = QLabel("")
@@ -413,7 +405,7 @@ class TunePage(Page):
         self.choices["runs"], self.choices["tune_jobs"] = state["runs"], state["tune_jobs"]
         keep = selected_key(self.run_table)
         # Tuning runs only, newest first (the comparison's baselines are listed on Compare and Models).
-        self.runs = [r for r in reversed(state["runs"]) if r["method"] in TUNING_METHODS]
+        self.runs = [r for r in reversed(state["runs"]) if r["method"] in tuned_names()]
         self.run_table.blockSignals(True)
         fill_table(self.run_table, [[r["run_id"], r["method"], r["task"], r["status"], r["state"] or "",
                                      r["steps"] if r["steps"] is not None else "",
@@ -477,7 +469,8 @@ class TunePage(Page):
         values["method"] = method
         self._preset = values
         self.advanced.set_values(values)
-        self.advanced.set_enabled_fields({name: method in allowed for name, allowed in METHOD_ONLY.items()},
+        # Settings that apply to some methods only (TuneConfig refuses them elsewhere).
+        self.advanced.set_enabled_fields({name: method in allowed for name, allowed in specific_settings().items()},
                                          why_not=f"Does not apply to {method}")
         self._settings_edited()
 

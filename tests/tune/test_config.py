@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from appliance.errors import InvalidInput
-from appliance.tune.config import METHOD_NAMES, TuneConfig, presets, size_class
+from appliance.tune.config import TuneConfig, presets, size_class
+from appliance.tune.methods import tuned_names
 
 INVALID = [
     ({"method": "prefix"}, "method must be one of"),
@@ -19,8 +20,9 @@ INVALID = [
     ({"max_steps": 5, "warmup_steps": 5}, "warmup_steps"),
     ({"scheduler": "step"}, "scheduler"),
     ({"lora_dropout": 1.0}, "lora_dropout"),
-    ({"method": "lora", "freeze_layers": 2}, "apply to method 'full' only"),
-    ({"method": "full", "target_modules": ["q_proj"]}, "target_modules"),
+    ({"method": "lora", "freeze_layers": 2}, "freeze_layers is for method 'full' only; remove it for method 'lora'"),
+    ({"method": "full", "target_modules": ["q_proj"]}, "target_modules is for methods 'lora', 'qlora', 'dora' only"),
+    ({"method": "full", "lora_r": 4}, "lora_r is for methods"),
     ({"dtype": "float16"}, "dtype"),
     ({"keep_checkpoints": 0}, "keep_checkpoints"),
 ]
@@ -47,7 +49,7 @@ def test_unknown_keys_are_refused(tmp_path: Path) -> None:
         TuneConfig.from_toml(tmp_path / "t.toml")
 
 
-@pytest.mark.parametrize("method", METHOD_NAMES)
+@pytest.mark.parametrize("method", tuned_names())
 def test_toml_round_trip(tmp_path: Path, method: str) -> None:
     extra = {"freeze_layers": 1, "freeze_embeddings": True} if method == "full" else {"target_modules": ["q_proj"]}
     config = TuneConfig(method=method, learning_rate=3e-4, max_steps=7, packing=False, **extra)
@@ -66,7 +68,7 @@ def test_toml_tune_table_overrides_presets(tmp_path: Path) -> None:
     assert large.batch_size == 3 and large.gradient_checkpointing and large.lora_r == 64
 
 
-@pytest.mark.parametrize("method", METHOD_NAMES)
+@pytest.mark.parametrize("method", tuned_names())
 def test_presets_are_valid_for_every_size(method: str) -> None:
     for n_params in (135_000_000, 1_500_000_000, 8_000_000_000):
         config = TuneConfig.for_model(method, n_params)

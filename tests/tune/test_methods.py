@@ -10,7 +10,7 @@ from safetensors.torch import load_file
 
 from appliance.errors import InvalidInput
 from appliance.tune.config import TuneConfig
-from appliance.tune.methods import METHODS, prepare, save_artifact
+from appliance.tune.methods import METHODS, ordered, prepare, save_artifact, tuned_names
 from appliance.tune.trainer import train
 from tests.tune.conftest import counting_examples, tiny_llama
 
@@ -42,8 +42,17 @@ def _expected_trainable(case: str, name: str) -> bool:
 
 
 def test_every_method_is_registered() -> None:
-    assert set(METHODS) == {"lora", "dora", "qlora", "full"}
+    assert set(METHODS) == {"icl", "tfidf", "lora", "dora", "qlora", "full"}
+    assert tuned_names() == ("lora", "qlora", "dora", "full")
     assert all(METHODS[m].adapter_only for m in ("lora", "dora", "qlora")) and not METHODS["full"].adapter_only
+    assert METHODS["full"].artifact == "full" and METHODS["icl"].artifact is None is METHODS["tfidf"].artifact
+    # Cost order of the comparison: prompting, the classical baseline, then adapters and full tuning.
+    assert ordered() == ["icl", "tfidf", "qlora", "lora", "dora", "full"]
+
+
+def test_a_baseline_cannot_be_prepared_for_training(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="baseline"):
+        prepare("icl", tiny_llama(), TuneConfig(), tmp_path)
 
 
 @pytest.mark.parametrize(("case", "overrides", "golden"), TEST_CASES, ids=[c[0] for c in TEST_CASES])
