@@ -129,6 +129,19 @@ def test_sampling_params_stay_per_request(case) -> None:
     assert together == alone
 
 
+def test_chat_prompts_reuse_the_template_opening_and_equal_unbatched(case) -> None:
+    backend, model = case
+    ids = [backend.encode(backend.render_chat([{"role": "user", "content": text}]), add_special_tokens=False)
+           for text in TEXTS]
+    opening = backend.scheduler._prefixes[0]
+    assert all(tuple(p[:len(opening)]) == opening for p in ids)
+    expected = [unbatched(backend, model, p, SamplingParams(N, 0))[0] for p in ids]
+    reused = backend.scheduler.prefix_tokens_reused
+    assert run_together([backend.generate(p, N, temperature=0) for p in ids]) == expected
+    # The opening's KV is computed once (maybe in an earlier test) and reused by the rest.
+    assert backend.scheduler.prefix_tokens_reused - reused >= (len(ids) - 1) * len(opening)
+
+
 def test_closing_one_request_leaves_the_others_running(case) -> None:
     backend, model = case
     ids = prompts(backend)

@@ -107,7 +107,8 @@ class CausalLMBackend:
         self._device = torch.device(device)
         self._tokenizer_lock = threading.Lock()
         self.scheduler = Scheduler(self._forward_on_device, self._activate, self._eos_ids, self.decode,
-                                   max_batch=max_batch, max_waiting=max_waiting, name=self._model_ids[0])
+                                   max_batch=max_batch, max_waiting=max_waiting, name=self._model_ids[0],
+                                   prefixes=self._template_prefixes())
 
     @property
     def model_ids(self) -> tuple[str, ...]:
@@ -142,6 +143,20 @@ class CausalLMBackend:
     def decode(self, ids: Sequence[int]) -> str:
         with self._tokenizer_lock:
             return str(self._tokenizer.decode(list(ids), skip_special_tokens=True))
+
+    def _template_prefixes(self) -> list[list[int]]:
+        """The chat template's opening for a user message, as token ids: text every chat request without
+        its own system message starts with (the model's default system prompt, if any), so its KV is
+        computed once and shared. Nothing when there is no template or it needs more than one message."""
+        if not getattr(self._tokenizer, "chat_template", None):
+            return []
+        probe = "\x00probe\x00"
+        try:
+            text = self.render_chat([{"role": "user", "content": probe}])
+        except (ChatTemplateError, TypeError, ValueError):
+            return []
+        opening = text.split(probe, 1)[0]
+        return [self.encode(opening, add_special_tokens=False)] if opening and probe in text else []
 
     def generate(self, prompt_ids: Sequence[int], max_tokens: int, temperature: float = 1.0, top_p: float = 1.0,
                  stop: Sequence[str] = (), seed: int | None = None, model_id: str | None = None) -> Generation:

@@ -15,6 +15,12 @@ token and appends one column. Rows that end are dropped and the columns no row u
 cut, in one copy. Sampling (temperature, top_p, seed), stop strings and detokenization stay per
 request, in the scheduler thread; the consumer's thread only reads text deltas from its queue.
 
+Shared prefix: a prompt that begins with one of the backend's public prefixes (the chat template's
+opening, the same for every request: e.g. a default system prompt) is prefilled from that prefix's
+cached KV, so only the rest of the prompt is computed. Only such constant, model-defined prefixes
+are cached, never text from a request: a cache of request prefixes shared by all clients would let
+one client time whether another recently sent a given text.
+
 Adapters of one base (the torch backend) run as one batch per adapter, since the active adapter is
 model-wide state; the scheduler switches between them step by step.
 
@@ -178,7 +184,8 @@ class Scheduler:
     (at most ``max_batch`` rows) and runs their prefill and decode steps. Started on the first request."""
 
     def __init__(self, forward: BatchForward, activate: Activate, eos_ids: Collection[int], decode: Decode,
-                 max_batch: int = 16, max_waiting: int = 64, name: str = "model") -> None:
+                 max_batch: int = 16, max_waiting: int = 64, name: str = "model",
+                 prefixes: Sequence[Sequence[int]] = ()) -> None:
         if max_batch < 1 or max_waiting < 0:
             raise ValueError("max_batch must be at least 1 and max_waiting not negative")
         self._forward = forward
@@ -193,6 +200,10 @@ class Scheduler:
         self._batches: dict[str, _Batch] = {}
         self._thread: threading.Thread | None = None
         self._closed = False
+        # Longest first, so the longest matching prefix wins; a prefix must leave a token to prefill.
+        self._prefixes = sorted({tuple(p) for p in prefixes if len(p) >= 2}, key=len, reverse=True)
+        self._prefix_kv: dict[tuple[str, tuple[int, ...]], KV] = {}
+        self.prefix_tokens_reused = 0  # prompt tokens not computed thanks to a cached prefix
         self.steps = 0  # decode steps run (each serves every row of one batch)
         self.rows_stepped = 0  # rows summed over those steps: rows_stepped / steps is the mean batch size
 
@@ -282,11 +293,12 @@ class Scheduler:
             request.detok = IncrementalDetokenizer(self._decode)
             request.stops = StopMatcher(params.stop)
             count = len(request.prompt_ids)
-            input_ids = torch.tensor([request.prompt_ids], dtype=torch.long)
             try:
                 with self._activate(request.model_id):
+                    past, start = self._cached_prefix(request)
+                    input_ids = torch.tensor([request.prompt_ids[start:]], dtype=torch.long)
                     logits, kv = self._forward(input_ids, torch.ones((1, count), dtype=torch.long),
-                                               torch.arange(count, dtype=torch.long).unsqueeze(0), None)
+                                               torch.arange(start, count, dtype=torch.long).unsqueeze(0), past)
             except Exception as exc:
                 log.error("prefill failed on %s: %s", self._name, type(exc).__name__)
                 request.out.put(exc)
@@ -298,6 +310,25 @@ class Scheduler:
             with self._cond:
                 batch = self._batches.setdefault(model_id, _Batch())
             batch.add(rows)
+
+    def _cached_prefix(self, request: _Request) -> tuple[KV | None, int]:
+        """The KV of the longest public prefix ``request``'s prompt starts with (computed on first use),
+        and its length; (None, 0) when none applies. Called with the request's model id active."""
+        ids = request.prompt_ids
+        for prefix in self._prefixes:
+            if len(ids) > len(prefix) and tuple(ids[:len(prefix)]) == prefix:
+                key = (request.model_id, prefix)
+                kv = self._prefix_kv.get(key)
+                if kv is None:
+                    count = len(prefix)
+                    _, kv = self._forward(torch.tensor([prefix], dtype=torch.long),
+                                          torch.ones((1, count), dtype=torch.long),
+                                          torch.arange(count, dtype=torch.long).unsqueeze(0), None)
+                    self._prefix_kv[key] = kv
+                else:
+                    self.prefix_tokens_reused += len(prefix)
+                return kv, len(prefix)
+        return None, 0
 
     def _step(self, model_id: str) -> None:
         batch = self._batches[model_id]

@@ -1,6 +1,7 @@
 """The ``onnx`` backend: an ``ORTModelForCausalLM`` directory (optimum-onnx export, fp32 or int8).
 
-ONNX Runtime runs on CUDA when a GPU is present and on CPU otherwise. ``onnxruntime-gpu`` lists
+ONNX Runtime runs on CUDA when a GPU is present and on CPU otherwise, with as many intra-op threads
+as torch (``torch.set_num_threads`` or ``OMP_NUM_THREADS`` governs both). ``onnxruntime-gpu`` lists
 CUDAExecutionProvider even on a machine without a GPU, so the provider is chosen by whether torch sees
 a CUDA device, not by ORT's provider list alone.
 
@@ -87,11 +88,14 @@ class OnnxBackend(CausalLMBackend):
         from optimum.onnxruntime import ORTModelForCausalLM
         from transformers import AutoTokenizer
 
+        from appliance.export.onnx_fp32 import session_options
+
         path = Path(path)
         file_name = pick_onnx_file(path, fmt, onnx_file)
         try:
             model = ORTModelForCausalLM.from_pretrained(path, file_name=file_name, provider=onnx_provider(),
-                                                        local_files_only=True, use_cache=True)
+                                                        local_files_only=True, use_cache=True,
+                                                        session_options=session_options())
             tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         except (OSError, ValueError) as exc:
             raise InvalidInput(f"{path}: not a loadable ONNX model directory ({type(exc).__name__})") from None
