@@ -16,6 +16,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, NewType
 
+from appliance.catalog import base_models as model_records
+from appliance.catalog.base_models import BaseModel
 from appliance.errors import ApplianceError, IntegrityError, InvalidInput
 from appliance.store.blobs import BlobStore
 from appliance.workspace import Workspace
@@ -114,22 +116,11 @@ def sha256_file(path: Path, progress: ProgressFn | None = None) -> str:
     return digest.hexdigest()
 
 
-@dataclass(frozen=True)
-class RegisteredModel:
-    model_id: str
-    blob_id: str
-    file_name: str
-    format: str
-    sha256: str
-    size: int
-    added: str
-    added_by: str
+RegisteredModel = BaseModel  # the name callers know it by
 
 
 def registered(ws: Workspace) -> dict[str, RegisteredModel]:
-    rows = ws.read().execute(
-        "SELECT model_id, blob_id, file_name, format, sha256, size, added, added_by FROM base_models ORDER BY model_id")
-    return {r[0]: RegisteredModel(*r) for r in rows}
+    return model_records.list_models(ws)
 
 
 def add_model(ws: Workspace, model_id: str, path: Path, progress: ProgressFn | None = None) -> RegisteredModel:
@@ -152,11 +143,8 @@ def add_model(ws: Workspace, model_id: str, path: Path, progress: ProgressFn | N
     details: dict[str, Any] = {"model": model_id, "sha256": info.sha256, "size": info.size, "license": entry.license}
     with ws.transaction("models.add", [model_id, info.blob_id], details) as conn:
         BlobStore.register(conn, info, ws.user.name)
-        conn.execute(
-            "INSERT INTO base_models (model_id, blob_id, file_name, format, sha256, size, added, added_by)"
-            " VALUES (?,?,?,?,?,?,datetime('now'),?)",
-            (model_id, info.blob_id, entry.file, entry.format, info.sha256, info.size, ws.user.name),
-        )
+        model_records.add(conn, BaseModel(model_id, info.blob_id, entry.file, entry.format, info.sha256, info.size,
+                                          "", ws.user.name))
     return registered(ws)[model_id]
 
 
@@ -184,11 +172,8 @@ def _add_model_dir(ws: Workspace, entry: ManifestEntry, path: Path) -> Registere
     details: dict[str, Any] = {"model": entry.id, "sha256": digest, "size": size, "license": entry.license}
     with ws.transaction("models.add", [entry.id, info.blob_id], details) as conn:
         BlobStore.register(conn, info, ws.user.name)
-        conn.execute(
-            "INSERT INTO base_models (model_id, blob_id, file_name, format, sha256, size, added, added_by, hf_blob)"
-            " VALUES (?,?,?,?,?,?,datetime('now'),?,?)",
-            (entry.id, info.blob_id, entry.file, entry.format, digest, size, ws.user.name, info.blob_id),
-        )
+        model_records.add(conn, BaseModel(entry.id, info.blob_id, entry.file, entry.format, digest, size, "",
+                                          ws.user.name), hf_blob=info.blob_id)
     return registered(ws)[entry.id]
 
 
@@ -238,10 +223,10 @@ def hf_dir(ws: Workspace, model_id: str, dest: Path, progress: Callable[[str], N
     model = registered(ws).get(model_id)
     if model is None:
         raise InvalidInput(f"model '{model_id}' is not in this workspace; add it with 'appliance models add'")
-    row = ws.read().execute("SELECT hf_blob FROM base_models WHERE model_id = ?", (model_id,)).fetchone()
+    converted = model_records.hf_blob(ws, model_id)
     target = dest / "hf"
-    if row and row[0]:
-        return ws.get_dir(row[0], target)
+    if converted:
+        return ws.get_dir(converted, target)
     if not _from_conversion_cache(model.sha256, target):
         if progress:
             progress(f"converting {model_id} to a Hugging Face directory (once per workspace)")
@@ -255,7 +240,7 @@ def hf_dir(ws: Workspace, model_id: str, dest: Path, progress: Callable[[str], N
     with ws.transaction("models.convert", [model_id, info.blob_id], {"model": model_id, "sha256": info.sha256,
                                                                       "size": info.size}) as conn:
         BlobStore.register(conn, info, ws.user.name)
-        conn.execute("UPDATE base_models SET hf_blob = ? WHERE model_id = ?", (info.blob_id, model_id))
+        model_records.set_hf_blob(conn, model_id, info.blob_id)
     return target
 
 

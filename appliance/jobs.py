@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, NewType
 
+from appliance.catalog import jobs as job_records
 from appliance.errors import EXIT_ERROR, ApplianceError, InvalidInput
 from appliance.workspace import Workspace
 
@@ -122,10 +123,6 @@ def _load_job_kind(kind: str) -> None:
         importlib.import_module(JOB_MODULES[kind])
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 # -- child side --------------------------------------------------------------------------------
 
 _TERM_REQUESTED = False
@@ -166,8 +163,7 @@ def child_main() -> int:
             return fail(f"unknown job kind '{spec['kind']}'", InvalidInput.exit_code)
         ctx = JobContext(ws=ws, job_id=job_id, params=spec.get("params", {}), _out=events_out)
         with ws.transaction("job.start", [job_id], {"kind": spec["kind"]}) as conn:
-            conn.execute("INSERT INTO jobs (job_id, kind, params, user, pid, status, started) VALUES (?,?,?,?,?,?,?)",
-                         (job_id, spec["kind"], json.dumps(ctx.params), ws.user.name, os.getpid(), "running", _now()))
+            job_records.start(conn, job_id, spec["kind"], ctx.params, ws.user.name, os.getpid())
         ctx.event("started", kind=spec["kind"], pid=os.getpid())
         status, code, result, message = "done", 0, {}, ""
         try:
@@ -182,9 +178,7 @@ def child_main() -> int:
             where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
             status, code, message = "failed", EXIT_ERROR, f"internal error {type(exc).__name__} at {where}"
         with ws.transaction("job.end", [job_id], {"kind": spec["kind"], "status": status}) as conn:
-            conn.execute("UPDATE jobs SET status = ?, ended = ?, result = ? WHERE job_id = ?",
-                         (status, _now(), json.dumps(result if status == "done" else {"message": message},
-                                                     default=str), job_id))
+            job_records.finish(conn, job_id, status, result if status == "done" else {"message": message})
         if status == "done":
             ctx.event("done", result=result)
         elif status == "cancelled":
@@ -305,18 +299,16 @@ def _alive(pid: int | None) -> bool:
 
 def list_jobs(ws: Workspace) -> list[JobRow]:
     """Jobs, newest first. A 'running' job whose process is gone is shown as not alive (killed)."""
-    rows = ws.read().execute(
-        "SELECT job_id, kind, user, pid, status, started, ended FROM jobs ORDER BY started DESC, job_id").fetchall()
-    return [JobRow(job_id=r[0], kind=r[1], user=r[2], pid=r[3], status=r[4], started=r[5], ended=r[6],
-                   alive=r[4] == "running" and _alive(r[3])) for r in rows]
+    return [JobRow(job_id=j.job_id, kind=j.kind, user=j.user, pid=j.pid, status=j.status, started=j.started,
+                   ended=j.ended, alive=j.status == "running" and _alive(j.pid)) for j in job_records.list_jobs(ws)]
 
 
 def job_result(ws: Workspace, job_id: str) -> dict[str, Any]:
     """The stored result of a finished job ({} while it runs), e.g. for a GUI re-attached after restart."""
-    row = ws.read().execute("SELECT result FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
-    if row is None:
+    job = job_records.find(ws, job_id)
+    if job is None:
         raise InvalidInput(f"no job '{job_id}' in this workspace")
-    return dict(json.loads(row[0])) if row[0] else {}
+    return dict(job.result) if job.result else {}
 
 
 def cancel(ws: Workspace, job_id: str) -> bool:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from appliance.catalog import approvals as approval_records
-from appliance.catalog import runs
+from appliance.catalog import base_models, deid_versions, runs, settings, snapshots
 from appliance.catalog.runs import Run
 from appliance.errors import ApplianceError, InvalidInput, PermissionDenied
 from appliance.workspace import Workspace
@@ -66,8 +66,7 @@ def gates(ws: Workspace) -> Gates:
 def set_gates(ws: Workspace, new: Gates) -> None:
     ws.require("admin")
     with ws.transaction("registry.gates", [GATES_SETTING], asdict(new)) as tx:
-        tx.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
-                   (GATES_SETTING, json.dumps(asdict(new))))
+        settings.put(tx, GATES_SETTING, json.dumps(asdict(new)))
 
 
 def record_evaluation(ws: Workspace, run_id: str, evaluation: dict[str, Any]) -> None:
@@ -154,21 +153,19 @@ def model_card_text(ws: Workspace, name: str, version: int | None = None) -> str
 
 
 def default_name(ws: Workspace, run: Run) -> str:
-    dataset = ws.read().execute("SELECT dataset FROM snapshots WHERE snapshot_id = ?", (run.snapshot_id,)).fetchone()
+    snapshot = snapshots.find(ws, run.snapshot_id)
     label = (run.config.get("task") or {}).get("label_field") or run.task
-    return f"{dataset[0] if dataset else 'model'}-{label}"
+    return f"{snapshot.dataset if snapshot else 'model'}-{label}"
 
 
 def model_card(ws: Workspace, run: Run, name: str, version: int, note: str) -> str:
     """A Markdown model card: intended use, provenance, method, metrics, slices, privacy, limitations."""
-    snapshot = ws.read().execute(
-        "SELECT s.content_hash, s.deid_version, s.unreviewed_override, s.counts, v.config, v.reviewed_by"
-        " FROM snapshots s JOIN deid_versions v ON v.version_id = s.deid_version WHERE s.snapshot_id = ?",
-        (run.snapshot_id,)).fetchone()
-    base = ws.read().execute("SELECT sha256 FROM base_models WHERE model_id = ?", (run.base_model,)).fetchone()
+    snapshot = snapshots.find(ws, run.snapshot_id)
+    deid = deid_versions.find(ws, snapshot.deid_version) if snapshot else None
+    base = base_models.list_models(ws).get(run.base_model)
     evaluation = run.evaluation or {}
     result = run.result or {}
-    deid_config = json.loads(snapshot[4]) if snapshot else {}
+    deid_config = json.loads(deid.config) if deid else {}
     lines = [
         f"# {name} v{version}",
         "",
@@ -178,11 +175,12 @@ def model_card(ws: Workspace, run: Run, name: str, version: int, note: str) -> s
         "",
         "## Provenance",
         f"- Run: `{run.run_id}` trained by `{run.created_by}`, approved by `{ws.user.name}` ({_now()})",
-        f"- Base model: `{run.base_model}` (sha256 `{base[0] if base else '?'}`)",
-        f"- Dataset snapshot: `{run.snapshot_id}` (hash `{snapshot[0] if snapshot else '?'}`), "
-        f"splits {snapshot[3] if snapshot else '?'}",
-        f"- De-identification: version `{snapshot[1] if snapshot else '?'}`, mode `{deid_config.get('mode', '?')}`, "
-        f"reviewed by `{snapshot[5] if snapshot and snapshot[5] else 'nobody (override)'}`",
+        f"- Base model: `{run.base_model}` (sha256 `{base.sha256 if base else '?'}`)",
+        f"- Dataset snapshot: `{run.snapshot_id}` (hash `{snapshot.content_hash if snapshot else '?'}`), "
+        f"splits {json.dumps(snapshot.counts) if snapshot else '?'}",
+        f"- De-identification: version `{snapshot.deid_version if snapshot else '?'}`, "
+        f"mode `{deid_config.get('mode', '?')}`, "
+        f"reviewed by `{deid.reviewed_by if deid and deid.reviewed_by else 'nobody (override)'}`",
         "",
         "## Method",
         f"- `{run.method}`: {result.get('steps', '?')} steps, {result.get('trainable_params', '?')} trainable "

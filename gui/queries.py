@@ -8,10 +8,10 @@ Call them inside an Op (``gui.ops``): they touch the database.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from appliance.catalog import deid_versions as deid_version_records
+from appliance.catalog import jobs as job_records
 from appliance.catalog.deid_versions import DeidVersion
 from appliance.workspace import Workspace
 
@@ -25,8 +25,5 @@ def deid_versions(ws: Workspace, dataset: str) -> list[DeidVersion]:
 
 def job_result(ws: Workspace, job_id: str) -> dict[str, Any]:
     """The stored result of a finished job (belongs in ``appliance.jobs.JobRow``)."""
-    row = ws.read().execute("SELECT result FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
-    if row is None or not row[0]:
-        return {}
-    value = json.loads(row[0])
-    return value if isinstance(value, dict) else {}
+    job = job_records.find(ws, job_id)
+    return job.result if job is not None and isinstance(job.result, dict) else {}

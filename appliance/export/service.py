@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
-import json
 import secrets
 import threading
 from collections.abc import Sequence
@@ -21,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from appliance import base_models, registry
+from appliance.catalog import api_keys, runs, snapshots
 from appliance.catalog import exports as exports_catalog
-from appliance.catalog import runs
 from appliance.data.snapshots import load_split
 from appliance.data.tasks import TaskConfig, build_prompt
 from appliance.errors import ApplianceError, InvalidInput
@@ -75,8 +74,7 @@ def export_run(ws: Workspace, run_id: str, fmt: str, out_dir: Path, progress: An
     if out_dir.exists():
         raise InvalidInput(f"{out_dir} already exists; choose a new directory")
     base_sha = base_models.registered(ws)[base].sha256
-    snapshot_hash = ws.read().execute("SELECT content_hash FROM snapshots WHERE snapshot_id = ?",
-                                      (snapshot,)).fetchone()[0]
+    snapshot_hash = snapshots.get(ws, snapshot).content_hash
     with ws.scratch() as scratch:
         base_dir = base_models.hf_dir(ws, base, scratch)
         artifact_dir = ws.get_dir(artifact, scratch / "artifact")
@@ -135,10 +133,9 @@ def _hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def _key_scope(stored: str | None) -> tuple[frozenset[str] | None, bool]:
-    """(models or None for all, admin) from the ``models`` column: a JSON list, or an object
+def _key_scope(value: Any) -> tuple[frozenset[str] | None, bool]:
+    """(models or None for all, admin) from the decoded ``models`` column: a list, or an object
     ``{"models": [...] | null, "admin": true}`` for an admin-scoped key (may read the server's /metrics)."""
-    value = json.loads(stored) if stored else None
     if isinstance(value, dict):
         models = value.get("models")
         return (frozenset(models) if models else None), bool(value.get("admin"))
@@ -151,7 +148,7 @@ def create_key(ws: Workspace, name: str, models: Sequence[str] | None = None, ad
     ws.require("admin")
     if not name or len(name) > 64 or not name.replace("-", "").replace("_", "").isalnum():
         raise InvalidInput(f"'{name}' is not a valid key name (letters, digits, '-', '_')")
-    if ws.read().execute("SELECT 1 FROM api_keys WHERE name = ? AND revoked = 0", (name,)).fetchone():
+    if api_keys.is_active(ws, name):
         raise InvalidInput(f"a key named '{name}' already exists; revoke it first")
     key = "ak-" + secrets.token_urlsafe(32)
     # The hash goes into the signed entry so that 'audit verify' can tell a swapped key_hash row.
@@ -161,27 +158,24 @@ def create_key(ws: Workspace, name: str, models: Sequence[str] | None = None, ad
         scope = {"models": scope, "admin": True}
     details = {"models": scope, "key_hash": _hash_key(key)}
     with ws.transaction("keys.create", [name], details) as tx:
-        tx.execute("INSERT OR REPLACE INTO api_keys (name, key_hash, models, created, created_by, revoked)"
-                   " VALUES (?,?,?,?,?,0)", (name, _hash_key(key), json.dumps(scope) if scope else None,
-                                             _now(), ws.user.name))
+        api_keys.create(tx, name, _hash_key(key), scope, _now(), ws.user.name)
     return key
 
 
 def revoke_key(ws: Workspace, name: str) -> None:
     ws.require("admin")
-    if not ws.read().execute("SELECT 1 FROM api_keys WHERE name = ? AND revoked = 0", (name,)).fetchone():
+    if not api_keys.is_active(ws, name):
         raise InvalidInput(f"no active key named '{name}'")
     with ws.transaction("keys.revoke", [name], {}) as tx:
-        tx.execute("UPDATE api_keys SET revoked = 1 WHERE name = ?", (name,))
+        api_keys.revoke(tx, name)
 
 
 def list_keys(ws: Workspace) -> list[dict[str, Any]]:
-    rows = ws.read().execute("SELECT name, models, created, created_by, revoked FROM api_keys ORDER BY name")
     out = []
-    for n, m, c, b, r in rows:
-        models, admin = _key_scope(m)
-        out.append({"name": n, "models": sorted(models) if models else None, "admin": admin, "created": c,
-                    "created_by": b, "revoked": bool(r)})
+    for k in api_keys.list_keys(ws):
+        models, admin = _key_scope(k.scope)
+        out.append({"name": k.name, "models": sorted(models) if models else None, "admin": admin,
+                    "created": k.created, "created_by": k.created_by, "revoked": k.revoked})
     return out
 
 
@@ -207,10 +201,10 @@ class WorkspaceKeys:
     def _current(self) -> tuple[tuple[str, str, frozenset[str] | None, bool], ...]:
         with self._lock:
             conn = self._ws.read()
-            version = int(conn.execute("PRAGMA data_version").fetchone()[0])
+            version = api_keys.data_version(conn)
             if version != self._version:
-                rows = conn.execute("SELECT name, key_hash, models FROM api_keys WHERE revoked = 0").fetchall()
-                self._keys = tuple((n, h, *_key_scope(m)) for n, h, m in rows)
+                self._keys = tuple((k.name, k.key_hash, *_key_scope(k.scope))
+                                   for k in api_keys.list_keys(conn) if not k.revoked)
                 self._version = version
             return self._keys
 
