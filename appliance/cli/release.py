@@ -125,7 +125,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from appliance.serve.backends.loading import load_model_dir
     from appliance.serve.logs import configure_logging
     from appliance.serve.served import SERVE_ROLES, WorkspaceGate, check_export, workspace_spool
-    from appliance.serve.tasks import Classifier
+    from appliance.serve.tasks import task_endpoint
 
     configure_logging()
 
@@ -146,7 +146,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 scratch = stack.enter_context(ws.scratch())
                 base = base_models.hf_dir(ws, manifest.get("base_model_id") or manifest["base_model"]["id"], scratch)
             backends[export.model_id] = load_model_dir(export.path, model_id=export.model_id, base=base)
-        tasks = {e.model_id: Classifier(backends[e.model_id], e.task) for e in exports if e.task is not None}
+        tasks = {e.model_id: task_endpoint(backends[e.model_id], e.task) for e in exports if e.task is not None}
         gate = WorkspaceGate(ws, lock, {e.model_id: e.run_id for e in exports})
         with ws.transaction("serve.start", sorted(backends), {
                 "host": args.host, "port": args.port, "tls": bool(args.tls_cert),

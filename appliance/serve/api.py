@@ -48,8 +48,11 @@ from appliance.serve.spool import AuditUnavailable, DurableSpool
 from appliance.serve.tasks import (
     Classification,
     Classifier,
+    Extraction,
+    Extractor,
     TaskRequest,
     classify_response,
+    extract_response,
     parse_classify,
     parse_task_completion,
     task_completion_response,
@@ -62,6 +65,7 @@ ROUTE_MODELS = "/v1/models"
 ROUTE_COMPLETIONS = "/v1/completions"
 ROUTE_CHAT = "/v1/chat/completions"
 ROUTE_CLASSIFY = "/v1/classify"
+ROUTE_EXTRACT = "/v1/extract"
 ROUTE_METRICS = "/metrics"
 ROUTE_OPENAPI = "/openapi.json"
 ROUTE_OTHER = "other"
@@ -164,7 +168,7 @@ class EventStream(Iterator[bytes]):
 
 class Api:
     def __init__(self, backends: Mapping[str, Backend], keys: KeyStore, sink: BatchingSink | DurableSpool,
-                 config: ServeConfig, tasks: Mapping[str, Classifier] | None = None,
+                 config: ServeConfig, tasks: Mapping[str, Classifier | Extractor] | None = None,
                  gate: ServeGate | None = None) -> None:
         """``tasks``: the classification runs among the served model ids (their task endpoint); ``gate``
         says per request whether a model may still be served (None: every configured model may)."""
@@ -236,8 +240,8 @@ class Api:
 
     @staticmethod
     def _route(path: str) -> str:
-        if path in (ROUTE_HEALTH, ROUTE_MODELS, ROUTE_COMPLETIONS, ROUTE_CHAT, ROUTE_CLASSIFY, ROUTE_METRICS,
-                    ROUTE_OPENAPI):
+        if path in (ROUTE_HEALTH, ROUTE_MODELS, ROUTE_COMPLETIONS, ROUTE_CHAT, ROUTE_CLASSIFY, ROUTE_EXTRACT,
+                    ROUTE_METRICS, ROUTE_OPENAPI):
             return path
         if path.startswith(ROUTE_MODELS + "/"):
             return ROUTE_MODELS
@@ -252,7 +256,7 @@ class Api:
         call.key_name = key.name
         if call.route == ROUTE_OTHER:
             raise ApiError(404, "unknown route; see /v1/models, /v1/completions, /v1/chat/completions", "not_found")
-        expected = "POST" if call.route in (ROUTE_COMPLETIONS, ROUTE_CHAT, ROUTE_CLASSIFY) else "GET"
+        expected = "POST" if call.route in (ROUTE_COMPLETIONS, ROUTE_CHAT, ROUTE_CLASSIFY, ROUTE_EXTRACT) else "GET"
         if request.method != expected:
             raise ApiError(405, f"{call.route} takes {expected}", "method_not_allowed")
         if call.route == ROUTE_METRICS:
@@ -265,8 +269,11 @@ class Api:
         body = self._read_json(request)
         if call.route == ROUTE_CLASSIFY:
             return self._classify(parse_classify(body), key, call, completions=False)
-        if call.route == ROUTE_COMPLETIONS and body.get("model") in self.tasks:
-            task = parse_task_completion(body, len(self.tasks[str(body["model"])].spec.labels))
+        if call.route == ROUTE_EXTRACT:
+            return self._extract(parse_classify(body, ROUTE_EXTRACT), key, call)
+        classifier = self.tasks.get(str(body.get("model")))
+        if call.route == ROUTE_COMPLETIONS and isinstance(classifier, Classifier):
+            task = parse_task_completion(body, len(classifier.spec.labels))
             return self._classify(task, key, call, completions=True)
         parsed = parse_chat(body, self.limits) if call.route == ROUTE_CHAT else parse_completion(body, self.limits)
         if parsed.stream:
@@ -308,11 +315,13 @@ class Api:
         backend = self.backends[model_id]
         card = {"id": model_id, "object": "model", "created": self.created, "owned_by": "appliance",
                 "backend": backend.kind, "context_length": backend.context_length}
-        classifier = self.tasks.get(model_id)
-        if classifier is not None:
-            card.update(task=classifier.spec.task, labels=list(classifier.spec.labels),
-                        model_version=classifier.spec.version, run_id=classifier.spec.run_id,
-                        calibrated=classifier.spec.calibrate)
+        task = self.tasks.get(model_id)
+        if task is not None:
+            card.update(task=task.spec.task, model_version=task.spec.version, run_id=task.spec.run_id)
+        if isinstance(task, Classifier):
+            card.update(labels=list(task.spec.labels), calibrated=task.spec.calibrate)
+        if isinstance(task, Extractor):
+            card.update(fields=list(task.spec.task_config.extract_fields))
         return card
 
     def _servable(self, model_id: str) -> bool:
@@ -344,7 +353,7 @@ class Api:
         """The task endpoint: label scoring exactly as the run was evaluated (see ``appliance.serve.tasks``)."""
         self._backend(req.model, key, call)
         classifier = self.tasks.get(req.model)
-        if classifier is None:
+        if not isinstance(classifier, Classifier):
             raise ApiError(404, f"model '{req.model}' is not a classification run; GET /v1/models shows each "
                                 "model's task", "not_a_classifier", "model")
         results: list[Classification] = classifier.classify(req.inputs)
@@ -357,6 +366,19 @@ class Api:
             return _json(200, task_completion_response(call.request_id, classifier.spec, results, req.logprobs,
                                                        created))
         return _json(200, classify_response(call.request_id, classifier.spec, results, created))
+
+    def _extract(self, req: TaskRequest, key: KeyInfo, call: _Call) -> Reply:
+        """The task endpoint of an extraction run: greedy replies as evaluation makes them, parsed as it parses."""
+        self._backend(req.model, key, call)
+        extractor = self.tasks.get(req.model)
+        if not isinstance(extractor, Extractor):
+            raise ApiError(404, f"model '{req.model}' is not an extraction run; GET /v1/models shows each "
+                                "model's task", "not_an_extractor", "model")
+        results: list[Extraction] = extractor.extract(req.inputs)
+        call.prompt_sha256 = sha256_text("\n".join(r.prompt_text for r in results))
+        call.prompt_tokens = sum(r.prompt_tokens for r in results)
+        call.response_sha256 = sha256_text("\n".join(r.text for r in results))
+        return _json(200, extract_response(call.request_id, extractor.spec, results, int(time.time())))
 
     def _prompt(self, backend: Backend, req: CompletionRequest) -> tuple[str, list[int]]:
         """(the text hashed for the audit, the token ids the model sees)."""

@@ -46,7 +46,7 @@ from appliance.serve.config import ServeConfig
 from appliance.serve.errors import ApiError
 from appliance.serve.protocols import KeyStore, RequestSink, ServeGate
 from appliance.serve.spool import DurableSpool
-from appliance.serve.tasks import Classifier
+from appliance.serve.tasks import Classifier, Extractor
 
 log = logging.getLogger("appliance.serve.http")
 
@@ -300,7 +300,7 @@ class ServerHandle:
 
 
 def serve(backends: Mapping[str, Backend], keys: KeyStore, sink: RequestSink, config: ServeConfig,
-          tasks: Mapping[str, Classifier] | None = None, gate: ServeGate | None = None) -> ServerHandle:
+          tasks: Mapping[str, Classifier | Extractor] | None = None, gate: ServeGate | None = None) -> ServerHandle:
     """Start serving ``backends`` (model id -> backend) in a background thread; returns once listening.
 
     ``sink`` receives one record per request: a ``DurableSpool`` makes each record durable before its
@@ -351,8 +351,8 @@ def serve(backends: Mapping[str, Backend], keys: KeyStore, sink: RequestSink, co
 
 
 def serve_forever(backends: Mapping[str, Backend], keys: KeyStore, sink: RequestSink, config: ServeConfig,
-                  on_ready: Callable[[str], None] | None = None, tasks: Mapping[str, Classifier] | None = None,
-                  gate: ServeGate | None = None) -> None:
+                  on_ready: Callable[[str], None] | None = None,
+                  tasks: Mapping[str, Classifier | Extractor] | None = None, gate: ServeGate | None = None) -> None:
     """Serve in the foreground until SIGINT or SIGTERM, then stop cleanly (the audit queue is flushed).
 
     ``on_ready`` receives the bound URL (the real port when ``config.port`` is 0) once requests are accepted.

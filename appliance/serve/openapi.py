@@ -95,6 +95,18 @@ def document() -> dict[str, Any]:
                             "index": {"type": "integer"}, "label": {"type": "string"},
                             "probabilities": {"type": "object", "additionalProperties": {"type": "number"}}}}}}}}}},
                     **_errors(400, 401, 403, 404, 411, 413, 503)}}},
+            "/v1/extract": {"post": {
+                "summary": "fields of each note by the extraction run's own prompt and greedy decoding (as "
+                           "evaluated and approved), parsed as a JSON object, and the model version",
+                "security": [{"bearer": []}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["model", "input"], "properties": {
+                        "model": {"type": "string", "description": "a model whose card says task 'extract'"},
+                        "input": {"oneOf": [{"type": "string"},
+                                            {"type": "array", "items": {"type": "string"}, "maxItems": 32}]}}}}}},
+                "responses": {"200": {"description": "per note: fields (null when the reply is not a JSON object), "
+                                                     "valid_json, text"},
+                              **_errors(400, 401, 403, 404, 411, 413, 503)}}},
             "/metrics": {"get": {"summary": "Prometheus exposition (admin-scoped keys only)",
                                  "security": [{"bearer": []}],
                                  "responses": {"200": {"description": "text/plain; version=0.0.4"},

@@ -112,7 +112,7 @@ def check_export(ws: Workspace, path: Path) -> ServedExport:
     approval = approval_records.latest_for_run(ws, record.run_id)
     version = approval.label if approval is not None else ""
     spec = None
-    if run.task == "classify":
+    if run.task in ("classify", "extract"):
         evaluation = run.evaluation or {}
         spec = TaskSpec(model_id=describe(path).model_id, run_id=run.run_id, task=run.task,
                         task_config=TaskConfig.from_mapping(run.config.get("task") or {}),

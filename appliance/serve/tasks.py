@@ -97,6 +97,9 @@ class _OrtForScoring:
 
     __call__ = forward
 
+    def generate(self, **kwargs: Any) -> Any:
+        return self._model.generate(**kwargs)
+
 
 @contextlib.contextmanager
 def exclusive_model(backend: Any, model_id: str) -> Iterator[None]:
@@ -155,6 +158,62 @@ class Classifier:
         return out
 
 
+EXTRACT_MAX_NEW_TOKENS = 128  # what evaluation reserves and generates for an extraction (predict's default)
+
+
+@dataclass(frozen=True)
+class Extraction:
+    fields: dict[str, Any] | None  # the requested fields, None when the reply is not a JSON object
+    text: str  # the reply as generated
+    prompt_tokens: int
+    prompt_text: str
+
+
+class Extractor:
+    """Greedy extraction for one served ``extract`` run, through evaluation's own ``predict`` (same prompt,
+    same reserve, same greedy decoding) and its JSON parsing."""
+
+    def __init__(self, backend: Any, spec: TaskSpec) -> None:
+        if spec.task != "extract":
+            raise UsageError(f"run {spec.run_id} is a {spec.task} run, not an extraction")
+        self.backend = backend
+        self.spec = spec
+        self.model = scoring_model(backend)
+
+    def extract(self, texts: Sequence[str]) -> list[Extraction]:
+        from appliance.data.tasks import build_prompt
+        from appliance.evaluate.metrics import parse_json_object
+        from appliance.evaluate.predict import predict
+
+        config = self.spec.task_config
+        records = [{config.text_field: text} for text in texts]
+        tokenizer = self.backend.tokenizer
+        tokenizer_lock = getattr(self.backend, "_tokenizer_lock", None) or contextlib.nullcontext()
+        with exclusive_model(self.backend, self.spec.model_id), tokenizer_lock:
+            prompts = [build_prompt("extract", r, tokenizer, config, reserve=EXTRACT_MAX_NEW_TOKENS) for r in records]
+            seen = [tokenizer.decode(ids) for ids in prompts]
+            replies = predict(self.model, tokenizer, "extract", config, records, max_new_tokens=EXTRACT_MAX_NEW_TOKENS)
+        out = []
+        for reply, ids, text in zip(replies, prompts, seen, strict=True):
+            parsed = parse_json_object(reply)
+            fields = {f: parsed.get(f) for f in config.extract_fields} if parsed is not None else None
+            out.append(Extraction(fields, reply, len(ids), text))
+        return out
+
+
+def task_endpoint(backend: Any, spec: TaskSpec) -> Classifier | Extractor:
+    """The task endpoint of a served run: label scoring for classify, greedy extraction for extract."""
+    return Classifier(backend, spec) if spec.task == "classify" else Extractor(backend, spec)
+
+
+def extract_response(request_id: str, spec: TaskSpec, results: Sequence[Extraction], created: int) -> dict[str, Any]:
+    return {"id": request_id, "object": "extraction", "created": created, "model": spec.model_id,
+            "model_version": spec.version, "run_id": spec.run_id, "fields": list(spec.task_config.extract_fields),
+            "data": [{"index": i, "fields": r.fields, "valid_json": r.fields is not None, "text": r.text}
+                     for i, r in enumerate(results)],
+            "usage": {"prompt_tokens": sum(r.prompt_tokens for r in results)}}
+
+
 # -- request parsing -------------------------------------------------------------------------------
 
 
@@ -174,13 +233,14 @@ class TaskRequest:
     logprobs: int | None = None  # completions shape: how many labels' log-probabilities to list
 
 
-def parse_classify(body: Mapping[str, Any]) -> TaskRequest:
+def parse_classify(body: Mapping[str, Any], route: str = "/v1/classify") -> TaskRequest:
+    """``{"model", "input"}`` of /v1/classify and /v1/extract."""
     model = body.get("model")
     if not isinstance(model, str) or not model:
         raise bad_request("'model' is required and must be a string", "model")
     unknown = sorted(set(body) - {"model", "input", "user"})
     if unknown:
-        raise bad_request(f"'{unknown[0]}' is not a parameter of /v1/classify (model, input)", unknown[0],
+        raise bad_request(f"'{unknown[0]}' is not a parameter of {route} (model, input)", unknown[0],
                           "unsupported_parameter")
     return TaskRequest(model, _inputs(body.get("input"), "input"))
 

@@ -288,6 +288,6 @@ def test_openapi_document_is_served_without_a_key_and_describes_every_route(serv
     doc = resp.json()
     assert doc["openapi"].startswith("3.")
     assert {"/health", "/v1/models", "/v1/completions", "/v1/chat/completions", "/v1/classify",
-            "/metrics"} <= set(doc["paths"])
+            "/v1/extract", "/metrics"} <= set(doc["paths"])
     assert doc["paths"]["/v1/chat/completions"]["post"]["security"] == [{"bearer": []}]
     assert b"http://" not in resp.raw and b"https://" not in resp.raw  # nothing fetched from elsewhere
