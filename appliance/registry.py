@@ -6,11 +6,20 @@ status, is documented and enforced in ``appliance.catalog.runs``). Approved runs
 (e.g. ``demo-notes-triage``) as numbered versions; exactly one version per name is current, and
 ``rollback`` makes the previous approved version current again. Approval needs a reviewer (or
 admin) who did not train the run, and the configured gates must pass.
+
+Who may do what to a run is one table (``ACTION_ROLES``, the README's roles table); ``require``
+enforces it and ``actions(run, user)`` says, for each action, whether the user may do it now and, if
+not, why, so the desktop app's buttons and the core's refusals say the same thing.
+
+The baseline gate: a tuned run whose primary metric lies below the best evaluated baseline of the
+same snapshot, task and label (in-context learning, TF-IDF) by more than a margin and more than its
+own 95 % interval is refused, unless the approver overrides it explicitly; the override is audited.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -19,9 +28,28 @@ from appliance.catalog import approvals as approval_records
 from appliance.catalog import base_models, deid_versions, runs, settings, snapshots
 from appliance.catalog.runs import Run
 from appliance.errors import ApplianceError, InvalidInput, PermissionDenied
-from appliance.workspace import Workspace
+from appliance.workspace import Role, User, Workspace
 
 GATES_SETTING = "registry.gates"
+TUNED_METHODS = ("lora", "qlora", "dora", "full")  # runs with trained weights; every other method is a baseline
+
+#: Who may do each action (the README's roles table); ``require`` enforces it, ``actions`` explains it.
+ACTION_ROLES: dict[str, tuple[Role, ...]] = {
+    "evaluate": ("admin", "informaticist", "reviewer"),
+    "approve": ("reviewer", "admin"),
+    "reject": ("reviewer", "admin"),
+    "rollback": ("reviewer", "admin"),
+    "export": ("admin", "informaticist"),
+    "serve": ("admin", "informaticist"),
+}
+ROLE_REFUSALS = {
+    "evaluate": "Only workspace users evaluate runs",
+    "approve": "Only reviewers and admins approve models",
+    "reject": "Only reviewers and admins reject runs",
+    "rollback": "Only reviewers and admins roll back a model",
+    "export": "Only informaticists and admins export models",
+    "serve": "Only informaticists and admins start the model server",
+}
 
 
 @dataclass
@@ -34,6 +62,9 @@ class Gates:
         "help": "Highest acceptable canary exposure in bits (Carlini et al.); empty = no gate."})
     max_forgetting: float | None = field(default=0.5, metadata={
         "help": "Highest acceptable relative rise of general-text perplexity (0.5 = +50%); empty = no gate."})
+    baseline_margin: float | None = field(default=0.02, metadata={
+        "help": "How far a tuned run may score below the best evaluated baseline of its snapshot and task "
+                "(beyond its own 95% interval) before approval needs an explicit override; empty = no gate."})
 
     def check(self, evaluation: dict[str, Any]) -> list[str]:
         """Reasons the evaluation fails the gates (empty when it passes)."""
@@ -52,6 +83,100 @@ class Gates:
             failures.append(f"general-text perplexity rose {100 * (after - before) / before:.0f}%, "
                             f"above the gate {100 * self.max_forgetting:.0f}%")
         return failures
+
+
+def role_refusal(role: str, action: str) -> str:
+    """Why ``role`` may not do ``action`` ("" when it may)."""
+    return "" if role in ACTION_ROLES[action] else ROLE_REFUSALS[action]
+
+
+def require(ws: Workspace, action: str) -> None:
+    """Refuse (PermissionDenied, exit 3) unless the signed-in user's role may do ``action``."""
+    ws.require(*ACTION_ROLES[action])
+
+
+def actions(run: Run, user: User, approved_as: str | None = None) -> dict[str, str]:
+    """What ``user`` may do with ``run`` now: action -> "" when allowed, else the sentence saying why not.
+
+    The same rules the core enforces (roles, the state machine, no self-approval), so a caller can
+    disable a button with the reason instead of waiting for a refusal. ``approved_as`` ("name vN") names
+    the version the run was published as, if any. Release gates are not checked here (they need the
+    evaluation and the baselines: ``baseline_comparison`` and ``Gates.check``).
+    """
+    tuned = run.method in TUNED_METHODS
+    unfinished = f"The run is {run.status}; only finished runs can be evaluated" if run.status != "done" else ""
+    reasons = {
+        "evaluate": ("Baselines are evaluated by the comparison that made them" if not tuned else unfinished),
+        "approve": (f"You trained {run.run_id}; another reviewer must approve it" if run.created_by == user.name
+                    else "The run is rejected" if run.state == "rejected"
+                    else f"Already approved as {approved_as or 'a version'}"
+                    if approved_as or run.state in ("approved", "exported")
+                    else "Evaluate the run first" if run.state != "evaluated" else ""),
+        "reject": "The run is already rejected" if run.state == "rejected" else "",
+        "export": ("Baselines have no trained weights to export" if not tuned
+                   else "Only approved runs are exported; a reviewer must approve it first"
+                   if run.state not in ("approved", "exported") else ""),
+    }
+    return {action: role_refusal(user.role, action) or why for action, why in reasons.items()}
+
+
+def wilson_interval(value: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95 % Wilson score interval of a proportion ``value`` measured on ``n`` records.
+
+    Exact for accuracy; for macro-F1 or ROUGE-L, scores in [0, 1] averaged over the same records, it is
+    the usual approximation (it ignores the extra spread of averaging over classes)."""
+    if n <= 0:
+        return 0.0, 1.0
+    p = min(1.0, max(0.0, value))
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _label_field(run: Run) -> str | None:
+    task = run.config.get("task") if isinstance(run.config.get("task"), dict) else {}
+    request = run.config.get("request") or {}
+    value = (task or {}).get("label_field") or (request.get("task_config") or {}).get("label_field")
+    return str(value) if value else None
+
+
+def baseline_comparison(ws: Workspace, run_id: str) -> dict[str, Any]:
+    """The run's held-out score beside every evaluated baseline of the same snapshot, task and label.
+
+    JSON-ready: ``run`` (score, records, 95 % interval), ``baselines`` (best first), ``best``, and
+    ``failure``: the sentence the baseline gate refuses with ("" when it passes or does not apply).
+    """
+    run = runs.get(ws, run_id)
+    evaluation = run.evaluation or {}
+    metric, n = evaluation.get("primary_metric"), int(evaluation.get("records") or 0)
+    label = _label_field(run)
+    baselines: list[dict[str, Any]] = []
+    for other in runs.list_runs(ws, evaluated=True):
+        e = other.evaluation or {}
+        if (other.method in TUNED_METHODS or other.snapshot_id != run.snapshot_id or other.task != run.task
+                or _label_field(other) != label or not isinstance(e.get("primary_metric"), int | float)):
+            continue
+        score, records = float(e["primary_metric"]), int(e.get("records") or 0)
+        baselines.append({"run_id": other.run_id, "method": other.method, "k": (other.result or {}).get("k"),
+                          "score": score, "records": records,
+                          "interval": list(wilson_interval(score, records)) if records else None})
+    baselines.sort(key=lambda b: -b["score"])
+    out: dict[str, Any] = {"run_id": run_id, "metric_name": evaluation.get("metric_name"), "baselines": baselines,
+                           "best": baselines[0] if baselines else None, "failure": "",
+                           "run": {"method": run.method, "score": metric, "records": n,
+                                   "interval": list(wilson_interval(metric, n))
+                                   if isinstance(metric, int | float) and n else None}}
+    margin = gates(ws).baseline_margin
+    best = out["best"]
+    if margin is None or best is None or run.method not in TUNED_METHODS or not isinstance(metric, int | float):
+        return out
+    upper = out["run"]["interval"][1] if out["run"]["interval"] else metric
+    if best["score"] > max(metric + margin, upper):
+        name = best["method"] + (f" {best['k']}-shot" if best.get("k") is not None else "")
+        out["failure"] = (f"{out['metric_name'] or 'the metric'} {metric:.3f} on {n} test records is below the best "
+                          f"baseline ({name}, {best['score']:.3f}) by more than its 95% interval "
+                          f"(up to {upper:.3f}) and the margin {margin}")
+    return out
 
 
 def _now() -> str:
@@ -77,9 +202,13 @@ def record_evaluation(ws: Workspace, run_id: str, evaluation: dict[str, Any]) ->
         runs.record_evaluation(tx, run_id, evaluation)
 
 
-def approve(ws: Workspace, run_id: str, note: str, name: str | None = None) -> dict[str, Any]:
-    """Approve an evaluated run and publish it as the next version of ``name``; returns the version."""
-    ws.require("reviewer", "admin")
+def approve(ws: Workspace, run_id: str, note: str, name: str | None = None,
+            override_baseline: bool = False) -> dict[str, Any]:
+    """Approve an evaluated run and publish it as the next version of ``name``; returns the version.
+
+    ``override_baseline`` approves a run the baseline gate refuses (every other gate still applies);
+    the audit entry then records the override and the gate's sentence."""
+    require(ws, "approve")
     run = runs.get(ws, run_id)
     if run.created_by == ws.user.name:
         raise PermissionDenied(f"'{ws.user.name}' trained run '{run_id}'; another reviewer must approve it")
@@ -91,10 +220,16 @@ def approve(ws: Workspace, run_id: str, note: str, name: str | None = None) -> d
     failures = gates(ws).check(evaluation)
     if failures:
         raise ApplianceError(f"run '{run_id}' does not pass the release gates: {'; '.join(failures)}")
+    below = baseline_comparison(ws, run_id)["failure"]
+    if below and not override_baseline:
+        raise ApplianceError(f"run '{run_id}' does not pass the baseline gate: {below}; approve it anyway only "
+                             "with an explicit override (--override-baseline), which the audit log records")
     name = name or default_name(ws, run)
     object_ids: list[str] = [run_id]  # the version is allocated inside the transaction; the audit entry reads it after
     details: dict[str, Any] = {"name": name, "evaluation": {k: evaluation.get(k)
-                                                            for k in ("primary_metric", "metric_name")}}
+                                                            for k in ("primary_metric", "metric_name", "records")}}
+    if below:
+        details["baseline_override"] = below
     with ws.transaction("registry.approve", object_ids, details) as tx:
         approval = approval_records.publish(tx, name, run_id, ws.user.name, _now(), note,
                                             lambda version: model_card(ws, run, name, version, note))
@@ -105,7 +240,7 @@ def approve(ws: Workspace, run_id: str, note: str, name: str | None = None) -> d
 
 
 def reject(ws: Workspace, run_id: str, note: str) -> None:
-    ws.require("reviewer", "admin")
+    require(ws, "reject")
     runs.get(ws, run_id)
     with ws.transaction("registry.reject", [run_id], {"note_length": len(note)}) as tx:
         runs.move(tx, run_id, "rejected")
@@ -113,7 +248,7 @@ def reject(ws: Workspace, run_id: str, note: str) -> None:
 
 def rollback(ws: Workspace, name: str) -> dict[str, Any]:
     """Make the approved version before the current one current again."""
-    ws.require("reviewer", "admin")
+    require(ws, "rollback")
     rows = approval_records.versions(ws, name)
     current = [a.version for a in rows if a.current]
     if not current:

@@ -18,7 +18,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
     from appliance import registry
 
     with open_workspace(args) as ws:
-        result = registry.approve(ws, args.run, args.note or "", args.name)
+        result = registry.approve(ws, args.run, args.note or "", args.name, override_baseline=args.override_baseline)
     say(f"{args.run} approved as {result['name']} v{result['version']}")
     emit(args, {k: v for k, v in result.items() if k != "model_card"})
     return 0
@@ -68,7 +68,7 @@ def cmd_gates(args: argparse.Namespace) -> int:
 
     with open_workspace(args) as ws:
         gates = registry.gates(ws)
-        changes = {k: getattr(args, k) for k in ("min_metric", "max_exposure", "max_forgetting")
+        changes = {k: getattr(args, k) for k in ("min_metric", "max_exposure", "max_forgetting", "baseline_margin")
                    if getattr(args, k) is not None}
         if changes:
             gates = replace(gates, **{k: (None if v < 0 else v) for k, v in changes.items()})
@@ -167,6 +167,8 @@ def register(sub: Any, add: Any) -> None:
     p.add_argument("run")
     p.add_argument("--note", required=True, help="what the approval was checked for")
     p.add_argument("--name", help="registry name (default DATASET-LABEL)")
+    p.add_argument("--override-baseline", action="store_true",
+                   help="approve although the run scores below the best baseline (the audit log records it)")
     p = add(sub, "reject", cmd_reject, "reject a run")
     p.add_argument("run")
     p.add_argument("--note", required=True)
@@ -182,6 +184,8 @@ def register(sub: Any, add: Any) -> None:
     p.add_argument("--min-metric", type=float)
     p.add_argument("--max-exposure", type=float)
     p.add_argument("--max-forgetting", type=float)
+    p.add_argument("--baseline-margin", type=float,
+                   help="how far below the best baseline (beyond its 95%% interval) a run may score")
 
     p = add(sub, "export", cmd_export, "export an approved run (a job; parity-checked)")
     p.add_argument("run")

@@ -56,7 +56,7 @@ def export_run(ws: Workspace, run_id: str, fmt: str, out_dir: Path, progress: An
     from appliance.tune.loading import load_tokenizer
     from appliance.tune.methods import method_of_run
 
-    ws.require("admin", "informaticist", "reviewer")
+    registry.require(ws, "export")
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown export format '{fmt}'; choose one of {', '.join(FORMATS)}")
     run = runs.get(ws, run_id)

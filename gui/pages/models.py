@@ -9,23 +9,19 @@ export's parity result is read from the job's result and, for earlier exports, f
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QTextCharFormat, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTextBrowser,
@@ -34,130 +30,53 @@ from PySide6.QtWidgets import (
 )
 
 from appliance import registry
+from appliance.catalog import runs as run_records
 from appliance.compare import evaluated_runs
 from appliance.errors import InvalidInput
 from appliance.export.service import FORMATS, exports
-from appliance.tune.service import TUNING_METHODS, list_runs
+from appliance.tune.service import list_runs
 from appliance.workspace import Workspace
 from gui import jobs
 from gui.errors import show_error
+from gui.pages.approval import ApprovalDialog, NoteDialog
 from gui.pages.base import Allowed, Page, page_header
+from gui.pages.exports_view import DEFAULT_EXPORT_FOLDER, FORMAT_HELP, export_parity, free_path, parity_text
 from gui.session import Session
 from gui.widgets import Banner, JobPanel, confirm, fill_table, make_table, selected_key
 
-FORMAT_HELP = {
-    "merged": "merged — the adapter folded into full weights (a plain Hugging Face folder)",
-    "adapter": "adapter — the small LoRA/DoRA adapter alone (needs the base model)",
-    "onnx": "onnx — ONNX Runtime model, fp32",
-    "onnx-int8": "onnx-int8 — ONNX Runtime model, 8-bit weights (smallest, fastest on CPU)",
-}
-DEFAULT_EXPORT_FOLDER = Path.home() / "appliance-exports"
 # label, unit, extra words: an export counts prompts (or files) per stage: reference, parity, write, hash.
 JOB_LABELS: dict[str, tuple[str, str, Any]] = {
     "evaluate": ("Evaluation", "records", None),
     "export": ("Export", "items", lambda event: f"stage {event.get('stage')}" if event.get("stage") else ""),
 }
+ACTIONS = ("evaluate", "approve", "reject", "rollback", "export")
 
 
 def registry_state(ws: Workspace) -> dict[str, Any]:
-    """Runs with their evaluation and approval, approved versions, exports, and running jobs (one Op)."""
+    """Runs with their evaluation and approval, what the user may do with each (``registry.actions``),
+    the baseline comparison of each evaluated run, approved versions, exports, running jobs (one Op)."""
     evaluated = {r["run_id"]: r for r in evaluated_runs(ws)}
-    return {"runs": list_runs(ws), "evaluated": evaluated, "approvals": registry.approvals(ws),
+    approvals = registry.approvals(ws)
+    approved_as = {a["run_id"]: f"{a['name']} v{a['version']}" for a in approvals}
+    actions = {run.run_id: registry.actions(run, ws.user, approved_as.get(run.run_id))
+               for run in run_records.list_runs(ws)}
+    comparisons = {run_id: registry.baseline_comparison(ws, run_id) for run_id, r in evaluated.items()
+                   if r["state"] == "evaluated"}
+    return {"runs": list_runs(ws), "evaluated": evaluated, "approvals": approvals, "actions": actions,
+            "comparisons": comparisons,
             "exports": [{**e, "parity": export_parity(Path(e["path"]))} for e in exports(ws)],
             "jobs": [r for r in jobs.running_jobs(ws) if r.kind in ("evaluate", "export")]}
 
 
-def export_parity(path: Path) -> dict[str, Any] | None:
-    """The parity block of an export's export.json (None if the folder is gone or has none)."""
-    try:
-        data = json.loads((path / "export.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    parity = data.get("parity") if isinstance(data, dict) else None
-    return parity if isinstance(parity, dict) else None
-
-
-def parity_text(parity: dict[str, Any] | None) -> str:
-    """One sentence on an export's parity check, or an empty string when there is none."""
-    if not parity:
-        return ""
-    verdict = "passed" if parity.get("passed") else "FAILED"
-    parts = [f"parity {verdict}"]
-    prompts = parity.get("prompts")
-    exact = parity.get("exact_32")
-    if isinstance(exact, int | float):
-        on = f" on {prompts} held-out prompts" if prompts else ""
-        parts.append(f"{exact:.0%} identical for the first 32 tokens{on}")
-    top1 = parity.get("top1_agreement")
-    if isinstance(top1, int | float):
-        parts.append(f"top-1 agreement {top1:.1%}")
-    return ", ".join(parts)
-
-
-class NoteDialog(QDialog):
-    """Asks for a note (and optionally a registry name) before approving or rejecting; ``submitted``
-    carries ``(note, name)``. Window-modal and opened with ``open()`` (no nested event loop)."""
-
-    submitted = Signal(str, str)
-
-    def __init__(self, title: str, text: str, verb: str, parent: QWidget, name_hint: str | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setObjectName("noteDialog")
-        self.setWindowModality(Qt.WindowModality.WindowModal)
-        self.resize(520, 300)
-        intro = QLabel(text)
-        intro.setWordWrap(True)
-        self.note = QPlainTextEdit()
-        self.note.setAccessibleName("Note")
-        self.note.setPlaceholderText("What you checked, and against what")
-        self.note.setTabChangesFocus(True)
-        self.name = QLineEdit()
-        self.name.setAccessibleName("Registry name")
-        self.name.setPlaceholderText(f"default: {name_hint}" if name_hint else "")
-        self.name.setToolTip("Approved runs are published as numbered versions of this name")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = buttons.addButton(verb, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.ok_button.setEnabled(False)
-        self.note.textChanged.connect(lambda: self.ok_button.setEnabled(bool(self.note.toPlainText().strip())))
-        buttons.accepted.connect(self._submit)
-        buttons.rejected.connect(self.reject)
-        form = QFormLayout()
-        note_label = QLabel("&Note")
-        note_label.setBuddy(self.note)
-        form.addRow(note_label, self.note)
-        if name_hint is not None:
-            name_label = QLabel("Na&me")
-            name_label.setBuddy(self.name)
-            form.addRow(name_label, self.name)
-        else:
-            self.name.setVisible(False)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form, 1)
-        layout.addWidget(buttons)
-
-    def _submit(self) -> None:
-        note = self.note.toPlainText().strip()
-        if not note:
-            return
-        self.submitted.emit(note, self.name.text().strip())
-        self.accept()
-
-
 class ModelsPage(Page):
     title = "Models"
-    roles_allowed = {
-        "evaluate": Allowed(("admin", "informaticist", "reviewer"), "Only workspace users evaluate runs"),
-        "approve": Allowed(("reviewer", "admin"), "Only reviewers and admins approve models"),
-        "reject": Allowed(("reviewer", "admin"), "Only reviewers and admins reject runs"),
-        "rollback": Allowed(("reviewer", "admin"), "Only reviewers and admins roll back a model"),
-        "export": Allowed(("admin", "informaticist", "reviewer"), "Only workspace users export models"),
-    }
+    roles_allowed = {action: Allowed(registry.ACTION_ROLES[action], registry.ROLE_REFUSALS[action])
+                     for action in ACTIONS}
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
-        self.state: dict[str, Any] = {"runs": [], "evaluated": {}, "approvals": [], "exports": [], "jobs": []}
+        self.state: dict[str, Any] = {"runs": [], "evaluated": {}, "approvals": [], "actions": {},
+                                      "comparisons": {}, "exports": [], "jobs": []}
         self.runs: list[dict[str, Any]] = []
         self.dialog: NoteDialog | None = None
         self.last_export: dict[str, Any] | None = None
@@ -297,42 +216,34 @@ class ModelsPage(Page):
         key = selected_key(self.approval_table)
         return None if key is None else str(key[0])
 
+    def _why_not(self, run: dict[str, Any] | None, action: str) -> str:
+        """The core's reason (``registry.actions``) the user may not do ``action`` with ``run`` ("" = may)."""
+        if run is None:
+            return "Choose a run first"
+        return str((self.state["actions"].get(run["run_id"]) or {}).get(action, ""))
+
     def _update_actions(self, *_args: Any) -> None:
         run = self.selected_run()
-        me = self.session.user.name
         busy = "A job is running; wait for it or cancel it" if self.job_running else ""
-        tuned = run is not None and run["method"] in TUNING_METHODS
-        state = (run or {}).get("state") or ""
 
-        why = busy or ("Choose a run first" if run is None else
-                       "Baselines are evaluated by the comparison that made them" if not tuned else
-                       f"The run is {run['status']}; only finished runs can be evaluated"
-                       if run["status"] != "done" else "")
+        why = busy or self._why_not(run, "evaluate")
         self.gate(self.evaluate_button, "evaluate", ready=not why, why_not_ready=why,
                   tip="Score the run on its held-out test split (metrics, slices, forgetting, privacy audit)")
-
-        approval = self.approval_of(run["run_id"]) if run else None
-        why = ("Choose a run first" if run is None else
-               f"You trained {run['run_id']}; another reviewer must approve it" if run["created_by"] == me else
-               f"Already approved as {approval['name']} v{approval['version']}" if approval else
-               "Evaluate the run first" if state != "evaluated" else "")
+        why = self._why_not(run, "approve")
         self.gate(self.approve_button, "approve", ready=not why, why_not_ready=why,
                   tip="Approve with a note; the run is published as the next version of its name")
-
-        why = ("Choose a run first" if run is None else "The run is already rejected" if state == "rejected" else "")
+        why = self._why_not(run, "reject")
         self.gate(self.reject_button, "reject", ready=not why, why_not_ready=why,
                   tip="Mark the run rejected, with a note saying why")
 
         fmt = str(self.format_combo.currentData() or "merged")
-        why = busy or ("Choose a run first" if run is None else
-                       "Baselines have no trained weights to export" if not tuned else
-                       "Only approved runs are exported; a reviewer must approve it first"
-                       if state not in ("approved", "exported") else
-                       "A full fine-tuning run has no adapter; choose merged, onnx or onnx-int8"
-                       if fmt == "adapter" and run["method"] == "full" else "")
+        why = busy or self._why_not(run, "export") or (
+            "A full fine-tuning run has no adapter; choose merged, onnx or onnx-int8"
+            if run is not None and fmt == "adapter" and run["method"] == "full" else "")
         self.gate(self.export_button, "export", ready=not why, why_not_ready=why,
                   tip=f"Write the {fmt} export to a new folder and check its parity on held-out prompts")
 
+        approval = self.approval_of(run["run_id"]) if run else None
         self.next_step.setText(self._next_step(run, approval))
 
         name = self.selected_name()
@@ -526,18 +437,17 @@ class ModelsPage(Page):
         run = self.selected_run()
         if run is None or not self.approve_button.isEnabled():
             return None
-        evaluated = self.state["evaluated"].get(run["run_id"]) or {}
-        metric = evaluated.get("primary_metric")
-        shown = f"{evaluated.get('metric_name')} {metric:.3f}" if isinstance(metric, int | float) else "no metric"
-        dialog = NoteDialog("Approve a model", f"Approve {run['run_id']} ({run['method']}, {shown}), trained by "
-                            f"{run['created_by']}? The audit log records your name and note.", "Approve", self,
-                            name_hint="the dataset and label, e.g. ward-specialty")
-        dialog.submitted.connect(lambda note, name: self.approve(run["run_id"], note, name or None))
+        comparison = self.state["comparisons"].get(run["run_id"]) or {}
+        dialog = ApprovalDialog(f"Approve {run['run_id']} ({run['method']}), trained by {run['created_by']}? "
+                                "The audit log records your name and note.", comparison, self,
+                                name_hint="the dataset and label, e.g. ward-specialty")
+        dialog.submitted.connect(lambda note, name: self.approve(run["run_id"], note, name or None,
+                                                                 override=dialog.override.isChecked()))
         return self._open(dialog)
 
-    def approve(self, run_id: str, note: str, name: str | None = None) -> None:
-        self.ws_op(lambda ws: registry.approve(ws, run_id, note, name)).success(self._approved) \
-            .titled("The run was not approved").run()
+    def approve(self, run_id: str, note: str, name: str | None = None, override: bool = False) -> None:
+        self.ws_op(lambda ws: registry.approve(ws, run_id, note, name, override_baseline=override)) \
+            .success(self._approved).titled("The run was not approved").run()
 
     def _approved(self, result: dict[str, Any]) -> None:
         self.banner.show_state("ok", f"{result['run_id']} approved as {result['name']} v{result['version']}; "
@@ -586,13 +496,3 @@ class ModelsPage(Page):
         if chosen:
             self.folder.setText(chosen)
 
-
-def free_path(path: Path) -> Path:
-    """``path``, or ``path-2``, ``path-3``… whichever does not exist yet (an export never overwrites)."""
-    if not path.exists():
-        return path
-    for n in range(2, 1000):
-        candidate = path.with_name(f"{path.name}-{n}")
-        if not candidate.exists():
-            return candidate
-    raise InvalidInput(f"{path}: too many exports with this name; choose another folder")

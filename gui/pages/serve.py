@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from appliance import registry
 from appliance.export.service import create_key, exports, list_keys, revoke_key
 from appliance.serve.config import ServeConfig, is_loopback_host
 from appliance.workspace import Workspace
@@ -95,6 +96,7 @@ class ServePage(Page):
     title = "Serve"
     roles_allowed = {
         "keys": Allowed(("admin",), "Only admins create and revoke API keys"),
+        "serve": Allowed(registry.ACTION_ROLES["serve"], registry.ROLE_REFUSALS["serve"]),
     }
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
@@ -116,6 +118,8 @@ class ServePage(Page):
         self.host = QLineEdit(ServeConfig().host)
         self.host.setAccessibleName("Host")
         self.host.setToolTip(helps["host"])
+        # Room for a full host name or IPv6 address, not just 127.0.0.1.
+        self.host.setMinimumWidth(self.host.fontMetrics().horizontalAdvance("appliance-01.ward.hospital.org") + 16)
         self.port = QSpinBox()
         self.port.setRange(1, 65535)
         self.port.setValue(DEFAULT_PORT)
@@ -254,7 +258,7 @@ class ServePage(Page):
                "Export an approved model first (Models page)" if not self.state["exports"] else
                "Select one or more exports to serve" if not chosen else
                "Two selected exports have the same model id; choose one of them" if len(set(ids)) < len(ids) else "")
-        self.gate(self.start_button, "start", ready=not why, why_not_ready=why,
+        self.gate(self.start_button, "serve", ready=not why, why_not_ready=why,
                   tip="Start the API server for the selected exports")
         self.gate(self.stop_button, "stop", ready=running, why_not_ready="The server is not running",
                   tip="Stop the server; requests in progress finish, their audit entries are written")

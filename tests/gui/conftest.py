@@ -167,7 +167,7 @@ def evaluated_template(trained_template: Path, tiny_manifest: Path,
 @pytest.fixture(scope="session")
 def exported_template(evaluated_template: Path, tiny_manifest: Path,
                       tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The evaluated run approved by rex and exported as merged weights (to a folder beside the copy)."""
+    """The evaluated run approved by rex and exported by ivy as merged weights (to a folder beside the copy)."""
     from appliance import registry
     from appliance.export.service import export_run
     from appliance.tune.service import list_runs
@@ -177,6 +177,7 @@ def exported_template(evaluated_template: Path, tiny_manifest: Path,
     with _manifest(tiny_manifest), Workspace.open(root, "rex", PASSWORDS["rex"]) as ws:
         run_id = list_runs(ws)[0]["run_id"]
         registry.approve(ws, run_id, "checked on the test split", name="ward-specialty")
+    with _manifest(tiny_manifest), Workspace.open(root, "ivy", PASSWORDS["ivy"]) as ws:
         export_run(ws, run_id, "merged", base / "exports" / "ward-specialty-merged")
     return root
 
