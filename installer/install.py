@@ -1,7 +1,7 @@
 """Install (or roll back) the clinical tuning appliance from a signed offline bundle, with no network.
 
     install.sh BUNDLE_DIR --prefix /opt/appliance --public-key key.pub.pem [--systemd] [--desktop]
-               [--model-dir DIR] [--system-root /] [--service-user appliance]
+               [--model-dir DIR] [--system-root /] [--service-user appliance] [--allow-network CIDR ...]
     install.sh --rollback --prefix /opt/appliance
 
 Order of work; nothing on the host is touched before step 3:
@@ -76,6 +76,7 @@ class Options:
     system_root: Path
     service_user: str
     env_file: Path
+    allow_networks: tuple[str, ...] = ()
 
 
 def load_public_key(path: Path | None) -> bytes:
@@ -194,7 +195,7 @@ def stage_system_files(opts: Options) -> list[system_files.StagedFile]:
     try:
         if opts.systemd:
             staged.append(system_files.stage_unit(opts.system_root, opts.prefix, opts.model_dir,
-                                                  opts.service_user, opts.env_file))
+                                                  opts.service_user, opts.env_file, opts.allow_networks))
         if opts.desktop:
             staged.append(system_files.stage_desktop(opts.system_root, opts.prefix))
     except BaseException:
@@ -301,6 +302,9 @@ def parse_args(argv: list[str] | None) -> tuple[bool, Options]:
     parser.add_argument("--service-user", default="appliance", help="user the service runs as (default appliance)")
     parser.add_argument("--env-file", type=Path, default=Path("/etc/appliance/serve.env"),
                         help="EnvironmentFile of the unit (default /etc/appliance/serve.env)")
+    parser.add_argument("--allow-network", action="append", default=[], metavar="CIDR",
+                        help="besides loopback, the only addresses the service may exchange packets with "
+                             "(systemd IPAddressAllow): its listen address and the EHR clients' network; repeatable")
     args = parser.parse_args(argv)
     if args.rollback == (args.bundle is not None):
         parser.error("give either BUNDLE_DIR or --rollback")
@@ -312,7 +316,8 @@ def parse_args(argv: list[str] | None) -> tuple[bool, Options]:
                    model_dir=model_dir, systemd=args.systemd, desktop=args.desktop,
                    system_root=Path(os.path.abspath(args.system_root)),
                    service_user=system_files.service_user(args.service_user),
-                   env_file=system_files.plain_path(Path(os.path.abspath(args.env_file)), "env file"))
+                   env_file=system_files.plain_path(Path(os.path.abspath(args.env_file)), "env file"),
+                   allow_networks=tuple(system_files.allowed_network(n) for n in args.allow_network))
     return args.rollback, opts
 
 

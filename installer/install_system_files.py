@@ -8,6 +8,7 @@ renamed into place only after the install has committed, so a failed install lea
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tempfile
@@ -73,9 +74,19 @@ def stage(system_root: Path, relpath: str, text: str) -> StagedFile:
     return StagedFile(final, Path(tmp))
 
 
-def stage_unit(system_root: Path, prefix: Path, model_dir: Path, user: str, env_file: Path) -> StagedFile:
+def allowed_network(text: str) -> str:
+    """An address or CIDR network for the unit's ``IPAddressAllow`` (e.g. 10.20.0.5 or 10.20.0.0/16)."""
+    try:
+        return str(ipaddress.ip_network(text, strict=False))
+    except ValueError:
+        raise UsageFailure(f"--allow-network '{text}' is not an IP address or network (e.g. 10.20.0.0/16)") from None
+
+
+def stage_unit(system_root: Path, prefix: Path, model_dir: Path, user: str, env_file: Path,
+               allow_networks: tuple[str, ...] = ()) -> StagedFile:
     text = render("appliance-serve.service.in", {"PREFIX": str(prefix), "MODEL_DIR": str(model_dir),
-                                                 "SERVICE_USER": user, "ENV_FILE": str(env_file)})
+                                                 "SERVICE_USER": user, "ENV_FILE": str(env_file),
+                                                 "ALLOW_NETWORKS": " ".join(["localhost", *allow_networks])})
     return stage(system_root, UNIT_PATH, text)
 
 

@@ -23,6 +23,12 @@ def no_real_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     monkeypatch.setattr(offline, "_original_connect", refuse)
     monkeypatch.setattr(offline, "_original_connect_ex", refuse)
     monkeypatch.setattr(offline, "_original_create_connection", refuse)
+    monkeypatch.setattr(offline, "_original_sendto", refuse)
+    monkeypatch.setattr(offline, "_original_sendmsg", refuse)
+    monkeypatch.setattr(offline, "_original_getaddrinfo", refuse)
+    monkeypatch.setattr(offline, "_original_gethostbyname", refuse)
+    monkeypatch.setattr(offline, "_original_gethostbyname_ex", refuse)
+    monkeypatch.setattr(offline, "_original_gethostbyaddr", refuse)
     return calls
 
 
@@ -92,3 +98,71 @@ def test_no_advice_to_download_bitsandbytes_kernels() -> None:
     done = subprocess.run([sys.executable, "-c", "import appliance.offline, bitsandbytes"], capture_output=True,
                           text=True, timeout=300, check=True)
     assert "kernels" not in done.stderr
+
+
+@pytest.mark.parametrize("address", [("192.0.2.10", 53), ("8.8.8.8", 53)])
+def test_udp_datagrams_refused(no_real_network: list[object], address: tuple[str, int]) -> None:
+    """UDP needs no connect: sendto and sendmsg carry the destination themselves."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    with pytest.raises(OfflineViolation, match="offline guard"):
+        sock.sendto(b"query", address)
+    with pytest.raises(OfflineViolation, match="offline guard"):
+        sock.sendto(b"query", 0, address)
+    with pytest.raises(OfflineViolation, match="offline guard"):
+        sock.sendmsg([b"query"], [], 0, address)
+    sock.close()
+    assert no_real_network == []
+
+
+def test_udp_on_loopback_allowed() -> None:
+    server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    server.bind(("127.0.0.1", 0))
+    client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    client.sendto(b"ping", server.getsockname())
+    client.sendmsg([b"pong"], [], 0, server.getsockname())
+    assert server.recv(4) == b"ping" and server.recv(4) == b"pong"
+    client.close()
+    server.close()
+
+
+@pytest.mark.parametrize("name", ["huggingface.co", "example.invalid", "pypi.org"])
+def test_name_resolution_refused(no_real_network: list[object], name: str) -> None:
+    for lookup in (lambda: socket.getaddrinfo(name, 443), lambda: socket.gethostbyname(name),
+                   lambda: socket.gethostbyname_ex(name), lambda: socket.gethostbyaddr("192.0.2.10")):
+        with pytest.raises(OfflineViolation, match="name lookup of .* refused"):
+            lookup()
+    assert no_real_network == []
+
+
+def test_literal_and_local_names_still_resolve() -> None:
+    """Binding a LAN address (a literal: nothing is looked up) and localhost keep working."""
+    assert socket.getaddrinfo("10.1.2.3", 80, type=socket.SOCK_STREAM)[0][4] == ("10.1.2.3", 80)
+    assert socket.getaddrinfo(None, 80, flags=socket.AI_PASSIVE, type=socket.SOCK_STREAM)
+    assert socket.getaddrinfo("localhost", 80, type=socket.SOCK_STREAM)
+
+
+_CHILD_UDP = "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x', ('192.0.2.10', 53))"
+_CHILD_DNS = "import socket; socket.getaddrinfo('huggingface.co', 443)"
+
+
+@pytest.mark.parametrize("code", [_CHILD_UDP, _CHILD_DNS])
+def test_python_children_get_the_guard(code: str) -> None:
+    """A child process does not inherit monkeypatching; it gets the guard at interpreter start."""
+    import subprocess
+    import sys
+
+    # A clean environment on purpose: the guard adds itself to whatever env the caller passes.
+    done = subprocess.run([sys.executable, "-c", code], env={"PATH": os.environ["PATH"],
+                                                             "PYTHONPATH": str(offline.SITE_DIR.parents[1])},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "OfflineViolation: offline guard" in done.stderr
+
+
+@pytest.mark.parametrize("argv", [["curl", "https://huggingface.co"], "wget -q https://pypi.org",
+                                  ["/usr/bin/git", "fetch"]])
+def test_network_programs_refused(argv: object) -> None:
+    import subprocess
+
+    with pytest.raises(OfflineViolation, match="running '.*' refused"):
+        subprocess.run(argv, shell=isinstance(argv, str), check=False)
