@@ -1,9 +1,11 @@
 """OpenAI-compatible HTTP API over exported models, for the hospital's EHR tools.
 
-Routes: ``GET /health`` (no key), ``GET /v1/models``, ``POST /v1/completions``,
-``POST /v1/chat/completions`` (with ``stream: true`` as server-sent events), ``GET /metrics``.
-Every route but /health needs ``Authorization: Bearer <key>``. Each request is audited as hashes of its
-prompt and response through a ``RequestSink``, off the request path.
+Routes: ``GET /health`` and ``GET /openapi.json`` (no key), ``GET /v1/models``, ``POST /v1/completions``,
+``POST /v1/chat/completions`` (with ``stream: true`` as server-sent events), the task endpoints
+``POST /v1/classify`` and ``POST /v1/extract``, ``GET /metrics`` (admin-scoped keys). Every other route
+needs ``Authorization: Bearer <key>``. Each request is audited as hashes of its prompt and response:
+through a ``DurableSpool`` before it is answered (``appliance serve``), or a ``RequestSink`` off the
+request path (the stand-alone runner, tests). What a workspace may serve: ``appliance.serve.served``.
 
     backends = load_model_dirs([Path("exports/triage-lora"), Path("exports/summary-onnx")])
     handle = serve(backends, key_store, sink, ServeConfig(port=8000))

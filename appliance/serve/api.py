@@ -2,8 +2,16 @@
 
 ``Api.handle(request)`` takes a parsed HTTP request and returns a ``Reply``: a JSON body, or for
 ``stream: true`` an iterator of server-sent-event frames the transport writes as they come. Every
-request ends in exactly one call of ``_finish``, which counts it in the metrics and queues one
-``RequestRecord`` for the audit; for a stream that happens when the stream ends or is abandoned.
+request ends in exactly one call of ``_finish``, which counts it in the metrics and hands one
+``RequestRecord`` to the audit sink; for a stream that happens when the stream ends or is abandoned.
+With a ``DurableSpool`` as the sink the audit fails closed: the record is durable before the answer
+leaves, and a request whose record cannot be made durable is answered 503 (a stream is refused before
+it starts when the spool is full, and ends without ``[DONE]`` if its record cannot be spooled).
+
+Task endpoints (``appliance.serve.tasks``): a served classification run answers ``/v1/classify`` and,
+under its model id, ``/v1/completions`` with its label; an extraction run answers ``/v1/extract``.
+A ``ServeGate`` is asked on every request naming a model, so a run rejected or rolled back elsewhere
+stops being served on the next request.
 
 Order of checks, and why: /health needs no key (load balancers and the installer probe it). Every
 other path asks for a key first, so an unauthenticated caller learns nothing about routes or models.
