@@ -56,6 +56,13 @@ PLACES = [
     Case("mesh-city", "pt's daughter called from stuttgart, updated.", phi=("stuttgart",)),
     Case("osh-is-generic", "Transferred from OSH with a GI bleed; ICU bed requested.", keep=("OSH", "ICU")),
     Case("ward-without-cue", "Will return to Baker 12 or Yawkey 9 when stable.", phi=("Yawkey 9",)),
+    Case("generic-tail-memorial", "Pt transferring to Pellegrino Memorial for rehab.", phi=("Pellegrino Memorial",)),
+    Case("generic-tail-regional", "Seen in the Thornbury Regional ED overnight.", phi=("Thornbury Regional",)),
+    Case(
+        "generic-tail-words",
+        "Regional anesthesia was used, per the Surgeon General's advice.",
+        keep=("Regional", "General"),
+    ),
     Case("ward-two-words-lower", "na 152. admitted to cardinal cushing 4. iv d5w.", phi=("cardinal cushing 4",)),
     Case("ward-in-brackets", "back to the floor (pemberton 16) 3/6, stable.", phi=("pemberton 16",)),
     Case("ward-then-unit", "Pt moved from Tanaka ACC 6 infusion to the floor.", phi=("Tanaka ACC 6",)),

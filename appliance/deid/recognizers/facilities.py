@@ -122,6 +122,39 @@ class _Facility:
         yield from self._saints(doc)
         yield from self._letterhead(doc)
         yield from self._wards(doc)
+        yield from self._generic_tail(doc)
+
+    def _generic_tail(self, doc: Document) -> Iterator[Span]:
+        """ "Kessler Memorial", "Lakeside Regional", "Mass General": a hospital named with a generic
+        word in place of its head word. The words before must say which hospital (a name, a place or a
+        word no list knows), and only a function word may follow in lower case ("Regional anesthesia" is no
+        hospital)."""
+        tokens = doc.tokens
+        for i, tail in enumerate(tokens):
+            if tail.norm not in _TAIL_HEADS or i == 0 or not tail.capitalised or tail.shape is Shape.LOWER:
+                continue
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+            if nxt is not None and doc.gap(tail, nxt) == " " and (
+                nxt.shape is Shape.LOWER and not nxt.caseless and not nxt.cls & WordClass.STOP
+                or nxt.norm in FACILITY_HEADS
+            ):
+                continue  # "Regional anesthesia"; "Kessler Memorial Hospital" is the head rule's
+            first = i
+            while first > 0 and i - first < 3:
+                prev = tokens[first - 1]
+                if doc.gap(prev, tokens[first]) != " " or not prev.capitalised or prev.shape is Shape.MIXED:
+                    break
+                if prev.cls & (WordClass.STOP | WordClass.CLINICAL) or prev.norm in HEADER_TITLES:
+                    break
+                first -= 1
+                if prev.sent_start:
+                    break
+            words = tokens[first:i]
+            if not words or not any(w.cls & (NAME_LIKE | WordClass.CITY) or w.cls == WordClass.NONE for w in words):
+                continue
+            if tail.caseless and not any(w.cls & (NAME_LIKE | WordClass.CITY) for w in words):
+                continue
+            yield Span(words[0].start, tail.end, LOCATION, "facility", 0.7, "facility")
 
     def _wards(self, doc: Document) -> Iterator[Span]:
         """A ward or unit written as a building's name and a floor, in any case: "back to ellison 16",
@@ -296,6 +329,8 @@ class _Facility:
 
 
 HEADER_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof"})
+# Generic words that stand for the head word in many hospitals' short names.
+_TAIL_HEADS = frozenset({"memorial", "regional", "general"})
 _WARD = re.compile(
     r"(?i)(?:\b(?:to|on|from|at|in|onto|or)[ \t]+(?:the[ \t]+)?|\()"
     r"(?P<name>[^\W\d_]+(?:[ \t-][^\W\d_]+){0,2})[ \t]+\d{1,2}[a-z]?"
