@@ -179,6 +179,12 @@ def test_unwritable_spool_gives_503_not_an_unaudited_answer(tmp_path: Path, tiny
         refused = post(handle.url, "/v1/chat/completions", CHAT, key="sk-test-ehr")
         assert refused.status == 503 and refused.json()["error"]["code"] == "audit_unavailable"
         assert refused.headers.get("retry-after") == "1"
+        # A stream admitted while the spool had room, whose record then cannot be spooled, ends in an
+        # error event instead of [DONE]: the client can tell its answer was not audited.
+        streamed = post(handle.url, "/v1/chat/completions", {**CHAT, "stream": True}, key="sk-test-ehr")
+        assert streamed.status == 200
+        events = streamed.events()
+        assert "[DONE]" not in events and events[-1]["error"]["code"] == "audit_unavailable"
         assert get(handle.url, "/health", key=None).status == 200  # nothing to audit: still answered
     finally:
         handle.stop()
