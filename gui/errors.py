@@ -6,6 +6,7 @@ Any other exception is a defect: its text may quote data, so only its type is sh
 
 from __future__ import annotations
 
+import re
 import sys
 import traceback
 
@@ -28,8 +29,8 @@ _NEXT_STEPS: tuple[tuple[type[BaseException], str], ...] = (
     (AuthError, "Check the user name and the password (they are case-sensitive) and try again."),
     (IntegrityError, "Open the Audit page and run Verify; if it reports damage, restore the workspace "
                      "from its backup and tell your IT support."),
-    (InvalidInput, "Correct the value named above and try again; nothing was changed."),
-    (UsageError, "Correct the value named above and try again; nothing was changed."),
+    (InvalidInput, "Change what the message names and try again; nothing was changed."),
+    (UsageError, "Change what the message names and try again; nothing was changed."),
     (ApplianceError, "Try again. If it keeps failing, note the time and tell your IT support; "
                      "nothing was half-written."),
     (OSError, "Check that the file or folder exists and that you may read and write it, then try again."),
@@ -39,10 +40,36 @@ _DEFECT_STEP = ("The change was not saved. Note the time and tell your IT suppor
                 "appliance, not something you did.")
 
 
+# The core's messages serve the command line too: they name commands. In the desktop app the same
+# advice names the page or button that does it. Most specific first; any command left is dropped
+# with its parentheses rather than shown as a command to type.
+_GUI_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), r) for p, r in (
+    (r"create one with 'appliance init'", "create one on the Create a workspace tab"),
+    (r"run 'appliance deid run' (first|again)", r"run de-identification on the De-identification page \1"),
+    (r"import notes first with 'appliance import'", "import notes first on the Data page"),
+    (r"add it with 'appliance models add'", "ask an admin or informaticist to add it to the workspace"),
+    (r"run 'appliance evaluate [^']+' first", "evaluate it on the Models page first"),
+    (r"evaluate it first \('appliance evaluate [^']+'\)", "evaluate it first on the Models page"),
+    (r"\(re-run it with 'appliance compare'\)", "(run the comparison again on the Compare page)"),
+    (r" \(--note\)", ""),
+    (r" \(--override-baseline\)", " (the tick box in the approval dialog)"),
+    (r"; see 'appliance tune --help'", "; the Tune page lists every setting"),
+    (r" ?\('appliance [^']*'[^)]*\)", ""),
+    (r"'appliance [^']*'", "the matching page"),
+))
+
+
+def gui_words(message: str) -> str:
+    """``message`` with command-line advice turned into the desktop app's words."""
+    for pattern, replacement in _GUI_WORDS:
+        message = pattern.sub(replacement, message)
+    return message
+
+
 def describe(exc: BaseException) -> tuple[str, str]:
     """``(message, next_step)`` for ``exc``, both single lines safe to show (no PHI)."""
     if isinstance(exc, ApplianceError):
-        message = str(exc) or type(exc).__name__
+        message = gui_words(str(exc)) or type(exc).__name__
     elif isinstance(exc, OSError):
         # strerror and the file name are locations, not content.
         where = f" ({exc.filename})" if exc.filename else ""

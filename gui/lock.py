@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from appliance.errors import AuthError
 from appliance.workspace import Workspace
 from gui.errors import as_text
 from gui.ops import Op
@@ -86,7 +87,7 @@ class LockDialog(QDialog):
         self.setWindowTitle("Workspace locked")
         self.setModal(True)
         self.setObjectName("lockDialog")
-        self.setMinimumWidth(420)
+        self.setMinimumWidth(460)
         intro = QLabel(f"<b>The workspace is locked {reason}.</b><br>Enter the password of "
                        f"<b>{session.user.name}</b> to continue with {session.root.name}.")
         intro.setWordWrap(True)
@@ -143,13 +144,16 @@ class LockDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.unlock_button.setEnabled(True)
-        self._show(as_text(exc))
+        # The user is known here (the session's own), so the only cause of an AuthError is the password.
+        self._show(f"That is not the password of {self._session.user.name}. Passwords are case-sensitive: "
+                   "check Caps Lock and try again, or sign out." if isinstance(exc, AuthError) else as_text(exc))
         self.password.selectAll()
         self.password.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _show(self, text: str) -> None:
         self.message.setText(text)
         self.message.setVisible(True)
+        self.adjustSize()  # grow to the wrapped message instead of clipping it
 
     def _sign_out(self) -> None:
         # The main window closes this dialog once signing out goes ahead (it may ask about jobs first).

@@ -151,13 +151,18 @@ class SignInDialog(QDialog):
                       "There is no password recovery: keep a second admin.")
         hint.setObjectName("hint")
         hint.setWordWrap(True)
-        form = QFormLayout(tab)
+        form = QFormLayout()
         form.addRow("F&older", self.new_folder)
         form.addRow("&Admin", self.admin)
         form.addRow("Pass&word", self.new_password)
         form.addRow("&Repeat", self.repeat_password)
-        form.addRow("", hint)
-        form.addRow("", self.create_button)
+        # The hint sits under the form, not in a form row: a form row gives a wrapped label the height of
+        # one line, and the second line was cut off.
+        column = QVBoxLayout(tab)
+        column.addLayout(form)
+        column.addWidget(hint)
+        column.addWidget(self.create_button, 0, Qt.AlignmentFlag.AlignRight)
+        column.addStretch(1)
         return tab
 
     # -- actions ----------------------------------------------------------------------------------
@@ -213,3 +218,4 @@ class SignInDialog(QDialog):
     def _show(self, text: str) -> None:
         self.message.setText(text)
         self.message.setVisible(True)
+        self.adjustSize()  # grow to the wrapped message instead of clipping it

@@ -55,11 +55,22 @@ def cmd_gui(args: argparse.Namespace) -> int:
     # core never imports Qt.
     import subprocess
 
+    from appliance.errors import UsageError
+
+    # The desktop app asks for the password itself and prints nothing: refuse what it would ignore.
+    ignored = [name for name, given in (("--password-file", args.password_file), ("--json", args.json)) if given]
+    if ignored:
+        raise UsageError(f"appliance gui does not use {' or '.join(ignored)}: the app asks for the password "
+                         "and shows its results in its window")
     argv = [sys.executable, "-m", "gui.app"]
     if args.workspace:
         argv += ["--workspace", str(args.workspace)]
     if args.user:
         argv += ["--user", args.user]
+    if args.lock_minutes is not None:
+        if args.lock_minutes <= 0:
+            raise UsageError("--lock-minutes must be a positive number of minutes")
+        argv += ["--lock-minutes", str(args.lock_minutes)]
     return subprocess.call(argv)
 
 
@@ -77,7 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     for module in COMMAND_MODULES:
         module.register(sub, add)
-    add(sub, "gui", cmd_gui, "open the desktop app")
+    gui = sub.add_parser("gui", help="open the desktop app", description="open the desktop app (it asks for the "
+                         "password itself)")
+    gui.set_defaults(handler=cmd_gui)
+    gui.add_argument("--workspace", metavar="DIR", default=argparse.SUPPRESS,
+                     help="workspace folder to offer (or APPLIANCE_WORKSPACE)")
+    gui.add_argument("--user", default=argparse.SUPPRESS, help="user name to offer (or APPLIANCE_USER)")
+    gui.add_argument("--lock-minutes", type=float, metavar="N",
+                     help="lock the app after N minutes without input (default 10)")
     p = add(sub, "demo", cmd_demo, "run the whole pipeline on the embedded default model and synthetic notes")
     p.add_argument("--out", type=Path, metavar="DIR", help="output directory (default: a new temp directory)")
     p.add_argument("--quick", action="store_true", help="minimal sizes (a few minutes)")

@@ -15,7 +15,8 @@ from gui.widgets import Banner, fill_table, make_table
 
 
 def note_types_text(types: dict[str, int]) -> str:
-    return ", ".join(f"{name} {count}" for name, count in types.items())
+    """``discharge 12, radiology 3``; records imported without a note type are counted as "no type"."""
+    return ", ".join(f"{'no type' if name in ('?', '') else name} {count}" for name, count in types.items())
 
 
 class DataPage(Page):
@@ -74,7 +75,8 @@ class DataPage(Page):
         return wizard
 
     def _imported(self, summary: dict[str, Any]) -> None:
-        self.banner.show_state("ok", f"Imported {summary['imported']} notes into '{summary['dataset']}' "
-                                     f"({summary['duplicates']} duplicates, {len(summary['rejected'])} rejected).")
+        state = "warn" if summary["rejected"] else "ok"  # rejected rows are never good news
+        self.banner.show_state(state, f"Imported {summary['imported']} notes into '{summary['dataset']}' "
+                                      f"({summary['duplicates']} duplicates, {len(summary['rejected'])} rejected).")
         if not self.session.locked:  # otherwise the page refreshes on unlock
             self.refresh()

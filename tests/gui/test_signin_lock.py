@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from appliance.store.keyslots import TEST_KDF
 from gui.ops import Op
@@ -50,6 +51,10 @@ def test_create_workspace_checks_the_repeated_password(qtbot, tmp_path: Path) ->
     qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
     assert "differ" in dialog.message.text()
     assert not (tmp_path / "new-ws").exists()
+    qtbot.wait(50)
+    hint = next(label for label in dialog.tabs.currentWidget().findChildren(QLabel) if "second admin" in label.text())
+    for label in (hint, dialog.message):  # every wrapped line shows, none is cut off
+        assert label.height() >= label.heightForWidth(label.width()), label.text()
 
     dialog.repeat_password.setText("first-long-passphrase")
     with qtbot.waitSignal(dialog.signed_in, timeout=10_000):
@@ -87,7 +92,11 @@ def test_inactivity_locks_then_reauth_reopens_the_workspace(qtbot, ws_path: Path
     dialog.password.setText("wrong")
     qtbot.mouseClick(dialog.unlock_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.message.isVisible(), timeout=10_000)
-    assert "authentication failed" in dialog.message.text().lower()
+    # The user is the session's own: the message speaks of the password, not of an "unknown user".
+    assert dialog.message.text().startswith("That is not the password of rex.")
+    assert "unknown user" not in dialog.message.text()
+    qtbot.wait(50)  # the dialog grows to the wrapped message on the next layout pass
+    assert dialog.message.height() >= dialog.message.heightForWidth(dialog.message.width())  # not clipped
     assert window.locked and dialog.isVisible()
 
     dialog.password.setText(PASSWORDS["rex"])
