@@ -122,8 +122,11 @@ class BarChart(QChartView):
         self.setAccessibleName(title)
 
     def set_bars(self, bars: Sequence[tuple[str, float | None]], marked: Sequence[int] = (),
-                 fmt: str = "@value", precision: int = 3) -> None:
-        """Replace the bars; a None value draws no bar (its label stays, so the gap is visible)."""
+                 fmt: str = "@value", precision: int = 3, y_max: float | None = None) -> None:
+        """Replace the bars; a None value draws no bar (its label stays, so the gap is visible).
+
+        ``y_max`` fixes the top of the axis (1 for scores in [0, 1], so 0.6 never looks like most of 1.5).
+        """
         chart = self.chart()
         chart.removeAllSeries()
         for axis in chart.axes():
@@ -156,8 +159,11 @@ class BarChart(QChartView):
         y_axis = _axis(self._y_title)
         values = [v for _, v in self.bars if v is not None]
         top = max(values, default=1.0)
-        y_axis.setRange(0, top * 1.15 if top > 0 else 1.0)
-        y_axis.applyNiceNumbers()
+        if y_max is not None:
+            y_axis.setRange(0, y_max)
+        else:
+            y_axis.setRange(0, top * 1.15 if top > 0 else 1.0)
+            y_axis.applyNiceNumbers()
         chart.addAxis(categories, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(categories)

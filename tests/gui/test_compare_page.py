@@ -5,6 +5,7 @@ the self-contained HTML report."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -50,8 +51,12 @@ def test_run_a_comparison_compare_runs_and_write_the_report(qtbot, evaluated_ws:
     page.check([tfidf, lora])
     wait_ops(qtbot)
     assert sorted(r["run_id"] for r in page.runs) == sorted([tfidf, lora])
-    assert page.side_table.rowCount() == 2 and page.side_table.horizontalHeaderItem(2).text() == "macro-F1"
-    assert sorted(label for label, _ in page.chart.bars) == ["lora", "tfidf"]
+    assert page.side_table.rowCount() == 2
+    assert page.side_table.horizontalHeaderItem(3).text() == "macro-F1 [95 % interval]"
+    assert sorted(label for label, _ in page.chart.bars) == ["LoRA", "TF-IDF"]
+    n = page.runs[0]["metrics"]["n"]
+    assert page.sample_label.text().startswith(f"Scores on {n} test records")
+    assert all(page.side_table.item(row, 2).text() == str(n) for row in range(2))
     assert page.recommendation is not None and page.recommendation.run_id in (tfidf, lora)
     assert "Recommended:" in page.recommendation_label.text()
     assert page.privacy_table.rowCount() == 2
@@ -104,10 +109,69 @@ def test_privacy_and_slices_are_shown_from_the_summaries(qtbot, deid_ws: Path, o
     page._show_comparison((runs, recommend(runs)))
     assert page.recommendation is not None and page.recommendation.run_id == "run-0002-lora"
     assert page.side_table.item(1, 0).text() == "run-0002-lora ★"
-    assert page.chart.bars == [("icl k=0", 0.40), ("lora", 0.71), ("full", 0.72)]
+    assert page.chart.bars == [("0-shot", 0.40), ("LoRA", 0.71), ("full FT", 0.72)]
     verdicts = [page.privacy_table.item(row, 4).text() for row in range(3)]
     assert verdicts == ["not audited (no canaries planted)", "passed", "flagged: not releasable"]
     assert page.privacy_table.item(1, 6).text() == "12.00 → 12.60"
     cells = {page.slice_table.item(row, 0).text(): page.slice_table.item(row, 2).text() for row in range(2)}
     assert cells == {"note type: discharge": "0.700 (n=12)", "note type: radiology": "0.200 (n=3 small)"}
     assert page.slice_table.item(0, 3).text() == "—"
+
+
+def _scored(run_id: str, method: str, n: int, right: int, **extra: object) -> dict:
+    from appliance.evaluate.metrics import classification_metrics
+
+    labels = ["cardiology", "oncology"]
+    refs = [labels[i % 2] for i in range(n)]
+    preds = [r if i < right else labels[(labels.index(r) + 1) % 2] for i, r in enumerate(refs)]
+    metrics = classification_metrics(preds, refs, labels)
+    return {"run_id": run_id, "method": method, "task": "classify", "snapshot": "s", "items": metrics.pop("items"),
+            "metrics": metrics, **extra}
+
+
+def test_sample_size_interval_and_axis_are_shown(qtbot, deid_ws: Path, open_session) -> None:
+    """Three test notes: the page says so, warns, shows every score with its interval, and ends the axis at 1."""
+    from PySide6.QtCharts import QValueAxis
+
+    from appliance.evaluate.recommend import recommend
+
+    runs = [_scored("run-0001-icl", "icl-calibrated", 3, 3, k=4, train_seconds=0, infer_seconds_per_record=9.0),
+            _scored("run-0002-icl", "icl-calibrated", 3, 2, k=4, train_seconds=0, infer_seconds_per_record=9.0),
+            _scored("run-0003-tfidf", "tfidf", 3, 2, train_seconds=2.0, infer_seconds_per_record=0.001)]
+    page = open_page(qtbot, open_session(deid_ws, "rex"))
+    page._show_comparison((runs, recommend(runs)))
+    sample = page.sample_label.text()
+    assert sample.startswith("Scores on 3 test records, each with its 95 % interval.")
+    assert "Warning: only 3 test records (fewer than 100)" in sample
+    assert "Not distinguishable on 3 test records" in page.recommendation_label.text()
+    assert [page.side_table.item(row, 2).text() for row in range(3)] == ["3", "3", "3"]
+    for row in range(3):
+        assert re.fullmatch(r"\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]", page.side_table.item(row, 3).text())
+    labels = [label for label, _ in page.chart.bars]
+    assert labels == ["4-shot cal #1", "4-shot cal #2", "TF-IDF"]  # short and distinct: never two "icl-calibrat…"
+    (axis,) = [a for a in page.chart.chart().axes() if isinstance(a, QValueAxis)]
+    assert axis.max() == 1.0
+    assert "3 test records" in page.chart.chart().title()
+
+
+def test_defaults_cannot_start_uncapped_training(qtbot, evaluated_ws: Path, open_session) -> None:
+    page = open_page(qtbot, open_session(evaluated_ws, "ivy"))
+    assert [m for m, box in page.method_boxes.items() if box.isChecked()] == ["icl", "tfidf"]
+    assert page.run_button.isEnabled()
+    page.method_boxes["lora"].setChecked(True)
+    assert not page.run_button.isEnabled() and page.run_button.toolTip().startswith("Set a budget in minutes: lora")
+    page.budget.setValue(15)
+    assert page.run_button.isEnabled()
+    assert page.request()["budget_seconds"] == 900 and page.request()["queries"] == 10_000
+
+
+def test_progress_line_names_the_method_and_phase(qtbot, deid_ws: Path, open_session) -> None:
+    page = open_page(qtbot, open_session(deid_ws, "ivy"))
+    page.job_panel.follow(page.runner)
+    page._reported({"event": "stage", "stage": "method 2 of 4: lora", "method": "lora", "phase": "start",
+                    "method_index": 2, "methods": 4})
+    page._reported({"event": "stage", "stage": "lora: training", "method": "lora", "phase": "training"})
+    page.job_panel._on_progress({"event": "progress", "step": 5, "total": 10, "method": "lora", "phase": "training",
+                                 "eta_s": 65.0, "loss": 1.25})
+    status = page.job_panel.status.text()
+    assert status == "Method 2 of 4 · lora: training: 5 of 10 steps · loss 1.250 · about 1 min 05 s left"
