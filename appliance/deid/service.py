@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -24,7 +25,7 @@ from appliance.catalog import datasets as dataset_records
 from appliance.catalog import deid_versions
 from appliance.deid.config import DeidConfig
 from appliance.deid.engine import DeidEngine
-from appliance.deid.scoring import risk
+from appliance.deid.lexicon import Lexicon, WordClass, load_lexicon, normalise
 from appliance.deid.spans import LABELS, Span, merge_spans
 from appliance.errors import ApplianceError, InvalidInput
 from appliance.jobs import JobContext, register_job
@@ -56,6 +57,95 @@ class ReviewMark:
     version: str
     content_hash: str
     coverage: ReviewCoverage
+
+
+# -- review risk ---------------------------------------------------------------------------------
+#
+# Where a reviewer should look first. The recognizers' confidences alone say little: most rules have a
+# fixed confidence, so every note of a ward came out at the same risk and the queue ordered nothing.
+# The doubts below read the note around the spans: a name that runs into an ordinary word ("Helen
+# Carter to"), a capitalised word the name lists know but no span covers, a long number no span
+# covers, two spans of different labels that touch (rules disagreeing about one stretch), a name made
+# only of dictionary words. Each is a reason to open the note, not a finding.
+
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d[\d-]*\d|\d")  # "122/76" is two numbers, not one
+_NAME_WORDS = WordClass.FIRST | WordClass.LAST
+_ORDINARY = WordClass.COMMON | WordClass.STOP | WordClass.ENGLISH | WordClass.CLINICAL | WordClass.MEDICAL
+_DOUBT_WEIGHT = 0.25  # one doubt counts like a span of confidence 0.75
+
+
+@dataclass(frozen=True)
+class ReviewDoubts:
+    """Reasons to open a note, counted (see the comment above)."""
+
+    unsure: int  # spans below LOW_CONFIDENCE
+    run_on: int  # name spans that begin or end with an ordinary lower-case word
+    unmarked_names: int  # mid-sentence capitalised words the name lists know (or no list knows), uncovered
+    unmarked_numbers: int  # numbers of 5+ digits outside every span
+    clashes: int  # spans of different labels with nothing between them
+    dictionary_names: int  # name spans made only of ordinary words
+
+    @property
+    def total(self) -> int:
+        return (self.run_on + self.unmarked_names + self.unmarked_numbers + self.clashes
+                + self.dictionary_names)
+
+
+@functools.lru_cache(maxsize=1)
+def _lexicon() -> Lexicon:
+    return load_lexicon()
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    before = text[:start].rstrip(" \t\"'(")
+    return not before or before[-1] in ".!?:;\n-*•"
+
+
+def review_doubts(text: str, spans: Sequence[Span], lexicon: Lexicon | None = None) -> ReviewDoubts:
+    """Count the doubts about one note's spans (the note text is read here and never kept)."""
+    lexicon = lexicon or _lexicon()
+    ordered = sorted(spans, key=lambda s: s.start)
+    covered = [False] * (len(text) + 1)
+    for span in ordered:
+        for i in range(span.start, min(span.end, len(text))):
+            covered[i] = True
+    run_on = dictionary = 0
+    for span in ordered:
+        if span.label != "NAME":
+            continue
+        words = [m.group() for m in _TOKEN.finditer(text, span.start, span.end) if m.group()[0].isalpha()]
+        if not words:
+            continue
+        edges = {words[0], words[-1]}
+        if any(w.islower() and lexicon.word_class(normalise(w)) & _ORDINARY for w in edges):
+            run_on += 1
+        classes = [lexicon.word_class(normalise(w)) for w in words]
+        if all(c & _ORDINARY and not c & _NAME_WORDS for c in classes):
+            dictionary += 1
+    names = numbers = 0
+    for match in _TOKEN.finditer(text):
+        word, start = match.group(), match.start()
+        if covered[start]:
+            continue
+        if word[0].isdigit():
+            numbers += sum(ch.isdigit() for ch in word) >= 5
+        elif (word[0].isupper() and not word.isupper() and len(word) > 2 and "-" not in word
+              and not _sentence_start(text, start)):  # hyphenated: "X-ray", "Kellgren-Lawrence" grades
+            bits = lexicon.word_class(normalise(word))
+            names += bool(bits & _NAME_WORDS and not bits & _ORDINARY) or bits == WordClass.NONE
+    clashes = sum(1 for a, b in zip(ordered, ordered[1:], strict=False)
+                  if a.label != b.label and not text[a.end:b.start].strip())
+    return ReviewDoubts(unsure=sum(1 for s in spans if s.confidence < LOW_CONFIDENCE), run_on=run_on,
+                        unmarked_names=names, unmarked_numbers=numbers, clashes=clashes,
+                        dictionary_names=dictionary)
+
+
+def review_risk(text: str, spans: Sequence[Span], lexicon: Lexicon | None = None) -> float:
+    """Review priority of one note, higher first: the recognizers' own doubt (1 - confidence per span),
+    ``_DOUBT_WEIGHT`` per doubt of ``review_doubts``, and 0.01 per span so that, all else equal, a note
+    dense with identifiers comes before a sparse one. Zero for a note with no spans and no doubts."""
+    doubts = review_doubts(text, spans, lexicon)
+    return round(sum(1.0 - s.confidence for s in spans) + _DOUBT_WEIGHT * doubts.total + 0.01 * len(spans), 6)
 
 
 @functools.lru_cache(maxsize=4)
@@ -129,7 +219,8 @@ def run_deid(
             spans = engine.detect(text)
             deid_text = engine.apply(text, spans, patient_id=patient_id, secret=secret)
             fields, found = engine.deidentify_fields(row.metadata, patient_id=patient_id, secret=secret)
-            out.append((row.record_id, deid_text, json.dumps([span_to_json(s) for s in spans]), risk(spans),
+            out.append((row.record_id, deid_text, json.dumps([span_to_json(s) for s in spans]),
+                        review_risk(text, spans, engine.lexicon),
                         json.dumps(fields, ensure_ascii=False, sort_keys=True)))
             labels.update(s.label for s in spans)
             span_count += len(spans)
@@ -296,7 +387,7 @@ def correct(
     }
     with ws.transaction("deid.correct", [version, str(record_id)], details) as tx:
         deid_versions.correct(tx, version, record_id, deid_text, json.dumps([span_to_json(s) for s in spans]),
-                              risk(spans))
+                              review_risk(text, spans, engine.lexicon))
     return {"record_id": record_id, "spans": len(spans), **details}
 
 
