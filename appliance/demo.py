@@ -197,7 +197,7 @@ def stage_compare(ctx: DemoContext) -> dict[str, Any]:
 
 def stage_approve(ctx: DemoContext) -> dict[str, Any]:
     from appliance import registry
-    from appliance.catalog import runs
+    from appliance.catalog import evaluations
 
     run_id = ctx.runs["lora"]
     with ctx.open("demo-reviewer") as ws:
@@ -205,12 +205,14 @@ def stage_approve(ctx: DemoContext) -> dict[str, Any]:
         # overrides the baseline gate (the audit entry records it when it was needed).
         approved = registry.approve(ws, run_id, "demo: held-out metrics, privacy audit and forgetting reviewed",
                                     override_baseline=True)
-        evaluation = runs.get(ws, run_id).evaluation or {}
+        evaluation = evaluations.get(ws, run_id)
+    if evaluation is None or evaluation.primary_metric is None:
+        raise ApplianceError(f"approved run {run_id} has no stored evaluation")
     say(f"[approve] demo-reviewer approved {run_id} as {approved['name']} v{approved['version']} "
-        f"({evaluation['metric_name']} {evaluation['primary_metric']:.3f}; general-text perplexity "
-        f"{evaluation['forgetting']['before']:.1f} -> {evaluation['forgetting']['after']:.1f})")
-    return {"run": run_id, "metric": evaluation["metric_name"], "value": evaluation["primary_metric"],
-            "forgetting": evaluation["forgetting"], "approved_as": f"{approved['name']}@v{approved['version']}",
+        f"({evaluation.metric_name} {evaluation.primary_metric:.3f}; general-text perplexity "
+        f"{evaluation.forgetting['before']:.1f} -> {evaluation.forgetting['after']:.1f})")
+    return {"run": run_id, "metric": evaluation.metric_name, "value": evaluation.primary_metric,
+            "forgetting": evaluation.forgetting, "approved_as": f"{approved['name']}@v{approved['version']}",
             "approved_by": "demo-reviewer"}
 
 

@@ -25,7 +25,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from appliance.catalog import approvals as approval_records
-from appliance.catalog import base_models, deid_versions, runs, settings, snapshots
+from appliance.catalog import base_models, deid_versions, evaluations, runs, settings, snapshots
+from appliance.catalog.evaluations import Evaluation
 from appliance.catalog.runs import Run
 from appliance.errors import ApplianceError, InvalidInput, PermissionDenied
 from appliance.workspace import Role, User, Workspace
@@ -197,9 +198,9 @@ def set_gates(ws: Workspace, new: Gates) -> None:
 def record_evaluation(ws: Workspace, run_id: str, evaluation: dict[str, Any]) -> None:
     """Store held-out metrics and the privacy audit of a run; a trained run becomes ``evaluated``."""
     runs.get(ws, run_id)
-    summary = {k: evaluation.get(k) for k in ("primary_metric", "metric_name", "exposure", "forgetting")}
+    summary = Evaluation.from_json(run_id, evaluation).summary()
     with ws.transaction("run.evaluated", [run_id], summary) as tx:
-        runs.record_evaluation(tx, run_id, evaluation)
+        evaluations.record(tx, run_id, evaluation)
 
 
 def approve(ws: Workspace, run_id: str, note: str, name: str | None = None,
