@@ -118,6 +118,11 @@ DATES = [
 
 NAMES = [
     Case("dr-lower", "pt seen by dr jones this am, plan to continue abx.", phi=("jones",)),
+    Case("two-given-names-lower", "wife ana lucía asked about home services.", phi=("ana lucía",), keep=("asked",)),
+    Case("two-given-names-caps", "SON JEAN PIERRE CALLED, UPDATED.", phi=("JEAN PIERRE",), keep=("CALLED",)),
+    Case("possessive-relative", "it's carol, sam whitlowe's daughter, calling about meds.", phi=("sam whitlowe",)),
+    Case("possessive-relative-caps", "MRS. ABARA'S SON AT BEDSIDE.", phi=("ABARA",), keep=("SON", "BEDSIDE")),
+    Case("patients-relative", "the patient's son called; pt's wife at bedside.", keep=("patient", "son", "wife")),
     Case("husband-lower", "husband bob at bedside, updated on plan.", phi=("bob",)),
     Case("np-aware", "NP Garcia aware of low urine output.", phi=("Garcia",)),
     Case("rn-after-name", "report given to mary ellis rn at 1900.", phi=("mary ellis",)),

@@ -138,6 +138,11 @@ ADDRESSED_WORDS = frozenset(
     """.split()
 )
 
+_POSSESSIVE_RELATIVE = re.compile(
+    r"(?i)['’]s[ \t]+(?P<rel>wife|husband|spouse|partner|son|daughter|mother|father|mom|dad|sister|brother|"
+    r"aunt|uncle|niece|nephew|cousin|grandson|granddaughter|grandmother|grandfather|fianc[eé]e?|boyfriend|"
+    r"girlfriend|caregiver|guardian)\b"
+)
 RELATIVE_WORDS = frozenset(
     """
     wife husband spouse partner son daughter mother father mom dad sister brother sibling aunt uncle niece
@@ -182,6 +187,38 @@ class _NameContext:
         yield from self._labels(doc)
         yield from self._relatives(doc)
         yield from self._addressed(doc)
+        yield from self._possessive_relatives(doc)
+
+    def _possessive_relatives(self, doc: Document) -> Iterator[Span]:
+        """ "tom brightwater's daughter", "MRS. ABARA'S SON": a person named by whose relative they are.
+        The word before "'s" must read as a name (a name-list word, or a word no list knows when a first
+        name stands before it) and not as a word, a clinical term or a field name ("the patient's son")."""
+        tokens = doc.tokens
+        for m in _POSSESSIVE_RELATIVE.finditer(doc.text):
+            index = doc.token_index_at(m.start("rel")) - 1
+            if index < 0:
+                continue
+            owner = tokens[index]
+            if owner.norm in HEADER_WORDS or owner.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.COUNTRY):
+                continue
+            if owner.shape is Shape.LOWER and not owner.caseless or owner.shape is Shape.MIXED:
+                continue
+            prev = tokens[index - 1] if index > 0 else None
+            first_before = bool(
+                prev is not None
+                and doc.gap(prev, owner) == " "
+                and prev.cls & WordClass.FIRST
+                and not prev.cls & (WordClass.STOP | WordClass.CLINICAL)
+                and prev.norm not in HEADER_WORDS
+            )
+            listed = bool(owner.cls & NAME_BITS) and not owner.cls & WordClass.COMMON
+            unknown = owner.cls & ~WordClass.FREQUENT == WordClass.NONE and len(owner.norm) > 2
+            if not (listed or (unknown and first_before) or (owner.cls & NAME_BITS and first_before)):
+                continue
+            first = index - 1 if first_before else index
+            span = name_span(doc, first, index, "person", 0.8, "name_context")
+            if span:
+                yield span
 
     def _addressed(self, doc: Document) -> Iterator[Span]:
         """ "Hi Vinicio,", "Dear Katrine", "says Bergqvist.": a capitalised word in the place of a
@@ -329,9 +366,23 @@ class _NameContext:
             if not ok:
                 continue
             first, last = grow(doc, index, index)
+            # "wife maría josé", "daughter Anne Marie": a second given name after the first.
+            while last + 1 < len(doc.tokens) and last - first < 2 and _second_given_name(doc, last):
+                last += 1
             span = name_span(doc, first, last, "relative", 0.85, "name_context")
             if span:
                 yield span
+
+
+def _second_given_name(doc: Document, last: int) -> bool:
+    """Whether the word after token `last` is a further given name: a first name of the lists, written
+    like the one before it, that no list reads as a word, a clinical term or a field name."""
+    cur, nxt = doc.tokens[last], doc.tokens[last + 1]
+    if doc.gap(cur, nxt) != " " or nxt.shape is not cur.shape or not nxt.cls & WordClass.FIRST:
+        return False
+    if nxt.cls & (WordClass.COMMON | WordClass.STOP | WordClass.CLINICAL | WordClass.ENGLISH):
+        return False
+    return nxt.norm not in HEADER_WORDS and len(nxt.norm) > 2
 
 
 def _credential_follows_name(doc: Document, prev: Token, cred: str, sep: str) -> bool:
