@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from appliance.catalog import approvals, exports, runs
 from appliance.workspace import Workspace
-from tests.catalog.conftest import SNAPSHOT
+from tests.catalog.conftest import SNAPSHOT, interleaved
 from tests.conftest import PASSWORDS
 
 
@@ -48,32 +46,8 @@ def test_publish_versions_current_and_rollback(snap_ws: Path) -> None:
 def test_two_reviewers_publishing_together_take_distinct_versions(snap_ws: Path) -> None:
     with Workspace.open(snap_ws, "ivy", PASSWORDS["ivy"]) as ws:
         run_id = _run(ws)
-    a_inserted, a_may_commit = threading.Event(), threading.Event()
-    got: dict[str, int] = {}
-    errors: list[BaseException] = []
-
-    def reviewer(name: str, hold: bool) -> None:
-        try:
-            with Workspace.open(snap_ws, "rex", PASSWORDS["rex"]) as ws, ws.transaction("registry.approve") as tx:
-                got[name] = approvals.publish(tx, "ward-triage", run_id, "rex", "t", "n", str).version
-                if hold:
-                    a_inserted.set()
-                    assert a_may_commit.wait(30)
-        except BaseException as exc:  # noqa: BLE001  (reported below)
-            errors.append(exc)
-            a_inserted.set()
-
-    a = threading.Thread(target=reviewer, args=("a", True))
-    a.start()
-    assert a_inserted.wait(30)
-    b = threading.Thread(target=reviewer, args=("b", False))
-    b.start()
-    time.sleep(0.5)
-    assert b.is_alive() and "b" not in got
-    a_may_commit.set()
-    a.join(60)
-    b.join(60)
-    assert not errors, errors
+    got = interleaved(snap_ws, "rex", "registry.approve",
+                      lambda tx: approvals.publish(tx, "ward-triage", run_id, "rex", "t", "n", str).version)
     assert got == {"a": 1, "b": 2}
 
 

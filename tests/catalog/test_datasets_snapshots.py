@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from appliance.catalog import datasets, snapshots
 from appliance.errors import InvalidInput
 from appliance.store.db import Connection
 from appliance.workspace import Workspace
-from tests.catalog.conftest import SNAPSHOT
+from tests.catalog.conftest import SNAPSHOT, interleaved
 from tests.conftest import PASSWORDS
 
 
@@ -82,30 +81,6 @@ def test_snapshots_typed_and_numbered_inside_the_transaction(snap_ws: Path) -> N
 
 def test_a_second_creator_waits_and_counts_the_first_snapshot(snap_ws: Path) -> None:
     """B asks for a number while A's snapshot is not yet committed: B waits for A's lock and takes the next one."""
-    a_inserted, a_may_commit = threading.Event(), threading.Event()
-    got: dict[str, str] = {}
-    errors: list[BaseException] = []
-
-    def creator(name: str, hold: bool) -> None:
-        try:
-            with Workspace.open(snap_ws, "ivy", PASSWORDS["ivy"]) as ws, ws.transaction("data.snapshot") as tx:
-                got[name] = _snapshot(tx, f"hash-{name}").snapshot_id
-                if hold:
-                    a_inserted.set()
-                    assert a_may_commit.wait(30)
-        except BaseException as exc:  # noqa: BLE001  (re-raised in the test thread below)
-            errors.append(exc)
-            a_inserted.set()
-
-    a = threading.Thread(target=creator, args=("a", True))
-    a.start()
-    assert a_inserted.wait(30)
-    b = threading.Thread(target=creator, args=("b", False))
-    b.start()
-    time.sleep(0.5)
-    assert b.is_alive() and "b" not in got, errors
-    a_may_commit.set()
-    a.join(60)
-    b.join(60)
-    assert not errors, errors
+    got = interleaved(snap_ws, "ivy", "data.snapshot",
+                      lambda tx: _snapshot(tx, f"hash-{threading.get_ident()}").snapshot_id)
     assert got == {"a": "ward@v2", "b": "ward@v3"}

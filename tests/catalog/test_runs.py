@@ -6,8 +6,6 @@ import dataclasses
 import json
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,7 @@ from appliance.catalog.runs import STATES, STATUSES, IllegalTransition, Run, Run
 from appliance.errors import InvalidInput
 from appliance.store.db import Connection
 from appliance.workspace import Workspace
-from tests.catalog.conftest import SNAPSHOT
+from tests.catalog.conftest import SNAPSHOT, interleaved
 from tests.conftest import PASSWORDS, REPO
 
 
@@ -67,32 +65,7 @@ def test_two_connections_interleaved_take_distinct_ids(snap_ws: Path) -> None:
     Counting before the transaction (as runs were numbered before) gives both 'run-0001-lora' here,
     and B's insert then fails on the primary key.
     """
-    a_inserted, a_may_commit = threading.Event(), threading.Event()
-    got: dict[str, str] = {}
-    errors: list[BaseException] = []
-
-    def creator(name: str, hold: bool) -> None:
-        try:
-            with Workspace.open(snap_ws, "ivy", PASSWORDS["ivy"]) as ws, ws.transaction("tune.start") as tx:
-                got[name] = _create(tx).run_id
-                if hold:
-                    a_inserted.set()
-                    assert a_may_commit.wait(30)
-        except BaseException as exc:  # noqa: BLE001  (re-raised in the test thread below)
-            errors.append(exc)
-            a_inserted.set()
-
-    a = threading.Thread(target=creator, args=("a", True))
-    a.start()
-    assert a_inserted.wait(30)
-    b = threading.Thread(target=creator, args=("b", False))
-    b.start()
-    time.sleep(0.5)
-    assert b.is_alive() and "b" not in got  # B is waiting for A's write lock, not reading a stale count
-    a_may_commit.set()
-    a.join(60)
-    b.join(60)
-    assert not errors, errors
+    got = interleaved(snap_ws, "ivy", "tune.start", lambda tx: _create(tx).run_id)
     assert got == {"a": "run-0001-lora", "b": "run-0002-lora"}
 
 
