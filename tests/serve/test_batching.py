@@ -182,6 +182,30 @@ def test_full_queue_raises_busy() -> None:
         backend.close()
 
 
+def test_a_failing_step_fails_its_requests_and_the_scheduler_goes_on() -> None:
+    tokenizer = build_tokenizer()
+    backend = TorchBackend(build_model(tokenizer), tokenizer, model_id="small")
+    forward = backend.scheduler._forward
+
+    def failing(input_ids, attention_mask, position_ids, past):
+        if past is not None and input_ids.shape[1] == 1:  # decode steps fail, prefill works
+            raise RuntimeError("step failed")
+        return forward(input_ids, attention_mask, position_ids, past)
+
+    backend.scheduler._forward = failing
+    try:
+        ids = [backend.encode(text) for text in TEXTS[:2]]
+        generations = [backend.generate(p, 10, temperature=0) for p in ids]
+        for generation in generations:
+            with pytest.raises(RuntimeError, match="step failed"):
+                generation.text()
+        one = backend.generate(ids[0], 1, temperature=0)  # prefill only: served
+        one.text()
+        assert one.completion_tokens + (one.finish_reason == "stop") == 1
+    finally:
+        backend.close()
+
+
 def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
     import time
 

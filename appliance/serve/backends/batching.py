@@ -271,8 +271,12 @@ class Scheduler:
                 self._admit(admitted)
                 for model_id in list(self._batches):
                     self._step(model_id)
-            except Exception:  # never let the thread die: consumers would wait forever
-                log.exception("batch scheduler for %s failed", self._name)
+            except Exception as exc:  # never let the thread die, nor a consumer wait forever
+                log.error("batch scheduler for %s failed: %s", self._name, type(exc).__name__)
+                with self._cond:
+                    for request in itertools.chain(admitted, *(b.rows for b in self._batches.values())):
+                        request.out.put(exc)  # ignored by a request that had already ended
+                    self._batches.clear()
 
     def _fail_all(self, error: BaseException) -> None:
         for request in itertools.chain(self._waiting, *(b.rows for b in self._batches.values())):
