@@ -44,6 +44,10 @@ class ManifestEntry:
     source_package: str = ""
     source_sha256: str = ""
     source_member: str = ""
+    #: ``dir_digest`` of the Hugging Face directory that converting this GGUF file gives with the pinned
+    #: libraries. The conversion cache is trusted only when it matches this (the manifest is signed
+    #: with the bundle); empty means the cache is never used for this model.
+    converted_sha256: str = ""
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS:
@@ -192,7 +196,10 @@ def verify_models(ws: Workspace | None, progress: ProgressFn | None = None) -> d
                 problem = str(exc)
             if problem is None and (entry is None or entry.sha256 != model.sha256):
                 problem = "not in the manifest" if entry is None else "sha256 differs from the manifest"
-            report["workspace"][model_id] = {"ok": problem is None, "problem": problem}
+            converted = _converted_status(ws, model_id, entry)
+            if problem is None and converted.startswith("does not match"):
+                problem = f"its converted form {converted}"
+            report["workspace"][model_id] = {"ok": problem is None, "problem": problem, "converted": converted}
     for entry in manifest.values():
         found = find_model_file(entry)
         if found is not None:
@@ -201,6 +208,19 @@ def verify_models(ws: Workspace | None, progress: ProgressFn | None = None) -> d
             report["files"][entry.id] = {"path": str(found), "ok": ok}
     report["ok"] = all(v["ok"] for part in ("workspace", "files") for v in report[part].values())
     return report
+
+
+def _converted_status(ws: Workspace, model_id: str, entry: ManifestEntry | None) -> str:
+    """What the signed ``models.convert`` entry says about the model's stored Hugging Face form."""
+    if not model_records.hf_blob(ws, model_id) or entry is None or entry.format != "gguf":
+        return "none"
+    recorded = [e for e in ws.audit_entries(action="models.convert") if e.details.get("model") == model_id]
+    if not recorded or "dir_sha256" not in recorded[-1].details:
+        return "unchecked (converted before conversions were recorded; remove and re-add the model to re-check)"
+    details = recorded[-1].details
+    if details.get("from") == "cache" and details["dir_sha256"] != entry.converted_sha256:
+        return "does not match the manifest's converted_sha256"
+    return f"ok ({details.get('from')})"
 
 
 def materialize(ws: Workspace, model_id: str, scratch: Path, progress: ProgressFn | None = None) -> Path:
@@ -227,18 +247,21 @@ def hf_dir(ws: Workspace, model_id: str, dest: Path, progress: Callable[[str], N
     target = dest / "hf"
     if converted:
         return ws.get_dir(converted, target)
-    if not _from_conversion_cache(model.sha256, target):
+    trusted = manifest_entry(model_id).converted_sha256
+    source = "cache" if _from_conversion_cache(model.sha256, trusted, target) else "converted"
+    if source == "converted":
         if progress:
             progress(f"converting {model_id} to a Hugging Face directory (once per workspace)")
-        gguf = materialize(ws, model_id, dest)
+        gguf = materialize(ws, model_id, dest)  # the workspace's own copy, checked against the manifest
         lm, tokenizer = load_causal_lm(gguf)
         lm.save_pretrained(target)
         tokenizer.save_pretrained(target)
         gguf.unlink()
         _to_conversion_cache(model.sha256, target)
+    digest = dir_digest(target)
     info = write_dir_blob(ws, target, model_id)
-    with ws.transaction("models.convert", [model_id, info.blob_id], {"model": model_id, "sha256": info.sha256,
-                                                                      "size": info.size}) as conn:
+    details = {"model": model_id, "sha256": info.sha256, "size": info.size, "dir_sha256": digest, "from": source}
+    with ws.transaction("models.convert", [model_id, info.blob_id], details) as conn:
         BlobStore.register(conn, info, ws.user.name)
         model_records.set_hf_blob(conn, model_id, info.blob_id)
     return target
@@ -246,7 +269,11 @@ def hf_dir(ws: Workspace, model_id: str, dest: Path, progress: Callable[[str], N
 
 def conversion_cache_dir() -> Path:
     """Machine-level cache of converted *base* models (public weights, never PHI): ``APPLIANCE_CACHE_DIR``
-    or ``~/.cache/appliance``. Each entry is keyed by the source file's sha256 and re-hashed on use."""
+    or ``~/.cache/appliance``. Each entry is keyed by the source file's sha256.
+
+    Hazard: anyone who can write there can plant an entry, and a hash file beside it proves nothing
+    (they write that too). An entry is used only when its ``dir_digest`` equals the manifest's
+    ``converted_sha256``; otherwise the workspace's own, manifest-checked GGUF is converted again."""
     return Path(os.environ.get("APPLIANCE_CACHE_DIR") or Path.home() / ".cache" / "appliance") / "converted"
 
 
@@ -254,20 +281,24 @@ def _dir_hashes(directory: Path) -> dict[str, str]:
     return {str(p.relative_to(directory)): sha256_file(p) for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
-def _from_conversion_cache(source_sha256: str, target: Path) -> bool:
-    import json
+def _from_conversion_cache(source_sha256: str, trusted_digest: str, target: Path) -> bool:
+    """Copy the cached conversion into ``target`` if it matches ``trusted_digest``; then re-check the copy
+    (the cache may change between the check and the copy). False: convert instead."""
     import shutil
 
-    entry = conversion_cache_dir() / source_sha256
-    try:
-        expected = json.loads((entry / "hashes.json").read_text())
-        files = entry / "files"
-        if _dir_hashes(files) != expected:
-            return False
-    except (OSError, ValueError):
+    files = conversion_cache_dir() / source_sha256 / "files"
+    if not trusted_digest or not files.is_dir():
         return False
-    shutil.copytree(files, target)
-    return True
+    try:
+        if dir_digest(files) != trusted_digest:
+            return False
+        shutil.copytree(files, target)
+        if dir_digest(target) == trusted_digest:
+            return True
+    except OSError:
+        pass
+    shutil.rmtree(target, ignore_errors=True)
+    return False
 
 
 def _to_conversion_cache(source_sha256: str, directory: Path) -> None:
