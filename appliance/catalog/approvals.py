@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from appliance.catalog.base import Source, reader, writer
 from appliance.catalog.runs import RunId
 from appliance.store.db import Connection
-from appliance.workspace import Workspace
 
 _SELECT = "SELECT name, version, run_id, approved_by, approved_at, note, model_card, current FROM approvals"
 
@@ -36,38 +36,34 @@ class Approval:
         return f"{self.name}@v{self.version}"
 
 
-def _conn(source: Workspace | Connection) -> Connection:
-    return source.read() if isinstance(source, Workspace) else source
-
-
 def _from_row(row: tuple[Any, ...]) -> Approval:
     return Approval(row[0], int(row[1]), RunId(row[2]), row[3], row[4], row[5], row[6], bool(row[7]))
 
 
-def versions(source: Workspace | Connection, name: str) -> list[Approval]:
+def versions(source: Source, name: str) -> list[Approval]:
     """Every approved version of ``name``, oldest first."""
-    rows = _conn(source).execute(_SELECT + " WHERE name = ? ORDER BY version", (name,)).fetchall()
+    rows = reader(source).execute(_SELECT + " WHERE name = ? ORDER BY version", (name,)).fetchall()
     return [_from_row(r) for r in rows]
 
 
-def list_approvals(source: Workspace | Connection) -> list[Approval]:
-    rows = _conn(source).execute(_SELECT + " ORDER BY name, version").fetchall()
+def list_approvals(source: Source) -> list[Approval]:
+    rows = reader(source).execute(_SELECT + " ORDER BY name, version").fetchall()
     return [_from_row(r) for r in rows]
 
 
-def current(source: Workspace | Connection, name: str) -> Approval | None:
-    row = _conn(source).execute(_SELECT + " WHERE name = ? AND current = 1", (name,)).fetchone()
+def current(source: Source, name: str) -> Approval | None:
+    row = reader(source).execute(_SELECT + " WHERE name = ? AND current = 1", (name,)).fetchone()
     return None if row is None else _from_row(row)
 
 
-def find(source: Workspace | Connection, name: str, version: int) -> Approval | None:
-    row = _conn(source).execute(_SELECT + " WHERE name = ? AND version = ?", (name, version)).fetchone()
+def find(source: Source, name: str, version: int) -> Approval | None:
+    row = reader(source).execute(_SELECT + " WHERE name = ? AND version = ?", (name, version)).fetchone()
     return None if row is None else _from_row(row)
 
 
-def latest_for_run(source: Workspace | Connection, run_id: str) -> Approval | None:
+def latest_for_run(source: Source, run_id: str) -> Approval | None:
     """The newest approval naming ``run_id`` (a run can be published under several versions)."""
-    row = _conn(source).execute(_SELECT + " WHERE run_id = ? ORDER BY version DESC LIMIT 1", (run_id,)).fetchone()
+    row = reader(source).execute(_SELECT + " WHERE run_id = ? ORDER BY version DESC LIMIT 1", (run_id,)).fetchone()
     return None if row is None else _from_row(row)
 
 
@@ -77,8 +73,7 @@ def publish(tx: Connection, name: str, run_id: str, approved_by: str, approved_a
 
     ``model_card(version)`` writes the card once the version is known.
     """
-    if not tx.in_transaction:
-        raise RuntimeError("approvals are written inside Workspace.transaction, with its connection")
+    writer(tx, "approvals")
     version = (tx.execute("SELECT max(version) FROM approvals WHERE name = ?", (name,)).fetchone()[0] or 0) + 1
     approval = Approval(name, version, RunId(run_id), approved_by, approved_at, note, model_card(version), True)
     tx.execute("UPDATE approvals SET current = 0 WHERE name = ?", (name,))
@@ -90,6 +85,4 @@ def publish(tx: Connection, name: str, run_id: str, approved_by: str, approved_a
 
 def make_current(tx: Connection, name: str, version: int) -> None:
     """Make ``version`` the current one of ``name`` (and every other version not current)."""
-    if not tx.in_transaction:
-        raise RuntimeError("approvals are written inside Workspace.transaction, with its connection")
-    tx.execute("UPDATE approvals SET current = (version = ?) WHERE name = ?", (version, name))
+    writer(tx, "approvals").execute("UPDATE approvals SET current = (version = ?) WHERE name = ?", (version, name))

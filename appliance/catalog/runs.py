@@ -50,12 +50,11 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Literal, NewType, cast
 
+from appliance.catalog.base import Source, loads, now, reader, writer
 from appliance.errors import ApplianceError, InvalidInput
 from appliance.store.db import Connection
-from appliance.workspace import Workspace
 
 RunId = NewType("RunId", str)
 Status = Literal["running", "done", "failed", "cancelled"]
@@ -114,38 +113,24 @@ class Checkpoint:
     created: str
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _conn(source: Workspace | Connection) -> Connection:
-    return source.read() if isinstance(source, Workspace) else source
-
-
 def _writing(tx: Connection) -> Connection:
-    if not tx.in_transaction:
-        raise RuntimeError("runs are written inside Workspace.transaction, with its connection")
-    return tx
-
-
-def _json(value: str | None) -> Any:
-    return json.loads(value) if value else None
+    return writer(tx, "runs")
 
 
 def _from_row(row: tuple[Any, ...]) -> Run:
-    return Run(RunId(row[0]), row[1], row[2], row[3], row[4], _json(row[5]) or {}, row[6], row[7], row[8], row[9],
-               row[10], _json(row[11]), row[12], _json(row[13]))
+    return Run(RunId(row[0]), row[1], row[2], row[3], row[4], loads(row[5]) or {}, row[6], row[7], row[8], row[9],
+               row[10], loads(row[11]), row[12], loads(row[13]))
 
 
 # -- reading -----------------------------------------------------------------------------------
 
 
-def find(source: Workspace | Connection, run_id: str) -> Run | None:
-    row = _conn(source).execute(_SELECT + " WHERE run_id = ?", (run_id,)).fetchone()
+def find(source: Source, run_id: str) -> Run | None:
+    row = reader(source).execute(_SELECT + " WHERE run_id = ?", (run_id,)).fetchone()
     return None if row is None else _from_row(row)
 
 
-def get(source: Workspace | Connection, run_id: str) -> Run:
+def get(source: Source, run_id: str) -> Run:
     """The run ``run_id``; ``InvalidInput`` (exit 5) when there is none."""
     run = find(source, run_id)
     if run is None:
@@ -153,21 +138,21 @@ def get(source: Workspace | Connection, run_id: str) -> Run:
     return run
 
 
-def list_runs(source: Workspace | Connection, *, evaluated: bool = False) -> list[Run]:
+def list_runs(source: Source, *, evaluated: bool = False) -> list[Run]:
     """Every run (only those with a stored evaluation if ``evaluated``), oldest first."""
     where = " WHERE evaluation IS NOT NULL" if evaluated else ""
-    rows = _conn(source).execute(_SELECT + where + " ORDER BY created, run_id").fetchall()
+    rows = reader(source).execute(_SELECT + where + " ORDER BY created, run_id").fetchall()
     return [_from_row(r) for r in rows]
 
 
-def checkpoints(source: Workspace | Connection, run_id: str) -> list[Checkpoint]:
+def checkpoints(source: Source, run_id: str) -> list[Checkpoint]:
     """The run's sealed checkpoints, lowest step first."""
-    rows = _conn(source).execute("SELECT run_id, step, blob_id, created FROM run_checkpoints WHERE run_id = ?"
+    rows = reader(source).execute("SELECT run_id, step, blob_id, created FROM run_checkpoints WHERE run_id = ?"
                                  " ORDER BY step", (run_id,)).fetchall()
     return [Checkpoint(RunId(r[0]), int(r[1]), r[2], r[3]) for r in rows]
 
 
-def latest_checkpoint(source: Workspace | Connection, run_id: str) -> Checkpoint | None:
+def latest_checkpoint(source: Source, run_id: str) -> Checkpoint | None:
     found = checkpoints(source, run_id)
     return found[-1] if found else None
 
@@ -207,11 +192,11 @@ def create(tx: Connection, *, method: str, task: str, base_model: str, snapshot_
     """
     _writing(tx)
     number = tx.execute("SELECT count(*) FROM runs").fetchone()[0] + 1
-    now = _now()
+    started = now()
     run = Run(RunId(f"run-{number:04d}-{method}"), method, task, base_model, snapshot_id, config,
-              "running", "candidate", now, created_by, None, None, None, None)
+              "running", "candidate", started, created_by, None, None, None, None)
     if result is not None:
-        run = dataclasses.replace(transition(run, "done"), ended=now, result=result)
+        run = dataclasses.replace(transition(run, "done"), ended=started, result=result)
     tx.execute("INSERT INTO runs (run_id, method, task, base_model, snapshot_id, config, status, state, created,"
                " created_by, ended, result, artifact_blob, evaluation) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                (run.run_id, run.method, run.task, run.base_model, run.snapshot_id, _config_json(run.config),
@@ -231,13 +216,13 @@ def resume(tx: Connection, run_id: str) -> Run:
 
 def cancel(tx: Connection, run_id: str, result: dict[str, Any]) -> Run:
     run = transition(get(_writing(tx), run_id), "cancelled")
-    return _save(tx, dataclasses.replace(run, ended=_now(), result=result))
+    return _save(tx, dataclasses.replace(run, ended=now(), result=result))
 
 
 def complete(tx: Connection, run_id: str, result: dict[str, Any], artifact_blob: str) -> Run:
     """Training finished: status ``done``, state ``trained``, its figures and its sealed artifact."""
     run = transition(get(_writing(tx), run_id), "done")
-    return _save(tx, dataclasses.replace(run, ended=_now(), result=result, artifact_blob=artifact_blob))
+    return _save(tx, dataclasses.replace(run, ended=now(), result=result, artifact_blob=artifact_blob))
 
 
 def fail(tx: Connection, run_id: str) -> Run:
@@ -245,7 +230,7 @@ def fail(tx: Connection, run_id: str) -> Run:
     run = get(_writing(tx), run_id)
     if run.status != "running":
         return run
-    return _save(tx, dataclasses.replace(transition(run, "failed"), ended=_now()))
+    return _save(tx, dataclasses.replace(transition(run, "failed"), ended=now()))
 
 
 def record_evaluation(tx: Connection, run_id: str, evaluation: dict[str, Any]) -> Run:
@@ -263,7 +248,7 @@ def move(tx: Connection, run_id: str, to: State) -> Run:
 
 def add_checkpoint(tx: Connection, run_id: str, step: int, blob_id: str) -> None:
     _writing(tx).execute("INSERT OR REPLACE INTO run_checkpoints (run_id, step, blob_id, created)"
-                         " VALUES (?,?,?,?)", (run_id, step, blob_id, _now()))
+                         " VALUES (?,?,?,?)", (run_id, step, blob_id, now()))
 
 
 def drop_checkpoint(tx: Connection, run_id: str, step: int) -> None:
