@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from appliance.catalog.base import Source, reader, writer
+from appliance.catalog.base import Source, first, reader, writer
 from appliance.catalog.runs import RunId
 from appliance.store.db import Connection
 
@@ -52,19 +52,16 @@ def list_approvals(source: Source) -> list[Approval]:
 
 
 def current(source: Source, name: str) -> Approval | None:
-    row = reader(source).execute(_SELECT + " WHERE name = ? AND current = 1", (name,)).fetchone()
-    return None if row is None else _from_row(row)
+    return first(source, _SELECT + " WHERE name = ? AND current = 1", (name,), _from_row)
 
 
 def find(source: Source, name: str, version: int) -> Approval | None:
-    row = reader(source).execute(_SELECT + " WHERE name = ? AND version = ?", (name, version)).fetchone()
-    return None if row is None else _from_row(row)
+    return first(source, _SELECT + " WHERE name = ? AND version = ?", (name, version), _from_row)
 
 
 def latest_for_run(source: Source, run_id: str) -> Approval | None:
     """The newest approval naming ``run_id`` (a run can be published under several versions)."""
-    row = reader(source).execute(_SELECT + " WHERE run_id = ? ORDER BY version DESC LIMIT 1", (run_id,)).fetchone()
-    return None if row is None else _from_row(row)
+    return first(source, _SELECT + " WHERE run_id = ? ORDER BY version DESC LIMIT 1", (run_id,), _from_row)
 
 
 def publish(tx: Connection, name: str, run_id: str, approved_by: str, approved_at: str, note: str,

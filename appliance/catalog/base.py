@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 from appliance.store.db import Connection
 from appliance.workspace import Workspace
 
 Source: TypeAlias = Workspace | Connection  # reads take either; a Workspace reads on its ``read()`` connection
+T = TypeVar("T")
 
 
 def reader(source: Source) -> Connection:
     return source.read() if isinstance(source, Workspace) else source
+
+
+def first(source: Source, sql: str, args: Sequence[Any], from_row: Callable[[tuple[Any, ...]], T]) -> T | None:
+    """``from_row`` of the first row ``sql`` returns, or None when it returns none."""
+    row = reader(source).execute(sql, args).fetchone()
+    return None if row is None else from_row(row)
 
 
 def writer(tx: Connection, what: str) -> Connection:

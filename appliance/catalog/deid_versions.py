@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from appliance.catalog.base import Source, reader, writer
+from appliance.catalog.base import Source, first, reader, writer
 from appliance.errors import InvalidInput
 from appliance.store.db import Connection
 
@@ -83,9 +83,8 @@ def _from_row(row: tuple[Any, ...]) -> DeidVersion:
 
 def latest_complete(source: Source, dataset: str) -> DeidVersion | None:
     """The newest complete version of ``dataset``, if it has one."""
-    row = reader(source).execute(_SELECT + " WHERE dataset = ? AND status = 'complete'" + _NEWEST + " LIMIT 1",
-                                 (dataset,)).fetchone()
-    return None if row is None else _from_row(row)
+    return first(source, _SELECT + " WHERE dataset = ? AND status = 'complete'" + _NEWEST + " LIMIT 1", (dataset,),
+                 _from_row)
 
 
 def version_records(source: Source, version_id: str) -> list[VersionRecord]:
@@ -97,8 +96,7 @@ def version_records(source: Source, version_id: str) -> list[VersionRecord]:
 
 
 def find(source: Source, version_id: str) -> DeidVersion | None:
-    row = reader(source).execute(_SELECT + " WHERE version_id = ?", (version_id,)).fetchone()
-    return None if row is None else _from_row(row)
+    return first(source, _SELECT + " WHERE version_id = ?", (version_id,), _from_row)
 
 
 def list_versions(source: Source, dataset: str) -> list[DeidVersion]:

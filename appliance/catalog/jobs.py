@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from appliance.catalog.base import Source, loads, now, reader, writer
+from appliance.catalog.base import Source, first, loads, now, reader, writer
 from appliance.store.db import Connection
 
 _SELECT = "SELECT job_id, kind, params, user, pid, status, started, ended, result FROM jobs"
@@ -39,8 +39,7 @@ def list_jobs(source: Source) -> list[Job]:
 
 
 def find(source: Source, job_id: str) -> Job | None:
-    row = reader(source).execute(_SELECT + " WHERE job_id = ?", (job_id,)).fetchone()
-    return None if row is None else _from_row(row)
+    return first(source, _SELECT + " WHERE job_id = ?", (job_id,), _from_row)
 
 
 def start(tx: Connection, job_id: str, kind: str, params: dict[str, Any], user: str, pid: int) -> None:

@@ -52,7 +52,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal, NewType, cast
 
-from appliance.catalog.base import Source, loads, now, reader, writer
+from appliance.catalog.base import Source, first, loads, now, reader, writer
 from appliance.errors import ApplianceError, InvalidInput
 from appliance.store.db import Connection
 
@@ -126,8 +126,7 @@ def _from_row(row: tuple[Any, ...]) -> Run:
 
 
 def find(source: Source, run_id: str) -> Run | None:
-    row = reader(source).execute(_SELECT + " WHERE run_id = ?", (run_id,)).fetchone()
-    return None if row is None else _from_row(row)
+    return first(source, _SELECT + " WHERE run_id = ?", (run_id,), _from_row)
 
 
 def get(source: Source, run_id: str) -> Run:

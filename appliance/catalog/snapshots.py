@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NewType
 
-from appliance.catalog.base import Source, loads, now, reader, writer
+from appliance.catalog.base import Source, first, loads, now, reader, writer
 from appliance.errors import InvalidInput
 from appliance.store.db import Connection
 
@@ -55,8 +55,7 @@ def _from_row(row: tuple[Any, ...]) -> Snapshot:
 
 
 def find(source: Source, snapshot_id: str) -> Snapshot | None:
-    row = reader(source).execute(_SELECT + " WHERE snapshot_id = ?", (snapshot_id,)).fetchone()
-    return None if row is None else _from_row(row)
+    return first(source, _SELECT + " WHERE snapshot_id = ?", (snapshot_id,), _from_row)
 
 
 def get(source: Source, snapshot_id: str) -> Snapshot:
@@ -69,8 +68,7 @@ def get(source: Source, snapshot_id: str) -> Snapshot:
 
 def with_hash(source: Source, content_hash: str) -> Snapshot | None:
     """The snapshot with this content hash (hashes are unique), if one was made."""
-    row = reader(source).execute(_SELECT + " WHERE content_hash = ?", (content_hash,)).fetchone()
-    return None if row is None else _from_row(row)
+    return first(source, _SELECT + " WHERE content_hash = ?", (content_hash,), _from_row)
 
 
 def split_records(source: Source, snapshot: Snapshot, split: str) -> list[SplitRecord]:
