@@ -175,6 +175,7 @@ class _Batch:
         used = self.mask.index_select(0, index).sum(dim=0).nonzero()
         start = int(used[0]) if len(used) else self.mask.shape[1]
         self.mask = self.mask[:, start:].index_select(0, index)
+        index = index.to(self.past[0][0].device)  # the cache may live on a GPU; the mask stays on the CPU
         self.past = [(k[:, :, start:].index_select(0, index).contiguous(),
                       v[:, :, start:].index_select(0, index).contiguous()) for k, v in self.past]
 

@@ -16,6 +16,7 @@ Hazards:
 from __future__ import annotations
 
 import contextlib
+import inspect
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,8 @@ class TorchBackend(CausalLMBackend):
         if (model_id is None) == (adapters is None):
             raise ValueError("give either model_id (one model) or adapters (model id -> adapter name)")
         self._model = model.eval()
+        base = model.get_base_model() if hasattr(model, "get_base_model") else model
+        self._logits_to_keep = "logits_to_keep" in inspect.signature(base.forward).parameters
         self._adapters = dict(adapters) if adapters is not None else {}
         ids = list(self._adapters) if adapters is not None else [str(model_id)]
         base_config = getattr(model, "config", None)
@@ -132,9 +135,11 @@ class TorchBackend(CausalLMBackend):
 
     def _forward_batch(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, position_ids: torch.Tensor,
                        past: KV | None) -> tuple[torch.Tensor, KV]:
+        # Only the last position's logits are used: for a prompt, the output head runs on one position.
+        extra = {"logits_to_keep": 1} if self._logits_to_keep else {}
         with torch.inference_mode():
             out = self._model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
-                              past_key_values=to_cache(past), use_cache=True)
+                              past_key_values=to_cache(past), use_cache=True, **extra)
         return out.logits[:, -1], from_cache(out.past_key_values)
 
 
