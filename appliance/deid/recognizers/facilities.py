@@ -163,7 +163,7 @@ class _Facility:
         After "to", "on", "from", "at", "in" or "(", one to three words then a floor number (one or two
         digits, a letter allowed) that no unit, slash, decimal or further digit follows; at least one word
         must say *which* building: a name or place from the lists, or a capitalised word no list knows
-        (5 letters or more); and no word
+        (5 letters or more), or a capitalised building word ("Tower 14C"); and no word
         may be clinical vocabulary unless it is also a name ("on levo 5", "to micu 3" stay).
         """
         text = doc.text
@@ -176,10 +176,12 @@ class _Facility:
             distinctive = False
             for w in words:
                 named = bool(w.cls & (NAME_LIKE | WordClass.CITY)) and not w.cls & WordClass.COMMON
-                if not named and w.cls & (WordClass.CLINICAL | WordClass.COUNTRY) and not distinctive:
+                generic = w.norm in FACILITY_GENERIC and w.shape is not Shape.LOWER  # "Children's Pavilion 6"
+                if not named and not generic and w.cls & (WordClass.CLINICAL | WordClass.COUNTRY) and not distinctive:
                     break  # "on levo 5", "to micu 3"; a unit after the building is fine ("Wang ACC 6")
                 unknown = w.cls == WordClass.NONE and len(w.norm) >= 5 and w.shape in (Shape.TITLE, Shape.UPPER)
-                if named or unknown:
+                building = w.norm in _BUILDINGS and w.shape is not Shape.LOWER and not w.caseless
+                if named or unknown or building:
                     distinctive = True
             else:
                 if distinctive and words[0].norm not in HEADER_TITLES:
@@ -331,9 +333,11 @@ class _Facility:
 HEADER_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof"})
 # Generic words that stand for the head word in many hospitals' short names.
 _TAIL_HEADS = frozenset({"memorial", "regional", "general"})
+# Words that name a building of a hospital when a floor follows ("Tower 14C", "Pavilion 6").
+_BUILDINGS = frozenset({"tower", "pavilion", "building", "wing"})
 _WARD = re.compile(
     r"(?i)(?:\b(?:to|on|from|at|in|onto|or)[ \t]+(?:the[ \t]+)?|\()"
-    r"(?P<name>[^\W\d_]+(?:[ \t-][^\W\d_]+){0,2})[ \t]+\d{1,2}[a-z]?"
+    r"(?P<name>[^\W\d_]+(?:['’][^\W\d_]+)?(?:[ \t-][^\W\d_]+(?:['’][^\W\d_]+)?){0,2})[ \t]+\d{1,2}[a-z]?"
     r"(?:[ \t]+(?:north|south|east|west))?"
     r"(?![\w/:%-]|[.,]\d|[ \t]*(?:mg|mcg|ml|cc|units?|%|x\b|hrs?|min|days?|wks?|weeks?|months?|years?|yrs?))"
 )
