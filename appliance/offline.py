@@ -187,13 +187,23 @@ def _guarded_gethostbyaddr(host: str) -> Any:
     return _original_gethostbyaddr(host)
 
 
+#: Set to 1 in the environment given to a child that is build tooling for a connected build machine
+#: (``packaging/build_bundle.py`` resolves wheels from an index), never part of the appliance itself.
+BUILD_TOOL_ENV = "APPLIANCE_BUILD_TOOL"
+
+
 def child_environment(env: dict[str, str] | None) -> dict[str, str]:
     """``env`` (or this process's environment) with the offline switches and the guard for Python children."""
     out = dict(os.environ if env is None else env)
+    paths = [p for p in out.get("PYTHONPATH", "").split(os.pathsep) if p and p != str(SITE_DIR)]
+    if out.get(BUILD_TOOL_ENV) == "1":
+        if paths:
+            out["PYTHONPATH"] = os.pathsep.join(paths)
+        else:
+            out.pop("PYTHONPATH", None)
+        return out
     out.update(_ENV)
-    paths = [p for p in out.get("PYTHONPATH", "").split(os.pathsep) if p]
-    if str(SITE_DIR) not in paths:
-        out["PYTHONPATH"] = os.pathsep.join([str(SITE_DIR), *paths])
+    out["PYTHONPATH"] = os.pathsep.join([str(SITE_DIR), *paths])
     return out
 
 
