@@ -235,6 +235,7 @@ class Workspace:
                 elif version < schema.LATEST:
                     raise ApplianceError("workspace needs a schema upgrade; close other appliance processes and reopen")
                 ws._register_signing_key(password)
+                ws.sweep_scratch()
                 return ws
             except db.DatabaseError as exc:
                 conn.close()
@@ -474,13 +475,52 @@ class Workspace:
 
     @contextmanager
     def scratch(self) -> Iterator[Path]:
-        """A private 0700 directory inside the workspace for plaintext in transit; removed on exit."""
-        path = self.root / SCRATCH_NAME / secrets.token_hex(8)
-        path.mkdir(mode=0o700, parents=True)
+        """A private 0700 directory inside the workspace for plaintext in transit; removed on exit.
+
+        Removed on every exit path of the block (return, exception, a job's cooperative cancel). A
+        process killed outright cannot remove it, so each directory ``scratch/<token>`` has an owner
+        lock ``scratch/<token>.lock`` that its process holds (flock) for as long as the directory is in
+        use: the kernel drops the lock when the process dies, and the next ``Workspace.open`` by any
+        process, even while others have the workspace open, removes directories whose lock is free.
+        """
+        root = self.root / SCRATCH_NAME
+        root.mkdir(mode=0o700, exist_ok=True)
+        token = secrets.token_hex(8)
+        lock_fd = _hold_owner_lock(root, token)
+        path = root / token
         try:
+            path.mkdir(mode=0o700)
             yield path
         finally:
             shutil.rmtree(path, ignore_errors=True)
+            (root / f"{token}.lock").unlink(missing_ok=True)
+            os.close(lock_fd)
+
+    def sweep_scratch(self) -> int:
+        """Remove scratch directories whose owning process is gone; returns how many. Safe while other
+        processes use theirs (their owner locks are held)."""
+        root = self.root / SCRATCH_NAME
+        removed = 0
+        for lock in sorted(root.glob("*.lock")) if root.is_dir() else []:
+            try:
+                fd = os.open(lock, os.O_RDWR)
+            except FileNotFoundError:
+                continue  # its owner just finished
+            try:
+                if _try_lock(fd, fcntl.LOCK_EX):
+                    shutil.rmtree(root / lock.name.removesuffix(".lock"), ignore_errors=True)
+                    lock.unlink(missing_ok=True)
+                    removed += 1
+            finally:
+                os.close(fd)
+        for tmp in root.glob(".*.lock.tmp") if root.is_dir() else []:
+            # A process killed between creating its lock and naming it; give a live one a minute.
+            try:
+                if datetime.now(UTC).timestamp() - tmp.stat().st_mtime > 60:
+                    tmp.unlink(missing_ok=True)
+            except FileNotFoundError:
+                pass
+        return removed
 
     # -- blobs ---------------------------------------------------------------------------------
 
@@ -638,6 +678,21 @@ class Workspace:
                 for slot in slots.slots.values():
                     slot.pending = None
                 slots.pending_generation = None
+
+
+def _hold_owner_lock(root: Path, token: str) -> int:
+    """Create ``root/<token>.lock`` already locked by this process (made under a temporary name and
+    renamed, so a sweeper never sees it unlocked) and return its descriptor."""
+    tmp = root / f".{token}.lock.tmp"
+    fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.rename(tmp, root / f"{token}.lock")
+    except BaseException:
+        os.close(fd)
+        tmp.unlink(missing_ok=True)
+        raise
+    return fd
 
 
 def _try_lock(fd: int, mode: int) -> bool:
