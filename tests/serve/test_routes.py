@@ -207,13 +207,19 @@ def test_http_1_0_client_gets_a_plain_stream(server) -> None:
 
 
 def test_chunked_upload_gets_411(server) -> None:
-    conn = _raw_conn(server)
-    conn.request("POST", CHAT, body=iter([b'{"model": "tiny"}']),
-                 headers={"Authorization": f"Bearer {KEYS['all']}", "Transfer-Encoding": "chunked"},
-                 encode_chunked=True)
-    resp = conn.getresponse()
-    assert resp.status == 411
-    conn.close()
+    # The whole request goes out in one write: the server answers from the head and closes without reading
+    # the body, and a client still sending chunks after that answer would see a broken pipe, not the 411.
+    import socket
+
+    parts = urlsplit(server.url)
+    body = b'{"model": "tiny"}'
+    raw = (f"POST {CHAT} HTTP/1.1\r\nHost: {parts.hostname}\r\nAuthorization: Bearer {KEYS['all']}\r\n"
+           "Transfer-Encoding: chunked\r\n\r\n").encode() + f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n"
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+        sock.sendall(raw)
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        assert response.status == 411
 
 
 def test_keep_alive_serves_several_requests_on_one_connection(server) -> None:
