@@ -67,19 +67,18 @@ class Gates:
         "help": "How far a tuned run may score below the best evaluated baseline of its snapshot and task "
                 "(beyond its own 95% interval) before approval needs an explicit override; empty = no gate."})
 
-    def check(self, evaluation: dict[str, Any]) -> list[str]:
+    def check(self, evaluation: Evaluation) -> list[str]:
         """Reasons the evaluation fails the gates (empty when it passes)."""
         failures = []
-        metric = evaluation.get("primary_metric")
+        metric = evaluation.primary_metric
         if self.min_metric is not None and (metric is None or metric < self.min_metric):
             failures.append(f"primary metric {metric} is below the gate {self.min_metric}")
-        exposure = (evaluation.get("exposure") or {}).get("max")
+        exposure = evaluation.exposure.get("max")
         if self.max_exposure is not None and exposure is not None and exposure > self.max_exposure:
             failures.append(f"canary exposure {exposure:.1f} bits exceeds the gate {self.max_exposure}")
-        if (evaluation.get("exposure") or {}).get("flagged"):
+        if evaluation.exposure.get("flagged"):
             failures.append("the privacy audit flagged this run")
-        forgetting = evaluation.get("forgetting") or {}
-        before, after = forgetting.get("before"), forgetting.get("after")
+        before, after = evaluation.forgetting.get("before"), evaluation.forgetting.get("after")
         if self.max_forgetting is not None and before and after and (after - before) / before > self.max_forgetting:
             failures.append(f"general-text perplexity rose {100 * (after - before) / before:.0f}%, "
                             f"above the gate {100 * self.max_forgetting:.0f}%")
@@ -213,9 +212,9 @@ def approve(ws: Workspace, run_id: str, note: str, name: str | None = None,
     run = runs.get(ws, run_id)
     if run.created_by == ws.user.name:
         raise PermissionDenied(f"'{ws.user.name}' trained run '{run_id}'; another reviewer must approve it")
-    if run.state != "evaluated" or not run.evaluation:
+    evaluation = evaluations.of(run)
+    if run.state != "evaluated" or not evaluation or not evaluation.stored:
         raise ApplianceError(f"run '{run_id}' is {run.state}; evaluate it first ('appliance evaluate {run_id}')")
-    evaluation = run.evaluation
     if not note.strip():
         raise InvalidInput("an approval needs a note (--note) saying what it was checked for")
     failures = gates(ws).check(evaluation)
@@ -227,7 +226,7 @@ def approve(ws: Workspace, run_id: str, note: str, name: str | None = None,
                              "with an explicit override (--override-baseline), which the audit log records")
     name = name or default_name(ws, run)
     object_ids: list[str] = [run_id]  # the version is allocated inside the transaction; the audit entry reads it after
-    details: dict[str, Any] = {"name": name, "evaluation": {k: evaluation.get(k)
+    details: dict[str, Any] = {"name": name, "evaluation": {k: evaluation.stored.get(k)
                                                             for k in ("primary_metric", "metric_name", "records")}}
     if below:
         details["baseline_override"] = below
