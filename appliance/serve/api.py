@@ -455,6 +455,12 @@ class Api:
                 release: Callable[[], None]) -> EventStream:
         text_parts: list[str] = []
         outcome = {"status": CLIENT_GONE}
+        released: list[bool] = []
+
+        def release_once() -> None:  # at the last token, so the client's next request finds the queue slot free
+            if not released:
+                released.append(True)
+                release()
 
         def frames() -> Iterator[bytes]:
             created = int(time.time())
@@ -464,6 +470,7 @@ class Api:
                 for delta in self._timed(generation, call):
                     text_parts.append(delta)
                     yield _sse(stream_chunk(call.request_id, req.model, req.chat, created, delta))
+                release_once()
                 yield _sse(stream_chunk(call.request_id, req.model, req.chat, created,
                                         finish_reason=generation.finish_reason))
                 if req.include_usage:
@@ -484,7 +491,7 @@ class Api:
 
         def cleanup() -> None:
             generation.close()  # frees the model at once when the client left mid-stream
-            release()
+            release_once()
             call.completion_tokens = generation.completion_tokens
             call.response_sha256 = sha256_text("".join(text_parts))
             self._finish(call, outcome["status"])

@@ -239,7 +239,7 @@ def percentile(sorted_values: Sequence[float], q: float) -> float:
 def concurrency(backend: Backend, label: str, args: argparse.Namespace) -> int:
     keys = StaticKeyStore.from_plain({"bench": (KEY, None)})
     levels = sorted(set(args.clients))
-    config = ServeConfig(port=0, max_queue_per_model=2 * max(levels), max_tokens_limit=max(args.max_tokens, 256))
+    config = ServeConfig(port=0, max_queue_per_model=max(levels), max_tokens_limit=max(args.max_tokens, 256))
     results: list[dict[str, float]] = []
     with serve({"bench": backend}, keys, NoAudit(), config) as handle:
         for prompt in PROMPTS[:2]:  # warm-up: first-call allocations stay out of the figures

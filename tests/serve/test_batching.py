@@ -206,6 +206,23 @@ def test_a_failing_step_fails_its_requests_and_the_scheduler_goes_on() -> None:
         backend.close()
 
 
+def test_a_client_streaming_back_to_back_always_finds_its_queue_slot(torch_case, key_store) -> None:
+    from appliance.serve import MemorySink, ServeConfig, serve
+
+    from .client import post
+
+    backend, _ = torch_case
+    handle = serve({"tiny": backend}, key_store, MemorySink(), ServeConfig(port=0, max_queue_per_model=1))
+    try:
+        body = {"model": "tiny", "messages": [{"role": "user", "content": TEXTS[1]}], "max_tokens": 4,
+                "temperature": 0, "stream": True}
+        # The slot is freed before the last chunks are sent, so the next request never races its release.
+        statuses = [post(handle.url, "/v1/chat/completions", body).status for _ in range(8)]
+    finally:
+        handle.stop()
+    assert statuses == [200] * 8
+
+
 def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
     import time
 
