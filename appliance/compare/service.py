@@ -162,7 +162,7 @@ def _task_config(task: str, request_task: dict[str, Any], records: list[dict[str
 def _register_baseline(ws: Workspace, method: str, request: CompareRequest, snapshot: str,
                        config: dict[str, Any], result: dict[str, Any], evaluation: dict[str, Any]) -> str:
     """A finished baseline run (no artifact: nothing was trained, or the model is refitted in seconds)."""
-    base = request.base if method_of_run(method).kind == "prompting" else "scikit-learn"
+    base = "scikit-learn" if method_of_run(method).kind == "classical" else request.base
     details = {"method": method, "task": request.task, "base": base, "snapshot": snapshot,
                "primary_metric": evaluation.get("primary_metric")}
     object_ids: list[str] = []  # the run id is allocated inside the transaction; the audit entry reads it after

@@ -65,9 +65,10 @@ def export_run(ws: Workspace, run_id: str, fmt: str, out_dir: Path, progress: An
     approval = registry.is_approved(ws, run_id)
     if approval is None or state not in ("approved", "exported"):
         raise ApplianceError(f"run '{run_id}' is not approved (state {state}); a reviewer must approve it first")
-    if artifact is None:
-        raise ApplianceError(f"run '{run_id}' has no trained artifact to export")
     artifact_kind = method_of_run(method).artifact
+    if artifact is None or artifact_kind is None:
+        raise InvalidInput(f"run '{run_id}' ({method_of_run(method).label}) has no model weights to export as {fmt}: "
+                           "nothing was trained into the model; it runs only inside the appliance's comparison")
     if fmt == "adapter" and artifact_kind == "full":
         raise InvalidInput("a full fine-tuning run has no adapter; export it as merged, onnx or onnx-int8")
     out_dir = Path(out_dir)

@@ -5,7 +5,8 @@ training service, the estimator, the comparison, the CLI, the desktop app and ex
 instead of naming methods in code:
 
 - `label`, `title`, `description`: what reports, the CLI help and the GUI show;
-- `kind` and `cost_rank`: "prompting", "classical", "adapter" or "full", and the cost order the
+- `kind` and `cost_rank`: "prompting", "classical", "probe" (a classifier on the frozen base model's
+  features), "adapter" or "full", and the cost order the
   recommendation prefers when quality is tied (lower is cheaper);
 - `build`: for a tuned method, `build(base, config, scratch_dir) -> (model, tokenizer)`; None for a
   baseline, which is run by `runner` instead;
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from appliance.tune.prepared import ModelInfo
 
 Build = Callable[[Any, "TuneConfig", Path], tuple[Any, Any]]
-KINDS = ("prompting", "classical", "adapter", "full")
+KINDS = ("prompting", "classical", "probe", "adapter", "full")
 ARTIFACTS = ("adapter", "full")
 
 
