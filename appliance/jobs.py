@@ -157,6 +157,7 @@ def child_main() -> int:
         return fail(str(exc), exc.exit_code)
     del spec["password"]
     with ws:
+        reap_dead_jobs(ws)
         _load_job_kind(spec["kind"])
         fn = JOB_KINDS.get(spec["kind"])
         if fn is None:
@@ -295,6 +296,22 @@ def _alive(pid: int | None) -> bool:
     except OSError:
         return False
     return b"appliance.jobs" in cmdline
+
+
+def reap_dead_jobs(ws: Workspace) -> list[str]:
+    """Close the records of jobs left 'running' by a process that is gone (killed, or the machine went
+    down): each becomes 'failed' with an audit entry. Their scratch is removed by ``Workspace.open``.
+    Returns the job ids closed."""
+    closed = []
+    for job in job_records.list_jobs(ws):
+        if job.status != "running" or _alive(job.pid):
+            continue
+        with ws.transaction("job.end", [job.job_id], {"kind": job.kind, "status": "failed", "reason": "killed"}) as tx:
+            if (current := job_records.find(tx, job.job_id)) is not None and current.status == "running":
+                job_records.finish(tx, job.job_id, "failed", {"message": "the job's process ended without "
+                                                                         "recording an end (killed)"})
+        closed.append(job.job_id)
+    return closed
 
 
 def list_jobs(ws: Workspace) -> list[JobRow]:
