@@ -4,6 +4,10 @@
                [--model-dir DIR] [--system-root /] [--service-user appliance] [--allow-network CIDR ...]
     install.sh --rollback --prefix /opt/appliance
 
+Upgrades run the installer already installed, ``PREFIX/current/installer/install.sh BUNDLE_DIR ...``; the
+copy inside a new bundle is refused on an installed prefix (it is not verified yet), and so is a bundle
+signed by another release key than the installed version's unless ``--accept-key-change``.
+
 Order of work; nothing on the host is touched before step 3:
   1. check MANIFEST.json's Ed25519 signature with the public key (``--public-key``, or the key pinned
      below), then every listed file's size and sha256, and that the bundle holds no other file;
@@ -77,6 +81,7 @@ class Options:
     service_user: str
     env_file: Path
     allow_networks: tuple[str, ...] = ()
+    accept_key_change: bool = False
 
 
 def load_public_key(path: Path | None) -> bytes:
@@ -104,8 +109,36 @@ def check_prefix(prefix: Path) -> None:
             raise UsageFailure(f"prefix {prefix} holds other files ({foreign[0]}, ...); give a dedicated directory")
 
 
+def check_trusted_installer(prefix: Path) -> None:
+    """An installed prefix is upgraded only by the installer it already holds.
+
+    The installer inside a new bundle is code from a bundle nobody has verified yet; running it as root
+    to check its own bundle would trust it before the check. Once a prefix is installed, its own copy
+    (``PREFIX/current/installer/install.sh BUNDLE``), verified when it was installed, checks the new one.
+    A first install has no such copy: the README shows how to check the signature with openssl first.
+    """
+    if not (prefix / "installed.json").exists():
+        return
+    here = Path(__file__).resolve()
+    if not here.is_relative_to((prefix / "versions").resolve()):
+        raise UsageFailure(f"{prefix} is already installed: upgrade it with its own installer, "
+                           f"{prefix}/current/installer/install.sh BUNDLE --prefix {prefix} ..., "
+                           "not with the one inside the new bundle")
+
+
+def check_same_release_key(prefix: Path, manifest: Manifest, accept_key_change: bool) -> None:
+    """A prefix keeps the release key it was installed with, unless the operator says otherwise."""
+    state = State.load(prefix)
+    current = state.versions.get(state.current or "")
+    if current is not None and current.key_id != manifest.key_id and not accept_key_change:
+        raise IntegrityFailure(f"the bundle is signed by key {manifest.key_id}, {prefix} was installed from key "
+                               f"{current.key_id}; refused (--accept-key-change after checking the new key "
+                               "out of band)")
+
+
 def verify_bundle(opts: Options) -> Manifest:
     """Steps 1 and 2, read-only. Returns the verified manifest."""
+    check_trusted_installer(opts.prefix)
     raw_key = load_public_key(opts.public_key)
     if not opts.bundle.is_dir():
         raise UsageFailure(f"bundle directory {opts.bundle} does not exist")
@@ -113,6 +146,7 @@ def verify_bundle(opts: Options) -> Manifest:
     check_files(opts.bundle, manifest)
     steps.check_python(manifest)
     check_prefix(opts.prefix)
+    check_same_release_key(opts.prefix, manifest, opts.accept_key_change)
     State.load(opts.prefix).check_not_older(manifest)
     return manifest
 
@@ -305,6 +339,8 @@ def parse_args(argv: list[str] | None) -> tuple[bool, Options]:
     parser.add_argument("--allow-network", action="append", default=[], metavar="CIDR",
                         help="besides loopback, the only addresses the service may exchange packets with "
                              "(systemd IPAddressAllow): its listen address and the EHR clients' network; repeatable")
+    parser.add_argument("--accept-key-change", action="store_true",
+                        help="install a bundle signed by a different release key than the installed version's")
     args = parser.parse_args(argv)
     if args.rollback == (args.bundle is not None):
         parser.error("give either BUNDLE_DIR or --rollback")
@@ -317,7 +353,8 @@ def parse_args(argv: list[str] | None) -> tuple[bool, Options]:
                    system_root=Path(os.path.abspath(args.system_root)),
                    service_user=system_files.service_user(args.service_user),
                    env_file=system_files.plain_path(Path(os.path.abspath(args.env_file)), "env file"),
-                   allow_networks=tuple(system_files.allowed_network(n) for n in args.allow_network))
+                   allow_networks=tuple(system_files.allowed_network(n) for n in args.allow_network),
+                   accept_key_change=args.accept_key_change)
     return args.rollback, opts
 
 

@@ -80,9 +80,17 @@ def resign(bundle: Path, key_file: Path, change: Callable[[dict[str, Any]], None
 
 
 def install(bundle: Path, prefix: Path, public_key: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    """Run the bundle's own installer, as IT would, with no network."""
-    return offline(["sh", str(bundle / "installer" / "install.sh"), str(bundle), "--prefix", str(prefix),
+    """Install as IT would, with no network: a first install runs the bundle's installer (after checking
+    the signature by hand, see the README); an installed prefix is upgraded by its own installer."""
+    installed = prefix / "current" / "installer" / "install.sh"
+    installer = installed if (prefix / "installed.json").exists() else bundle / "installer" / "install.sh"
+    return offline(["sh", str(installer), str(bundle), "--prefix", str(prefix),
                     "--public-key", str(public_key), *extra], env=host_env())
+
+
+def install_with_bundle_installer(bundle: Path, prefix: Path, public_key: Path) -> subprocess.CompletedProcess[str]:
+    return offline(["sh", str(bundle / "installer" / "install.sh"), str(bundle), "--prefix", str(prefix),
+                    "--public-key", str(public_key)], env=host_env())
 
 
 def rollback(prefix: Path) -> subprocess.CompletedProcess[str]:

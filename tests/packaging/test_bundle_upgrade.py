@@ -5,7 +5,15 @@ from __future__ import annotations
 import json
 import os
 
-from bundle_testlib import BASE_COUNTER, appliance, install, rollback, snapshot, verify
+from bundle_testlib import (
+    BASE_COUNTER,
+    appliance,
+    install,
+    install_with_bundle_installer,
+    rollback,
+    snapshot,
+    verify,
+)
 
 
 def current(prefix) -> str:
@@ -50,3 +58,26 @@ def test_rollback_without_a_previous_version_is_refused(installed) -> None:
     result = rollback(installed["prefix"])
     assert result.returncode == 3 and result.stderr.startswith("appliance-install: no previous version")
     assert snapshot(installed["prefix"]) == before
+
+
+def test_an_installed_prefix_refuses_the_new_bundles_own_installer(installed, variant, keys) -> None:
+    """Upgrades run the installer already on the host; the one inside an unverified bundle never runs as root
+    on an installed prefix."""
+    prefix = installed["prefix"]
+    before = snapshot(prefix)
+    refused = install_with_bundle_installer(variant(BASE_COUNTER + 5), prefix, keys["public"])
+    assert refused.returncode == 2
+    assert f"upgrade it with its own installer, {prefix}/current/installer/install.sh" in refused.stderr
+    assert snapshot(prefix) == before
+
+
+def test_a_bundle_signed_by_another_key_is_refused_on_upgrade(installed, variant, keys) -> None:
+    from bundle_testlib import resign
+
+    prefix = installed["prefix"]
+    before = snapshot(prefix)
+    other = variant(BASE_COUNTER + 6)  # used by this test only: re-signed in place below
+    resign(other, keys["other_public"].parent / "key.pem", lambda manifest: None)
+    refused = install(other, prefix, keys["other_public"])
+    assert refused.returncode == 4 and "was installed from key" in refused.stderr
+    assert snapshot(prefix) == before
