@@ -147,21 +147,22 @@ def baseline_comparison(ws: Workspace, run_id: str) -> dict[str, Any]:
     ``failure``: the sentence the baseline gate refuses with ("" when it passes or does not apply).
     """
     run = runs.get(ws, run_id)
-    evaluation = run.evaluation or {}
-    metric, n = evaluation.get("primary_metric"), int(evaluation.get("records") or 0)
+    evaluation = evaluations.of(run) or Evaluation.from_json(run_id, {})
+    metric, n = evaluation.primary_metric, evaluation.records
     label = _label_field(run)
     baselines: list[dict[str, Any]] = []
     for other in runs.list_runs(ws, evaluated=True):
-        e = other.evaluation or {}
-        if (other.method in TUNED_METHODS or other.snapshot_id != run.snapshot_id or other.task != run.task
-                or _label_field(other) != label or not isinstance(e.get("primary_metric"), int | float)):
+        e = evaluations.of(other)
+        if (e is None or other.method in TUNED_METHODS or other.snapshot_id != run.snapshot_id
+                or other.task != run.task or _label_field(other) != label
+                or not isinstance(e.primary_metric, int | float)):
             continue
-        score, records = float(e["primary_metric"]), int(e.get("records") or 0)
+        score, records = float(e.primary_metric), e.records
         baselines.append({"run_id": other.run_id, "method": other.method, "k": (other.result or {}).get("k"),
                           "score": score, "records": records,
                           "interval": list(wilson_interval(score, records)) if records else None})
     baselines.sort(key=lambda b: -b["score"])
-    out: dict[str, Any] = {"run_id": run_id, "metric_name": evaluation.get("metric_name"), "baselines": baselines,
+    out: dict[str, Any] = {"run_id": run_id, "metric_name": evaluation.metric_name, "baselines": baselines,
                            "best": baselines[0] if baselines else None, "failure": "",
                            "run": {"method": run.method, "score": metric, "records": n,
                                    "interval": list(wilson_interval(metric, n))

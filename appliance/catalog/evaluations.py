@@ -25,6 +25,7 @@ class Evaluation:
     run_id: RunId
     metric_name: str | None  # the task's primary metric (macro_f1, rougeL, ...)
     primary_metric: float | None
+    records: int  # held-out test records scored (0 when not stored)
     metrics: dict[str, Any]
     forgetting: dict[str, Any]  # general-text perplexity {"before", "after"}; {} when not measured
     exposure: dict[str, Any]  # canary exposure {"measured", "max", "flagged", ...}; {} when not measured
@@ -32,7 +33,8 @@ class Evaluation:
 
     @classmethod
     def from_json(cls, run_id: str, data: dict[str, Any]) -> Evaluation:
-        return cls(RunId(run_id), data.get("metric_name"), data.get("primary_metric"), dict(data.get("metrics") or {}),
+        return cls(RunId(run_id), data.get("metric_name"), data.get("primary_metric"),
+                   int(data.get("records") or 0), dict(data.get("metrics") or {}),
                    dict(data.get("forgetting") or {}), dict(data.get("exposure") or {}), data)
 
     def summary(self) -> dict[str, Any]:

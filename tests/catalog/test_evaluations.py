@@ -13,7 +13,8 @@ from appliance.workspace import Workspace
 from tests.catalog.conftest import SNAPSHOT
 from tests.conftest import PASSWORDS
 
-STORED = {"run_id": "x", "metric_name": "macro_f1", "primary_metric": 0.75, "metrics": {"macro_f1": 0.75, "n": 4},
+STORED = {"run_id": "x", "metric_name": "macro_f1", "primary_metric": 0.75, "records": 4,
+          "metrics": {"macro_f1": 0.75, "n": 4},
           "forgetting": {"before": 10.0, "after": 11.0}, "exposure": {"measured": True, "max": 2.5},
           "slices": {"note_type": {}}, "seconds": 1.5}
 
@@ -33,7 +34,7 @@ def test_record_get_list_and_the_audited_summary(snap_ws: Path) -> None:
         registry.record_evaluation(ws, baseline.run_id, STORED)
         found = evaluations.get(ws, baseline.run_id)
         assert found is not None and found.run_id == baseline.run_id
-        assert (found.metric_name, found.primary_metric, found.metrics["n"]) == ("macro_f1", 0.75, 4)
+        assert (found.metric_name, found.primary_metric, found.records, found.metrics["n"]) == ("macro_f1", 0.75, 4, 4)
         assert (found.forgetting["after"], found.exposure["max"], found.stored) == (11.0, 2.5, STORED)
         assert runs.get(ws, baseline.run_id).state == "evaluated"
         assert evaluations.list_evaluations(ws) == [found]
@@ -41,4 +42,5 @@ def test_record_get_list_and_the_audited_summary(snap_ws: Path) -> None:
         assert entry.details == found.summary() == {k: STORED[k] for k in ("primary_metric", "metric_name",
                                                                            "exposure", "forgetting")}
         bare = evaluations.Evaluation.from_json("r", {"metric_name": "rougeL"})
-        assert (bare.primary_metric, bare.metrics, bare.forgetting, bare.exposure) == (None, {}, {}, {})
+        assert (bare.primary_metric, bare.records, bare.metrics) == (None, 0, {})
+        assert (bare.forgetting, bare.exposure) == ({}, {})
