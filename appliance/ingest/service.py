@@ -22,6 +22,7 @@ from appliance.catalog.datasets import Dataset, DatasetName
 from appliance.errors import InvalidInput
 from appliance.ingest import ImportOptions, ProgressFn, Record, Rejected, Skipped, list_sources, read_path
 from appliance.ingest.normalise import text_key
+from appliance.store.db import Connection
 from appliance.workspace import Workspace
 
 DatasetInfo = Dataset  # the name pages and the CLI know it by
@@ -148,7 +149,7 @@ class _Folder:
     memory, and a patient's existing notes are read once, when the import first meets that patient.
     """
 
-    def __init__(self, conn: Any, dataset: str, now: str) -> None:
+    def __init__(self, conn: Connection, dataset: str, now: str) -> None:
         self._conn, self._dataset, self._now = conn, dataset, now
         self._keys: dict[str, tuple[int, str]] = {}  # text key -> (record id, its source)
         self._patients: set[str] = set()
