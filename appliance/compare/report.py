@@ -148,6 +148,7 @@ def report_data(
     budget: float | None = None,
     tolerance: float = DEFAULT_TOLERANCE,
     queries: int = DEFAULT_QUERIES,
+    notes: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The JSON side of the report: title, task, budget, test size, recommendation, paired tests and runs.
 
@@ -174,6 +175,7 @@ def report_data(
             "queries": rec.queries,
             "recommendation": {k: v for k, v in rec.to_dict().items() if k not in ("intervals", "pairs")},
             "pairs": rec.pairs,
+            "notes": [*notes, *cross_validation_notes(runs)],
             "runs": out_runs,
         }
     )
@@ -479,6 +481,21 @@ def _pairs(rec: Recommendation, primary: PrimaryMetric) -> str:
     return "<table>" + "".join(rows) + "</table>" + note
 
 
+def cross_validation_notes(runs: Sequence[Mapping[str, Any]]) -> list[str]:
+    """One sentence per run also scored by cross-validation folds (see `appliance.compare.crossval`)."""
+    out = []
+    for run in runs:
+        cv = run.get("cross_validation")
+        if not isinstance(cv, Mapping) or not isinstance(cv.get("metrics"), Mapping):
+            continue
+        spans = cv.get("intervals") or {}
+        scores = "; ".join(f"{_label(k)} {fmt_metric(k, v)}{fmt_interval(k, spans.get(k))}"
+                           for k, v in cv["metrics"].items())  # fmt: skip
+        out.append(f"{run['run_id']} ({method_label(run)}) by {cv.get('folds')}-fold cross-validation over "
+                   f"{cv.get('n')} records, grouped by patient: {scores}. Not paired with the other runs.")
+    return out
+
+
 def render_html(
     runs: Sequence[Mapping[str, Any]],
     recommendation: Recommendation | None = None,
@@ -487,6 +504,7 @@ def render_html(
     *,
     tolerance: float = DEFAULT_TOLERANCE,
     queries: int = DEFAULT_QUERIES,
+    notes: Sequence[str] = (),
 ) -> str:
     """The report as one self-contained HTML document (see the module docstring)."""
     task = check_runs(runs)
@@ -505,6 +523,7 @@ def render_html(
         f"{escape(budget_text)}</p>",
         "<h2>Recommendation</h2>",
         f'<div class="{rec_css}">{verdict}<ul>{details}</ul></div>',
+        *([f'<p class="note">{escape(n)}</p>' for n in [*notes, *cross_validation_notes(runs)]]),
         "<h2>Comparison</h2>",
         _table(runs, keys, rec, budget),
         '<p class="note">Quality metrics are on a 0–1 scale; brackets hold the 95 % bootstrap interval '
@@ -550,6 +569,7 @@ def write_report(
     budget: float | None = None,
     tolerance: float = DEFAULT_TOLERANCE,
     queries: int = DEFAULT_QUERIES,
+    notes: Sequence[str] = (),
 ) -> tuple[Path, Path]:
     """Write `<path>.html` and `<path>.json` (suffix of `path` replaced); returns both paths.
 
@@ -558,8 +578,8 @@ def write_report(
     rec = recommendation or recommend(runs, tolerance, queries=queries)
     base = Path(path)
     html_path, json_path = base.with_suffix(".html"), base.with_suffix(".json")
-    data = report_data(runs, rec, title=title, budget=budget, tolerance=tolerance, queries=queries)
-    html = render_html(runs, rec, title, budget, tolerance=tolerance, queries=queries)
+    data = report_data(runs, rec, title=title, budget=budget, tolerance=tolerance, queries=queries, notes=notes)
+    html = render_html(runs, rec, title, budget, tolerance=tolerance, queries=queries, notes=notes)
     _write_atomic(json_path, json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
     _write_atomic(html_path, html)
     return html_path, json_path

@@ -201,14 +201,25 @@ def _minutes(seconds: float) -> str:
 
 def _estimate_icl_seconds(model: Any, tokenizer: Any, task: str, task_config: TaskConfig,
                           train: list[dict[str, Any]], test: list[dict[str, Any]], config: Any) -> float | None:
-    """Seconds a pass over `test` will take, timed on its first records; None when the split is tiny."""
+    """Seconds a pass over `test` will take, timed on its first records; None when the split is tiny.
+
+    The pace per record is taken between the first and the last probe record, so the once-per-pass work
+    (choosing examples' index, zero-shot calibration, warm-up) is counted once and not multiplied by n.
+    """
     from appliance.evaluate.icl import run_icl
 
     if len(test) <= 2 * _PROBE_RECORDS:
         return None
+    marks: dict[int, float] = {}
     started = time.monotonic()
-    run_icl(model, tokenizer, task, task_config, train, test[:_PROBE_RECORDS], config)
-    return (time.monotonic() - started) / _PROBE_RECORDS * len(test)
+    run_icl(model, tokenizer, task, task_config, train, test[:_PROBE_RECORDS + 1], config,
+            progress=lambda done, total: marks.__setitem__(done, time.monotonic()))
+    first, last = marks.get(1), marks.get(_PROBE_RECORDS + 1)
+    if first is None or last is None:
+        return None
+    pace = (last - first) / _PROBE_RECORDS
+    setup = max(0.0, first - started - pace)
+    return setup + pace * len(test)
 
 
 def run_icl_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *, event: Event | None = None,
@@ -236,7 +247,8 @@ def run_icl_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *, e
     run_ids: list[str] = []
     skipped = skipped_passes if skipped_passes is not None else []
     with ws.scratch() as scratch, torch.no_grad():
-        base_dir = base_models.hf_dir(ws, request.base, scratch, progress=lambda m: emit("stage", stage=m))
+        base_dir = base_models.hf_dir(ws, request.base, scratch, progress=lambda m: emit(
+            "stage", stage=f"icl: {m}", method="icl", phase="loading the base model"))
         tokenizer = load_tokenizer(base_dir)
         base_models.fix_chatml_special_tokens(tokenizer)
         model = AutoModelForCausalLM.from_pretrained(base_dir, local_files_only=True)
@@ -335,7 +347,8 @@ def run_tfidf_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *,
     if request.cv_folds:
         emit("stage", stage=f"TF-IDF baseline: {request.cv_folds}-fold cross-validation", method="tfidf",
              phase="cross-validation")
-        extra["cross_validation"] = cross_validate_tfidf(train + test, label_field, task_config, config,
+        everything = train + load_split(ws, snapshot, "validation") + test
+        extra["cross_validation"] = cross_validate_tfidf(everything, label_field, task_config, config,
                                                          request.cv_folds, request.split_seed)
     evaluation = _evaluation(request.task, task_config, test, predictions, seconds, **extra)
     run_id = _register_baseline(ws, "tfidf", request, snapshot,
@@ -482,7 +495,8 @@ def summaries(ws: Workspace, run_ids: Sequence[str]) -> list[dict[str, Any]]:
 
 
 def write_report(ws: Workspace, run_ids: Sequence[str], out_path: str | Path, *, title: str | None = None,
-                 budget_seconds: float | None = None, queries: int | None = None) -> tuple[Path, Path]:
+                 budget_seconds: float | None = None, queries: int | None = None,
+                 notes: Sequence[str] = ()) -> tuple[Path, Path]:
     """Write ``<out>.html`` and ``<out>.json`` for the runs (audited: run ids and file names only)."""
     from appliance.compare.report import DEFAULT_TITLE
     from appliance.compare.report import write_report as write_files
@@ -497,7 +511,7 @@ def write_report(ws: Workspace, run_ids: Sequence[str], out_path: str | Path, *,
     from appliance.evaluate.recommend import DEFAULT_QUERIES
 
     html_path, json_path = write_files(out, rows, title=title or f"{DEFAULT_TITLE}: {task}", budget=budget_seconds,
-                                       queries=DEFAULT_QUERIES if queries is None else queries)
+                                       queries=DEFAULT_QUERIES if queries is None else queries, notes=notes)
     with ws.transaction("compare.report", list(run_ids), {"task": task, "snapshots": snapshots,
                                                           "report": html_path.name}):
         pass
@@ -520,8 +534,11 @@ def compare_job(ctx: JobContext) -> dict[str, Any]:
         from appliance.evaluate.recommend import recommend
 
         ctx.event("stage", stage="report: intervals and paired tests", phase="report")
+        notes = [f"In-context {s['k']}-shot pass skipped: estimated at {_minutes(s['estimate_s'])} on this machine, "
+                 f"more than was left of the {_minutes(s['budget_s'])} budget." for s in outcome["skipped_icl"]]
         html_path, json_path = write_report(ctx.ws, outcome["runs"], ctx.params["out"], title=request.title,
-                                            budget_seconds=request.budget_seconds, queries=request.queries)
+                                            budget_seconds=request.budget_seconds, queries=request.queries,
+                                            notes=notes)
         rec = recommend(summaries(ctx.ws, outcome["runs"]), queries=request.queries)
         result.update(report=str(html_path), json=str(json_path), recommendation=rec.reason,
                       recommended=rec.run_id, test_size=rec.test_size, tied=rec.tied)

@@ -281,7 +281,10 @@ def _explain(
         parts.append("Prompting is not enough: every in-context run is distinguishably worse than the best.")
 
     classical = [r for r in behind if kind(r) == "classical"]
-    if classical:
+    if classical and all(kind(r) == "classical" for r in behind):
+        parts.append("Only the classical baseline was compared: whether a language model does better is not known "
+                     "from this comparison.")  # fmt: skip
+    elif classical:
         c = min(classical, key=lambda r: _quality_key(metric, values[r] or 0.0))
         if c == best_id and len(tied) == 1:
             parts.append("The classical TF-IDF + logistic regression baseline is the best method; a language model "

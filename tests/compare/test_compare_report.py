@@ -157,3 +157,19 @@ def test_bars_of_scores_end_at_one():
     for chart in bars:
         ticks = re.findall(r'text-anchor="middle">([0-9.]+)</text>', chart)
         assert max(float(t) for t in ticks) == 1.0
+
+
+def test_notes_and_cross_validation_are_reported(tmp_path):
+    runs = _scored_runs()
+    runs[1]["cross_validation"] = {"folds": 5, "n": 2888, "grouped_by": "patient",
+                                   "metrics": {"accuracy": 0.61, "macro_f1": 0.55},
+                                   "intervals": {"macro_f1": {"value": 0.55, "low": 0.53, "high": 0.57}}}
+    note = "In-context 4-shot pass skipped: estimated at 41 min, more than was left of the 7 min budget."
+    html_path, json_path = write_report(tmp_path / "r.html", runs, notes=[note])
+    data = json.loads(json_path.read_text())
+    assert data["notes"][0] == note
+    assert data["notes"][1] == ("tfidf (TF-IDF + logistic regression) by 5-fold cross-validation over 2888 records, "
+                                "grouped by patient: accuracy 0.610; macro-F1 0.550 [0.530, 0.570]. Not paired with "
+                                "the other runs.")
+    html = html_path.read_text()
+    assert "4-shot pass skipped" in html and "5-fold cross-validation over 2888 records" in html

@@ -135,3 +135,10 @@ def test_bad_settings_are_refused():
         recommend([plain("a", "lora", 0.5)], -1)
     with pytest.raises(UsageError):
         recommend([plain("a", "lora", 0.5)], queries=-5)
+
+
+def test_a_lone_classical_baseline_does_not_claim_a_language_model_is_not_needed():
+    rec = recommend([scored("tfidf", "tfidf", 277, 170, **CHEAP)])
+    assert rec.run_id == "tfidf" and "the only run that can be recommended" in rec.reason
+    assert "whether a language model does better is not known" in rec.reason
+    assert "a language model is not needed" not in rec.reason
