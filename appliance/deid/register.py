@@ -94,6 +94,8 @@ _STRONG_SOURCES = frozenset(
 )
 _MONTHS = re.compile(r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?![a-z])")
 _NUMBERS = re.compile(r"\d+")
+# The bounds of a period: "between ... and ...", "from ... to/through ...", "since ...", "up to ...".
+_PERIOD_CUE = re.compile(r"(?i)\b(?:between|from|since|through|until|to|and)[ \t]+$")
 
 
 def keep_in_literature(text: str, span: Span) -> bool:
@@ -104,5 +106,7 @@ def keep_in_literature(text: str, span: Span) -> bool:
         # A full date (day, month and year) is kept; a month and year ("June 1984") or a bare "5/14" is
         # a study period or a fraction.
         piece = text[span.start : span.end]
+        if _PERIOD_CUE.search(text, max(0, span.start - 16), span.start):
+            return False  # "between 31 December 1987 and 31 August 1989": a study period
         return len(_NUMBERS.findall(piece)) + (1 if _MONTHS.search(piece) else 0) >= 3
     return span.source in _STRONG_SOURCES

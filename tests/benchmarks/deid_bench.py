@@ -1,6 +1,7 @@
 """De-identification accuracy per source, side by side, and throughput (a script, not a test).
 
     python tests/benchmarks/deid_bench.py [--notes 2000] [--chars 1024] [--seed 7] [--split test|dev|both]
+                                          [--add crf]
 
 Sources, each scored with the same binary token-level scorer (`appliance.deid.score`):
 
@@ -35,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from appliance.data.synthetic import generate  # noqa: E402
-from appliance.deid import LABELS, DeidEngine, Span, score  # noqa: E402
+from appliance.deid import LABELS, DeidConfig, DeidEngine, Span, score  # noqa: E402
 from appliance.deid.recognizers.locations import STATE_CODES, STATE_NAMES  # noqa: E402
 
 TARGET_NOTES_PER_S = 100.0
@@ -123,10 +124,16 @@ def main() -> int:
     parser.add_argument("--chars", type=int, default=1024, help="target characters per generated note")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--split", choices=("dev", "test", "both"), default="both")
+    parser.add_argument(
+        "--add", action="append", default=[], metavar="RECOGNIZER", help='add a recognizer to the defaults (e.g. "crf")'
+    )
     args = parser.parse_args()
 
     t0 = time.perf_counter()
-    engine = DeidEngine()
+    config = DeidConfig()
+    if args.add:
+        config = DeidConfig(recognizers=(*config.recognizers, *args.add))
+    engine = DeidEngine(config)
     engine.detect("warm-up")
     startup = time.perf_counter() - t0
 

@@ -55,6 +55,14 @@ def test_literature_keeps_contact_details_and_full_dates(engine: DeidEngine) -> 
     assert not any(piece == "Barrett" for piece, _ in found)
 
 
+def test_literature_leaves_a_study_period_of_full_dates(engine: DeidEngine) -> None:
+    text = (
+        "We reviewed 212 consecutive patients referred between 3 January 1994 and 28 June 1996; "
+        "results were significant (P less than 0.01)."
+    )
+    assert engine.detect(text) == []
+
+
 def test_a_letter_or_a_nursing_note_is_not_literature() -> None:
     assert not reads_as_literature("Dear Ms. Ferreira, your appointment with Dr. Okafor is on 3/14 at 10am.")
     assert not reads_as_literature("PT AWAKE, MAE. SON JOHN CALLED 555-0199. TO CT 9/7. VENT 10/5 FIO2 40%.")
