@@ -324,6 +324,9 @@ class Workspace:
         (users, API keys, approvals, run states, gates) are what the signed entries say, check every
         database page and authenticate every blob chunk."""
         problems = db.integrity_problems(self._conn)
+        triggers = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        if not {"audit_append_only_update", "audit_append_only_delete"} <= triggers:
+            problems.append("the audit table's append-only triggers were removed")
         signed = ledger.LedgerReport()
         try:
             chain = audit.verify(self._conn, self.workspace_id)
@@ -628,7 +631,16 @@ class Workspace:
         orphan blob files and keyslots left by crashes, and clear stale scratch directories."""
         self._settle_staged()
         self._finish_rotation()
+        before = schema.version(self._conn)
         schema.migrate(self._conn)
+        if 0 < before < ledger.SIGNED_SCHEMA <= schema.LATEST:
+            # The boundary of the unsigned past: every entry after this one must be signed. Removing it
+            # means re-hashing the chain after it, which the anchored head shows.
+            self._conn.execute("BEGIN IMMEDIATE")
+            marker = audit.append(self._conn, self.workspace_id, self.user.name, ledger.SIGNING_START, [],
+                                  {"schema": ledger.SIGNED_SCHEMA})
+            self._conn.execute("COMMIT")
+            anchor.record(self.root, anchor.Head(self.workspace_id, marker.seq, marker.hash))
         known = {r[0] for r in self._conn.execute("SELECT blob_id FROM blobs")}
         self.blobs.sweep(known)
         users = {r[0] for r in self._conn.execute("SELECT name FROM users")}

@@ -16,9 +16,10 @@ then, and compares the replayed state with ``users``, ``api_keys``, ``approvals`
 the gates setting. Any row the entries do not account for is reported with the row and the entry
 that is missing.
 
-Workspaces made before entries were signed: their entries carry no signature. Unsigned entries are
-accepted only before the first signed one, and only in a chain whose ``workspace.create`` predates
-signing; the first signed entry's hash covers them, so they cannot be edited afterwards either.
+Workspaces made before entries were signed: their entries carry no signature. The upgrade appends an
+unsigned ``audit.signing-start`` entry; unsigned entries are accepted only up to it, and only in a chain
+whose ``workspace.create`` predates signing. Every entry after it must be signed, and taking it out means
+re-hashing everything after it, which the anchored head shows.
 Each such user registers their signing key with a self-signed ``users.signing-key`` entry at their
 first sign-in after the upgrade (reported as a note by ``audit verify``).
 """
@@ -35,6 +36,7 @@ from appliance.store.db import Connection
 
 #: The schema version from which every entry is signed.
 SIGNED_SCHEMA = 7
+SIGNING_START = "audit.signing-start"
 GATES_SETTING = "registry.gates"
 
 
@@ -71,12 +73,13 @@ def check(conn: Connection, entries: Iterable[AuditEntry]) -> LedgerReport:
     """Replay ``entries`` (the whole chain, oldest first) and compare the result with the tables."""
     report = LedgerReport()
     state = _State()
-    signing_started = False
+    signing_started = True  # a workspace made with signing; a legacy one starts unsigned
     legacy_workspace = False
     for entry in entries:
         report.entries += 1
         if entry.seq == 1 and entry.action == "workspace.create":
             legacy_workspace = int(entry.details.get("schema", 0)) < SIGNED_SCHEMA
+            signing_started = not legacy_workspace
         actor = state.users.get(entry.user)
         if entry.action in ("workspace.create", "users.signing-key"):
             key = entry.details.get("signing_key")  # self-signed: the key comes with the entry
@@ -87,8 +90,13 @@ def check(conn: Connection, entries: Iterable[AuditEntry]) -> LedgerReport:
                 report.signature_problems.append(f"entry {entry.seq} ({entry.action} by {entry.user}) is not signed")
                 continue
             report.unsigned_legacy += 1
+            signing_started = entry.action == SIGNING_START
         else:
-            signing_started = True
+            if not signing_started:
+                report.signature_problems.append(
+                    f"entry {entry.seq} ({entry.action}) is signed, but the chain has no {SIGNING_START} entry "
+                    "before it: entries of the upgrade were removed")
+                continue
             if not key:
                 report.signature_problems.append(
                     f"entry {entry.seq} ({entry.action}) names '{entry.user}', who has no registered signing key there")
@@ -179,7 +187,7 @@ def _compare(conn: Connection, state: _State, report: LedgerReport) -> None:
                             f"from '{member.role}'")
         if member.public_key is not None and public_key != member.public_key:
             problems.append(f"users row '{name}' has a key pair no signed entry registered")
-        if member.signing_key is not None and signing_key != member.signing_key:
+        if (member.signing_key or "") != (signing_key or ""):
             problems.append(f"users row '{name}' has a signing key no signed entry registered")
     for name in sorted(set(state.users) - set(rows)):
         problems.append(f"user '{name}' is missing from the users table without an admin-signed users.remove entry")

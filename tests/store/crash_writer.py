@@ -22,6 +22,7 @@ def main() -> None:
     scratch = root.parent / "crash-src"
     scratch.mkdir(exist_ok=True)
     step = 0
+    print("ready", flush=True)  # imports done: the parent's random delay starts now, whatever the machine's load
     while True:
         step += 1
         with Workspace.open(root, "admin", "admin-crash-passphrase") as ws:

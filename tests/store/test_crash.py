@@ -47,13 +47,15 @@ def test_sigkill_at_random_moments(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     for attempt in range(KILLS):
         child = subprocess.Popen([sys.executable, str(Path(__file__).with_name("crash_writer.py")), str(root),
-                                  str(attempt)], env=env, stderr=subprocess.PIPE)
+                                  str(attempt)], env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert child.stdout is not None and child.stdout.readline() == b"ready\n"
         time.sleep(rng.uniform(0.3, 1.2))
         if child.poll() is not None:
             raise AssertionError(f"writer died on its own: {child.stderr.read().decode()[-1500:]}")  # type: ignore[union-attr]
         child.send_signal(signal.SIGKILL)
         child.wait()
         child.stderr.close()  # type: ignore[union-attr]
+        child.stdout.close()
         _check(root)
     with Workspace.open(root, "admin", "admin-crash-passphrase") as ws:
         actions = {e.action for e in ws.audit_entries()}
