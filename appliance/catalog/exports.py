@@ -11,11 +11,12 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, NewType
 
+from appliance.catalog.base import Source, loads, reader, writer
 from appliance.catalog.runs import RunId
 from appliance.store.db import Connection
-from appliance.workspace import Workspace
 
 ExportId = NewType("ExportId", str)
+_SELECT = "SELECT export_id, run_id, format, path, status, created, created_by, manifest FROM exports ORDER BY created"
 
 
 @dataclass(frozen=True)
@@ -29,19 +30,15 @@ class Export:
     created_by: str
 
 
-def list_exports(source: Workspace | Connection) -> list[Export]:
+def list_exports(source: Source) -> list[Export]:
     """Every export, oldest first."""
-    conn = source.read() if isinstance(source, Workspace) else source
-    rows = conn.execute("SELECT export_id, run_id, format, path, status, created, created_by FROM exports"
-                        " ORDER BY created").fetchall()
-    return [Export(ExportId(r[0]), RunId(r[1]), r[2], r[3], r[4], r[5], r[6]) for r in rows]
+    return [export for export, _ in manifests(source)]
 
 
 def create(tx: Connection, run_id: str, fmt: str, path: str, manifest: dict[str, Any], created: str,
            created_by: str) -> Export:
     """Record a delivered export (status ``done``) in the caller's transaction; its id is new."""
-    if not tx.in_transaction:
-        raise RuntimeError("exports are written inside Workspace.transaction, with its connection")
+    writer(tx, "exports")
     export = Export(ExportId(f"{run_id}-{fmt}-{secrets.token_hex(3)}"), RunId(run_id), fmt, path, "done", created,
                     created_by)
     tx.execute("INSERT INTO exports (export_id, run_id, format, path, status, manifest, created, created_by)"
@@ -50,10 +47,8 @@ def create(tx: Connection, run_id: str, fmt: str, path: str, manifest: dict[str,
     return export
 
 
-def manifests(source: Workspace | Connection) -> list[tuple[Export, dict[str, Any]]]:
-    """Every export with the ``export.json`` recorded when it was delivered (what its files must match)."""
-    conn = source.read() if isinstance(source, Workspace) else source
-    rows = conn.execute("SELECT export_id, run_id, format, path, status, created, created_by, manifest FROM exports"
-                        " ORDER BY created").fetchall()
-    return [(Export(ExportId(r[0]), RunId(r[1]), r[2], r[3], r[4], r[5], r[6]), json.loads(r[7]) if r[7] else {})
-            for r in rows]
+def manifests(source: Source) -> list[tuple[Export, dict[str, Any]]]:
+    """Every export with the ``export.json`` recorded when it was delivered (what its files must match),
+    oldest first."""
+    return [(Export(ExportId(r[0]), RunId(r[1]), r[2], r[3], r[4], r[5], r[6]), loads(r[7]) or {})
+            for r in reader(source).execute(_SELECT)]
