@@ -166,6 +166,8 @@ def shoot(out: Path) -> list[Path]:
         save(wizard, written[-1])
         wizard.close()
         settle(lambda: len(data.infos) == 2)
+        data.table.selectRow([i.name for i in data.infos].index("ward"))  # the dataset with a de-identified version
+        settle(lambda: data.browser.record_table.rowCount() > 0)
         written.append(out / "data.png")
         save(window, written[-1])
 
@@ -259,7 +261,7 @@ def shoot_model_pages(window: MainWindow, root: Path, model_file: Path, tmp: Pat
     window.show_page(window.pages.index(tune))
     settle(lambda: tune.base_combo.count() > 0 and tune.dataset_combo.count() > 0)
     tune.dataset_combo.setCurrentText("ward")
-    tune.label_field.setText("specialty")
+    tune.label_field.setCurrentIndex(max(0, tune.label_field.findData("specialty")))
     tune.advanced_toggle.setChecked(True)
     tune.advanced.set_values({"max_steps": 24, "batch_size": 2, "max_seq_len": 256, "checkpoint_every": 12})
     tune.advanced.changed.emit()

@@ -10,6 +10,10 @@ machine (``appliance.tune.estimate``), so no honest forecast exists before the j
 The page says so, and shows the forecast from the job's ``estimate`` event as soon as it arrives (before
 training starts; a run that would not fit is refused by the job with advice).
 
+The label field offers the dataset's categorical fields with their values counted, and the box under
+Start shows the ``appliance tune`` command that would start the same run. The right half (job, charts,
+runs) is ``gui.pages.tune_jobs``; the words and queries are ``gui.pages.tune_text``.
+
 Live charts plot the job's progress events (loss and tokens/s per step). A job keeps running when the
 window closes (the main window detaches it); a page opened later re-attaches to it by polling, and
 shows the run's stored loss curve when it ends.
@@ -27,9 +31,8 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
-    QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -39,82 +42,32 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from appliance import base_models
 from appliance.data.tasks import TASKS, TaskConfig
 from appliance.errors import ApplianceError, InvalidInput
-from appliance.fieldhelp import help_of
-from appliance.ingest.service import datasets
 from appliance.tune.config import DTYPES, SCHEDULERS, TuneConfig, presets, size_class
 from appliance.tune.methods import METHODS, specific_settings, tuned_names
-from appliance.tune.service import TuneRequest, list_runs
-from appliance.workspace import Workspace
-from gui import jobs
-from gui.charts import LineChart
+from appliance.tune.service import TuneRequest
 from gui.errors import show_error
 from gui.forms import DataclassForm
 from gui.pages.base import Allowed, Page, page_title
-from gui.queries import deid_versions
+from gui.pages.tune_jobs import TuneJobView
+from gui.pages.tune_text import (
+    FORECAST_LINES,
+    count_text,
+    help_text,
+    loss_text,
+    run_state,
+    static_forecast,
+    tune_choices,
+    tune_command,
+)
 from gui.session import Session
-from gui.widgets import Banner, JobPanel, buddy, fill_table, make_table, refill_combo, selected_key
+from gui.widgets import Banner, buddy, fill_table, refill_combo, selected_key
 
 RESUMABLE = ("cancelled", "failed")
-GB = 1024**3
-FORECAST_LINES = 6  # the forecast box's fixed height, in lines of text
 
 
-def tune_choices(ws: Workspace) -> dict[str, Any]:
-    """Everything the form offers, read in one Op: datasets with their newest version, base models, runs."""
-    sets = []
-    for info in datasets(ws):
-        complete = [v for v in deid_versions(ws, info.name) if v.status == "complete"]
-        sets.append({"name": info.name, "version": complete[0] if complete else None})
-    models = []
-    for model_id in base_models.registered(ws):
-        try:
-            entry = base_models.manifest_entry(model_id)
-            models.append({"id": model_id, "name": entry.display_name, "parameters": entry.parameters})
-        except ApplianceError:  # registered earlier, since dropped from the manifest
-            models.append({"id": model_id, "name": model_id, "parameters": None})
-    return {"datasets": sets, "models": models, **run_state(ws)}
-
-
-def run_state(ws: Workspace) -> dict[str, Any]:
-    """The runs, and which of them a live tune job is working on right now."""
-    running = [row for row in jobs.running_jobs(ws) if row.kind == "tune"]
-    return {"runs": list_runs(ws), "tune_jobs": running}
-
-
-def planned_steps(config: TuneConfig, steps_per_epoch: int | None) -> int | None:
-    if config.max_steps:
-        return config.max_steps
-    return steps_per_epoch * config.epochs if steps_per_epoch else None
-
-
-def forecast_text(event: dict[str, Any], config: TuneConfig | None) -> str:
-    """The job's ``estimate`` event in words (sizes in GB, times in s or min)."""
-    total = event.get("total_bytes") or 0
-    weights = event.get("weights_bytes") or 0
-    activations = event.get("activations_bytes") or 0
-    optimizer = (event.get("optimizer_bytes") or 0) + (event.get("gradients_bytes") or 0)
-    parts = [f"Peak memory about {total / GB:.2f} GB (weights {weights / GB:.2f}, activations "
-             f"{activations / GB:.2f}, optimizer and gradients {optimizer / GB:.2f}) on {event.get('device', 'cpu')}."]
-    per_step = event.get("seconds_per_step")
-    if per_step:
-        steps = event.get("budget_steps") or (planned_steps(config, event.get("steps_per_epoch")) if config else None)
-        line = f"{per_step:.2f} s per step"
-        if steps:
-            line += f"; {steps} steps ≈ {_duration(per_step * steps)}"
-        if event.get("budget_steps"):
-            line += f" (cut to fit the {_duration(float(event.get('budget_seconds') or 0))} budget)"
-        parts.append(line + ".")
-    return " ".join(parts)
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
-
-
-class TunePage(Page):
+class TunePage(TuneJobView, Page):
     title = "Tune"
     roles_allowed = {
         "start": Allowed(("admin", "informaticist"), "Informaticists and admins start tuning runs"),
@@ -131,6 +84,7 @@ class TunePage(Page):
         self._preset: dict[str, Any] = {}
         self._config: TuneConfig | None = None
         self._preset_key: tuple[str | None, str] | None = None
+        self._charted_run: str | None = None  # the run whose live charts are on screen
 
         heading = page_title("Tune a model")
         self.banner = Banner()
@@ -143,7 +97,7 @@ class TunePage(Page):
         self.version_label.setObjectName("hint")
         self.version_label.setWordWrap(True)
         self.allow_unreviewed = QCheckBox("Tune on an unreviewed version (audited)")
-        self.allow_unreviewed.setToolTip(_help(TuneRequest, "allow_unreviewed"))
+        self.allow_unreviewed.setToolTip(help_text(TuneRequest, "allow_unreviewed"))
         self.allow_unreviewed.setVisible(False)
         self.allow_unreviewed.toggled.connect(lambda _on: self._update_actions())
         self.task_combo = QComboBox()
@@ -155,12 +109,14 @@ class TunePage(Page):
         self.task_hint = QLabel("")
         self.task_hint.setObjectName("hint")
         self.task_hint.setWordWrap(True)
-        self.label_field = QLineEdit()
+        # The fields a label can come from, with their values counted (free-text fields are not offered).
+        self.label_field = QComboBox()
         self.label_field.setAccessibleName("Label field")
-        self.label_field.setToolTip(_help(TaskConfig, "label_field"))
+        self.label_field.setToolTip(help_text(TaskConfig, "label_field"))
+        self.label_field.currentIndexChanged.connect(lambda _i: self._update_actions())
         self.base_combo = QComboBox()
         self.base_combo.setAccessibleName("Base model")
-        self.base_combo.setToolTip(_help(TuneRequest, "base"))
+        self.base_combo.setToolTip(help_text(TuneRequest, "base"))
         self.base_combo.currentIndexChanged.connect(self._preset_changed)
         self.method_combo = QComboBox()
         self.method_combo.setAccessibleName("Method")
@@ -177,11 +133,11 @@ class TunePage(Page):
         self.budget.setDecimals(1)
         self.budget.setSpecialValueText("no budget")
         self.budget.setSuffix(" min")
-        self.budget.setToolTip(_help(TuneRequest, "budget_seconds"))
+        self.budget.setToolTip(help_text(TuneRequest, "budget_seconds"))
         self.canaries = QSpinBox()
         self.canaries.setAccessibleName("Privacy canaries")
         self.canaries.setRange(0, 1000)
-        self.canaries.setToolTip(_help(TuneRequest, "canaries"))
+        self.canaries.setToolTip(help_text(TuneRequest, "canaries"))
 
         request_box = QGroupBox("What to tune")
         form = QFormLayout(request_box)
@@ -236,6 +192,17 @@ class TunePage(Page):
         self.start_button = QPushButton("&Start tuning")
         self.start_button.setObjectName("primary")
         self.start_button.clicked.connect(self.start)
+        self.command = QPlainTextEdit()
+        self.command.setObjectName("tuneCommand")
+        self.command.setAccessibleName("The same run from the command line")
+        self.command.setReadOnly(True)
+        self.command.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.command.setFixedHeight(self.command.fontMetrics().lineSpacing() * 4 + 12)  # one height, no jumps
+        command_box = QGroupBox("The same run from the command line")
+        QVBoxLayout(command_box).addWidget(self.command)
+        self.budget.valueChanged.connect(lambda _v: self._update_actions())
+        self.canaries.valueChanged.connect(lambda _v: self._update_actions())
+        self.allow_unreviewed.toggled.connect(lambda _on: self._update_actions())
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -248,6 +215,7 @@ class TunePage(Page):
         left_layout.addWidget(self.reset_button, 0, Qt.AlignmentFlag.AlignLeft)
         left_layout.addWidget(self.forecast_box)
         left_layout.addWidget(self.start_button)
+        left_layout.addWidget(command_box)
         left_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(left)
@@ -259,47 +227,7 @@ class TunePage(Page):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(16)
 
-        # -- right: the job, its charts, the runs -----------------------------------------------
-        self.runner = jobs.JobRunner(self)
-        self.runner.progress.connect(self._progress)
-        self.runner.reported.connect(self._reported)
-        self.runner.finished.connect(self._job_finished)
-        self.watcher = jobs.JobWatcher(session, self)
-        self.watcher.finished.connect(self._job_finished)
-        self.job_panel = JobPanel("Tuning", unit="steps", describe=_describe_progress)
-        self.loss_chart = LineChart("Training loss", "step", "loss")
-        self.speed_chart = LineChart("Throughput", "step", "tokens/s", colour="#2f855a")
-        self.chart_caption = QLabel("Charts fill in while a run trains; choose a finished run below to see "
-                                    "its loss curve.")
-        self.chart_caption.setObjectName("hint")
-        self.chart_caption.setWordWrap(True)
-        charts = QHBoxLayout()
-        charts.addWidget(self.loss_chart)
-        charts.addWidget(self.speed_chart)
-
-        runs_caption = QLabel("Runs")
-        runs_caption.setObjectName("caption")
-        self.run_table = make_table(["Run", "Method", "Task", "Status", "State", "Steps", "Final loss",
-                                     "Trained by"], "runTable")
-        self.run_table.itemSelectionChanged.connect(self._run_selected)
-        self.resume_button = QPushButton("&Resume selected run")
-        self.resume_button.clicked.connect(self.resume)
-        self.refresh_button = QPushButton("Re&fresh")
-        self.refresh_button.clicked.connect(self.refresh)
-        run_buttons = QHBoxLayout()
-        run_buttons.addWidget(runs_caption)
-        run_buttons.addStretch(1)
-        run_buttons.addWidget(self.refresh_button)
-        run_buttons.addWidget(self.resume_button)
-
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(8, 0, 0, 0)
-        right_layout.addWidget(self.job_panel)
-        right_layout.addLayout(charts, 3)
-        right_layout.addWidget(self.chart_caption)
-        right_layout.addLayout(run_buttons)
-        right_layout.addWidget(self.run_table, 2)
+        right = self._build_job_view(session)
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(scroll)
@@ -378,12 +306,19 @@ class TunePage(Page):
             why = ""
         self.gate(self.start_button, "start", ready=not why, why_not_ready=why,
                   tip="Start a tuning job with these settings (it keeps running if you close the window)")
+        self._show_command()
         run = self._selected_run()
         resumable = self._resumable(run)
         self.gate(self.resume_button, "resume", ready=resumable and not self.job_running,
                   why_not_ready=("A tuning job is running" if self.job_running
                                  else "Choose a cancelled, failed or killed run to resume"),
                   tip="Continue the selected run from its last sealed checkpoint")
+
+    def _show_command(self) -> None:
+        try:
+            self.command.setPlainText(tune_command(self.request()))
+        except ApplianceError as exc:
+            self.command.setPlainText(f"(no command yet: {exc})")
 
     # -- loading ----------------------------------------------------------------------------------
 
@@ -409,7 +344,7 @@ class TunePage(Page):
         self.run_table.blockSignals(True)
         fill_table(self.run_table, [[r["run_id"], r["method"], r["task"], r["status"], r["state"] or "",
                                      r["steps"] if r["steps"] is not None else "",
-                                     _loss_text(r["final_loss"]), r["created_by"]] for r in self.runs],
+                                     loss_text(r["final_loss"]), r["created_by"]] for r in self.runs],
                    keys=[r["run_id"] for r in self.runs])
         ids = [r["run_id"] for r in self.runs]
         if keep in ids:
@@ -434,15 +369,38 @@ class TunePage(Page):
         self.allow_unreviewed.setVisible(version is not None and not version.reviewed)
         if version is None or version.reviewed:
             self.allow_unreviewed.setChecked(False)
+        self._fill_label_fields()
         self._update_actions()
+
+    def _fill_label_fields(self) -> None:
+        """The dataset's categorical fields, each with its values counted; the task's default first."""
+        keep = self.label_field.currentData()
+        task = TASKS[str(self.task_combo.currentData() or "classify")]
+        fields = (self._dataset() or {}).get("fields") or []
+        self.label_field.blockSignals(True)
+        self.label_field.clear()
+        default = task.default_label_field
+        self.label_field.addItem(f"the task's default ({default})" if default else
+                                 "not used by this task" if not task.supervised else "choose a field", "")
+        for f in fields:
+            values = ", ".join(f"{value} {n}" for value, n in f.values[:4])
+            more = ", …" if f.distinct > 4 else ""
+            self.label_field.addItem(f"{f.name} — {f.distinct} values: {values}{more}", f.name)
+            self.label_field.setItemData(self.label_field.count() - 1,
+                                         ", ".join(f"{value} {n}" for value, n in f.values),
+                                         Qt.ItemDataRole.ToolTipRole)
+        index = self.label_field.findData(keep) if keep else -1
+        if index < 0 and default:
+            index = self.label_field.findData(default)
+        self.label_field.setCurrentIndex(max(index, 0))
+        self.label_field.blockSignals(False)
 
     def _task_changed(self, _index: int = -1) -> None:
         task = TASKS[str(self.task_combo.currentData() or "classify")]
         self.task_hint.setText(task.description)
-        default = task.default_label_field
         self.label_field.setEnabled(task.supervised)
-        self.label_field.setPlaceholderText(f"default: {default}" if default else
-                                            ("not used by this task" if not task.supervised else "required"))
+        self._fill_label_fields()
+        self._update_actions()
 
     def _preset_changed(self, _index: int = -1) -> None:
         """Fill the advanced form with the method's preset for the chosen model's size (only when the
@@ -461,7 +419,7 @@ class TunePage(Page):
         if parameters > 0:
             values.update(presets(method, parameters))
             size = size_class(parameters)
-            self.preset_label.setText(f"Preset for a {size} model ({_count(parameters)} parameters per the "
+            self.preset_label.setText(f"Preset for a {size} model ({count_text(parameters)} parameters per the "
                                       "models manifest); change it under Advanced settings.")
         else:
             values.update(presets(method, 1))
@@ -475,6 +433,7 @@ class TunePage(Page):
         self._settings_edited()
 
     def _settings_edited(self) -> None:
+        self._show_command()
         changed = self.advanced.mark_differences(self._preset)
         self.reset_button.setEnabled(bool(changed))
         try:
@@ -484,16 +443,7 @@ class TunePage(Page):
             self.forecast.setText(f"These settings are not valid: {exc}.")
             return
         if self.estimate is None:
-            self.forecast.setText(self._static_forecast(self._config))
-
-    def _static_forecast(self, config: TuneConfig) -> str:
-        steps = f"{config.max_steps} steps" if config.max_steps else f"{config.epochs} epoch(s)"
-        tokens = config.batch_size * config.grad_accum * config.max_seq_len
-        return (f"{steps}, up to {tokens:,} tokens per step ({config.batch_size} rows × {config.grad_accum} "
-                f"accumulated × {config.max_seq_len} tokens). Memory and time need the model's layer sizes and a "
-                "timed trial of a few steps on this machine: the job measures them right after loading the model, "
-                "before training, and the forecast appears here then. A run that would not fit is refused with "
-                "advice.")
+            self.forecast.setText(static_forecast(self._config))
 
     def _toggle_advanced(self, shown: bool) -> None:
         self.advanced.setVisible(shown)
@@ -515,7 +465,7 @@ class TunePage(Page):
         if dataset is None or model is None:
             raise InvalidInput("choose a dataset and a base model first")
         task_config: dict[str, Any] = {}
-        label = self.label_field.text().strip()
+        label = str(self.label_field.currentData() or "")
         if label and self.label_field.isEnabled():
             task_config["label_field"] = label
         minutes = self.budget.value()
@@ -548,135 +498,3 @@ class TunePage(Page):
         self.run_id = run["run_id"]
         self.runner.start(self.session, "tune", {"resume": run["run_id"]})
         self._update_actions()
-
-    def _begin(self, text: str) -> None:
-        self.run_id = None
-        self.estimate = None
-        self.loss_chart.clear()
-        self.speed_chart.clear()
-        self.banner.show_state("info", text)
-        self.job_panel.follow(self.runner)
-        if self._config is not None:
-            self.forecast.setText("Waiting for the job's forecast (it loads the model and times a few steps "
-                                  "first)…")
-
-    def _reattach(self, rows: list[Any]) -> None:
-        if not rows or self.runner.running:
-            return
-        job = rows[0]
-        running = [r for r in self.choices["runs"] if r["status"] == "running"]
-        self.run_id = running[-1]["run_id"] if running else None
-        self.job_panel.follow(self.watcher)
-        self.watcher.watch(job.job_id, job.kind)
-        which = f" on {self.run_id}" if self.run_id else ""
-        self.banner.show_state("info", f"A tuning job{which} started earlier by {job.user} is still running "
-                                       f"({job.job_id}); this page follows it. Live charts show only for jobs "
-                                       "started in this window; the loss curve appears when it ends.")
-        self._update_actions()
-
-    # -- job events -------------------------------------------------------------------------------
-
-    def _progress(self, event: dict[str, Any]) -> None:
-        step = event.get("step")
-        if not isinstance(step, int | float):
-            return
-        loss, speed = event.get("loss"), event.get("tokens_per_s")
-        if isinstance(loss, int | float):
-            self.loss_chart.add_point(step, loss)
-        if isinstance(speed, int | float) and speed > 0:
-            self.speed_chart.add_point(step, speed)
-
-    def _reported(self, event: dict[str, Any]) -> None:
-        name = event.get("event")
-        if name == "run":
-            self.run_id = str(event.get("run_id"))
-            self.banner.show_state("info", f"Run {self.run_id} is training; you may close the window, "
-                                           "it keeps running.")
-            self.reload_runs()
-        elif name == "stage":
-            self.job_panel.note(f"{event.get('stage', 'working')}…")
-        elif name == "estimate":
-            self.estimate = event
-            self.forecast.setText("From the job, measured after loading the model: "
-                                  + forecast_text(event, self._config))
-        elif name == "checkpoint":
-            self.job_panel.note(f"checkpoint sealed at step {event.get('step')}")
-
-    def _job_finished(self, event: dict[str, Any]) -> None:
-        name = event.get("event")
-        result = event.get("result") or {}
-        run_id = result.get("run_id") or self.run_id
-        if name == "done" and result.get("status") == "cancelled":
-            self.banner.show_state("info", f"{run_id} cancelled after {result.get('steps', '?')} steps; its "
-                                           "checkpoints are sealed. Select it and choose Resume to continue.")
-        elif name == "done":
-            loss = result.get("final_loss")
-            self.banner.show_state("ok", f"{run_id} trained: {result.get('steps', '?')} steps, final loss "
-                                         f"{_loss_text(loss)}, {_speed_text(result.get('tokens_per_s'))}. "
-                                         "Evaluate it on the Models page.")
-        elif name == "cancelled":
-            self.banner.show_state("info", "Tuning cancelled before training began; nothing was kept half-written.")
-        else:
-            self.banner.show_state("error", f"Tuning failed: {event.get('message', 'no reason given')}")
-        self.run_id = run_id
-        self._update_actions()
-        self.ws_op(run_state).success(lambda state: self._finished_runs(state, run_id)) \
-            .titled("Could not list the runs").run()
-
-    def _finished_runs(self, state: dict[str, Any], run_id: str | None) -> None:
-        self._show_runs(state)
-        ids = [r["run_id"] for r in self.runs]
-        if run_id in ids:
-            self.run_table.selectRow(ids.index(run_id))  # shows its stored loss curve
-
-    def _run_selected(self) -> None:
-        self._update_actions()
-        run_id = selected_key(self.run_table)
-        if run_id is None or self.job_running:
-            return  # never replace the live chart
-        self.ws_op(lambda ws: stored_losses(ws, run_id)).success(lambda losses: self._show_curve(run_id, losses)) \
-            .failure(lambda _exc: None).run()
-
-    def _show_curve(self, run_id: str, losses: list[float]) -> None:
-        if self.job_running or selected_key(self.run_table) != run_id:
-            return
-        self.loss_chart.set_points([(step, loss) for step, loss in enumerate(losses, 1)])
-        self.speed_chart.clear()
-        self.chart_caption.setText(f"Loss curve of {run_id} ({len(losses)} steps, stored with the run); "
-                                   "throughput is charted live only." if losses else
-                                   f"{run_id} has no stored loss curve (it did not finish).")
-
-
-def stored_losses(ws: Workspace, run_id: str) -> list[float]:
-    from appliance.tune.service import show_run
-
-    result = show_run(ws, run_id).get("result") or {}
-    losses = result.get("losses") or []
-    return [float(x) for x in losses if isinstance(x, int | float)]
-
-
-def _describe_progress(event: dict[str, Any]) -> str:
-    parts = []
-    if isinstance(event.get("loss"), int | float):
-        parts.append(f"loss {event['loss']:.3f}")
-    if isinstance(event.get("tokens_per_s"), int | float):
-        parts.append(_speed_text(event["tokens_per_s"]))
-    if isinstance(event.get("eta_s"), int | float):
-        parts.append(f"about {_duration(float(event['eta_s']))} left")
-    return " · ".join(parts)
-
-
-def _count(n: int) -> str:
-    return f"{n / 1e9:.1f} B" if n >= 1e9 else f"{n / 1e6:.0f} M" if n >= 1e6 else f"{n:,}"
-
-
-def _loss_text(value: Any) -> str:
-    return f"{value:.4f}" if isinstance(value, int | float) else "—"
-
-
-def _speed_text(value: Any) -> str:
-    return f"{value:.0f} tokens/s" if isinstance(value, int | float) else "speed unknown"
-
-
-def _help(cls: type, name: str) -> str:
-    return help_of(cls).get(name, "")

@@ -35,7 +35,9 @@ def set_fast(page: TunePage, **changes: Any) -> None:
     page.advanced_toggle.setChecked(True)
     page.advanced.set_values({**FAST, **changes})
     page.advanced.changed.emit()
-    page.label_field.setText("specialty")
+    index = page.label_field.findData("specialty")
+    assert index > 0
+    page.label_field.setCurrentIndex(index)
 
 
 def test_tune_job_charts_then_leave_and_reattach(qtbot, tiny_ws: Path, open_session) -> None:
@@ -73,6 +75,9 @@ def test_tune_job_charts_then_leave_and_reattach(qtbot, tiny_ws: Path, open_sess
     assert "run" in names and "estimate" in names
     assert page.forecast.text().startswith("From the job") and "GB" in page.forecast.text()
     assert page.run_id is not None and page.run_id in page.banner.text()
+    # The Steps column follows the job while it trains (the stored figure comes only at the end).
+    qtbot.waitUntil(lambda: page.run_table.rowCount() == 1, timeout=20_000)
+    qtbot.waitUntil(lambda: page.run_table.item(0, 5).text().endswith(" / 40"), timeout=60_000)
     run_id, job_id = page.run_id, page.runner.job_id
 
     window.close()
@@ -130,6 +135,24 @@ def test_cancel_then_resume(qtbot, tiny_ws: Path, open_session) -> None:
     assert result["status"] == "done" and result["steps"] == 16 and result["resumed_from"] >= 2
     wait_ops(qtbot)
     assert page.runs[0]["status"] == "done" and not page.resume_button.isEnabled()
+    # The charts of the run just watched stay after it ends, throughput included.
+    assert page.speed_chart.points and page.loss_chart.points
+    assert page.chart_caption.text().startswith("Loss and throughput of")
+
+
+def test_label_field_choices_and_the_equivalent_command(qtbot, tiny_ws: Path, open_session) -> None:
+    page = open_page(qtbot, open_session(tiny_ws, "ivy"))
+    offered = [page.label_field.itemData(i) for i in range(page.label_field.count())]
+    assert offered[0] == "" and "specialty" in offered and "text" not in offered  # free text is no label
+    specialty = page.label_field.itemText(offered.index("specialty"))
+    assert specialty.startswith("specialty — ") and " values: " in specialty
+    assert page.label_field.currentData() == "specialty"  # the task's default field, shown with its counts
+    set_fast(page, learning_rate=0.001, lora_r=4)
+    command = page.command.toPlainText()
+    assert command.startswith("appliance tune --dataset ward --task classify --method lora --base tiny-chat "
+                              "--label-field specialty")
+    assert "--max-steps 12" in command and "--lr 0.001" in command and "--config tune.toml" in command
+    assert "[tune]" in command and "lora_r = 4" in command
 
 
 def test_settings_form_and_roles(qtbot, tiny_ws: Path, open_session) -> None:

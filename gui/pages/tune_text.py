@@ -1,0 +1,168 @@
+"""What the Tune page reads and says: its choices in one Op, the forecast and progress in words, and
+the command line that would start the same run (``appliance tune …``, as LlamaBoard previews it)."""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any
+
+from appliance import base_models
+from appliance.data.browse import label_fields
+from appliance.errors import ApplianceError
+from appliance.fieldhelp import help_of
+from appliance.ingest.service import datasets
+from appliance.tune.config import TuneConfig
+from appliance.tune.service import list_runs
+from appliance.workspace import Workspace
+from gui import jobs
+from gui.queries import deid_versions
+
+GB = 1024**3
+FORECAST_LINES = 6  # the forecast box's fixed height, in lines of text
+#: TuneConfig fields ``appliance tune`` takes as options; the others go in the [tune] table of --config.
+CLI_FLAGS = {"max_steps": "--max-steps", "epochs": "--epochs", "learning_rate": "--lr", "seed": "--seed",
+             "batch_size": "--batch-size", "max_seq_len": "--max-seq-len", "checkpoint_every": "--checkpoint-every"}
+
+
+GB = 1024**3
+FORECAST_LINES = 6  # the forecast box's fixed height, in lines of text
+
+
+def tune_choices(ws: Workspace) -> dict[str, Any]:
+    """Everything the form offers, read in one Op: datasets with their newest version and the fields a
+    label can come from (with value counts), base models, runs."""
+    sets = []
+    for info in datasets(ws):
+        complete = [v for v in deid_versions(ws, info.name) if v.status == "complete"]
+        fields = label_fields(ws, info.name) if complete else []
+        sets.append({"name": info.name, "version": complete[0] if complete else None, "fields": fields})
+    models = []
+    for model_id in base_models.registered(ws):
+        try:
+            entry = base_models.manifest_entry(model_id)
+            models.append({"id": model_id, "name": entry.display_name, "parameters": entry.parameters})
+        except ApplianceError:  # registered earlier, since dropped from the manifest
+            models.append({"id": model_id, "name": model_id, "parameters": None})
+    return {"datasets": sets, "models": models, **run_state(ws)}
+
+
+def run_state(ws: Workspace) -> dict[str, Any]:
+    """The runs, and which of them a live tune job is working on right now."""
+    running = [row for row in jobs.running_jobs(ws) if row.kind == "tune"]
+    return {"runs": list_runs(ws), "tune_jobs": running}
+
+
+def planned_steps(config: TuneConfig, steps_per_epoch: int | None) -> int | None:
+    if config.max_steps:
+        return config.max_steps
+    return steps_per_epoch * config.epochs if steps_per_epoch else None
+
+
+def forecast_text(event: dict[str, Any], config: TuneConfig | None) -> str:
+    """The job's ``estimate`` event in words (sizes in GB, times in s or min)."""
+    total = event.get("total_bytes") or 0
+    weights = event.get("weights_bytes") or 0
+    activations = event.get("activations_bytes") or 0
+    optimizer = (event.get("optimizer_bytes") or 0) + (event.get("gradients_bytes") or 0)
+    parts = [f"Peak memory about {total / GB:.2f} GB (weights {weights / GB:.2f}, activations "
+             f"{activations / GB:.2f}, optimizer and gradients {optimizer / GB:.2f}) on {event.get('device', 'cpu')}."]
+    per_step = event.get("seconds_per_step")
+    if per_step:
+        steps = event.get("budget_steps") or (planned_steps(config, event.get("steps_per_epoch")) if config else None)
+        line = f"{per_step:.2f} s per step"
+        if steps:
+            line += f"; {steps} steps ≈ {duration_text(per_step * steps)}"
+        if event.get("budget_steps"):
+            line += f" (cut to fit the {duration_text(float(event.get('budget_seconds') or 0))} budget)"
+        parts.append(line + ".")
+    return " ".join(parts)
+
+
+def duration_text(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+
+
+def stored_losses(ws: Workspace, run_id: str) -> list[float]:
+    from appliance.tune.service import show_run
+
+    result = show_run(ws, run_id).get("result") or {}
+    losses = result.get("losses") or []
+    return [float(x) for x in losses if isinstance(x, int | float)]
+
+
+def describe_progress(event: dict[str, Any]) -> str:
+    parts = []
+    if isinstance(event.get("loss"), int | float):
+        parts.append(f"loss {event['loss']:.3f}")
+    if isinstance(event.get("tokens_per_s"), int | float):
+        parts.append(speed_text(event["tokens_per_s"]))
+    if isinstance(event.get("eta_s"), int | float):
+        parts.append(f"about {duration_text(float(event['eta_s']))} left")
+    return " · ".join(parts)
+
+
+def count_text(n: int) -> str:
+    return f"{n / 1e9:.1f} B" if n >= 1e9 else f"{n / 1e6:.0f} M" if n >= 1e6 else f"{n:,}"
+
+
+def loss_text(value: Any) -> str:
+    return f"{value:.4f}" if isinstance(value, int | float) else "—"
+
+
+def speed_text(value: Any) -> str:
+    return f"{value:.0f} tokens/s" if isinstance(value, int | float) else "speed unknown"
+
+
+def help_text(cls: type, name: str) -> str:
+    return help_of(cls).get(name, "")
+
+
+def static_forecast(config: TuneConfig) -> str:
+    """What the forecast box says before a job has measured anything."""
+    steps = f"{config.max_steps} steps" if config.max_steps else f"{config.epochs} epoch(s)"
+    tokens = config.batch_size * config.grad_accum * config.max_seq_len
+    return (f"{steps}, up to {tokens:,} tokens per step ({config.batch_size} rows × {config.grad_accum} "
+            f"accumulated × {config.max_seq_len} tokens). Memory and time need the model's layer sizes and a "
+            "timed trial of a few steps on this machine: the job measures them right after loading the model, "
+            "before training, and the forecast appears here then. A run that would not fit is refused with "
+            "advice.")
+
+
+def tune_command(request: dict[str, Any]) -> str:
+    """The ``appliance tune`` command (and, for settings it has no option for, the --config file's
+    [tune] table) that starts the same run as ``request`` (a TuneRequest as a dict)."""
+    words = ["appliance", "tune", "--dataset", request["dataset"], "--task", request["task"],
+             "--method", request["method"], "--base", request["base"]]
+    label = (request.get("task_config") or {}).get("label_field")
+    if label:
+        words += ["--label-field", label]
+    if request.get("budget_seconds"):
+        words += ["--budget-minutes", f"{request['budget_seconds'] / 60:g}"]
+    if request.get("allow_unreviewed"):
+        words.append("--allow-unreviewed")
+    rest = {}
+    for key, value in sorted((request.get("overrides") or {}).items()):
+        if key in CLI_FLAGS:
+            words += [CLI_FLAGS[key], f"{value:g}" if isinstance(value, float) else str(value)]
+        else:
+            rest[key] = value
+    lines = []
+    if rest:
+        words += ["--config", "tune.toml"]
+        lines = ["# tune.toml", "[tune]"] + [f"{k} = {_toml(v)}" for k, v in rest.items()]
+    if request.get("canaries"):
+        lines.append(f"# and {request['canaries']} privacy canaries, which only the desktop app and "
+                     "'appliance compare --canaries' plant")
+    return " ".join(shlex.quote(str(w)) for w in words) + ("\n" + "\n".join(lines) if lines else "")
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return str(value)
