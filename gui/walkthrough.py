@@ -1,0 +1,114 @@
+"""A walkthrough of the real app under a real X server: ``python -m gui.walkthrough [OUT_DIR]``.
+
+Unlike ``gui.screenshots`` (offscreen, widgets driven from inside), this starts ``Xvfb``, runs the app
+as a user would (``python -m gui.app`` on Qt's xcb platform), signs in by typing the password with
+``xdotool``, opens every page with its keyboard shortcut (Ctrl+1 … Ctrl+8) and photographs the whole
+screen after each (``xwd``, converted to PNG by ImageMagick's ``convert``). So it also checks what the
+offscreen shots cannot: that the X11 libraries are there, that the window opens, takes the keyboard and
+draws. Writes ``walkthrough/NN-<page>.png`` under ``docs/screenshots`` by default.
+
+Needs the ``xvfb``, ``xdotool``, ``x11-apps`` (xwd) and ImageMagick packages, and Qt's X11 libraries
+(README, "The desktop app"). The workspace is a throw-away one with synthetic notes (the same as the
+offscreen shots, plus the default model when its file is present).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess  # noqa: S404  (local X tools only, fixed argument lists)
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from gui.screenshots import DEFAULT_OUT, DEMO_PASSWORDS, build_demo_workspace, default_model_file, prepare_model
+
+DISPLAY = ":77"
+SIZE = "1280x800x24"
+PAGES = ["data", "deid", "tune", "compare", "models", "serve", "audit", "users"]  # the sidebar's order
+TOOLS = ("Xvfb", "xdotool", "xwd", "convert")
+
+
+def _run(*argv: str, env: dict[str, str]) -> str:
+    return subprocess.run(argv, env=env, check=True, capture_output=True, text=True, timeout=60).stdout  # noqa: S603
+
+
+def _wait_window(name: str, env: dict[str, str], timeout: float = 120.0) -> str:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", name], env=env,  # noqa: S607
+                               capture_output=True, text=True, timeout=30)
+        if found.returncode == 0 and found.stdout.split():
+            return found.stdout.split()[0]
+        time.sleep(0.5)
+    raise RuntimeError(f"no window named like '{name}' appeared on {env['DISPLAY']}")
+
+
+def _shot(path: Path, env: dict[str, str]) -> None:
+    dump = _run_bytes(["xwd", "-root", "-silent"], env)
+    subprocess.run(["convert", "xwd:-", f"png:{path}"], input=dump, env=env, check=True, timeout=60)  # noqa: S607
+
+
+def _run_bytes(argv: list[str], env: dict[str, str]) -> bytes:
+    return subprocess.run(argv, env=env, check=True, capture_output=True, timeout=60).stdout  # noqa: S603
+
+
+def walk(out: Path) -> list[Path]:
+    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
+    if missing:
+        raise SystemExit(f"walkthrough: install {', '.join(missing)} first (see the module docstring)")
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="appliance-walk-") as tmp:
+        root = Path(tmp) / "ws"
+        build_demo_workspace(root, Path(tmp) / "ward.csv")
+        model = default_model_file()
+        if model is not None:
+            prepare_model(root, model)
+        env = {**os.environ, "DISPLAY": DISPLAY, "QT_QPA_PLATFORM": "xcb"}
+        xvfb = subprocess.Popen(["Xvfb", DISPLAY, "-screen", "0", SIZE, "-nolisten", "tcp"],  # noqa: S607
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        app = None
+        try:
+            time.sleep(1.5)
+            app = subprocess.Popen([sys.executable, "-m", "gui.app", "--workspace", str(root), "--user", "admin"],
+                                   env=env)
+            window = _wait_window("sign in", env)
+            _run("xdotool", "windowactivate", "--sync", window, env=env)
+            time.sleep(1.0)
+            written.append(out / "00-signin.png")
+            _shot(written[-1], env)
+            _run("xdotool", "type", "--delay", "20", DEMO_PASSWORDS["admin"], env=env)
+            _run("xdotool", "key", "Return", env=env)
+            main = _wait_window("Clinical Tuning Appliance —", env)
+            _run("xdotool", "windowactivate", "--sync", main, env=env)
+            _run("xdotool", "windowsize", main, "1280", "800", env=env)
+            time.sleep(2.0)
+            for number, page in enumerate(PAGES, 1):
+                _run("xdotool", "key", f"ctrl+{number}", env=env)
+                time.sleep(3.0)  # the page refreshes in the background
+                written.append(out / f"{number:02d}-{page}.png")
+                _shot(written[-1], env)
+        finally:
+            if app is not None:
+                app.terminate()
+                try:
+                    app.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    app.kill()
+            xvfb.terminate()
+            xvfb.wait(timeout=20)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    out = Path(args[0]) if args else DEFAULT_OUT / "walkthrough"
+    for path in walk(out):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
