@@ -73,6 +73,7 @@ PLACES = [
     Case(
         "settings-are-no-ward", "weaned to peep 5, on ps 10, to go to 12 hours of cpap.", keep=("peep 5", "ps 10", "12")
     ),
+    Case("drug-dose-is-no-ward", "on levo 5, neo 2 mcg. ON LEVO 5 NOW.", keep=("levo 5", "neo 2", "LEVO 5")),
     Case("grade-is-no-ward", "Carcinoma renal (grado 4 de Fuhrman), hemoglobina 9,4 g/dL.", keep=("grado 4", "9,4")),
     Case("score-is-no-ward", "Hunt Hess 3 on arrival; Braden 18.", keep=("Hess 3", "Braden 18")),
     Case("room-label", "ROOM: Bigelow 11, bed 22", phi=("Bigelow 11",)),

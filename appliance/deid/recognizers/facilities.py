@@ -176,6 +176,8 @@ class _Facility:
             distinctive = False
             for w in words:
                 named = bool(w.cls & (NAME_LIKE | WordClass.CITY)) and not w.cls & WordClass.COMMON
+                if w.cls & WordClass.CLINICAL and not w.cls & WordClass.FREQUENT:
+                    named = False  # "on levo 5": a drug at its dose; LEVO is only a rare surname
                 generic = w.norm in FACILITY_GENERIC and w.shape is not Shape.LOWER  # "Children's Pavilion 6"
                 if not named and not generic and w.cls & (WordClass.CLINICAL | WordClass.COUNTRY) and not distinctive:
                     break  # "on levo 5", "to micu 3"; a unit after the building is fine ("Wang ACC 6")

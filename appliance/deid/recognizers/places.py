@@ -276,6 +276,8 @@ class _Places:
             return False
         if tok.cls & (WordClass.STOP | WordClass.CLINICAL) and not tok.cls & NAME_BITS:
             return False
+        if tok.cls & WordClass.CLINICAL and not tok.cls & WordClass.FREQUENT:
+            return False  # "on levo 5", "NEO 2": a drug at its dose; LEVO is only a rare surname
         if not tok.caseless and tok.shape is not Shape.TITLE:
             return False  # in a normally written line a ward's name is capitalised ("HSP 70" is a protein)
         # A ward is named after a person or a place: a name-list word, or a word no list knows
