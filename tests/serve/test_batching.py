@@ -154,6 +154,20 @@ def test_closing_one_request_leaves_the_others_running(case) -> None:
     wait_for(lambda: backend.scheduler.running == 0)
 
 
+def test_exclusive_use_pauses_the_batch_between_steps(torch_case) -> None:
+    import time
+
+    backend, model = torch_case
+    ids = prompts(backend)[2]
+    generation = backend.generate(ids, N, temperature=0)
+    head = next(generation)
+    with backend.exclusive("tiny"):
+        steps = backend.scheduler.steps
+        time.sleep(0.3)  # room for steps to run, were they not held
+        assert backend.scheduler.steps <= steps + 1  # at most the step under way when the lock was taken
+    assert head + "".join(generation) == unbatched(backend, model, ids, SamplingParams(N, 0))[0]
+
+
 def test_dropped_generation_frees_its_row(torch_case) -> None:
     backend, _ = torch_case
     generation = backend.generate(backend.encode(TEXTS[1]), 400, temperature=0)
@@ -170,9 +184,10 @@ def test_full_queue_raises_busy() -> None:
     backend = TorchBackend(build_model(tokenizer), tokenizer, model_id="small", max_batch=1, max_waiting=1)
     try:
         ids = backend.encode(TEXTS[1])
-        held = [backend.generate(ids, 400, temperature=0), backend.generate(ids, 400, temperature=0)]
-        with pytest.raises(BackendBusy):
-            backend.generate(ids, 400, temperature=0)
+        with backend.exclusive("small"):  # no step runs: nothing ends while the queue fills
+            held = [backend.generate(ids, 400, temperature=0), backend.generate(ids, 400, temperature=0)]
+            with pytest.raises(BackendBusy):
+                backend.generate(ids, 400, temperature=0)
         for generation in held:
             generation.close()
         wait_for(lambda: backend.scheduler.running == 0 and backend.scheduler.queued == 0)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import torch
@@ -170,6 +170,13 @@ class CausalLMBackend:
             raise ValueError("the prompt is empty")
         params = SamplingParams(max_tokens, temperature, top_p, tuple(stop), seed)
         return self.scheduler.submit(prompt_ids, params, model_id)
+
+    @contextlib.contextmanager
+    def exclusive(self, model_id: str) -> Iterator[None]:
+        """The model to oneself with ``model_id``'s adapter active, between two scheduler steps (label
+        scoring uses it); the running batch waits meanwhile and carries on after."""
+        with self.scheduler.lock, self._activate(model_id):
+            yield
 
     def close(self) -> None:
         """Stop the scheduler thread (requests still running end with BackendBusy)."""

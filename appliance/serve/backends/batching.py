@@ -197,8 +197,12 @@ class Scheduler:
         self.max_waiting = max_waiting
         self._name = name
         self._cond = threading.Condition()
+        # Held around every forward pass (with its adapter switch); `CausalLMBackend.exclusive` takes it
+        # to use the model for something else between two steps.
+        self.lock = threading.Lock()
         self._waiting: deque[_Request] = deque()
         self._batches: dict[str, _Batch] = {}
+        self._admitting: list[_Request] = []  # taken from the queue, being prefilled
         self._thread: threading.Thread | None = None
         self._closed = False
         # Longest first, so the longest matching prefix wins; a prefix must leave a token to prefill.
@@ -237,7 +241,7 @@ class Scheduler:
             return self._running()
 
     def _running(self) -> int:
-        return sum(len(b.rows) for b in self._batches.values())
+        return len(self._admitting) + sum(len(b.rows) for b in self._batches.values())
 
     def _wake(self) -> None:
         with self._cond:
@@ -264,12 +268,17 @@ class Scheduler:
                     return
                 room = self.max_batch - self._running()
                 admitted = [self._waiting.popleft() for _ in range(min(room, len(self._waiting)))]
+                self._admitting = admitted
                 # Cancelled before they ran: end them here, they never take a row.
                 for request in [r for r in self._waiting if r.live_state() is None]:
                     self._waiting.remove(request)
                     request.out.put(_END)
             try:
-                self._admit(admitted)
+                try:
+                    self._admit(admitted)
+                finally:
+                    with self._cond:
+                        self._admitting = []
                 for model_id in list(self._batches):
                     self._step(model_id)
             except Exception as exc:  # never let the thread die, nor a consumer wait forever
@@ -299,7 +308,7 @@ class Scheduler:
             request.stops = StopMatcher(params.stop)
             count = len(request.prompt_ids)
             try:
-                with self._activate(request.model_id):
+                with self.lock, self._activate(request.model_id):
                     past, start = self._cached_prefix(request)
                     input_ids = torch.tensor([request.prompt_ids[start:]], dtype=torch.long)
                     logits, kv = self._forward(input_ids, torch.ones((1, count), dtype=torch.long),
@@ -351,7 +360,7 @@ class Scheduler:
         positions = torch.tensor([[r.position] for r in batch.rows], dtype=torch.long)
         mask = torch.cat([batch.mask, torch.ones((rows, 1), dtype=torch.long)], dim=1)
         try:
-            with self._activate(model_id):
+            with self.lock, self._activate(model_id):
                 logits, batch.past = self._forward(input_ids, mask, positions, batch.past)
         except Exception as exc:
             log.error("decode step failed on %s: %s", self._name, type(exc).__name__)
