@@ -57,6 +57,7 @@ PLACES = [
     Case("osh-is-generic", "Transferred from OSH with a GI bleed; ICU bed requested.", keep=("OSH", "ICU")),
     Case("ward-without-cue", "Will return to Baker 12 or Yawkey 9 when stable.", phi=("Yawkey 9",)),
     Case("generic-tail-memorial", "Pt transferring to Pellegrino Memorial for rehab.", phi=("Pellegrino Memorial",)),
+    Case("generic-tail-house", "Follow-up: PCP at Mattapoisett House, 2/22, labs then.", phi=("Mattapoisett House",)),
     Case("generic-tail-regional", "Seen in the Thornbury Regional ED overnight.", phi=("Thornbury Regional",)),
     Case(
         "generic-tail-words",

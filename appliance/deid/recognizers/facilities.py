@@ -125,7 +125,7 @@ class _Facility:
         yield from self._generic_tail(doc)
 
     def _generic_tail(self, doc: Document) -> Iterator[Span]:
-        """ "Kessler Memorial", "Lakeside Regional", "Mass General": a hospital named with a generic
+        """ "Kessler Memorial", "Lakeside Regional", "Dorchester House": a facility named with a generic
         word in place of its head word. The words before must say which hospital (a name, a place or a
         word no list knows), and only a function word may follow in lower case ("Regional anesthesia" is no
         hospital)."""
@@ -334,7 +334,7 @@ class _Facility:
 
 HEADER_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof"})
 # Generic words that stand for the head word in many hospitals' short names.
-_TAIL_HEADS = frozenset({"memorial", "regional", "general"})
+_TAIL_HEADS = frozenset({"memorial", "regional", "general", "house"})
 # Words that name a building of a hospital when a floor follows ("Tower 14C", "Pavilion 6").
 _BUILDINGS = frozenset({"tower", "pavilion", "building", "wing"})
 _WARD = re.compile(
