@@ -127,8 +127,9 @@ class DeidPage(Page):
         queue_layout.addLayout(nav)
 
         self.editor = ReviewEditor()
-        self.editor.add_requested.connect(lambda s, e, label: self._correct(add=[(s, e, label)]))
-        self.editor.remove_requested.connect(lambda s, e, label: self._correct(remove=[(s, e, label)]))
+        self.editor.add_requested.connect(lambda s, e, label: self._correct(add=self.editor.additions(s, e, label)))
+        self.editor.remove_requested.connect(
+            lambda s, e, label: self._correct(remove=self.editor.removals(s, e, label)))
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(queue_box)
         split.addWidget(self.editor)

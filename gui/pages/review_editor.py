@@ -13,12 +13,14 @@ it. ``_Offsets`` converts in both directions.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -129,8 +131,13 @@ class ReviewEditor(QWidget):
         self.label_combo.addItems(list(LABELS))
         self.add_button = QPushButton("&Add as identifier")
         self.add_button.clicked.connect(self._add)
+        self.apply_all = QCheckBox("Apply to identical &spans")
+        self.apply_all.setChecked(True)
+        self.apply_all.setToolTip("Add (or remove) every occurrence of the same text in this note, not only the "
+                                  "one selected: a name written three times is corrected once")
         actions = QHBoxLayout()
         actions.addWidget(self.remove_button)
+        actions.addWidget(self.apply_all)
         actions.addStretch(1)
         label_caption = QLabel("La&bel:")
         label_caption.setBuddy(self.label_combo)
@@ -301,6 +308,45 @@ class ReviewEditor(QWidget):
         start, end = _trim(self.record["original"], *chosen)
         if end > start:
             self.add_requested.emit(start, end, self.label_combo.currentText())
+
+    def additions(self, start: int, end: int, label: str) -> list[tuple[int, int, str]]:
+        """The span asked for, and with "Apply to identical spans" every other occurrence of its text."""
+        if self.record is None or not self.apply_all.isChecked():
+            return [(start, end, label)]
+        return identical_additions(self.record["original"], start, end, label, self.record["spans"])
+
+    def removals(self, start: int, end: int, label: str) -> list[tuple[int, int, str]]:
+        """The span to remove, and with "Apply to identical spans" every span of the same text and label."""
+        if self.record is None or not self.apply_all.isChecked():
+            return [(start, end, label)]
+        return identical_removals(self.record["original"], start, end, label, self.record["spans"])
+
+
+def identical_additions(text: str, start: int, end: int, label: str,
+                        spans: list[dict[str, Any]]) -> list[tuple[int, int, str]]:
+    """``(start, end, label)`` and every other whole-word occurrence of ``text[start:end]`` that no span
+    covers yet (an occurrence inside a longer word, "Ann" in "Annual", is not the same text)."""
+    needle = text[start:end]
+    found = [(start, end, label)]
+    for match in re.finditer(re.escape(needle), text):
+        s, e = match.span()
+        if s == start:
+            continue
+        whole = (s == 0 or not text[s - 1].isalnum()) and (e == len(text) or not text[e].isalnum())
+        covered = any(int(span["start"]) < e and s < int(span["end"]) for span in spans)
+        if whole and not covered:
+            found.append((s, e, label))
+    return found
+
+
+def identical_removals(text: str, start: int, end: int, label: str,
+                       spans: list[dict[str, Any]]) -> list[tuple[int, int, str]]:
+    """``(start, end, label)`` and every other span with the same text and label."""
+    needle = text[start:end]
+    others = [(int(s["start"]), int(s["end"]), str(s["label"])) for s in spans
+              if s["label"] == label and text[int(s["start"]):int(s["end"])] == needle
+              and (int(s["start"]), int(s["end"])) != (start, end)]
+    return [(start, end, label), *others]
 
 
 def _describe(span: dict[str, Any] | None) -> str:

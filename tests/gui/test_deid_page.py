@@ -128,7 +128,8 @@ def test_review_remove_and_add_a_span_then_mark_reviewed(qtbot, deid_ws: Path, o
     assert record is not None and record["record_id"] == page.queue[0]["record_id"]  # highest risk first
     spans = record["spans"]
 
-    # Remove: click inside a highlighted identifier, then "Remove identifier".
+    # Remove: click inside a highlighted identifier, then "Remove identifier" (this one only).
+    page.editor.apply_all.setChecked(False)
     target = spans[0]
     page.editor.click_at(target["start"] + 1)
     assert page.editor.selected_span is not None and page.editor.selected_span["start"] == target["start"]
