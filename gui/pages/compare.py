@@ -336,6 +336,9 @@ class ComparePage(Page):
             text = f"Comparison finished: {len(runs)} runs"
             if result.get("cancelled"):
                 text += " (cancelled before the last method)"
+            for skipped in result.get("skipped_icl") or []:
+                text += (f"; the {skipped['k']}-shot in-context pass was skipped (estimated at "
+                         f"{skipped['estimate_s'] / 60:.0f} min, over the budget)")
             if result.get("report"):
                 text += f"; report written to {result['report']}"
             self.banner.show_state("ok", text + ".")

@@ -175,3 +175,10 @@ def test_progress_line_names_the_method_and_phase(qtbot, deid_ws: Path, open_ses
                                  "eta_s": 65.0, "loss": 1.25})
     status = page.job_panel.status.text()
     assert status == "Method 2 of 4 · lora: training: 5 of 10 steps · loss 1.250 · about 1 min 05 s left"
+
+
+def test_a_skipped_in_context_pass_is_said(qtbot, deid_ws: Path, open_session) -> None:
+    page = open_page(qtbot, open_session(deid_ws, "ivy"))
+    page._job_finished({"event": "done", "result": {"runs": ["run-0001-tfidf"], "skipped_icl": [
+        {"k": 4, "estimate_s": 2460, "budget_s": 420}]}})
+    assert "the 4-shot in-context pass was skipped (estimated at 41 min, over the budget)" in page.banner.text()
