@@ -122,6 +122,12 @@ DATES = [
 ]
 
 NAMES = [
+    Case(
+        "field-label-is-no-name",
+        "Médico: Inés Arrabal Quintero\nNASS: 28 1234567 09\nPaís: Uruguay",
+        phi=("Inés Arrabal",),
+        keep=("Médico", "NASS", "País"),
+    ),
     Case("dr-lower", "pt seen by dr jones this am, plan to continue abx.", phi=("jones",)),
     Case("two-given-names-lower", "wife ana lucía asked about home services.", phi=("ana lucía",), keep=("asked",)),
     Case("two-given-names-caps", "SON JEAN PIERRE CALLED, UPDATED.", phi=("JEAN PIERRE",), keep=("CALLED",)),

@@ -92,7 +92,7 @@ class _NameDictionary:
             if cls & WordClass.LAST and not tok.caseless and tok.shape is Shape.TITLE and self._after_initial(doc, tok):
                 return 0.75, "person"
             return None
-        if tok.norm in HEADER_WORDS:
+        if tok.norm in HEADER_WORDS or self._field_label(doc, tok):
             return None
         if cls & WordClass.CLINICAL:
             # "D. Nurse", "Doris Day": a clinical word that is a surname needs a name beside it.
@@ -141,6 +141,15 @@ class _NameDictionary:
             ):
                 return 0.6, "person"  # "Ngozi Brown", "Fenway Park": a word no list knows, then this one
         return None
+
+    @staticmethod
+    def _field_label(doc: Document, tok: Token) -> bool:
+        """ "Médico: ...", "País: España", "NASS: 27 ...": a word that only a surname list knows, first on
+        its line and followed by a colon, is the label of a field, not a person (the value after it is
+        what a name rule looks at)."""
+        if tok.cls & WordClass.FIRST or not doc.text.startswith(":", tok.end):
+            return False
+        return tok.index == 0 or doc.tokens[tok.index - 1].line != tok.line
 
     @staticmethod
     def _after_first_name(doc: Document, tok: Token) -> bool:
