@@ -137,7 +137,6 @@ class ReviewEditor(QWidget):
                                   "one selected: a name written three times is corrected once")
         actions = QHBoxLayout()
         actions.addWidget(self.remove_button)
-        actions.addWidget(self.apply_all)
         actions.addStretch(1)
         label_caption = QLabel("La&bel:")
         label_caption.setBuddy(self.label_combo)
@@ -150,7 +149,11 @@ class ReviewEditor(QWidget):
         layout.addWidget(self.header)
         layout.addLayout(legend)
         layout.addWidget(texts, 1)
-        layout.addWidget(self.selection_label)
+        # The tick box shares the selection's line (the buttons' row has no width to spare at 1280 px).
+        selection_row = QHBoxLayout()
+        selection_row.addWidget(self.selection_label, 1)
+        selection_row.addWidget(self.apply_all)
+        layout.addLayout(selection_row)
         layout.addLayout(actions)
         self.set_editable(False)
 

@@ -157,7 +157,6 @@ class ServePage(Page):
         self.key_name = QLineEdit()
         self.key_name.setPlaceholderText("e.g. ehr-triage")
         self.key_name.setAccessibleName("New key name")
-        self.key_name.setMinimumWidth(self.key_name.fontMetrics().horizontalAdvance("e.g. ehr-triage-ward") + 16)
         self.key_name.textChanged.connect(self._update_actions)
         self.create_button = QPushButton("&Create key")
         self.create_button.clicked.connect(self.create)
