@@ -90,8 +90,9 @@ class TuneConfig:
     )
     dtype: str = field(
         default="auto",
-        metadata=_help("Compute dtype: auto (bfloat16 on a CUDA GPU that supports it, else float32), float32, "
-                       "bfloat16."),
+        metadata=_help("Compute dtype: auto (bfloat16 on a CUDA GPU that supports it and on a CPU with native "
+                       "bfloat16, AVX512-BF16 or AMX; else float32), float32, bfloat16. Trainable weights stay "
+                       "float32."),
     )
 
     def __post_init__(self) -> None:

@@ -27,17 +27,34 @@ from appliance.errors import InvalidInput
 _DONE_MARKER = ".converted"
 
 
+def cpu_has_native_bf16() -> bool:
+    """True when this CPU computes bfloat16 in hardware (AVX512-BF16 or AMX tiles, e.g. Sapphire Rapids and
+    later); elsewhere bfloat16 on a CPU is emulated and slower than float32. Set APPLIANCE_CPU_BF16=0 to
+    keep float32 anyway."""
+    if os.environ.get("APPLIANCE_CPU_BF16", "1") == "0":
+        return False
+    for probe in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"):
+        check = getattr(torch.cpu, probe, None)
+        try:
+            if callable(check) and check():
+                return True
+        except (RuntimeError, AttributeError):  # a torch build without the probe
+            continue
+    return False
+
+
 def resolve_dtype(name: str) -> torch.dtype:
-    """"auto" is bfloat16 on a CUDA GPU that supports it and float32 elsewhere (CPU bf16 is emulated
-    on many CPUs and is slower than fp32 there)."""
+    """"auto" is bfloat16 on a CUDA GPU that supports it and on a CPU with native bfloat16
+    (`cpu_has_native_bf16`), float32 elsewhere. Training then keeps fp32 master weights and trainable
+    parameters and runs the forward and backward under bfloat16 autocast."""
     if name == "float32":
         return torch.float32
     if name == "bfloat16":
         return torch.bfloat16
     if name == "auto":
-        if torch.cuda.is_available() and torch.cuda.is_bf16_supported():
-            return torch.bfloat16
-        return torch.float32
+        if torch.cuda.is_available():
+            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32
+        return torch.bfloat16 if cpu_has_native_bf16() else torch.float32
     raise InvalidInput(f"unknown dtype {name!r}")
 
 

@@ -59,3 +59,10 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(autouse=True)
+def fp32_unless_asked(monkeypatch: pytest.MonkeyPatch):
+    """The golden losses and the equality tests here are fp32 figures: dtype "auto" would pick bfloat16 on a
+    CPU with native bfloat16. Tests of bfloat16 ask for it explicitly (dtype="bfloat16")."""
+    monkeypatch.setenv("APPLIANCE_CPU_BF16", "0")
