@@ -131,7 +131,9 @@ def register(sub: Any, add: Any) -> None:
     p = add(sub, "import", cmd_import, "import a file or folder of notes into a dataset (encrypted)")
     p.add_argument("path", type=Path)
     p.add_argument("--dataset", required=True)
-    p.add_argument("--format", default="auto", choices=["auto", "csv", "jsonl", "txt", "hl7", "fhir"])
+    from appliance.ingest import IMPORTERS  # the importer table is the one list of formats
+
+    p.add_argument("--format", default="auto", choices=["auto", *IMPORTERS])
     p.add_argument("--strict", action="store_true", help="import nothing if any row or message is bad")
     p.add_argument("--patient-per-note", action="store_true",
                    help="the CSV/JSONL has no patient column: each note counts as its own patient")

@@ -187,9 +187,11 @@ def register(sub: Any, add: Any) -> None:
     p.add_argument("--baseline-margin", type=float,
                    help="how far below the best baseline (beyond its 95%% interval) a run may score")
 
+    from appliance.export import FORMATS  # the format table is the one list of formats
+
     p = add(sub, "export", cmd_export, "export an approved run (a job; parity-checked)")
     p.add_argument("run")
-    p.add_argument("--format", required=True, choices=["merged", "adapter", "onnx", "onnx-int8"])
+    p.add_argument("--format", required=True, choices=list(FORMATS))
     p.add_argument("--out", required=True, type=Path, metavar="DIR")
 
     keys = sub.add_parser("keys", help="API keys for the serving API").add_subparsers(

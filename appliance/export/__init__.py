@@ -5,17 +5,14 @@ Front door:
   the output directory appears only if parity against the PyTorch reference passed.
 - `load_generator(export_dir, base_dir=None) -> Generator`: greedy decoding and logits from an export.
 
-Formats (`FORMATS`, one module each, registered on import): ``merged``, ``adapter``, ``onnx``,
-``onnx-int8``. This package is a pure library over plain directories: approval, encryption and the
+Formats (`FORMATS`, one module each in `appliance/export/formats/`, registered on import): ``adapter``,
+``merged``, ``onnx``, ``onnx-int8``. This package is a pure library over plain directories: approval, encryption and the
 audit chain belong to the caller.
 """
 
 from __future__ import annotations
 
-from appliance.export import adapter as adapter  # noqa: I001  (registration order is the listing order)
-from appliance.export import merged as merged
-from appliance.export import onnx_fp32 as onnx_fp32
-from appliance.export import onnx_int8 as onnx_int8
+from appliance.export import formats as formats  # noqa: I001  (registers every format in appliance/export/formats/)
 from appliance.export.base import ExportRequest, Generator, ParityResult, ParityRule
 from appliance.export.pipeline import export, failed_json_path, load_generator
 from appliance.export.registry import FORMATS, ExportFormat, get_format, register_format

@@ -28,7 +28,6 @@ from appliance.errors import ApplianceError, InvalidInput
 from appliance.jobs import JobContext, register_job
 from appliance.workspace import Workspace
 
-FORMATS = ("merged", "adapter", "onnx", "onnx-int8")
 PARITY_PROMPTS = 20
 
 
@@ -52,7 +51,7 @@ def parity_prompts(ws: Workspace, snapshot: str, task: str, config: dict[str, An
 
 def export_run(ws: Workspace, run_id: str, fmt: str, out_dir: Path, progress: Any = None) -> dict[str, Any]:
     """Export an approved run in ``fmt`` to ``out_dir`` (must not exist). Returns the export.json content."""
-    from appliance.export import ExportRequest, export
+    from appliance.export import FORMATS, ExportRequest, export
     from appliance.tune.loading import load_tokenizer
     from appliance.tune.methods import method_of_run
 

@@ -7,13 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from appliance.errors import InvalidInput
+from appliance.export import FORMATS
 
-FORMAT_HELP = {
-    "merged": "merged — the adapter folded into full weights (a plain Hugging Face folder)",
-    "adapter": "adapter — the small LoRA/DoRA adapter alone (needs the base model)",
-    "onnx": "onnx — ONNX Runtime model, fp32",
-    "onnx-int8": "onnx-int8 — ONNX Runtime model, 8-bit weights (smallest, fastest on CPU)",
-}
+# Read from the format table, so a new format module shows up here with its own description.
+FORMAT_HELP = {name: f"{name} — {fmt.description}" for name, fmt in FORMATS.items()}
 DEFAULT_EXPORT_FOLDER = Path.home() / "appliance-exports"
 
 

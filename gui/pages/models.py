@@ -33,7 +33,8 @@ from appliance import registry
 from appliance.catalog import runs as run_records
 from appliance.compare import evaluated_runs
 from appliance.errors import InvalidInput
-from appliance.export.service import FORMATS, exports
+from appliance.export import FORMATS
+from appliance.export.service import exports
 from appliance.tune.service import list_runs
 from appliance.workspace import Workspace
 from gui import jobs

@@ -90,8 +90,8 @@ def base_dir_for(args: argparse.Namespace, work: Path) -> Path:
 
 def make_exports(base: Path, work: Path) -> dict[str, Path]:
     """``onnx`` and ``onnx-int8`` written by the formats' own code (reused when the workdir has them)."""
-    from appliance.export.onnx_fp32 import ONNX_FILE, export_onnx
-    from appliance.export.onnx_int8 import quantize_export
+    from appliance.export.formats.onnx_fp32 import ONNX_FILE, export_onnx
+    from appliance.export.formats.onnx_int8 import quantize_export
     from appliance.export.source import load_causal_lm, load_tokenizer
 
     dirs = {"onnx": work / "onnx", "onnx-int8": work / "onnx-int8"}
@@ -199,8 +199,8 @@ def main() -> int:
     torch.set_num_threads(args.threads)  # before loading: ONNX Runtime sessions take torch's thread count
 
     from appliance.base_models import fix_chatml_special_tokens
+    from appliance.export.formats.onnx_fp32 import ONNX_FILE, load_ort
     from appliance.export.generation import CausalLMGenerator, encode_prompt
-    from appliance.export.onnx_fp32 import ONNX_FILE, load_ort
     from appliance.export.source import load_causal_lm, load_tokenizer
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="infer-bench-"))

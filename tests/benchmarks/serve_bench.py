@@ -14,7 +14,7 @@ target is 16 clients >= 4x the tokens/s of one client, with no errors.
 
 ``--default-model`` serves the default model as the demo exports it in format ``onnx-int8``: the
 GGUF file is converted to a Hugging Face directory, exported to ONNX and quantized by the formats' own
-code (`appliance.export.onnx_fp32`, `appliance.export.onnx_int8`), once, into ``.cache/bench/``
+code (`appliance.export.formats.onnx_fp32`, `appliance.export.formats.onnx_int8`), once, into ``.cache/bench/``
 (``--workdir`` to put it elsewhere); later runs reuse it.
 
 ``--audit-overhead`` fires ``--requests`` short completions from ``--threads`` client threads, once

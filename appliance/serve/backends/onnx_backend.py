@@ -88,7 +88,7 @@ class OnnxBackend(CausalLMBackend):
         from optimum.onnxruntime import ORTModelForCausalLM
         from transformers import AutoTokenizer
 
-        from appliance.export.onnx_fp32 import session_options
+        from appliance.export.formats.onnx_fp32 import session_options
 
         path = Path(path)
         file_name = pick_onnx_file(path, fmt, onnx_file)

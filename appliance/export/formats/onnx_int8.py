@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance.export.base import TOP1_RULE, Generator
-from appliance.export.onnx_fp32 import ONNX_FILE, export_onnx, initializer_bytes, load_ort
+from appliance.export.formats.onnx_fp32 import ONNX_FILE, export_onnx, initializer_bytes, load_ort
 from appliance.export.quantize import BlockQuantConfig, quantize_model
 from appliance.export.registry import ExportFormat, register_format
 from appliance.export.source import ExportSource
