@@ -72,7 +72,7 @@ def test_op_failure_shows_the_message_and_what_to_do(qtbot) -> None:
     box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
     assert box.windowTitle() == "Import failed"
     assert box.text() == "Dataset 'x' has no records"
-    assert "Correct the value" in box.informativeText()
+    assert box.informativeText() == "Change what the message names and try again; nothing was changed."
     box.close()
     message, step = describe(KeyError("secret patient name"))
     assert "secret" not in message and "defect" in step

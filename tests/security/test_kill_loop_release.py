@@ -31,6 +31,12 @@ def _env(root: Path, user: str) -> dict[str, str]:
 
 
 def _check(root: Path) -> None:
+    # A killed process holding a model lets go of its scratch lock only once the kernel has torn it down,
+    # which may be after its job record says it is gone; each open sweeps what dead processes left.
+    deadline = time.monotonic() + 60
+    while [p.name for p in (root / "scratch").iterdir()] and time.monotonic() < deadline:
+        with Workspace.open(root, "admin", PASSWORDS["admin"]):
+            time.sleep(0.5)
     with Workspace.open(root, "admin", PASSWORDS["admin"]) as ws:  # shared: the test holds another open
         jobs.reap_dead_jobs(ws)
         assert [j.job_id for j in job_records.list_jobs(ws) if j.status == "running"] == []

@@ -21,7 +21,7 @@ from appliance.tune.plan import DataPlan
 from tests.tune.conftest import counting_examples
 
 HERE = Path(__file__).resolve().parent
-ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "APPLIANCE_CPU_BF16": "0"}  # golden figures are fp32
 
 
 def _spec(tmp_path: Path, model_dir: Path, name: str, **config) -> dict:

@@ -75,6 +75,7 @@ def test_probe_in_a_comparison_and_export_refuses_it(tiny_ws: Path, tmp_path: Pa
     assert row["trainable_params"] > 0 and row["metrics"]["n"] > 0
     with Workspace.open(tiny_ws, "rex", PASSWORDS["rex"]) as ws:
         registry.approve(ws, run_id, "probe is enough", name="ward-triage-probe")
+    with Workspace.open(tiny_ws, "ivy", PASSWORDS["ivy"]) as ws:  # exporting is the informaticist's
         for fmt in ("merged", "onnx"):
             with pytest.raises(InvalidInput, match="no model weights to export as " + fmt):
                 export_run(ws, run_id, fmt, tmp_path / fmt)
