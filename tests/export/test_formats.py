@@ -211,7 +211,14 @@ def test_int8_export_is_quantized_and_smaller(export_case):
     ops = {node.op_type for node in onnx.load(str(out_int8 / "model.onnx")).graph.node}
     assert ops & {"MatMulNBits", "MatMulInteger", "DynamicQuantizeMatMul"}
     assert doc_int8["format_details"]["initializer_bytes"] < doc_fp32["format_details"]["initializer_bytes"]
-    assert doc_int8["parity"]["details"]["rule"] == "top1_agreement"
+    details = doc_int8["parity"]["details"]
+    assert details["rule"] == "top1_agreement"
+    # top-1 agreement is read at every position of prompt + reference continuation, not the continuation alone
+    per_prompt = details["per_prompt"]
+    assert details["positions"] == sum(p["prompt_tokens"] + p["reference_tokens"] - 1 for p in per_prompt)
+    assert details["path_positions"] == sum(p["reference_tokens"] for p in per_prompt)
+    assert details["positions"] > details["path_positions"]
+    assert doc_int8["parity"]["top1_agreement"] == sum(p["top1_agree"] for p in per_prompt) / details["positions"]
 
 
 @pytest.mark.parametrize("fmt", ["onnx", "onnx-int8"])
