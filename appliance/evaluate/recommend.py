@@ -290,9 +290,10 @@ def _explain(
             parts.append("The classical TF-IDF + logistic regression baseline is the best method; a language model "
                          "is not needed for this task.")  # fmt: skip
         elif c in tied:
+            tail = "; no language model did distinguishably better on these test records." \
+                if kind(chosen) == "classical" else "."
             parts.append(f"The classical TF-IDF + logistic regression baseline ({v(c)}) is not distinguishable "
-                         f"from the best ({v(best_id)})"
-                         + ("; a language model is not needed for this task." if kind(chosen) == "classical" else "."))
+                         f"from the best ({v(best_id)}){tail}")
         else:
             parts.append(f"The classical TF-IDF baseline ({v(c)}) is distinguishably behind the best ({v(best_id)}).")
 

@@ -158,6 +158,10 @@ class ServePage(Page):
         self.key_name.setPlaceholderText("e.g. ehr-triage")
         self.key_name.setAccessibleName("New key name")
         self.key_name.textChanged.connect(self._update_actions)
+        self.key_models = QLineEdit()
+        self.key_models.setPlaceholderText("all models, or model ids separated by commas")
+        self.key_models.setAccessibleName("Models the new key may use")
+        self.key_models.setToolTip("The key is refused for any other model. Model ids are in the first column above.")
         self.create_button = QPushButton("&Create key")
         self.create_button.clicked.connect(self.create)
         self.revoke_button = QPushButton("&Revoke selected…")
@@ -177,8 +181,14 @@ class ServePage(Page):
         name_label.setBuddy(self.key_name)
         key_row.addWidget(name_label)
         key_row.addWidget(self.key_name, 1)
-        key_row.addWidget(self.create_button)
-        key_row.addWidget(self.revoke_button)
+        models_label = QLabel("Mo&dels")
+        models_label.setBuddy(self.key_models)
+        key_row.addWidget(models_label)
+        key_row.addWidget(self.key_models, 2)
+        button_row = QHBoxLayout()
+        button_row.addStretch(1)
+        button_row.addWidget(self.create_button)
+        button_row.addWidget(self.revoke_button)
         shown_row = QHBoxLayout()
         shown_row.addWidget(self.key_shown, 1)
         shown_row.addWidget(self.copy_button)
@@ -192,6 +202,7 @@ class ServePage(Page):
         keys_layout = QVBoxLayout(keys_box)
         keys_layout.addWidget(self.key_table, 1)
         keys_layout.addLayout(key_row)
+        keys_layout.addLayout(button_row)
         keys_layout.addWidget(self.shown_box)
 
         # traffic
@@ -388,7 +399,8 @@ class ServePage(Page):
         name = self.key_name.text().strip()
         if not name or not self.may("keys"):
             return
-        self.ws_op(lambda ws: create_key(ws, name)).success(lambda key: self._created(name, key)) \
+        models = [m.strip() for m in self.key_models.text().split(",") if m.strip()] or None
+        self.ws_op(lambda ws: create_key(ws, name, models)).success(lambda key: self._created(name, key)) \
             .titled("The key was not created").run()
 
     def _created(self, name: str, key: str) -> None:
@@ -396,6 +408,7 @@ class ServePage(Page):
         self.key_shown.setText(key)
         self.shown_box.setVisible(True)
         self.key_name.clear()
+        self.key_models.clear()
         self.banner.show_state("ok", f"API key '{name}' created. Copy it now: it is shown only this once.")
         self.refresh()
 

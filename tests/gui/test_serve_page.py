@@ -55,8 +55,9 @@ def test_start_server_create_key_count_requests_and_stop(qtbot, exported_ws: Pat
     page.port.setValue(free_port())
     assert page.start_button.isEnabled() and not page.stop_button.isEnabled()
 
-    # A key first (admin only); it is shown once and can be copied.
+    # A key first (admin only), scoped to the one model; it is shown once and can be copied.
     page.key_name.setText("ehr-triage")
+    page.key_models.setText(f" {model_id} ,")
     qtbot.mouseClick(page.create_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.shown_box.isVisible(), timeout=20_000)
     key = page.key_shown.text()
@@ -65,6 +66,7 @@ def test_start_server_create_key_count_requests_and_stop(qtbot, exported_ws: Pat
     assert QGuiApplication.clipboard().text() == key
     wait_ops(qtbot)
     assert page.key_table.rowCount() == 1 and page.key_table.item(0, 4).text() == "active"
+    assert page.key_table.item(0, 1).text() == model_id and page.key_models.text() == ""
 
     with qtbot.waitSignal(page.server.ready, timeout=180_000):
         qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
