@@ -65,6 +65,9 @@ def export_run(ws: Workspace, run_id: str, fmt: str, out_dir: Path, progress: An
     if approval is None or state not in ("approved", "exported"):
         raise ApplianceError(f"run '{run_id}' is not approved (state {state}); a reviewer must approve it first")
     artifact_kind = method_of_run(method).artifact
+    if artifact_kind is None and (run.result or {}).get("artifact_blob"):
+        raise InvalidInput(f"run '{run_id}' ({method_of_run(method).label}) has no generative weights to export as "
+                           f"{fmt}: a classifier scores classes and writes no text; it runs in the comparison only")
     if artifact is None or artifact_kind is None:
         raise InvalidInput(f"run '{run_id}' ({method_of_run(method).label}) has no model weights to export as {fmt}: "
                            "nothing was trained into the model; it runs only inside the appliance's comparison")
