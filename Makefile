@@ -34,7 +34,7 @@ demo-quick: $(STAMP) $(MODEL)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check appliance tests packaging installer gui
-	$(VENV)/bin/mypy appliance
+	$(VENV)/bin/mypy appliance gui installer packaging
 
 test: $(STAMP) $(MODEL) lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)

@@ -157,8 +157,8 @@ class BarChart(QChartView):
         font.setPointSize(8)
         categories.setLabelsFont(font)
         y_axis = _axis(self._y_title)
-        values = [v for _, v in self.bars if v is not None]
-        top = max(values, default=1.0)
+        present = [v for _, v in self.bars if v is not None]
+        top = max(present, default=1.0)
         if y_max is not None:
             y_axis.setRange(0, y_max)
         else:

@@ -111,19 +111,21 @@ class Op(Generic[T]):
     def __init__(self, parent: QObject | None, fn: Callable[..., T]) -> None:
         self._parent = parent
         self._fn = fn
-        self._on_success: Callable[[T], None] | None = None
-        self._on_failure: Callable[[BaseException], None] | None = None
+        # Callbacks' return values are ignored: a callback that returns something (a dialog it
+        # opened, say) is as welcome as one returning None.
+        self._on_success: Callable[[T], object] | None = None
+        self._on_failure: Callable[[BaseException], object] | None = None
         self._on_progress: Callable[[int, int], None] | None = None
         self._title = "The operation did not complete"
         self._skip: Callable[[], bool] = lambda: False
         self._relay = _Relay(self)
         self._started = False
 
-    def success(self, cb: Callable[[T], None]) -> Op[T]:
+    def success(self, cb: Callable[[T], object]) -> Op[T]:
         self._on_success = cb
         return self
 
-    def failure(self, cb: Callable[[BaseException], None]) -> Op[T]:
+    def failure(self, cb: Callable[[BaseException], object]) -> Op[T]:
         self._on_failure = cb
         return self
 
@@ -186,7 +188,7 @@ class Op(Generic[T]):
     def _deliver_success(self, result: object) -> None:
         self._finish()
         if self._on_success is not None and self._wanted():
-            self._on_success(result)  # type: ignore[arg-type]
+            self._on_success(result)  # type: ignore[arg-type]  # the relay signal carries object; it is fn's T
 
     def _deliver_failure(self, exc: object) -> None:
         self._finish()

@@ -310,7 +310,7 @@ def shoot_model_pages(window: MainWindow, root: Path, model_file: Path, tmp: Pat
     serve.export_table.selectRow(0)
     serve.port.setValue(free_port())
     serve.key_name.setText("ehr-triage")
-    serve.create()
+    serve.add_key()
     settle(lambda: bool(serve.new_key))
     serve.start()
     settle(lambda: serve.server.is_ready, timeout=600)

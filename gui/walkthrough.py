@@ -69,7 +69,8 @@ def xwd_to_png(dump: bytes, path: Path) -> None:
     start = header_size + 12 * ncolors
     pixels = dump[start:start + bytes_per_line * height]
     image = QImage(pixels, width, height, bytes_per_line, formats[bits_per_pixel])
-    if not image.copy().save(str(path), "PNG"):
+    # PySide6 6.12's stub types the format as bytes, but the binding refuses bytes and wants str.
+    if not image.copy().save(str(path), "PNG"):  # type: ignore[call-overload]
         raise RuntimeError(f"could not write {path}")
 
 

@@ -89,9 +89,17 @@ class ComparePage(Page):
         runs_caption = QLabel("Evaluated runs")
         runs_caption.setObjectName("caption")
         self.form = CompareForm()
-        for name in ("dataset_combo", "task_combo", "base_combo", "label_field", "method_boxes", "budget",
-                     "queries", "cv_folds", "report_path", "run_button"):
-            setattr(self, name, getattr(self.form, name))  # the page's public handles, as tests and users know them
+        # The page's public handles, as tests and users know them.
+        self.dataset_combo = self.form.dataset_combo
+        self.task_combo = self.form.task_combo
+        self.base_combo = self.form.base_combo
+        self.label_field = self.form.label_field
+        self.method_boxes = self.form.method_boxes
+        self.budget = self.form.budget
+        self.queries = self.form.queries
+        self.cv_folds = self.form.cv_folds
+        self.report_path = self.form.report_path
+        self.run_button = self.form.run_button
         for box in self.method_boxes.values():
             box.toggled.connect(lambda _on: self._update_actions())
         self.budget.valueChanged.connect(lambda _v: self._update_actions())
@@ -117,9 +125,16 @@ class ComparePage(Page):
 
         # -- right: the comparison ---------------------------------------------------------------
         self.view = CompareView()
-        for name in ("recommendation_label", "sample_label", "write_button", "side_table", "chart",
-                     "privacy_table", "privacy_note", "slice_table", "slice_note", "tabs"):
-            setattr(self, name, getattr(self.view, name))
+        self.recommendation_label = self.view.recommendation_label
+        self.sample_label = self.view.sample_label
+        self.write_button = self.view.write_button
+        self.side_table = self.view.side_table
+        self.chart = self.view.chart
+        self.privacy_table = self.view.privacy_table
+        self.privacy_note = self.view.privacy_note
+        self.slice_table = self.view.slice_table
+        self.slice_note = self.view.slice_note
+        self.tabs = self.view.tabs
         self.write_button.clicked.connect(self.choose_report)
 
         scroll = QScrollArea()

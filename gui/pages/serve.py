@@ -163,7 +163,7 @@ class ServePage(Page):
         self.key_models.setAccessibleName("Models the new key may use")
         self.key_models.setToolTip("The key is refused for any other model. Model ids are in the first column above.")
         self.create_button = QPushButton("&Create key")
-        self.create_button.clicked.connect(self.create)
+        self.create_button.clicked.connect(self.add_key)
         self.revoke_button = QPushButton("&Revoke selected…")
         self.revoke_button.clicked.connect(self.ask_revoke)
         self.key_shown = QLineEdit()
@@ -395,7 +395,7 @@ class ServePage(Page):
 
     # -- keys -------------------------------------------------------------------------------------
 
-    def create(self) -> None:
+    def add_key(self) -> None:
         name = self.key_name.text().strip()
         if not name or not self.may("keys"):
             return

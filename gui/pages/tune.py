@@ -49,7 +49,7 @@ from appliance.tune.methods import METHODS, specific_settings, tuned_names
 from appliance.tune.service import TuneRequest
 from gui.errors import show_error
 from gui.forms import DataclassForm
-from gui.pages.base import Allowed, Page, page_title
+from gui.pages.base import Allowed, page_title
 from gui.pages.tune_jobs import TuneJobView
 from gui.pages.tune_text import (
     FORECAST_LINES,
@@ -67,7 +67,7 @@ from gui.widgets import Banner, buddy, fill_table, refill_combo, selected_key
 RESUMABLE = ("cancelled", "failed")
 
 
-class TunePage(TuneJobView, Page):
+class TunePage(TuneJobView):
     title = "Tune"
     roles_allowed = {
         "start": Allowed(("admin", "informaticist"), "Informaticists and admins start tuning runs"),
@@ -258,10 +258,6 @@ class TunePage(TuneJobView, Page):
         self._update_actions()
 
     # -- state ------------------------------------------------------------------------------------
-
-    @property
-    def job_running(self) -> bool:
-        return self.runner.running or self.watcher.running
 
     def _dataset(self) -> dict[str, Any] | None:
         index = self.dataset_combo.currentIndex()

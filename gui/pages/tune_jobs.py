@@ -1,5 +1,5 @@
 """The Tune page's right half: the job in view with its live charts, the runs table, and the job's
-events (progress, forecast, the end of a run). ``TunePage`` mixes it in; the left half, the request
+events (progress, forecast, the end of a run). ``TunePage`` subclasses it; the left half, the request
 form, stays in ``gui.pages.tune``.
 
 The charts of a run watched in this window stay after it ends (throughput is not stored with the run);
@@ -9,12 +9,14 @@ the job's progress, since the stored figure is written only when the run ends.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from appliance.tune.config import TuneConfig
 from gui import jobs
 from gui.charts import LineChart
+from gui.pages.base import Page
 from gui.pages.tune_text import (
     describe_progress,
     forecast_text,
@@ -24,18 +26,44 @@ from gui.pages.tune_text import (
     stored_losses,
 )
 from gui.session import Session
-from gui.widgets import JobPanel, make_table, selected_key
-
-if TYPE_CHECKING:
-    from gui.pages.tune import TunePage
+from gui.widgets import Banner, JobPanel, make_table, selected_key
 
 STEPS_COLUMN = 5
 
 
-class TuneJobView:
-    """Mixed into ``TunePage`` (a ``Page``): builds the right half and handles the job's events."""
+class TuneJobView(Page):
+    """The base of ``TunePage``: builds the right half and handles the job's events.
 
-    def _build_job_view(self: TunePage, session: Session) -> QWidget:
+    The request half (``TunePage``) sets the attributes declared here in its ``__init__`` and supplies
+    the methods below that raise ``NotImplementedError``.
+    """
+
+    banner: Banner
+    forecast: QLabel
+    choices: dict[str, Any]
+    runs: list[dict[str, Any]]
+    run_id: str | None  # the run the job in view works on
+    estimate: dict[str, Any] | None
+    _config: TuneConfig | None
+    _charted_run: str | None  # the run whose live charts are on screen
+
+    def _update_actions(self) -> None:
+        raise NotImplementedError
+
+    def _show_runs(self, state: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def reload_runs(self) -> None:
+        raise NotImplementedError
+
+    def resume(self) -> None:
+        raise NotImplementedError
+
+    @property
+    def job_running(self) -> bool:
+        return self.runner.running or self.watcher.running
+
+    def _build_job_view(self, session: Session) -> QWidget:
         self.runner = jobs.JobRunner(self)
         self.runner.progress.connect(self._progress)
         self.runner.reported.connect(self._reported)
