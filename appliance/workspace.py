@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import re
 import secrets
 import shutil
 from collections.abc import Callable, Iterator
@@ -27,11 +26,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, NewType
+from typing import Any, NewType
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from appliance.catalog import settings, users
+from appliance.catalog.users import ROLES, Role, User, UserName, check_role, check_user_name
 from appliance.errors import ApplianceError, AuthError, IntegrityError, InvalidInput, PermissionDenied
 from appliance.store import anchor, audit, db, ledger, schema
 from appliance.store.blobs import BlobInfo, BlobStore
@@ -52,22 +53,14 @@ from appliance.store.keyslots import (
 )
 from appliance.store.passwords import check_password
 
-UserName = NewType("UserName", str)
+__all__ = ["ROLES", "BlobId", "Role", "User", "UserName", "VerifyReport", "Workspace", "check_role",
+           "check_user_name", "is_workspace"]
+
 BlobId = NewType("BlobId", str)
-Role = Literal["admin", "informaticist", "reviewer"]
-ROLES: tuple[Role, ...] = ("admin", "informaticist", "reviewer")
 
 DB_NAME, SLOTS_NAME, BLOBS_NAME, SCRATCH_NAME, LOCK_NAME = (
     "workspace.db", "keyslots.json", "blobs", "scratch", "workspace.lock",
 )
-_USER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-
-
-@dataclass(frozen=True)
-class User:
-    name: UserName
-    role: Role
-    created: str
 
 
 @dataclass
@@ -116,18 +109,6 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def check_user_name(name: str) -> UserName:
-    if not _USER_RE.match(name):
-        raise InvalidInput(f"'{name}' is not a valid user name (letters, digits, '.', '_', '-'; at most 64)")
-    return UserName(name)
-
-
-def check_role(role: str) -> Role:
-    if role not in ROLES:
-        raise InvalidInput(f"unknown role '{role}'; choose one of {', '.join(ROLES)}")
-    return role
-
-
 def is_workspace(path: Path) -> bool:
     return (path / DB_NAME).is_file() and (path / SLOTS_NAME).is_file()
 
@@ -171,15 +152,13 @@ class Workspace:
         slots.slots[admin] = slot
         conn = db.connect(root / DB_NAME, master, create=True)
         schema.migrate(conn)
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("INSERT INTO settings (key, value) VALUES ('workspace_id', ?)", (slots.workspace_id,))
-        conn.execute("INSERT INTO settings (key, value) VALUES ('kdf', ?)", (f"{kdf.n},{kdf.r},{kdf.p}",))
-        conn.execute("INSERT INTO users (name, role, public_key, signing_key, created) VALUES (?,?,?,?,?)",
-                     (admin, "admin", slot.public_key, slot.signing_public, _now()))
-        first = audit.append(conn, slots.workspace_id, admin, "workspace.create", [slots.workspace_id],
-                             {"schema": schema.LATEST, "admin": admin, "public_key": slot.public_key,
-                              "signing_key": slot.signing_public}, signer=keys.signing_key)
-        conn.execute("COMMIT")
+        with db.write_transaction(conn):
+            settings.put(conn, "workspace_id", slots.workspace_id)
+            settings.put(conn, "kdf", f"{kdf.n},{kdf.r},{kdf.p}")
+            users.add(conn, admin, "admin", slot.public_key, slot.signing_public, _now())
+            first = audit.append(conn, slots.workspace_id, admin, "workspace.create", [slots.workspace_id],
+                                 {"schema": schema.LATEST, "admin": admin, "public_key": slot.public_key,
+                                  "signing_key": slot.signing_public}, signer=keys.signing_key)
         anchor.record(root, anchor.Head(slots.workspace_id, first.seq, first.hash))
         conn.close()
         # keyslots.json last: until it exists the directory is not a workspace, so a crash during
@@ -218,16 +197,16 @@ class Workspace:
                 version = schema.version(conn)
                 if version > schema.LATEST:
                     schema.migrate(conn)  # raises with the upgrade advice
-                row = conn.execute("SELECT role, public_key, created FROM users WHERE name = ?", (user,)).fetchone()
+                row = users.get(conn, user)
                 staged = slot.staged_slot()
-                if row is not None and row[1] != slot.public_key and staged and staged.public_key == row[1]:
+                if row is not None and row.public_key != slot.public_key and staged \
+                        and staged.public_key == row.public_key:
                     keys, slot = open_slot(staged, password, slots.workspace_id), staged  # changed to the same one
-                if row is None or row[1] != slot.public_key:
+                if row is None or row.public_key != slot.public_key:
                     raise AuthError("authentication failed: unknown user or wrong password")
-                stored_id = conn.execute("SELECT value FROM settings WHERE key = 'workspace_id'").fetchone()
-                if stored_id is None or stored_id[0] != slots.workspace_id:
+                if settings.get(conn, "workspace_id") != slots.workspace_id:
                     raise ApplianceError("keyslots.json belongs to a different workspace; restore the matching file")
-                ws = cls(root, User(UserName(user), row[0], row[2]), conn, slots, master, keys, lock_fd)
+                ws = cls(root, row.user, conn, slots, master, keys, lock_fd)
                 ws._master_generation = generation
                 if exclusive:
                     ws._housekeeping()
@@ -279,15 +258,10 @@ class Workspace:
         """
         ids = object_ids if object_ids is not None else []
         info = details if details is not None else {}
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._conn
-            entry = audit.append(self._conn, self.workspace_id, self.user.name, action, ids, info,
+        with db.write_transaction(self._conn) as conn:
+            yield conn
+            entry = audit.append(conn, self.workspace_id, self.user.name, action, ids, info,
                                  signer=self._signing_key)
-            self._conn.execute("COMMIT")
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
         anchor.record(self.root, anchor.Head(self.workspace_id, entry.seq, entry.hash))
 
     def audit_batch(self, entries: list[tuple[str, list[str], dict[str, Any]]]) -> None:
@@ -295,15 +269,10 @@ class Workspace:
         flood of requests costs one commit per batch, not one per request)."""
         if not entries:
             return
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
+        with db.write_transaction(self._conn) as conn:
             for action, object_ids, details in entries:
-                last = audit.append(self._conn, self.workspace_id, self.user.name, action, object_ids, details,
+                last = audit.append(conn, self.workspace_id, self.user.name, action, object_ids, details,
                                     signer=self._signing_key)
-            self._conn.execute("COMMIT")
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
         anchor.record(self.root, anchor.Head(self.workspace_id, last.seq, last.hash))
 
     def read(self) -> db.Connection:
@@ -324,14 +293,14 @@ class Workspace:
         (users, API keys, approvals, run states, gates) are what the signed entries say, check every
         database page and authenticate every blob chunk."""
         problems = db.integrity_problems(self._conn)
-        triggers = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        triggers = db.trigger_names(self._conn)
         if not {"audit_append_only_update", "audit_append_only_delete"} <= triggers:
             problems.append("the audit table's append-only triggers were removed")
         signed = ledger.LedgerReport()
         try:
             chain = audit.verify(self._conn, self.workspace_id)
             signed = ledger.check(self._conn, audit.entries(self._conn))
-            ids = [r[0] for r in self._conn.execute("SELECT blob_id FROM blobs ORDER BY created, blob_id")]
+            ids = BlobStore.ids(self._conn)
         except db.DatabaseError as exc:
             chain = audit.ChainReport(False, 0, "", None, f"audit table unreadable ({exc})")
             ids = []
@@ -360,14 +329,13 @@ class Workspace:
             )
 
     def users(self) -> list[User]:
-        rows = self._conn.execute("SELECT name, role, created FROM users ORDER BY name").fetchall()
-        return [User(UserName(n), r, c) for n, r, c in rows]
+        return users.list_users(self._conn)
 
     def add_user(self, name: str, role: str, password: str, kdf: KdfParams | None = None) -> User:
         self.require("admin")
         name, role = check_user_name(name), check_role(role)
         _check_password(password)
-        if self._conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+        if users.get(self._conn, name) is not None:
             raise InvalidInput(f"user '{name}' already exists")
         kdf = kdf or self._default_kdf()
         with self._edit_slots() as slots:
@@ -379,8 +347,7 @@ class Workspace:
         try:
             with self.transaction("users.add", [name], {"user": name, "role": role, "public_key": slot.public_key,
                                                         "signing_key": slot.signing_public}) as conn:
-                conn.execute("INSERT INTO users (name, role, public_key, signing_key, created) VALUES (?,?,?,?,?)",
-                             (name, role, slot.public_key, slot.signing_public, _now()))
+                users.add(conn, name, role, slot.public_key, slot.signing_public, _now())
         except BaseException:
             with self._edit_slots() as slots:
                 slots.slots.pop(name, None)
@@ -389,15 +356,13 @@ class Workspace:
 
     def remove_user(self, name: str) -> None:
         self.require("admin")
-        row = self._conn.execute("SELECT role FROM users WHERE name = ?", (name,)).fetchone()
+        row = users.get(self._conn, name)
         if row is None:
             raise InvalidInput(f"no user '{name}' in this workspace")
-        with self.transaction("users.remove", [name], {"user": name, "role": row[0]}) as conn:
-            if row[0] == "admin":
-                admins = conn.execute("SELECT count(*) FROM users WHERE role = 'admin'").fetchone()[0]
-                if admins <= 1:
-                    raise InvalidInput(f"'{name}' is the last admin; add another admin before removing this one")
-            conn.execute("DELETE FROM users WHERE name = ?", (name,))
+        with self.transaction("users.remove", [name], {"user": name, "role": row.user.role}) as conn:
+            if row.user.role == "admin" and users.admin_count(conn) <= 1:
+                raise InvalidInput(f"'{name}' is the last admin; add another admin before removing this one")
+            users.remove(conn, name)
         with self._edit_slots() as slots:
             slots.slots.pop(name, None)
 
@@ -426,7 +391,7 @@ class Workspace:
             slots.slots[name].staged = fresh.key_fields()
         with self.transaction("users.passwd", [name], {"user": name, "public_key": public,
                                                        "signing_key": signing}) as conn:
-            conn.execute("UPDATE users SET public_key = ?, signing_key = ? WHERE name = ?", (public, signing, name))
+            users.set_keys(conn, name, public, signing)
         with self._edit_slots() as slots:
             slots.slots[name].promote_staged()
         self._private_key, self._signing_key = keys.private_key, keys.signing_key
@@ -441,7 +406,7 @@ class Workspace:
             new_master = secrets.token_bytes(32)
             with self._edit_slots() as slots:
                 generation = slots.generation + 1
-                for name, public_key in self._conn.execute("SELECT name, public_key FROM users"):
+                for name, public_key in users.public_keys(self._conn).items():
                     if name in slots.slots:
                         slots.slots[name].pending = wrap_master(
                             new_master, unb64(public_key), slots.workspace_id, name, generation)
@@ -462,8 +427,7 @@ class Workspace:
     # -- settings, secrets and scratch ---------------------------------------------------------
 
     def setting(self, key: str) -> str | None:
-        row = self._conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
+        return settings.get(self._conn, key)
 
     def secret(self, name: str) -> bytes:
         """A random per-workspace secret (e.g. the surrogate / date-shift key), created on first use."""
@@ -471,7 +435,7 @@ class Workspace:
         value = self.setting(key)
         if value is None:
             with self.transaction("settings.secret-created", [key], {"name": name}) as conn:
-                conn.execute("INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)", (key, secrets.token_hex(32)))
+                settings.put_new(conn, key, secrets.token_hex(32))
             value = self.setting(key)
         assert value is not None
         return bytes.fromhex(value)
@@ -563,7 +527,7 @@ class Workspace:
         with self.transaction(action, [*(object_ids or []), blob_id], details or {}) as conn:
             if also:
                 also(conn)
-            conn.execute("DELETE FROM blobs WHERE blob_id = ?", (blob_id,))
+            BlobStore.unregister(conn, blob_id)
         self.blobs.path(blob_id).unlink(missing_ok=True)
 
     def get_dir(self, blob_id: str, dest: Path) -> Path:
@@ -583,8 +547,7 @@ class Workspace:
     def _register_signing_key(self, password: str) -> None:
         """Give a user made before entries were signed their signing key (once, at their first sign-in
         after the upgrade): sealed into their slot first, then registered by a self-signed entry."""
-        row = self._conn.execute("SELECT signing_key FROM users WHERE name = ?", (self.user.name,)).fetchone()
-        if row is not None and row[0]:
+        if users.signing_key(self._conn, self.user.name):
             return
         if self._signing_key is None:
             keys = UnlockedSlot(self._private_key, Ed25519PrivateKey.generate())
@@ -595,7 +558,7 @@ class Workspace:
         slot: Slot = self._slots.slots[self.user.name]
         with self.transaction("users.signing-key", [self.user.name],
                               {"user": self.user.name, "signing_key": slot.signing_public}) as conn:
-            conn.execute("UPDATE users SET signing_key = ? WHERE name = ?", (slot.signing_public, self.user.name))
+            users.set_signing_key(conn, self.user.name, slot.signing_public)
 
     def _default_kdf(self) -> KdfParams:
         value = self.setting("kdf")
@@ -636,17 +599,15 @@ class Workspace:
         if 0 < before < ledger.SIGNED_SCHEMA <= schema.LATEST:
             # The boundary of the unsigned past: every entry after this one must be signed. Removing it
             # means re-hashing the chain after it, which the anchored head shows.
-            self._conn.execute("BEGIN IMMEDIATE")
-            marker = audit.append(self._conn, self.workspace_id, self.user.name, ledger.SIGNING_START, [],
-                                  {"schema": ledger.SIGNED_SCHEMA})
-            self._conn.execute("COMMIT")
+            with db.write_transaction(self._conn) as conn:
+                marker = audit.append(conn, self.workspace_id, self.user.name, ledger.SIGNING_START, [],
+                                      {"schema": ledger.SIGNED_SCHEMA})
             anchor.record(self.root, anchor.Head(self.workspace_id, marker.seq, marker.hash))
-        known = {r[0] for r in self._conn.execute("SELECT blob_id FROM blobs")}
-        self.blobs.sweep(known)
-        users = {r[0] for r in self._conn.execute("SELECT name FROM users")}
-        if set(self._slots.slots) - users:
+        self.blobs.sweep(set(BlobStore.ids(self._conn)))
+        names = set(users.public_keys(self._conn))
+        if set(self._slots.slots) - names:
             with self._edit_slots() as slots:
-                for orphan in set(slots.slots) - users:
+                for orphan in set(slots.slots) - names:
                     del slots.slots[orphan]
         scratch = self.root / SCRATCH_NAME
         if scratch.exists():
@@ -660,7 +621,7 @@ class Workspace:
         the users table names it (the change committed) and dropped otherwise."""
         if not any(slot.staged for slot in self._slots.slots.values()):
             return
-        rows = dict(self._conn.execute("SELECT name, public_key FROM users").fetchall())
+        rows = users.public_keys(self._conn)
         with self._edit_slots() as slots:
             for name, slot in slots.slots.items():
                 if slot.staged is not None:

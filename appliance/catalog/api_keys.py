@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from appliance.catalog.base import Source, loads, reader, writer
+from appliance.store import db
 from appliance.store.db import Connection
 
 
@@ -39,7 +40,7 @@ def is_active(source: Source, name: str) -> bool:
 
 def data_version(conn: Connection) -> int:
     """SQLite's ``PRAGMA data_version``: changes when another connection commits (not this one)."""
-    return int(conn.execute("PRAGMA data_version").fetchone()[0])
+    return db.data_version(conn)
 
 
 def create(tx: Connection, name: str, key_hash: str, scope: Any, created: str, created_by: str) -> None:

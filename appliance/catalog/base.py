@@ -5,16 +5,20 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from appliance.store.db import Connection
-from appliance.workspace import Workspace
 
-Source: TypeAlias = Workspace | Connection  # reads take either; a Workspace reads on its ``read()`` connection
+if TYPE_CHECKING:  # the workspace reads its own users and settings through the catalog
+    from appliance.workspace import Workspace
+
+Source: TypeAlias = "Workspace | Connection"  # reads take either; a Workspace reads on its ``read()`` connection
 T = TypeVar("T")
 
 
 def reader(source: Source) -> Connection:
+    from appliance.workspace import Workspace  # here, not above: the workspace imports the catalog
+
     return source.read() if isinstance(source, Workspace) else source
 
 

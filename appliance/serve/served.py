@@ -37,6 +37,7 @@ from appliance.serve.backends.loading import EXPORT_FILE, describe
 from appliance.serve.protocols import RequestRecord
 from appliance.serve.spool import DurableSpool
 from appliance.serve.tasks import TaskSpec
+from appliance.store import db
 from appliance.workspace import Role, Workspace
 
 SERVE_ROLES: tuple[Role, ...] = ("admin", "informaticist")
@@ -135,7 +136,7 @@ class WorkspaceGate:
             return None  # not a workspace export (served by code that configured it itself)
         with self._lock:
             conn = self._ws.read()
-            version = int(conn.execute("PRAGMA data_version").fetchone()[0])
+            version = db.data_version(conn)
             if version != self._version:
                 self._refusals = {m: refusal(conn, r) for m, r in self._run_of.items()}
                 self._version = version
@@ -153,13 +154,8 @@ class WorkspaceChainSink:
     def record_batch(self, events: Sequence[RequestRecord]) -> None:
         entries = [("serve.request", [e.key_name or "-", e.model or "-"], asdict(e)) for e in events]
         with self._lock:
-            conn = self._ws.read()
-            before = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
-            conn.execute(f"PRAGMA busy_timeout = {self._wait_ms}")
-            try:
+            with db.busy_timeout(self._ws.read(), self._wait_ms):
                 self._ws.audit_batch(entries)
-            finally:
-                conn.execute(f"PRAGMA busy_timeout = {before}")
 
     def record(self, event: RequestRecord) -> None:
         self.record_batch([event])

@@ -134,7 +134,17 @@ class BlobStore:
              datetime.now(UTC).isoformat(timespec="seconds"), user),
         )
 
+    @staticmethod
+    def unregister(conn: Connection, blob_id: str) -> None:
+        """Delete the blob row (its file goes after the commit); call inside the audited transaction."""
+        conn.execute("DELETE FROM blobs WHERE blob_id = ?", (blob_id,))
+
     # -- reading -------------------------------------------------------------------------------
+
+    @staticmethod
+    def ids(conn: Connection) -> list[str]:
+        """Every registered blob, oldest first."""
+        return [r[0] for r in conn.execute("SELECT blob_id FROM blobs ORDER BY created, blob_id")]
 
     @staticmethod
     def info(conn: Connection, blob_id: str) -> BlobInfo:

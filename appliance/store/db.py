@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlcipher3 import dbapi2 as sqlcipher
@@ -67,3 +69,37 @@ def integrity_problems(conn: sqlcipher.Connection) -> list[str]:
     except sqlcipher.DatabaseError as exc:
         problems.append(str(exc))
     return problems
+
+
+@contextmanager
+def write_transaction(conn: sqlcipher.Connection) -> Iterator[sqlcipher.Connection]:
+    """``BEGIN IMMEDIATE`` (the write lock from the first statement), ``COMMIT`` when the block ends,
+    ``ROLLBACK`` when it raises. ``Workspace.transaction`` adds the audit entry; use that instead."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def data_version(conn: sqlcipher.Connection) -> int:
+    """SQLite's ``PRAGMA data_version``: changes when another connection commits (not this one)."""
+    return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+
+@contextmanager
+def busy_timeout(conn: sqlcipher.Connection, wait_ms: int) -> Iterator[sqlcipher.Connection]:
+    """Wait at most ``wait_ms`` for another connection's write lock inside the block (the connection's
+    own timeout is restored after it)."""
+    before = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
+    conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+    try:
+        yield conn
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {before}")
+
+
+def trigger_names(conn: sqlcipher.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
