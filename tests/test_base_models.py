@@ -43,6 +43,7 @@ def test_mismatched_file_refused(ws: Workspace, tmp_path: Path) -> None:
     assert [p for p in (ws.root / "blobs").iterdir()] == []
 
 
+@pytest.mark.slow  # loads the real default model and generates with it
 def test_default_model_loads_with_guard_on(default_model_file: Path) -> None:
     """The real default model loads and generates offline, with the socket guard installed."""
     import torch

@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow  # the whole workflow on the real default model: minutes
 def test_demo_quick(tmp_path: Path, default_model_file: Path) -> None:
     out = tmp_path / "demo"
     result = subprocess.run([sys.executable, "-m", "appliance.cli", "demo", "--quick", "--out", str(out)],

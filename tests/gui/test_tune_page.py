@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -40,6 +41,7 @@ def set_fast(page: TunePage, **changes: Any) -> None:
     page.label_field.setCurrentIndex(index)
 
 
+@pytest.mark.slow  # a real tuning job run to its end in a child process
 def test_tune_job_charts_then_leave_and_reattach(qtbot, tiny_ws: Path, open_session) -> None:
     """One job: live progress in the charts with a responsive event loop, the job's forecast; then the
     window closes (the job keeps running) and a new page re-attaches and follows it to its end."""
@@ -112,6 +114,7 @@ def test_tune_job_charts_then_leave_and_reattach(qtbot, tiny_ws: Path, open_sess
     assert run["config"]["request"]["overrides"]["max_seq_len"] == 256
 
 
+@pytest.mark.slow  # a real tuning job cancelled at a checkpoint, then resumed to its end
 def test_cancel_then_resume(qtbot, tiny_ws: Path, open_session) -> None:
     page = open_page(qtbot, open_session(tiny_ws, "ivy"))
     set_fast(page, max_steps=16, checkpoint_every=2)

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from appliance.store.keyslots import TEST_KDF, KeyslotFile
 from appliance.workspace import Workspace
 
@@ -40,6 +42,7 @@ def _check(root: Path) -> None:
         Workspace.open(root, user, "user-crash-passphrase").close()
 
 
+@pytest.mark.slow  # 50 writer processes started and killed one after another
 def test_sigkill_at_random_moments(tmp_path: Path) -> None:
     root = tmp_path / "ws"
     Workspace.create(root, "admin", "admin-crash-passphrase", kdf=TEST_KDF).close()
