@@ -26,8 +26,9 @@ RESTRICTED_ZIP_PREFIXES: tuple[str, ...] = (
     "823", "830", "831", "878", "879", "884", "890", "893",
 )  # fmt: skip
 
-#: Rule recognizers on by default. "crf" (the shipped learned recognizer) and "model" (a local
-#: token-classification model) are opt-in.
+#: Recognizers on by default: the rules, then "crf", the shipped learned recognizer (a CRF trained
+#: offline, hash-checked on load; it raises F2 on every held-out test half). "model" (a local
+#: token-classification model) is opt-in.
 DEFAULT_RECOGNIZERS: tuple[str, ...] = (
     "email",
     "url",
@@ -47,6 +48,7 @@ DEFAULT_RECOGNIZERS: tuple[str, ...] = (
     "name_context",
     "name_dictionary",
     "initials",
+    "crf",
 )
 
 
@@ -76,9 +78,9 @@ class DeidConfig:
     recognizers: tuple[str, ...] = field(
         default=DEFAULT_RECOGNIZERS,
         metadata=_help(
-            'Recognizers to run, by registered name. Add "crf" for the shipped learned recognizer (more '
-            'names and places found, more words marked), or "model" together with model_dir to run a '
-            "local token-classification model as well."
+            'Recognizers to run, by registered name. "crf" is the shipped learned recognizer (on by '
+            'default; leave it out for the rules alone, about 40 % faster); add "model" together with '
+            "model_dir to run a local token-classification model as well."
         ),
     )
     confidence_threshold: float = field(

@@ -58,8 +58,13 @@ class Span:
         return self.start < other.end and other.start < self.end
 
 
-def _rank(span: Span) -> tuple[int, float, int]:
-    return (len(span), span.confidence, _LABEL_PRIORITY[span.label])
+#: Sources of learned recognizers: where a rule found the same stretch, the rule's reading (its label
+#: and subtype, which choose the surrogate) wins a tie.
+LEARNED_SOURCES = frozenset({"crf", "model"})
+
+
+def _rank(span: Span) -> tuple[int, bool, float, int]:
+    return (len(span), span.source not in LEARNED_SOURCES, span.confidence, _LABEL_PRIORITY[span.label])
 
 
 def merge_spans(spans: Iterable[Span], text: str | None = None) -> list[Span]:
@@ -67,7 +72,8 @@ def merge_spans(spans: Iterable[Span], text: str | None = None) -> list[Span]:
 
     Overlapping spans are fused into one span covering all of them (recall first: a character any
     recognizer flagged stays flagged). The fused span takes its label, subtype and source from the
-    member that is longest, then most confident, then most specific, and the highest confidence of its
+    member that is longest, then found by a rule rather than a learned recognizer, then most confident,
+    then most specific, and the highest confidence of its
     members. With `text`, two NAME spans separated only by blanks on one line ("John" found by one
     rule, "Smith" by another), or a one-word surname and a first name around a comma ("Small, Duke"),
     become one span, so one person is one entity for scoring and review.

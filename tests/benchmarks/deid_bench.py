@@ -1,7 +1,7 @@
 """De-identification accuracy per source, side by side, and throughput (a script, not a test).
 
     python tests/benchmarks/deid_bench.py [--notes 2000] [--chars 1024] [--seed 7] [--split test|dev|both]
-                                          [--add crf]
+                                          [--add RECOGNIZER] [--drop crf]
 
 Sources, each scored with the same binary token-level scorer (`appliance.deid.score`):
 
@@ -125,14 +125,19 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--split", choices=("dev", "test", "both"), default="both")
     parser.add_argument(
-        "--add", action="append", default=[], metavar="RECOGNIZER", help='add a recognizer to the defaults (e.g. "crf")'
+        "--add", action="append", default=[], metavar="RECOGNIZER", help='add a recognizer (e.g. "model")'
+    )
+    parser.add_argument(
+        "--drop", action="append", default=[], metavar="RECOGNIZER",
+        help='leave a default recognizer out (e.g. "crf", for the rules alone)',
     )
     args = parser.parse_args()
 
     t0 = time.perf_counter()
     config = DeidConfig()
-    if args.add:
-        config = DeidConfig(recognizers=(*config.recognizers, *args.add))
+    if args.add or args.drop:
+        kept = tuple(name for name in config.recognizers if name not in args.drop)
+        config = DeidConfig(recognizers=(*kept, *(name for name in args.add if name not in kept)))
     engine = DeidEngine(config)
     engine.detect("warm-up")
     startup = time.perf_counter() - t0

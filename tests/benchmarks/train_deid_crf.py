@@ -131,10 +131,13 @@ def write_hash(model: Path, hash_file: Path) -> str:
     return digest
 
 
+RULES = tuple(name for name in DEFAULT_RECOGNIZERS if name != "crf")
+
+
 def engine_with(crf_model: Path | None) -> DeidEngine:
     if crf_model is None:
-        return DeidEngine(DeidConfig(recognizers=DEFAULT_RECOGNIZERS))
-    engine = DeidEngine(DeidConfig(recognizers=DEFAULT_RECOGNIZERS))
+        return DeidEngine(DeidConfig(recognizers=RULES))
+    engine = DeidEngine(DeidConfig(recognizers=RULES))
     recognizer = crf_module.CrfRecognizer(engine.lexicon, weights=crf_model, hash_file=crf_model.with_suffix(".sha256"))
     engine._recognizers.append(("crf", recognizer))  # the model under evaluation, not the shipped one
     return engine

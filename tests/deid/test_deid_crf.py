@@ -70,9 +70,9 @@ def test_crf_refuses_a_missing_hash_file(tmp_path: Path) -> None:
         CrfRecognizer(load_lexicon(), weights=weights)
 
 
-def test_engine_with_crf_keeps_the_detect_contract() -> None:
-    recognizers = DEFAULT_RECOGNIZERS if "crf" in DEFAULT_RECOGNIZERS else (*DEFAULT_RECOGNIZERS, "crf")
-    engine = DeidEngine(DeidConfig(recognizers=recognizers))
+def test_crf_is_on_by_default_and_the_engine_keeps_the_detect_contract() -> None:
+    assert "crf" in DEFAULT_RECOGNIZERS and "crf" in DeidConfig().recognizers
+    engine = DeidEngine()
     for text in (NOTE, NOTE.upper(), "", "   \n", "no identifiers at all here.", "x" * 3000):
         spans = engine.detect(text)
         check_spans(spans, len(text))
@@ -80,3 +80,17 @@ def test_engine_with_crf_keeps_the_detect_contract() -> None:
         assert all(text[s.start : s.end].strip() == text[s.start : s.end] for s in spans)
     names = [NOTE[s.start : s.end] for s in engine.detect(NOTE) if s.label == "NAME"]
     assert any("Zorvath" in n for n in names)
+
+
+def test_crf_leaves_names_that_a_science_word_follows(recognizer: CrfRecognizer) -> None:
+    # Strains and eponyms are not identifiers: the word after the span makes it science, not a person.
+    lexicon = load_lexicon()
+    for text, science in (
+        ("Antibodies were transferred into naive Wistar Furth rats, suggesting that resistance lies elsewhere.",
+         "Wistar"),
+        ("A supracondylar process and Struthers' ligament compressed the nerve.", "Struthers"),
+    ):
+        found = [text[s.start : s.end] for s in recognizer.find(Document(text, lexicon))]
+        assert not any(science in f for f in found), science
+    found = [NOTE[s.start : s.end] for s in recognizer.find(Document(NOTE, lexicon))]
+    assert any("Quellington" in f for f in found)

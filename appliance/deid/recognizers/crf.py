@@ -29,6 +29,7 @@ from pathlib import Path
 from appliance.deid.config import DeidConfig
 from appliance.deid.lexicon import DATA_PACKAGE, Lexicon, WordClass, normalise, read_list
 from appliance.deid.recognizers.base import register
+from appliance.deid.recognizers.name_rules import SCIENCE_HEADS
 from appliance.deid.spans import AGE, CONTACT, DATE, ID, LOCATION, NAME, Span
 from appliance.deid.text import Document
 from appliance.errors import IntegrityError, InvalidInput
@@ -263,6 +264,8 @@ class CrfRecognizer:
             start, end = offsets[first][0], offsets[last - 1][1]
             if not self._plausible(text[start:end], label, doc.caseless):
                 continue
+            if label in (NAME, LOCATION) and (_science_head_after(text, end) or _field_label(text, start, end)):
+                continue  # "Wistar Furth rats", "Struthers' ligament"; "Médico:" heading a line
             yield Span(start, end, label, None, min(1.0, max(0.0, confidence)), "crf")
 
     def _plausible(self, found: str, label: str, caseless: bool) -> bool:
@@ -281,6 +284,8 @@ class CrfRecognizer:
             return False
         if not caseless and not all(w[0].isupper() or w.islower() and len(w) <= 3 for w in words):
             return False  # "vena cava", "Mac Conkay agar": names and places are capitalised
+        if not caseless and not words[0][0].isupper():
+            return False  # a short lower-case word only follows a capitalised one ("Rio de Janeiro")
         norms = [normalise(w) for w in words]
         classes = [self.lexicon.word_class(w) for w in norms]
         if _allowed_places(norms):
@@ -321,6 +326,25 @@ def _allowed_places(norms: list[str]) -> bool:
         else:
             return False
     return True
+
+
+#: The word after a span: skips a possessive ("Struthers' ligament") and the far end of a hyphen.
+_NEXT_WORD = re.compile(r"(?:'s?|\u2019s?)?(?:-[^\W\d_]+)*[ \t]+([^\W\d_]+)")
+
+
+def _science_head_after(text: str, end: int) -> bool:
+    """True if the word after `end` makes the span a medical or scientific name, not a person or place
+    ("Lewis rats", "Hill coefficient", "Kearns-Sayre syndrome")."""
+    m = _NEXT_WORD.match(text, end, min(len(text), end + 40))
+    if m is None:
+        return False
+    word = m.group(1).lower()
+    return word in SCIENCE_HEADS or word.rstrip("s") in SCIENCE_HEADS
+
+
+def _field_label(text: str, start: int, end: int) -> bool:
+    """True if the span opens its line and a colon follows it: the label of a field ("Médico:")."""
+    return text.startswith(":", end) and not text[text.rfind("\n", 0, start) + 1 : start].strip()
 
 
 _MONTH = re.compile(

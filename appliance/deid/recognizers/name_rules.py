@@ -74,7 +74,7 @@ EPONYM_HEADS = frozenset(
 
 # Words after a surname that make it a medical or scientific name whatever the surname is
 # ("Merkel cell", "Wistar rats", "Cox regression", "Hansson pin"), beside EPONYM_HEADS.
-_SCIENCE_HEADS = EPONYM_HEADS | frozenset(
+SCIENCE_HEADS = EPONYM_HEADS | frozenset(
     """
     rat rats mouse mice strain strains species pouch valve valves prosthesis model models regression hazards
     hazard type types medium reaction effect law index apparatus battery questionnaire inventory infection
@@ -82,7 +82,7 @@ _SCIENCE_HEADS = EPONYM_HEADS | frozenset(
     incision approach classification culture agar stain staining method lesion lesions granule granules
     organ organs gland glands bundle fibers fibres gene genes antigen antibody assay tube vein artery nerve
     ligament tendon muscle operation pump device implant clamp forceps needle curve curves chart charts
-    analysis analyses proportional stricture metaplasia bioprosthesis experience
+    analysis analyses proportional stricture metaplasia bioprosthesis experience coefficient coefficients plot
     """.split()
 )
 
@@ -108,12 +108,12 @@ def science_name(doc: Document, tok: Token) -> bool:
         if gap in (" (", "'s (", "’s (") and k + 1 < len(tokens):
             close = doc.text.find(")", nxt.end, nxt.end + 30)
             after = tokens[k + 1]
-            head = after.norm in _SCIENCE_HEADS or bool(_MEDICAL_SUFFIX.search(after.norm))
+            head = after.norm in SCIENCE_HEADS or bool(_MEDICAL_SUFFIX.search(after.norm))
             if close >= 0 and after.start > close and head:
                 return True  # "Baker's (popliteal) cyst": the head word after a parenthesis
         if gap not in (" ", "-", "'s ", "’s ", "' "):
             return False
-        if nxt.norm in _SCIENCE_HEADS or nxt.norm.rstrip("s") in _SCIENCE_HEADS:
+        if nxt.norm in SCIENCE_HEADS or nxt.norm.rstrip("s") in SCIENCE_HEADS:
             return True
         if nxt.cls & WordClass.MEDICAL and not nxt.cls & NAME_BITS and nxt.norm not in HEADER_WORDS:
             return True  # "Barrett metaplasia", "Ionescu-Shiley pericardial bioprosthesis"
