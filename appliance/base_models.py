@@ -1,8 +1,10 @@
-"""Approved base models: the manifest, the workspace's model registry, and loading a model offline.
+"""Approved base models: the manifest, the workspace's model registry, and their Hugging Face form.
 
 ``models_manifest.toml`` lists every base model the appliance accepts, with its sha256. A model file
 enters a workspace only through ``add_model``, which hashes it against the manifest and stores it
-as an encrypted blob, with its audit entry, in one transaction.
+as an encrypted blob, with its audit entry, in one transaction. Loading a model is
+`appliance.runtime.loading`'s job (`appliance.runtime.bases.open_base` for a registered base); this
+module shares the runtime layer because converting a GGUF base loads it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any, NewType
 from appliance.catalog import base_models as model_records
 from appliance.catalog.base_models import BaseModel
 from appliance.errors import ApplianceError, IntegrityError, InvalidInput
+from appliance.runtime.loading import load_pretrained
 from appliance.store.blobs import BlobStore
 from appliance.workspace import Workspace
 
@@ -253,7 +256,7 @@ def hf_dir(ws: Workspace, model_id: str, dest: Path, progress: Callable[[str], N
         if progress:
             progress(f"converting {model_id} to a Hugging Face directory (once per workspace)")
         gguf = materialize(ws, model_id, dest)  # the workspace's own copy, checked against the manifest
-        lm, tokenizer = load_causal_lm(gguf)
+        lm, tokenizer = load_pretrained(gguf)
         lm.save_pretrained(target)
         tokenizer.save_pretrained(target)
         gguf.unlink()
@@ -321,43 +324,3 @@ def write_dir_blob(ws: Workspace, directory: Path, model_id: str) -> Any:
     from appliance.store.archive import write_dir
 
     return write_dir(ws.blobs, directory, "base-model-hf")
-
-
-def load_causal_lm(model_file: Path, dtype: Any = None) -> tuple[Any, Any]:
-    """Load a GGUF (de-quantised) or safetensors model and its tokenizer, strictly from local files."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    import appliance.offline  # noqa: F401  (before transformers)
-
-    model_file = Path(model_file)
-    kwargs: dict[str, Any] = {"local_files_only": True}
-    if model_file.is_file():
-        kwargs["gguf_file"] = model_file.name
-        location = model_file.parent
-    else:
-        location = model_file
-    tokenizer = AutoTokenizer.from_pretrained(location, **kwargs)
-    model = AutoModelForCausalLM.from_pretrained(location, dtype=dtype, **kwargs)
-    fix_chatml_special_tokens(tokenizer, model)
-    return model, tokenizer
-
-
-def fix_chatml_special_tokens(tokenizer: Any, model: Any | None = None) -> None:
-    """GGUF-converted ChatML tokenizers (SmolLM2) report ``<|im_start|>`` as eos and have no pad token.
-
-    A reply ends with ``<|im_end|>``, so that is the eos for generation and training; padding uses
-    ``<|endoftext|>`` when the vocabulary has it. Without this, generation never stops at the end
-    of a turn and ``continue`` examples start and end with the turn-opening token.
-    """
-    vocab = tokenizer.get_vocab()
-    end_of_turn = "<|im_end|>"
-    if end_of_turn in vocab and tokenizer.eos_token != end_of_turn:
-        tokenizer.eos_token = end_of_turn
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = "<|endoftext|>" if "<|endoftext|>" in vocab else tokenizer.eos_token
-    if model is not None:
-        model.config.eos_token_id = tokenizer.eos_token_id
-        model.config.pad_token_id = tokenizer.pad_token_id
-        if getattr(model, "generation_config", None) is not None:
-            model.generation_config.eos_token_id = tokenizer.eos_token_id
-            model.generation_config.pad_token_id = tokenizer.pad_token_id

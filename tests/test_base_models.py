@@ -49,9 +49,10 @@ def test_default_model_loads_with_guard_on(default_model_file: Path) -> None:
     import torch
 
     from appliance import offline
+    from appliance.runtime.loading import load_pretrained
 
     assert offline.is_enforced()
-    model, tokenizer = base_models.load_causal_lm(default_model_file)
+    model, tokenizer = load_pretrained(default_model_file)
     assert model.num_parameters() == base_models.manifest_entry("smollm2-135m-instruct").parameters
     prompt = tokenizer.apply_chat_template([{"role": "user", "content": "Say hello."}], add_generation_prompt=True,
                                            return_tensors="pt")

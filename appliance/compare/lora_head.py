@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from appliance import base_models
 from appliance.compare.service import (
     CompareRequest,
     Event,
@@ -28,6 +27,7 @@ from appliance.compare.service import (
 )
 from appliance.data.snapshots import load_split
 from appliance.data.tasks import get_task
+from appliance.runtime.bases import open_base
 from appliance.workspace import Workspace
 
 METHOD = "lora-head"
@@ -50,7 +50,6 @@ def run_lora_head(ws: Workspace, request: CompareRequest, snapshot: str, *, even
     import torch
 
     from appliance.evaluate import lora_head
-    from appliance.tune.loading import load_tokenizer
 
     emit = event or (lambda name, **fields: None)
     if should_stop and should_stop():
@@ -63,10 +62,8 @@ def run_lora_head(ws: Workspace, request: CompareRequest, snapshot: str, *, even
     classes = [c for c in classes if c]
     config = head_config(request, task_config.text_field)
     with ws.scratch() as scratch:
-        base_dir = base_models.hf_dir(ws, request.base, scratch, progress=lambda m: emit(
+        base_dir, tokenizer = open_base(ws, request.base, scratch, progress=lambda m: emit(
             "stage", stage=f"{METHOD}: {m}", method=METHOD, phase="loading the base model"))
-        tokenizer = load_tokenizer(base_dir)
-        base_models.fix_chatml_special_tokens(tokenizer)
         model = lora_head.build_model(base_dir, len(classes), lora_head.pad_id(tokenizer), config)
         training = PhaseProgress(emit, METHOD, "training")
 

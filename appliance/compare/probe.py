@@ -9,10 +9,11 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from appliance import base_models
 from appliance.compare.service import CompareRequest, Event, _evaluation, _register_baseline, _task_config
 from appliance.data.snapshots import load_split
 from appliance.data.tasks import get_task
+from appliance.runtime.bases import open_base
+from appliance.runtime.loading import load_causal_lm
 from appliance.workspace import Workspace
 
 
@@ -22,10 +23,8 @@ def run_probe_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *,
     """Encode the training and test notes with the base model, fit, score; one registry run. None when
     cancelled before it started (encoding a split is one pass of minutes at most)."""
     import torch
-    from transformers import AutoModelForCausalLM
 
     from appliance.evaluate.probe import ProbeConfig, fit_predict
-    from appliance.tune.loading import load_tokenizer
 
     emit = event or (lambda name, **fields: None)
     if should_stop and should_stop():
@@ -36,9 +35,8 @@ def run_probe_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *,
     label_field = task_config.label_field or get_task(request.task).default_label_field or "label"
     config = ProbeConfig(text_field=task_config.text_field)
     with ws.scratch() as scratch, torch.no_grad():
-        base_dir = base_models.hf_dir(ws, request.base, scratch, progress=lambda m: emit("stage", stage=m))
-        tokenizer = load_tokenizer(base_dir)
-        model = AutoModelForCausalLM.from_pretrained(base_dir, local_files_only=True)
+        base_dir, tokenizer = open_base(ws, request.base, scratch, progress=lambda m: emit("stage", stage=m))
+        model = load_causal_lm(base_dir)
         model.eval()
         emit("stage", stage="probe: encoding the notes and fitting", method="probe", phase="encoding and fitting")
         started = time.monotonic()

@@ -33,6 +33,8 @@ from appliance.data.tasks import TaskConfig, get_task
 from appliance.errors import ApplianceError, InvalidInput
 from appliance.evaluate.runs import number
 from appliance.jobs import JobContext, register_job
+from appliance.runtime.bases import open_base
+from appliance.runtime.loading import load_causal_lm
 from appliance.tune.methods import METHODS as METHOD_TABLE
 from appliance.tune.methods import default_compared, get_method, method_of_run, ordered
 from appliance.workspace import Workspace
@@ -233,11 +235,9 @@ def run_icl_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *, e
     and listed in ``skipped_passes``.
     """
     import torch
-    from transformers import AutoModelForCausalLM
 
     from appliance.evaluate.icl import ICLConfig, run_icl
     from appliance.evaluate.service import output_leakage
-    from appliance.tune.loading import load_tokenizer
 
     emit = event or (lambda name, **fields: None)
     train = load_split(ws, snapshot, "train")
@@ -247,11 +247,9 @@ def run_icl_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *, e
     run_ids: list[str] = []
     skipped = skipped_passes if skipped_passes is not None else []
     with ws.scratch() as scratch, torch.no_grad():
-        base_dir = base_models.hf_dir(ws, request.base, scratch, progress=lambda m: emit(
+        base_dir, tokenizer = open_base(ws, request.base, scratch, progress=lambda m: emit(
             "stage", stage=f"icl: {m}", method="icl", phase="loading the base model"))
-        tokenizer = load_tokenizer(base_dir)
-        base_models.fix_chatml_special_tokens(tokenizer)
-        model = AutoModelForCausalLM.from_pretrained(base_dir, local_files_only=True)
+        model = load_causal_lm(base_dir)
         model.eval()
         spent = 0.0
         for k in request.shots:

@@ -14,7 +14,9 @@ from typing import Any
 
 import torch
 
-from appliance.evaluate.likelihood import inference_mode, model_device, pad_id_of
+from appliance.evaluate.likelihood import pad_id_of
+from appliance.runtime.contexts import inference_mode
+from appliance.runtime.device import model_device
 
 ProgressFn = Callable[[int, int], None]
 

@@ -38,8 +38,10 @@ import torch
 
 from appliance.data.tasks import TaskConfig
 from appliance.errors import UsageError
-from appliance.evaluate.likelihood import inference_mode, logits_to_log_probs, model_device, pad_id_of
+from appliance.evaluate.likelihood import logits_to_log_probs, pad_id_of
 from appliance.evaluate.prompts import CONTENT_FREE_INPUTS, PromptSource, ZeroShotPrompts, render_chat
+from appliance.runtime.contexts import inference_mode
+from appliance.runtime.device import model_device
 
 ProgressFn = Callable[[int, int], None]
 

@@ -13,47 +13,21 @@ Contracts:
   which is what runs out of memory first.
 - Results are float64 numpy arrays in the order of the input rows.
 
-Hazard: a QLoRA model (bitsandbytes 4-bit layers) must not be put in eval mode on CPU: its layers would
-repack into an inference layout that silently breaks later training (see `appliance.tune.methods`).
-`inference_mode` keeps those layers in training mode; they have no dropout, so scores are unaffected.
+Forwards run under `appliance.runtime.contexts.inference_mode`, which is safe for QLoRA's 4-bit layers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 import torch
 
+from appliance.runtime.contexts import inference_mode
+from appliance.runtime.device import model_device
+
 DEFAULT_BATCH_TOKENS = 2048
-
-
-def _is_bnb_4bit(module: torch.nn.Module) -> bool:
-    return type(module).__module__.startswith("bitsandbytes") and "4bit" in type(module).__name__
-
-
-@contextmanager
-def inference_mode(model: Any) -> Iterator[None]:
-    """Dropout off and no gradients for the duration; restores the model's training flag afterwards."""
-    was_training = bool(getattr(model, "training", False))
-    model.eval()
-    for module in model.modules():
-        if _is_bnb_4bit(module):
-            module.train()
-    try:
-        with torch.no_grad():
-            yield
-    finally:
-        model.train(was_training)
-
-
-def model_device(model: Any) -> torch.device:
-    try:
-        return next(model.parameters()).device
-    except StopIteration:  # a parameterless stand-in model
-        return torch.device("cpu")
 
 
 def pad_id_of(tokenizer: Any) -> int:

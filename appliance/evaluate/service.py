@@ -13,13 +13,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from appliance import base_models, registry
+from appliance import registry
 from appliance.catalog import runs
 from appliance.data.snapshots import load_split
 from appliance.data.tasks import TaskConfig
 from appliance.errors import ApplianceError
 from appliance.evaluate.privacy import DEFAULT_CANDIDATES
 from appliance.jobs import JobContext, register_job
+from appliance.runtime.bases import open_base
+from appliance.runtime.loading import load_causal_lm
 from appliance.workspace import Workspace
 
 
@@ -38,12 +40,10 @@ def evaluate_run(ws: Workspace, run_id: str, *, limit: int | None = None,
     """Score run ``run_id`` on its snapshot's test split and store the evaluation. Returns it."""
     import torch
     from peft import PeftModel
-    from transformers import AutoModelForCausalLM
 
     from appliance.evaluate.forgetting import forgetting_summary, general_perplexity
     from appliance.evaluate.metrics import PRIMARY_METRICS
     from appliance.evaluate.predict import evaluate_model
-    from appliance.tune.loading import load_tokenizer
     from appliance.tune.methods import method_of_run
 
     ws.require("admin", "informaticist", "reviewer")
@@ -60,17 +60,15 @@ def evaluate_run(ws: Workspace, run_id: str, *, limit: int | None = None,
         raise ApplianceError(f"snapshot '{run.snapshot_id}' has no test records")
     started = time.monotonic()
     with ws.scratch() as scratch, torch.no_grad():
-        base_dir = base_models.hf_dir(ws, run.base_model, scratch)
-        tokenizer = load_tokenizer(base_dir)
-        base_models.fix_chatml_special_tokens(tokenizer)
-        base = AutoModelForCausalLM.from_pretrained(base_dir, local_files_only=True)
+        base_dir, tokenizer = open_base(ws, run.base_model, scratch)
+        base = load_causal_lm(base_dir)
         base.eval()
         before = general_perplexity(base, tokenizer)
         artifact_dir = ws.get_dir(artifact, scratch / "artifact")
         model: Any
         if method_of_run(run.method).artifact == "full":
             del base
-            model = AutoModelForCausalLM.from_pretrained(artifact_dir, local_files_only=True)
+            model = load_causal_lm(artifact_dir)
         else:
             model = PeftModel.from_pretrained(base, artifact_dir)
         model.eval()

@@ -20,10 +20,11 @@ from typing import Any
 from appliance.errors import ApplianceError, IntegrityError, UsageError
 from appliance.export import manifest
 from appliance.export.base import EXPORT_JSON, ExportRequest, Generator, Metric, ProgressFn, resolve_dir
-from appliance.export.generation import CausalLMGenerator, encode_prompt, torch_device
 from appliance.export.parity import failure_message, measure, run_reference
 from appliance.export.registry import get_format
 from appliance.export.source import ExportSource
+from appliance.runtime.decoding import CausalLMGenerator, encode_prompt
+from appliance.runtime.device import torch_device
 
 
 def export(request: ExportRequest, prompts: list[str], *, progress: ProgressFn | None = None,

@@ -26,6 +26,7 @@ from appliance.data.snapshots import load_split
 from appliance.data.tasks import TaskConfig, build_prompt
 from appliance.errors import ApplianceError, InvalidInput
 from appliance.jobs import JobContext, register_job
+from appliance.runtime.bases import open_base
 from appliance.workspace import Workspace
 
 PARITY_PROMPTS = 20
@@ -52,7 +53,6 @@ def parity_prompts(ws: Workspace, snapshot: str, task: str, config: dict[str, An
 def export_run(ws: Workspace, run_id: str, fmt: str, out_dir: Path, progress: Any = None) -> dict[str, Any]:
     """Export an approved run in ``fmt`` to ``out_dir`` (must not exist). Returns the export.json content."""
     from appliance.export import FORMATS, ExportRequest, export
-    from appliance.tune.loading import load_tokenizer
     from appliance.tune.methods import method_of_run
 
     registry.require(ws, "export")
@@ -79,10 +79,8 @@ def export_run(ws: Workspace, run_id: str, fmt: str, out_dir: Path, progress: An
     base_sha = base_models.registered(ws)[base].sha256
     snapshot_hash = snapshots.get(ws, snapshot).content_hash
     with ws.scratch() as scratch:
-        base_dir = base_models.hf_dir(ws, base, scratch)
+        base_dir, tokenizer = open_base(ws, base, scratch)
         artifact_dir = ws.get_dir(artifact, scratch / "artifact")
-        tokenizer = load_tokenizer(base_dir)
-        base_models.fix_chatml_special_tokens(tokenizer)
         prompts = parity_prompts(ws, snapshot, task, config, tokenizer)
         if not prompts:
             raise ApplianceError(f"snapshot '{snapshot}' has no test records to check parity on")

@@ -22,67 +22,20 @@ from typing import TYPE_CHECKING, Any
 
 from appliance.errors import InvalidInput
 from appliance.export.base import ExportRequest
+from appliance.runtime.loading import first_line, has_tokenizer, load_adapted, load_causal_lm, load_tokenizer
 
 if TYPE_CHECKING:
     import torch
-
-_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model")
-
-
-def load_causal_lm(model_dir: Path, device: torch.device | None = None) -> Any:
-    """A float32 transformers causal LM from a local directory, in eval mode."""
-    import torch
-    from transformers import AutoModelForCausalLM
-
-    try:
-        model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32, local_files_only=True)
-    except (OSError, ValueError) as exc:
-        raise InvalidInput(f"{model_dir}: not a loadable Hugging Face model directory ({_first_line(exc)})") from None
-    # A training run saves use_cache=False; generation, serving and the ONNX export want the cache.
-    model.config.use_cache = True
-    if device is not None:
-        model = model.to(device)  # type: ignore[arg-type]  # transformers' stub types .to() loosely
-    return model.eval()
-
-
-def load_adapted(base_dir: Path, adapter_dir: Path, device: torch.device | None = None) -> Any:
-    """The base with the peft adapter applied (not merged): the reference for LoRA and DoRA runs."""
-    from peft import PeftModel
-
-    base = load_causal_lm(base_dir, device)
-    try:
-        model = PeftModel.from_pretrained(base, adapter_dir, is_trainable=False)
-    except (OSError, ValueError, KeyError) as exc:
-        raise InvalidInput(f"{adapter_dir}: not a peft adapter for this base model ({_first_line(exc)})") from None
-    return model.eval()
-
-
-def load_tokenizer(model_dir: Path) -> Any:
-    from transformers import AutoTokenizer
-
-    try:
-        return AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
-    except (OSError, ValueError) as exc:
-        raise InvalidInput(f"{model_dir}: no loadable tokenizer ({_first_line(exc)})") from None
-
-
-def has_tokenizer(model_dir: Path) -> bool:
-    return any((model_dir / name).is_file() for name in _TOKENIZER_FILES)
 
 
 def read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise InvalidInput(f"{path}: not a readable JSON file ({_first_line(exc)})") from None
+        raise InvalidInput(f"{path}: not a readable JSON file ({first_line(exc)})") from None
     if not isinstance(data, dict):
         raise InvalidInput(f"{path}: expected a JSON object")
     return data
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:200] if text else type(exc).__name__
 
 
 @dataclass
@@ -110,7 +63,9 @@ class ExportSource:
         device = device if device is not None else self.device
         if req.adapter_dir is not None:
             return load_adapted(req.base_dir, req.adapter_dir, device)
-        return load_causal_lm(req.model_dir or req.base_dir, device)
+        import torch
+
+        return load_causal_lm(req.model_dir or req.base_dir, dtype=torch.float32, device=device, for_inference=True)
 
     def merged_model(self, device: torch.device | None = None) -> Any:
         """A plain transformers model holding the final weights (adapter folded in for LoRA/DoRA)."""

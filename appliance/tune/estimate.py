@@ -28,11 +28,11 @@ import torch
 
 from appliance.data.packing import TokenExample
 from appliance.errors import ApplianceError
+from appliance.runtime.device import resolve_dtype
 from appliance.tune import memory
 from appliance.tune.attention import packed_attention
 from appliance.tune.checkpoint import rng_state, set_rng_state
 from appliance.tune.config import TuneConfig
-from appliance.tune.loading import resolve_dtype
 from appliance.tune.methods.lora import lora_trainable_params as lora_trainable_params
 from appliance.tune.methods.registry import MemoryModel, get_method, specific_settings
 from appliance.tune.plan import build_rows, collate, make_collator

@@ -27,6 +27,7 @@ from appliance.data.snapshots import SnapshotSpec, create_snapshot, load_split
 from appliance.data.tasks import TaskConfig, build_example, get_task
 from appliance.errors import ApplianceError, InvalidInput
 from appliance.jobs import JobContext, register_job
+from appliance.runtime.bases import open_base
 from appliance.tune.methods.registry import get_method, tuned_names
 from appliance.workspace import Workspace
 
@@ -138,7 +139,6 @@ def run_tune(ws: Workspace, run_id: str, *, resume: bool = False,
     """Train run ``run_id`` (created by ``start_run``) to the end; see the module docstring."""
     from appliance.tune.config import TuneConfig, presets
     from appliance.tune.estimate import calibrate, check_fits, estimate
-    from appliance.tune.loading import load_tokenizer
     from appliance.tune.prepared import prepare
     from appliance.tune.trainer import train
 
@@ -151,9 +151,7 @@ def run_tune(ws: Workspace, run_id: str, *, resume: bool = False,
     started = time.monotonic()
     with ws.scratch() as scratch:
         emit("stage", stage="base model")
-        base_dir = base_models.hf_dir(ws, request.base, scratch, progress=lambda m: emit("stage", stage=m))
-        tokenizer = load_tokenizer(base_dir)
-        base_models.fix_chatml_special_tokens(tokenizer)
+        base_dir, tokenizer = open_base(ws, request.base, scratch, progress=lambda m: emit("stage", stage=m))
         train_records = load_split(ws, run.snapshot_id, "train")
         val_records = load_split(ws, run.snapshot_id, "validation")
         if request.max_train_examples:

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -22,6 +21,7 @@ import torch.nn.functional as F
 
 from appliance.data.packing import PackedCollator, PackedRow
 from appliance.data.tasks import IGNORE_INDEX
+from appliance.runtime.contexts import inference_mode
 from appliance.tune.config import TuneConfig
 from appliance.tune.plan import collate
 
@@ -96,26 +96,6 @@ def micro_loss(model: Any, batch: dict[str, torch.Tensor], *, keep_logits: bool 
     return loss, int((targets != IGNORE_INDEX).sum())
 
 
-def _is_bnb_4bit(module: torch.nn.Module) -> bool:
-    return type(module).__module__.startswith("bitsandbytes") and "4bit" in type(module).__name__
-
-
-@contextmanager
-def evaluation_mode(model: Any) -> Iterator[None]:
-    """Dropout off and no gradients, without tripping the bitsandbytes CPU repacking of 4-bit layers
-    (see `appliance.tune.methods`): those layers stay in training mode, which only affects them."""
-    was_training = model.training
-    model.eval()
-    for module in model.modules():
-        if _is_bnb_4bit(module):
-            module.train()
-    try:
-        with torch.no_grad():
-            yield
-    finally:
-        model.train(was_training)
-
-
 def evaluate_loss(
     model: Any,
     rows: Sequence[PackedRow],
@@ -127,7 +107,7 @@ def evaluate_loss(
 ) -> tuple[float, int]:
     """(sum of token losses, target tokens) over `rows`; the caller reduces across processes."""
     total, count = 0.0, 0
-    with evaluation_mode(model):
+    with inference_mode(model):  # safe for QLoRA's 4-bit layers
         for start in range(0, len(rows), batch_size):
             batch = {k: v.to(device) for k, v in collate(rows[start : start + batch_size], collator).items()}
             loss, n = micro_loss(model, batch, keep_logits=keep_logits)

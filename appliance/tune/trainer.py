@@ -38,12 +38,12 @@ import torch
 
 from appliance.data.packing import TokenExample
 from appliance.errors import InvalidInput
+from appliance.runtime.device import resolve_dtype
 from appliance.tune import checkpoint as ckpt
 from appliance.tune import memory
 from appliance.tune.attention import packed_attention
 from appliance.tune.config import TuneConfig
 from appliance.tune.events import EventFn, EventSink
-from appliance.tune.loading import resolve_dtype
 from appliance.tune.plan import DataPlan, StepBatch, build_rows, collate, examples_fingerprint, make_collator
 from appliance.tune.prepared import save_artifact
 from appliance.tune.steps import (

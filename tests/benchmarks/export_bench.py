@@ -55,12 +55,13 @@ def base_dir_for(args: argparse.Namespace, work: Path) -> tuple[Path, str]:
             build_llama(tokenizer).save_pretrained(target)
             tokenizer.save_pretrained(target)
         return target, "tiny-llama"
-    from appliance.base_models import load_causal_lm, sha256_file
+    from appliance.base_models import sha256_file
+    from appliance.runtime.loading import load_pretrained
 
     target = work / "smollm2-base"
     if not (target / "config.json").exists():
         started = time.monotonic()
-        model, tokenizer = load_causal_lm(args.model)
+        model, tokenizer = load_pretrained(args.model)
         model.save_pretrained(target)
         tokenizer.save_pretrained(target)
         print(f"converted {args.model.name} to {target} in {time.monotonic() - started:.0f} s", flush=True)
@@ -93,8 +94,8 @@ def main() -> int:
     import torch
 
     from appliance.export import ExportRequest, export, load_generator
-    from appliance.export.generation import CausalLMGenerator, encode_prompt
-    from appliance.export.source import load_causal_lm, load_tokenizer
+    from appliance.runtime.decoding import CausalLMGenerator, encode_prompt
+    from appliance.runtime.loading import load_causal_lm, load_tokenizer
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -119,7 +120,7 @@ def main() -> int:
     tokenizer = load_tokenizer(base)
     prompt_ids = [encode_prompt(tokenizer, p) for p in prompts]
     rows = [("PyTorch fp32", dir_bytes(base, "*.safetensors"),
-             lambda: CausalLMGenerator(load_causal_lm(base), tokenizer))]
+             lambda: CausalLMGenerator(load_causal_lm(base, dtype=torch.float32, for_inference=True), tokenizer))]
     for fmt, label in (("onnx", "ONNX fp32"), ("onnx-int8", "ONNX int8")):
         out = work / f"export-{fmt}"
         rows.append((label, dir_bytes(out, "model.onnx*"), lambda out=out: load_generator(out)))

@@ -16,7 +16,7 @@ write it (no parity run: this script compares the greedy tokens itself), then gr
 End-of-sequence tokens are ignored so that every backend decodes the same number of steps; the
 backends run interleaved prompt by prompt, so a neighbour's burst of work hits them alike. A fourth
 row, ONNX int8 through optimum's ``forward`` (the generic path, same session), shows what the
-IO-binding decode loop of `appliance.export.generation.OrtDecoder` changes. Run by hand:
+IO-binding decode loop of `appliance.runtime.decoding.OrtDecoder` changes. Run by hand:
 
     .venv/bin/python tests/benchmarks/infer_bench.py                    # ~3-5 min on 2 CPU cores
     .venv/bin/python tests/benchmarks/infer_bench.py --workdir /tmp/ib   # keep the exports for a re-run
@@ -68,6 +68,7 @@ class Row:
 def base_dir_for(args: argparse.Namespace, work: Path) -> Path:
     """The default model as a Hugging Face directory: given, cached by the appliance, or converted here."""
     from appliance import base_models
+    from appliance.runtime.loading import load_pretrained
 
     if args.model is not None and args.model.is_dir():
         return args.model
@@ -81,7 +82,7 @@ def base_dir_for(args: argparse.Namespace, work: Path) -> Path:
     target = work / "base"
     if not (target / "config.json").is_file():
         started = time.monotonic()
-        model, tokenizer = base_models.load_causal_lm(gguf)
+        model, tokenizer = load_pretrained(gguf)
         model.save_pretrained(target)
         tokenizer.save_pretrained(target)
         print(f"converted {gguf.name} in {time.monotonic() - started:.0f} s", flush=True)
@@ -90,16 +91,18 @@ def base_dir_for(args: argparse.Namespace, work: Path) -> Path:
 
 def make_exports(base: Path, work: Path) -> dict[str, Path]:
     """``onnx`` and ``onnx-int8`` written by the formats' own code (reused when the workdir has them)."""
+    import torch
+
     from appliance.export.formats.onnx_fp32 import ONNX_FILE, export_onnx
     from appliance.export.formats.onnx_int8 import quantize_export
-    from appliance.export.source import load_causal_lm, load_tokenizer
+    from appliance.runtime.loading import load_causal_lm, load_tokenizer
 
     dirs = {"onnx": work / "onnx", "onnx-int8": work / "onnx-int8"}
     if not (dirs["onnx"] / ONNX_FILE).is_file():
         started = time.monotonic()
         shutil.rmtree(dirs["onnx"], ignore_errors=True)
         dirs["onnx"].mkdir(parents=True)
-        export_onnx(load_causal_lm(base), load_tokenizer(base), dirs["onnx"])
+        export_onnx(load_causal_lm(base, dtype=torch.float32, for_inference=True), load_tokenizer(base), dirs["onnx"])
         print(f"exported onnx in {time.monotonic() - started:.0f} s", flush=True)
     if not (dirs["onnx-int8"] / ONNX_FILE).is_file():
         started = time.monotonic()
@@ -198,10 +201,9 @@ def main() -> int:
 
     torch.set_num_threads(args.threads)  # before loading: ONNX Runtime sessions take torch's thread count
 
-    from appliance.base_models import fix_chatml_special_tokens
     from appliance.export.formats.onnx_fp32 import ONNX_FILE, load_ort
-    from appliance.export.generation import CausalLMGenerator, encode_prompt
-    from appliance.export.source import load_causal_lm, load_tokenizer
+    from appliance.runtime.decoding import CausalLMGenerator, encode_prompt
+    from appliance.runtime.loading import fix_chatml_special_tokens, load_causal_lm, load_tokenizer
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="infer-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -213,7 +215,7 @@ def main() -> int:
         prompts = (PROMPTS * (args.prompts // len(PROMPTS) + 1))[: args.prompts]
         prompt_ids = [encode_prompt(tokenizer, p) for p in prompts]
 
-        model = load_causal_lm(base)
+        model = load_causal_lm(base, dtype=torch.float32, for_inference=True)
         rows = [Row("PyTorch eager fp32", CausalLMGenerator(model, tokenizer), torch_weight_bytes(model))]
         for fmt, label in (("onnx", "ONNX fp32"), ("onnx-int8", "ONNX int8")):
             rows.append(Row(label, load_ort(exports[fmt]), onnx_weight_bytes(exports[fmt] / ONNX_FILE)))

@@ -157,7 +157,7 @@ def test_onnx_external_data_layout(tiny, tmp_path, monkeypatch):
 def test_prompts_already_templated_are_not_wrapped_twice(tiny):
     from transformers import AutoTokenizer
 
-    from appliance.export.generation import encode_prompt
+    from appliance.runtime.decoding import encode_prompt
 
     tokenizer = AutoTokenizer.from_pretrained(tiny["base"])
     rendered = tokenizer.apply_chat_template([{"role": "user", "content": PROMPTS[0]}], tokenize=False,

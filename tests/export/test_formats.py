@@ -115,7 +115,7 @@ def test_stock_loader_matches_reference(export_case, tiny, fmt, source):
 @pytest.mark.parametrize(("fmt", "source"), CASES, ids=IDS)
 def test_load_generator_reproduces_reference_greedy(export_case, tiny, fmt, source):
     from appliance.export import load_generator
-    from appliance.export.generation import CausalLMGenerator
+    from appliance.runtime.decoding import CausalLMGenerator
 
     out, _ = export_case(fmt, source)
     generator = load_generator(out, tiny["base"] if fmt == "adapter" else None)
@@ -226,7 +226,7 @@ def test_direct_ort_decoding_equals_optimum_forward(export_case, fmt):
     """The IO-binding decode loop runs the same graph on the same inputs: the same logits, bit for bit,
     as optimum's forward, also when the sequence outgrows its preallocated cache."""
     from appliance.export import load_generator
-    from appliance.export.generation import CausalLMGenerator
+    from appliance.runtime.decoding import CausalLMGenerator
 
     out, _ = export_case(fmt, "lora")
     direct = load_generator(out)

@@ -88,7 +88,7 @@ def tiny_metric(gen) -> float:
     """A stand-in for an evaluation metric: the mean top logit after two fixed prompts."""
     import numpy as np
 
-    from appliance.export.generation import encode_prompt
+    from appliance.runtime.decoding import encode_prompt
 
     ids = [encode_prompt(gen.tokenizer, p) for p in PROMPTS[:2]]
     return float(np.mean([gen.next_token_logits(i).max() for i in ids]))

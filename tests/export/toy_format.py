@@ -11,9 +11,11 @@ from typing import Any
 
 from appliance.export.base import TOP1_RULE, Generator
 from appliance.export.formats.merged import write_hf_dir
-from appliance.export.generation import CausalLMGenerator, torch_device
 from appliance.export.registry import ExportFormat, register_format
-from appliance.export.source import ExportSource, load_causal_lm, load_tokenizer
+from appliance.export.source import ExportSource
+from appliance.runtime.decoding import CausalLMGenerator
+from appliance.runtime.device import torch_device
+from appliance.runtime.loading import load_causal_lm, load_tokenizer
 
 
 def write(source: ExportSource, out_dir: Path) -> dict[str, Any]:
@@ -27,7 +29,8 @@ def load(export_dir: Path, base_dir: Path | None = None) -> Generator:
     import torch
 
     device = torch_device()
-    model = load_causal_lm(export_dir, device).to(torch.float32)  # bf16 weights, computed in fp32 on any CPU
+    # bf16 weights, computed in fp32 on any CPU
+    model = load_causal_lm(export_dir, dtype=torch.float32, device=device, for_inference=True)
     return CausalLMGenerator(model, load_tokenizer(export_dir), device=device, label="toy-bf16")
 
 

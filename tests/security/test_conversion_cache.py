@@ -40,7 +40,7 @@ def test_poisoned_cache_is_not_used(ws: Workspace, default_model_file: Path, tmp
         assert base_models.sha256_file(Path(path)) == entry.sha256  # the workspace's own, checked file
         return _Saved(), _Saved()
 
-    monkeypatch.setattr(base_models, "load_causal_lm", fake_load)
+    monkeypatch.setattr(base_models, "load_pretrained", fake_load)
     with ws.scratch() as scratch:
         out = base_models.hf_dir(ws, entry.id, scratch)
         assert "planted" not in (out / "config.json").read_text()

@@ -154,23 +154,6 @@ def test_bfloat16_autocast_keeps_the_loss_of_fp32(tmp_path: Path, method: str, l
     assert sum(curves["bfloat16"]) == pytest.approx(sum(curves["float32"]), rel=tolerance)
 
 
-def test_auto_dtype_follows_the_hardware(monkeypatch: pytest.MonkeyPatch) -> None:
-    from appliance.tune import loading
-
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    monkeypatch.setenv("APPLIANCE_CPU_BF16", "1")
-    native = bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
-    assert loading.cpu_has_native_bf16() == native
-    assert loading.resolve_dtype("auto") == (torch.bfloat16 if native else torch.float32)
-    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
-    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
-    assert loading.resolve_dtype("auto") == torch.float32  # emulated bfloat16 is slower than float32
-    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: True)
-    assert loading.resolve_dtype("auto") == torch.bfloat16
-    monkeypatch.setenv("APPLIANCE_CPU_BF16", "0")
-    assert loading.resolve_dtype("auto") == torch.float32 and loading.resolve_dtype("float32") == torch.float32
-
-
 def test_bfloat16_compute_trains(tmp_path: Path) -> None:
     config = TuneConfig(method="lora", max_steps=6, batch_size=4, max_seq_len=64, lora_dropout=0.0,
                         checkpoint_every=0, learning_rate=1e-2, dtype="bfloat16")

@@ -14,9 +14,11 @@ from typing import Any
 
 from appliance.errors import UsageError
 from appliance.export.base import BASE_MODEL_JSON, EXACT_RULE, Generator, resolve_dir
-from appliance.export.generation import CausalLMGenerator, torch_device
 from appliance.export.registry import ExportFormat, register_format
-from appliance.export.source import ExportSource, has_tokenizer, load_adapted, load_tokenizer, read_json
+from appliance.export.source import ExportSource, read_json
+from appliance.runtime.decoding import CausalLMGenerator
+from appliance.runtime.device import torch_device
+from appliance.runtime.loading import load_adapted, load_tokenizer
 
 ADAPTER_CONFIG = "adapter_config.json"
 
@@ -45,7 +47,7 @@ def load(export_dir: Path, base_dir: Path | None = None) -> Generator:
             f"'{base.get('base_model_id', 'unknown')}'; pass the base it was trained on")
     base_dir = resolve_dir(base_dir, "base model directory")
     device = torch_device()
-    tokenizer = load_tokenizer(export_dir if has_tokenizer(export_dir) else base_dir)
+    tokenizer = load_tokenizer(export_dir, base_dir)
     return CausalLMGenerator(load_adapted(base_dir, export_dir, device), tokenizer, device=device, label="adapter")
 
 

@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from appliance.export.base import EXACT_RULE, Generator
-from appliance.export.generation import CausalLMGenerator, torch_device
 from appliance.export.registry import ExportFormat, register_format
-from appliance.export.source import ExportSource, load_causal_lm, load_tokenizer
+from appliance.export.source import ExportSource
+from appliance.runtime.decoding import CausalLMGenerator
+from appliance.runtime.device import torch_device
+from appliance.runtime.loading import load_causal_lm, load_tokenizer
 
 
 def write_hf_dir(model: Any, tokenizer: Any, out_dir: Path) -> None:
@@ -32,9 +34,11 @@ def write(source: ExportSource, out_dir: Path) -> dict[str, Any]:
 
 
 def load(export_dir: Path, base_dir: Path | None = None) -> Generator:
+    import torch
+
     device = torch_device()
-    return CausalLMGenerator(load_causal_lm(export_dir, device), load_tokenizer(export_dir), device=device,
-                             label="merged")
+    model = load_causal_lm(export_dir, dtype=torch.float32, device=device, for_inference=True)
+    return CausalLMGenerator(model, load_tokenizer(export_dir), device=device, label="merged")
 
 
 MERGED = register_format(ExportFormat(

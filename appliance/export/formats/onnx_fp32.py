@@ -25,9 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 from appliance.errors import IntegrityError
 from appliance.export.base import EXACT_RULE, Generator
-from appliance.export.generation import CausalLMGenerator, ort_provider
 from appliance.export.registry import ExportFormat, register_format
-from appliance.export.source import ExportSource, load_tokenizer
+from appliance.export.source import ExportSource
+from appliance.runtime.decoding import CausalLMGenerator
+from appliance.runtime.device import ort_provider, ort_session_options
+from appliance.runtime.loading import load_tokenizer
 
 if TYPE_CHECKING:
     import torch
@@ -97,24 +99,13 @@ def write(source: ExportSource, out_dir: Path) -> dict[str, Any]:
     return export_onnx(model, source.tokenizer, out_dir)
 
 
-def session_options() -> Any:
-    """ONNX Runtime uses as many intra-op threads as torch does, so one setting (``torch.set_num_threads``
-    or ``OMP_NUM_THREADS``) governs both backends and PyTorch-vs-ONNX figures compare like with like."""
-    import onnxruntime
-    import torch
-
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = torch.get_num_threads()
-    return options
-
-
 def load_ort(export_dir: Path) -> Generator:
     """An ORT-backed generator through stock `ORTModelForCausalLM` (CUDA provider when available)."""
     from optimum.onnxruntime import ORTModelForCausalLM
 
     with _quiet("optimum"):
         model = ORTModelForCausalLM.from_pretrained(export_dir, provider=ort_provider(), use_cache=True,
-                                                    session_options=session_options(), local_files_only=True)
+                                                    session_options=ort_session_options(), local_files_only=True)
     return CausalLMGenerator(model, load_tokenizer(export_dir), device=model.device, label="onnx")
 
 

@@ -1,9 +1,7 @@
 """The ``onnx`` backend: an ``ORTModelForCausalLM`` directory (optimum-onnx export, fp32 or int8).
 
 ONNX Runtime runs on CUDA when a GPU is present and on CPU otherwise, with as many intra-op threads
-as torch (``torch.set_num_threads`` or ``OMP_NUM_THREADS`` governs both). ``onnxruntime-gpu`` lists
-CUDAExecutionProvider even on a machine without a GPU, so the provider is chosen by whether torch sees
-a CUDA device, not by ORT's provider list alone.
+as torch (``torch.set_num_threads`` or ``OMP_NUM_THREADS`` governs both); see `appliance.runtime.device`.
 
 Hazards:
 - A directory with several ``.onnx`` files (fp32 beside its int8 quantization) is ambiguous; the export's
@@ -12,7 +10,7 @@ Hazards:
 - The export must have been made with the KV cache (optimum's default ``text-generation-with-past``); a
   model without it recomputes the whole sequence at each token.
 - On the CPU provider the session is driven directly through IO binding
-  (`appliance.export.generation.OrtDecoder.run_batch`): same graph, same inputs, same logits as
+  (`appliance.runtime.decoding.OrtDecoder.run_batch`): same graph, same inputs, same logits as
   optimum's ``forward``, and the presents are written into arrays the batch scheduler then owns
   (no copy). Other providers and graph shapes (a merged decoder) keep optimum's ``forward``.
 - The cache inputs must come in the order of `OrtDecoder.kv_pairs`: key then value per layer, as
@@ -28,16 +26,11 @@ from typing import Any
 import torch
 
 from appliance.errors import InvalidInput
+from appliance.runtime.decoding import OrtDecoder
+from appliance.runtime.device import ort_provider, ort_session_options
+from appliance.runtime.loading import load_tokenizer
 from appliance.serve.backends.base import KV, CausalLMBackend, context_length_of, eos_token_ids
 from appliance.serve.backends.registry import ModelDir, register_backend
-
-
-def onnx_provider() -> str:
-    import onnxruntime
-
-    if torch.cuda.is_available() and "CUDAExecutionProvider" in onnxruntime.get_available_providers():
-        return "CUDAExecutionProvider"
-    return "CPUExecutionProvider"
 
 
 def pick_onnx_file(path: Path, fmt: str, named: str | None = None) -> str:
@@ -63,8 +56,6 @@ class OnnxBackend(CausalLMBackend):
     kind = "onnx"
 
     def __init__(self, model: Any, tokenizer: Any, model_id: str, max_batch: int = 16, max_waiting: int = 64) -> None:
-        from appliance.export.generation import OrtDecoder
-
         self._model = model
         decoder = OrtDecoder.for_model(model)
         if decoder is not None:
@@ -86,23 +77,19 @@ class OnnxBackend(CausalLMBackend):
     @classmethod
     def from_dir(cls, path: Path, model_id: str, fmt: str = "onnx", onnx_file: str | None = None) -> OnnxBackend:
         from optimum.onnxruntime import ORTModelForCausalLM
-        from transformers import AutoTokenizer
-
-        from appliance.export.formats.onnx_fp32 import session_options
 
         path = Path(path)
         file_name = pick_onnx_file(path, fmt, onnx_file)
         try:
-            model = ORTModelForCausalLM.from_pretrained(path, file_name=file_name, provider=onnx_provider(),
+            model = ORTModelForCausalLM.from_pretrained(path, file_name=file_name, provider=ort_provider(),
                                                         local_files_only=True, use_cache=True,
-                                                        session_options=session_options())
-            tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+                                                        session_options=ort_session_options())
         except (OSError, ValueError) as exc:
             raise InvalidInput(f"{path}: not a loadable ONNX model directory ({type(exc).__name__})") from None
         with_cache = model.can_use_cache if hasattr(model, "can_use_cache") else getattr(model, "use_cache", True)
         if not with_cache:
             raise InvalidInput(f"{path}: ONNX model exported without a KV cache; re-export with it")
-        return cls(model, tokenizer, model_id)
+        return cls(model, load_tokenizer(path), model_id)
 
     def _forward_batch(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, position_ids: torch.Tensor,
                        past: KV | None) -> tuple[torch.Tensor, KV]:

@@ -24,38 +24,14 @@ from typing import Any
 import torch
 
 from appliance.errors import InvalidInput
+from appliance.runtime.device import serving_dtype, torch_device
+from appliance.runtime.loading import load_causal_lm, load_tokenizer
 from appliance.serve.backends.base import KV, CausalLMBackend, context_length_of, eos_token_ids
 from appliance.serve.backends.registry import ModelDir, register_backend
 
 
-def _device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def _load_tokenizer(*dirs: Path) -> Any:
-    from transformers import AutoTokenizer
-
-    for directory in dirs:
-        if (directory / "tokenizer_config.json").exists() or (directory / "tokenizer.json").exists():
-            return AutoTokenizer.from_pretrained(directory, local_files_only=True)
-    raise InvalidInput(f"no tokenizer found in {', '.join(str(d) for d in dirs)}; export the model with its tokenizer")
-
-
-def _dtype() -> torch.dtype:
-    # bfloat16 on a GPU that has it; float32 on CPU, where bf16 is emulated on many CPUs and slower.
-    if torch.cuda.is_available() and torch.cuda.is_bf16_supported():
-        return torch.bfloat16
-    return torch.float32
-
-
 def _load_model(directory: Path) -> Any:
-    from transformers import AutoModelForCausalLM
-
-    try:
-        model: Any = AutoModelForCausalLM.from_pretrained(directory, local_files_only=True, dtype=_dtype())
-    except (OSError, ValueError) as exc:
-        raise InvalidInput(f"{directory}: not a loadable model directory ({type(exc).__name__})") from None
-    return model.to(_device()).eval()
+    return load_causal_lm(directory, dtype=serving_dtype(), device=torch_device()).eval()
 
 
 @register_backend("torch", formats=("merged", "adapter"))
@@ -95,7 +71,7 @@ class TorchBackend(CausalLMBackend):
     def from_dir(cls, path: Path, model_id: str) -> TorchBackend:
         """A merged export (or any Hugging Face model directory with its tokenizer)."""
         path = Path(path)
-        return cls(_load_model(path), _load_tokenizer(path), model_id=model_id)
+        return cls(_load_model(path), load_tokenizer(path), model_id=model_id)
 
     @classmethod
     def from_adapters(cls, base_dir: Path, adapters: Mapping[str, Path], base_id: str | None = None) -> TorchBackend:
@@ -121,7 +97,7 @@ class TorchBackend(CausalLMBackend):
             if base_id in names:
                 raise InvalidInput(f"base id {base_id!r} is also an adapter id")
             names[base_id] = None
-        tokenizer = _load_tokenizer(*[Path(d) for _, d in items], base_dir)
+        tokenizer = load_tokenizer(*[Path(d) for _, d in items], base_dir)
         return cls(model.eval(), tokenizer, adapters=names)
 
     def _activate(self, model_id: str) -> contextlib.AbstractContextManager[Any]:

@@ -1,6 +1,7 @@
 """Greedy decoding and logits over any model with the transformers causal-LM call convention.
 
-One loop serves the PyTorch reference, a peft model, a merged model and optimum's
+Export parity and the serving backends (`OrtDecoder.run_batch`) share
+these decoders. One loop serves the PyTorch reference, a peft model, a merged model and optimum's
 `ORTModelForCausalLM`, so parity compares models, not two decoding implementations. Decoding is
 batch size 1 with a KV cache, with explicit positions and attention mask: ONNX graphs exported by
 optimum take both as inputs, and passing them keeps the PyTorch and ONNX calls identical.
@@ -19,26 +20,6 @@ from appliance.errors import InvalidInput
 
 if TYPE_CHECKING:
     import torch
-
-
-def torch_device() -> torch.device:
-    """CUDA when present, CPU otherwise: a GPU is used, never required."""
-    import torch
-
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def ort_provider() -> str:
-    """CUDAExecutionProvider when onnxruntime has it and a GPU is visible, else CPUExecutionProvider.
-
-    onnxruntime-gpu lists CUDA as available even on a machine without a GPU, so torch is asked too.
-    """
-    import onnxruntime
-    import torch
-
-    if torch.cuda.is_available() and "CUDAExecutionProvider" in onnxruntime.get_available_providers():
-        return "CUDAExecutionProvider"
-    return "CPUExecutionProvider"
 
 
 def eos_ids(model: Any, tokenizer: Any) -> set[int]:
@@ -88,7 +69,7 @@ def _cpu() -> torch.device:
 
 
 class CausalLMGenerator:
-    """`appliance.export.base.Generator` over a transformers-style causal LM.
+    """An `appliance.export.base.Generator` (structurally) over a transformers-style causal LM.
 
     `model` is called as ``model(input_ids=, attention_mask=, position_ids=, past_key_values=,
     use_cache=True)`` and must return ``.logits`` and ``.past_key_values``. Tensors are placed on
