@@ -119,6 +119,10 @@ DATES = [
     Case("vent-triple", "SIMV 20/5/40 overnight, weaned to PS.", keep=("20/5/40",)),
     Case("strength", "Strength 5/5 in all extremities.", keep=("5/5",)),
     Case("bp", "BP 128/74, HR 80.", keep=("128/74",)),
+    Case("french-date", "Lyon, le 9 juin 2021\nChère consœur, diagnostic posé en février 2018.",
+         phi=("9 juin 2021", "février 2018")),
+    Case("spanish-date", "Ingresó el 14 de octubre de 2016 por disnea.", phi=("14 de octubre de 2016",)),
+    Case("foreign-month-alone", "Mars and mai are words here; Mai Tran, MD.", keep=("Mars", "and", "are")),
 ]
 
 NAMES = [

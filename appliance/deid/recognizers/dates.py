@@ -154,6 +154,24 @@ def _cased_month_ok(doc: Document, start: int, month_text: str) -> bool:
     )
 
 
+# Month names of the other languages notes and letters arrive in (French, Spanish, Portuguese, Italian,
+# German, Dutch), written out in full; English names and abbreviations are the parser's. Only with a day
+# before or a year after: "le 4 mai 2022", "12 de marzo de 2011", "février 2019", "3. März".
+_FOREIGN_MONTHS = (
+    r"janvier|f[ée]vrier|avril|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre|"
+    r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|"
+    r"janeiro|fevereiro|mar[çc]o|maio|junho|julho|setembro|outubro|novembro|dezembro|"
+    r"gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|"
+    r"januar|februar|m[äa]rz|juni|juli|oktober|dezember|januari|februari|maart|mei|augustus|"
+    r"mars|mai"
+)
+_FOREIGN_DATE = re.compile(
+    r"(?i)(?<![\w/.-])(?:(?P<d>[0-3]?\d)(?:er|º|°|\.)?[ \t]+(?:de[ \t]+)?)?"
+    r"(?P<mn>" + _FOREIGN_MONTHS + r")(?![\w-])"
+    r"(?:[ \t]+(?:de[ \t]+|del[ \t]+|di[ \t]+)?(?P<y>(?:1[89]|20)\d\d)(?![\w/-]|\.\d))?"
+)
+
+
 class _Dates:
     def __init__(self, config: DeidConfig) -> None:
         self.reference_year = config.reference_year
@@ -180,6 +198,10 @@ class _Dates:
             if span is not None:
                 ends.append(span.end)
                 yield span
+        for m in _FOREIGN_DATE.finditer(text):
+            if m.group("d") or m.group("y"):  # a month name alone is a word ("Mars", "mai")
+                ends.append(m.end())
+                yield Span(m.start(), m.end(), DATE, "date" if m.group("d") else "month_year", 0.85, "date")
         for m in _SLASH_PAIR.finditer(text):
             month, day = int(m.group("m")), int(m.group("d"))
             if not self._ok(m.group()):
