@@ -317,15 +317,20 @@ def review_queue(ws: Workspace, version: str, limit: int = 20) -> list[dict[str,
 
 
 def review_record(ws: Workspace, version: str, record_id: int) -> dict[str, Any]:
-    """The original text, its spans and the de-identified text, for a reviewer's eyes (contains PHI)."""
+    """The original text, its spans and the de-identified text, for a reviewer's eyes (contains PHI).
+
+    An informaticist (who runs de-identification) sees the de-identified text, the spans' labels and
+    positions, and the risk, but ``original`` is None: only the reviewing roles read imported originals,
+    the same rule as the Data page's (``appliance.data.browse.ORIGINAL_ROLES``)."""
     ws.require("admin", "reviewer", "informaticist")
     _version_row(ws, version)
     row = deid_versions.review_record(ws, version, record_id)
+    may_read = ws.user.role in REVIEWER_ROLES
     if ws.user.role in REVIEWER_ROLES:
         _note_opened(ws, version, record_id)
     return {
         "record_id": record_id,
-        "original": row.original,
+        "original": row.original if may_read else None,
         "deidentified": row.deidentified,
         "spans": row.spans,
         "risk": row.risk,

@@ -45,6 +45,7 @@ LABEL_COLOURS: dict[str, str] = {
 SELECTED_BACKGROUND = "#9b2c2c"  # white on this: contrast 8:1
 _REMOVE_TIP = "Keep the selected identifier's text as it is: it is not an identifier"
 _ADD_TIP = "Replace the selected text as an identifier of the chosen label"
+ORIGINAL_WITHHELD = "The original note is shown to reviewers and admins only."
 
 
 class _Offsets:
@@ -182,14 +183,20 @@ class ReviewEditor(QWidget):
             self._mark_selected()
             self._selection_changed()
             return
-        self._offsets = _Offsets(record["original"])
+        withheld = record["original"] is None  # the user's role does not read originals
+        self._offsets = _Offsets(record["original"] or "")
         spans = record["spans"]
         low = sum(1 for s in spans if float(s.get("confidence", 1.0)) < 0.8)
         state = "corrected" if record.get("corrected") else "not corrected"
         self.header.setText(f"<b>Record {record['record_id']}</b> · risk {float(record['risk']):.2f} · "
                             f"{len(spans)} identifiers ({low} low-confidence) · {state}")
-        self.original.setPlainText(record["original"])
         self.deidentified.setPlainText(record["deidentified"])
+        if withheld:
+            self.original.setPlainText(ORIGINAL_WITHHELD)
+            self.original.setExtraSelections([])
+            self._selection_changed()
+            return
+        self.original.setPlainText(record["original"])
         self._paint()
         self._mark_selected()
         self._selection_changed()
@@ -260,7 +267,7 @@ class ReviewEditor(QWidget):
         return (start, end) if end > start else None
 
     def span_at(self, index: int) -> dict[str, Any] | None:
-        if self.record is None:
+        if self.record is None or self.record["original"] is None:
             return None
         for span in self.record["spans"]:
             if span["start"] <= index < span["end"]:
@@ -271,9 +278,10 @@ class ReviewEditor(QWidget):
         record = self.record
         chosen = self.selection()
         previous = self.selected_span
-        if record is None:
+        if record is None or record["original"] is None:
             self.selected_span = None
-            self.selection_label.setText("")
+            self.selection_label.setText("" if record is None else "Only reviewers and admins see the original and "
+                                         "correct identifiers; the de-identified text is on the right.")
         elif chosen is not None:
             start, end = _trim(record["original"], *chosen)
             self.selected_span = None
@@ -306,7 +314,7 @@ class ReviewEditor(QWidget):
 
     def _add(self) -> None:
         chosen = self.selection()
-        if chosen is None or self.record is None:
+        if chosen is None or self.record is None or self.record["original"] is None:
             return
         start, end = _trim(self.record["original"], *chosen)
         if end > start:

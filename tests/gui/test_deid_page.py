@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from appliance import jobs as core_jobs
 from appliance.workspace import Workspace
 from gui.pages.deid import DeidPage
+from gui.pages.review_editor import ORIGINAL_WITHHELD
 from gui.pages.users import UsersPage
 from tests.conftest import PASSWORDS
 from tests.gui.conftest import wait_ops
@@ -240,7 +241,12 @@ def test_informaticist_sees_review_actions_disabled_with_reasons(qtbot, deid_ws:
     qtbot.waitUntil(lambda: page.editor.record is not None, timeout=10_000)
     assert not page.mark_button.isEnabled()
     assert page.mark_button.toolTip() == "Reviewers and admins mark versions reviewed"
-    page.editor.click_at(page.editor.record["spans"][0]["start"])
+    # the de-identified text and the span list, never the original (README: reviewers and admins only)
+    assert page.editor.record["original"] is None and page.editor.record["spans"]
+    assert page.editor.original.toPlainText() == ORIGINAL_WITHHELD
+    assert page.editor.deidentified.toPlainText() == page.editor.record["deidentified"]
+    page.editor.click_at(3)
+    assert page.editor.selected_span is None
     assert not page.editor.remove_button.isEnabled()
     assert page.editor.remove_button.toolTip() == "Reviewers and admins correct identifiers"
     assert page.run_button.isEnabled()

@@ -17,12 +17,14 @@ from tests.conftest import PASSWORDS
 def test_opened_records_are_counted_and_audited(notes_ws: Path) -> None:
     with Workspace.open(notes_ws, "ivy", PASSWORDS["ivy"]) as ws:
         version = run_deid(ws, "ward")["version"]
-        review_record(ws, version, 1)  # an informaticist looking is not a review
+        seen = review_record(ws, version, 1)  # an informaticist looking is not a review
         assert review_coverage(ws, version).opened == 0
+        # nor a reading of the original: only reviewers and admins see imported originals (README roles)
+        assert seen["original"] is None and seen["deidentified"] and seen["spans"]
     with Workspace.open(notes_ws, "rex", PASSWORDS["rex"]) as ws:
         coverage = review_coverage(ws, version)
         assert (coverage.records, coverage.opened, coverage.unopened) == (24, 0, 24)
-        review_record(ws, version, 3)
+        assert review_record(ws, version, 3)["original"]  # a reviewer does
         review_record(ws, version, 5)
         review_record(ws, version, 3)  # opened again: still one record, one audit entry
         assert review_coverage(ws, version).opened == 2
@@ -61,3 +63,10 @@ def test_cli_warns_about_unopened_records_and_still_marks(notes_ws: Path, monkey
     assert f"version {version} marked reviewed by rex (1 of 24 records opened)" in err
     with Workspace.open(notes_ws, "rex", PASSWORDS["rex"]) as ws:
         assert list(ws.audit_entries(action="deid.reviewed"))[-1].details["opened"] == 1
+
+
+def test_review_and_data_page_share_one_rule_for_originals() -> None:
+    from appliance.data.browse import ORIGINAL_ROLES
+    from appliance.deid.service import REVIEWER_ROLES
+
+    assert set(REVIEWER_ROLES) == set(ORIGINAL_ROLES)
