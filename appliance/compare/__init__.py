@@ -3,6 +3,8 @@
 Modules, each with one purpose:
 - `service`  one comparison request: a snapshot, every method on it, each a registry run; the ``compare`` job
 - `report`   the JSON and self-contained HTML comparison report (metrics only, never note text)
+- `sections` the report's HTML sections (tables, charts, slices, privacy, forgetting)
+- `formats`  how the report writes durations, sizes and metric values
 - `svg`      the report's inline SVG charts
 
 The names below are the package's front door (``from appliance.compare import CompareRequest``).
