@@ -2,6 +2,8 @@
 
 Modules, each with one purpose:
 - `service`  one comparison request: a snapshot, every method on it, each a registry run; the ``compare`` job
+- `request`  what a comparison is asked to do (checked when made) and its per-method progress events
+- `baselines` the in-context and TF-IDF baselines, each a registry run with its evaluation
 - `report`   the JSON and self-contained HTML comparison report (metrics only, never note text)
 - `sections` the report's HTML sections (tables, charts, slices, privacy, forgetting)
 - `formats`  how the report writes durations, sizes and metric values

@@ -17,14 +17,8 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from appliance.compare.service import (
-    CompareRequest,
-    Event,
-    PhaseProgress,
-    _evaluation,
-    _register_baseline,
-    _task_config,
-)
+from appliance.compare.baselines import baseline_evaluation, register_baseline, task_config_for
+from appliance.compare.request import CompareRequest, Event, PhaseProgress
 from appliance.data.snapshots import load_split
 from appliance.data.tasks import get_task
 from appliance.runtime.bases import open_base
@@ -56,7 +50,7 @@ def run_lora_head(ws: Workspace, request: CompareRequest, snapshot: str, *, even
         return None
     train = load_split(ws, snapshot, "train")[: request.max_train_examples or None]
     test = load_split(ws, snapshot, "test")[: request.max_test or None]
-    task_config = _task_config(request.task, request.task_config, train + test)
+    task_config = task_config_for(request.task, request.task_config, train + test)
     label_field = task_config.label_field or get_task(request.task).default_label_field or "label"
     classes = sorted({str(r.get(label_field) or "") for r in train} | set(task_config.label_set or ()))
     classes = [c for c in classes if c]
@@ -99,11 +93,11 @@ def run_lora_head(ws: Workspace, request: CompareRequest, snapshot: str, *, even
                "infer_seconds_per_record": infer_seconds / max(1, len(test)),
                "tokens_per_query": sum(tokens) / max(1, len(tokens)),
                "artifact_blob": blob.blob_id, "artifact_bytes": blob.size}
-    evaluation = _evaluation(request.task, task_config, test, predictions, info["train_seconds"] + infer_seconds,
-                             inference_seconds=round(infer_seconds, 3))
+    evaluation = baseline_evaluation(request.task, task_config, test, predictions,
+                                     info["train_seconds"] + infer_seconds, inference_seconds=round(infer_seconds, 3))
     evaluation["exposure"] = {"measured": False, "reason": "a classifier does not generate text"}
-    run_id = _register_baseline(ws, METHOD, request, snapshot,
-                                {"lora_head": config.to_dict(), "task": asdict(task_config), "classes": classes},
-                                figures, evaluation)
+    run_id = register_baseline(ws, METHOD, request, snapshot,
+                               {"lora_head": config.to_dict(), "task": asdict(task_config), "classes": classes},
+                               figures, evaluation)
     emit("run", run_id=run_id, method=METHOD, primary_metric=evaluation["primary_metric"])
     return run_id

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from appliance.compare.service import CompareRequest, Event, _evaluation, _register_baseline, _task_config
+from appliance.compare.baselines import baseline_evaluation, register_baseline, task_config_for
+from appliance.compare.request import CompareRequest, Event
 from appliance.data.snapshots import load_split
 from appliance.data.tasks import get_task
 from appliance.runtime.bases import open_base
@@ -31,7 +32,7 @@ def run_probe_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *,
         return None
     train = load_split(ws, snapshot, "train")
     test = load_split(ws, snapshot, "test")[: request.max_test or None]
-    task_config = _task_config(request.task, request.task_config, train + test)
+    task_config = task_config_for(request.task, request.task_config, train + test)
     label_field = task_config.label_field or get_task(request.task).default_label_field or "label"
     config = ProbeConfig(text_field=task_config.text_field)
     with ws.scratch() as scratch, torch.no_grad():
@@ -50,8 +51,8 @@ def run_probe_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *,
                "train_size": info["train_size"],
                "infer_seconds_per_record": info["predict_seconds"] / max(1, len(test)),
                "tokens_per_query": sum(tokens) / max(1, len(tokens))}
-    evaluation = _evaluation(request.task, task_config, test, predictions, seconds)
-    run_id = _register_baseline(ws, "probe", request, snapshot,
-                                {"probe": config.to_dict(), "task": asdict(task_config)}, figures, evaluation)
+    evaluation = baseline_evaluation(request.task, task_config, test, predictions, seconds)
+    run_id = register_baseline(ws, "probe", request, snapshot,
+                               {"probe": config.to_dict(), "task": asdict(task_config)}, figures, evaluation)
     emit("run", run_id=run_id, method="probe", primary_metric=evaluation["primary_metric"])
     return run_id

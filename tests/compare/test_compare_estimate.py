@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from appliance.compare import service
+from appliance.compare import baselines
 
 
 class Clock:
@@ -26,9 +26,9 @@ def test_setup_is_counted_once_and_the_pace_per_record(monkeypatch: pytest.Monke
             clock.now += 2.0  # each record
             progress(done, len(test))
 
-    monkeypatch.setattr(service.time, "monotonic", clock.monotonic)
+    monkeypatch.setattr(baselines.time, "monotonic", clock.monotonic)
     monkeypatch.setattr("appliance.evaluate.icl.run_icl", fake_run_icl)
-    estimate = service._estimate_icl_seconds(None, None, "classify", None, [], [{}] * 277, None)
-    assert seen["records"] == service._PROBE_RECORDS + 1
+    estimate = baselines._estimate_icl_seconds(None, None, "classify", None, [], [{}] * 277, None)
+    assert seen["records"] == baselines._PROBE_RECORDS + 1
     assert estimate == pytest.approx(30.0 + 2.0 * 277)  # not (30 + 2 * 4) / 4 * 277
-    assert service._estimate_icl_seconds(None, None, "classify", None, [], [{}] * 6, None) is None
+    assert baselines._estimate_icl_seconds(None, None, "classify", None, [], [{}] * 6, None) is None
