@@ -24,7 +24,6 @@ route, status, model id, key name, token counts and latency.
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 import threading
@@ -34,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from appliance.serve import openapi
-from appliance.serve.audit import BatchingSink, sha256_text
+from appliance.serve.audit import BatchingSink, UnauthenticatedSampler, sha256_text
 from appliance.serve.backends.base import Backend, BackendBusy, ChatTemplateError
 from appliance.serve.backends.decoding import Generation
 from appliance.serve.config import ServeConfig
@@ -65,6 +64,17 @@ from appliance.serve.tasks import (
     parse_task_completion,
     task_completion_response,
 )
+from appliance.serve.wire import (
+    EventStream,
+    HttpRequest,
+    Reply,
+    json_reply,
+    read_json,
+    sse_frame,
+)
+
+# Re-exported: the transport and tests name them here.
+__all__ = ["Api", "EventStream", "HttpRequest", "Reply", "UnauthenticatedSampler"]
 
 log = logging.getLogger("appliance.serve")
 
@@ -79,25 +89,6 @@ ROUTE_OPENAPI = "/openapi.json"
 ROUTE_OTHER = "other"
 CLIENT_GONE = 499  # nginx's code for "client closed the connection before the response ended"
 
-JSON = "application/json"
-
-
-@dataclass
-class HttpRequest:
-    method: str
-    path: str  # without the query string
-    headers: Mapping[str, str]  # lower-case names
-    content_length: int | None
-    read_body: Callable[[], bytes]
-
-
-@dataclass
-class Reply:
-    status: int
-    body: bytes = b""
-    content_type: str = JSON
-    headers: tuple[tuple[str, str], ...] = ()
-    stream: EventStream | None = None  # SSE frames; when set, body is unused and the transport must close() it
 
 
 @dataclass
@@ -117,61 +108,6 @@ class _Call:
     finished: bool = False
     first_token: float | None = None  # perf_counter of the first generated text, if any
     last_token: float = 0.0
-
-
-MAX_JSON_DEPTH = 32
-
-
-def _check_json(body: Any) -> None:
-    """400 for what JSON allows but text cannot hold: a lone surrogate escape (``"\\ud800"``), or
-    nesting no request of this API needs (deep nesting would exhaust the stack further on)."""
-    pending: list[tuple[Any, int]] = [(body, 1)]
-    while pending:
-        value, depth = pending.pop()
-        if depth > MAX_JSON_DEPTH:
-            raise bad_request(f"request body nests deeper than {MAX_JSON_DEPTH} levels", code="invalid_json")
-        if isinstance(value, str):
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                raise bad_request("request body holds a string that is not valid Unicode (a lone surrogate)",
-                                  code="invalid_json") from None
-        elif isinstance(value, dict):
-            pending.extend((item, depth + 1) for pair in value.items() for item in pair)
-        elif isinstance(value, list):
-            pending.extend((item, depth + 1) for item in value)
-
-
-def _json(status: int, payload: Any, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return Reply(status, body, JSON, headers)
-
-
-def _sse(payload: Any) -> bytes:
-    return b"data: " + json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n\n"
-
-
-class EventStream(Iterator[bytes]):
-    """SSE frames plus the bookkeeping that must run exactly once when the response ends, whether the
-    frames ran out, failed, or the transport gave up. The transport must call ``close()`` in all cases
-    (a generator closed before its first ``next()`` would not run its own ``finally``)."""
-
-    def __init__(self, frames: Iterator[bytes], cleanup: Callable[[], None]) -> None:
-        self._frames = frames
-        self._cleanup: Callable[[], None] | None = cleanup
-
-    def __next__(self) -> bytes:
-        return next(self._frames)
-
-    def close(self) -> None:
-        close = getattr(self._frames, "close", None)
-        try:
-            if close is not None:
-                close()
-        finally:
-            cleanup, self._cleanup = self._cleanup, None
-            if cleanup is not None:
-                cleanup()
 
 
 class Api:
@@ -231,10 +167,11 @@ class Api:
             headers = (("WWW-Authenticate", "Bearer"),) if exc.status == 401 else ()
             if exc.status == 503:
                 headers = (("Retry-After", "1"),)
-            reply = _json(exc.status, exc.body(), headers) if self._finish(call, exc.status) else _audit_unavailable()
+            reply = json_reply(exc.status, exc.body(), headers) if self._finish(call, exc.status) \
+                else _audit_unavailable()
         except Exception as exc:  # an unexpected failure: answer 500, log the type only (messages may hold text)
             log.error("internal error on %s: %s", route, type(exc).__name__)
-            reply = _json(500, ApiError(500, "internal server error", "internal_error").body()) \
+            reply = json_reply(500, ApiError(500, "internal server error", "internal_error").body()) \
                 if self._finish(call, 500) else _audit_unavailable()
         finally:
             if not streaming:
@@ -257,9 +194,9 @@ class Api:
 
     def _dispatch(self, request: HttpRequest, call: _Call) -> Reply:
         if call.route == ROUTE_HEALTH and request.method == "GET":
-            return _json(200, {"status": "ok", "models": len(self.backends)})
+            return json_reply(200, {"status": "ok", "models": len(self.backends)})
         if call.route == ROUTE_OPENAPI and request.method == "GET":
-            return _json(200, openapi.document())
+            return json_reply(200, openapi.document())
         key = self._authenticate(request.headers)
         call.key_name = key.name
         if call.route == ROUTE_OTHER:
@@ -274,7 +211,7 @@ class Api:
             return Reply(200, self.metrics.render(), METRICS_CONTENT_TYPE)
         if call.route == ROUTE_MODELS:
             return self._models(request.path, key, call)
-        body = self._read_json(request)
+        body = read_json(request, self.config.max_body_bytes)
         if call.route == ROUTE_CLASSIFY:
             return self._classify(parse_classify(body), key, call, completions=False)
         if call.route == ROUTE_EXTRACT:
@@ -301,24 +238,6 @@ class Api:
             raise ApiError(401, "invalid API key; ask the appliance administrator for a valid one", "invalid_api_key")
         return key
 
-    def _read_json(self, request: HttpRequest) -> dict[str, Any]:
-        if request.content_length is None:
-            raise ApiError(411, "a Content-Length header is required", "length_required")
-        if request.content_length > self.config.max_body_bytes:
-            raise ApiError(413, f"request body is {request.content_length} bytes; the limit is "
-                                f"{self.config.max_body_bytes}", "request_too_large")
-        raw = request.read_body()
-        try:
-            body = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise bad_request("request body is not valid JSON", code="invalid_json") from None
-        except RecursionError:
-            raise bad_request(f"request body nests deeper than {MAX_JSON_DEPTH} levels", code="invalid_json") from None
-        if not isinstance(body, dict):
-            raise bad_request("request body must be a JSON object", code="invalid_json")
-        _check_json(body)
-        return body
-
     def _model_card(self, model_id: str) -> dict[str, Any]:
         backend = self.backends[model_id]
         card = {"id": model_id, "object": "model", "created": self.created, "owned_by": "appliance",
@@ -339,9 +258,9 @@ class Api:
         if path != ROUTE_MODELS:
             model_id = path[len(ROUTE_MODELS) + 1:]
             self._backend(model_id, key, call)
-            return _json(200, self._model_card(model_id))
+            return json_reply(200, self._model_card(model_id))
         cards = [self._model_card(m) for m in sorted(self.backends) if key.allows(m) and self._servable(m)]
-        return _json(200, {"object": "list", "data": cards})
+        return json_reply(200, {"object": "list", "data": cards})
 
     def _backend(self, model_id: str, key: KeyInfo, call: _Call) -> Backend:
         backend = self.backends.get(model_id)
@@ -371,9 +290,9 @@ class Api:
         call.response_sha256 = sha256_text("\n".join(r.label for r in results))
         created = int(time.time())
         if completions:
-            return _json(200, task_completion_response(call.request_id, classifier.spec, results, req.logprobs,
+            return json_reply(200, task_completion_response(call.request_id, classifier.spec, results, req.logprobs,
                                                        created))
-        return _json(200, classify_response(call.request_id, classifier.spec, results, created))
+        return json_reply(200, classify_response(call.request_id, classifier.spec, results, created))
 
     def _extract(self, req: TaskRequest, key: KeyInfo, call: _Call) -> Reply:
         """The task endpoint of an extraction run: greedy replies as evaluation makes them, parsed as it parses."""
@@ -386,7 +305,7 @@ class Api:
         call.prompt_sha256 = sha256_text("\n".join(r.prompt_text for r in results))
         call.prompt_tokens = sum(r.prompt_tokens for r in results)
         call.response_sha256 = sha256_text("\n".join(r.text for r in results))
-        return _json(200, extract_response(call.request_id, extractor.spec, results, int(time.time())))
+        return json_reply(200, extract_response(call.request_id, extractor.spec, results, int(time.time())))
 
     def _prompt(self, backend: Backend, req: CompletionRequest) -> tuple[str, list[int]]:
         """(the text hashed for the audit, the token ids the model sees)."""
@@ -449,7 +368,7 @@ class Api:
         call.response_sha256 = sha256_text(text)
         payload = completion_response(call.request_id, req.model, req.chat, text, generation.finish_reason,
                                       generation.prompt_tokens, generation.completion_tokens)
-        return _json(200, payload)
+        return json_reply(200, payload)
 
     def _stream(self, generation: Generation, req: CompletionRequest, call: _Call,
                 release: Callable[[], None]) -> EventStream:
@@ -466,28 +385,28 @@ class Api:
             created = int(time.time())
             try:
                 if req.chat:
-                    yield _sse(stream_chunk(call.request_id, req.model, True, created, role=True))
+                    yield sse_frame(stream_chunk(call.request_id, req.model, True, created, role=True))
                 for delta in self._timed(generation, call):
                     text_parts.append(delta)
-                    yield _sse(stream_chunk(call.request_id, req.model, req.chat, created, delta))
+                    yield sse_frame(stream_chunk(call.request_id, req.model, req.chat, created, delta))
                 release_once()
-                yield _sse(stream_chunk(call.request_id, req.model, req.chat, created,
+                yield sse_frame(stream_chunk(call.request_id, req.model, req.chat, created,
                                         finish_reason=generation.finish_reason))
                 if req.include_usage:
-                    yield _sse(usage_chunk(call.request_id, req.model, req.chat, created, generation.prompt_tokens,
+                    yield sse_frame(usage_chunk(call.request_id, req.model, req.chat, created, generation.prompt_tokens,
                                            generation.completion_tokens))
                 outcome["status"] = 200
                 call.completion_tokens = generation.completion_tokens
                 call.response_sha256 = sha256_text("".join(text_parts))
                 if not self._finish(call, 200):  # fail closed: no [DONE] for a request the audit lacks
                     outcome["status"] = 503
-                    yield _sse(_AUDIT_UNAVAILABLE.body())
+                    yield sse_frame(_AUDIT_UNAVAILABLE.body())
                     return
                 yield b"data: [DONE]\n\n"
             except Exception as exc:  # headers are sent: report in the stream, record as a server error
                 outcome["status"] = 500
                 log.error("stream failed on %s: %s", call.route, type(exc).__name__)
-                yield _sse(ApiError(500, "generation failed", "internal_error").body())
+                yield sse_frame(ApiError(500, "generation failed", "internal_error").body())
 
         def cleanup() -> None:
             generation.close()  # frees the model at once when the client left mid-stream
@@ -557,26 +476,4 @@ _AUDIT_UNAVAILABLE = ApiError(503, "the request could not be audited; retry shor
 
 
 def _audit_unavailable() -> Reply:
-    return _json(503, _AUDIT_UNAVAILABLE.body(), (("Retry-After", "1"),))
-
-
-class UnauthenticatedSampler:
-    """Counts unauthenticated attempts; ``attempt()`` returns how many a record written now should carry
-    (all since the last record) once per ``window`` seconds, else 0 (not written)."""
-
-    def __init__(self, window: float) -> None:
-        self.window = window
-        self.total = 0
-        self._since = 0
-        self._last = float("-inf")
-        self._lock = threading.Lock()
-
-    def attempt(self) -> int:
-        with self._lock:
-            self.total += 1
-            self._since += 1
-            now = time.monotonic()
-            if now - self._last < self.window:
-                return 0
-            self._last, count, self._since = now, self._since, 0
-            return count
+    return json_reply(503, _AUDIT_UNAVAILABLE.body(), (("Retry-After", "1"),))

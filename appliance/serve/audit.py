@@ -1,5 +1,6 @@
 """Request audit off the serving path: ``BatchingSink`` queues records and hands them to the real sink
-from one background thread, in batches.
+from one background thread, in batches; ``UnauthenticatedSampler`` decides which refused attempts
+are written (one record per window, carrying the count since the last).
 
 Contract: ``BatchingSink.record`` never blocks and never raises. When the queue is full (the inner sink
 cannot keep up for a long time) the record is dropped and counted; the count is exported in /metrics
@@ -180,3 +181,25 @@ class BatchingSink:
             with self._idle:
                 self._outstanding -= len(batch)
                 self._idle.notify_all()
+
+
+class UnauthenticatedSampler:
+    """Counts unauthenticated attempts; ``attempt()`` returns how many a record written now should carry
+    (all since the last record) once per ``window`` seconds, else 0 (not written)."""
+
+    def __init__(self, window: float) -> None:
+        self.window = window
+        self.total = 0
+        self._since = 0
+        self._last = float("-inf")
+        self._lock = threading.Lock()
+
+    def attempt(self) -> int:
+        with self._lock:
+            self.total += 1
+            self._since += 1
+            now = time.monotonic()
+            if now - self._last < self.window:
+                return 0
+            self._last, count, self._since = now, self._since, 0
+            return count
