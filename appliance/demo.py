@@ -258,11 +258,11 @@ def stage_serve(ctx: DemoContext) -> dict[str, Any]:
     from appliance.catalog import runs
     from appliance.data.snapshots import load_split
     from appliance.data.tasks import TaskConfig
-    from appliance.export.service import WorkspaceKeys, create_key
     from appliance.serve import ServeConfig, serve
     from appliance.serve.backends.loading import load_model_dir
     from appliance.serve.served import WorkspaceGate, check_export, workspace_spool
     from appliance.serve.tasks import MAX_INPUTS, Classifier
+    from appliance.serve.workspace_keys import WorkspaceKeys, create_key
 
     assert ctx.export_dir is not None
     with ctx.open("demo-admin") as ws:

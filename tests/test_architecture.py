@@ -59,3 +59,131 @@ def test_the_sql_check_sees_the_statements_it_forbids() -> None:
                       "SELECT export_id FROM exports"):
         assert _SQL_ON_CATALOG_TABLES.search(statement), statement
     assert not _SQL_ON_CATALOG_TABLES.search("summaries of evaluated runs from the registry")
+
+
+# The core's layers, lowest first. A module may import its own layer and the layers below it, never one
+# above: that is what lets a newcomer read the core bottom-up and change a layer without its callers
+# pulling it into a cycle. What each layer is, and why it sits where it does:
+#   foundation  errors, offline switches, progress and field help: no appliance imports of their own.
+#   store       the encrypted database, blobs and audit chain.
+#   catalog     typed records, the only SQL on their tables (it reads the store).
+#   workspace   the front door: a user's session over the store, reading its users and settings
+#               through the catalog.
+#   services    jobs and the run registry, on top of the workspace.
+#   runtime     getting models into memory and running them (appliance/runtime/), and base_models,
+#               which converts a registered GGUF base by loading it; the two import each other's
+#               modules, so they share a layer.
+#   data        snapshots, tasks and packing; ingest and de-identification (they never load a model).
+#   tune        training; it knows runtime and data, nothing that scores or ships a model.
+#   evaluate    scoring a run (it reads the tuning method registry and loads runs through runtime).
+#   ship        compare (runs methods and evaluates them) and export (packages a tuned run).
+#   serve       the API over exported models (reads export manifests, scores tasks like evaluate).
+#   shells      the demo and the CLI, which drive everything.
+# Imports under ``if TYPE_CHECKING:`` are exempt (they never run; they name a type for mypy), and so are
+# modules named in data, such as the job table of `appliance.jobs`, which imports a job's module by name
+# only when that job runs. An upward import inside a function is still an upward dependency: it is an
+# error unless listed, with its reason, in UPWARD_INSIDE_FUNCTIONS; at module level it is always an error.
+LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("foundation", ("appliance", "errors", "offline", "offline_site", "progress", "fieldhelp")),
+    ("store", ("store",)),
+    ("catalog", ("catalog",)),
+    ("workspace", ("workspace",)),
+    ("services", ("jobs", "registry")),
+    ("runtime", ("runtime", "base_models")),
+    ("data", ("data", "ingest", "deid")),
+    ("tune", ("tune",)),
+    ("evaluate", ("evaluate",)),
+    ("ship", ("compare", "export")),
+    ("serve", ("serve",)),
+    ("shells", ("demo", "cli")),
+)
+
+# Upward imports tolerated, each inside a function (never at module level) and each with its reason.
+# An entry is (importing module, imported module).
+UPWARD_INSIDE_FUNCTIONS: dict[tuple[str, str], str] = {
+    ("appliance.catalog.base", "appliance.workspace"):
+        "a read takes a Workspace or a bare connection, and telling them apart needs the class; the workspace "
+        "reads its own users and settings through the catalog, so importing it at module level would be a cycle",
+}
+
+
+def _layer_of(module: str) -> int:
+    parts = module.split(".")
+    unit = parts[1] if len(parts) > 1 and parts[0] == "appliance" else "appliance"
+    if unit == "__version__":
+        unit = "appliance"
+    for rank, (_name, units) in enumerate(LAYERS):
+        if unit in units:
+            return rank
+    raise AssertionError(f"{module}: its package is in no layer of LAYERS; add it where it belongs")
+
+
+def _imports(path: Path, module: str) -> list[tuple[str, int, bool]]:
+    """(imported appliance module, line, at module level) for every import in `path`, except those under
+    ``if TYPE_CHECKING:``: they never run, and only name a type for mypy."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    guards = [block for block in tree.body if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)]
+    type_only = {id(node) for block in guards for node in ast.walk(block)}
+    top = {id(node) for node in tree.body}
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: resolve against this module's package
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            targets = [f"{base}.{alias.name}" if base == "appliance" else base for alias in node.names]
+        elif isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        else:
+            continue
+        found += [(t, node.lineno, id(node) in top) for t in targets if t.split(".")[0] == "appliance"]
+    return found
+
+
+def _upward_imports() -> list[str]:
+    root = Path(__file__).resolve().parent.parent
+    offenders = []
+    for path in sorted((root / "appliance").rglob("*.py")):
+        relative = path.relative_to(root).with_suffix("")
+        module = ".".join(relative.parts[:-1] if relative.name == "__init__" else relative.parts)
+        for target, line, at_top in _imports(path, module):
+            if _layer_of(target) <= _layer_of(module):
+                continue
+            if not at_top and (module, target) in UPWARD_INSIDE_FUNCTIONS:
+                continue
+            where = "at module level" if at_top else "inside a function"
+            offenders.append(f"{path.relative_to(root)}:{line}: {module} ({LAYERS[_layer_of(module)][0]}) imports "
+                             f"{target} ({LAYERS[_layer_of(target)][0]}) {where}")
+    return offenders
+
+
+def test_no_module_imports_a_layer_above_its_own() -> None:
+    offenders = _upward_imports()
+    assert not offenders, "upward imports (see LAYERS in tests/test_architecture.py):\n" + "\n".join(offenders)
+
+
+def test_the_layer_check_sees_the_imports_it_forbids(tmp_path: Path) -> None:
+    module = tmp_path / "sample.py"
+    module.write_text(textwrap.dedent("""
+        from typing import TYPE_CHECKING
+        from appliance import workspace
+        from appliance.serve.keys import hash_key
+        import appliance.tune.loading
+        if TYPE_CHECKING:
+            from appliance.cli import main
+
+        def later():
+            from appliance.compare.service import compare
+    """))
+    found = {(target, at_top) for target, _line, at_top in _imports(module, "appliance.runtime.sample")}
+    assert found == {("appliance.workspace", True), ("appliance.serve.keys", True),
+                     ("appliance.tune.loading", True), ("appliance.compare.service", False)}
+    assert _layer_of("appliance.runtime.loading") < _layer_of("appliance.tune.loading") < _layer_of("appliance.serve")
+    assert _layer_of("appliance.base_models") == _layer_of("appliance.runtime.bases")
+    assert _layer_of("appliance.__version__") == _layer_of("appliance.errors") == 0

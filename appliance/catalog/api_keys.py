@@ -1,7 +1,7 @@
 """API keys of the model server: only the SHA-256 of each key is stored, never the key.
 
 This module alone holds the SQL of the ``api_keys`` table. Making, revoking and checking keys are
-``appliance.export.service``'s; this is the record. A name is reused only after its key is revoked
+``appliance.serve.workspace_keys``'s; this is the record. A name is reused only after its key is revoked
 (the new key replaces the row).
 """
 

@@ -86,7 +86,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_create(args: argparse.Namespace) -> int:
-    from appliance.export.service import create_key
+    from appliance.serve.workspace_keys import create_key
 
     models = [m for m in (args.models or "").split(",") if m] or None
     with open_workspace(args) as ws:
@@ -97,7 +97,7 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_revoke(args: argparse.Namespace) -> int:
-    from appliance.export.service import revoke_key
+    from appliance.serve.workspace_keys import revoke_key
 
     with open_workspace(args) as ws:
         revoke_key(ws, args.name)
@@ -106,7 +106,7 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_list(args: argparse.Namespace) -> int:
-    from appliance.export.service import list_keys
+    from appliance.serve.workspace_keys import list_keys
 
     with open_workspace(args) as ws:
         rows = list_keys(ws)
@@ -120,12 +120,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Serve exports of this workspace: each must match its recorded hashes and its run be approved
     (admin or informaticist only; see ``appliance.serve.served``)."""
     from appliance import base_models
-    from appliance.export.service import WorkspaceKeys
     from appliance.serve import ServeConfig, serve_forever
     from appliance.serve.backends.loading import load_model_dir
     from appliance.serve.logs import configure_logging
     from appliance.serve.served import SERVE_ROLES, WorkspaceGate, check_export, workspace_spool
     from appliance.serve.tasks import task_endpoint
+    from appliance.serve.workspace_keys import WorkspaceKeys
 
     configure_logging()
 

@@ -112,7 +112,8 @@ def _tokens_per_query(tokenizer: Any, task: str, task_config: TaskConfig, record
 
 def _exposure(model: Any, tokenizer: Any, request: dict[str, Any], candidates: int) -> dict[str, Any]:
     """Canary exposure of the canaries planted in training (regenerated from the run's seed)."""
-    from appliance.evaluate.privacy import DEFAULT_THRESHOLD_BITS, audit, make_canaries
+    from appliance.data.canaries import make_canaries
+    from appliance.evaluate.privacy import DEFAULT_THRESHOLD_BITS, audit
 
     if not request.get("canaries"):
         return {"measured": False, "reason": "no canaries were planted in this run's training data"}

@@ -1,4 +1,4 @@
-"""Exporting approved runs from the workspace, and the workspace side of serving (keys, request audit).
+"""Exporting approved runs from the workspace (the workspace side of serving is `appliance.serve.workspace_keys`).
 
 An export is the one deliberate way model weights leave the encrypted store: only an approved run
 exports; the base model and the run's artifact are unpacked into a private scratch directory, the
@@ -10,18 +10,13 @@ nothing delivered.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import hmac
-import secrets
-import threading
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from appliance import base_models, registry
-from appliance.catalog import api_keys, runs, snapshots
 from appliance.catalog import exports as exports_catalog
+from appliance.catalog import runs, snapshots
 from appliance.data.snapshots import load_split
 from appliance.data.tasks import TaskConfig, build_prompt
 from appliance.errors import ApplianceError, InvalidInput
@@ -125,118 +120,3 @@ def export_job(ctx: JobContext) -> dict[str, Any]:
 def exports(ws: Workspace) -> list[dict[str, Any]]:
     """Every export (JSON-ready), oldest first."""
     return [dataclasses.asdict(e) for e in exports_catalog.list_exports(ws)]
-
-
-# -- API keys ----------------------------------------------------------------------------------
-
-
-def _hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-def _key_scope(value: Any) -> tuple[frozenset[str] | None, bool]:
-    """(models or None for all, admin) from the decoded ``models`` column: a list, or an object
-    ``{"models": [...] | null, "admin": true}`` for an admin-scoped key (may read the server's /metrics)."""
-    if isinstance(value, dict):
-        models = value.get("models")
-        return (frozenset(models) if models else None), bool(value.get("admin"))
-    return (frozenset(value) if value else None), False
-
-
-def create_key(ws: Workspace, name: str, models: Sequence[str] | None = None, admin: bool = False) -> str:
-    """Make an API key; returns it once. Only its SHA-256 is stored. ``admin``: the key may also read the
-    server's /metrics (every model's traffic)."""
-    ws.require("admin")
-    if not name or len(name) > 64 or not name.replace("-", "").replace("_", "").isalnum():
-        raise InvalidInput(f"'{name}' is not a valid key name (letters, digits, '-', '_')")
-    if api_keys.is_active(ws, name):
-        raise InvalidInput(f"a key named '{name}' already exists; revoke it first")
-    key = "ak-" + secrets.token_urlsafe(32)
-    # The hash goes into the signed entry so that 'audit verify' can tell a swapped key_hash row.
-    # The signed entry holds the scope exactly as stored, so 'audit verify' also tells a widened scope.
-    scope: Any = list(models) if models else None
-    if admin:
-        scope = {"models": scope, "admin": True}
-    details = {"models": scope, "key_hash": _hash_key(key)}
-    with ws.transaction("keys.create", [name], details) as tx:
-        api_keys.create(tx, name, _hash_key(key), scope, _now(), ws.user.name)
-    return key
-
-
-def revoke_key(ws: Workspace, name: str) -> None:
-    ws.require("admin")
-    if not api_keys.is_active(ws, name):
-        raise InvalidInput(f"no active key named '{name}'")
-    with ws.transaction("keys.revoke", [name], {}) as tx:
-        api_keys.revoke(tx, name)
-
-
-def list_keys(ws: Workspace) -> list[dict[str, Any]]:
-    out = []
-    for k in api_keys.list_keys(ws):
-        models, admin = _key_scope(k.scope)
-        out.append({"name": k.name, "models": sorted(models) if models else None, "admin": admin,
-                    "created": k.created, "created_by": k.created_by, "revoked": k.revoked})
-    return out
-
-
-class WorkspaceKeys:
-    """KeyStore over the workspace's ``api_keys`` table, where a revoke takes effect on the next request.
-
-    ``appliance keys revoke`` runs in another process, on its own connection. Before every check this
-    store asks SQLite for ``PRAGMA data_version``, a counter that changes when any *other* connection
-    commits (a look at the WAL index, no table read), and re-reads the table only when it changed. A
-    revoke committed before a request arrives is therefore seen by that request; the server's own
-    commits (the request audit, on this same connection) do not cause re-reads.
-
-    Shares the workspace connection with the audit sink: every use of it is under ``lock``. A check
-    can wait for an audit batch that is committing (one transaction, a few milliseconds at most).
-    """
-
-    def __init__(self, ws: Workspace, lock: threading.Lock) -> None:
-        self._ws, self._lock = ws, lock
-        self._keys: tuple[tuple[str, str, frozenset[str] | None, bool], ...] = ()
-        self._version: int | None = None
-        self._current()
-
-    def _current(self) -> tuple[tuple[str, str, frozenset[str] | None, bool], ...]:
-        with self._lock:
-            conn = self._ws.read()
-            version = api_keys.data_version(conn)
-            if version != self._version:
-                self._keys = tuple((k.name, k.key_hash, *_key_scope(k.scope))
-                                   for k in api_keys.list_keys(conn) if not k.revoked)
-                self._version = version
-            return self._keys
-
-    def check(self, presented_key: str) -> Any:
-        from appliance.serve import KeyInfo
-
-        digest = _hash_key(presented_key)
-        found = None
-        for name, key_hash, models, admin in self._current():
-            # Every stored hash is compared (no early exit), so timing does not tell which one matched.
-            if hmac.compare_digest(digest, key_hash) and found is None:
-                found = KeyInfo(name=name, models=models, admin=admin)
-        return found
-
-
-class WorkspaceAuditSink:
-    """RequestSink writing one audit entry per request (hashes and counts, never text), a batch per
-    transaction. Called from the server's background audit thread."""
-
-    def __init__(self, ws: Workspace, lock: threading.Lock) -> None:
-        self._ws, self._lock = ws, lock
-
-    def record(self, event: Any) -> None:
-        self.record_batch([event])
-
-    def record_batch(self, events: Sequence[Any]) -> None:
-        from dataclasses import asdict
-
-        entries = []
-        for event in events:
-            details = asdict(event)
-            entries.append(("serve.request", [details.get("key_name") or "-", str(details.get("model"))], details))
-        with self._lock:
-            self._ws.audit_batch(entries)

@@ -11,7 +11,7 @@
 
 `WorkspaceGate` is asked on every request: a run rejected, or an approval rolled back, by another
 process is refused from the next request on (403 ``model_withdrawn``) and leaves ``/v1/models``. Like
-`appliance.export.service.WorkspaceKeys` it re-reads the registry only when ``PRAGMA data_version``
+`appliance.serve.workspace_keys.WorkspaceKeys` it re-reads the registry only when ``PRAGMA data_version``
 says another connection committed, and shares the workspace connection under the same lock.
 
 A classification run also gets its `TaskSpec` here (task settings, calibration, approval label), for

@@ -230,7 +230,7 @@ def run_tune(ws: Workspace, run_id: str, *, resume: bool = False,
 def planted_canaries(request: TuneRequest, records: list[dict[str, Any]], task_config: TaskConfig
                      ) -> list[dict[str, Any]]:
     """The canary records planted in a run's training data (regenerated from the request's seed)."""
-    from appliance.evaluate.privacy import make_canaries, plant_canaries
+    from appliance.data.canaries import make_canaries, plant_canaries
 
     canaries = make_canaries(request.canaries, request.canary_seed)
     return plant_canaries(records, canaries, repeats=request.canary_repeats, seed=request.canary_seed,

@@ -2,7 +2,7 @@
 and see the requests it answered.
 
 The server is the CLI's ``appliance serve`` in a child process (``gui.server``). Keys are the core's
-(``appliance.export.service``): only their hashes are stored, so a new key is shown once, with a Copy
+(``appliance.serve.workspace_keys``): only their hashes are stored, so a new key is shown once, with a Copy
 button, and never again. Traffic comes from the audit chain (every answered request is one
 ``serve.request`` entry: key name, model, route, status, latency and token counts, never text), counted
 since the server last started; the GUI holds no key of its own to read ``/metrics`` with.
@@ -31,8 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from appliance import registry
-from appliance.export.service import create_key, exports, list_keys, revoke_key
+from appliance.export.service import exports
 from appliance.serve.config import ServeConfig, is_loopback_host
+from appliance.serve.workspace_keys import create_key, list_keys, revoke_key
 from appliance.workspace import Workspace
 from gui.errors import show_error
 from gui.pages.base import Allowed, Page, page_header

@@ -10,18 +10,15 @@ import pytest
 import torch
 from eval_models import build_char_tokenizer, build_llama
 
+from appliance.data.canaries import DEFAULT_FORMAT, make_canaries, plant_canaries, space_size
 from appliance.errors import UsageError
 from appliance.evaluate.forgetting import general_paragraphs
 from appliance.evaluate.privacy import (
-    DEFAULT_FORMAT,
     CandidatePool,
     audit,
     exposure,
     extraction,
-    make_canaries,
-    plant_canaries,
     scan_outputs,
-    space_size,
     string_log_likelihoods,
     surrogate_strings,
 )

@@ -43,7 +43,7 @@ def test_every_entry_is_signed_and_a_fresh_workspace_verifies(ws_path: Path) -> 
 
 def test_direct_role_update_is_reported_and_grants_nothing_signed(ws_path: Path) -> None:
     """The reviewer makes themselves admin with sqlcipher, then uses the admin commands."""
-    from appliance.export.service import create_key
+    from appliance.serve.workspace_keys import create_key
 
     with Workspace.open(ws_path, "rex", PASSWORDS["rex"]) as ws:
         with ws.transaction("noop") as conn:  # any write path; the UPDATE itself leaves no entry
@@ -63,7 +63,7 @@ def test_direct_role_update_is_reported_and_grants_nothing_signed(ws_path: Path)
 
 def test_direct_key_and_gate_edits_are_reported(ws: Workspace) -> None:
     from appliance import registry
-    from appliance.export.service import create_key, revoke_key
+    from appliance.serve.workspace_keys import create_key, revoke_key
 
     create_key(ws, "ehr")
     revoke_key(ws, "ehr")

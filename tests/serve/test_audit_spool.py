@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from appliance.errors import IntegrityError
-from appliance.export.service import WorkspaceKeys, create_key
 from appliance.serve import MemorySink, RequestRecord, ServeConfig, StaticKeyStore, TorchBackend, serve
 from appliance.serve.api import UnauthenticatedSampler
 from appliance.serve.served import SPOOL_DIR, workspace_spool
 from appliance.serve.spool import AuditUnavailable, DurableSpool, read_frames
+from appliance.serve.workspace_keys import WorkspaceKeys, create_key
 from appliance.workspace import Workspace
 from tests.conftest import PASSWORDS
 

@@ -7,7 +7,7 @@ import json
 import threading
 from pathlib import Path
 
-from appliance.export.service import WorkspaceKeys, create_key, list_keys
+from appliance.serve.workspace_keys import WorkspaceKeys, create_key, list_keys
 from appliance.workspace import Workspace
 from tests.conftest import PASSWORDS
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from appliance.export.service import WorkspaceAuditSink, WorkspaceKeys, create_key, revoke_key
 from appliance.serve import ServeConfig, TorchBackend, serve
+from appliance.serve.workspace_keys import WorkspaceAuditSink, WorkspaceKeys, create_key, revoke_key
 from appliance.workspace import Workspace
 from tests.conftest import PASSWORDS, REPO
 
