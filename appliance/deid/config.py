@@ -48,6 +48,7 @@ DEFAULT_RECOGNIZERS: tuple[str, ...] = (
     "name_context",
     "name_dictionary",
     "initials",
+    "organisation",
     "crf",
 )
 

@@ -107,6 +107,22 @@ PLACES = [
     Case("ward-after-any-to", "pt comfortable, possibly to stevens 4 tomorrow if bed.", phi=("stevens 4",)),
     Case("stage-is-no-ward", "The tumour progressed to Stage 2 despite therapy.", keep=("Stage 2",)),
     Case("generic-units", "Transfer to MICU once bed available; CCU aware.", keep=("MICU", "CCU")),
+    # Organisations named without a head word: after the word that says what they are, before a legal suffix.
+    Case("lower-vendor", "o2 set up. dme vendor quarnell notified, pt aware.", phi=("quarnell",), keep=("notified",)),
+    Case(
+        "home-care-company",
+        "Discharged home with services from Tillbury Homecare Partners; VNA to visit.",
+        phi=("Tillbury Homecare Partners",),
+    ),
+    Case("ambulance-company", "Transported by Westvale EMS to the ED.", phi=("Westvale EMS",), keep=("ED",)),
+    Case("employer-suffix", "Pt works as a driver for Brannock Freight LLC.", phi=("Brannock Freight LLC",)),
+    Case("maker-in-brackets", "A stapler (Corvant Devices Inc) was used.", keep=("Corvant", "Devices")),
+    Case("therapy-services", "Home with services from PT and OT.", keep=("PT", "OT")),
+    Case("possessive-hospital", "Admitted to Harrow and Linden's (6 North) on 4/2.", phi=("Harrow and Linden's",)),
+    Case("possessive-hospital-caps", "TRANSFERRED TO HARROW AND LINDEN'S FOR CATH.", phi=("HARROW AND LINDEN'S",)),
+    Case("possessive-study", "Results of Harrow and Linden's trial were mixed.", keep=("and",)),
+    Case("initials-before-ed", "Came in via QMC ED after a fall.", phi=("QMC",), keep=("ED",)),
+    Case("state-stays", "Home: 14 Birch Lane, Tewkbury, NH 03801.", phi=("14 Birch Lane", "03801"), keep=("NH",)),
 ]
 
 DATES = [

@@ -14,6 +14,7 @@ from appliance.deid.recognizers import (  # noqa: F401  (imported for their regi
     model,
     name_dictionary,
     names,
+    organisations,
     places,
 )
 from appliance.deid.recognizers.base import (

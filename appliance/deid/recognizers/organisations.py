@@ -1,0 +1,173 @@
+"""Organisations a note names that no head word marks: vendors, agencies, pharmacies, ambulance services
+and companies after the word that says what they are ("DME vendor Lincare", "services from Partners
+HealthCare at Home", "transported by Boston EMS"), companies by their legal suffix ("Acme Inc"),
+hospitals named with a possessive ("to Brigham and Women's"), hospital initials before an emergency
+department or clinic ("via BMC ED"). US states are left, as Safe Harbor allows.
+
+Each is a place under Safe Harbor's "geographic subdivisions" or names the patient's providers, so it is
+reported as LOCATION.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from appliance.deid.config import DeidConfig
+from appliance.deid.lexicon import Lexicon, WordClass
+from appliance.deid.recognizers.base import register
+from appliance.deid.recognizers.facilities import FACILITY_HEADS, HEADER_TITLES
+from appliance.deid.recognizers.locations import NAME_LIKE, STATE_CODES
+from appliance.deid.recognizers.name_rules import MONTH_WORDS
+from appliance.deid.spans import LOCATION, Span
+from appliance.deid.text import Document, Shape, Token
+
+# The word before an organisation's name that says what it is.
+_ORG_CUE = re.compile(
+    r"(?i)\b(?:vendor|supplier|agency|pharmacy|hospice|company|employer|contractor|"
+    r"(?:services?|equipment|supplies|oxygen|o2|care|nursing|delivery)\s+(?:from|through|via|by|with)|"
+    r"(?:works|worked|working|employed|job)\s+(?:at|for|by|with)|"
+    r"(?:transported|transferred|brought|taken|sent)\s+(?:in\s+)?by|"
+    r"dme|vna)[ \t]*[:(]?[ \t]*$"
+)
+# Legal and service suffixes after a company's name: "Acme Inc", "Harbor Medical LLC", "Boston EMS".
+_ORG_SUFFIXES = frozenset(
+    {"inc", "llc", "ltd", "corp", "corporation", "gmbh", "plc", "pllc", "llp", "incorporated", "ems", "ambulance"}
+)
+_CONNECTORS = frozenset({"at", "of", "and", "&", "for"})
+_GENERIC = frozenset(
+    """
+    icu micu sicu ccu nicu picu pacu ed er ew or ir pt ot slp rt snf nh ltc osh pcp md rn np pa
+    home house floor unit ward the a an his her their our this that same other new old main
+    """.split()
+)
+# "to Brigham and Women's", "BRIGHAM AND WOMEN'S": two capitalised words joined by "and", the second
+# possessive, as hospitals named after their founders are.
+_POSSESSIVE = re.compile(
+    r"\b(?P<a>[A-Z][a-z]+|[A-Z]{3,})[ \t]+(?:and|AND|&)[ \t]+(?P<b>[A-Z][a-z]+|[A-Z]{3,})['’][sS]\b"
+)
+_PLACE_BEFORE = re.compile(r"(?i)\b(?:to|at|from|in|into|via|of)[ \t]+(?:the[ \t]+)?$")
+# "via BMC ED", "at NWH clinic": a hospital's initials before its emergency department or a clinic.
+_INITIALS_BEFORE_UNIT = re.compile(
+    r"(?<![\w/-])(?P<i>[A-Z]{2,5}|[a-z]{3,5})[ \t]+(?:ED|ER|EW|E\.D\.|clinic|Clinic|CLINIC|emergency|EMERGENCY)\b"
+)
+
+
+def _in_brackets(text: str, start: int) -> bool:
+    """True if `start` is inside an open bracket on its line, opened at most 80 characters before."""
+    window = text[max(0, start - 80) : start]
+    opened = window.rfind("(")
+    return opened >= 0 and ")" not in window[opened:] and "\n" not in window[opened:]
+
+
+class _Organisations:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
+    def find(self, doc: Document) -> Iterator[Span]:
+        yield from self._cued(doc)
+        yield from self._suffixed(doc)
+        yield from self._possessive(doc)
+        yield from self._initials(doc)
+
+    @staticmethod
+    def _naming(tok: Token) -> bool:
+        """A word that says *which* organisation: a name, a place, or a word no list knows."""
+        if tok.norm in _GENERIC or tok.norm in MONTH_WORDS or tok.norm in HEADER_TITLES:
+            return False
+        if tok.cls & WordClass.CLINICAL and not tok.cls & NAME_LIKE:
+            return False
+        return bool(tok.cls & (NAME_LIKE | WordClass.CITY)) or not tok.cls & (WordClass.ENGLISH | WordClass.STOP)
+
+    def _cued(self, doc: Document) -> Iterator[Span]:
+        tokens = doc.tokens
+        text = doc.text
+        for i, tok in enumerate(tokens):
+            if not _ORG_CUE.search(text, max(0, tok.start - 40), tok.start):
+                continue
+            if tok.norm in _GENERIC or tok.cls & WordClass.STOP or tok.norm in _CONNECTORS:
+                continue
+            if doc.caseless or tok.shape is Shape.LOWER:
+                # Lower case or capitals: one word no list knows ("dme vendor lincare contacted").
+                if tok.cls == WordClass.NONE and len(tok.norm) >= 4 and tok.norm.isalpha():
+                    yield Span(tok.start, tok.end, LOCATION, "facility", 0.6, "organisation")
+                continue
+            last = i
+            while last + 1 < len(tokens) and last - i < 4:
+                nxt = tokens[last + 1]
+                if doc.gap(tokens[last], nxt) not in (" ", "-", " & "):
+                    break
+                if nxt.norm in _CONNECTORS and nxt.norm != "&":
+                    if last + 2 < len(tokens) and tokens[last + 2].shape in (Shape.TITLE, Shape.UPPER, Shape.MIXED):
+                        last += 2
+                        continue
+                    break
+                if nxt.shape not in (Shape.TITLE, Shape.UPPER, Shape.MIXED):
+                    break
+                last += 1
+            words = tokens[i : last + 1]
+            if not any(self._naming(w) or w.shape is Shape.MIXED for w in words):
+                continue
+            if words[0].shape is Shape.UPPER and words[0].cls & WordClass.CLINICAL and not words[0].cls & NAME_LIKE:
+                continue  # "services from PT and OT"
+            yield Span(words[0].start, words[-1].end, LOCATION, "facility", 0.7, "organisation")
+
+    def _suffixed(self, doc: Document) -> Iterator[Span]:
+        tokens = doc.tokens
+        for i, tok in enumerate(tokens):
+            if tok.norm not in _ORG_SUFFIXES or tok.caseless or tok.shape is Shape.LOWER or i == 0:
+                continue
+            first = i
+            while first > 0 and i - first < 4:
+                prev = tokens[first - 1]
+                if doc.gap(prev, tokens[first]) not in (" ", ", ", " & ") or prev.shape not in (
+                    Shape.TITLE,
+                    Shape.UPPER,
+                    Shape.MIXED,
+                ):
+                    break
+                if prev.cls & WordClass.STOP or prev.norm in HEADER_TITLES:
+                    break
+                first -= 1
+                if prev.sent_start:
+                    break
+            words = tokens[first:i]
+            if words and _in_brackets(doc.text, words[0].start):
+                continue  # "(Carl Zeiss Inc)", "(Cyberonics, Inc.)": a maker cited beside a device
+            if words and any(self._naming(w) for w in words):
+                yield Span(words[0].start, tok.end, LOCATION, "facility", 0.7, "organisation")
+
+    def _possessive(self, doc: Document) -> Iterator[Span]:
+        text = doc.text
+        for m in _POSSESSIVE.finditer(text):
+            after = text[m.end() : m.end() + 20].lstrip(" \t")
+            word = re.match(r"[^\W\d_]+", after)
+            headed = word is not None and word.group().lower() in FACILITY_HEADS
+            if not headed and (word is not None and word.group().islower()):
+                continue  # "Smith and Jones's study": a possessive before a common noun
+            if not headed and not _PLACE_BEFORE.search(text, max(0, m.start() - 12), m.start()):
+                continue
+            first = doc.tokens[doc.token_index_at(m.start())]
+            if first.cls & (WordClass.STOP | WordClass.CLINICAL) or first.norm in MONTH_WORDS:
+                continue
+            yield Span(m.start(), m.end(), LOCATION, "facility", 0.7, "organisation")
+
+    def _initials(self, doc: Document) -> Iterator[Span]:
+        text = doc.text
+        for m in _INITIALS_BEFORE_UNIT.finditer(text):
+            index = doc.token_index_at(m.start("i"))
+            if index >= len(doc.tokens):
+                continue
+            tok = doc.tokens[index]
+            if tok.norm in _GENERIC or tok.cls or tok.text in STATE_CODES:
+                continue  # "the ICU ED", "ER": units; words any list knows are no initials
+            if tok.shape is Shape.LOWER and not doc.caseless:
+                continue
+            if not _PLACE_BEFORE.search(text, max(0, m.start() - 12), m.start()):
+                continue
+            yield Span(tok.start, tok.end, LOCATION, "facility", 0.7, "organisation")
+
+
+@register("organisation", "Vendors, agencies and companies after a cue or a legal suffix; possessive hospital names.")
+def _organisations(config: DeidConfig, lexicon: Lexicon) -> _Organisations:
+    return _Organisations(lexicon)
