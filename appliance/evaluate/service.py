@@ -21,7 +21,7 @@ from appliance.errors import ApplianceError
 from appliance.evaluate.privacy import DEFAULT_CANDIDATES
 from appliance.jobs import JobContext, register_job
 from appliance.runtime.bases import open_base
-from appliance.runtime.loading import load_causal_lm
+from appliance.runtime.loading import apply_adapter, load_causal_lm
 from appliance.workspace import Workspace
 
 
@@ -39,7 +39,6 @@ def evaluate_run(ws: Workspace, run_id: str, *, limit: int | None = None,
                  audit_candidates: int = DEFAULT_CANDIDATES) -> dict[str, Any]:
     """Score run ``run_id`` on its snapshot's test split and store the evaluation. Returns it."""
     import torch
-    from peft import PeftModel
 
     from appliance.evaluate.forgetting import forgetting_summary, general_perplexity
     from appliance.evaluate.metrics import PRIMARY_METRICS
@@ -70,7 +69,7 @@ def evaluate_run(ws: Workspace, run_id: str, *, limit: int | None = None,
             del base
             model = load_causal_lm(artifact_dir)
         else:
-            model = PeftModel.from_pretrained(base, artifact_dir)
+            model = apply_adapter(base, artifact_dir)
         model.eval()
         scoring_started = time.monotonic()
         evaluation = evaluate_model(model, tokenizer, run.task, task_config, records, progress=progress)

@@ -2,9 +2,9 @@
 
 One loader for every workflow: a GGUF file (de-quantised by transformers) or a Hugging Face model
 directory becomes a transformers model (`load_causal_lm`), optionally with its tokenizer
-(`load_pretrained`, which also applies the ChatML fix), or a base with a peft adapter applied
-(`load_adapted`). `load_base` also accepts a model object already in memory (tests and benchmarks
-build tiny ones).
+(`load_pretrained`, which also applies the ChatML fix), or a base with a run's peft adapter applied
+(`load_adapted`, or `apply_adapter` to a base already in memory). `load_base` also accepts a model
+object already in memory (tests and benchmarks build tiny ones).
 
 Hazards:
 - ``appliance.offline`` is imported before transformers (on first use, not at import: importing it
@@ -118,17 +118,23 @@ def load_pretrained(location: Path, dtype: torch.dtype | None = None) -> tuple[A
     return model, tokenizer
 
 
-def load_adapted(base_dir: Path, adapter_dir: Path, device: torch.device | None = None) -> Any:
-    """The float32 base with the peft adapter applied (not merged), for inference."""
-    import torch
+def apply_adapter(base: Any, adapter_dir: Path) -> Any:
+    """`base` (a loaded model) with the peft adapter of a run applied, not merged and not trainable, in eval mode.
+    The adapter's layers wrap the base's modules: the base object is shared, not copied."""
     from peft import PeftModel
 
-    base = load_causal_lm(base_dir, dtype=torch.float32, device=device, for_inference=True)
     try:
         model = PeftModel.from_pretrained(base, adapter_dir, is_trainable=False)
     except (OSError, ValueError, KeyError) as exc:
         raise InvalidInput(f"{adapter_dir}: not a peft adapter for this base model ({first_line(exc)})") from None
     return model.eval()
+
+
+def load_adapted(base_dir: Path, adapter_dir: Path, device: torch.device | None = None) -> Any:
+    """The float32 base with the peft adapter applied (not merged), for inference."""
+    import torch
+
+    return apply_adapter(load_causal_lm(base_dir, dtype=torch.float32, device=device, for_inference=True), adapter_dir)
 
 
 def is_model(base: Any) -> bool:

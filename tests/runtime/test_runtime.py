@@ -96,3 +96,9 @@ def test_inference_mode_leaves_4bit_layers_in_training_mode() -> None:
     with inference_mode(model):
         pass
     assert not model.training and not model[1].training  # the flag is restored, whichever it was
+
+
+def test_an_adapter_that_is_not_one_is_a_clear_error(model_dir: Path, tmp_path: Path) -> None:
+    model = loading.load_causal_lm(model_dir)
+    with pytest.raises(InvalidInput, match="not a peft adapter for this base model"):
+        loading.apply_adapter(model, tmp_path)
