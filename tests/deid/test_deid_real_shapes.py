@@ -122,6 +122,14 @@ PLACES = [
     Case("possessive-hospital-caps", "TRANSFERRED TO HARROW AND LINDEN'S FOR CATH.", phi=("HARROW AND LINDEN'S",)),
     Case("possessive-study", "Results of Harrow and Linden's trial were mixed.", keep=("and",)),
     Case("initials-before-ed", "Came in via QMC ED after a fall.", phi=("QMC",), keep=("ED",)),
+    # Address parts other countries write, beside a street: post boxes, buildings, floors and doors.
+    Case("rural-route-box", "Address: 40 Mill Pond Rd, RR 3 Box 27, Greyfield", phi=("RR 3 Box 27",)),
+    Case("spanish-address", "Domicilio: Calle Olmedo 14, Esc. 2, 3º B, 41012 Sevilla.",
+         phi=("Calle Olmedo 14", "Esc. 2", "3º B", "41012 Sevilla")),
+    Case("french-address", "Adresse : 7 rue de la Tour, Bât. C, 69003 Lyon",
+         phi=("7 rue de la Tour", "Bât. C", "69003")),
+    Case("unit-words-alone", "Temp 38º C, Box 3 ticked on the form; Piso 3 sin cambios.",
+         keep=("38º", "Box 3", "Piso")),
     Case("state-stays", "Home: 14 Birch Lane, Tewkbury, NH 03801.", phi=("14 Birch Lane", "03801"), keep=("NH",)),
 ]
 

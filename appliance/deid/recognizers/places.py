@@ -119,7 +119,7 @@ _FOREIGN_STREET = re.compile(
 _NUMBER_STREET = re.compile(
     r"(?<![\w.,/-])\d{1,5}[A-Za-z]?,?[ \t]+(?:rue|Rue|via|Via|Viale|Calle|Avenida|Rua|Travessa|Largo|Paseo|Plaza|"
     r"Piazza|Corso|Boulevard|bd|Chemin|chemin|allée|Allée|place|Place|quai|Quai|impasse|Impasse|Carrer|Strada)"
-    r"(?:[ \t]+(?:de|des|du|la|le|del|da|do|dos|das|di|della)?[ \t]*[A-ZÀ-Þ][\w'’-]+){1,3}"
+    r"(?:[ \t]+(?:(?:de|des|du|la|le|del|da|do|dos|das|di|della|l['’])[ \t]*){0,2}[A-ZÀ-Þ][\w'’-]+){1,3}"
 )
 # A named street without a number ("parking on Chestnut Street", "PINE STREET INN").
 _NAMED_STREET = re.compile(
@@ -127,9 +127,34 @@ _NAMED_STREET = re.compile(
     r"|\b(?:[A-Z]{3,}[ \t]){1,2}(?:STREET|AVENUE|ROAD|BOULEVARD|LANE|DRIVE)\b"
 )
 _UNIT = re.compile(r"(?<![\w])(?:Apt|Apartment|Suite|Flat|Unit|P\.?O\.?[ \t]*Box)\.?[ \t]*#?\d{1,5}[A-Za-z]?\b")
+# Parts of an address that count only beside a street or another part, on the same line: rural routes
+# and post boxes ("RR 2 Box 14", "Box 118", "Apartado 45", "Casilla 3021", "Postfach 12 04"); buildings,
+# stairs, floors and doors as other countries write them ("Bât. B", "Esc. 2", "Piso 3", "3º B").
+_UNIT_BESIDE = re.compile(
+    r"(?<![\w])(?:RR[ \t]*\d{1,3}(?:,?[ \t]*Box[ \t]*\d{1,5})?\b|Box[ \t]+\d{1,5}\b"
+    r"|(?:Apartado(?:[ \t]+de[ \t]+[Cc]orreos)?|Casilla|Postfach|Caixa[ \t]+Postal|Case[ \t]+[Pp]ostale)"
+    r"[ \t]+\d[\d ]{0,7}\d\b"
+    r"|(?:Bât\.?|Bâtiment|Bloc|Escalier|Esc\.|Escalera|Piso|Planta|Dpto\.?|Depto\.?|Puerta|Pta\.|Stiege|Top)"
+    r"[ \t]*[A-Z0-9]{1,4}\b"
+    r"|(?<![\d.])\d{1,2}[ºª](?:[ \t]*(?:[A-H]\b|\d{1,2}[ºª]))?)"
+)
+# ", 28013 Madrid", ", 75002 Paris", ", 1010 Wien": a postcode and its town after an address on one line.
+_POSTCODE_TOWN = re.compile(r",?[ \t]+(?P<code>\d{4,5})[ \t]+(?P<town>[A-ZÀ-Þ][\w'’-]+(?:[ \t-][A-ZÀ-Þ][\w'’-]+)?)")
 # Lines that continue an address block: short, with no sentence in them.
 _BLOCK_LINE = re.compile(r"[ \t>]*(?P<line>[^\n:@]{2,40}?)[ \t.?]*(?=\n|$)")
 _LABEL_LINE = re.compile(r"(?i)\b(?:phone|mobile|tel|fax|e-?mail|website|desk|office|home|work|cell)\b")
+
+
+# "... Old Farm Rd, RR 2 Box 14": a street the street-address recognizer found, then a part of the address.
+_AFTER_STREET_SUFFIX = re.compile(
+    r"(?i)\b(?:rd|road|st|street|ave|avenue|ln|lane|dr|drive|way|ct|court|pl|place|blvd|hwy|highway|pike|tpke|"
+    r"terrace|ter|circle|cir|route|rte)\.?,?[ \t]+$"
+)
+
+
+def _joined(text: str, end: int, start: int) -> bool:
+    """True if only a comma and blanks on one line lie between `end` and `start`."""
+    return 0 <= start - end <= 3 and text[end:start].strip(" \t,") == ""
 
 
 class _Places:
@@ -201,7 +226,23 @@ class _Places:
             words = doc.tokens_in(m.start(), m.end())
             if words and not any(w.cls & WordClass.CLINICAL and not w.cls & NAME_BITS for w in words):
                 starts.append((m.start(), m.end()))
+        beside = [(m.start(), m.end()) for m in _UNIT_BESIDE.finditer(text)]
+        for _ in range(3):  # a chain of parts: "Calle Sierpes 22, Esc. 2, Piso 3"
+            added = [
+                (a, b) for a, b in beside
+                if (a, b) not in starts
+                and (
+                    any(_joined(text, e, a) or _joined(text, b, s0) for s0, e in starts)
+                    or _AFTER_STREET_SUFFIX.search(text, max(0, a - 16), a)
+                )
+            ]
+            if not added:
+                break
+            starts.extend(added)
         for start, end in sorted(starts):
+            town = _POSTCODE_TOWN.match(text, end)
+            if town is not None and not doc.tokens[doc.token_index_at(town.start("town"))].cls & WordClass.STOP:
+                end = town.end()
             pos = cursor = end
             for _ in range(4):
                 if not text.startswith("\n", cursor):
