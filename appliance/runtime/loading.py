@@ -137,6 +137,26 @@ def load_adapted(base_dir: Path, adapter_dir: Path, device: torch.device | None 
     return apply_adapter(load_causal_lm(base_dir, dtype=torch.float32, device=device, for_inference=True), adapter_dir)
 
 
+def load_ort_causal_lm(directory: Path, file_name: str | None = None) -> Any:
+    """An optimum ``ORTModelForCausalLM`` with its KV cache, on the provider and threads `appliance.runtime.device`
+    chooses. ``file_name`` picks one ``.onnx`` file of several (fp32 beside its int8 quantization)."""
+    from optimum.onnxruntime import ORTModelForCausalLM
+
+    from appliance.runtime.device import ort_provider, ort_session_options
+
+    extra = {"file_name": file_name} if file_name else {}
+    try:
+        model = ORTModelForCausalLM.from_pretrained(directory, provider=ort_provider(), use_cache=True,
+                                                    session_options=ort_session_options(), local_files_only=True,
+                                                    **extra)
+    except (OSError, ValueError) as exc:
+        raise InvalidInput(f"{directory}: not a loadable ONNX model directory ({type(exc).__name__})") from None
+    with_cache = model.can_use_cache if hasattr(model, "can_use_cache") else getattr(model, "use_cache", True)
+    if not with_cache:
+        raise InvalidInput(f"{directory}: ONNX model exported without a KV cache; re-export with it")
+    return model
+
+
 def is_model(base: Any) -> bool:
     import torch
 

@@ -28,8 +28,7 @@ from appliance.export.base import EXACT_RULE, Generator
 from appliance.export.registry import ExportFormat, register_format
 from appliance.export.source import ExportSource
 from appliance.runtime.decoding import CausalLMGenerator
-from appliance.runtime.device import ort_provider, ort_session_options
-from appliance.runtime.loading import load_tokenizer
+from appliance.runtime.loading import load_ort_causal_lm, load_tokenizer
 
 if TYPE_CHECKING:
     import torch
@@ -101,11 +100,8 @@ def write(source: ExportSource, out_dir: Path) -> dict[str, Any]:
 
 def load_ort(export_dir: Path) -> Generator:
     """An ORT-backed generator through stock `ORTModelForCausalLM` (CUDA provider when available)."""
-    from optimum.onnxruntime import ORTModelForCausalLM
-
     with _quiet("optimum"):
-        model = ORTModelForCausalLM.from_pretrained(export_dir, provider=ort_provider(), use_cache=True,
-                                                    session_options=ort_session_options(), local_files_only=True)
+        model = load_ort_causal_lm(export_dir)
     return CausalLMGenerator(model, load_tokenizer(export_dir), device=model.device, label="onnx")
 
 

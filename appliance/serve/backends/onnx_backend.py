@@ -27,8 +27,7 @@ import torch
 
 from appliance.errors import InvalidInput
 from appliance.runtime.decoding import OrtDecoder
-from appliance.runtime.device import ort_provider, ort_session_options
-from appliance.runtime.loading import load_tokenizer
+from appliance.runtime.loading import load_ort_causal_lm, load_tokenizer
 from appliance.serve.backends.base import KV, CausalLMBackend, context_length_of, eos_token_ids
 from appliance.serve.backends.registry import ModelDir, register_backend
 
@@ -76,19 +75,8 @@ class OnnxBackend(CausalLMBackend):
 
     @classmethod
     def from_dir(cls, path: Path, model_id: str, fmt: str = "onnx", onnx_file: str | None = None) -> OnnxBackend:
-        from optimum.onnxruntime import ORTModelForCausalLM
-
         path = Path(path)
-        file_name = pick_onnx_file(path, fmt, onnx_file)
-        try:
-            model = ORTModelForCausalLM.from_pretrained(path, file_name=file_name, provider=ort_provider(),
-                                                        local_files_only=True, use_cache=True,
-                                                        session_options=ort_session_options())
-        except (OSError, ValueError) as exc:
-            raise InvalidInput(f"{path}: not a loadable ONNX model directory ({type(exc).__name__})") from None
-        with_cache = model.can_use_cache if hasattr(model, "can_use_cache") else getattr(model, "use_cache", True)
-        if not with_cache:
-            raise InvalidInput(f"{path}: ONNX model exported without a KV cache; re-export with it")
+        model = load_ort_causal_lm(path, pick_onnx_file(path, fmt, onnx_file))
         return cls(model, load_tokenizer(path), model_id)
 
     def _forward_batch(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, position_ids: torch.Tensor,
