@@ -12,7 +12,9 @@ A workspace is a directory::
 
 Open it with ``Workspace.open(path, user, password)``; the CLI, the GUI and jobs all go through this
 object, and every change goes through ``transaction`` so that the change and its audit entry commit
-together or not at all.
+together or not at all. Its parts live beside it: password changes and key rotation in
+``appliance.workspace_keys``, users and settings in ``appliance.catalog``, scratch directories and
+``verify`` in ``appliance.store``.
 """
 
 from __future__ import annotations
@@ -20,10 +22,8 @@ from __future__ import annotations
 import fcntl
 import os
 import secrets
-import shutil
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NewType
@@ -35,74 +35,27 @@ from appliance.catalog import settings, users
 from appliance.catalog.users import ROLES, Role, User, UserName, check_role, check_user_name
 from appliance.errors import ApplianceError, AuthError, IntegrityError, InvalidInput, PermissionDenied
 from appliance.store import anchor, audit, db, ledger, schema
+from appliance.store import scratch as scratch_area
 from appliance.store.blobs import BlobInfo, BlobStore
 from appliance.store.keyslots import (
     KdfParams,
     KeyslotFile,
-    Slot,
     UnlockedSlot,
-    b64,
     fsync_dir,
     new_slot,
     open_slot,
-    raw_public,
-    seal_private_key,
-    unb64,
     unwrap_master,
-    wrap_master,
 )
 from appliance.store.passwords import check_password
+from appliance.store.verify import VerifyReport, verify_workspace
+from appliance.workspace_keys import SLOTS_NAME, KeyLifecycle
 
 __all__ = ["ROLES", "BlobId", "Role", "User", "UserName", "VerifyReport", "Workspace", "check_role",
            "check_user_name", "is_workspace"]
 
 BlobId = NewType("BlobId", str)
 
-DB_NAME, SLOTS_NAME, BLOBS_NAME, SCRATCH_NAME, LOCK_NAME = (
-    "workspace.db", "keyslots.json", "blobs", "scratch", "workspace.lock",
-)
-
-
-@dataclass
-class VerifyReport:
-    """Result of ``Workspace.verify``: the chain, every database page, every blob chunk."""
-
-    chain: audit.ChainReport
-    database_problems: list[str]
-    blobs_checked: int = 0
-    blob_problems: list[str] = field(default_factory=list)
-    ledger: ledger.LedgerReport = field(default_factory=ledger.LedgerReport)
-    anchor_problems: list[str] = field(default_factory=list)
-    anchors_checked: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return (self.chain.ok and self.ledger.ok and not self.anchor_problems and not self.database_problems
-                and not self.blob_problems)
-
-    def problems(self) -> list[str]:
-        """Every problem found, most fundamental first (the CLI prints the first one)."""
-        chain = [] if self.chain.ok else [f"audit chain broken at entry {self.chain.first_broken}: {self.chain.reason}"]
-        return (chain + self.anchor_problems + self.ledger.signature_problems + self.ledger.table_problems
-                + self.database_problems + self.blob_problems)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "verified": self.ok,
-            "entries": self.chain.entries,
-            "head": self.chain.head,
-            "first_broken_entry": self.chain.first_broken,
-            "chain_problem": self.chain.reason,
-            "signature_problems": self.ledger.signature_problems,
-            "table_problems": self.ledger.table_problems,
-            "unsigned_legacy_entries": self.ledger.unsigned_legacy,
-            "ledger_notes": self.ledger.notes,
-            "anchor_problems": self.anchor_problems,
-            "anchors_checked": self.anchors_checked,
-            "database_problems": self.database_problems,
-            "blobs_checked": self.blobs_checked,
-            "blob_problems": self.blob_problems,
-        }
+DB_NAME, BLOBS_NAME, SCRATCH_NAME, LOCK_NAME = "workspace.db", "blobs", "scratch", "workspace.lock"
 
 
 def _now() -> str:
@@ -113,7 +66,7 @@ def is_workspace(path: Path) -> bool:
     return (path / DB_NAME).is_file() and (path / SLOTS_NAME).is_file()
 
 
-class Workspace:
+class Workspace(KeyLifecycle):
     """An unlocked workspace for one signed-in user. Use as a context manager, or call ``close``."""
 
     def __init__(self, root: Path, user: User, conn: db.Connection, slots: KeyslotFile,
@@ -177,7 +130,7 @@ class Workspace:
                 f"{root} is not a workspace (no workspace.db / keyslots.json); create one with 'appliance init'")
         lock_fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            exclusive = _try_lock(lock_fd, fcntl.LOCK_EX)
+            exclusive = scratch_area.try_lock(lock_fd, fcntl.LOCK_EX)
             if not exclusive:
                 fcntl.flock(lock_fd, fcntl.LOCK_SH)
             slots = KeyslotFile.load(root / SLOTS_NAME)
@@ -291,34 +244,8 @@ class Workspace:
                anchors: list[Path] | None = None) -> VerifyReport:
         """Recompute the audit chain, check every entry's signature and that the security tables
         (users, API keys, approvals, run states, gates) are what the signed entries say, check every
-        database page and authenticate every blob chunk."""
-        problems = db.integrity_problems(self._conn)
-        triggers = db.trigger_names(self._conn)
-        if not {"audit_append_only_update", "audit_append_only_delete"} <= triggers:
-            problems.append("the audit table's append-only triggers were removed")
-        signed = ledger.LedgerReport()
-        try:
-            chain = audit.verify(self._conn, self.workspace_id)
-            signed = ledger.check(self._conn, audit.entries(self._conn))
-            ids = BlobStore.ids(self._conn)
-        except db.DatabaseError as exc:
-            chain = audit.ChainReport(False, 0, "", None, f"audit table unreadable ({exc})")
-            ids = []
-        report = VerifyReport(chain=chain, database_problems=problems, ledger=signed)
-        default = anchor.anchor_path(self.root)
-        paths = [*([default] if default.exists() else []), *(anchors or [])]
-        for path in dict.fromkeys(p.resolve() for p in paths):  # each file once, in order
-            report.anchors_checked.append(str(path))
-            report.anchor_problems += anchor.check(self._conn, anchor.read(path, self.workspace_id), str(path))
-        for n, blob_id in enumerate(ids, 1):
-            try:
-                self.blobs.verify(BlobStore.info(self._conn, blob_id))
-            except ApplianceError as exc:
-                report.blob_problems.append(str(exc))
-            report.blobs_checked = n
-            if progress:
-                progress(n, len(ids))
-        return report
+        database page and authenticate every blob chunk (see ``appliance.store.verify``)."""
+        return verify_workspace(self._conn, self.root, self.workspace_id, self.blobs, progress, anchors)
 
     # -- roles and users -----------------------------------------------------------------------
 
@@ -366,64 +293,6 @@ class Workspace:
         with self._edit_slots() as slots:
             slots.slots.pop(name, None)
 
-    def change_password(self, new_password: str, kdf: KdfParams | None = None) -> None:
-        """Give the signed-in user fresh key pairs sealed under ``new_password``.
-
-        Fresh, not re-wrapped: a copy of the old keyslot with the old password then opens nothing
-        that is wrapped from now on, and after ``rotate_key`` nothing at all. The new keys are
-        registered by an entry signed with the old signing key.
-
-        Crash-safe: the fresh keys are first staged beside the current ones in the slot, the users
-        row changes with its audit entry, then the staged keys are promoted. Sign-in accepts whichever
-        of the two the users row names (see ``_settle_staged``).
-        """
-        _check_password(new_password)
-        if self._slots.pending_generation is not None:
-            raise ApplianceError("a key rotation is unfinished; reopen the workspace alone to complete it")
-        kdf = kdf or self._default_kdf()
-        keys = UnlockedSlot(X25519PrivateKey.generate(), Ed25519PrivateKey.generate())
-        public, signing = b64(raw_public(keys.private_key)), b64(raw_public(keys.signing_key))  # type: ignore[arg-type]
-        name = self.user.name
-        with self._edit_slots() as slots:
-            fresh = Slot(user=name, kdf={}, public_key=public, private_key={}, master={})
-            seal_private_key(fresh, keys, new_password, slots.workspace_id, kdf)
-            fresh.master = wrap_master(self._master, fresh.public_bytes(), slots.workspace_id, name, slots.generation)
-            slots.slots[name].staged = fresh.key_fields()
-        with self.transaction("users.passwd", [name], {"user": name, "public_key": public,
-                                                       "signing_key": signing}) as conn:
-            users.set_keys(conn, name, public, signing)
-        with self._edit_slots() as slots:
-            slots.slots[name].promote_staged()
-        self._private_key, self._signing_key = keys.private_key, keys.signing_key
-
-    def rotate_key(self, progress: Callable[[str], None] | None = None) -> int:
-        """Replace the master key: re-key the database and re-wrap it for every user. Returns the generation."""
-        self.require("admin")
-        if not _try_lock(self._lock_fd, fcntl.LOCK_EX):
-            raise ApplianceError("the workspace is open in another appliance process; close it and retry")
-        try:
-            self._settle_staged()
-            new_master = secrets.token_bytes(32)
-            with self._edit_slots() as slots:
-                generation = slots.generation + 1
-                for name, public_key in users.public_keys(self._conn).items():
-                    if name in slots.slots:
-                        slots.slots[name].pending = wrap_master(
-                            new_master, unb64(public_key), slots.workspace_id, name, generation)
-                slots.pending_generation = generation
-            if progress:
-                progress("new key wrapped for every user")
-            with self.transaction("workspace.rotate-key", [self.workspace_id], {"generation": generation}):
-                pass
-            db.rekey(self._conn, new_master)
-            if progress:
-                progress("database re-encrypted")
-            self._promote_pending()
-            self._master, self._master_generation = new_master, generation
-            return generation
-        finally:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_SH)
-
     # -- settings, secrets and scratch ---------------------------------------------------------
 
     def setting(self, key: str) -> str | None:
@@ -440,54 +309,18 @@ class Workspace:
         assert value is not None
         return bytes.fromhex(value)
 
-    @contextmanager
-    def scratch(self) -> Iterator[Path]:
+    def scratch(self) -> AbstractContextManager[Path]:
         """A private 0700 directory inside the workspace for plaintext in transit; removed on exit.
 
         Removed on every exit path of the block (return, exception, a job's cooperative cancel). A
-        process killed outright cannot remove it, so each directory ``scratch/<token>`` has an owner
-        lock ``scratch/<token>.lock`` that its process holds (flock) for as long as the directory is in
-        use: the kernel drops the lock when the process dies, and the next ``Workspace.open`` by any
-        process, even while others have the workspace open, removes directories whose lock is free.
+        process killed outright cannot remove it; the next ``Workspace.open`` by any process, even while
+        others have the workspace open, removes it (see ``appliance.store.scratch``).
         """
-        root = self.root / SCRATCH_NAME
-        root.mkdir(mode=0o700, exist_ok=True)
-        token = secrets.token_hex(8)
-        lock_fd = _hold_owner_lock(root, token)
-        path = root / token
-        try:
-            path.mkdir(mode=0o700)
-            yield path
-        finally:
-            shutil.rmtree(path, ignore_errors=True)
-            (root / f"{token}.lock").unlink(missing_ok=True)
-            os.close(lock_fd)
+        return scratch_area.directory(self.root / SCRATCH_NAME)
 
     def sweep_scratch(self) -> int:
-        """Remove scratch directories whose owning process is gone; returns how many. Safe while other
-        processes use theirs (their owner locks are held)."""
-        root = self.root / SCRATCH_NAME
-        removed = 0
-        for lock in sorted(root.glob("*.lock")) if root.is_dir() else []:
-            try:
-                fd = os.open(lock, os.O_RDWR)
-            except FileNotFoundError:
-                continue  # its owner just finished
-            try:
-                if _try_lock(fd, fcntl.LOCK_EX):
-                    shutil.rmtree(root / lock.name.removesuffix(".lock"), ignore_errors=True)
-                    lock.unlink(missing_ok=True)
-                    removed += 1
-            finally:
-                os.close(fd)
-        for tmp in root.glob(".*.lock.tmp") if root.is_dir() else []:
-            # A process killed between creating its lock and naming it; give a live one a minute.
-            try:
-                if datetime.now(UTC).timestamp() - tmp.stat().st_mtime > 60:
-                    tmp.unlink(missing_ok=True)
-            except FileNotFoundError:
-                pass
-        return removed
+        """Remove scratch directories whose owning process is gone; returns how many."""
+        return scratch_area.sweep(self.root / SCRATCH_NAME)
 
     # -- blobs ---------------------------------------------------------------------------------
 
@@ -544,51 +377,6 @@ class Workspace:
 
     # -- internals -----------------------------------------------------------------------------
 
-    def _register_signing_key(self, password: str) -> None:
-        """Give a user made before entries were signed their signing key (once, at their first sign-in
-        after the upgrade): sealed into their slot first, then registered by a self-signed entry."""
-        if users.signing_key(self._conn, self.user.name):
-            return
-        if self._signing_key is None:
-            keys = UnlockedSlot(self._private_key, Ed25519PrivateKey.generate())
-            with self._edit_slots() as slots:
-                seal_private_key(slots.slots[self.user.name], keys, password, slots.workspace_id,
-                                 KdfParams(**{k: int(slots.slots[self.user.name].kdf[k]) for k in ("n", "r", "p")}))
-            self._signing_key = keys.signing_key
-        slot: Slot = self._slots.slots[self.user.name]
-        with self.transaction("users.signing-key", [self.user.name],
-                              {"user": self.user.name, "signing_key": slot.signing_public}) as conn:
-            users.set_signing_key(conn, self.user.name, slot.signing_public)
-
-    def _default_kdf(self) -> KdfParams:
-        value = self.setting("kdf")
-        if value:
-            n, r, p = (int(x) for x in value.split(","))
-            return KdfParams(n=n, r=r, p=p)
-        return KdfParams()
-
-    @contextmanager
-    def _edit_slots(self) -> Iterator[KeyslotFile]:
-        """Read-modify-write keyslots.json under its own lock, so concurrent edits never lose a slot."""
-        fd = os.open(self.root / (SLOTS_NAME + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            slots = KeyslotFile.load(self.root / SLOTS_NAME)
-            yield slots
-            slots.save(self.root / SLOTS_NAME)
-            self._slots = slots
-        finally:
-            os.close(fd)
-
-    def _promote_pending(self) -> None:
-        with self._edit_slots() as slots:
-            if slots.pending_generation is None:
-                return
-            for slot in slots.slots.values():
-                if slot.pending is not None:
-                    slot.master, slot.pending = slot.pending, None
-            slots.generation, slots.pending_generation = slots.pending_generation, None
-
     def _housekeeping(self) -> None:
         """Run while holding the exclusive lock: finish or undo an interrupted key rotation, remove
         orphan blob files and keyslots left by crashes, and clear stale scratch directories."""
@@ -609,71 +397,7 @@ class Workspace:
             with self._edit_slots() as slots:
                 for orphan in set(slots.slots) - names:
                     del slots.slots[orphan]
-        scratch = self.root / SCRATCH_NAME
-        if scratch.exists():
-            for entry in scratch.iterdir():
-                shutil.rmtree(entry, ignore_errors=True)
-        else:
-            scratch.mkdir(mode=0o700)
-
-    def _settle_staged(self) -> None:
-        """Finish or forget password changes that crashed half-way: a staged key set is promoted when
-        the users table names it (the change committed) and dropped otherwise."""
-        if not any(slot.staged for slot in self._slots.slots.values()):
-            return
-        rows = users.public_keys(self._conn)
-        with self._edit_slots() as slots:
-            for name, slot in slots.slots.items():
-                if slot.staged is not None:
-                    if rows.get(name) == slot.staged["public_key"]:
-                        slot.promote_staged()
-                    else:
-                        slot.staged = None
-
-    def _finish_rotation(self) -> None:
-        pending = self._slots.pending_generation
-        if pending is None:
-            return
-        if self._master_generation == pending:
-            self._promote_pending()  # the database was re-keyed; only the promotion was lost
-            return
-        recorded = any(e.details.get("generation") == pending
-                       for e in audit.entries(self._conn, action="workspace.rotate-key"))
-        if recorded:
-            slot = self._slots.slots[self.user.name]
-            assert slot.pending is not None
-            new_master = unwrap_master(slot.pending, self._private_key, self.workspace_id, self.user.name)
-            db.rekey(self._conn, new_master)
-            self._master, self._master_generation = new_master, pending
-            self._promote_pending()
-        else:
-            with self._edit_slots() as slots:  # never started: forget it
-                for slot in slots.slots.values():
-                    slot.pending = None
-                slots.pending_generation = None
-
-
-def _hold_owner_lock(root: Path, token: str) -> int:
-    """Create ``root/<token>.lock`` already locked by this process (made under a temporary name and
-    renamed, so a sweeper never sees it unlocked) and return its descriptor."""
-    tmp = root / f".{token}.lock.tmp"
-    fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        os.rename(tmp, root / f"{token}.lock")
-    except BaseException:
-        os.close(fd)
-        tmp.unlink(missing_ok=True)
-        raise
-    return fd
-
-
-def _try_lock(fd: int, mode: int) -> bool:
-    try:
-        fcntl.flock(fd, mode | fcntl.LOCK_NB)
-        return True
-    except BlockingIOError:
-        return False
+        scratch_area.clear(self.root / SCRATCH_NAME)
 
 
 def _check_password(password: str) -> None:

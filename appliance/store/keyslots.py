@@ -19,9 +19,12 @@ password, but deleting a slot locks that user out; keep backups of the whole wor
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import secrets
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -237,6 +240,45 @@ class KeyslotFile:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ApplianceError(
                 f"{path} is not a valid keyslot file ({type(exc).__name__}); restore it from backup") from None
+
+    @classmethod
+    @contextmanager
+    def edit(cls, path: Path) -> Iterator[KeyslotFile]:
+        """Read-modify-write ``path`` under its own lock file, so concurrent edits never lose a slot;
+        written when the block ends without raising."""
+        fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            slots = cls.load(path)
+            yield slots
+            slots.save(path)
+        finally:
+            os.close(fd)
+
+    def promote_pending(self) -> None:
+        """A rotation's new master key becomes every slot's current one (the database was re-keyed)."""
+        if self.pending_generation is None:
+            return
+        for slot in self.slots.values():
+            if slot.pending is not None:
+                slot.master, slot.pending = slot.pending, None
+        self.generation, self.pending_generation = self.pending_generation, None
+
+    def forget_pending(self) -> None:
+        """Drop a rotation that never re-keyed the database."""
+        for slot in self.slots.values():
+            slot.pending = None
+        self.pending_generation = None
+
+    def settle_staged(self, public_keys: Mapping[str, str]) -> None:
+        """Finish or forget password changes that crashed half-way: a staged key set is promoted when
+        ``public_keys`` (the users table) names it, the change having committed, and dropped otherwise."""
+        for name, slot in self.slots.items():
+            if slot.staged is not None:
+                if public_keys.get(name) == slot.staged["public_key"]:
+                    slot.promote_staged()
+                else:
+                    slot.staged = None
 
     def save(self, path: Path) -> None:
         """Write atomically: a crash leaves either the old file or the new one, never a mix."""
