@@ -1,5 +1,6 @@
 """Layering rules: the core library never imports Qt (every appliance module imports with PySide6 made
-unimportable), and the tables owned by a catalog module have no SQL anywhere else."""
+unimportable), the tables owned by a catalog module have no SQL anywhere else, and no core module is
+longer than 500 lines (data held as code aside)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from fnmatch import fnmatch
 from pathlib import Path
 
 
@@ -68,7 +70,7 @@ def test_the_sql_check_sees_the_statements_it_forbids() -> None:
 #   store       the encrypted database, blobs and audit chain.
 #   catalog     typed records, the only SQL on their tables (it reads the store).
 #   workspace   the front door: a user's session over the store, reading its users and settings
-#               through the catalog.
+#               through the catalog; workspace_keys is its key lifecycle (password change, rotation).
 #   services    jobs and the run registry, on top of the workspace.
 #   runtime     getting models into memory and running them (appliance/runtime/), and base_models,
 #               which converts a registered GGUF base by loading it; the two import each other's
@@ -87,7 +89,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("foundation", ("appliance", "errors", "offline", "offline_site", "progress", "fieldhelp")),
     ("store", ("store",)),
     ("catalog", ("catalog",)),
-    ("workspace", ("workspace",)),
+    ("workspace", ("workspace", "workspace_keys")),
     ("services", ("jobs", "registry")),
     ("runtime", ("runtime", "base_models")),
     ("data", ("data", "ingest", "deid")),
@@ -187,3 +189,34 @@ def test_the_layer_check_sees_the_imports_it_forbids(tmp_path: Path) -> None:
     assert _layer_of("appliance.runtime.loading") < _layer_of("appliance.tune.loading") < _layer_of("appliance.serve")
     assert _layer_of("appliance.base_models") == _layer_of("appliance.runtime.bases")
     assert _layer_of("appliance.__version__") == _layer_of("appliance.errors") == 0
+
+
+# Modules that fit in a head: no module of the core is longer than this, data held as code aside.
+MAX_MODULE_LINES = 500
+
+
+def _exempt_from_length(rel: str) -> bool:
+    """Data, not logic: the synthetic generator's tables (``appliance/data/_synthetic_*.py``) and files in a
+    package's own ``data/`` folder (word lists and the scripts that build them, e.g. ``appliance/deid/data/``)."""
+    parts = rel.split("/")
+    return fnmatch(rel, "appliance/data/_synthetic_*.py") or "data" in parts[2:-1]
+
+
+def test_no_module_is_longer_than_the_limit() -> None:
+    root = Path(__file__).resolve().parent.parent
+    long = []
+    for path in sorted((root / "appliance").rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > MAX_MODULE_LINES and not _exempt_from_length(rel):
+            long.append(f"{rel}: {lines} lines")
+    assert not long, (f"modules over {MAX_MODULE_LINES} lines (split them along a seam; re-export what callers "
+                      "import):\n" + "\n".join(long))
+
+
+def test_only_data_is_exempt_from_the_length_limit() -> None:
+    assert _exempt_from_length("appliance/data/_synthetic_clinical.py")
+    assert _exempt_from_length("appliance/deid/data/build_lists.py")
+    assert not _exempt_from_length("appliance/data/tasks.py")
+    assert not _exempt_from_length("appliance/workspace.py")
+    assert not _exempt_from_length("appliance/serve/api.py")
