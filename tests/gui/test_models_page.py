@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -31,6 +32,7 @@ def visible_box() -> QMessageBox:
     return next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
 
 
+@pytest.mark.slow  # a real evaluation job, approval, then an export job with its parity check
 def test_evaluate_approve_and_export(qtbot, trained_ws: Path, tmp_path: Path, open_session) -> None:
     ivy = open_page(qtbot, open_session(trained_ws, "ivy"))
     assert [r["state"] for r in ivy.runs] == ["trained"]

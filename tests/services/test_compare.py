@@ -29,6 +29,7 @@ def test_request_validation() -> None:
     assert CompareRequest(dataset="ward", methods=["LoRA", "icl", "lora"]).methods == ["lora", "icl"]
 
 
+@pytest.mark.slow  # four methods tuned, evaluated and audited for exposure
 def test_comparison_registers_every_method_and_writes_a_report(tiny_ws: Path, tmp_path: Path) -> None:
     request = CompareRequest(dataset="ward", methods=["full", "icl", "tfidf", "lora"], base="tiny-chat",
                              budget_seconds=600, shots=[0, 2], canaries=2, canary_repeats=3, audit_candidates=128,
@@ -135,6 +136,7 @@ def test_reports_refuse_unevaluated_runs_and_mixed_tasks(tiny_ws: Path, tmp_path
         assert not (tmp_path / "r.html").exists() and not (tmp_path / "r.json").exists()
 
 
+@pytest.mark.slow  # import, de-identify, review, then a whole comparison through the CLI
 def test_cli_compare_on_an_imported_labelled_csv(ws_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     """Any labelled CSV (text column + label column): import, de-identify, review, one compare command."""

@@ -44,6 +44,7 @@ def test_run_seals_artifact_and_checkpoints(tiny_ws: Path, method: str) -> None:
         assert _scratch_is_empty(tiny_ws)
 
 
+@pytest.mark.slow  # three tuning jobs in child processes: cancelled, resumed, uninterrupted
 def test_cancel_then_resume_equals_uninterrupted(tiny_ws: Path) -> None:
     request = {"dataset": "ward", "task": "classify", "method": "lora", "base": "tiny-chat",
                "overrides": {**FAST, "max_steps": 8, "checkpoint_every": 1},
