@@ -67,7 +67,7 @@ def stage_models(ctx: DemoContext) -> dict[str, Any]:
 
 
 def stage_import(ctx: DemoContext) -> dict[str, Any]:
-    from appliance.data import synthetic
+    from appliance import synthetic
     from appliance.ingest.service import import_path
 
     n = 60 if ctx.quick else 400

@@ -30,7 +30,7 @@ from PySide6.QtGui import QColor, QPainter, QPixmap  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from appliance import jobs as core_jobs  # noqa: E402
-from appliance.data import synthetic  # noqa: E402
+from appliance import synthetic  # noqa: E402
 from appliance.ingest.service import import_path  # noqa: E402
 from appliance.store.keyslots import TEST_KDF  # noqa: E402
 from appliance.workspace import Workspace  # noqa: E402

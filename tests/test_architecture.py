@@ -75,7 +75,8 @@ def test_the_sql_check_sees_the_statements_it_forbids() -> None:
 #   runtime     getting models into memory and running them (appliance/runtime/), and base_models,
 #               which converts a registered GGUF base by loading it; the two import each other's
 #               modules, so they share a layer.
-#   data        snapshots, tasks and packing; ingest and de-identification (they never load a model).
+#   data        snapshots, tasks and packing; ingest, de-identification and the synthetic-note generator
+#               (they never load a model).
 #   tune        training; it knows runtime and data, nothing that scores or ships a model.
 #   evaluate    scoring a run (it reads the tuning method registry and loads runs through runtime).
 #   ship        compare (runs methods and evaluates them) and export (packages a tuned run).
@@ -92,7 +93,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("workspace", ("workspace", "workspace_keys")),
     ("services", ("jobs", "registry")),
     ("runtime", ("runtime", "base_models")),
-    ("data", ("data", "ingest", "deid")),
+    ("data", ("data", "ingest", "deid", "synthetic")),
     ("tune", ("tune",)),
     ("evaluate", ("evaluate",)),
     ("ship", ("compare", "export")),

@@ -13,8 +13,8 @@ SPECIAL = ["<pad>", "<unk>", "<|im_start|>", "<|im_end|>"]
 
 
 def _corpus() -> list[str]:
-    from appliance.data.synthetic import generate
     from appliance.data.tasks import TASKS
+    from appliance.synthetic import generate
 
     texts = [n.text for n in generate(60, seed=0)] + [n.labels["summary"] for n in generate(60, seed=0)]
     texts += [t.default_instruction for t in TASKS.values()]

@@ -5,7 +5,7 @@
 
 Sources, each scored with the same binary token-level scorer (`appliance.deid.score`):
 
-* ``synthetic``: notes made by the project's own generator (`appliance.data.synthetic`): a
+* ``synthetic``: notes made by the project's own generator (`appliance.synthetic`): a
   regression check only, not evidence;
 * ``handwritten``: notes written by hand for this project in the styles real notes take
   (tests/data/deid/handwritten/, committed);
@@ -35,9 +35,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from appliance.data.synthetic import generate  # noqa: E402
 from appliance.deid import LABELS, DeidConfig, DeidEngine, Span, score  # noqa: E402
 from appliance.deid.recognizers.locations import STATE_CODES, STATE_NAMES  # noqa: E402
+from appliance.synthetic import generate  # noqa: E402
 
 TARGET_NOTES_PER_S = 100.0
 DATA = ROOT / "tests" / "data" / "deid"

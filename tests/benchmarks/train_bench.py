@@ -67,8 +67,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def build_examples(tokenizer: Any, n: int, max_len: int, seed: int) -> list[Any]:
-    from appliance.data.synthetic import generate, to_record_dict
     from appliance.data.tasks import ExampleTooLong, TaskConfig, build_example
+    from appliance.synthetic import generate, to_record_dict
 
     task = TaskConfig(max_length=max_len)
     examples = []

@@ -5,7 +5,7 @@
 
 Trains ONLY on development halves and synthetic notes: public ``*.dev.jsonl`` files (presidio_synth,
 and meddocan with ``--meddocan``), ``tests/data/deid/handwritten/dev.jsonl`` when present, and notes
-from the project's generator (`appliance.data.synthetic.generate`, seed 1009, never the benchmark's 7).
+from the project's generator (`appliance.synthetic.generate`, seed 1009, never the benchmark's 7).
 Test halves and text with no identifiers are only scored. Gold AGE spans of ages 89 and under are
 dropped (Safe Harbor keeps them).
 
@@ -30,13 +30,13 @@ sys.path.insert(0, str(ROOT))
 
 import pycrfsuite  # noqa: E402
 
-from appliance.data.synthetic import generate  # noqa: E402
 from appliance.deid import DeidConfig, DeidEngine, Span, score  # noqa: E402
 from appliance.deid.config import DEFAULT_RECOGNIZERS  # noqa: E402
 from appliance.deid.lexicon import load_lexicon  # noqa: E402
 from appliance.deid.recognizers import crf as crf_module  # noqa: E402
 from appliance.deid.recognizers.crf import HASH_FILE, WEIGHTS_FILE, tokens_and_features  # noqa: E402
 from appliance.deid.text import Document  # noqa: E402
+from appliance.synthetic import generate  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "deid"
 FETCHED = DATA / "public" / "fetched"

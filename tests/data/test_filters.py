@@ -13,8 +13,8 @@ from appliance.data.filters import (
     shingle_hashes,
     token_counter,
 )
-from appliance.data.synthetic import generate, to_record_dict
 from appliance.errors import UsageError
+from appliance.synthetic import generate, to_record_dict
 
 
 def _rec(text, reviewed=True, **extra):

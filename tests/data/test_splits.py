@@ -7,8 +7,8 @@ from collections import Counter
 import pytest
 
 from appliance.data.splits import SPLIT_NAMES, check_no_leakage, patient_splits, split_records
-from appliance.data.synthetic import generate, to_record_dict
 from appliance.errors import InvalidInput
+from appliance.synthetic import generate, to_record_dict
 
 PATIENTS = [f"P{i:05d}" for i in range(2000)]
 

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from appliance.data.synthetic import SPECIALTIES, generate, to_record_dict
 from appliance.data.tasks import (
     IGNORE_INDEX,
     TASKS,
@@ -19,6 +18,7 @@ from appliance.data.tasks import (
     register_task,
 )
 from appliance.errors import InvalidInput, UsageError
+from appliance.synthetic import SPECIALTIES, generate, to_record_dict
 
 
 @pytest.fixture(scope="module")

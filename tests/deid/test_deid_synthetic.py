@@ -6,7 +6,7 @@ import pytest
 
 from appliance.deid import DeidEngine, Span, score
 
-synthetic = pytest.importorskip("appliance.data.synthetic")
+synthetic = pytest.importorskip("appliance.synthetic")
 
 
 @pytest.fixture(scope="module")

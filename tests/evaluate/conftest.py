@@ -39,6 +39,6 @@ def tiny_model(tokenizer):
 
 @pytest.fixture(scope="session")
 def notes():
-    from appliance.data.synthetic import generate, to_record_dict
+    from appliance.synthetic import generate, to_record_dict
 
     return [to_record_dict(n) for n in generate(120, seed=3)]

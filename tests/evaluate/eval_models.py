@@ -13,8 +13,8 @@ SPECIAL = ["<pad>", "<unk>", "<|im_start|>", "<|im_end|>"]
 
 
 def _corpus() -> list[str]:
-    from appliance.data.synthetic import generate
     from appliance.data.tasks import TASKS
+    from appliance.synthetic import generate
 
     notes = generate(40, seed=0)
     texts = [n.text for n in notes] + [n.labels["summary"] for n in notes]

@@ -6,11 +6,11 @@ import math
 
 import pytest
 
-from appliance.data.synthetic import SPECIALTIES, generate, to_record_dict
 from appliance.errors import UsageError
 from appliance.evaluate.classical import ClassicalConfig, fit_predict
 from appliance.evaluate.forgetting import forgetting_summary, general_examples, general_paragraphs, general_perplexity
 from appliance.evaluate.metrics import classification_metrics, perplexity
+from appliance.synthetic import SPECIALTIES, generate, to_record_dict
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from appliance.data.synthetic import SPECIALTIES
 from appliance.data.tasks import ExampleTooLong, TaskConfig, build_prompt
 from appliance.errors import UsageError
 from appliance.evaluate.icl import ICLConfig, ICLPrompts, TfidfSelector, run_icl
+from appliance.synthetic import SPECIALTIES
 
 CONFIG = TaskConfig(label_set=SPECIALTIES, max_length=2048)
 

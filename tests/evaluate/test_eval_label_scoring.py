@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import torch
 
-from appliance.data.synthetic import SPECIALTIES
 from appliance.data.tasks import TaskConfig, build_prompt
 from appliance.evaluate.label_scoring import (
     LabelScorer,
@@ -17,6 +16,7 @@ from appliance.evaluate.label_scoring import (
     score_labels,
     score_replies,
 )
+from appliance.synthetic import SPECIALTIES
 
 CONFIG = TaskConfig(label_set=SPECIALTIES, max_length=512)
 

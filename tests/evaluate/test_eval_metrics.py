@@ -7,7 +7,6 @@ import math
 import pytest
 import torch
 
-from appliance.data.synthetic import SPECIALTIES
 from appliance.data.tasks import IGNORE_INDEX, TASKS, Example, TaskConfig, build_example
 from appliance.errors import UsageError
 from appliance.evaluate.facts import extract_facts, factual_consistency
@@ -24,6 +23,7 @@ from appliance.evaluate.metrics import (
     rouge_l,
     summarization_metrics,
 )
+from appliance.synthetic import SPECIALTIES
 
 # --- classify ---------------------------------------------------------------------------------------
 

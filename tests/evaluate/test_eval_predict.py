@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from appliance.data.synthetic import SPECIALTIES
 from appliance.data.tasks import TaskConfig
 from appliance.errors import UsageError
 from appliance.evaluate.predict import evaluate_model, predict, references
+from appliance.synthetic import SPECIALTIES
 
 
 def test_classify_scores_labels_and_reports_metrics(tokenizer, tiny_model, notes):

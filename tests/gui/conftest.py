@@ -18,7 +18,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from appliance.data import synthetic  # noqa: E402
+from appliance import synthetic  # noqa: E402
 from appliance.deid.service import run_deid  # noqa: E402
 from appliance.ingest.service import import_path  # noqa: E402
 from appliance.store.keyslots import TEST_KDF  # noqa: E402

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from appliance import jobs
+from appliance import jobs, synthetic
 from appliance.catalog import jobs as job_records
-from appliance.data import synthetic
 from appliance.workspace import Workspace
 from tests.conftest import PASSWORDS
 

@@ -24,8 +24,7 @@ class ServedWorkspace:
 
 
 def build_served_workspace(root: Path, scratch: Path, monkeypatch: pytest.MonkeyPatch) -> ServedWorkspace:
-    from appliance import base_models, registry
-    from appliance.data import synthetic
+    from appliance import base_models, registry, synthetic
     from appliance.deid.service import mark_reviewed, run_deid
     from appliance.evaluate.service import evaluate_run
     from appliance.export.service import export_run

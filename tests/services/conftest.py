@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from appliance.data import synthetic
+from appliance import synthetic
 from appliance.ingest.service import import_path
 from appliance.workspace import Workspace
 from tests.conftest import PASSWORDS

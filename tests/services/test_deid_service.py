@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from appliance import jobs
+from appliance import jobs, synthetic
 from appliance.cli import main
-from appliance.data import synthetic
 from appliance.deid import DeidConfig
 from appliance.deid.service import correct, latest_version, mark_reviewed, review_queue, review_record, run_deid
 from appliance.errors import ApplianceError, InvalidInput, PermissionDenied

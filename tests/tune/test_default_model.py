@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from appliance.data.synthetic import generate, to_record_dict
 from appliance.data.tasks import TaskConfig, build_example
+from appliance.synthetic import generate, to_record_dict
 from appliance.tune.config import TuneConfig
 from appliance.tune.estimate import calibrate, estimate
 from appliance.tune.methods import prepare

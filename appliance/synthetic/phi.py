@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from random import Random
 
-from appliance.data import _synthetic_vocab as vocab
+from appliance.synthetic import vocab
 
 # Gold labels and their subtypes. Every planted identifier carries one of these pairs.
 PHI_SUBTYPES: dict[str, tuple[str, ...]] = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from appliance.data._synthetic_phi import Phi, Piece
+from appliance.synthetic.phi import Phi, Piece
 
 RawSpan = tuple[int, int, str, str | None]
 Pieces = Piece | Sequence["Pieces"]

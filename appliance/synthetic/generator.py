@@ -36,8 +36,8 @@ from pathlib import Path
 from random import Random
 from typing import TextIO
 
-from appliance.data import _synthetic_clinical as clin
-from appliance.data._synthetic_notes import (
+from appliance.synthetic import clinical as clin
+from appliance.synthetic.notes import (
     NOTE_TYPES,
     RENDERERS,
     TYPICAL_CHARS,
@@ -45,7 +45,7 @@ from appliance.data._synthetic_notes import (
     Episode,
     NoteCtx,
 )
-from appliance.data._synthetic_phi import (
+from appliance.synthetic.phi import (
     PHI_SUBTYPES,
     Clinician,
     Facility,
@@ -54,7 +54,8 @@ from appliance.data._synthetic_phi import (
     make_identity,
     random_date,
 )
-from appliance.data._synthetic_text import fit_to_length
+from appliance.synthetic.tables import strings
+from appliance.synthetic.text import fit_to_length
 
 __all__ = [
     "GoldSpan",
@@ -148,13 +149,7 @@ class _Plan:
     acute: bool  # an acute stay starts urgent and settles; a stable one is mostly routine throughout
 
 
-_SMOKING = (
-    "Never smoker",
-    "Former smoker, 30 pack-years, quit in 2010",
-    "Current smoker, 1 ppd",
-    "Denies tobacco; EtOH 2-3 drinks/week",
-    "Quit smoking 5 years ago; no illicit drugs",
-)
+_SMOKING: tuple[str, ...] = strings("phrases.json", "SMOKING")
 
 
 def _visit_types(count: int, rng: Random) -> tuple[str, ...]:
