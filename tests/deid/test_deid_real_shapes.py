@@ -242,6 +242,19 @@ MEDICAL_LANGUAGE = [
     ),
 ]
 
+# Forms in other languages: field labels for addresses, towns, postcodes and identifiers.
+FOREIGN_FORMS = [
+    Case(
+        "spanish-form",
+        "NHC: 5512093.\nNASS: 31 40917263 08.\nDomicilio: C/ Almendro 9, 2º A.\nLocalidad/ Provincia: Tordelaguna."
+        "\nCP: 28190.\nDatos asistenciales.",
+        phi=("5512093", "31 40917263 08", "C/ Almendro 9", "Tordelaguna", "28190"),
+        keep=("Datos", "asistenciales"),
+    ),
+    Case("licence-number-in-groups", "Médico: Dra. Nerea Olabarri Zubia NºCol: 48 48 71235.", phi=("48 48 71235",)),
+    Case("cp-is-chest-pain", "CP: none today. City: Tessaly Falls", phi=("Tessaly Falls",), keep=("none", "today")),
+]
+
 GENERAL_ENGLISH = [
     Case("greeting-name", "Hi Vinicio, I'm writing about my order.", phi=("Vinicio",)),
     Case("says-name", '"We are moving in that direction," says Bergqvist.', phi=("Bergqvist",)),
@@ -282,7 +295,7 @@ GENERAL_ENGLISH = [
     Case("ordinal-not-day", "Improved on the 3rd day of antibiotics.", keep=("3rd",)),
 ]
 
-CASES = PLACES + DATES + NAMES + CAPS + PHONES + BOUNDARIES + MEDICAL_LANGUAGE + GENERAL_ENGLISH
+CASES = PLACES + DATES + NAMES + CAPS + PHONES + BOUNDARIES + MEDICAL_LANGUAGE + FOREIGN_FORMS + GENERAL_ENGLISH
 
 
 @pytest.fixture(scope="module")

@@ -28,14 +28,19 @@ _NUM = r"(?:\s*(?i:number|no\.?|num\.?|nbr|id|#))?"
 _LABELS: dict[str, str] = {
     "vehicle": r"(?i:(?:vehicle\s+)?(?:licen[cs]e\s+)?plate|tag\s*(?:#|no\.?|number)|vin|"
     r"vehicle(?:\s+(?:id|identification))?)",
-    "ssn": r"(?i:ssn|ss#|social\s+security|soc\.?\s+sec\.?)",
+    # Labels as forms in other languages write them: Spanish NASS/NUSS, "seguridad social", French
+    # "sécurité sociale", "NSS" in capitals.
+    "ssn": r"(?i:ssn|ss#|social\s+security|soc\.?\s+sec\.?|nass|nuss|seguridad\s+social|"
+    r"s[ée]curit[ée]\s+sociale)|NSS",
     "mrn": r"(?i:mrn|mr\s*#|mr\s+no\.?|medical\s+record|med\.?\s+rec(?:ord)?|chart\s*(?:#|no\.?|number|id)|"
     r"unit\s+(?:no\.?|number)|hospital\s+(?:no\.?|number)|patient\s+(?:id|identifier|no\.?|number)|pt\.?\s+(?:id|no\.?)|"
-    r"record\s*(?:#|no\.?|number))",
+    r"record\s*(?:#|no\.?|number)|nhc|historia\s+cl[ií]nica|n[º°]\s*(?:de\s+)?historia|cipa|"
+    r"n[º°]\s*(?:de\s+)?(?:paciente|expediente))",
     "health_plan": r"(?i:member|subscriber|policy|group\s*(?:#|no\.?|number|id)|group(?=\s+\d{4})|insurance|"
     r"medicare|medicaid|mbi|hicn|beneficiary|health\s+plan|plan\s+(?:id|no\.?|number)|insured\s+id|payer\s+id)",
     "account": r"(?i:acct|account|billing|encounter|visit\s+(?:id|no\.?|number)|fin|csn|har|invoice|claim)",
-    "license": r"(?i:licen[cs]e|lic\.?|driver'?s?\s+licen[cs]e|dea|npi|upin|passport|certificate)|DL",
+    "license": r"(?i:licen[cs]e|lic\.?|driver'?s?\s+licen[cs]e|dea|npi|upin|passport|certificate|"
+    r"n[º°]\s*(?:de\s+)?col(?:egiado)?\.?|colegiado|dni|nif|nie|codice\s+fiscale)|DL",
     "device": r"(?i:serial|s/n|device\s+(?:id|identifier)|udi|imei|pacemaker\s+(?:id|serial)|"
     r"lot\s*(?:#|no\.?|number))|SN",
     "other": r"(?i:identifier|case\s*(?:#|no\.?|number)|accession|specimen\s*(?:#|no\.?|number|id)|"
@@ -48,10 +53,11 @@ _LABELLED = re.compile(
     + r")(?![A-Za-z])"
     + _NUM
     + r"\s*[:#=\-]?\s*(?:(?i:is)\s+)?"
-    + r"(?P<value>[A-Za-z0-9](?:[A-Za-z0-9]|[-/.](?=[A-Za-z0-9])){2,29})(?![\w])"
+    # A short first group counts when more groups of digits follow ("NASS: 47 29373947 55").
+    + r"(?P<value>[A-Za-z0-9](?:[A-Za-z0-9]|[-/.](?=[A-Za-z0-9])){2,29}|\d{1,2}(?= \d{2,8}))(?![\w])"
 )
 _PLATE_TAIL = re.compile(r"[ -][A-Z0-9]{2,5}\b")
-_DIGIT_GROUPS = re.compile(r"(?: \d{2,8}){1,3}(?![\w.]|\s*(?:mg|mcg|ml|units?|%|days?|hours?|weeks?|years?))")
+_DIGIT_GROUPS = re.compile(r"(?: \d{2,8}){1,3}(?!\w|\.\d|\s*(?:mg|mcg|ml|units?|%|days?|hours?|weeks?|years?))")
 #: Words an identifier label can start with (see `Document.matches_at_words`).
 LABEL_FIRST_WORDS = frozenset(
     """
@@ -60,6 +66,7 @@ LABEL_FIRST_WORDS = frozenset(
     payer acct account billing encounter visit fin csn har invoice claim lic driver drivers dea npi upin
     passport certificate dl serial s device udi imei pacemaker lot sn identifier case accession specimen
     order ref reference employee badge student study requisition confirmation ticket id
+    nass nuss seguridad securite sécurité nss nhc historia cipa nº n°  nºcol n°col colegiado dni nif nie codice
     """.split()
 )
 _HASH_NUMBER = re.compile(r"(?<![\w#])#\s?(?P<value>\d{4,12})\b")

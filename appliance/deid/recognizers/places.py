@@ -76,8 +76,14 @@ _RESIDENCE = re.compile(
     r"(?:\s+(?:alone|here|there|now|currently|locally|independently))?\s+(?:of|in|to|from|at)\s+$"
 )
 # "Address:", "Home address:", "Mailing address -": the value is a place, whatever its format.
+# The same labels as forms in other languages write them ("Domicilio:", "Localidad/ Provincia:", "Adresse :",
+# "Indirizzo:", "Endereço:", "Anschrift:"), and town and postcode labels ("City:", "CP: 28041", "PLZ:").
 _ADDRESS_LABEL = re.compile(
-    r"(?im)^[ \t>]*(?:home\s+|mailing\s+|billing\s+|street\s+|postal\s+)?address[ \t]*[:\-][ \t]*"
+    r"(?im)^[ \t>]*(?:(?:home\s+|mailing\s+|billing\s+|street\s+|postal\s+)?address"
+    r"|domicilio|direcci[oó]n|localidad(?:[ \t]*/[ \t]*provincia)?|provincia|municipio|poblaci[oó]n|ciudad"
+    r"|adresse|ville|commune|indirizzo|comune|endere[cç]o|morada|localidade|anschrift|wohnort"
+    r"|(?P<one>city|town|(?:post|postal|zip)[ \t]?code|c[oó]digo[ \t]+postal|code[ \t]+postal"
+    r"|(?:cp|c\.p\.|plz|cap)(?=[ \t]*:[ \t]*\d{4,5}\b)))[ \t]*[:\-][ \t]*"
 )
 # "the corner of 25 Dili Gianni Street and King Forges": two streets.
 _CORNER = re.compile(
@@ -181,7 +187,7 @@ class _Places:
             if line is None or not line.group("line").strip():
                 continue
             end, cursor = line.end("line"), line.end()
-            for _ in range(3):
+            for _ in range(0 if m.group("one") else 3):  # a town or a postcode label holds one line
                 if not text.startswith("\n", cursor):
                     break
                 nxt = _BLOCK_LINE.match(text, cursor + 1)
