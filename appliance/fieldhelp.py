@@ -9,8 +9,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import fields
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def help_text(text: str) -> dict[str, str]:
@@ -21,3 +24,23 @@ def help_text(text: str) -> dict[str, str]:
 def help_of(cls: Any) -> dict[str, str]:
     """Field name -> help text, in declaration order (empty for a field without one)."""
     return {f.name: f.metadata.get("help", "") for f in fields(cls)}
+
+
+def settings_from(cls: type[T], values: Mapping[str, Any], *, unknown: str, wrong: str | None = None,
+                  error: type[Exception] = ValueError) -> T:
+    """``cls(**values)`` for a settings dataclass read from a TOML/JSON table, so a typo never passes silently.
+
+    A key that is not a field raises `error` with `unknown` formatted with ``{unknown}`` (the bad keys)
+    and ``{known}`` (every field). With `wrong`, a value of the wrong type (the dataclass's own
+    ``TypeError``) raises `error` with `wrong` followed by the reason; without, it propagates.
+    """
+    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]  # cls is a dataclass type
+    bad = sorted(set(values) - known)
+    if bad:
+        raise error(unknown.format(unknown=", ".join(bad), known=", ".join(sorted(known))))
+    if wrong is None:
+        return cls(**dict(values))
+    try:
+        return cls(**dict(values))
+    except TypeError as exc:  # e.g. a list where a number belongs
+        raise error(f"{wrong}{exc}") from None

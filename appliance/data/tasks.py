@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Protocol
 
 from appliance.errors import InvalidInput, UsageError
-from appliance.fieldhelp import help_of
+from appliance.fieldhelp import help_of, settings_from
 from appliance.fieldhelp import help_text as _help
 
 IGNORE_INDEX = -100
@@ -142,11 +142,8 @@ class TaskConfig:
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> TaskConfig:
         """Build from a TOML/JSON table; unknown keys are an error, so typos do not pass silently."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise UsageError(f"unknown task setting(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        return cls(**dict(values))
+        return settings_from(cls, values, unknown="unknown task setting(s): {unknown}; known: {known}",
+                             error=UsageError)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

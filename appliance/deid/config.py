@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as _dt
 import tomllib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from appliance.errors import InvalidInput
-from appliance.fieldhelp import help_of
+from appliance.fieldhelp import help_of, settings_from
 from appliance.fieldhelp import help_text as _help
 
 MODES = ("surrogate", "mask")
@@ -151,14 +151,8 @@ class DeidConfig:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DeidConfig:
         """Build from a mapping (e.g. the ``[deid]`` table of a TOML file); unknown keys are an error."""
-        names = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - names)
-        if unknown:
-            raise InvalidInput(f"deid config: unknown setting(s) {', '.join(unknown)}")
-        try:
-            return cls(**dict(data))
-        except TypeError as exc:  # a wrong type that the checks above could not word better
-            raise InvalidInput(f"deid config: {exc}") from None
+        return settings_from(cls, data, unknown="deid config: unknown setting(s) {unknown}", wrong="deid config: ",
+                             error=InvalidInput)
 
     @classmethod
     def from_toml(cls, path: Path, table: str | None = "deid") -> DeidConfig:

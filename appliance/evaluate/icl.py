@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from random import Random
 from typing import Any, Protocol
 
@@ -46,7 +46,7 @@ from appliance.evaluate.prompts import (
     system_messages,
     user_message,
 )
-from appliance.fieldhelp import help_of
+from appliance.fieldhelp import help_of, settings_from
 from appliance.fieldhelp import help_text as _help
 
 
@@ -98,11 +98,8 @@ class ICLConfig:
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> ICLConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise UsageError(f"unknown ICL setting(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        return cls(**dict(values))
+        return settings_from(cls, values, unknown="unknown ICL setting(s): {unknown}; known: {known}",
+                             error=UsageError)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance.errors import InvalidInput
-from appliance.fieldhelp import help_of
+from appliance.fieldhelp import help_of, settings_from
 from appliance.fieldhelp import help_text as _help
 
 # Annotation (as a string, see the __future__ import) -> accepted runtime types, for settings read from TOML.
@@ -125,20 +125,14 @@ class ServeConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ServeConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise InvalidInput(f"serve: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         values = dict(data)
         for name in ("tls_cert", "tls_key"):
             if values.get(name) in ("", None):
                 values[name] = None
             elif name in values:
                 values[name] = Path(values[name])
-        try:
-            return cls(**values)
-        except TypeError as exc:
-            raise InvalidInput(f"serve: {exc}") from None
+        return settings_from(cls, values, unknown="serve: unknown setting(s) {unknown}; known: {known}",
+                             wrong="serve: ", error=InvalidInput)
 
     @classmethod
     def from_toml(cls, path: Path) -> ServeConfig:

@@ -15,12 +15,12 @@ import hashlib
 import json
 import tomllib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from appliance.errors import InvalidInput
-from appliance.fieldhelp import help_of
+from appliance.fieldhelp import help_of, settings_from
 from appliance.fieldhelp import help_text as _help
 from appliance.tune.methods.registry import presets_for, specific_settings, tuned_names
 
@@ -138,14 +138,8 @@ class TuneConfig:
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> TuneConfig:
         """Build from a JSON/TOML table. Unknown keys are an error so that typos never pass silently."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise InvalidInput(f"unknown tuning setting(s): {', '.join(unknown)}; see 'appliance tune --help'")
-        try:
-            return cls(**dict(values))
-        except TypeError as exc:  # e.g. a list where a number belongs, caught by comparisons
-            raise InvalidInput(f"invalid tuning setting: {exc}") from None
+        return settings_from(cls, values, unknown="unknown tuning setting(s): {unknown}; see 'appliance tune --help'",
+                             wrong="invalid tuning setting: ", error=InvalidInput)
 
     @classmethod
     def from_toml(cls, path: Path | str, *, n_params: int | None = None) -> TuneConfig:
