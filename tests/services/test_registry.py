@@ -29,6 +29,7 @@ def _trained_runs(root: Path, n: int) -> list[str]:
     return ids
 
 
+@pytest.mark.slow  # three tuning runs, then evaluations and approvals
 def test_approval_rules_versions_and_rollback(tiny_ws: Path) -> None:
     first, second, third = _trained_runs(tiny_ws, 3)
     with Workspace.open(tiny_ws, "rex", PASSWORDS["rex"]) as ws:
@@ -66,6 +67,7 @@ def test_approval_rules_versions_and_rollback(tiny_ws: Path) -> None:
                            "registry.gates"]
 
 
+@pytest.mark.slow  # a tuning run, then an evaluation job in a child process
 def test_evaluate_then_approve(tiny_ws: Path) -> None:
     from appliance import jobs
 

@@ -81,6 +81,7 @@ def test_sigkill_then_resume_equals_uninterrupted(tmp_path: Path, tiny_dir: Path
     _assert_same_weights(_adapter(out), _adapter(tmp_path / "reference"), atol=1e-5)
 
 
+@pytest.mark.slow  # the same training twice: as two torch.distributed processes, then as one
 def test_two_processes_match_one_with_the_same_global_batch(tmp_path: Path, tiny_dir: Path) -> None:
     # Dropout off: each process draws its own dropout masks, so only the dropout-free run is comparable.
     two = _spec(tmp_path, tiny_dir, "two", batch_size=2, lora_dropout=0.0, epochs=1)
