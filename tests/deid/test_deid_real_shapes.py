@@ -256,6 +256,11 @@ FOREIGN_FORMS = [
 ]
 
 GENERAL_ENGLISH = [
+    Case("self-naming-lower", "hello, my name is ondrava and i lost my card", phi=("ondrava",), keep=("lost",)),
+    Case("call-me-lower", "friends call me keshvani these days", phi=("keshvani",)),
+    Case("call-me-back", "please call me back when you can", keep=("back",)),
+    Case("zip-label", "ZIP: 4471", phi=("4471",)),
+    Case("grew-up-in", "He grew up in Veltrana and moved here later.", phi=("Veltrana",)),
     Case("greeting-name", "Hi Vinicio, I'm writing about my order.", phi=("Vinicio",)),
     Case("says-name", '"We are moving in that direction," says Bergqvist.', phi=("Bergqvist",)),
     Case("maiden-name", "She was born in 1951. Her maiden name is LeBatelier.", phi=("LeBatelier",)),

@@ -131,6 +131,7 @@ _ADDRESSED = re.compile(
     r"(?i:call(?:s|ed)?\s+me)|I'm|I\s+am|named)"
     r"[ \t]*[,:]?[ \t]+)"
 )
+_SELF_NAMING = re.compile(r"name\s+is|call(?:s|ed)?\s+me")
 ADDRESSED_WORDS = frozenset(
     """
     hi hello hey dear thanks thank cheers regards says said asks asked told wrote writes according my maiden
@@ -228,7 +229,12 @@ class _NameContext:
             if index is None:
                 continue
             tok = doc.tokens[index]
-            lower_ok = doc.caseless and tok.shape is Shape.LOWER and "name" in m.group().lower()
+            cue = m.group().lower()
+            # "my name is vitoria", "people call me višeslav": a self-naming cue names the word after it
+            # in any case; other cues only in a note written all in lower case.
+            lower_ok = tok.shape is Shape.LOWER and (
+                doc.caseless and "name" in cue or bool(_SELF_NAMING.search(cue))
+            )
             if not lower_ok and (tok.caseless or tok.shape is not Shape.TITLE or len(tok.norm) < 3):
                 continue
             if tok.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.COUNTRY) or tok.norm in HEADER_WORDS:

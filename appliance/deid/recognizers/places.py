@@ -72,7 +72,8 @@ _STREET_PARTICLES = frozenset(
 _SAINT = frozenset({"st", "saint", "ste"})
 # Strong residence cues; whatever capitalised word follows is a place, listed or not (misspelled).
 _RESIDENCE = re.compile(
-    r"(?i)\b(?:lives|living|lived|resides|residing|resident|moved|relocated|born|hometown|native|originally)"
+    r"(?i)\b(?:lives|living|lived|resides|residing|resident|moved|relocated|born|hometown|native|originally|"
+    r"grew\s+up|raised|flew|travel(?:l?ing|l?ed)|returned)"
     r"(?:\s+(?:alone|here|there|now|currently|locally|independently))?\s+(?:of|in|to|from|at)\s+$"
 )
 # "Address:", "Home address:", "Mailing address -": the value is a place, whatever its format.
@@ -82,7 +83,7 @@ _ADDRESS_LABEL = re.compile(
     r"(?im)^[ \t>]*(?:(?:home\s+|mailing\s+|billing\s+|street\s+|postal\s+)?address"
     r"|domicilio|direcci[oó]n|localidad(?:[ \t]*/[ \t]*provincia)?|provincia|municipio|poblaci[oó]n|ciudad"
     r"|adresse|ville|commune|indirizzo|comune|endere[cç]o|morada|localidade|anschrift|wohnort"
-    r"|(?P<one>city|town|(?:post|postal|zip)[ \t]?code|c[oó]digo[ \t]+postal|code[ \t]+postal"
+    r"|(?P<one>city|town|(?:post|postal|zip)[ \t]?code|zip|postcode|c[oó]digo[ \t]+postal|code[ \t]+postal"
     r"|(?:cp|c\.p\.|plz|cap)(?=[ \t]*:[ \t]*\d{4,5}\b)))[ \t]*[:\-][ \t]*"
 )
 # "the corner of 25 Dili Gianni Street and King Forges": two streets.
