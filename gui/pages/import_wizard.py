@@ -3,15 +3,13 @@
 The import itself is ``appliance.ingest.service.import_path`` in an Op with a byte-progress bar. It is
 one transaction: a refused strict import or a failure leaves the dataset as it was, which the report
 says. Its callbacks only touch this dialog, so they still run if the session locks meanwhile (the
-lock hides the dialog; the import completes and is audited either way). The CSV preview reads the
-first rows of the source file on the Op thread and shows them only on screen (nothing is written).
+lock hides the dialog; the import completes and is audited either way). The preview and the guessed
+column mapping come from ``appliance.ingest.preview``, run on the Op thread; its first rows are shown
+only on screen (nothing is written).
 """
 
 from __future__ import annotations
 
-import csv
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -32,91 +30,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from appliance.ingest import ImportOptions, detect_format, list_sources
+from appliance.errors import UsageError
+from appliance.ingest import MAPPING_ROLES, ImportOptions, Preview, dataset_name_for, options_from_mapping, preview
 from appliance.ingest.service import ImportRefused, ImportSummary, import_path
 from gui.errors import as_text
 from gui.ops import Op
 from gui.session import Session
 from gui.widgets import Banner, fill_table, make_table
 
-PREVIEW_ROWS = 5
 PREVIEW_CHARS = 60
 NONE = "(none)"
 
-#: Mapping roles: (ImportOptions field, label, required, column names guessed, case-insensitive).
-ROLES: tuple[tuple[str, str, bool, tuple[str, ...]], ...] = (
-    ("text_col", "Note &text", True, ("text", "note_text", "note", "body", "report_text", "content")),
-    # Optional: a file without one imports each note as its own patient (ImportOptions.patient_per_note).
-    ("patient_col", "&Patient id", False, ("patient_id", "patient", "mrn", "pat_id", "subject_id")),
-    ("id_col", "Note &id", False, ("note_id", "id", "document_id", "record_id", "row_id")),
-    ("date_col", "&Date", False, ("date", "note_date", "service_date", "chartdate", "charttime")),
-    ("type_col", "Note t&ype", False, ("note_type", "type", "category", "document_type")),
-)
-
-
-@dataclass(frozen=True)
-class SourcePreview:
-    """What the wizard shows about a source before importing (no PHI leaves the screen)."""
-
-    fmt: str
-    files: int
-    header: list[str]
-    rows: list[list[str]]
-
-
-def preview_source(path: Path) -> SourcePreview:
-    """Format and, for CSV/TSV, the header and first rows of the (first) file. Raises InvalidInput."""
-    fmt = detect_format(path)
-    sources = list_sources(path, fmt)
-    header: list[str] = []
-    rows: list[list[str]] = []
-    if fmt == "csv":
-        first = sources[0][0]
-        delimiter = "\t" if first.suffix.lower() == ".tsv" else ","
-        with open(first, encoding="utf-8-sig", errors="replace", newline="") as stream:
-            reader = csv.reader(stream, delimiter=delimiter)
-            for row in reader:
-                if not any(cell.strip() for cell in row):
-                    continue
-                if not header:
-                    header = [cell.strip() for cell in row]
-                    continue
-                rows.append(row)
-                if len(rows) >= PREVIEW_ROWS:
-                    break
-    return SourcePreview(fmt, len(sources), header, rows)
-
-
-def guess_mapping(header: list[str]) -> dict[str, str]:
-    """Column chosen for each role by name; optional roles without a match map to NONE."""
-    lowered = {name.lower(): name for name in header}
-    used: set[str] = set()
-    mapping: dict[str, str] = {}
-    for field, _label, required, candidates in ROLES:
-        choice = next((lowered[c] for c in candidates if c in lowered and lowered[c] not in used), None)
-        if choice is None:
-            choice = NONE if not required else next((h for h in header if h not in used), NONE)
-        if choice != NONE:
-            used.add(choice)
-        mapping[field] = choice
-    return mapping
-
-
-def options_from_mapping(mapping: dict[str, str]) -> ImportOptions:
-    """ImportOptions for a mapping; an unmapped optional role gets a column name no file has, and no
-    patient column means every note is its own patient."""
-    def column(field: str) -> str:
-        chosen = mapping.get(field, NONE)
-        return chosen if chosen != NONE else f"\x00unmapped-{field}"
-
-    return ImportOptions(text_col=column("text_col"), patient_col=column("patient_col"), id_col=column("id_col"),
-                         date_col=column("date_col"), type_col=column("type_col"),
-                         patient_per_note=mapping.get("patient_col", NONE) == NONE)
-
-
-def default_dataset_name(path: Path) -> str:
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", path.stem if path.is_file() else path.name).strip("-._")
-    return (name or "notes")[:64]
+#: What each mapping role is called on screen (the roles and their guesses are ``MAPPING_ROLES``).
+LABELS = {"text_col": "Note &text", "patient_col": "&Patient id", "id_col": "Note &id", "date_col": "&Date",
+          "type_col": "Note t&ype"}
 
 
 def _shorten(value: str) -> str:
@@ -133,7 +60,7 @@ class ImportWizard(QDialog):
         super().__init__(parent)
         self._session = session
         self._path: Path | None = None
-        self._preview: SourcePreview | None = None
+        self._preview: Preview | None = None
         self.setWindowTitle("Import notes")
         self.setObjectName("importWizard")
         self.resize(1000, 720)
@@ -171,14 +98,15 @@ class ImportWizard(QDialog):
         combos_widget = QWidget()
         combos_layout = QHBoxLayout(combos_widget)
         combos_layout.setContentsMargins(0, 0, 0, 0)
-        for field, label, required, _candidates in ROLES:
+        for role in MAPPING_ROLES:
+            label = LABELS[role.field]
             combo = QComboBox()
-            combo.setObjectName(f"map_{field}")
+            combo.setObjectName(f"map_{role.field}")
             combo.setAccessibleName(label.replace("&", ""))
-            combo.setToolTip(ImportOptions.help_text()[field] + (" Required." if required else " Optional."))
-            self.combos[field] = combo
+            combo.setToolTip(ImportOptions.help_text()[role.field] + (" Required." if role.required else " Optional."))
+            self.combos[role.field] = combo
             box = QFormLayout()
-            caption = QLabel(label + (" *" if required else ""))
+            caption = QLabel(label + (" *" if role.required else ""))
             caption.setBuddy(combo)
             box.addRow(caption)
             box.addRow(combo)
@@ -243,39 +171,38 @@ class ImportWizard(QDialog):
         self._path, self._preview = path, None
         self.path_label.setText(str(path))
         if not self.dataset.text().strip():
-            self.dataset.setText(default_dataset_name(path))
+            self.dataset.setText(dataset_name_for(path))
         self.format_label.setText("Detecting the format…")
         self.import_button.setEnabled(False)
         self.banner.clear_state()
         self.rejected_table.setVisible(False)
-        Op(self, lambda: preview_source(path)).success(self._show_preview).failure(self._preview_failed).run()
+        Op(self, lambda: preview(path)).success(self._show_preview).failure(self._preview_failed).run()
 
     def _preview_failed(self, exc: BaseException) -> None:
         self.mapping_box.setVisible(False)
         self.format_label.setText("")
         self.banner.show_state("error", as_text(exc))
 
-    def _show_preview(self, preview: SourcePreview) -> None:
-        self._preview = preview
-        files = f"{preview.files} file{'s' if preview.files != 1 else ''}"
-        self.format_label.setText(f"Detected format: <b>{preview.fmt.upper()}</b> ({files})")
-        is_csv = preview.fmt == "csv" and bool(preview.header)
-        self.mapping_box.setVisible(is_csv)
-        if is_csv:
-            self.preview.setColumnCount(len(preview.header))
-            self.preview.setHorizontalHeaderLabels(preview.header)
-            fill_table(self.preview, [[_shorten(cell) for cell in row] for row in preview.rows])
-            guessed = guess_mapping(preview.header)
-            for field, _label, required, _c in ROLES:
-                combo = self.combos[field]
+    def _show_preview(self, source: Preview) -> None:
+        self._preview = source
+        files = f"{source.files} file{'s' if source.files != 1 else ''}"
+        self.format_label.setText(f"Detected format: <b>{source.fmt.upper()}</b> ({files})")
+        self.mapping_box.setVisible(source.is_tabular)
+        if source.is_tabular:
+            self.preview.setColumnCount(len(source.header))
+            self.preview.setHorizontalHeaderLabels(source.header)
+            fill_table(self.preview, [[_shorten(cell) for cell in row] for row in source.rows])
+            for role in MAPPING_ROLES:
+                combo = self.combos[role.field]
                 combo.clear()
-                if not required:
+                if not role.required:
                     combo.addItem(NONE)
-                combo.addItems(preview.header)
-                combo.setCurrentText(guessed[field])
+                combo.addItems(source.header)
+                combo.setCurrentText(source.mapping.get(role.field) or NONE)
         self.import_button.setEnabled(True)
 
     def mapping(self) -> dict[str, str]:
+        """The column chosen for each role as shown (NONE for an unmapped optional role)."""
         return {field: combo.currentText() for field, combo in self.combos.items()}
 
     # -- import -----------------------------------------------------------------------------------
@@ -285,7 +212,7 @@ class ImportWizard(QDialog):
             return
         try:
             options = self._options()
-        except Exception as exc:  # noqa: BLE001  (a bad mapping is shown inline)
+        except UsageError as exc:  # a bad mapping is shown inline
             self.banner.show_state("error", as_text(exc))
             return
         ws, path, fmt = self._session.ws, self._path, self._preview.fmt
@@ -300,11 +227,8 @@ class ImportWizard(QDialog):
     def _options(self) -> ImportOptions | None:
         if not self.mapping_box.isVisible():
             return None
-        mapping = self.mapping()
-        chosen = [c for c in mapping.values() if c != NONE]
-        if len(chosen) != len(set(chosen)):
-            raise ValueError("each column can be mapped to one role only")
-        return options_from_mapping(mapping)
+        return options_from_mapping({field: None if column == NONE else column
+                                     for field, column in self.mapping().items()})
 
     def _on_progress(self, done: int, total: int) -> None:
         if total > 0:

@@ -1,4 +1,6 @@
-"""The import wizard (CSV column mapping, report) and the dataset list with its counts."""
+"""The import wizard (shows the guessed CSV column mapping, report) and the dataset list with its counts.
+
+The guessing itself is tested in tests/ingest/test_ingest_preview.py."""
 
 from __future__ import annotations
 
@@ -8,20 +10,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from gui.pages.data import DataPage
-from gui.pages.import_wizard import NONE, guess_mapping, options_from_mapping
+from gui.pages.import_wizard import NONE
 from tests.gui.conftest import wait_ops, write_mapped_csv
-
-
-def test_guess_mapping_by_column_names() -> None:
-    assert guess_mapping(["MRN", "Note_Text", "when"]) == {
-        "text_col": "Note_Text", "patient_col": "MRN", "id_col": NONE, "date_col": NONE, "type_col": NONE}
-    assert options_from_mapping(guess_mapping(["MRN", "Note_Text"])).patient_per_note is False
-
-
-def test_a_file_without_a_patient_column_imports_each_note_as_its_own_patient() -> None:
-    mapping = guess_mapping(["report_body", "finding"])
-    assert mapping["text_col"] == "report_body" and mapping["patient_col"] == NONE
-    assert options_from_mapping(mapping).patient_per_note is True
 
 
 def test_import_wizard_maps_csv_columns_and_reports(qtbot, ws_path: Path, tmp_path: Path, open_session) -> None:
