@@ -56,6 +56,8 @@ _DIGIT = re.compile(r"\d")
 _UPPER = re.compile(r"[^\W\d_a-z]")  # any upper-case letter (Unicode), not only A-Z
 _LOWER = re.compile(r"[^\W\d_A-Z]")
 _REPEAT = re.compile(r"(.)\1+")
+_ASCII_UPPER = re.compile(r"[A-Z]")
+_ASCII_LOWER = re.compile(r"[a-z]")
 
 
 def _shape(word: str) -> str:
@@ -114,8 +116,8 @@ def _caseless_lines(text: str, whole_note: bool) -> tuple[list[int], list[bool]]
     starts, flags = [], []
     pos = 0
     for line in text.split("\n"):
-        upper = sum(1 for ch in line if "A" <= ch <= "Z")
-        lower = sum(1 for ch in line if "a" <= ch <= "z")
+        upper = len(_ASCII_UPPER.findall(line))
+        lower = len(_ASCII_LOWER.findall(line))
         letters = upper + lower
         starts.append(pos)
         flags.append(whole_note or (letters >= 8 and upper >= 0.85 * letters))

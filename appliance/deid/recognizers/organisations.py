@@ -28,7 +28,7 @@ _ORG_CUE = re.compile(
     r"(?:services?|equipment|supplies|oxygen|o2|care|nursing|delivery)\s+(?:from|through|via|by|with)|"
     r"(?:works|worked|working|employed|job)\s+(?:at|for|by|with)|"
     r"(?:transported|transferred|brought|taken|sent)\s+(?:in\s+)?by|"
-    r"dme|vna)[ \t]*[:(]?[ \t]*$"
+    r"dme|vna)\b[ \t]*[:(]?[ \t]*"
 )
 # Legal and service suffixes after a company's name: "Acme Inc", "Harbor Medical LLC", "Boston EMS".
 _ORG_SUFFIXES = frozenset(
@@ -82,8 +82,11 @@ class _Organisations:
     def _cued(self, doc: Document) -> Iterator[Span]:
         tokens = doc.tokens
         text = doc.text
+        cue_ends = {m.end() for m in _ORG_CUE.finditer(text)}  # one pass, not one search per word
+        if not cue_ends:
+            return
         for i, tok in enumerate(tokens):
-            if not _ORG_CUE.search(text, max(0, tok.start - 40), tok.start):
+            if tok.start not in cue_ends:
                 continue
             if tok.norm in _GENERIC or tok.cls & WordClass.STOP or tok.norm in _CONNECTORS:
                 continue
