@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
+from appliance.errors import InvalidInput
 from appliance.store.db import Connection
 
 if TYPE_CHECKING:  # the workspace reads its own users and settings through the catalog
@@ -26,6 +27,13 @@ def first(source: Source, sql: str, args: Sequence[Any], from_row: Callable[[tup
     """``from_row`` of the first row ``sql`` returns, or None when it returns none."""
     row = reader(source).execute(sql, args).fetchone()
     return None if row is None else from_row(row)
+
+
+def found(value: T | None, missing: str) -> T:
+    """``value``, or ``InvalidInput`` (exit 5) with the message ``missing`` when it is None."""
+    if value is None:
+        raise InvalidInput(missing)
+    return value
 
 
 def writer(tx: Connection, what: str) -> Connection:

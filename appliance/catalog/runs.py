@@ -52,8 +52,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal, NewType, cast
 
-from appliance.catalog.base import Source, first, loads, now, reader, writer
-from appliance.errors import ApplianceError, InvalidInput
+from appliance.catalog.base import Source, first, found, loads, now, reader, writer
+from appliance.errors import ApplianceError
 from appliance.store.db import Connection
 
 RunId = NewType("RunId", str)
@@ -131,10 +131,7 @@ def find(source: Source, run_id: str) -> Run | None:
 
 def get(source: Source, run_id: str) -> Run:
     """The run ``run_id``; ``InvalidInput`` (exit 5) when there is none."""
-    run = find(source, run_id)
-    if run is None:
-        raise InvalidInput(f"no run '{run_id}' in this workspace")
-    return run
+    return found(find(source, run_id), f"no run '{run_id}' in this workspace")
 
 
 def list_runs(source: Source, *, evaluated: bool = False) -> list[Run]:

@@ -14,8 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NewType
 
-from appliance.catalog.base import Source, first, loads, now, reader, writer
-from appliance.errors import InvalidInput
+from appliance.catalog.base import Source, first, found, loads, now, reader, writer
 from appliance.store.db import Connection
 
 SnapshotId = NewType("SnapshotId", str)
@@ -60,10 +59,7 @@ def find(source: Source, snapshot_id: str) -> Snapshot | None:
 
 def get(source: Source, snapshot_id: str) -> Snapshot:
     """The snapshot ``snapshot_id``; ``InvalidInput`` (exit 5) when there is none."""
-    found = find(source, snapshot_id)
-    if found is None:
-        raise InvalidInput(f"no snapshot '{snapshot_id}'")
-    return found
+    return found(find(source, snapshot_id), f"no snapshot '{snapshot_id}'")
 
 
 def with_hash(source: Source, content_hash: str) -> Snapshot | None:

@@ -322,7 +322,8 @@ def _chat_ids(tokenizer: ChatTokenizer, messages: list[dict[str, str]], generati
     return _token_ids(tokenizer.apply_chat_template(messages, tokenize=True, add_generation_prompt=generation_prompt))
 
 
-def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    """How many leading token ids ``a`` and ``b`` share."""
     n = 0
     for x, y in zip(a, b, strict=False):
         if x != y:
@@ -409,7 +410,7 @@ def build_example(
     if len(ids) > config.max_length:
         raise ExampleTooLong(f"instruction and response exceed max_length={config.max_length} tokens")
     prompt_ids = _chat_ids(tokenizer, _messages(t, record, config, note), generation_prompt=True)
-    start = _common_prefix(prompt_ids, ids)
+    start = common_prefix(prompt_ids, ids)
     if start >= len(ids):
         raise InvalidInput("the chat template dropped the response; check the model's chat template")
     return Example(ids, [IGNORE_INDEX] * start + ids[start:], truncated)

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from appliance.data.tasks import TaskConfig
+from appliance.data.tasks import TaskConfig, common_prefix
 from appliance.errors import UsageError
 from appliance.evaluate.likelihood import logits_to_log_probs, pad_id_of
 from appliance.evaluate.prompts import CONTENT_FREE_INPUTS, PromptSource, ZeroShotPrompts, render_chat
@@ -58,15 +58,6 @@ class LabelReplies:
     overlap: int = 0
 
 
-def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
 def label_replies(tokenizer: Any, labels: Sequence[str]) -> LabelReplies:
     """The assistant turn of each label as the chat template renders it, cut after the end-of-turn token."""
     if not labels or len(set(labels)) != len(labels):
@@ -79,7 +70,7 @@ def label_replies(tokenizer: Any, labels: Sequence[str]) -> LabelReplies:
     replies, overlaps = [], set()
     for label in labels:
         full = render_chat(tokenizer, [*_PROBE, {"role": "assistant", "content": label}], generation_prompt=False)
-        start = _common_prefix(generation, full)
+        start = common_prefix(generation, full)
         overlaps.add(len(generation) - start)
         reply = full[start:]
         # Re-rendered generation-prompt tokens (the overlap) may be special; the turn ends at the first

@@ -15,27 +15,15 @@ Hazards:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from appliance.errors import InvalidInput
 from appliance.export.base import ExportRequest
-from appliance.runtime.loading import first_line, has_tokenizer, load_adapted, load_causal_lm, load_tokenizer
+from appliance.runtime.loading import has_tokenizer, load_adapted, load_causal_lm, load_tokenizer
 
 if TYPE_CHECKING:
     import torch
-
-
-def read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InvalidInput(f"{path}: not a readable JSON file ({first_line(exc)})") from None
-    if not isinstance(data, dict):
-        raise InvalidInput(f"{path}: expected a JSON object")
-    return data
 
 
 @dataclass

@@ -18,6 +18,7 @@ Hazards:
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,18 @@ def first_line(exc: BaseException) -> str:
     """The first line of an exception's message, at most 200 characters: enough to say what failed."""
     text = str(exc).strip().splitlines()
     return text[0][:200] if text else type(exc).__name__
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """The JSON object in the file ``path`` (a model's or an export's metadata); ``InvalidInput`` (exit 5)
+    when it cannot be read, is not JSON or holds something other than an object."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InvalidInput(f"{path}: not a readable JSON file ({first_line(exc)})") from None
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{path}: expected a JSON object")
+    return data
 
 
 def _location(path: Path) -> tuple[Path, dict[str, Any]]:

@@ -28,9 +28,9 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from appliance.serve import openapi
 from appliance.serve.audit import BatchingSink, UnauthenticatedSampler, sha256_text
@@ -89,6 +89,8 @@ ROUTE_OPENAPI = "/openapi.json"
 ROUTE_OTHER = "other"
 CLIENT_GONE = 499  # nginx's code for "client closed the connection before the response ended"
 
+_TaskModel = TypeVar("_TaskModel", Classifier, Extractor)
+
 
 
 @dataclass
@@ -108,6 +110,11 @@ class _Call:
     finished: bool = False
     first_token: float | None = None  # perf_counter of the first generated text, if any
     last_token: float = 0.0
+
+    def audit_prompts(self, results: Sequence[Classification | Extraction]) -> None:
+        """Hash the prompts a task endpoint's model saw, and count their tokens (the text is never kept)."""
+        self.prompt_sha256 = sha256_text("\n".join(r.prompt_text for r in results))
+        self.prompt_tokens = sum(r.prompt_tokens for r in results)
 
 
 class Api:
@@ -276,16 +283,22 @@ class Api:
             raise ApiError(403, f"model '{model_id}' is no longer served: {refusal}", "model_withdrawn", "model")
         return backend
 
+    def _task_model(self, req: TaskRequest, key: KeyInfo, call: _Call, kind: type[_TaskModel], what: str,
+                    code: str) -> _TaskModel:
+        """The served task model of ``req.model``, checked as ``_backend`` checks it, when it is a ``kind``;
+        ``ApiError`` 404 with ``code`` when the run is not ``what`` the endpoint serves."""
+        self._backend(req.model, key, call)
+        found = self.tasks.get(req.model)
+        if not isinstance(found, kind):
+            raise ApiError(404, f"model '{req.model}' is not {what}; GET /v1/models shows each model's task", code,
+                           "model")
+        return found
+
     def _classify(self, req: TaskRequest, key: KeyInfo, call: _Call, completions: bool) -> Reply:
         """The task endpoint: label scoring exactly as the run was evaluated (see ``appliance.serve.tasks``)."""
-        self._backend(req.model, key, call)
-        classifier = self.tasks.get(req.model)
-        if not isinstance(classifier, Classifier):
-            raise ApiError(404, f"model '{req.model}' is not a classification run; GET /v1/models shows each "
-                                "model's task", "not_a_classifier", "model")
+        classifier = self._task_model(req, key, call, Classifier, "a classification run", "not_a_classifier")
         results: list[Classification] = classifier.classify(req.inputs)
-        call.prompt_sha256 = sha256_text("\n".join(r.prompt_text for r in results))
-        call.prompt_tokens = sum(r.prompt_tokens for r in results)
+        call.audit_prompts(results)
         call.completion_tokens = len(results)
         call.response_sha256 = sha256_text("\n".join(r.label for r in results))
         created = int(time.time())
@@ -296,14 +309,9 @@ class Api:
 
     def _extract(self, req: TaskRequest, key: KeyInfo, call: _Call) -> Reply:
         """The task endpoint of an extraction run: greedy replies as evaluation makes them, parsed as it parses."""
-        self._backend(req.model, key, call)
-        extractor = self.tasks.get(req.model)
-        if not isinstance(extractor, Extractor):
-            raise ApiError(404, f"model '{req.model}' is not an extraction run; GET /v1/models shows each "
-                                "model's task", "not_an_extractor", "model")
+        extractor = self._task_model(req, key, call, Extractor, "an extraction run", "not_an_extractor")
         results: list[Extraction] = extractor.extract(req.inputs)
-        call.prompt_sha256 = sha256_text("\n".join(r.prompt_text for r in results))
-        call.prompt_tokens = sum(r.prompt_tokens for r in results)
+        call.audit_prompts(results)
         call.response_sha256 = sha256_text("\n".join(r.text for r in results))
         return json_reply(200, extract_response(call.request_id, extractor.spec, results, int(time.time())))
 

@@ -15,10 +15,10 @@ from typing import Any
 from appliance.errors import UsageError
 from appliance.export.base import BASE_MODEL_JSON, EXACT_RULE, Generator, resolve_dir
 from appliance.export.registry import ExportFormat, register_format
-from appliance.export.source import ExportSource, read_json
+from appliance.export.source import ExportSource
 from appliance.runtime.decoding import CausalLMGenerator
 from appliance.runtime.device import torch_device
-from appliance.runtime.loading import load_adapted, load_tokenizer
+from appliance.runtime.loading import load_adapted, load_tokenizer, read_json
 
 ADAPTER_CONFIG = "adapter_config.json"
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance.errors import InvalidInput
+from appliance.runtime.loading import read_json
 from appliance.serve.backends.base import Backend
 from appliance.serve.backends.registry import ModelDir, backend_for_format
 
@@ -33,13 +34,7 @@ def _read_export(path: Path) -> dict[str, Any]:
     file = path / EXPORT_FILE
     if not file.is_file():
         return {}
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InvalidInput(f"{file}: not readable JSON ({type(exc).__name__})") from None
-    if not isinstance(data, dict):
-        raise InvalidInput(f"{file}: expected a JSON object")
-    return data
+    return read_json(file)
 
 
 def sniff_format(path: Path) -> str:
