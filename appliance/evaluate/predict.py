@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from appliance.data.tasks import TaskConfig, build_example, build_prompt, get_task
 from appliance.errors import UsageError
@@ -69,18 +69,24 @@ def predict(
     return greedy_replies(model, tokenizer, prompts, max_new_tokens=max_new_tokens, progress=progress)
 
 
+class PredictOptions(TypedDict, total=False):
+    """The keyword options of `predict`, which `evaluate_model` passes on (defaults are `predict`'s)."""
+
+    calibrate: bool
+    max_new_tokens: int
+    progress: ProgressFn | None
+
+
 def evaluate_model(
     model: Any,
     tokenizer: Any,
     task: str,
     task_config: TaskConfig,
     records: Sequence[Mapping[str, Any]],
-    *,
-    calibrate: bool = False,
-    max_new_tokens: int = 128,
-    progress: ProgressFn | None = None,
+    **options: Unpack[PredictOptions],
 ) -> ModelEvaluation:
-    """Predictions (where the task has answers) and the task's metrics on `records`."""
+    """Predictions (where the task has answers) and the task's metrics on `records`; `options` are
+    `predict`'s."""
     from appliance.evaluate.likelihood import pad_id_of
 
     t = get_task(task)
@@ -88,10 +94,7 @@ def evaluate_model(
         examples = [build_example(t.name, r, tokenizer, task_config) for r in records]
         inputs = MetricInputs(model=model, examples=examples, pad_id=pad_id_of(tokenizer))
         return ModelEvaluation([], compute(t.name, inputs))
-    predictions = predict(
-        model, tokenizer, t.name, task_config, records,
-        calibrate=calibrate, max_new_tokens=max_new_tokens, progress=progress,
-    )  # fmt: skip
+    predictions = predict(model, tokenizer, t.name, task_config, records, **options)
     inputs = MetricInputs(
         predictions=predictions,
         references=references(t.name, records, task_config),

@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from appliance.errors import ApplianceError, IntegrityError
 from appliance.store.db import Connection
-from appliance.store.keyslots import fsync_dir
+from appliance.store.keyslots import fsync_dir, write_whole
 
 MAGIC = b"APBLOB1\0"
 HEADER = struct.Struct(">8sI16s")
@@ -192,22 +192,15 @@ class BlobStore:
 
     def get(self, info: BlobInfo, dest: Path, progress: ProgressFn | None = None) -> Path:
         """Decrypt to ``dest`` (0600). Written to a temporary name first: ``dest`` appears only if whole."""
-        tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.part")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        done = 0
-        try:
-            with os.fdopen(fd, "wb") as out:
-                for plain in self.chunks(info):
-                    out.write(plain)
-                    done += len(plain)
-                    if progress:
-                        progress(done, info.size)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, dest)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        def reported() -> Iterator[bytes]:
+            done = 0
+            for plain in self.chunks(info):
+                yield plain  # written before its progress is reported
+                done += len(plain)
+                if progress:
+                    progress(done, info.size)
+
+        write_whole(dest, reported(), suffix="part")
         return dest
 
     def verify(self, info: BlobInfo) -> None:

@@ -23,7 +23,7 @@ import fcntl
 import json
 import os
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -293,18 +293,25 @@ class KeyslotFile:
 
 
 def atomic_write(path: Path, payload: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    write_whole(path, (payload,))
+    fsync_dir(path.parent)
+
+
+def write_whole(path: Path, chunks: Iterable[bytes], suffix: str = "tmp") -> None:
+    """Write ``chunks`` to a new 0600 temporary sibling, fsync it and rename it to ``path``: ``path``
+    appears only whole. On any failure (also one raised by ``chunks``) the temporary file is removed."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.{suffix}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
+            for chunk in chunks:
+                fh.write(chunk)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    fsync_dir(path.parent)
 
 
 def fsync_dir(path: Path) -> None:

@@ -35,6 +35,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from appliance.errors import InvalidInput
+from appliance.store.keyslots import fsync_dir
 
 _NAME = re.compile(r"^checkpoint-(\d+)$")
 STATE_FILE = "state.json"
@@ -87,19 +88,11 @@ def remove_partial(out_dir: Path) -> None:
         shutil.rmtree(child, ignore_errors=True)
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _fsync_tree(path: Path) -> None:
     for child in path.iterdir():
         with open(child, "rb") as fh:
             os.fsync(fh.fileno())
-    _fsync_dir(path)
+    fsync_dir(path)
 
 
 def rng_state() -> dict[str, Any]:
@@ -163,7 +156,7 @@ def save_checkpoint(
         if final.exists():  # the same step saved before (a resumed run ending where it started)
             shutil.rmtree(final)
         os.replace(tmp, final)
-        _fsync_dir(out_dir)
+        fsync_dir(out_dir)
         for old in complete_checkpoints(out_dir)[:-keep]:
             shutil.rmtree(old, ignore_errors=True)
     barrier()
