@@ -20,9 +20,10 @@ import json
 import math
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from appliance.compare.formats import (  # re-exported: callers format figures the report's way
     cross_validation_notes,
@@ -49,8 +50,8 @@ from appliance.evaluate.metrics import PRIMARY_METRICS
 from appliance.evaluate.recommend import DEFAULT_QUERIES, DEFAULT_TOLERANCE, Recommendation, cost_seconds, recommend
 from appliance.evaluate.runs import check_runs, number
 
-__all__ = ["DEFAULT_TITLE", "cross_validation_notes", "fmt_bytes", "fmt_count", "fmt_interval", "fmt_metric",
-           "fmt_per_record", "fmt_seconds", "metric_label", "render_html", "report_data", "write_report"]
+__all__ = ["DEFAULT_TITLE", "ReportOptions", "cross_validation_notes", "fmt_bytes", "fmt_count", "fmt_interval",
+           "fmt_metric", "fmt_per_record", "fmt_seconds", "metric_label", "render_html", "report_data", "write_report"]
 
 DEFAULT_TITLE = "Tuning method comparison"
 
@@ -85,23 +86,45 @@ def _clean(value: Any) -> Any:
     return str(value)
 
 
+class ReportOptions(TypedDict, total=False):
+    """What the report says besides the runs; each has a default (see `_Report`)."""
+
+    title: str  # DEFAULT_TITLE
+    budget: float | None  # the time budget in seconds, None when there was none
+    tolerance: float  # of the recommendation rule, DEFAULT_TOLERANCE (unused when a recommendation is given)
+    queries: int  # the query volume costs are stated for, DEFAULT_QUERIES (likewise)
+    notes: Sequence[str]  # shown under the recommendation, before the cross-validation notes
+
+
+@dataclass(frozen=True)
+class _Report:
+    task: str
+    rec: Recommendation
+    title: str
+    budget: float | None
+    notes: list[str]
+
+
+def _report(runs: Sequence[Mapping[str, Any]], recommendation: Recommendation | None,
+            options: ReportOptions) -> _Report:
+    """The runs checked, the recommendation (made when not given) and the options with their defaults."""
+    task = check_runs(runs)
+    rec = recommendation or recommend(runs, options.get("tolerance", DEFAULT_TOLERANCE),
+                                      queries=options.get("queries", DEFAULT_QUERIES))
+    return _Report(task, rec, options.get("title", DEFAULT_TITLE), options.get("budget"),
+                   [*options.get("notes", ()), *cross_validation_notes(runs)])
+
+
 def report_data(
-    runs: Sequence[Mapping[str, Any]],
-    recommendation: Recommendation | None = None,
-    *,
-    title: str = DEFAULT_TITLE,
-    budget: float | None = None,
-    tolerance: float = DEFAULT_TOLERANCE,
-    queries: int = DEFAULT_QUERIES,
-    notes: Sequence[str] = (),
+    runs: Sequence[Mapping[str, Any]], recommendation: Recommendation | None = None, **options: Unpack[ReportOptions]
 ) -> dict[str, Any]:
     """The JSON side of the report: title, task, budget, test size, recommendation, paired tests and runs.
 
     Each run carries `test_size`, `intervals` ({metric: {value, low, high}}, 95 %) and its cost for the
     stated query volume; the per-record scores the intervals come from are left out.
     """
-    task = check_runs(runs)
-    rec = recommendation or recommend(runs, tolerance, queries=queries)
+    report = _report(runs, recommendation, options)
+    task, rec = report.task, report.rec
     out_runs = []
     for run in runs:
         row = {k: v for k, v in run.items() if k != "items"}
@@ -111,35 +134,28 @@ def report_data(
         out_runs.append(row)
     return _clean(
         {
-            "title": title,
+            "title": report.title,
             "task": task,
-            "budget_seconds": budget,
+            "budget_seconds": report.budget,
             "primary_metric": PRIMARY_METRICS[task].key,
             "test_size": rec.test_size,
             "confidence": 0.95,
             "queries": rec.queries,
             "recommendation": {k: v for k, v in rec.to_dict().items() if k not in ("intervals", "pairs")},
             "pairs": rec.pairs,
-            "notes": [*notes, *cross_validation_notes(runs)],
+            "notes": report.notes,
             "runs": out_runs,
         }
     )
 
 
 def render_html(
-    runs: Sequence[Mapping[str, Any]],
-    recommendation: Recommendation | None = None,
-    title: str = DEFAULT_TITLE,
-    budget: float | None = None,
-    *,
-    tolerance: float = DEFAULT_TOLERANCE,
-    queries: int = DEFAULT_QUERIES,
-    notes: Sequence[str] = (),
+    runs: Sequence[Mapping[str, Any]], recommendation: Recommendation | None = None, **options: Unpack[ReportOptions]
 ) -> str:
     """The report as one self-contained HTML document (see the module docstring)."""
-    task = check_runs(runs)
+    report = _report(runs, recommendation, options)
+    task, rec, title, budget = report.task, report.rec, report.title, report.budget
     primary = PRIMARY_METRICS[task]
-    rec = recommendation or recommend(runs, tolerance, queries=queries)
     keys = metric_keys(runs, primary)
     budget_text = f" · time budget {fmt_seconds(budget)}" if budget is not None else ""
     rec_css = "rec" if rec.run_id else "rec none"
@@ -153,7 +169,7 @@ def render_html(
         f"{escape(budget_text)}</p>",
         "<h2>Recommendation</h2>",
         f'<div class="{rec_css}">{verdict}<ul>{details}</ul></div>',
-        *([f'<p class="note">{escape(n)}</p>' for n in [*notes, *cross_validation_notes(runs)]]),
+        *([f'<p class="note">{escape(n)}</p>' for n in report.notes]),
         "<h2>Comparison</h2>",
         comparison_table(runs, keys, rec, budget),
         '<p class="note">Quality metrics are on a 0–1 scale; brackets hold the 95 % bootstrap interval '
@@ -194,22 +210,17 @@ def write_report(
     path: str | os.PathLike[str],
     runs: Sequence[Mapping[str, Any]],
     recommendation: Recommendation | None = None,
-    *,
-    title: str = DEFAULT_TITLE,
-    budget: float | None = None,
-    tolerance: float = DEFAULT_TOLERANCE,
-    queries: int = DEFAULT_QUERIES,
-    notes: Sequence[str] = (),
+    **options: Unpack[ReportOptions],
 ) -> tuple[Path, Path]:
     """Write `<path>.html` and `<path>.json` (suffix of `path` replaced); returns both paths.
 
     Each file is written to a temporary sibling and renamed, so a failure leaves no half-written report.
     """
-    rec = recommendation or recommend(runs, tolerance, queries=queries)
+    rec = _report(runs, recommendation, options).rec
     base = Path(path)
     html_path, json_path = base.with_suffix(".html"), base.with_suffix(".json")
-    data = report_data(runs, rec, title=title, budget=budget, tolerance=tolerance, queries=queries, notes=notes)
-    html = render_html(runs, rec, title, budget, tolerance=tolerance, queries=queries, notes=notes)
+    data = report_data(runs, rec, **options)
+    html = render_html(runs, rec, **options)
     _write_atomic(json_path, json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
     _write_atomic(html_path, html)
     return html_path, json_path

@@ -51,7 +51,7 @@ class _Tags(HTMLParser):
 
 
 def test_html_is_self_contained_and_shows_every_run():
-    html = render_html(RUNS, None, "Specialty classifier", 600)
+    html = render_html(RUNS, None, title="Specialty classifier", budget=600)
     assert "http://" not in html and "https://" not in html
     assert not re.search(r"""(?:src|href|xlink:href)\s*=\s*["']?\s*//""", html)
     assert not re.search(r"url\(|@import", html)
@@ -76,7 +76,7 @@ def test_recommendation_in_the_report_follows_the_rule():
     rec = recommend(RUNS)
     # full is flagged, so lora (94.0) is the best releasable run and tfidf, 1 point behind, is cheaper.
     assert rec.run_id == "tfidf"
-    html = render_html(RUNS, rec, "x")
+    html = render_html(RUNS, rec, title="x")
     assert '<tr class="chosen"><td class="l">tfidf' in html
     assert ("baseline (0.930) is not distinguishable from the best (0.940); no language model did distinguishably"
             " better on these test records" in html)
