@@ -8,7 +8,8 @@
     ops.py          the doorway for short work: ``Op(parent, fn).success(cb).failure(cb).run()``
     jobs.py         the doorway for long work: ``JobRunner`` (QProcess) and ``JobWatcher`` (re-attach)
     server.py       the local model server (``appliance serve``) as a child process, for the Serve page
-    widgets.py      banner, job panel, tables, form helpers
+    widgets.py      banner, tables, form helpers
+    job_panel.py    the one job panel every page that runs a job uses: runner, watcher, progress, Cancel
     forms.py        a settings form generated from a config dataclass (fields, types, help text)
     charts.py       a live line chart and a bar chart (QtCharts)
     pages/          one module per page, registered in ``gui/pages/__init__.py``

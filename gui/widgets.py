@@ -1,21 +1,18 @@
-"""Small widgets shared by the pages: a status banner, a job progress panel, read-only tables and form
-helpers."""
+"""Small widgets shared by the pages: a status banner, read-only tables and form helpers (the job panel
+is ``gui.job_panel``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
-from PySide6.QtCore import Qt, SignalInstance
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMessageBox,
-    QProgressBar,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QWidget,
@@ -52,114 +49,6 @@ class Banner(QLabel):
         self.setVisible(False)
         self.setText("")
         self.setProperty("state", "")
-
-
-class JobSource(Protocol):
-    """What ``JobPanel`` follows: a ``gui.jobs.JobRunner`` or ``gui.jobs.JobWatcher``."""
-
-    started: SignalInstance
-    progress: SignalInstance
-    finished: SignalInstance
-
-    def cancel(self) -> None: ...
-
-
-class JobPanel(QWidget):
-    """Progress bar, status text and a Cancel button for one job at a time.
-
-    ``unit`` names what a step counts when the event does not say (``"steps"`` for training);
-    ``describe(event)``, if given, adds a few words after the count (e.g. loss and speed).
-    """
-
-    def __init__(self, label: str, parent: QWidget | None = None, unit: str = "records",
-                 describe: Callable[[dict[str, Any]], str] | None = None) -> None:
-        super().__init__(parent)
-        self._label = label
-        self._unit = unit
-        self._describe = describe
-        self._source: JobSource | None = None
-        self.bar = QProgressBar()
-        self.bar.setRange(0, 1)
-        self.bar.setValue(0)
-        self.bar.setTextVisible(True)
-        self.bar.setMinimumWidth(160)
-        self.bar.setAccessibleName(f"{label} progress")
-        self.status = QLabel("")
-        self.status.setObjectName("jobStatus")
-        self.status.setWordWrap(True)  # long progress lines wrap instead of widening the window
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop the job at its next safe point; nothing is half-written")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self._cancel)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.bar, 2)
-        layout.addWidget(self.status, 3)
-        layout.addWidget(self.cancel_button)
-        self.setVisible(False)
-
-    def follow(self, source: JobSource) -> None:
-        if self._source is not None:
-            for signal, slot in ((self._source.progress, self._on_progress),
-                                 (self._source.finished, self._on_finished)):
-                try:
-                    signal.disconnect(slot)
-                except (RuntimeError, TypeError):
-                    pass  # already disconnected, or the source is gone
-        self._source = source
-        source.progress.connect(self._on_progress)
-        source.finished.connect(self._on_finished)
-        self.bar.setRange(0, 0)  # busy until the first step count arrives
-        self.status.setText(f"{self._label}: starting…")
-        self.cancel_button.setEnabled(True)
-        self.cancel_button.setText("Cancel")
-        self.setVisible(True)
-
-    def set_label(self, label: str, unit: str = "records",
-                  describe: Callable[[dict[str, Any]], str] | None = None) -> None:
-        """Name the next job this panel follows (one panel may show different kinds in turn)."""
-        self._label, self._unit, self._describe = label, unit, describe
-        self.bar.setAccessibleName(f"{label} progress")
-
-    def note(self, text: str) -> None:
-        """Say what the job is doing before it counts steps (e.g. a tune job's stage)."""
-        if self.cancel_button.isEnabled():
-            self.status.setText(f"{self._label}: {text}")
-
-    def _cancel(self) -> None:
-        if self._source is not None:
-            self._source.cancel()
-            self.cancel_button.setEnabled(False)
-            self.cancel_button.setText("Cancelling…")
-
-    def _on_progress(self, event: dict[str, Any]) -> None:
-        step, total = int(event.get("step", 0) or 0), int(event.get("total", 0) or 0)
-        if total > 0:
-            self.bar.setRange(0, total)
-            self.bar.setValue(min(step, total))
-            rate = event.get("rate")
-            unit = event.get("unit", self._unit)
-            extra = f" · {rate}/s" if rate else ""
-            if self._describe is not None:
-                described = self._describe(event)
-                extra += f" · {described}" if described else ""
-            self.status.setText(f"{self._label}: {step} of {total} {unit}{extra}")
-        else:
-            self.bar.setRange(0, 0)
-            self.status.setText(f"{self._label}: running (started earlier; progress shows when it ends)")
-
-    def _on_finished(self, event: dict[str, Any]) -> None:
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.setText("Cancel")
-        name = event.get("event")
-        self.bar.setRange(0, 1)
-        self.bar.setValue(1 if name == "done" else 0)
-        if name == "done":
-            self.status.setText(f"{self._label}: finished")
-        elif name == "cancelled":
-            self.status.setText(f"{self._label}: cancelled; nothing was half-written")
-        else:
-            self.status.setText(f"{self._label}: failed — {event.get('message', 'no reason given')}")
 
 
 def make_table(headers: Sequence[str], name: str) -> QTableWidget:

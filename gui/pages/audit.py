@@ -23,10 +23,11 @@ from PySide6.QtWidgets import (
 from appliance.store.audit import AuditEntry
 from appliance.workspace import Workspace
 from gui.errors import as_text
-from gui.jobs import JobRunner, JobWatcher, running_jobs
+from gui.job_panel import JobPanel, reason
+from gui.jobs import running_jobs
 from gui.pages.base import Page, page_header
 from gui.session import Session
-from gui.widgets import Banner, JobPanel, fill_table, make_table
+from gui.widgets import Banner, fill_table, make_table
 
 SHOWN_ENTRIES = 2000
 ALL_USERS = "All users"
@@ -94,11 +95,9 @@ class AuditPage(Page):
         self.export_button.clicked.connect(self.choose_export)
         top = page_header("Audit log", "", self.export_button, self.verify_button)
 
-        self.runner = JobRunner(self)
-        self.runner.finished.connect(self._verified)
-        self.watcher = JobWatcher(session, self)
-        self.watcher.finished.connect(self._verified)
-        self.job_panel = JobPanel("Verification")
+        self.job_panel = JobPanel("Verification", session)
+        self.job_panel.finished.connect(self._verified)
+        self.runner, self.watcher = self.job_panel.runner, self.job_panel.watcher
         self.result = Banner()
         self.result.setObjectName("verifyResult")
         self.banner = Banner()
@@ -177,19 +176,15 @@ class AuditPage(Page):
     # -- verify -----------------------------------------------------------------------------------
 
     def verify(self) -> None:
-        if self.runner.running or self.watcher.running:
+        if self.job_panel.running:
             return
         self.result.clear_state()
         self.verify_button.setEnabled(False)
-        self.job_panel.follow(self.runner)
-        self.runner.start(self.session, "verify", {})
+        self.job_panel.start("verify", {})
 
     def _reattach(self, rows: list[Any]) -> None:
-        verifying = [r for r in rows if r.kind == "verify"]
-        if verifying and not self.runner.running:
+        if self.job_panel.reattach(rows, ("verify",)) is not None:
             self.verify_button.setEnabled(False)
-            self.job_panel.follow(self.watcher)
-            self.watcher.watch(verifying[0].job_id, "verify")
 
     def _verified(self, event: dict[str, Any]) -> None:
         self.verify_button.setEnabled(True)
@@ -201,7 +196,7 @@ class AuditPage(Page):
         elif name == "cancelled":
             self.result.show_state("info", "Verification cancelled; nothing was checked to the end.")
         else:
-            self.result.show_state("error", f"Verification could not run: {event.get('message', 'no reason')}")
+            self.result.show_state("error", f"Verification could not run: {reason(event)}")
         self.search()
 
     # -- export -----------------------------------------------------------------------------------

@@ -38,11 +38,12 @@ from appliance.ingest.service import datasets
 from appliance.workspace import Workspace
 from gui import jobs
 from gui.errors import as_text, show_error
+from gui.job_panel import JobPanel, reason
 from gui.pages.base import Allowed, Page, page_header
 from gui.pages.compare_form import CompareForm, describe_progress, phase_label
 from gui.pages.compare_view import CompareView, bar_labels, fmt
 from gui.session import Session
-from gui.widgets import Banner, JobPanel, fill_table, make_table, refill_combo
+from gui.widgets import Banner, fill_table, make_table, refill_combo
 
 __all__ = ["ComparePage", "bar_labels", "compare_choices", "comparison"]
 
@@ -107,13 +108,10 @@ class ComparePage(Page):
         self.task_combo.currentTextChanged.connect(lambda _t: self._update_actions())
         self.form.browse.clicked.connect(self.choose_job_report)
         self.run_button.clicked.connect(self.run_comparison)
-        self.runner = jobs.JobRunner(self)
-        self.runner.reported.connect(self._reported)
-        self.runner.finished.connect(self._job_finished)
-        self.watcher = jobs.JobWatcher(session, self)
-        self.watcher.reported.connect(self._reported)
-        self.watcher.finished.connect(self._job_finished)
-        self.job_panel = JobPanel("Comparison", unit="records", describe=describe_progress)
+        self.job_panel = JobPanel("Comparison", session, unit="records", describe=describe_progress)
+        self.job_panel.reported.connect(self._reported)
+        self.job_panel.finished.connect(self._job_finished)
+        self.runner, self.watcher = self.job_panel.runner, self.job_panel.watcher
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -158,7 +156,7 @@ class ComparePage(Page):
 
     @property
     def job_running(self) -> bool:
-        return self.runner.running or self.watcher.running
+        return self.job_panel.running
 
     def checked_runs(self) -> list[str]:
         out = []
@@ -307,8 +305,7 @@ class ComparePage(Page):
                 return
             params["out"] = str(path.resolve())
         self.banner.show_state("info", f"Comparing {', '.join(request['methods'])} on '{request['dataset']}'…")
-        self.job_panel.follow(self.runner)
-        self.runner.start(self.session, "compare", params)
+        self.job_panel.start("compare", params)
         self._update_actions()
 
     def choose_job_report(self) -> None:
@@ -318,11 +315,9 @@ class ComparePage(Page):
             self.report_path.setText(chosen)
 
     def _reattach(self, rows: list[Any]) -> None:
-        if not rows or self.runner.running:
+        job = self.job_panel.reattach(rows)
+        if job is None:
             return
-        job = rows[0]
-        self.job_panel.follow(self.watcher)
-        self.watcher.watch(job.job_id, job.kind)
         self.banner.show_state("info", f"A comparison started earlier by {job.user} is still running "
                                        f"({job.job_id}); this page follows it.")
         self._update_actions()
@@ -364,6 +359,6 @@ class ComparePage(Page):
         elif name == "cancelled":
             self.banner.show_state("info", "Comparison cancelled; the runs it finished are kept and listed.")
         else:
-            self.banner.show_state("error", f"The comparison failed: {event.get('message', 'no reason given')}")
+            self.banner.show_state("error", f"The comparison failed: {reason(event)}")
         self._update_actions()
         self.refresh()

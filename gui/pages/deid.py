@@ -27,11 +27,12 @@ from appliance.deid import service as deid
 from appliance.ingest.service import datasets
 from gui import jobs
 from gui.errors import show_error
+from gui.job_panel import JobPanel, reason
 from gui.pages.base import Allowed, Page, page_title
 from gui.pages.review_editor import ReviewEditor
 from gui.queries import VersionInfo, deid_versions
 from gui.session import Session
-from gui.widgets import Banner, JobPanel, confirm, fill_table, make_table
+from gui.widgets import Banner, confirm, fill_table, make_table
 
 QUEUE_LIMIT = 500
 NEXT_KEYS = ("Ctrl+PgDown", "Alt+Down")
@@ -65,11 +66,9 @@ class DeidPage(Page):
         self.run_button = QPushButton("&Run de-identification")
         self.run_button.setObjectName("primary")
         self.run_button.clicked.connect(self.run_deid)
-        self.runner = jobs.JobRunner(self)
-        self.runner.finished.connect(self._job_finished)
-        self.watcher = jobs.JobWatcher(session, self)
-        self.watcher.finished.connect(self._job_finished)
-        self.job_panel = JobPanel("De-identification")
+        self.job_panel = JobPanel("De-identification", session)
+        self.job_panel.finished.connect(self._job_finished)
+        self.runner, self.watcher = self.job_panel.runner, self.job_panel.watcher
         top = QHBoxLayout()
         top.addWidget(heading)
         top.addSpacing(16)
@@ -170,7 +169,7 @@ class DeidPage(Page):
         return self.versions[index] if 0 <= index < len(self.versions) else None
 
     def _update_actions(self) -> None:
-        job_running = self.runner.running or self.watcher.running
+        job_running = self.job_panel.running
         self.gate(self.run_button, "run", ready=bool(self.dataset) and not job_running,
                   why_not_ready="A de-identification job is running" if job_running else "Import a dataset first",
                   tip="De-identify every note of the dataset into a new version (runs in the background)")
@@ -335,17 +334,13 @@ class DeidPage(Page):
         if not dataset or self.runner.running:
             return
         self.banner.clear_state()
-        self.job_panel.follow(self.runner)
-        self.runner.start(self.session, "deid", {"dataset": dataset})
+        self.job_panel.start("deid", {"dataset": dataset})
         self._update_actions()
 
     def _reattach(self, rows: list[Any]) -> None:
-        mine = [r for r in rows if r.kind == "deid"]
-        if not mine or self.runner.running:
+        job = self.job_panel.reattach(rows, ("deid",))
+        if job is None:
             return
-        job = mine[0]
-        self.job_panel.follow(self.watcher)
-        self.watcher.watch(job.job_id, job.kind)
         self.banner.show_state("info", f"A de-identification job started earlier by {job.user} is still running "
                                        f"({job.job_id}); this page follows it.")
         self._update_actions()
@@ -365,7 +360,7 @@ class DeidPage(Page):
             self.banner.show_state("info", "De-identification cancelled. The unfinished version is kept as "
                                            "'failed' and is never used.")
         else:
-            self.banner.show_state("error", f"De-identification failed: {event.get('message', 'no reason given')}")
+            self.banner.show_state("error", f"De-identification failed: {reason(event)}")
         self._update_actions()
         self._dataset_changed(self.dataset)
 

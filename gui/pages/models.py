@@ -39,11 +39,12 @@ from appliance.tune.service import list_runs
 from appliance.workspace import Workspace
 from gui import jobs
 from gui.errors import show_error
+from gui.job_panel import JobPanel, reason
 from gui.pages.approval import ApprovalDialog, NoteDialog
 from gui.pages.base import Allowed, Page, page_header
 from gui.pages.exports_view import DEFAULT_EXPORT_FOLDER, FORMAT_HELP, export_parity, free_path, parity_text
 from gui.session import Session
-from gui.widgets import Banner, JobPanel, confirm, fill_table, make_table, selected_key
+from gui.widgets import Banner, confirm, fill_table, make_table, selected_key
 
 # label, unit, extra words: an export counts prompts (or files) per stage: reference, parity, write, hash.
 JOB_LABELS: dict[str, tuple[str, str, Any]] = {
@@ -112,11 +113,9 @@ class ModelsPage(Page):
         actions.addSpacing(12)
         actions.addWidget(self.next_step, 1)
 
-        self.runner = jobs.JobRunner(self)
-        self.runner.finished.connect(self._job_finished)
-        self.watcher = jobs.JobWatcher(session, self)
-        self.watcher.finished.connect(self._job_finished)
-        self.job_panel = JobPanel("Evaluation", unit="records")
+        self.job_panel = JobPanel("Evaluation", session, unit="records")
+        self.job_panel.finished.connect(self._job_finished)
+        self.runner, self.watcher = self.job_panel.runner, self.job_panel.watcher
 
         # approved versions
         self.approval_table = make_table(["Name", "Version", "Run", "Approved by", "When (UTC)", "Current"],
@@ -203,7 +202,7 @@ class ModelsPage(Page):
 
     @property
     def job_running(self) -> bool:
-        return self.runner.running or self.watcher.running
+        return self.job_panel.running
 
     def selected_run(self) -> dict[str, Any] | None:
         run_id = selected_key(self.run_table)
@@ -393,18 +392,17 @@ class ModelsPage(Page):
         self.last_export = None
         self.banner.show_state("info", text)
         self.job_panel.set_label(*JOB_LABELS[kind])
-        self.job_panel.follow(self.runner)
-        self.runner.start(self.session, kind, params)
+        self.job_panel.start(kind, params)
         self._update_actions()
 
     def _reattach(self, rows: list[Any]) -> None:
         if not rows or self.runner.running:
             return
-        job = rows[0]
+        self.job_panel.set_label(*JOB_LABELS[rows[0].kind])
+        job = self.job_panel.reattach(rows)
+        if job is None:
+            return
         self._job_kind = job.kind
-        self.job_panel.set_label(*JOB_LABELS[job.kind])
-        self.job_panel.follow(self.watcher)
-        self.watcher.watch(job.job_id, job.kind)
         self.banner.show_state("info", f"{JOB_LABELS[job.kind][0]} started earlier by {job.user} is still running "
                                        f"({job.job_id}); this page follows it.")
         self._update_actions()
@@ -428,7 +426,7 @@ class ModelsPage(Page):
         elif name == "cancelled":
             self.banner.show_state("info", f"The {kind or 'job'} was cancelled; nothing was half-written.")
         else:
-            self.banner.show_state("error", f"The {kind or 'job'} failed: {event.get('message', 'no reason given')}")
+            self.banner.show_state("error", f"The {kind or 'job'} failed: {reason(event)}")
         self._update_actions()
         self.refresh()
 

@@ -483,7 +483,7 @@ class TunePage(TuneJobView):
             show_error(self, "The run was not started", exc)
             return
         self._begin(f"Starting a {self.method} run on '{request['dataset']}'…")
-        self.runner.start(self.session, "tune", {"request": request})
+        self.job_panel.start("tune", {"request": request})
         self._update_actions()
 
     def resume(self) -> None:
@@ -492,5 +492,5 @@ class TunePage(TuneJobView):
             return
         self._begin(f"Resuming {run['run_id']} from its last checkpoint…")
         self.run_id = run["run_id"]
-        self.runner.start(self.session, "tune", {"resume": run["run_id"]})
+        self.job_panel.start("tune", {"resume": run["run_id"]})
         self._update_actions()

@@ -14,8 +14,8 @@ from typing import Any
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from appliance.tune.config import TuneConfig
-from gui import jobs
 from gui.charts import LineChart
+from gui.job_panel import JobPanel, reason
 from gui.pages.base import Page
 from gui.pages.tune_text import (
     describe_progress,
@@ -26,7 +26,7 @@ from gui.pages.tune_text import (
     stored_losses,
 )
 from gui.session import Session
-from gui.widgets import Banner, JobPanel, make_table, selected_key
+from gui.widgets import Banner, make_table, selected_key
 
 STEPS_COLUMN = 5
 
@@ -61,16 +61,14 @@ class TuneJobView(Page):
 
     @property
     def job_running(self) -> bool:
-        return self.runner.running or self.watcher.running
+        return self.job_panel.running
 
     def _build_job_view(self, session: Session) -> QWidget:
-        self.runner = jobs.JobRunner(self)
-        self.runner.progress.connect(self._progress)
-        self.runner.reported.connect(self._reported)
-        self.runner.finished.connect(self._job_finished)
-        self.watcher = jobs.JobWatcher(session, self)
-        self.watcher.finished.connect(self._job_finished)
-        self.job_panel = JobPanel("Tuning", unit="steps", describe=describe_progress)
+        self.job_panel = JobPanel("Tuning", session, unit="steps", describe=describe_progress)
+        self.job_panel.reported.connect(self._reported)  # only a job started here reports stages
+        self.job_panel.finished.connect(self._job_finished)
+        self.runner, self.watcher = self.job_panel.runner, self.job_panel.watcher
+        self.runner.progress.connect(self._progress)  # the charts plot only a job started here
         self.loss_chart = LineChart("Training loss", "step", "loss")
         self.speed_chart = LineChart("Throughput", "step", "tokens/s", colour="#2f855a")
         self.chart_caption = QLabel("Charts fill in while a run trains; choose a finished run below to see "
@@ -112,20 +110,17 @@ class TuneJobView(Page):
         self.loss_chart.clear()
         self.speed_chart.clear()
         self.banner.show_state("info", text)
-        self.job_panel.follow(self.runner)
         self._charted_run = None
         if self._config is not None:
             self.forecast.setText("Waiting for the job's forecast (it loads the model and times a few steps "
                                   "first)…")
 
     def _reattach(self, rows: list[Any]) -> None:
-        if not rows or self.runner.running:
+        job = self.job_panel.reattach(rows)
+        if job is None:
             return
-        job = rows[0]
         running = [r for r in self.choices["runs"] if r["status"] == "running"]
         self.run_id = running[-1]["run_id"] if running else None
-        self.job_panel.follow(self.watcher)
-        self.watcher.watch(job.job_id, job.kind)
         which = f" on {self.run_id}" if self.run_id else ""
         self.banner.show_state("info", f"A tuning job{which} started earlier by {job.user} is still running "
                                        f"({job.job_id}); this page follows it. Live charts show only for jobs "
@@ -186,7 +181,7 @@ class TuneJobView(Page):
         elif name == "cancelled":
             self.banner.show_state("info", "Tuning cancelled before training began; nothing was kept half-written.")
         else:
-            self.banner.show_state("error", f"Tuning failed: {event.get('message', 'no reason given')}")
+            self.banner.show_state("error", f"Tuning failed: {reason(event)}")
         self.run_id = run_id
         self._update_actions()
         self.ws_op(run_state).success(lambda state: self._finished_runs(state, run_id)) \
