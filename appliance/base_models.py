@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any, NewType
 from appliance.catalog import base_models as model_records
 from appliance.catalog.base_models import BaseModel
 from appliance.errors import ApplianceError, IntegrityError, InvalidInput
+from appliance.fieldhelp import read_toml
 from appliance.runtime.loading import load_pretrained
 from appliance.store.blobs import BlobStore
 from appliance.workspace import Workspace
@@ -71,10 +71,7 @@ def manifest_path() -> Path:
 
 def load_manifest(path: Path | None = None) -> dict[str, ManifestEntry]:
     path = path or manifest_path()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise InvalidInput(f"{path}: not a readable TOML manifest ({exc})") from None
+    data = read_toml(path, what="TOML manifest", error=InvalidInput)
     known = {f.name for f in fields(ManifestEntry)}
     entries: dict[str, ManifestEntry] = {}
     for raw in data.get("models", []):

@@ -9,8 +9,10 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Mapping
 from dataclasses import fields
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -44,3 +46,12 @@ def settings_from(cls: type[T], values: Mapping[str, Any], *, unknown: str, wron
         return cls(**dict(values))
     except TypeError as exc:  # e.g. a list where a number belongs
         raise error(f"{wrong}{exc}") from None
+
+
+def read_toml(path: Path | str, *, what: str = "TOML file", error: type[Exception] = ValueError) -> dict[str, Any]:
+    """The top-level table of the TOML file ``path``. When it cannot be read, is not UTF-8 or is not TOML,
+    raises `error` with "<path>: not a readable <what> (<reason>)"."""
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise error(f"{path}: not a readable {what} ({exc})") from None

@@ -9,6 +9,7 @@ from typing import Any
 
 from appliance.cli.common import emit, job_exit_code, open_workspace, run_job
 from appliance.errors import InvalidInput
+from appliance.fieldhelp import read_toml
 from appliance.progress import ProgressBar, say
 
 
@@ -66,12 +67,7 @@ def _deid_config(args: argparse.Namespace) -> Any:
     from appliance.deid import DeidConfig
 
     if getattr(args, "config", None):
-        import tomllib
-
-        try:
-            raw = tomllib.loads(Path(args.config).read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise InvalidInput(f"{args.config}: not a readable TOML file ({exc})") from None
+        raw = read_toml(args.config, error=InvalidInput)
         return DeidConfig.from_dict(raw.get("deid", raw))
     return DeidConfig(mode=args.mode) if getattr(args, "mode", None) else DeidConfig()
 

@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from appliance.cli.common import emit, job_exit_code, open_workspace, run_job
 from appliance.errors import InvalidInput, UsageError
+from appliance.fieldhelp import read_toml
 from appliance.tune.methods import default_compared, ordered, tuned_names
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise InvalidInput(f"{path}: not a readable TOML file ({exc})") from None
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
@@ -28,7 +21,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
         missing = [name for name in ("dataset", "method") if not getattr(args, name)]
         if missing:
             raise UsageError(f"tune needs --{' and --'.join(missing)} (or --resume RUN)")
-        config = _read_toml(args.config) if args.config else {}
+        config = read_toml(args.config, error=InvalidInput) if args.config else {}
         overrides = dict(config.get("tune", {k: v for k, v in config.items() if k != "task"}))
         for key in ("max_steps", "epochs", "seed", "batch_size", "max_seq_len", "checkpoint_every"):
             if getattr(args, key) is not None:

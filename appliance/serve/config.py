@@ -7,13 +7,12 @@ of a settings file and reject unknown keys, so a typo never silently falls back 
 from __future__ import annotations
 
 import ipaddress
-import tomllib
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from appliance.errors import InvalidInput
-from appliance.fieldhelp import help_of, settings_from
+from appliance.fieldhelp import help_of, read_toml, settings_from
 from appliance.fieldhelp import help_text as _help
 
 # Annotation (as a string, see the __future__ import) -> accepted runtime types, for settings read from TOML.
@@ -137,10 +136,7 @@ class ServeConfig:
     @classmethod
     def from_toml(cls, path: Path) -> ServeConfig:
         """Settings from the ``[serve]`` table of a TOML file (or the whole file when it has none)."""
-        try:
-            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise InvalidInput(f"{path}: not a readable TOML file ({exc})") from None
+        data = read_toml(path, error=InvalidInput)
         return cls.from_dict(data.get("serve", data))
 
     def to_dict(self) -> dict[str, Any]:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from appliance.errors import InvalidInput
+from appliance.fieldhelp import read_toml
 from appliance.serve.protocols import KeyInfo
 
 KEY_PREFIX = "sk-appliance-"
@@ -56,10 +56,7 @@ class StaticKeyStore:
     @classmethod
     def from_toml(cls, path: Path) -> StaticKeyStore:
         """``[[keys]]`` tables with ``name``, ``sha256``, optional ``models = [...]`` and ``admin = true``."""
-        try:
-            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise InvalidInput(f"{path}: not a readable TOML key file ({exc})") from None
+        data = read_toml(path, what="TOML key file", error=InvalidInput)
         keys = []
         for raw in data.get("keys", []):
             if not isinstance(raw, dict) or "name" not in raw or "sha256" not in raw:

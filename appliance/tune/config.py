@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from appliance.errors import InvalidInput
-from appliance.fieldhelp import help_of, settings_from
+from appliance.fieldhelp import help_of, read_toml, settings_from
 from appliance.fieldhelp import help_text as _help
 from appliance.tune.methods.registry import presets_for, specific_settings, tuned_names
 
@@ -146,10 +145,7 @@ class TuneConfig:
         """Load a TOML file (top-level keys, or a `[tune]` table). With `n_params`, the file overrides
         the presets for its method and that model size; without, it overrides the dataclass defaults."""
         path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise InvalidInput(f"{path}: not a readable TOML file ({exc})") from None
+        data = read_toml(path, error=InvalidInput)
         if set(data) == {"tune"} and isinstance(data["tune"], dict):
             data = data["tune"]
         if n_params is not None:
