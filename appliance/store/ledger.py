@@ -27,12 +27,15 @@ first sign-in after the upgrade (reported as a note by ``audit verify``).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from appliance.store.audit import AuditEntry, signature_holds
 from appliance.store.db import Connection
+
+_Row = TypeVar("_Row")
+_Signed = TypeVar("_Signed")
 
 #: The schema version from which every entry is signed.
 SIGNED_SCHEMA = 7
@@ -174,14 +177,28 @@ def _apply(state: _State, entry: AuditEntry, actor: _Member | None, report: Ledg
         state.current[entry.object_ids[0]] = int(d["to"])
 
 
+def _signed_rows(rows: Mapping[str, _Row], signed: Mapping[str, _Signed], problems: list[str], *,
+                 unsigned: Callable[[str, _Row], str], missing: str) -> Iterator[tuple[str, _Row, _Signed]]:
+    """(name, table row, signed state) for each row of a table keyed by name, in name order. A row no signed
+    entry made is a problem worded by ``unsigned``; once the rows are done, each signed name with no row is one
+    worded by ``missing`` (``{}`` is the name)."""
+    for name, row in sorted(rows.items()):
+        expected = signed.get(name)
+        if expected is None:
+            problems.append(unsigned(name, row))
+            continue
+        yield name, row, expected
+    for name in sorted(set(signed) - set(rows)):
+        problems.append(missing.format(name))
+
+
 def _compare(conn: Connection, state: _State, report: LedgerReport) -> None:
     problems = report.table_problems
     rows = {n: (r, p, s) for n, r, p, s in conn.execute("SELECT name, role, public_key, signing_key FROM users")}
-    for name, (role, public_key, signing_key) in sorted(rows.items()):
-        member = state.users.get(name)
-        if member is None:
-            problems.append(f"users row '{name}' (role {role}) has no admin-signed users.add entry")
-            continue
+    for name, (role, public_key, signing_key), member in _signed_rows(
+            rows, state.users, problems,
+            unsigned=lambda name, row: f"users row '{name}' (role {row[0]}) has no admin-signed users.add entry",
+            missing="user '{}' is missing from the users table without an admin-signed users.remove entry"):
         if role != member.role:
             problems.append(f"users row '{name}' has role '{role}' but no admin-signed entry changed it "
                             f"from '{member.role}'")
@@ -189,25 +206,20 @@ def _compare(conn: Connection, state: _State, report: LedgerReport) -> None:
             problems.append(f"users row '{name}' has a key pair no signed entry registered")
         if (member.signing_key or "") != (signing_key or ""):
             problems.append(f"users row '{name}' has a signing key no signed entry registered")
-    for name in sorted(set(state.users) - set(rows)):
-        problems.append(f"user '{name}' is missing from the users table without an admin-signed users.remove entry")
 
     keys = {n: (h, m, r) for n, h, m, r in conn.execute("SELECT name, key_hash, models, revoked FROM api_keys")}
-    for name, (key_hash, models, revoked) in sorted(keys.items()):
-        expected = state.keys.get(name)
-        if expected is None:
-            problems.append(f"api_keys row '{name}' has no admin-signed keys.create entry")
-            continue
-        if expected["key_hash"] is not None and key_hash != expected["key_hash"]:
+    for name, (key_hash, models, revoked), created in _signed_rows(
+            keys, state.keys, problems,
+            unsigned=lambda name, _row: f"api_keys row '{name}' has no admin-signed keys.create entry",
+            missing="API key '{}' is missing from api_keys without a signed entry"):
+        if created["key_hash"] is not None and key_hash != created["key_hash"]:
             problems.append(f"api_keys row '{name}' holds a key hash no signed keys.create entry made")
-        if expected["revoked"] and not revoked:
+        if created["revoked"] and not revoked:
             problems.append(f"api_keys row '{name}' is active although a signed keys.revoke entry revoked it")
-        if not expected["revoked"] and revoked:
+        if not created["revoked"] and revoked:
             problems.append(f"api_keys row '{name}' is revoked without a signed keys.revoke entry")
-        if (json.loads(models) if models else None) != expected["models"]:
+        if (json.loads(models) if models else None) != created["models"]:
             problems.append(f"api_keys row '{name}' serves models no signed entry granted")
-    for name in sorted(set(state.keys) - set(keys)):
-        problems.append(f"API key '{name}' is missing from api_keys without a signed entry")
 
     approved_runs = {a["run_id"] for a in state.approvals.values()}
     for name, version, run_id, approved_by, current in conn.execute(
