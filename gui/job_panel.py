@@ -8,9 +8,10 @@ a status line and a Cancel button. A page wires it in three calls:
 - ``panel.start(kind, params)`` to run a job;
 - ``panel.reattach(running_job_rows, kinds)`` to follow a job of its kind already running.
 
-What the page says about the outcome (its banner) stays on the page; ``reason(event)`` is the failure
-text a final event carries. The runner is a child of the panel, so the main window still finds it
-(``findChildren(JobRunner)``) to detach running jobs when it closes.
+What the page says about the outcome (its banner) stays on the page; ``followed(what, job)`` is what it
+says on re-attaching and ``reason(event)`` the failure text a final event carries. The runner is a
+child of the panel, so the main window still finds it (``findChildren(JobRunner)``) to detach running
+jobs when it closes.
 """
 
 from __future__ import annotations
@@ -46,6 +47,11 @@ class RunningJob(Protocol):
 
     @property
     def user(self) -> str: ...
+
+
+def followed(what: str, job: RunningJob) -> str:
+    """What a page says when it follows a job started before it opened."""
+    return f"{what} started earlier by {job.user} is still running ({job.job_id}); this page follows it."
 
 
 def reason(event: dict[str, Any]) -> str:

@@ -38,7 +38,7 @@ from appliance.ingest.service import datasets
 from appliance.workspace import Workspace
 from gui import jobs
 from gui.errors import as_text, show_error
-from gui.job_panel import JobPanel, reason
+from gui.job_panel import JobPanel, followed, reason
 from gui.pages.base import Allowed, Page, page_header
 from gui.pages.compare_form import CompareForm, describe_progress, phase_label
 from gui.pages.compare_view import CompareView, bar_labels, fmt
@@ -318,8 +318,7 @@ class ComparePage(Page):
         job = self.job_panel.reattach(rows)
         if job is None:
             return
-        self.banner.show_state("info", f"A comparison started earlier by {job.user} is still running "
-                                       f"({job.job_id}); this page follows it.")
+        self.banner.show_state("info", followed("A comparison", job))
         self._update_actions()
 
     def _reported(self, event: dict[str, Any]) -> None:

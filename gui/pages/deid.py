@@ -27,7 +27,7 @@ from appliance.deid import service as deid
 from appliance.ingest.service import datasets
 from gui import jobs
 from gui.errors import show_error
-from gui.job_panel import JobPanel, reason
+from gui.job_panel import JobPanel, followed, reason
 from gui.pages.base import Allowed, Page, page_title
 from gui.pages.review_editor import ReviewEditor
 from gui.queries import VersionInfo, deid_versions
@@ -341,8 +341,7 @@ class DeidPage(Page):
         job = self.job_panel.reattach(rows, ("deid",))
         if job is None:
             return
-        self.banner.show_state("info", f"A de-identification job started earlier by {job.user} is still running "
-                                       f"({job.job_id}); this page follows it.")
+        self.banner.show_state("info", followed("A de-identification job", job))
         self._update_actions()
 
     def _job_finished(self, event: dict[str, Any]) -> None:

@@ -39,7 +39,7 @@ from appliance.tune.service import list_runs
 from appliance.workspace import Workspace
 from gui import jobs
 from gui.errors import show_error
-from gui.job_panel import JobPanel, reason
+from gui.job_panel import JobPanel, followed, reason
 from gui.pages.approval import ApprovalDialog, NoteDialog
 from gui.pages.base import Allowed, Page, page_header
 from gui.pages.exports_view import DEFAULT_EXPORT_FOLDER, FORMAT_HELP, export_parity, free_path, parity_text
@@ -403,8 +403,7 @@ class ModelsPage(Page):
         if job is None:
             return
         self._job_kind = job.kind
-        self.banner.show_state("info", f"{JOB_LABELS[job.kind][0]} started earlier by {job.user} is still running "
-                                       f"({job.job_id}); this page follows it.")
+        self.banner.show_state("info", followed(JOB_LABELS[job.kind][0], job))
         self._update_actions()
 
     def _job_finished(self, event: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from appliance.tune.config import TuneConfig
 from gui.charts import LineChart
-from gui.job_panel import JobPanel, reason
+from gui.job_panel import JobPanel, followed, reason
 from gui.pages.base import Page
 from gui.pages.tune_text import (
     describe_progress,
@@ -122,9 +122,9 @@ class TuneJobView(Page):
         running = [r for r in self.choices["runs"] if r["status"] == "running"]
         self.run_id = running[-1]["run_id"] if running else None
         which = f" on {self.run_id}" if self.run_id else ""
-        self.banner.show_state("info", f"A tuning job{which} started earlier by {job.user} is still running "
-                                       f"({job.job_id}); this page follows it. Live charts show only for jobs "
-                                       "started in this window; the loss curve appears when it ends.")
+        self.banner.show_state("info", followed(f"A tuning job{which}", job)
+                               + " Live charts show only for jobs started in this window; the loss curve "
+                                 "appears when it ends.")
         self._update_actions()
 
     # -- job events -------------------------------------------------------------------------------

@@ -109,3 +109,30 @@ def test_detached_job_outlives_its_runner(qtbot, ws_path: Path, open_session) ->
             assert time.monotonic() < deadline
             qtbot.wait(100)
     assert rows[job_id].status == "done"
+
+
+def test_job_panel_reattaches_only_to_its_kinds_and_relays_the_outcome(qtbot, ws_path: Path, open_session) -> None:
+    from dataclasses import dataclass
+
+    from gui.job_panel import JobPanel, reason
+
+    @dataclass(frozen=True)
+    class Row:
+        job_id: str
+        kind: str
+        user: str
+
+    panel = JobPanel("Verification", open_session(ws_path, "admin"))
+    qtbot.addWidget(panel)
+    assert panel.reattach([Row("j-1", "deid", "ivy")], ("verify",)) is None
+    assert not panel.running and not panel.isVisible()
+    finished: list[dict] = []
+    panel.finished.connect(finished.append)
+    gone = Row("j-gone", "verify", "ivy")  # never recorded: the watcher's first poll ends it
+    assert panel.reattach([Row("j-1", "deid", "ivy"), gone], ("verify",)) == gone
+    assert panel.watcher.job_id == "j-gone" and panel.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: bool(finished), timeout=10_000)
+    assert finished[0]["event"] == "failed" and reason(finished[0]) == "the job is no longer recorded"
+    assert not panel.running and not panel.cancel_button.isEnabled()
+    assert panel.status.text() == "Verification: failed — the job is no longer recorded"
+    assert reason({"event": "failed"}) == "no reason given"
