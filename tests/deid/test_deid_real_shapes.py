@@ -256,6 +256,10 @@ FOREIGN_FORMS = [
 ]
 
 GENERAL_ENGLISH = [
+    Case("languages-are-no-names", "Summary sent in English and Portuguese; speaks French only.",
+         keep=("English", "Portuguese", "French")),
+    Case("language-surname-kept", "Wife Odile English called; seen by Dr. French.", phi=("Odile English", "French")),
+    Case("hospital-course-heading", "Hospital Course: stable on room air.", keep=("Hospital", "Course")),
     Case("self-naming-lower", "hello, my name is ondrava and i lost my card", phi=("ondrava",), keep=("lost",)),
     Case("call-me-lower", "friends call me keshvani these days", phi=("keshvani",)),
     Case("call-me-back", "please call me back when you can", keep=("back",)),

@@ -15,6 +15,7 @@ from appliance.deid.config import DeidConfig
 from appliance.deid.lexicon import Lexicon, WordClass, read_list
 from appliance.deid.recognizers.base import register, register_refiner
 from appliance.deid.recognizers.locations import NAME_LIKE
+from appliance.deid.recognizers.name_dictionary import language_named
 from appliance.deid.recognizers.name_rules import MONTH_WORDS
 from appliance.deid.spans import LOCATION, Span
 from appliance.deid.text import Document, Shape, Token
@@ -196,6 +197,8 @@ class _Facility:
             words = doc.tokens_in(m.start("name"), m.end("name"))
             if words and words[0].cls & WordClass.ENGLISH and not words[0].cls & (NAME_LIKE | WordClass.CITY):
                 continue  # "Hospital Course:", "Hospital Day 3": a heading, not a facility
+            if doc.text.startswith(":", m.end()) and words and words[0].cls & WordClass.ENGLISH:
+                continue  # "Hospital Course:" even where "Course" is also a surname
             if words and any(self._specific(w) for w in words):
                 yield Span(m.start(), m.end(), LOCATION, "facility", 0.8, "facility")
 
@@ -305,6 +308,8 @@ class _Facility:
                 t.cls & WordClass.CLINICAL and not t.cls & NAME_LIKE for t in words
             ):
                 continue
+            if len(words) == 1 and language_named(doc, words[0]):
+                continue  # "sent in English and Portuguese": languages, not a place
             yield Span(words[0].start, words[-1].end, LOCATION, "facility", 0.7, "facility")
 
     def _saints(self, doc: Document) -> Iterator[Span]:

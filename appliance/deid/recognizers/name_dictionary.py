@@ -92,7 +92,7 @@ class _NameDictionary:
             if cls & WordClass.LAST and not tok.caseless and tok.shape is Shape.TITLE and self._after_initial(doc, tok):
                 return 0.75, "person"
             return None
-        if tok.norm in HEADER_WORDS or self._field_label(doc, tok):
+        if tok.norm in HEADER_WORDS or self._field_label(doc, tok) or language_named(doc, tok):
             return None
         if cls & WordClass.CLINICAL:
             # "D. Nurse", "Doris Day": a clinical word that is a surname needs a name beside it.
@@ -301,3 +301,30 @@ def _dictionary(config: DeidConfig, lexicon: Lexicon) -> _NameDictionary:
 )
 def _propagation(config: DeidConfig, lexicon: Lexicon) -> _NamePropagation:
     return _NamePropagation(lexicon)
+
+
+#: Languages that are also surnames ("English", "French", "Welsh"): in a language's place they are none.
+_LANGUAGES = frozenset(
+    """
+    english french spanish portuguese german italian dutch russian polish greek arabic hebrew chinese
+    mandarin cantonese japanese korean vietnamese hindi urdu bengali punjabi tagalog creole haitian somali
+    swahili amharic turkish persian farsi welsh irish scottish
+    """.split()
+)
+_LANGUAGE_BEFORE = frozenset({"in", "speaks", "speak", "spoke", "speaking", "language", "and", "or", "fluent", "only"})
+_LANGUAGE_AFTER = frozenset({"speaking", "speaker", "speakers", "interpreter", "translation", "and", "or", "only"})
+
+
+def language_named(doc: Document, tok: Token) -> bool:
+    """ "provided in English and Portuguese", "Spanish-speaking", "Haitian Creole interpreter"."""
+    if tok.norm not in _LANGUAGES:
+        return False
+    tokens = doc.tokens
+    before = tokens[tok.index - 1].norm if tok.index else ""
+    after = tokens[tok.index + 1].norm if tok.index + 1 < len(tokens) else ""
+    if before in ("and", "or") or after in ("and", "or"):
+        # "English and Portuguese": only when a language stands on the other side too
+        other = tokens[tok.index - 2].norm if before in ("and", "or") and tok.index >= 2 else ""
+        other2 = tokens[tok.index + 2].norm if after in ("and", "or") and tok.index + 2 < len(tokens) else ""
+        return other in _LANGUAGES or other2 in _LANGUAGES
+    return before in _LANGUAGE_BEFORE or after in _LANGUAGE_AFTER
