@@ -189,13 +189,7 @@ class PackedCollator:
         self.pad_id, self.pad_to, self.attention, self.mask_dtype = pad_id, pad_to, attention, mask_dtype
 
     def __call__(self, rows: Sequence[PackedRow]) -> dict[str, torch.Tensor]:
-        if not rows:
-            raise ValueError("cannot collate an empty batch")
-        width = max(len(r) for r in rows)
-        if self.pad_to is not None:
-            if width > self.pad_to:
-                raise ValueError(f"a row has {width} tokens, more than pad_to={self.pad_to}")
-            width = self.pad_to
+        width = _batch_width([len(r) for r in rows], self.pad_to, "a row")
         ids, labels, positions = [], [], []
         for r in rows:
             pad = width - len(r)
@@ -212,6 +206,19 @@ class PackedCollator:
         return batch
 
 
+def _batch_width(lengths: Sequence[int], pad_to: int | None, what: str) -> int:
+    """The width a batch is padded to: its longest row, or ``pad_to`` when set; ``ValueError`` for an empty
+    batch or, naming ``what``, a row longer than ``pad_to``."""
+    if not lengths:
+        raise ValueError("cannot collate an empty batch")
+    width = max(lengths)
+    if pad_to is not None:
+        if width > pad_to:
+            raise ValueError(f"{what} has {width} tokens, more than pad_to={pad_to}")
+        width = pad_to
+    return width
+
+
 class PaddedCollator:
     """One example per row, right-padded: `input_ids`, `labels`, 2-D `attention_mask` (the baseline).
 
@@ -222,13 +229,7 @@ class PaddedCollator:
         self.pad_id, self.pad_to = pad_id, pad_to
 
     def __call__(self, examples: Sequence[TokenExample]) -> dict[str, torch.Tensor]:
-        if not examples:
-            raise ValueError("cannot collate an empty batch")
-        width = max(len(e.input_ids) for e in examples)
-        if self.pad_to is not None:
-            if width > self.pad_to:
-                raise ValueError(f"an example has {width} tokens, more than pad_to={self.pad_to}")
-            width = self.pad_to
+        width = _batch_width([len(e.input_ids) for e in examples], self.pad_to, "an example")
         ids, labels, attention = [], [], []
         for e in examples:
             n, pad = len(e.input_ids), width - len(e.input_ids)
