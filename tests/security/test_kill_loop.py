@@ -40,11 +40,20 @@ def _kill_after(process: subprocess.Popen[str], delay: float) -> None:
         process.stderr.close()
 
 
+def _running_jobs(server: Workspace) -> list[job_records.Job]:
+    return [j for j in job_records.list_jobs(server) if j.status == "running" and j.pid]
+
+
 def _kill_job_after(process: subprocess.Popen[str], server: Workspace, delay: float) -> None:
-    """Kill the job's own process (it is started in a session of its own, to outlive its launcher)."""
+    """Kill the job's own process (it is started in a session of its own, to outlive its launcher)
+    `delay` seconds after it recorded itself as running: counted from the launcher's start instead, a
+    loaded machine still importing libraries would let the job start after the kill and run on."""
+    deadline = time.monotonic() + 300
+    while not _running_jobs(server) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
     time.sleep(delay)
-    for job in job_records.list_jobs(server):
-        if job.status == "running" and job.pid:
+    for job in _running_jobs(server):
+        if job.pid:
             try:
                 os.kill(job.pid, signal.SIGKILL)
             except ProcessLookupError:
@@ -82,7 +91,7 @@ def test_sigkill_during_import_and_deid_run(ws_path: Path, tmp_path: Path) -> No
         if done.stderr:
             done.stderr.close()
         for delay in DELAYS:
-            _kill_job_after(_cli(ws_path, "ivy", "deid", "run", "--dataset", "ward"), server, delay + 2.0)
+            _kill_job_after(_cli(ws_path, "ivy", "deid", "run", "--dataset", "ward"), server, delay)
             _check(ws_path, server)
         finished = _cli(ws_path, "ivy", "deid", "run", "--dataset", "ward")
         assert finished.wait(timeout=900) == 0, finished.stderr.read() if finished.stderr else ""
