@@ -25,16 +25,7 @@ from html import escape
 from pathlib import Path
 from typing import Any, TypedDict, Unpack
 
-from appliance.compare.formats import (  # re-exported: callers format figures the report's way
-    cross_validation_notes,
-    fmt_bytes,
-    fmt_count,
-    fmt_interval,
-    fmt_metric,
-    fmt_per_record,
-    fmt_seconds,
-    metric_label,
-)
+from appliance.compare.formats import cross_validation_notes, fmt_seconds
 from appliance.compare.sections import (
     comparison_table,
     cost_chart,
@@ -50,8 +41,7 @@ from appliance.evaluate.metrics import PRIMARY_METRICS
 from appliance.evaluate.recommend import DEFAULT_QUERIES, DEFAULT_TOLERANCE, Recommendation, cost_seconds, recommend
 from appliance.evaluate.runs import check_runs, number
 
-__all__ = ["DEFAULT_TITLE", "ReportOptions", "cross_validation_notes", "fmt_bytes", "fmt_count", "fmt_interval",
-           "fmt_metric", "fmt_per_record", "fmt_seconds", "metric_label", "render_html", "report_data", "write_report"]
+__all__ = ["DEFAULT_TITLE", "ReportOptions", "render_html", "report_data", "write_report"]
 
 DEFAULT_TITLE = "Tuning method comparison"
 

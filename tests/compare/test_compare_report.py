@@ -8,7 +8,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from appliance.compare.report import fmt_bytes, fmt_seconds, render_html, report_data, write_report
+from appliance.compare.formats import fmt_bytes, fmt_seconds
+from appliance.compare.report import render_html, report_data, write_report
 from appliance.evaluate.recommend import recommend
 
 
