@@ -44,6 +44,15 @@ def _generation(summary: str, request: dict[str, Any], required: list[str]) -> d
                       **_errors(400, 401, 403, 404, 411, 413, 503)}}}
 
 
+def _task_request(task: str) -> dict[str, Any]:
+    """The request body of a task endpoint: a model of that task and one note or a list of up to 32."""
+    return {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["model", "input"], "properties": {
+            "model": {"type": "string", "description": f"a model whose card says task '{task}'"},
+            "input": {"oneOf": [{"type": "string"},
+                                {"type": "array", "items": {"type": "string"}, "maxItems": 32}]}}}}}}
+
+
 def document() -> dict[str, Any]:
     message = {"type": "object", "required": ["role", "content"], "properties": {
         "role": {"enum": ["system", "user", "assistant"]}, "content": {"type": "string"}}}
@@ -82,11 +91,7 @@ def document() -> dict[str, Any]:
                 "summary": "label of each note by the classification run's own label scoring (as evaluated and "
                            "approved), every label's probability, and the model version",
                 "security": [{"bearer": []}],
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["model", "input"], "properties": {
-                        "model": {"type": "string", "description": "a model whose card says task 'classify'"},
-                        "input": {"oneOf": [{"type": "string"},
-                                            {"type": "array", "items": {"type": "string"}, "maxItems": 32}]}}}}}},
+                "requestBody": _task_request("classify"),
                 "responses": {"200": {"description": "labels and probabilities", "content": {"application/json": {
                     "schema": {"type": "object", "properties": {
                         "model": {"type": "string"}, "model_version": {"type": "string"},
@@ -99,11 +104,7 @@ def document() -> dict[str, Any]:
                 "summary": "fields of each note by the extraction run's own prompt and greedy decoding (as "
                            "evaluated and approved), parsed as a JSON object, and the model version",
                 "security": [{"bearer": []}],
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["model", "input"], "properties": {
-                        "model": {"type": "string", "description": "a model whose card says task 'extract'"},
-                        "input": {"oneOf": [{"type": "string"},
-                                            {"type": "array", "items": {"type": "string"}, "maxItems": 32}]}}}}}},
+                "requestBody": _task_request("extract"),
                 "responses": {"200": {"description": "per note: fields (null when the reply is not a JSON object), "
                                                      "valid_json, text"},
                               **_errors(400, 401, 403, 404, 411, 413, 503)}}},
