@@ -189,7 +189,7 @@ def shoot(out: Path) -> list[Path]:
         assert isinstance(audit, AuditPage)
         window.show_page(window.pages.index(audit))
         audit.verify()
-        settle(lambda: not audit.runner.running and audit.result.isVisible(), timeout=120)
+        settle(lambda: not audit.job_panel.runner.running and audit.result.isVisible(), timeout=120)
         written.append(out / "audit.png")
         save(window, written[-1])
 
@@ -269,7 +269,7 @@ def shoot_model_pages(window: MainWindow, root: Path, model_file: Path, tmp: Pat
     settle(lambda: len(tune.loss_chart.points) >= 8 and tune.estimate is not None, timeout=JOB_TIMEOUT)
     written.append(out / "tune.png")
     save(window, written[-1])
-    tuned = wait_job(tune.runner, "tune")["result"]["run_id"]
+    tuned = wait_job(tune.job_panel.runner, "tune")["result"]["run_id"]
     settle()
 
     models = window.page(ModelsPage)
@@ -278,7 +278,7 @@ def shoot_model_pages(window: MainWindow, root: Path, model_file: Path, tmp: Pat
     settle(lambda: bool(models.runs))
     models.run_table.selectRow(0)
     models.evaluate()
-    wait_job(models.runner, "evaluate")
+    wait_job(models.job_panel.runner, "evaluate")
     settle()
     approve_as_reviewer(root, tuned)
     models.refresh()
@@ -287,7 +287,7 @@ def shoot_model_pages(window: MainWindow, root: Path, model_file: Path, tmp: Pat
     models.folder.setText(str(tmp / "exports"))
     models.format_combo.setCurrentIndex(models.format_combo.findData("merged"))
     models.export()
-    wait_job(models.runner, "export")
+    wait_job(models.job_panel.runner, "export")
     settle(lambda: models.card.toPlainText() != "")
     written.append(out / "models.png")
     save(window, written[-1])

@@ -97,7 +97,6 @@ class AuditPage(Page):
 
         self.job_panel = JobPanel("Verification", session)
         self.job_panel.finished.connect(self._verified)
-        self.runner, self.watcher = self.job_panel.runner, self.job_panel.watcher
         self.result = Banner()
         self.result.setObjectName("verifyResult")
         self.banner = Banner()

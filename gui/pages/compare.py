@@ -111,7 +111,6 @@ class ComparePage(Page):
         self.job_panel = JobPanel("Comparison", session, unit="records", describe=describe_progress)
         self.job_panel.reported.connect(self._reported)
         self.job_panel.finished.connect(self._job_finished)
-        self.runner, self.watcher = self.job_panel.runner, self.job_panel.watcher
 
         left = QWidget()
         left_layout = QVBoxLayout(left)

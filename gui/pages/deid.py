@@ -68,7 +68,6 @@ class DeidPage(Page):
         self.run_button.clicked.connect(self.run_deid)
         self.job_panel = JobPanel("De-identification", session)
         self.job_panel.finished.connect(self._job_finished)
-        self.runner, self.watcher = self.job_panel.runner, self.job_panel.watcher
         top = QHBoxLayout()
         top.addWidget(heading)
         top.addSpacing(16)
@@ -331,7 +330,7 @@ class DeidPage(Page):
 
     def run_deid(self) -> None:
         dataset = self.dataset
-        if not dataset or self.runner.running:
+        if not dataset or self.job_panel.runner.running:
             return
         self.banner.clear_state()
         self.job_panel.start("deid", {"dataset": dataset})

@@ -115,7 +115,6 @@ class ModelsPage(Page):
 
         self.job_panel = JobPanel("Evaluation", session, unit="records")
         self.job_panel.finished.connect(self._job_finished)
-        self.runner, self.watcher = self.job_panel.runner, self.job_panel.watcher
 
         # approved versions
         self.approval_table = make_table(["Name", "Version", "Run", "Approved by", "When (UTC)", "Current"],
@@ -396,7 +395,7 @@ class ModelsPage(Page):
         self._update_actions()
 
     def _reattach(self, rows: list[Any]) -> None:
-        if not rows or self.runner.running:
+        if not rows or self.job_panel.runner.running:
             return
         self.job_panel.set_label(*JOB_LABELS[rows[0].kind])
         job = self.job_panel.reattach(rows)

@@ -67,8 +67,7 @@ class TuneJobView(Page):
         self.job_panel = JobPanel("Tuning", session, unit="steps", describe=describe_progress)
         self.job_panel.reported.connect(self._reported)  # only a job started here reports stages
         self.job_panel.finished.connect(self._job_finished)
-        self.runner, self.watcher = self.job_panel.runner, self.job_panel.watcher
-        self.runner.progress.connect(self._progress)  # the charts plot only a job started here
+        self.job_panel.runner.progress.connect(self._progress)  # the charts plot only a job started here
         self.loss_chart = LineChart("Training loss", "step", "loss")
         self.speed_chart = LineChart("Throughput", "step", "tokens/s", colour="#2f855a")
         self.chart_caption = QLabel("Charts fill in while a run trains; choose a finished run below to see "

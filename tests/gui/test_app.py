@@ -64,12 +64,12 @@ def test_closing_with_a_running_job_asks_then_leaves_it_running(qtbot, deid_ws: 
     window.show_page(window.pages.index(deid))
     wait_ops(qtbot)
     deid.run_deid()
-    job_id = deid.runner.job_id
+    job_id = deid.job_panel.runner.job_id
     window.close()
     box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
     assert "still running (deid)" in box.text() and window.isVisible()
     qtbot.mouseClick(next(b for b in box.buttons() if b.text() == "Leave it running"), Qt.MouseButton.LeftButton)
-    assert not window.isVisible() and not deid.runner.running
+    assert not window.isVisible() and not deid.job_panel.runner.running
     with Workspace.open(deid_ws, "admin", PASSWORDS["admin"]) as ws:
         qtbot.waitUntil(lambda: any(j.job_id == job_id and j.status == "done" for j in core_jobs.list_jobs(ws)),
                         timeout=90_000)

@@ -24,7 +24,7 @@ def test_verify_shows_verified_and_search_filters(qtbot, ws_path: Path, tmp_path
     assert page.table.rowCount() == 3  # workspace.create, users.add x2
     assert page.table.item(0, 3).text() == "users.add"  # newest first
 
-    with qtbot.waitSignal(page.runner.finished, timeout=60_000):
+    with qtbot.waitSignal(page.job_panel.runner.finished, timeout=60_000):
         qtbot.mouseClick(page.verify_button, Qt.MouseButton.LeftButton)
     assert page.result.state == "ok"
     assert page.result.text().startswith("Verified: the audit chain (")

@@ -38,7 +38,7 @@ def test_run_a_comparison_compare_runs_and_write_the_report(qtbot, evaluated_ws:
     page.label_field.setText("specialty")
     page.report_path.setText(str(tmp_path / "baseline.html"))
     assert page.run_button.isEnabled()
-    with qtbot.waitSignal(page.runner.finished, timeout=180_000) as finished:
+    with qtbot.waitSignal(page.job_panel.runner.finished, timeout=180_000) as finished:
         qtbot.mouseClick(page.run_button, Qt.MouseButton.LeftButton)
         assert not page.run_button.isEnabled()
     final = finished.args[0]
@@ -167,7 +167,7 @@ def test_defaults_cannot_start_uncapped_training(qtbot, evaluated_ws: Path, open
 
 def test_progress_line_names_the_method_and_phase(qtbot, deid_ws: Path, open_session) -> None:
     page = open_page(qtbot, open_session(deid_ws, "ivy"))
-    page.job_panel.follow(page.runner)
+    page.job_panel.follow(page.job_panel.runner)
     page._reported({"event": "stage", "stage": "method 2 of 4: lora", "method": "lora", "phase": "start",
                     "method_index": 2, "methods": 4})
     page._reported({"event": "stage", "stage": "lora: training", "method": "lora", "phase": "training"})

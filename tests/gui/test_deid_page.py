@@ -60,9 +60,9 @@ def test_deid_job_streams_progress_and_finishes(qtbot, deid_ws: Path, open_sessi
     assert [v.version_id for v in page.versions] == ["ward@deid1"]
     progress: list[dict[str, Any]] = []
     started: list[str] = []
-    page.runner.progress.connect(progress.append)
-    page.runner.started.connect(started.append)
-    with qtbot.waitSignal(page.runner.finished, timeout=90_000) as finished:
+    page.job_panel.runner.progress.connect(progress.append)
+    page.job_panel.runner.started.connect(started.append)
+    with qtbot.waitSignal(page.job_panel.runner.finished, timeout=90_000) as finished:
         qtbot.mouseClick(page.run_button, Qt.MouseButton.LeftButton)
         assert page.job_panel.isVisible() and page.job_panel.cancel_button.isEnabled()
         assert not page.run_button.isEnabled()
@@ -88,7 +88,7 @@ def test_event_loop_never_blocked_while_a_job_runs(qtbot, deid_ws: Path, open_se
     qtbot.waitUntil(lambda: page.editor.record is not None, timeout=10_000)
     meter = GapMeter()
     meter.start()
-    with qtbot.waitSignal(page.runner.finished, timeout=90_000) as finished:
+    with qtbot.waitSignal(page.job_panel.runner.finished, timeout=90_000) as finished:
         qtbot.mouseClick(page.run_button, Qt.MouseButton.LeftButton)
         for _ in range(8):
             page.next_record()
@@ -107,12 +107,12 @@ def test_reattaches_to_a_job_started_before_the_page(qtbot, deid_ws: Path, open_
         assert time.monotonic() < deadline, "the job never showed up as running"
         time.sleep(0.1)
     page = DeidPage(session)
-    page.watcher._timer.setInterval(200)
+    page.job_panel.watcher._timer.setInterval(200)
     qtbot.addWidget(page)
     page.show()
-    with qtbot.waitSignal(page.watcher.finished, timeout=90_000) as finished:
+    with qtbot.waitSignal(page.job_panel.watcher.finished, timeout=90_000) as finished:
         page.refresh()
-        qtbot.waitUntil(lambda: page.watcher.running, timeout=10_000)
+        qtbot.waitUntil(lambda: page.job_panel.watcher.running, timeout=10_000)
         assert page.banner.state == "info" and "still running" in page.banner.text()
         assert not page.run_button.isEnabled()
     assert finished.args[0]["event"] == "done"

@@ -42,7 +42,7 @@ def test_evaluate_approve_and_export(qtbot, trained_ws: Path, tmp_path: Path, op
     assert ivy.approve_button.toolTip() == "Only reviewers and admins approve models"
     assert not ivy.export_button.isEnabled() and "approve it first" in ivy.export_button.toolTip()
     assert ivy.evaluate_button.isEnabled()
-    with qtbot.waitSignal(ivy.runner.finished, timeout=180_000) as finished:
+    with qtbot.waitSignal(ivy.job_panel.runner.finished, timeout=180_000) as finished:
         qtbot.mouseClick(ivy.evaluate_button, Qt.MouseButton.LeftButton)
         assert not ivy.evaluate_button.isEnabled()
     assert finished.args[0]["event"] == "done", finished.args[0]
@@ -81,7 +81,7 @@ def test_evaluate_approve_and_export(qtbot, trained_ws: Path, tmp_path: Path, op
     ivy.folder.setText(str(tmp_path / "exports"))
     ivy.format_combo.setCurrentIndex(ivy.format_combo.findData("merged"))
     assert ivy.export_button.isEnabled()
-    with qtbot.waitSignal(ivy.runner.finished, timeout=180_000) as exported:
+    with qtbot.waitSignal(ivy.job_panel.runner.finished, timeout=180_000) as exported:
         qtbot.mouseClick(ivy.export_button, Qt.MouseButton.LeftButton)
     result = exported.args[0]
     assert result["event"] == "done", result

@@ -60,8 +60,8 @@ def test_tune_job_charts_then_leave_and_reattach(qtbot, tiny_ws: Path, open_sess
     assert "layer sizes" in page.forecast.text()  # no forecast before the job measured it, and it says so
     progress: list[dict[str, Any]] = []
     reported: list[dict[str, Any]] = []
-    page.runner.progress.connect(progress.append)
-    page.runner.reported.connect(reported.append)
+    page.job_panel.runner.progress.connect(progress.append)
+    page.job_panel.runner.reported.connect(reported.append)
     meter = GapMeter()
     meter.start()
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
@@ -80,24 +80,24 @@ def test_tune_job_charts_then_leave_and_reattach(qtbot, tiny_ws: Path, open_sess
     # The Steps column follows the job while it trains (the stored figure comes only at the end).
     qtbot.waitUntil(lambda: page.run_table.rowCount() == 1, timeout=20_000)
     qtbot.waitUntil(lambda: page.run_table.item(0, 5).text().endswith(" / 40"), timeout=60_000)
-    run_id, job_id = page.run_id, page.runner.job_id
+    run_id, job_id = page.run_id, page.job_panel.runner.job_id
 
     window.close()
     box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
     assert "still running (tune)" in box.text()
     qtbot.mouseClick(next(b for b in box.buttons() if b.text() == "Leave it running"), Qt.MouseButton.LeftButton)
-    assert not window.isVisible() and not page.runner.running
+    assert not window.isVisible() and not page.job_panel.runner.running
 
     # "Restart": a new session and page find the job still running and follow it to its end.
     session = open_session(tiny_ws, "ivy")
     assert any(j.job_id == job_id and j.alive for j in core_jobs.list_jobs(session.ws))
     again = TunePage(session)
-    again.watcher._timer.setInterval(200)
+    again.job_panel.watcher._timer.setInterval(200)
     qtbot.addWidget(again)
     again.show()
-    with qtbot.waitSignal(again.watcher.finished, timeout=180_000) as finished:
+    with qtbot.waitSignal(again.job_panel.watcher.finished, timeout=180_000) as finished:
         again.refresh()
-        qtbot.waitUntil(lambda: again.watcher.running, timeout=10_000)
+        qtbot.waitUntil(lambda: again.job_panel.watcher.running, timeout=10_000)
         assert again.banner.state == "info" and job_id in again.banner.text() and run_id in again.banner.text()
         assert not again.start_button.isEnabled()
     final = finished.args[0]
@@ -119,8 +119,8 @@ def test_cancel_then_resume(qtbot, tiny_ws: Path, open_session) -> None:
     page = open_page(qtbot, open_session(tiny_ws, "ivy"))
     set_fast(page, max_steps=16, checkpoint_every=2)
     checkpoints: list[int] = []
-    page.runner.reported.connect(lambda e: checkpoints.append(e["step"]) if e["event"] == "checkpoint" else None)
-    with qtbot.waitSignal(page.runner.finished, timeout=180_000) as finished:
+    page.job_panel.reported.connect(lambda e: checkpoints.append(e["step"]) if e["event"] == "checkpoint" else None)
+    with qtbot.waitSignal(page.job_panel.runner.finished, timeout=180_000) as finished:
         page.start()
         qtbot.waitUntil(lambda: bool(checkpoints) and checkpoints[-1] >= 2, timeout=120_000)
         qtbot.mouseClick(page.job_panel.cancel_button, Qt.MouseButton.LeftButton)
@@ -131,7 +131,7 @@ def test_cancel_then_resume(qtbot, tiny_ws: Path, open_session) -> None:
     assert page.runs[0]["status"] == "cancelled"
     page.run_table.selectRow(0)
     assert page.resume_button.isEnabled()
-    with qtbot.waitSignal(page.runner.finished, timeout=180_000) as resumed:
+    with qtbot.waitSignal(page.job_panel.runner.finished, timeout=180_000) as resumed:
         qtbot.mouseClick(page.resume_button, Qt.MouseButton.LeftButton)
         assert not page.resume_button.isEnabled()
     result = resumed.args[0]["result"]
@@ -172,7 +172,7 @@ def test_settings_form_and_roles(qtbot, tiny_ws: Path, open_session) -> None:
     box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
     assert box.windowTitle() == "The run was not started" and "Learning rate" in box.text()
     box.close()
-    assert not page.runner.running
+    assert not page.job_panel.runner.running
     page.reset_to_preset()
     assert page.overrides() == {}
 
