@@ -153,10 +153,6 @@ class ComparePage(Page):
 
     # -- state ------------------------------------------------------------------------------------
 
-    @property
-    def job_running(self) -> bool:
-        return self.job_panel.running
-
     def checked_runs(self) -> list[str]:
         out = []
         for row in range(self.run_table.rowCount()):
@@ -166,7 +162,7 @@ class ComparePage(Page):
         return out
 
     def _update_actions(self) -> None:
-        why = ("A comparison is running; wait for it or cancel it" if self.job_running else
+        why = ("A comparison is running; wait for it or cancel it" if self.job_panel.running else
                "Import a dataset first" if not self.choices["datasets"] else
                "No base model in this workspace" if not self.choices["models"] else
                self.form.why_not_ready())
@@ -287,7 +283,7 @@ class ComparePage(Page):
         return asdict(self.form.request())
 
     def run_comparison(self) -> None:
-        if self.job_running or not self.may("run"):
+        if self.job_panel.running or not self.may("run"):
             return
         try:
             request = self.request()

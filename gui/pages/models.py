@@ -199,10 +199,6 @@ class ModelsPage(Page):
 
     # -- state ------------------------------------------------------------------------------------
 
-    @property
-    def job_running(self) -> bool:
-        return self.job_panel.running
-
     def selected_run(self) -> dict[str, Any] | None:
         run_id = selected_key(self.run_table)
         return next((r for r in self.runs if r["run_id"] == run_id), None)
@@ -223,7 +219,7 @@ class ModelsPage(Page):
 
     def _update_actions(self, *_args: Any) -> None:
         run = self.selected_run()
-        busy = "A job is running; wait for it or cancel it" if self.job_running else ""
+        busy = "A job is running; wait for it or cancel it" if self.job_panel.running else ""
 
         why = busy or self._why_not(run, "evaluate")
         self.gate(self.evaluate_button, "evaluate", ready=not why, why_not_ready=why,
@@ -367,13 +363,13 @@ class ModelsPage(Page):
 
     def evaluate(self) -> None:
         run = self.selected_run()
-        if run is None or self.job_running or not self.evaluate_button.isEnabled():
+        if run is None or self.job_panel.running or not self.evaluate_button.isEnabled():
             return
         self._start("evaluate", {"run": run["run_id"]}, f"Evaluating {run['run_id']} on its held-out test split…")
 
     def export(self) -> None:
         run = self.selected_run()
-        if run is None or self.job_running or not self.export_button.isEnabled():
+        if run is None or self.job_panel.running or not self.export_button.isEnabled():
             return
         fmt = str(self.format_combo.currentData())
         folder = Path(self.folder.text().strip() or DEFAULT_EXPORT_FOLDER).expanduser()

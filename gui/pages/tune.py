@@ -283,12 +283,12 @@ class TunePage(TuneJobView):
         if run["status"] in RESUMABLE:
             return True
         # "running" with no live job: the job was killed; its last sealed checkpoint is still there.
-        return run["status"] == "running" and not self.choices["tune_jobs"] and not self.job_running
+        return run["status"] == "running" and not self.choices["tune_jobs"] and not self.job_panel.running
 
     def _update_actions(self) -> None:
         dataset, model = self._dataset(), self._model()
         version = dataset["version"] if dataset else None
-        if self.job_running:
+        if self.job_panel.running:
             why = "A tuning job is running; wait for it or cancel it"
         elif dataset is None:
             why = "Import and de-identify a dataset first (Data and De-identification pages)"
@@ -305,8 +305,8 @@ class TunePage(TuneJobView):
         self._show_command()
         run = self._selected_run()
         resumable = self._resumable(run)
-        self.gate(self.resume_button, "resume", ready=resumable and not self.job_running,
-                  why_not_ready=("A tuning job is running" if self.job_running
+        self.gate(self.resume_button, "resume", ready=resumable and not self.job_panel.running,
+                  why_not_ready=("A tuning job is running" if self.job_panel.running
                                  else "Choose a cancelled, failed or killed run to resume"),
                   tip="Continue the selected run from its last sealed checkpoint")
 
@@ -475,7 +475,7 @@ class TunePage(TuneJobView):
     # -- actions ----------------------------------------------------------------------------------
 
     def start(self) -> None:
-        if self.job_running or not self.may("start"):
+        if self.job_panel.running or not self.may("start"):
             return
         try:
             request = self.request()
@@ -488,7 +488,7 @@ class TunePage(TuneJobView):
 
     def resume(self) -> None:
         run = self._selected_run()
-        if run is None or self.job_running or not self._resumable(run):
+        if run is None or self.job_panel.running or not self._resumable(run):
             return
         self._begin(f"Resuming {run['run_id']} from its last checkpoint…")
         self.run_id = run["run_id"]

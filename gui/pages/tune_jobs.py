@@ -59,10 +59,6 @@ class TuneJobView(Page):
     def resume(self) -> None:
         raise NotImplementedError
 
-    @property
-    def job_running(self) -> bool:
-        return self.job_panel.running
-
     def _build_job_view(self, session: Session) -> QWidget:
         self.job_panel = JobPanel("Tuning", session, unit="steps", describe=describe_progress)
         self.job_panel.reported.connect(self._reported)  # only a job started here reports stages
@@ -195,13 +191,13 @@ class TuneJobView(Page):
     def _run_selected(self) -> None:
         self._update_actions()
         run_id = selected_key(self.run_table)
-        if run_id is None or self.job_running:
+        if run_id is None or self.job_panel.running:
             return  # never replace the live chart
         self.ws_op(lambda ws: stored_losses(ws, run_id)).success(lambda losses: self._show_curve(run_id, losses)) \
             .failure(lambda _exc: None).run()
 
     def _show_curve(self, run_id: str, losses: list[float]) -> None:
-        if self.job_running or selected_key(self.run_table) != run_id:
+        if self.job_panel.running or selected_key(self.run_table) != run_id:
             return
         if run_id == self._charted_run:
             # The run this page just watched: its live charts stay (throughput is not stored with the run).
