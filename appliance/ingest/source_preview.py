@@ -36,7 +36,8 @@ class MappingRole:
 
 
 MAPPING_ROLES: tuple[MappingRole, ...] = (
-    MappingRole("text_col", True, ("text", "note_text", "note", "body", "report_text", "content")),
+    MappingRole("text_col", True, ("text", "note_text", "note", "body", "report_text", "content", "narrative",
+                                   "report", "note_body")),
     # Optional: a file without one imports each note as its own patient (ImportOptions.patient_per_note).
     MappingRole("patient_col", False, ("patient_id", "patient", "mrn", "pat_id", "subject_id")),
     MappingRole("id_col", False, ("note_id", "id", "document_id", "record_id", "row_id")),
@@ -108,18 +109,22 @@ def _csv_head(path: Path, options: ImportOptions, limit: int) -> tuple[list[str]
 
 
 def guess_mapping(header: list[str]) -> ColumnMapping:
-    """Column for each role by name (case-insensitive), each column used once. The required text role
-    falls back to the first unused column; optional roles without a match are None."""
+    """Column for each role by name (case-insensitive), each column used once. A required role with no
+    column of its names then takes the first column no role named; optional roles without a match are None."""
     lowered = {name.lower(): name for name in header}
     used: set[str] = set()
     mapping: ColumnMapping = {}
     for role in MAPPING_ROLES:
         choice = next((lowered[c] for c in role.candidates if c in lowered and lowered[c] not in used), None)
-        if choice is None and role.required:
-            choice = next((h for h in header if h not in used), None)
         if choice is not None:
             used.add(choice)
         mapping[role.field] = choice
+    for role in MAPPING_ROLES:  # fallbacks only after every role had its pick by name
+        if mapping[role.field] is None and role.required:
+            choice = next((h for h in header if h not in used), None)
+            if choice is not None:
+                used.add(choice)
+            mapping[role.field] = choice
     return mapping
 
 

@@ -27,9 +27,13 @@ def test_guess_mapping_by_column_names() -> None:
 
 
 def test_each_column_is_guessed_for_one_role_only() -> None:
-    # Roles are filled in order: the text role falls back to the first column, which the id role then cannot take.
-    mapping = guess_mapping(["id", "narrative"])
-    assert mapping == {"text_col": "id", "patient_col": None, "id_col": None, "date_col": None, "type_col": None}
+    # Names first: "id" is the id column, so the text falls back to a column no role names.
+    mapping = guess_mapping(["id", "free_text_field"])
+    assert mapping == {"text_col": "free_text_field", "patient_col": None, "id_col": "id", "date_col": None,
+                       "type_col": None}
+    assert guess_mapping(["id", "narrative"])["text_col"] == "narrative"
+    mapping = guess_mapping(["id"])  # its only column is named as an id: the user chooses the text column
+    assert mapping["text_col"] is None and mapping["id_col"] == "id"
     mapping = guess_mapping(["Body", "note_id", "ID"])
     assert (mapping["text_col"], mapping["id_col"]) == ("Body", "note_id")
 
