@@ -188,7 +188,8 @@ def train(model: Any, tokenizer: Any, records: Sequence[Mapping[str, Any]], labe
 
     Figures: steps, planned_steps, epochs (fraction of passes done), losses (per step), stopped_by
     ("steps", "budget" or "cancelled"), train_seconds, tokens, tokens_per_s, class_weights, train_size.
-    The budget is read from `clock` before every step, so a step never starts after it is spent.
+    The budget is read from `clock` before every step: a step is started only when, at the mean pace so
+    far, it would end within the budget (the first step always runs).
     """
     import torch
     import torch.nn.functional as F
@@ -221,7 +222,8 @@ def train(model: Any, tokenizer: Any, records: Sequence[Mapping[str, Any]], labe
             stopped_by = "cancelled"
             break
         elapsed = clock() - started
-        if config.budget_seconds is not None and elapsed >= config.budget_seconds:
+        pace = elapsed / len(losses) if losses else 0.0  # a step is not started that would end past the budget
+        if config.budget_seconds is not None and elapsed + pace > config.budget_seconds:
             stopped_by = "budget"
             break
         if not queue:

@@ -95,9 +95,9 @@ def test_budget_max_steps_and_cancel_are_read_before_every_step(tiny: tuple[Path
     config = HeadConfig(budget_seconds=35, epochs=5, batch_size=8, max_tokens=16)
     info = train(_model(model_dir, tokenizer, config), tokenizer, records, "specialty", classes, config,
                  progress=count, clock=clock)
-    # Steps start at 0, 10, 20 and 30 s; at 40 s the budget is spent before a fifth step starts.
-    assert (info["steps"], info["stopped_by"], info["planned_steps"]) == (4, "budget", 20)
-    assert info["epochs"] == 1.0 and info["train_seconds"] == 40.0
+    # Steps start at 0, 10 and 20 s; a fourth, from 30 s, would end at 40 s, past the 35 s budget.
+    assert (info["steps"], info["stopped_by"], info["planned_steps"]) == (3, "budget", 20)
+    assert info["epochs"] == 0.75 and info["train_seconds"] == 30.0
 
     config = HeadConfig(max_steps=3, epochs=5, batch_size=8, max_tokens=16)
     info = train(_model(model_dir, tokenizer, config), tokenizer, records, "specialty", classes, config)
