@@ -81,16 +81,6 @@ def _gold_spans(path: Path, lineno: int, obj: dict[str, Any], length: int) -> li
     return spans
 
 
-def _span_json(span: Span) -> dict[str, Any]:
-    return {
-        "start": span.start,
-        "end": span.end,
-        "label": span.label,
-        "subtype": span.subtype,
-        "confidence": round(span.confidence, 4),
-    }
-
-
 def detect_jsonl(input: Path, output: Path, config: DeidConfig | None = None) -> dict[str, Any]:
     """Detect identifiers in every note of `input`; write one line of spans per note to `output`.
 
@@ -108,7 +98,8 @@ def detect_jsonl(input: Path, output: Path, config: DeidConfig | None = None) ->
                 spans = engine.detect(text)
                 by_label.update(s.label for s in spans)
                 notes += 1
-                out.write(json.dumps({"id": note_id, "spans": [_span_json(s) for s in spans]}) + "\n")
+                found = [s.to_json(with_source=False, digits=4) for s in spans]
+                out.write(json.dumps({"id": note_id, "spans": found}) + "\n")
         os.replace(tmp_name, output)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)

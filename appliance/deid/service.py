@@ -158,17 +158,6 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def span_to_json(span: Span) -> dict[str, Any]:
-    return {
-        "start": span.start,
-        "end": span.end,
-        "label": span.label,
-        "subtype": span.subtype,
-        "confidence": span.confidence,
-        "source": span.source,
-    }
-
-
 def span_from_json(data: dict[str, Any]) -> Span:
     return Span(
         int(data["start"]),
@@ -219,7 +208,7 @@ def run_deid(
             spans = engine.detect(text)
             deid_text = engine.apply(text, spans, patient_id=patient_id, secret=secret)
             fields, found = engine.deidentify_fields(row.metadata, patient_id=patient_id, secret=secret)
-            out.append((row.record_id, deid_text, json.dumps([span_to_json(s) for s in spans]),
+            out.append((row.record_id, deid_text, json.dumps([s.to_json() for s in spans]),
                         review_risk(text, spans, engine.lexicon),
                         json.dumps(fields, ensure_ascii=False, sort_keys=True)))
             labels.update(s.label for s in spans)
@@ -391,7 +380,7 @@ def correct(
         "labels": sorted({lab for _, _, lab in list(add) + list(remove)}),
     }
     with ws.transaction("deid.correct", [version, str(record_id)], details) as tx:
-        deid_versions.correct(tx, version, record_id, deid_text, json.dumps([span_to_json(s) for s in spans]),
+        deid_versions.correct(tx, version, record_id, deid_text, json.dumps([s.to_json() for s in spans]),
                               review_risk(text, spans, engine.lexicon))
     return {"record_id": record_id, "spans": len(spans), **details}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import NewType
+from typing import Any, NewType
 
 PatientId = NewType("PatientId", str)
 
@@ -56,6 +56,14 @@ class Span:
 
     def overlaps(self, other: Span) -> bool:
         return self.start < other.end and other.start < self.end
+
+    def to_json(self, *, with_source: bool = True, digits: int | None = None) -> dict[str, Any]:
+        """The span as stored (``with_source``) or as written to a JSONL export (confidence rounded)."""
+        data: dict[str, Any] = {"start": self.start, "end": self.end, "label": self.label, "subtype": self.subtype,
+                                "confidence": self.confidence if digits is None else round(self.confidence, digits)}
+        if with_source:
+            data["source"] = self.source
+        return data
 
 
 #: Sources of learned recognizers: where a rule found the same stretch, the rule's reading (its label

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from appliance.synthetic.generator import (
     NOTE_TYPES,
-    PHI_SUBTYPES,
     RECORD_FIELDS,
     SPECIALTIES,
     TRIAGES,
@@ -25,6 +24,7 @@ from appliance.synthetic.generator import (
     write_gold_jsonl,
     write_jsonl,
 )
+from appliance.synthetic.phi import PHI_SUBTYPES
 
 __all__ = [
     "GoldSpan",

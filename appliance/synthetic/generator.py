@@ -46,7 +46,6 @@ from appliance.synthetic.notes import (
     NoteCtx,
 )
 from appliance.synthetic.phi import (
-    PHI_SUBTYPES,
     Clinician,
     Facility,
     make_clinician,
@@ -56,21 +55,6 @@ from appliance.synthetic.phi import (
 )
 from appliance.synthetic.tables import strings
 from appliance.synthetic.text import fit_to_length
-
-__all__ = [
-    "GoldSpan",
-    "SyntheticNote",
-    "generate",
-    "to_record_dict",
-    "write_jsonl",
-    "write_csv",
-    "write_gold_jsonl",
-    "PHI_SUBTYPES",
-    "NOTE_TYPES",
-    "SPECIALTIES",
-    "TRIAGES",
-    "RECORD_FIELDS",
-]
 
 SPECIALTIES: tuple[str, ...] = clin.SPECIALTIES
 TRIAGES: tuple[str, ...] = clin.TRIAGES
