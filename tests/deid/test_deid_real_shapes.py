@@ -130,6 +130,14 @@ PLACES = [
          phi=("7 rue de la Tour", "Bât. C", "69003")),
     Case("unit-words-alone", "Temp 38º C, Box 3 ticked on the form; Piso 3 sin cambios.",
          keep=("38º", "Box 3", "Piso")),
+    # A street with no street word, or one written with a comma before its number, then postcode and town.
+    Case("house-number-postcode-town", "Unidad de Ictus. Orvalle, 7 48113 Tresmonte. Tel.: 944",
+         phi=("Orvalle, 7", "48113 Tresmonte"), keep=("Ictus", "Tel")),
+    Case("no-number-postcode-town", "Centro de Salud, Llanoverde, s/n - 09214 Quintanar. Tel.: 900",
+         phi=("Llanoverde, s/n", "09214 Quintanar"), keep=("Tel",)),
+    Case("comma-before-number", "Servicio de Medicina. Paseo de los Almendros, 118, 37005 Villalba.",
+         phi=("Paseo de los Almendros, 118", "37005 Villalba")),
+    Case("dose-then-units", "Given 3 10000 Units of heparin; Dose 2 12000 IU Daily.", keep=("Units", "IU", "Daily")),
     Case("state-stays", "Home: 14 Birch Lane, Tewkbury, NH 03801.", phi=("14 Birch Lane", "03801"), keep=("NH",)),
 ]
 

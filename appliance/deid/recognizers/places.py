@@ -117,9 +117,11 @@ _STREET_WORD = (
 )
 _FOREIGN_STREET = re.compile(
     r"(?<![\w-])(?:(?:Rue|Via|Viale|Vicolo|Corso|Piazza|Calle|Avenida|Avda\.|Av\.|Rua|Travessa|Largo|Paseo|Plaza|"
-    r"Praça|Boulevard|Bd\.|Chemin|Allée|Quai|Impasse|Carrer|Strada|Ulica|Ul\.)"
-    r"(?:[ \t]+[^\W\d_][\w'’.-]*){1,4}|(?:(?-i:[^\W\d_a-z])[\w'’.-]*[ \t]+){0,2}(?:" + _STREET_WORD + r"))"
-    r"[ \t]+\d{1,5}[A-Za-z]?(?:[/-]\d{1,4})?\b"
+    r"Praça|Boulevard|Bd\.|Chemin|Allée|Quai|Impasse|Carrer|Strada|Ulica|Ul\.|Glorieta|Ronda|Camino|Carretera|"
+    r"Travesía|Avinguda|Pº|Pza\.|Ctra\.)"
+    r"(?:[ \t]+[^\W\d_][\w'’.-]*){1,4}|(?<![\w/])C/[ \t]?[A-ZÀ-Þ][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,3}"
+    r"|(?:(?-i:[^\W\d_a-z])[\w'’.-]*[ \t]+){0,2}(?:" + _STREET_WORD + r"))"
+    r",?[ \t]+(?:\d{1,5}[A-Za-z]?(?:[/-]\d{1,4})?\b|s/n\b)"
     r"(?:[ \t,]+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Box|Room|Rm)\.?[ \t]*#?\d{1,5}[A-Za-z]?)?"
 )
 # House number first, then the street: "12 rue des Lilas", "4 Via Roma", "18 Calle Mayor".
@@ -146,7 +148,15 @@ _UNIT_BESIDE = re.compile(
     r"|(?<![\d.])\d{1,2}[ºª](?:[ \t]*(?:[A-H]\b|\d{1,2}[ºª]))?)"
 )
 # ", 28013 Madrid", ", 75002 Paris", ", 1010 Wien": a postcode and its town after an address on one line.
-_POSTCODE_TOWN = re.compile(r",?[ \t]+(?P<code>\d{4,5})[ \t]+(?P<town>[A-ZÀ-Þ][\w'’-]+(?:[ \t-][A-ZÀ-Þ][\w'’-]+)?)")
+_POSTCODE_TOWN = re.compile(
+    r"[,.]?[ \t]+(?:-[ \t]+)?(?P<code>\d{4,5})[ \t]+(?P<town>[A-ZÀ-Þ][\w'’-]+(?:[ \t-][A-ZÀ-Þ][\w'’-]+)?)"
+)
+# "Irunlarrea, 4 31008 Pamplona", "Hermanos Falcó, s/n - 02006 Albacete": a house number, then a postcode
+# and its town, with the street (no street word) in the capitalised words before the number.
+_HOUSE_POSTCODE = re.compile(
+    r"(?P<street>(?:[A-ZÀ-Þ][\w'’-]*[ \t]+){0,2}[A-ZÀ-Þ][\w'’-]*,?[ \t]+)?"
+    r"(?<![\w/.-])(?P<num>\d{1,4}[A-Za-z]?|s/n)(?=" + _POSTCODE_TOWN.pattern + r")"
+)
 # Lines that continue an address block: short, with no sentence in them.
 _BLOCK_LINE = re.compile(r"[ \t>]*(?P<line>[^\n:@]{2,40}?)[ \t.?]*(?=\n|$)")
 _LABEL_LINE = re.compile(r"(?i)\b(?:phone|mobile|tel|fax|e-?mail|website|desk|office|home|work|cell)\b")
@@ -157,6 +167,13 @@ _AFTER_STREET_SUFFIX = re.compile(
     r"(?i)\b(?:rd|road|st|street|ave|avenue|ln|lane|dr|drive|way|ct|court|pl|place|blvd|hwy|highway|pike|tpke|"
     r"terrace|ter|circle|cir|route|rte)\.?,?[ \t]+$"
 )
+
+
+def _common(w: Token) -> bool:
+    """A stop, clinical or everyday English word that is no name or town."""
+    return bool(
+        w.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.ENGLISH) and not w.cls & (NAME_BITS | WordClass.CITY)
+    ) or w.norm in MONTH_WORDS or _LABEL_LINE.fullmatch(w.norm) is not None
 
 
 def _joined(text: str, end: int, start: int) -> bool:
@@ -233,6 +250,13 @@ class _Places:
             words = doc.tokens_in(m.start(), m.end())
             if words and not any(w.cls & WordClass.CLINICAL and not w.cls & NAME_BITS for w in words):
                 starts.append((m.start(), m.end()))
+        for m in _HOUSE_POSTCODE.finditer(text):
+            after = _POSTCODE_TOWN.match(text, m.end())
+            place = doc.tokens_in(*after.span("town")) if after else []
+            if not place or _common(place[0]):
+                continue  # "3 10000 Units", "2 12000 IU": doses
+            street = doc.tokens_in(m.start(), m.start("num"))
+            starts.append((m.start() if street and not any(_common(w) for w in street) else m.start("num"), m.end()))
         beside = [(m.start(), m.end()) for m in _UNIT_BESIDE.finditer(text)]
         for _ in range(3):  # a chain of parts: "Calle Sierpes 22, Esc. 2, Piso 3"
             added = [
@@ -249,7 +273,8 @@ class _Places:
         for start, end in sorted(starts):
             town = _POSTCODE_TOWN.match(text, end)
             if town is not None and not doc.tokens[doc.token_index_at(town.start("town"))].cls & WordClass.STOP:
-                end = town.end()
+                words = doc.tokens_in(town.start("town"), town.end("town"))
+                end = words[-1].end if len(words) < 2 or not _common(words[-1]) else words[0].end
             pos = cursor = end
             for _ in range(4):
                 if not text.startswith("\n", cursor):
