@@ -137,6 +137,15 @@ PLACES = [
          phi=("Llanoverde, s/n", "09214 Quintanar"), keep=("Tel",)),
     Case("comma-before-number", "Servicio de Medicina. Paseo de los Almendros, 118, 37005 Villalba.",
          phi=("Paseo de los Almendros, 118", "37005 Villalba")),
+    Case("calle-abbreviated", "Servicio de Pediatría. C/Almenara, 12 Email: a@b.es", phi=("C/Almenara, 12",),
+         keep=("Pediatría",)),
+    # Facilities named head first with particles between the words ("Complejo Hospitalario de ...").
+    Case("complejo-hospitalario", "Servicio de Cirugía. Complejo Hospitalario de Tresmonte. Tel.: 944",
+         phi=("Complejo Hospitalario de Tresmonte",), keep=("Cirugía",)),
+    Case("head-first-two-particles", "Se traslada al Hospital Universitario Virgen de las Almenas.",
+         phi=("Hospital Universitario Virgen de las Almenas",)),
+    Case("faculty-university", "Facultad de Odontología, Universidad de Quintanar.",
+         phi=("Facultad de Odontología", "Universidad de Quintanar")),
     Case("dose-then-units", "Given 3 10000 Units of heparin; Dose 2 12000 IU Daily.", keep=("Units", "IU", "Daily")),
     Case("state-stays", "Home: 14 Birch Lane, Tewkbury, NH 03801.", phi=("14 Birch Lane", "03801"), keep=("NH",)),
 ]

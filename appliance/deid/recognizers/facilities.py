@@ -46,9 +46,10 @@ _JOINING_GAPS = frozenset({" ", "-", " & ", "'s ", "’s "})
 _FACILITY_WORDS_MAX = 7  # words on either side of the head word; longer runs are headings, not names
 _HEAD_FIRST = re.compile(
     r"\b(?:Hospital|Hôpital|Hopital|Clinique|Clinica|Clínica|Klinik|Klinikum|Ospedale|Policlinico|Centre\s+Hospitalier|"
-    r"Centro\s+Hospitalar|Hospital\s+(?:de|do|da|del|das|dos))"
-    r"(?P<name>(?:[ \t]+(?:de|do|da|del|des|du|la|le|los|las|dos|das|di|der|von|zum|zur|am|St\.?|Sankt|San|Santa|Santo|"
-    r"São|Saint|Sainte)?[ \t]*[A-ZÀ-Þ][\w'’-]+){1,4})"
+    r"Centro\s+Hospitalar|Hospital\s+(?:de|do|da|del|das|dos)|Compl[e]?[jx]o\s+Hospitalario|Centro\s+de\s+Salud|"
+    r"Centro\s+M[eé]dico|Universidad|Universitat|Universidade|Università|Facultad|Instituto|Fundaci[oó]n?)"
+    r"(?P<name>(?:[ \t]+(?:(?:de|do|da|del|des|du|la|le|los|las|dos|das|di|der|von|zum|zur|am|St\.?|Sankt|San|Santa|"
+    r"Santo|São|Saint|Sainte)[ \t]*){0,2}[A-ZÀ-Þ][\w'’-]+){1,4})"
 )
 _TEST_HEADS = frozenset({"lab", "labs", "laboratory", "laboratories"})
 _SAINTS = frozenset({"st", "saint", "ste", "mt", "mount"})

@@ -247,7 +247,7 @@ class _Places:
                 continue  # "The Street", "Main Road" at a sentence start
             yield Span(m.start(), m.end(), LOCATION, "street", 0.7, "places")
         for m in _FOREIGN_STREET.finditer(text):
-            words = doc.tokens_in(m.start(), m.end())
+            words = doc.tokens_in(m.start() + (2 if m.group().startswith("C/") else 0), m.end())  # "C/": calle
             if words and not any(w.cls & WordClass.CLINICAL and not w.cls & NAME_BITS for w in words):
                 starts.append((m.start(), m.end()))
         for m in _HOUSE_POSTCODE.finditer(text):
