@@ -146,6 +146,10 @@ PLACES = [
          phi=("Hospital Universitario Virgen de las Almenas",)),
     Case("faculty-university", "Facultad de Odontología, Universidad de Quintanar.",
          phi=("Facultad de Odontología", "Universidad de Quintanar")),
+    # A building or postcode number written before the street's own number, and Hungarian street words.
+    Case("number-before-street", "She lives at 5120 88 Tarnow Lane, Brockfield.", phi=("5120 88 Tarnow Lane",)),
+    Case("number-before-street-line", "Mr. Quell\n\n412 Dorottya tér 7.\nSzentmárk", phi=("412 Dorottya tér 7",)),
+    Case("number-after-word-stays", "Room 4 Calle Mayor 3; took 2 tabs.", keep=("Room",)),
     Case("dose-then-units", "Given 3 10000 Units of heparin; Dose 2 12000 IU Daily.", keep=("Units", "IU", "Daily")),
     Case("state-stays", "Home: 14 Birch Lane, Tewkbury, NH 03801.", phi=("14 Birch Lane", "03801"), keep=("NH",)),
 ]

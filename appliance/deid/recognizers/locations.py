@@ -72,6 +72,20 @@ _NOT_STREET = frozenset(
 _NOT_PLACE = WordClass.STOP | WordClass.CLINICAL
 
 
+# "233 Erzsébet tér 19.", "846 31 Rue ...": a building or postcode number written before the street's own.
+# Only at a line's start or after a word that introduces a place ("lives at 846 31 Rue ...").
+_LEADING_NUMBER = re.compile(r"(?<![\w.,:/-])\d{1,5}[ \t]+$")
+_BEFORE_LEADING = re.compile(r"(?:^|[\n>:]|(?i:\b(?:at|to|is|in|address))[ \t])[ \t]*$")
+
+
+def leading_number(text: str, start: int) -> int:
+    """Where an address that starts at `start` really starts, taking a bare number right before it."""
+    lead = _LEADING_NUMBER.search(text, max(0, start - 8), start)
+    if lead is None or not _BEFORE_LEADING.search(text, max(0, lead.start() - 10), lead.start()):
+        return start
+    return lead.start()
+
+
 class _StreetAddress:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
@@ -91,7 +105,7 @@ class _StreetAddress:
                 continue  # "5 mg by Dr": street names are capitalised in a normal line
             tail = _STREET_TAIL.match(text, m.end())
             end = tail.end() if tail and tail.end() > m.end() else m.end()
-            yield Span(m.start(), end, LOCATION, "street", 0.9, "street_address")
+            yield Span(leading_number(text, m.start()), end, LOCATION, "street", 0.9, "street_address")
             yield from _town_after(doc, end)
         for m in _PO_BOX.finditer(text):
             yield Span(m.start(), m.end(), LOCATION, "street", 0.95, "street_address")

@@ -18,7 +18,7 @@ from appliance.deid.config import DeidConfig
 from appliance.deid.lexicon import NAME_BITS, Lexicon, WordClass
 from appliance.deid.recognizers.base import register
 from appliance.deid.recognizers.facilities import FACILITY_HEADS
-from appliance.deid.recognizers.locations import STATE_CODES, STATE_NAMES
+from appliance.deid.recognizers.locations import STATE_CODES, STATE_NAMES, leading_number
 from appliance.deid.recognizers.name_rules import MONTH_WORDS, eponym_use
 from appliance.deid.spans import LOCATION, Span
 from appliance.deid.text import Document, Shape, Token
@@ -113,7 +113,7 @@ _INTL_STREET = re.compile(
 _STREET_WORD = (
     r"(?-i:[^\W\d_a-z][^\W\d_]*)(?:strasse|straße|str\.|gasse|weg|platz|allee|damm|ufer|vej|gade|gatan|vägen|"
     r"veien|gata|katu|tie|kuja|straat|laan|plein|gracht|ulica|cesta|iela|gatvė)"
-    r"|(?-i:[^\W\d_a-z][^\W\d_]*)[ \t]+(?:utca|út|u\.)"
+    r"|(?-i:[^\W\d_a-z][^\W\d_]*)[ \t]+(?:utca|út|u\.|tér|körút|krt\.|sor|köz)"
 )
 _FOREIGN_STREET = re.compile(
     r"(?<![\w-])(?:(?:Rue|Via|Viale|Vicolo|Corso|Piazza|Calle|Avenida|Avda\.|Av\.|Rua|Travessa|Largo|Paseo|Plaza|"
@@ -271,6 +271,7 @@ class _Places:
                 break
             starts.extend(added)
         for start, end in sorted(starts):
+            start = leading_number(text, start)
             town = _POSTCODE_TOWN.match(text, end)
             if town is not None and not doc.tokens[doc.token_index_at(town.start("town"))].cls & WordClass.STOP:
                 words = doc.tokens_in(town.start("town"), town.end("town"))
