@@ -150,6 +150,12 @@ PLACES = [
     Case("number-before-street", "She lives at 5120 88 Tarnow Lane, Brockfield.", phi=("5120 88 Tarnow Lane",)),
     Case("number-before-street-line", "Mr. Quell\n\n412 Dorottya tér 7.\nSzentmárk", phi=("412 Dorottya tér 7",)),
     Case("number-after-word-stays", "Room 4 Calle Mayor 3; took 2 tabs.", keep=("Room",)),
+    Case("region-after-town", "Av. Olmeda 21 03570 Vallenueva. Tresmontes. Tel.: 965",
+         phi=("Olmeda 21", "03570 Vallenueva", "Tresmontes"), keep=("Tel",)),
+    Case("region-in-brackets", "Calle Olmo 4, 28001 Robledal (Montefrío). Correo: a@b.es",
+         phi=("Robledal", "Montefrío")),
+    Case("sentence-after-town", "Calle Olmo 4, 28001 Robledal. The patient was seen.",
+         phi=("Robledal",), keep=("The",)),
     Case("dose-then-units", "Given 3 10000 Units of heparin; Dose 2 12000 IU Daily.", keep=("Units", "IU", "Daily")),
     Case("state-stays", "Home: 14 Birch Lane, Tewkbury, NH 03801.", phi=("14 Birch Lane", "03801"), keep=("NH",)),
 ]

@@ -157,6 +157,10 @@ _HOUSE_POSTCODE = re.compile(
     r"(?P<street>(?:[A-ZÀ-Þ][\w'’-]*[ \t]+){0,2}[A-ZÀ-Þ][\w'’-]*,?[ \t]+)?"
     r"(?<![\w/.-])(?P<num>\d{1,4}[A-Za-z]?|s/n)(?=" + _POSTCODE_TOWN.pattern + r")"
 )
+# The province or region written after a postcode's town, up to the end of the clause.
+_REGION = re.compile(
+    r"(?:[.,][ \t]*|[ \t]\()(?P<region>[A-ZÀ-Þ][\w'’-]+(?:[ \t][A-ZÀ-Þ][\w'’-]+)?)(?=\)|[.,;]|[ \t]*(?:\n|$|\())"
+)
 # Lines that continue an address block: short, with no sentence in them.
 _BLOCK_LINE = re.compile(r"[ \t>]*(?P<line>[^\n:@]{2,40}?)[ \t.?]*(?=\n|$)")
 _LABEL_LINE = re.compile(r"(?i)\b(?:phone|mobile|tel|fax|e-?mail|website|desk|office|home|work|cell)\b")
@@ -276,6 +280,9 @@ class _Places:
             if town is not None and not doc.tokens[doc.token_index_at(town.start("town"))].cls & WordClass.STOP:
                 words = doc.tokens_in(town.start("town"), town.end("town"))
                 end = words[-1].end if len(words) < 2 or not _common(words[-1]) else words[0].end
+                region = _REGION.match(text, end)  # "31008 Pamplona. Navarra", "02400 Hellín (Albacete)"
+                if region is not None and not any(_common(w) for w in doc.tokens_in(*region.span("region"))):
+                    end = region.end("region") + (1 if region.group().startswith(" (") else 0)
             pos = cursor = end
             for _ in range(4):
                 if not text.startswith("\n", cursor):
