@@ -236,6 +236,12 @@ PHONES = [
     Case("in-house-pager", "Page Dr. Q at 4-7721 with questions.", phi=("4-7721",)),
     Case("international", "Son in London: +44 20 7946 0958.", phi=("+44 20 7946 0958",)),
     Case("german", "Tochter erreichbar unter +49 (0)30 1234567.", phi=("+49 (0)30 1234567",)),
+    # Grouped digits after a phrase that asks for a call, and numbers with their kind written after them.
+    Case("call-me-on", "Please call me on 8316 2047 after lunch.", phi=("8316 2047",)),
+    Case("answering-at", "Nobody is answering at 64 318 207 today.", phi=("64 318 207",)),
+    Case("call-at-time", "Will call me at 2100 after the meeting.", keep=("2100",)),
+    Case("kind-after-number", "Vale Street 9\n(44) 612-208-Office, 08812 417 530-Fax",
+         phi=("(44) 612-208", "08812 417 530"), keep=("Fax",)),
 ]
 
 BOUNDARIES = [

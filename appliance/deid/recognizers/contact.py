@@ -48,20 +48,25 @@ _PHONE = re.compile(
 )
 # Bare digit runs that are phone numbers only because a cue says so ("call 6175551234", "pager 12345").
 _CUED_NUMBER = re.compile(
-    r"(?i)\b(?P<cue>phone|ph|tel|telephone|cell|mobile|home|work|contact|call(?:ed)?|fax|facsimile|pager|"
-    r"beeper|pgr|pg|page(?:d)?|reached at|number)\b[\s#:.\-]*(?:no\.?|number|#)?[\s#:.\-]*"
-    r"(?P<num>\d{4,15}|\+?\(?\d{1,4}\)?(?:[ .-]\(?\d{1,4}\)?){1,5})(?!\d|[/.\-]\d)"
+    r"(?i)\b(?P<cue>phone|ph|tel|telephone|cell|mobile|home|work|contact|call(?:ed)?(?:[ \t]+(?:me|us|him|her))?"
+    r"(?:[ \t]+(?:on|at))?|fax|facsimile|pager|beeper|pgr|pg|page(?:d)?|reach(?:ed)?(?:[ \t]+(?:me|us))?[ \t]+(?:on|at)|"
+    r"answering[ \t]+at|text(?:[ \t]+me)?[ \t]+(?:on|at)|number)\b[\s#:.\-]*(?:no\.?|number|#)?[\s#:.\-]*"
+    r"(?P<num>\+?\(?\d{1,4}\)?(?:[ .-]\(?\d{1,4}\)?){1,5}(?!\d|[/.\-]\d)|\d{4,15}(?!\d|[/.\-]\d))"
 )
 CUE_FIRST_WORDS = frozenset(
     """
     phone ph tel telephone cell mobile home work contact call called fax facsimile pager beeper pgr pg page paged
-    reached number
+    reached reach answering text number
     """.split()
 )
 # In-house pager and extension numbers ("page at 4-7721", "pgr 2-1456", "beeper #5-3310").
 _SHORT_PAGER = re.compile(
     r"(?i)\b(?:pager|beeper|pgr|pg|paged?|page\s+(?:dr\.?\s+)?\w+\s+at|ext\.?|extension|x)\b[^\n\d]{0,12}?"
     r"(?P<num>(?<![\d/.-])\d{1,2}-\d{4}(?![\d/-]))"
+)
+# The kind of number written right after it: "(37) 788-063-Office", "07700 063 966-Fax".
+_LABEL_AFTER = re.compile(
+    r"(?<![\w/.-])(?P<num>\+?\(?\d[\d() .-]{5,22}\d)-(?i:office|fax|mobile|cell|home|work|landline)\b"
 )
 _FAX_CUE = re.compile(r"(?i)\b(?:fax|facsimile|fx)\b[\s#:.\-]*(?:no\.?|number)?[\s#:.\-]*$")
 _PAGER_CUE = re.compile(r"(?i)\b(?:pager|beeper|pgr|pg|paged?)\b[\s#:.\-]*(?:no\.?|number)?[\s#:.\-]*$")
@@ -134,6 +139,11 @@ class _Phone:
             confidence = 0.95 if not short else (0.9 if subtype != "phone" or _has_phone_cue(text, start) else 0.6)
             seen.add(start)
             yield Span(start, end, CONTACT, subtype, confidence, "phone")
+        for m in _LABEL_AFTER.finditer(text):
+            digits = sum(ch.isdigit() for ch in m.group("num"))
+            if m.start("num") not in seen and 7 <= digits <= 15:
+                seen.add(m.start("num"))
+                yield Span(m.start("num"), m.end("num"), CONTACT, "phone", 0.85, "phone")
         for m in _SHORT_PAGER.finditer(text):
             if m.start("num") not in seen:
                 yield Span(m.start("num"), m.end("num"), CONTACT, "pager", 0.85, "phone")
@@ -141,9 +151,9 @@ class _Phone:
             start = m.start("num")
             if start in seen:
                 continue
-            cue = m.group("cue").lower()
+            cue = m.group("cue").lower().split()[0]
             digits = sum(ch.isdigit() for ch in m.group("num"))
-            if cue in ("home", "work", "number", "contact", "call", "called", "reached at") and digits < 7:
+            if cue in ("home", "work", "number", "contact", "call", "called", "reached", "reach", "text") and digits < 7:
                 continue  # "called 0500", "call 2100": a clock time, not a number
             if not m.group("num").isdigit() and not 7 <= digits <= 15:
                 continue  # grouped digits after a cue: a whole number, "Phone: 72 128 827"
