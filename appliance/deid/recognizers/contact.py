@@ -49,8 +49,9 @@ _PHONE = re.compile(
 # Bare digit runs that are phone numbers only because a cue says so ("call 6175551234", "pager 12345").
 _CUED_NUMBER = re.compile(
     r"(?i)\b(?P<cue>phone|ph|tel|telephone|cell|mobile|home|work|contact|call(?:ed)?(?:[ \t]+(?:me|us|him|her))?"
-    r"(?:[ \t]+(?:on|at))?|fax|facsimile|pager|beeper|pgr|pg|page(?:d)?|reach(?:ed)?(?:[ \t]+(?:me|us))?[ \t]+(?:on|at)|"
-    r"answering[ \t]+at|text(?:[ \t]+me)?[ \t]+(?:on|at)|number)\b[\s#:.\-]*(?:no\.?|number|#)?[\s#:.\-]*"
+    r"(?:[ \t]+(?:on|at))?|fax|facsimile|pager|beeper|pgr|pg|page(?:d)?|"
+    r"reach(?:ed)?(?:[ \t]+(?:me|us))?[ \t]+(?:on|at)|answering[ \t]+at|text(?:[ \t]+me)?[ \t]+(?:on|at)|number)\b"
+    r"[\s#:.\-]*(?:no\.?|number|#)?[\s#:.\-]*"
     r"(?P<num>\+?\(?\d{1,4}\)?(?:[ .-]\(?\d{1,4}\)?){1,5}(?!\d|[/.\-]\d)|\d{4,15}(?!\d|[/.\-]\d))"
 )
 CUE_FIRST_WORDS = frozenset(
@@ -65,6 +66,7 @@ _SHORT_PAGER = re.compile(
     r"(?P<num>(?<![\d/.-])\d{1,2}-\d{4}(?![\d/-]))"
 )
 # The kind of number written right after it: "(37) 788-063-Office", "07700 063 966-Fax".
+_TIME_LIKE_CUES = frozenset({"home", "work", "number", "contact", "call", "called", "reached", "reach", "text"})
 _LABEL_AFTER = re.compile(
     r"(?<![\w/.-])(?P<num>\+?\(?\d[\d() .-]{5,22}\d)-(?i:office|fax|mobile|cell|home|work|landline)\b"
 )
@@ -153,7 +155,7 @@ class _Phone:
                 continue
             cue = m.group("cue").lower().split()[0]
             digits = sum(ch.isdigit() for ch in m.group("num"))
-            if cue in ("home", "work", "number", "contact", "call", "called", "reached", "reach", "text") and digits < 7:
+            if cue in _TIME_LIKE_CUES and digits < 7:
                 continue  # "called 0500", "call 2100": a clock time, not a number
             if not m.group("num").isdigit() and not 7 <= digits <= 15:
                 continue  # grouped digits after a cue: a whole number, "Phone: 72 128 827"
