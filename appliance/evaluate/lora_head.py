@@ -124,6 +124,23 @@ def build_model(base_dir: Path, num_labels: int, pad_token_id: int, config: Head
     return model
 
 
+def load_model(base_dir: Path, artifact_dir: Path, num_labels: int, pad_token_id: int, config: HeadConfig) -> Any:
+    """The classifier a run sealed: the model `build_model` makes with the run's settings, its adapters and
+    head replaced by those saved in `artifact_dir` (by `model.save_pretrained`), in the same dtypes as when
+    it was trained and scored."""
+    from peft import set_peft_model_state_dict
+    from safetensors.torch import load_file
+
+    model = build_model(base_dir, num_labels, pad_token_id, config)
+    state = load_file(str(artifact_dir / "adapter_model.safetensors"))
+    result = set_peft_model_state_dict(model, state)
+    unexpected = list(getattr(result, "unexpected_keys", ()) or ())
+    if unexpected:
+        raise UsageError(f"LoRA head: the saved weights do not fit this model ({len(unexpected)} unknown tensors)")
+    model.eval()
+    return model
+
+
 def encode(tokenizer: Any, texts: Sequence[str], max_tokens: int) -> list[list[int]]:
     """Token ids per note, cut to `max_tokens`, ending with the end-of-sequence token when it differs from
     padding (the head then always reads the same closing position)."""

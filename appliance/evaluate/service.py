@@ -49,6 +49,8 @@ def evaluate_run(ws: Workspace, run_id: str, *, limit: int | None = None,
     run = runs.get(ws, run_id)
     if run.status != "done":
         raise ApplianceError(f"run '{run_id}' is {run.status}; only finished runs can be evaluated")
+    if run.method == "lora-head":
+        return _evaluate_head(ws, run, limit=limit, progress=progress)
     artifact = run.artifact_blob
     if artifact is None:
         raise ApplianceError(f"run '{run_id}' is a {run.method} baseline with no trained weights; it was evaluated "
@@ -96,6 +98,50 @@ def evaluate_run(ws: Workspace, run_id: str, *, limit: int | None = None,
         # run must reproduce, checked by the serving parity test and the demo.
         result.update(predictions=list(evaluation.predictions), calibrated=False)
     registry.record_evaluation(ws, run_id, result)
+    return result
+
+
+def _evaluate_head(ws: Workspace, run: Any, *, limit: int | None,
+                   progress: Callable[..., None] | None) -> dict[str, Any]:
+    """A LoRA-with-head run: its sealed adapter and head on the base model, scored on the test split."""
+    from appliance.evaluate import lora_head
+    from appliance.evaluate.metrics import PRIMARY_METRICS, MetricInputs, compute
+    from appliance.evaluate.predict import references
+
+    blob = (run.result or {}).get("artifact_blob")
+    if not blob:
+        raise ApplianceError(f"run '{run.run_id}' has no sealed adapter and head to evaluate")
+    task_config = _task_config(run.config)
+    config = lora_head.HeadConfig.from_mapping(run.config.get("lora_head") or {})
+    classes = [str(c) for c in run.config.get("classes") or ()]
+    test = load_split(ws, run.snapshot_id, "test")
+    records = test[:limit] if limit else test
+    if not records:
+        raise ApplianceError(f"snapshot '{run.snapshot_id}' has no test records")
+    started = time.monotonic()
+    with ws.scratch() as scratch:
+        base_dir, tokenizer = open_base(ws, run.base_model, scratch)
+        artifact_dir = ws.get_dir(blob, scratch / "artifact")
+        model = lora_head.load_model(base_dir, artifact_dir, len(classes), lora_head.pad_id(tokenizer), config)
+        scoring_started = time.monotonic()
+        predictions = lora_head.predict(model, tokenizer, records, classes, config, progress=progress)
+        inference_seconds = time.monotonic() - scoring_started
+        tokens = lora_head.encode(tokenizer, [str(r.get(config.text_field) or "") for r in records], config.max_tokens)
+    metrics = compute(run.task, MetricInputs(predictions=predictions, references=references(run.task, records,
+                                                                                            task_config),
+                                             labels=task_config.label_set))
+    primary = PRIMARY_METRICS[run.task]
+    result = {
+        "run_id": run.run_id, "split": "test", "records": len(records), "metrics": metrics,
+        "metric_name": primary.key, "primary_metric": metrics.get(primary.key),
+        "exposure": {"measured": False, "reason": "a classifier does not generate text"},
+        "slices": output_slices(run.task, task_config, records, predictions),
+        "seconds": round(time.monotonic() - started, 1), "inference_seconds": round(inference_seconds, 3),
+        "tokens_per_query": sum(len(t) for t in tokens) / len(tokens),
+        "generation": {"classify": "a classification head over the note, no sampling"},
+        "predictions": list(predictions), "calibrated": False,
+    }
+    registry.record_evaluation(ws, run.run_id, result)
     return result
 
 

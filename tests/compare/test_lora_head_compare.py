@@ -1,6 +1,6 @@
 """LoRA with a classification head in a comparison: an evaluated registry run beside TF-IDF with per-record
 items (so intervals and paired tests include it), progress events naming method and phase, its adapter and
-head sealed as a blob, and export refusing it in one line."""
+head sealed as a blob that `evaluate_run` reloads to the same predictions, and export refusing it in one line."""
 
 from __future__ import annotations
 
@@ -50,6 +50,17 @@ def test_lora_head_in_a_comparison_its_blob_and_export_refusal(tiny_ws: Path, tm
     assert ("lora-head", "training") in phases and ("lora-head", "evaluating on the test records") in phases
     losses = [f["loss"] for name, f in events if name == "progress" and f.get("phase") == "training"]
     assert len(losses) == 3 and all(isinstance(v, float) for v in losses)
+
+    # 'appliance evaluate' on the run: the sealed adapter and head, reloaded, give the same test predictions.
+    from appliance.evaluate.service import evaluate_run
+
+    seen: list[tuple[int, int]] = []
+    with Workspace.open(tiny_ws, "ivy", PASSWORDS["ivy"]) as ws:
+        again = evaluate_run(ws, head["run_id"], progress=lambda done, total, **_: seen.append((done, total)))
+        rows_again = summaries(ws, [head["run_id"]])
+    assert again["records"] == head["metrics"]["n"] and seen and seen[-1][0] == seen[-1][1] == again["records"]
+    assert again["metrics"]["items"] == rows_again[0]["items"] == head["items"]
+    assert again["primary_metric"] == head["primary_metric"] and again["tokens_per_query"] == head["tokens_per_query"]
 
     with Workspace.open(tiny_ws, "rex", PASSWORDS["rex"]) as ws:
         registry.approve(ws, head["run_id"], "head is enough", name="ward-triage-head", override_baseline=True)
