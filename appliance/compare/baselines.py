@@ -16,7 +16,7 @@ from typing import Any
 from appliance import registry
 from appliance.catalog import runs
 from appliance.compare.crossval import cross_validate_tfidf
-from appliance.compare.request import CompareRequest, Event, PhaseProgress
+from appliance.compare.request import CompareRequest, Event, PhaseProgress, PhaseStopped
 from appliance.data.snapshots import load_split
 from appliance.data.tasks import TaskConfig, get_task
 from appliance.runtime.bases import open_base
@@ -140,9 +140,12 @@ def run_icl_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *, e
                          f"of the {_minutes(budget)} budget", method=name, phase="skipped", estimate_s=round(estimate))
                     skipped.append({"k": k, "estimate_s": round(estimate), "budget_s": budget})
                     continue
-            phase = PhaseProgress(emit, name, "scoring test records")
+            phase = PhaseProgress(emit, name, "scoring test records", should_stop=should_stop)
             started = time.monotonic()
-            result = run_icl(model, tokenizer, request.task, task_config, train, test, config, progress=phase)
+            try:
+                result = run_icl(model, tokenizer, request.task, task_config, train, test, config, progress=phase)
+            except PhaseStopped:
+                break  # cancelled between records: this pass is not registered
             seconds = time.monotonic() - started
             spent += seconds
             stored = {"icl": config.to_dict(), "k": k, "task": asdict(task_config)}

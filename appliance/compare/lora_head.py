@@ -18,7 +18,7 @@ from dataclasses import asdict
 from typing import Any
 
 from appliance.compare.baselines import baseline_evaluation, register_baseline, task_config_for
-from appliance.compare.request import CompareRequest, Event, PhaseProgress
+from appliance.compare.request import CompareRequest, Event, PhaseProgress, PhaseStopped
 from appliance.data.snapshots import load_split
 from appliance.data.tasks import get_task
 from appliance.runtime.bases import open_base
@@ -73,10 +73,13 @@ def run_lora_head(ws: Workspace, request: CompareRequest, snapshot: str, *, even
                                should_stop=should_stop)
         if info["stopped_by"] == "cancelled":
             return None
-        scoring = PhaseProgress(emit, METHOD, "evaluating on the test records")
+        scoring = PhaseProgress(emit, METHOD, "evaluating on the test records", should_stop=should_stop)
         started = time.monotonic()
-        with torch.no_grad():
-            predictions = lora_head.predict(model, tokenizer, test, classes, config, progress=scoring)
+        try:
+            with torch.no_grad():
+                predictions = lora_head.predict(model, tokenizer, test, classes, config, progress=scoring)
+        except PhaseStopped:
+            return None  # cancelled between batches: nothing is registered
         infer_seconds = time.monotonic() - started
         tokens = [len(ids) for ids in lora_head.encode(tokenizer, [str(r.get(config.text_field) or "")
                                                                    for r in test], config.max_tokens)]

@@ -88,15 +88,23 @@ class CompareRequest:
             raise InvalidInput("canaries must be >= 0, canary repeats >= 1 and audit candidates >= 64")
 
 
+class PhaseStopped(Exception):
+    """A phase was asked to stop (the job was cancelled) between two of its batches."""
+
+
 class PhaseProgress:
     """Progress of one phase of one method ("lora", "training"): every event names both, with an ETA.
 
     Events: ``stage`` (method, phase, stage text) when the phase starts, then ``progress`` with step,
     total, method, phase and eta_s (from this phase's own pace). The job throttles progress events.
+    With ``should_stop``, a progress call after which it is true raises `PhaseStopped`, so a scoring
+    phase ends at its next batch instead of running to the end of the test split.
     """
 
-    def __init__(self, emit: Event, method: str, phase: str, text: str | None = None, **fields: Any) -> None:
+    def __init__(self, emit: Event, method: str, phase: str, text: str | None = None, *,
+                 should_stop: Callable[[], bool] | None = None, **fields: Any) -> None:
         self.emit, self.method, self.phase = emit, method, phase
+        self.should_stop = should_stop
         self.started = time.monotonic()
         emit("stage", stage=text or f"{method}: {phase}", method=method, phase=phase, **fields)
 
@@ -105,6 +113,8 @@ class PhaseProgress:
         eta = elapsed / done * (total - done) if done else None
         self.emit("progress", step=done, total=total, method=self.method, phase=self.phase,
                   eta_s=None if eta is None else round(eta, 1))
+        if self.should_stop is not None and self.should_stop():
+            raise PhaseStopped(f"{self.method}: {self.phase} stopped at {done} of {total}")
 
     def relay(self, name: str, **fields: Any) -> None:
         """Pass on another component's events (training), naming the method and phase on each."""

@@ -27,7 +27,7 @@ from typing import Any
 from appliance import base_models
 from appliance.catalog import runs
 from appliance.compare.baselines import run_icl_baseline, run_tfidf_baseline, skipped_notes
-from appliance.compare.request import CompareRequest, Event, PhaseProgress
+from appliance.compare.request import CompareRequest, Event, PhaseProgress, PhaseStopped
 from appliance.data.snapshots import SnapshotSpec, create_snapshot, load_split
 from appliance.errors import ApplianceError, InvalidInput
 from appliance.evaluate.runs import number
@@ -82,9 +82,12 @@ def run_tuned(ws: Workspace, request: CompareRequest, method: str, *, event: Eve
         raise
     if result["status"] != "done":
         return None
-    scoring = PhaseProgress(emit, method, "evaluating on the test records", run_id=run_id)
-    evaluation = evaluate_run(ws, run_id, limit=request.max_test, audit_candidates=request.audit_candidates,
-                              progress=scoring)
+    scoring = PhaseProgress(emit, method, "evaluating on the test records", should_stop=should_stop, run_id=run_id)
+    try:
+        evaluation = evaluate_run(ws, run_id, limit=request.max_test, audit_candidates=request.audit_candidates,
+                                  progress=scoring)
+    except PhaseStopped:
+        return None  # the run stays trained, not evaluated
     emit("run", run_id=run_id, method=method, primary_metric=evaluation["primary_metric"])
     return run_id
 
@@ -112,10 +115,10 @@ def run_comparison(ws: Workspace, request: CompareRequest, *, event: Event | Non
                   method_index=index, methods=len(order))
         made = _run_method(ws, request, method, snapshot.snapshot_id, event=event, should_stop=should_stop,
                            skipped=skipped)
-        if made is None:
-            stopped = True
+        run_ids += made or []
+        if made is None or (should_stop and should_stop()):
+            stopped = True  # cancelled inside the method (its finished runs, if any, are kept)
             break
-        run_ids += made
     return {"snapshot": snapshot.snapshot_id, "runs": run_ids, "cancelled": stopped, "skipped_icl": skipped}
 
 
