@@ -240,6 +240,9 @@ PHONES = [
     Case("call-me-on", "Please call me on 8316 2047 after lunch.", phi=("8316 2047",)),
     Case("answering-at", "Nobody is answering at 64 318 207 today.", phi=("64 318 207",)),
     Case("call-at-time", "Will call me at 2100 after the meeting.", keep=("2100",)),
+    Case("spanish-phone-cues", "28001 Robledal Teléfono: 911 42 07 63. Tfno. 848 602211; móvil: 655 210 348",
+         phi=("911 42 07 63", "848 602211", "655 210 348")),
+    Case("cue-then-dose", "Call at 2 100000 units given.", keep=("100000",)),
     Case("kind-after-number", "Vale Street 9\n(44) 612-208-Office, 08812 417 530-Fax",
          phi=("(44) 612-208", "08812 417 530"), keep=("Fax",)),
 ]
