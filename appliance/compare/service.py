@@ -181,7 +181,7 @@ def summaries(ws: Workspace, run_ids: Sequence[str]) -> list[dict[str, Any]]:
             "metric_name": evaluation.get("metric_name"),
             "train_seconds": result.get("train_seconds", result.get("wall_time_s")),
             "steps": result.get("steps"), "epochs": result.get("epochs"),
-            "budget_seconds": request.get("budget_seconds") if method_of_run(run.method).tuned else None,
+            "budget_seconds": request.get("budget_seconds") if method_of_run(run.method).budgeted else None,
             "peak_memory_bytes": result.get("peak_memory_bytes"), "trainable_params": result.get("trainable_params"),
             "artifact_bytes": result.get("artifact_bytes") or None, "tokens_per_s": result.get("tokens_per_s"),
             "forgetting": evaluation.get("forgetting"), "slices": evaluation.get("slices") or {},

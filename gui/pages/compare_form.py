@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from appliance.compare import CompareRequest
 from appliance.data.tasks import TASKS
 from appliance.fieldhelp import help_of
-from appliance.tune.methods import METHODS, ordered, tuned_names
+from appliance.tune.methods import METHODS, ordered
 from gui.widgets import buddy
 
 
@@ -151,9 +151,9 @@ class CompareForm(QGroupBox):
         methods = self.ticked()
         if not methods:
             return "Tick at least one method"
-        tuned = [m for m in methods if m in tuned_names()]
-        if tuned and self.budget.value() <= 0:
-            return (f"Set a budget in minutes: {', '.join(tuned)} would otherwise train for as long as their "
+        timed = [m for m in methods if METHODS[m].budgeted]
+        if timed and self.budget.value() <= 0:
+            return (f"Set a budget in minutes: {', '.join(timed)} would otherwise train for as long as their "
                     "presets take")  # fmt: skip
         if self.cv_folds.value() and "tfidf" not in methods:
             return "Cross-validation folds score the TF-IDF baseline; tick tfidf or set the folds to off"

@@ -160,6 +160,11 @@ def test_defaults_cannot_start_uncapped_training(qtbot, evaluated_ws: Path, open
     assert page.run_button.isEnabled()
     page.method_boxes["lora"].setChecked(True)
     assert not page.run_button.isEnabled() and page.run_button.toolTip().startswith("Set a budget in minutes: lora")
+    page.method_boxes["lora"].setChecked(False)
+    page.method_boxes["lora-head"].setChecked(True)  # not trained by the engine, but it reads the budget too
+    assert not page.run_button.isEnabled()
+    assert page.run_button.toolTip().startswith("Set a budget in minutes: lora-head")
+    page.method_boxes["lora"].setChecked(True)
     page.budget.setValue(15)
     assert page.run_button.isEnabled()
     assert page.request()["budget_seconds"] == 900 and page.request()["queries"] == 10_000

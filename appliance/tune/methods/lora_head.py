@@ -22,4 +22,5 @@ register(Method(
     tasks=("classify",),
     runner="appliance.compare.lora_head:run_lora_head",
     hint="classification head",
+    timed_runner=True,
 ))

@@ -92,11 +92,17 @@ class Method:
     hint: str = ""  # a few words after the name in advice: "4-bit base"
     compared_by_default: bool = False
     default_choice: bool = False  # listed first among the tuning choices (one method: lora)
+    timed_runner: bool = False  # a baseline runner that trains under the comparison's wall-clock budget
 
     @property
     def tuned(self) -> bool:
         """Trained by the tuning engine (a run with a budget, checkpoints and an artifact)."""
         return self.build is not None
+
+    @property
+    def budgeted(self) -> bool:
+        """Trains under a wall-clock budget: a tuned method, or a runner that reads the comparison's budget."""
+        return self.tuned or self.timed_runner
 
     @property
     def trains(self) -> bool:
