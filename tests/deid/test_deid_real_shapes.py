@@ -288,6 +288,10 @@ FOREIGN_FORMS = [
         keep=("Datos", "asistenciales"),
     ),
     Case("licence-number-in-groups", "Médico: Dra. Nerea Olabarri Zubia NºCol: 48 48 71235.", phi=("48 48 71235",)),
+    Case("name-labels", "Nombre: Itziar.\nApellidos: Olabeaga Zurrunte.\nNHC: 5512093.",
+         phi=("Itziar", "Olabeaga Zurrunte")),
+    Case("clinician-label-stops-at-next-field", "Médico: Ainhoa Bereziartu Lasa  NºCol: 48 48 71235.\nInforme",
+         phi=("Ainhoa Bereziartu Lasa",), keep=("NºCol", "Informe")),
     Case("cp-is-chest-pain", "CP: none today. City: Tessaly Falls", phi=("Tessaly Falls",), keep=("none", "today")),
 ]
 

@@ -198,6 +198,9 @@ def value_word(tok: Token, *, strict: bool) -> bool:
     return True
 
 
+_FIELD_AHEAD = re.compile(r"[^\s:]{1,12}:(?!\d)")
+
+
 def take_value(doc: Document, index: int, *, strict: bool, limit: int = NAME_LIMIT) -> list[Token]:
     """Name words starting at token `index`: capitalised words, initials, particles, "Last, First"."""
     tokens = doc.tokens
@@ -230,6 +233,8 @@ def take_value(doc: Document, index: int, *, strict: bool, limit: int = NAME_LIM
                 taken.append(tok)
                 i += 1
                 continue
+        if taken and _FIELD_AHEAD.match(doc.text, tok.start):
+            break  # "Ana Ruiz  NºCol: 28": a word ending in a colon names the next field
         # In capitals a further word needs name evidence of its own: "DR SMITH AWARE" ends at SMITH.
         further_ok = not (
             taken

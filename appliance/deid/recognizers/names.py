@@ -64,7 +64,7 @@ _LABEL_PATTERNS: tuple[tuple[str, str, bool], ...] = (
     # (regex, subtype, needs a colon)
     (
         r"patient(?:'s)?\s+name|pt\.?\s+name|name\s+of\s+patient|patient|pt|name|full\s+name|legal\s+name|"
-        r"preferred\s+name|alias|aka|maiden\s+name",
+        r"preferred\s+name|alias|aka|maiden\s+name|nombre|apellidos?|pr[ée]nom|cognome|nome",
         "patient",
         True,
     ),
@@ -72,7 +72,8 @@ _LABEL_PATTERNS: tuple[tuple[str, str, bool], ...] = (
         r"attending(?:\s+physician)?|resident|intern|fellow|physician|provider|surgeon|anesthesiologist|anesthesia|"
         r"nurse|rn|pcp|primary\s+care(?:\s+(?:physician|provider|doctor))?|referring(?:\s+(?:physician|provider|md))?|"
         r"consultant|author|cc|dictated|transcribed|signed|cosigned|co-signed|clinician|therapist|pharmacist|"
-        r"social\s+worker|case\s+manager|ordering(?:\s+(?:physician|provider))?|authenticated|from|to|attn",
+        r"social\s+worker|case\s+manager|ordering(?:\s+(?:physician|provider))?|authenticated|from|to|attn|"
+        r"m[ée]dico|remitido\s+por|responsable\s+cl[íi]nico|firmado\s+por",
         "clinician",
         True,
     ),
@@ -102,6 +103,7 @@ _LABELS = re.compile(
 )
 LABEL_WORDS = frozenset(
     """
+    nombre apellido apellidos prénom prenom cognome nome médico medico remitido responsable firmado
     patient pt name full legal preferred alias aka maiden attending resident intern fellow physician provider
     surgeon anesthesiologist anesthesia nurse rn pcp primary referring consultant author cc dictated
     transcribed signed cosigned co-signed clinician therapist pharmacist social case ordering authenticated
