@@ -24,6 +24,7 @@ from appliance.compare.formats import (
     fmt_seconds,
     metric_label,
 )
+from appliance.evaluate.intervals import min_differing_records
 from appliance.evaluate.metrics import PrimaryMetric
 from appliance.evaluate.recommend import Recommendation, cost_seconds, fmt_cost
 from appliance.evaluate.runs import METHODS, flagged, method_label, number
@@ -322,5 +323,7 @@ def pairs_table(rec: Recommendation, primary: PrimaryMetric) -> str:
     note = (f'<p class="note">Each pair scored on the same {rec.test_size} test records; the difference is first '
             "minus second, its interval from the same bootstrap resamples of the records for both runs; "
             "significant when the interval excludes 0. McNemar's exact test counts the records exactly one of the "
-            "two runs labelled right. Tests are not corrected for multiple comparisons.</p>")  # fmt: skip
+            "two runs labelled right. Runs that differ on fewer than "
+            f"{min_differing_records()} records are never called different: no exact test reaches p &lt; 0.05 on "
+            "so few. Tests are not corrected for multiple comparisons.</p>")  # fmt: skip
     return "<table>" + "".join(rows) + "</table>" + note

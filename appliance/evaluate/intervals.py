@@ -26,6 +26,12 @@ Method (stated so that a reader can check it):
   replicates on either side of 0. The difference is significant when its interval excludes 0.
 - For accuracy, McNemar's exact test on the discordant records (one run right, the other wrong) is
   reported beside it (McNemar 1947; exact binomial form, Dietterich 1998).
+- Small-sample guard: when the two runs differ on only a few records, every replicate draws the same
+  few differences and the percentile interval looks certain (on 3 records where one run is always right,
+  every replicate differs by exactly 1). No exact test can reach p < 0.05 on fewer than
+  `min_differing_records` records (the smallest two-sided sign-test p-value on d records is 2 / 2**d), so
+  a difference is called significant only when the runs differ on at least that many records (for
+  classify: records with different predicted labels).
 - Pairs are formed only between runs scored on the same test items: the same snapshot, the same number of
   records and, for classify, the same reference labels in the same order.
 """
@@ -83,6 +89,18 @@ class ItemTable:
         if self.kind != "labels" or self.reference is None or self.predicted is None:
             return None
         return np.asarray(self.reference == self.predicted)
+
+    def differing_records(self, other: ItemTable) -> int:
+        """How many records the two runs score differently (classify: a different predicted label)."""
+        if self.kind == "labels":
+            assert self.predicted is not None and other.predicted is not None
+            return int(np.sum(self.predicted != other.predicted))
+        assert self.values is not None and other.values is not None
+        if self.kind == "mean":
+            return int(np.sum(~np.isclose(self.values, other.values)))
+        assert self.tokens is not None and other.tokens is not None
+        per_token = self.values / np.maximum(self.tokens, 1e-12)
+        return int(np.sum(~np.isclose(per_token, other.values / np.maximum(other.tokens, 1e-12))))
 
     def same_items(self, other: ItemTable) -> bool:
         if self.kind != other.kind or self.n != other.n:
@@ -181,6 +199,11 @@ def intervals(table: ItemTable, *, resamples: int = DEFAULT_RESAMPLES, seed: int
     return out
 
 
+def min_differing_records(confidence: float = CONFIDENCE) -> int:
+    """The fewest differing records on which an exact two-sided test can reach ``1 - confidence``."""
+    return math.floor(math.log2(2 / (1 - confidence))) + 1
+
+
 def mcnemar_p(a_right: np.ndarray, b_right: np.ndarray) -> tuple[int, int, float]:
     """(records only A got right, records only B got right, exact two-sided McNemar p-value)."""
     only_a = int(np.sum(a_right & ~b_right))
@@ -206,12 +229,15 @@ def paired_test(a: ItemTable, b: ItemTable, key: str, *, resamples: int = DEFAUL
         "metric": key, "difference": a.point(key) - b.point(key), "low": low, "high": high,
         "p_value": float(min(1.0, 2 * min(share_below, share_above))),
         "significant": bool(low > 0 or high < 0), "n": a.n, "test": "paired bootstrap",
+        "differing_records": a.differing_records(b),
     }  # fmt: skip
     a_right, b_right = a.correct(), b.correct()
     if key == "accuracy" and a_right is not None and b_right is not None:
         only_a, only_b, p = mcnemar_p(a_right, b_right)
         result.update(test="McNemar (exact)", p_value=p, significant=bool(p < 1 - confidence),
                       only_first_right=only_a, only_second_right=only_b)
+    if result["differing_records"] < min_differing_records(confidence):
+        result["significant"] = False  # the small-sample guard (module docstring)
     return result
 
 

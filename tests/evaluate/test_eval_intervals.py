@@ -13,6 +13,7 @@ from appliance.evaluate.intervals import (
     intervals,
     item_table,
     mcnemar_p,
+    min_differing_records,
     paired_test,
     resample_weights,
 )
@@ -74,6 +75,21 @@ def test_paired_test_separates_a_real_difference_from_noise():
     assert not paired_test(better, better, "accuracy")["significant"]
     with pytest.raises(UsageError):
         paired_test(better, item_table(classification_metrics(*labelled(10, 5), LABELS)["items"]), "accuracy")
+
+
+def test_no_difference_is_significant_on_fewer_records_than_an_exact_test_can_resolve():
+    from scipy.stats import binomtest
+
+    need = min_differing_records()
+    assert binomtest(need, need, 0.5).pvalue < 0.05 <= binomtest(need - 1, need - 1, 0.5).pvalue
+    refs = ["a", "b", "c", "d"] * 5
+    for differing in (need - 1, need):
+        wrong = [("b" if r == "a" else "a") if i < differing else r for i, r in enumerate(refs)]
+        right = item_table(classification_metrics(refs, refs, LABELS)["items"])
+        other = item_table(classification_metrics(wrong, refs, LABELS)["items"])
+        test = paired_test(right, other, "accuracy")
+        assert test["differing_records"] == differing and test["low"] > 0  # the bootstrap alone says "better"
+        assert test["significant"] is (differing >= need)
 
 
 def test_mcnemar_matches_scipy():

@@ -77,6 +77,18 @@ def test_tiny_test_set_warns_and_never_names_a_winner_on_noise():
     assert rec.run_id == "tfidf"  # 10,000 queries at 8 s each make in-context learning the dearest
 
 
+def test_a_run_right_on_all_of_three_records_is_not_distinguishable_from_one_wrong_on_all():
+    # Every bootstrap replicate of these 3 records differs by exactly 1: the interval looks certain,
+    # yet no exact test reaches p < 0.05 on 3 records, and the report must not call either run better.
+    runs = [scored("icl", "icl", 3, 3, **ICL), scored("tfidf", "tfidf", 3, 0, **CHEAP)]
+    rec = recommend(runs)
+    pair = rec.pairs[0]
+    assert pair["low"] == pair["high"] == pytest.approx(1.0) and pair["differing_records"] == 3
+    assert not pair["significant"] and not pair["accuracy"]["significant"]
+    assert set(rec.tied) == {"icl", "tfidf"} and rec.run_id == "tfidf", rec.reason
+    assert "distinguishably behind" not in rec.reason
+
+
 def test_cost_order_follows_the_query_volume():
     runs = [scored("icl", "icl", 150, 100, seed=1, **ICL), scored("tfidf", "tfidf", 150, 101, seed=2, **CHEAP)]
     assert recommend(runs, queries=10_000).run_id == "tfidf"
