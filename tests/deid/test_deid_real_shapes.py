@@ -54,6 +54,8 @@ PLACES = [
         phi=("Bayside Sports Medicine", "Oak Street Primary Care"),
     ),
     Case("mesh-city", "pt's daughter called from stuttgart, updated.", phi=("stuttgart",)),
+    Case("hospital-initials-from-lower", "pt from bwh, sent back after cath.", phi=("bwh",)),
+    Case("from-lab-method-is-no-hospital", "purified from HPLC fractions.", keep=("HPLC",)),
     Case("osh-is-generic", "Transferred from OSH with a GI bleed; ICU bed requested.", keep=("OSH", "ICU")),
     Case("ward-without-cue", "Will return to Baker 12 or Yawkey 9 when stable.", phi=("Yawkey 9",)),
     Case("generic-tail-memorial", "Pt transferring to Pellegrino Memorial for rehab.", phi=("Pellegrino Memorial",)),
@@ -177,6 +179,14 @@ DATES = [
 ]
 
 NAMES = [
+    Case("relative-in-brackets", "spoke with frank (son) re plan, he agrees.", phi=("frank",)),
+    Case("relative-in-brackets-role", "Called Odalys (daughter, HCP), updated.", phi=("Odalys",)),
+    Case("relative-apposition", "message left for hope, the pt's niece.", phi=("hope",)),
+    Case(
+        "relative-bracket-needs-a-name",
+        "pain (son reports 6/10) improved; visit (wife) later.",
+        keep=("pain", "visit"),
+    ),
     Case(
         "field-label-is-no-name",
         "Médico: Inés Arrabal Quintero\nNASS: 28 1234567 09\nPaís: Uruguay",

@@ -125,6 +125,20 @@ _RELATIVE = re.compile(
     r"(?:'s)?(?:,)?[ \t]+(?:(?:named|is|was|called)[ \t]+)?"
 )
 
+# A relative named first and then said who they are: "frank (son)", "rosa (daughter, hcp)", "Hope, the
+# pt's niece", "bill, her husband".
+_KIN = (
+    r"wife|husband|spouse|partner|son|daughter|mother|father|mom|dad|sister|brother|aunt|uncle|niece|nephew|"
+    r"cousin|grandson|granddaughter|grandmother|grandfather|grandma|grandpa|stepson|stepdaughter|fianc[eé]e?|"
+    r"boyfriend|girlfriend|friend|neighbou?r|roommate|caregiver|guardian|hcp|poa"
+)
+_RELATIVE_AFTER = re.compile(
+    r"(?i)(?:[ \t]*\((?:the[ \t]+)?(?:(?:pt|patient|pt's|patient's|pts|his|her)[ \t]+)?(?:"
+    + _KIN
+    + r")\b[^()\n]{0,24}\)"
+    r"|,[ \t]+(?:the[ \t]+)?(?:pt['’]?s|patient['’]s|his|her|their)[ \t]+(?:" + _KIN + r")\b)"
+)
+
 # Words after which a capitalised word stands in the place of a person.
 _ADDRESSED = re.compile(
     r"(?:\b(?:Hi|Hello|Hey|Dear|Thanks|Thank\s+you|Cheers|Regards|says|said|asks|asked|told|wrote|writes|"
@@ -191,6 +205,7 @@ class _NameContext:
         yield from self._relatives(doc)
         yield from self._addressed(doc)
         yield from self._possessive_relatives(doc)
+        yield from self._relative_after(doc)
 
     def _possessive_relatives(self, doc: Document) -> Iterator[Span]:
         """ "tom brightwater's daughter", "MRS. ABARA'S SON": a person named by whose relative they are.
@@ -223,6 +238,37 @@ class _NameContext:
             if span:
                 yield span
 
+    def _relative_after(self, doc: Document) -> Iterator[Span]:
+        """ "frank (son)", "Hope, the pt's niece": a word the name lists know, or a capitalised word no list
+        knows, right before a bracket or an apposition that says which relative it is."""
+        tokens = doc.tokens
+        for tok in tokens:
+            if len(tok.norm) < 3 or tok.norm in HEADER_WORDS or tok.norm in RELATIVE_WORDS:
+                continue
+            if tok.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.COUNTRY) and not tok.cls & WordClass.FIRST:
+                continue
+            listed = bool(tok.cls & NAME_BITS)
+            unknown = tok.cls & ~WordClass.FREQUENT == WordClass.NONE and (tok.shape is Shape.TITLE or doc.caseless)
+            if not (listed or unknown) or tok.shape is Shape.MIXED:
+                continue
+            if not _RELATIVE_AFTER.match(doc.text, tok.end):
+                continue
+            first = tok.index
+            prev = tokens[first - 1] if first > 0 else None
+            if (
+                prev is not None
+                and doc.gap(prev, tok) == " "
+                and prev.cls & WordClass.FIRST
+                and not prev.cls & (WordClass.STOP | WordClass.CLINICAL)
+                and prev.norm not in HEADER_WORDS
+                and prev.norm not in RELATIVE_WORDS
+                and (prev.shape is tok.shape or doc.caseless)
+            ):
+                first -= 1  # "tom brightwater (son)"
+            span = name_span(doc, first, tok.index, "relative", 0.8, "name_context")
+            if span:
+                yield span
+
     def _addressed(self, doc: Document) -> Iterator[Span]:
         """ "Hi Vinicio,", "Dear Katrine", "says Bergqvist.": a capitalised word in the place of a
         person, even when no list knows it (names from everywhere)."""
@@ -234,9 +280,7 @@ class _NameContext:
             cue = m.group().lower()
             # "my name is vitoria", "people call me višeslav": a self-naming cue names the word after it
             # in any case; other cues only in a note written all in lower case.
-            lower_ok = tok.shape is Shape.LOWER and (
-                doc.caseless and "name" in cue or bool(_SELF_NAMING.search(cue))
-            )
+            lower_ok = tok.shape is Shape.LOWER and (doc.caseless and "name" in cue or bool(_SELF_NAMING.search(cue)))
             if not lower_ok and (tok.caseless or tok.shape is not Shape.TITLE or len(tok.norm) < 3):
                 continue
             if tok.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.COUNTRY) or tok.norm in HEADER_WORDS:

@@ -37,6 +37,9 @@ _NOT_A_HOSPITAL_NAME = (
     WordClass.FIRST | WordClass.COMMON | WordClass.ENGLISH | WordClass.CLINICAL | WordClass.STOP | WordClass.EPONYM
 )
 _AT_CUE = re.compile(r"(?i)\b(?:at|@)\s+(?:the\s+)?$")
+# "pt from bwh": where a patient came from, even without a verb that moves them; only in a
+# note written all in lower case; "FROM HPLC" in capitals and "from HPLC" in prose are no hospitals.
+_FROM_CUE = re.compile(r"(?i)\bfrom\s+$")
 
 
 def _after_facility(doc: Document, tok: Token) -> bool:
@@ -175,9 +178,14 @@ _AFTER_STREET_SUFFIX = re.compile(
 
 def _common(w: Token) -> bool:
     """A stop, clinical or everyday English word that is no name or town."""
-    return bool(
-        w.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.ENGLISH) and not w.cls & (NAME_BITS | WordClass.CITY)
-    ) or w.norm in MONTH_WORDS or _LABEL_LINE.fullmatch(w.norm) is not None
+    return (
+        bool(
+            w.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.ENGLISH)
+            and not w.cls & (NAME_BITS | WordClass.CITY)
+        )
+        or w.norm in MONTH_WORDS
+        or _LABEL_LINE.fullmatch(w.norm) is not None
+    )
 
 
 def _joined(text: str, end: int, start: int) -> bool:
@@ -264,7 +272,8 @@ class _Places:
         beside = [(m.start(), m.end()) for m in _UNIT_BESIDE.finditer(text)]
         for _ in range(3):  # a chain of parts: "Calle Sierpes 22, Esc. 2, Piso 3"
             added = [
-                (a, b) for a, b in beside
+                (a, b)
+                for a, b in beside
                 if (a, b) not in starts
                 and (
                     any(_joined(text, e, a) or _joined(text, b, s0) for s0, e in starts)
@@ -306,6 +315,11 @@ class _Places:
             if span is None and (
                 _MOVE.search(text, max(0, tok.start - 48), tok.start)
                 or _AT_CUE.search(text, max(0, tok.start - 8), tok.start)
+                or (
+                    tok.shape is Shape.LOWER
+                    and doc.caseless
+                    and _FROM_CUE.search(text, max(0, tok.start - 6), tok.start)
+                )
                 or _after_facility(doc, tok)
             ):
                 span = self._initials(doc, tok)
@@ -371,10 +385,14 @@ class _Places:
 
     def _initials(self, doc: Document, tok: Token) -> Span | None:
         """ "admitted to MGH", "transferred from BIDMC": a hospital known by its initials."""
-        lower_note = doc.caseless and tok.shape is Shape.LOWER and (
-            3 <= len(tok.text) <= 5
-            # "works nights at lahey", "transferred from faulkner": hospitals named after people
-            or (len(tok.text) >= 4 and tok.cls & WordClass.LAST and not tok.cls & _NOT_A_HOSPITAL_NAME)
+        lower_note = (
+            doc.caseless
+            and tok.shape is Shape.LOWER
+            and (
+                3 <= len(tok.text) <= 5
+                # "works nights at lahey", "transferred from faulkner": hospitals named after people
+                or (len(tok.text) >= 4 and tok.cls & WordClass.LAST and not tok.cls & _NOT_A_HOSPITAL_NAME)
+            )
         )
         if (tok.shape is not Shape.UPPER and not lower_note) or not 2 <= len(tok.text) <= 6:
             return None  # "admitted to MGH"; in a note all in lower case, "admitted to mgh"
