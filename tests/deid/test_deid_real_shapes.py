@@ -126,38 +126,74 @@ PLACES = [
     Case("initials-before-ed", "Came in via QMC ED after a fall.", phi=("QMC",), keep=("ED",)),
     # Address parts other countries write, beside a street: post boxes, buildings, floors and doors.
     Case("rural-route-box", "Address: 40 Mill Pond Rd, RR 3 Box 27, Greyfield", phi=("RR 3 Box 27",)),
-    Case("spanish-address", "Domicilio: Calle Olmedo 14, Esc. 2, 3º B, 41012 Sevilla.",
-         phi=("Calle Olmedo 14", "Esc. 2", "3º B", "41012 Sevilla")),
-    Case("french-address", "Adresse : 7 rue de la Tour, Bât. C, 69003 Lyon",
-         phi=("7 rue de la Tour", "Bât. C", "69003")),
-    Case("unit-words-alone", "Temp 38º C, Box 3 ticked on the form; Piso 3 sin cambios.",
-         keep=("38º", "Box 3", "Piso")),
+    Case(
+        "spanish-address",
+        "Domicilio: Calle Olmedo 14, Esc. 2, 3º B, 41012 Sevilla.",
+        phi=("Calle Olmedo 14", "Esc. 2", "3º B", "41012 Sevilla"),
+    ),
+    Case(
+        "french-address", "Adresse : 7 rue de la Tour, Bât. C, 69003 Lyon", phi=("7 rue de la Tour", "Bât. C", "69003")
+    ),
+    Case(
+        "unit-words-alone", "Temp 38º C, Box 3 ticked on the form; Piso 3 sin cambios.", keep=("38º", "Box 3", "Piso")
+    ),
     # A street with no street word, or one written with a comma before its number, then postcode and town.
-    Case("house-number-postcode-town", "Unidad de Ictus. Orvalle, 7 48113 Tresmonte. Tel.: 944",
-         phi=("Orvalle, 7", "48113 Tresmonte"), keep=("Ictus", "Tel")),
-    Case("no-number-postcode-town", "Centro de Salud, Llanoverde, s/n - 09214 Quintanar. Tel.: 900",
-         phi=("Llanoverde, s/n", "09214 Quintanar"), keep=("Tel",)),
-    Case("comma-before-number", "Servicio de Medicina. Paseo de los Almendros, 118, 37005 Villalba.",
-         phi=("Paseo de los Almendros, 118", "37005 Villalba")),
-    Case("calle-abbreviated", "Servicio de Pediatría. C/Almenara, 12 Email: a@b.es", phi=("C/Almenara, 12",),
-         keep=("Pediatría",)),
+    Case(
+        "house-number-postcode-town",
+        "Unidad de Ictus. Orvalle, 7 48113 Tresmonte. Tel.: 944",
+        phi=("Orvalle, 7", "48113 Tresmonte"),
+        keep=("Ictus", "Tel"),
+    ),
+    Case(
+        "no-number-postcode-town",
+        "Centro de Salud, Llanoverde, s/n - 09214 Quintanar. Tel.: 900",
+        phi=("Llanoverde, s/n", "09214 Quintanar"),
+        keep=("Tel",),
+    ),
+    Case(
+        "comma-before-number",
+        "Servicio de Medicina. Paseo de los Almendros, 118, 37005 Villalba.",
+        phi=("Paseo de los Almendros, 118", "37005 Villalba"),
+    ),
+    Case(
+        "calle-abbreviated",
+        "Servicio de Pediatría. C/Almenara, 12 Email: a@b.es",
+        phi=("C/Almenara, 12",),
+        keep=("Pediatría",),
+    ),
     # Facilities named head first with particles between the words ("Complejo Hospitalario de ...").
-    Case("complejo-hospitalario", "Servicio de Cirugía. Complejo Hospitalario de Tresmonte. Tel.: 944",
-         phi=("Complejo Hospitalario de Tresmonte",), keep=("Cirugía",)),
-    Case("head-first-two-particles", "Se traslada al Hospital Universitario Virgen de las Almenas.",
-         phi=("Hospital Universitario Virgen de las Almenas",)),
-    Case("faculty-university", "Facultad de Odontología, Universidad de Quintanar.",
-         phi=("Facultad de Odontología", "Universidad de Quintanar")),
+    Case(
+        "complejo-hospitalario",
+        "Servicio de Cirugía. Complejo Hospitalario de Tresmonte. Tel.: 944",
+        phi=("Complejo Hospitalario de Tresmonte",),
+        keep=("Cirugía",),
+    ),
+    Case(
+        "head-first-two-particles",
+        "Se traslada al Hospital Universitario Virgen de las Almenas.",
+        phi=("Hospital Universitario Virgen de las Almenas",),
+    ),
+    Case(
+        "faculty-university",
+        "Facultad de Odontología, Universidad de Quintanar.",
+        phi=("Facultad de Odontología", "Universidad de Quintanar"),
+    ),
     # A building or postcode number written before the street's own number, and Hungarian street words.
     Case("number-before-street", "She lives at 5120 88 Tarnow Lane, Brockfield.", phi=("5120 88 Tarnow Lane",)),
     Case("number-before-street-line", "Mr. Quell\n\n412 Dorottya tér 7.\nSzentmárk", phi=("412 Dorottya tér 7",)),
     Case("number-after-word-stays", "Room 4 Calle Mayor 3; took 2 tabs.", keep=("Room",)),
-    Case("region-after-town", "Av. Olmeda 21 03570 Vallenueva. Tresmontes. Tel.: 965",
-         phi=("Olmeda 21", "03570 Vallenueva", "Tresmontes"), keep=("Tel",)),
-    Case("region-in-brackets", "Calle Olmo 4, 28001 Robledal (Montefrío). Correo: a@b.es",
-         phi=("Robledal", "Montefrío")),
-    Case("sentence-after-town", "Calle Olmo 4, 28001 Robledal. The patient was seen.",
-         phi=("Robledal",), keep=("The",)),
+    Case(
+        "region-after-town",
+        "Av. Olmeda 21 03570 Vallenueva. Tresmontes. Tel.: 965",
+        phi=("Olmeda 21", "03570 Vallenueva", "Tresmontes"),
+        keep=("Tel",),
+    ),
+    Case(
+        "region-in-brackets", "Calle Olmo 4, 28001 Robledal (Montefrío). Correo: a@b.es", phi=("Robledal", "Montefrío")
+    ),
+    Case(
+        "sentence-after-town", "Calle Olmo 4, 28001 Robledal. The patient was seen.", phi=("Robledal",), keep=("The",)
+    ),
     Case("dose-then-units", "Given 3 10000 Units of heparin; Dose 2 12000 IU Daily.", keep=("Units", "IU", "Daily")),
     Case("state-stays", "Home: 14 Birch Lane, Tewkbury, NH 03801.", phi=("14 Birch Lane", "03801"), keep=("NH",)),
 ]
@@ -172,8 +208,11 @@ DATES = [
     Case("vent-triple", "SIMV 20/5/40 overnight, weaned to PS.", keep=("20/5/40",)),
     Case("strength", "Strength 5/5 in all extremities.", keep=("5/5",)),
     Case("bp", "BP 128/74, HR 80.", keep=("128/74",)),
-    Case("french-date", "Lyon, le 9 juin 2021\nChère consœur, diagnostic posé en février 2018.",
-         phi=("9 juin 2021", "février 2018")),
+    Case(
+        "french-date",
+        "Lyon, le 9 juin 2021\nChère consœur, diagnostic posé en février 2018.",
+        phi=("9 juin 2021", "février 2018"),
+    ),
     Case("spanish-date", "Ingresó el 14 de octubre de 2016 por disnea.", phi=("14 de octubre de 2016",)),
     Case("foreign-month-alone", "Mars and mai are words here; Mai Tran, MD.", keep=("Mars", "and", "are")),
 ]
@@ -250,11 +289,18 @@ PHONES = [
     Case("call-me-on", "Please call me on 8316 2047 after lunch.", phi=("8316 2047",)),
     Case("answering-at", "Nobody is answering at 64 318 207 today.", phi=("64 318 207",)),
     Case("call-at-time", "Will call me at 2100 after the meeting.", keep=("2100",)),
-    Case("spanish-phone-cues", "28001 Robledal Teléfono: 911 42 07 63. Tfno. 848 602211; móvil: 655 210 348",
-         phi=("911 42 07 63", "848 602211", "655 210 348")),
+    Case(
+        "spanish-phone-cues",
+        "28001 Robledal Teléfono: 911 42 07 63. Tfno. 848 602211; móvil: 655 210 348",
+        phi=("911 42 07 63", "848 602211", "655 210 348"),
+    ),
     Case("cue-then-dose", "Call at 2 100000 units given.", keep=("100000",)),
-    Case("kind-after-number", "Vale Street 9\n(44) 612-208-Office, 08812 417 530-Fax",
-         phi=("(44) 612-208", "08812 417 530"), keep=("Fax",)),
+    Case(
+        "kind-after-number",
+        "Vale Street 9\n(44) 612-208-Office, 08812 417 530-Fax",
+        phi=("(44) 612-208", "08812 417 530"),
+        keep=("Fax",),
+    ),
 ]
 
 BOUNDARIES = [
@@ -298,16 +344,40 @@ FOREIGN_FORMS = [
         keep=("Datos", "asistenciales"),
     ),
     Case("licence-number-in-groups", "Médico: Dra. Nerea Olabarri Zubia NºCol: 48 48 71235.", phi=("48 48 71235",)),
-    Case("name-labels", "Nombre: Itziar.\nApellidos: Olabeaga Zurrunte.\nNHC: 5512093.",
-         phi=("Itziar", "Olabeaga Zurrunte")),
-    Case("clinician-label-stops-at-next-field", "Médico: Ainhoa Bereziartu Lasa  NºCol: 48 48 71235.\nInforme",
-         phi=("Ainhoa Bereziartu Lasa",), keep=("NºCol", "Informe")),
+    Case(
+        "name-labels",
+        "Nombre: Itziar.\nApellidos: Olabeaga Zurrunte.\nNHC: 5512093.",
+        phi=("Itziar", "Olabeaga Zurrunte"),
+    ),
+    Case(
+        "clinician-label-stops-at-next-field",
+        "Médico: Ainhoa Bereziartu Lasa  NºCol: 48 48 71235.\nInforme",
+        phi=("Ainhoa Bereziartu Lasa",),
+        keep=("NºCol", "Informe"),
+    ),
     Case("cp-is-chest-pain", "CP: none today. City: Tessaly Falls", phi=("Tessaly Falls",), keep=("none", "today")),
 ]
 
 GENERAL_ENGLISH = [
-    Case("languages-are-no-names", "Summary sent in English and Portuguese; speaks French only.",
-         keep=("English", "Portuguese", "French")),
+    Case("town-in-capitals-after-origin", "I'm Rhea, originally from KORVALA, and I'm 31.", phi=("KORVALA",)),
+    Case("town-in-capitals-after-based", "Tessio is a design agency based in VANTAMO.", phi=("VANTAMO",)),
+    Case("unit-in-capitals-after-return", "She returned to ICU after the CT scan.", keep=("ICU", "CT")),
+    Case(
+        "firm-of-three-surnames",
+        "She spent a year at Jones, Mitchell and Williams as a clerk.",
+        phi=("Jones, Mitchell and Williams",),
+    ),
+    Case("authors-of-a-method", "Survival by Kaplan, Meier and Cox models.", keep=("Cox",)),
+    Case("firm-lower-case", "employer: hubbard, fox and gillespie", phi=("hubbard", "gillespie")),
+    Case(
+        "company-by-business-word", "He now works for Loveland Technologies in sales.", phi=("Loveland Technologies",)
+    ),
+    Case("business-word-after-plain-words", "Results from Rapid Cycle Solutions were poor.", keep=("Rapid", "Cycle")),
+    Case(
+        "languages-are-no-names",
+        "Summary sent in English and Portuguese; speaks French only.",
+        keep=("English", "Portuguese", "French"),
+    ),
     Case("language-surname-kept", "Wife Odile English called; seen by Dr. French.", phi=("Odile English", "French")),
     Case("hospital-course-heading", "Hospital Course: stable on room air.", keep=("Hospital", "Course")),
     Case("self-naming-lower", "hello, my name is ondrava and i lost my card", phi=("ondrava",), keep=("lost",)),

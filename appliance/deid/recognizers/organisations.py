@@ -18,8 +18,8 @@ from appliance.deid.lexicon import Lexicon, WordClass
 from appliance.deid.recognizers.base import register
 from appliance.deid.recognizers.facilities import FACILITY_HEADS, HEADER_TITLES
 from appliance.deid.recognizers.locations import NAME_LIKE, STATE_CODES
-from appliance.deid.recognizers.name_rules import MONTH_WORDS
-from appliance.deid.spans import LOCATION, Span
+from appliance.deid.recognizers.name_rules import MONTH_WORDS, SCIENCE_HEADS
+from appliance.deid.spans import LOCATION, NAME, Span
 from appliance.deid.text import Document, Shape, Token
 
 # The word before an organisation's name that says what it is.
@@ -34,7 +34,19 @@ _ORG_CUE = re.compile(
 _ORG_SUFFIXES = frozenset(
     {"inc", "llc", "ltd", "corp", "corporation", "gmbh", "plc", "pllc", "llp", "incorporated", "ems", "ambulance"}
 )
+# Words a company's name ends in ("Loveland Technologies", "Otc Markets"); like the legal suffixes, they
+# count only after a word that says which company (a name, a place, a word no list knows).
+_BUSINESS_SUFFIXES = frozenset(
+    """
+    technologies technology solutions software systems group holdings consulting analytics networks capital
+    partners ventures enterprises industries associates markets media logistics
+    """.split()
+)
 _CONNECTORS = frozenset({"at", "of", "and", "&", "for"})
+# "White, Willis and Hoffman", "owens, duran and oneal": a firm named after three people.
+_FIRM = re.compile(
+    r"(?<!, )(?<![\w])(?P<a>[^\W\d_]{2,})[ \t]*,[ \t]+(?P<b>[^\W\d_]{2,}),?[ \t]+(?:and|&)[ \t]+(?P<c>[^\W\d_]{2,})\b"
+)
 _GENERIC = frozenset(
     """
     icu micu sicu ccu nicu picu pacu ed er ew or ir pt ot slp rt snf nh ltc osh pcp md rn np pa
@@ -69,6 +81,7 @@ class _Organisations:
         yield from self._suffixed(doc)
         yield from self._possessive(doc)
         yield from self._initials(doc)
+        yield from self._firms(doc)
 
     @staticmethod
     def _naming(tok: Token) -> bool:
@@ -118,7 +131,9 @@ class _Organisations:
     def _suffixed(self, doc: Document) -> Iterator[Span]:
         tokens = doc.tokens
         for i, tok in enumerate(tokens):
-            if tok.norm not in _ORG_SUFFIXES or tok.caseless or tok.shape is Shape.LOWER or i == 0:
+            if tok.norm not in _ORG_SUFFIXES and tok.norm not in _BUSINESS_SUFFIXES:
+                continue
+            if tok.caseless or tok.shape is Shape.LOWER or i == 0:
                 continue
             first = i
             while first > 0 and i - first < 4:
@@ -169,6 +184,25 @@ class _Organisations:
             if not _PLACE_BEFORE.search(text, max(0, m.start() - 12), m.start()):
                 continue
             yield Span(tok.start, tok.end, LOCATION, "facility", 0.7, "organisation")
+
+    def _firms(self, doc: Document) -> Iterator[Span]:
+        """ "White, Willis and Hoffman": three surnames in a list of their own, each one the lists know as a
+        surname, at most one of them also a word, all written alike (capitalised, or a note in lower case)."""
+        for m in _FIRM.finditer(doc.text):
+            words = [doc.tokens[doc.token_index_at(m.start(g))] for g in ("a", "b", "c")]
+            if not all(w.cls & WordClass.LAST and not w.cls & (WordClass.STOP | WordClass.CLINICAL) for w in words):
+                continue
+            if sum(1 for w in words if w.cls & (WordClass.COMMON | WordClass.ENGLISH)) > 1:
+                continue
+            if sum(1 for w in words if w.cls & WordClass.EPONYM) > 1:
+                continue  # "Kaplan, Meier and Cox": methods named after their authors
+            after = re.match(r"[ \t]+([^\W\d_]+)", doc.text[m.end() : m.end() + 24])
+            if after is not None and after.group(1).lower() in SCIENCE_HEADS:
+                continue  # "Kaplan, Meier and Cox models": a method named after its authors
+            lower = doc.caseless and all(w.shape is Shape.LOWER for w in words)
+            if not lower and not all(w.shape is Shape.TITLE for w in words):
+                continue
+            yield Span(m.start(), m.end(), NAME, "person", 0.7, "organisation")
 
 
 @register("organisation", "Vendors, agencies and companies after a cue or a legal suffix; possessive hospital names.")

@@ -76,7 +76,7 @@ _SAINT = frozenset({"st", "saint", "ste"})
 # Strong residence cues; whatever capitalised word follows is a place, listed or not (misspelled).
 _RESIDENCE = re.compile(
     r"(?i)\b(?:lives|living|lived|resides|residing|resident|moved|relocated|born|hometown|native|originally|"
-    r"grew\s+up|raised|flew|travel(?:l?ing|l?ed)|returned)"
+    r"grew\s+up|raised|flew|travel(?:l?ing|l?ed)|returned|based|headquartered|i\s+am|i'm)"
     r"(?:\s+(?:alone|here|there|now|currently|locally|independently))?\s+(?:of|in|to|from|at)\s+$"
 )
 # "Address:", "Home address:", "Mailing address -": the value is a place, whatever its format.
@@ -418,11 +418,32 @@ class _Places:
                 and not tok.cls & (WordClass.FIRST | WordClass.COMMON)
                 and len(tok.norm) >= 5
             )
-            if not lower_note and (tok.caseless or tok.shape is not Shape.TITLE):
+            # "originally from SEINÄJOKI", "I am in ΛΕΥΚΩΣΙΑ": a town in capitals inside a normally written
+            # line, a word no list knows.
+            capitals = (
+                not tok.caseless
+                and tok.shape is Shape.UPPER
+                and len(tok.norm) >= 4
+                and tok.cls & ~(WordClass.FREQUENT | WordClass.CITY | NAME_BITS) == WordClass.NONE
+            )
+            if not lower_note and not capitals and (tok.caseless or tok.shape is not Shape.TITLE):
                 continue  # "lives alone in sommerville" counts in a note all in lower case
             if tok.norm in STATE_NAMES or not _RESIDENCE.search(doc.text, max(0, tok.start - 32), tok.start):
                 continue
-            yield Span(tok.start, tok.end, LOCATION, "city", 0.7, "places")
+            end = tok.end
+            if capitals:  # "ΜΟΝΗ ΑΓΙΩΝ ΑΝΑΡΓΥΡΩΝ": the town's further words in capitals
+                nxt = tok.index + 1
+                while (
+                    nxt < len(doc.tokens)
+                    and nxt - tok.index < 4
+                    and doc.gap(doc.tokens[nxt - 1], doc.tokens[nxt]) == " "
+                    and doc.tokens[nxt].shape is Shape.UPPER
+                    and len(doc.tokens[nxt].norm) >= 3
+                    and not doc.tokens[nxt].cls & (WordClass.STOP | WordClass.CLINICAL)
+                ):
+                    end = doc.tokens[nxt].end
+                    nxt += 1
+            yield Span(tok.start, end, LOCATION, "city", 0.7, "places")
 
     def _postcodes(self, doc: Document) -> Iterator[Span]:
         text = doc.text
