@@ -367,6 +367,18 @@ GENERAL_ENGLISH = [
         "She spent a year at Jones, Mitchell and Williams as a clerk.",
         phi=("Jones, Mitchell and Williams",),
     ),
+    Case("name-in-a-list-of-names", "Their children: Ovidiya, Mary, Ariana and Teresa.", phi=("Ovidiya",)),
+    Case(
+        "drug-list-is-no-name-list", "Lasix, Coumadin, Metoprolol and Aspirin were held.", keep=("Lasix", "Metoprolol")
+    ),
+    Case(
+        "unknown-word-then-person-verb",
+        "Mehrudin shouted at the nurse. Cendrillon Coudert lives nearby.",
+        phi=("Mehrudin", "Cendrillon Coudert"),
+    ),
+    Case(
+        "drug-then-verb-is-no-person", "Sertraline began last week. Family lives nearby.", keep=("Sertraline", "Family")
+    ),
     Case("authors-of-a-method", "Survival by Kaplan, Meier and Cox models.", keep=("Cox",)),
     Case("firm-lower-case", "employer: hubbard, fox and gillespie", phi=("hubbard", "gillespie")),
     Case(

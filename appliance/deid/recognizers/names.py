@@ -139,6 +139,13 @@ _RELATIVE_AFTER = re.compile(
     r"|,[ \t]+(?:the[ \t]+)?(?:pt['’]?s|patient['’]s|his|her|their)[ \t]+(?:" + _KIN + r")\b)"
 )
 
+# What a person does, written right after their name at a sentence's start ("Mehrudin shouted at Todd",
+# "Irenka lives on ..."): enough for a capitalised word no list knows.
+_PERSON_VERB = re.compile(
+    r"[ \t]+(?:lives|lived|shouted|whispered|replied|explained|began|started|works|worked|wrote|writes|"
+    r"says|said|told|asked|texted|emailed|joined|moved|married|spent|will\s+be\s+(?:talking|speaking|visiting))\b"
+)
+
 # Words after which a capitalised word stands in the place of a person.
 _ADDRESSED = re.compile(
     r"(?:\b(?:Hi|Hello|Hey|Dear|Thanks|Thank\s+you|Cheers|Regards|says|said|asks|asked|told|wrote|writes|"
@@ -206,6 +213,8 @@ class _NameContext:
         yield from self._addressed(doc)
         yield from self._possessive_relatives(doc)
         yield from self._relative_after(doc)
+        yield from self._name_lists(doc)
+        yield from self._acting(doc)
 
     def _possessive_relatives(self, doc: Document) -> Iterator[Span]:
         """ "tom brightwater's daughter", "MRS. ABARA'S SON": a person named by whose relative they are.
@@ -235,6 +244,71 @@ class _NameContext:
                 continue
             first = index - 1 if first_before else index
             span = name_span(doc, first, index, "person", 0.8, "name_context")
+            if span:
+                yield span
+
+    def _name_lists(self, doc: Document) -> Iterator[Span]:
+        """ "They had 6: Efimiya, Mary, Ariana, Isabel": in a list of single capitalised words where most
+        are first names the lists know, the others are names too, unless a list knows them as something
+        else (a word, a clinical term, a place)."""
+        tokens = doc.tokens
+        i = 0
+        while i < len(tokens):
+            items = [i]
+            j = i
+            while j + 1 < len(tokens) and doc.gap(tokens[j], tokens[j + 1]) in (", ", " and ", ", and "):
+                j += 1
+                items.append(j)
+            i = j + 1
+            if len(items) < 3:
+                continue
+            words = [tokens[k] for k in items]
+            if any(w.shape is not Shape.TITLE for w in words):
+                continue
+            listed = [
+                w
+                for w in words
+                if w.cls & WordClass.FIRST and not w.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.CITY)
+            ]
+            if 2 * len(listed) < len(words):
+                continue
+            for w in words:
+                if w.cls & (
+                    WordClass.STOP | WordClass.CLINICAL | WordClass.COUNTRY | WordClass.MEDICAL | WordClass.CITY
+                ):
+                    continue
+                if w.cls & WordClass.ENGLISH and not w.cls & NAME_BITS:
+                    continue
+                if w not in listed:
+                    span = name_span(doc, w.index, w.index, "person", 0.75, "name_context")
+                    if span:
+                        yield span
+
+    def _acting(self, doc: Document) -> Iterator[Span]:
+        """ "Mehrudin shouted at Todd", "Cendrillon Coudert lives at ...": at a sentence's start, one or two
+        capitalised words no list knows (or names the lists know), then what a person does."""
+        tokens = doc.tokens
+        for m in _PERSON_VERB.finditer(doc.text):
+            last = doc.token_index_at(m.start()) - 1
+            if last < 0 or tokens[last].end != m.start():
+                continue
+            first = last
+            if first > 0 and doc.gap(tokens[first - 1], tokens[first]) == " " and not tokens[first].sent_start:
+                first -= 1
+            words = tokens[first : last + 1]
+            if not words[0].sent_start or any(w.shape is not Shape.TITLE or w.caseless for w in words):
+                continue
+            if any(
+                w.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.COUNTRY | WordClass.MEDICAL) for w in words
+            ):
+                continue
+            if any(
+                w.cls & (WordClass.ENGLISH | WordClass.COMMON | WordClass.CITY) and not w.cls & NAME_BITS for w in words
+            ):
+                continue
+            if any(w.norm in HEADER_WORDS or len(w.norm) < 3 for w in words):
+                continue
+            span = name_span(doc, first, last, "person", 0.75, "name_context")
             if span:
                 yield span
 
