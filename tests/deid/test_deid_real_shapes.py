@@ -379,6 +379,14 @@ GENERAL_ENGLISH = [
     Case(
         "drug-then-verb-is-no-person", "Sertraline began last week. Family lives nearby.", keep=("Sertraline", "Family")
     ),
+    Case("postcode-after-country", "Kiannonkatu 98\nOULU\nFinland 80896", phi=("80896",)),
+    Case("year-after-country-stays", "Enrolled in France 2004 and Italy 350.", keep=("2004", "350")),
+    Case("zip-code-is", "My zip code is 76400, thanks.", phi=("76400",)),
+    Case(
+        "corner-of-two-streets",
+        "it is the corner of Bygget 64 and Komel Club.",
+        phi=("the corner of Bygget 64 and Komel Club",),
+    ),
     Case("authors-of-a-method", "Survival by Kaplan, Meier and Cox models.", keep=("Cox",)),
     Case("firm-lower-case", "employer: hubbard, fox and gillespie", phi=("hubbard", "gillespie")),
     Case(

@@ -45,8 +45,11 @@ _ZIP_CUE = re.compile(
     + _CODE_RE
     + r")|(?i:\b(?:"
     + _STATE_RE
-    + r"))|(?i:\bzip(?:\s*code)?|\bpostal(?:\s+code)?))\.?,?\s*[:#]?\s*$"
+    + r"))|(?i:\bzip(?:\s*code)?(?:\s+is)?|\bpostal(?:\s+code)?(?:\s+is)?))\.?,?\s*[:#]?\s*$"
 )
+# "Finland 80896", "Spain 16200": a postcode written after the country at an address's end. Four to six
+# digits, not a year, and nothing but punctuation or the line's end after it.
+_POSTCODE_AFTER_COUNTRY = re.compile(r"(?<=[^\W\d_])[ \t]+(?P<code>\d{4,6})(?=[ \t]*(?:[.,;?!)]|$))", re.MULTILINE)
 # ", MA 02115" / ", Illinois": the city is the capitalised words right before the comma.
 _COMMA_STATE = re.compile(
     r",[ \t]*(?P<state>(?:" + _CODE_RE + r")\b|(?i:" + _STATE_RE + r")\b)(?P<zip>[ \t]+\d{5}(?:-\d{4})?)?"
@@ -137,6 +140,13 @@ class _ZipCode:
                 yield Span(m.start(), m.end(), LOCATION, "zip", 0.9, "zip_code")
             elif m.group("plus"):
                 yield Span(m.start(), m.end(), LOCATION, "zip", 0.7, "zip_code")
+        for m in _POSTCODE_AFTER_COUNTRY.finditer(text):
+            code = m.group("code")
+            if len(code) == 4 and 1800 <= int(code) <= 2099:
+                continue  # "Spain 2019": a year
+            index = doc.token_index_at(m.start()) - 1
+            if index >= 0 and doc.tokens[index].cls & WordClass.COUNTRY:
+                yield Span(m.start("code"), m.end("code"), LOCATION, "zip", 0.8, "zip_code")
 
 
 class _City:

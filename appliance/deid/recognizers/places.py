@@ -206,8 +206,9 @@ class _Places:
             yield Span(m.start(), m.end(), LOCATION, "street", 0.9, "places")
         yield from self._labelled_address(doc)
         for m in _CORNER.finditer(doc.text):
-            for group in ("a", "b"):
-                yield Span(m.start(group), m.end(group), LOCATION, "street", 0.8, "places")
+            # The whole corner is the address ("the corner of A and B"), as one span.
+            start = m.start() - 4 if doc.text[max(0, m.start() - 4) : m.start()].lower() == "the " else m.start()
+            yield Span(start, m.end("b"), LOCATION, "street", 0.8, "places")
 
     def _labelled_address(self, doc: Document) -> Iterator[Span]:
         """ "Address: 110 Old Farm Rd" and the short lines under it: whatever follows an address label."""
