@@ -268,7 +268,16 @@ class CrfRecognizer:
                 continue
             if label in (NAME, LOCATION) and (_science_head_after(text, end) or _field_label(text, start, end)):
                 continue  # "Wistar Furth rats", "Struthers' ligament"; "Médico:" heading a line
+            if label in (NAME, LOCATION) and self._possessive_term_after(text, end):
+                continue  # "Meckel's diverticulum", "Quincke's edema"
             yield Span(start, end, label, None, min(1.0, max(0.0, confidence)), "crf")
+
+    def _possessive_term_after(self, text: str, end: int) -> bool:
+        """True if a possessive and a word of medical vocabulary follow: an eponym in use."""
+        m = _POSSESSIVE_NEXT.match(text, end, min(len(text), end + 40))
+        return m is not None and bool(
+            self.lexicon.word_class(normalise(m.group(1))) & (WordClass.MEDICAL | WordClass.CLINICAL)
+        )
 
     def _plausible(self, found: str, label: str, caseless: bool) -> bool:
         """Vetoes for what the model over-tags outside the notes it learned from (scientific prose):
@@ -284,6 +293,8 @@ class CrfRecognizer:
         words = _LETTERS.findall(found)
         if not words or has_digit and label == NAME:
             return False
+        if _CODE.fullmatch(found):
+            return False  # "MDA-330", "EBNA-2", "Ki-B5": cell lines, antigens and genes, no place
         if not caseless and not all(w[0].isupper() or w.islower() and len(w) <= 3 for w in words):
             return False  # "vena cava", "Mac Conkay agar": names and places are capitalised
         if not caseless and not words[0][0].isupper():
@@ -331,6 +342,9 @@ def _allowed_places(norms: list[str]) -> bool:
 
 
 #: The word after a span: skips a possessive ("Struthers' ligament") and the far end of a hyphen.
+_POSSESSIVE_NEXT = re.compile(r"(?:'s|\u2019s)[ \t]+([^\W\d_]+)")
+#: One word of letters and digits glued or hyphenated together: a code, never a place's name.
+_CODE = re.compile(r"(?=[\w-]*\d)(?=[\w-]*[^\W\d_])[\w]+(?:-[\w]+)*")
 _NEXT_WORD = re.compile(r"(?:'s?|\u2019s?)?(?:-[^\W\d_]+)*[ \t]+([^\W\d_]+)")
 
 
