@@ -165,6 +165,7 @@ _FOREIGN_MONTHS = (
     r"januar|februar|m[äa]rz|juni|juli|oktober|dezember|januari|februari|maart|mei|augustus|"
     r"mars|mai"
 )
+FOREIGN_MONTH = re.compile(r"(?i)(?:" + _FOREIGN_MONTHS + r")")
 _FOREIGN_DATE = re.compile(
     r"(?i)(?<![\w/.-])(?:(?P<d>[0-3]?\d)(?:er|º|°|\.)?[ \t]+(?:de[ \t]+)?)?"
     r"(?P<mn>" + _FOREIGN_MONTHS + r")(?![\w-])"

@@ -65,7 +65,7 @@ _INITIALS_BEFORE_UNIT = re.compile(
 )
 
 
-def _in_brackets(text: str, start: int) -> bool:
+def in_brackets(text: str, start: int) -> bool:
     """True if `start` is inside an open bracket on its line, opened at most 80 characters before."""
     window = text[max(0, start - 80) : start]
     opened = window.rfind("(")
@@ -150,7 +150,7 @@ class _Organisations:
                 if prev.sent_start:
                     break
             words = tokens[first:i]
-            if words and _in_brackets(doc.text, words[0].start):
+            if words and in_brackets(doc.text, words[0].start):
                 continue  # "(Carl Zeiss Inc)", "(Cyberonics, Inc.)": a maker cited beside a device
             if words and any(self._naming(w) for w in words):
                 yield Span(words[0].start, tok.end, LOCATION, "facility", 0.7, "organisation")
