@@ -128,3 +128,52 @@ def test_run_icl_classify_and_generate(tokenizer, tiny_model, notes):
                       config, max_new_tokens=5)  # fmt: skip
     assert len(summary.predictions) == 2 and summary.calibrated is None
     assert all(isinstance(p, str) for p in summary.predictions)
+
+
+@pytest.mark.parametrize("k", [0, 2])
+def test_shared_prefix_scores_equal_the_full_passes(tokenizer, tiny_model, notes, k):
+    """The prefix the query and its content-free twins share is run once; scores, raw and calibrated,
+    match scoring each prompt in full."""
+    from appliance.evaluate.label_scoring import LabelScorer, common_prefix_length, label_replies
+
+    reserve = max(len(r) for r in label_replies(tokenizer, SPECIALTIES).tokens)
+    config = ICLConfig(k=k, max_prompt_tokens=4096, shot_note_tokens=24)
+
+    def scorer(share_prefix):
+        prompts = ICLPrompts("classify", tokenizer, CONFIG, notes[:30], config, reserve=reserve)
+        return LabelScorer(tiny_model, tokenizer, "classify", CONFIG, SPECIALTIES, prompts=prompts,
+                           share_prefix=share_prefix)  # fmt: skip
+
+    records = notes[40:44]
+    shared, full = scorer(True), scorer(False)
+    for calibrate in (False, True):
+        got = shared.predict_scores(records, calibrate=calibrate)
+        want = full.predict_scores(records, calibrate=calibrate)
+        np.testing.assert_allclose(got.raw_scores, want.raw_scores, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(got.log_probs, want.log_probs, rtol=1e-5, atol=1e-5)
+        assert got.labels == want.labels
+    # The content-free rows the shared path stored are those of the full passes.
+    for ids, row in shared._cf_cache.items():
+        np.testing.assert_allclose(row, full._cf_cache[ids], rtol=1e-5, atol=1e-5)
+    # With examples, what is shared is the system prompt and every example: most of the prompt.
+    prompts = shared.prompts
+    query = prompts.prompt(records[0])
+    free = [prompts.content_free(records[0], t) for t in ("N/A", "", "[MASK]")]
+    common = common_prefix_length([query, *free])
+    examples_end = len(tokenizer.decode(query[:common]).split("<|im_start|>user")) - 1
+    assert examples_end == k + 1  # the query's own user turn has begun, every example turn is inside
+
+
+def test_shared_prefix_falls_back_when_nothing_is_shared(tokenizer, tiny_model):
+    from appliance.evaluate.label_scoring import label_replies, score_replies, score_replies_shared
+
+    replies = label_replies(tokenizer, SPECIALTIES)
+    a = tokenizer("alpha beta gamma")["input_ids"]
+    b = tokenizer("zeta eta theta")["input_ids"]
+    assert a[0] != b[0]
+    assert score_replies_shared(tiny_model, [a, b], replies) is None
+    # One prompt inside another: the shorter keeps its last token for itself and still matches.
+    rows = score_replies_shared(tiny_model, [a, a + b], replies)
+    assert rows is not None
+    for row, ids in zip(rows, [a, a + b], strict=True):
+        np.testing.assert_allclose(row, score_replies(tiny_model, ids, replies), rtol=1e-5, atol=1e-5)
