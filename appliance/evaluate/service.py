@@ -44,13 +44,16 @@ def evaluate_run(ws: Workspace, run_id: str, *, limit: int | None = None,
     from appliance.evaluate.metrics import PRIMARY_METRICS
     from appliance.evaluate.predict import evaluate_model
     from appliance.tune.methods import method_of_run
+    from appliance.tune.methods.registry import resolve
 
     ws.require("admin", "informaticist", "reviewer")
     run = runs.get(ws, run_id)
     if run.status != "done":
         raise ApplianceError(f"run '{run_id}' is {run.status}; only finished runs can be evaluated")
-    if run.method == "lora-head":
-        return _evaluate_head(ws, run, limit=limit, progress=progress)
+    method = method_of_run(run.method)
+    if method.evaluator is not None:  # a method with its own way of being scored (e.g. a classifier head)
+        scored: dict[str, Any] = resolve(method.evaluator)(ws, run, limit=limit, progress=progress)
+        return scored
     artifact = run.artifact_blob
     if artifact is None:
         raise ApplianceError(f"run '{run_id}' is a {run.method} baseline with no trained weights; it was evaluated "
@@ -67,7 +70,7 @@ def evaluate_run(ws: Workspace, run_id: str, *, limit: int | None = None,
         before = general_perplexity(base, tokenizer)
         artifact_dir = ws.get_dir(artifact, scratch / "artifact")
         model: Any
-        if method_of_run(run.method).artifact == "full":
+        if method.artifact == "full":
             del base
             model = load_causal_lm(artifact_dir)
         else:
@@ -101,9 +104,12 @@ def evaluate_run(ws: Workspace, run_id: str, *, limit: int | None = None,
     return result
 
 
-def _evaluate_head(ws: Workspace, run: Any, *, limit: int | None,
-                   progress: Callable[..., None] | None) -> dict[str, Any]:
-    """A LoRA-with-head run: its sealed adapter and head on the base model, scored on the test split."""
+def evaluate_head_run(ws: Workspace, run: Any, *, limit: int | None = None,
+                      progress: Callable[..., None] | None = None) -> dict[str, Any]:
+    """A LoRA-with-head run: its sealed adapter and head on the base model, scored on the test split.
+
+    The evaluator the `lora-head` registration names; the run carries `artifact_blob` in its figures and
+    `lora_head`, `classes` and `task` in its config, whether a comparison or `appliance tune` trained it."""
     from appliance.evaluate import lora_head
     from appliance.evaluate.metrics import PRIMARY_METRICS, MetricInputs, compute
     from appliance.evaluate.predict import references

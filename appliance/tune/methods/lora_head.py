@@ -23,4 +23,5 @@ register(Method(
     runner="appliance.compare.lora_head:run_lora_head",
     hint="classification head",
     timed_runner=True,
+    evaluator="appliance.evaluate.service:evaluate_head_run",
 ))

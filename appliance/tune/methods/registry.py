@@ -17,7 +17,11 @@ instead of naming methods in code:
 - `tasks`: the tasks it can answer (None = every task);
 - `runner`: for a baseline, the comparison step that fits and scores it, as a callable or a
   "module:function" path resolved by the comparison (so this layer never imports the ones above it);
-- `variants`: further run methods one run of it registers (e.g. the calibrated in-context run).
+- `variants`: further run methods one run of it registers (e.g. the calibrated in-context run);
+- `evaluator`: how `appliance evaluate` scores a finished run of it, as a callable
+  `evaluator(ws, run, *, limit, progress) -> evaluation` or a "module:function" path (resolved by the
+  evaluation service, so this layer imports nothing above it); None means the shared path: the run's
+  sealed artifact (adapter or full weights) scored as the task defines.
 
 This module imports no torch: the config, the CLI and the GUI read the table without loading a model
 library. Build functions import what they need when called.
@@ -93,6 +97,7 @@ class Method:
     compared_by_default: bool = False
     default_choice: bool = False  # listed first among the tuning choices (one method: lora)
     timed_runner: bool = False  # a baseline runner that trains under the comparison's wall-clock budget
+    evaluator: Callable[..., Any] | str | None = None
 
     @property
     def tuned(self) -> bool:
@@ -196,6 +201,17 @@ def method_of_run(run_method: str) -> Method:
         if any(v.name == run_method for v in method.variants):
             return method
     return get_method(run_method)
+
+
+def resolve(ref: Callable[..., Any] | str) -> Callable[..., Any]:
+    """A registration's callable: itself, or the function a "module:function" path names."""
+    if not isinstance(ref, str):
+        return ref
+    import importlib
+
+    module, _, function = ref.partition(":")
+    resolved: Callable[..., Any] = getattr(importlib.import_module(module), function)
+    return resolved
 
 
 def specific_settings() -> dict[str, tuple[str, ...]]:
