@@ -127,8 +127,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
         for row in result.get("summary", []):
             print(_summary_line(row))
         for skipped in result.get("skipped_icl", []):
-            print(f"in-context {skipped['k']}-shot skipped: estimated {skipped['estimate_s'] / 60:.0f} min, over "
-                  f"the {skipped['budget_s'] / 60:.0f} min budget")
+            over = (f"in-context {skipped['k']}-shot estimated {skipped['estimate_s'] / 60:.0f} min, over what was "
+                    f"left of the {skipped['budget_s'] / 60:.0f} min budget")
+            if skipped.get("ran_k"):
+                print(f"{over}: ran with {skipped['ran_k']} examples instead (estimated "
+                      f"{skipped['ran_estimate_s'] / 60:.0f} min), the most that fit")
+            else:
+                print(f"{over}: skipped")
         if result.get("recommendation"):
             print(result["recommendation"])
         if result.get("report"):

@@ -2,16 +2,20 @@
 prompted zero-shot and with k examples) and TF-IDF + logistic regression. Each becomes a registry run
 with its evaluation, like a tuned run, so gates, approval and the report treat them alike.
 
-In-context learning trains nothing but pays its scoring time on every query, so its passes are
-timed on their first records and skipped when they would overrun the comparison's budget.
+In-context learning trains nothing but pays its scoring time on every query, so each pass is
+estimated before it starts (records spread over the prompt lengths are timed, the fit is summed over
+every record's prompt tokens); a k-shot pass that would overrun the comparison's budget runs with the
+most examples that fit, and is skipped when not even one does.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
+
+import numpy as np
 
 from appliance import registry
 from appliance.catalog import runs
@@ -67,34 +71,99 @@ def baseline_evaluation(task: str, task_config: TaskConfig, records: list[dict[s
 
 
 ICL_BUDGET_SLACK = 1.0  # in-context passes may spend this multiple of the tuned methods' budget in all
-_PROBE_RECORDS = 3  # test records scored to estimate an in-context pass before it starts
+_PROBE_RECORDS = 4  # test records timed to estimate an in-context pass before it starts
+#: An example's note is cut to this many tokens in a comparison unless the request says otherwise: the
+#: example shows the task's wording and its answer, the whole note adds mostly cost (a k-shot prompt
+#: with whole abstracts is 1,300-2,000 tokens, each scored about 4 times slower than 512).
+COMPARE_SHOT_NOTE_TOKENS = 128
 
 
 def _minutes(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
-def _estimate_icl_seconds(model: Any, tokenizer: Any, task: str, task_config: TaskConfig,
-                          train: list[dict[str, Any]], test: list[dict[str, Any]], config: Any) -> float | None:
-    """Seconds a pass over `test` will take, timed on its first records; None when the split is tiny.
+@dataclass(frozen=True)
+class PassCost:
+    """Seconds a pass takes as ``setup + per_record * n + per_token * tokens``, fitted on probe records."""
 
-    The pace per record is taken between the first and the last probe record, so the once-per-pass work
-    (choosing examples' index, zero-shot calibration, warm-up) is counted once and not multiplied by n.
+    setup: float
+    per_record: float
+    per_token: float
+
+    def seconds(self, lengths: Sequence[int]) -> float:
+        return self.setup + self.per_record * len(lengths) + self.per_token * float(sum(lengths))
+
+
+def probe_indices(lengths: Sequence[int], n: int = _PROBE_RECORDS) -> list[int]:
+    """Records at evenly spread quantiles of prompt length ((i + 0.5) / n), distinct, shortest first.
+
+    The first records of a split are no sample of its lengths (timing them misjudged a pass by a factor
+    of three); records spread over the length distribution are.
     """
-    from appliance.evaluate.icl import run_icl
+    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], i))
+    picked = [order[min(len(order) - 1, int((i + 0.5) / n * len(order)))] for i in range(n)] if order else []
+    return list(dict.fromkeys(picked))
+
+
+def fit_pass_cost(lengths: Sequence[int], seconds: Sequence[float], setup: float = 0.0) -> PassCost:
+    """Least-squares ``a + b * tokens`` through the probes' seconds; a negative part (noise on probes of
+    nearly one length) falls back to seconds proportional to tokens."""
+    x = np.asarray(lengths, dtype=np.float64)
+    y = np.asarray(seconds, dtype=np.float64)
+    if len(x) >= 2 and np.ptp(x) > 0:
+        b, a = np.polyfit(x, y, 1)
+        if a >= 0 and b >= 0:
+            return PassCost(setup, float(a), float(b))
+    return PassCost(setup, 0.0, float(y.sum() / max(1.0, x.sum())))
+
+
+def _estimate_icl(model: Any, tokenizer: Any, task: str, task_config: TaskConfig, train: list[dict[str, Any]],
+                  test: list[dict[str, Any]], config: Any,
+                  clock: Callable[[], float] = time.monotonic) -> tuple[float, PassCost] | None:
+    """Seconds a pass over `test` will take, and the cost model it came from; None when the split is tiny.
+
+    Every test record's prompt is built and counted (cheap: no model call); `_PROBE_RECORDS` records at
+    quantiles of that length are scored one at a time, after one warm-up record that also pays the
+    once-per-pass work (zero-shot calibration), and the fit of their seconds against their tokens is
+    summed over every record's tokens.
+    """
+    from appliance.evaluate.icl import ICLPass
 
     if len(test) <= 2 * _PROBE_RECORDS:
         return None
-    marks: dict[int, float] = {}
-    started = time.monotonic()
-    run_icl(model, tokenizer, task, task_config, train, test[:_PROBE_RECORDS + 1], config,
-            progress=lambda done, total: marks.__setitem__(done, time.monotonic()))
-    first, last = marks.get(1), marks.get(_PROBE_RECORDS + 1)
-    if first is None or last is None:
-        return None
-    pace = (last - first) / _PROBE_RECORDS
-    setup = max(0.0, first - started - pace)
-    return setup + pace * len(test)
+    started = clock()
+    icl = ICLPass(model, tokenizer, task, task_config, train, config)
+    lengths = [icl.prompt_tokens(r) for r in test]
+    probes = probe_indices(lengths)
+    icl.run([test[probes[0]]])  # warm-up and once-per-pass work
+    setup = clock() - started
+    seconds = []
+    for i in probes:
+        begun = clock()
+        icl.run([test[i]])
+        seconds.append(clock() - begun)
+    cost = fit_pass_cost([lengths[i] for i in probes], seconds, setup)
+    return cost.seconds(lengths), cost
+
+
+def _prompt_lengths(tokenizer: Any, task: str, task_config: TaskConfig, train: list[dict[str, Any]],
+                    test: list[dict[str, Any]], config: Any) -> list[int]:
+    from appliance.evaluate.icl import ICLPass
+
+    icl = ICLPass(None, tokenizer, task, task_config, train, config)
+    return [icl.prompt_tokens(r) for r in test]
+
+
+def fewer_shots_that_fit(k: int, left: float, seconds_for: Callable[[int], float],
+                         taken: Sequence[int] = ()) -> tuple[int, float] | None:
+    """The largest k' < k (not already run, k' >= 1) whose estimated seconds fit in `left`, and its estimate."""
+    for fewer in range(k - 1, 0, -1):
+        if fewer in taken:
+            continue
+        seconds = seconds_for(fewer)
+        if seconds <= left:
+            return fewer, seconds
+    return None
 
 
 def run_icl_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *, event: Event | None = None,
@@ -103,9 +172,11 @@ def run_icl_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *, e
     """Zero- and k-shot in-context runs (raw and, for classify, calibrated) on the test split.
 
     In-context learning trains nothing but pays its scoring time on every query, so its evaluation time
-    counts against the budget: each pass is estimated on its first records before it starts, and a
-    pass whose estimate exceeds what is left of ``budget_seconds`` (all passes together) is skipped
-    and listed in ``skipped_passes``.
+    counts against the budget: each pass is estimated before it starts (`_estimate_icl`), and a pass
+    whose estimate exceeds what is left of ``budget_seconds`` (all passes together) runs with the
+    largest number of examples below its k that fits (not one the request runs by itself), or is
+    skipped when none does; both are listed in ``skipped_passes``. Examples' notes are cut to
+    `COMPARE_SHOT_NOTE_TOKENS` unless the request's ``icl`` settings give ``shot_note_tokens``.
     """
     import torch
 
@@ -129,17 +200,39 @@ def run_icl_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *, e
             if should_stop and should_stop():
                 break
             name = f"icl {k}-shot"
-            config = ICLConfig.from_mapping({**request.icl, "k": k, "calibrate": classify})
-            estimate = _estimate_icl_seconds(model, tokenizer, request.task, task_config, train, test, config)
-            if estimate is not None:
-                emit("stage", stage=f"{name}: about {_minutes(estimate)} for {len(test)} test records "
-                     "(estimated from the first records)", method=name, phase="estimate", estimate_s=round(estimate))
+            settings = {"shot_note_tokens": COMPARE_SHOT_NOTE_TOKENS, **request.icl, "calibrate": classify}
+            config = ICLConfig.from_mapping({**settings, "k": k})
+            estimated = _estimate_icl(model, tokenizer, request.task, task_config, train, test, config)
+            cut = f", examples cut to {config.shot_note_tokens} tokens" if k and config.shot_note_tokens else ""
+            if estimated is not None:
+                estimate, cost = estimated
+                emit("stage", stage=f"{name}: about {_minutes(estimate)} for {len(test)} test records (estimated "
+                     f"from {_PROBE_RECORDS} records spread over the prompt lengths{cut})", method=name,
+                     phase="estimate", estimate_s=round(estimate))
                 budget = request.budget_seconds
                 if budget is not None and spent + estimate > budget * ICL_BUDGET_SLACK:
-                    emit("stage", stage=f"{name}: skipped, the estimate ({_minutes(estimate)}) exceeds what is left "
-                         f"of the {_minutes(budget)} budget", method=name, phase="skipped", estimate_s=round(estimate))
-                    skipped.append({"k": k, "estimate_s": round(estimate), "budget_s": budget})
-                    continue
+                    left = budget * ICL_BUDGET_SLACK - spent
+                    def seconds_for(n: int, cost: PassCost = cost, settings: dict[str, Any] = settings) -> float:
+                        fewer_config = ICLConfig.from_mapping({**settings, "k": n})
+                        return cost.seconds(_prompt_lengths(tokenizer, request.task, task_config, train, test,
+                                                            fewer_config))
+
+                    fewer = fewer_shots_that_fit(k, left, seconds_for, taken=request.shots) if k > 1 else None
+                    if fewer is None:
+                        emit("stage", stage=f"{name}: skipped, the estimate ({_minutes(estimate)}) exceeds what is "
+                             f"left of the {_minutes(budget)} budget ({_minutes(max(0.0, left))}), and no fewer "
+                             "examples fit", method=name, phase="skipped", estimate_s=round(estimate))
+                        skipped.append({"k": k, "estimate_s": round(estimate), "budget_s": budget})
+                        continue
+                    chosen, chosen_estimate = fewer
+                    emit("stage", stage=f"{name}: runs with {chosen} examples: {k} were estimated at "
+                         f"{_minutes(estimate)}, more than is left of the {_minutes(budget)} budget "
+                         f"({_minutes(left)}); {chosen} are estimated at {_minutes(chosen_estimate)}{cut}",
+                         method=name, phase="fewer examples", estimate_s=round(chosen_estimate))
+                    skipped.append({"k": k, "estimate_s": round(estimate), "budget_s": budget, "ran_k": chosen,
+                                    "ran_estimate_s": round(chosen_estimate)})
+                    k, name = chosen, f"icl {chosen}-shot"
+                    config = ICLConfig.from_mapping({**settings, "k": k})
             phase = PhaseProgress(emit, name, "scoring test records", should_stop=should_stop)
             started = time.monotonic()
             try:
@@ -232,6 +325,14 @@ def run_tfidf_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *,
 
 
 def skipped_notes(skipped: Sequence[dict[str, Any]]) -> list[str]:
-    """The report's sentence for each in-context pass ``run_icl_baseline`` skipped."""
-    return [f"In-context {s['k']}-shot pass skipped: estimated at {_minutes(s['estimate_s'])} on this machine, "
-            f"more than was left of the {_minutes(s['budget_s'])} budget." for s in skipped]
+    """The report's sentence for each in-context pass ``run_icl_baseline`` skipped or ran with fewer examples."""
+    notes = []
+    for s in skipped:
+        head = (f"In-context {s['k']}-shot pass estimated at {_minutes(s['estimate_s'])} on this machine, more than "
+                f"was left of the {_minutes(s['budget_s'])} budget")
+        if s.get("ran_k"):
+            notes.append(f"{head}: run with {s['ran_k']} examples instead (estimated at "
+                         f"{_minutes(s['ran_estimate_s'])}), the most that fit.")
+        else:
+            notes.append(f"{head}: skipped, and no fewer examples fit.")
+    return notes

@@ -268,6 +268,69 @@ class ICLResult:
     shots_used: list[int] = field(default_factory=list)  # examples that fit, per test record
 
 
+class ICLPass:
+    """One in-context pass set up once (examples' index, label replies, scorer) and run on any records.
+
+    `run_icl` is one pass over the test records; the comparison's estimate also uses it to time a few
+    chosen records and to count every record's prompt tokens without scoring them.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        task: str,
+        task_config: TaskConfig,
+        train_records: Sequence[Mapping[str, Any]],
+        config: ICLConfig | None = None,
+        *,
+        max_new_tokens: int = 128,
+    ) -> None:
+        self.model, self.tokenizer, self.task_config = model, tokenizer, task_config
+        self.config = config or ICLConfig()
+        self.task = get_task(task).name
+        self.max_new_tokens = max_new_tokens
+        self.scorer: Any = None
+        if self.task == "classify":
+            from appliance.evaluate.label_scoring import LabelScorer, label_replies
+
+            if not task_config.label_set:
+                raise UsageError("classify needs task_config.label_set to score labels")
+            reserve = max(len(r) for r in label_replies(tokenizer, task_config.label_set).tokens)
+            self.prompts = ICLPrompts(self.task, tokenizer, task_config, train_records, self.config, reserve=reserve)
+            self.scorer = LabelScorer(
+                model, tokenizer, self.task, task_config, task_config.label_set, prompts=self.prompts
+            )
+        else:
+            self.prompts = ICLPrompts(
+                self.task, tokenizer, task_config, train_records, self.config, reserve=max_new_tokens
+            )
+
+    def prompt_tokens(self, record: Mapping[str, Any]) -> int:
+        """Tokens of the record's query prompt (examples included): what its scoring time grows with."""
+        return len(self.prompts.prompt(record))
+
+    def run(
+        self, records: Sequence[Mapping[str, Any]], progress: Callable[[int, int], None] | None = None
+    ) -> ICLResult:
+        if self.scorer is not None:
+            scored = self.scorer.predict_scores(records, calibrate=self.config.calibrate, progress=progress)
+            labels = self.task_config.label_set
+            raw = [labels[int(i)] for i in scored.raw_scores.argmax(axis=1)] if len(records) else []
+            return ICLResult(
+                raw,
+                scored.labels if self.config.calibrate else None,
+                [len(self.prompts.build(r).shots) for r in records],
+            )
+        from appliance.evaluate.generation import greedy_replies
+
+        built = [self.prompts.build(r) for r in records]
+        replies = greedy_replies(
+            self.model, self.tokenizer, [b.ids for b in built], max_new_tokens=self.max_new_tokens, progress=progress
+        )
+        return ICLResult(replies, None, [len(b.shots) for b in built])
+
+
 def run_icl(
     model: Any,
     tokenizer: Any,
@@ -285,25 +348,5 @@ def run_icl(
     classify is scored (`label_scoring`) against `task_config.label_set`, raw and, with
     `config.calibrate`, calibrated in the same pass; other supervised tasks are answered greedily.
     """
-    config = config or ICLConfig()
-    name = get_task(task).name
-    if name == "classify":
-        from appliance.evaluate.label_scoring import LabelScorer, label_replies
-
-        if not task_config.label_set:
-            raise UsageError("classify needs task_config.label_set to score labels")
-        reserve = max(len(r) for r in label_replies(tokenizer, task_config.label_set).tokens)
-        prompts = ICLPrompts(name, tokenizer, task_config, train_records, config, reserve=reserve)
-        scorer = LabelScorer(model, tokenizer, name, task_config, task_config.label_set, prompts=prompts)
-        scored = scorer.predict_scores(test_records, calibrate=config.calibrate, progress=progress)
-        labels = task_config.label_set
-        raw = [labels[int(i)] for i in scored.raw_scores.argmax(axis=1)] if len(test_records) else []
-        return ICLResult(
-            raw, scored.labels if config.calibrate else None, [len(prompts.build(r).shots) for r in test_records]
-        )
-    from appliance.evaluate.generation import greedy_replies
-
-    prompts = ICLPrompts(name, tokenizer, task_config, train_records, config, reserve=max_new_tokens)
-    built = [prompts.build(r) for r in test_records]
-    replies = greedy_replies(model, tokenizer, [b.ids for b in built], max_new_tokens=max_new_tokens, progress=progress)
-    return ICLResult(replies, None, [len(b.shots) for b in built])
+    icl = ICLPass(model, tokenizer, task, task_config, train_records, config, max_new_tokens=max_new_tokens)
+    return icl.run(test_records, progress)

@@ -341,8 +341,13 @@ class ComparePage(Page):
             if result.get("cancelled"):
                 text += " (cancelled before the last method)"
             for skipped in result.get("skipped_icl") or []:
-                text += (f"; the {skipped['k']}-shot in-context pass was skipped (estimated at "
-                         f"{skipped['estimate_s'] / 60:.0f} min, over the budget)")
+                if skipped.get("ran_k"):
+                    text += (f"; the {skipped['k']}-shot in-context pass ran with {skipped['ran_k']} examples "
+                             f"(the most that fit: {skipped['k']} were estimated at "
+                             f"{skipped['estimate_s'] / 60:.0f} min, over the budget)")
+                else:
+                    text += (f"; the {skipped['k']}-shot in-context pass was skipped (estimated at "
+                             f"{skipped['estimate_s'] / 60:.0f} min, over the budget)")
             if result.get("report"):
                 text += f"; report written to {result['report']}"
             self.banner.show_state("ok", text + ".")

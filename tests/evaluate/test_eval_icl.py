@@ -177,3 +177,14 @@ def test_shared_prefix_falls_back_when_nothing_is_shared(tokenizer, tiny_model):
     assert rows is not None
     for row, ids in zip(rows, [a, a + b], strict=True):
         np.testing.assert_allclose(row, score_replies(tiny_model, ids, replies), rtol=1e-5, atol=1e-5)
+
+
+def test_icl_pass_counts_prompt_tokens_and_runs_like_run_icl(tokenizer, tiny_model, notes):
+    from appliance.evaluate.icl import ICLPass
+
+    config = ICLConfig(k=2, max_prompt_tokens=4096)
+    icl = ICLPass(tiny_model, tokenizer, "classify", CONFIG, notes[:30], config)
+    assert icl.prompt_tokens(notes[40]) == len(icl.prompts.prompt(notes[40])) > 0
+    once = icl.run(notes[40:43])
+    assert once.predictions == run_icl(tiny_model, tokenizer, "classify", CONFIG, notes[:30], notes[40:43],
+                                       config).predictions  # fmt: skip
