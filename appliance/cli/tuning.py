@@ -10,7 +10,7 @@ from typing import Any
 from appliance.cli.common import emit, job_exit_code, open_workspace, run_job
 from appliance.errors import InvalidInput, UsageError
 from appliance.fieldhelp import read_toml
-from appliance.tune.methods import default_compared, ordered, tuned_names
+from appliance.tune.methods import default_compared, ordered, tune_choices
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
@@ -158,7 +158,8 @@ def register(sub: Any, add: Any) -> None:
     p = add(sub, "tune", cmd_tune, "fine-tune a base model on a dataset (a job; progress with loss, tokens/s, ETA)")
     p.add_argument("--dataset")
     p.add_argument("--task", default="classify", choices=["classify", "summarize", "extract", "instruct", "continue"])
-    p.add_argument("--method", choices=list(tuned_names()))
+    p.add_argument("--method", choices=list(tune_choices()),
+                   help="lora-head (classify only) also needs --label-field; 'appliance evaluate' scores it")
     p.add_argument("--base", default="smollm2-135m-instruct", metavar="MODEL_ID")
     p.add_argument("--config", type=Path, metavar="FILE.toml", help="[tune] and [task] tables; stored with the run")
     p.add_argument("--max-steps", type=int)

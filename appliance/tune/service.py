@@ -25,17 +25,17 @@ from appliance.catalog import runs
 from appliance.catalog.runs import RunId
 from appliance.data.snapshots import SnapshotSpec, create_snapshot, load_split
 from appliance.data.tasks import TaskConfig, build_example, get_task
-from appliance.errors import ApplianceError, InvalidInput
+from appliance.errors import ApplianceError, InvalidInput, UsageError
 from appliance.jobs import JobContext, register_job
 from appliance.runtime.bases import open_base
-from appliance.tune.methods.registry import get_method, tuned_names
+from appliance.tune.methods.registry import get_method, resolve, tune_choices
 from appliance.workspace import Workspace
 
 
 def __getattr__(name: str) -> Any:
     # TUNING_METHODS is read live from the method table, so a method registered later is included.
     if name == "TUNING_METHODS":
-        return tuned_names()
+        return tune_choices()
     raise AttributeError(f"module 'appliance.tune.service' has no attribute {name!r}")
 
 
@@ -45,7 +45,7 @@ class TuneRequest:
 
     dataset: str = field(metadata={"help": "Dataset whose newest de-identified version is tuned on."})
     task: str = field(default="classify", metadata={"help": "classify, summarize, extract, instruct or continue."})
-    method: str = field(default="lora", metadata={"help": "A tuning method: lora, qlora, dora, full, ..."})
+    method: str = field(default="lora", metadata={"help": "A tuning method: lora, qlora, dora, full, lora-head, ..."})
     base: str = field(default="smollm2-135m-instruct", metadata={"help": "Base model id from the manifest."})
     overrides: dict[str, Any] = field(default_factory=dict, metadata={
         "help": "Training settings over the method's preset (TuneConfig fields)."})
@@ -63,8 +63,14 @@ class TuneRequest:
     canary_seed: int = field(default=0, metadata={"help": "Seed of the canary strings (kept with the run)."})
 
     def __post_init__(self) -> None:
-        if self.method not in tuned_names():
-            raise InvalidInput(f"unknown method '{self.method}'; choose one of {', '.join(tuned_names())}")
+        if self.method not in tune_choices():
+            raise InvalidInput(f"unknown method '{self.method}'; choose one of {', '.join(tune_choices())}")
+        method = get_method(self.method)
+        if not method.applies_to(self.task):
+            raise InvalidInput(f"{self.method} answers the {' and '.join(method.tasks or ())} task only, "
+                               f"not {self.task}")
+        if method.trainer is not None and not method.tuned and not self.task_config.get("label_field"):
+            raise UsageError(f"{self.method} needs the column holding the label: give --label-field NAME")
         if self.budget_seconds is not None and self.budget_seconds <= 0:
             raise InvalidInput("the budget must be a positive number of seconds")
         if self.canaries < 0 or self.canary_repeats < 1:
@@ -148,6 +154,12 @@ def run_tune(ws: Workspace, run_id: str, *, resume: bool = False,
     if run.status == "done":
         raise ApplianceError(f"run '{run_id}' is already complete")
     request = TuneRequest(**run.config["request"])
+    method = get_method(request.method)
+    if method.trainer is not None and not method.tuned:  # trained by its own code, not the generative engine
+        if resume:
+            raise ApplianceError(f"run '{run_id}' ({method.label}) keeps no checkpoints; start a new run")
+        trained: dict[str, Any] = resolve(method.trainer)(ws, run_id, event=emit, should_stop=should_stop)
+        return trained
     started = time.monotonic()
     with ws.scratch() as scratch:
         emit("stage", stage="base model")

@@ -31,6 +31,7 @@ from appliance.tune.methods.registry import (
     register_method,
     run_methods,
     specific_settings,
+    tune_choices,
     tuned_names,
     unregister,
 )
@@ -47,7 +48,7 @@ _PREPARED = frozenset({"ArtifactInfo", "ModelInfo", "is_adapter_model", "model_i
 __all__ = [
     "METHODS", "ArtifactInfo", "MemoryModel", "Method", "ModelInfo", "Variant", "default_compared", "get_method",
     "is_adapter_model", "method_of_run", "model_info", "ordered", "prepare", "register", "register_method",
-    "run_methods", "save_artifact", "specific_settings", "tuned_names", "unregister",
+    "run_methods", "save_artifact", "specific_settings", "tune_choices", "tuned_names", "unregister",
 ]
 
 

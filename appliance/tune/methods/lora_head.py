@@ -5,7 +5,9 @@ Sequence classification instead of label likelihood: the model never has to spel
 base model is not held back by how its tokenizer splits the label names. Each query costs one forward
 pass and no generated tokens. The artifact (adapter + head) is sealed in the workspace, but a classifier
 has no generative weights: export to the chat API refuses it. The comparison runs it with
-`appliance.compare.lora_head.run_lora_head`; training and prediction are in `appliance.evaluate.lora_head`.
+`appliance.compare.lora_head.run_lora_head`, `appliance tune` with `train_head_run` beside it, and
+`appliance evaluate` scores it with `appliance.evaluate.service.evaluate_head_run`; training and
+prediction are in `appliance.evaluate.lora_head`.
 """
 
 from __future__ import annotations
@@ -24,4 +26,5 @@ register(Method(
     hint="classification head",
     timed_runner=True,
     evaluator="appliance.evaluate.service:evaluate_head_run",
+    trainer="appliance.compare.lora_head:train_head_run",
 ))

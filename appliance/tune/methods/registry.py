@@ -21,7 +21,10 @@ instead of naming methods in code:
 - `evaluator`: how `appliance evaluate` scores a finished run of it, as a callable
   `evaluator(ws, run, *, limit, progress) -> evaluation` or a "module:function" path (resolved by the
   evaluation service, so this layer imports nothing above it); None means the shared path: the run's
-  sealed artifact (adapter or full weights) scored as the task defines.
+  sealed artifact (adapter or full weights) scored as the task defines;
+- `trainer`: for a baseline that `appliance tune` can also train as a run of its own (outside the
+  generative tuning engine), `trainer(ws, run_id, *, event, should_stop) -> result`, a callable or a
+  "module:function" path; the run was created by `appliance.tune.service.start_run`.
 
 This module imports no torch: the config, the CLI and the GUI read the table without loading a model
 library. Build functions import what they need when called.
@@ -98,6 +101,7 @@ class Method:
     default_choice: bool = False  # listed first among the tuning choices (one method: lora)
     timed_runner: bool = False  # a baseline runner that trains under the comparison's wall-clock budget
     evaluator: Callable[..., Any] | str | None = None
+    trainer: Callable[..., Any] | str | None = None
 
     @property
     def tuned(self) -> bool:
@@ -177,6 +181,12 @@ def tuned_names() -> tuple[str, ...]:
     """Methods the tuning engine trains (what `appliance tune --method` takes): the default choice first,
     then cheapest first."""
     return tuple(sorted((m for m in ordered() if METHODS[m].tuned), key=lambda m: not METHODS[m].default_choice))
+
+
+def tune_choices() -> tuple[str, ...]:
+    """What `appliance tune --method` takes: the engine's methods, then baselines with a trainer of their own."""
+    own = tuple(m for m in ordered() if METHODS[m].trainer is not None and not METHODS[m].tuned)
+    return tuned_names() + own
 
 
 def default_compared() -> tuple[str, ...]:
