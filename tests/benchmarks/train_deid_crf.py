@@ -1,13 +1,17 @@
 """Train the de-identification CRF shipped as appliance/deid/data/crf_deid.crfsuite (a script, not a test).
 
     python tests/benchmarks/train_deid_crf.py [--synthetic 1500] [--meddocan] [--c1 0.2] [--c2 0.01]
-        [--iterations 150] [--out appliance/deid/data] [--no-write]
+        [--iterations 150] [--out appliance/deid/data] [--no-write] [--choose-floor]
 
 Trains ONLY on development halves and synthetic notes: public ``*.dev.jsonl`` files (presidio_synth,
 and meddocan with ``--meddocan``), ``tests/data/deid/handwritten/dev.jsonl`` when present, and notes
 from the project's generator (`appliance.synthetic.generate`, seed 1009, never the benchmark's 7).
 Test halves and text with no identifiers are only scored. Gold AGE spans of ages 89 and under are
 dropped (Safe Harbor keeps them).
+
+``--choose-floor`` first picks the model's confidence floor by two-fold cross-validation on the
+development halves (see `choose_floor`); set ``MIN_CONFIDENCE`` in appliance/deid/recognizers/crf.py to
+what it prints. The shipped model: ``--meddocan``, floor 0.5.
 
 Deterministic: fixed data order, fixed generator seed, L-BFGS (no sampling). The model is written
 with its SHA-256 beside it. Then the engine is scored with and without "crf" on every test half, on
@@ -187,41 +191,48 @@ NOPHI_LIMIT = 1 / 15
 def choose_floor(sources: list[tuple[str, list[str], list[list[Span]]]], args: argparse.Namespace) -> float:
     """Two-fold cross-validation on the development halves: train on one fold of every hand-annotated
     source (plus all synthetic notes), score the other fold at each confidence floor, swap, and sum.
-    The floor chosen is the one with the best F2 on the held-out folds of the public and hand-written
-    sources together, among floors whose marked spans on the tuning abstracts stay under NOPHI_LIMIT
-    per document. Test halves and the held-out abstracts are not read."""
+    The floor chosen is the one with the best mean F2 over the public and hand-written sources (each
+    source weighs the same, whatever its size), among floors whose marked spans on the tuning abstracts
+    stay under NOPHI_LIMIT per document. Test halves and the held-out abstracts are not read."""
     annotated = [s for s in sources if not s[0].startswith("synthetic")]
     synthetic = [s for s in sources if s[0].startswith("synthetic")]
     abstracts, _ = read_gold(FETCHED / "medical_abstracts.nophi.jsonl")
     rules_spans = sum(len(d) for d in map(engine_with(None).detect, abstracts))
-    golds: dict[float, list[list[Span]]] = {f: [] for f in FLOORS}
-    preds: dict[float, list[list[Span]]] = {f: [] for f in FLOORS}
-    texts_all: list[str] = []
+    # (floor, source) -> gold, predictions and texts of that source's held-out folds
+    held_out: dict[tuple[float, str], tuple[list, list, list]] = {
+        (f, name): ([], [], []) for f in FLOORS for name, _t, _g in annotated
+    }
     nophi = dict.fromkeys(FLOORS, 0)
     with tempfile.TemporaryDirectory() as tmp:
         for fold in (0, 1):
             train_part = [(n, t[1 - fold :: 2], g[1 - fold :: 2]) for n, t, g in annotated] + synthetic
-            held = [(n, t[fold::2], g[fold::2]) for n, t, g in annotated]
             model = Path(tmp) / f"fold{fold}.crfsuite"
             train(train_part, args, model)
             write_hash(model, model.with_suffix(".sha256"))
             for floor in FLOORS:
                 engine = engine_with(model, floor)
-                for _name, texts, gold in held:
-                    preds[floor] += [engine.detect(t) for t in texts]
-                    golds[floor] += gold
+                for name, texts, gold in annotated:
+                    golds, preds, seen = held_out[(floor, name)]
+                    golds += gold[fold::2]
+                    preds += [engine.detect(t) for t in texts[fold::2]]
+                    seen += texts[fold::2]
                 nophi[floor] += sum(len(engine.detect(t)) for t in abstracts)
-            texts_all += [t for _n, texts, _g in held for t in texts]
-    print(f"\n{'floor':>6}{'R':>7}{'P':>7}{'F2':>7}  abstracts (rules alone {rules_spans})")
+    names = [name for name, _t, _g in annotated]
+    print(f"\n{'floor':>6}" + "".join(f"{n + ' R/P':>26}" for n in names) + f"{'mean F2':>9}  abstracts")
     best, best_f2 = FLOORS[0], -1.0
     for floor in FLOORS:
-        token = score(golds[floor], preds[floor], texts_all)["token"]
+        cells, f2s = "", []
+        for name in names:
+            token = score(*held_out[(floor, name)])["token"]
+            cells += f"{token['recall']:>19.3f}/{token['precision']:.3f}"
+            f2s.append(token["f2"])
+        mean_f2 = sum(f2s) / len(f2s)
         spans = nophi[floor] / 2
         allowed = spans < NOPHI_LIMIT * len(abstracts)
-        print(f"{floor:6.2f}{token['recall']:7.3f}{token['precision']:7.3f}{token['f2']:7.3f}  {spans:.1f}"
-              + ("" if allowed else "  (over the limit)"))
-        if allowed and token["f2"] > best_f2:
-            best, best_f2 = floor, token["f2"]
+        print(f"{floor:6.2f}{cells}{mean_f2:9.3f}  {spans:.1f}" + ("" if allowed else "  (over the limit)"))
+        if allowed and mean_f2 > best_f2:
+            best, best_f2 = floor, mean_f2
+    print(f"rules alone mark {rules_spans} spans on the tuning abstracts")
     print(f"chosen floor {best:.2f} (held-out folds of the development halves)")
     return best
 
