@@ -43,6 +43,8 @@ class CompareRequest:
     task_config: dict[str, Any] = field(default_factory=dict, metadata={
         "help": "Task settings (TaskConfig fields: label_field, label_set, max_length, ...)."})
     split_seed: int = field(default=13, metadata={"help": "Seed of the patient-level split."})
+    stratify_field: str | None = field(default=None, metadata={
+        "help": "Label column whose classes every split keeps in proportion (patients are never split)."})
     allow_unreviewed: bool = field(default=False, metadata={
         "help": "Use a de-identified version nobody reviewed (audited)."})
     max_train_examples: int | None = field(default=None, metadata={"help": "Train on at most this many examples."})

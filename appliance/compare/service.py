@@ -68,7 +68,8 @@ def run_tuned(ws: Workspace, request: CompareRequest, method: str, *, event: Eve
     tune = TuneRequest(dataset=request.dataset, task=request.task, method=method, base=request.base,
                        overrides={**request.overrides, **request.method_overrides.get(method, {})},
                        task_config=dict(request.task_config),
-                       split_seed=request.split_seed, allow_unreviewed=request.allow_unreviewed,
+                       split_seed=request.split_seed, stratify_field=request.stratify_field,
+                       allow_unreviewed=request.allow_unreviewed,
                        budget_seconds=request.budget_seconds, max_train_examples=request.max_train_examples,
                        canaries=request.canaries, canary_repeats=request.canary_repeats)
     run_id = start_run(ws, tune)
@@ -99,7 +100,8 @@ def run_comparison(ws: Workspace, request: CompareRequest, *, event: Event | Non
     if base_models.registered(ws).get(request.base) is None:
         raise InvalidInput(f"base model '{request.base}' is not in this workspace; add it with 'appliance models add'")
     snapshot = create_snapshot(ws, SnapshotSpec(request.dataset, seed=request.split_seed,
-                                                allow_unreviewed=request.allow_unreviewed))
+                                                allow_unreviewed=request.allow_unreviewed,
+                                                stratify_field=request.stratify_field))
     if not load_split(ws, snapshot.snapshot_id, "test"):
         raise InvalidInput(f"dataset '{request.dataset}' has too few patients for a held-out test split")
     run_ids: list[str] = []

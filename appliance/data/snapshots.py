@@ -21,7 +21,7 @@ from appliance.catalog import deid_versions
 from appliance.catalog import snapshots as snapshot_records
 from appliance.catalog.snapshots import SnapshotId
 from appliance.data.filters import FilterConfig, filter_records
-from appliance.data.splits import SPLIT_NAMES, patient_splits
+from appliance.data.splits import SPLIT_NAMES, patient_majority_labels, patient_splits, stratified_patient_splits
 from appliance.errors import InvalidInput
 from appliance.workspace import Workspace
 
@@ -37,6 +37,9 @@ class SnapshotSpec:
     filters: FilterConfig = field(default_factory=FilterConfig, metadata={"help": "Quality filters."})
     allow_unreviewed: bool = field(default=False, metadata={
         "help": "Use a de-identified version no reviewer has marked reviewed (audited)."})
+    stratify_field: str | None = field(default=None, metadata={
+        "help": "Label column whose classes every split keeps in proportion (a patient counts under the label "
+                "most of their notes carry; patients are never split). Empty = a plain patient-level cut."})
 
 
 @dataclass(frozen=True)
@@ -74,10 +77,19 @@ def create_snapshot(ws: Workspace, spec: SnapshotSpec) -> SnapshotInfo:
     kept = result.kept
     if not kept:
         raise InvalidInput(f"no record of '{spec.dataset}' passed the quality filters ({result.report})")
-    assignment = patient_splits((r["patient_id"] for r in kept), spec.seed, spec.fractions, method="exact")
+    if spec.stratify_field:
+        if not any(r.get(spec.stratify_field) not in (None, "") for r in kept):
+            raise InvalidInput(f"no record of '{spec.dataset}' has a value in column '{spec.stratify_field}' to "
+                               "stratify the split by")
+        assignment = stratified_patient_splits(patient_majority_labels(kept, spec.stratify_field), spec.seed,
+                                               spec.fractions)
+    else:
+        assignment = patient_splits((r["patient_id"] for r in kept), spec.seed, spec.fractions, method="exact")
     splits = [(int(r["record_id"]), assignment[str(r["patient_id"])]) for r in kept]
     config = {"dataset": spec.dataset, "deid_version": version, "seed": spec.seed, "fractions": list(spec.fractions),
               "filters": asdict(filters), "allow_unreviewed": spec.allow_unreviewed}
+    if spec.stratify_field:  # only when set: the hash of every unstratified snapshot stays what it was
+        config["stratify_field"] = spec.stratify_field
     digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode())
     texts = {int(r["record_id"]): r["text"] for r in kept}
     for record_id, split in splits:

@@ -13,6 +13,10 @@ Two methods:
 - "exact": patients are ranked by the same hash and cut at the requested proportions, so counts are as
   close as rounding allows and every split with a positive fraction gets at least one patient when
   there are enough patients. Adding patients can move patients near the cut points.
+
+`stratified_patient_splits` applies "exact" within each class (a patient's class is the label most of
+their notes carry), so every class with at least three patients is in every split: on a small dataset a
+plain cut can leave a test split of one class, where no comparison of methods means anything.
 """
 
 from __future__ import annotations
@@ -70,6 +74,40 @@ def patient_splits(
             out[p] = name
         start += count
     return out
+
+
+def stratified_patient_splits(
+    patient_labels: Mapping[str, str],
+    seed: int,
+    fractions: tuple[float, float, float] = (0.8, 0.1, 0.1),
+) -> dict[str, str]:
+    """Map each patient to a split, cutting each class's patients "exact"ly at `fractions`.
+
+    `patient_labels` maps a patient id to that patient's class (see `patient_majority_labels`). Whole
+    patients are assigned, so a patient never straddles splits; within a class patients are ranked by
+    the same seeded hash as `patient_splits`, so the result is a function of the seed and the data.
+    A class of n >= 3 patients has at least one patient in each split with a positive fraction.
+    """
+    strata: dict[str, list[str]] = {}
+    for patient, label in patient_labels.items():
+        strata.setdefault(str(label), []).append(str(patient))
+    out: dict[str, str] = {}
+    for label in sorted(strata):
+        out.update(patient_splits(strata[label], seed, fractions, method="exact"))
+    return out
+
+
+def patient_majority_labels(records: Iterable[Mapping[str, Any]], label_field: str,
+                            patient_field: str = "patient_id") -> dict[str, str]:
+    """Each patient's class for stratifying: the label most of their notes carry (ties: the first by name);
+    "" for a patient with no labelled note."""
+    counts: dict[str, dict[str, int]] = {}
+    for r in records:
+        tally = counts.setdefault(str(r.get(patient_field) or ""), {})
+        label = r.get(label_field)
+        if label not in (None, ""):
+            tally[str(label)] = tally.get(str(label), 0) + 1
+    return {p: min(t, key=lambda label: (-t[label], label)) if t else "" for p, t in counts.items()}
 
 
 def _exact_counts(n: int, fractions: tuple[float, float, float]) -> list[int]:

@@ -52,6 +52,8 @@ class TuneRequest:
     task_config: dict[str, Any] = field(default_factory=dict, metadata={
         "help": "Task settings (TaskConfig fields: label_field, label_set, max_length, ...)."})
     split_seed: int = field(default=13, metadata={"help": "Seed of the patient-level split."})
+    stratify_field: str | None = field(default=None, metadata={
+        "help": "Label column whose classes every split keeps in proportion (patients are never split)."})
     allow_unreviewed: bool = field(default=False, metadata={
         "help": "Tune on a de-identified version nobody reviewed (audited)."})
     budget_seconds: float | None = field(default=None, metadata={
@@ -109,7 +111,8 @@ def start_run(ws: Workspace, request: TuneRequest) -> RunId:
     if base_models.registered(ws).get(request.base) is None:
         raise InvalidInput(f"base model '{request.base}' is not in this workspace; add it with 'appliance models add'")
     snapshot = create_snapshot(ws, SnapshotSpec(request.dataset, seed=request.split_seed,
-                                                allow_unreviewed=request.allow_unreviewed))
+                                                allow_unreviewed=request.allow_unreviewed,
+                                                stratify_field=request.stratify_field))
     details = {"method": request.method, "task": request.task, "base": request.base,
                "snapshot": snapshot.snapshot_id, "snapshot_hash": snapshot.content_hash,
                "unreviewed_override": snapshot.unreviewed_override, "canaries": request.canaries,

@@ -6,7 +6,14 @@ from collections import Counter
 
 import pytest
 
-from appliance.data.splits import SPLIT_NAMES, check_no_leakage, patient_splits, split_records
+from appliance.data.splits import (
+    SPLIT_NAMES,
+    check_no_leakage,
+    patient_majority_labels,
+    patient_splits,
+    split_records,
+    stratified_patient_splits,
+)
 from appliance.errors import InvalidInput
 from appliance.synthetic import generate, to_record_dict
 
@@ -81,3 +88,62 @@ def test_refusals():
     with pytest.raises(InvalidInput) as err:
         check_no_leakage(leaky)
     assert "'a'" not in str(err.value)  # messages never name a patient
+
+
+def _labelled_notes(seed: int) -> list[dict[str, str]]:
+    """Notes of 40 patients in 5 classes of unequal size (3 to 14 patients), 1 to 4 notes each; a patient's
+    notes mostly carry their class, now and then another (what a majority label has to settle)."""
+    import random
+
+    rng = random.Random(seed)
+    sizes = {"cardiology": 14, "neurology": 10, "orthopedics": 8, "gastroenterology": 5, "pulmonology": 3}
+    notes, n = [], 0
+    for label, count in sizes.items():
+        for _ in range(count):
+            n += 1
+            for k in range(rng.randint(1, 4)):
+                other = k == 3 and rng.random() < 0.5
+                notes.append({"patient_id": f"P{n:03d}", "specialty": "neurology" if other else label})
+    return notes
+
+
+def test_majority_label_per_patient() -> None:
+    notes = [{"patient_id": "A", "y": "b"}, {"patient_id": "A", "y": "a"}, {"patient_id": "A", "y": "b"},
+             {"patient_id": "B", "y": "c"}, {"patient_id": "B", "y": "a"}, {"patient_id": "C", "y": ""}]
+    assert patient_majority_labels(notes, "y") == {"A": "b", "B": "a", "C": ""}  # a tie goes to the first name
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7])
+def test_stratified_split_puts_every_class_in_every_split_and_never_splits_a_patient(seed: int) -> None:
+    notes = _labelled_notes(seed)
+    labels = patient_majority_labels(notes, "specialty")
+    assignment = stratified_patient_splits(labels, seed)
+    assert set(assignment) == set(labels)
+    splits = split_records(notes, seed, assignment=assignment)
+    check_no_leakage(splits)
+    # Every class (each has at least three patients) has patients in each split, and each class keeps
+    # roughly its share: its patients are cut at 80/10/10 as exactly as rounding allows.
+    for label in set(labels.values()):
+        patients = [p for p, y in labels.items() if y == label]
+        per_split = Counter(assignment[p] for p in patients)
+        assert all(per_split[name] >= 1 for name in SPLIT_NAMES), (label, per_split)
+        assert per_split["train"] >= len(patients) * 0.8 - 2
+    test_classes = {labels[str(r["patient_id"])] for r in splits["test"]}
+    assert test_classes == set(labels.values())
+    # A plain exact cut of the same 40 patients holds out 4 of them: at most 4 of the 5 classes.
+    plain = patient_splits(labels, seed, method="exact")
+    assert len({labels[p] for p, s in plain.items() if s == "test"}) <= 4
+
+
+def test_stratified_split_is_deterministic_by_seed() -> None:
+    labels = patient_majority_labels(_labelled_notes(3), "specialty")
+    first = stratified_patient_splits(labels, seed=5)
+    assert first == stratified_patient_splits(dict(reversed(list(labels.items()))), seed=5)
+    assert first != stratified_patient_splits(labels, seed=6)
+
+
+def test_a_class_of_fewer_than_three_patients_is_trained_on_not_held_out() -> None:
+    labels = {"A1": "a", "A2": "a", "A3": "a", "B1": "b", "C1": "c", "C2": "c"}
+    assignment = stratified_patient_splits(labels, seed=1)
+    assert sorted(assignment[p] for p in ("A1", "A2", "A3")) == ["test", "train", "validation"]
+    assert assignment["B1"] == assignment["C1"] == assignment["C2"] == "train"  # 80 % of 1 or 2 rounds to all

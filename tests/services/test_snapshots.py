@@ -49,3 +49,32 @@ def test_reviewed_snapshot_splits_and_hash(notes_ws: Path) -> None:
         other = create_snapshot(ws, SnapshotSpec("ward", seed=2, fractions=(0.5, 0.25, 0.25)))
         assert other.content_hash != info.content_hash and other.snapshot_id == "ward@v2"
         assert snapshot_info(ws, info.snapshot_id)["content_hash"] == info.content_hash
+
+
+def test_stratified_snapshot_keeps_patients_whole_and_classes_in_test(notes_ws: Path) -> None:
+    from collections import Counter
+
+    from appliance.data.splits import patient_majority_labels
+
+    with Workspace.open(notes_ws, "ivy", PASSWORDS["ivy"]) as ws:
+        version = run_deid(ws, "ward")["version"]
+    with Workspace.open(notes_ws, "rex", PASSWORDS["rex"]) as ws:
+        mark_reviewed(ws, version)
+    with Workspace.open(notes_ws, "ivy", PASSWORDS["ivy"]) as ws:
+        plain = create_snapshot(ws, SnapshotSpec("ward", seed=1, fractions=(0.5, 0.25, 0.25)))
+        info = create_snapshot(ws, SnapshotSpec("ward", seed=1, fractions=(0.5, 0.25, 0.25), stratify_field="triage"))
+        assert info.created and info.content_hash != plain.content_hash
+        assert snapshot_info(ws, info.snapshot_id)["config"]["stratify_field"] == "triage"
+        assert "stratify_field" not in snapshot_info(ws, plain.snapshot_id)["config"]
+        splits = {name: load_split(ws, info.snapshot_id, name) for name in ("train", "validation", "test")}
+        again = create_snapshot(ws, SnapshotSpec("ward", seed=1, fractions=(0.5, 0.25, 0.25), stratify_field="triage"))
+        assert not again.created and again.snapshot_id == info.snapshot_id
+        with pytest.raises(InvalidInput, match="no record of 'ward' has a value in column 'nope'"):
+            create_snapshot(ws, SnapshotSpec("ward", stratify_field="nope"))
+    patients = {name: {r["patient"] for r in rows} for name, rows in splits.items()}
+    assert not (patients["train"] & patients["validation"] or patients["train"] & patients["test"]
+                or patients["validation"] & patients["test"])
+    every = [{**r, "patient_id": r["patient"]} for rows in splits.values() for r in rows]
+    labels = patient_majority_labels(every, "triage")
+    enough = {y for y, n in Counter(labels.values()).items() if n >= 3}
+    assert enough and enough <= {labels[p] for p in patients["test"]}
