@@ -130,7 +130,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             over = (f"in-context {skipped['k']}-shot estimated {skipped['estimate_s'] / 60:.0f} min, over what was "
                     f"left of the {skipped['budget_s'] / 60:.0f} min budget")
             if skipped.get("ran_k"):
-                print(f"{over}: ran with {skipped['ran_k']} examples instead (estimated "
+                print(f"{over}: ran with {skipped['ran_k']} example(s) instead (estimated "
                       f"{skipped['ran_estimate_s'] / 60:.0f} min), the most that fit")
             else:
                 print(f"{over}: skipped")

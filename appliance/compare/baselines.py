@@ -78,6 +78,10 @@ _PROBE_RECORDS = 4  # test records timed to estimate an in-context pass before i
 COMPARE_SHOT_NOTE_TOKENS = 128
 
 
+def _examples(n: int) -> str:
+    return f"{n} example" if n == 1 else f"{n} examples"
+
+
 def _minutes(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
@@ -225,9 +229,10 @@ def run_icl_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *, e
                         skipped.append({"k": k, "estimate_s": round(estimate), "budget_s": budget})
                         continue
                     chosen, chosen_estimate = fewer
-                    emit("stage", stage=f"{name}: runs with {chosen} examples: {k} were estimated at "
+                    emit("stage", stage=f"{name}: runs with {_examples(chosen)}: {k} were estimated at "
                          f"{_minutes(estimate)}, more than is left of the {_minutes(budget)} budget "
-                         f"({_minutes(left)}); {chosen} are estimated at {_minutes(chosen_estimate)}{cut}",
+                         f"({_minutes(left)}); {_examples(chosen)} {'is' if chosen == 1 else 'are'} estimated at "
+                         f"{_minutes(chosen_estimate)}{cut}",
                          method=name, phase="fewer examples", estimate_s=round(chosen_estimate))
                     skipped.append({"k": k, "estimate_s": round(estimate), "budget_s": budget, "ran_k": chosen,
                                     "ran_estimate_s": round(chosen_estimate)})
@@ -331,7 +336,7 @@ def skipped_notes(skipped: Sequence[dict[str, Any]]) -> list[str]:
         head = (f"In-context {s['k']}-shot pass estimated at {_minutes(s['estimate_s'])} on this machine, more than "
                 f"was left of the {_minutes(s['budget_s'])} budget")
         if s.get("ran_k"):
-            notes.append(f"{head}: run with {s['ran_k']} examples instead (estimated at "
+            notes.append(f"{head}: run with {_examples(s['ran_k'])} instead (estimated at "
                          f"{_minutes(s['ran_estimate_s'])}), the most that fit.")
         else:
             notes.append(f"{head}: skipped, and no fewer examples fit.")

@@ -342,7 +342,7 @@ class ComparePage(Page):
                 text += " (cancelled before the last method)"
             for skipped in result.get("skipped_icl") or []:
                 if skipped.get("ran_k"):
-                    text += (f"; the {skipped['k']}-shot in-context pass ran with {skipped['ran_k']} examples "
+                    text += (f"; the {skipped['k']}-shot in-context pass ran with {skipped['ran_k']} example(s) "
                              f"(the most that fit: {skipped['k']} were estimated at "
                              f"{skipped['estimate_s'] / 60:.0f} min, over the budget)")
                 else:

@@ -113,3 +113,9 @@ def test_notes_say_what_ran_and_why() -> None:
                         "10 min budget: run with 2 examples instead (estimated at 7 min), the most that fit.")
     assert notes[1].endswith("8-shot pass estimated at 50 min on this machine, more than was left of the 10 min "
                              "budget: skipped, and no fewer examples fit.")
+
+
+def test_one_example_is_said_in_the_singular() -> None:
+    (note,) = baselines.skipped_notes([{"k": 4, "estimate_s": 1020, "budget_s": 600, "ran_k": 1,
+                                        "ran_estimate_s": 540}])
+    assert note.endswith("run with 1 example instead (estimated at 9 min), the most that fit.")

@@ -193,5 +193,5 @@ def test_an_in_context_pass_with_fewer_examples_is_said(qtbot, deid_ws: Path, op
     page = open_page(qtbot, open_session(deid_ws, "ivy"))
     page._job_finished({"event": "done", "result": {"runs": ["run-0001-icl"], "skipped_icl": [
         {"k": 4, "estimate_s": 1500, "budget_s": 600, "ran_k": 2, "ran_estimate_s": 420}]}})
-    assert ("the 4-shot in-context pass ran with 2 examples (the most that fit: 4 were estimated at 25 min, "
+    assert ("the 4-shot in-context pass ran with 2 example(s) (the most that fit: 4 were estimated at 25 min, "
             "over the budget)") in page.banner.text()
