@@ -272,9 +272,10 @@ def run_icl_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *, e
 
 def _icl_tokens_per_query(tokenizer: Any, task: str, task_config: TaskConfig, train: list[dict[str, Any]],
                           test: list[dict[str, Any]], config: Any) -> tuple[float, float]:
-    """Mean prompt tokens the model reads per test record: (query prompt, content-free calibration prompts)."""
+    """Mean prompt tokens the model reads per test record: (query prompt, content-free calibration prompts
+    beyond the start they share with the query prompt)."""
     from appliance.evaluate.icl import ICLPrompts
-    from appliance.evaluate.label_scoring import label_replies
+    from appliance.evaluate.label_scoring import common_prefix_length, label_replies
     from appliance.evaluate.prompts import CONTENT_FREE_INPUTS
 
     if not test:
@@ -287,11 +288,16 @@ def _icl_tokens_per_query(tokenizer: Any, task: str, task_config: TaskConfig, tr
     prompts = ICLPrompts(name, tokenizer, task_config, train, config, reserve=reserve)
     total, calibration = 0, 0
     for i, record in enumerate(test):
-        total += len(prompts.prompt(record))
+        query = prompts.prompt(record)
+        total += len(query)
         # With examples, each record's content-free prompts keep its examples, so each is scored anew;
-        # zero-shot, they are the same for every record and scored once for the pass.
+        # zero-shot, they are the same for every record and scored once for the pass. Either way they
+        # share their start (system prompt, examples) with the query prompt, which is read once for all
+        # (`label_scoring.score_replies_shared`), so only the tokens after it are counted.
         if name == "classify" and config.calibrate and (config.k > 0 or i == 0):
-            calibration += sum(len(prompts.content_free(record, text)) for text in CONTENT_FREE_INPUTS)
+            free = [prompts.content_free(record, text) for text in CONTENT_FREE_INPUTS]
+            shared = min(common_prefix_length([query, *free]), min(len(f) for f in free) - 1)
+            calibration += sum(len(f) - max(0, shared) for f in free)
     return total / len(test), calibration / len(test)
 
 

@@ -188,3 +188,25 @@ def test_icl_pass_counts_prompt_tokens_and_runs_like_run_icl(tokenizer, tiny_mod
     once = icl.run(notes[40:43])
     assert once.predictions == run_icl(tiny_model, tokenizer, "classify", CONFIG, notes[:30], notes[40:43],
                                        config).predictions  # fmt: skip
+
+
+def test_calibration_tokens_count_only_what_follows_the_shared_start(tokenizer, notes):
+    from appliance.compare.baselines import _icl_tokens_per_query
+    from appliance.evaluate.label_scoring import label_replies
+    from appliance.evaluate.prompts import CONTENT_FREE_INPUTS
+
+    config = ICLConfig(k=2, max_prompt_tokens=4096)
+    query_tokens, calibration = _icl_tokens_per_query(tokenizer, "classify", CONFIG, notes[:30], notes[40:42], config)
+    reserve = max(len(r) for r in label_replies(tokenizer, SPECIALTIES).tokens)
+    prompts = ICLPrompts("classify", tokenizer, CONFIG, notes[:30], config, reserve=reserve)
+    whole, after = 0, 0
+    for record in notes[40:42]:
+        query = prompts.prompt(record)
+        for text in CONTENT_FREE_INPUTS:
+            free = prompts.content_free(record, text)
+            whole += len(free)
+            shared = next(i for i, (a, b) in enumerate(zip(query, free, strict=False)) if a != b)
+            after += len(free) - shared
+    assert query_tokens == pytest.approx(sum(len(prompts.prompt(r)) for r in notes[40:42]) / 2)
+    # The three content-free prompts differ from the query only in the note: their start is read once.
+    assert calibration == pytest.approx(after / 2) and 0 < calibration < whole / 6
