@@ -138,13 +138,13 @@ def test_spans_never_carry_text(engine: DeidEngine) -> None:
 def test_word_trigger_matches_equal_full_scans() -> None:
     """Cue patterns are tried only at their first words; that must find what a full scan finds."""
     from appliance.deid.lexicon import load_lexicon
-    from appliance.deid.recognizers import contact, dates, identifiers, initials, locations, names
+    from appliance.deid.recognizers import contact, dates, identifiers, initials, locations, name_relatives, names
     from appliance.deid.text import Document
 
     pairs = [
         (names._TITLE, names.TITLE_WORDS),
         (names._LABELS, names.LABEL_WORDS),
-        (names._RELATIVE, names.RELATIVE_WORDS),
+        (name_relatives.RELATIVE, name_relatives.RELATIVE_WORDS),
         (initials._CUED_INITIALS, initials.INITIALS_CUE_WORDS),
         (identifiers._LABELLED, identifiers.LABEL_FIRST_WORDS),
         (contact._CUED_NUMBER, contact.CUE_FIRST_WORDS),

@@ -1,7 +1,8 @@
 """Names of patients, relatives and clinicians found from their context.
 
 `name_context`: titles ("Dr.", "Mrs."), credentials after a name (", MD", " DO"), labels ("Patient:",
-"Name:", "PCP:"), phrases ("seen by", "signed by", "discussed with") and relatives ("her son John").
+"Name:", "PCP:"), phrases ("seen by", "signed by", "discussed with"), relatives ("her son John", in
+name_relatives.py), lists of first names and what a person does ("Mehrudin shouted").
 Context beats the word lists: "Dr. Will", "Name: Hope Brown" are names. The word-list recognizer is
 in name_dictionary.py, signature initials in initials.py, shared judgements in name_rules.py.
 
@@ -16,6 +17,11 @@ from collections.abc import Iterator
 from appliance.deid.config import DeidConfig
 from appliance.deid.lexicon import NAME_BITS, Lexicon, WordClass
 from appliance.deid.recognizers.base import register
+from appliance.deid.recognizers.name_relatives import (
+    possessive_relatives,
+    relative_after,
+    relatives,
+)
 from appliance.deid.recognizers.name_rules import (
     HEADER_WORDS,
     NOT_INITIALS,
@@ -113,32 +119,6 @@ LABEL_WORDS = frozenset(
     discussed spoke d care attention
     """.split()
 )
-# Softer cues: only name-list words after them ("Patient John Smith", "per Smith", "called Grace").
-_RELATIVE = re.compile(
-    r"(?i)\b(?P<rel>wife|husband|spouse|partner|son|daughter|mother|father|mom|dad|sister|brother|sibling|aunt|uncle|"
-    r"niece|nephew|cousin|grandson|granddaughter|grandmother|grandfather|grandma|grandpa|stepson|stepdaughter|"
-    r"stepmother|stepfather|fianc[eé]e?|boyfriend|girlfriend|friend|neighbou?r|roommate|caregiver|guardian|"
-    r"companion|child|grandchild|godson|goddaughter|"
-    # people of the care team, named by their role ("NP Garcia aware", "case mgr Paulette", "cm frank")
-    r"case\s+(?:mgr|manager)|cm|sw|social\s+worker|charge\s+nurse|rn|np|pa|interpreter|chaplain|"
-    r"attending|resident|fellow|intern|pcp|dietitian|nutritionist|pharmacist|therapist)"
-    r"(?:'s)?(?:,)?[ \t]+(?:(?:named|is|was|called)[ \t]+)?"
-)
-
-# A relative named first and then said who they are: "frank (son)", "rosa (daughter, hcp)", "Hope, the
-# pt's niece", "bill, her husband".
-_KIN = (
-    r"wife|husband|spouse|partner|son|daughter|mother|father|mom|dad|sister|brother|aunt|uncle|niece|nephew|"
-    r"cousin|grandson|granddaughter|grandmother|grandfather|grandma|grandpa|stepson|stepdaughter|fianc[eé]e?|"
-    r"boyfriend|girlfriend|friend|neighbou?r|roommate|caregiver|guardian|hcp|poa"
-)
-_RELATIVE_AFTER = re.compile(
-    r"(?i)(?:[ \t]*\((?:the[ \t]+)?(?:(?:pt|patient|pt's|patient's|pts|his|her)[ \t]+)?(?:"
-    + _KIN
-    + r")\b[^()\n]{0,24}\)"
-    r"|,[ \t]+(?:the[ \t]+)?(?:pt['’]?s|patient['’]s|his|her|their)[ \t]+(?:" + _KIN + r")\b)"
-)
-
 # What a person does, written right after their name at a sentence's start ("Mehrudin shouted at Todd",
 # "Irenka lives on ..."): enough for a capitalised word no list knows.
 _PERSON_VERB = re.compile(
@@ -162,21 +142,6 @@ ADDRESSED_WORDS = frozenset(
     """.split()
 )
 
-_POSSESSIVE_RELATIVE = re.compile(
-    r"(?i)['’]s[ \t]+(?P<rel>wife|husband|spouse|partner|son|daughter|mother|father|mom|dad|sister|brother|"
-    r"aunt|uncle|niece|nephew|cousin|grandson|granddaughter|grandmother|grandfather|fianc[eé]e?|boyfriend|"
-    r"girlfriend|caregiver|guardian)\b"
-)
-RELATIVE_WORDS = frozenset(
-    """
-    wife husband spouse partner son daughter mother father mom dad sister brother sibling aunt uncle niece
-    nephew cousin grandson granddaughter grandmother grandfather grandma grandpa stepson stepdaughter
-    stepmother stepfather fiance fiancee fiancé fiancée boyfriend girlfriend friend neighbor neighbour
-    roommate caregiver guardian companion child grandchild godson goddaughter
-    case cm sw social charge rn np pa interpreter chaplain attending resident fellow intern pcp dietitian
-    nutritionist pharmacist therapist
-    """.split()
-)
 # Units and services that stand before a credential without being anyone's initials ("ICU RN").
 _CREDITED_UNITS = frozenset(
     """
@@ -209,43 +174,12 @@ class _NameContext:
         yield from self._titles(doc)
         yield from self._credentials(doc)
         yield from self._labels(doc)
-        yield from self._relatives(doc)
+        yield from relatives(doc)
         yield from self._addressed(doc)
-        yield from self._possessive_relatives(doc)
-        yield from self._relative_after(doc)
+        yield from possessive_relatives(doc)
+        yield from relative_after(doc)
         yield from self._name_lists(doc)
         yield from self._acting(doc)
-
-    def _possessive_relatives(self, doc: Document) -> Iterator[Span]:
-        """ "tom brightwater's daughter", "MRS. ABARA'S SON": a person named by whose relative they are.
-        The word before "'s" must read as a name (a name-list word, or a word no list knows when a first
-        name stands before it) and not as a word, a clinical term or a field name ("the patient's son")."""
-        tokens = doc.tokens
-        for m in _POSSESSIVE_RELATIVE.finditer(doc.text):
-            index = doc.token_index_at(m.start("rel")) - 1
-            if index < 0:
-                continue
-            owner = tokens[index]
-            if owner.norm in HEADER_WORDS or owner.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.COUNTRY):
-                continue
-            if owner.shape is Shape.LOWER and not owner.caseless or owner.shape is Shape.MIXED:
-                continue
-            prev = tokens[index - 1] if index > 0 else None
-            first_before = bool(
-                prev is not None
-                and doc.gap(prev, owner) == " "
-                and prev.cls & WordClass.FIRST
-                and not prev.cls & (WordClass.STOP | WordClass.CLINICAL)
-                and prev.norm not in HEADER_WORDS
-            )
-            listed = bool(owner.cls & NAME_BITS) and not owner.cls & WordClass.COMMON
-            unknown = owner.cls & ~WordClass.FREQUENT == WordClass.NONE and len(owner.norm) > 2
-            if not (listed or (unknown and first_before) or (owner.cls & NAME_BITS and first_before)):
-                continue
-            first = index - 1 if first_before else index
-            span = name_span(doc, first, index, "person", 0.8, "name_context")
-            if span:
-                yield span
 
     def _name_lists(self, doc: Document) -> Iterator[Span]:
         """ "They had 6: Efimiya, Mary, Ariana, Isabel": in a list of single capitalised words where most
@@ -309,37 +243,6 @@ class _NameContext:
             if any(w.norm in HEADER_WORDS or len(w.norm) < 3 for w in words):
                 continue
             span = name_span(doc, first, last, "person", 0.75, "name_context")
-            if span:
-                yield span
-
-    def _relative_after(self, doc: Document) -> Iterator[Span]:
-        """ "frank (son)", "Hope, the pt's niece": a word the name lists know, or a capitalised word no list
-        knows, right before a bracket or an apposition that says which relative it is."""
-        tokens = doc.tokens
-        for tok in tokens:
-            if len(tok.norm) < 3 or tok.norm in HEADER_WORDS or tok.norm in RELATIVE_WORDS:
-                continue
-            if tok.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.COUNTRY) and not tok.cls & WordClass.FIRST:
-                continue
-            listed = bool(tok.cls & NAME_BITS)
-            unknown = tok.cls & ~WordClass.FREQUENT == WordClass.NONE and (tok.shape is Shape.TITLE or doc.caseless)
-            if not (listed or unknown) or tok.shape is Shape.MIXED:
-                continue
-            if not _RELATIVE_AFTER.match(doc.text, tok.end):
-                continue
-            first = tok.index
-            prev = tokens[first - 1] if first > 0 else None
-            if (
-                prev is not None
-                and doc.gap(prev, tok) == " "
-                and prev.cls & WordClass.FIRST
-                and not prev.cls & (WordClass.STOP | WordClass.CLINICAL)
-                and prev.norm not in HEADER_WORDS
-                and prev.norm not in RELATIVE_WORDS
-                and (prev.shape is tok.shape or doc.caseless)
-            ):
-                first -= 1  # "tom brightwater (son)"
-            span = name_span(doc, first, tok.index, "relative", 0.8, "name_context")
             if span:
                 yield span
 
@@ -459,56 +362,6 @@ class _NameContext:
             span = name_span(doc, first, last, subtype, 0.9, "name_context")
             if span:
                 yield span
-
-    def _relatives(self, doc: Document) -> Iterator[Span]:
-        for m in doc.matches_at_words(_RELATIVE, RELATIVE_WORDS):
-            index = _first_token_at(doc, m.end())
-            if index is None:
-                continue
-            tok = doc.tokens[index]
-            if tok.caseless:
-                # "WIFE ROSE", "SON JOHN", "SISTER RAHUL COOK"; not "SON WILL VISIT", "WIFE PRESENT".
-                nxt = doc.tokens[index + 1] if index + 1 < len(doc.tokens) else None
-                before_surname = bool(
-                    nxt is not None
-                    and doc.gap(tok, nxt) == " "
-                    and name_word(nxt)
-                    and nxt.cls & WordClass.LAST
-                    and not nxt.cls & WordClass.CLINICAL
-                    and (tok.cls == WordClass.NONE or not nxt.cls & WordClass.COMMON)
-                )
-                ok = (
-                    name_word(tok)
-                    and not tok.cls & WordClass.CLINICAL
-                    and (bool(tok.cls & WordClass.FIRST) or not tok.cls & WordClass.COMMON or before_surname)
-                ) or (tok.cls == WordClass.NONE and len(tok.norm) > 2 and before_surname)
-            else:
-                # "her son Will": in a cased line a capitalised first name counts even if it is a word.
-                ok = (
-                    tok.shape is Shape.TITLE
-                    and (bool(tok.cls & WordClass.FIRST) or not tok.cls & (WordClass.STOP | WordClass.CLINICAL))
-                    and tok.norm not in HEADER_WORDS
-                )
-            if not ok:
-                continue
-            first, last = grow(doc, index, index)
-            # "wife maría josé", "daughter Anne Marie": a second given name after the first.
-            while last + 1 < len(doc.tokens) and last - first < 2 and _second_given_name(doc, last):
-                last += 1
-            span = name_span(doc, first, last, "relative", 0.85, "name_context")
-            if span:
-                yield span
-
-
-def _second_given_name(doc: Document, last: int) -> bool:
-    """Whether the word after token `last` is a further given name: a first name of the lists, written
-    like the one before it, that no list reads as a word, a clinical term or a field name."""
-    cur, nxt = doc.tokens[last], doc.tokens[last + 1]
-    if doc.gap(cur, nxt) != " " or nxt.shape is not cur.shape or not nxt.cls & WordClass.FIRST:
-        return False
-    if nxt.cls & (WordClass.COMMON | WordClass.STOP | WordClass.CLINICAL | WordClass.ENGLISH):
-        return False
-    return nxt.norm not in HEADER_WORDS and len(nxt.norm) > 2
 
 
 def _credential_follows_name(doc: Document, prev: Token, cred: str, sep: str) -> bool:

@@ -1,0 +1,181 @@
+"""Names of relatives and of the care team, found by who they are to the patient.
+
+`relatives`: after a kinship or care-team word ("her son John", "NP Garcia aware"); `possessive_relatives`:
+before one, with a possessive ("tom brightwater's daughter"); `relative_after`: named first and then said
+who they are ("frank (son)", "hope, the pt's niece"). Part of the `name_context` recognizer (names.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from appliance.deid.lexicon import NAME_BITS, WordClass
+from appliance.deid.recognizers.name_rules import HEADER_WORDS, grow, name_span, name_word
+from appliance.deid.spans import Span
+from appliance.deid.text import Document, Shape
+
+
+def _first_token_at(doc: Document, offset: int) -> int | None:
+    index = doc.token_index_at(offset)
+    if index < len(doc.tokens) and doc.tokens[index].start - offset <= 1:
+        return index
+    return None
+
+
+# Softer cues: only name-list words after them ("Patient John Smith", "per Smith", "called Grace").
+RELATIVE = re.compile(
+    r"(?i)\b(?P<rel>wife|husband|spouse|partner|son|daughter|mother|father|mom|dad|sister|brother|sibling|aunt|uncle|"
+    r"niece|nephew|cousin|grandson|granddaughter|grandmother|grandfather|grandma|grandpa|stepson|stepdaughter|"
+    r"stepmother|stepfather|fianc[eé]e?|boyfriend|girlfriend|friend|neighbou?r|roommate|caregiver|guardian|"
+    r"companion|child|grandchild|godson|goddaughter|"
+    # people of the care team, named by their role ("NP Garcia aware", "case mgr Paulette", "cm frank")
+    r"case\s+(?:mgr|manager)|cm|sw|social\s+worker|charge\s+nurse|rn|np|pa|interpreter|chaplain|"
+    r"attending|resident|fellow|intern|pcp|dietitian|nutritionist|pharmacist|therapist)"
+    r"(?:'s)?(?:,)?[ \t]+(?:(?:named|is|was|called)[ \t]+)?"
+)
+
+# A relative named first and then said who they are: "frank (son)", "rosa (daughter, hcp)", "Hope, the
+# pt's niece", "bill, her husband".
+_KIN = (
+    r"wife|husband|spouse|partner|son|daughter|mother|father|mom|dad|sister|brother|aunt|uncle|niece|nephew|"
+    r"cousin|grandson|granddaughter|grandmother|grandfather|grandma|grandpa|stepson|stepdaughter|fianc[eé]e?|"
+    r"boyfriend|girlfriend|friend|neighbou?r|roommate|caregiver|guardian|hcp|poa"
+)
+_RELATIVE_AFTER = re.compile(
+    r"(?i)(?:[ \t]*\((?:the[ \t]+)?(?:(?:pt|patient|pt's|patient's|pts|his|her)[ \t]+)?(?:"
+    + _KIN
+    + r")\b[^()\n]{0,24}\)"
+    r"|,[ \t]+(?:the[ \t]+)?(?:pt['’]?s|patient['’]s|his|her|their)[ \t]+(?:" + _KIN + r")\b)"
+)
+
+_POSSESSIVE_RELATIVE = re.compile(
+    r"(?i)['’]s[ \t]+(?P<rel>wife|husband|spouse|partner|son|daughter|mother|father|mom|dad|sister|brother|"
+    r"aunt|uncle|niece|nephew|cousin|grandson|granddaughter|grandmother|grandfather|fianc[eé]e?|boyfriend|"
+    r"girlfriend|caregiver|guardian)\b"
+)
+RELATIVE_WORDS = frozenset(
+    """
+    wife husband spouse partner son daughter mother father mom dad sister brother sibling aunt uncle niece
+    nephew cousin grandson granddaughter grandmother grandfather grandma grandpa stepson stepdaughter
+    stepmother stepfather fiance fiancee fiancé fiancée boyfriend girlfriend friend neighbor neighbour
+    roommate caregiver guardian companion child grandchild godson goddaughter
+    case cm sw social charge rn np pa interpreter chaplain attending resident fellow intern pcp dietitian
+    nutritionist pharmacist therapist
+    """.split()
+)
+
+
+def relatives(doc: Document) -> Iterator[Span]:
+    for m in doc.matches_at_words(RELATIVE, RELATIVE_WORDS):
+        index = _first_token_at(doc, m.end())
+        if index is None:
+            continue
+        tok = doc.tokens[index]
+        if tok.caseless:
+            # "WIFE ROSE", "SON JOHN", "SISTER RAHUL COOK"; not "SON WILL VISIT", "WIFE PRESENT".
+            nxt = doc.tokens[index + 1] if index + 1 < len(doc.tokens) else None
+            before_surname = bool(
+                nxt is not None
+                and doc.gap(tok, nxt) == " "
+                and name_word(nxt)
+                and nxt.cls & WordClass.LAST
+                and not nxt.cls & WordClass.CLINICAL
+                and (tok.cls == WordClass.NONE or not nxt.cls & WordClass.COMMON)
+            )
+            ok = (
+                name_word(tok)
+                and not tok.cls & WordClass.CLINICAL
+                and (bool(tok.cls & WordClass.FIRST) or not tok.cls & WordClass.COMMON or before_surname)
+            ) or (tok.cls == WordClass.NONE and len(tok.norm) > 2 and before_surname)
+        else:
+            # "her son Will": in a cased line a capitalised first name counts even if it is a word.
+            ok = (
+                tok.shape is Shape.TITLE
+                and (bool(tok.cls & WordClass.FIRST) or not tok.cls & (WordClass.STOP | WordClass.CLINICAL))
+                and tok.norm not in HEADER_WORDS
+            )
+        if not ok:
+            continue
+        first, last = grow(doc, index, index)
+        # "wife maría josé", "daughter Anne Marie": a second given name after the first.
+        while last + 1 < len(doc.tokens) and last - first < 2 and _second_given_name(doc, last):
+            last += 1
+        span = name_span(doc, first, last, "relative", 0.85, "name_context")
+        if span:
+            yield span
+
+
+def possessive_relatives(doc: Document) -> Iterator[Span]:
+    """ "tom brightwater's daughter", "MRS. ABARA'S SON": a person named by whose relative they are.
+    The word before "'s" must read as a name (a name-list word, or a word no list knows when a first
+    name stands before it) and not as a word, a clinical term or a field name ("the patient's son")."""
+    tokens = doc.tokens
+    for m in _POSSESSIVE_RELATIVE.finditer(doc.text):
+        index = doc.token_index_at(m.start("rel")) - 1
+        if index < 0:
+            continue
+        owner = tokens[index]
+        if owner.norm in HEADER_WORDS or owner.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.COUNTRY):
+            continue
+        if owner.shape is Shape.LOWER and not owner.caseless or owner.shape is Shape.MIXED:
+            continue
+        prev = tokens[index - 1] if index > 0 else None
+        first_before = bool(
+            prev is not None
+            and doc.gap(prev, owner) == " "
+            and prev.cls & WordClass.FIRST
+            and not prev.cls & (WordClass.STOP | WordClass.CLINICAL)
+            and prev.norm not in HEADER_WORDS
+        )
+        listed = bool(owner.cls & NAME_BITS) and not owner.cls & WordClass.COMMON
+        unknown = owner.cls & ~WordClass.FREQUENT == WordClass.NONE and len(owner.norm) > 2
+        if not (listed or (unknown and first_before) or (owner.cls & NAME_BITS and first_before)):
+            continue
+        first = index - 1 if first_before else index
+        span = name_span(doc, first, index, "person", 0.8, "name_context")
+        if span:
+            yield span
+
+
+def relative_after(doc: Document) -> Iterator[Span]:
+    """ "frank (son)", "Hope, the pt's niece": a word the name lists know, or a capitalised word no list
+    knows, right before a bracket or an apposition that says which relative it is."""
+    tokens = doc.tokens
+    for tok in tokens:
+        if len(tok.norm) < 3 or tok.norm in HEADER_WORDS or tok.norm in RELATIVE_WORDS:
+            continue
+        if tok.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.COUNTRY) and not tok.cls & WordClass.FIRST:
+            continue
+        listed = bool(tok.cls & NAME_BITS)
+        unknown = tok.cls & ~WordClass.FREQUENT == WordClass.NONE and (tok.shape is Shape.TITLE or doc.caseless)
+        if not (listed or unknown) or tok.shape is Shape.MIXED:
+            continue
+        if not _RELATIVE_AFTER.match(doc.text, tok.end):
+            continue
+        first = tok.index
+        prev = tokens[first - 1] if first > 0 else None
+        if (
+            prev is not None
+            and doc.gap(prev, tok) == " "
+            and prev.cls & WordClass.FIRST
+            and not prev.cls & (WordClass.STOP | WordClass.CLINICAL)
+            and prev.norm not in HEADER_WORDS
+            and prev.norm not in RELATIVE_WORDS
+            and (prev.shape is tok.shape or doc.caseless)
+        ):
+            first -= 1  # "tom brightwater (son)"
+        span = name_span(doc, first, tok.index, "relative", 0.8, "name_context")
+        if span:
+            yield span
+
+
+def _second_given_name(doc: Document, last: int) -> bool:
+    """Whether the word after token `last` is a further given name: a first name of the lists, written
+    like the one before it, that no list reads as a word, a clinical term or a field name."""
+    cur, nxt = doc.tokens[last], doc.tokens[last + 1]
+    if doc.gap(cur, nxt) != " " or nxt.shape is not cur.shape or not nxt.cls & WordClass.FIRST:
+        return False
+    if nxt.cls & (WordClass.COMMON | WordClass.STOP | WordClass.CLINICAL | WordClass.ENGLISH):
+        return False
+    return nxt.norm not in HEADER_WORDS and len(nxt.norm) > 2
