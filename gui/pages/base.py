@@ -8,9 +8,10 @@ a disabled button is a courtesy, not the security boundary.
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
@@ -54,7 +55,24 @@ def page_header(title: str, intro: str = "", *widgets: QWidget) -> QHBoxLayout:
     return top
 
 
-class Page(QWidget):
+class AbstractWidgetMeta(ABCMeta, type(QWidget)):  # type: ignore[misc]
+    """``ABCMeta`` for QWidget subclasses, so ``@abstractmethod`` hooks are enforced on pages.
+
+    ABCMeta comes first because Shiboken's metaclass does not pass class creation on to the next
+    metaclass, which would leave ``__abstractmethods__`` unset. Python refuses an abstract class in
+    ``object.__new__``, which Shiboken's construction of a wrapped object never calls, so the refusal
+    is made here instead.
+    """
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        missing: frozenset[str] = getattr(cls, "__abstractmethods__", frozenset())
+        if missing:
+            raise TypeError(f"Can't instantiate abstract class {cls.__name__} without an implementation for "
+                            f"abstract method{'s' if len(missing) > 1 else ''} {', '.join(sorted(missing))}")
+        return super().__call__(*args, **kwargs)
+
+
+class Page(QWidget, metaclass=AbstractWidgetMeta):
     """Base of every page in ``gui.pages.PAGES``.
 
     Subclasses set ``title`` (sidebar text), optionally ``roles_allowed`` (action name -> Allowed),
@@ -70,8 +88,9 @@ class Page(QWidget):
         self.session = session
         self.setObjectName(f"page-{type(self).__name__}")
 
+    @abstractmethod
     def refresh(self) -> None:
-        raise NotImplementedError
+        """Reload what the page shows (called when it is shown and after the session resumes)."""
 
     def shutdown(self) -> None:
         """Called once when the user leaves (closes the window or signs out), before the workspace

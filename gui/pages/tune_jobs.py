@@ -9,6 +9,7 @@ the job's progress, since the stored figure is written only when the run ends.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -35,7 +36,7 @@ class TuneJobView(Page):
     """The base of ``TunePage``: builds the right half and handles the job's events.
 
     The request half (``TunePage``) sets the attributes declared here in its ``__init__`` and supplies
-    the methods below that raise ``NotImplementedError``.
+    the abstract methods below.
     """
 
     banner: Banner
@@ -47,17 +48,21 @@ class TuneJobView(Page):
     _config: TuneConfig | None
     _charted_run: str | None  # the run whose live charts are on screen
 
+    @abstractmethod
     def _update_actions(self) -> None:
-        raise NotImplementedError
+        """Enable the request form's and the run table's buttons for the current state."""
 
+    @abstractmethod
     def _show_runs(self, state: dict[str, Any]) -> None:
-        raise NotImplementedError
+        """Fill the runs table (and the choices) from ``state`` as loaded by ``reload_runs``."""
 
+    @abstractmethod
     def reload_runs(self) -> None:
-        raise NotImplementedError
+        """Reload the runs table from the workspace (starts an Op; does not wait)."""
 
+    @abstractmethod
     def resume(self) -> None:
-        raise NotImplementedError
+        """Resume the run selected in the table as a new job."""
 
     def _build_job_view(self, session: Session) -> QWidget:
         self.job_panel = JobPanel("Tuning", session, unit="steps", describe=describe_progress)

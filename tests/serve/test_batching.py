@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import torch
 
-from appliance.serve.backends import BackendBusy, OnnxBackend, TorchBackend
+from appliance.serve.backends import BackendBusy, CausalLMBackend, OnnxBackend, TorchBackend
 from appliance.serve.backends.decoding import Generation, SamplingParams, decode_loop
 
 from .tiny import build_model, build_tokenizer
@@ -195,6 +195,15 @@ def test_full_queue_raises_busy() -> None:
             backend.generate(ids, 3, temperature=0))
     finally:
         backend.close()
+
+
+def test_a_backend_without_a_forward_pass_cannot_be_built() -> None:
+    class NoForward(CausalLMBackend):
+        kind = "none"
+
+    tokenizer = build_tokenizer()
+    with pytest.raises(TypeError, match="_forward_batch"):
+        NoForward(tokenizer, ["none"], eos_ids=(), context_length=None)
 
 
 def test_a_failing_step_fails_its_requests_and_the_scheduler_goes_on() -> None:

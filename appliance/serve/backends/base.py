@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -86,7 +87,7 @@ def context_length_of(config: Any) -> int | None:
     return None
 
 
-class CausalLMBackend:
+class CausalLMBackend(ABC):
     """Tokenizer handling and the batch scheduler; subclasses provide ``_forward_batch`` and may override
     ``_activate`` (entered by the scheduler thread around each forward pass of one model id, e.g. to
     switch adapters). ``max_batch`` rows decode together; ``max_waiting`` more requests may queue."""
@@ -193,8 +194,8 @@ class CausalLMBackend:
         logits, presents = self._forward_batch(input_ids, attention_mask, position_ids, past)
         return logits.float().cpu(), presents  # sampling on the CPU: seeded results do not depend on the device
 
+    @abstractmethod
     def _forward_batch(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, position_ids: torch.Tensor,
                        past: KV | None) -> tuple[torch.Tensor, KV]:
         """One forward pass over a batch (see `appliance.serve.backends.batching.BatchForward`): the logits
         of each row's last position ``(rows, vocab)``, and the cache with the new positions appended."""
-        raise NotImplementedError
