@@ -51,6 +51,7 @@ _GUI_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), r) f
     (r"run 'appliance evaluate [^']+' first", "evaluate it on the Models page first"),
     (r"evaluate it first \('appliance evaluate [^']+'\)", "evaluate it first on the Models page"),
     (r"\(re-run it with 'appliance compare'\)", "(run the comparison again on the Compare page)"),
+    (r"give --label-field NAME", "choose it under Label field"),
     (r" \(--note\)", ""),
     (r" \(--override-baseline\)", " (the tick box in the approval dialog)"),
     (r"; see 'appliance tune --help'", "; the Tune page lists every setting"),

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -141,3 +142,15 @@ def refill_combo(combo: QComboBox, items: Sequence[str]) -> None:
     if current in items:
         combo.setCurrentText(current)
     combo.blockSignals(False)
+
+
+def gate_items(combo: QComboBox, why_not: Callable[[Any], str]) -> None:
+    """Enable each item of ``combo`` for which ``why_not(its data)`` is empty; a disabled item's tooltip
+    is that reason. The current item is left as it is: move it off a disabled one yourself."""
+    model = combo.model()
+    assert isinstance(model, QStandardItemModel)  # what a QComboBox makes unless given another model
+    for index in range(combo.count()):
+        why = why_not(combo.itemData(index))
+        item = model.item(index)
+        item.setEnabled(not why)
+        item.setToolTip(why)

@@ -40,6 +40,27 @@ def head_config(request: CompareRequest | Any, text_field: str) -> Any:
     return HeadConfig.from_mapping({**shared, "text_field": text_field, "budget_seconds": request.budget_seconds})
 
 
+def tune_defaults() -> dict[str, Any]:
+    """The head's default settings under the `TuneConfig` names a tune request's `overrides` use for them
+    (the shared settings, learning_rate, and max_seq_len for max_tokens): what `appliance tune --method
+    lora-head` trains with when nothing is overridden."""
+    from appliance.evaluate.lora_head import HeadConfig
+
+    config = HeadConfig()
+    return {**{k: getattr(config, k) for k in SHARED}, "learning_rate": config.learning_rate,
+            "max_seq_len": config.max_tokens}
+
+
+def check_tune_overrides(overrides: dict[str, Any]) -> None:
+    """Raise UsageError when a tune request's `overrides` make no valid head settings (as `train_head_run`
+    reads them)."""
+    from types import SimpleNamespace
+
+    config = head_config(SimpleNamespace(overrides=overrides, budget_seconds=None), "text")
+    if overrides.get("learning_rate"):
+        replace(config, learning_rate=float(overrides["learning_rate"]))
+
+
 def head_classes(task: str, task_config: TaskConfig, train: list[dict[str, Any]]) -> tuple[str, list[str]]:
     """The label column and the classes the head scores: the training split's labels and the label set."""
     label_field = task_config.label_field or get_task(task).default_label_field or "label"

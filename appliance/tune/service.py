@@ -71,7 +71,7 @@ class TuneRequest:
         if not method.applies_to(self.task):
             raise InvalidInput(f"{self.method} answers the {' and '.join(method.tasks or ())} task only, "
                                f"not {self.task}")
-        if method.trainer is not None and not method.tuned and not self.task_config.get("label_field"):
+        if method.own_trainer and not self.task_config.get("label_field"):
             raise UsageError(f"{self.method} needs the column holding the label: give --label-field NAME")
         if self.budget_seconds is not None and self.budget_seconds <= 0:
             raise InvalidInput("the budget must be a positive number of seconds")

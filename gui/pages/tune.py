@@ -3,7 +3,9 @@
 The settings are the core's: the method's preset (``appliance.tune.config.presets``) fills the
 advanced form, which is generated from the ``TuneConfig`` dataclass with its help text; only the fields
 the user changed travel as ``overrides`` in the ``TuneRequest``, exactly as ``appliance tune`` sends
-them. The request is validated by the core's own dataclasses before the job starts.
+them. The request is validated by the core's own dataclasses before the job starts. ``lora-head`` (LoRA
+with a classification head, trained by its own code) starts from its trainer's defaults instead, with
+only the settings it reads open, no forecast and no resume, and it must be told the label field.
 
 The memory and time forecast needs the model's layer sizes and a timed trial of a few steps on this
 machine (``appliance.tune.estimate``), so no honest forecast exists before the job has loaded the model.
@@ -44,25 +46,29 @@ from PySide6.QtWidgets import (
 
 from appliance.data.tasks import TASKS, TaskConfig
 from appliance.errors import ApplianceError, InvalidInput
-from appliance.tune.config import DTYPES, SCHEDULERS, TuneConfig, presets, size_class
-from appliance.tune.methods import METHODS, specific_settings, tuned_names
+from appliance.tune.config import DTYPES, SCHEDULERS, TuneConfig
+from appliance.tune.methods import METHODS
+from appliance.tune.methods import tune_choices as tunable_methods
 from appliance.tune.service import TuneRequest
-from gui.errors import show_error
+from gui.errors import gui_words, show_error
 from gui.forms import DataclassForm
 from gui.pages.base import Allowed, page_title
 from gui.pages.tune_jobs import TuneJobView
 from gui.pages.tune_text import (
     FORECAST_LINES,
-    count_text,
+    checked_settings,
     help_text,
+    label_field_items,
     loss_text,
+    method_preset,
+    own_trainer_forecast,
     run_state,
     static_forecast,
     tune_choices,
     tune_command,
 )
 from gui.session import Session
-from gui.widgets import Banner, buddy, fill_table, refill_combo, selected_key
+from gui.widgets import Banner, buddy, fill_table, gate_items, refill_combo, selected_key
 
 RESUMABLE = ("cancelled", "failed")
 
@@ -120,10 +126,10 @@ class TunePage(TuneJobView):
         self.base_combo.currentIndexChanged.connect(self._preset_changed)
         self.method_combo = QComboBox()
         self.method_combo.setAccessibleName("Method")
-        for method in tuned_names():
+        for method in tunable_methods():  # the engine's methods, then lora-head (trained by its own code)
             self.method_combo.addItem(METHODS[method].choice_label, method)
         self.method_combo.setToolTip("In-context learning needs no training: compare it on the Compare page")
-        self.method_combo.currentIndexChanged.connect(self._preset_changed)
+        self.method_combo.currentIndexChanged.connect(self._method_changed)
         self.preset_label = QLabel("")
         self.preset_label.setObjectName("hint")
         self.preset_label.setWordWrap(True)
@@ -242,15 +248,9 @@ class TunePage(TuneJobView):
         layout.addWidget(self.banner)
         layout.addWidget(split, 1)
 
-        self.setTabOrder(self.dataset_combo, self.allow_unreviewed)
-        self.setTabOrder(self.allow_unreviewed, self.task_combo)
-        self.setTabOrder(self.task_combo, self.label_field)
-        self.setTabOrder(self.label_field, self.base_combo)
-        self.setTabOrder(self.base_combo, self.method_combo)
-        self.setTabOrder(self.method_combo, self.budget)
-        self.setTabOrder(self.budget, self.canaries)
-        order = [self.canaries, self.advanced_toggle, *self.advanced.editors.values(), self.reset_button,
-                 self.start_button]
+        order = [self.dataset_combo, self.allow_unreviewed, self.task_combo, self.label_field, self.base_combo,
+                 self.method_combo, self.budget, self.canaries, self.advanced_toggle,
+                 *self.advanced.editors.values(), self.reset_button, self.start_button]
         for before, after in zip(order, order[1:], strict=False):
             self.setTabOrder(before, after)
         self._task_changed()
@@ -280,6 +280,8 @@ class TunePage(TuneJobView):
     def _resumable(self, run: dict[str, Any] | None) -> bool:
         if run is None:
             return False
+        if run["method"] in METHODS and METHODS[run["method"]].own_trainer:
+            return False  # no checkpoints: such a run is started again
         if run["status"] in RESUMABLE:
             return True
         # "running" with no live job: the job was killed; its last sealed checkpoint is still there.
@@ -299,7 +301,7 @@ class TunePage(TuneJobView):
         elif model is None:
             why = "No base model in this workspace; an admin adds one with 'appliance models add'"
         else:
-            why = ""
+            why = self._request_problem()
         self.gate(self.start_button, "start", ready=not why, why_not_ready=why,
                   tip="Start a tuning job with these settings (it keeps running if you close the window)")
         self._show_command()
@@ -309,6 +311,14 @@ class TunePage(TuneJobView):
                   why_not_ready=("A tuning job is running" if self.job_panel.running
                                  else "Choose a cancelled, failed or killed run to resume"),
                   tip="Continue the selected run from its last sealed checkpoint")
+
+    def _request_problem(self) -> str:
+        """Why the form's request is not valid (e.g. lora-head without a label field), or ""."""
+        try:
+            self.request()
+        except ApplianceError as exc:
+            return gui_words(str(exc))
+        return ""
 
     def _show_command(self) -> None:
         try:
@@ -336,7 +346,7 @@ class TunePage(TuneJobView):
         self.choices["runs"], self.choices["tune_jobs"] = state["runs"], state["tune_jobs"]
         keep = selected_key(self.run_table)
         # Tuning runs only, newest first (the comparison's baselines are listed on Compare and Models).
-        self.runs = [r for r in reversed(state["runs"]) if r["method"] in tuned_names()]
+        self.runs = [r for r in reversed(state["runs"]) if r["method"] in tunable_methods()]
         self.run_table.blockSignals(True)
         fill_table(self.run_table, [[r["run_id"], r["method"], r["task"], r["status"], r["state"] or "",
                                      r["steps"] if r["steps"] is not None else "",
@@ -372,22 +382,14 @@ class TunePage(TuneJobView):
         """The dataset's categorical fields, each with its values counted; the task's default first."""
         keep = self.label_field.currentData()
         task = TASKS[str(self.task_combo.currentData() or "classify")]
-        fields = (self._dataset() or {}).get("fields") or []
         self.label_field.blockSignals(True)
         self.label_field.clear()
-        default = task.default_label_field
-        self.label_field.addItem(f"the task's default ({default})" if default else
-                                 "not used by this task" if not task.supervised else "choose a field", "")
-        for f in fields:
-            values = ", ".join(f"{value} {n}" for value, n in f.values[:4])
-            more = ", …" if f.distinct > 4 else ""
-            self.label_field.addItem(f"{f.name} — {f.distinct} values: {values}{more}", f.name)
-            self.label_field.setItemData(self.label_field.count() - 1,
-                                         ", ".join(f"{value} {n}" for value, n in f.values),
-                                         Qt.ItemDataRole.ToolTipRole)
+        for text, name, tip in label_field_items((self._dataset() or {}).get("fields") or [], task, self.method):
+            self.label_field.addItem(text, name)
+            self.label_field.setItemData(self.label_field.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         index = self.label_field.findData(keep) if keep else -1
-        if index < 0 and default:
-            index = self.label_field.findData(default)
+        if index < 0 and task.default_label_field:
+            index = self.label_field.findData(task.default_label_field)
         self.label_field.setCurrentIndex(max(index, 0))
         self.label_field.blockSignals(False)
 
@@ -395,8 +397,16 @@ class TunePage(TuneJobView):
         task = TASKS[str(self.task_combo.currentData() or "classify")]
         self.task_hint.setText(task.description)
         self.label_field.setEnabled(task.supervised)
+        gate_items(self.method_combo, lambda name: "" if METHODS[name].applies_to(task.name) else
+                   f"{METHODS[name].title} answers the {' and '.join(METHODS[name].tasks or ())} task only")
+        if not METHODS[self.method].applies_to(task.name):
+            self.method_combo.setCurrentIndex(0)  # the default choice, which every task takes
         self._fill_label_fields()
         self._update_actions()
+
+    def _method_changed(self, _index: int = -1) -> None:
+        self._fill_label_fields()  # whether the task's default field is offered depends on the method
+        self._preset_changed()
 
     def _preset_changed(self, _index: int = -1) -> None:
         """Fill the advanced form with the method's preset for the chosen model's size (only when the
@@ -408,38 +418,28 @@ class TunePage(TuneJobView):
 
     def reset_to_preset(self) -> None:
         model = self._model()
-        parameters = (model or {}).get("parameters") or 0
         method = self.method
         self._preset_key = ((model or {}).get("id"), method)
-        values = TuneConfig().to_dict()
-        if parameters > 0:
-            values.update(presets(method, parameters))
-            size = size_class(parameters)
-            self.preset_label.setText(f"Preset for a {size} model ({count_text(parameters)} parameters per the "
-                                      "models manifest); change it under Advanced settings.")
-        else:
-            values.update(presets(method, 1))
-            self.preset_label.setText("Preset for a small model (this model's size is not in the manifest).")
-        values["method"] = method
+        values, applies, sentence = method_preset(method, (model or {}).get("parameters") or 0)
+        self.preset_label.setText(sentence)
         self._preset = values
         self.advanced.set_values(values)
-        # Settings that apply to some methods only (TuneConfig refuses them elsewhere).
-        self.advanced.set_enabled_fields({name: method in allowed for name, allowed in specific_settings().items()},
-                                         why_not=f"Does not apply to {method}")
+        # Settings that apply to some methods only (the core refuses them elsewhere).
+        self.advanced.set_enabled_fields(applies, why_not=f"Does not apply to {method}")
         self._settings_edited()
 
     def _settings_edited(self) -> None:
-        self._show_command()
+        self._update_actions()  # the command box, and Start refused while the settings are invalid
         changed = self.advanced.mark_differences(self._preset)
         self.reset_button.setEnabled(bool(changed))
         try:
-            self._config = TuneConfig.from_dict({**self._preset, **self.overrides()})
-        except InvalidInput as exc:
+            self._config = checked_settings(self.method, self._preset, self.overrides())
+        except ApplianceError as exc:
             self._config = None
             self.forecast.setText(f"These settings are not valid: {exc}.")
             return
         if self.estimate is None:
-            self.forecast.setText(static_forecast(self._config))
+            self.forecast.setText(static_forecast(self._config) if self._config else own_trainer_forecast(self.method))
 
     def _toggle_advanced(self, shown: bool) -> None:
         self.advanced.setVisible(shown)
@@ -469,7 +469,7 @@ class TunePage(TuneJobView):
                               base=model["id"], overrides=self.overrides(), task_config=task_config,
                               allow_unreviewed=self.allow_unreviewed.isChecked(),
                               budget_seconds=minutes * 60 if minutes > 0 else None, canaries=self.canaries.value())
-        TuneConfig.from_dict({**self._preset, **request.overrides, "method": self.method})
+        checked_settings(self.method, self._preset, request.overrides)
         return asdict(request)
 
     # -- actions ----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from appliance.tune.config import TuneConfig
+from appliance.tune.methods import METHODS
 from gui.charts import LineChart
 from gui.job_panel import JobPanel, followed, reason
 from gui.pages.base import Page
@@ -170,7 +171,11 @@ class TuneJobView(Page):
         name = event.get("event")
         result = event.get("result") or {}
         run_id = result.get("run_id") or self.run_id
-        if name == "done" and result.get("status") == "cancelled":
+        method = next((METHODS.get(r["method"]) for r in self.runs if r["run_id"] == run_id), None)
+        if name == "done" and result.get("status") == "cancelled" and method is not None and method.own_trainer:
+            self.banner.show_state("info", f"{run_id} cancelled after {result.get('steps', '?')} steps; it keeps "
+                                           "no checkpoints, so start a new run to train it.")
+        elif name == "done" and result.get("status") == "cancelled":
             self.banner.show_state("info", f"{run_id} cancelled after {result.get('steps', '?')} steps; its "
                                            "checkpoints are sealed. Select it and choose Resume to continue.")
         elif name == "done":

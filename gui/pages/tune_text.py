@@ -7,11 +7,14 @@ import shlex
 from typing import Any
 
 from appliance import base_models
+from appliance.compare.lora_head import check_tune_overrides, tune_defaults
 from appliance.data.browse import label_fields
+from appliance.data.tasks import Task
 from appliance.errors import ApplianceError
 from appliance.fieldhelp import help_of
 from appliance.ingest.service import datasets
-from appliance.tune.config import TuneConfig
+from appliance.tune.config import TuneConfig, presets, size_class
+from appliance.tune.methods import METHODS, specific_settings
 from appliance.tune.service import list_runs
 from appliance.workspace import Workspace
 from gui import jobs
@@ -22,10 +25,6 @@ FORECAST_LINES = 6  # the forecast box's fixed height, in lines of text
 #: TuneConfig fields ``appliance tune`` takes as options; the others go in the [tune] table of --config.
 CLI_FLAGS = {"max_steps": "--max-steps", "epochs": "--epochs", "learning_rate": "--lr", "seed": "--seed",
              "batch_size": "--batch-size", "max_seq_len": "--max-seq-len", "checkpoint_every": "--checkpoint-every"}
-
-
-GB = 1024**3
-FORECAST_LINES = 6  # the forecast box's fixed height, in lines of text
 
 
 def tune_choices(ws: Workspace) -> dict[str, Any]:
@@ -117,6 +116,63 @@ def speed_text(value: Any) -> str:
 
 def help_text(cls: type, name: str) -> str:
     return help_of(cls).get(name, "")
+
+
+def label_field_items(fields: list[Any], task: Task, method: str) -> list[tuple[str, str, str]]:
+    """The Label field's entries as (text, field name, tooltip): first the task's default field, or why
+    there is none (a method with a trainer of its own must be told the field), then each categorical field
+    of the dataset with its values counted."""
+    default = None if METHODS[method].own_trainer else task.default_label_field
+    first = (f"the task's default ({default})" if default else
+             "not used by this task" if not task.supervised else "choose a field")
+    items = [(first, "", "")]
+    for f in fields:
+        values = ", ".join(f"{value} {n}" for value, n in f.values[:4])
+        more = ", …" if f.distinct > 4 else ""
+        items.append((f"{f.name} — {f.distinct} values: {values}{more}", f.name,
+                      ", ".join(f"{value} {n}" for value, n in f.values)))
+    return items
+
+
+def method_preset(method: str, parameters: int) -> tuple[dict[str, Any], dict[str, bool], str]:
+    """The Advanced form's starting values for ``method`` on a base of ``parameters`` (0: not in the
+    manifest), whether each field applies to it, and the sentence shown under the method.
+
+    An engine method starts from its preset for the model's size. A method with a trainer of its own
+    (``lora-head``) starts from that trainer's defaults, and only the settings it reads apply."""
+    values = TuneConfig().to_dict()
+    if METHODS[method].own_trainer:
+        own = tune_defaults()
+        values.update(own)
+        return ({**values, "method": method}, {name: name in own for name in values},
+                f"{METHODS[method].title} trains with its own settings (no checkpoints, so a stopped run starts "
+                "again rather than resumes); change them under Advanced settings.")
+    values.update(presets(method, max(parameters, 1)))
+    owners = specific_settings()
+    applies = {name: name not in owners or method in owners[name] for name in values}
+    if parameters > 0:
+        text = (f"Preset for a {size_class(parameters)} model ({count_text(parameters)} parameters per the models "
+                "manifest); change it under Advanced settings.")
+    else:
+        text = "Preset for a small model (this model's size is not in the manifest)."
+    return {**values, "method": method}, applies, text
+
+
+def checked_settings(method: str, preset: dict[str, Any], overrides: dict[str, Any]) -> TuneConfig | None:
+    """Validate the settings as the job will (raises ApplianceError naming the bad one): the engine's
+    ``TuneConfig``, or None for a method with a trainer of its own (checked by that trainer's rules)."""
+    if METHODS[method].own_trainer:
+        check_tune_overrides(overrides)
+        return None
+    return TuneConfig.from_dict({**preset, **overrides, "method": method})
+
+
+def own_trainer_forecast(method: str) -> str:
+    """The forecast box for a method trained outside the engine, which measures no forecast."""
+    chosen = METHODS[method]
+    return (f"{chosen.title} ({chosen.description}) trains outside the tuning engine, so no memory or time "
+            "forecast is measured for it. A budget stops its training when spent. Evaluate the run on the "
+            "Models page when it ends.")
 
 
 def static_forecast(config: TuneConfig) -> str:

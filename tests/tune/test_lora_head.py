@@ -142,3 +142,22 @@ def test_it_is_a_registered_classify_only_method_in_every_list() -> None:
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest and a.choices and "compare" in a.choices)  # type: ignore[operator]
     assert "lora-head" in sub.choices["compare"].format_help()  # type: ignore[index]
+
+
+def test_tune_settings_are_the_heads_defaults_under_tune_config_names() -> None:
+    from dataclasses import fields
+
+    from appliance.compare.lora_head import check_tune_overrides, tune_defaults
+    from appliance.errors import UsageError
+    from appliance.tune.config import TuneConfig
+
+    defaults, head = tune_defaults(), HeadConfig()
+    assert set(defaults) <= {f.name for f in fields(TuneConfig)}  # the Tune page's form shows them
+    assert defaults["max_seq_len"] == head.max_tokens and defaults["learning_rate"] == head.learning_rate
+    assert METHODS["lora-head"].own_trainer and not METHODS["lora"].own_trainer
+    check_tune_overrides(defaults)
+    check_tune_overrides({"max_steps": 3, "scheduler": "linear"})  # a setting it does not read is ignored
+    with pytest.raises(UsageError, match="lora_dropout"):
+        check_tune_overrides({"lora_dropout": 1.5})
+    with pytest.raises(UsageError, match="learning_rate"):
+        check_tune_overrides({"learning_rate": -1.0})

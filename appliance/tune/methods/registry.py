@@ -109,6 +109,12 @@ class Method:
         return self.build is not None
 
     @property
+    def own_trainer(self) -> bool:
+        """A baseline `appliance tune` trains with its own code (`trainer`), outside the tuning engine: no
+        presets, checkpoints or resume, and (classifiers all) the label column must be named."""
+        return self.trainer is not None and not self.tuned
+
+    @property
     def budgeted(self) -> bool:
         """Trains under a wall-clock budget: a tuned method, or a runner that reads the comparison's budget."""
         return self.tuned or self.timed_runner
@@ -185,7 +191,7 @@ def tuned_names() -> tuple[str, ...]:
 
 def tune_choices() -> tuple[str, ...]:
     """What `appliance tune --method` takes: the engine's methods, then baselines with a trainer of their own."""
-    own = tuple(m for m in ordered() if METHODS[m].trainer is not None and not METHODS[m].tuned)
+    own = tuple(m for m in ordered() if METHODS[m].own_trainer)
     return tuned_names() + own
 
 
