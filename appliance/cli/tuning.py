@@ -12,6 +12,9 @@ from appliance.errors import InvalidInput, UsageError
 from appliance.fieldhelp import read_toml
 from appliance.tune.methods import default_compared, ordered, tune_choices
 
+STRATIFY_HELP = ("keep each class of FIELD in proportion in the train, validation and test splits of the "
+                 "snapshot (a patient counts under their majority class and is never split)")
+
 
 def cmd_tune(args: argparse.Namespace) -> int:
     if args.resume:
@@ -33,7 +36,8 @@ def cmd_tune(args: argparse.Namespace) -> int:
             task_config["label_field"] = args.label_field
         request = {"dataset": args.dataset, "task": args.task, "method": args.method, "base": args.base,
                    "overrides": overrides, "task_config": task_config, "allow_unreviewed": args.allow_unreviewed,
-                   "budget_seconds": args.budget_minutes * 60 if args.budget_minutes else None}
+                   "budget_seconds": args.budget_minutes * 60 if args.budget_minutes else None,
+                   "stratify_field": args.stratify_field}
         from appliance.tune.service import TuneRequest
 
         TuneRequest(**request)  # validate here: a bad request fails before a job starts
@@ -117,7 +121,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         budget_seconds=args.budget_minutes * 60 if args.budget_minutes else None, shots=shots,
         canaries=args.canaries, canary_repeats=args.canary_repeats, overrides=overrides, task_config=task_config,
         allow_unreviewed=args.allow_unreviewed, max_test=args.max_test, title=args.title, queries=args.queries,
-        cv_folds=args.cv_folds)
+        cv_folds=args.cv_folds, stratify_field=args.stratify_field)
     from dataclasses import asdict
 
     final = run_job(args, "compare", {"request": asdict(request), "out": str(args.out.resolve())},
@@ -170,6 +174,7 @@ def register(sub: Any, add: Any) -> None:
     p.add_argument("--max-seq-len", type=int)
     p.add_argument("--checkpoint-every", type=int)
     p.add_argument("--label-field", help="classify: the column holding the label")
+    p.add_argument("--stratify-field", metavar="FIELD", help=STRATIFY_HELP)
     p.add_argument("--budget-minutes", type=float, help="cut training to what fits this wall-clock budget")
     p.add_argument("--allow-unreviewed", action="store_true",
                    help="tune on a de-identified version nobody reviewed (audited)")
@@ -194,6 +199,7 @@ def register(sub: Any, add: Any) -> None:
     p.add_argument("--canary-repeats", type=int, default=1, help="copies of each planted canary")
     p.add_argument("--label-field", help="classify: the column holding the label")
     p.add_argument("--text-field", help="the column holding the note text (default text)")
+    p.add_argument("--stratify-field", metavar="FIELD", help=STRATIFY_HELP)
     p.add_argument("--max-steps", type=int, help="cap on optimizer steps for tuned methods")
     p.add_argument("--max-seq-len", type=int)
     p.add_argument("--seed", type=int)

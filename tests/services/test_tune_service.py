@@ -108,3 +108,36 @@ def test_cli_tune_and_runs(tiny_ws: Path, monkeypatch: pytest.MonkeyPatch, capsy
     assert json.loads(capsys.readouterr().out)["method"] == "dora"
     assert main(["tune", "--dataset", "ward"]) == 2  # no method
     assert main(["tune", "--dataset", "ward", "--method", "lora", "--base", "nope"]) == 5
+
+
+def test_cli_stratify_field_makes_a_stratified_snapshot(tiny_ws: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from appliance.cli import main
+    from appliance.data.snapshots import snapshot_info
+
+    monkeypatch.setenv("APPLIANCE_WORKSPACE", str(tiny_ws))
+    monkeypatch.setenv("APPLIANCE_USER", "ivy")
+    monkeypatch.setenv("APPLIANCE_PASSWORD", PASSWORDS["ivy"])
+    assert main(["tune", "--dataset", "ward", "--method", "lora", "--base", "tiny-chat", "--max-steps", "1",
+                 "--max-seq-len", "128", "--label-field", "specialty", "--stratify-field", "triage"]) == 0
+    run_id = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["run_id"]
+    assert main(["runs", "show", run_id, "--json"]) == 0
+    run = json.loads(capsys.readouterr().out)
+    assert run["config"]["request"]["stratify_field"] == "triage"
+    with Workspace.open(tiny_ws, "ivy", PASSWORDS["ivy"]) as ws:
+        assert snapshot_info(ws, run["snapshot"])["config"]["stratify_field"] == "triage"
+    # A column no record fills is refused before anything trains.
+    assert main(["tune", "--dataset", "ward", "--method", "lora", "--base", "tiny-chat", "--max-steps", "1",
+                 "--stratify-field", "nope"]) == 5
+    assert "no record of 'ward' has a value in column 'nope'" in capsys.readouterr().err
+    out = tiny_ws.parent / "cmp"
+    out.mkdir()
+    assert main(["compare", "--dataset", "ward", "--methods", "tfidf", "--base", "tiny-chat",
+                 "--stratify-field", "triage", "--out", str(out / "report.html"), "--json"]) == 0
+    with Workspace.open(tiny_ws, "ivy", PASSWORDS["ivy"]) as ws:
+        from appliance.tune.service import list_runs
+
+        tfidf = [r for r in list_runs(ws) if r["method"] == "tfidf"]
+        assert tfidf and snapshot_info(ws, tfidf[-1]["snapshot"])["config"]["stratify_field"] == "triage"
