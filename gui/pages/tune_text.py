@@ -111,7 +111,9 @@ def loss_text(value: Any) -> str:
 
 
 def speed_text(value: Any) -> str:
-    return f"{value:.0f} tokens/s" if isinstance(value, int | float) else "speed unknown"
+    # A no-break space and a word joiner after the slash: a wrapped progress line never splits the unit
+    # ("31 tokens/" then "s").
+    return f"{value:.0f}\u00a0tokens/\u2060s" if isinstance(value, int | float) else "speed unknown"
 
 
 def help_text(cls: type, name: str) -> str:

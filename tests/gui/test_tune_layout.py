@@ -83,3 +83,33 @@ def test_start_sits_below_every_setting(qtbot, deid_ws: Path, open_session) -> N
     assert top(page.start_button) > bottom(page.forecast_box) > bottom(page.advanced)  # forecast of the settings
     buttons = [w for w in left.findChildren(QPushButton) if w.isVisible() and w.parentWidget() is left]
     assert page.start_button in buttons and top(page.start_button) == max(top(w) for w in buttons)  # the last one
+
+
+def wrapped_lines(text: str, width: int) -> list[str]:
+    """``text`` as a word-wrapped label of ``width`` pixels breaks it into lines."""
+    from PySide6.QtGui import QFont, QTextLayout, QTextOption
+
+    layout = QTextLayout(text, QFont())
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WordWrap)
+    layout.setTextOption(option)
+    layout.beginLayout()
+    starts = []
+    while True:
+        line = layout.createLine()
+        if not line.isValid():
+            break
+        line.setLineWidth(width)
+        starts.append((line.textStart(), line.textLength()))
+    layout.endLayout()
+    return [text[start:start + length] for start, length in starts]
+
+
+def test_a_wrapped_progress_line_keeps_the_speed_and_its_unit_together(qapp) -> None:
+    from gui.pages.tune_text import describe_progress
+
+    text = describe_progress({"loss": 0.987, "tokens_per_s": 31.2, "eta_s": 258})
+    assert "31" in text and "tokens/" in text
+    for width in range(60, 420, 2):
+        for line in wrapped_lines(text, width):
+            assert not line.rstrip().endswith(("31", "tokens/", "tokens/\u2060")), (width, line)
