@@ -44,6 +44,7 @@ DEFAULT_RECOGNIZERS: tuple[str, ...] = (
     "zip_code",
     "facility",
     "places",
+    "gazetteer",
     "city",
     "name_context",
     "name_dictionary",

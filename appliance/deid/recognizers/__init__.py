@@ -8,6 +8,7 @@ from appliance.deid.recognizers import (  # noqa: F401  (imported for their regi
     crf,
     dates,
     facilities,
+    gazetteer,
     identifiers,
     initials,
     locations,

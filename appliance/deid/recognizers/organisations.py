@@ -34,6 +34,10 @@ _ORG_CUE = re.compile(
 _ORG_SUFFIXES = frozenset(
     {"inc", "llc", "ltd", "corp", "corporation", "gmbh", "plc", "pllc", "llp", "incorporated", "ems", "ambulance"}
 )
+# The legal suffixes proper: after any capitalised words they make a company ("Climate Corporation").
+_LEGAL_SUFFIXES = frozenset(
+    {"inc", "llc", "ltd", "corp", "corporation", "gmbh", "plc", "pllc", "llp", "incorporated"}
+)
 # Words a company's name ends in ("Loveland Technologies", "Otc Markets"); like the legal suffixes, they
 # count only after a word that says which company (a name, a place, a word no list knows).
 _BUSINESS_SUFFIXES = frozenset(
@@ -133,7 +137,12 @@ class _Organisations:
         for i, tok in enumerate(tokens):
             if tok.norm not in _ORG_SUFFIXES and tok.norm not in _BUSINESS_SUFFIXES:
                 continue
-            if tok.caseless or tok.shape is Shape.LOWER or i == 0:
+            if i == 0:
+                continue
+            legal = tok.norm in _LEGAL_SUFFIXES
+            if tok.caseless or tok.shape is Shape.LOWER:
+                if legal and doc.caseless:
+                    yield from self._caseless_suffixed(doc, i)
                 continue
             first = i
             while first > 0 and i - first < 4:
@@ -152,8 +161,27 @@ class _Organisations:
             words = tokens[first:i]
             if words and in_brackets(doc.text, words[0].start):
                 continue  # "(Carl Zeiss Inc)", "(Cyberonics, Inc.)": a maker cited beside a device
-            if words and any(self._naming(w) for w in words):
-                yield Span(words[0].start, tok.end, LOCATION, "facility", 0.7, "organisation")
+            # A legal suffix, or a business word after "from"/"at"/"of", makes a company of plain words
+            # too: "Climate Corporation", "a speaker from Rapid Cycle Solutions".
+            plain = legal or (words and _PLACE_BEFORE.search(doc.text, max(0, words[0].start - 12), words[0].start))
+            if words and (plain or any(self._naming(w) for w in words)):
+                if not any(w.cls & WordClass.CLINICAL and w.shape is Shape.UPPER for w in words):
+                    yield Span(words[0].start, tok.end, LOCATION, "facility", 0.7, "organisation")
+
+    def _caseless_suffixed(self, doc: Document, i: int) -> Iterator[Span]:
+        """ "stillwater supercomputing inc." in a note all in one case: up to three words before a legal
+        suffix, none of them a stop or clinical word."""
+        tokens = doc.tokens
+        first = i
+        while first > 0 and i - first < 3:
+            prev = tokens[first - 1]
+            if doc.gap(prev, tokens[first]) not in (" ", ", ") or prev.cls & (WordClass.STOP | WordClass.CLINICAL):
+                break
+            if prev.norm in _GENERIC or prev.norm in MONTH_WORDS or not prev.norm.isalpha():
+                break
+            first -= 1
+        if first < i and any(self._naming(w) for w in tokens[first:i]):
+            yield Span(tokens[first].start, tokens[i].end, LOCATION, "facility", 0.7, "organisation")
 
     def _possessive(self, doc: Document) -> Iterator[Span]:
         text = doc.text

@@ -64,6 +64,8 @@ _GENERIC_PLACES = frozenset(
     surgery medicine service team er's the a an his her their our this that same other new old main
     """.split()
 )
+# Shared with the recognizers of facilities named without a head word.
+GENERIC_PLACES, MOVE_CUE = _GENERIC_PLACES, _MOVE
 _NUMBER_AFTER = re.compile(
     r"(?:[ \t]+[-#]?[ \t]*|[ \t]*[-#][ \t]*)(?P<n>\d{1,2}[A-Za-z]?)"
     r"(?![\d:.,/]\d|[\d%]|\s*(?:am|pm|mg|ml|hrs?|hours?|days?|min|x\b|units?|l\b|cc\b|kg|times|weeks?|months?))",
