@@ -40,6 +40,15 @@ CLINICIAN_ORGANISATION = [
     Case("dr-from-service", "Dr. Chen from Renal recommends a lower dose.", phi=("Chen",), keep=("Renal",)),
     Case("dr-from-unit", "dr chen from the icu will see him.", phi=("chen",), keep=("icu",)),
     Case("dr-from-specialty", "Dr. Amy Lee from Pediatrics agreed.", phi=("Amy Lee",), keep=("Pediatrics",)),
+    Case("dr-then-org-in-brackets", "Dr. Kim (Atrius) called back.", phi=("Kim", "Atrius")),
+    Case("dr-then-service-in-brackets", "Dr. Kim (cardiology) called back.", phi=("Kim",), keep=("cardiology",)),
+    Case(
+        "role-at-org-lower",
+        "spoke w/ daughter today. pcp at atrius, will fax the summary there. pt agrees with plan.",
+        phi=("atrius",),
+    ),
+    Case("role-at-org", "Her oncologist is at Kestrelbrook Medical Group.", phi=("Kestrelbrook",)),
+    Case("role-at-the-time", "Her PCP at the time was away; cardiologist at bedside.", keep=("time", "bedside")),
     Case("dr-from-abbreviation", "Dr. Chen from ID will follow.", phi=("Chen",), keep=("ID",)),
 ]
 
@@ -60,11 +69,6 @@ PLACEMENTS = [
 
 COMPANIES = [
     Case("legal-suffix-plain-words", "Climate Corporation sponsored the event.", phi=("Climate Corporation",)),
-    Case(
-        "business-word-after-from",
-        "A speaker from Rapid Cycle Solutions spoke first.",
-        phi=("Rapid Cycle Solutions",),
-    ),
     Case("legal-suffix-lower", "she is from stillwater supercomputing inc.", phi=("stillwater supercomputing inc",)),
     Case("suffix-without-words", "The Corporation is large.", keep=("Corporation",)),
     Case("maker-in-brackets", "an implanted pump (Medtronic Inc) was interrogated.", keep=("Medtronic",)),

@@ -52,10 +52,14 @@ _NAME_TAILS = (FACILITY_HEADS | FACILITY_GENERIC) - {"and", "the", "of", "for", 
 # The emergency department after a hospital's initials or name: "cmc ed", "LAHEY ER", "mgh emergency".
 _ED_AFTER = re.compile(r"(?i)[ \t]+(?:ed|er|ew|e\.d\.|emergency(?:[ \t]+(?:dept|department|room))?)\b(?![/'’-])")
 _PREPOSITION = re.compile(r"(?i)\b(?:at|from|to|in|into|via|@)[ \t]+(?:the[ \t]+)?$")
-# "Dr. Lee from", "dr chen at", "Dr Anna Vitale (cardiology) of": a clinician, then where they work.
+# "Dr. Lee from", "dr chen at", "Dr Anna Vitale (cardiology) of", "Dr. Kim (": a clinician, then where
+# they work; "pcp at", "her oncologist is at": a clinician named by their role.
+_CLINICIAN = r"\b(?:dr|doctor|np|pa)\.?[ \t]+(?-i:[A-Za-z][\w'’-]+)(?:[ \t]+[A-Za-z][\w'’-]+)?"
 _CLINICIAN_FROM = re.compile(
-    r"(?i)\b(?:dr|doctor|np|pa)\.?[ \t]+(?-i:[A-Za-z][\w'’-]+)(?:[ \t]+[A-Za-z][\w'’-]+)?(?:[ \t]+\([^()\n]{1,30}\))?"
-    r"[ \t]+(?:from|at|of|with)[ \t]+(?:the[ \t]+)?"
+    r"(?i)(?:" + _CLINICIAN + r"(?:[ \t]+\([^()\n]{1,30}\))?[ \t]+(?:from|at|of|with)[ \t]+(?:the[ \t]+)?"
+    r"|" + _CLINICIAN + r"[ \t]+\("
+    r"|\b(?:pcp|[a-z]+ologist|psychiatrist|podiatrist|physician|dentist|surgeon)(?:[ \t]+is)?[ \t]+(?:at|from|with)"
+    r"[ \t]+(?:the[ \t]+)?)"
 )
 # A placement the patient goes to: "rehab at", "snf in", "placement at".
 _PLACEMENT = re.compile(
@@ -173,6 +177,8 @@ class _Gazetteer:
                 continue
             while words and not (_placelike(words[-1]) or words[-1].norm in FACILITY_HEADS):
                 words.pop()
+            if words and doc.text[tok.start - 1] == "(" and not doc.text.startswith(")", words[-1].end):
+                continue  # "Dr. Kim (Atrius)" yes; "(Quincy office ...)" is a remark
             if words:
                 yield Span(words[0].start, words[-1].end, LOCATION, "facility", 0.7, "gazetteer")
 

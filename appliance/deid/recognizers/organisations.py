@@ -161,10 +161,9 @@ class _Organisations:
             words = tokens[first:i]
             if words and in_brackets(doc.text, words[0].start):
                 continue  # "(Carl Zeiss Inc)", "(Cyberonics, Inc.)": a maker cited beside a device
-            # A legal suffix, or a business word after "from"/"at"/"of", makes a company of plain words
-            # too: "Climate Corporation", "a speaker from Rapid Cycle Solutions".
-            plain = legal or (words and _PLACE_BEFORE.search(doc.text, max(0, words[0].start - 12), words[0].start))
-            if words and (plain or any(self._naming(w) for w in words)):
+            # A legal suffix makes a company of plain words too ("Climate Corporation"); a business word
+            # does not ("Results from Rapid Cycle Solutions").
+            if words and (legal or any(self._naming(w) for w in words)):
                 if not any(w.cls & WordClass.CLINICAL and w.shape is Shape.UPPER for w in words):
                     yield Span(words[0].start, tok.end, LOCATION, "facility", 0.7, "organisation")
 
