@@ -26,6 +26,8 @@ HOSPITAL_LIST = [
         "Records requested from Beth Israel Deaconess Medical Center today.",
         phi=("Beth Israel Deaconess Medical Center",),
     ),
+    Case("listed-word-after-move", "sent to baystate for a higher level of care.", phi=("baystate",)),
+    Case("listed-word-after-at-caps", "WAS AT HARBORVIEW FOR 2 WKS, THEN HOME.", phi=("HARBORVIEW",)),
     Case("teaching-ed-is-no-hospital", "dm ed provided, chf ed given, pt ed done.", keep=("dm", "chf", "pt")),
     Case("clinical-initials-without-place-word", "cmc joint arthritis, chf ed reviewed.", keep=("cmc", "chf")),
     Case("bare-ed", "hx of mvc, presented to ed with neck pain.", keep=("mvc", "ed")),
@@ -57,6 +59,8 @@ PLACEMENTS = [
     Case("word-of-town-caps", "DISCHARGED TO SUNRISE OF ARLINGTON.", phi=("SUNRISE OF ARLINGTON",)),
     Case("rehab-at-word-of-town", "rehab at Brightview of Wakefield was discussed.", phi=("Brightview of Wakefield",)),
     Case("snf-at-word-of-town", "snf at hillcrest of natick has a bed.", phi=("hillcrest of natick",)),
+    Case("at-word-of-town", "Outpatient PT at Sunrise of Arlington twice a week.", phi=("Sunrise of Arlington",)),
+    Case("at-lower-word-of-town", "Pain worse at night of Arlington marathon day.", keep=("night",)),
     Case("history-of-town", "history of boston marathon injuries.", keep=("history",)),
     Case("of-town-without-move", "a resident of Arlington since 1990.", keep=("resident",)),
     Case("neighbourhood-square", "takes the bus to Mattapan Square for groceries.", phi=("Mattapan Square",)),
@@ -72,6 +76,7 @@ COMPANIES = [
     Case("legal-suffix-lower", "she is from stillwater supercomputing inc.", phi=("stillwater supercomputing inc",)),
     Case("suffix-without-words", "The Corporation is large.", keep=("Corporation",)),
     Case("maker-in-brackets", "an implanted pump (Medtronic Inc) was interrogated.", keep=("Medtronic",)),
+    Case("maker-in-brackets-caps", "AN IMPLANTED PUMP (KESTRELTEK, INC.) WAS INTERROGATED.", keep=("KESTRELTEK",)),
 ]
 
 POSTCODES = [
@@ -103,7 +108,7 @@ def test_hospital_list_is_distinctive() -> None:
     word (those would fire in every note)."""
     assert ("beth", "israel", "deaconess") in HOSPITAL_NAMES["beth"]
     assert "lahey" in HOSPITAL_WORDS and "cmc" in HOSPITAL_INITIALS and "mgh" in HOSPITAL_INITIALS
-    for word in ("hospital", "medical", "heart", "cancer", "general", "memorial", "the", "care", "mary"):
+    for word in ("hospital", "medical", "heart", "cancer", "general", "memorial", "care", "mary", "colo", "univ"):
         assert word not in HOSPITAL_WORDS
     lexicon = load_lexicon()
     for runs in HOSPITAL_NAMES.values():

@@ -42,6 +42,8 @@ _HEADS = frozenset(
     rehabilitation rehab institute campus hosp med ctr regional memorial community general cah llc inc
     """.split()
 )
+# Shortened words of hospital names that notes use for something else ("colo": colonoscopy).
+_SHORTENED = frozenset({"univ", "prov", "colo", "hosp", "regl", "mem", "med", "hlth", "systm", "ctr", "cntr"})
 _JOINERS = frozenset({"of", "and", "&", "the"})
 _WORD = re.compile(r"[a-z][a-z'’-]*[a-z]|[a-z]|&")
 
@@ -96,7 +98,7 @@ def build(cms: Path, out: Path | None = None) -> list[str]:
         if len(content) >= 2 and any(_bare(t) not in plain and len(_bare(t)) >= 4 for t in content):
             cores.add(" ".join(core))
         for t in map(_bare, content):
-            if len(t) >= 4 and t not in ordinary and t not in cities:
+            if len(t) >= 4 and t not in ordinary and t not in cities and t not in _SHORTENED:
                 words.add(t)
     lines = [f"name {c}" for c in sorted(cores)] + [f"word {w}" for w in sorted(words)]
     lines += [f"initials {i}" for i in sorted(initials)]

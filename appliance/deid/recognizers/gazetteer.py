@@ -2,7 +2,8 @@
 
 * Hospitals from a shipped list (`hospital_names.txt`, derived from the CMS hospital table): a
   distinctive name of several words anywhere ("Beth Israel Deaconess", "john muir"); a hospital's
-  initials or distinctive word right before its emergency department ("cmc ed", "seen in LAHEY ER").
+  initials or distinctive word right before its emergency department ("cmc ed", "seen in LAHEY ER");
+  a distinctive word after a movement or "at" ("sent to baystate", "was at harborview").
 * An organisation right after a clinician's name ("Dr. Lee from Atrius", "dr chen at Harborview").
 * "<Word> of <Town>" after a word that moves the patient ("discharged to Sunrise of Arlington"):
   a rehab, nursing home or assisted living named after its town.
@@ -51,6 +52,7 @@ _JOINERS = frozenset({"of", "and", "the"})
 _NAME_TAILS = (FACILITY_HEADS | FACILITY_GENERIC) - {"and", "the", "of", "for", "&"}
 # The emergency department after a hospital's initials or name: "cmc ed", "LAHEY ER", "mgh emergency".
 _ED_AFTER = re.compile(r"(?i)[ \t]+(?:ed|er|ew|e\.d\.|emergency(?:[ \t]+(?:dept|department|room))?)\b(?![/'’-])")
+_AT_FROM = re.compile(r"(?i)\b(?:at|from|@)[ \t]+(?:the[ \t]+)?$")
 _PREPOSITION = re.compile(r"(?i)\b(?:at|from|to|in|into|via|@)[ \t]+(?:the[ \t]+)?$")
 # "Dr. Lee from", "dr chen at", "Dr Anna Vitale (cardiology) of", "Dr. Kim (": a clinician, then where
 # they work; "pcp at", "her oncologist is at": a clinician named by their role.
@@ -65,6 +67,14 @@ _CLINICIAN_FROM = re.compile(
 _PLACEMENT = re.compile(
     r"(?i)\b(?:rehab|snf|ltc|ltac|placement|facility|nursing\s+home|assisted\s+living|respite|hospice)"
     r"[ \t]+(?:at|to|in|from)[ \t]+(?:the[ \t]+)?$"
+)
+# Words before "of <Town>" that name a part or an office of the town, not a facility ("outskirts of").
+_PART_OF = frozenset(
+    """
+    department dept division section service services office school city town county state commonwealth
+    province area region part parts outskirts suburbs suburb center centre north south east west downtown
+    university college mayor people
+    """.split()
 )
 # A weaker movement than a transfer: the patient goes somewhere on their own.
 _WEAK_MOVE = re.compile(
@@ -103,6 +113,7 @@ class _Gazetteer:
     def find(self, doc: Document) -> Iterator[Span]:
         yield from self._listed_names(doc)
         yield from self._before_ed(doc)
+        yield from self._after_move(doc)
         yield from self._after_clinician(doc)
         yield from self._of_town(doc)
         yield from self._neighbourhoods(doc)
@@ -149,6 +160,17 @@ class _Gazetteer:
                 continue  # "chf ed given": teaching about a disease, not a hospital
             yield Span(tok.start, tok.end, LOCATION, "facility", 0.75, "gazetteer")
 
+    def _after_move(self, doc: Document) -> Iterator[Span]:
+        """ "sent to baystate", "was at HARBORVIEW": a listed hospital word after a movement or "at"/"from"."""
+        text = doc.text
+        for tok in doc.tokens:
+            if tok.norm not in HOSPITAL_WORDS or tok.shape is Shape.MIXED or tok.cls & WordClass.FIRST:
+                continue
+            if MOVE_CUE.search(text, max(0, tok.start - 48), tok.start) or _AT_FROM.search(
+                text, max(0, tok.start - 10), tok.start
+            ):
+                yield Span(tok.start, tok.end, LOCATION, "facility", 0.7, "gazetteer")
+
     def _after_clinician(self, doc: Document) -> Iterator[Span]:
         """ "Dr. Lee from Atrius", "dr chen at harborview": the organisation a clinician works for."""
         tokens = doc.tokens
@@ -184,9 +206,8 @@ class _Gazetteer:
 
     def _of_town(self, doc: Document) -> Iterator[Span]:
         """ "discharged to Sunrise of Arlington", "rehab at hebrew senior life of dedham": a facility named
-        with its town after "of", after a word that moves the patient."""
+        with its town after "of", after a word that moves the patient (or, capitalised, after "at")."""
         tokens = doc.tokens
-        text = doc.text
         for i in range(1, len(tokens) - 1):
             of = tokens[i]
             if of.norm != "of" or tokens[i + 1].cls & WordClass.CITY == 0:
@@ -200,14 +221,28 @@ class _Gazetteer:
                 if prev.cls & (WordClass.STOP | WordClass.CLINICAL) or doc.gap(prev, tokens[first]) != " ":
                     break
                 first -= 1
-            while first < i - 1 and not _moved_to(text, tokens[first].start):
+            while first < i - 1 and not self._town_cue(doc, tokens[first]):
                 first += 1
             head = tokens[first]
-            if not _moved_to(text, head.start) or not head.capitalised:
+            if not self._town_cue(doc, head) or not head.capitalised:
                 continue
-            if any(t.norm in MONTH_WORDS or t.norm in GENERIC_PLACES for t in tokens[first:i]):
+            if not head.caseless and any(t.shape is not Shape.TITLE for t in tokens[first:i]):
+                continue  # "discharged to sunrise of Arlington" in a normal line: not a name
+            if any(t.norm in MONTH_WORDS or t.norm in GENERIC_PLACES or t.norm in _PART_OF for t in tokens[first:i]):
                 continue
             yield Span(head.start, town.end, LOCATION, "facility", 0.7, "gazetteer")
+
+    @staticmethod
+    def _town_cue(doc: Document, tok: Token) -> bool:
+        """A movement or placement before `tok`; in a normally written line, "at", "to" or "from" is
+        enough before capitalised words ("PT at Sunrise of Arlington")."""
+        if _moved_to(doc.text, tok.start):
+            return True
+        return (
+            not tok.caseless
+            and tok.shape is Shape.TITLE
+            and _PREPOSITION.search(doc.text, max(0, tok.start - 12), tok.start) is not None
+        )
 
     def _neighbourhoods(self, doc: Document) -> Iterator[Span]:
         """ "walks to roxbury crossing", "drives to Oak Square": a place after a weaker movement."""

@@ -179,6 +179,8 @@ class _Organisations:
             if prev.norm in _GENERIC or prev.norm in MONTH_WORDS or not prev.norm.isalpha():
                 break
             first -= 1
+        if first < i and in_brackets(doc.text, tokens[first].start):
+            return  # "(CYBERONICS, INC.)": a maker cited beside a device
         if first < i and any(self._naming(w) for w in tokens[first:i]):
             yield Span(tokens[first].start, tokens[i].end, LOCATION, "facility", 0.7, "organisation")
 
