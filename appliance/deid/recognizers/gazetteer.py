@@ -63,6 +63,9 @@ _CLINICIAN_FROM = re.compile(
     r"|\b(?:pcp|[a-z]+ologist|psychiatrist|podiatrist|physician|dentist|surgeon)(?:[ \t]+is)?[ \t]+(?:at|from|with)"
     r"[ \t]+(?:the[ \t]+)?)"
 )
+_CLINICIAN_WORDS = frozenset(
+    {"dr", "doctor", "np", "pa", "pcp", "psychiatrist", "podiatrist", "physician", "dentist", "surgeon"}
+)
 # A placement the patient goes to: "rehab at", "snf in", "placement at".
 _PLACEMENT = re.compile(
     r"(?i)\b(?:rehab|snf|ltc|ltac|placement|facility|nursing\s+home|assisted\s+living|respite|hospice)"
@@ -81,6 +84,12 @@ _WEAK_MOVE = re.compile(
     r"(?i)\b(?:walks?|walked|walking|drives?|drove|driving|bikes?|biked|commutes?|commuted|heads?|headed|"
     r"takes?[ \t]+the[ \t]+(?:bus|train|t)|hangs?[ \t]+out|shops?|gets?[ \t]+off|lives?[ \t]+(?:near|by)|"
     r"works?|worked|goes|went|going)[ \t]+(?:over[ \t]+|down[ \t]+|up[ \t]+)?(?:to|in|near|around|at|by)[ \t]+"
+)
+_WEAK_MOVE_WORDS = frozenset(
+    """
+    walk walks walked walking drive drives drove driving bike bikes biked commute commutes commuted head heads
+    headed take takes hang hangs shop shops get gets live lives work works worked goes went going
+    """.split()
 )
 # Last words of a neighbourhood's or square's name.
 _PLACE_TAILS = frozenset(
@@ -174,7 +183,13 @@ class _Gazetteer:
     def _after_clinician(self, doc: Document) -> Iterator[Span]:
         """ "Dr. Lee from Atrius", "dr chen at harborview": the organisation a clinician works for."""
         tokens = doc.tokens
-        cue_ends = {m.end() for m in _CLINICIAN_FROM.finditer(doc.text)}  # one pass, not one search per word
+        cue_ends = {  # the pattern tried only at the words that can start it
+            m.end()
+            for t in tokens
+            if t.norm in _CLINICIAN_WORDS or t.norm.endswith("ologist")
+            for m in (_CLINICIAN_FROM.match(doc.text, t.start),)
+            if m is not None
+        }
         if not cue_ends:
             return
         for i, tok in enumerate(tokens):
@@ -247,7 +262,7 @@ class _Gazetteer:
     def _neighbourhoods(self, doc: Document) -> Iterator[Span]:
         """ "walks to roxbury crossing", "drives to Oak Square": a place after a weaker movement."""
         tokens = doc.tokens
-        cue_ends = {m.end() for m in _WEAK_MOVE.finditer(doc.text)}
+        cue_ends = {m.end() for m in doc.matches_at_words(_WEAK_MOVE, _WEAK_MOVE_WORDS)}
         if not cue_ends:
             return
         for i, tok in enumerate(tokens):
