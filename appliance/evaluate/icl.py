@@ -11,6 +11,9 @@ Examples are chosen from the training split per query by a registered similarity
   choice is deterministic.
 - "fixed": k records drawn once at random (seeded) and used for every query, the classic few-shot set-up
   (and the one contextual calibration was designed for).
+- "balanced": as "fixed", but drawn one per label in turn, so k = the number of labels shows each once.
+  Examples that are the same for every query are run once for the whole pass (`label_scoring`), so a
+  k-shot record costs about what a zero-shot one does; nearest examples are run once per record.
 The most similar example is placed last, next to the query. When the prompt exceeds `max_prompt_tokens`
 (minus the tokens reserved for the answer), the least similar examples are dropped until it fits; an
 example is never cut mid-way, though `shot_note_tokens` can shorten every example's note up front.
@@ -59,7 +62,8 @@ class ICLConfig:
         default="tfidf",
         metadata=_help(
             "How examples are chosen: 'tfidf' = the k most similar training notes (TF-IDF cosine), "
-            "'fixed' = the same k seeded random training records for every query."
+            "'fixed' = the same k seeded random training records for every query, 'balanced' = the same k "
+            "for every query, one per label in turn (examples run once for the whole pass)."
         ),
     )
     max_prompt_tokens: int = field(
@@ -118,7 +122,7 @@ class ExampleSelector(Protocol):
 class TfidfSelector:
     """k nearest training notes by TF-IDF cosine similarity (word unigrams and bigrams, sublinear tf)."""
 
-    def __init__(self, texts: Sequence[str], seed: int = 0) -> None:
+    def __init__(self, texts: Sequence[str], seed: int = 0, labels: Sequence[str] | None = None) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.texts = list(texts)
@@ -140,7 +144,7 @@ class TfidfSelector:
 class FixedSelector:
     """The same seeded random k training records for every query."""
 
-    def __init__(self, texts: Sequence[str], seed: int = 0) -> None:
+    def __init__(self, texts: Sequence[str], seed: int = 0, labels: Sequence[str] | None = None) -> None:
         self.texts = list(texts)
         digest = hashlib.sha256(f"icl-fixed/{seed}/{len(texts)}".encode()).hexdigest()
         self.order = list(range(len(self.texts)))
@@ -150,8 +154,27 @@ class FixedSelector:
         return [i for i in self.order if self.texts[i] != query_text][:k]
 
 
-SelectorFactory = Callable[[Sequence[str], int], ExampleSelector]
-SELECTORS: dict[str, SelectorFactory] = {"tfidf": TfidfSelector, "fixed": FixedSelector}
+class BalancedSelector(FixedSelector):
+    """The same seeded k training records for every query, taken one per label in turn (labels in sorted
+    order, each label's records in seeded random order), so every label is shown before any is shown
+    twice. Without labels (tasks that are not classification) it is the 'fixed' draw."""
+
+    def __init__(self, texts: Sequence[str], seed: int = 0, labels: Sequence[str] | None = None) -> None:
+        super().__init__(texts, seed)
+        if labels is not None:
+            by_label: dict[str, list[int]] = {}
+            for i in self.order:
+                by_label.setdefault(str(labels[i]), []).append(i)
+            queues = [by_label[name] for name in sorted(by_label)]
+            self.order = [q[r] for r in range(max((len(q) for q in queues), default=0)) for q in queues if r < len(q)]
+
+
+SelectorFactory = Callable[[Sequence[str], int, Sequence[str] | None], ExampleSelector]  # texts, seed, labels
+SELECTORS: dict[str, SelectorFactory] = {
+    "tfidf": TfidfSelector,
+    "fixed": FixedSelector,
+    "balanced": BalancedSelector,
+}
 
 
 def register_selector(name: str, factory: SelectorFactory) -> None:
@@ -189,7 +212,9 @@ class ICLPrompts:
         self.train = list(train_records)
         self.reserve = reserve
         texts = [str(r.get(task_config.text_field) or "") for r in self.train]
-        self.selector = SELECTORS[self.config.similarity](texts, self.config.seed)
+        field_ = task_config.label_field
+        labels = [str(r.get(field_) or "") for r in self.train] if field_ else None
+        self.selector = SELECTORS[self.config.similarity](texts, self.config.seed, labels)
         self._turns: dict[int, list[dict[str, str]]] = {}
         self._last: tuple[str, ICLPrompt] | None = None  # the record a content-free prompt copies its examples from
 

@@ -19,7 +19,9 @@ zero-shot or fixed-example prompt pays them once, a nearest-example prompt once 
 per-record prompts share everything before the note with the query prompt (system prompt and examples),
 so that shared prefix is run once per record and its cache copied for each of the four
 (`score_replies_shared`, `share_prefix=True`): a 4-shot calibrated record costs about one long pass
-plus four short ones instead of four long ones.
+plus four short ones instead of four long ones. The last shared start is kept while later prompts begin
+with it (`PromptPrefix`): with the same examples for every query ('fixed', 'balanced'), the system prompt
+and the examples are run once for the whole pass and a record costs about what its own note costs.
 
 Hazards:
 - Scores are sums over reply tokens, so a label that tokenises into more pieces starts with a handicap;
@@ -165,6 +167,71 @@ def _score_from_cache(
     return scores
 
 
+@dataclass(frozen=True)
+class PromptPrefix:
+    """Leading prompt tokens run once, and their key/value cache (only ever copied, never extended)."""
+
+    ids: tuple[int, ...]
+    cache: Any
+
+    def starts(self, prefix_ids: Sequence[int]) -> bool:
+        """Whether `prefix_ids` begins with these tokens and keeps at least one token of its own."""
+        n = len(self.ids)
+        return len(prefix_ids) > n and tuple(prefix_ids[:n]) == self.ids
+
+
+def run_prefix(model: Any, ids: Sequence[int]) -> PromptPrefix | None:
+    """`ids` run once; None for a model whose cache cannot be copied and expanded."""
+    kwargs: dict[str, Any] = {"logits_to_keep": 1} if _accepts_logits_to_keep(model) else {}
+    with inference_mode(model):
+        out = model(input_ids=torch.tensor([list(ids)], device=model_device(model)), use_cache=True, **kwargs)
+    cache = out.past_key_values
+    if cache is None or not hasattr(cache, "batch_repeat_interleave"):
+        return None
+    return PromptPrefix(tuple(ids), cache)
+
+
+def shared_prefix(model: Any, prompts: Sequence[Sequence[int]], replies: LabelReplies) -> PromptPrefix | None:
+    """The start every prompt shares, run once; None when nothing is shared or cannot be cached.
+
+    The shared part is the longest common prefix of the token ids themselves, so it is token-identical
+    by construction whatever the chat template does at the boundary; each prompt keeps at least its
+    last token out of it (its logits start the reply).
+    """
+    prefixes = [list(p[: len(p) - replies.overlap]) for p in prompts]
+    if len(prefixes) < 2 or any(not p for p in prefixes):
+        return None
+    shared = min(common_prefix_length(prefixes), min(len(p) for p in prefixes) - 1)
+    return run_prefix(model, prefixes[0][:shared]) if shared >= 1 else None
+
+
+def score_replies_after(
+    model: Any,
+    prefix: PromptPrefix,
+    prompt_ids: Sequence[int],
+    replies: LabelReplies,
+    *,
+    pad_id: int = 0,
+    label_batch: int = 8,
+) -> np.ndarray | None:
+    """Reply scores for a prompt that starts with `prefix`: a copy of the prefix's cache is extended by
+    the prompt's own remainder. None when the prompt does not start with it.
+
+    Equal to `score_replies` up to float rounding (attention over a cache sums in another order).
+    """
+    own_ids = list(prompt_ids[: len(prompt_ids) - replies.overlap])
+    if not prefix.starts(own_ids):
+        return None
+    device = model_device(model)
+    kwargs: dict[str, Any] = {"logits_to_keep": 1} if _accepts_logits_to_keep(model) else {}
+    with inference_mode(model):
+        own = copy.deepcopy(prefix.cache)
+        out = model(input_ids=torch.tensor([own_ids[len(prefix.ids):]], device=device), past_key_values=own,
+                    use_cache=True, **kwargs)
+        return _score_from_cache(model, out.logits, out.past_key_values, len(own_ids), replies, pad_id,
+                                 label_batch, device)
+
+
 def score_replies_shared(
     model: Any,
     prompts: Sequence[Sequence[int]],
@@ -174,39 +241,14 @@ def score_replies_shared(
     label_batch: int = 8,
 ) -> np.ndarray | None:
     """Reply scores for several prompts (rows, in order) that start with the same tokens, the shared
-    tokens run once: their key/value cache is computed once and a copy is extended by each prompt's
-    own remainder. The shared part is the longest common prefix of the token ids themselves, so it is
-    token-identical by construction whatever the chat template does at the boundary.
-
-    Equal to `score_replies` on each prompt up to float rounding (attention over a cache sums in
-    another order). None when nothing can be shared (no common prefix, or a model whose cache cannot be
-    copied and expanded): the caller then scores each prompt in full.
+    tokens run once (`shared_prefix`, `score_replies_after`). None when nothing can be shared: the
+    caller then scores each prompt in full.
     """
-    prefixes = [list(p[: len(p) - replies.overlap]) for p in prompts]
-    if len(prefixes) < 2 or any(not p for p in prefixes):
+    prefix = shared_prefix(model, prompts, replies)
+    if prefix is None:
         return None
-    # Each prompt must keep at least its last token out of the shared part: its logits start the reply.
-    shared = min(common_prefix_length(prefixes), min(len(p) for p in prefixes) - 1)
-    if shared < 1:
-        return None
-    device = model_device(model)
-    kwargs: dict[str, Any] = {"logits_to_keep": 1} if _accepts_logits_to_keep(model) else {}
-    rows = []
-    with inference_mode(model):
-        out = model(input_ids=torch.tensor([prefixes[0][:shared]], device=device), use_cache=True, **kwargs)
-        cache = out.past_key_values
-        if cache is None or not hasattr(cache, "batch_repeat_interleave"):
-            return None
-        for prefix in prefixes:
-            own = copy.deepcopy(cache)
-            out = model(
-                input_ids=torch.tensor([prefix[shared:]], device=device), past_key_values=own, use_cache=True, **kwargs
-            )
-            rows.append(
-                _score_from_cache(model, out.logits, out.past_key_values, len(prefix), replies, pad_id, label_batch,
-                                  device)
-            )
-    return np.stack(rows)
+    rows = [score_replies_after(model, prefix, p, replies, pad_id=pad_id, label_batch=label_batch) for p in prompts]
+    return np.stack([r for r in rows if r is not None])
 
 
 def common_prefix_length(sequences: Sequence[Sequence[int]]) -> int:
@@ -302,46 +344,75 @@ class LabelScorer:
         self.share_prefix = share_prefix and share_prompt
         self.pad_id = pad_id_of(tokenizer)
         self._cf_cache: dict[tuple[int, ...], np.ndarray] = {}
+        self._prefix: PromptPrefix | None = None  # the start recent prompts shared, run once
+        self._previous: list[int] | None = None  # the last query, to find what the next one shares with it
 
     def _score(self, prompt_ids: Sequence[int]) -> np.ndarray:
-        return score_replies(self.model, prompt_ids, self.replies, pad_id=self.pad_id, share_prompt=self.share_prompt)
+        return self._score_all([prompt_ids])[0]
+
+    def _score_all(self, prompts: Sequence[Sequence[int]]) -> list[np.ndarray]:
+        """Scores of `prompts`, the start they share with each other or with earlier prompts run once.
+
+        The last shared start is kept (`PromptPrefix`) while later prompts begin with it: with the same
+        examples for every query (the 'fixed' and 'balanced' selections) that is the system prompt and
+        every example, so each record costs only its own note; with examples chosen per record it is
+        replaced by the start the record's query and content-free prompts share. A single prompt that
+        does not begin with the kept start is compared with the previous query, and what they share
+        becomes the kept start.
+        """
+        if self.share_prefix:
+            prefix = self._prefix
+            if prefix is None or not all(prefix.starts(self._own(p)) for p in prompts):
+                group = list(prompts) if len(prompts) > 1 else [self._previous, *prompts] if self._previous else []
+                prefix = shared_prefix(self.model, group, self.replies) if group else None
+                self._prefix = prefix or self._prefix
+            self._previous = list(prompts[0])
+            if prefix is not None:
+                rows = [score_replies_after(self.model, prefix, p, self.replies, pad_id=self.pad_id) for p in prompts]
+                if all(r is not None for r in rows):
+                    return [r for r in rows if r is not None]
+        return [
+            score_replies(self.model, p, self.replies, pad_id=self.pad_id, share_prompt=self.share_prompt)
+            for p in prompts
+        ]
+
+    def _own(self, prompt_ids: Sequence[int]) -> Sequence[int]:
+        """The prompt without the tokens its reply re-renders (what a prefix must leave at least one of)."""
+        return prompt_ids[: len(prompt_ids) - self.replies.overlap]
 
     def scores(self, record: Mapping[str, Any]) -> np.ndarray:
         return self._score(self.prompts.prompt(record))
 
     def content_free_scores(self, record: Mapping[str, Any]) -> np.ndarray:
         """Content-free inputs x labels for the record's prompt context (cached by prompt tokens)."""
-        rows = []
-        for text in self.content_free_inputs:
-            ids = tuple(self.prompts.content_free(record, text))
-            if ids not in self._cf_cache:
-                if len(self._cf_cache) >= _CF_CACHE_SIZE:
-                    self._cf_cache.clear()
-                self._cf_cache[ids] = self._score(ids)
-            rows.append(self._cf_cache[ids])
-        return np.stack(rows)
+        return self._with_content_free(record, [])[1]
 
     def scores_and_content_free(self, record: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-        """The record's label scores and its content-free rows, their shared prefix run once.
+        """The record's label scores and its content-free rows, their shared start run once.
 
         With examples chosen per record, the query prompt and its content-free twins differ only after
         the examples, so the system prompt and the examples (most of a k-shot prompt) are run once for all
         four prompts instead of four times. Content-free prompts already scored (zero-shot, fixed
-        examples) are taken from the cache as before.
+        examples) are taken from the cache.
         """
-        query = self.prompts.prompt(record)
+        scores, free = self._with_content_free(record, [self.prompts.prompt(record)])
+        return scores[0], free
+
+    def _with_content_free(
+        self, record: Mapping[str, Any], queries: Sequence[Sequence[int]]
+    ) -> tuple[list[np.ndarray], np.ndarray]:
+        """Scores of `queries` scored together with the record's content-free prompts not yet cached, and
+        the record's content-free rows."""
         free = [tuple(self.prompts.content_free(record, text)) for text in self.content_free_inputs]
-        missing = [ids for ids in dict.fromkeys(free) if ids not in self._cf_cache]
-        rows = None
-        if self.share_prefix and missing:
-            rows = score_replies_shared(self.model, [query, *missing], self.replies, pad_id=self.pad_id)
-        if rows is None:
-            return self._score(query), self.content_free_scores(record)
-        if len(self._cf_cache) + len(missing) > _CF_CACHE_SIZE:
+        known = {ids: self._cf_cache[ids] for ids in free if ids in self._cf_cache}
+        missing = [ids for ids in dict.fromkeys(free) if ids not in known]
+        rows = self._score_all([*queries, *missing]) if queries or missing else []
+        fresh = dict(zip(missing, rows[len(queries):], strict=True))
+        if len(self._cf_cache) + len(fresh) > _CF_CACHE_SIZE:
             self._cf_cache.clear()
-        for ids, row in zip(missing, rows[1:], strict=True):
-            self._cf_cache[ids] = row
-        return rows[0], np.stack([self._cf_cache[ids] for ids in free])
+        self._cf_cache.update(fresh)
+        known.update(fresh)
+        return rows[: len(queries)], np.stack([known[ids] for ids in free])
 
     def predict_scores(
         self, records: Sequence[Mapping[str, Any]], calibrate: bool = False, progress: ProgressFn | None = None

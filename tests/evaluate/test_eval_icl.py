@@ -164,6 +164,58 @@ def test_shared_prefix_scores_equal_the_full_passes(tokenizer, tiny_model, notes
     assert examples_end == k + 1  # the query's own user turn has begun, every example turn is inside
 
 
+def test_balanced_selector_shows_every_label_before_any_twice():
+    from appliance.evaluate.icl import BalancedSelector, FixedSelector
+
+    texts = [f"note {i}" for i in range(12)]
+    labels = ["a"] * 7 + ["b"] * 3 + ["c"] * 2
+    selector = BalancedSelector(texts, 5, labels)
+    picked = selector.select("a new note", 7)
+    assert [labels[i] for i in picked] == ["a", "b", "c", "a", "b", "c", "a"]
+    assert picked == BalancedSelector(texts, 5, labels).select("another note", 7)  # the same for every query
+    assert selector.select("note 0", 12)[0] != 0 or labels[0] != "a"  # a note identical to the query is skipped
+    assert len(set(selector.select("x", 12))) == 12
+    # Without labels it is the seeded fixed draw.
+    assert BalancedSelector(texts, 5).select("x", 4) == FixedSelector(texts, 5).select("x", 4)
+
+
+@pytest.mark.parametrize("similarity", ["fixed", "balanced"])
+def test_examples_the_same_for_every_query_are_run_once_per_pass(tokenizer, tiny_model, notes, similarity):
+    """With the same examples for every query, the system prompt and the examples are kept as a run
+    start across records: scores equal the full passes, and the model reads far fewer tokens."""
+    from appliance.evaluate.label_scoring import LabelScorer, label_replies
+
+    reserve = max(len(r) for r in label_replies(tokenizer, SPECIALTIES).tokens)
+    config = ICLConfig(k=3, similarity=similarity, max_prompt_tokens=4096, shot_note_tokens=24)
+    records = notes[40:46]
+    read = []
+    hook = tiny_model.register_forward_pre_hook(
+        lambda module, args, kwargs: read.append(kwargs["input_ids"].numel()), with_kwargs=True)
+
+    def scored(share_prefix, calibrate):
+        prompts = ICLPrompts("classify", tokenizer, CONFIG, notes[:30], config, reserve=reserve)
+        scorer = LabelScorer(tiny_model, tokenizer, "classify", CONFIG, SPECIALTIES, prompts=prompts,
+                             share_prefix=share_prefix)  # fmt: skip
+        read.clear()
+        return scorer, scorer.predict_scores(records, calibrate=calibrate), sum(read)
+
+    try:
+        for calibrate in (False, True):
+            shared, got, shared_tokens = scored(True, calibrate)
+            _, want, full_tokens = scored(False, calibrate)
+            np.testing.assert_allclose(got.raw_scores, want.raw_scores, rtol=1e-5, atol=1e-5)
+            np.testing.assert_allclose(got.log_probs, want.log_probs, rtol=1e-5, atol=1e-5)
+            assert got.labels == want.labels
+            # The kept start holds the system prompt and all three examples.
+            assert shared._prefix is not None
+            assert tokenizer.decode(list(shared._prefix.ids)).count("<|im_start|>assistant") == 3
+            # Every record after the first two (the second finds what it shares with the first) reads
+            # none of it again.
+            assert shared_tokens <= full_tokens - (len(records) - 2) * len(shared._prefix.ids)
+    finally:
+        hook.remove()
+
+
 def test_shared_prefix_falls_back_when_nothing_is_shared(tokenizer, tiny_model):
     from appliance.evaluate.label_scoring import label_replies, score_replies, score_replies_shared
 
