@@ -78,6 +78,23 @@ _PROBE_RECORDS = 4  # test records timed to estimate an in-context pass before i
 COMPARE_SHOT_NOTE_TOKENS = 128
 
 
+def pass_settings(icl: dict[str, Any], k: int, classify: bool) -> dict[str, Any]:
+    """The in-context settings of a comparison's k-shot pass: the request's ``icl`` settings over these
+    defaults. Examples' notes cut to `COMPARE_SHOT_NOTE_TOKENS`; scoring in bfloat16 where the hardware
+    computes it natively (`runtime.device.scoring_autocast`; on the medical abstracts' validation split,
+    60 records, 4-shot: 60 of 60 calibrated and 59 of 60 raw predictions as in float32, 1.2-1.8x faster);
+    calibration (classify only) for zero-shot and for examples that are the same for every query, but not
+    for examples chosen per record: those carry the label signal calibration divides out, and their
+    content-free prompts are scored anew for every record (same split, 4-shot: macro-F1 raw 0.389,
+    calibrated 0.298; 2.8 CPU-s per record raw, 4.3 calibrated)."""
+    from appliance.evaluate.icl import SAME_FOR_EVERY_QUERY, ICLConfig
+
+    settings = {"shot_note_tokens": COMPARE_SHOT_NOTE_TOKENS, "dtype": "auto", **icl}
+    same = settings.get("similarity", ICLConfig.similarity) in SAME_FOR_EVERY_QUERY
+    settings["calibrate"] = classify and bool(icl.get("calibrate", k == 0 or same))
+    return settings
+
+
 def _examples(n: int) -> str:
     return f"{n} example" if n == 1 else f"{n} examples"
 
@@ -173,7 +190,8 @@ def fewer_shots_that_fit(k: int, left: float, seconds_for: Callable[[int], float
 def run_icl_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *, event: Event | None = None,
                      should_stop: Callable[[], bool] | None = None,
                      skipped_passes: list[dict[str, Any]] | None = None) -> list[str]:
-    """Zero- and k-shot in-context runs (raw and, for classify, calibrated) on the test split.
+    """Zero- and k-shot in-context runs on the test split: raw and, for classify where `pass_settings`
+    calibrates, calibrated.
 
     In-context learning trains nothing but pays its scoring time on every query, so its evaluation time
     counts against the budget: each pass is estimated before it starts (`_estimate_icl`), and a pass
@@ -204,10 +222,12 @@ def run_icl_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *, e
             if should_stop and should_stop():
                 break
             name = f"icl {k}-shot"
-            settings = {"shot_note_tokens": COMPARE_SHOT_NOTE_TOKENS, **request.icl, "calibrate": classify}
+            settings = pass_settings(request.icl, k, classify)
             config = ICLConfig.from_mapping({**settings, "k": k})
             estimated = _estimate_icl(model, tokenizer, request.task, task_config, train, test, config)
             cut = f", examples cut to {config.shot_note_tokens} tokens" if k and config.shot_note_tokens else ""
+            if k and classify and not config.calibrate:
+                cut += ", not calibrated (examples chosen per record)"
             if estimated is not None:
                 estimate, cost = estimated
                 emit("stage", stage=f"{name}: about {_minutes(estimate)} for {len(test)} test records (estimated "

@@ -85,6 +85,13 @@ class ICLConfig:
         metadata=_help("Shorten each example's note to this many tokens before placing it (0 = keep it whole)."),
     )
     seed: int = field(default=0, metadata=_help("Seed of the 'fixed' example draw."))
+    dtype: str = field(
+        default="float32",
+        metadata=_help(
+            "Scoring precision: 'float32'; 'auto' = bfloat16 autocast where the hardware computes it natively "
+            "(a GPU with bfloat16, a CPU with AVX512-BF16 or AMX), float32 elsewhere; 'bfloat16'."
+        ),
+    )
 
     def __post_init__(self) -> None:
         if self.k < 0:
@@ -95,6 +102,8 @@ class ICLConfig:
             raise UsageError(f"max_prompt_tokens must be between 16 and 131072, got {self.max_prompt_tokens}")
         if self.shot_note_tokens < 0:
             raise UsageError(f"shot_note_tokens must be >= 0, got {self.shot_note_tokens}")
+        if self.dtype not in ("float32", "auto", "bfloat16"):
+            raise UsageError(f"dtype must be float32, auto or bfloat16, got {self.dtype!r}")
 
     @classmethod
     def help(cls) -> dict[str, str]:
@@ -169,6 +178,8 @@ class BalancedSelector(FixedSelector):
             self.order = [q[r] for r in range(max((len(q) for q in queues), default=0)) for q in queues if r < len(q)]
 
 
+#: Selections whose examples are the same for every query (run once per pass; calibration pays once).
+SAME_FOR_EVERY_QUERY = frozenset({"fixed", "balanced"})
 SelectorFactory = Callable[[Sequence[str], int, Sequence[str] | None], ExampleSelector]  # texts, seed, labels
 SELECTORS: dict[str, SelectorFactory] = {
     "tfidf": TfidfSelector,
@@ -339,7 +350,10 @@ class ICLPass:
         self, records: Sequence[Mapping[str, Any]], progress: Callable[[int, int], None] | None = None
     ) -> ICLResult:
         if self.scorer is not None:
-            scored = self.scorer.predict_scores(records, calibrate=self.config.calibrate, progress=progress)
+            from appliance.runtime.device import scoring_autocast
+
+            with scoring_autocast(self.model, self.config.dtype):
+                scored = self.scorer.predict_scores(records, calibrate=self.config.calibrate, progress=progress)
             labels = self.task_config.label_set
             raw = [labels[int(i)] for i in scored.raw_scores.argmax(axis=1)] if len(records) else []
             return ICLResult(

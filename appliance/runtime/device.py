@@ -6,6 +6,7 @@ Runtime provider is chosen by whether torch sees a CUDA device, not by ORT's pro
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
@@ -56,6 +57,19 @@ def resolve_dtype(name: str) -> torch.dtype:
             return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32
         return torch.bfloat16 if cpu_has_native_bf16() else torch.float32
     raise InvalidInput(f"unknown dtype {name!r}")
+
+
+def scoring_autocast(model: Any, name: str) -> contextlib.AbstractContextManager[Any]:
+    """bfloat16 autocast for scoring a float32 model when `resolve_dtype(name)` says bfloat16 and the
+    model's device computes it natively; otherwise nothing changes. Weights stay float32."""
+    device = model_device(model)
+    if resolve_dtype(name) != torch.bfloat16:
+        return contextlib.nullcontext()
+    if device.type == "cuda" and torch.cuda.is_bf16_supported():
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    if device.type == "cpu" and (name == "bfloat16" or cpu_has_native_bf16()):
+        return torch.autocast("cpu", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
 
 
 def serving_dtype() -> torch.dtype:

@@ -24,9 +24,11 @@ def _nearest(train, query, k):
 
 
 def test_config_validation_and_help():
-    assert set(ICLConfig.help()) == {"k", "similarity", "max_prompt_tokens", "calibrate", "shot_note_tokens", "seed"}
+    assert set(ICLConfig.help()) == {"k", "similarity", "max_prompt_tokens", "calibrate", "shot_note_tokens", "seed",
+                                     "dtype"}
     assert all(ICLConfig.help().values())
-    for bad in ({"k": -1}, {"similarity": "vibes"}, {"max_prompt_tokens": 4}, {"shot_note_tokens": -2}):
+    for bad in ({"k": -1}, {"similarity": "vibes"}, {"max_prompt_tokens": 4}, {"shot_note_tokens": -2},
+                {"dtype": "float16"}):
         with pytest.raises(UsageError):
             ICLConfig(**bad)
     with pytest.raises(UsageError):
@@ -214,6 +216,35 @@ def test_examples_the_same_for_every_query_are_run_once_per_pass(tokenizer, tiny
             assert shared_tokens <= full_tokens - (len(records) - 2) * len(shared._prefix.ids)
     finally:
         hook.remove()
+
+
+def test_scoring_precision_follows_the_setting(tokenizer, tiny_model, notes):
+    """'bfloat16' scores under bfloat16 autocast (weights stay float32), 'float32' without it; scores agree
+    to bfloat16's precision."""
+    import torch
+
+    from appliance.evaluate.icl import ICLPass
+    from appliance.runtime.device import scoring_autocast
+
+    seen = []
+    hook = tiny_model.register_forward_pre_hook(
+        lambda module, args, kwargs: seen.append(torch.is_autocast_enabled("cpu")), with_kwargs=True)
+    try:
+        scores = {}
+        for dtype in ("float32", "bfloat16"):
+            seen.clear()
+            icl = ICLPass(tiny_model, tokenizer, "classify", CONFIG, notes[:30],
+                          ICLConfig(k=1, max_prompt_tokens=4096, shot_note_tokens=24, dtype=dtype))  # fmt: skip
+            with scoring_autocast(tiny_model, dtype):
+                scores[dtype] = icl.scorer.predict_scores(notes[40:42], calibrate=True).raw_scores
+            seen.clear()
+            icl.run(notes[42:43])
+            assert seen and set(seen) == {dtype == "bfloat16"}
+    finally:
+        hook.remove()
+    assert next(tiny_model.parameters()).dtype == torch.float32
+    assert not np.array_equal(scores["bfloat16"], scores["float32"])
+    np.testing.assert_allclose(scores["bfloat16"], scores["float32"], rtol=0.05, atol=0.5)
 
 
 def test_shared_prefix_falls_back_when_nothing_is_shared(tokenizer, tiny_model):
