@@ -50,6 +50,7 @@ DEFAULT_RECOGNIZERS: tuple[str, ...] = (
     "name_dictionary",
     "initials",
     "organisation",
+    "speaker",
     "crf",
 )
 

@@ -17,6 +17,7 @@ from appliance.deid.recognizers import (  # noqa: F401  (imported for their regi
     names,
     organisations,
     places,
+    speakers,
 )
 from appliance.deid.recognizers.base import (
     Recognizer,

@@ -46,6 +46,11 @@ _BUSINESS_SUFFIXES = frozenset(
     partners ventures enterprises industries associates markets media logistics
     """.split()
 )
+# The business words that end hardly anything but a company's name: after capitalised plain words too
+# ("Tableau Software", "Rapid Cycle Solutions"), as long as none of them is a clinical word.
+_PLAIN_BUSINESS_SUFFIXES = frozenset(
+    "software solutions technologies analytics ventures holdings consulting enterprises logistics".split()
+)
 _CONNECTORS = frozenset({"at", "of", "and", "&", "for"})
 # "White, Willis and Hoffman", "owens, duran and oneal": a firm named after three people.
 _FIRM = re.compile(
@@ -161,9 +166,12 @@ class _Organisations:
             words = tokens[first:i]
             if words and in_brackets(doc.text, words[0].start):
                 continue  # "(Carl Zeiss Inc)", "(Cyberonics, Inc.)": a maker cited beside a device
-            # A legal suffix makes a company of plain words too ("Climate Corporation"); a business word
-            # does not ("Results from Rapid Cycle Solutions").
-            if words and (legal or any(self._naming(w) for w in words)):
+            # A legal suffix makes a company of plain words too ("Climate Corporation"), and so do the
+            # plainest business words ("Tableau Software"); the others do not ("the Control Group").
+            plain = tok.norm in _PLAIN_BUSINESS_SUFFIXES and not any(
+                w.cls & WordClass.CLINICAL or w.norm in _GENERIC or w.norm in MONTH_WORDS for w in words
+            )
+            if words and (legal or plain or any(self._naming(w) for w in words)):
                 if not any(w.cls & WordClass.CLINICAL and w.shape is Shape.UPPER for w in words):
                     yield Span(words[0].start, tok.end, LOCATION, "facility", 0.7, "organisation")
 

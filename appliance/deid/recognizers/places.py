@@ -119,6 +119,7 @@ _STREET_WORD = (
     r"(?-i:[^\W\d_a-z][^\W\d_]*)(?:strasse|straße|str\.|gasse|weg|platz|allee|damm|ufer|vej|gade|gatan|vägen|"
     r"veien|gata|katu|tie|kuja|straat|laan|plein|gracht|ulica|cesta|iela|gatvė)"
     r"|(?-i:[^\W\d_a-z][^\W\d_]*)[ \t]+(?:utca|út|u\.|tér|körút|krt\.|sor|köz)"
+    r"|(?-i:[^\W\d_]{3,})[ \t]+(?:utca|út|körút)"  # "hegyalja út 98": these words are streets in any case
 )
 _FOREIGN_STREET = re.compile(
     r"(?<![\w-])(?:(?:Rue|Via|Viale|Vicolo|Corso|Piazza|Calle|Avenida|Avda\.|Av\.|Rua|Travessa|Largo|Paseo|Plaza|"
@@ -134,6 +135,9 @@ _NUMBER_STREET = re.compile(
     r"(?<![\w.,/-])\d{1,5}[A-Za-z]?,?[ \t]+(?:rue|Rue|via|Via|Viale|Calle|Avenida|Rua|Travessa|Largo|Paseo|Plaza|"
     r"Piazza|Corso|Boulevard|bd|Chemin|chemin|allée|Allée|place|Place|quai|Quai|impasse|Impasse|Carrer|Strada)"
     r"(?:[ \t]+(?:(?:de|des|du|la|le|del|da|do|dos|das|di|della|l['’])[ \t]*){0,2}[A-ZÀ-Þ][\w'’-]+){1,3}"
+    # The words that can only begin a street take the name after them in any case: "36 rue de pologne".
+    r"|(?<![\w.,/-])\d{1,5}[A-Za-z]?,?[ \t]+(?:rue|Rue|RUE|Calle|calle|Avenida|avenida|Rua)"
+    r"(?:[ \t]+(?:(?:de|des|du|la|le|del|da|do|dos|das|l['’])[ \t]*){0,2}[^\W\d_][\w'’-]+){1,2}"
 )
 # A named street without a number ("parking on Chestnut Street", "PINE STREET INN").
 _NAMED_STREET = re.compile(
@@ -143,9 +147,11 @@ _NAMED_STREET = re.compile(
 _UNIT = re.compile(r"(?<![\w])(?:Apt|Apartment|Suite|Flat|Unit|P\.?O\.?[ \t]*Box)\.?[ \t]*#?\d{1,5}[A-Za-z]?\b")
 # Parts of an address that count only beside a street or another part, on the same line: rural routes
 # and post boxes ("RR 2 Box 14", "Box 118", "Apartado 45", "Casilla 3021", "Postfach 12 04"); buildings,
-# stairs, floors and doors as other countries write them ("Bât. B", "Esc. 2", "Piso 3", "3º B").
+# stairs, floors and doors as other countries write them ("Bât. B", "Esc. 2", "Piso 3", "3º B"); units
+# written in lower case.
 _UNIT_BESIDE = re.compile(
     r"(?<![\w])(?:RR[ \t]*\d{1,3}(?:,?[ \t]*Box[ \t]*\d{1,5})?\b|Box[ \t]+\d{1,5}\b"
+    r"|(?:apt|suite)\.?[ \t]*#?\d{1,5}[a-z]?\b"  # "avenida praia 1 suite 463": a unit in lower case
     r"|(?:Apartado(?:[ \t]+de[ \t]+[Cc]orreos)?|Casilla|Postfach|Caixa[ \t]+Postal|Case[ \t]+[Pp]ostale)"
     r"[ \t]+\d[\d ]{0,7}\d\b"
     r"|(?:Bât\.?|Bâtiment|Bloc|Escalier|Esc\.|Escalera|Piso|Planta|Dpto\.?|Depto\.?|Puerta|Pta\.|Stiege|Top)"
@@ -252,7 +258,19 @@ class _Places:
                 continue  # "4 x 10", "1991 Mar 23", "10 ASA 1": quantities, dates and abbreviations
             starts.append((m.start(), m.end()))
         for m in _NUMBER_STREET.finditer(text):
-            starts.append((m.start(), m.end()))
+            # The street's name ends before a clinical word or a word in lower case that is English:
+            # "31 Rue tachkent daily"; none left is no street ("2 rue tablets", "2 calle pain").
+            end = m.start()
+            for w in [w for w in doc.tokens_in(*m.span()) if w.norm.isalpha()][1:]:  # after "rue" ...
+                if (w.cls & WordClass.CLINICAL and not w.cls & NAME_BITS) or (
+                    w.shape is Shape.LOWER and w.cls & (WordClass.ENGLISH | WordClass.STOP)
+                ):
+                    if w.norm not in _STREET_PARTICLES:
+                        break
+                else:
+                    end = w.end
+            if end > m.start():
+                starts.append((m.start(), end))
         for m in _NAMED_STREET.finditer(text):
             words = doc.tokens_in(m.start(), m.end())
             first = words[0]

@@ -1,0 +1,75 @@
+"""Speakers' names at the start of the lines of a chat or transcript: "Nicole: Remember me?".
+
+A note's section headers have the same shape ("Plan: continue", "Neuro: intact", "NEURO: A&O x3"), so a
+speaker is believed only when the case and the word lists say it can be nobody else:
+
+* the word is written as a name (capitalised, not in capitals) and no list knows it as an English,
+  clinical or stop word or a header field;
+* it is a first name or surname the lists know, or a word no list knows at all ("Vsevolod") with a
+  vowel and four letters or more ("Shx:", "Slp:" are shorthand);
+* at least two lines of the text start so, and more than start with a header ("Plan:", "Neuro:"): a
+  conversation has two sides, while one "Word: text" line is more likely a label;
+* what follows the colon on the same line is English speech: it starts with an English word, maybe in
+  quotes; not a dose, a value, or the field of a record in another language ("Nombre: José").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from appliance.deid.config import DeidConfig
+from appliance.deid.lexicon import NAME_BITS, Lexicon, WordClass
+from appliance.deid.recognizers.base import register
+from appliance.deid.recognizers.name_rules import HEADER_WORDS
+from appliance.deid.spans import NAME, Span
+from appliance.deid.text import Document
+
+_SPEAKER_LINE = re.compile(r"(?m)^[ \t>]*(?P<name>[A-Z][a-z]+)[ \t]*:[ \t]*[\"'“‘]?(?P<said>[^\W\d_]+)")
+_VOWEL = re.compile(r"[aeiouyàáâäåèéêëìíîïòóôöøùúûüý]")
+_NOT_A_NAME = WordClass.ENGLISH | WordClass.CLINICAL | WordClass.STOP | WordClass.MEDICAL | WordClass.COUNTRY
+
+
+class _Speakers:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
+    def find(self, doc: Document) -> Iterator[Span]:
+        text = doc.text
+        if ":" not in text:
+            return
+        found, headers = [], 0
+        for m in _SPEAKER_LINE.finditer(text):
+            if self._speech(m.group("said").lower()) and self._speaker(m.group("name").lower()):
+                found.append(m)
+            else:
+                headers += 1
+        if len(found) < 2 or headers >= len(found):
+            return  # one "Word: text" line is a label; lines of "Plan:", "Neuro:" make a note, not a chat
+        for m in found:
+            yield Span(m.start("name"), m.end("name"), NAME, "person", 0.7, "speaker")
+
+    def _speech(self, word: str) -> bool:
+        """An English word, not a name that is also one ("Nombre: Victor", "Apellidos: Pose")."""
+        if len(word) < 2 and word not in ("i", "a"):
+            return False  # "Domicilio: C/ Mayor"
+        cls = self.lexicon.word_class(word)
+        if cls & WordClass.STOP:
+            return True
+        return bool(cls & WordClass.ENGLISH) and not cls & NAME_BITS
+
+    def _speaker(self, word: str) -> bool:
+        if word in HEADER_WORDS:
+            return False
+        cls = self.lexicon.word_class(word)
+        if cls & _NOT_A_NAME and not (cls & WordClass.FIRST and cls & WordClass.FREQUENT):
+            return False  # "Plan:", "Lasix:", "Will:"; a common first name that is also a word still counts
+        if cls & NAME_BITS:
+            return True
+        # A word no list knows: a name has a vowel and some length, shorthand often not ("Shx:", "Slp:").
+        return cls == WordClass.NONE and len(word) >= 4 and _VOWEL.search(word) is not None
+
+
+@register("speaker", "Speakers' names at the start of the lines of a chat or transcript (Nicole: hi).")
+def _speakers(config: DeidConfig, lexicon: Lexicon) -> _Speakers:
+    return _Speakers(lexicon)
