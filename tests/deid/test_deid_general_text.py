@@ -48,7 +48,11 @@ STREETS = [
     Case("two-numbers-rue", "drops you off at 70248 31 Rue tachkent daily", phi=("70248 31 Rue tachkent",)),
     Case("rue-lower-name", "lives at 26 rue des lieutemants Thomazo", phi=("26 rue des lieutemants Thomazo",)),
     Case("hungarian-lower", "enter on hegyalja út 98. first door", phi=("hegyalja út 98",)),
-    Case("unit-lower-after-street", "mail to 2613 avenida praia 1 suite 463 today", phi=("2613 avenida praia 1 suite 463",)),
+    Case(
+        "unit-lower-after-street",
+        "mail to 2613 avenida praia 1 suite 463 today",
+        phi=("2613 avenida praia 1 suite 463",),
+    ),
     Case("unit-lower-alone", "moved to suite 4 after the procedure; pt in apt 3.", keep=("suite", "apt")),
     Case("rue-herb", "Take 2 rue tablets at night.", keep=("rue", "tablets")),
     Case("rue-then-word", "meet at 31 Rue tachkent daily", phi=("31 Rue tachkent",), keep=("daily",)),
