@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from PySide6.QtCharts import (
     QBarCategoryAxis,
@@ -19,7 +20,7 @@ from PySide6.QtCharts import (
     QLineSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QMargins, QPointF, Qt
+from PySide6.QtCore import QMargins, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
@@ -107,13 +108,26 @@ class LineChart(QChartView):
         self.y_axis.applyNiceNumbers()
 
 
+BAR_COLOUR = "#8aa9c9"
+BAR_WIDTH = 0.6  # of a category
+ZERO_TEXT = "0.00"
+MISSING_TEXT = "n/a"
+
+
 class BarChart(QChartView):
     """Vertical bars with their values printed on them; ``marked`` bars get a second colour and the
-    caller puts the reason in the label too (colour is never the only signal)."""
+    caller puts the reason in the label too (colour is never the only signal).
+
+    QtCharts draws neither a zero-height bar nor its label, so a bar of exactly 0 would vanish (and a
+    marked one with it); such bars get a thick baseline marker in their colour and a "0.00" label, and
+    a missing value (None) gets "n/a" over an empty slot. ``notes`` holds those labels by bar index.
+    """
 
     def __init__(self, title: str, y_title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.bars: list[tuple[str, float | None]] = []
+        self.marked: list[int] = []
+        self.notes: dict[int, str] = {}
         chart = _chart(title)
         self.setChart(chart)
         self._y_title = y_title
@@ -132,12 +146,17 @@ class BarChart(QChartView):
         for axis in chart.axes():
             chart.removeAxis(axis)
         self.bars = list(bars)
+        self.marked = list(marked)
+        zero = fmt.replace("@value", ZERO_TEXT)
+        self.notes = {i: MISSING_TEXT if value is None else zero
+                      for i, (_label, value) in enumerate(self.bars) if value is None or float(value) == 0.0}
+        self.viewport().update()
         if not self.bars:
             return
         series = QBarSeries()
         values = QBarSet("runs")
-        values.setColor(QColor("#8aa9c9"))
-        values.setBorderColor(QColor("#8aa9c9"))
+        values.setColor(QColor(BAR_COLOUR))
+        values.setBorderColor(QColor(BAR_COLOUR))
         values.setSelectedColor(QColor(ACCENT))
         values.setLabelColor(QColor(INK))
         for _label, value in self.bars:
@@ -145,7 +164,7 @@ class BarChart(QChartView):
         for index in marked:
             values.selectBar(index)
         series.append(values)
-        series.setBarWidth(0.6)
+        series.setBarWidth(BAR_WIDTH)
         series.setLabelsVisible(True)
         series.setLabelsFormat(fmt)
         series.setLabelsPrecision(precision)
@@ -168,3 +187,28 @@ class BarChart(QChartView):
         chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(categories)
         series.attachAxis(y_axis)
+
+    def drawForeground(self, painter: QPainter, rect: QRectF | Any) -> None:  # noqa: N802 (Qt override)
+        """The zero and missing bars QtCharts leaves blank: a baseline marker and a label over each."""
+        super().drawForeground(painter, rect)
+        chart = self.chart()
+        series = chart.series()
+        if not self.notes or not series:
+            return
+        painter.save()
+        font = QFont(painter.font())
+        font.setPointSize(9)
+        painter.setFont(font)
+        for index, text in self.notes.items():
+            left = chart.mapToScene(chart.mapToPosition(QPointF(index - BAR_WIDTH / 2, 0.0), series[0]))
+            right = chart.mapToScene(chart.mapToPosition(QPointF(index + BAR_WIDTH / 2, 0.0), series[0]))
+            if text != MISSING_TEXT:
+                colour = QColor(ACCENT if index in self.marked else BAR_COLOUR)
+                painter.setPen(QPen(colour, 4, Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap))
+                painter.drawLine(QPointF(left.x(), left.y() - 2), QPointF(right.x(), right.y() - 2))
+            painter.setPen(QColor(INK))
+            width = max(right.x() - left.x(), 40.0)
+            centre = (left.x() + right.x()) / 2
+            painter.drawText(QRectF(centre - width / 2, left.y() - 26, width, 20),
+                             int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom), text)
+        painter.restore()

@@ -49,7 +49,7 @@ QGroupBox {{ font-weight: 600; border: 1px solid #d5dde5; border-radius: 6px; ma
 QGroupBox::title {{ subcontrol-origin: margin; left: 10px; padding: 0 4px; }}
 QTableWidget {{ gridline-color: #e3e8ee; selection-background-color: #cfe0f3; selection-color: {INK};
     alternate-background-color: #f6f8fa; }}
-QHeaderView::section {{ background: #eef2f6; padding: 5px 6px; border: none;
+QHeaderView::section {{ background: #eef2f6; padding: 5px 3px; border: none;
     border-bottom: 1px solid #d5dde5; font-weight: 600; }}
 QTextEdit {{ border: 1px solid #d5dde5; border-radius: 4px; }}
 #banner {{ padding: 8px 12px; border-radius: 4px; font-weight: 600; }}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -93,6 +93,73 @@ def fill_table(table: QTableWidget, rows: Sequence[Sequence[Any]], keys: Sequenc
             table.setItem(r, c, item)
     table.setSortingEnabled(sorting)
     table.resizeColumnsToContents()
+    if table.property(_FITTED):
+        fit_columns(table)
+    if table.property(_ROWS_SHOWN) is not None:
+        fit_rows(table, int(table.property(_ROWS_SHOWN)))
+
+
+_FITTED = "fitColumnsToWidth"
+_ROWS_SHOWN = "rowsShown"
+
+
+def fit_columns(table: QTableWidget) -> None:
+    """Size the columns to their contents and headers; if that is wider than the table, narrow the columns
+    whose contents are wider than their header (their text elides) so every header stays whole and no
+    horizontal scrollbar hides the last columns. Only when even the headers do not fit does it scroll."""
+    header = table.horizontalHeader()
+    count = table.columnCount()
+    if count == 0 or not table.isVisible():
+        return  # the viewport's width is not known before the table is shown; the resize refits it
+    floors = [header.sectionSizeHint(c) for c in range(count)]
+    needed = [max(floors[c], table.sizeHintForColumn(c)) for c in range(count)]
+    excess = sum(needed) - table.viewport().width()
+    slack = [needed[c] - floors[c] for c in range(count)]
+    widths = list(needed)
+    if excess > 0 and sum(slack) > 0:
+        take = min(excess, sum(slack))
+        widths = [needed[c] - (take * slack[c] + sum(slack) - 1) // sum(slack) for c in range(count)]
+    stretched = count - 1 if header.stretchLastSection() else -1
+    for column, width in enumerate(widths):
+        if column != stretched:  # the stretched last section takes what is left, at least its own width
+            header.resizeSection(column, width)
+
+
+class _ColumnFitter(QObject):
+    """Refits a table's columns whenever its viewport changes width (window resize, a scrollbar coming)."""
+
+    def __init__(self, table: QTableWidget) -> None:
+        super().__init__(table)
+        self.table = table
+        self.width = -1
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.Resize and self.table.viewport().width() != self.width:
+            self.width = self.table.viewport().width()
+            fit_columns(self.table)
+        return False
+
+
+def fit_columns_to_width(table: QTableWidget) -> None:
+    """Keep ``table``'s columns within its width from now on (see ``fit_columns``); rows filled by
+    ``fill_table`` are refitted too. For tables with a few short columns, where a scrollbar would only
+    hide the last header; wide free-text tables keep scrolling instead."""
+    table.viewport().installEventFilter(_ColumnFitter(table))  # owned by the table
+    table.setProperty(_FITTED, True)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+    fit_columns(table)
+
+
+def fit_rows(table: QTableWidget, most: int) -> None:
+    """Make ``table`` exactly tall enough to show all its rows, up to ``most`` of them (then it scrolls),
+    with room for the header and a horizontal scrollbar; ``fill_table`` keeps it so as rows change."""
+    table.setProperty(_ROWS_SHOWN, most)
+    shown = min(table.rowCount(), most)
+    rows = sum(table.rowHeight(r) for r in range(shown)) if shown else table.verticalHeader().defaultSectionSize()
+    height = (2 * table.frameWidth() + table.horizontalHeader().sizeHint().height() + rows
+              + table.horizontalScrollBar().sizeHint().height())
+    table.setMinimumHeight(height)
+    table.setMaximumHeight(height if table.rowCount() <= most else 16_777_215)
 
 
 def selected_key(table: QTableWidget) -> Any:

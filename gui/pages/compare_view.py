@@ -11,20 +11,32 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from appliance.evaluate.metrics import PRIMARY_METRICS
 from appliance.evaluate.recommend import Recommendation, cost_seconds, fmt_cost
 from appliance.evaluate.runs import method_label
 from gui.charts import BarChart
-from gui.widgets import fill_table, make_table
+from gui.widgets import fill_table, fit_rows, make_table
 
 GB = 1024**3
 SLICE_NOTE = ("Cells show the primary metric per slice and its record count; slices under 10 records are marked "
               "small: too few to read much into.")
 SIDE_COLUMNS = ["Run", "Method", "Test records", "Metric [95 % interval]", "Train time", "Inference per record",
                 "Tokens per query", "Cost", "Steps", "Trainable", "Peak memory"]  # fmt: skip
+SIDE_ROWS_SHOWN = 8  # the side-by-side table shows this many runs without scrolling
 _SHORT = {"icl": "ICL", "icl-calibrated": "ICL cal", "tfidf": "TF-IDF", "qlora": "QLoRA", "lora": "LoRA",
           "dora": "DoRA", "full": "full FT"}  # fmt: skip
 
@@ -88,6 +100,27 @@ def score_with_interval(value: Any, span: dict[str, Any] | None) -> str:
     return text
 
 
+class VerdictArea(QScrollArea):
+    """The verdict's scroll area: never taller than its text (a short verdict leaves the room to the table
+    and chart); a long one gets its share of the height and scrolls."""
+
+    def fit_height(self) -> None:
+        content = self.widget()
+        if content is not None:
+            want = content.heightForWidth(max(1, self.viewport().width())) + 2 * self.frameWidth()
+            self.setMaximumHeight(max(self.minimumHeight(), want))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            QTimer.singleShot(0, self.fit_height)  # not from inside the resize: it may resize again
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            QTimer.singleShot(0, self.fit_height)  # the text changed
+        return super().eventFilter(watched, event)
+
+
 class CompareView(QWidget):
     """The right side of the Compare page: `display(runs, recommendation)` fills every part."""
 
@@ -101,20 +134,33 @@ class CompareView(QWidget):
         self.sample_label = QLabel("")
         self.sample_label.setObjectName("sampleSize")
         self.sample_label.setWordWrap(True)
+        self.sample_label.setVisible(False)
         self.write_button = QPushButton("&Write report…")
-        rec_row = QHBoxLayout()
-        rec_column = QVBoxLayout()
+        # The verdict can run to many sentences on small samples; it scrolls rather than squeezing the
+        # side-by-side table and chart below it.
+        rec_text = QWidget()
+        rec_column = QVBoxLayout(rec_text)
+        rec_column.setContentsMargins(0, 0, 4, 0)
         rec_column.addWidget(self.sample_label)
         rec_column.addWidget(self.recommendation_label)
-        rec_row.addLayout(rec_column, 1)
+        self.recommendation_scroll = VerdictArea()
+        self.recommendation_scroll.setWidget(rec_text)
+        rec_text.installEventFilter(self.recommendation_scroll)
+        self.recommendation_scroll.setWidgetResizable(True)
+        self.recommendation_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.recommendation_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.recommendation_scroll.setMinimumHeight(60)
+        rec_row = QHBoxLayout()
+        rec_row.addWidget(self.recommendation_scroll, 1)
         rec_row.addWidget(self.write_button, 0, Qt.AlignmentFlag.AlignTop)
 
         self.side_table = make_table(SIDE_COLUMNS, "sideBySide")
+        fit_rows(self.side_table, SIDE_ROWS_SHOWN)  # every run in view, not one row in a small box
         self.chart = BarChart("Primary metric on the held-out test split", "metric")
         side = QWidget()
         side_layout = QVBoxLayout(side)
-        side_layout.addWidget(self.side_table, 2)
-        side_layout.addWidget(self.chart, 3)
+        side_layout.addWidget(self.side_table)
+        side_layout.addWidget(self.chart, 1)
 
         self.privacy_table = make_table(["Run", "Max exposure (bits)", "Mean", "Threshold", "Verdict",
                                          "Outputs with training identifiers", "Perplexity before → after"],
@@ -145,14 +191,16 @@ class CompareView(QWidget):
         self.tabs.addTab(slices, "Sli&ces")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 0, 0, 0)
-        layout.addLayout(rec_row)
-        layout.addWidget(self.tabs, 1)
+        layout.addLayout(rec_row, 1)
+        layout.addWidget(self.tabs, 2)
 
     def clear(self, message: str = "Tick two or more evaluated runs of one task.") -> None:
         self.recommendation_label.setText(html.escape(message))
         self.sample_label.setText("")
+        self.sample_label.setVisible(False)
         for table in (self.side_table, self.privacy_table, self.slice_table):
             table.setRowCount(0)
+        fit_rows(self.side_table, SIDE_ROWS_SHOWN)
         self.chart.set_bars([])
 
     def display(self, runs: list[dict[str, Any]], rec: Recommendation) -> None:
@@ -160,6 +208,7 @@ class CompareView(QWidget):
         self.recommendation_label.setText(f"<b>{html.escape(sentences[0])}</b> "
                                           + html.escape(" ".join(sentences[1:])))
         self.sample_label.setText(self.sample_text(rec))
+        self.sample_label.setVisible(True)
         metric = PRIMARY_METRICS[runs[0]["task"]]
         self.side_table.setHorizontalHeaderItem(3, QTableWidgetItem(f"{metric.label} [95 % interval]"))
         self.side_table.setHorizontalHeaderItem(7, QTableWidgetItem(f"Cost for {rec.queries:,} queries"))

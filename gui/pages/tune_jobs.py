@@ -28,7 +28,7 @@ from gui.pages.tune_text import (
     stored_losses,
 )
 from gui.session import Session
-from gui.widgets import Banner, make_table, selected_key
+from gui.widgets import Banner, fit_columns_to_width, make_table, selected_key
 
 STEPS_COLUMN = 5
 
@@ -84,6 +84,7 @@ class TuneJobView(Page):
         runs_caption.setObjectName("caption")
         self.run_table = make_table(["Run", "Method", "Task", "Status", "State", "Steps", "Final loss",
                                      "Trained by"], "runTable")
+        fit_columns_to_width(self.run_table)  # every header visible, "Trained by" too
         self.run_table.itemSelectionChanged.connect(self._run_selected)
         self.resume_button = QPushButton("&Resume selected run")
         self.resume_button.clicked.connect(self.resume)

@@ -65,6 +65,21 @@ def deid_ws(template_ws: Path, tmp_path: Path) -> Path:
     return root
 
 
+@pytest.fixture
+def app_style(qapp) -> Iterator[None]:
+    """The application's own style (fonts, paddings) as the app and the screenshots use it, for layout
+    tests whose outcome depends on text widths; the previous look is put back afterwards."""
+    from gui import style
+
+    before = (qapp.style().name(), qapp.palette(), qapp.font(), qapp.styleSheet())
+    style.apply(qapp)
+    yield
+    qapp.setStyleSheet(before[3])
+    qapp.setFont(before[2])
+    qapp.setPalette(before[1])
+    qapp.setStyle(before[0])
+
+
 def wait_ops(qtbot, timeout: int = 30_000) -> None:
     qtbot.waitUntil(ops.idle, timeout=timeout)
 

@@ -113,3 +113,32 @@ def test_a_wrapped_progress_line_keeps_the_speed_and_its_unit_together(qapp) -> 
     for width in range(60, 420, 2):
         for line in wrapped_lines(text, width):
             assert not line.rstrip().endswith(("31", "tokens/", "tokens/\u2060")), (width, line)
+
+
+def test_every_runs_table_header_is_visible_at_the_screenshot_size(qtbot, deid_ws: Path, open_session,
+                                                                  app_style) -> None:
+    from gui.mainwindow import MainWindow
+    from gui.screenshots import SIZE
+
+    window = MainWindow(open_session(deid_ws, "ivy"), lock_minutes=60)
+    qtbot.addWidget(window)
+    window.resize(*SIZE)
+    window.show()
+    page = window.page(TunePage)
+    assert isinstance(page, TunePage)
+    window.show_page(window.pages.index(page))
+    wait_ops(qtbot)
+    run = {"method": "lora", "task": "classify", "status": "running", "state": "candidate", "steps": "8 / 24",
+           "final_loss": None, "created_by": "admin"}
+    runs = [{**run, "run_id": "run-0001-lora"}, {**run, "run_id": "run-0002-qlora", "method": "qlora"}]
+    page._show_runs({"runs": runs, "tune_jobs": []})
+    settle()
+    table = page.run_table
+    header = table.horizontalHeader()
+    assert table.rowCount() == 2
+    assert table.horizontalScrollBar().maximum() == 0  # no scrollbar hides the last column
+    last = table.columnCount() - 1
+    assert header.sectionViewportPosition(last) + header.sectionSize(last) <= table.viewport().width()
+    for column in range(table.columnCount()):  # and no header is cut short
+        assert header.sectionSize(column) >= header.sectionSizeHint(column), table.horizontalHeaderItem(column).text()
+    assert table.horizontalHeaderItem(last).text() == "Trained by"
