@@ -119,10 +119,10 @@ def fit_columns(table: QTableWidget) -> None:
     if excess > 0 and sum(slack) > 0:
         take = min(excess, sum(slack))
         widths = [needed[c] - (take * slack[c] + sum(slack) - 1) // sum(slack) for c in range(count)]
-    stretched = count - 1 if header.stretchLastSection() else -1
     for column, width in enumerate(widths):
-        if column != stretched:  # the stretched last section takes what is left, at least its own width
-            header.resizeSection(column, width)
+        # A stretched last section still fills what is left; its size here is the least it keeps when the
+        # others take the whole width (Qt keeps its first size otherwise, often wider than the room left).
+        header.resizeSection(column, width)
 
 
 class _ColumnFitter(QObject):

@@ -43,7 +43,7 @@ from gui.pages.base import Allowed, Page, page_header
 from gui.pages.compare_form import CompareForm, describe_progress, phase_label
 from gui.pages.compare_view import CompareView, bar_labels, fmt
 from gui.session import Session
-from gui.widgets import Banner, fill_table, make_table, refill_combo
+from gui.widgets import Banner, fill_table, fit_columns, fit_columns_to_width, make_table, refill_combo
 
 __all__ = ["ComparePage", "bar_labels", "compare_choices", "comparison"]
 
@@ -85,6 +85,7 @@ class ComparePage(Page):
 
         # -- left: the runs to compare, and a new comparison -------------------------------------
         self.run_table = make_table(["Run", "Method", "Task", "Metric"], "evaluatedRuns")
+        fit_columns_to_width(self.run_table)  # "Metric" in view beside the form
         self.run_table.setToolTip("Tick the runs to compare (Space ticks the current row)")
         self.run_table.itemChanged.connect(self._checks_changed)
         runs_caption = QLabel("Evaluated runs")
@@ -193,6 +194,7 @@ class ComparePage(Page):
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Checked if run["run_id"] in checked else Qt.CheckState.Unchecked)
         self.run_table.resizeColumnsToContents()
+        fit_columns(self.run_table)  # the tick boxes widened the first column
         self.run_table.blockSignals(False)
         self._update_actions()
         self._checks_changed()

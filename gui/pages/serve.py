@@ -39,7 +39,7 @@ from gui.errors import show_error
 from gui.pages.base import Allowed, Page, page_header
 from gui.server import LocalServer
 from gui.session import Session
-from gui.widgets import Banner, confirm, fill_table, make_table, selected_key
+from gui.widgets import Banner, confirm, fill_table, fit_columns_to_width, make_table, selected_key
 
 TRAFFIC_POLL_MS = 2000
 DEFAULT_PORT = 8080
@@ -154,6 +154,7 @@ class ServePage(Page):
 
         # keys
         self.key_table = make_table(["Key name", "Models", "Created (UTC)", "By", "Status"], "keyTable")
+        fit_columns_to_width(self.key_table)  # "Status" in view, no scrollbar
         self.key_table.itemSelectionChanged.connect(self._update_actions)
         self.key_name = QLineEdit()
         self.key_name.setPlaceholderText("e.g. ehr-triage")
@@ -209,6 +210,7 @@ class ServePage(Page):
         # traffic
         self.traffic_table = make_table(["Model", "Requests", "Errors", "Mean ms", "p95 ms", "Tokens in",
                                          "Tokens out"], "trafficTable")
+        fit_columns_to_width(self.traffic_table)  # "Tokens out" in view
         self.traffic_table.setToolTip("Errors: answers with status 400 or above (e.g. 401 for a missing key). "
                                       "Latency from request to last byte; tokens in = prompt, out = completion.")
         self.traffic_label = QLabel("")
@@ -219,16 +221,14 @@ class ServePage(Page):
         traffic_layout.addWidget(self.traffic_label)
         traffic_layout.addWidget(self.traffic_table, 1)
 
-        right = QVBoxLayout()
-        right.addWidget(keys_box, 3)
-        right.addWidget(traffic_box, 2)
         body = QHBoxLayout()
         body.addWidget(server_box, 5)
-        body.addLayout(right, 6)
+        body.addWidget(keys_box, 6)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.banner)
-        layout.addLayout(body, 1)
+        layout.addLayout(body, 3)
+        layout.addWidget(traffic_box, 2)  # the whole width: seven columns of figures
 
         self.server = LocalServer(self)
         self.server.ready.connect(self._ready)
