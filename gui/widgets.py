@@ -211,6 +211,22 @@ def refill_combo(combo: QComboBox, items: Sequence[str]) -> None:
     combo.blockSignals(False)
 
 
+def refill_items(combo: QComboBox, items: Sequence[tuple[str, str, str]], default: str | None = None) -> None:
+    """Replace a combo box's (text, data, tooltip) items, keeping the current data if it is still there,
+    else choosing ``default``'s item, else the first (no signals)."""
+    keep = combo.currentData()
+    combo.blockSignals(True)
+    combo.clear()
+    for text, data, tip in items:
+        combo.addItem(text, data)
+        combo.setItemData(combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+    index = combo.findData(keep) if keep else -1
+    if index < 0 and default:
+        index = combo.findData(default)
+    combo.setCurrentIndex(max(index, 0))
+    combo.blockSignals(False)
+
+
 def gate_items(combo: QComboBox, why_not: Callable[[Any], str]) -> None:
     """Enable each item of ``combo`` for which ``why_not(its data)`` is empty; a disabled item's tooltip
     is that reason. The current item is left as it is: move it off a disabled one yourself."""

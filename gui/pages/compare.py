@@ -96,6 +96,7 @@ class ComparePage(Page):
         self.task_combo = self.form.task_combo
         self.base_combo = self.form.base_combo
         self.label_field = self.form.label_field
+        self.stratify_field = self.form.stratify_field
         self.method_boxes = self.form.method_boxes
         self.budget = self.form.budget
         self.queries = self.form.queries

@@ -68,7 +68,8 @@ def describe_progress(event: dict[str, Any]) -> str:
 
 
 class CompareForm(QGroupBox):
-    """Dataset, task, label field, base model, methods, budget, query volume, CV folds and the report path."""
+    """Dataset, task, label field, the field splits are stratified by, base model, methods, budget, query
+    volume, CV folds and the report path."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Run a comparison", parent)
@@ -87,6 +88,10 @@ class CompareForm(QGroupBox):
         self.label_field.setAccessibleName("Label field")
         self.label_field.setPlaceholderText("default: the task's")
         self.label_field.setToolTip("classify: the column holding the label (empty = the task's default)")
+        self.stratify_field = QLineEdit()
+        self.stratify_field.setAccessibleName("Stratify splits by")
+        self.stratify_field.setPlaceholderText("none: a plain patient-level split")
+        self.stratify_field.setToolTip(helps["stratify_field"] + " Empty = a plain patient-level split.")
         self.method_boxes: dict[str, QCheckBox] = {}
         methods_row = QGridLayout()
         for index, method in enumerate(ordered()):
@@ -131,6 +136,7 @@ class CompareForm(QGroupBox):
         form.addRow(buddy("&Dataset", self.dataset_combo), self.dataset_combo)
         form.addRow(buddy("T&ask", self.task_combo), self.task_combo)
         form.addRow(buddy("Label f&ield", self.label_field), self.label_field)
+        form.addRow(buddy("S&tratify splits by", self.stratify_field), self.stratify_field)
         form.addRow(buddy("&Base model", self.base_combo), self.base_combo)
         form.addRow(QLabel("Methods"), methods_row)
         for combo in (self.dataset_combo, self.task_combo, self.base_combo):
@@ -176,5 +182,6 @@ class CompareForm(QGroupBox):
         return CompareRequest(dataset=self.dataset_combo.currentText(), task=self.task_combo.currentText(),
                               methods=self.ticked(), base=self.base_combo.currentText(),
                               task_config={"label_field": label} if label else {},
+                              stratify_field=self.stratify_field.text().strip() or None,
                               budget_seconds=minutes * 60 if minutes > 0 else None,
                               queries=self.queries.value(), cv_folds=self.cv_folds.value())  # fmt: skip

@@ -64,11 +64,12 @@ from gui.pages.tune_text import (
     own_trainer_forecast,
     run_state,
     static_forecast,
+    stratify_items,
     tune_choices,
     tune_command,
 )
 from gui.session import Session
-from gui.widgets import Banner, buddy, fill_table, gate_items, refill_combo, selected_key
+from gui.widgets import Banner, buddy, fill_table, gate_items, refill_combo, refill_items, selected_key
 
 RESUMABLE = ("cancelled", "failed")
 
@@ -120,6 +121,10 @@ class TunePage(TuneJobView):
         self.label_field.setAccessibleName("Label field")
         self.label_field.setToolTip(help_text(TaskConfig, "label_field"))
         self.label_field.currentIndexChanged.connect(lambda _i: self._update_actions())
+        self.stratify_field = QComboBox()  # same fields; empty = the plain patient-level split
+        self.stratify_field.setAccessibleName("Stratify splits by")
+        self.stratify_field.setToolTip(help_text(TuneRequest, "stratify_field"))
+        self.stratify_field.currentIndexChanged.connect(lambda _i: self._update_actions())
         self.base_combo = QComboBox()
         self.base_combo.setAccessibleName("Base model")
         self.base_combo.setToolTip(help_text(TuneRequest, "base"))
@@ -154,6 +159,7 @@ class TunePage(TuneJobView):
         form.addRow(buddy("T&ask", self.task_combo), self.task_combo)
         form.addRow("", self.task_hint)
         form.addRow(buddy("Label f&ield", self.label_field), self.label_field)
+        form.addRow(buddy("S&tratify splits by", self.stratify_field), self.stratify_field)
         form.addRow(buddy("&Base model", self.base_combo), self.base_combo)
         form.addRow(buddy("&Method", self.method_combo), self.method_combo)
         form.addRow("", self.preset_label)
@@ -248,7 +254,8 @@ class TunePage(TuneJobView):
         layout.addWidget(self.banner)
         layout.addWidget(split, 1)
 
-        order = [self.dataset_combo, self.allow_unreviewed, self.task_combo, self.label_field, self.base_combo,
+        order = [self.dataset_combo, self.allow_unreviewed, self.task_combo, self.label_field, self.stratify_field,
+                 self.base_combo,
                  self.method_combo, self.budget, self.canaries, self.advanced_toggle,
                  *self.advanced.editors.values(), self.reset_button, self.start_button]
         for before, after in zip(order, order[1:], strict=False):
@@ -380,18 +387,10 @@ class TunePage(TuneJobView):
 
     def _fill_label_fields(self) -> None:
         """The dataset's categorical fields, each with its values counted; the task's default first."""
-        keep = self.label_field.currentData()
         task = TASKS[str(self.task_combo.currentData() or "classify")]
-        self.label_field.blockSignals(True)
-        self.label_field.clear()
-        for text, name, tip in label_field_items((self._dataset() or {}).get("fields") or [], task, self.method):
-            self.label_field.addItem(text, name)
-            self.label_field.setItemData(self.label_field.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
-        index = self.label_field.findData(keep) if keep else -1
-        if index < 0 and task.default_label_field:
-            index = self.label_field.findData(task.default_label_field)
-        self.label_field.setCurrentIndex(max(index, 0))
-        self.label_field.blockSignals(False)
+        fields = (self._dataset() or {}).get("fields") or []
+        refill_items(self.label_field, label_field_items(fields, task, self.method), task.default_label_field)
+        refill_items(self.stratify_field, stratify_items(fields))  # none, unless the field chosen is still there
 
     def _task_changed(self, _index: int = -1) -> None:
         task = TASKS[str(self.task_combo.currentData() or "classify")]
@@ -467,6 +466,7 @@ class TunePage(TuneJobView):
         minutes = self.budget.value()
         request = TuneRequest(dataset=dataset["name"], task=str(self.task_combo.currentData()), method=self.method,
                               base=model["id"], overrides=self.overrides(), task_config=task_config,
+                              stratify_field=str(self.stratify_field.currentData() or "") or None,
                               allow_unreviewed=self.allow_unreviewed.isChecked(),
                               budget_seconds=minutes * 60 if minutes > 0 else None, canaries=self.canaries.value())
         checked_settings(self.method, self._preset, request.overrides)

@@ -127,13 +127,27 @@ def label_field_items(fields: list[Any], task: Task, method: str) -> list[tuple[
     default = None if METHODS[method].own_trainer else task.default_label_field
     first = (f"the task's default ({default})" if default else
              "not used by this task" if not task.supervised else "choose a field")
-    items = [(first, "", "")]
+    return [(first, "", ""), *field_items(fields)]
+
+
+def field_items(fields: list[Any]) -> list[tuple[str, str, str]]:
+    """Each categorical field of a dataset as (text, field name, tooltip), its values counted."""
+    items = []
     for f in fields:
         values = ", ".join(f"{value} {n}" for value, n in f.values[:4])
         more = ", …" if f.distinct > 4 else ""
         items.append((f"{f.name} — {f.distinct} values: {values}{more}", f.name,
                       ", ".join(f"{value} {n}" for value, n in f.values)))
     return items
+
+
+NO_STRATIFY = "none: a plain patient-level split"
+
+
+def stratify_items(fields: list[Any]) -> list[tuple[str, str, str]]:
+    """The "Stratify splits by" entries: none first (the plain patient-level split), then each categorical
+    field, whose classes every split then keeps in proportion."""
+    return [(NO_STRATIFY, "", ""), *field_items(fields)]
 
 
 def method_preset(method: str, parameters: int) -> tuple[dict[str, Any], dict[str, bool], str]:
@@ -196,6 +210,8 @@ def tune_command(request: dict[str, Any]) -> str:
     label = (request.get("task_config") or {}).get("label_field")
     if label:
         words += ["--label-field", label]
+    if request.get("stratify_field"):
+        words += ["--stratify-field", request["stratify_field"]]
     if request.get("budget_seconds"):
         words += ["--budget-minutes", f"{request['budget_seconds'] / 60:g}"]
     if request.get("allow_unreviewed"):
