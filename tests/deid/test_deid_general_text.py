@@ -12,7 +12,7 @@ import pytest
 
 from appliance.deid import DeidConfig, DeidEngine
 from appliance.deid.spans import NAME
-from tests.deid.test_deid_real_shapes import Case, _tokens
+from tests.deid.test_deid_real_shapes import Case, assert_case
 
 SPEAKERS = [
     Case("chat-unknown-name", "Zorvath: hi there\nMaribel: hello, how are you?", phi=("Zorvath", "Maribel")),
@@ -69,13 +69,7 @@ def engine() -> DeidEngine:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_general_text_shapes(engine: DeidEngine, case: Case) -> None:
-    spans = engine.detect(case.text)
-    for sub in case.phi:
-        for start, end in _tokens(case.text, sub):
-            assert any(s.start <= start and end <= s.end for s in spans), (case.id, sub, case.text[start:end])
-    for sub in case.keep:
-        for start, end in _tokens(case.text, sub):
-            assert not any(s.start < end and start < s.end for s in spans), (case.id, sub, case.text[start:end])
+    assert_case(engine, case, inside=True)
 
 
 def test_speaker_is_a_name_from_its_own_recognizer(engine: DeidEngine) -> None:
