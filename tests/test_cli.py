@@ -118,3 +118,17 @@ def test_tampered_blob_exit_4(as_user, ws_path: Path, tmp_path: Path, capsys: py
     as_user("admin")
     assert main(["audit", "verify"]) == 4
     assert f"blob {info.blob_id}: chunk 0" in capsys.readouterr().err
+
+
+def test_compare_icl_settings_are_parsed_and_checked(tmp_path, capsys):
+    from appliance.cli.tuning import _icl_settings
+
+    assert _icl_settings(["calibrate=true", "shot_note_tokens=64", "similarity=balanced", "dtype=float32"]) == {
+        "calibrate": True, "shot_note_tokens": 64, "similarity": "balanced", "dtype": "float32"}
+    assert _icl_settings([]) == {}
+    # A malformed or unknown setting is a usage error, before any workspace is opened.
+    for bad in ("calibrate", "=3", "similarity=vibes", "colour=blue"):
+        code = main(["--workspace", str(tmp_path / "none"), "compare", "--dataset", "d", "--icl", bad,
+                     "--out", str(tmp_path / "r.html")])
+        assert code == 2, bad
+    assert not (tmp_path / "none").exists()

@@ -86,6 +86,19 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return job_exit_code(final)
 
 
+def _icl_settings(pairs: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` in-context settings: true/false as booleans, whole numbers as numbers, else text
+    (`CompareRequest` checks them against `ICLConfig`)."""
+    settings: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--icl takes KEY=VALUE, not {pair!r}")
+        text = value.strip()
+        settings[key.strip()] = {"true": True, "false": False}.get(text.lower(), int(text) if text.isdigit() else text)
+    return settings
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     """Either compare existing evaluated runs, or run every method on a dataset and compare them."""
     if args.runs and args.dataset:
@@ -117,6 +130,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     except ValueError:
         raise InvalidInput(f"--shots takes numbers separated by commas, not {args.shots!r}") from None
     request = CompareRequest(
+        icl=_icl_settings(args.icl or []),
         dataset=args.dataset, task=args.task, methods=args.methods.split(","), base=args.base,
         budget_seconds=args.budget_minutes * 60 if args.budget_minutes else None, shots=shots,
         canaries=args.canaries, canary_repeats=args.canary_repeats, overrides=overrides, task_config=task_config,
@@ -195,6 +209,10 @@ def register(sub: Any, add: Any) -> None:
     p.add_argument("--base", default="smollm2-135m-instruct", metavar="MODEL_ID")
     p.add_argument("--budget-minutes", type=float, help="the same wall-clock training budget for every tuned method")
     p.add_argument("--shots", default="0,4", help="in-context examples per ICL pass, comma-separated (default 0,4)")
+    p.add_argument("--icl", action="append", metavar="KEY=VALUE",
+                   help="an in-context setting for every ICL pass (repeatable): similarity=tfidf|fixed|balanced, "
+                        "shot_note_tokens=N, calibrate=true|false, dtype=auto|float32|bfloat16, max_prompt_tokens=N, "
+                        "seed=N")
     p.add_argument("--canaries", type=int, default=0, help="plant this many canaries in each tuned run's data")
     p.add_argument("--canary-repeats", type=int, default=1, help="copies of each planted canary")
     p.add_argument("--label-field", help="classify: the column holding the label")
