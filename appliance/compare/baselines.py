@@ -5,7 +5,8 @@ with its evaluation, like a tuned run, so gates, approval and the report treat t
 In-context learning trains nothing but pays its scoring time on every query, so each pass is
 estimated before it starts (records spread over the prompt lengths are timed, the fit is summed over
 every record's prompt tokens); a k-shot pass that would overrun the comparison's budget runs with the
-most examples that fit, and is skipped when not even one does.
+most examples that fit, and is skipped when not even one does. When k-shot passes come before zero-shot,
+zero-shot's estimated time is kept free of their share.
 """
 
 from __future__ import annotations
@@ -218,13 +219,25 @@ def run_icl_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *, e
         model = load_causal_lm(base_dir)
         model.eval()
         spent = 0.0
+        budget = request.budget_seconds
+        held: dict[int, tuple[float, PassCost] | None] = {}
+        if budget is not None and 0 in request.shots[1:]:
+            # Zero-shot is the cheapest pass and the one every other is read against: when k-shot passes
+            # come before it, it is estimated first and its time is kept free of their share.
+            zero = ICLConfig.from_mapping({**pass_settings(request.icl, 0, classify), "k": 0})
+            held[0] = _estimate_icl(model, tokenizer, request.task, task_config, train, test, zero)
         for k in request.shots:
             if should_stop and should_stop():
                 break
             name = f"icl {k}-shot"
             settings = pass_settings(request.icl, k, classify)
             config = ICLConfig.from_mapping({**settings, "k": k})
-            estimated = _estimate_icl(model, tokenizer, request.task, task_config, train, test, config)
+            if k in held:
+                estimated = held.pop(k)
+            else:
+                estimated = _estimate_icl(model, tokenizer, request.task, task_config, train, test, config)
+            zero_estimate = held.get(0)
+            kept = zero_estimate[0] if zero_estimate is not None else 0.0
             cut = f", examples cut to {config.shot_note_tokens} tokens" if k and config.shot_note_tokens else ""
             if k and classify and not config.calibrate:
                 cut += ", not calibrated (examples chosen per record)"
@@ -233,9 +246,9 @@ def run_icl_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *, e
                 emit("stage", stage=f"{name}: about {_minutes(estimate)} for {len(test)} test records (estimated "
                      f"from {_PROBE_RECORDS} records spread over the prompt lengths{cut})", method=name,
                      phase="estimate", estimate_s=round(estimate))
-                budget = request.budget_seconds
-                if budget is not None and spent + estimate > budget * ICL_BUDGET_SLACK:
-                    left = budget * ICL_BUDGET_SLACK - spent
+                if budget is not None and spent + kept + estimate > budget * ICL_BUDGET_SLACK:
+                    left = budget * ICL_BUDGET_SLACK - spent - kept
+                    after = f" after zero-shot's {_minutes(kept)}" if kept else ""
                     def seconds_for(n: int, cost: PassCost = cost, settings: dict[str, Any] = settings) -> float:
                         fewer_config = ICLConfig.from_mapping({**settings, "k": n})
                         return cost.seconds(_prompt_lengths(tokenizer, request.task, task_config, train, test,
@@ -244,15 +257,15 @@ def run_icl_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *, e
                     fewer = fewer_shots_that_fit(k, left, seconds_for, taken=request.shots) if k > 1 else None
                     if fewer is None:
                         emit("stage", stage=f"{name}: skipped, the estimate ({_minutes(estimate)}) exceeds what is "
-                             f"left of the {_minutes(budget)} budget ({_minutes(max(0.0, left))}), and no fewer "
-                             "examples fit", method=name, phase="skipped", estimate_s=round(estimate))
+                             f"left of the {_minutes(budget)} budget ({_minutes(max(0.0, left))}{after}), and no "
+                             "fewer examples fit", method=name, phase="skipped", estimate_s=round(estimate))
                         skipped.append({"k": k, "estimate_s": round(estimate), "budget_s": budget})
                         continue
                     chosen, chosen_estimate = fewer
                     emit("stage", stage=f"{name}: runs with {_examples(chosen)}: {k} were estimated at "
                          f"{_minutes(estimate)}, more than is left of the {_minutes(budget)} budget "
-                         f"({_minutes(left)}); {_examples(chosen)} {'is' if chosen == 1 else 'are'} estimated at "
-                         f"{_minutes(chosen_estimate)}{cut}",
+                         f"({_minutes(left)}{after}); {_examples(chosen)} {'is' if chosen == 1 else 'are'} "
+                         f"estimated at {_minutes(chosen_estimate)}{cut}",
                          method=name, phase="fewer examples", estimate_s=round(chosen_estimate))
                     skipped.append({"k": k, "estimate_s": round(estimate), "budget_s": budget, "ran_k": chosen,
                                     "ran_estimate_s": round(chosen_estimate)})

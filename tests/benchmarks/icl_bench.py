@@ -1,6 +1,7 @@
 """In-context scoring cost per record on the default model, side by side: k-shot calibrated with and
 without the shared prefix (system prompt and examples run once for the query and its three content-free
-prompts), with whole and shortened examples, and zero-shot.
+prompts), with whole and shortened examples, not calibrated, in bfloat16 where the CPU has it natively
+('auto'), and zero-shot.
 
 Uses the public medical abstracts (`examples/medical-abstracts`), their `condition` labels, the first
 `--train` rows as the examples' pool and `--records` test rows spread over the rest. Prints, per setting,
@@ -61,6 +62,7 @@ def main() -> None:
 
     from appliance.data.tasks import TaskConfig
     from appliance.evaluate.icl import ICLConfig, ICLPass
+    from appliance.runtime.device import scoring_autocast
     from appliance.runtime.loading import load_causal_lm
 
     torch.set_num_threads(1)
@@ -77,34 +79,45 @@ def main() -> None:
     model.eval()
     tokenizer = AutoTokenizer.from_pretrained(base)
 
+    k = args.k
+    # (label, k, cut, shared prefix, calibrated, dtype); the ratio is to the first row of the same k and cut.
     settings = [
-        (f"{args.k}-shot whole examples, unshared", args.k, 0, False),
-        (f"{args.k}-shot whole examples, shared prefix", args.k, 0, True),
-        (f"{args.k}-shot examples cut to 128 tokens, unshared", args.k, 128, False),
-        (f"{args.k}-shot examples cut to 128 tokens, shared prefix", args.k, 128, True),
-        ("0-shot (content-free prompts scored once)", 0, 0, True),
+        (f"{k}-shot whole examples, unshared", k, 0, False, True, "float32"),
+        (f"{k}-shot whole examples, shared prefix", k, 0, True, True, "float32"),
+        (f"{k}-shot examples cut to 128 tokens, unshared", k, 128, False, True, "float32"),
+        (f"{k}-shot examples cut to 128 tokens, shared prefix", k, 128, True, True, "float32"),
+        (f"{k}-shot cut to 128, shared, bfloat16 (auto)", k, 128, True, True, "auto"),
+        (f"{k}-shot cut to 128, not calibrated", k, 128, True, False, "float32"),
+        (f"{k}-shot cut to 128, not calibrated, bfloat16 (auto)", k, 128, True, False, "auto"),
+        ("0-shot (content-free prompts scored once)", 0, 0, True, True, "float32"),
+        ("0-shot, bfloat16 (auto)", 0, 0, True, True, "auto"),
     ]
-    results: dict[tuple[int, int, bool], np.ndarray] = {}
+    results: dict[tuple[int, int, bool, bool, str], np.ndarray] = {}
     reference: dict[tuple[int, int], float] = {}
-    print(f"{'setting':<52} {'tokens':>7} {'CPU s/record':>13} {'ratio':>6}")
-    with torch.no_grad():
-        for label, k, cut, shared in settings:
-            icl = ICLPass(model, tokenizer, "classify", task_config, train,
-                          ICLConfig(k=k, shot_note_tokens=cut, calibrate=True))
-            icl.scorer.share_prefix = shared
-            icl.run(test[:1])  # warm-up (and zero-shot's content-free prompts, once per pass)
-            tokens = float(np.mean([icl.prompt_tokens(r) for r in test]))
-            started = time.process_time()
-            scored = icl.scorer.predict_scores(test, calibrate=True)
-            per_record = (time.process_time() - started) / len(test)
-            results[(k, cut, shared)] = scored.raw_scores
-            reference.setdefault((k, cut), per_record)
-            ratio = per_record / reference[(k, cut)]
-            print(f"{label:<52} {tokens:7.0f} {per_record:13.2f} {ratio:6.2f}", flush=True)
-    for (k, cut, shared), scores in results.items():
-        if shared and (k, cut, False) in results:
-            diff = float(np.abs(scores - results[(k, cut, False)]).max())
-            print(f"{k}-shot cut {cut}: largest score difference shared vs unshared {diff:.2e}")
+    print(f"{'setting':<56} {'tokens':>7} {'CPU s/record':>13} {'ratio':>6}")
+    for label, n, cut, shared, calibrate, dtype in settings:
+        icl = ICLPass(model, tokenizer, "classify", task_config, train,
+                      ICLConfig(k=n, shot_note_tokens=cut, calibrate=calibrate, dtype=dtype))
+        icl.scorer.share_prefix = shared
+        icl.run(test[:1])  # warm-up (and zero-shot's content-free prompts, once per pass)
+        tokens = float(np.mean([icl.prompt_tokens(r) for r in test]))
+        started = time.process_time()
+        with scoring_autocast(model, dtype):
+            scored = icl.scorer.predict_scores(test, calibrate=calibrate)
+        per_record = (time.process_time() - started) / len(test)
+        results[(n, cut, shared, calibrate, dtype)] = scored.raw_scores
+        reference.setdefault((n, cut), per_record)
+        ratio = per_record / reference[(n, cut)]
+        print(f"{label:<56} {tokens:7.0f} {per_record:13.2f} {ratio:6.2f}", flush=True)
+    for (n, cut, shared, calibrate, dtype), scores in results.items():
+        if shared and calibrate and dtype == "float32" and (n, cut, False, True, "float32") in results:
+            diff = float(np.abs(scores - results[(n, cut, False, True, "float32")]).max())
+            print(f"{n}-shot cut {cut}: largest score difference shared vs unshared {diff:.2e}")
+        if dtype == "auto" and (n, cut, shared, calibrate, "float32") in results:
+            full = results[(n, cut, shared, calibrate, "float32")]
+            same = float(np.mean(scores.argmax(axis=1) == full.argmax(axis=1)))
+            print(f"{n}-shot cut {cut} calibrated={calibrate}: bfloat16 vs float32 raw argmax agreement {same:.2f}, "
+                  f"largest score difference {float(np.abs(scores - full).max()):.2f}")
 
 
 if __name__ == "__main__":

@@ -119,3 +119,61 @@ def test_one_example_is_said_in_the_singular() -> None:
     (note,) = baselines.skipped_notes([{"k": 4, "estimate_s": 1020, "budget_s": 600, "ran_k": 1,
                                         "ran_estimate_s": 540}])
     assert note.endswith("run with 1 example instead (estimated at 9 min), the most that fit.")
+
+
+def test_zero_shot_time_is_kept_free_when_k_shot_passes_come_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--shots 4,0` under a 12-minute budget: zero-shot (5 min) is estimated first and kept free, so the
+    4-shot pass runs with the most examples that fit in what is left (2, not 3), and zero-shot still runs."""
+    import contextlib
+    import types
+    from pathlib import Path
+
+    from appliance.compare.request import CompareRequest
+    from appliance.data.tasks import TaskConfig
+    from appliance.evaluate.icl import ICLResult
+
+    clock = Clock()
+    seconds = {0: 300.0, 1: 350.0, 2: 400.0, 3: 500.0, 4: 900.0}
+    estimated: list[int] = []
+    ran: list[int] = []
+    stages: list[str] = []
+    test = [{"text": f"note {i}", "label": "x"} for i in range(20)]
+
+    def estimate(model, tokenizer, task, task_config, train, records, config):
+        estimated.append(config.k)
+        return seconds[config.k], baselines.PassCost(0.0, 0.0, 1.0)
+
+    def run_icl(model, tokenizer, task, task_config, train, records, config, progress=None):
+        ran.append(config.k)
+        clock.now += seconds[config.k]
+        return ICLResult(["x"] * len(records), None, [config.k] * len(records))
+
+    workspace = types.SimpleNamespace(scratch=lambda: contextlib.nullcontext(Path("/nonexistent")))
+    monkeypatch.setattr(baselines, "time", types.SimpleNamespace(monotonic=clock))
+    monkeypatch.setattr(baselines, "load_split", lambda ws, snapshot, split: [] if split == "train" else test)
+    monkeypatch.setattr(baselines, "task_config_for",
+                        lambda *a: TaskConfig(label_field="label", label_set=("x", "y")))
+    monkeypatch.setattr(baselines, "open_base", lambda *a, **k: (Path("/nonexistent"), None))
+    monkeypatch.setattr(baselines, "load_causal_lm", lambda path: types.SimpleNamespace(eval=lambda: None))
+    monkeypatch.setattr(baselines, "_estimate_icl", estimate)
+    monkeypatch.setattr(baselines, "_prompt_lengths", lambda *a: [int(seconds[a[-1].k])])
+    monkeypatch.setattr(baselines, "_icl_tokens_per_query", lambda *a: (10.0, 0.0))
+    monkeypatch.setattr(baselines, "baseline_evaluation", lambda *a, **k: {"primary_metric": 0.5})
+    monkeypatch.setattr(baselines, "register_baseline", lambda ws, method, *a: f"run-{method}-{len(ran)}")
+    monkeypatch.setattr("appliance.evaluate.icl.run_icl", run_icl)
+    monkeypatch.setattr("appliance.evaluate.service.output_leakage", lambda *a: {})
+
+    request = CompareRequest(dataset="d", methods=["icl"], shots=[4, 0], budget_seconds=720)
+    skipped: list[dict] = []
+    baselines.run_icl_baseline(workspace, request, "snap", skipped_passes=skipped,
+                               event=lambda name, **f: stages.append(f.get("stage", "")))
+    assert estimated == [0, 4]  # zero-shot first, once
+    assert ran == [2, 0]
+    assert skipped == [{"k": 4, "estimate_s": 900, "budget_s": 720, "ran_k": 2, "ran_estimate_s": 400}]
+    assert any("after zero-shot's 5 min" in s for s in stages)
+    # Without a zero-shot pass after it, the k-shot pass has the whole budget: 3 examples fit.
+    ran.clear()
+    estimated.clear()
+    baselines.run_icl_baseline(workspace, CompareRequest(dataset="d", methods=["icl"], shots=[4], budget_seconds=720),
+                               "snap")
+    assert ran == [3]
