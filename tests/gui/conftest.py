@@ -84,6 +84,22 @@ def wait_ops(qtbot, timeout: int = 30_000) -> None:
     qtbot.waitUntil(ops.idle, timeout=timeout)
 
 
+def shown_page(qtbot, session, kind: type):
+    """The main window at the screenshot size, showing its page of type `kind`, its work settled."""
+    from gui.mainwindow import MainWindow
+    from gui.screenshots import SIZE
+
+    window = MainWindow(session, lock_minutes=60)
+    qtbot.addWidget(window)
+    window.resize(*SIZE)
+    window.show()
+    page = window.page(kind)
+    assert isinstance(page, kind)
+    window.show_page(window.pages.index(page))
+    wait_ops(qtbot)
+    return page
+
+
 @pytest.fixture
 def open_session(qtbot) -> Iterator[Callable[[Path, str], Session]]:
     """``open_session(root, user)`` -> Session; every session is closed after the test."""

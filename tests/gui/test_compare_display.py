@@ -10,12 +10,11 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
 from gui.charts import BarChart
-from gui.mainwindow import MainWindow
 from gui.pages.compare import ComparePage
 from gui.pages.compare_view import SIDE_ROWS_SHOWN
 from gui.screenshots import SIZE
 from gui.style import ACCENT
-from tests.gui.conftest import wait_ops
+from tests.gui.conftest import shown_page
 from tests.gui.test_compare_page import _scored
 
 
@@ -43,15 +42,8 @@ def test_a_zero_bar_keeps_a_marker_and_label_and_a_missing_one_says_n_a(qtbot) -
 
 
 def shown_compare_page(qtbot, session) -> ComparePage:
-    window = MainWindow(session, lock_minutes=60)
-    qtbot.addWidget(window)
-    window.resize(*SIZE)
-    window.show()
-    page = window.page(ComparePage)
-    assert isinstance(page, ComparePage)
-    window.show_page(window.pages.index(page))
+    page = shown_page(qtbot, session, ComparePage)
     page.open_reports = False
-    wait_ops(qtbot)
     return page
 
 

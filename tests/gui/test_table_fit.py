@@ -7,23 +7,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QTableWidget
 
-from gui.mainwindow import MainWindow
 from gui.pages.compare import ComparePage
 from gui.pages.serve import ServePage
-from gui.screenshots import SIZE
-from tests.gui.conftest import wait_ops
-
-
-def shown_page(qtbot, session, kind: type):
-    window = MainWindow(session, lock_minutes=60)
-    qtbot.addWidget(window)
-    window.resize(*SIZE)
-    window.show()
-    page = window.page(kind)
-    assert isinstance(page, kind)
-    window.show_page(window.pages.index(page))
-    wait_ops(qtbot)
-    return page
+from tests.gui.conftest import shown_page
 
 
 def assert_every_column_fits(table: QTableWidget, last_header: str) -> None:

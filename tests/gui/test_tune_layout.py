@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from gui.pages.tune import TunePage
-from tests.gui.conftest import wait_ops
+from tests.gui.conftest import shown_page, wait_ops
 
 ESTIMATE = {"event": "estimate", "total_bytes": 3 * 1024**3, "weights_bytes": 1024**3, "activations_bytes": 1024**3,
             "optimizer_bytes": 512 * 1024**2, "gradients_bytes": 512 * 1024**2, "device": "cpu",
@@ -117,17 +117,7 @@ def test_a_wrapped_progress_line_keeps_the_speed_and_its_unit_together(qapp) -> 
 
 def test_every_runs_table_header_is_visible_at_the_screenshot_size(qtbot, deid_ws: Path, open_session,
                                                                   app_style) -> None:
-    from gui.mainwindow import MainWindow
-    from gui.screenshots import SIZE
-
-    window = MainWindow(open_session(deid_ws, "ivy"), lock_minutes=60)
-    qtbot.addWidget(window)
-    window.resize(*SIZE)
-    window.show()
-    page = window.page(TunePage)
-    assert isinstance(page, TunePage)
-    window.show_page(window.pages.index(page))
-    wait_ops(qtbot)
+    page = shown_page(qtbot, open_session(deid_ws, "ivy"), TunePage)
     run = {"method": "lora", "task": "classify", "status": "running", "state": "candidate", "steps": "8 / 24",
            "final_loss": None, "created_by": "admin"}
     runs = [{**run, "run_id": "run-0001-lora"}, {**run, "run_id": "run-0002-qlora", "method": "qlora"}]
