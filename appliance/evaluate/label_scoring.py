@@ -418,17 +418,22 @@ class LabelScorer:
         self, records: Sequence[Mapping[str, Any]], calibrate: bool = False, progress: ProgressFn | None = None
     ) -> LabelPredictions:
         raw, normalised = [], []
-        for done, record in enumerate(records, 1):
-            if calibrate:
-                scores, content_free = self.scores_and_content_free(record)
-                raw.append(scores)
-                normalised.append(calibrate_scores(scores, content_free))
-            else:
-                scores = self.scores(record)
-                raw.append(scores)
-                normalised.append(log_normalize(scores))
-            if progress is not None:
-                progress(done, len(records))
+        try:
+            for done, record in enumerate(records, 1):
+                if calibrate:
+                    scores, content_free = self.scores_and_content_free(record)
+                    raw.append(scores)
+                    normalised.append(calibrate_scores(scores, content_free))
+                else:
+                    scores = self.scores(record)
+                    raw.append(scores)
+                    normalised.append(log_normalize(scores))
+                if progress is not None:
+                    progress(done, len(records))
+        finally:
+            # The kept start and the last query may hold a note's tokens: nothing of these records is
+            # kept once they are scored (a served classifier's scorer outlives its requests).
+            self._prefix = self._previous = None
         log_probs = np.array(normalised).reshape(len(records), len(self.labels))
         picks = [self.labels[int(i)] for i in log_probs.argmax(axis=1)] if len(records) else []
         return LabelPredictions(picks, log_probs, np.array(raw).reshape(len(records), len(self.labels)))

@@ -190,7 +190,7 @@ def test_examples_the_same_for_every_query_are_run_once_per_pass(tokenizer, tiny
     reserve = max(len(r) for r in label_replies(tokenizer, SPECIALTIES).tokens)
     config = ICLConfig(k=3, similarity=similarity, max_prompt_tokens=4096, shot_note_tokens=24)
     records = notes[40:46]
-    read = []
+    read, kept = [], []
     hook = tiny_model.register_forward_pre_hook(
         lambda module, args, kwargs: read.append(kwargs["input_ids"].numel()), with_kwargs=True)
 
@@ -199,21 +199,27 @@ def test_examples_the_same_for_every_query_are_run_once_per_pass(tokenizer, tiny
         scorer = LabelScorer(tiny_model, tokenizer, "classify", CONFIG, SPECIALTIES, prompts=prompts,
                              share_prefix=share_prefix)  # fmt: skip
         read.clear()
-        return scorer, scorer.predict_scores(records, calibrate=calibrate), sum(read)
+        scored = scorer.predict_scores(records, calibrate=calibrate, progress=lambda done, total: kept.append(
+            scorer._prefix))
+        return scorer, scored, sum(read)
 
     try:
         for calibrate in (False, True):
+            kept.clear()
             shared, got, shared_tokens = scored(True, calibrate)
+            prefix = kept[-1]
             _, want, full_tokens = scored(False, calibrate)
             np.testing.assert_allclose(got.raw_scores, want.raw_scores, rtol=1e-5, atol=1e-5)
             np.testing.assert_allclose(got.log_probs, want.log_probs, rtol=1e-5, atol=1e-5)
             assert got.labels == want.labels
-            # The kept start holds the system prompt and all three examples.
-            assert shared._prefix is not None
-            assert tokenizer.decode(list(shared._prefix.ids)).count("<|im_start|>assistant") == 3
-            # Every record after the first two (the second finds what it shares with the first) reads
-            # none of it again.
-            assert shared_tokens <= full_tokens - (len(records) - 2) * len(shared._prefix.ids)
+            # The kept start holds the system prompt and all three examples ...
+            assert prefix is not None
+            assert tokenizer.decode(list(prefix.ids)).count("<|im_start|>assistant") == 3
+            # ... every record after the first two (the second finds what it shares with the first)
+            # reads none of it again ...
+            assert shared_tokens <= full_tokens - (len(records) - 2) * len(prefix.ids)
+            # ... and nothing of the records is kept once they are scored.
+            assert shared._prefix is None and shared._previous is None
     finally:
         hook.remove()
 
