@@ -297,6 +297,72 @@ def medical_abstracts_heldout(mirror: Path, limit: int) -> Iterator[Doc]:
         yield Doc(f"medabs-test-{n:04d}-c{row['condition_label']}", row["medical_abstract"])
 
 
+# JamesWeatherhead/asq-phi, data/synthetic_clinical_queries.txt (MIT): 1,051 synthetic clinicians'
+# queries in clinical shorthand ("Rec mgmt of 70yo M w/ CHF, seen by Dr. ... at ... on ..."), 832
+# with identifiers and 219 hard negatives with none. Annotations are values, not offsets: every
+# occurrence of a value in its query is marked (at word boundaries).
+ASQ_MAP = {
+    "NAME": "NAME",
+    "GEOGRAPHIC_LOCATION": "LOCATION",
+    "DATE": "DATE",
+    "PHONE_NUMBER": "CONTACT",
+    "FAX_NUMBER": "CONTACT",
+    "EMAIL_ADDRESS": "CONTACT",
+    "IP_ADDRESS": "CONTACT",
+    "MEDICAL_RECORD_NUMBER": "ID",
+    "HEALTH_PLAN_BENEFICIARY_NUMBER": "ID",
+    "SOCIAL_SECURITY_NUMBER": "ID",
+    "UNIQUE_IDENTIFIER": "ID",
+    "ACCOUNT_NUMBER": "ID",
+    "CERTIFICATE_LICENSE_NUMBER": "ID",
+}
+
+
+def value_offsets(text: str, value: str) -> list[tuple[int, int]]:
+    """Every occurrence of `value` in `text` not inside a longer word; a straight apostrophe in the
+    value also matches a curly one in the text."""
+    pattern = re.escape(value).replace("'", "['\u2019]")
+    if value[:1].isalnum():
+        pattern = r"(?<!\w)" + pattern
+    if value[-1:].isalnum():
+        pattern += r"(?!\w)"
+    return [(m.start(), m.end()) for m in re.finditer(pattern, text)]
+
+
+_TITLE = re.compile(r"(?:Dr|Mr|Mrs|Ms|Miss|Prof)\.?\s+")
+
+
+def asq_phi(mirror: Path, limit: int) -> Iterator[Doc]:
+    repo = mirror / "JamesWeatherhead+asq-phi" / "repo"
+    raw = git_show(repo, "data/synthetic_clinical_queries.txt").decode("utf-8")
+    blocks = raw.split("===QUERY===")[1:]
+    if len(blocks) != 1051:
+        raise CheckFailed(f"asq_phi: expected 1,051 queries, found {len(blocks)}")
+    for index, block in enumerate(blocks[:limit]):
+        query, tags = block.split("===PHI_TAGS===")
+        text = query.strip()
+        doc = Doc(f"asq-phi-{index:04d}", text)
+        for line in tags.strip().splitlines():
+            if not line.strip():
+                continue
+            tag = json.loads(line)
+            if tag["identifier_type"] not in ASQ_MAP:
+                raise CheckFailed(f"{doc.id}: unmapped ASQ-PHI type {tag['identifier_type']}")
+            found = value_offsets(text, tag["value"])
+            if not found:
+                raise CheckFailed(f"{doc.id}: value {tag['value']!r} is not in the query")
+            for start, end in found:
+                label = ASQ_MAP[tag["identifier_type"]]
+                if label == "NAME":  # "Dr. Sarah P.": the title is not an identifier (as in every source)
+                    title = _TITLE.match(text, start, end)
+                    start = title.end() if title else start
+                span = make_span(text, start, end, label, None)
+                if span is not None:
+                    span["source_type"] = tag["identifier_type"]
+                    doc.spans.append(span)
+        yield finish(doc)
+
+
 @dataclass
 class Source:
     name: str
@@ -308,6 +374,7 @@ class Source:
 SOURCES = [
     Source("presidio_synth", "microsoft+presidio-research", presidio_synth),
     Source("meddocan", "PlanTL-GOB-ES+SPACCC_MEDDOCAN", meddocan),
+    Source("asq_phi", "JamesWeatherhead+asq-phi", asq_phi),
     Source("medical_abstracts", "sebischair+Medical-Abstracts-TC-Corpus", medical_abstracts, nophi=True),
     Source(
         "medical_abstracts_heldout", "sebischair+Medical-Abstracts-TC-Corpus", medical_abstracts_heldout, nophi=True
