@@ -21,7 +21,7 @@ from appliance.deid.config import DeidConfig
 from appliance.deid.lexicon import Lexicon, load_lexicon
 from appliance.deid.recognizers import recognizer_table, refiner_table
 from appliance.deid.recognizers.base import Recognizer, Refiner
-from appliance.deid.register import keep_in_literature, reads_as_literature
+from appliance.deid.register import keep_in_literature, names_an_instrument, reads_as_literature
 from appliance.deid.spans import PatientId, Span, check_spans, merge_spans
 from appliance.deid.surrogates import make_context, mask, surrogate
 from appliance.deid.text import Document, WordFacts
@@ -62,7 +62,11 @@ class DeidEngine:
             found.extend(s for s in recognizer.find(doc) if s.confidence >= threshold)
         for _name, refiner in self._refiners:
             found.extend(s for s in refiner.refine(doc, found) if s.confidence >= threshold)
-        spans = [s for s in (_trim(text, span) for span in merge_spans(found, text)) if s is not None]
+        spans = [
+            s
+            for s in (_trim(text, span) for span in merge_spans(found, text))
+            if s is not None and not names_an_instrument(text, s)
+        ]
         if spans and reads_as_literature(text):
             # Medical literature: eponyms, study sites, study periods and reagent codes, not a patient's.
             spans = [s for s in spans if keep_in_literature(text, s)]

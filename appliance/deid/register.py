@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from appliance.deid.spans import AGE, CONTACT, DATE, Span
+from appliance.deid.spans import AGE, CONTACT, DATE, LOCATION, NAME, Span
 
 #: How many different kinds of research phrasing make a text literature.
 LITERATURE_KINDS = 2
@@ -110,3 +110,25 @@ def keep_in_literature(text: str, span: Span) -> bool:
             return False  # "between 31 December 1987 and 31 August 1989": a study period
         return len(_NUMBERS.findall(piece)) + (1 if _MONTHS.search(piece) else 0) >= 3
     return span.source in _STRONG_SOURCES
+
+
+# A name or place that names a study, a score or a publication ("Framingham risk score", "Framingham
+# Heart Study", "ADA guidelines", "the 2023 JAMA article") says nothing about a patient, in any register.
+_INSTRUMENT_WORDS = (
+    r"(?:score|scores|study|studies|trial|trials|cohort|criteria|scale|equation|classification|guidelines?|"
+    r"index|article|journal|registry)"
+)
+_INSTRUMENT_AFTER = re.compile(
+    r"(?i)[ \t]+(?:(?:risk|heart|coma|stroke|bleeding|health|offspring)[ \t]+)?" + _INSTRUMENT_WORDS + r"\b"
+)
+_INSTRUMENT_LAST = re.compile(r"(?i)[ \t]" + _INSTRUMENT_WORDS + r"$")
+
+
+def names_an_instrument(text: str, span: Span) -> bool:
+    """True when a name or place found from lists or shape (not a title, label or format) is the name
+    of a study, score or publication: followed by such a word, or ending in one."""
+    if span.label not in (NAME, LOCATION) or span.source in _STRONG_SOURCES:
+        return False
+    if span.end - span.start > 60:
+        return False
+    return bool(_INSTRUMENT_AFTER.match(text, span.end) or _INSTRUMENT_LAST.search(text, span.start, span.end))

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -54,9 +55,17 @@ def _countries() -> frozenset[str]:
     return frozenset(name.lower() for name in read_list("countries.txt"))
 
 
+_TRAILING_STATE = re.compile(r",[ \t]*(?P<state>[A-Za-z][A-Za-z .]*?)[ \t]*$")
+
+
+def _is_state(piece: str) -> bool:
+    return piece in STATE_CODES or piece.lower() in STATE_NAMES
+
+
 def _read(path: Path, *, safe_harbor: bool = False) -> tuple[list[str], list[list[Span]], bool]:
     """Texts, gold spans, and whether any span was outside Safe Harbor. `safe_harbor` drops those
-    spans: organisations, countries and US states (Safe Harbor removes places smaller than a state)."""
+    spans: organisations, countries and US states (Safe Harbor removes places smaller than a state),
+    and cuts a state that ends a place's span ("Chicago, IL" keeps "Chicago")."""
     countries = _countries()
     texts, golds = [], []
     outside = False
@@ -79,7 +88,13 @@ def _read(path: Path, *, safe_harbor: bool = False) -> tuple[list[str], list[lis
             outside = outside or not_phi
             if safe_harbor and not_phi:
                 continue
-            kept.append(Span(s["start"], s["end"], s["label"]))
+            end = s["end"]
+            state = _TRAILING_STATE.search(text, s["start"], end) if s["label"] == "LOCATION" else None
+            if state is not None and _is_state(state.group("state")):
+                outside = True  # "Chicago, IL" as one span: the state is not an identifier
+                if safe_harbor:
+                    end = state.start()
+            kept.append(Span(s["start"], end, s["label"]))
         golds.append(kept)
     return texts, golds, outside
 

@@ -76,7 +76,10 @@ _MOVEMENT_CUE = re.compile(
     r"hospitali[sz]ed|treated|seen|evaluated|followed|delivered|born|rehab(?:bed)?|stayed)\s+(?:back\s+)?"
     r"(?:to|from|at|in)\s+(?:the\s+)?$"
 )
-_SAINT_PLACE = re.compile(r"\b(?P<saint>St|Saint|Ste|ST|SAINT)\.?[ \t]+(?P<name>[A-Z][A-Za-z]+(?:['’][sS])?)")
+_SAINT_PLACE = re.compile(
+    r"\b(?P<saint>St|Saint|Ste|ST|SAINT|Mt|MT|Mount|MOUNT)\.?[ \t]+(?P<name>[A-Z][A-Za-z]+(?:['’][sS])?)"
+)
+_MOUNTS = frozenset({"mt", "mount"})
 
 
 class _Facility:
@@ -284,6 +287,8 @@ class _Facility:
                     break
             words = tokens[first : last + 1]
             if not any(self._specific(t) for t in words if t is not head):
+                if last == i and _named_by_generic_words(doc, first, i):
+                    yield Span(tokens[first].start, head.end, LOCATION, "facility", 0.7, "facility")
                 continue
             yield Span(tokens[first].start, tokens[last].end, LOCATION, "facility", 0.85, "facility")
 
@@ -332,12 +337,39 @@ class _Facility:
                     word.cls & WordClass.ENGLISH and not word.cls & WordClass.FIRST
                 ):
                     continue
+            if m.group("saint").lower() in _MOUNTS:
+                word = doc.tokens[index]
+                if word.sent_start or word.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.COMMON):
+                    continue  # "Mount Sinai", "Mt. Auburn"; not "Mount the bag", "MT ABOVE"
+                if doc.tokens[index - 1].sent_start and m.group("saint").lower() == "mount":
+                    continue  # "Mount Everest" opens a sentence as often as "Mount X-ray films"
             caseless_saint = m.group("saint").isupper() and len(m.group("saint")) > 1
             if caseless_saint != name.isupper() and len(name) > 1:
                 continue  # "ST. Brendan" / "St. BRENDAN": mixed forms are abbreviations, not names
             yield Span(m.start(), m.end("name"), LOCATION, "facility", 0.7, "facility")
 
 
+def _named_by_generic_words(doc: Document, first: int, head: int) -> bool:
+    """ "admitted to City Hospital", "seen at Memorial Clinic", "at Central Health": generic words in
+    capitals, then the head word, right after a preposition of place with no article, name one
+    facility ("the Community Hospital" and "a county hospital" name none)."""
+    tokens = doc.tokens
+    if first == 0 or head - first < 1 or tokens[head].norm not in _GENERIC_NAMED_HEADS:
+        return False
+    words = tokens[first : head + 1]
+    if any(w.caseless or w.shape is not Shape.TITLE or w.sent_start for w in words):
+        return False
+    if any(w.norm not in FACILITY_GENERIC and w.norm not in FACILITY_HEADS for w in words[:-1]):
+        return False
+    if any(w.norm in _CONNECTORS for w in words):
+        return False
+    prev = tokens[first - 1]
+    return prev.norm in _PLACE_PREPOSITIONS and prev.shape is Shape.LOWER and doc.gap(prev, words[0]) == " "
+
+
+# Heads a name of generic words can close, and the prepositions that make such words a name.
+_GENERIC_NAMED_HEADS = frozenset({"hospital", "clinic", "center", "centre", "health", "healthcare", "infirmary"})
+_PLACE_PREPOSITIONS = frozenset({"at", "to", "from", "in", "into", "visited", "visits", "attended", "attends"})
 HEADER_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof"})
 # Generic words that stand for the head word in many hospitals' short names.
 _TAIL_HEADS = frozenset({"memorial", "regional", "general", "house"})

@@ -35,6 +35,11 @@ _SOFT_CUE = re.compile(
     r"(?i)\b(?:patient|pt|per|called|paged|notified|informed|told|asked|thanked|dear|hi|hello)[ \t]+$"
 )
 
+# A word for the person's sex or origin after a surname-only word makes it a description ("American male").
+_DESCRIBED = re.compile(
+    r"[ \t]+(?:male|female|man|woman|men|women|boy|girl|gentleman|lady|descent|ancestry|heritage)\b"
+)
+
 
 class _NameDictionary:
     """Name-list words, graded by how ambiguous they are and how much the text around them says."""
@@ -94,6 +99,8 @@ class _NameDictionary:
             return None
         if tok.norm in HEADER_WORDS or self._field_label(doc, tok) or language_named(doc, tok):
             return None
+        if not cls & WordClass.FIRST and _DESCRIBED.match(doc.text, tok.end):
+            return None  # "African American male", "a Native woman": a word describing the person, not a name
         if cls & WordClass.CLINICAL:
             # "D. Nurse", "Doris Day": a clinical word that is a surname needs a name beside it.
             if cls & WordClass.LAST and (self._after_initial(doc, tok) or self._after_first_name(doc, tok)):

@@ -344,6 +344,14 @@ def grow(doc: Document, first: int, last: int) -> tuple[int, int]:
         ):
             last += 1  # "Jildau S Bouts", "Faina D. Yefremova": a middle initial, then the surname
         elif (
+            nxt.shape is Shape.INITIAL
+            and gap == " "
+            and cur.shape is not Shape.INITIAL
+            and cur.cls & WordClass.FIRST
+            and _TRAILING_INITIAL.match(doc.text, nxt.end)
+        ):
+            last += 1  # "Sarah P., 54", "seen by Emily T. at": a surname cut to its initial
+        elif (
             nxt.norm in PARTICLES
             and nxt.shape is Shape.LOWER
             and last + 2 < len(tokens)
@@ -388,6 +396,7 @@ def grow(doc: Document, first: int, last: int) -> tuple[int, int]:
     return first, last
 
 
+_TRAILING_INITIAL = re.compile(r"\.(?:[,;:)?]|\s|$)")  # the initial's full stop, then no further word part
 _NAME_SUFFIX = re.compile(r",?[ \t]+(?:Jr\.?|Sr\.?|II|III|IV)(?![\w])")
 
 

@@ -1,0 +1,80 @@
+"""Shapes of short clinical questions and shorthand: a surname cut to its initial, facilities named by
+generic words after a preposition of place, "Mt." before a hospital's name, and words that describe the
+patient or name a study rather than anyone.
+
+Every example is invented for this test; each table has negative cases (words that must stay).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from appliance.deid import DeidConfig, DeidEngine
+from tests.deid.test_deid_real_shapes import Case, assert_case
+
+TRAILING_INITIAL = [
+    Case("first-name-initial-comma", "Dosing for a 61-year-old woman, Greta V., with new AF?", phi=("Greta V",)),
+    Case("first-name-initial-then-word", "pt Ronan K. seen today w/ cough", phi=("Ronan K",)),
+    Case("titled-first-name-initial", "reviewed by Dr. Imelda R. at clinic", phi=("Imelda R",)),
+    Case("initial-ends-question", "What dose for Tobias W.?", phi=("Tobias W",)),
+    Case("vitamin-initial-stays", "Started vitamin D. Recheck in 3 months.", keep=("vitamin", "D", "Recheck")),
+    Case("hepatitis-letter-stays", "Hep B. vaccine given today.", keep=("Hep", "B", "vaccine")),
+]
+
+GENERIC_FACILITY = [
+    Case("at-generic-words", "last seen at Memorial Clinic on 3/4", phi=("Memorial Clinic",)),
+    Case("to-generic-words", "admitted to Central Health overnight", phi=("Central Health",)),
+    Case("three-generic-words", "dx'd at City Health Clinic, f/u pending", phi=("City Health Clinic",)),
+    Case("visited-generic-words", "She visited Regional Hospital twice.", phi=("Regional Hospital",)),
+    Case("article-makes-no-name", "transferred to the General Hospital for cath", keep=("General", "Hospital")),
+    Case("lower-case-is-no-name", "seen at a county hospital last year", keep=("county", "hospital")),
+    Case("urgent-care-is-a-service", "went to Urgent Care for the cut", keep=("Urgent", "Care")),
+    Case("sentence-start-no-name", "Community Hospital staff were helpful.", keep=("Community", "Hospital")),
+]
+
+MOUNT = [
+    Case("mt-dot-name", "s/p CABG at Mt. Kessling in May", phi=("Mt. Kessling",)),
+    Case("mt-before-head", "seen at Mt. Orvell hospital", phi=("Mt. Orvell",)),
+    Case("mount-in-caps", "PT TRANSFERRED FROM MT ORVELL", phi=("MT ORVELL",)),
+    Case("mount-verb-stays", "Mount the bag on the pole. Flush line.", keep=("Mount", "bag")),
+    Case("mt-in-caps-vent", "VT MT ABOVE 5, SATS OK", keep=("VT", "MT", "ABOVE")),
+]
+
+DESCRIPTIONS_AND_INSTRUMENTS = [
+    Case("ethnic-adjective", "a 58-year-old African American male with CKD", keep=("African", "American", "male")),
+    Case("ethnic-adjective-female", "Statin choice for an American female, 66?", keep=("American", "female")),
+    Case("named-risk-score", "high Framingham risk score, LDL 190", keep=("Framingham", "risk", "score")),
+    Case("named-study", "as in the Framingham Heart Study, BP matters", keep=("Framingham", "Heart", "Study")),
+    Case("society-guidelines", "per ADA guidelines, A1c < 7", keep=("ADA", "guidelines")),
+    Case("journal-article", "see the 2021 JAMA article on statins", keep=("JAMA", "article")),
+    Case(
+        "person-before-study-word-still-found",
+        "Dr. Halvorsen studies sleep; pt Greta Lind seen.",
+        phi=("Halvorsen", "Greta Lind"),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def engine() -> DeidEngine:
+    return DeidEngine(DeidConfig())
+
+
+@pytest.mark.parametrize("case", TRAILING_INITIAL, ids=[c.id for c in TRAILING_INITIAL])
+def test_surname_cut_to_initial(engine: DeidEngine, case: Case) -> None:
+    assert_case(engine, case)
+
+
+@pytest.mark.parametrize("case", GENERIC_FACILITY, ids=[c.id for c in GENERIC_FACILITY])
+def test_facility_named_by_generic_words(engine: DeidEngine, case: Case) -> None:
+    assert_case(engine, case)
+
+
+@pytest.mark.parametrize("case", MOUNT, ids=[c.id for c in MOUNT])
+def test_mount_before_a_name(engine: DeidEngine, case: Case) -> None:
+    assert_case(engine, case)
+
+
+@pytest.mark.parametrize("case", DESCRIPTIONS_AND_INSTRUMENTS, ids=[c.id for c in DESCRIPTIONS_AND_INSTRUMENTS])
+def test_descriptions_and_instruments_stay(engine: DeidEngine, case: Case) -> None:
+    assert_case(engine, case)
