@@ -69,7 +69,7 @@ _KINDS: tuple[re.Pattern[str], ...] = tuple(
 # A record of one patient: header fields, a titled person, a form label.
 _RECORD = re.compile(
     r"(?i:\b(?:mrn|dob|d\.o\.b|date of birth|medical record (?:number|no)|admission date|discharge date|"
-    r"patient name)\b|\b(?:name|attending|ordering physician|referring physician)\s*:)|"
+    r"patient name|patient id)\b|\b(?:name|attending|ordering physician|referring physician)\s*:)|"
     r"\b(?:(?:Mr|Mrs|Ms|Dr)\.? [A-Z][a-z]|(?:MR|MRS|MS|DR)\. [A-Z]{3})"
 )
 

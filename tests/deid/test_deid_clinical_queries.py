@@ -30,6 +30,11 @@ GENERIC_FACILITY = [
     Case("lower-case-is-no-name", "seen at a county hospital last year", keep=("county", "hospital")),
     Case("urgent-care-is-a-service", "went to Urgent Care for the cut", keep=("Urgent", "Care")),
     Case("sentence-start-no-name", "Community Hospital staff were helpful.", keep=("Community", "Hospital")),
+    Case("clinical-word-general-after-at", "treated at Vessel General last spring", phi=("Vessel General",)),
+    Case("reviewed-at-place", "case reviewed at Thornbury on 2/10, no change", phi=("Thornbury",)),
+    Case("diagnosed-at-place", "diagnosed at Quillhaven in 2019", phi=("Quillhaven",)),
+    Case("regional-anesthesia-stays", "Regional anesthesia was given at 0900.", keep=("Regional", "anesthesia")),
+    Case("general-alone-stays", "Mass effect noted. General appearance: well.", keep=("Mass", "General")),
 ]
 
 MOUNT = [

@@ -73,7 +73,8 @@ _QUALIFIED_HEADS = {
 # "Transferred to Holy Cross", "admitted at Riverbend": a capitalised place after a movement verb.
 _MOVEMENT_CUE = re.compile(
     r"(?i)\b(?:transferred|transfer|admitted|readmitted|discharged|accepted|presented|brought|sent|referred|"
-    r"hospitali[sz]ed|treated|seen|evaluated|followed|delivered|born|rehab(?:bed)?|stayed)\s+(?:back\s+)?"
+    r"hospitali[sz]ed|treated|seen|evaluated|followed|delivered|born|rehab(?:bed)?|stayed|diagnosed|reviewed|"
+    r"operated|checked\s+in|consulted|examined|imaged|scanned|tested|vaccinated|managed)\s+(?:back\s+)?"
     r"(?:to|from|at|in)\s+(?:the\s+)?$"
 )
 _SAINT_PLACE = re.compile(
@@ -149,14 +150,25 @@ class _Facility:
                 prev = tokens[first - 1]
                 if doc.gap(prev, tokens[first]) != " " or not prev.capitalised or prev.shape is Shape.MIXED:
                     break
-                if prev.cls & (WordClass.STOP | WordClass.CLINICAL) or prev.norm in HEADER_TITLES:
+                if prev.cls & WordClass.STOP or prev.norm in HEADER_TITLES:
                     break
                 first -= 1
                 if prev.sent_start:
                     break
             words = tokens[first:i]
-            if not words or not any(w.cls & (NAME_LIKE | WordClass.CITY) or w.cls == WordClass.NONE for w in words):
+            if not words:
                 continue
+            after_place = (
+                first > 0
+                and tokens[first - 1].norm in _PLACE_PREPOSITIONS
+                and tokens[first - 1].shape is Shape.LOWER
+                and not tail.caseless
+            )
+            if not after_place and (
+                any(w.cls & WordClass.CLINICAL for w in words)
+                or not any(w.cls & (NAME_LIKE | WordClass.CITY) or w.cls == WordClass.NONE for w in words)
+            ):
+                continue  # "seen at Mass General": after a preposition of place any capitalised words name it
             if tail.caseless and not any(w.cls & (NAME_LIKE | WordClass.CITY) for w in words):
                 continue
             yield Span(words[0].start, tail.end, LOCATION, "facility", 0.7, "facility")
