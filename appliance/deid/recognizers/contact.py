@@ -31,6 +31,8 @@ _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?(?![\d.]*\d)"
 # IPv6 needs at least two colons and a hex letter or "::", so clock times (14:30:00) never match.
 _IPV6 = re.compile(r"(?i)(?<![\w:])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?![\w:])")
 
+# The kind of number some write right after it, joined by a hyphen: "788-063-Office", "815-Fax".
+_KINDS = r"(?i:office|fax|mobile|cell|home|work|landline)"
 # Telephone numbers: North American with optional country code and extension, international
 # (+CC ...), and bare seven-digit local numbers (555-1234).
 _PHONE = re.compile(
@@ -44,7 +46,8 @@ _PHONE = re.compile(
     r"|[2-9]\d{2}-\d{4}(?!\s*(?:mg|mcg|ml|units?|g|kg|%))"
     r")"
     r"(?:\s*(?:x|ext\.?|extension)\s*\d{1,6})?"
-    r"(?![\w/-]|\.\d)"
+    # A hyphen may follow only as the start of the number's kind ("+44 7700 208 815-Fax"), not a range.
+    r"(?![\w/]|-(?!" + _KINDS + r"\b)|\.\d)"
 )
 # Bare digit runs that are phone numbers only because a cue says so ("call 6175551234", "pager 12345").
 _CUED_NUMBER = re.compile(
@@ -69,9 +72,7 @@ _SHORT_PAGER = re.compile(
 )
 # The kind of number written right after it: "(37) 788-063-Office", "07700 063 966-Fax".
 _TIME_LIKE_CUES = frozenset({"home", "work", "number", "contact", "call", "called", "reached", "reach", "text"})
-_LABEL_AFTER = re.compile(
-    r"(?<![\w/.-])(?P<num>\+?\(?\d[\d() .-]{5,22}\d)-(?i:office|fax|mobile|cell|home|work|landline)\b"
-)
+_LABEL_AFTER = re.compile(r"(?<![\w/.-])(?P<num>\+?\(?\d[\d() .-]{5,22}\d)-" + _KINDS + r"\b")
 _FAX_CUE = re.compile(r"(?i)\b(?:fax|facsimile|fx)\b[\s#:.\-]*(?:no\.?|number)?[\s#:.\-]*$")
 _PAGER_CUE = re.compile(r"(?i)\b(?:pager|beeper|pgr|pg|paged?)\b[\s#:.\-]*(?:no\.?|number)?[\s#:.\-]*$")
 

@@ -304,9 +304,31 @@ class _TownPostcode:
             if m is None or "\n" in text[span.end : m.start("code")]:
                 continue
             code = m.group("code")
-            if len(code) == 4 and code.isdigit() and (1900 <= int(code) <= 2099 or _clock(code)):
-                continue  # "Boston 2019", "Finard 4 1400": a year or a time of day
+            if len(code) == 4 and code.isdigit() and 1900 <= int(code) <= 2099:
+                continue  # "Boston 2019": a year
+            if (
+                len(code) == 4
+                and code.isdigit()
+                and _clock(code)
+                and (
+                    _TIME_CUE.search(text, max(0, span.start - 40), span.start)
+                    or _DAY_AFTER.match(text, m.end())
+                    or _MOVED.search(text, max(0, span.start - 24), span.start)
+                )
+            ):
+                continue  # "arrived from Quincy 1130", "moved to Lowell 1430 today": a time of day
             yield Span(m.start("code"), m.end("code"), LOCATION, "zip", 0.7, "town_postcode")
+
+
+# Words before a place that make four digits after it read as a clock time rather than a postcode.
+_TIME_CUE = re.compile(
+    r"(?i)\b(?:at|@|by|until|till|since|arrived|arrival|seen|left|departed|returned|called|time|"
+    r"transferred|admitted|discharged|report|[ap]m|hrs?)\b[^\n.]{0,30}$"
+)
+
+_DAY_AFTER = re.compile(r"(?i)[ \t]+(?:today|tonight|tomorrow|yesterday|this|last|on|hrs?|h)\b")
+# A transfer or move: "moved to Lowell 1430" reads as the hour it happened.
+_MOVED = MOVE_CUE
 
 
 def _clock(code: str) -> bool:

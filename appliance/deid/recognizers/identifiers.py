@@ -157,6 +157,7 @@ class _ChecksumId:
 
 
 # Tidal volume x rate ("AC700X10", "600x14") and a range with its rhythm ("61-64SR").
+_PHONE_KIND = re.compile(r"(?i)\d-(?:office|fax|mobile|cell|home|work|landline)$")
 _SETTING_CODE = re.compile(r"(?i)[a-z]{0,5}\d{1,4}x\d{1,3}[a-z]{0,3}|\d{2,3}-\d{2,3}[a-z]{1,4}")
 
 
@@ -180,6 +181,8 @@ class _GenericId:
                 continue
             if _SETTING_CODE.fullmatch(code):
                 continue  # "AC700X10", "600x14", "61-64SR": ventilator settings and heart-rate ranges
+            if _PHONE_KIND.search(code):
+                continue  # "788-063-Office": a telephone number and its kind, found as a phone
             yield Span(m.start(), m.end(), ID, "other", 0.55, "generic_id")
 
 

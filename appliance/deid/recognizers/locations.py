@@ -73,6 +73,8 @@ _NOT_STREET = frozenset(
     {"by", "of", "at", "to", "in", "on", "with", "for", "and", "the", "was", "is", "x", "per", "q", "a", "an"}
 )
 _NOT_PLACE = WordClass.STOP | WordClass.CLINICAL
+# Ordinals name streets ("Fourth Avenue", "first st") though the clinical lists hold them ("fourth ventricle").
+_ORDINALS = frozenset("first second third fourth fifth sixth seventh eighth ninth tenth".split())
 
 
 # "233 Erzsébet tér 19.", "846 31 Rue ...": a building or postcode number written before the street's own.
@@ -89,6 +91,43 @@ def leading_number(text: str, start: int) -> int:
     return lead.start()
 
 
+# ", mohács, hungary 24743", ", Sé, Portugal": the town, region and country written after a street on the
+# same line, each after a comma, maybe a postcode after the last.
+_PLACE_AFTER_COMMA = re.compile(r",[ \t]*(?P<place>[^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*){0,2})")
+_CODE_AFTER = re.compile(r"[ \t]+\d{4,6}(?![\w/:.,-]*\d)")
+
+
+def places_after(doc: Document, end: int) -> int:
+    """Where an address that ends at `end` really ends: up to three places after commas on the same line
+    ("..., Mohács, Hungary 24743"), each a town, a country, a state or a word no list knows as an ordinary
+    one. The end is unchanged when nothing fits."""
+    text = doc.text
+    for _ in range(3):
+        m = _PLACE_AFTER_COMMA.match(text, end)
+        if m is None:
+            break
+        words = doc.tokens_in(m.start("place"), m.end("place"))
+        if not words or not all(_place_word(w) for w in words):
+            break
+        if " ".join(w.norm for w in words) in STATE_NAMES or m.group("place") in STATE_CODES:
+            break  # a US state: Safe Harbor keeps it, and the ZIP after it is found on its own
+        if words[0].shape is Shape.LOWER and not words[0].caseless:
+            break  # ", then ...": a clause goes on in a normally written line
+        end = words[-1].end
+        code = _CODE_AFTER.match(text, end)
+        if code is not None:
+            return code.end()
+    return end
+
+
+def _place_word(w: Token) -> bool:
+    if w.cls & (WordClass.CITY | WordClass.COUNTRY) or w.norm in STATE_FIRST_WORDS:
+        return True  # "New" of "New Zealand", "South" of "South Africa"
+    if w.cls & WordClass.STOP or len(w.norm) < 2:
+        return False
+    return bool(w.cls & NAME_LIKE) or not w.cls & (WordClass.CLINICAL | WordClass.ENGLISH | WordClass.COMMON)
+
+
 class _StreetAddress:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
@@ -97,7 +136,10 @@ class _StreetAddress:
         text = doc.text
         for m in _STREET.finditer(text):
             words = [normalise(w) for w in re.findall(r"[A-Za-z][A-Za-z'-]*", m.group("name"))]
-            if any(w in _NOT_STREET or self.lexicon.word_class(w) & WordClass.CLINICAL for w in words):
+            if any(
+                w in _NOT_STREET or (self.lexicon.word_class(w) & WordClass.CLINICAL and w not in _ORDINALS)
+                for w in words
+            ):
                 continue  # "5 MG BY DR", "2 TABS AT HS"
             tokens = doc.tokens_in(m.start("name"), m.end("suffix"))
             if (
@@ -107,9 +149,11 @@ class _StreetAddress:
             ):
                 continue  # "5 mg by Dr": street names are capitalised in a normal line
             tail = _STREET_TAIL.match(text, m.end())
-            end = tail.end() if tail and tail.end() > m.end() else m.end()
+            street_end = tail.end() if tail and tail.end() > m.end() else m.end()
+            end = places_after(doc, street_end)
             yield Span(leading_number(text, m.start()), end, LOCATION, "street", 0.9, "street_address")
-            yield from _town_after(doc, end)
+            if end == street_end:
+                yield from _town_after(doc, end)
         for m in _PO_BOX.finditer(text):
             yield Span(m.start(), m.end(), LOCATION, "street", 0.95, "street_address")
             yield from _town_after(doc, m.end())

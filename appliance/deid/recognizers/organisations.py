@@ -15,9 +15,9 @@ from collections.abc import Iterator
 
 from appliance.deid.config import DeidConfig
 from appliance.deid.lexicon import Lexicon, WordClass
-from appliance.deid.recognizers.base import register
+from appliance.deid.recognizers.base import register, register_refiner
 from appliance.deid.recognizers.facilities import FACILITY_HEADS, HEADER_TITLES
-from appliance.deid.recognizers.locations import NAME_LIKE, STATE_CODES
+from appliance.deid.recognizers.locations import NAME_LIKE, STATE_CODES, STATE_NAMES
 from appliance.deid.recognizers.name_rules import MONTH_WORDS, SCIENCE_HEADS
 from appliance.deid.spans import LOCATION, NAME, Span
 from appliance.deid.text import Document, Shape, Token
@@ -26,7 +26,7 @@ from appliance.deid.text import Document, Shape, Token
 _ORG_CUE = re.compile(
     r"(?i)\b(?:vendor|supplier|agency|pharmacy|hospice|company|employer|contractor|"
     r"(?:services?|equipment|supplies|oxygen|o2|care|nursing|delivery)\s+(?:from|through|via|by|with)|"
-    r"(?:works|worked|working|employed|job)\s+(?:at|for|by|with)|"
+    r"(?:work|works|worked|working|employed|job)\s+(?:at|for|by|with)|"
     r"(?:transported|transferred|brought|taken|sent)\s+(?:in\s+)?by|"
     r"dme|vna)\b[ \t]*[:(]?[ \t]*"
 )
@@ -35,15 +35,14 @@ _ORG_SUFFIXES = frozenset(
     {"inc", "llc", "ltd", "corp", "corporation", "gmbh", "plc", "pllc", "llp", "incorporated", "ems", "ambulance"}
 )
 # The legal suffixes proper: after any capitalised words they make a company ("Climate Corporation").
-_LEGAL_SUFFIXES = frozenset(
-    {"inc", "llc", "ltd", "corp", "corporation", "gmbh", "plc", "pllc", "llp", "incorporated"}
-)
+_LEGAL_SUFFIXES = frozenset({"inc", "llc", "ltd", "corp", "corporation", "gmbh", "plc", "pllc", "llp", "incorporated"})
 # Words a company's name ends in ("Loveland Technologies", "Otc Markets"); like the legal suffixes, they
 # count only after a word that says which company (a name, a place, a word no list knows).
 _BUSINESS_SUFFIXES = frozenset(
     """
     technologies technology solutions software systems group holdings consulting analytics networks capital
-    partners ventures enterprises industries associates markets media logistics
+    partners ventures enterprises industries associates markets media logistics resources insight insights
+    labs studios communications pharmaceuticals brands interactive innovations dynamics worldwide
     """.split()
 )
 # The business words that end hardly anything but a company's name: after capitalised plain words too
@@ -74,6 +73,19 @@ _INITIALS_BEFORE_UNIT = re.compile(
 )
 
 
+def _plain_name(words: list[Token]) -> bool:
+    """ "Civic Insight", "Compared Care": after a cue that says an organisation follows, two or more
+    capitalised words are its name even if every one is an English word; not a service of the hospital
+    ("Social Work", "Case Management": clinical vocabulary throughout), nor a generic word or a month."""
+    named = [w for w in words if w.norm not in _CONNECTORS]
+    return (
+        len(named) >= 2
+        and all(w.shape is Shape.TITLE and not w.caseless for w in named)
+        and not all(w.cls & (WordClass.CLINICAL | WordClass.MEDICAL) for w in named)
+        and not any(w.norm in _GENERIC or w.norm in MONTH_WORDS for w in named)
+    )
+
+
 def in_brackets(text: str, start: int) -> bool:
     """True if `start` is inside an open bracket on its line, opened at most 80 characters before."""
     window = text[max(0, start - 80) : start]
@@ -93,6 +105,17 @@ class _Organisations:
         yield from self._firms(doc)
 
     @staticmethod
+    def _capitalised_stop(doc: Document, i: int) -> bool:
+        """ "works for Us News", "from Can Capital": a stop word capitalised inside a sentence, then
+        another capitalised word, opens a name."""
+        tokens = doc.tokens
+        tok = tokens[i]
+        if tok.caseless or tok.sent_start or tok.shape is not Shape.TITLE or i + 1 >= len(tokens):
+            return False
+        nxt = tokens[i + 1]
+        return doc.gap(tok, nxt) == " " and nxt.shape is Shape.TITLE and not nxt.cls & WordClass.STOP
+
+    @staticmethod
     def _naming(tok: Token) -> bool:
         """A word that says *which* organisation: a name, a place, or a word no list knows."""
         if tok.norm in _GENERIC or tok.norm in MONTH_WORDS or tok.norm in HEADER_TITLES:
@@ -110,7 +133,9 @@ class _Organisations:
         for i, tok in enumerate(tokens):
             if tok.start not in cue_ends:
                 continue
-            if tok.norm in _GENERIC or tok.cls & WordClass.STOP or tok.norm in _CONNECTORS:
+            if tok.norm in _GENERIC or tok.norm in _CONNECTORS:
+                continue
+            if tok.cls & WordClass.STOP and not self._capitalised_stop(doc, i):
                 continue
             if doc.caseless or tok.shape is Shape.LOWER:
                 # Lower case or capitals: one word no list knows ("dme vendor lincare contacted").
@@ -131,7 +156,7 @@ class _Organisations:
                     break
                 last += 1
             words = tokens[i : last + 1]
-            if not any(self._naming(w) or w.shape is Shape.MIXED for w in words):
+            if not any(self._naming(w) or w.shape is Shape.MIXED for w in words) and not _plain_name(words):
                 continue
             if words[0].shape is Shape.UPPER and words[0].cls & WordClass.CLINICAL and not words[0].cls & NAME_LIKE:
                 continue  # "services from PT and OT"
@@ -245,3 +270,72 @@ class _Organisations:
 @register("organisation", "Vendors, agencies and companies after a cue or a legal suffix; possessive hospital names.")
 def _organisations(config: DeidConfig, lexicon: Lexicon) -> _Organisations:
     return _Organisations(lexicon)
+
+
+# "Abby Holloway of Opencounter", "Amadeo Vitorović from Rapid Cycle Solutions": where a person named in
+# full comes from or works, written right after the name.
+_AFFILIATION = re.compile(r"[ \t]+(?:from|of|at)[ \t]+(?:the[ \t]+)?(?=[^\W\d_])")
+
+
+class _Affiliation:
+    """The organisation or place after a person's full name and "from", "of" or "at": capitalised words
+    up to the clause's end, not a month or weekday, a title, a country or state alone (Safe Harbor keeps
+    those), nor clinical vocabulary throughout ("Dr. Lee from Cardiology")."""
+
+    def refine(self, doc: Document, spans: list[Span]) -> Iterator[Span]:
+        if doc.caseless:
+            return
+        tokens = doc.tokens
+        ends = {s.end for s in spans if s.label == NAME and len(doc.tokens_in(s.start, s.end)) >= 2}
+        for end in sorted(ends):
+            m = _AFFILIATION.match(doc.text, end)
+            if m is None:
+                continue
+            i = doc.token_index_at(m.end())
+            if i >= len(tokens) or tokens[i].start != m.end():
+                continue
+            words = self._run(doc, i)
+            if not words:
+                continue
+            named = [w for w in words if w.norm not in _CONNECTORS]
+            if any(w.norm in MONTH_WORDS or w.norm in HEADER_TITLES or w.norm in _GENERIC for w in named):
+                continue
+            if all(w.cls & (WordClass.CLINICAL | WordClass.MEDICAL) for w in named) and (
+                named[-1].norm not in _BUSINESS_SUFFIXES and named[-1].norm not in _ORG_SUFFIXES
+            ):
+                continue
+            if all(w.cls & WordClass.COUNTRY for w in named) or " ".join(w.norm for w in named) in STATE_NAMES:
+                continue
+            if named[0].cls & WordClass.STOP and not _Organisations._capitalised_stop(doc, named[0].index):
+                continue
+            yield Span(words[0].start, words[-1].end, LOCATION, "facility", 0.65, "affiliation")
+
+    @staticmethod
+    def _run(doc: Document, i: int) -> list[Token]:
+        """Up to four capitalised words from token `i`, "and", "&" or "of" inside when a capital follows."""
+        tokens = doc.tokens
+        if tokens[i].shape not in (Shape.TITLE, Shape.UPPER, Shape.MIXED) or tokens[i].caseless:
+            return []
+        last = i
+        while last + 1 < len(tokens) and last - i < 3:
+            nxt = tokens[last + 1]
+            if doc.gap(tokens[last], nxt) not in (" ", "-", " & "):
+                break
+            if nxt.norm in _CONNECTORS:
+                if last + 2 < len(tokens) and tokens[last + 2].shape in (Shape.TITLE, Shape.UPPER, Shape.MIXED):
+                    last += 2
+                    continue
+                break
+            if nxt.shape not in (Shape.TITLE, Shape.UPPER, Shape.MIXED):
+                break
+            last += 1
+        return tokens[i : last + 1]
+
+
+@register_refiner(
+    "affiliation",
+    "The organisation or place after a person's full name and 'from', 'of' or 'at'.",
+    follows=("name_context", "name_dictionary", "crf"),
+)
+def _affiliation(config: DeidConfig, lexicon: Lexicon) -> _Affiliation:
+    return _Affiliation()

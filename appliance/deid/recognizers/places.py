@@ -18,7 +18,7 @@ from appliance.deid.config import DeidConfig
 from appliance.deid.lexicon import NAME_BITS, Lexicon, WordClass
 from appliance.deid.recognizers.base import register
 from appliance.deid.recognizers.facilities import FACILITY_HEADS
-from appliance.deid.recognizers.locations import STATE_CODES, STATE_NAMES, leading_number
+from appliance.deid.recognizers.locations import STATE_CODES, STATE_NAMES, leading_number, places_after
 from appliance.deid.recognizers.name_rules import MONTH_WORDS, eponym_use
 from appliance.deid.spans import LOCATION, Span
 from appliance.deid.text import Document, Shape, Token
@@ -96,9 +96,12 @@ _CORNER = re.compile(
     r"\bcorner\s+of\s+(?P<a>[^\W_][\w'’.-]*(?:[ \t]+[^\W_][\w'’.-]*){0,4}?)[ \t]+and[ \t]+"
     r"(?P<b>[^\W\d_][\w'’.-]*(?:[ \t]+[^\W_][\w'’.-]*){0,3}?)(?=[.,;:!?\n]|$)"
 )
-# Military and diplomatic mail: "PSC 2581, Box 0041", "Unit 7349 Box 6067", "APO AE 20040".
+# Military and diplomatic mail: "PSC 2581, Box 0041", "Unit 7349 Box 6067", "APO AE 20040", and a ship
+# with the fleet post office on the next line or after a comma ("USNS Harris\nFPO AP 12345"); in any case.
 _MILITARY = re.compile(
-    r"\b(?:(?:PSC|Unit|CMR)[ \t]+\d{3,5},?[ \t]+Box[ \t]+\d{3,5}|(?:APO|FPO|DPO)[ \t]+(?:AA|AE|AP)[ \t]+\d{5})\b"
+    r"(?i)\b(?:(?:PSC|Unit|CMR)[ \t]+\d{3,5},?[ \t]+Box[ \t]+\d{3,5}"
+    r"|(?:(?:USS|USNS|USNV|USCGC)[ \t]+[^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*)?[ \t]*(?:,[ \t]*|\n[ \t>]*))?"
+    r"(?:APO|FPO|DPO)[ \t]+(?:AA|AE|AP)[ \t]+\d{5})\b"
 )
 # Postcodes: United Kingdom ("HG1 4QT", "SW1A 2AA") and Canada ("K1A 0B1"), upper case with the space
 # ("C57BL", "CD45RA" are a mouse strain and a cell marker).
@@ -174,6 +177,8 @@ _REGION = re.compile(
 )
 # Lines that continue an address block: short, with no sentence in them.
 _BLOCK_LINE = re.compile(r"[ \t>]*(?P<line>[^\n:@]{2,40}?)[ \t.?]*(?=\n|$)")
+# What a spreadsheet export writes for a field left empty ("Tujetsch\nnan\n7188"): no end of the block.
+_EMPTY_FIELDS = frozenset({"nan", "null", "none"})
 _LABEL_LINE = re.compile(r"(?i)\b(?:phone|mobile|tel|fax|e-?mail|website|desk|office|home|work|cell)\b")
 
 
@@ -313,6 +318,8 @@ class _Places:
                 region = _REGION.match(text, end)  # "31008 Pamplona. Navarra", "02400 Hellín (Albacete)"
                 if region is not None and not any(_common(w) for w in doc.tokens_in(*region.span("region"))):
                     end = region.end("region") + (1 if region.group().startswith(" (") else 0)
+            else:
+                end = places_after(doc, end)
             pos = cursor = end
             for _ in range(4):
                 if not text.startswith("\n", cursor):
@@ -321,7 +328,9 @@ class _Places:
                 if line is None or _LABEL_LINE.search(line.group("line")):
                     break
                 words = doc.tokens_in(line.start("line"), line.end("line"))
-                if len(words) > 5 or any(w.shape is Shape.LOWER and not w.caseless for w in words):
+                if len(words) > 5 or any(
+                    w.shape is Shape.LOWER and not w.caseless and w.norm not in _EMPTY_FIELDS for w in words
+                ):
                     break
                 pos, cursor = line.end("line"), line.end()
             yield Span(start, pos, LOCATION, "street", 0.8, "places")

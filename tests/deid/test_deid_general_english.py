@@ -1,0 +1,115 @@
+"""General English text (letters, chat, signatures, addresses from many countries): shapes the clinical
+rules did not cover. Every example is invented for this test; `phi` must be covered, `keep` untouched.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from appliance.deid import DeidEngine
+from tests.deid.test_deid_real_shapes import Case, assert_case
+
+PHONES = [
+    Case(
+        "intl-phone-before-kind",
+        "Marta Lindqvist\n+46 70 812 44 19-Fax\n+353 (0)87 412 90 33-Mobile",
+        phi=("+46 70 812 44 19", "+353 (0)87 412 90 33"),
+        keep=("Fax", "Mobile"),
+    ),
+    Case("grouped-phone-office", "Reach the desk: 0161 496 0732-Office", phi=("0161 496 0732",), keep=("Office",)),
+    Case("range-not-phone", "Doses 10-20 were given on days 3-5.", keep=("10-20", "3-5")),
+]
+
+ORGANISATIONS = [
+    Case(
+        "affiliation-from",
+        "Tomasz Wrona from Bright Harbor Analytics opens the meeting.",
+        phi=("Tomasz Wrona", "Bright Harbor Analytics"),
+        keep=("opens", "meeting"),
+    ),
+    Case(
+        "affiliation-of",
+        "Keiko Arai of Fennel Labs gave the talk.",
+        phi=("Keiko Arai", "Fennel Labs"),
+        keep=("gave", "talk"),
+    ),
+    Case(
+        "affiliation-capitalised-stop-word",
+        "Priya Nair from Us Freight Lines joins us.",
+        phi=("Priya Nair", "Us Freight Lines"),
+        keep=("joins",),
+    ),
+    Case("work-for-plain-words", "I work for Silver Pine Studios in town.", phi=("Silver Pine Studios",)),
+    Case("works-at-plain-words", "My cousin works at Civic Orchard now.", phi=("Civic Orchard",), keep=("now",)),
+    # Negatives: a department of the hospital, a month, a country alone.
+    Case("clinician-from-department", "Dr. Ellen Marsh from Cardiology called back.", keep=("Cardiology",)),
+    Case("name-at-month", "We met Olga Petrova at December's fair.", keep=("December",)),
+    Case("name-from-country", "Said Hamdi from Morocco arrived today.", phi=("Said Hamdi",), keep=("Morocco",)),
+]
+
+ADDRESSES = [
+    Case(
+        "town-country-after-street-lower",
+        "please post it to 41 ruelle grise 9, oberwil, switzerland 4104 thanks",
+        phi=("41 ruelle grise 9", "oberwil", "switzerland 4104"),
+        keep=("thanks",),
+    ),
+    Case(
+        "town-after-unit",
+        "Ship to 18 Kauppakatu 7 Apt. 12, Kemi, Finland 94100 by next week.",
+        phi=("18 Kauppakatu 7 Apt. 12", "Kemi", "Finland 94100"),
+        keep=("next", "week"),
+    ),
+    Case(
+        "street-then-clause",
+        "She lives at 12 Birch Road, and walks every day.",
+        phi=("12 Birch Road",),
+        keep=("and", "walks"),
+    ),
+    Case(
+        "state-after-town-kept",
+        "Mail to 9 Quarry Lane, Dover, NH 03820.",
+        phi=("9 Quarry Lane", "Dover", "03820"),
+        keep=("NH",),
+    ),
+    Case(
+        "ordinal-street",
+        "the office is at 880 sixth avenue suite 4 in the city",
+        phi=("880 sixth avenue suite 4",),
+        keep=("city",),
+    ),
+    Case("ordinal-not-street", "Gave 2 fourth doses today.", keep=("fourth", "doses")),
+    Case(
+        "empty-field-in-block",
+        "Olaf Brekke\n12 Fjordgata 3\nLARVIK\nnan\n3256",
+        phi=("12 Fjordgata 3", "LARVIK", "3256"),
+    ),
+    Case(
+        "ship-fleet-post-office",
+        "forward my mail to usns barlowe\nfpo ap 61823 please",
+        phi=("usns barlowe", "fpo ap 61823"),
+        keep=("please",),
+    ),
+    Case(
+        "postcode-after-town-not-time",
+        "They hope to open a shop in Grimstad 4876 next year.",
+        phi=("Grimstad 4876",),
+        keep=("next", "year"),
+    ),
+    Case(
+        "clock-after-town-after-arrival",
+        "Transferred from Framingham 1130 via ambulance.",
+        phi=("Framingham",),
+        keep=("1130",),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def engine() -> DeidEngine:
+    return DeidEngine()
+
+
+@pytest.mark.parametrize("case", PHONES + ORGANISATIONS + ADDRESSES, ids=lambda c: c.id)
+def test_general_english(engine: DeidEngine, case: Case) -> None:
+    assert_case(engine, case)
