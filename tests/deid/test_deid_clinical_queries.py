@@ -1,6 +1,6 @@
-"""Shapes of short clinical questions and shorthand: a surname cut to its initial, facilities named by
-generic words after a preposition of place, "Mt." before a hospital's name, and words that describe the
-patient or name a study rather than anyone.
+"""Shapes of short clinical questions, shorthand and operative notes: a surname cut to its initial,
+facilities named by generic words after a preposition of place, "Mt." before a hospital's name, and
+words that describe the patient, name a study, a device, a size or an implant rather than anyone.
 
 Every example is invented for this test; each table has negative cases (words that must stay).
 """
@@ -59,6 +59,29 @@ DESCRIPTIONS_AND_INSTRUMENTS = [
     ),
 ]
 
+# Operative and clinic notes: devices named after people, sizes, counts and implants stay; people stay found.
+OPERATIVE_WORDS = [
+    Case("anesthesia-type", "ANESTHESIA: General. EBL: minimal.", keep=("General",)),
+    Case(
+        "eponymous-devices",
+        "A Halvard-Pruitt drain and a Tollick wire were placed.",
+        keep=("Halvard", "Pruitt", "Tollick"),
+    ),
+    Case("eponymous-table", "positioned prone on the Merriwether table", keep=("Merriwether",)),
+    Case("size-before-word", "a 12-French catheter was passed", keep=("French",)),
+    Case("obstetric-counts", "Gravida: 3. Para: 2. LMP unknown.", keep=("Gravida", "Para")),
+    Case("services-list", "Consults: nursing, Social Work, PT/OT.", keep=("Social", "Work", "PT", "OT")),
+    Case("implant-plate", "a locking plate C5-C6 and a SACRAL PLATE WITH 28 SCREWS", keep=("C5", "C6", "WITH", "28")),
+    Case("suture-size", "closed with Vicryl 3-0 and Prolene 4-0", keep=("Vicryl", "3", "Prolene", "4")),
+    Case("verb-march", "The dye was seen to march out along the nerve.", keep=("march",)),
+    Case("verb-march-lower", "dye seen to march out along nerve", keep=("march",)),
+    Case("month-after-to-still-found", "on warfarin from jan to march, then stopped", phi=("march",)),
+    Case("caps-words-after-vehicle", "FELL FROM A VEHICLE TWO DAYS AGO", keep=("TWO", "DAYS")),
+    Case("car-plate-still-found", "son moved her car (plate QX4 T71) to the lot", phi=("QX4 T71",)),
+    Case("clinician-credential-still-found", "Seen with Orla Penrose, PT, today.", phi=("Orla Penrose",)),
+    Case("ward-still-found", "transfer to Hallorann 6 tomorrow", phi=("Hallorann 6",)),
+]
+
 
 @pytest.fixture(scope="module")
 def engine() -> DeidEngine:
@@ -77,6 +100,11 @@ def test_facility_named_by_generic_words(engine: DeidEngine, case: Case) -> None
 
 @pytest.mark.parametrize("case", MOUNT, ids=[c.id for c in MOUNT])
 def test_mount_before_a_name(engine: DeidEngine, case: Case) -> None:
+    assert_case(engine, case)
+
+
+@pytest.mark.parametrize("case", OPERATIVE_WORDS, ids=[c.id for c in OPERATIVE_WORDS])
+def test_operative_words_stay(engine: DeidEngine, case: Case) -> None:
     assert_case(engine, case)
 
 

@@ -60,6 +60,7 @@ _MONTH_CUE = re.compile(
     r"(?i)\b(?:in|since|during|until|till|through|thru|early|mid|late|last|next|this|of|by|before|after|"
     r"around|from|to|end\s+of|beginning\s+of|start\s+of)\s+(?:-\s*)?$"
 )
+_VERB_PARTICLE = re.compile(r"(?i)[ \t]+(?:out|down|up|along|into|through|forward|ahead|away|back)\b")
 # A day of the month on its own: "on the 23rd", "by the 3rd".
 _ORDINAL_DAY = re.compile(
     r"(?i)\b(?:on|by|until|till|from|since|before|after|due|starting)\s+the\s+(?P<day>(?:[12]?\d|3[01])(?:st|nd|rd|th))\b"
@@ -132,7 +133,7 @@ _TIME_AFTER = re.compile(r"\s*(?:at\s+|@\s*)?\d{1,2}(?::\d{2}|\s*(?:am|pm)\b)|\s
 
 
 def _cased_month_ok(doc: Document, start: int, month_text: str) -> bool:
-    """In a normally cased line "may", "mar" and "dec" in lower case are words, not months."""
+    """In a normally cased line "may", "mar", "march" and "dec" in lower case are words, not months."""
     index = doc.token_index_at(start)
     caseless = index < len(doc.tokens) and doc.tokens[index].caseless
     if caseless or not month_text.islower():
@@ -151,6 +152,7 @@ def _cased_month_ok(doc: Document, start: int, month_text: str) -> bool:
         "apr",
         "nov",
         "feb",
+        "march",  # "to march out": the verb
     )
 
 
@@ -244,6 +246,8 @@ class _Dates:
         for m in doc.matches_at_words(_MONTH_WORD, MONTH_TOKENS):
             if not _MONTH_CUE.search(text, max(0, m.start() - 24), m.start()):
                 continue
+            if _VERB_PARTICLE.match(text, m.end()):
+                continue  # "to march out", "may go up": the verb with its particle
             if _cased_month_ok(doc, m.start("mn"), m.group("mn")):
                 yield Span(m.start("mn"), m.end(), DATE, "month", 0.7, "date")
         for m in _ORDINAL_DAY.finditer(text):

@@ -56,6 +56,10 @@ _LABELLED = re.compile(
     # A short first group counts when more groups of digits follow ("NASS: 47 29373947 55").
     + r"(?P<value>[A-Za-z0-9](?:[A-Za-z0-9]|[-/.](?=[A-Za-z0-9])){2,29}|\d{1,2}(?= \d{2,8}))(?![\w])"
 )
+_BARE_PLATE = re.compile(r"(?i)plate\s+")  # "plate" with neither "license" before nor "#"/":" after
+_VEHICLE_NEAR = re.compile(
+    r"(?i)\b(?:cars?|vehicles?|trucks?|vans?|auto|motorcycles?|parked|parking|drives?|driving)\b"
+)
 _PLATE_TAIL = re.compile(r"[ -][A-Z0-9]{2,5}\b")
 _DIGIT_GROUPS = re.compile(r"(?: \d{2,8}){1,3}(?!\w|\.\d|\s*(?:mg|mcg|ml|units?|%|days?|hours?|weeks?|years?))")
 #: Words an identifier label can start with (see `Document.matches_at_words`).
@@ -100,6 +104,11 @@ class _Ssn:
             yield Span(m.start(1), m.end(1), ID, "ssn", 0.95, "ssn")
 
 
+def _in_capitals(doc: Document, pos: int) -> bool:
+    index = doc.token_index_at(pos)
+    return index < len(doc.tokens) and doc.tokens[index].caseless
+
+
 class _LabelledId:
     def find(self, doc: Document) -> Iterator[Span]:
         text = doc.text
@@ -112,8 +121,14 @@ class _LabelledId:
                 groups = _DIGIT_GROUPS.match(text, end)  # "member ID XKH 8840012 03": a prefix, then digits
                 if groups:
                     end, has_digit = groups.end(), True
-            if not has_digit and not (subtype == "vehicle" and value.isupper()):
-                continue
+            if (
+                subtype == "vehicle"
+                and _BARE_PLATE.fullmatch(text, m.start("vehicle"), start)
+                and not _VEHICLE_NEAR.search(text, max(0, m.start() - 40), m.start())
+            ):
+                continue  # "locking plate C3-C5", "SACRAL PLATE WITH 28": a plate with no car about is an implant
+            if not has_digit and not (subtype == "vehicle" and value.isupper() and not _in_capitals(doc, start)):
+                continue  # a plate of letters only, in a normally written line ("END PLATE MOVEMENT" is none)
             if subtype == "vehicle":
                 # Plates are often written in two groups: "ABC 1234".
                 tail = _PLATE_TAIL.match(text, end)

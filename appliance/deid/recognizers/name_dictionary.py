@@ -154,7 +154,11 @@ class _NameDictionary:
         """ "Médico: ...", "País: España", "NASS: 27 ...": a word that only a surname list knows, first on
         its line and followed by a colon, is the label of a field, not a person (the value after it is
         what a name rule looks at)."""
-        if tok.cls & WordClass.FIRST or not doc.text.startswith(":", tok.end):
+        if not doc.text.startswith(":", tok.end):
+            return False
+        if re.match(r":[ \t]*\d", doc.text[tok.end : tok.end + 4]):
+            return True  # "Gravida: 1. Para: 1.": a count's label
+        if tok.cls & WordClass.FIRST:
             return False
         return tok.index == 0 or doc.tokens[tok.index - 1].line != tok.line
 

@@ -83,6 +83,10 @@ SCIENCE_HEADS = EPONYM_HEADS | frozenset(
     organ organs gland glands bundle fibers fibres gene genes antigen antibody assay tube vein artery nerve
     ligament tendon muscle operation pump device implant clamp forceps needle curve curves chart charts
     analysis analyses proportional stricture metaplasia bioprosthesis experience coefficient coefficients plot
+    drain drains table cautery drill retractor retractors dressing bandage splint clip clips stapler scissors
+    elevator rongeur rongeurs curette frame mask cannula sheath tourniquet electrode electrodes dilator
+    dilators speculum hook hooks blade knife saw burr gauze wrap wire wires rod rods punch punches wax silk
+    holder holders component components block
     """.split()
 )
 
@@ -149,9 +153,13 @@ def name_word(tok: Token) -> bool:
 
 
 def glued_to_digit(doc: Document, tok: Token) -> bool:
-    """ "PaCO2", "CHA2DS2", "B12": letters run into digits are codes and formulas, not names."""
+    """ "PaCO2", "CHA2DS2", "B12", "10-French": letters run into digits are codes, formulas and sizes, not names."""
     text = doc.text
-    return (tok.end < len(text) and text[tok.end].isdigit()) or (tok.start > 0 and text[tok.start - 1].isdigit())
+    if tok.end < len(text) and text[tok.end].isdigit():
+        return True
+    # "10-French": a size before the word; "G-6" is not this shape (the digit follows).
+    return tok.start > 0 and (text[tok.start - 1].isdigit() or text[max(0, tok.start - 2) : tok.start - 1].isdigit()
+                              and text[tok.start - 1] == "-")
 
 
 def eponym_use(doc: Document, tok: Token) -> bool:

@@ -53,7 +53,7 @@ _CREDENTIAL_SEP = re.compile(r"\.?,[ \t]*|\.?[ \t]+")
 _CREDENTIAL = re.compile(
     r"(?P<cred>M\.?D\.?|D\.?O\.?|R\.?N\.?|NP|NP-C|PA-C|PA|Ph\.?D\.?|MSW|LCSW|"
     r"LICSW|DPT|PT|OT|PharmD|RPh|CNA|LPN|LVN|APRN|ARNP|FNP|FNP-BC|ANP|ACNP|CRNA|DDS|DMD|MBBS|MPH|MSN|BSN|CNM|RD|RRT|SLP|DNP|"
-    r"CMA|MA|FACP|FACC|FACS)(?![\w-])"
+    r"CMA|MA|FACP|FACC|FACS)(?![\w-]|/[A-Za-z])"  # "PT/OT", "RN/MD": services and roles in a list, no credential
 )
 # First letters of each credential as the tokeniser sees them ("M.D." starts with the token "M").
 _CREDENTIAL_STARTS = frozenset(
@@ -75,7 +75,7 @@ _LABEL_PATTERNS: tuple[tuple[str, str, bool], ...] = (
         True,
     ),
     (
-        r"attending(?:\s+physician)?|resident|intern|fellow|physician|provider|surgeon|anesthesiologist|anesthesia|"
+        r"attending(?:\s+physician)?|resident|intern|fellow|physician|provider|surgeon|anesthesiologist|"
         r"nurse|rn|pcp|primary\s+care(?:\s+(?:physician|provider|doctor))?|referring(?:\s+(?:physician|provider|md))?|"
         r"consultant|author|cc|dictated|transcribed|signed|cosigned|co-signed|clinician|therapist|pharmacist|"
         r"social\s+worker|case\s+manager|ordering(?:\s+(?:physician|provider))?|authenticated|from|to|attn|"

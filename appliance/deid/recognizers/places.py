@@ -68,7 +68,7 @@ _GENERIC_PLACES = frozenset(
 GENERIC_PLACES, MOVE_CUE = _GENERIC_PLACES, _MOVE
 _NUMBER_AFTER = re.compile(
     r"(?:[ \t]+[-#]?[ \t]*|[ \t]*[-#][ \t]*)(?P<n>\d{1,2}[A-Za-z]?)"
-    r"(?![\d:.,/]\d|[\d%]|\s*(?:am|pm|mg|ml|hrs?|hours?|days?|min|x\b|units?|l\b|cc\b|kg|times|weeks?|months?))",
+    r"(?![\d:.,/-]\d|[\d%]|\s*(?:am|pm|mg|ml|hrs?|hours?|days?|min|x\b|units?|l\b|cc\b|kg|times|weeks?|months?))",
     re.IGNORECASE,
 )
 _STREET_PARTICLES = frozenset(
