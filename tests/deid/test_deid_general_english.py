@@ -41,6 +41,19 @@ ORGANISATIONS = [
     ),
     Case("work-for-plain-words", "I work for Silver Pine Studios in town.", phi=("Silver Pine Studios",)),
     Case("works-at-plain-words", "My cousin works at Civic Orchard now.", phi=("Civic Orchard",), keep=("now",)),
+    Case(
+        "company-joined-to-suffixed-one",
+        "Bids came from Harlow Corporation and Quiet Meadow Foods.",
+        phi=("Harlow Corporation", "Quiet Meadow Foods"),
+    ),
+    Case(
+        "address-of-company",
+        "The address of Summit And Vale is printed below.",
+        phi=("Summit And Vale",),
+        keep=("printed",),
+    ),
+    Case("initials-as-word-before-business-word", "He trades on Otc Partners daily.", phi=("Otc Partners",)),
+    Case("clinical-initials-in-capitals", "Results from the HIV Group were shared.", keep=("HIV", "Group")),
     # Negatives: a department of the hospital, a month, a country alone.
     Case("clinician-from-department", "Dr. Ellen Marsh from Cardiology called back.", keep=("Cardiology",)),
     Case("name-at-month", "We met Olga Petrova at December's fair.", keep=("December",)),
@@ -105,11 +118,27 @@ ADDRESSES = [
 ]
 
 
+CHAT = [
+    Case("name-question-answered", "Hi there! What's your name? Ottilie B Vrana", phi=("Ottilie B Vrana",)),
+    Case("name-question-lower-case", "what is your name?\nsigrun h dahl", phi=("sigrun h dahl",)),
+    Case("name-question-not-answered", "What's your name? Why do you ask?", keep=("Why", "ask")),
+    Case("name-question-refused", "what's your name? none of your business", keep=("none", "business")),
+]
+
+HOUSE_NUMBERS = [
+    Case(
+        "building-number-before-hungarian-street",
+        "412 Petőfi Sándor u. 9.\nApt. 3\nSzentes",
+        phi=("412 Petőfi Sándor u. 9", "Apt. 3", "Szentes"),
+    ),
+]
+
+
 @pytest.fixture(scope="module")
 def engine() -> DeidEngine:
     return DeidEngine()
 
 
-@pytest.mark.parametrize("case", PHONES + ORGANISATIONS + ADDRESSES, ids=lambda c: c.id)
+@pytest.mark.parametrize("case", PHONES + ORGANISATIONS + ADDRESSES + CHAT + HOUSE_NUMBERS, ids=lambda c: c.id)
 def test_general_english(engine: DeidEngine, case: Case) -> None:
     assert_case(engine, case)

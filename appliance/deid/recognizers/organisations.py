@@ -27,7 +27,7 @@ _ORG_CUE = re.compile(
     r"(?i)\b(?:vendor|supplier|agency|pharmacy|hospice|company|employer|contractor|"
     r"(?:services?|equipment|supplies|oxygen|o2|care|nursing|delivery)\s+(?:from|through|via|by|with)|"
     r"(?:work|works|worked|working|employed|job)\s+(?:at|for|by|with)|"
-    r"(?:transported|transferred|brought|taken|sent)\s+(?:in\s+)?by|"
+    r"(?:transported|transferred|brought|taken|sent)\s+(?:in\s+)?by|(?-i:address)\s+of|"
     r"dme|vna)\b[ \t]*[:(]?[ \t]*"
 )
 # Legal and service suffixes after a company's name: "Acme Inc", "Harbor Medical LLC", "Boston EMS".
@@ -196,7 +196,13 @@ class _Organisations:
             plain = tok.norm in _PLAIN_BUSINESS_SUFFIXES and not any(
                 w.cls & WordClass.CLINICAL or w.norm in _GENERIC or w.norm in MONTH_WORDS for w in words
             )
-            if words and (legal or plain or any(self._naming(w) for w in words)):
+            # "Otc Markets", "Asc Partners": initials written as a word, as company names are, not as
+            # clinical shorthand is (in capitals).
+            initials = any(
+                w.shape is Shape.TITLE and len(w.norm) <= 4 and w.cls & ~WordClass.FREQUENT == WordClass.CLINICAL
+                for w in words
+            )
+            if words and (legal or plain or initials or any(self._naming(w) for w in words)):
                 if not any(w.cls & WordClass.CLINICAL and w.shape is Shape.UPPER for w in words):
                     yield Span(words[0].start, tok.end, LOCATION, "facility", 0.7, "organisation")
 
@@ -275,6 +281,7 @@ def _organisations(config: DeidConfig, lexicon: Lexicon) -> _Organisations:
 # "Abby Holloway of Opencounter", "Amadeo Vitorović from Rapid Cycle Solutions": where a person named in
 # full comes from or works, written right after the name.
 _AFFILIATION = re.compile(r"[ \t]+(?:from|of|at)[ \t]+(?:the[ \t]+)?(?=[^\W\d_])")
+_JOINED = re.compile(r"\.?,?[ \t]+(?:and|&)[ \t]+(?=[^\W\d_])")
 
 
 class _Affiliation:
@@ -286,9 +293,11 @@ class _Affiliation:
         if doc.caseless:
             return
         tokens = doc.tokens
-        ends = {s.end for s in spans if s.label == NAME and len(doc.tokens_in(s.start, s.end)) >= 2}
-        for end in sorted(ends):
-            m = _AFFILIATION.match(doc.text, end)
+        ends = {s.end: False for s in spans if s.label == NAME and len(doc.tokens_in(s.start, s.end)) >= 2}
+        # "Enervee Corporation and Civic Insight": a second company joined to one found by its suffix.
+        ends.update({s.end: True for s in spans if s.source == "organisation" and s.label == LOCATION})
+        for end, joined in sorted(ends.items()):
+            m = (_JOINED if joined else _AFFILIATION).match(doc.text, end)
             if m is None:
                 continue
             i = doc.token_index_at(m.end())
@@ -296,6 +305,8 @@ class _Affiliation:
                 continue
             words = self._run(doc, i)
             if not words:
+                continue
+            if joined and not (_plain_name(words) or any(_Organisations._naming(w) for w in words)):
                 continue
             named = [w for w in words if w.norm not in _CONNECTORS]
             if any(w.norm in MONTH_WORDS or w.norm in HEADER_TITLES or w.norm in _GENERIC for w in named):

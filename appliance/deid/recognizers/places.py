@@ -247,7 +247,7 @@ class _Places:
         for m in _INTL_STREET.finditer(text):
             words = doc.tokens_in(m.start(), m.end())
             if not words or any(
-                (w.cls & WordClass.CLINICAL and not w.cls & NAME_BITS)
+                (w.cls & WordClass.CLINICAL and not w.cls & NAME_BITS and w.norm not in _STREET_PARTICLES)
                 or (w.cls & WordClass.STOP and w.norm not in _STREET_PARTICLES)
                 for w in words
             ):
@@ -286,7 +286,9 @@ class _Places:
             yield Span(m.start(), m.end(), LOCATION, "street", 0.7, "places")
         for m in _FOREIGN_STREET.finditer(text):
             words = doc.tokens_in(m.start() + (2 if m.group().startswith("C/") else 0), m.end())  # "C/": calle
-            if words and not any(w.cls & WordClass.CLINICAL and not w.cls & NAME_BITS for w in words):
+            if words and not any(
+                w.cls & WordClass.CLINICAL and not w.cls & NAME_BITS and w.norm not in _STREET_PARTICLES for w in words
+            ):
                 starts.append((m.start(), m.end()))
         for m in _HOUSE_POSTCODE.finditer(text):
             after = _POSTCODE_TOWN.match(text, m.end())

@@ -23,9 +23,14 @@ from appliance.deid.lexicon import NAME_BITS, Lexicon, WordClass
 from appliance.deid.recognizers.base import register
 from appliance.deid.recognizers.name_rules import HEADER_WORDS
 from appliance.deid.spans import NAME, Span
-from appliance.deid.text import Document
+from appliance.deid.text import Document, Shape
 
 _SPEAKER_LINE = re.compile(r"(?m)^[ \t>]*(?P<name>[A-Z][a-z]+)[ \t]*:[ \t]*[\"'“‘]?(?P<said>[^\W\d_]+)")
+# "What's your name? Jildau S Bouts": the answer to a question for a name, in a chat or a form.
+_NAME_QUESTION = re.compile(
+    r"(?i)\b(?:what(?:'s|’s|[ \t]+is)[ \t]+your|your)[ \t]+(?:full[ \t]+)?name[ \t]*\?[ \t]*(?:\n[ \t>]*)?"
+    r"(?P<answer>[^\W\d_][\w'’-]*(?:\.?[ \t]+[^\W\d_][\w'’-]*){0,3})\.?[ \t]*(?=\n|$|[.!?,])"
+)
 _VOWEL = re.compile(r"[aeiouyàáâäåèéêëìíîïòóôöøùúûüý]")
 _NOT_A_NAME = WordClass.ENGLISH | WordClass.CLINICAL | WordClass.STOP | WordClass.MEDICAL | WordClass.COUNTRY
 
@@ -35,6 +40,30 @@ class _Speakers:
         self.lexicon = lexicon
 
     def find(self, doc: Document) -> Iterator[Span]:
+        yield from self._answered(doc)
+        yield from self._speakers(doc)
+
+    def _answered(self, doc: Document) -> Iterator[Span]:
+        """The name given right after a question for it: its first word a name or a word no list knows,
+        no stop word among them; in a normally written line every word capitalised or an initial, in a
+        line all in one case none an English word unless it is also a name."""
+        if "?" not in doc.text:
+            return
+        for m in _NAME_QUESTION.finditer(doc.text):
+            words = doc.tokens_in(m.start("answer"), m.end("answer"))
+            if not words or any(w.cls & WordClass.STOP and len(w.norm) > 1 for w in words):
+                continue
+            first = words[0]
+            if not (first.cls & NAME_BITS or first.cls == WordClass.NONE) or len(first.norm) < 2:
+                continue
+            if first.caseless:
+                named = all(len(w.norm) == 1 or w.cls & NAME_BITS or not w.cls & _NOT_A_NAME for w in words)
+            else:
+                named = all(w.shape in (Shape.TITLE, Shape.INITIAL) for w in words)
+            if named:
+                yield Span(first.start, words[-1].end, NAME, "person", 0.75, "speaker")
+
+    def _speakers(self, doc: Document) -> Iterator[Span]:
         text = doc.text
         if ":" not in text:
             return
