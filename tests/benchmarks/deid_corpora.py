@@ -363,18 +363,34 @@ def asq_phi(mirror: Path, limit: int) -> Iterator[Doc]:
         yield finish(doc)
 
 
+# hackathonworks/datasets, mtsamples.csv: 223 transcribed clinical reports from mtsamples.com (operative
+# notes, consultations, discharge summaries), as uploaded to Kaggle by Tara Boyle under CC0. The reports
+# were de-identified by their publisher but are not annotated: placeholders ("Dr. X", "ABCD Hospital")
+# and real-looking dates remain. Written as ``mtsamples.{dev,test}.unannotated.jsonl`` with no spans: for
+# reading what the engine marks in clinical prose (and in capitals), never scored as gold.
+def mtsamples(mirror: Path, limit: int) -> Iterator[Doc]:
+    repo = mirror / "hackathonworks+datasets" / "repo"
+    rows = csv.DictReader(io.StringIO(git_show(repo, "mtsamples.csv").decode("utf-8")))
+    for n, row in enumerate(rows):
+        if n >= limit:
+            return
+        yield Doc(f"mtsamples-{n:04d}", row["tweet"].strip())
+
+
 @dataclass
 class Source:
     name: str
     repo: str  # snapshot directory name under --mirror
     read: Callable[[Path, int], Iterator[Doc]]
     nophi: bool = False
+    unannotated: bool = False
 
 
 SOURCES = [
     Source("presidio_synth", "microsoft+presidio-research", presidio_synth),
     Source("meddocan", "PlanTL-GOB-ES+SPACCC_MEDDOCAN", meddocan),
     Source("asq_phi", "JamesWeatherhead+asq-phi", asq_phi),
+    Source("mtsamples", "hackathonworks+datasets", mtsamples, unannotated=True),
     Source("medical_abstracts", "sebischair+Medical-Abstracts-TC-Corpus", medical_abstracts, nophi=True),
     Source(
         "medical_abstracts_heldout", "sebischair+Medical-Abstracts-TC-Corpus", medical_abstracts_heldout, nophi=True
@@ -408,7 +424,8 @@ def convert(source: Source, mirror: Path, out_dir: Path, limit: int) -> dict:
     report["files"] = []
     for split in ("dev", "test"):
         part = [d for d in docs if split_of(d.id) == split]
-        path = out_dir / f"{source.name}.{split}.jsonl"
+        kind = f"{split}.unannotated" if source.unannotated else split
+        path = out_dir / f"{source.name}.{kind}.jsonl"
         write_jsonl(path, part)
         labels = Counter(s["label"] for d in part for s in d.spans)
         ages = Counter(s.get("subtype") for d in part for s in d.spans if s["label"] == "AGE")
