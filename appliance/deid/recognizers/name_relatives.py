@@ -35,6 +35,10 @@ RELATIVE = re.compile(
     r"(?:'s)?(?:,)?[ \t]+(?:(?:named|is|was|called)[ \t]+)?"
 )
 
+# Role abbreviations that are also units after a number ("8 cm", "2 pa").
+_UNITS = frozenset({"cm", "pa"})
+_MEASURE_BEFORE = re.compile(r"\d[ \t]*$")
+
 # A relative named first and then said who they are: "frank (son)", "rosa (daughter, hcp)", "Hope, the
 # pt's niece", "bill, her husband".
 _KIN = (
@@ -71,6 +75,8 @@ def relatives(doc: Document) -> Iterator[Span]:
         index = _first_token_at(doc, m.end())
         if index is None:
             continue
+        if _MEASURE_BEFORE.search(doc.text, max(0, m.start() - 8), m.start()) and m.group("rel").lower() in _UNITS:
+            continue  # "8 cm long": centimetres, not a case manager
         tok = doc.tokens[index]
         if tok.caseless:
             # "WIFE ROSE", "SON JOHN", "SISTER RAHUL COOK"; not "SON WILL VISIT", "WIFE PRESENT".

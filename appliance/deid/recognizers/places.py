@@ -433,8 +433,8 @@ class _Places:
         surname_hospital = lower_note and tok.cls & WordClass.LAST and not tok.cls & _NOT_A_HOSPITAL_NAME
         if tok.norm in _GENERIC_PLACES or (tok.cls and not surname_hospital) or tok.text in STATE_CODES:
             return None
-        if tok.norm in STATE_NAMES:
-            return None
+        if tok.norm in STATE_NAMES or tok.norm in MONTH_WORDS:
+            return None  # "discharge on monday": a day, not a hospital named after someone
         end = tok.end
         if end < len(doc.text) and doc.text[end].isdigit():
             return None
