@@ -63,6 +63,7 @@ _CREDENTIAL_STARTS = frozenset(
     DMD MBBS MPH MSN BSN CNM RD RRT SLP DNP CMA MA FACP FACC FACS
     """.split()
 )
+_LIST_GOES_ON = re.compile(r",[ \t]*(?P<next>[A-Z][A-Z0-9]{1,5})\b")
 # Credentials that are also everyday abbreviations ("PT" = patient/physical therapy): comma only.
 _COMMA_ONLY_CREDENTIALS = frozenset({"PT", "OT", "PA", "MA", "RD", "DO", "D.O.", "MS", "CMA"})
 
@@ -327,6 +328,9 @@ class _NameContext:
                 continue
             prev = tokens[cred_tok.index - 1]
             sep = text[prev.end : cred_tok.start]
+            more = _LIST_GOES_ON.match(text, m.end())
+            if "," in sep and more and not _CREDENTIAL.fullmatch(more.group("next")):
+                continue  # "CBC, GS, PT, PTT, ESR": a list of tests, not a name and a credential
             if not _CREDENTIAL_SEP.fullmatch(sep) or not _credential_follows_name(doc, prev, m.group("cred"), sep):
                 continue
             taken = _name_before_credential(doc, prev.index)
@@ -358,6 +362,8 @@ class _NameContext:
                 continue  # "ACCOMPANIED BY A RELATIVE": an article, not an initial
             if not colon and not any(t.shape is not Shape.LOWER for t in taken):
                 continue
+            if not colon and taken[0].caseless and taken[0].cls & WordClass.ENGLISH and not taken[0].cls & NAME_BITS:
+                continue  # "SIGNED BY DURABLE POWER OF ATTORNEY": in capitals, a plain word after a phrase
             first, last = grow(doc, taken[0].index, taken[-1].index)
             span = name_span(doc, first, last, subtype, 0.9, "name_context")
             if span:
