@@ -249,10 +249,13 @@ def run_icl_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *, e
                 if budget is not None and spent + kept + estimate > budget * ICL_BUDGET_SLACK:
                     left = budget * ICL_BUDGET_SLACK - spent - kept
                     after = f" after zero-shot's {_minutes(kept)}" if kept else ""
-                    def seconds_for(n: int, cost: PassCost = cost, settings: dict[str, Any] = settings) -> float:
-                        fewer_config = ICLConfig.from_mapping({**settings, "k": n})
+                    tried: dict[int, ICLConfig] = {}
+
+                    def seconds_for(n: int, cost: PassCost = cost, settings: dict[str, Any] = settings,
+                                    tried: dict[int, ICLConfig] = tried) -> float:
+                        tried[n] = ICLConfig.from_mapping({**settings, "k": n})
                         return cost.seconds(_prompt_lengths(tokenizer, request.task, task_config, train, test,
-                                                            fewer_config))
+                                                            tried[n]))
 
                     fewer = fewer_shots_that_fit(k, left, seconds_for, taken=request.shots) if k > 1 else None
                     if fewer is None:
@@ -269,8 +272,7 @@ def run_icl_baseline(ws: Workspace, request: CompareRequest, snapshot: str, *, e
                          method=name, phase="fewer examples", estimate_s=round(chosen_estimate))
                     skipped.append({"k": k, "estimate_s": round(estimate), "budget_s": budget, "ran_k": chosen,
                                     "ran_estimate_s": round(chosen_estimate)})
-                    k, name = chosen, f"icl {chosen}-shot"
-                    config = ICLConfig.from_mapping({**settings, "k": k})
+                    k, name, config = chosen, f"icl {chosen}-shot", tried[chosen]
             phase = PhaseProgress(emit, name, "scoring test records", should_stop=should_stop)
             started = time.monotonic()
             try:
@@ -326,7 +328,7 @@ def _icl_tokens_per_query(tokenizer: Any, task: str, task_config: TaskConfig, tr
         # With examples, each record's content-free prompts keep its examples, so each is scored anew;
         # zero-shot, they are the same for every record and scored once for the pass. Either way they
         # share their start (system prompt, examples) with the query prompt, which is read once for all
-        # (`label_scoring.score_replies_shared`), so only the tokens after it are counted.
+        # (`label_scoring.shared_prefix`), so only the tokens after it are counted.
         if name == "classify" and config.calibrate and (config.k > 0 or i == 0):
             free = [prompts.content_free(record, text) for text in CONTENT_FREE_INPUTS]
             shared = min(common_prefix_length([query, *free]), min(len(f) for f in free) - 1)

@@ -18,7 +18,7 @@ three content-free prompts per distinct prompt context; scores are cached by pro
 zero-shot or fixed-example prompt pays them once, a nearest-example prompt once per record. Those
 per-record prompts share everything before the note with the query prompt (system prompt and examples),
 so that shared prefix is run once per record and its cache copied for each of the four
-(`score_replies_shared`, `share_prefix=True`): a 4-shot calibrated record costs about one long pass
+(`shared_prefix` and `score_replies_after`, `share_prefix=True`): a 4-shot calibrated record costs about one long pass
 plus four short ones instead of four long ones. The last shared start is kept while later prompts begin
 with it (`PromptPrefix`): with the same examples for every query ('fixed', 'balanced'), the system prompt
 and the examples are run once for the whole pass and a record costs about what its own note costs.
@@ -230,25 +230,6 @@ def score_replies_after(
                     use_cache=True, **kwargs)
         return _score_from_cache(model, out.logits, out.past_key_values, len(own_ids), replies, pad_id,
                                  label_batch, device)
-
-
-def score_replies_shared(
-    model: Any,
-    prompts: Sequence[Sequence[int]],
-    replies: LabelReplies,
-    *,
-    pad_id: int = 0,
-    label_batch: int = 8,
-) -> np.ndarray | None:
-    """Reply scores for several prompts (rows, in order) that start with the same tokens, the shared
-    tokens run once (`shared_prefix`, `score_replies_after`). None when nothing can be shared: the
-    caller then scores each prompt in full.
-    """
-    prefix = shared_prefix(model, prompts, replies)
-    if prefix is None:
-        return None
-    rows = [score_replies_after(model, prefix, p, replies, pad_id=pad_id, label_batch=label_batch) for p in prompts]
-    return np.stack([r for r in rows if r is not None])
 
 
 def common_prefix_length(sequences: Sequence[Sequence[int]]) -> int:

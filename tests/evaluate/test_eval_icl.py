@@ -254,17 +254,19 @@ def test_scoring_precision_follows_the_setting(tokenizer, tiny_model, notes):
 
 
 def test_shared_prefix_falls_back_when_nothing_is_shared(tokenizer, tiny_model):
-    from appliance.evaluate.label_scoring import label_replies, score_replies, score_replies_shared
+    from appliance.evaluate.label_scoring import label_replies, score_replies, score_replies_after, shared_prefix
 
     replies = label_replies(tokenizer, SPECIALTIES)
     a = tokenizer("alpha beta gamma")["input_ids"]
     b = tokenizer("zeta eta theta")["input_ids"]
     assert a[0] != b[0]
-    assert score_replies_shared(tiny_model, [a, b], replies) is None
+    assert shared_prefix(tiny_model, [a, b], replies) is None
     # One prompt inside another: the shorter keeps its last token for itself and still matches.
-    rows = score_replies_shared(tiny_model, [a, a + b], replies)
-    assert rows is not None
-    for row, ids in zip(rows, [a, a + b], strict=True):
+    prefix = shared_prefix(tiny_model, [a, a + b], replies)
+    assert prefix is not None
+    for ids in (a, a + b):
+        row = score_replies_after(tiny_model, prefix, ids, replies)
+        assert row is not None
         np.testing.assert_allclose(row, score_replies(tiny_model, ids, replies), rtol=1e-5, atol=1e-5)
 
 
