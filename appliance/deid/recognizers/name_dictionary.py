@@ -321,21 +321,38 @@ _LANGUAGES = frozenset(
     mandarin cantonese japanese korean vietnamese hindi urdu bengali punjabi tagalog creole haitian somali
     swahili amharic turkish persian farsi welsh irish scottish
     """.split()
+) | frozenset(
+    # nationalities that are also surnames ("American", "Czech"): in an adjective's place they are none
+    "american british canadian mexican czech african asian european australian indian".split()
 )
-_LANGUAGE_BEFORE = frozenset({"in", "speaks", "speak", "spoke", "speaking", "language", "and", "or", "fluent", "only"})
+_LANGUAGE_BEFORE = frozenset(
+    {"in", "speaks", "speak", "spoke", "speaking", "language", "and", "or", "fluent", "only", "studying", "studied",
+     "studies", "study", "teaches", "taught", "teaching", "learning", "learn", "learned", "learnt"}
+)
 _LANGUAGE_AFTER = frozenset({"speaking", "speaker", "speakers", "interpreter", "translation", "and", "or", "only"})
 
 
 def language_named(doc: Document, tok: Token) -> bool:
-    """ "provided in English and Portuguese", "Spanish-speaking", "Haitian Creole interpreter"."""
+    """ "provided in English and Portuguese", "Spanish-speaking", "Haitian Creole interpreter", "studying
+    English", "the Spanish government": a language or nationality, not a person."""
     if tok.norm not in _LANGUAGES:
         return False
     tokens = doc.tokens
     before = tokens[tok.index - 1].norm if tok.index else ""
     after = tokens[tok.index + 1].norm if tok.index + 1 < len(tokens) else ""
+    if before in _LANGUAGE_BEFORE and before not in ("and", "or"):
+        return True  # "studying English and journalism"
     if before in ("and", "or") or after in ("and", "or"):
         # "English and Portuguese": only when a language stands on the other side too
         other = tokens[tok.index - 2].norm if before in ("and", "or") and tok.index >= 2 else ""
         other2 = tokens[tok.index + 2].norm if after in ("and", "or") and tok.index + 2 < len(tokens) else ""
         return other in _LANGUAGES or other2 in _LANGUAGES
-    return before in _LANGUAGE_BEFORE or after in _LANGUAGE_AFTER
+    if before in _LANGUAGE_BEFORE or after in _LANGUAGE_AFTER:
+        return True
+    # "the Spanish government", "a new German place", "American Border Force": an adjective before a noun
+    nxt = tokens[tok.index + 1] if tok.index + 1 < len(tokens) else None
+    if nxt is None or doc.gap(tok, nxt) != " ":
+        return False
+    if nxt.cls & NAME_BITS and nxt.capitalised and not nxt.cls & WordClass.ENGLISH:
+        return False  # "Rose English Smith": a surname follows
+    return bool(nxt.cls & WordClass.ENGLISH) and not nxt.cls & WordClass.STOP

@@ -209,6 +209,11 @@ def value_word(tok: Token, *, strict: bool) -> bool:
 _FIELD_AHEAD = re.compile(r"[^\s:]{1,12}:(?!\d)")
 
 
+def _dotted_letter(doc: Document, tok: Token) -> bool:
+    """ "hyuuma t. maida": in a note all in one case, a letter with a full stop is an initial."""
+    return tok.caseless and len(tok.text) == 1 and tok.text.isalpha() and doc.text.startswith(".", tok.end)
+
+
 def take_value(doc: Document, index: int, *, strict: bool, limit: int = NAME_LIMIT) -> list[Token]:
     """Name words starting at token `index`: capitalised words, initials, particles, "Last, First"."""
     tokens = doc.tokens
@@ -232,7 +237,7 @@ def take_value(doc: Document, index: int, *, strict: bool, limit: int = NAME_LIM
                 taken.append(tok)  # "Cole, Will": after "Surname," a first name may be a stop word
                 i += 1
                 continue
-            initial_gap = prev.shape is Shape.INITIAL and gap in (". ", ".")
+            initial_gap = (prev.shape is Shape.INITIAL or _dotted_letter(doc, prev)) and gap in (". ", ".")
             if gap not in (" ", "  ") and not comma_ok and not initial_gap:
                 break
         if tok.norm in PARTICLES and tok.shape is Shape.LOWER and i + 1 < len(tokens) and taken:
@@ -253,7 +258,9 @@ def take_value(doc: Document, index: int, *, strict: bool, limit: int = NAME_LIM
                 or (tok.cls & WordClass.CLINICAL and not tok.cls & WordClass.FREQUENT)  # "dr. o'connor re: cath"
             )
         )
-        if tok.shape is Shape.INITIAL or (value_word(tok, strict=strict) and further_ok):
+        if tok.shape is Shape.INITIAL or (taken and _dotted_letter(doc, tok)) or (
+            value_word(tok, strict=strict) and further_ok
+        ):
             taken.append(tok)
             i += 1
             continue
