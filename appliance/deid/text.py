@@ -106,6 +106,7 @@ def word_facts(lexicon: Lexicon, word: str) -> WordFacts:
 # Counting letters by case with C-speed regexes; ASCII is enough to judge a line's case style.
 _UPPER = re.compile(r"[A-Z]")
 _LOWER = re.compile(r"[a-z]")
+_TITLE_START = re.compile(r"(?<![A-Za-z])[A-Z][a-z]")
 
 
 def _caseless_lines(text: str, whole_note_caseless: bool) -> list[tuple[int, bool]]:
@@ -133,8 +134,14 @@ class Document:
         self.text = text
         upper = len(_UPPER.findall(text))
         letters = upper + len(_LOWER.findall(text))
-        # A note in capitals, or with no capitals at all, carries no case information anywhere.
-        self.caseless = letters >= 20 and (upper >= 0.85 * letters or upper <= 0.01 * letters)
+        # A note in capitals, or with no capitals at all, carries no case information anywhere. A note
+        # written in lower case keeps its codes and abbreviations in capitals ("ref # AUTH-5520918", "to
+        # ED"): what tells it is that almost no word starts with a capital and goes on in lower case.
+        self.caseless = letters >= 20 and (
+            upper >= 0.85 * letters
+            or upper <= 0.01 * letters
+            or (upper <= 0.1 * letters and len(_TITLE_START.findall(text)) * 300 <= letters)
+        )
         self._title_lines: set[int] | None = None
         lines = _caseless_lines(text, self.caseless)
         cache = word_cache if word_cache is not None else {}

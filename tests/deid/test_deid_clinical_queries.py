@@ -53,6 +53,11 @@ DESCRIPTIONS_AND_INSTRUMENTS = [
     Case("nationality-force", "The Czech Border Force detained him.", keep=("Czech", "Border", "Force")),
     Case("surname-english-still-found", "Mrs. English called; Tom French too.", phi=("English", "Tom French")),
     Case("lower-label-initial", "name:   kaito r. venner\nroom: 4", phi=("kaito r. venner",)),
+    Case(
+        "lower-note-with-a-code-in-capitals",
+        "snf auth obtained, ref # AUTH-5520918. pt and wife rosalind agree. cm to call.",
+        phi=("rosalind",),
+    ),
     Case("named-risk-score", "high Framingham risk score, LDL 190", keep=("Framingham", "risk", "score")),
     Case("named-study", "as in the Framingham Heart Study, BP matters", keep=("Framingham", "Heart", "Study")),
     Case("society-guidelines", "per ADA guidelines, A1c < 7", keep=("ADA", "guidelines")),
