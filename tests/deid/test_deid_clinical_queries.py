@@ -98,6 +98,27 @@ OPERATIVE_WORDS = [
     Case("ward-still-found", "transfer to Hallorann 6 tomorrow", phi=("Hallorann 6",)),
 ]
 
+# Notes written in lower case: care team named by role, initials before "rn", saints' hospitals, services.
+LOWER_CASE_NOTES = [
+    Case("role-then-unknown-name", "bed offer: admissions ondrea at 413.555.0177. pt agrees.", phi=("ondrea",)),
+    Case("priest-then-name", "received sacrament of the sick from fr. wojtek this am. pt calm.", phi=("wojtek",)),
+    Case("lactation-consultant-name", "latch improving w/ lc summer. baby rooming in, feeds q3h.", phi=("summer",)),
+    Case("initials-before-rn", "oob to chair x3, d/c jp per team, f/u in clinic next wk. qz rn", phi=("qz",)),
+    Case("lower-saint-hospital", "pt transferred from st. anselm's for ercp, wife aware of plan.", phi=("st. anselm",)),
+    Case("st-elevation-stays", "st elevation in v2-v4 resolved, cards aware tonight.", keep=("st", "elevation")),
+    Case("our-ward", "pt transferred to our pellham 2 renal floor overnight, stable.", phi=("pellham 2",)),
+    Case(
+        "services-by-what-they-do",
+        "dialyzes at brookmere dialysis, iv abx via quillon infusion, meds sent to larkmoor drug.",
+        phi=("brookmere dialysis", "quillon infusion", "larkmoor drug"),
+    ),
+    Case(
+        "generic-services-stay",
+        "receives home infusion and outpatient dialysis; progressed to require dialysis; with both drugs.",
+        keep=("home", "outpatient", "require", "both"),
+    ),
+]
+
 
 @pytest.fixture(scope="module")
 def engine() -> DeidEngine:
@@ -121,6 +142,11 @@ def test_mount_before_a_name(engine: DeidEngine, case: Case) -> None:
 
 @pytest.mark.parametrize("case", OPERATIVE_WORDS, ids=[c.id for c in OPERATIVE_WORDS])
 def test_operative_words_stay(engine: DeidEngine, case: Case) -> None:
+    assert_case(engine, case)
+
+
+@pytest.mark.parametrize("case", LOWER_CASE_NOTES, ids=[c.id for c in LOWER_CASE_NOTES])
+def test_lower_case_notes(engine: DeidEngine, case: Case) -> None:
     assert_case(engine, case)
 
 

@@ -129,6 +129,41 @@ class _Facility:
         yield from self._letterhead(doc)
         yield from self._wards(doc)
         yield from self._generic_tail(doc)
+        yield from self._lower_saints(doc)
+        yield from self._services(doc)
+
+    def _lower_saints(self, doc: Document) -> Iterator[Span]:
+        """ "sent from st. brigid's", "to st. michael's (smh)": in a note all in one case, a saint's name
+        after "st." is a hospital's when the name is a first name ("st elevation" is no saint)."""
+        if not doc.caseless:
+            return
+        for m in _LOWER_SAINT.finditer(doc.text):
+            index = doc.token_index_at(m.start("name"))
+            if index >= len(doc.tokens):
+                continue
+            word = doc.tokens[index]
+            if not word.cls & WordClass.FIRST or word.cls & (WordClass.CLINICAL | WordClass.STOP):
+                continue
+            yield Span(m.start(), m.end("name"), LOCATION, "facility", 0.7, "facility")
+
+    def _services(self, doc: Document) -> Iterator[Span]:
+        """ "dialyzes at riverside dialysis", "meds sent to harbor drug", "nurse from tri-county vna",
+        "BIB HARBOR EMS": a care service named by one to three words before what it does, right after a
+        preposition, in any case. Generic words ("home infusion", "outpatient dialysis") name none."""
+        tokens = doc.tokens
+        for m in _SERVICE.finditer(doc.text):
+            words = doc.tokens_in(m.start("name"), m.end("name"))
+            if not words or any(
+                w.norm in _SERVICE_GENERIC or w.norm in FACILITY_GENERIC or w.norm in MONTH_WORDS
+                or w.cls & (WordClass.CLINICAL | WordClass.STOP) and not w.cls & NAME_LIKE
+                for w in words
+            ):
+                continue
+            if words[0].index > 0 and tokens[words[0].index - 1].norm in _SERVICE_GENERIC:
+                continue
+            if m.group("prep").lower() == "to" and words[0].cls == WordClass.ENGLISH:
+                continue  # "progressed to require dialysis": a verb after "to"
+            yield Span(m.start("name"), m.end(), LOCATION, "facility", 0.7, "facility")
 
     def _generic_tail(self, doc: Document) -> Iterator[Span]:
         """ "Kessler Memorial", "Lakeside Regional", "Dorchester House": a facility named with a generic
@@ -382,6 +417,21 @@ def _named_by_generic_words(doc: Document, first: int, head: int) -> bool:
 # Heads a name of generic words can close, and the prepositions that make such words a name.
 _GENERIC_NAMED_HEADS = frozenset({"hospital", "clinic", "center", "centre", "health", "healthcare", "infirmary"})
 _PLACE_PREPOSITIONS = frozenset({"at", "to", "from", "in", "into", "visited", "visits", "attended", "attends"})
+_LOWER_SAINT = re.compile(r"\b(?:st|saint)\.?[ \t]+(?P<name>[a-z]+)(?:['’]s)?")
+# What a care service does, after its name: "riverside dialysis", "harbor drug", "tri-county vna".
+_SERVICE = re.compile(
+    r"(?i)\b(?P<prep>at|to|from|via|bib)[ \t]+(?P<name>[a-z][a-z'’-]*(?:[ \t]+[a-z][a-z'’-]*){0,2})[ \t]+"
+    r"(?:dialysis(?:[ \t]+(?:center|unit))?|infusion|vna|drug|ems|ambulance|chair[ \t]+car|medical[ \t]+supply|"
+    r"home[ \t]+health|home[ \t]+care|hospice)\b"
+)
+# Words that say what kind of service, not which one.
+_SERVICE_GENERIC = frozenset(
+    """
+    the a an our his her their your this that home outpatient inpatient local hospital in-center peritoneal
+    hemo iv oral retail specialty mail order mail-order private city town county state emergency his her
+    usual regular same new old nearest nearby
+    """.split()
+)
 HEADER_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof"})
 # Generic words that stand for the head word in many hospitals' short names.
 _TAIL_HEADS = frozenset({"memorial", "regional", "general", "house"})

@@ -31,7 +31,8 @@ RELATIVE = re.compile(
     r"companion|child|grandchild|godson|goddaughter|"
     # people of the care team, named by their role ("NP Garcia aware", "case mgr Paulette", "cm frank")
     r"case\s+(?:mgr|manager)|cm|sw|social\s+worker|charge\s+nurse|rn|np|pa|interpreter|chaplain|"
-    r"attending|resident|fellow|intern|pcp|dietitian|nutritionist|pharmacist|therapist)"
+    r"attending|resident|fellow|intern|pcp|dietitian|nutritionist|pharmacist|therapist|nurse|educator|lc|rt|"
+    r"admissions|coordinator|liaison|fr\.|sr\.)"
     r"(?:'s)?(?:,)?[ \t]+(?:(?:named|is|was|called)[ \t]+)?"
 )
 
@@ -65,7 +66,7 @@ RELATIVE_WORDS = frozenset(
     stepmother stepfather fiance fiancee fiancé fiancée boyfriend girlfriend friend neighbor neighbour
     roommate caregiver guardian companion child grandchild godson goddaughter
     case cm sw social charge rn np pa interpreter chaplain attending resident fellow intern pcp dietitian
-    nutritionist pharmacist therapist
+    nutritionist pharmacist therapist nurse educator lc rt admissions coordinator liaison fr sr
     """.split()
 )
 
@@ -94,6 +95,9 @@ def relatives(doc: Document) -> Iterator[Span]:
                 and not tok.cls & WordClass.CLINICAL
                 and (bool(tok.cls & WordClass.FIRST) or not tok.cls & WordClass.COMMON or before_surname)
             ) or (tok.cls == WordClass.NONE and len(tok.norm) > 2 and before_surname)
+            # "admissions tamsin", "fr. tomasz": in a note all in lower case, a word no list knows
+            ok = ok or (tok.cls == WordClass.NONE and len(tok.norm) >= 4 and tok.shape is Shape.LOWER
+                        and not any(ch.isdigit() for ch in tok.text))
         else:
             # "her son Will": in a cased line a capitalised first name counts even if it is a word.
             ok = (

@@ -403,6 +403,7 @@ def _name_before_credential(doc: Document, index: int) -> list[Token]:
         if (
             tok.shape is Shape.INITIAL
             or lower_initial  # "p. lee rn" in a note all in lower case
+            or (not taken and _lower_initials(tok))  # "lh rn"
             or _credential_name_word(tok)
             or _initials_word(tok, relaxed=not taken)
         ):
@@ -419,6 +420,7 @@ def _name_before_credential(doc: Document, index: int) -> list[Token]:
             bool(t.cls & NAME_BITS)
             or t.shape is Shape.INITIAL
             or (t.caseless and len(t.text) == 1)
+            or (t.index == index and _lower_initials(t))
             or _initials_word(t, relaxed=t.index == index)
         )
 
@@ -428,6 +430,11 @@ def _name_before_credential(doc: Document, index: int) -> list[Token]:
         return taken
     titled = len(taken) >= 2 and all(t.shape is Shape.TITLE and not t.caseless for t in taken)
     return taken if titled else []
+
+
+def _lower_initials(tok: Token) -> bool:
+    """ "lh", "jw": a clinician's initials in a note all in lower case, letters no list knows."""
+    return tok.caseless and tok.shape is Shape.LOWER and 2 <= len(tok.text) <= 3 and tok.cls == WordClass.NONE
 
 
 def _initials_word(tok: Token, *, relaxed: bool = False) -> bool:

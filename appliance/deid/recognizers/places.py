@@ -52,7 +52,7 @@ def _after_facility(doc: Document, tok: Token) -> bool:
 
 # Any "to", "from", "on", "at", or a room label: enough before a ward's shape (a name and a small number).
 _WARD_CUE = re.compile(
-    r"(?i)(?:\b(?:to|from|on|at|in|into|via)\s+(?:the\s+)?|\b(?:room|rm|unit|ward|floor|location|bed)\s*[:#]\s*)$"
+    r"(?i)(?:\b(?:to|from|on|at|in|into|via)\s+(?:the\s+|our\s+)?|\b(?:room|rm|unit|ward|floor|location|bed)\s*[:#]\s*)$"
 )
 # Units, rooms and services that say nothing about which hospital: never a place on their own.
 _GENERIC_PLACES = frozenset(
