@@ -106,6 +106,23 @@ LOWER_CASE_NOTES = [
     Case("initials-before-rn", "oob to chair x3, d/c jp per team, f/u in clinic next wk. qz rn", phi=("qz",)),
     Case("lower-saint-hospital", "pt transferred from st. anselm's for ercp, wife aware of plan.", phi=("st. anselm",)),
     Case("st-elevation-stays", "st elevation in v2-v4 resolved, cards aware tonight.", keep=("st", "elevation")),
+    Case("lower-saint-possessive", "sent from st. agatha's in the am, wife aware.", phi=("st. agatha's",)),
+    Case(
+        "facility-initials-after-name",
+        "pt transferred from st. gemma's (sgh) today. sgh records on chart. no sah on ct.",
+        phi=("st. gemma's", "sgh"),
+        keep=("sah",),
+    ),
+    Case(
+        "caps-facility-initials",
+        "INTUBATED AT BRACKENRIDGE REGIONAL HOSPITAL. BRMC RECORDS ON CHART. CXR AND ABG OK.",
+        phi=("BRACKENRIDGE REGIONAL HOSPITAL", "BRMC"),
+        keep=("CXR", "ABG"),
+    ),
+    Case("caps-community", "TELESTROKE CONSULT FROM WINSLOW COMMUNITY W/ NEURO", phi=("WINSLOW COMMUNITY",)),
+    Case("day-count-stays", "TTM 36 DAY 2, REWARMING STARTED", keep=("36", "DAY", "2")),
+    Case("reading-stays", "t 98.4 hr 72 rr 16 sat 97% ra", keep=("16", "sat", "97")),
+    Case("air-leak-stays", "CT TO -20 SX. AIR LEAK 2/7. CV: ST 110S", keep=("2", "7")),
     Case("our-ward", "pt transferred to our pellham 2 renal floor overnight, stable.", phi=("pellham 2",)),
     Case(
         "services-by-what-they-do",

@@ -90,7 +90,7 @@ _NOT_DATE_CUE = re.compile(
     r"(?i)\b(?:bp|b/p|blood\s+pressure|pressure|pain|strength|power|motor|reflexes|grade|murmur|scale|score|"
     r"ratio|gcs|apgar|vision|visual|acuity|va|rated|rates?|sbp|dbp|map|breath\s+sounds|x|times|of|grip|grasp|"
     r"hemiparesis|weakness|headache|ha|ue|le|rue|lue|rle|lle|bue|ble|mae|bilat|pulses?|edema|reflex(?:es)?|"
-    r"sedation|rass|cam|sats?|spo2)\s*[:=]?\s*$"
+    r"sedation|rass|cam|sats?|spo2|leak)\s*[:=]?\s*$"
 )
 # Ventilator, pump and monitor settings written like dates ("CPAP 10/5", "PS 5/5", "SIMV 20/5/40").
 _SETTING_CUE = re.compile(

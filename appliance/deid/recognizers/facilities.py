@@ -144,7 +144,7 @@ class _Facility:
             word = doc.tokens[index]
             if not word.cls & WordClass.FIRST or word.cls & (WordClass.CLINICAL | WordClass.STOP):
                 continue
-            yield Span(m.start(), m.end("name"), LOCATION, "facility", 0.7, "facility")
+            yield Span(m.start(), m.end(), LOCATION, "facility", 0.7, "facility")
 
     def _services(self, doc: Document) -> Iterator[Span]:
         """ "dialyzes at riverside dialysis", "meds sent to harbor drug", "nurse from tri-county vna",
@@ -434,7 +434,7 @@ _SERVICE_GENERIC = frozenset(
 )
 HEADER_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof"})
 # Generic words that stand for the head word in many hospitals' short names.
-_TAIL_HEADS = frozenset({"memorial", "regional", "general", "house"})
+_TAIL_HEADS = frozenset({"memorial", "regional", "general", "house", "community"})
 # Words that name a building of a hospital when a floor follows ("Tower 14C", "Pavilion 6").
 _BUILDINGS = frozenset({"tower", "pavilion", "building", "wing"})
 _WARD = re.compile(
@@ -462,6 +462,7 @@ class _FacilityPropagation:
 
     def refine(self, doc: Document, spans: list[Span]) -> Iterator[Span]:
         runs: set[tuple[str, ...]] = set()
+        initials: set[str] = set()
         tokens = doc.tokens
         for span in spans:
             if span.label != LOCATION or span.subtype != "facility" or span.confidence < 0.6:
@@ -474,9 +475,13 @@ class _FacilityPropagation:
             if lo > 0 and inside[lo - 1].norm in _SAINTS:
                 lo -= 1
             runs.add(tuple(t.norm for t in inside[lo : hi + 1]))
+            named = [t for t in inside if t.norm not in _CONNECTORS and t.norm != "the"]
+            if len(named) >= 2:
+                initials.add("".join(t.norm[0] for t in named[:2]))
         if not runs:
             return
         covered = sorted((s.start, s.end) for s in spans)
+        yield from _acronyms(doc, initials, covered)
         by_first: dict[str, list[tuple[str, ...]]] = {}
         for run in sorted(runs, key=len, reverse=True):
             by_first.setdefault(run[0], []).append(run)
@@ -496,6 +501,28 @@ class _FacilityPropagation:
                     break
                 yield Span(start, end, LOCATION, "facility", 0.7, "facility_propagation")
                 break
+
+
+# Letters a hospital's initials end with after its name's: hospital, medical, center, regional, clinic.
+_ACRONYM_TAIL = re.compile(r"[hmcr]{0,2}")
+
+
+def _acronyms(doc: Document, initials: set[str], covered: list[tuple[int, int]]) -> Iterator[Span]:
+    """ "St. Michael's ... SMH", "Lakeshore Regional ED ... LRMC": a facility's initials, written as
+    one word of three to five letters in capitals (or in a note all in one case), stand for it."""
+    if not initials:
+        return
+    for tok in doc.tokens:
+        if not 3 <= len(tok.norm) <= 5 or not tok.norm.isalpha() or tok.cls & (WordClass.CLINICAL | WordClass.ENGLISH):
+            continue
+        if tok.shape is not Shape.UPPER and not tok.caseless:
+            continue
+        head = tok.norm[:2]
+        if head not in initials or not _ACRONYM_TAIL.fullmatch(tok.norm[2:]):
+            continue
+        if any(a <= tok.start and tok.end <= b for a, b in covered):
+            continue
+        yield Span(tok.start, tok.end, LOCATION, "facility", 0.7, "facility_propagation")
 
 
 def _distinctive(tok: Token) -> bool:

@@ -112,6 +112,11 @@ _POSTCODE = re.compile(
 
 # A street line as most of the world writes it: house number, street words, and a number after
 # ("6750 Koskikatu 25", "3482 Via Franscini 71") or a unit ("Apt. 595", "Suite 838").
+# Words of counts and readings that sit between two numbers in a note ("POD 3 DAY 2", "rr 16 sat 97%").
+_MEASURE_WORDS = frozenset(
+    "day days wk wks week weeks hr hrs hour hours min mins sat sats foot feet ft inch inches cm mm kg lb lbs "
+    "pod hd bp hr rr temp t".split()
+)
 _INTL_STREET = re.compile(
     r"(?<![\w.,/-])\d{1,6}[ \t]+(?:[^\W\d_][\w'’.-]*[ \t]+){1,4}?\d{1,4}[A-Za-z]?(?![\w/:.,-]*\d)"
     r"(?:[ \t,]+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Box|Room|Rm)\.?[ \t]*#?\d{1,5}[A-Za-z]?)?"
@@ -254,6 +259,8 @@ class _Places:
                 continue  # "2 puffs 4 times", "5 mg po 3": doses, not streets
             if any(w.shape is Shape.LOWER and not w.caseless and w.norm not in _STREET_PARTICLES for w in words):
                 continue
+            if any(w.norm in _MEASURE_WORDS for w in words) or text.startswith("%", m.end()):
+                continue  # "TTM 36 DAY 2", "rr 16 sat 97%": a day count or a reading, no street
             if not any(len(w.norm) >= 3 for w in words) or any(
                 w.norm in MONTH_WORDS
                 or (w.shape is Shape.UPPER and not w.caseless)
