@@ -123,6 +123,9 @@ LOWER_CASE_NOTES = [
     Case("day-count-stays", "TTM 36 DAY 2, REWARMING STARTED", keep=("36", "DAY", "2")),
     Case("reading-stays", "t 98.4 hr 72 rr 16 sat 97% ra", keep=("16", "sat", "97")),
     Case("air-leak-stays", "CT TO -20 SX. AIR LEAK 2/7. CV: ST 110S", keep=("2", "7")),
+    Case("home-to-misspelled-town", "pt going home to quinnsborough tomorrow, wife to drive.", phi=("quinnsborough",)),
+    Case("home-to-plain-words-stay", "discharged home to snf w/ vna, closer to baseline.", keep=("snf", "baseline")),
+    Case("caps-lives-in-town", "SON UPDATED BY PHONE, LIVES IN MARVELLETON. PLAN AS ABOVE.", phi=("MARVELLETON",)),
     Case("our-ward", "pt transferred to our pellham 2 renal floor overnight, stable.", phi=("pellham 2",)),
     Case(
         "services-by-what-they-do",

@@ -78,7 +78,7 @@ _SAINT = frozenset({"st", "saint", "ste"})
 # Strong residence cues; whatever capitalised word follows is a place, listed or not (misspelled).
 _RESIDENCE = re.compile(
     r"(?i)\b(?:lives|living|lived|resides|residing|resident|moved|relocated|born|hometown|native|originally|"
-    r"grew\s+up|raised|flew|travel(?:l?ing|l?ed)|returned|based|headquartered|i\s+am|i'm)"
+    r"grew\s+up|raised|flew|travel(?:l?ing|l?ed)|returned|based|headquartered|i\s+am|i'm|home|closer|nearer)"
     r"(?:\s+(?:alone|here|there|now|currently|locally|independently))?\s+(?:of|in|to|from|at)\s+$"
 )
 # "Address:", "Home address:", "Mailing address -": the value is a place, whatever its format.
@@ -465,7 +465,9 @@ class _Places:
                 and len(tok.norm) >= 4
                 and tok.cls & ~(WordClass.FREQUENT | WordClass.CITY | NAME_BITS) == WordClass.NONE
             )
-            if not lower_note and not capitals and (tok.caseless or tok.shape is not Shape.TITLE):
+            # "LIVES IN SHERBROOKE", "CLOSER TO SHREWSBERRY": in a note all in capitals, a word no list knows
+            caps_note = doc.caseless and tok.shape is Shape.UPPER and tok.cls == WordClass.NONE and len(tok.norm) >= 5
+            if not lower_note and not capitals and not caps_note and (tok.caseless or tok.shape is not Shape.TITLE):
                 continue  # "lives alone in sommerville" counts in a note all in lower case
             if tok.norm in STATE_NAMES or not _RESIDENCE.search(doc.text, max(0, tok.start - 32), tok.start):
                 continue
