@@ -126,6 +126,12 @@ LOWER_CASE_NOTES = [
     Case("home-to-misspelled-town", "pt going home to quinnsborough tomorrow, wife to drive.", phi=("quinnsborough",)),
     Case("home-to-plain-words-stay", "discharged home to snf w/ vna, closer to baseline.", keep=("snf", "baseline")),
     Case("caps-lives-in-town", "SON UPDATED BY PHONE, LIVES IN MARVELLETON. PLAN AS ABOVE.", phi=("MARVELLETON",)),
+    Case(
+        "facilities-listed-with-one-found",
+        "REFERRALS SENT TO MAPLEHURST, BRIAR KNOLL, OAKVALE MANOR. BRIAR KNOLL ACCEPTED.",
+        phi=("MAPLEHURST", "BRIAR KNOLL", "OAKVALE MANOR"),
+    ),
+    Case("drugs-listed-before-facility-stay", "ON ASA, PLAVIX, LIPITOR. OAKVALE MANOR AWARE", keep=("ASA", "PLAVIX")),
     Case("our-ward", "pt transferred to our pellham 2 renal floor overnight, stable.", phi=("pellham 2",)),
     Case(
         "services-by-what-they-do",

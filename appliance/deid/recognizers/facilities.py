@@ -464,7 +464,9 @@ class _FacilityPropagation:
         runs: set[tuple[str, ...]] = set()
         initials: set[str] = set()
         tokens = doc.tokens
-        for span in spans:
+        listed = list(_listed_with(doc, spans))
+        yield from listed
+        for span in [*spans, *listed]:
             if span.label != LOCATION or span.subtype != "facility" or span.confidence < 0.6:
                 continue
             inside = doc.tokens_in(span.start, span.end)
@@ -503,6 +505,37 @@ class _FacilityPropagation:
                 break
 
 
+def _listed_with(doc: Document, spans: list[Span]) -> Iterator[Span]:
+    """ "REFERRALS SENT TO HERITAGE HILLS, CEDAR CREST, BAYVIEW MANOR": the other items of a list that
+    holds a facility found by its head word, back to the preposition that opens the list, are
+    facilities too when each is one to three capitalised words, none clinical or a stop word."""
+    tokens = doc.tokens
+    for span in spans:
+        if span.label != LOCATION or span.subtype != "facility" or span.source != "facility":
+            continue
+        items: list[tuple[int, int]] = []
+        end = span.start
+        while doc.text[max(0, end - 2) : end].rstrip(" \t").endswith(","):
+            last = doc.token_index_at(doc.text.rindex(",", 0, end)) - 1
+            first = last
+            while first > 0 and last - first < 2 and doc.gap(tokens[first - 1], tokens[first]) == " " \
+                    and tokens[first - 1].norm not in _LIST_OPENERS:
+                first -= 1
+            words = tokens[first : last + 1]
+            if first < 1 or any(
+                not w.capitalised or w.cls & (WordClass.CLINICAL | WordClass.STOP) or w.norm in MONTH_WORDS
+                for w in words
+            ):
+                break
+            items.append((words[0].start, words[-1].end))
+            if tokens[first - 1].norm in _LIST_OPENERS and doc.gap(tokens[first - 1], words[0]) == " ":
+                for a, b in items:  # the list's opening word reached: every item is a facility
+                    yield Span(a, b, LOCATION, "facility", 0.7, "facility_propagation")
+                break
+            end = words[0].start
+
+
+_LIST_OPENERS = frozenset({"to", "at", "from", "between", "and"})
 # Letters a hospital's initials end with after its name's: hospital, medical, center, regional, clinic.
 _ACRONYM_TAIL = re.compile(r"[hmcr]{0,2}")
 
