@@ -111,6 +111,8 @@ class _Facility:
     def _specific(self, tok: Token) -> bool:
         if tok.norm in _RELIGIOUS:
             return True
+        if tok.norm.endswith(("ology", "ologie", "iatry", "iatrics")):
+            return False  # "the Neurooncology Clinic", "Geriatrics Clinic": a service, not which facility
         if tok.norm in FACILITY_GENERIC or tok.norm in _CONNECTORS or tok.norm in FACILITY_HEADS:
             return False
         if tok.caseless and tok.cls & WordClass.ENGLISH and not tok.cls & (NAME_LIKE | WordClass.CITY):
@@ -353,6 +355,8 @@ class _Facility:
                     break
                 last += 1
             words = tokens[i : last + 1]
+            if words[-1].norm in _ROOM_WORDS:
+                continue  # "brought to the Operating Room": a room of this hospital
             while words and not self._specific(words[-1]) and words[-1].norm not in FACILITY_HEADS:
                 words = words[:-1]
             if not words or not any(self._specific(t) for t in words):
@@ -535,6 +539,7 @@ def _listed_with(doc: Document, spans: list[Span]) -> Iterator[Span]:
             end = words[0].start
 
 
+_ROOM_WORDS = frozenset({"room", "rooms", "suite", "theatre", "theater", "department", "unit", "bay", "area"})
 _LIST_OPENERS = frozenset({"to", "at", "from", "between", "and"})
 # Letters a hospital's initials end with after its name's: hospital, medical, center, regional, clinic.
 _ACRONYM_TAIL = re.compile(r"[hmcr]{0,2}")
