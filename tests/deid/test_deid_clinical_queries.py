@@ -135,6 +135,10 @@ LOWER_CASE_NOTES = [
         phi=("MAPLEHURST", "BRIAR KNOLL", "OAKVALE MANOR"),
     ),
     Case("drugs-listed-before-facility-stay", "ON ASA, PLAVIX, LIPITOR. OAKVALE MANOR AWARE", keep=("ASA", "PLAVIX")),
+    Case("rural-route-box", "address for dc papers: rr 4 box 17, quillby, vt.", phi=("rr 4 box 17",)),
+    Case("breathing-rate-stays", "hr 80s, rr 18 regular, box of supplies at bedside", keep=("rr", "18")),
+    Case("baby-named", "breastfeeding well. baby boy tobiah rooming in, peds aware.", phi=("tobiah",)),
+    Case("month-after-admit", "has med list. last admit august at outside hosp.", phi=("august",)),
     Case("our-ward", "pt transferred to our pellham 2 renal floor overnight, stable.", phi=("pellham 2",)),
     Case(
         "services-by-what-they-do",

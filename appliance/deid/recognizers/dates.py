@@ -58,7 +58,7 @@ _MONTH_WORD = re.compile(
 # A month on its own is a date element after these ("in March", "since May", "late Dec.").
 _MONTH_CUE = re.compile(
     r"(?i)\b(?:in|since|during|until|till|through|thru|early|mid|late|last|next|this|of|by|before|after|"
-    r"around|from|to|end\s+of|beginning\s+of|start\s+of)\s+(?:-\s*)?$"
+    r"around|from|to|end\s+of|beginning\s+of|start\s+of|admit|admitted|discharged)\s+(?:-\s*)?$"
 )
 _VERB_PARTICLE = re.compile(r"(?i)[ \t]+(?:out|down|up|along|into|through|forward|ahead|away|back)\b")
 # A day of the month on its own: "on the 23rd", "by the 3rd".

@@ -28,7 +28,7 @@ RELATIVE = re.compile(
     r"(?i)\b(?P<rel>wife|husband|spouse|partner|son|daughter|mother|father|mom|dad|sister|brother|sibling|aunt|uncle|"
     r"niece|nephew|cousin|grandson|granddaughter|grandmother|grandfather|grandma|grandpa|stepson|stepdaughter|"
     r"stepmother|stepfather|fianc[eé]e?|boyfriend|girlfriend|friend|neighbou?r|roommate|caregiver|guardian|"
-    r"companion|child|grandchild|godson|goddaughter|"
+    r"companion|child|grandchild|godson|goddaughter|baby(?:[ \t]+(?:boy|girl))?|"
     # people of the care team, named by their role ("NP Garcia aware", "case mgr Paulette", "cm frank")
     r"case\s+(?:mgr|manager)|cm|sw|social\s+worker|charge\s+nurse|rn|np|pa|interpreter|chaplain|"
     r"attending|resident|fellow|intern|pcp|dietitian|nutritionist|pharmacist|therapist|nurse|educator|lc|rt|"
@@ -64,7 +64,7 @@ RELATIVE_WORDS = frozenset(
     wife husband spouse partner son daughter mother father mom dad sister brother sibling aunt uncle niece
     nephew cousin grandson granddaughter grandmother grandfather grandma grandpa stepson stepdaughter
     stepmother stepfather fiance fiancee fiancé fiancée boyfriend girlfriend friend neighbor neighbour
-    roommate caregiver guardian companion child grandchild godson goddaughter
+    roommate caregiver guardian companion child grandchild godson goddaughter baby
     case cm sw social charge rn np pa interpreter chaplain attending resident fellow intern pcp dietitian
     nutritionist pharmacist therapist nurse educator lc rt admissions coordinator liaison fr sr
     """.split()

@@ -96,6 +96,11 @@ _CORNER = re.compile(
     r"\bcorner\s+of\s+(?P<a>[^\W_][\w'’.-]*(?:[ \t]+[^\W_][\w'’.-]*){0,4}?)[ \t]+and[ \t]+"
     r"(?P<b>[^\W\d_][\w'’.-]*(?:[ \t]+[^\W_][\w'’.-]*){0,3}?)(?=[.,;:!?\n]|$)"
 )
+# A rural route and its box: "RR 2 Box 14", "rr 2, box 45", "Rural Route 3".
+_RURAL_ROUTE = re.compile(
+    r"(?i)\b(?:(?:rr|r\.r\.)[ \t]*#?[ \t]*\d{1,3},?[ \t]*box[ \t]*#?[ \t]*\d{1,5}"  # "rr 18" alone is a breathing rate
+    r"|rural[ \t]+route[ \t]*#?[ \t]*\d{1,3}(?:,?[ \t]*box[ \t]*#?[ \t]*\d{1,5})?)\b"
+)
 # Military and diplomatic mail: "PSC 2581, Box 0041", "Unit 7349 Box 6067", "APO AE 20040", and a ship
 # with the fleet post office on the next line or after a comma ("USNS Harris\nFPO AP 12345"); in any case.
 _MILITARY = re.compile(
@@ -222,6 +227,8 @@ class _Places:
         yield from self._address_blocks(doc)
         for m in _MILITARY.finditer(doc.text):
             yield Span(m.start(), m.end(), LOCATION, "street", 0.9, "places")
+        for m in _RURAL_ROUTE.finditer(doc.text):
+            yield Span(m.start(), m.end(), LOCATION, "street", 0.85, "places")
         yield from self._labelled_address(doc)
         for m in _CORNER.finditer(doc.text):
             # The whole corner is the address ("the corner of A and B"), as one span.
