@@ -42,12 +42,12 @@ def _expected_trainable(case: str, name: str) -> bool:
 
 
 def test_every_method_is_registered() -> None:
-    assert set(METHODS) == {"icl", "tfidf", "probe", "lora-head", "lora", "dora", "qlora", "full"}
+    assert set(METHODS) == {"icl", "tfidf", "probe", "tfidf-probe", "lora-head", "lora", "dora", "qlora", "full"}
     assert tuned_names() == ("lora", "qlora", "dora", "full")
     assert all(METHODS[m].adapter_only for m in ("lora", "dora", "qlora")) and not METHODS["full"].adapter_only
     assert METHODS["full"].artifact == "full" and METHODS["icl"].artifact is None is METHODS["tfidf"].artifact
     # Cost order of the comparison: prompting, the classical baseline, then adapters and full tuning.
-    assert ordered() == ["icl", "tfidf", "probe", "qlora", "lora", "lora-head", "dora", "full"]
+    assert ordered() == ["icl", "tfidf", "probe", "qlora", "tfidf-probe", "lora", "lora-head", "dora", "full"]
 
 
 def test_a_baseline_cannot_be_prepared_for_training(tmp_path: Path) -> None:
