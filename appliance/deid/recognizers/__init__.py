@@ -8,6 +8,7 @@ from appliance.deid.recognizers import (  # noqa: F401  (imported for their regi
     crf,
     dates,
     facilities,
+    facility_propagation,
     gazetteer,
     identifiers,
     initials,

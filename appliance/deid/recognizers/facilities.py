@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from appliance.deid.config import DeidConfig
 from appliance.deid.lexicon import Lexicon, WordClass, read_list
-from appliance.deid.recognizers.base import register, register_refiner
+from appliance.deid.recognizers.base import register
 from appliance.deid.recognizers.locations import NAME_LIKE
 from appliance.deid.recognizers.name_dictionary import language_named
 from appliance.deid.recognizers.name_rules import MONTH_WORDS
@@ -31,7 +31,7 @@ def _facility_words() -> tuple[frozenset[str], frozenset[str]]:
 
 
 FACILITY_HEADS, FACILITY_GENERIC = _facility_words()
-_CONNECTORS = frozenset({"of", "the", "and", "&", "for"})
+CONNECTORS = frozenset({"of", "the", "and", "&", "for"})
 # Everyday words that do start facility names ("Good Samaritan", "Our Lady of Lourdes").
 # Words of the religious names many hospitals carry ("Sacred Heart", "Good Samaritan", "Holy Cross"):
 # they say which facility, though each is an everyday word.
@@ -52,7 +52,7 @@ _HEAD_FIRST = re.compile(
     r"Santo|São|Saint|Sainte)[ \t]*){0,2}[A-ZÀ-Þ][\w'’-]+){1,4})"
 )
 _TEST_HEADS = frozenset({"lab", "labs", "laboratory", "laboratories"})
-_SAINTS = frozenset({"st", "saint", "ste", "mt", "mount"})
+SAINTS = frozenset({"st", "saint", "ste", "mt", "mount"})
 # Heads that name a facility only with the right word before them ("Nursing Home", not "at Home").
 _QUALIFIED_HEADS = {
     "home": frozenset(
@@ -88,7 +88,7 @@ class _Facility:
         self.lexicon = lexicon
 
     def _word_ok(self, tok: Token) -> bool:
-        if tok.norm in _CONNECTORS:
+        if tok.norm in CONNECTORS:
             return True
         if not tok.capitalised:
             return False
@@ -102,7 +102,7 @@ class _Facility:
     def _caseless_naming(tok: Token) -> bool:
         """In capitals, a word that can be part of a facility's name: a name, a place, a word no list
         knows, a saint, or a generic facility word ("GENERAL", "MEMORIAL")."""
-        if tok.norm in FACILITY_GENERIC or tok.norm in _NAMING_STOP_WORDS or tok.norm in _SAINTS:
+        if tok.norm in FACILITY_GENERIC or tok.norm in _NAMING_STOP_WORDS or tok.norm in SAINTS:
             return True
         if tok.norm in FACILITY_HEADS:
             return True
@@ -113,7 +113,7 @@ class _Facility:
             return True
         if tok.norm.endswith(("ology", "ologie", "iatry", "iatrics")):
             return False  # "the Neurooncology Clinic", "Geriatrics Clinic": a service, not which facility
-        if tok.norm in FACILITY_GENERIC or tok.norm in _CONNECTORS or tok.norm in FACILITY_HEADS:
+        if tok.norm in FACILITY_GENERIC or tok.norm in CONNECTORS or tok.norm in FACILITY_HEADS:
             return False
         if tok.caseless and tok.cls & WordClass.ENGLISH and not tok.cls & (NAME_LIKE | WordClass.CITY):
             return False
@@ -311,14 +311,14 @@ class _Facility:
             while first > 0 and i - first < _FACILITY_WORDS_MAX:
                 prev = tokens[first - 1]
                 gap = doc.gap(prev, tokens[first])
-                if gap not in _JOINING_GAPS and not (gap in (". ", ".") and prev.norm in _SAINTS):
+                if gap not in _JOINING_GAPS and not (gap in (". ", ".") and prev.norm in SAINTS):
                     break
-                if not self._word_ok(prev) or (prev.sent_start and prev.norm in _CONNECTORS):
+                if not self._word_ok(prev) or (prev.sent_start and prev.norm in CONNECTORS):
                     break
                 first -= 1
                 if prev.sent_start:
                     break
-            while first < i and tokens[first].norm in _CONNECTORS:
+            while first < i and tokens[first].norm in CONNECTORS:
                 first += 1
             last = i
             # "Hospital of the University of Pennsylvania": follow "of" + capitalised words.
@@ -412,7 +412,7 @@ def _named_by_generic_words(doc: Document, first: int, head: int) -> bool:
         return False
     if any(w.norm not in FACILITY_GENERIC and w.norm not in FACILITY_HEADS for w in words[:-1]):
         return False
-    if any(w.norm in _CONNECTORS for w in words):
+    if any(w.norm in CONNECTORS for w in words):
         return False
     prev = tokens[first - 1]
     return prev.norm in _PLACE_PREPOSITIONS and prev.shape is Shape.LOWER and doc.gap(prev, words[0]) == " "
@@ -460,120 +460,7 @@ _NOTE_WORDS = frozenset(
 )
 
 
-class _FacilityPropagation:
-    """Find again, anywhere in the note, the distinctive words of facility names already found
-    ("Holy Cross Medical Center" ... "transferred back to Holy Cross")."""
-
-    def refine(self, doc: Document, spans: list[Span]) -> Iterator[Span]:
-        runs: set[tuple[str, ...]] = set()
-        initials: set[str] = set()
-        tokens = doc.tokens
-        listed = list(_listed_with(doc, spans))
-        yield from listed
-        for span in [*spans, *listed]:
-            if span.label != LOCATION or span.subtype != "facility" or span.confidence < 0.6:
-                continue
-            inside = doc.tokens_in(span.start, span.end)
-            specific = [i for i, t in enumerate(inside) if _distinctive(t)]
-            if not specific:
-                continue
-            lo, hi = specific[0], specific[-1]
-            if lo > 0 and inside[lo - 1].norm in _SAINTS:
-                lo -= 1
-            runs.add(tuple(t.norm for t in inside[lo : hi + 1]))
-            named = [t for t in inside if t.norm not in _CONNECTORS and t.norm != "the"]
-            if len(named) >= 2:
-                initials.add("".join(t.norm[0] for t in named[:2]))
-        if not runs:
-            return
-        covered = sorted((s.start, s.end) for s in spans)
-        yield from _acronyms(doc, initials, covered)
-        by_first: dict[str, list[tuple[str, ...]]] = {}
-        for run in sorted(runs, key=len, reverse=True):
-            by_first.setdefault(run[0], []).append(run)
-        for i, tok in enumerate(tokens):
-            for run in by_first.get(tok.norm, ()):
-                window = tokens[i : i + len(run)]
-                if len(window) != len(run) or tuple(t.norm for t in window) != run:
-                    continue
-                if not all(t.capitalised for t in window):
-                    continue
-                if len(run) == 1 and (
-                    tok.caseless and tok.cls & WordClass.COMMON or tok.sent_start and tok.cls & WordClass.COMMON
-                ):
-                    continue
-                start, end = window[0].start, window[-1].end
-                if any(a <= start and end <= b for a, b in covered):
-                    break
-                yield Span(start, end, LOCATION, "facility", 0.7, "facility_propagation")
-                break
-
-
-def _listed_with(doc: Document, spans: list[Span]) -> Iterator[Span]:
-    """ "REFERRALS SENT TO HERITAGE HILLS, CEDAR CREST, BAYVIEW MANOR": the other items of a list that
-    holds a facility found by its head word, back to the preposition that opens the list, are
-    facilities too when each is one to three capitalised words, none clinical or a stop word."""
-    tokens = doc.tokens
-    for span in spans:
-        if span.label != LOCATION or span.subtype != "facility" or span.source != "facility":
-            continue
-        items: list[tuple[int, int]] = []
-        end = span.start
-        while doc.text[max(0, end - 2) : end].rstrip(" \t").endswith(","):
-            last = doc.token_index_at(doc.text.rindex(",", 0, end)) - 1
-            first = last
-            while first > 0 and last - first < 2 and doc.gap(tokens[first - 1], tokens[first]) == " " \
-                    and tokens[first - 1].norm not in _LIST_OPENERS:
-                first -= 1
-            words = tokens[first : last + 1]
-            if first < 1 or any(
-                not w.capitalised or w.cls & (WordClass.CLINICAL | WordClass.STOP) or w.norm in MONTH_WORDS
-                for w in words
-            ):
-                break
-            items.append((words[0].start, words[-1].end))
-            if tokens[first - 1].norm in _LIST_OPENERS and doc.gap(tokens[first - 1], words[0]) == " ":
-                for a, b in items:  # the list's opening word reached: every item is a facility
-                    yield Span(a, b, LOCATION, "facility", 0.7, "facility_propagation")
-                break
-            end = words[0].start
-
-
 _ROOM_WORDS = frozenset({"room", "rooms", "suite", "theatre", "theater", "department", "unit", "bay", "area"})
-_LIST_OPENERS = frozenset({"to", "at", "from", "between", "and"})
-# Letters a hospital's initials end with after its name's: hospital, medical, center, regional, clinic.
-_ACRONYM_TAIL = re.compile(r"[hmcr]{0,2}")
-
-
-def _acronyms(doc: Document, initials: set[str], covered: list[tuple[int, int]]) -> Iterator[Span]:
-    """ "St. Michael's ... SMH", "Lakeshore Regional ED ... LRMC": a facility's initials, written as
-    one word of three to five letters in capitals (or in a note all in one case), stand for it."""
-    if not initials:
-        return
-    for tok in doc.tokens:
-        if not 3 <= len(tok.norm) <= 5 or not tok.norm.isalpha() or tok.cls & (WordClass.CLINICAL | WordClass.ENGLISH):
-            continue
-        if tok.shape is not Shape.UPPER and not tok.caseless:
-            continue
-        head = tok.norm[:2]
-        if head not in initials or not _ACRONYM_TAIL.fullmatch(tok.norm[2:]):
-            continue
-        if any(a <= tok.start and tok.end <= b for a, b in covered):
-            continue
-        yield Span(tok.start, tok.end, LOCATION, "facility", 0.7, "facility_propagation")
-
-
-def _distinctive(tok: Token) -> bool:
-    if tok.norm in FACILITY_GENERIC or tok.norm in FACILITY_HEADS or tok.norm in _CONNECTORS:
-        return False
-    return not tok.cls & (WordClass.CLINICAL | WordClass.STOP)
-
-
-@register_refiner(
-    "facility_propagation", "Every further occurrence of a facility name's distinctive words.", follows=("facility",)
-)
-def _facility_propagation(config: DeidConfig, lexicon: Lexicon) -> _FacilityPropagation:
-    return _FacilityPropagation()
 
 
 @register("facility", "Hospitals, clinics, nursing homes and other care facilities named by a head word.")

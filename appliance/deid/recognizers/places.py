@@ -20,6 +20,7 @@ from appliance.deid.recognizers.base import register
 from appliance.deid.recognizers.facilities import FACILITY_HEADS
 from appliance.deid.recognizers.locations import STATE_CODES, STATE_NAMES, leading_number, places_after
 from appliance.deid.recognizers.name_rules import MONTH_WORDS, eponym_use
+from appliance.deid.recognizers.postal import postal_routes
 from appliance.deid.spans import LOCATION, Span
 from appliance.deid.text import Document, Shape, Token
 
@@ -95,18 +96,6 @@ _ADDRESS_LABEL = re.compile(
 _CORNER = re.compile(
     r"\bcorner\s+of\s+(?P<a>[^\W_][\w'’.-]*(?:[ \t]+[^\W_][\w'’.-]*){0,4}?)[ \t]+and[ \t]+"
     r"(?P<b>[^\W\d_][\w'’.-]*(?:[ \t]+[^\W_][\w'’.-]*){0,3}?)(?=[.,;:!?\n]|$)"
-)
-# A rural route and its box: "RR 2 Box 14", "rr 2, box 45", "Rural Route 3".
-_RURAL_ROUTE = re.compile(
-    r"(?i)\b(?:(?:rr|r\.r\.)[ \t]*#?[ \t]*\d{1,3},?[ \t]*box[ \t]*#?[ \t]*\d{1,5}"  # "rr 18" alone is a breathing rate
-    r"|rural[ \t]+route[ \t]*#?[ \t]*\d{1,3}(?:,?[ \t]*box[ \t]*#?[ \t]*\d{1,5})?)\b"
-)
-# Military and diplomatic mail: "PSC 2581, Box 0041", "Unit 7349 Box 6067", "APO AE 20040", and a ship
-# with the fleet post office on the next line or after a comma ("USNS Harris\nFPO AP 12345"); in any case.
-_MILITARY = re.compile(
-    r"(?i)\b(?:(?:PSC|Unit|CMR)[ \t]+\d{3,5},?[ \t]+Box[ \t]+\d{3,5}"
-    r"|(?:(?:USS|USNS|USNV|USCGC)[ \t]+[^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*)?[ \t]*(?:,[ \t]*|\n[ \t>]*))?"
-    r"(?:APO|FPO|DPO)[ \t]+(?:AA|AE|AP)[ \t]+\d{5})\b"
 )
 # Postcodes: United Kingdom ("HG1 4QT", "SW1A 2AA") and Canada ("K1A 0B1"), upper case with the space
 # ("C57BL", "CD45RA" are a mouse strain and a cell marker).
@@ -225,10 +214,7 @@ class _Places:
         yield from self._after_residence(doc)
         yield from self._postcodes(doc)
         yield from self._address_blocks(doc)
-        for m in _MILITARY.finditer(doc.text):
-            yield Span(m.start(), m.end(), LOCATION, "street", 0.9, "places")
-        for m in _RURAL_ROUTE.finditer(doc.text):
-            yield Span(m.start(), m.end(), LOCATION, "street", 0.85, "places")
+        yield from postal_routes(doc)
         yield from self._labelled_address(doc)
         for m in _CORNER.finditer(doc.text):
             # The whole corner is the address ("the corner of A and B"), as one span.

@@ -1,0 +1,131 @@
+"""Facilities found again after the facility recognizer has run: a facility's distinctive words
+anywhere in the note, its initials ("St. Michael's ... smh"), and the other items of a list that holds
+one ("referrals sent to A, B, C Manor"). Registered as the refiner `facility_propagation`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from appliance.deid.config import DeidConfig
+from appliance.deid.lexicon import Lexicon, WordClass
+from appliance.deid.recognizers.base import register_refiner
+from appliance.deid.recognizers.facilities import CONNECTORS, FACILITY_GENERIC, FACILITY_HEADS, SAINTS
+from appliance.deid.recognizers.name_rules import MONTH_WORDS
+from appliance.deid.spans import LOCATION, Span
+from appliance.deid.text import Document, Shape, Token
+
+
+class _FacilityPropagation:
+    """Find again, anywhere in the note, the distinctive words of facility names already found
+    ("Holy Cross Medical Center" ... "transferred back to Holy Cross")."""
+
+    def refine(self, doc: Document, spans: list[Span]) -> Iterator[Span]:
+        runs: set[tuple[str, ...]] = set()
+        initials: set[str] = set()
+        tokens = doc.tokens
+        listed = list(_listed_with(doc, spans))
+        yield from listed
+        for span in [*spans, *listed]:
+            if span.label != LOCATION or span.subtype != "facility" or span.confidence < 0.6:
+                continue
+            inside = doc.tokens_in(span.start, span.end)
+            specific = [i for i, t in enumerate(inside) if _distinctive(t)]
+            if not specific:
+                continue
+            lo, hi = specific[0], specific[-1]
+            if lo > 0 and inside[lo - 1].norm in SAINTS:
+                lo -= 1
+            runs.add(tuple(t.norm for t in inside[lo : hi + 1]))
+            named = [t for t in inside if t.norm not in CONNECTORS and t.norm != "the"]
+            if len(named) >= 2:
+                initials.add("".join(t.norm[0] for t in named[:2]))
+        if not runs:
+            return
+        covered = sorted((s.start, s.end) for s in spans)
+        yield from _acronyms(doc, initials, covered)
+        by_first: dict[str, list[tuple[str, ...]]] = {}
+        for run in sorted(runs, key=len, reverse=True):
+            by_first.setdefault(run[0], []).append(run)
+        for i, tok in enumerate(tokens):
+            for run in by_first.get(tok.norm, ()):
+                window = tokens[i : i + len(run)]
+                if len(window) != len(run) or tuple(t.norm for t in window) != run:
+                    continue
+                if not all(t.capitalised for t in window):
+                    continue
+                if len(run) == 1 and (
+                    tok.caseless and tok.cls & WordClass.COMMON or tok.sent_start and tok.cls & WordClass.COMMON
+                ):
+                    continue
+                start, end = window[0].start, window[-1].end
+                if any(a <= start and end <= b for a, b in covered):
+                    break
+                yield Span(start, end, LOCATION, "facility", 0.7, "facility_propagation")
+                break
+
+
+def _listed_with(doc: Document, spans: list[Span]) -> Iterator[Span]:
+    """ "REFERRALS SENT TO HERITAGE HILLS, CEDAR CREST, BAYVIEW MANOR": the other items of a list that
+    holds a facility found by its head word, back to the preposition that opens the list, are
+    facilities too when each is one to three capitalised words, none clinical or a stop word."""
+    tokens = doc.tokens
+    for span in spans:
+        if span.label != LOCATION or span.subtype != "facility" or span.source != "facility":
+            continue
+        items: list[tuple[int, int]] = []
+        end = span.start
+        while doc.text[max(0, end - 2) : end].rstrip(" \t").endswith(","):
+            last = doc.token_index_at(doc.text.rindex(",", 0, end)) - 1
+            first = last
+            while first > 0 and last - first < 2 and doc.gap(tokens[first - 1], tokens[first]) == " " \
+                    and tokens[first - 1].norm not in _LIST_OPENERS:
+                first -= 1
+            words = tokens[first : last + 1]
+            if first < 1 or any(
+                not w.capitalised or w.cls & (WordClass.CLINICAL | WordClass.STOP) or w.norm in MONTH_WORDS
+                for w in words
+            ):
+                break
+            items.append((words[0].start, words[-1].end))
+            if tokens[first - 1].norm in _LIST_OPENERS and doc.gap(tokens[first - 1], words[0]) == " ":
+                for a, b in items:  # the list's opening word reached: every item is a facility
+                    yield Span(a, b, LOCATION, "facility", 0.7, "facility_propagation")
+                break
+            end = words[0].start
+
+
+_LIST_OPENERS = frozenset({"to", "at", "from", "between", "and"})
+# Letters a hospital's initials end with after its name's: hospital, medical, center, regional, clinic.
+_ACRONYM_TAIL = re.compile(r"[hmcr]{0,2}")
+
+
+def _acronyms(doc: Document, initials: set[str], covered: list[tuple[int, int]]) -> Iterator[Span]:
+    """ "St. Michael's ... SMH", "Lakeshore Regional ED ... LRMC": a facility's initials, written as
+    one word of three to five letters in capitals (or in a note all in one case), stand for it."""
+    if not initials:
+        return
+    for tok in doc.tokens:
+        if not 3 <= len(tok.norm) <= 5 or not tok.norm.isalpha() or tok.cls & (WordClass.CLINICAL | WordClass.ENGLISH):
+            continue
+        if tok.shape is not Shape.UPPER and not tok.caseless:
+            continue
+        head = tok.norm[:2]
+        if head not in initials or not _ACRONYM_TAIL.fullmatch(tok.norm[2:]):
+            continue
+        if any(a <= tok.start and tok.end <= b for a, b in covered):
+            continue
+        yield Span(tok.start, tok.end, LOCATION, "facility", 0.7, "facility_propagation")
+
+
+def _distinctive(tok: Token) -> bool:
+    if tok.norm in FACILITY_GENERIC or tok.norm in FACILITY_HEADS or tok.norm in CONNECTORS:
+        return False
+    return not tok.cls & (WordClass.CLINICAL | WordClass.STOP)
+
+
+@register_refiner(
+    "facility_propagation", "Every further occurrence of a facility name's distinctive words.", follows=("facility",)
+)
+def _facility_propagation(config: DeidConfig, lexicon: Lexicon) -> _FacilityPropagation:
+    return _FacilityPropagation()
