@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from appliance.errors import UsageError
-from appliance.evaluate.classical import ClassicalConfig
+from appliance.evaluate.classical import ClassicalConfig, _texts
 from appliance.evaluate.probe import ProbeConfig, Progress, fit_states, pooled_states, relay, training_labels
 from appliance.fieldhelp import help_of
 from appliance.fieldhelp import help_text as _help
@@ -48,10 +48,6 @@ class HybridConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def _texts(records: Sequence[Mapping[str, Any]], text_field: str) -> list[str]:
-    return [str(r.get(text_field) or "") for r in records]
 
 
 def fit_predict(model: Any, tokenizer: Any, train_records: Sequence[Mapping[str, Any]],
