@@ -31,7 +31,8 @@ from appliance.deid.config import DeidConfig
 from appliance.deid.lexicon import DATA_PACKAGE, Lexicon, WordClass, normalise, read_list
 from appliance.deid.recognizers.base import register
 from appliance.deid.recognizers.dates import FOREIGN_MONTH
-from appliance.deid.recognizers.name_rules import SCIENCE_HEADS
+from appliance.deid.recognizers.locations import DOSE_OF
+from appliance.deid.recognizers.name_rules import SCIENCE_HEADS, things_named
 from appliance.deid.recognizers.organisations import in_brackets
 from appliance.deid.spans import AGE, CONTACT, DATE, ID, LOCATION, NAME, Span
 from appliance.deid.text import Document
@@ -277,6 +278,10 @@ class CrfRecognizer:
                 continue
             if last - first == 1 and self._ordinary_sentence_start(doc, start):
                 continue  # "Hope for recovery is good": capitalised only because a sentence starts
+            if label == NAME and last - first == 1 and normalise(text[start:end]) in things_named(doc):
+                continue  # "an Esmarch", "the Bovie" somewhere in the note: a thing, not a person
+            if label in (NAME, LOCATION) and DOSE_OF.search(text, max(0, start - 16), start):
+                continue  # "10 cc of Conray": a product measured out
             if label in (NAME, LOCATION) and (_science_head_after(text, end) or _field_label(text, start, end)):
                 continue  # "Wistar Furth rats", "Struthers' ligament"; "Médico:" heading a line
             if label in (NAME, LOCATION) and self._possessive_term_after(text, end):

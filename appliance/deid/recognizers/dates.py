@@ -60,6 +60,8 @@ _MONTH_CUE = re.compile(
     r"(?i)\b(?:in|since|during|until|till|through|thru|early|mid|late|last|next|this|of|by|before|after|"
     r"around|from|to|end\s+of|beginning\s+of|start\s+of|admit|admitted|discharged)\s+(?:-\s*)?$"
 )
+_MODAL_MAY = re.compile(r"(?i)\b(?:this|that)\s+may\b")
+_WORD_AFTER = re.compile(r"[ \t]+[A-Za-z]")
 _VERB_PARTICLE = re.compile(r"(?i)[ \t]+(?:out|down|up|along|into|through|forward|ahead|away|back)\b")
 # A day of the month on its own: "on the 23rd", "by the 3rd".
 _ORDINAL_DAY = re.compile(
@@ -108,7 +110,12 @@ _HYPHEN_PAIR = re.compile(
 )
 # Words that make a slash pair a quantity when they follow it ("2/3 of", "1/2 tab" are caught by
 # _SLASH_PAIR itself); these are the ones only prose shows.
-_QUANTITY_AFTER = re.compile(r"(?i)\s*(?:\+|strength|power|motor|pulses?|reflex|murmur|ratio|split|rule|mmhg|cmh2o)")
+_QUANTITY_AFTER = re.compile(
+    r"(?i)\s*(?:\+|strength|power|motor|pulses?|reflex|murmur|ratio|split|rule|mmhg|cmh2o|patellae?|achilles|"
+    r"biceps|triceps|brachioradialis|dtrs?\b)|-(?!\s*\d)"
+)
+# Words of a rating on a 0-10 scale, anywhere in the sentence ("VAS pain scale is rated as 6/10").
+_RATING_WORDS = re.compile(r"(?i)\b(?:pain|scale|score|rated?|rates|rating|level|vas|nrs|intensity|discomfort)\b")
 
 
 _COMMON_FRACTIONS = frozenset({(1, 2), (1, 3), (2, 3), (1, 4), (3, 4)})
@@ -123,6 +130,13 @@ def _in_prose(text: str, start: int, end: int) -> bool:
     window = text[max(0, start - 12) : min(len(text), end + 12)]
     # Several numbers packed around the pair ("5/5 4/5 5/5", "2/3/4") are scores or a grid.
     return sum(ch.isdigit() for ch in window) <= (end - start) + 3
+
+
+def _rating(text: str, start: int, end: int) -> bool:
+    """ "pain 10/10 at worst, 3/10 at rest": out of ten, with a word of rating in the same sentence."""
+    left = max(text.rfind(".", 0, start), text.rfind("\n", 0, start), start - 60)
+    right = [i for i in (text.find(".", end), text.find("\n", end), end + 40) if i >= 0]
+    return bool(_RATING_WORDS.search(text, left + 1, min(right)))
 
 
 # Between two dates of a list or a range ("on 2/3 and 2/10", "7/22-7/25").
@@ -226,6 +240,7 @@ class _Dates:
             elif (
                 (month, day) not in _COMMON_FRACTIONS
                 and not (day in _SCALE_DENOMINATORS and month <= day)
+                and not (day == 10 and _rating(text, m.start(), m.end()))
                 and _in_prose(text, m.start(), m.end())
             ):
                 # "Foley removed 9/7, voiding since": clinical shorthand dates carry no cue at all; a
@@ -248,6 +263,10 @@ class _Dates:
                 continue
             if _VERB_PARTICLE.match(text, m.end()):
                 continue  # "to march out", "may go up": the verb with its particle
+            if _MODAL_MAY.search(text, max(0, m.start("mn") - 6), m.start("mn") + 4) and _WORD_AFTER.match(
+                text, m.end()
+            ):
+                continue  # "THIS MAY RESULT IN": the verb after a subject, in capitals as in prose
             if _cased_month_ok(doc, m.start("mn"), m.group("mn")):
                 yield Span(m.start("mn"), m.end(), DATE, "month", 0.7, "date")
         for m in _ORDINAL_DAY.finditer(text):

@@ -65,12 +65,14 @@ _STRONG_CITY_CUE = re.compile(
 )
 STATE_NAME = re.compile(r"\b(?:" + _STATE_RE + r")\b", re.IGNORECASE)
 STATE_FIRST_WORDS = frozenset(name.split()[0].lower() for _, name in _STATES)
+DOSE_OF = re.compile(r"(?i)\d\s*(?:cc|ml|l|mg|mcg|g|units?|vials?|amps?)\s+of\s+$")
 _STATE_AFTER = re.compile(r",\s*(?:" + _CODE_RE + r")\b")
 _CREDENTIAL_STATES = frozenset({"MD", "PA", "ME", "MS", "DO", "NP"})
 _COUNTY = re.compile(r"\b(?P<name>(?:[A-Z][a-z]+\s){1,2})(?:County|Parish|Borough)\b")
 NAME_LIKE = WordClass.FIRST | WordClass.LAST
 _NOT_STREET = frozenset(
     {"by", "of", "at", "to", "in", "on", "with", "for", "and", "the", "was", "is", "x", "per", "q", "a", "an"}
+    | {"minute", "minutes", "hour", "hours", "day", "days", "week", "weeks", "month", "months", "year", "years"}
 )
 _NOT_PLACE = WordClass.STOP | WordClass.CLINICAL
 # Ordinals name streets ("Fourth Avenue", "first st") though the clinical lists hold them ("fourth ventricle").
@@ -212,8 +214,8 @@ class _City:
             for t in doc.tokens_in(m.start(), m.end())
         }
         for i, tok in enumerate(tokens):
-            if i in in_state:
-                continue
+            if i in in_state or DOSE_OF.search(text, max(0, tok.start - 16), tok.start):
+                continue  # "10 cc of Conray": a substance measured out, not a town
             multi = self.lexicon.multiword_cities.get(tok.norm)
             if multi:
                 found = self._multiword(doc, i, multi)
@@ -289,6 +291,11 @@ class _City:
                 continue
             if not all(t.capitalised or t.norm in ("de", "la", "del", "los", "las", "of", "the") for t in window):
                 continue
+            if all(t.caseless and t.cls & (WordClass.ENGLISH | WordClass.STOP) for t in window) and not (
+                _STRONG_CITY_CUE.search(doc.text[max(0, window[0].start - 24) : window[0].start])
+                or _STATE_AFTER.match(doc.text, window[-1].end)
+            ):
+                continue  # "THEN CUT OFF THE EXCESS": in capitals, words a town is named with need a cue
             return Span(window[0].start, window[-1].end, LOCATION, "city", 0.85, "city")
         return None
 

@@ -27,6 +27,7 @@ from appliance.deid.recognizers.name_rules import (
     name_span,
     name_word,
     science_name,
+    things_named,
 )
 from appliance.deid.spans import NAME, Span
 from appliance.deid.text import Document, Shape, Token
@@ -52,6 +53,7 @@ class _NameDictionary:
         heading_lines = doc.title_case_lines()
         covered_until = -1
         countries = country_tokens(doc, self.lexicon) | state_tokens(doc)
+        things = things_named(doc)
         for tok in tokens:
             if tok.index <= covered_until or tok.index in countries:
                 continue
@@ -63,7 +65,7 @@ class _NameDictionary:
                 continue
             if not tok.cls & NAME_BITS:
                 continue
-            seed = self._seed(doc, tok, heading_lines)
+            seed = self._seed(doc, tok, heading_lines, things)
             if seed is None:
                 continue
             confidence, subtype = seed
@@ -90,7 +92,9 @@ class _NameDictionary:
 
         return person_like(tok) and person_like(last)
 
-    def _seed(self, doc: Document, tok: Token, heading_lines: set[int]) -> tuple[float, str] | None:
+    def _seed(
+        self, doc: Document, tok: Token, heading_lines: set[int], things: frozenset[str]
+    ) -> tuple[float, str] | None:
         cls = tok.cls
         if cls & WordClass.STOP:
             # "R. Will": a surname that is also a stop word, after an initial in a cased line.
@@ -99,6 +103,8 @@ class _NameDictionary:
             return None
         if tok.norm in HEADER_WORDS or self._field_label(doc, tok) or language_named(doc, tok):
             return None
+        if tok.norm in things:
+            return None  # "a Bovie", "the Agee", "A Zimmer knee": a thing named after someone, not a person
         if not cls & WordClass.FIRST and _DESCRIBED.match(doc.text, tok.end):
             return None  # "African American male", "a Native woman": a word describing the person, not a name
         if cls & WordClass.CLINICAL:
@@ -246,8 +252,11 @@ class _NamePropagation:
         if not words:
             return
         taken = sorted((s.start, s.end) for s in spans)
+        things = things_named(doc)
         for tok in doc.tokens:
             confidence = words.get(tok.norm)
+            if tok.norm in things:
+                continue
             if confidence is None or not tok.capitalised or _inside(taken, tok.start, tok.end):
                 continue
             if tok.shape is Shape.MIXED or glued_to_digit(doc, tok):

@@ -240,6 +240,8 @@ def take_value(doc: Document, index: int, *, strict: bool, limit: int = NAME_LIM
             initial_gap = (prev.shape is Shape.INITIAL or _dotted_letter(doc, prev)) and gap in (". ", ".")
             if gap not in (" ", "  ") and not comma_ok and not initial_gap:
                 break
+            if initial_gap and gap == ". " and tok.cls & WordClass.STOP:
+                break  # "Dr. X. He was given": the initial's full stop ends the sentence
         if tok.norm in PARTICLES and tok.shape is Shape.LOWER and i + 1 < len(tokens) and taken:
             nxt = tokens[i + 1]
             if doc.gap(tok, nxt) == " " and nxt.capitalised:
@@ -433,3 +435,30 @@ def name_span(doc: Document, first: int, last: int, subtype: str, confidence: fl
     if end <= start:
         return None
     return Span(start, end, NAME, subtype, confidence, source)
+
+
+_ARTICLES = frozenset({"a", "an", "the"})
+
+
+def after_article(doc: Document, tok: Token) -> bool:
+    """True when an article stands right before this word: people are not written "a Kling" or "the
+    Bovie"; devices, dressings and instruments named after their makers are."""
+    if tok.index == 0:
+        return False
+    prev = doc.tokens[tok.index - 1]
+    return prev.norm in _ARTICLES and doc.gap(prev, tok) == " "
+
+
+def things_named(doc: Document) -> frozenset[str]:
+    """Capitalised words this note writes after an article and before no lower-case noun somewhere ("the
+    Bovie.", "an Esmarch and", "A Zimmer NexGen"): things, here. "The Johnson novel" or "the Smith family"
+    is someone's name used as an adjective, and says nothing."""
+    tokens = doc.tokens
+    found = set()
+    for t in tokens:
+        if not t.capitalised or t.caseless or not after_article(doc, t):
+            continue
+        nxt = tokens[t.index + 1] if t.index + 1 < len(tokens) else None
+        if nxt is None or doc.gap(t, nxt) != " " or nxt.cls & WordClass.STOP or nxt.shape is not Shape.LOWER:
+            found.add(t.norm)
+    return frozenset(found)

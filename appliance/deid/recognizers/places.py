@@ -34,9 +34,8 @@ _MOVE = re.compile(
 )
 # In a note all in lower case, a word after "at"/"from" that is only a surname may be a hospital named
 # after a person ("at lahey"); these classes say it is something else.
-_NOT_A_HOSPITAL_NAME = (
-    WordClass.FIRST | WordClass.COMMON | WordClass.ENGLISH | WordClass.CLINICAL | WordClass.STOP | WordClass.EPONYM
-)
+_NOT_A_HOSPITAL_NAME = WordClass.FIRST | WordClass.COMMON | WordClass.ENGLISH | WordClass.CLINICAL | WordClass.STOP
+_NOT_A_HOSPITAL_NAME |= WordClass.EPONYM
 _AT_CUE = re.compile(r"(?i)\b(?:at|@)\s+(?:the\s+)?$")
 # "pt from bwh": where a patient came from, even without a verb that moves them; only in a
 # note written all in lower case; "FROM HPLC" in capitals and "from HPLC" in prose are no hospitals.
@@ -58,18 +57,19 @@ _WARD_CUE = re.compile(
 # Units, rooms and services that say nothing about which hospital: never a place on their own.
 _GENERIC_PLACES = frozenset(
     """
-    icu micu sicu ccu cvicu csru tsicu nicu picu pacu pcu ticu neuro cath lab labs ed er ew ews eu or ir mri ct
-    floor floors unit units ward wards bed beds room rm rms bay pod side step stepdown tele telemetry home
-    house rehab snf nh ltc ltac ltach osh hospital clinic office dialysis hd icn ob l&d ld gyn psych pt ot
-    morning am pm tonight today tomorrow noon midnight shift day days night nights week weeks time times
-    surgery medicine service team er's the a an his her their our this that same other new old main
-    """.split()
+    icu micu sicu ccu cvicu csru tsicu nicu picu pacu pcu ticu tcu sdu imc imu cdu ctu psu neuro cath lab labs
+    ed er ew ews eu or ir mri ct floor floors unit units ward wards bed beds room rm rms bay pod side step
+    stepdown tele telemetry home house rehab snf nh ltc ltac ltach osh hospital clinic office dialysis hd icn
+    ob l&d ld gyn psych pt ot morning am pm tonight today tomorrow noon midnight shift day days night nights
+    week weeks time times surgery medicine service team er's the a an his her their our this that same other
+    new old main""".split()
 )
+_FINDING_VERBS = frozenset({"had", "has", "have", "with", "positive", "negative", "equivocal", "grade"})
 # Shared with the recognizers of facilities named without a head word.
 GENERIC_PLACES, MOVE_CUE = _GENERIC_PLACES, _MOVE
 _NUMBER_AFTER = re.compile(
     r"(?:[ \t]+[-#]?[ \t]*|[ \t]*[-#][ \t]*)(?P<n>\d{1,2}[A-Za-z]?)"
-    r"(?![\d:.,/-]\d|[\d%]|\s*(?:am|pm|mg|ml|hrs?|hours?|days?|min|x\b|units?|l\b|cc\b|kg|times|weeks?|months?))",
+    r"(?![\d:.,/-]\d|[\d%]|[-+]?/|\s*(?:am|pm|mg|ml|hrs?|hours?|days?|min|x\b|units?|l\b|cc\b|kg|times|weeks?|months?))",
     re.IGNORECASE,
 )
 _STREET_PARTICLES = frozenset(
@@ -373,6 +373,7 @@ class _Places:
             or (tok.caseless and not tok.cls & WordClass.FREQUENT)
             or not re.match(r"[ \t]+(?:[1-9]|1\d|2[0-5])(?!\d)", doc.text[tok.end : tok.end + 4])
             or eponym_use(doc, tok)
+            or (tok.index > 0 and tokens[tok.index - 1].norm in _FINDING_VERBS)  # "had Hawkins 2": a finding
             or (
                 tok.index > 0
                 and tokens[tok.index - 1].end == tok.start - 1

@@ -1,0 +1,80 @@
+"""Dictated and transcribed notes (operative notes, clinic letters, examinations), in normal case and in
+capitals: what the engine over-marked in them and the span boundaries it got wrong. Every example is
+invented for this test; `phi` must be covered, `keep` untouched.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from appliance.deid import DeidEngine
+from tests.deid.test_deid_real_shapes import Case, assert_case
+
+BOUNDARIES = [
+    Case(
+        "initial-then-sentence",
+        "She will follow up with Dr. Q. She was given return precautions.",
+        phi=("Q",),
+        keep=("She was given",),
+    ),
+    Case("initial-then-article", "Seen earlier by Dr. K. The wound was clean.", phi=("K",), keep=("The wound",)),
+    Case("initial-then-name", "Reviewed with Dr. J. Okonkwo this morning.", phi=("J. Okonkwo",)),
+    Case("initial-surname-stop", "Signed: R. Will, MD", phi=("R. Will",)),
+]
+
+THINGS_NAMED_AFTER_PEOPLE = [
+    Case(
+        "article-instrument",
+        "Hemostasis was obtained with a Brannock. The Brannock was then removed.",
+        keep=("Brannock",),
+    ),
+    Case("article-maker", "A Lindqvist Prime tibial tray was impacted.", keep=("Lindqvist",)),
+    Case(
+        "thing-once-then-alone",
+        "An Esterbrook was placed on the thigh. Esterbrook released after closure.",
+        keep=("Esterbrook",),
+    ),
+    Case("name-as-adjective", "Unlike the Halvorsen novel, this one ends well.", phi=("Halvorsen",)),
+    Case("title-still-person", "Mr. Brannock was seen. The Brannock was used.", phi=("Brannock",)),
+]
+
+SCORES_AND_GRADES = [
+    Case(
+        "pain-ratings",
+        "VAS pain scale is rated as 6/10 for average pain, 10/10 for worst pain, and 3/10 at best.",
+        keep=("6/10", "10/10", "3/10"),
+    ),
+    Case("stress-rating", "Rates her stress level as an 8/10 today.", keep=("8/10",)),
+    Case("reflex-grades", "Reflexes 2/2 biceps, 4/4 patellae, 1/1 Achilles.", keep=("2/2", "4/4", "1/1")),
+    Case("strength-minus", "Knee flexors 4/4-, ankle flexion 4-/4-, tibialis 2/2-.", keep=("4/4", "2/2")),
+    Case("date-out-of-ten", "Seen in clinic on 3/10, pain improved since.", phi=("3/10",)),
+    Case("shorthand-date-stays", "Foley removed 9/7, voiding since.", phi=("9/7",)),
+    Case("exam-finding-grade", "She had Quellmore 2 anteriorly and Quellmore 1 posteriorly.", keep=("Quellmore 2",)),
+    Case("grade-slash", "Peroneals 3-/3-, mild atrophy.", keep=("Peroneals 3",)),
+    Case("ward-still-found", "Transfer to Finard 4 when a bed opens.", phi=("Finard 4",)),
+]
+
+CAPITALS = [
+    Case("modal-may", "THIS MAY RESULT IN WEAKNESS. THIS MAY HAVE BEEN POSITIONAL.", keep=("MAY",)),
+    Case("month-may-caps", "SEEN ON MAY 3 IN CLINIC.", phi=("MAY 3",)),
+    Case("month-may-prose", "Surgery is planned for this May.", phi=("May",)),
+    Case("town-words-no-cue", "THEN CUT OFF THE EXCESS SUTURE.", keep=("CUT OFF",)),
+    Case("dose-of-product", "APPROXIMATELY 10 CC OF CONRAY INJECTED.", keep=("CONRAY",)),
+    Case("dose-of-mixed", "Approximately 10 cc of Conray was injected.", keep=("Conray",)),
+    Case("range-weeks-no-street", "LIMITED MOTION UNTIL THE 4-6 WEEK POINT.", keep=("4-6 WEEK POINT",)),
+    Case("street-still-found", "Home: 14 Birch Point Road, Apt 2.", phi=("14 Birch Point Road, Apt 2",)),
+    Case("transitional-care", "ADMITTED TO THE TCU AT HOLLOWAY HEALTH SERVICES.", keep=("TCU",)),
+    Case("step-down", "Transferred to the SDU in stable condition.", keep=("SDU",)),
+]
+
+CASES = BOUNDARIES + THINGS_NAMED_AFTER_PEOPLE + SCORES_AND_GRADES + CAPITALS
+
+
+@pytest.fixture(scope="module")
+def engine() -> DeidEngine:
+    return DeidEngine()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_transcribed_note_shapes(engine: DeidEngine, case: Case) -> None:
+    assert_case(engine, case)
