@@ -67,7 +67,28 @@ CAPITALS = [
     Case("step-down", "Transferred to the SDU in stable condition.", keep=("SDU",)),
 ]
 
-CASES = BOUNDARIES + THINGS_NAMED_AFTER_PEOPLE + SCORES_AND_GRADES + CAPITALS
+SERVICES_AND_ROLES = [
+    Case("ambulance-by", "NARCAN GIVEN BY BRIGHTWATER AMBULANCE EN ROUTE.", phi=("BRIGHTWATER AMBULANCE",)),
+    Case("ems-by-word", "Transport by Seaview EMS at 1500 with a sitter.", phi=("Seaview EMS",)),
+    Case("ems-in-brackets", "bib ems (tri-town ems) from home.", phi=("tri-town ems",)),
+    Case("home-medical", "commode ordered from harborside home medical today.", phi=("harborside home medical",)),
+    Case("rentals", "HOSP BED FROM QUARRY MEDICAL RENTALS.", phi=("QUARRY MEDICAL RENTALS",)),
+    Case("county-vna", "dressing change q3d by bristol county vna.", phi=("bristol county vna",)),
+    Case("recovery-named", "pt was at Quabbin Recovery last month, left ama.", phi=("Quabbin Recovery",)),
+    Case("recovery-word", "expected to make a full recovery. progressed to full recovery.", keep=("full recovery",)),
+    Case("generic-transport", "sent by ground ambulance; then by city ambulance.", keep=("ground", "city")),
+    Case("last-infusion", "on ocrelizumab (last infusion 15/03/2022).", keep=("last infusion",)),
+    Case("social-worker-caps", "SW PRIYANKA TO SEE RE DETOX.", phi=("PRIYANKA",), keep=("DETOX",)),
+    Case("role-caps-word", "SW AWARE. RN CALLED HO.", keep=("AWARE", "CALLED")),
+    Case("daughter-abbrev", "roxanol given by dtr rosemond w/ effect.", phi=("rosemond",)),
+    Case("aide-and-clerk", "aide bettina in am; records clerk yusra has the copy.", phi=("bettina", "yusra")),
+    Case("train-of-four", "CISATRACURIUM 2MCG/KG/MIN, TOF 2/4.", keep=("2/4",)),
+    Case("apgars", "baby boy 3.4 kg, apgars 8/9.", keep=("8/9",)),
+    Case("chest-pain-rating", "c/o cp x 2h, 7/10, radiating to l arm.", keep=("7/10",)),
+    Case("tunnelled-line", "L chest Hickman intact, flushed.", keep=("Hickman",)),
+]
+
+CASES = BOUNDARIES + THINGS_NAMED_AFTER_PEOPLE + SCORES_AND_GRADES + CAPITALS + SERVICES_AND_ROLES
 
 
 @pytest.fixture(scope="module")

@@ -92,7 +92,7 @@ _NOT_DATE_CUE = re.compile(
     r"(?i)\b(?:bp|b/p|blood\s+pressure|pressure|pain|strength|power|motor|reflexes|grade|murmur|scale|score|"
     r"ratio|gcs|apgar|vision|visual|acuity|va|rated|rates?|sbp|dbp|map|breath\s+sounds|x|times|of|grip|grasp|"
     r"hemiparesis|weakness|headache|ha|ue|le|rue|lue|rle|lle|bue|ble|mae|bilat|pulses?|edema|reflex(?:es)?|"
-    r"sedation|rass|cam|sats?|spo2|leak)\s*[:=]?\s*$"
+    r"sedation|rass|cam|sats?|spo2|leak|tof|apgars?)\s*[:=]?\s*$"
 )
 # Ventilator, pump and monitor settings written like dates ("CPAP 10/5", "PS 5/5", "SIMV 20/5/40").
 _SETTING_CUE = re.compile(
@@ -115,7 +115,7 @@ _QUANTITY_AFTER = re.compile(
     r"biceps|triceps|brachioradialis|dtrs?\b)|-(?!\s*\d)"
 )
 # Words of a rating on a 0-10 scale, anywhere in the sentence ("VAS pain scale is rated as 6/10").
-_RATING_WORDS = re.compile(r"(?i)\b(?:pain|scale|score|rated?|rates|rating|level|vas|nrs|intensity|discomfort)\b")
+_RATING_WORDS = re.compile(r"(?i)\b(?:pain|scale|score|rated?|rates|rating|level|vas|nrs|intensity|discomfort|cp)\b")
 
 
 _COMMON_FRACTIONS = frozenset({(1, 2), (1, 3), (2, 3), (1, 4), (3, 4)})

@@ -156,15 +156,17 @@ class _Facility:
         for m in _SERVICE.finditer(doc.text):
             words = doc.tokens_in(m.start("name"), m.end("name"))
             if not words or any(
-                w.norm in _SERVICE_GENERIC or w.norm in FACILITY_GENERIC or w.norm in MONTH_WORDS
+                w.norm in _SERVICE_GENERIC or w.norm in MONTH_WORDS
                 or w.cls & (WordClass.CLINICAL | WordClass.STOP) and not w.cls & NAME_LIKE
                 for w in words
-            ):
-                continue
+            ) or all(w.norm in FACILITY_GENERIC for w in words):
+                continue  # "north shore vna" names one; "home infusion", "the dialysis" do not
             if words[0].index > 0 and tokens[words[0].index - 1].norm in _SERVICE_GENERIC:
                 continue
-            if m.group("prep").lower() == "to" and words[0].cls == WordClass.ENGLISH:
+            if (m.group("prep") or "").lower() == "to" and words[0].cls == WordClass.ENGLISH:
                 continue  # "progressed to require dialysis": a verb after "to"
+            if m.group("weak") and not any(w.cls & (NAME_LIKE | WordClass.CITY) or not w.cls for w in words):
+                continue  # "to full recovery", "from routine pediatrics": ordinary words before a weak head
             yield Span(m.start("name"), m.end(), LOCATION, "facility", 0.7, "facility")
 
     def _generic_tail(self, doc: Document) -> Iterator[Span]:
@@ -424,16 +426,19 @@ _PLACE_PREPOSITIONS = frozenset({"at", "to", "from", "in", "into", "visited", "v
 _LOWER_SAINT = re.compile(r"\b(?:st|saint)\.?[ \t]+(?P<name>[a-z]+)(?:['’]s)?")
 # What a care service does, after its name: "riverside dialysis", "harbor drug", "tri-county vna".
 _SERVICE = re.compile(
-    r"(?i)\b(?P<prep>at|to|from|via|bib)[ \t]+(?P<name>[a-z][a-z'’-]*(?:[ \t]+[a-z][a-z'’-]*){0,2})[ \t]+"
-    r"(?:dialysis(?:[ \t]+(?:center|unit))?|infusion|vna|drug|ems|ambulance|chair[ \t]+car|medical[ \t]+supply|"
-    r"home[ \t]+health|home[ \t]+care|hospice)\b"
+    r"(?i)(?:\b(?P<prep>at|to|from|via|bib|by)[ \t]+|\()(?P<name>[a-z][a-z'’-]*(?:[ \t]+[a-z][a-z'’-]*){0,2}?)[ \t]+"
+    r"(?:dialysis(?:[ \t]+(?:center|unit))?|infusion|vna|drug|ems|ambulance|chair[ \t]+car|"
+    r"(?:home[ \t]+)?medical(?:[ \t]+(?:supply|supplies|rentals?|equipment|transport(?:ation)?))?|"
+    r"supply|supplies|rentals|home[ \t]+health|home[ \t]+care|home[ \t]+aides|hospice|"
+    r"(?P<weak>recovery|counseling|counselling|pediatrics|clubhouse))\b"
 )
 # Words that say what kind of service, not which one.
 _SERVICE_GENERIC = frozenset(
     """
     the a an our his her their your this that home outpatient inpatient local hospital in-center peritoneal
-    hemo iv oral retail specialty mail order mail-order private city town county state emergency his her
-    usual regular same new old nearest nearby
+    hemo iv oral retail specialty mail order mail-order private emergency his her usual regular same new old
+    nearest nearby ground air bls als critical care wheelchair stretcher durable last next first prior previous
+    recent daily weekly
     """.split()
 )
 HEADER_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof"})

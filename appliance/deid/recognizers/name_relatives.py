@@ -32,7 +32,8 @@ RELATIVE = re.compile(
     # people of the care team, named by their role ("NP Garcia aware", "case mgr Paulette", "cm frank")
     r"case\s+(?:mgr|manager)|cm|sw|social\s+worker|charge\s+nurse|rn|np|pa|interpreter|chaplain|"
     r"attending|resident|fellow|intern|pcp|dietitian|nutritionist|pharmacist|therapist|nurse|educator|lc|rt|"
-    r"admissions|coordinator|liaison|fr\.|sr\.)"
+    r"admissions|coordinator|liaison|fr\.|sr\.|dtr|cnm|midwife|doula|sponsor|aide|clerk|ibclc|sitter|pca|cna|lpn|"
+    r"rrt|hha|secretary|receptionist|volunteer)"
     r"(?:'s)?(?:,)?[ \t]+(?:(?:named|is|was|called)[ \t]+)?"
 )
 
@@ -66,7 +67,8 @@ RELATIVE_WORDS = frozenset(
     stepmother stepfather fiance fiancee fiancé fiancée boyfriend girlfriend friend neighbor neighbour
     roommate caregiver guardian companion child grandchild godson goddaughter baby
     case cm sw social charge rn np pa interpreter chaplain attending resident fellow intern pcp dietitian
-    nutritionist pharmacist therapist nurse educator lc rt admissions coordinator liaison fr sr
+    nutritionist pharmacist therapist nurse educator lc rt admissions coordinator liaison fr sr dtr cnm
+    midwife doula sponsor aide clerk ibclc sitter pca cna lpn rrt hha secretary receptionist volunteer
     """.split()
 )
 
@@ -95,6 +97,8 @@ def relatives(doc: Document) -> Iterator[Span]:
                 and not tok.cls & WordClass.CLINICAL
                 and (bool(tok.cls & WordClass.FIRST) or not tok.cls & WordClass.COMMON or before_surname)
             ) or (tok.cls == WordClass.NONE and len(tok.norm) > 2 and before_surname)
+            # "SW PRIYANKA TO SEE": in capitals, a longer word no list knows after the role
+            ok = ok or (tok.cls == WordClass.NONE and len(tok.norm) >= 5 and tok.text.isalpha())
             # "admissions tamsin", "fr. tomasz": in a note all in lower case, a word no list knows
             ok = ok or (tok.cls == WordClass.NONE and len(tok.norm) >= 4 and tok.shape is Shape.LOWER
                         and not any(ch.isdigit() for ch in tok.text))
