@@ -86,6 +86,18 @@ SERVICES_AND_ROLES = [
     Case("apgars", "baby boy 3.4 kg, apgars 8/9.", keep=("8/9",)),
     Case("chest-pain-rating", "c/o cp x 2h, 7/10, radiating to l arm.", keep=("7/10",)),
     Case("tunnelled-line", "L chest Hickman intact, flushed.", keep=("Hickman",)),
+    Case("extension-after-name", "questions to sw ilana perez x5531 or the unit.", phi=("ilana perez", "5531")),
+    Case("times-not-extension", "NS 2 x1000 ml given; walked x2000 steps.", keep=("x1000", "x2000")),
+    Case("building-named", "HD today in the basement of the Gardiner Building.", phi=("Gardiner Building",)),
+    Case("building-verb", "the riff and building energy of the song", keep=("building",)),
+    Case("building-generic", "Parking is behind the Main Building.", keep=("Main Building",)),
+    Case("parish", "pt attends st. kateri parish in schenectady.", phi=("st. kateri parish", "schenectady")),
+    Case("church-generic", "Her Catholic Church friends visited.", keep=("Catholic Church",)),
+    Case("temple-anatomy", "LAC TO R TEMPLE, STERI-STRIPS APPLIED.", keep=("TEMPLE",)),
+    Case("clinic-with-service-word", "f/u at barrow diabetes center 9/7.", phi=("barrow diabetes center", "9/7")),
+    Case("family-med", "PCP DR MOREAU AT QUINEBAUG FAMILY MED.", phi=("MOREAU", "QUINEBAUG FAMILY MED")),
+    Case("regional-caps-unknown", "INTUBATED IN LAKESHORE REGIONAL ED AND SENT.", phi=("LAKESHORE REGIONAL",)),
+    Case("last-seen-month", "DIABETES CLINIC, LAST SEEN JUNE. PLAN: LANTUS.", phi=("JUNE",)),
 ]
 
 CASES = BOUNDARIES + THINGS_NAMED_AFTER_PEOPLE + SCORES_AND_GRADES + CAPITALS + SERVICES_AND_ROLES

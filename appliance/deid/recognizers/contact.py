@@ -70,6 +70,12 @@ _SHORT_PAGER = re.compile(
     r"(?i)\b(?:pager|beeper|pgr|pg|paged?|page\s+(?:dr\.?\s+)?\w+\s+at|ext\.?|extension|x)\b[^\n\d]{0,12}?"
     r"(?P<num>(?<![\d/.-])\d{1,2}-\d{4}(?![\d/-]))"
 )
+# An extension written "x5531" after a word ("sw ilana perez x5531", "call paz x3317"): four or five
+# digits glued to the x, no number before it ("2 x 1000") and no unit after it ("x1000 ml").
+_EXTENSION = re.compile(
+    r"(?i)(?<=[a-z)][ \t])x(?P<num>\d{4,5})\b"
+    r"(?![ \t]*(?:ml|cc|mg|mcg|units?|l\b|g\b|%|/|steps|feet|ft\b|m\b|meters|times))"
+)
 # The kind of number written right after it: "(37) 788-063-Office", "07700 063 966-Fax".
 _TIME_LIKE_CUES = frozenset({"home", "work", "number", "contact", "call", "called", "reached", "reach", "text"})
 _LABEL_AFTER = re.compile(r"(?<![\w/.-])(?P<num>\+?\(?\d[\d() .-]{5,22}\d)-" + _KINDS + r"\b")
@@ -152,6 +158,9 @@ class _Phone:
         for m in _SHORT_PAGER.finditer(text):
             if m.start("num") not in seen:
                 yield Span(m.start("num"), m.end("num"), CONTACT, "pager", 0.85, "phone")
+        for m in _EXTENSION.finditer(text):
+            if m.start("num") not in seen:
+                yield Span(m.start("num"), m.end("num"), CONTACT, "phone", 0.75, "phone")
         for m in doc.matches_at_words(_CUED_NUMBER, CUE_FIRST_WORDS):
             start = m.start("num")
             if start in seen:

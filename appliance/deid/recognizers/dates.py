@@ -58,7 +58,7 @@ _MONTH_WORD = re.compile(
 # A month on its own is a date element after these ("in March", "since May", "late Dec.").
 _MONTH_CUE = re.compile(
     r"(?i)\b(?:in|since|during|until|till|through|thru|early|mid|late|last|next|this|of|by|before|after|"
-    r"around|from|to|end\s+of|beginning\s+of|start\s+of|admit|admitted|discharged)\s+(?:-\s*)?$"
+    r"around|from|to|end\s+of|beginning\s+of|start\s+of|admit|admitted|discharged|last\s+seen)\s+(?:-\s*)?$"
 )
 _MODAL_MAY = re.compile(r"(?i)\b(?:this|that)\s+may\b")
 _WORD_AFTER = re.compile(r"[ \t]+[A-Za-z]")

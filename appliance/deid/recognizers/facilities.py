@@ -62,6 +62,7 @@ _QUALIFIED_HEADS = {
     # "Cedar Hill Assisted Living", "Hebrew Senior Life", "Bayside Sports Medicine".
     "care": frozenset({"primary", "urgent", "home", "senior", "elder", "health", "hospice", "palliative", "community"}),
     "medicine": frozenset({"family", "sports", "internal", "primary", "integrative"}),
+    "med": frozenset({"family", "sports", "internal", "primary", "integrative"}),
     "living": frozenset({"assisted", "senior", "independent"}),
     "life": frozenset({"senior"}),
     "pediatrics": frozenset(),
@@ -208,8 +209,10 @@ class _Facility:
                 or not any(w.cls & (NAME_LIKE | WordClass.CITY) or w.cls == WordClass.NONE for w in words)
             ):
                 continue  # "seen at Mass General": after a preposition of place any capitalised words name it
-            if tail.caseless and not any(w.cls & (NAME_LIKE | WordClass.CITY) for w in words):
-                continue
+            if tail.caseless and not any(
+                w.cls & (NAME_LIKE | WordClass.CITY) or (w.cls == WordClass.NONE and len(w.norm) >= 5) for w in words
+            ):
+                continue  # "LAKESHORE REGIONAL": in capitals a name, a place or a longer word no list knows
             yield Span(words[0].start, tail.end, LOCATION, "facility", 0.7, "facility")
 
     def _wards(self, doc: Document) -> Iterator[Span]:
@@ -304,6 +307,8 @@ class _Facility:
                 continue
             if head.caseless and head.norm in _TEST_HEADS:
                 continue  # "DIC LABS SENT", "AM LAB": in capitals, labs are tests, not a laboratory
+            if head.norm == "building" and head.shape is Shape.LOWER:
+                continue  # "the riff and building energy": in lower case, the verb
             qualifiers = _QUALIFIED_HEADS.get(head.norm)
             if qualifiers and (i == 0 or tokens[i - 1].norm not in qualifiers):
                 continue
