@@ -97,6 +97,7 @@ SERVICES_AND_ROLES = [
     Case("clinic-with-service-word", "f/u at barrow diabetes center 9/7.", phi=("barrow diabetes center", "9/7")),
     Case("family-med", "PCP DR MOREAU AT QUINEBAUG FAMILY MED.", phi=("MOREAU", "QUINEBAUG FAMILY MED")),
     Case("regional-caps-unknown", "INTUBATED IN LAKESHORE REGIONAL ED AND SENT.", phi=("LAKESHORE REGIONAL",)),
+    Case("hyphenated-centimetres", "a 1-cm paramedian incision was made.", keep=("paramedian",)),
     Case("last-seen-month", "DIABETES CLINIC, LAST SEEN JUNE. PLAN: LANTUS.", phi=("JUNE",)),
 ]
 

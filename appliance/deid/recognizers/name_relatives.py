@@ -39,7 +39,7 @@ RELATIVE = re.compile(
 
 # Role abbreviations that are also units after a number ("8 cm", "2 pa").
 _UNITS = frozenset({"cm", "pa"})
-_MEASURE_BEFORE = re.compile(r"\d[ \t]*$")
+_MEASURE_BEFORE = re.compile(r"\d[ \t-]*$")
 
 # A relative named first and then said who they are: "frank (son)", "rosa (daughter, hcp)", "Hope, the
 # pt's niece", "bill, her husband".
