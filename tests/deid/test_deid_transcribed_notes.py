@@ -101,7 +101,14 @@ SERVICES_AND_ROLES = [
     Case("last-seen-month", "DIABETES CLINIC, LAST SEEN JUNE. PLAN: LANTUS.", phi=("JUNE",)),
 ]
 
-CASES = BOUNDARIES + THINGS_NAMED_AFTER_PEOPLE + SCORES_AND_GRADES + CAPITALS + SERVICES_AND_ROLES
+SITES = [
+    Case("city-before-clinic", "Treat Daniel H. from our Dallas clinic how?", phi=("Dallas",), keep=("clinic",)),
+    Case("state-named-city-clinic", "Seen at our New York clinic on April 7.", phi=("New York",)),
+    Case("state-named-city", "Evaluated at our New York City branch.", phi=("New York City",)),
+    Case("state-alone-stays", "Moved here from New York; family in Texas.", keep=("New York", "Texas")),
+]
+
+CASES = SITES + BOUNDARIES + THINGS_NAMED_AFTER_PEOPLE + SCORES_AND_GRADES + CAPITALS + SERVICES_AND_ROLES
 
 
 @pytest.fixture(scope="module")

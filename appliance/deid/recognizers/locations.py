@@ -63,6 +63,11 @@ _STRONG_CITY_CUE = re.compile(
     r"(?i)(?:\b(?:from|lives\s+in|living\s+in|lived\s+in|resides\s+in|residing\s+in|resident\s+of|moved\s+to|moved\s+from|"
     r"born\s+in|visiting|travel(?:l?ed)?\s+to|hometown\s+of|native\s+of|relocated\s+to)|city\s*:|address\s*:)\s*$"
 )
+# "our Dallas clinic", "the Austin office": a town named before the kind of site it is.
+_FACILITY_AFTER = re.compile(
+    r"[ \t]+(?:clinic|hospital|branch|office|campus|site|practice|(?:medical|health)[ \t]+cent(?:er|re))\b"
+)
+_CITY_WORD_AFTER = re.compile(r"[ \t]+City\b")
 STATE_NAME = re.compile(r"\b(?:" + _STATE_RE + r")\b", re.IGNORECASE)
 STATE_FIRST_WORDS = frozenset(name.split()[0].lower() for _, name in _STATES)
 DOSE_OF = re.compile(r"(?i)\d\s*(?:cc|ml|l|mg|mcg|g|units?|vials?|amps?)\s+of\s+$")
@@ -207,12 +212,14 @@ class _City:
         for m in _COUNTY.finditer(text):
             yield Span(m.start(), m.end(), LOCATION, "county", 0.8, "city")
         tokens = doc.tokens
-        # Words of state names ("New Mexico", "West Virginia") are never a city on their own.
-        in_state = {
-            t.index
-            for m in doc.matches_at_words(STATE_NAME, STATE_FIRST_WORDS)
-            for t in doc.tokens_in(m.start(), m.end())
-        }
+        # Words of state names ("New Mexico", "West Virginia") are never a city on their own; a state's
+        # name before "City" or a facility word is its city ("New York City", "our New York clinic").
+        in_state = set()
+        for m in doc.matches_at_words(STATE_NAME, STATE_FIRST_WORDS):
+            in_state |= {t.index for t in doc.tokens_in(m.start(), m.end())}
+            city = _CITY_WORD_AFTER.match(text, m.end())
+            if city is not None or _FACILITY_AFTER.match(text, m.end()):
+                yield Span(m.start(), city.end() if city else m.end(), LOCATION, "city", 0.7, "city")
         for i, tok in enumerate(tokens):
             if i in in_state or DOSE_OF.search(text, max(0, tok.start - 16), tok.start):
                 continue  # "10 cc of Conray": a substance measured out, not a town
@@ -308,7 +315,7 @@ class _City:
         state_after = bool(_STATE_AFTER.match(doc.text, tok.end))
         ambiguous = bool(tok.cls & (WordClass.COMMON | NAME_LIKE))
         if ambiguous or tok.caseless:
-            strong = state_after or bool(_STRONG_CITY_CUE.search(before))
+            strong = state_after or bool(_STRONG_CITY_CUE.search(before) or _FACILITY_AFTER.match(doc.text, tok.end))
             # "nursing home in framingham": a city no list reads as anything else needs only a weak cue
             weak = (
                 tok.shape is not Shape.UPPER
