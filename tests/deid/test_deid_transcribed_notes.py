@@ -108,7 +108,16 @@ SITES = [
     Case("state-alone-stays", "Moved here from New York; family in Texas.", keep=("New York", "Texas")),
 ]
 
-CASES = SITES + BOUNDARIES + THINGS_NAMED_AFTER_PEOPLE + SCORES_AND_GRADES + CAPITALS + SERVICES_AND_ROLES
+POSTCODES = [
+    Case("code-before-town", "Avda. Reyes Católicos, 2, 28040, Madrid.", phi=("28040",)),
+    Case("code-after-floor", "C/ Colón, 28-1º. 36201 Vigo. e-mail aside.", phi=("36201",)),
+    Case("labelled-code", "Localidad: Buenos Aires. CP:B1827. Datos.", phi=("B1827",)),
+    Case("labelled-dotted", "Colonia Granada, c.p. 11520. México.", phi=("11520",)),
+    Case("chest-pain-time", "C/O CP 0300, NTG X1 WITH RELIEF.", keep=("0300",)),
+    Case("count-before-word", "Platelets 15000 Today after transfusion.", keep=("15000",)),
+]
+
+CASES = SITES + POSTCODES + BOUNDARIES + THINGS_NAMED_AFTER_PEOPLE + SCORES_AND_GRADES + CAPITALS + SERVICES_AND_ROLES
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,7 @@
-"""Addresses that are routes rather than streets: rural routes with their box, and military and
-diplomatic mail. Part of the `places` recognizer (places.py)."""
+"""Addresses that are routes rather than streets (rural routes with their box, military and diplomatic
+mail), and postcodes as addresses outside the US write them: after a postal label ("C.P. 28046",
+"CP: B1827", "código postal 03020") or before the town after a street ("Avda. Reyes Católicos, 2,
+28040, Madrid", "C/ Colón, 28-1º. 36201 Vigo"). Part of the `places` recognizer (places.py)."""
 
 from __future__ import annotations
 
@@ -23,8 +25,32 @@ _MILITARY = re.compile(
 )
 
 
+_LABELLED_POSTCODE = re.compile(
+    r"(?i)(?<![\w.])(?:c\.[ \t]?p\.[ \t]*:?|cp[ \t]*:|c[óo]digo[ \t]+postal[ \t]*:?|post(?:al)?[ \t]?code[ \t]*:?)"
+    r"[ \t]*(?P<code>[A-Z]?\d{4,6})\b"
+)
+# Five digits, then the town's capitalised name on the same line.
+_CODE_BEFORE_TOWN = re.compile(r"(?<![\w.,/-])(?P<code>\d{5})(?![\w/])(?:[ \t]*[.,-])?[ \t]*(?=[^\W\d_][^\W\d_])")
+# What a street line holds before the postcode: floor and door marks, "s/n", street words.
+_STREET_CUE = re.compile(
+    r"(?i)(?:[ºª]|\bs/n\b|\bc/|\b(?:calle|avda|avd|av|avenida|paseo|plaza|pza|ctra|carretera|bajo|piso|portal|"
+    r"izda|izq|dcha|esc|bloque|rue|via|strasse|straße|street|road|avenue|lane)\b)"
+)
+
+
+def postcodes(doc: Document) -> Iterator[Span]:
+    text = doc.text
+    for m in _LABELLED_POSTCODE.finditer(text):
+        yield Span(m.start("code"), m.end("code"), LOCATION, "zip", 0.85, "places")
+    for m in _CODE_BEFORE_TOWN.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if _STREET_CUE.search(text, max(line_start, m.start() - 60), m.start()):
+            yield Span(m.start("code"), m.end("code"), LOCATION, "zip", 0.8, "places")
+
+
 def postal_routes(doc: Document) -> Iterator[Span]:
     for m in _MILITARY.finditer(doc.text):
         yield Span(m.start(), m.end(), LOCATION, "street", 0.9, "places")
     for m in _RURAL_ROUTE.finditer(doc.text):
         yield Span(m.start(), m.end(), LOCATION, "street", 0.85, "places")
+    yield from postcodes(doc)
