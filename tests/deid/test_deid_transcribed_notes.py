@@ -117,7 +117,42 @@ POSTCODES = [
     Case("count-before-word", "Platelets 15000 Today after transfusion.", keep=("15000",)),
 ]
 
-CASES = SITES + POSTCODES + BOUNDARIES + THINGS_NAMED_AFTER_PEOPLE + SCORES_AND_GRADES + CAPITALS + SERVICES_AND_ROLES
+SOCIAL_WORK_AND_TRANSFERS = [
+    Case("bracketed-short-name", "from scn at cape ann community hospital (cach). mom still there.",
+         phi=("cape ann community hospital", "cach")),
+    Case("memorial-abbrev-lower", "seen at sturbridge mem (stmh) ed 3/3.", phi=("sturbridge mem", "stmh")),
+    Case("general-after-verb-lower", "admitted oakhurst general, then home.", phi=("oakhurst general",),
+         keep=("admitted",)),
+    Case("general-anesthesia-lower", "done under general anesthesia, tolerated well.", keep=("general",)),
+    Case("town-only-surname", "niece corinna in albuquerque calls weekly.", phi=("corinna", "albuquerque")),
+    Case("delivered-may", "DELIVERED MAY 3 AT HOME, D/C HOME MAY 4.", phi=("MAY 3", "MAY 4")),
+    Case("modal-may-count", "PT MAY 2X AMBULATE IN HALL.", keep=("MAY",)),
+    Case("planned-jan", "d/c planned jan 23 by chair car.", phi=("jan 23",)),
+    Case("plural-kin", "met w/ pt's daughters honora and bridie re dispo.", phi=("honora",)),
+    Case("kin-after-comma", "Family (Leopold, son, and Rosamund, daughter) notified.", phi=("Leopold", "Rosamund")),
+    Case("brother-title", "CHAPLAIN BRO. ANSELM CALLED.", phi=("ANSELM",), keep=("CHAPLAIN",)),
+    Case("attorney-title", "Hospital counsel (Atty Oakeshott) aware.", phi=("Oakeshott",)),
+    Case("therapist-role", "valve trial today w/ slp wilhelmina x 20 min.", phi=("wilhelmina",)),
+    Case("practice-group", "PARENTS WANT DR ESSELSTYN AT HOLDEN PEDIATRIC GROUP.", phi=("HOLDEN PEDIATRIC GROUP",)),
+    Case("support-group", "She joined a weekly Support Group in the fall.", keep=("Support Group",)),
+    Case("funeral-chapel", "FAMILY CHOSE WOJCIK-MARSH FUNERAL CHAPEL.", phi=("WOJCIK-MARSH FUNERAL CHAPEL",)),
+    Case("parish-caps", "FR. KOWAL FROM HOLY CROSS POLISH PARISH VISITED.", phi=("HOLY CROSS POLISH PARISH",)),
+    Case("air-rescue", "came via Northwind Air Rescue rotor wing.", phi=("Northwind Air Rescue",)),
+    Case("conference-room", "Huddle 1100 in the Moynihan Conference Room.", phi=("Moynihan Conference Room",)),
+    Case("family-lodge", "Mom staying at Larkspur Family Lodge tonight.", phi=("Larkspur Family Lodge",)),
+    Case("ltach-lower", "plan: back to tall pines ltach when ready.", phi=("tall pines ltach",)),
+]
+
+CASES = (
+    SITES
+    + POSTCODES
+    + SOCIAL_WORK_AND_TRANSFERS
+    + BOUNDARIES
+    + THINGS_NAMED_AFTER_PEOPLE
+    + SCORES_AND_GRADES
+    + CAPITALS
+    + SERVICES_AND_ROLES
+)
 
 
 @pytest.fixture(scope="module")
@@ -128,3 +163,10 @@ def engine() -> DeidEngine:
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_transcribed_note_shapes(engine: DeidEngine, case: Case) -> None:
     assert_case(engine, case)
+
+
+def test_short_name_found_again(engine: DeidEngine) -> None:
+    """A facility's short name given in brackets is found again later in the note."""
+    text = "from cape ann community hospital (cach) by transport. mom still at cach pp."
+    later = text.rindex("cach")
+    assert any(s.start <= later and later + 4 <= s.end for s in engine.detect(text))

@@ -82,7 +82,8 @@ _BIRTH_YEAR = re.compile(
 _DATE_CUE = re.compile(
     r"(?i)(?:\b(?:on|since|from|to|until|till|thru|through|by|before|after|dated?|dos|seen|visit(?:ed)?|"
     r"admitted|admission|admit|discharged?|started|stopped|began|last|next|as\s+of|f/u|follow[\s-]?up|"
-    r"effective|starting|ending|between|returns?|returned|scheduled|surgery|procedure|again|"
+    r"effective|starting|ending|between|returns?|returned|scheduled|surgery|procedure|again|delivered|planned|"
+    r"d/c\s+home|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|"
     r"week\s+of|day\s+of|date|appt|appointment|today|yesterday|tomorrow|due|lmp|edd|onset|"
     r"dob|birth|born|died|expired|deceased|injury|accident|fall|fell)\b)\s*[:\-]?\s*$"
@@ -143,6 +144,8 @@ def _rating(text: str, start: int, end: int) -> bool:
 _LIST_GAP = re.compile(r"(?i)\s*(?:,|and|or|to|-|through|thru|&)\s*(?:(?:again|then|on|also)\s+)*")
 # Month words that are also everyday words or abbreviations ("may", "mar", "dec" = decreased).
 _AMBIGUOUS_MONTHS = frozenset({"may", "mar", "dec", "jan", "sep", "sept"})
+# With a day after them, these are still words as often as months ("PT MAY 2X", "2 DEC BREATH SOUNDS").
+_AMBIGUOUS_WITH_DAY = frozenset({"may", "mar", "dec"})
 _TIME_AFTER = re.compile(r"\s*(?:at\s+|@\s*)?\d{1,2}(?::\d{2}|\s*(?:am|pm)\b)|\s+\d{4}\s*(?:h|hrs)\b", re.IGNORECASE)
 
 
@@ -312,7 +315,7 @@ class _Dates:
         index = doc.token_index_at(month_start)
         caseless = index < len(doc.tokens) and doc.tokens[index].caseless
         has_year = bool(re.search(r"\d{4}|'\d{2}|[-/.]\d{2}$", span_text))
-        if caseless and month_match.group().lower() in _AMBIGUOUS_MONTHS and not has_year:
+        if caseless and month_match.group().lower() in _AMBIGUOUS_WITH_DAY and not has_year:
             # "PT 2 MAY NEED", "2 DEC BREATH SOUNDS": in capitals only an ordinal, "of" or a cue
             # before tells a date.
             before = doc.text[max(0, start - 30) : start]

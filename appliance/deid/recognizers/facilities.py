@@ -52,6 +52,8 @@ _HEAD_FIRST = re.compile(
     r"Santo|São|Saint|Sainte)[ \t]*){0,2}[A-ZÀ-Þ][\w'’-]+){1,4})"
 )
 _TEST_HEADS = frozenset({"lab", "labs", "laboratory", "laboratories"})
+# Heads that are everyday words: the name before them must hold a name, a place or a word no list knows.
+_NAMED_HEADS = frozenset({"group", "room", "building"})
 SAINTS = frozenset({"st", "saint", "ste", "mt", "mount"})
 # Heads that name a facility only with the right word before them ("Nursing Home", not "at Home").
 _QUALIFIED_HEADS = {
@@ -64,6 +66,11 @@ _QUALIFIED_HEADS = {
     "medicine": frozenset({"family", "sports", "internal", "primary", "integrative"}),
     "med": frozenset({"family", "sports", "internal", "primary", "integrative"}),
     "living": frozenset({"assisted", "senior", "independent"}),
+    "nursing": frozenset({"skilled"}),
+    "services": frozenset({"elder", "senior", "home", "family", "visiting", "hospice"}),
+    "transport": frozenset({"care", "medical", "ambulance"}),
+    "rescue": frozenset({"air", "ambulance"}),
+    "room": frozenset({"conference"}),
     "life": frozenset({"senior"}),
     "pediatrics": frozenset(),
     "cardiology": frozenset(),
@@ -177,14 +184,17 @@ class _Facility:
         hospital)."""
         tokens = doc.tokens
         for i, tail in enumerate(tokens):
-            if tail.norm not in _TAIL_HEADS or i == 0 or not tail.capitalised or tail.shape is Shape.LOWER:
+            if tail.norm not in _TAIL_HEADS or i == 0 or not tail.capitalised:
+                continue
+            if tail.shape is Shape.LOWER and not tail.caseless:
                 continue
             nxt = tokens[i + 1] if i + 1 < len(tokens) else None
             if nxt is not None and doc.gap(tail, nxt) == " " and (
-                nxt.shape is Shape.LOWER and not nxt.caseless and not nxt.cls & WordClass.STOP
+                nxt.shape is Shape.LOWER and not nxt.cls & WordClass.STOP
+                and (not nxt.caseless or nxt.cls & (WordClass.ENGLISH | WordClass.MEDICAL))
                 or nxt.norm in FACILITY_HEADS
             ):
-                continue  # "Regional anesthesia"; "Kessler Memorial Hospital" is the head rule's
+                continue  # "Regional anesthesia", "general anesthesia"; "Kessler Memorial Hospital" is the head rule's
             first = i
             while first > 0 and i - first < 3:
                 prev = tokens[first - 1]
@@ -192,6 +202,10 @@ class _Facility:
                     break
                 if prev.cls & WordClass.STOP or prev.norm in HEADER_TITLES:
                     break
+                if prev.caseless and prev.cls & (WordClass.ENGLISH | WordClass.CLINICAL) and not prev.cls & (
+                    NAME_LIKE | WordClass.CITY
+                ):
+                    break  # "admitted oakhurst general": in one case throughout, the name starts after the verb
                 first -= 1
                 if prev.sent_start:
                     break
@@ -307,8 +321,8 @@ class _Facility:
                 continue
             if head.caseless and head.norm in _TEST_HEADS:
                 continue  # "DIC LABS SENT", "AM LAB": in capitals, labs are tests, not a laboratory
-            if head.norm == "building" and head.shape is Shape.LOWER:
-                continue  # "the riff and building energy": in lower case, the verb
+            if head.norm in _NAMED_HEADS and head.shape is Shape.LOWER:
+                continue  # "the riff and building energy", "the upper caliceal group": in lower case, words
             qualifiers = _QUALIFIED_HEADS.get(head.norm)
             if qualifiers and (i == 0 or tokens[i - 1].norm not in qualifiers):
                 continue
@@ -342,6 +356,12 @@ class _Facility:
                 else:
                     break
             words = tokens[first : last + 1]
+            if head.norm in _NAMED_HEADS and not any(
+                t.cls & (NAME_LIKE | WordClass.CITY) and not t.cls & WordClass.COMMON or t.cls == WordClass.NONE
+                for t in words
+                if t is not head
+            ):
+                continue  # "Holden Pediatric Group" is a practice; "AGE GROUP", "Support Group" are not
             if not any(self._specific(t) for t in words if t is not head):
                 if last == i and _named_by_generic_words(doc, first, i):
                     yield Span(tokens[first].start, head.end, LOCATION, "facility", 0.7, "facility")
@@ -448,7 +468,7 @@ _SERVICE_GENERIC = frozenset(
 )
 HEADER_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof"})
 # Generic words that stand for the head word in many hospitals' short names.
-_TAIL_HEADS = frozenset({"memorial", "regional", "general", "house", "community"})
+_TAIL_HEADS = frozenset({"memorial", "regional", "general", "house", "community", "mem", "gen"})
 # Words that name a building of a hospital when a floor follows ("Tower 14C", "Pavilion 6").
 _BUILDINGS = frozenset({"tower", "pavilion", "building", "wing"})
 _WARD = re.compile(

@@ -40,9 +40,10 @@ class _FacilityPropagation:
             named = [t for t in inside if t.norm not in CONNECTORS and t.norm != "the"]
             if len(named) >= 2:
                 initials.add("".join(t.norm[0] for t in named[:2]))
+        covered = sorted((s.start, s.end) for s in spans)
+        yield from _bracketed(doc, spans, covered)
         if not runs:
             return
-        covered = sorted((s.start, s.end) for s in spans)
         yield from _acronyms(doc, initials, covered)
         by_first: dict[str, list[tuple[str, ...]]] = {}
         for run in sorted(runs, key=len, reverse=True):
@@ -116,6 +117,30 @@ def _acronyms(doc: Document, initials: set[str], covered: list[tuple[int, int]])
         if any(a <= tok.start and tok.end <= b for a, b in covered):
             continue
         yield Span(tok.start, tok.end, LOCATION, "facility", 0.7, "facility_propagation")
+
+
+_BRACKETED = re.compile(r"[ \t]*\((?P<abbr>[^\W\d_]{3,6})\)")
+
+
+def _bracketed(doc: Document, spans: list[Span], covered: list[tuple[int, int]]) -> Iterator[Span]:
+    """ "cape ann community hospital (cach) ... mom still at cach": the short name written in brackets
+    right after a facility's name, and every later use of it in the same case (or in a note all in one
+    case), whatever the word lists say it is."""
+    short: dict[str, int] = {}
+    for span in spans:
+        if span.label == LOCATION and span.subtype == "facility" and span.confidence >= 0.6:
+            m = _BRACKETED.match(doc.text, span.end)
+            if m is not None:
+                short[m.group("abbr").lower()] = m.start("abbr")
+                yield Span(m.start("abbr"), m.end("abbr"), LOCATION, "facility", 0.75, "facility_propagation")
+    if not short:
+        return
+    for tok in doc.tokens:
+        first = short.get(tok.norm)
+        if first is None or tok.start <= first or (tok.shape is not Shape.UPPER and not tok.caseless):
+            continue
+        if not any(a <= tok.start and tok.end <= b for a, b in covered):
+            yield Span(tok.start, tok.end, LOCATION, "facility", 0.7, "facility_propagation")
 
 
 def _distinctive(tok: Token) -> bool:

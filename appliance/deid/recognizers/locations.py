@@ -316,6 +316,9 @@ class _City:
         ambiguous = bool(tok.cls & (WordClass.COMMON | NAME_LIKE))
         if ambiguous or tok.caseless:
             strong = state_after or bool(_STRONG_CITY_CUE.search(before) or _FACILITY_AFTER.match(doc.text, tok.end))
+            # "niece in albuquerque": a town that is otherwise only a surname needs no more than "in"
+            surname_only = not tok.cls & (WordClass.FIRST | WordClass.COMMON | WordClass.ENGLISH)
+            strong = strong or (surname_only and tok.shape is not Shape.UPPER and bool(_CITY_CUE.search(before)))
             # "nursing home in framingham": a city no list reads as anything else needs only a weak cue
             weak = (
                 tok.shape is not Shape.UPPER

@@ -33,10 +33,12 @@ RELATIVE = re.compile(
     r"case\s+(?:mgr|manager)|cm|sw|social\s+worker|charge\s+nurse|rn|np|pa|interpreter|chaplain|"
     r"attending|resident|fellow|intern|pcp|dietitian|nutritionist|pharmacist|therapist|nurse|educator|lc|rt|"
     r"admissions|coordinator|liaison|fr\.|sr\.|dtr|cnm|midwife|doula|sponsor|aide|clerk|ibclc|sitter|pca|cna|lpn|"
-    r"rrt|hha|secretary|receptionist|volunteer)"
+    r"rrt|hha|secretary|receptionist|volunteer|slp|atty|attorney|counsel|rep|daughters|sons|sisters|brothers|"
+    r"nieces|nephews|granddaughters|grandsons)"
     r"(?:'s)?(?:,)?[ \t]+(?:(?:named|is|was|called)[ \t]+)?"
 )
 
+_TITLES_AFTER_ROLE = frozenset({"dr", "bro", "fr", "rev", "mr", "mrs", "ms", "atty"})
 # Role abbreviations that are also units after a number ("8 cm", "2 pa").
 _UNITS = frozenset({"cm", "pa"})
 _MEASURE_BEFORE = re.compile(r"\d[ \t-]*$")
@@ -52,7 +54,8 @@ _RELATIVE_AFTER = re.compile(
     r"(?i)(?:[ \t]*\((?:the[ \t]+)?(?:(?:pt|patient|pt's|patient's|pts|his|her)[ \t]+)?(?:"
     + _KIN
     + r")\b[^()\n]{0,24}\)"
-    r"|,[ \t]+(?:the[ \t]+)?(?:pt['’]?s|patient['’]s|his|her|their)[ \t]+(?:" + _KIN + r")\b)"
+    r"|,[ \t]+(?:the[ \t]+)?(?:pt['’]?s|patient['’]s|his|her|their)[ \t]+(?:" + _KIN + r")\b"
+    r"|,[ \t]+(?:" + _KIN + r")(?=[ \t]*[,)]))"  # "(Leopold, son, and Rosamund, daughter)"
 )
 
 _POSSESSIVE_RELATIVE = re.compile(
@@ -68,7 +71,8 @@ RELATIVE_WORDS = frozenset(
     roommate caregiver guardian companion child grandchild godson goddaughter baby
     case cm sw social charge rn np pa interpreter chaplain attending resident fellow intern pcp dietitian
     nutritionist pharmacist therapist nurse educator lc rt admissions coordinator liaison fr sr dtr cnm
-    midwife doula sponsor aide clerk ibclc sitter pca cna lpn rrt hha secretary receptionist volunteer
+    midwife doula sponsor aide clerk ibclc sitter pca cna lpn rrt hha secretary receptionist volunteer slp atty
+    attorney counsel rep daughters sons sisters brothers nieces nephews granddaughters grandsons
     """.split()
 )
 
@@ -81,6 +85,8 @@ def relatives(doc: Document) -> Iterator[Span]:
         if _MEASURE_BEFORE.search(doc.text, max(0, m.start() - 8), m.start()) and m.group("rel").lower() in _UNITS:
             continue  # "8 cm long": centimetres, not a case manager
         tok = doc.tokens[index]
+        if tok.norm in _TITLES_AFTER_ROLE:
+            continue  # "CHAPLAIN BRO. ANSELM", "PCP DR MOREAU": the title's own rule takes the name
         if tok.caseless:
             # "WIFE ROSE", "SON JOHN", "SISTER RAHUL COOK"; not "SON WILL VISIT", "WIFE PRESENT".
             nxt = doc.tokens[index + 1] if index + 1 < len(doc.tokens) else None

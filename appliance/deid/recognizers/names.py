@@ -36,14 +36,14 @@ from appliance.deid.text import Document, Shape, Token
 
 _TITLE = re.compile(
     r"\b(?P<title>Dr|Drs|Doctor|Mr|Mrs|Ms|Miss|Mx|Mme|Mlle|Prof|Professor|Rev|Reverend|Nurse|Sister|Dame|Sir|"
-    r"Madam|Capt|Sgt|Officer|Judge|Attorney)\b\.?[ \t]+",
+    r"Madam|Capt|Sgt|Officer|Judge|Attorney|Atty|Bro)\b\.?[ \t]+",
     re.IGNORECASE,
 )
 _CLINICIAN_TITLES = frozenset({"dr", "drs", "doctor", "prof", "professor", "nurse"})
 TITLE_WORDS = frozenset(
     """
     dr drs doctor mr mrs ms miss mx mme mlle prof professor rev reverend nurse sister dame sir madam capt sgt
-    officer judge attorney
+    officer judge attorney atty bro
     """.split()
 )
 
