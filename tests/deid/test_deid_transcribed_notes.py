@@ -141,6 +141,19 @@ SOCIAL_WORK_AND_TRANSFERS = [
     Case("conference-room", "Huddle 1100 in the Moynihan Conference Room.", phi=("Moynihan Conference Room",)),
     Case("family-lodge", "Mom staying at Larkspur Family Lodge tonight.", phi=("Larkspur Family Lodge",)),
     Case("ltach-lower", "plan: back to tall pines ltach when ready.", phi=("tall pines ltach",)),
+    Case("date-ranges", "general 3/4-3/9, then rehab 3/9-3/21.", phi=("3/4", "3/9", "3/21")),
+    Case("fraction-range", "take 1/2-3/4 tab prn.", keep=("1/2", "3/4")),
+    Case("settings-range", "SIMV 12/600/5, 5/5-10/5 trial.", keep=("5/5", "10/5")),
+    Case("gestational-age", "BORN AT 30 4/7 WKS BY C/S.", keep=("4/7",)),
+    Case("numbered-road", "motorcyclist vs pickup on route 1a in rowley.", phi=("route 1a", "rowley")),
+    Case("agency-with", "home w/ hopkinton vna + pendant.", phi=("hopkinton vna",)),
+    Case("critical-care-transport", "by kidsfirst critical care transport for rds.",
+         phi=("kidsfirst critical care transport",)),
+    Case("outside-hospital-bracket", "FROM MARSTON MEMORIAL (OSH). NEURO: OK.", phi=("MARSTON MEMORIAL",),
+         keep=("OSH",)),
+    Case("eponym-grade", "SAH, HUNT-HESS 3, FISHER 4, FROM ASSABET REGIONAL.", phi=("ASSABET REGIONAL",),
+         keep=("FISHER 4",)),
+    Case("unit-before-credential", "PT B (CSRU OVERFLOW) W/ CSRU RN GAETANE.", phi=("GAETANE",), keep=("CSRU",)),
 ]
 
 CASES = (

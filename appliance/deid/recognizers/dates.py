@@ -59,6 +59,7 @@ _MONTH_WORD = re.compile(
 _MONTH_CUE = re.compile(
     r"(?i)\b(?:in|since|during|until|till|through|thru|early|mid|late|last|next|this|of|by|before|after|"
     r"around|from|to|end\s+of|beginning\s+of|start\s+of|admit|admitted|discharged|last\s+seen)\s+(?:-\s*)?$"
+    r"|\b(?:mid|early|late)-$"
 )
 _MODAL_MAY = re.compile(r"(?i)\b(?:this|that)\s+may\b")
 _WORD_AFTER = re.compile(r"[ \t]+[A-Za-z]")
@@ -138,6 +139,28 @@ def _rating(text: str, start: int, end: int) -> bool:
     left = max(text.rfind(".", 0, start), text.rfind("\n", 0, start), start - 60)
     right = [i for i in (text.find(".", end), text.find("\n", end), end + 40) if i >= 0]
     return bool(_RATING_WORDS.search(text, left + 1, min(right)))
+
+
+_GESTATION_BEFORE = re.compile(r"(?<!\d)[2-4]\d[ \t]+$")
+
+
+def _range_end(text: str, m: re.Match[str]) -> re.Match[str] | None:
+    """ "3/4-3/9", "3/9 - 3/21": the second month/day pair of a range that starts at `m`, when it is later
+    than the first and the two are not both common fractions ("1/2-3/4 tab")."""
+    other = _RANGE_END.match(text, m.end())
+    if other is None:
+        return None
+    a, b = (int(m.group("m")), int(m.group("d"))), (int(other.group("m")), int(other.group("d")))
+    valid = all(1 <= month <= 12 and 1 <= day <= 31 for month, day in (a, b))
+    fractions = a in _COMMON_FRACTIONS and b in _COMMON_FRACTIONS
+    if not valid or fractions or a >= b or (a[1] == b[1] and a[1] <= 10):
+        return None  # "5/5-10/5": pressure over PEEP, stepped
+    line_start = text.rfind("\n", 0, m.start()) + 1
+    return None if _SETTING_NEAR.search(text, max(line_start, m.start() - 40), m.start()) else other
+
+
+_SETTING_NEAR = re.compile(r"(?i)\b(?:cpap|bipap|peep|ps|psv|simv|imv|ac|prvc|vent|fio2|ipap|epap|bp|sbp)\b")
+_RANGE_END = re.compile(r"[ \t]*-[ \t]*(?P<m>\d{1,2})/(?P<d>\d{1,2})(?![\d/])")
 
 
 # Between two dates of a list or a range ("on 2/3 and 2/10", "7/22-7/25").
@@ -226,8 +249,16 @@ class _Dates:
             month, day = int(m.group("m")), int(m.group("d"))
             if not self._ok(m.group()):
                 continue
+            if day == 7 and month <= 6 and _GESTATION_BEFORE.search(text, max(0, m.start() - 4), m.start()):
+                continue  # "born at 30 4/7 wks": a gestational age in weeks and days
             before = text[max(0, m.start() - 30) : m.start()]
             if _NOT_DATE_CUE.search(before) or _SETTING_CUE.search(before) or _IN_A_RANGE.match(text, m.end()):
+                continue
+            second = _range_end(text, m)
+            if second is not None:
+                ends.append(second.end())
+                yield Span(m.start(), m.end(), DATE, "month_day", 0.8, "date")
+                yield Span(second.start("m"), second.end(), DATE, "month_day", 0.8, "date")
                 continue
             cued = (
                 bool(_DATE_CUE.search(before))

@@ -451,8 +451,9 @@ _PLACE_PREPOSITIONS = frozenset({"at", "to", "from", "in", "into", "visited", "v
 _LOWER_SAINT = re.compile(r"\b(?:st|saint)\.?[ \t]+(?P<name>[a-z]+)(?:['’]s)?")
 # What a care service does, after its name: "riverside dialysis", "harbor drug", "tri-county vna".
 _SERVICE = re.compile(
-    r"(?i)(?:\b(?P<prep>at|to|from|via|bib|by)[ \t]+|\()(?P<name>[a-z][a-z'’-]*(?:[ \t]+[a-z][a-z'’-]*){0,2}?)[ \t]+"
-    r"(?:dialysis(?:[ \t]+(?:center|unit))?|infusion|vna|drug|ems|ambulance|chair[ \t]+car|"
+    r"(?i)(?:\b(?P<prep>at|to|from|via|bib|by|w/)[ \t]+|\()(?P<name>[a-z][a-z'’-]*(?:[ \t]+[a-z][a-z'’-]*){0,2}?)[ \t]+"
+    r"(?:dialysis(?:[ \t]+(?:center|unit))?|infusion|vna|drug|ems|chair[ \t]+car|"
+    r"(?:critical[ \t]+care[ \t]+)?(?:ambulance|transport)|"
     r"(?:home[ \t]+)?medical(?:[ \t]+(?:supply|supplies|rentals?|equipment|transport(?:ation)?))?|"
     r"supply|supplies|rentals|home[ \t]+health|home[ \t]+care|home[ \t]+aides|hospice|"
     r"(?P<weak>recovery|counseling|counselling|pediatrics|clubhouse))\b"

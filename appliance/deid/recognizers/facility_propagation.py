@@ -12,6 +12,7 @@ from appliance.deid.lexicon import Lexicon, WordClass
 from appliance.deid.recognizers.base import register_refiner
 from appliance.deid.recognizers.facilities import CONNECTORS, FACILITY_GENERIC, FACILITY_HEADS, SAINTS
 from appliance.deid.recognizers.name_rules import MONTH_WORDS
+from appliance.deid.recognizers.places import GENERIC_PLACES
 from appliance.deid.spans import LOCATION, Span
 from appliance.deid.text import Document, Shape, Token
 
@@ -130,7 +131,7 @@ def _bracketed(doc: Document, spans: list[Span], covered: list[tuple[int, int]])
     for span in spans:
         if span.label == LOCATION and span.subtype == "facility" and span.confidence >= 0.6:
             m = _BRACKETED.match(doc.text, span.end)
-            if m is not None:
+            if m is not None and m.group("abbr").lower() not in GENERIC_PLACES:  # "(OSH)" names none
                 short[m.group("abbr").lower()] = m.start("abbr")
                 yield Span(m.start("abbr"), m.end("abbr"), LOCATION, "facility", 0.75, "facility_propagation")
     if not short:

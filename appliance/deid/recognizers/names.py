@@ -147,7 +147,7 @@ ADDRESSED_WORDS = frozenset(
 _CREDITED_UNITS = frozenset(
     """
     ED ER OR ICU CCU PCP GI ID ENT CT IR OB GYN IV NP PA MD DO RN PT OT SW UR HD PACU NICU MICU SICU CVICU
-    ICN ANES RT SLP EP IM FM EM VA
+    ICN ANES RT SLP EP IM FM EM VA CSRU TSICU TICU PCU NH SNF LTC VNA SCN
     """.split()
 )
 # In capitals, "AT MD" is initials only after a cue ("CONSULTS: AT MD", "SEEN WITH AN MD" stays prose).

@@ -57,7 +57,7 @@ _WARD_CUE = re.compile(
 # Units, rooms and services that say nothing about which hospital: never a place on their own.
 _GENERIC_PLACES = frozenset(
     """
-    icu micu sicu ccu cvicu csru tsicu nicu picu pacu pcu ticu tcu sdu imc imu cdu ctu psu neuro cath lab labs
+    icu micu sicu ccu cvicu csru tsicu nicu picu pacu pcu ticu tcu sdu imc imu cdu ctu psu scn neuro cath lab labs
     ed er ew ews eu or ir mri ct floor floors unit units ward wards bed beds room rm rms bay pod side step
     stepdown tele telemetry home house rehab snf nh ltc ltac ltach osh hospital clinic office dialysis hd icn
     ob l&d ld gyn psych pt ot morning am pm tonight today tomorrow noon midnight shift day days night nights

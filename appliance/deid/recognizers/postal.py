@@ -38,6 +38,13 @@ _STREET_CUE = re.compile(
 )
 
 
+# A numbered road where something happened: "vs pickup on route 1a", "MVC ON RTE 9", "off I-495".
+_ROUTE = re.compile(
+    r"(?i)\b(?:on|off|via|along|onto)[ \t]+"
+    r"(?P<road>(?:route|rte|highway|hwy|interstate)[ \t]*#?\d{1,3}[a-z]?|i-\d{1,3})\b"
+)
+
+
 def postcodes(doc: Document) -> Iterator[Span]:
     text = doc.text
     for m in _LABELLED_POSTCODE.finditer(text):
@@ -54,3 +61,5 @@ def postal_routes(doc: Document) -> Iterator[Span]:
     for m in _RURAL_ROUTE.finditer(doc.text):
         yield Span(m.start(), m.end(), LOCATION, "street", 0.85, "places")
     yield from postcodes(doc)
+    for m in _ROUTE.finditer(doc.text):
+        yield Span(m.start("road"), m.end("road"), LOCATION, "street", 0.8, "places")
