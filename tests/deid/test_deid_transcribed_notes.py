@@ -156,8 +156,33 @@ SOCIAL_WORK_AND_TRANSFERS = [
     Case("unit-before-credential", "PT B (CSRU OVERFLOW) W/ CSRU RN GAETANE.", phi=("GAETANE",), keep=("CSRU",)),
 ]
 
+HOSPITAL_UNITS_AND_ROUNDS = [
+    Case("ward-in-heading", "TELE NPN 7P-7A HAZELTINE 7 88 YO M ADM W/ AFIB.", phi=("HAZELTINE 7",)),
+    Case("ward-before-room", "1:1 sitter note, macomber 8 rm 812: pt 52 yo m.", phi=("macomber 8",)),
+    Case("ward-before-service", "ot tx note tolman 3 rehab: pt 83 yo m.", phi=("tolman 3",)),
+    Case("score-before-colon", "BRADEN 18: HIGH RISK. SAFETY: MORSE 65, BED ALARM ON.", keep=("BRADEN", "MORSE")),
+    Case("town-police", "security escorted him out, stow pd officer responded.", phi=("stow",), keep=("officer",)),
+    Case("street-without-number", "FOUND DOWN AT THE TAVERN ON CANAL ST, ATHOL.", phi=("CANAL ST", "ATHOL")),
+    Case("street-lower", "lives on greeley street in a 2-family.", phi=("greeley street",)),
+    Case("on-call-not-street", "Dr. on call rd 2 aware; on the street at night.", keep=("call", "street")),
+    Case("date-at-time", "S/P NSVD 6/7 @ 2218, 2ND DEG LAC REPAIRED.", phi=("6/7",)),
+    Case("saturday-date", "PT TO RESUME DIALYSIS THERE SAT 11/9.", phi=("11/9",)),
+    Case("legal-section", "voluntary (section 10/11), left the unit.", keep=("10/11",)),
+    Case("balance-score", "BERG 9/56, FIM TRANSFERS 2.", keep=("9/56",)),
+    Case("father-of-baby", "SOCIAL: FOB DEVANTE PRESENT.", phi=("DEVANTE",)),
+    Case("kin-pair", "SONS ARVID AND LENNART BY PHONE.", phi=("ARVID", "LENNART")),
+    Case("in-law", "SISTER-IN-LAW ELSBETH AT BEDSIDE.", phi=("ELSBETH",)),
+    Case("school", "SENIOR AT OLD ROCHESTER VOCATIONAL, ON TRACK.", phi=("OLD ROCHESTER VOCATIONAL",)),
+    Case("school-district", "PT DRIVES A BUS FOR PLYMPTON PUBLIC SCHOOLS.", phi=("PLYMPTON PUBLIC SCHOOLS",)),
+    Case("school-word", "Go to school in the am. PUBLIC SCHOOLS CLOSED.", keep=("school", "PUBLIC SCHOOLS")),
+    Case("detox-named", "REFERRAL TO HARBORLIGHT DETOX FAXED.", phi=("HARBORLIGHT DETOX",)),
+    Case("detox-word", "PT WANTS DETOX, SW AWARE.", keep=("DETOX",)),
+    Case("med-ctr", "LAST ADMIT HAMPDEN VALLEY MED CTR (HVMC) 1/14-1/19.", phi=("HAMPDEN VALLEY MED CTR", "HVMC")),
+]
+
 CASES = (
-    SITES
+    HOSPITAL_UNITS_AND_ROUNDS
+    + SITES
     + POSTCODES
     + SOCIAL_WORK_AND_TRANSFERS
     + BOUNDARIES

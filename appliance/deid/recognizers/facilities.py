@@ -53,18 +53,22 @@ _HEAD_FIRST = re.compile(
 )
 _TEST_HEADS = frozenset({"lab", "labs", "laboratory", "laboratories"})
 # Heads that are everyday words: the name before them must hold a name, a place or a word no list knows.
-_NAMED_HEADS = frozenset({"group", "room", "building"})
+_NAMED_HEADS = frozenset(
+    {"group", "room", "building", "school", "schools", "academy", "detox", "tavern", "trucking", "distribution"}
+    | {"nurses"}
+)
 SAINTS = frozenset({"st", "saint", "ste", "mt", "mount"})
 # Heads that name a facility only with the right word before them ("Nursing Home", not "at Home").
-_QUALIFIED_HEADS = {
+_PRACTICES = frozenset({"family", "sports", "internal", "primary", "integrative"})
+_QUALIFIED_HEADS: dict[str, frozenset[str]] = {
     "home": frozenset(
         {"nursing", "care", "rest", "retirement", "group", "foster", "funeral", "convalescent", "veterans", "soldiers"}
     ),
     # Practices named by what they do: "Oak Street Primary Care", "Framingham Family Medicine",
     # "Cedar Hill Assisted Living", "Hebrew Senior Life", "Bayside Sports Medicine".
     "care": frozenset({"primary", "urgent", "home", "senior", "elder", "health", "hospice", "palliative", "community"}),
-    "medicine": frozenset({"family", "sports", "internal", "primary", "integrative"}),
-    "med": frozenset({"family", "sports", "internal", "primary", "integrative"}),
+    "medicine": _PRACTICES,
+    "med": _PRACTICES,
     "living": frozenset({"assisted", "senior", "independent"}),
     "nursing": frozenset({"skilled"}),
     "services": frozenset({"elder", "senior", "home", "family", "visiting", "hospice"}),
@@ -72,11 +76,7 @@ _QUALIFIED_HEADS = {
     "rescue": frozenset({"air", "ambulance"}),
     "room": frozenset({"conference"}),
     "life": frozenset({"senior"}),
-    "pediatrics": frozenset(),
-    "cardiology": frozenset(),
-    "orthopedics": frozenset(),
-    "orthopaedics": frozenset(),
-    "dermatology": frozenset(),
+    **dict.fromkeys(("pediatrics", "cardiology", "orthopedics", "orthopaedics", "dermatology"), frozenset()),
 }
 # "Transferred to Holy Cross", "admitted at Riverbend": a capitalised place after a movement verb.
 _MOVEMENT_CUE = re.compile(

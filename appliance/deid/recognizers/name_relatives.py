@@ -34,7 +34,8 @@ RELATIVE = re.compile(
     r"attending|resident|fellow|intern|pcp|dietitian|nutritionist|pharmacist|therapist|nurse|educator|lc|rt|"
     r"admissions|coordinator|liaison|fr\.|sr\.|dtr|cnm|midwife|doula|sponsor|aide|clerk|ibclc|sitter|pca|cna|lpn|"
     r"rrt|hha|secretary|receptionist|volunteer|slp|atty|attorney|counsel|rep|daughters|sons|sisters|brothers|"
-    r"nieces|nephews|granddaughters|grandsons)"
+    r"nieces|nephews|granddaughters|grandsons|fob|mob|sib|(?:sister|brother|mother|father|son|daughter)-in-law|"
+    r"coach|security|sitter)"
     r"(?:'s)?(?:,)?[ \t]+(?:(?:named|is|was|called)[ \t]+)?"
 )
 
@@ -72,7 +73,8 @@ RELATIVE_WORDS = frozenset(
     case cm sw social charge rn np pa interpreter chaplain attending resident fellow intern pcp dietitian
     nutritionist pharmacist therapist nurse educator lc rt admissions coordinator liaison fr sr dtr cnm
     midwife doula sponsor aide clerk ibclc sitter pca cna lpn rrt hha secretary receptionist volunteer slp atty
-    attorney counsel rep daughters sons sisters brothers nieces nephews granddaughters grandsons
+    attorney counsel rep daughters sons sisters brothers nieces nephews granddaughters grandsons fob mob sib
+    sister-in-law brother-in-law mother-in-law father-in-law son-in-law daughter-in-law coach security
     """.split()
 )
 
@@ -122,6 +124,21 @@ def relatives(doc: Document) -> Iterator[Span]:
         while last + 1 < len(doc.tokens) and last - first < 2 and _second_given_name(doc, last):
             last += 1
         span = name_span(doc, first, last, "relative", 0.85, "name_context")
+        if span:
+            yield span
+            if m.group("rel").lower().endswith("s") and last + 2 < len(doc.tokens):
+                yield from _second_of_pair(doc, last)
+
+
+def _second_of_pair(doc: Document, last: int) -> Iterator[Span]:
+    """ "SONS ARVID AND LENNART": after a plural kin word and a first name, the name after "and"."""
+    conj, tok = doc.tokens[last + 1], doc.tokens[last + 2]
+    if conj.norm != "and" or doc.gap(doc.tokens[last], conj) != " " or doc.gap(conj, tok) != " ":
+        return
+    if tok.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.ENGLISH) and not tok.cls & WordClass.FIRST:
+        return
+    if tok.cls & NAME_BITS or (tok.cls == WordClass.NONE and len(tok.norm) >= 4):
+        span = name_span(doc, tok.index, tok.index, "relative", 0.8, "name_context")
         if span:
             yield span
 

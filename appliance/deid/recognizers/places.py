@@ -19,8 +19,9 @@ from appliance.deid.lexicon import NAME_BITS, Lexicon, WordClass
 from appliance.deid.recognizers.base import register
 from appliance.deid.recognizers.facilities import FACILITY_HEADS
 from appliance.deid.recognizers.locations import STATE_CODES, STATE_NAMES, leading_number, places_after
-from appliance.deid.recognizers.name_rules import MONTH_WORDS, eponym_use
+from appliance.deid.recognizers.name_rules import MONTH_WORDS
 from appliance.deid.recognizers.postal import postal_routes
+from appliance.deid.recognizers.wards import GENERIC_PLACES, ward, ward_framed
 from appliance.deid.spans import LOCATION, Span
 from appliance.deid.text import Document, Shape, Token
 
@@ -54,28 +55,11 @@ def _after_facility(doc: Document, tok: Token) -> bool:
 _WARD_CUE = re.compile(
     r"(?i)(?:\b(?:to|from|on|at|in|into|via)\s+(?:the\s+|our\s+)?|\b(?:room|rm|unit|ward|floor|location|bed)\s*[:#]\s*)$"
 )
-# Units, rooms and services that say nothing about which hospital: never a place on their own.
-_GENERIC_PLACES = frozenset(
-    """
-    icu micu sicu ccu cvicu csru tsicu nicu picu pacu pcu ticu tcu sdu imc imu cdu ctu psu scn neuro cath lab labs
-    ed er ew ews eu or ir mri ct floor floors unit units ward wards bed beds room rm rms bay pod side step
-    stepdown tele telemetry home house rehab snf nh ltc ltac ltach osh hospital clinic office dialysis hd icn
-    ob l&d ld gyn psych pt ot morning am pm tonight today tomorrow noon midnight shift day days night nights
-    week weeks time times surgery medicine service team er's the a an his her their our this that same other
-    new old main""".split()
-)
-_FINDING_VERBS = frozenset({"had", "has", "have", "with", "positive", "negative", "equivocal", "grade"})
 # Shared with the recognizers of facilities named without a head word.
-GENERIC_PLACES, MOVE_CUE = _GENERIC_PLACES, _MOVE
-_NUMBER_AFTER = re.compile(
-    r"(?:[ \t]+[-#]?[ \t]*|[ \t]*[-#][ \t]*)(?P<n>\d{1,2}[A-Za-z]?)"
-    r"(?![\d:.,/-]\d|[\d%]|[-+]?/|\s*(?:am|pm|mg|ml|hrs?|hours?|days?|min|x\b|units?|l\b|cc\b|kg|times|weeks?|months?))",
-    re.IGNORECASE,
-)
+MOVE_CUE = _MOVE
 _STREET_PARTICLES = frozenset(
     {"de", "del", "dei", "da", "do", "di", "la", "le", "du", "des", "van", "von", "der", "rue", "via", "u", "ul"}
 )
-_SAINT = frozenset({"st", "saint", "ste"})
 # Strong residence cues; whatever capitalised word follows is a place, listed or not (misspelled).
 _RESIDENCE = re.compile(
     r"(?i)\b(?:lives|living|lived|resides|residing|resident|moved|relocated|born|hometown|native|originally|"
@@ -343,7 +327,7 @@ class _Places:
         for tok in tokens:
             span = None
             if _WARD_CUE.search(text, max(0, tok.start - 12), tok.start):
-                span = self._ward(doc, tok)
+                span = ward(doc, tok)
             if span is None and (
                 _MOVE.search(text, max(0, tok.start - 48), tok.start)
                 or _AT_CUE.search(text, max(0, tok.start - 8), tok.start)
@@ -355,66 +339,12 @@ class _Places:
                 or _after_facility(doc, tok)
             ):
                 span = self._initials(doc, tok)
+            if span is None and ward_framed(text, tok):
+                span = ward(doc, tok)  # "NPN 7P-7A HAZELTINE 7 88 YO", "ot note tolman 3 rehab"
             if span is None and not _WARD_CUE.search(text, max(0, tok.start - 12), tok.start):
-                span = self._ward(doc, tok, cued=False)
+                span = ward(doc, tok, cued=False)
             if span is not None:
                 yield span
-
-    def _ward(self, doc: Document, tok: Token, *, cued: bool = True) -> Span | None:
-        """ "Finard 4", "ELLISON 11", "St. Agnes 3": one or two name-like words and a small number.
-        Without a cue before it ("to", "on", "Room:"), only a surname or a word no list knows, never
-        an eponym or a score ("Yawkey 9" yes; "Braden 18", "Hunt Hess 3" no)."""
-        tokens = doc.tokens
-        unknown = tok.cls == WordClass.NONE and tok.shape is Shape.TITLE and not tok.sent_start
-        if not cued and (
-            tok.cls & (WordClass.EPONYM | WordClass.ENGLISH | WordClass.COMMON)
-            or (tok.cls & WordClass.FIRST and not tok.cls & WordClass.LAST)
-            or not (tok.cls & WordClass.LAST or unknown)
-            or (tok.caseless and not tok.cls & WordClass.FREQUENT)
-            or not re.match(r"[ \t]+(?:[1-9]|1\d|2[0-5])(?!\d)", doc.text[tok.end : tok.end + 4])
-            or eponym_use(doc, tok)
-            or (tok.index > 0 and tokens[tok.index - 1].norm in _FINDING_VERBS)  # "had Hawkins 2": a finding
-            or (
-                tok.index > 0
-                and tokens[tok.index - 1].end == tok.start - 1
-                and tokens[tok.index - 1].capitalised
-                and doc.gap(tokens[tok.index - 1], tok) == " "
-                and tokens[tok.index - 1].cls & NAME_BITS
-            )
-        ):
-            return None
-        words = [tok]
-        if tok.norm in _SAINT and tok.index + 1 < len(tokens):
-            words.append(tokens[tok.index + 1])
-        elif tok.index + 1 < len(tokens) and doc.gap(tok, tokens[tok.index + 1]) == " ":
-            nxt = tokens[tok.index + 1]
-            if self._ward_word(nxt) and _NUMBER_AFTER.match(doc.text, nxt.end):
-                words.append(nxt)
-        if not all(self._ward_word(w) or w.norm in _SAINT for w in words):
-            return None
-        if words[-1].norm in _SAINT:
-            return None
-        number = _NUMBER_AFTER.match(doc.text, words[-1].end)
-        if number is None or doc.text[words[-1].end : number.start("n")].count("\n"):
-            return None
-        return Span(words[0].start, number.end("n"), LOCATION, "ward", 0.75, "places")
-
-    def _ward_word(self, tok: Token) -> bool:
-        if tok.norm in _GENERIC_PLACES or len(tok.norm) < 3 or tok.shape is Shape.MIXED:
-            return False
-        if tok.cls & (WordClass.STOP | WordClass.CLINICAL) and not tok.cls & NAME_BITS:
-            return False
-        if tok.cls & WordClass.CLINICAL and not tok.cls & WordClass.FREQUENT:
-            return False  # "on levo 5", "NEO 2": a drug at its dose; LEVO is only a rare surname
-        if not tok.caseless and tok.shape is not Shape.TITLE:
-            return False  # in a normally written line a ward's name is capitalised ("HSP 70" is a protein)
-        # A ward is named after a person or a place: a name-list word, or a word no list knows
-        # ("Finard"); a plain English word is not ("Stage 2", "bed 4").
-        if tok.cls & WordClass.COMMON and not tok.cls & WordClass.FREQUENT:
-            return False  # "Stage 2", "grade 3", "step 4": words first, rare surnames second
-        if tok.caseless and (len(tok.norm) < 4 or (tok.cls & WordClass.ENGLISH and not tok.cls & WordClass.FREQUENT)):
-            return False  # "HSP 70", "TREAT 20": in capitals, abbreviations and words are no ward
-        return bool(tok.cls & NAME_BITS) or not tok.cls & (WordClass.ENGLISH | WordClass.COMMON)
 
     def _initials(self, doc: Document, tok: Token) -> Span | None:
         """ "admitted to MGH", "transferred from BIDMC": a hospital known by its initials."""
@@ -432,7 +362,7 @@ class _Places:
         if tok.caseless and len(tok.text) < 3:
             return None  # in capitals a two-letter word after "TO" is too often prose ("TO BE")
         surname_hospital = lower_note and tok.cls & WordClass.LAST and not tok.cls & _NOT_A_HOSPITAL_NAME
-        if tok.norm in _GENERIC_PLACES or (tok.cls and not surname_hospital) or tok.text in STATE_CODES:
+        if tok.norm in GENERIC_PLACES or (tok.cls and not surname_hospital) or tok.text in STATE_CODES:
             return None
         if tok.norm in STATE_NAMES or tok.norm in MONTH_WORDS:
             return None  # "discharge on monday": a day, not a hospital named after someone

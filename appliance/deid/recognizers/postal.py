@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from appliance.deid.lexicon import NAME_BITS, WordClass
 from appliance.deid.spans import LOCATION, Span
-from appliance.deid.text import Document
+from appliance.deid.text import Document, Shape
 
 # A rural route and its box: "RR 2 Box 14", "rr 2, box 45", "Rural Route 3".
 _RURAL_ROUTE = re.compile(
@@ -45,6 +46,32 @@ _ROUTE = re.compile(
 )
 
 
+# A town's police or fire department: "stow pd officer fogarty", "ATHOL FIRE GAVE NARCAN".
+_TOWN_DEPARTMENT = re.compile(r"(?i)\b(?P<town>[^\W\d_]{3,}(?:[ \t][^\W\d_]{3,})?)[ \t]+(?:pd|fd|police|fire[ \t]+dep)")
+# A street named without its number, after "on" or "at": "on Canal St", "lives on tannery lane".
+_STREET_NAMED = re.compile(
+    r"\b(?i:on|at|off)[ \t]+(?P<street>(?:[A-Z][a-z]+|[A-Z]{3,}|[a-z]{3,})(?:[ \t](?:[A-Z][a-z]+|[A-Z]{3,}))?"
+    r"[ \t]+(?i:street|st|avenue|ave|road|rd|lane|ln|drive|boulevard|blvd|terrace|circle|court|way|place|parkway))"
+    r"\b(?![ \t]*\d)"
+)
+
+
+def streets_and_towns(doc: Document) -> Iterator[Span]:
+    """Towns before their police or fire department, and streets named without a number."""
+    text = doc.text
+    for m in _TOWN_DEPARTMENT.finditer(text):
+        town = [w for w in doc.tokens_in(m.start("town"), m.end("town")) if w.cls & WordClass.CITY]
+        if town:
+            yield Span(town[0].start, town[-1].end, LOCATION, "city", 0.75, "places")
+    for m in _STREET_NAMED.finditer(text):
+        words = doc.tokens_in(m.start("street"), m.end("street"))
+        if not words or words[0].shape is Shape.LOWER and not words[0].caseless:
+            continue  # "on the st" in a normally written line
+        if any(w.cls & (WordClass.STOP | WordClass.CLINICAL) and not w.cls & NAME_BITS for w in words[:-1]):
+            continue  # "ON CALL RD", "at the st"
+        yield Span(m.start("street"), m.end("street"), LOCATION, "street", 0.75, "places")
+
+
 def postcodes(doc: Document) -> Iterator[Span]:
     text = doc.text
     for m in _LABELLED_POSTCODE.finditer(text):
@@ -61,5 +88,6 @@ def postal_routes(doc: Document) -> Iterator[Span]:
     for m in _RURAL_ROUTE.finditer(doc.text):
         yield Span(m.start(), m.end(), LOCATION, "street", 0.85, "places")
     yield from postcodes(doc)
+    yield from streets_and_towns(doc)
     for m in _ROUTE.finditer(doc.text):
         yield Span(m.start("road"), m.end("road"), LOCATION, "street", 0.8, "places")
