@@ -32,7 +32,7 @@ from appliance.deid.lexicon import DATA_PACKAGE, Lexicon, WordClass, normalise, 
 from appliance.deid.recognizers.base import register
 from appliance.deid.recognizers.dates import FOREIGN_MONTH
 from appliance.deid.recognizers.locations import DOSE_OF
-from appliance.deid.recognizers.name_rules import SCIENCE_HEADS, things_named
+from appliance.deid.recognizers.name_rules import SCIENCE_HEADS, eponym_use, things_named
 from appliance.deid.recognizers.organisations import in_brackets
 from appliance.deid.spans import AGE, CONTACT, DATE, ID, LOCATION, NAME, Span
 from appliance.deid.text import Document
@@ -282,6 +282,8 @@ class CrfRecognizer:
                 continue  # "an Esmarch", "the Bovie" somewhere in the note: a thing, not a person
             if label in (NAME, LOCATION) and DOSE_OF.search(text, max(0, start - 16), start):
                 continue  # "10 cc of Conray": a product measured out
+            if label == LOCATION and any(eponym_use(doc, t) for t in doc.tokens_in(start, end)):
+                continue  # "Hunt Hess 3", "Fisher 4": an eponymous grade, not a ward
             if label in (NAME, LOCATION) and (_science_head_after(text, end) or _field_label(text, start, end)):
                 continue  # "Wistar Furth rats", "Struthers' ligament"; "Médico:" heading a line
             if label in (NAME, LOCATION) and self._possessive_term_after(text, end):
