@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
+from typing import TypeVar
 
 from appliance.deid.lexicon import NAME_BITS, Lexicon, WordBits, WordClass, normalise
+
+_T = TypeVar("_T")
 
 
 class Shape(Enum):
@@ -128,7 +131,7 @@ def _caseless_lines(text: str, whole_note_caseless: bool) -> list[tuple[int, boo
 class Document:
     """A note and its tokens. Built once per `DeidEngine.detect` call and shared by all recognizers."""
 
-    __slots__ = ("text", "tokens", "caseless", "_starts", "_title_lines")
+    __slots__ = ("text", "tokens", "caseless", "_starts", "_title_lines", "_memo")
 
     def __init__(self, text: str, lexicon: Lexicon, word_cache: dict[str, WordFacts] | None = None):
         self.text = text
@@ -143,6 +146,7 @@ class Document:
             or (upper <= 0.1 * letters and len(_TITLE_START.findall(text)) * 300 <= letters)
         )
         self._title_lines: set[int] | None = None
+        self._memo: dict[str, object] = {}
         lines = _caseless_lines(text, self.caseless)
         cache = word_cache if word_cache is not None else {}
         tokens: list[Token] = []
@@ -193,6 +197,12 @@ class Document:
         while j >= 0 and (text[j].isdigit() or text[j] in ".)-"):
             j -= 1
         return j < i and (j < 0 or text[j] == "\n")
+
+    def memo(self, key: str, build: Callable[[], _T]) -> _T:
+        """What `build` returns, computed once per note and kept under `key` (a recognizer's name)."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]  # type: ignore[return-value]
 
     def title_case_lines(self) -> set[int]:
         """Lines written in Title Case ("Past Medical History"): capitals there say nothing."""

@@ -453,6 +453,10 @@ def things_named(doc: Document) -> frozenset[str]:
     """Capitalised words this note writes after an article and before no lower-case noun somewhere ("the
     Bovie.", "an Esmarch and", "A Zimmer NexGen"): things, here. "The Johnson novel" or "the Smith family"
     is someone's name used as an adjective, and says nothing."""
+    return doc.memo("things_named", lambda: _things_named(doc))
+
+
+def _things_named(doc: Document) -> frozenset[str]:
     tokens = doc.tokens
     found = set()
     for t in tokens:

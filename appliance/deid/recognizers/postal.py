@@ -47,7 +47,7 @@ _ROUTE = re.compile(
 
 
 # A town's police or fire department: "stow pd officer fogarty", "ATHOL FIRE GAVE NARCAN".
-_TOWN_DEPARTMENT = re.compile(r"(?i)\b(?P<town>[^\W\d_]{3,}(?:[ \t][^\W\d_]{3,})?)[ \t]+(?:pd|fd|police|fire[ \t]+dep)")
+_DEPARTMENT = re.compile(r"(?i)[ \t](?:pd|fd|police|fire[ \t]+dep)")
 # A street named without its number, after "on" or "at": "on Canal St", "lives on tannery lane".
 _STREET_NAMED = re.compile(
     r"\b(?i:on|at|off)[ \t]+(?P<street>(?:[A-Z][a-z]+|[A-Z]{3,}|[a-z]{3,})(?:[ \t](?:[A-Z][a-z]+|[A-Z]{3,}))?"
@@ -59,10 +59,11 @@ _STREET_NAMED = re.compile(
 def streets_and_towns(doc: Document) -> Iterator[Span]:
     """Towns before their police or fire department, and streets named without a number."""
     text = doc.text
-    for m in _TOWN_DEPARTMENT.finditer(text):
-        town = [w for w in doc.tokens_in(m.start("town"), m.end("town")) if w.cls & WordClass.CITY]
-        if town:
-            yield Span(town[0].start, town[-1].end, LOCATION, "city", 0.75, "places")
+    for m in _DEPARTMENT.finditer(text):
+        index = doc.token_index_at(m.start()) - 1
+        if index >= 0 and doc.tokens[index].cls & WordClass.CITY and doc.tokens[index].end == m.start():
+            town = doc.tokens[index]
+            yield Span(town.start, town.end, LOCATION, "city", 0.75, "places")
     for m in _STREET_NAMED.finditer(text):
         words = doc.tokens_in(m.start("street"), m.end("street"))
         if not words or words[0].shape is Shape.LOWER and not words[0].caseless:
