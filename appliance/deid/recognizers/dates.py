@@ -59,7 +59,6 @@ _MONTH_WORD = re.compile(
 _MONTH_CUE = re.compile(
     r"(?i)\b(?:in|since|during|until|till|through|thru|early|mid|late|last|next|this|of|by|before|after|"
     r"around|from|to|end\s+of|beginning\s+of|start\s+of|admit|admitted|discharged|last\s+seen)\s+(?:-\s*)?$"
-    r"|\b(?:mid|early|late)-$"
 )
 _MODAL_MAY = re.compile(r"(?i)\b(?:this|that)\s+may\b")
 _WORD_AFTER = re.compile(r"[ \t]+[A-Za-z]")
@@ -97,9 +96,12 @@ _NOT_DATE_CUE = re.compile(
     r"sedation|rass|cam|sats|spo2|leak|tof|apgars?|section|berg|fim|mmt|ciwa|cows|sve)\s*[:=]?\s*$"
 )
 # Ventilator, pump and monitor settings written like dates ("CPAP 10/5", "PS 5/5", "SIMV 20/5/40").
+_VENTILATION = (
+    r"cpap|bipap|bi-pap|peep|ps|psv|pressure\s+support|simv|imv|a/?c|ac|prvc|vc|pc|aprv|ipap|epap|vent|"
+    r"vented|ventilator|settings?|mode|fio2|tv|vt|rate|ie|i:e|hfov|nippv|niv|trach\s+mask"
+)
 _SETTING_CUE = re.compile(
-    r"(?i)\b(?:cpap|bipap|bi-pap|peep|ps|psv|pressure\s+support|simv|imv|a/?c|ac|prvc|vc|pc|aprv|ipap|epap|vent|"
-    r"vented|ventilator|settings?|mode|fio2|tv|vt|rate|ie|i:e|hfov|nippv|niv|trach\s+mask|pupils?|perrla?|"
+    r"(?i)\b(?:" + _VENTILATION + r"|pupils?|perrla?|"
     r"pulses?|edema|dtrs?|g|gravida|para|gtts?|drips?|rhythm|cuff|eye|ears?|size)\s*[:=]?\s*(?:\d+\s*/\s*)?$"
 )
 # "9/7 - 9/12"? a slash pair followed by more slashes or a dash and digits belongs to something longer.
@@ -159,7 +161,8 @@ def _range_end(text: str, m: re.Match[str]) -> re.Match[str] | None:
     return None if _SETTING_NEAR.search(text, max(line_start, m.start() - 40), m.start()) else other
 
 
-_SETTING_NEAR = re.compile(r"(?i)\b(?:cpap|bipap|peep|ps|psv|simv|imv|ac|prvc|vent|fio2|ipap|epap|bp|sbp)\b")
+# Ventilation or blood pressure anywhere shortly before a range: its pairs are settings or readings.
+_SETTING_NEAR = re.compile(r"(?i)\b(?:" + _VENTILATION + r"|bp|sbp)\b")
 _RANGE_END = re.compile(r"[ \t]*-[ \t]*(?P<m>\d{1,2})/(?P<d>\d{1,2})(?![\d/])")
 
 
