@@ -177,6 +177,10 @@ HOSPITAL_UNITS_AND_ROUNDS = [
     Case("school-word", "Go to school in the am. PUBLIC SCHOOLS CLOSED.", keep=("school", "PUBLIC SCHOOLS")),
     Case("detox-named", "REFERRAL TO HARBORLIGHT DETOX FAXED.", phi=("HARBORLIGHT DETOX",)),
     Case("detox-word", "PT WANTS DETOX, SW AWARE.", keep=("DETOX",)),
+    Case("initials-dash-credential", "diuresis, strict i/o, tele.\n-ck rn", phi=("ck",), keep=("rn",)),
+    Case("initials-after-sentence", "family mtg w/ mother thurs. bs rn", phi=("bs",), keep=("thurs",)),
+    Case("initials-supervisor", "2 ed boarders. gh rn supervisor", phi=("gh",), keep=("ed",)),
+    Case("unit-before-credential-lower", "report called to ed rn", keep=("ed",)),
     Case("med-ctr", "LAST ADMIT HAMPDEN VALLEY MED CTR (HVMC) 1/14-1/19.", phi=("HAMPDEN VALLEY MED CTR", "HVMC")),
 ]
 

@@ -21,6 +21,12 @@ _DICTATION_INITIALS = re.compile(r"(?m)(?:^|[ \t])(?P<i>[A-Z]{2,3})[/:](?P<j>[a-
 _LOWER_INITIALS = re.compile(
     r"(?i:\b(?:transcribed|dictated|typed|entered|signed)\s+by)[:\s]+(?P<i>[a-z]{2,3})(?=[\s.,;]|$)"
 )
+# A signature that ends a note's line: initials, then the writer's credential ("-ck rn", "thurs. bs rn",
+# "2 boarders. gh rn supervisor", "LB/RN"). After a line's start, a sentence's end or a dash or slash only.
+_SIGNED_WITH_CREDENTIAL = re.compile(
+    r"(?im)(?:^|[.;][ \t]+|[ \t][-/~]+[ \t]*|^[-/~]+[ \t]*)(?P<i>[a-z]{2,3})[ \t]*[ /][ \t]*"
+    r"(?:rn|rrt|lpn|np|slp|otr/l|cna|licsw|msw|rd)\b[ \t]*(?:supervisor|charge)?[ \t.]*$"
+)
 _CUED_INITIALS = re.compile(
     r"(?i:\b(?:seen\s+by|signed\s+by|signed|initials|by|per|cosigned\s+by|dictated\s+by|transcribed\s+by|d/w|rn|md)\b[:\s]+)"
     r"(?P<i>[A-Z]\.?[A-Z]\.?(?:[A-Z]\.?)?)(?![\w])"
@@ -39,13 +45,18 @@ class _Initials:
             *((m, "i") for m in doc.matches_at_words(_CUED_INITIALS, INITIALS_CUE_WORDS)),
             *((m, "i") for m in _LOWER_INITIALS.finditer(text)),
         ]
+        signed = [m for m in _SIGNED_WITH_CREDENTIAL.finditer(text)]
+        found += [(m, "i") for m in signed]
         for m, group in found:
             value = m.group(group)
             if value.replace(".", "").upper() in NOT_INITIALS:
                 continue
             bare = value.replace(".", "").lower()
             word_class = self.lexicon.word_class(bare)
-            if word_class & (WordClass.STOP | WordClass.CLINICAL) or bare in HEADER_WORDS or bare in TITLE_WORDS:
+            # Before a credential at a line's end, letters that are also a clinical abbreviation ("bs", "dm")
+            # are still the writer's initials.
+            excluded = WordClass.STOP | (WordClass.NONE if m in signed else WordClass.CLINICAL)
+            if word_class & excluded or bare in HEADER_WORDS or bare in TITLE_WORDS:
                 continue  # "SIGNED BY DR.": a title, not initials
             if "." not in value and word_class & WordClass.ENGLISH and not word_class & WordClass.FREQUENT:
                 continue  # "FOLLOWED BY TWO", "PER USE": a word in capitals, not initials

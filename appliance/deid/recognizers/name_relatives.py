@@ -39,6 +39,7 @@ RELATIVE = re.compile(
     r"(?:'s)?(?:,)?[ \t]+(?:(?:named|is|was|called)[ \t]+)?"
 )
 
+_WEEKDAYS = frozenset("mon tue tues wed weds thu thur thurs fri sat sun".split())
 _TITLES_AFTER_ROLE = frozenset({"dr", "bro", "fr", "rev", "mr", "mrs", "ms", "atty"})
 # Role abbreviations that are also units after a number ("8 cm", "2 pa").
 _UNITS = frozenset({"cm", "pa"})
@@ -110,6 +111,7 @@ def relatives(doc: Document) -> Iterator[Span]:
             # "admissions tamsin", "fr. tomasz": in a note all in lower case, a word no list knows
             ok = ok or (tok.cls == WordClass.NONE and len(tok.norm) >= 4 and tok.shape is Shape.LOWER
                         and not any(ch.isdigit() for ch in tok.text))
+            ok = ok and tok.norm not in _WEEKDAYS  # "mother thurs.": the day she comes
         else:
             # "her son Will": in a cased line a capitalised first name counts even if it is a word.
             ok = (
