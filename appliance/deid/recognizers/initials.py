@@ -45,7 +45,7 @@ class _Initials:
             *((m, "i") for m in doc.matches_at_words(_CUED_INITIALS, INITIALS_CUE_WORDS)),
             *((m, "i") for m in _LOWER_INITIALS.finditer(text)),
         ]
-        signed = [m for m in _SIGNED_WITH_CREDENTIAL.finditer(text)]
+        signed = list(_SIGNED_WITH_CREDENTIAL.finditer(text))
         found += [(m, "i") for m in signed]
         for m, group in found:
             value = m.group(group)

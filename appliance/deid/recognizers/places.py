@@ -20,7 +20,7 @@ from appliance.deid.recognizers.base import register
 from appliance.deid.recognizers.facilities import FACILITY_HEADS
 from appliance.deid.recognizers.locations import STATE_CODES, STATE_NAMES, leading_number, places_after
 from appliance.deid.recognizers.name_rules import MONTH_WORDS
-from appliance.deid.recognizers.postal import postal_routes
+from appliance.deid.recognizers.postal import postal_places
 from appliance.deid.recognizers.wards import GENERIC_PLACES, ward, ward_framed
 from appliance.deid.spans import LOCATION, Span
 from appliance.deid.text import Document, Shape, Token
@@ -130,6 +130,13 @@ _NAMED_STREET = re.compile(
     r"\b(?:[A-Z][a-z]+[ \t]){1,2}(?:Street|Avenue|Road|Boulevard|Lane|Drive|Parkway|Terrace|Court|Place|Way)\b"
     r"|\b(?:[A-Z]{3,}[ \t]){1,2}(?:STREET|AVENUE|ROAD|BOULEVARD|LANE|DRIVE)\b"
 )
+# A street named without its number after "on", "at" or "off", also abbreviated or in one case throughout:
+# "on Canal St", "lives on tannery lane", "ON CANAL ST".
+_CUED_STREET = re.compile(
+    r"\b(?i:on|at|off)[ \t]+(?P<street>(?:[A-Z][a-z]+|[A-Z]{3,}|[a-z]{3,})(?:[ \t](?:[A-Z][a-z]+|[A-Z]{3,}))?"
+    r"[ \t]+(?i:street|st|avenue|ave|road|rd|lane|ln|drive|boulevard|blvd|terrace|circle|court|way|place|parkway))"
+    r"\b(?![ \t]*\d)"
+)
 _UNIT = re.compile(r"(?<![\w])(?:Apt|Apartment|Suite|Flat|Unit|P\.?O\.?[ \t]*Box)\.?[ \t]*#?\d{1,5}[A-Za-z]?\b")
 # Parts of an address that count only beside a street or another part, on the same line: rural routes
 # and post boxes ("RR 2 Box 14", "Box 118", "Apartado 45", "Casilla 3021", "Postfach 12 04"); buildings,
@@ -198,7 +205,7 @@ class _Places:
         yield from self._after_residence(doc)
         yield from self._postcodes(doc)
         yield from self._address_blocks(doc)
-        yield from postal_routes(doc)
+        yield from postal_places(doc)
         yield from self._labelled_address(doc)
         for m in _CORNER.finditer(doc.text):
             # The whole corner is the address ("the corner of A and B"), as one span.
@@ -268,6 +275,13 @@ class _Places:
             ):
                 continue  # "The Street", "Main Road" at a sentence start
             yield Span(m.start(), m.end(), LOCATION, "street", 0.7, "places")
+        for m in _CUED_STREET.finditer(text):
+            words = doc.tokens_in(m.start("street"), m.end("street"))
+            if not words or words[0].shape is Shape.LOWER and not words[0].caseless:
+                continue  # "on the st" in a normally written line
+            if any(w.cls & (WordClass.STOP | WordClass.CLINICAL) and not w.cls & NAME_BITS for w in words[:-1]):
+                continue  # "ON CALL RD", "at the st"
+            yield Span(m.start("street"), m.end("street"), LOCATION, "street", 0.75, "places")
         for m in _FOREIGN_STREET.finditer(text):
             words = doc.tokens_in(m.start() + (2 if m.group().startswith("C/") else 0), m.end())  # "C/": calle
             if words and not any(

@@ -1,16 +1,17 @@
 """Addresses that are routes rather than streets (rural routes with their box, military and diplomatic
-mail), and postcodes as addresses outside the US write them: after a postal label ("C.P. 28046",
-"CP: B1827", "código postal 03020") or before the town after a street ("Avda. Reyes Católicos, 2,
-28040, Madrid", "C/ Colón, 28-1º. 36201 Vigo"). Part of the `places` recognizer (places.py)."""
+mail), postcodes as addresses outside the US write them: after a postal label ("C.P. 28046", "CP:
+B1827", "código postal 03020") or before the town after a street ("Avda. Reyes Católicos, 2, 28040,
+Madrid", "C/ Colón, 28-1º. 36201 Vigo"), numbered roads, and towns named by their police or fire
+department. Part of the `places` recognizer (places.py)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 
-from appliance.deid.lexicon import NAME_BITS, WordClass
+from appliance.deid.lexicon import WordClass
 from appliance.deid.spans import LOCATION, Span
-from appliance.deid.text import Document, Shape
+from appliance.deid.text import Document
 
 # A rural route and its box: "RR 2 Box 14", "rr 2, box 45", "Rural Route 3".
 _RURAL_ROUTE = re.compile(
@@ -48,29 +49,15 @@ _ROUTE = re.compile(
 
 # A town's police or fire department: "stow pd officer fogarty", "ATHOL FIRE GAVE NARCAN".
 _DEPARTMENT = re.compile(r"(?i)[ \t](?:pd|fd|police|fire[ \t]+dep)")
-# A street named without its number, after "on" or "at": "on Canal St", "lives on tannery lane".
-_STREET_NAMED = re.compile(
-    r"\b(?i:on|at|off)[ \t]+(?P<street>(?:[A-Z][a-z]+|[A-Z]{3,}|[a-z]{3,})(?:[ \t](?:[A-Z][a-z]+|[A-Z]{3,}))?"
-    r"[ \t]+(?i:street|st|avenue|ave|road|rd|lane|ln|drive|boulevard|blvd|terrace|circle|court|way|place|parkway))"
-    r"\b(?![ \t]*\d)"
-)
 
 
-def streets_and_towns(doc: Document) -> Iterator[Span]:
-    """Towns before their police or fire department, and streets named without a number."""
-    text = doc.text
-    for m in _DEPARTMENT.finditer(text):
+def department_towns(doc: Document) -> Iterator[Span]:
+    """Towns before their police or fire department."""
+    for m in _DEPARTMENT.finditer(doc.text):
         index = doc.token_index_at(m.start()) - 1
         if index >= 0 and doc.tokens[index].cls & WordClass.CITY and doc.tokens[index].end == m.start():
             town = doc.tokens[index]
             yield Span(town.start, town.end, LOCATION, "city", 0.75, "places")
-    for m in _STREET_NAMED.finditer(text):
-        words = doc.tokens_in(m.start("street"), m.end("street"))
-        if not words or words[0].shape is Shape.LOWER and not words[0].caseless:
-            continue  # "on the st" in a normally written line
-        if any(w.cls & (WordClass.STOP | WordClass.CLINICAL) and not w.cls & NAME_BITS for w in words[:-1]):
-            continue  # "ON CALL RD", "at the st"
-        yield Span(m.start("street"), m.end("street"), LOCATION, "street", 0.75, "places")
 
 
 def postcodes(doc: Document) -> Iterator[Span]:
@@ -83,12 +70,13 @@ def postcodes(doc: Document) -> Iterator[Span]:
             yield Span(m.start("code"), m.end("code"), LOCATION, "zip", 0.8, "places")
 
 
-def postal_routes(doc: Document) -> Iterator[Span]:
+def postal_places(doc: Document) -> Iterator[Span]:
+    """Routes, military mail, postcodes outside the US, numbered roads and towns before their police."""
     for m in _MILITARY.finditer(doc.text):
         yield Span(m.start(), m.end(), LOCATION, "street", 0.9, "places")
     for m in _RURAL_ROUTE.finditer(doc.text):
         yield Span(m.start(), m.end(), LOCATION, "street", 0.85, "places")
     yield from postcodes(doc)
-    yield from streets_and_towns(doc)
+    yield from department_towns(doc)
     for m in _ROUTE.finditer(doc.text):
         yield Span(m.start("road"), m.end("road"), LOCATION, "street", 0.8, "places")
