@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from appliance.deid import dates as datefmt
 from appliance.deid.config import DeidConfig
-from appliance.deid.lexicon import Lexicon, normalise
+from appliance.deid.lexicon import Lexicon, normalise, read_list
 from appliance.deid.recognizers.facilities import FACILITY_GENERIC, FACILITY_HEADS
 from appliance.deid.recognizers.locations import STREET_SUFFIXES
 from appliance.deid.spans import AGE, CONTACT, DATE, ID, LOCATION, NAME, PatientId, Span
@@ -164,11 +164,23 @@ _UNIT_WORDS = frozenset(
 _DIRECTIONS = frozenset({"n", "s", "e", "w", "north", "south", "east", "west", "ne", "nw", "se", "sw"})
 
 
+_STATE_ROWS = tuple(line.split(" ", 1) for line in read_list("us_states.txt"))
+_STATE_CODES_LIST = tuple(code for code, _ in _STATE_ROWS)
+_STATE_NAMES_LIST = tuple(name for _, name in _STATE_ROWS)
+_COUNTRIES = tuple(read_list("countries.txt"))
+_STATE_NAMES_LOWER = frozenset(name.lower() for name in _STATE_NAMES_LIST)
+_COUNTRIES_LOWER = frozenset(name.lower() for name in _COUNTRIES)
+
+
 def replace_street(original: str, span: Span, ctx: SurrogateContext) -> str:
+    """A street line: a new number and street name, unit words kept with new digits. An address written
+    on into its town, postcode and country ("12 Oak St, Apt 2, Springfield, IL") has each later comma
+    part replaced on its own: units keep their words, towns, states and countries get stand-ins."""
     m = _STREET.match(original)
     if m is None:  # PO Box and other forms: keep words, change numbers
         return _scramble(ctx, "street-number", original)
     number = _scramble(ctx, "street-number", m.group("num"))
+    first, *later = re.split(r"(,)", m.group("rest"))
     street_done = False
     in_unit = False
 
@@ -186,11 +198,31 @@ def replace_street(original: str, span: Span, ctx: SurrogateContext) -> str:
         street_done = True
         return _match_case(text, ctx.pick("street", low, ctx.lexicon.surrogate_last))
 
-    rest = re.sub(r"[A-Za-z][A-Za-z'.-]*", word, m.group("rest"))
+    rest = re.sub(r"[A-Za-z][A-Za-z'.-]*", word, first)
     rest = re.sub(r" {2,}", " ", rest)
+    rest += "".join(part if part == "," else _address_part(part, span, ctx) for part in later)
     unit_rng = ctx.rng("unit", original)
     rest = re.sub(r"\d", lambda d: str(unit_rng.randrange(10)), rest)
     return number + rest
+
+
+_WORDS = re.compile(r"[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*)*")
+
+
+def _address_part(part: str, span: Span, ctx: SurrogateContext) -> str:
+    """One comma part after an address's street line: a unit ("Apt 5C") keeps its words; the words of
+    a town, state or country are replaced (digits are changed by the caller)."""
+    words = _WORDS.search(part)
+    if words is None or words.group().split()[0].lower().rstrip(".") in _UNIT_WORDS:
+        return part
+    text = words.group()
+    if text in _STATE_CODES_LIST or text.lower() in _STATE_NAMES_LOWER:
+        new = replace_state(text, span, ctx)
+    elif text.lower() in _COUNTRIES_LOWER:
+        new = replace_country(text, span, ctx)
+    else:
+        new = replace_city(text, span, ctx)
+    return part[: words.start()] + new + part[words.end() :]
 
 
 def replace_city(original: str, span: Span, ctx: SurrogateContext) -> str:
@@ -200,6 +232,17 @@ def replace_city(original: str, span: Span, ctx: SurrogateContext) -> str:
             original, suffix = original[: -len(word)], word
     new = ctx.pick("city", normalise(original), ctx.lexicon.surrogate_cities)
     return _match_case(original, new) + suffix
+
+
+def replace_state(original: str, span: Span, ctx: SurrogateContext) -> str:
+    """A state written in an address: another state, as a code for a code and a name for a name."""
+    if len(original) == 2 and original.isupper():
+        return ctx.pick("state", original, _STATE_CODES_LIST)
+    return _match_case(original, ctx.pick("state", original, _STATE_NAMES_LIST))
+
+
+def replace_country(original: str, span: Span, ctx: SurrogateContext) -> str:
+    return _match_case(original, ctx.pick("country", original, _COUNTRIES))
 
 
 def replace_facility(original: str, span: Span, ctx: SurrogateContext) -> str:
@@ -296,6 +339,8 @@ REPLACERS: dict[tuple[str, str | None], Replacer] = {
     (LOCATION, "street"): replace_street,
     (LOCATION, "zip"): replace_zip,
     (LOCATION, "facility"): replace_facility,
+    (LOCATION, "state"): replace_state,
+    (LOCATION, "country"): replace_country,
     (DATE, None): replace_date,
     (AGE, None): replace_age,
     (CONTACT, None): replace_phone,

@@ -80,10 +80,44 @@ ADDRESSES = [
         keep=("and", "walks"),
     ),
     Case(
-        "state-after-town-kept",
+        "state-inside-address",
         "Mail to 9 Quarry Lane, Dover, NH 03820.",
-        phi=("9 Quarry Lane", "Dover", "03820"),
-        keep=("NH",),
+        phi=("9 Quarry Lane", "Dover", "NH", "03820"),
+        keep=("Mail",),
+    ),
+    Case(
+        "state-after-town-after-street-no-zip",
+        "D/C to Linden Court Rehab, 15 Wharf Lane, Hull, MA. Follow up in 2 weeks.",
+        phi=("15 Wharf Lane", "Hull", "MA"),
+        keep=("Follow",),
+    ),
+    Case(
+        "state-before-zip-without-street",
+        "Return the form to the Office of Records, Nashua, NH 03060 at once.",
+        phi=("NH", "03060"),
+        keep=("once",),
+    ),
+    Case(
+        "country-ends-address",
+        "Home address: Calle Mayor 7, 28013 Madrid, Spain. Phone to follow.",
+        phi=("Calle Mayor 7", "28013", "Madrid", "Spain"),
+        keep=("Phone",),
+    ),
+    Case(
+        "weekday-after-address-not-name",
+        "Return the form to the Office of Records, Nashua, NH 03060 by Friday.",
+        phi=("Nashua", "03060"),
+        keep=("Friday",),
+    ),
+    Case(
+        "state-in-prose-kept",
+        "She moved from Ohio to Texas and the trial ran in Norway.",
+        keep=("Ohio", "Texas", "Norway"),
+    ),
+    Case(
+        "supplier-town-state-kept-in-prose",
+        "Doxorubicin (Adria Laboratories, Columbus, OH) was given weekly.",
+        keep=("OH", "weekly"),
     ),
     Case(
         "ordinal-street",

@@ -195,7 +195,12 @@ PLACES = [
         "sentence-after-town", "Calle Olmo 4, 28001 Robledal. The patient was seen.", phi=("Robledal",), keep=("The",)
     ),
     Case("dose-then-units", "Given 3 10000 Units of heparin; Dose 2 12000 IU Daily.", keep=("Units", "IU", "Daily")),
-    Case("state-stays", "Home: 14 Birch Lane, Tewkbury, NH 03801.", phi=("14 Birch Lane", "03801"), keep=("NH",)),
+    Case(
+        "state-goes-with-its-address",
+        "Home: 14 Birch Lane, Tewkbury, NH 03801. Lived in NH all her life.",
+        phi=("14 Birch Lane", "NH 03801"),
+        keep=("Lived", "all"),
+    ),
 ]
 
 DATES = [

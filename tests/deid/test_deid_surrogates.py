@@ -136,9 +136,28 @@ def test_surrogate_text_keeps_structure(engine: DeidEngine) -> None:
     note = "Lives at 1452 N. Maplewood Ave, Apt 3B, Springfield, IL 62704; seen at Lakeside Nursing Home."
     out = engine.deidentify(note, patient_id="p1", secret=SECRET)[0]
     assert re.search(
-        r"Lives at \d{4} N\. \w+ Ave, Apt \d[A-Z], [\w .'-]+, IL 62700; seen at [\w .'-]+ Nursing Home\.", out
+        r"Lives at \d{4} N\. \w+ Ave, Apt \d[A-Z], [\w .'-]+, [A-Z]{2} 62700; seen at [\w .'-]+ Nursing Home\.", out
     ), out
     assert "Maplewood" not in out and "Lakeside" not in out
+    assert "Springfield" not in out and ", IL " not in out  # the state goes with the rest of the address
+
+
+@pytest.mark.parametrize(
+    ("note", "real"),
+    [
+        ("pt lives at 88 Beacon Street, Apt 5C, Boston, MA 02108.", ("Beacon", "Boston", "MA")),
+        ("Address: 12 Rua Nova, 4050-262 Porto, Portugal.", ("Nova", "Porto", "Portugal")),
+        ("HOME AT 88 CORLISS AVE APT 3B, PROVIDENCE, RI. PUMP FAILURE", ("CORLISS", "PROVIDENCE", "RI.")),
+    ],
+)
+def test_town_written_inside_a_street_span_is_replaced(engine: DeidEngine, note: str, real: tuple[str, ...]) -> None:
+    """A street line that runs on into its town, state and country: each part gets a stand-in, none is
+    kept and none is dropped (the unit keeps its word)."""
+    out = engine.deidentify(note, patient_id="p4", secret=SECRET)[0]
+    for word in real:
+        assert word not in out, out
+    assert out.count(",") == note.count(","), out
+    assert not re.search(r",\s*[,.]|,\s*$", out), out  # no part left empty
 
 
 def test_apply_checks_its_inputs(engine: DeidEngine) -> None:

@@ -18,6 +18,7 @@ from appliance.deid.recognizers import (  # noqa: F401  (imported for their regi
     names,
     organisations,
     places,
+    regions,
     speakers,
 )
 from appliance.deid.recognizers.base import (

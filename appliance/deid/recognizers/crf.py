@@ -215,6 +215,9 @@ def _read_verified(weights: Path | None, hash_file: Path | None) -> bytes:
     return data
 
 
+_WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
+
+
 class CrfRecognizer:
     """Tags notes with the shipped CRF. Build once per engine; `find` is called once per note.
 
@@ -341,6 +344,8 @@ class CrfRecognizer:
             and all(c & (WordClass.ENGLISH | WordClass.STOP) for c in classes)
         ):
             return False  # "Case Management", "Labor and Delivery": a service of the hospital, no place
+        if label == NAME and len(words) == 1 and norms[0] in _WEEKDAYS:
+            return False  # "by Friday": a day of the week, not a person
         if _allowed_places(norms):
             return False  # countries and US states: Safe Harbor keeps them
         vocabulary = [bool(c & _VOCABULARY and not c & _PROPER) for c in classes]

@@ -1,0 +1,104 @@
+"""The state, province or country written inside a postal address: "Lowell, MA 01852", "Winthrop, MA."
+after a street, "4050-262 PORTO, PORTUGAL", "Cork T12 X4R7, Ireland".
+
+Safe Harbor lets a state or a country stay in text, and on their own in prose they do ("moved from
+Texas", "a trial in Norway"). Inside an address they are one piece of an identifier the rest of which
+is replaced, so they go with it: a surrogate address keeps no real state or country beside a surrogate
+town. A refiner: it only extends places the recognizers already found (a street, a town, a postcode).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from appliance.deid.config import DeidConfig
+from appliance.deid.lexicon import Lexicon, WordClass
+from appliance.deid.recognizers.base import register_refiner
+from appliance.deid.recognizers.locations import STATE_CODES, STATE_NAMES
+from appliance.deid.spans import LOCATION, Span
+from appliance.deid.text import Document, Token
+
+# ", MA 01852", ", MA.", " CT 06106", ", Rhode Island": a state after a place, then a ZIP code or the
+# end of the clause. Two-letter codes only in capitals ("me" and "in" are words).
+_STATE_AFTER = re.compile(
+    r"(?P<sep>,[ \t]*|[ \t]+)(?P<state>[A-Z]{2}\b|[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?)"
+    r"(?=(?P<zip>[ \t]+\d{5}(?:-\d{4})?\b)|[ \t]*(?:[.,;)\n]|$))"
+)
+# ", Portugal", ", IRELAND", " USA": a country after a place, at the end of the clause or before a postcode.
+_COUNTRY_AFTER = re.compile(
+    r",?[ \t]*(?P<country>[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,2})"
+    r"(?=[ \t]*(?:[.,;)\n]|$)|[ \t]+\d{4,6}\b)"
+)
+_ADDRESS_SUBTYPES = frozenset({"street", "zip", "city", "postcode", "route"})
+_US = frozenset({"usa", "u.s.a.", "us", "u.s.", "united states", "united states of america"})
+
+
+class _AddressRegions:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
+    def refine(self, doc: Document, spans: list[Span]) -> Iterator[Span]:
+        places = sorted((s for s in spans if s.label == LOCATION), key=lambda s: s.start)
+        if not places:
+            return
+        text = doc.text
+        for k, place in enumerate(places):
+            end = place.end
+            state = _STATE_AFTER.match(text, end)
+            has_state = state is not None and self._is_state(state.group("state"))
+            postal = has_state and state is not None and state.group("zip") is not None
+            if not postal and not self._in_address(text, places, k):
+                continue
+            if has_state and state is not None:
+                if state.group("sep").strip() or place.subtype != "zip":
+                    yield Span(state.start("state"), state.end("state"), LOCATION, "state", 0.8, "address_regions")
+                    end = state.end("state")
+                    zip_code = re.match(r"[ \t]+\d{5}(?:-\d{4})?\b", text[end:])
+                    if zip_code is not None:
+                        end += zip_code.end()
+            country = self._country_after(doc, end)
+            if country is not None:
+                yield country
+
+    @staticmethod
+    def _in_address(text: str, places: list[Span], k: int) -> bool:
+        """A place that is part of a written address: a street or a postcode, or a town right after
+        another place on the same line ("15 Harborview Lane, Winthrop")."""
+        place = places[k]
+        if place.subtype in ("street", "zip", "postcode"):
+            return True
+        earlier = [p for p in places[:k] if p.end <= place.start]
+        if not earlier:
+            return False
+        before = max(earlier, key=lambda p: p.end)
+        gap = text[before.end : place.start]
+        return before.subtype in _ADDRESS_SUBTYPES and len(gap) <= 3 and "\n" not in gap and gap.strip() in ("", ",")
+
+    @staticmethod
+    def _is_state(word: str) -> bool:
+        return word in STATE_CODES or word.lower() in STATE_NAMES
+
+    def _country_after(self, doc: Document, end: int) -> Span | None:
+        m = _COUNTRY_AFTER.match(doc.text, end)
+        if m is None:
+            return None
+        words = doc.tokens_in(m.start("country"), m.end("country"))
+        if m.group("country").lower() in _US or self._country_name(words):
+            return Span(m.start("country"), m.end("country"), LOCATION, "country", 0.8, "address_regions")
+        return None
+
+    def _country_name(self, words: list[Token]) -> bool:
+        if len(words) == 1:
+            return bool(words[0].cls & WordClass.COUNTRY)
+        parts = tuple(w.norm for w in words)
+        return bool(words) and parts in self.lexicon.multiword_countries.get(parts[0], ())
+
+
+@register_refiner(
+    "address_regions",
+    "The state or country written inside a postal address, after its town, street or postcode.",
+    follows=("street_address", "zip_code", "city", "places"),
+)
+def _address_regions(config: DeidConfig, lexicon: Lexicon) -> _AddressRegions:
+    return _AddressRegions(lexicon)
