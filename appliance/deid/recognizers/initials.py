@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from appliance.deid.config import DeidConfig
-from appliance.deid.lexicon import Lexicon, WordClass
+from appliance.deid.lexicon import NAME_BITS, Lexicon, WordClass
 from appliance.deid.recognizers.base import register
 from appliance.deid.recognizers.name_rules import HEADER_WORDS, NOT_INITIALS
 from appliance.deid.recognizers.names import TITLE_WORDS
@@ -26,6 +26,18 @@ _LOWER_INITIALS = re.compile(
 _SIGNED_WITH_CREDENTIAL = re.compile(
     r"(?im)(?:^|[.;][ \t]+|[ \t][-/~]+[ \t]*|^[-/~]+[ \t]*)(?P<i>[a-z]{2,3})[ \t]*[ /][ \t]*"
     r"(?:rn|rrt|lpn|np|slp|otr/l|cna|licsw|msw|rd)\b[ \t]*(?:supervisor|charge)?[ \t.]*$"
+)
+# A signature with a name at a line's end: an initial and a surname or a first name and an initial, then
+# one or more credentials ("l. amaral, otr/l", "chloé d., rn", "a. rosenthal, ms, rd, ldn",
+# "n. pereira-st. john, rn cm", "BRONWYN S. RN"), in any case.
+_CRED = (
+    r"(?:rn|rrt|lpn|np|slp|ccc-slp|otr/l|ot|otr|cota|pt|dpt|pta|cna|licsw|lcsw|msw|rd|ldn|ms|cm|md|pa-c|pharmd|rph"
+    r"|bsn|msn)"
+)
+_SIGNED_NAME = re.compile(
+    r"(?im)(?:^|[.;:][ \t]+|[ \t][-/~]+[ \t]*|^[-/~]+[ \t]*)"
+    r"(?P<name>[^\W\d_]\.[ \t]?[^\W\d_][\w'’-]+(?:[ \t.]+[^\W\d_][\w'’-]+)?|[^\W\d_][\w'’-]+[ \t]+[^\W\d_]\.)"
+    r"[ \t]*,?[ \t]*" + _CRED + r"(?:[ \t]*[,/]?[ \t]*" + _CRED + r"){0,3}\b[ \t]*(?:supervisor|charge)?[ \t.]*$"
 )
 _CUED_INITIALS = re.compile(
     r"(?i:\b(?:seen\s+by|signed\s+by|signed|initials|by|per|cosigned\s+by|dictated\s+by|transcribed\s+by|d/w|rn|md)\b[:\s]+)"
@@ -61,6 +73,18 @@ class _Initials:
             if "." not in value and word_class & WordClass.ENGLISH and not word_class & WordClass.FREQUENT:
                 continue  # "FOLLOWED BY TWO", "PER USE": a word in capitals, not initials
             yield Span(m.start(group), m.end(group), NAME, "initials", 0.75, "initials")
+        yield from self._signed_names(doc)
+
+    def _signed_names(self, doc: Document) -> Iterator[Span]:
+        for m in _SIGNED_NAME.finditer(doc.text):
+            # Initials and hyphenated names ("pereira-st. john") are not checked word by word.
+            words = [w for w in doc.tokens_in(m.start("name"), m.end("name")) if len(w.norm) > 1 and "-" not in w.norm]
+            if any(
+                w.cls & (WordClass.STOP | WordClass.CLINICAL) and not w.cls & NAME_BITS or w.norm in HEADER_WORDS
+                for w in words
+            ):
+                continue  # "w. pt, ot": a preposition and a service, no name
+            yield Span(m.start("name"), m.end("name"), NAME, "clinician", 0.8, "initials")
 
 
 @register("initials", "Clinician initials in signatures and dictation marks (-- JS, JS/mk, seen by JS).")
