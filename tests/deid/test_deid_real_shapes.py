@@ -288,6 +288,9 @@ CAPS = [
 ]
 
 PHONES = [
+    Case("pager-spaced", "renal fellow paged, pgr 6 3302, will see pt.", phi=("6 3302",)),
+    Case("beeper-spaced-in-brackets", "ct surg fellow dr abiola (beeper 4 0172) aware.", phi=("4 0172",)),
+    Case("pg-volume-is-no-pager", "PG 2 1000 ML NS GIVEN.", keep=("1000",)),
     Case("slashes", "Daughter's cell 617/555/0123 if any change.", phi=("617/555/0123",)),
     Case("spaced-hyphens", "Call 617- 555- 0199 with questions.", phi=("617- 555- 0199",)),
     Case("parens-spaced", "Contact (617 555 01234) after 5pm.", phi=("617 555 01234",)),
