@@ -204,6 +204,8 @@ PLACES = [
 ]
 
 DATES = [
+    Case("part-of-month-hyphen", "court hearing likely mid-march, family aware.", phi=("march",), keep=("family",)),
+    Case("part-of-month-hyphen-caps", "TO RETURN TO WORK EARLY-JUNE PER PCP.", phi=("JUNE",), keep=("WORK",)),
     Case("bare-month-day", "Foley removed 9/7, voiding since.", phi=("9/7",)),
     Case("followup-month-day", "Follow up in clinic 6/12 with labs.", phi=("6/12",)),
     Case("hyphen-month-day", "Last seen by cardiology on 7-8, no changes made.", phi=("7-8",)),

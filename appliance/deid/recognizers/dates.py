@@ -60,6 +60,11 @@ _MONTH_CUE = re.compile(
     r"(?i)\b(?:in|since|during|until|till|through|thru|early|mid|late|last|next|this|of|by|before|after|"
     r"around|from|to|end\s+of|beginning\s+of|start\s+of|admit|admitted|discharged|last\s+seen)\s+(?:-\s*)?$"
 )
+# A part of a month written as one word: "mid-march", "EARLY-JUNE", "late-Dec".
+_PART_OF_MONTH = re.compile(
+    r"(?i)\b(?:early|mid|late)-(?P<mn>january|february|march|april|may|june|july|august|september|october|"
+    r"november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\b"
+)
 _MODAL_MAY = re.compile(r"(?i)\b(?:this|that)\s+may\b")
 _WORD_AFTER = re.compile(r"[ \t]+[A-Za-z]")
 _VERB_PARTICLE = re.compile(r"(?i)[ \t]+(?:out|down|up|along|into|through|forward|ahead|away|back)\b")
@@ -308,6 +313,9 @@ class _Dates:
                 continue  # "THIS MAY RESULT IN": the verb after a subject, in capitals as in prose
             if _cased_month_ok(doc, m.start("mn"), m.group("mn")):
                 yield Span(m.start("mn"), m.end(), DATE, "month", 0.7, "date")
+        for m in _PART_OF_MONTH.finditer(text):
+            if _cased_month_ok(doc, m.start("mn"), m.group("mn")):
+                yield Span(m.start("mn"), m.end("mn"), DATE, "month", 0.7, "date")
         for m in _ORDINAL_DAY.finditer(text):
             yield Span(m.start("day"), m.end("day"), DATE, "day", 0.75, "date")
         for m in _HOLIDAY.finditer(text):
