@@ -204,6 +204,8 @@ PLACES = [
 ]
 
 DATES = [
+    Case("culture-bottles-no-date", "BLOOD CX 2/2 PENDING SPECIATION, ON VANC.", keep=("2/2",)),
+    Case("culture-date-kept-as-date", "SPUTUM CX 9/7 PENDING.", phi=("9/7",)),
     Case("part-of-month-hyphen", "court hearing likely mid-march, family aware.", phi=("march",), keep=("family",)),
     Case("part-of-month-hyphen-caps", "TO RETURN TO WORK EARLY-JUNE PER PCP.", phi=("JUNE",), keep=("WORK",)),
     Case("bare-month-day", "Foley removed 9/7, voiding since.", phi=("9/7",)),

@@ -109,6 +109,8 @@ _SETTING_CUE = re.compile(
     r"(?i)\b(?:" + _VENTILATION + r"|pupils?|perrla?|"
     r"pulses?|edema|dtrs?|g|gravida|para|gtts?|drips?|rhythm|cuff|eye|ears?|size)\s*[:=]?\s*(?:\d+\s*/\s*)?$"
 )
+# Blood cultures counted as bottles ("BCX 2/2", "cultures 1/4 positive").
+_CULTURE_BEFORE = re.compile(r"(?i)\b(?:b?cx|cultures?|bottles?|sets?)\s*[:=]?\s*$")
 # "9/7 - 9/12"? a slash pair followed by more slashes or a dash and digits belongs to something longer.
 _IN_A_RANGE = re.compile(r"\s*(?:x|X)\s*\d")
 # Month and two-digit year ("MI 6/85"): the second number cannot be a day.
@@ -264,6 +266,8 @@ class _Dates:
             before = text[max(0, m.start() - 30) : m.start()]
             if _NOT_DATE_CUE.search(before) or _SETTING_CUE.search(before) or _IN_A_RANGE.match(text, m.end()):
                 continue
+            if month <= day <= 4 and _CULTURE_BEFORE.search(before):
+                continue  # "BLOOD CX 2/2 PENDING": bottles grown of bottles drawn, not a date
             second = _range_end(text, m)
             if second is not None:
                 ends.append(second.end())
