@@ -75,6 +75,7 @@ _SPACED_PAGER = re.compile(
     r"(?i)\b(?:pager|beeper|pgr|pg|paged)\b[ \t#:.]{0,4}"
     r"(?P<num>(?<![\d/.-])\d[ \t]\d{4}(?![\w/-])(?![ \t]*(?:ml|cc|mg|mcg|units?|l)\b))"
 )
+_PAGER_WORDS = frozenset({"pager", "beeper", "pgr", "pg", "paged"})
 # An extension written "x5531" after a word ("sw ilana perez x5531", "call paz x3317"): four or five
 # digits glued to the x, no number before it ("2 x 1000") and no unit after it ("x1000 ml").
 _EXTENSION = re.compile(
@@ -160,7 +161,8 @@ class _Phone:
             if m.start("num") not in seen and 7 <= digits <= 15:
                 seen.add(m.start("num"))
                 yield Span(m.start("num"), m.end("num"), CONTACT, "phone", 0.85, "phone")
-        for m in (*_SHORT_PAGER.finditer(text), *_SPACED_PAGER.finditer(text)):
+        spaced = doc.matches_at_words(_SPACED_PAGER, _PAGER_WORDS)
+        for m in (*_SHORT_PAGER.finditer(text), *spaced):
             if m.start("num") not in seen:
                 yield Span(m.start("num"), m.end("num"), CONTACT, "pager", 0.85, "phone")
         for m in _EXTENSION.finditer(text):

@@ -317,7 +317,9 @@ class _Dates:
                 continue  # "THIS MAY RESULT IN": the verb after a subject, in capitals as in prose
             if _cased_month_ok(doc, m.start("mn"), m.group("mn")):
                 yield Span(m.start("mn"), m.end(), DATE, "month", 0.7, "date")
-        for m in _PART_OF_MONTH.finditer(text):
+        low = text.lower()
+        parts = _PART_OF_MONTH.finditer(text) if "mid-" in low or "early-" in low or "late-" in low else ()
+        for m in parts:
             if _cased_month_ok(doc, m.start("mn"), m.group("mn")):
                 yield Span(m.start("mn"), m.end("mn"), DATE, "month", 0.7, "date")
         for m in _ORDINAL_DAY.finditer(text):

@@ -39,6 +39,7 @@ _SIGNED_NAME = re.compile(
     r"(?P<name>[^\W\d_]\.[ \t]?[^\W\d_][\w'’-]+(?:[ \t.]+[^\W\d_][\w'’-]+)?|[^\W\d_][\w'’-]+[ \t]+[^\W\d_]\.)"
     r"[ \t]*,?[ \t]*" + _CRED + r"(?:[ \t]*[,/]?[ \t]*" + _CRED + r"){0,3}\b[ \t]*(?:supervisor|charge)?[ \t.]*$"
 )
+_LAST_CREDENTIAL = re.compile(r"\b" + _CRED + r"(?:[ \t]+(?:supervisor|charge))?$")
 _CUED_INITIALS = re.compile(
     r"(?i:\b(?:seen\s+by|signed\s+by|signed|initials|by|per|cosigned\s+by|dictated\s+by|transcribed\s+by|d/w|rn|md)\b[:\s]+)"
     r"(?P<i>[A-Z]\.?[A-Z]\.?(?:[A-Z]\.?)?)(?![\w])"
@@ -76,7 +77,7 @@ class _Initials:
         yield from self._signed_names(doc)
 
     def _signed_names(self, doc: Document) -> Iterator[Span]:
-        for m in _SIGNED_NAME.finditer(doc.text):
+        for m in _signatures(doc.text):
             # Initials and hyphenated names ("pereira-st. john") are not checked word by word.
             words = [w for w in doc.tokens_in(m.start("name"), m.end("name")) if len(w.norm) > 1 and "-" not in w.norm]
             if any(
@@ -85,6 +86,20 @@ class _Initials:
             ):
                 continue  # "w. pt, ot": a preposition and a service, no name
             yield Span(m.start("name"), m.end("name"), NAME, "clinician", 0.8, "initials")
+
+
+def _signatures(text: str) -> Iterator[re.Match[str]]:
+    """`_SIGNED_NAME` matches, tried only at the ends of lines whose last word is a credential."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        tail = text[max(start, end - 12) : end].rstrip(" \t.").lower()
+        if tail and _LAST_CREDENTIAL.search(tail):
+            m = _SIGNED_NAME.search(text, max(start, end - 90), end)
+            if m is not None:
+                yield m
+        start = end + 1
 
 
 @register("initials", "Clinician initials in signatures and dictation marks (-- JS, JS/mk, seen by JS).")
