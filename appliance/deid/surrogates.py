@@ -241,6 +241,11 @@ def replace_state(original: str, span: Span, ctx: SurrogateContext) -> str:
     return _match_case(original, ctx.pick("state", original, _STATE_NAMES_LIST))
 
 
+def replace_postcode(original: str, span: Span, ctx: SurrogateContext) -> str:
+    """A postcode outside the US ("4050-262", "T12 X4R7"): the same layout, new characters."""
+    return _scramble(ctx, "postcode", original)
+
+
 def replace_country(original: str, span: Span, ctx: SurrogateContext) -> str:
     return _match_case(original, ctx.pick("country", original, _COUNTRIES))
 
@@ -341,6 +346,7 @@ REPLACERS: dict[tuple[str, str | None], Replacer] = {
     (LOCATION, "facility"): replace_facility,
     (LOCATION, "state"): replace_state,
     (LOCATION, "country"): replace_country,
+    (LOCATION, "postcode"): replace_postcode,
     (DATE, None): replace_date,
     (AGE, None): replace_age,
     (CONTACT, None): replace_phone,

@@ -110,6 +110,19 @@ ADDRESSES = [
         keep=("Friday",),
     ),
     Case(
+        "address-label-value-in-capitals",
+        "HOME ADDRESS: RUA DAS FLORES 112, 3º ESQ, 4050-262 PORTO, PORTUGAL. TRAVEL INSURER CALLED.",
+        phi=("RUA DAS FLORES 112", "3º ESQ", "4050-262", "PORTO", "PORTUGAL"),
+        keep=("TRAVEL", "INSURER"),
+    ),
+    Case(
+        "address-label-stops-at-next-label",
+        "Address: 14 St. John St., Apt. 4, Salem MA 01970. Phone: call the clinic.",
+        phi=("14 St. John St.", "Apt. 4", "Salem", "01970"),
+        keep=("Phone", "clinic"),
+    ),
+    Case("email-address-label-is-no-place", "E-mail address: not given, IP address: none.", keep=("given", "none")),
+    Case(
         "state-in-prose-kept",
         "She moved from Ohio to Texas and the trial ran in Norway.",
         keep=("Ohio", "Texas", "Norway"),

@@ -148,6 +148,7 @@ def test_surrogate_text_keeps_structure(engine: DeidEngine) -> None:
         ("pt lives at 88 Beacon Street, Apt 5C, Boston, MA 02108.", ("Beacon", "Boston", "MA")),
         ("Address: 12 Rua Nova, 4050-262 Porto, Portugal.", ("Nova", "Porto", "Portugal")),
         ("HOME AT 88 CORLISS AVE APT 3B, PROVIDENCE, RI. PUMP FAILURE", ("CORLISS", "PROVIDENCE", "RI.")),
+        ("HOME ADDRESS: RUA DAS FLORES 112, 4050-262 PORTO, PORTUGAL.", ("FLORES", "4050-262", "PORTO", "PORTUGAL")),
     ],
 )
 def test_town_written_inside_a_street_span_is_replaced(engine: DeidEngine, note: str, real: tuple[str, ...]) -> None:

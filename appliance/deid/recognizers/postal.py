@@ -70,8 +70,62 @@ def postcodes(doc: Document) -> Iterator[Span]:
             yield Span(m.start("code"), m.end("code"), LOCATION, "zip", 0.8, "places")
 
 
+# "HOME ADDRESS: RUA DAS FLORES 112, 3º ESQ, 4050-262 PORTO, PORTUGAL.": what follows an address label to
+# the line's end. Not an e-mail, IP or web address.
+_ADDRESS_LABEL = re.compile(
+    r"(?i)(?<!e-)(?<!e)(?<!ip )(?<!web )(?<!mac )(?<!ip)\baddress(?:[ \t]+(?:is|was))?[ \t]*[:\-][ \t]*"
+    r"(?P<value>[^\n;]+)"
+)
+# Where the address ends inside the line: a sentence end after a word that is no abbreviation, or a new label.
+_VALUE_END = re.compile(
+    r"(?P<word>[^\W\d_]+)\.[ \t]+(?=[^\W\d_]{2,})|[ \t]+(?=[^\W\d_][^\W\d_ ]{1,15}[ \t]*:)"
+)
+_ABBREVIATIONS = frozenset(
+    {"st", "ste", "ave", "av", "apt", "no", "rd", "dr", "mt", "blvd", "ln", "ct", "fl", "bldg", "po", "p", "o"}
+    | {"n", "s", "e", "w", "hwy", "pl", "sq", "ter", "cir", "pkwy", "rte", "avda", "c", "esq", "dcha", "izq", "izda"}
+)
+_CODE = re.compile(r"[A-Z0-9][A-Z0-9 -]{2,9}", re.IGNORECASE)
+
+
+def labelled_addresses(doc: Document) -> Iterator[Span]:
+    """The value of an address label, one span for each comma-separated part (street, unit, postcode,
+    town, country), when it holds a number; states and countries go with it as part of the address."""
+    text = doc.text
+    for m in _ADDRESS_LABEL.finditer(text):
+        start, end = m.start("value"), m.end("value")
+        for cut in _VALUE_END.finditer(text, start, end):
+            word = cut.group("word")
+            if word is None or word.lower() not in _ABBREVIATIONS:
+                end = cut.start() + (len(word) if word else 0)
+                break
+        value = text[start:end].rstrip(" \t.,")
+        if not any(ch.isdigit() for ch in value) or "@" in value or "://" in value:
+            continue
+        pos = start
+        for part in value.split(","):
+            a = pos + len(part) - len(part.lstrip())
+            b = pos + len(part.rstrip())
+            pos += len(part) + 1
+            if b <= a:
+                continue
+            piece = text[a:b]
+            digits = sum(ch.isdigit() for ch in piece)
+            if piece[0].isdigit() and any(ch.isalpha() for ch in piece) and " " in piece:
+                subtype = "street"
+            elif digits >= 3 and _CODE.fullmatch(piece) and any(ch.isdigit() for ch in piece):
+                subtype = "postcode"
+            elif digits:
+                subtype = "street"
+            else:
+                words = doc.tokens_in(a, b)
+                subtype = "country" if words and all(w.cls & WordClass.COUNTRY for w in words) else "city"
+            yield Span(a, b, LOCATION, subtype, 0.85, "places")
+
+
 def postal_places(doc: Document) -> Iterator[Span]:
-    """Routes, military mail, postcodes outside the US, numbered roads and towns before their police."""
+    """Routes, military mail, postcodes outside the US, numbered roads, towns before their police and
+    the values of address labels."""
+    yield from labelled_addresses(doc)
     for m in _MILITARY.finditer(doc.text):
         yield Span(m.start(), m.end(), LOCATION, "street", 0.9, "places")
     for m in _RURAL_ROUTE.finditer(doc.text):
