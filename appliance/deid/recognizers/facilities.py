@@ -17,6 +17,7 @@ from appliance.deid.recognizers.base import register
 from appliance.deid.recognizers.locations import NAME_LIKE
 from appliance.deid.recognizers.name_dictionary import language_named
 from appliance.deid.recognizers.name_rules import MONTH_WORDS
+from appliance.deid.recognizers.services import care_services
 from appliance.deid.spans import LOCATION, Span
 from appliance.deid.text import Document, Shape, Token
 
@@ -140,7 +141,7 @@ class _Facility:
         yield from self._wards(doc)
         yield from self._generic_tail(doc)
         yield from self._lower_saints(doc)
-        yield from self._services(doc)
+        yield from care_services(doc, FACILITY_GENERIC)
 
     def _lower_saints(self, doc: Document) -> Iterator[Span]:
         """ "sent from st. brigid's", "to st. michael's (smh)": in a note all in one case, a saint's name
@@ -155,27 +156,6 @@ class _Facility:
             if not word.cls & WordClass.FIRST or word.cls & (WordClass.CLINICAL | WordClass.STOP):
                 continue
             yield Span(m.start(), m.end(), LOCATION, "facility", 0.7, "facility")
-
-    def _services(self, doc: Document) -> Iterator[Span]:
-        """ "dialyzes at riverside dialysis", "meds sent to harbor drug", "nurse from tri-county vna",
-        "BIB HARBOR EMS": a care service named by one to three words before what it does, right after a
-        preposition, in any case. Generic words ("home infusion", "outpatient dialysis") name none."""
-        tokens = doc.tokens
-        for m in _SERVICE.finditer(doc.text):
-            words = doc.tokens_in(m.start("name"), m.end("name"))
-            if not words or any(
-                w.norm in _SERVICE_GENERIC or w.norm in MONTH_WORDS
-                or w.cls & (WordClass.CLINICAL | WordClass.STOP) and not w.cls & NAME_LIKE
-                for w in words
-            ) or all(w.norm in FACILITY_GENERIC for w in words):
-                continue  # "north shore vna" names one; "home infusion", "the dialysis" do not
-            if words[0].index > 0 and tokens[words[0].index - 1].norm in _SERVICE_GENERIC:
-                continue
-            if (m.group("prep") or "").lower() == "to" and words[0].cls == WordClass.ENGLISH:
-                continue  # "progressed to require dialysis": a verb after "to"
-            if m.group("weak") and not any(w.cls & (NAME_LIKE | WordClass.CITY) or not w.cls for w in words):
-                continue  # "to full recovery", "from routine pediatrics": ordinary words before a weak head
-            yield Span(m.start("name"), m.end(), LOCATION, "facility", 0.7, "facility")
 
     def _generic_tail(self, doc: Document) -> Iterator[Span]:
         """ "Kessler Memorial", "Lakeside Regional", "Dorchester House": a facility named with a generic
@@ -449,24 +429,6 @@ def _named_by_generic_words(doc: Document, first: int, head: int) -> bool:
 _GENERIC_NAMED_HEADS = frozenset({"hospital", "clinic", "center", "centre", "health", "healthcare", "infirmary"})
 _PLACE_PREPOSITIONS = frozenset({"at", "to", "from", "in", "into", "visited", "visits", "attended", "attends"})
 _LOWER_SAINT = re.compile(r"\b(?:st|saint)\.?[ \t]+(?P<name>[a-z]+)(?:['’]s)?")
-# What a care service does, after its name: "riverside dialysis", "harbor drug", "tri-county vna".
-_SERVICE = re.compile(
-    r"(?i)(?:\b(?P<prep>at|to|from|via|bib|by|w/)[ \t]+|\()(?P<name>[a-z][a-z'’-]*(?:[ \t]+[a-z][a-z'’-]*){0,2}?)[ \t]+"
-    r"(?:dialysis(?:[ \t]+(?:center|unit))?|infusion|vna|drug|ems|chair[ \t]+car|"
-    r"(?:critical[ \t]+care[ \t]+)?(?:ambulance|transport)|"
-    r"(?:home[ \t]+)?medical(?:[ \t]+(?:supply|supplies|rentals?|equipment|transport(?:ation)?))?|"
-    r"supply|supplies|rentals|home[ \t]+health|home[ \t]+care|home[ \t]+aides|hospice|"
-    r"(?P<weak>recovery|counseling|counselling|pediatrics|clubhouse))\b"
-)
-# Words that say what kind of service, not which one.
-_SERVICE_GENERIC = frozenset(
-    """
-    the a an our his her their your this that home outpatient inpatient local hospital in-center peritoneal
-    hemo iv oral retail specialty mail order mail-order private emergency his her usual regular same new old
-    nearest nearby ground air bls als critical care wheelchair stretcher durable last next first prior previous
-    recent daily weekly
-    """.split()
-)
 HEADER_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof"})
 # Generic words that stand for the head word in many hospitals' short names.
 _TAIL_HEADS = frozenset({"memorial", "regional", "general", "house", "community", "mem", "gen"})

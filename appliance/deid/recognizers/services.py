@@ -1,0 +1,55 @@
+"""Care services named by what they do, after a preposition: "dialyzes at riverside dialysis", "meds sent
+to harbor drug", "nurse from tri-county vna", "BIB HARBOR EMS". Part of the `facility` recognizer."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from appliance.deid.lexicon import WordClass
+from appliance.deid.recognizers.locations import NAME_LIKE
+from appliance.deid.recognizers.name_rules import MONTH_WORDS
+from appliance.deid.spans import LOCATION, Span
+from appliance.deid.text import Document
+
+# What a care service does, after its name: "riverside dialysis", "harbor drug", "tri-county vna".
+_SERVICE = re.compile(
+    r"(?i)(?:\b(?P<prep>at|to|from|via|bib|by|w/)[ \t]+|\()(?P<name>[a-z][a-z'’-]*(?:[ \t]+[a-z][a-z'’-]*){0,2}?)[ \t]+"
+    r"(?:dialysis(?:[ \t]+(?:center|unit))?|infusion|vna|drug|ems|chair[ \t]+car|"
+    r"(?:critical[ \t]+care[ \t]+)?(?:ambulance|transport)|"
+    r"(?:home[ \t]+)?medical(?:[ \t]+(?:supply|supplies|rentals?|equipment|transport(?:ation)?))?|"
+    r"supply|supplies|rentals|home[ \t]+health|home[ \t]+care|home[ \t]+aides|hospice|"
+    r"(?P<weak>recovery|counseling|counselling|pediatrics|clubhouse))\b"
+)
+# Words that say what kind of service, not which one.
+_SERVICE_GENERIC = frozenset(
+    """
+    the a an our his her their your this that home outpatient inpatient local hospital in-center peritoneal
+    hemo iv oral retail specialty mail order mail-order private emergency his her usual regular same new old
+    nearest nearby ground air bls als critical care wheelchair stretcher durable last next first prior previous
+    recent daily weekly
+    """.split()
+)
+
+
+def care_services(doc: Document, facility_generic: frozenset[str]) -> Iterator[Span]:
+    """ "dialyzes at riverside dialysis", "meds sent to harbor drug", "nurse from tri-county vna",
+    "BIB HARBOR EMS": a care service named by one to three words before what it does, right after a
+    preposition, in any case. Generic words ("home infusion", "outpatient dialysis") name none."""
+    tokens = doc.tokens
+    for m in _SERVICE.finditer(doc.text):
+        words = doc.tokens_in(m.start("name"), m.end("name"))
+        if not words or any(
+            w.norm in _SERVICE_GENERIC or w.norm in MONTH_WORDS
+            or w.cls & (WordClass.CLINICAL | WordClass.STOP) and not w.cls & NAME_LIKE
+            for w in words
+        ) or all(w.norm in facility_generic for w in words):
+            continue  # "north shore vna" names one; "home infusion", "the dialysis" do not
+        if words[0].index > 0 and tokens[words[0].index - 1].norm in _SERVICE_GENERIC:
+            continue
+        if (m.group("prep") or "").lower() == "to" and words[0].cls == WordClass.ENGLISH:
+            continue  # "progressed to require dialysis": a verb after "to"
+        if m.group("weak") and not any(w.cls & (NAME_LIKE | WordClass.CITY) or not w.cls for w in words):
+            continue  # "to full recovery", "from routine pediatrics": ordinary words before a weak head
+        yield Span(m.start("name"), m.end(), LOCATION, "facility", 0.7, "facility")
+
