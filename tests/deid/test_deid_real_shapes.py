@@ -27,6 +27,22 @@ class Case:
 
 
 PLACES = [
+    Case(
+        "caps-hospital-in-brackets",
+        "INTUBATED AT OSH (HERON COVE HOSP) 3/2, TO US 3/3.",
+        phi=("HERON COVE HOSP",),
+        keep=("INTUBATED", "OSH"),
+    ),
+    Case(
+        "lower-hospital-after-from",
+        "transferred from granite hill hospital overnight.",
+        phi=("granite hill hospital",),
+    ),
+    Case(
+        "caps-generic-hospital-kept",
+        "PT FROM THE COMMUNITY HOSPITAL, SEE HOSPITAL COURSE.",
+        keep=("COMMUNITY", "COURSE"),
+    ),
     Case("ward-after-transfer", "Plan: transfer to Finard 4 tomorrow if stable.", phi=("Finard 4",)),
     Case("ward-caps", "PLAN: TRANSFER TO FINARD 4 IN AM. FAMILY AWARE.", phi=("FINARD 4",)),
     Case("ward-lower", "pt to go back to ellison 11 later today, report called.", phi=("ellison 11",)),

@@ -319,6 +319,8 @@ class _Facility:
                 first -= 1
                 if prev.sent_start:
                     break
+            if head.caseless:
+                first = _enclosed_start(doc, first)
             while first < i and tokens[first].norm in CONNECTORS:
                 first += 1
             last = i
@@ -405,6 +407,24 @@ class _Facility:
             if caseless_saint != name.isupper() and len(name) > 1:
                 continue  # "ST. Brendan" / "St. BRENDAN": mixed forms are abbreviations, not names
             yield Span(m.start(), m.end("name"), LOCATION, "facility", 0.7, "facility")
+
+
+def _enclosed_start(doc: Document, first: int) -> int:
+    """In one case throughout, where a facility's name starts when everyday words stopped the walk left:
+    up to three more words, none a function or clinical word, right after an opening bracket or a
+    preposition of place ("(KESTREL BAY HOSP)", "FROM GRANITE HILL HOSPITAL")."""
+    tokens = doc.tokens
+    k = first
+    while k > 0 and first - k < 3:
+        prev = tokens[k - 1]
+        if prev.norm in _PLACE_PREPOSITIONS or doc.text[prev.end : tokens[k].start].strip() == "(":
+            return k if k < first and doc.text[prev.end : tokens[k].start].strip() in ("", "(") else first
+        if doc.gap(prev, tokens[k]) != " " or prev.cls & (WordClass.STOP | WordClass.CLINICAL) or not prev.caseless:
+            return first
+        k -= 1
+    if k > 0 and k < first and doc.text[tokens[k - 1].end : tokens[k].start].strip() == "(":
+        return k
+    return first
 
 
 def _named_by_generic_words(doc: Document, first: int, head: int) -> bool:
