@@ -28,6 +28,12 @@ class Case:
 
 PLACES = [
     Case(
+        "caps-saint-ward-with-floor-at-heading",
+        "POSTPARTUM NPN 0700-1930 - ST. ODILIA 4 MOTHER/BABY. VSS, FUNDUS FIRM.",
+        phi=("ST. ODILIA 4",),
+        keep=("MOTHER", "FUNDUS"),
+    ),
+    Case(
         "caps-hospital-in-brackets",
         "INTUBATED AT OSH (HERON COVE HOSP) 3/2, TO US 3/3.",
         phi=("HERON COVE HOSP",),

@@ -18,6 +18,7 @@ from appliance.deid.recognizers.locations import NAME_LIKE
 from appliance.deid.recognizers.name_dictionary import language_named
 from appliance.deid.recognizers.name_rules import MONTH_WORDS
 from appliance.deid.recognizers.services import care_services
+from appliance.deid.recognizers.wards import NUMBER_AFTER
 from appliance.deid.spans import LOCATION, Span
 from appliance.deid.text import Document, Shape, Token
 
@@ -406,7 +407,9 @@ class _Facility:
             caseless_saint = m.group("saint").isupper() and len(m.group("saint")) > 1
             if caseless_saint != name.isupper() and len(name) > 1:
                 continue  # "ST. Brendan" / "St. BRENDAN": mixed forms are abbreviations, not names
-            yield Span(m.start(), m.end("name"), LOCATION, "facility", 0.7, "facility")
+            floor = NUMBER_AFTER.match(doc.text, m.end("name"))
+            end = floor.end() if floor is not None and floor.group("n")[0].isdigit() else m.end("name")
+            yield Span(m.start(), end, LOCATION, "facility", 0.7, "facility")  # "ST. BRIGID 4": its floor too
 
 
 def _enclosed_start(doc: Document, first: int) -> int:
