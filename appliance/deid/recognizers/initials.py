@@ -25,21 +25,26 @@ _LOWER_INITIALS = re.compile(
 # "2 boarders. gh rn supervisor", "LB/RN"). After a line's start, a sentence's end or a dash or slash only.
 _SIGNED_WITH_CREDENTIAL = re.compile(
     r"(?im)(?:^|[.;][ \t]+|[ \t][-/~]+[ \t]*|^[-/~]+[ \t]*)(?P<i>[a-z]{2,3})[ \t]*[ /][ \t]*"
-    r"(?:rn|rrt|lpn|np|slp|otr/l|cna|licsw|msw|rd)\b[ \t]*(?:supervisor|charge)?[ \t.]*$"
+    r"(?:rn|rrt|lpn|np|slp|otr/l|cna|licsw|msw|rd)\b(?:[ \t]*,[ \t]*(?:cwocn|wocn|ccrn|ibclc|cnl|ocn))?"
+    r"[ \t]*(?:supervisor|charge)?[ \t.]*$"
 )
 # A signature with a name at a line's end: an initial and a surname or a first name and an initial, then
 # one or more credentials ("l. amaral, otr/l", "chloé d., rn", "a. rosenthal, ms, rd, ldn",
 # "n. pereira-st. john, rn cm", "BRONWYN S. RN"), in any case.
 _CRED = (
     r"(?:rn|rrt|lpn|np|slp|ccc-slp|otr/l|ot|otr|cota|pt|dpt|pta|cna|licsw|lcsw|msw|rd|ldn|ms|cm|md|pa-c|pharmd|rph"
-    r"|bsn|msn)"
+    r"|bsn|msn|ibclc|cwocn|wocn|ccrn|ocn|cnl|crnp|cpnp|rnc|cde|rt|licsw)"
 )
+# A pager or extension after a signature: "c. ambroise ms rd ldn, pgr 2214".
+_PAGER_TAIL = r"(?:[ \t]*,?[ \t]*(?:pgr|pager|beeper|bpr|x|ext\.?)[ \t]*#?[ \t]*\d[\d-]{2,6})?"
 _SIGNED_NAME = re.compile(
     r"(?im)(?:^|[.;:][ \t]+|[ \t][-/~]+[ \t]*|^[-/~]+[ \t]*)"
-    r"(?P<name>[^\W\d_]\.[ \t]?[^\W\d_][\w'’-]+(?:[ \t.]+[^\W\d_][\w'’-]+)?|[^\W\d_][\w'’-]+[ \t]+[^\W\d_]\.)"
-    r"[ \t]*,?[ \t]*" + _CRED + r"(?:[ \t]*[,/]?[ \t]*" + _CRED + r"){0,3}\b[ \t]*(?:supervisor|charge)?[ \t.]*$"
+    r"(?P<name>[^\W\d_]\.[ \t]?[^\W\d_][\w'’-]+(?:[ \t.]+[^\W\d_][\w'’-]+)??|[^\W\d_][\w'’-]+[ \t]+[^\W\d_]\."
+    r"|[^\W\d_][\w'’]+-[^\W\d_][\w'’-]+(?=/))"  # "AL-HADDAD/RN": a hyphenated surname before a slash
+    r"[ \t]*[,/]?[ \t]*" + _CRED + r"(?:[ \t]*[,/]?[ \t]*" + _CRED + r"){0,3}\b[ \t]*(?:supervisor|charge)?"
+    + _PAGER_TAIL + r"[ \t.]*$"
 )
-_LAST_CREDENTIAL = re.compile(r"\b" + _CRED + r"(?:[ \t]+(?:supervisor|charge))?$")
+_LAST_CREDENTIAL = re.compile(r"\b" + _CRED + r"(?:[ \t]+(?:supervisor|charge))?" + _PAGER_TAIL + "$")
 _CUED_INITIALS = re.compile(
     r"(?i:\b(?:seen\s+by|signed\s+by|signed|initials|by|per|cosigned\s+by|dictated\s+by|transcribed\s+by|d/w|rn|md)\b[:\s]+)"
     r"(?P<i>[A-Z]\.?[A-Z]\.?(?:[A-Z]\.?)?)(?![\w])"
@@ -78,14 +83,17 @@ class _Initials:
 
     def _signed_names(self, doc: Document) -> Iterator[Span]:
         for m in _signatures(doc.text):
-            # Initials and hyphenated names ("pereira-st. john") are not checked word by word.
-            words = [w for w in doc.tokens_in(m.start("name"), m.end("name")) if len(w.norm) > 1 and "-" not in w.norm]
-            if any(
-                w.cls & (WordClass.STOP | WordClass.CLINICAL) and not w.cls & NAME_BITS or w.norm in HEADER_WORDS
-                for w in words
+            # Initials are not checked; a hyphenated name part by part ("pereira-st. john", not "PT-OT").
+            words = doc.tokens_in(m.start("name"), m.end("name"))
+            if any(self._not_a_name(w.norm) for w in words if len(w.norm) > 1 and "-" not in w.norm) or any(
+                all(self._not_a_name(p) for p in w.norm.split("-")) for w in words if "-" in w.norm
             ):
                 continue  # "w. pt, ot": a preposition and a service, no name
             yield Span(m.start("name"), m.end("name"), NAME, "clinician", 0.8, "initials")
+
+    def _not_a_name(self, word: str) -> bool:
+        cls = self.lexicon.word_class(word)
+        return bool(cls & (WordClass.STOP | WordClass.CLINICAL) and not cls & NAME_BITS) or word in HEADER_WORDS
 
 
 def _signatures(text: str) -> Iterator[re.Match[str]]:
@@ -94,7 +102,7 @@ def _signatures(text: str) -> Iterator[re.Match[str]]:
     while start < len(text):
         end = text.find("\n", start)
         end = len(text) if end < 0 else end
-        tail = text[max(start, end - 12) : end].rstrip(" \t.").lower()
+        tail = text[max(start, end - 30) : end].rstrip(" \t.").lower()
         if tail and _LAST_CREDENTIAL.search(tail):
             m = _SIGNED_NAME.search(text, max(start, end - 90), end)
             if m is not None:
