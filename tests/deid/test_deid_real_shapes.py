@@ -27,6 +27,17 @@ class Case:
 
 
 PLACES = [
+    Case("town-name-and-landscape-word", "son lives in brackenfold heights, on his way.", phi=("brackenfold heights",)),
+    Case(
+        "town-direction-and-name", "FARM IN UPPER WYNSTAN; PARTNER AT BS.", phi=("UPPER WYNSTAN",), keep=("PARTNER",)
+    ),
+    Case("town-fort-abbreviated", "GRANDSON ARRIVES FROM FT. MERRIDEW TOMORROW.", phi=("FT. MERRIDEW",)),
+    Case(
+        "falls-are-no-town", "pt has had multiple falls in the past, pain in lower extremity.", keep=("falls", "lower")
+    ),
+    Case(
+        "facility-tail-before-count", "Transfer requests: Thornbury Regional x1 (NSTEMI).", phi=("Thornbury Regional",)
+    ),
     Case(
         "caps-saint-ward-with-floor-at-heading",
         "POSTPARTUM NPN 0700-1930 - ST. ODILIA 4 MOTHER/BABY. VSS, FUNDUS FIRM.",
@@ -295,7 +306,7 @@ NAMES = [
     Case("role-name-in-brackets-caps", "LACTATION (WILHELMINA) BROUGHT PUMP.", phi=("WILHELMINA",), keep=("PUMP",)),
     Case("role-in-brackets-no-name", "lactation (pending), intake (done).", keep=("pending", "done")),
     Case("pastor-lower", "pt attends church - pastor ebenezer offered a room.", phi=("ebenezer",)),
-    Case("intake-name", "Bed confirmed by intake Farrokh 508-555-0179.", phi=("Farrokh",)),
+    Case("intake-is-no-role", "FOOD INTAKE, VOMITUS AND STOOL RECORDED.", keep=("VOMITUS",)),
     Case("lower-transcriber", "Dictated by Rhea Kapoor, MD. Transcribed by lh 12/19/2019.", phi=("lh",)),
     Case("name-before-re", "f/u w/ dr. o'connor re: cath results, family aware.", phi=("o'connor",), keep=("re",)),
     Case("caps-wife", "WIFE MARY IN TO VISIT, UPDATED BY RN.", phi=("MARY",)),

@@ -171,7 +171,7 @@ class _Facility:
                 continue
             nxt = tokens[i + 1] if i + 1 < len(tokens) else None
             if nxt is not None and doc.gap(tail, nxt) == " " and (
-                nxt.shape is Shape.LOWER and not nxt.cls & WordClass.STOP
+                nxt.shape is Shape.LOWER and len(nxt.norm) > 1 and not nxt.cls & WordClass.STOP
                 and (not nxt.caseless or nxt.cls & (WordClass.ENGLISH | WordClass.MEDICAL))
                 or nxt.norm in FACILITY_HEADS
             ):

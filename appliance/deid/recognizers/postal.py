@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from appliance.deid.lexicon import WordClass
+from appliance.deid.lexicon import NAME_BITS, WordClass
 from appliance.deid.spans import LOCATION, Span
 from appliance.deid.text import Document
 
@@ -122,10 +122,55 @@ def labelled_addresses(doc: Document) -> Iterator[Span]:
             yield Span(a, b, LOCATION, subtype, 0.85, "places")
 
 
+# Towns no list holds, told by their shape after a preposition of place: a direction or "Port", "Fort"
+# before a name ("in upper stowell", "from Ft. Caldwell", "in east marlow"), or a name before a word of
+# landscape ("in ashcombe heights", "in fall ridge", "Hadley Glen").
+_TOWN_CUE = re.compile(r"(?i)\b(?:in|from|to|near|of|lives\s+in|moved\s+to)[ \t]+$")
+_TOWN_PREFIXES = frozenset({"east", "west", "north", "south", "upper", "lower", "port", "fort", "ft", "mount", "mt"})
+_TOWN_SUFFIXES = frozenset(
+    {"heights", "ridge", "hills", "springs", "glen", "harbor", "harbour", "landing", "crossing", "junction", "mills"}
+    | {"grove", "village", "beach", "falls", "corners", "hollow"}
+)
+# Words that also follow a direction or come before a landscape word in clinical text.
+_NOT_TOWN = frozenset({"extremity", "extremities", "lobe", "lobes", "quadrant", "gi", "airway", "back", "wing"})
+
+
+def shaped_towns(doc: Document) -> Iterator[Span]:
+    tokens = doc.tokens
+    for i in range(len(tokens) - 1):
+        a, b = tokens[i], tokens[i + 1]
+        gap = doc.gap(a, b)
+        if gap not in (" ", ". ") or (gap == ". " and a.norm not in ("ft", "mt")):
+            continue
+        if not a.capitalised and not a.caseless or not b.capitalised and not b.caseless:
+            continue
+        if not _TOWN_CUE.search(doc.text, max(0, a.start - 16), a.start):
+            continue
+        if a.norm in _TOWN_PREFIXES:
+            named = b
+        elif b.norm in _TOWN_SUFFIXES:
+            named = a
+        else:
+            continue
+        if named.norm in _NOT_TOWN or named.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.MEDICAL):
+            continue
+        if named.cls & WordClass.ENGLISH and not named.cls & (NAME_BITS | WordClass.CITY) and b.norm in (
+            "falls",
+            "village",
+            "beach",
+            "grove",
+        ):
+            continue  # "in multiple falls", "from the beach": everyday words before a common landscape word
+        if named is b and named.cls & WordClass.ENGLISH and not named.cls & (NAME_BITS | WordClass.CITY):
+            continue  # "in lower extremity", "to north shore": a direction before an everyday word
+        yield Span(a.start, b.end, LOCATION, "city", 0.7, "places")
+
+
 def postal_places(doc: Document) -> Iterator[Span]:
     """Routes, military mail, postcodes outside the US, numbered roads, towns before their police and
     the values of address labels."""
     yield from labelled_addresses(doc)
+    yield from shaped_towns(doc)
     for m in _MILITARY.finditer(doc.text):
         yield Span(m.start(), m.end(), LOCATION, "street", 0.9, "places")
     for m in _RURAL_ROUTE.finditer(doc.text):
