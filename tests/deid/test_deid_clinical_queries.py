@@ -150,6 +150,16 @@ LOWER_CASE_NOTES = [
         "receives home infusion and outpatient dialysis; progressed to require dialysis; with both drugs.",
         keep=("home", "outpatient", "require", "both"),
     ),
+    Case(
+        "services-by-more-heads",
+        "walker from medlink dme. FLOWN BY VALLEY AIR MED. refilled at kessler pharmacy.",
+        phi=("medlink dme", "VALLEY AIR MED", "kessler pharmacy"),
+    ),
+    Case(
+        "generic-pharmacy-stays",
+        "meds from the inpatient pharmacy, rx sent to retail pharmacy.",
+        keep=("inpatient", "retail"),
+    ),
 ]
 
 

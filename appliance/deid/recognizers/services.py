@@ -16,10 +16,10 @@ from appliance.deid.text import Document
 _SERVICE = re.compile(
     r"(?i)(?:\b(?P<prep>at|to|from|via|bib|by|w/)[ \t]+|\()(?P<name>[a-z][a-z'’-]*(?:[ \t]+[a-z][a-z'’-]*){0,2}?)[ \t]+"
     r"(?:dialysis(?:[ \t]+(?:center|unit))?|infusion|vna|drug|ems|chair[ \t]+car|"
-    r"(?:critical[ \t]+care[ \t]+)?(?:ambulance|transport)|"
+    r"(?:critical[ \t]+care[ \t]+)?(?:ambulance|transport)|dme|snf|ltach|staffing|apothecary|air[ \t]+med|"
     r"(?:home[ \t]+)?medical(?:[ \t]+(?:supply|supplies|rentals?|equipment|transport(?:ation)?))?|"
     r"supply|supplies|rentals|home[ \t]+health|home[ \t]+care|home[ \t]+aides|hospice|"
-    r"(?P<weak>recovery|counseling|counselling|pediatrics|clubhouse))\b"
+    r"(?P<weak>recovery|counseling|counselling|pediatrics|clubhouse|pharmacy|associates|commons|kidney[ \t]+care))\b"
 )
 # Words that say what kind of service, not which one.
 _SERVICE_GENERIC = frozenset(
