@@ -153,8 +153,9 @@ class DeidConfig:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DeidConfig:
         """Build from a mapping (e.g. the ``[deid]`` table of a TOML file); unknown keys are an error."""
-        return settings_from(cls, data, unknown="deid config: unknown setting(s) {unknown}", wrong="deid config: ",
-                             error=InvalidInput)
+        return settings_from(
+            cls, data, unknown="deid config: unknown setting(s) {unknown}", wrong="deid config: ", error=InvalidInput
+        )
 
     @classmethod
     def from_toml(cls, path: Path, table: str | None = "deid") -> DeidConfig:

@@ -90,8 +90,9 @@ class DeidEngine:
         spans = self.detect(text)
         return self.apply(text, spans, patient_id=patient_id, secret=secret), spans
 
-    def deidentify_fields(self, fields: Mapping[str, Any], *, patient_id: PatientId | str,
-                          secret: bytes) -> tuple[dict[str, Any], int]:
+    def deidentify_fields(
+        self, fields: Mapping[str, Any], *, patient_id: PatientId | str, secret: bytes
+    ) -> tuple[dict[str, Any], int]:
         """A record's other fields (a reference summary, an extraction target, an unmapped column)
         de-identified like its note: the same surrogates for the same patient. Returns the new fields
         and how many identifiers were replaced.

@@ -89,8 +89,19 @@ def reads_as_literature(text: str) -> bool:
 
 # Recognizers whose findings stand on their own evidence (a label, a check digit, a format, a title).
 _STRONG_SOURCES = frozenset(
-    {"name_context", "labelled_id", "checksum_id", "ssn", "phone", "email", "url", "ip_address",
-     "street_address", "zip_code", "age"}
+    {
+        "name_context",
+        "labelled_id",
+        "checksum_id",
+        "ssn",
+        "phone",
+        "email",
+        "url",
+        "ip_address",
+        "street_address",
+        "zip_code",
+        "age",
+    }
 )
 _MONTHS = re.compile(r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?![a-z])")
 _NUMBERS = re.compile(r"\d+")

@@ -87,8 +87,7 @@ class ReviewDoubts:
 
     @property
     def total(self) -> int:
-        return (self.run_on + self.unmarked_names + self.unmarked_numbers + self.clashes
-                + self.dictionary_names)
+        return self.run_on + self.unmarked_names + self.unmarked_numbers + self.clashes + self.dictionary_names
 
 
 @functools.lru_cache(maxsize=1)
@@ -129,15 +128,28 @@ def review_doubts(text: str, spans: Sequence[Span], lexicon: Lexicon | None = No
             continue
         if word[0].isdigit():
             numbers += sum(ch.isdigit() for ch in word) >= 5
-        elif (word[0].isupper() and not word.isupper() and len(word) > 2 and "-" not in word
-              and not _sentence_start(text, start)):  # hyphenated: "X-ray", "Kellgren-Lawrence" grades
+        elif (
+            word[0].isupper()
+            and not word.isupper()
+            and len(word) > 2
+            and "-" not in word
+            and not _sentence_start(text, start)
+        ):  # hyphenated: "X-ray", "Kellgren-Lawrence" grades
             bits = lexicon.word_class(normalise(word))
             names += bool(bits & _NAME_WORDS and not bits & _ORDINARY) or bits == WordClass.NONE
-    clashes = sum(1 for a, b in zip(ordered, ordered[1:], strict=False)
-                  if a.label != b.label and not text[a.end:b.start].strip())
-    return ReviewDoubts(unsure=sum(1 for s in spans if s.confidence < LOW_CONFIDENCE), run_on=run_on,
-                        unmarked_names=names, unmarked_numbers=numbers, clashes=clashes,
-                        dictionary_names=dictionary)
+    clashes = sum(
+        1
+        for a, b in zip(ordered, ordered[1:], strict=False)
+        if a.label != b.label and not text[a.end : b.start].strip()
+    )
+    return ReviewDoubts(
+        unsure=sum(1 for s in spans if s.confidence < LOW_CONFIDENCE),
+        run_on=run_on,
+        unmarked_names=names,
+        unmarked_numbers=numbers,
+        clashes=clashes,
+        dictionary_names=dictionary,
+    )
 
 
 def review_risk(text: str, spans: Sequence[Span], lexicon: Lexicon | None = None) -> float:
@@ -208,9 +220,15 @@ def run_deid(
             spans = engine.detect(text)
             deid_text = engine.apply(text, spans, patient_id=patient_id, secret=secret)
             fields, found = engine.deidentify_fields(row.metadata, patient_id=patient_id, secret=secret)
-            out.append((row.record_id, deid_text, json.dumps([s.to_json() for s in spans]),
-                        review_risk(text, spans, engine.lexicon),
-                        json.dumps(fields, ensure_ascii=False, sort_keys=True)))
+            out.append(
+                (
+                    row.record_id,
+                    deid_text,
+                    json.dumps([s.to_json() for s in spans]),
+                    review_risk(text, spans, engine.lexicon),
+                    json.dumps(fields, ensure_ascii=False, sort_keys=True),
+                )
+            )
             labels.update(s.label for s in spans)
             span_count += len(spans)
             field_spans += found
@@ -276,9 +294,20 @@ def _version_row(ws: Workspace, version: str) -> tuple[str, str, str, int]:
 
 def versions(ws: Workspace, dataset: str) -> list[dict[str, Any]]:
     """Every de-identified version of ``dataset``, newest first, with status and review state."""
-    return [{"version": v.version_id, "status": v.status, "records": v.records, "spans": v.spans,
-             "reviewed": v.reviewed, "reviewed_by": v.reviewed_by, "reviewed_at": v.reviewed_at, "created": v.created,
-             "created_by": v.created_by} for v in deid_versions.list_versions(ws, dataset)]
+    return [
+        {
+            "version": v.version_id,
+            "status": v.status,
+            "records": v.records,
+            "spans": v.spans,
+            "reviewed": v.reviewed,
+            "reviewed_by": v.reviewed_by,
+            "reviewed_at": v.reviewed_at,
+            "created": v.created,
+            "created_by": v.created_by,
+        }
+        for v in deid_versions.list_versions(ws, dataset)
+    ]
 
 
 def latest_version(ws: Workspace, dataset: str | None) -> str:
@@ -380,8 +409,14 @@ def correct(
         "labels": sorted({lab for _, _, lab in list(add) + list(remove)}),
     }
     with ws.transaction("deid.correct", [version, str(record_id)], details) as tx:
-        deid_versions.correct(tx, version, record_id, deid_text, json.dumps([s.to_json() for s in spans]),
-                              review_risk(text, spans, engine.lexicon))
+        deid_versions.correct(
+            tx,
+            version,
+            record_id,
+            deid_text,
+            json.dumps([s.to_json() for s in spans]),
+            review_risk(text, spans, engine.lexicon),
+        )
     return {"record_id": record_id, "spans": len(spans), **details}
 
 

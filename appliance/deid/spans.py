@@ -59,8 +59,13 @@ class Span:
 
     def to_json(self, *, with_source: bool = True, digits: int | None = None) -> dict[str, Any]:
         """The span as stored (``with_source``) or as written to a JSONL export (confidence rounded)."""
-        data: dict[str, Any] = {"start": self.start, "end": self.end, "label": self.label, "subtype": self.subtype,
-                                "confidence": self.confidence if digits is None else round(self.confidence, digits)}
+        data: dict[str, Any] = {
+            "start": self.start,
+            "end": self.end,
+            "label": self.label,
+            "subtype": self.subtype,
+            "confidence": self.confidence if digits is None else round(self.confidence, digits),
+        }
         if with_source:
             data["source"] = self.source
         return data

@@ -160,6 +160,14 @@ LOWER_CASE_NOTES = [
         "meds from the inpatient pharmacy, rx sent to retail pharmacy.",
         keep=("inpatient", "retail"),
     ),
+    Case("initials-closing-a-note", "ECG FAXED TO PCP, CALL BACK IN AM.\nLMCK", phi=("LMCK",)),
+    Case("unit-closing-a-note-stays", "PT TO BE TRANSFERRED IN AM.\nMICU", keep=("MICU",)),
+    Case("dates-after-a-study", "CXR 3/4 IMPROVED EDEMA. HX CABG 6/85, REDO 3/02.", phi=("3/4", "3/02")),
+    Case("kin-name-that-is-a-verb", "SON WILL IS HCP, WILL CALL BACK IN AM.", phi=("WILL",), keep=("IS HCP", "CALL")),
+    Case(
+        "employer-in-capitals", "SOCIAL: WORKS NIGHTS AT KENNEBROOK PAPER CO. WIFE AT BS.", phi=("KENNEBROOK PAPER CO",)
+    ),
+    Case("vendor-before-a-verb", "dme vendor lincare contacted re o2 tank", phi=("lincare",), keep=("contacted",)),
 ]
 
 

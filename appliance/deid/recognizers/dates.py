@@ -89,6 +89,8 @@ _DATE_CUE = re.compile(
     r"admitted|admission|admit|discharged?|started|stopped|began|last|next|as\s+of|f/u|follow[\s-]?up|"
     r"effective|starting|ending|between|returns?|returned|scheduled|surgery|procedure|again|delivered|planned|"
     r"d/c\s+home|"
+    r"cxr|ct|cta|mri|mra|echo|tte|tee|ekg|ecg|eeg|cath|egd|colonoscopy|kub|pet|bx|biopsy|redo|cabg|repeat|prior|"
+    r"diagnosed|dx'?d|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|"
     r"week\s+of|day\s+of|date|appt|appointment|today|yesterday|tomorrow|due|lmp|edd|onset|"
     r"dob|birth|born|died|expired|deceased|injury|accident|fall|fell)\b)\s*[:\-]?\s*$"

@@ -170,10 +170,16 @@ class _Facility:
             if tail.shape is Shape.LOWER and not tail.caseless:
                 continue
             nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-            if nxt is not None and doc.gap(tail, nxt) == " " and (
-                nxt.shape is Shape.LOWER and len(nxt.norm) > 1 and not nxt.cls & WordClass.STOP
-                and (not nxt.caseless or nxt.cls & (WordClass.ENGLISH | WordClass.MEDICAL))
-                or nxt.norm in FACILITY_HEADS
+            if (
+                nxt is not None
+                and doc.gap(tail, nxt) == " "
+                and (
+                    nxt.shape is Shape.LOWER
+                    and len(nxt.norm) > 1
+                    and not nxt.cls & WordClass.STOP
+                    and (not nxt.caseless or nxt.cls & (WordClass.ENGLISH | WordClass.MEDICAL))
+                    or nxt.norm in FACILITY_HEADS
+                )
             ):
                 continue  # "Regional anesthesia", "general anesthesia"; "Kessler Memorial Hospital" is the head rule's
             first = i
@@ -183,8 +189,10 @@ class _Facility:
                     break
                 if prev.cls & WordClass.STOP or prev.norm in HEADER_TITLES:
                     break
-                if prev.caseless and prev.cls & (WordClass.ENGLISH | WordClass.CLINICAL) and not prev.cls & (
-                    NAME_LIKE | WordClass.CITY
+                if (
+                    prev.caseless
+                    and prev.cls & (WordClass.ENGLISH | WordClass.CLINICAL)
+                    and not prev.cls & (NAME_LIKE | WordClass.CITY)
                 ):
                     break  # "admitted oakhurst general": in one case throughout, the name starts after the verb
                 first -= 1

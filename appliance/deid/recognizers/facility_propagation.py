@@ -80,8 +80,12 @@ def _listed_with(doc: Document, spans: list[Span]) -> Iterator[Span]:
         while doc.text[max(0, end - 2) : end].rstrip(" \t").endswith(","):
             last = doc.token_index_at(doc.text.rindex(",", 0, end)) - 1
             first = last
-            while first > 0 and last - first < 2 and doc.gap(tokens[first - 1], tokens[first]) == " " \
-                    and tokens[first - 1].norm not in _LIST_OPENERS:
+            while (
+                first > 0
+                and last - first < 2
+                and doc.gap(tokens[first - 1], tokens[first]) == " "
+                and tokens[first - 1].norm not in _LIST_OPENERS
+            ):
                 first -= 1
             words = tokens[first : last + 1]
             if first < 1 or any(

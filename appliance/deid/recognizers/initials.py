@@ -41,10 +41,17 @@ _SIGNED_NAME = re.compile(
     r"(?im)(?:^|[.;:][ \t]+|[ \t][-/~]+[ \t]*|^[-/~]+[ \t]*)"
     r"(?P<name>[^\W\d_]\.[ \t]?[^\W\d_][\w'’-]+(?:[ \t.]+[^\W\d_][\w'’-]+)??|[^\W\d_][\w'’-]+[ \t]+[^\W\d_]\."
     r"|[^\W\d_][\w'’]+-[^\W\d_][\w'’-]+(?=/))"  # "AL-HADDAD/RN": a hyphenated surname before a slash
-    r"[ \t]*[,/]?[ \t]*" + _CRED + r"(?:[ \t]*[,/]?[ \t]*" + _CRED + r"){0,3}\b[ \t]*(?:supervisor|charge)?"
-    + _PAGER_TAIL + r"[ \t.]*$"
+    r"[ \t]*[,/]?[ \t]*"
+    + _CRED
+    + r"(?:[ \t]*[,/]?[ \t]*"
+    + _CRED
+    + r"){0,3}\b[ \t]*(?:supervisor|charge)?"
+    + _PAGER_TAIL
+    + r"[ \t.]*$"
 )
 _LAST_CREDENTIAL = re.compile(r"\b" + _CRED + r"(?:[ \t]+(?:supervisor|charge))?" + _PAGER_TAIL + "$")
+# The writer's initials alone on a note's last line: "...CALL BACK IN AM.\nLMCK".
+_CLOSING_INITIALS = re.compile(r"\n[ \t]*(?P<i>[A-Za-z]\.?[A-Za-z]\.?(?:[A-Za-z]\.?){0,2})[ \t]*\s*\Z")
 _CUED_INITIALS = re.compile(
     r"(?i:\b(?:seen\s+by|signed\s+by|signed|initials|by|per|cosigned\s+by|dictated\s+by|transcribed\s+by|d/w|rn|md)\b[:\s]+)"
     r"(?P<i>[A-Z]\.?[A-Z]\.?(?:[A-Z]\.?)?)(?![\w])"
@@ -62,6 +69,7 @@ class _Initials:
             *((m, g) for m in _DICTATION_INITIALS.finditer(text) for g in ("i", "j")),
             *((m, "i") for m in doc.matches_at_words(_CUED_INITIALS, INITIALS_CUE_WORDS)),
             *((m, "i") for m in _LOWER_INITIALS.finditer(text)),
+            *((m, "i") for m in _CLOSING_INITIALS.finditer(text, max(0, len(text) - 12))),
         ]
         signed = list(_SIGNED_WITH_CREDENTIAL.finditer(text))
         found += [(m, "i") for m in signed]

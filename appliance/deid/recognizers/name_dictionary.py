@@ -335,8 +335,29 @@ _LANGUAGES = frozenset(
     "american british canadian mexican czech african asian european australian indian".split()
 )
 _LANGUAGE_BEFORE = frozenset(
-    {"in", "speaks", "speak", "spoke", "speaking", "language", "and", "or", "fluent", "only", "studying", "studied",
-     "studies", "study", "teaches", "taught", "teaching", "learning", "learn", "learned", "learnt"}
+    {
+        "in",
+        "speaks",
+        "speak",
+        "spoke",
+        "speaking",
+        "language",
+        "and",
+        "or",
+        "fluent",
+        "only",
+        "studying",
+        "studied",
+        "studies",
+        "study",
+        "teaches",
+        "taught",
+        "teaching",
+        "learning",
+        "learn",
+        "learned",
+        "learnt",
+    }
 )
 _LANGUAGE_AFTER = frozenset({"speaking", "speaker", "speakers", "interpreter", "translation", "and", "or", "only"})
 

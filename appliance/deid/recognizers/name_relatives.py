@@ -43,6 +43,8 @@ _WEEKDAYS = frozenset("mon tue tues wed weds thu thur thurs fri sat sun".split()
 _TITLES_AFTER_ROLE = frozenset({"dr", "bro", "fr", "rev", "mr", "mrs", "ms", "atty"})
 # Role abbreviations that are also units after a number ("8 cm", "2 pa").
 _UNITS = frozenset({"cm", "pa"})
+# Words that cannot follow a modal verb: after "son will", "wife may" they make it a name.
+_NO_VERB_AFTER = frozenset({"is", "was", "at", "aware", "hcp", "here", "called", "visited", "and"})
 _MEASURE_BEFORE = re.compile(r"\d[ \t-]*$")
 
 # A relative named first and then said who they are: "frank (son)", "rosa (daughter, hcp)", "Hope, the
@@ -110,8 +112,19 @@ def relatives(doc: Document) -> Iterator[Span]:
             # "SW PRIYANKA TO SEE": in capitals, a longer word no list knows after the role
             ok = ok or (tok.cls == WordClass.NONE and len(tok.norm) >= 5 and tok.text.isalpha())
             # "admissions tamsin", "fr. tomasz": in a note all in lower case, a word no list knows
-            ok = ok or (tok.cls == WordClass.NONE and len(tok.norm) >= 4 and tok.shape is Shape.LOWER
-                        and not any(ch.isdigit() for ch in tok.text))
+            ok = ok or (
+                tok.cls == WordClass.NONE
+                and len(tok.norm) >= 4
+                and tok.shape is Shape.LOWER
+                and not any(ch.isdigit() for ch in tok.text)
+            )
+            # "SON WILL IS HCP", "wife may aware": a given name that is also a verb, where no verb can follow
+            ok = ok or bool(
+                tok.cls & WordClass.FIRST
+                and nxt is not None
+                and doc.gap(tok, nxt) == " "
+                and nxt.norm in _NO_VERB_AFTER
+            )
             ok = ok and tok.norm not in _WEEKDAYS  # "mother thurs.": the day she comes
         else:
             # "her son Will": in a cased line a capitalised first name counts even if it is a word.

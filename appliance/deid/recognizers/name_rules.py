@@ -136,6 +136,7 @@ NOT_INITIALS = frozenset(
     OK NA ND NKA NKDA WNL ROS HPI PMH CC DX TX RX SX HX FX ABG CBC BMP CMP LFT INR PTT TSH EEG EMG ENT GI
     GU OB HEENT CV CHF COPD CAD HTN DM MI CVA TIA DVT PE UTI AKI CKD ESRD SOB CP HR BP RR LE UE RUQ LUQ
     RLQ LLQ AP PA LL RL LUL RUL LLL RLL NG OG ET PEG PICC CVC ABX VS VSS AOX NAD HIV HCV HBV STD STI ASA
+    NPN MICU SICU CCU CSRU NICU PICU PACU TSICU CVICU NSICU
     """.split()
 )
 
@@ -158,8 +159,11 @@ def glued_to_digit(doc: Document, tok: Token) -> bool:
     if tok.end < len(text) and text[tok.end].isdigit():
         return True
     # "10-French": a size before the word; "G-6" is not this shape (the digit follows).
-    return tok.start > 0 and (text[tok.start - 1].isdigit() or text[max(0, tok.start - 2) : tok.start - 1].isdigit()
-                              and text[tok.start - 1] == "-")
+    return tok.start > 0 and (
+        text[tok.start - 1].isdigit()
+        or text[max(0, tok.start - 2) : tok.start - 1].isdigit()
+        and text[tok.start - 1] == "-"
+    )
 
 
 def eponym_use(doc: Document, tok: Token) -> bool:
@@ -260,8 +264,10 @@ def take_value(doc: Document, index: int, *, strict: bool, limit: int = NAME_LIM
                 or (tok.cls & WordClass.CLINICAL and not tok.cls & WordClass.FREQUENT)  # "dr. o'connor re: cath"
             )
         )
-        if tok.shape is Shape.INITIAL or (taken and _dotted_letter(doc, tok)) or (
-            value_word(tok, strict=strict) and further_ok
+        if (
+            tok.shape is Shape.INITIAL
+            or (taken and _dotted_letter(doc, tok))
+            or (value_word(tok, strict=strict) and further_ok)
         ):
             taken.append(tok)
             i += 1

@@ -26,7 +26,8 @@ from appliance.deid.text import Document, Shape, Token
 _ORG_CUE = re.compile(
     r"(?i)\b(?:vendor|supplier|agency|pharmacy|hospice|company|employer|contractor|"
     r"(?:services?|equipment|supplies|oxygen|o2|care|nursing|delivery)\s+(?:from|through|via|by|with)|"
-    r"(?:work|works|worked|working|employed|job)\s+(?:at|for|by|with)|"
+    r"(?:work|works|worked|working|employed|job)\s+(?:(?:nights|days|evenings|weekends|part[\s-]time|full[\s-]time)\s+)?"
+    r"(?:at|for|by|with)|"
     r"(?:transported|transferred|brought|taken|sent)\s+(?:in\s+)?by|(?-i:address)\s+of|"
     r"dme|vna)\b[ \t]*[:(]?[ \t]*"
 )
@@ -49,6 +50,14 @@ _BUSINESS_SUFFIXES = frozenset(
 # ("Tableau Software", "Rapid Cycle Solutions"), as long as none of them is a clinical word.
 _PLAIN_BUSINESS_SUFFIXES = frozenset(
     "software solutions technologies analytics ventures holdings consulting enterprises logistics".split()
+)
+# Words that end an employer's or a shop's name written in one case: "kennebrook paper co", "hale bros".
+_TRADE_WORDS = frozenset(
+    """
+    co company bros brothers sons mill mills paper bakery farm farms market markets foods diner cafe restaurant
+    grill pub tavern store stores shop hardware construction masonry landscaping plumbing electric auto motors
+    trucking freight lumber quarry cannery fisheries dairy orchards warehouse logistics
+    """.split()
 )
 _CONNECTORS = frozenset({"at", "of", "and", "&", "for"})
 # "White, Willis and Hoffman", "owens, duran and oneal": a firm named after three people.
@@ -140,7 +149,13 @@ class _Organisations:
             if doc.caseless or tok.shape is Shape.LOWER:
                 # Lower case or capitals: one word no list knows ("dme vendor lincare contacted").
                 if tok.cls == WordClass.NONE and len(tok.norm) >= 4 and tok.norm.isalpha():
-                    yield Span(tok.start, tok.end, LOCATION, "facility", 0.6, "organisation")
+                    last = i  # and the plain words after it: "WORKS AT KENNEBROOK PAPER CO"
+                    while last + 1 < len(tokens) and last - i < 3 and doc.gap(tokens[last], tokens[last + 1]) == " ":
+                        nxt = tokens[last + 1]
+                        if nxt.norm not in _TRADE_WORDS and (nxt.cls != WordClass.NONE or not nxt.norm.isalpha()):
+                            break
+                        last += 1
+                    yield Span(tok.start, tokens[last].end, LOCATION, "facility", 0.6, "organisation")
                 continue
             last = i
             while last + 1 < len(tokens) and last - i < 4:

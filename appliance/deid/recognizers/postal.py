@@ -77,9 +77,7 @@ _ADDRESS_LABEL = re.compile(
     r"(?P<value>[^\n;]+)"
 )
 # Where the address ends inside the line: a sentence end after a word that is no abbreviation, or a new label.
-_VALUE_END = re.compile(
-    r"(?P<word>[^\W\d_]+)\.[ \t]+(?=[^\W\d_]{2,})|[ \t]+(?=[^\W\d_][^\W\d_ ]{1,15}[ \t]*:)"
-)
+_VALUE_END = re.compile(r"(?P<word>[^\W\d_]+)\.[ \t]+(?=[^\W\d_]{2,})|[ \t]+(?=[^\W\d_][^\W\d_ ]{1,15}[ \t]*:)")
 _ABBREVIATIONS = frozenset(
     {"st", "ste", "ave", "av", "apt", "no", "rd", "dr", "mt", "blvd", "ln", "ct", "fl", "bldg", "po", "p", "o"}
     | {"n", "s", "e", "w", "hwy", "pl", "sq", "ter", "cir", "pkwy", "rte", "avda", "c", "esq", "dcha", "izq", "izda"}
@@ -154,11 +152,16 @@ def shaped_towns(doc: Document) -> Iterator[Span]:
             continue
         if named.norm in _NOT_TOWN or named.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.MEDICAL):
             continue
-        if named.cls & WordClass.ENGLISH and not named.cls & (NAME_BITS | WordClass.CITY) and b.norm in (
-            "falls",
-            "village",
-            "beach",
-            "grove",
+        if (
+            named.cls & WordClass.ENGLISH
+            and not named.cls & (NAME_BITS | WordClass.CITY)
+            and b.norm
+            in (
+                "falls",
+                "village",
+                "beach",
+                "grove",
+            )
         ):
             continue  # "in multiple falls", "from the beach": everyday words before a common landscape word
         if named is b and named.cls & WordClass.ENGLISH and not named.cls & (NAME_BITS | WordClass.CITY):

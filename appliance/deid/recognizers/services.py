@@ -39,11 +39,17 @@ def care_services(doc: Document, facility_generic: frozenset[str]) -> Iterator[S
     tokens = doc.tokens
     for m in _SERVICE.finditer(doc.text):
         words = doc.tokens_in(m.start("name"), m.end("name"))
-        if not words or any(
-            w.norm in _SERVICE_GENERIC or w.norm in MONTH_WORDS
-            or w.cls & (WordClass.CLINICAL | WordClass.STOP) and not w.cls & NAME_LIKE
-            for w in words
-        ) or all(w.norm in facility_generic for w in words):
+        if (
+            not words
+            or any(
+                w.norm in _SERVICE_GENERIC
+                or w.norm in MONTH_WORDS
+                or w.cls & (WordClass.CLINICAL | WordClass.STOP)
+                and not w.cls & NAME_LIKE
+                for w in words
+            )
+            or all(w.norm in facility_generic for w in words)
+        ):
             continue  # "north shore vna" names one; "home infusion", "the dialysis" do not
         if words[0].index > 0 and tokens[words[0].index - 1].norm in _SERVICE_GENERIC:
             continue
@@ -52,4 +58,3 @@ def care_services(doc: Document, facility_generic: frozenset[str]) -> Iterator[S
         if m.group("weak") and not any(w.cls & (NAME_LIKE | WordClass.CITY) or not w.cls for w in words):
             continue  # "to full recovery", "from routine pediatrics": ordinary words before a weak head
         yield Span(m.start("name"), m.end(), LOCATION, "facility", 0.7, "facility")
-
