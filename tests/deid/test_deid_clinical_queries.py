@@ -167,6 +167,19 @@ LOWER_CASE_NOTES = [
     Case(
         "employer-in-capitals", "SOCIAL: WORKS NIGHTS AT KENNEBROOK PAPER CO. WIFE AT BS.", phi=("KENNEBROOK PAPER CO",)
     ),
+    Case("initials-that-are-a-word-before-a-credential", "RIDE HOME ARRANGED. LB/RN", phi=("LB",)),
+    Case(
+        "businesses-by-their-trade-word",
+        "pt works at pinnacle nail salon. son is a driver for granite ridge trucking. works at local auto body shop.",
+        phi=("pinnacle nail salon", "granite ridge trucking"),
+        keep=("local auto body shop",),
+    ),
+    Case(
+        "misspelled-town-after-new",
+        "pt is a 70 yo m. brother in new britian is contact; moved from new york; started on new onset afib tx.",
+        phi=("new britian",),
+        keep=("new york", "onset"),
+    ),
     Case("vendor-before-a-verb", "dme vendor lincare contacted re o2 tank", phi=("lincare",), keep=("contacted",)),
 ]
 

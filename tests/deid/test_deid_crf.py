@@ -86,8 +86,10 @@ def test_crf_leaves_names_that_a_science_word_follows(recognizer: CrfRecognizer)
     # Strains and eponyms are not identifiers: the word after the span makes it science, not a person.
     lexicon = load_lexicon()
     for text, science in (
-        ("Antibodies were transferred into naive Wistar Furth rats, suggesting that resistance lies elsewhere.",
-         "Wistar"),
+        (
+            "Antibodies were transferred into naive Wistar Furth rats, suggesting that resistance lies elsewhere.",
+            "Wistar",
+        ),
         ("A supracondylar process and Struthers' ligament compressed the nerve.", "Struthers"),
     ):
         found = [text[s.start : s.end] for s in recognizer.find(Document(text, lexicon))]

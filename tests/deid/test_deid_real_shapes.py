@@ -28,9 +28,7 @@ class Case:
 
 PLACES = [
     Case("town-name-and-landscape-word", "son lives in brackenfold heights, on his way.", phi=("brackenfold heights",)),
-    Case(
-        "town-direction-and-name", "FARM IN UPPER WYNSTAN; PARTNER AT BS.", phi=("UPPER WYNSTAN",), keep=("PARTNER",)
-    ),
+    Case("town-direction-and-name", "FARM IN UPPER WYNSTAN; PARTNER AT BS.", phi=("UPPER WYNSTAN",), keep=("PARTNER",)),
     Case("town-fort-abbreviated", "GRANDSON ARRIVES FROM FT. MERRIDEW TOMORROW.", phi=("FT. MERRIDEW",)),
     Case(
         "falls-are-no-town", "pt has had multiple falls in the past, pain in lower extremity.", keep=("falls", "lower")

@@ -118,11 +118,18 @@ POSTCODES = [
 ]
 
 SOCIAL_WORK_AND_TRANSFERS = [
-    Case("bracketed-short-name", "from scn at cape ann community hospital (cach). mom still there.",
-         phi=("cape ann community hospital", "cach")),
+    Case(
+        "bracketed-short-name",
+        "from scn at cape ann community hospital (cach). mom still there.",
+        phi=("cape ann community hospital", "cach"),
+    ),
     Case("memorial-abbrev-lower", "seen at sturbridge mem (stmh) ed 3/3.", phi=("sturbridge mem", "stmh")),
-    Case("general-after-verb-lower", "admitted oakhurst general, then home.", phi=("oakhurst general",),
-         keep=("admitted",)),
+    Case(
+        "general-after-verb-lower",
+        "admitted oakhurst general, then home.",
+        phi=("oakhurst general",),
+        keep=("admitted",),
+    ),
     Case("general-anesthesia-lower", "done under general anesthesia, tolerated well.", keep=("general",)),
     Case("town-only-surname", "niece corinna in albuquerque calls weekly.", phi=("corinna", "albuquerque")),
     Case("delivered-may", "DELIVERED MAY 3 AT HOME, D/C HOME MAY 4.", phi=("MAY 3", "MAY 4")),
@@ -147,12 +154,20 @@ SOCIAL_WORK_AND_TRANSFERS = [
     Case("gestational-age", "BORN AT 30 4/7 WKS BY C/S.", keep=("4/7",)),
     Case("numbered-road", "motorcyclist vs pickup on route 1a in rowley.", phi=("route 1a", "rowley")),
     Case("agency-with", "home w/ hopkinton vna + pendant.", phi=("hopkinton vna",)),
-    Case("critical-care-transport", "by kidsfirst critical care transport for rds.",
-         phi=("kidsfirst critical care transport",)),
-    Case("outside-hospital-bracket", "FROM MARSTON MEMORIAL (OSH). NEURO: OK.", phi=("MARSTON MEMORIAL",),
-         keep=("OSH",)),
-    Case("eponym-grade", "SAH, HUNT-HESS 3, FISHER 4, FROM ASSABET REGIONAL.", phi=("ASSABET REGIONAL",),
-         keep=("FISHER 4",)),
+    Case(
+        "critical-care-transport",
+        "by kidsfirst critical care transport for rds.",
+        phi=("kidsfirst critical care transport",),
+    ),
+    Case(
+        "outside-hospital-bracket", "FROM MARSTON MEMORIAL (OSH). NEURO: OK.", phi=("MARSTON MEMORIAL",), keep=("OSH",)
+    ),
+    Case(
+        "eponym-grade",
+        "SAH, HUNT-HESS 3, FISHER 4, FROM ASSABET REGIONAL.",
+        phi=("ASSABET REGIONAL",),
+        keep=("FISHER 4",),
+    ),
     Case("unit-before-credential", "PT B (CSRU OVERFLOW) W/ CSRU RN GAETANE.", phi=("GAETANE",), keep=("CSRU",)),
 ]
 

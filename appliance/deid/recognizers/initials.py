@@ -84,7 +84,12 @@ class _Initials:
             excluded = WordClass.STOP | (WordClass.NONE if m in signed else WordClass.CLINICAL)
             if word_class & excluded or bare in HEADER_WORDS or bare in TITLE_WORDS:
                 continue  # "SIGNED BY DR.": a title, not initials
-            if "." not in value and word_class & WordClass.ENGLISH and not word_class & WordClass.FREQUENT:
+            if (
+                "." not in value
+                and word_class & WordClass.ENGLISH
+                and not word_class & WordClass.FREQUENT
+                and m not in signed
+            ):
                 continue  # "FOLLOWED BY TWO", "PER USE": a word in capitals, not initials
             yield Span(m.start(group), m.end(group), NAME, "initials", 0.75, "initials")
         yield from self._signed_names(doc)

@@ -27,7 +27,7 @@ _ORG_CUE = re.compile(
     r"(?i)\b(?:vendor|supplier|agency|pharmacy|hospice|company|employer|contractor|"
     r"(?:services?|equipment|supplies|oxygen|o2|care|nursing|delivery)\s+(?:from|through|via|by|with)|"
     r"(?:work|works|worked|working|employed|job)\s+(?:(?:nights|days|evenings|weekends|part[\s-]time|full[\s-]time)\s+)?"
-    r"(?:at|for|by|with)|"
+    r"(?:at|for|by|with)|(?:driver|drives|drove|cook|teacher|cashier|clerk|mechanic)\s+(?:for|at)|"
     r"(?:transported|transferred|brought|taken|sent)\s+(?:in\s+)?by|(?-i:address)\s+of|"
     r"dme|vna)\b[ \t]*[:(]?[ \t]*"
 )
@@ -56,7 +56,8 @@ _TRADE_WORDS = frozenset(
     """
     co company bros brothers sons mill mills paper bakery farm farms market markets foods diner cafe restaurant
     grill pub tavern store stores shop hardware construction masonry landscaping plumbing electric auto motors
-    trucking freight lumber quarry cannery fisheries dairy orchards warehouse logistics
+    trucking freight lumber quarry cannery fisheries dairy orchards warehouse logistics salon body garage
+    elementary academy nursery
     """.split()
 )
 _CONNECTORS = frozenset({"at", "of", "and", "&", "for"})
@@ -67,7 +68,7 @@ _FIRM = re.compile(
 _GENERIC = frozenset(
     """
     icu micu sicu ccu nicu picu pacu ed er ew or ir pt ot slp rt snf nh ltc osh pcp md rn np pa
-    home house floor unit ward the a an his her their our this that same other new old main
+    home house floor unit ward the a an his her their our this that same other new old main local
     """.split()
 )
 # "to Brigham and Women's", "BRIGHAM AND WOMEN'S": two capitalised words joined by "and", the second
@@ -156,6 +157,8 @@ class _Organisations:
                             break
                         last += 1
                     yield Span(tok.start, tokens[last].end, LOCATION, "facility", 0.6, "organisation")
+                elif (trade := self._trade_name_end(doc, i)) is not None:
+                    yield Span(tok.start, tokens[trade].end, LOCATION, "facility", 0.6, "organisation")
                 continue
             last = i
             while last + 1 < len(tokens) and last - i < 4:
@@ -176,6 +179,22 @@ class _Organisations:
             if words[0].shape is Shape.UPPER and words[0].cls & WordClass.CLINICAL and not words[0].cls & NAME_LIKE:
                 continue  # "services from PT and OT"
             yield Span(words[0].start, words[-1].end, LOCATION, "facility", 0.7, "organisation")
+
+    @staticmethod
+    def _trade_name_end(doc: Document, i: int) -> int | None:
+        """ "works at pinnacle nail salon", "driver for granite ridge trucking": in one case, two or three
+        plain words and then a trade word end a business's name, whatever the words are."""
+        tokens = doc.tokens
+        end = None
+        for j in range(i + 1, min(i + 4, len(tokens))):
+            tok = tokens[j]
+            if doc.gap(tokens[j - 1], tok) != " " or not tok.norm.isalpha() or tok.cls & WordClass.STOP:
+                break
+            if tok.norm in _TRADE_WORDS:
+                end = j if j - i >= 2 else end
+            elif tok.cls & WordClass.CLINICAL and not tok.cls & NAME_LIKE:
+                break
+        return end
 
     def _suffixed(self, doc: Document) -> Iterator[Span]:
         tokens = doc.tokens

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 
 from appliance.deid.lexicon import NAME_BITS, WordClass
+from appliance.deid.recognizers.locations import STATE_NAMES
 from appliance.deid.spans import LOCATION, Span
 from appliance.deid.text import Document
 
@@ -124,7 +125,25 @@ def labelled_addresses(doc: Document) -> Iterator[Span]:
 # before a name ("in upper stowell", "from Ft. Caldwell", "in east marlow"), or a name before a word of
 # landscape ("in ashcombe heights", "in fall ridge", "Hadley Glen").
 _TOWN_CUE = re.compile(r"(?i)\b(?:in|from|to|near|of|lives\s+in|moved\s+to)[ \t]+$")
-_TOWN_PREFIXES = frozenset({"east", "west", "north", "south", "upper", "lower", "port", "fort", "ft", "mount", "mt"})
+_TOWN_PREFIXES = frozenset(
+    {
+        "east",
+        "west",
+        "north",
+        "south",
+        "upper",
+        "lower",
+        "port",
+        "fort",
+        "ft",
+        "mount",
+        "mt",
+        "new",
+        "san",
+        "santa",
+        "lake",
+    }
+)
 _TOWN_SUFFIXES = frozenset(
     {"heights", "ridge", "hills", "springs", "glen", "harbor", "harbour", "landing", "crossing", "junction", "mills"}
     | {"grove", "village", "beach", "falls", "corners", "hollow"}
@@ -166,6 +185,8 @@ def shaped_towns(doc: Document) -> Iterator[Span]:
             continue  # "in multiple falls", "from the beach": everyday words before a common landscape word
         if named is b and named.cls & WordClass.ENGLISH and not named.cls & (NAME_BITS | WordClass.CITY):
             continue  # "in lower extremity", "to north shore": a direction before an everyday word
+        if f"{a.norm} {b.norm}" in STATE_NAMES or a.norm == "new" and b.cls & WordClass.COUNTRY:
+            continue  # "from New York", "in New Mexico": a state alone, kept like any other
         yield Span(a.start, b.end, LOCATION, "city", 0.7, "places")
 
 
