@@ -180,6 +180,40 @@ LOWER_CASE_NOTES = [
         phi=("new britian",),
         keep=("new york", "onset"),
     ),
+    Case("signature-initials-after-a-sentence", "dtr rosalind updated, will come in am. dk", phi=("dk",)),
+    Case("two-writers-initials", "CALLED FOR BAL RESULT, REFERRED TO ATTENDING. KR/SL", phi=("KR", "SL")),
+    Case("credential-after-credential-stays", "will f/u weds. -- r. abara rn cwocn x7-3390", keep=("cwocn",)),
+    Case(
+        "patient-after-a-sentence-stays",
+        "TIP CAVOATRIAL JXN PER CXR. PT TO RETURN. GOAL 3-4 BM. PT ON LIST",
+        keep=("CXR", "BM"),
+    ),
+    Case(
+        "culture-dates",
+        "tmax 101.2. bc 11/8 and 11/9 still + gpc; BCX 2/2 from today",
+        phi=("11/8", "11/9"),
+        keep=("2/2",),
+    ),
+    Case(
+        "hospital-short-name-in-brackets",
+        "TRANSFER FROM NORTH SHORE MC (NSMC) FOR ERCP. WIFE TALKING W/ NSMC ATTENDING. FAMILY IN SPRINGFIELD (USA).",
+        phi=("NORTH SHORE MC", "NSMC"),
+        keep=("USA",),
+    ),
+    Case("same-ward-other-floor", "2 pts being transferred out to Hale 6 and Hale 8. On AC 500x12.", phi=("Hale 8",)),
+    Case("nickname-in-brackets", 'SOCIAL: SON RICHARD ("RICH") CALLED FROM HOME.', phi=("RICHARD", "RICH")),
+    Case(
+        "shelters-and-group-homes",
+        "pt stays at eliot st shelter; asks about returning to group home maplewood house. lives in a halfway house.",
+        phi=("eliot st shelter", "maplewood house"),
+        keep=("halfway house",),
+    ),
+    Case(
+        "oxygen-vendor",
+        "low air loss mattress thru northeast medical supply; home o2 via apex oxygen; o2 via concentrator.",
+        phi=("northeast medical supply", "apex oxygen"),
+        keep=("concentrator",),
+    ),
     Case("vendor-before-a-verb", "dme vendor lincare contacted re o2 tank", phi=("lincare",), keep=("contacted",)),
 ]
 

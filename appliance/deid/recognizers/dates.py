@@ -112,7 +112,7 @@ _SETTING_CUE = re.compile(
     r"pulses?|edema|dtrs?|g|gravida|para|gtts?|drips?|rhythm|cuff|eye|ears?|size)\s*[:=]?\s*(?:\d+\s*/\s*)?$"
 )
 # Blood cultures counted as bottles ("BCX 2/2", "cultures 1/4 positive").
-_CULTURE_BEFORE = re.compile(r"(?i)\b(?:b?cx|cultures?|bottles?|sets?)\s*[:=]?\s*$")
+_CULTURE_BEFORE = re.compile(r"(?i)\b(?:[bu]?cx|bc|cultures?|bottles?|sets?)\s*[:=]?\s*$")
 # "9/7 - 9/12"? a slash pair followed by more slashes or a dash and digits belongs to something longer.
 _IN_A_RANGE = re.compile(r"\s*(?:x|X)\s*\d")
 # Month and two-digit year ("MI 6/85"): the second number cannot be a day.
@@ -278,6 +278,7 @@ class _Dates:
                 continue
             cued = (
                 bool(_DATE_CUE.search(before))
+                or bool(_CULTURE_BEFORE.search(before))  # "bc 11/8 and 11/9 still +": when they were drawn
                 or bool(_TIME_AFTER.match(text, m.end()))
                 or any(_LIST_GAP.fullmatch(text, end, m.start()) for end in ends if 0 < m.start() - end <= 12)
             )

@@ -199,8 +199,8 @@ class _Facility:
                 if prev.sent_start:
                     break
             words = tokens[first:i]
-            if not words:
-                continue
+            if not words or all(w.norm in FACILITY_GENERIC for w in words):
+                continue  # "a halfway house", "sober house": a kind of place, not one
             after_place = (
                 first > 0
                 and tokens[first - 1].norm in _PLACE_PREPOSITIONS
@@ -385,7 +385,8 @@ class _Facility:
                 continue
             if len(words) == 1 and language_named(doc, words[0]):
                 continue  # "sent in English and Portuguese": languages, not a place
-            yield Span(words[0].start, words[-1].end, LOCATION, "facility", 0.7, "facility")
+            floor = FLOOR_AFTER.match(doc.text, words[-1].end)  # "from Overlook 4": the ward with its floor
+            yield Span(words[0].start, floor.end() if floor else words[-1].end, LOCATION, "facility", 0.7, "facility")
 
     def _saints(self, doc: Document) -> Iterator[Span]:
         for m in _SAINT_PLACE.finditer(doc.text):
@@ -484,6 +485,10 @@ _NOTE_WORDS = frozenset(
 )
 
 
+# A ward's floor right after its name: "Overlook 4", "Hale 8", "Pellham 2B"; not a dose, a count or a time.
+FLOOR_AFTER = re.compile(
+    r"[ \t]+\d{1,2}[A-Za-z]?(?![\w/:%.,-]\d|[\w/:%-]|[ \t]*(?:mg|mcg|ml|cc|units?|%|x\b|hrs?|min|days?|wks?|am|pm))"
+)
 _ROOM_WORDS = frozenset({"room", "rooms", "suite", "theatre", "theater", "department", "unit", "bay", "area"})
 
 

@@ -10,9 +10,11 @@ from collections.abc import Iterator
 from appliance.deid.config import DeidConfig
 from appliance.deid.lexicon import Lexicon, WordClass
 from appliance.deid.recognizers.base import register_refiner
-from appliance.deid.recognizers.facilities import CONNECTORS, FACILITY_GENERIC, FACILITY_HEADS, SAINTS
+from appliance.deid.recognizers.facilities import CONNECTORS, FACILITY_GENERIC, FACILITY_HEADS, FLOOR_AFTER, SAINTS
+from appliance.deid.recognizers.locations import STATE_CODES
 from appliance.deid.recognizers.name_rules import MONTH_WORDS
 from appliance.deid.recognizers.places import GENERIC_PLACES
+from appliance.deid.recognizers.wards import FINDING_VERBS
 from appliance.deid.spans import LOCATION, Span
 from appliance.deid.text import Document, Shape, Token
 
@@ -38,11 +40,13 @@ class _FacilityPropagation:
             if lo > 0 and inside[lo - 1].norm in SAINTS:
                 lo -= 1
             runs.add(tuple(t.norm for t in inside[lo : hi + 1]))
+
             named = [t for t in inside if t.norm not in CONNECTORS and t.norm != "the"]
             if len(named) >= 2:
                 initials.add("".join(t.norm[0] for t in named[:2]))
         covered = sorted((s.start, s.end) for s in spans)
         yield from _bracketed(doc, spans, covered)
+        yield from _other_floors(doc, spans, covered)
         if not runs:
             return
         yield from _acronyms(doc, initials, covered)
@@ -124,6 +128,7 @@ def _acronyms(doc: Document, initials: set[str], covered: list[tuple[int, int]])
         yield Span(tok.start, tok.end, LOCATION, "facility", 0.7, "facility_propagation")
 
 
+_NATIONS = frozenset({"usa", "uk", "uae", "prc", "drc", "ussr", "eu"})
 _BRACKETED = re.compile(r"[ \t]*\((?P<abbr>[^\W\d_]{3,6})\)")
 
 
@@ -133,9 +138,11 @@ def _bracketed(doc: Document, spans: list[Span], covered: list[tuple[int, int]])
     case), whatever the word lists say it is."""
     short: dict[str, int] = {}
     for span in spans:
-        if span.label == LOCATION and span.subtype == "facility" and span.confidence >= 0.6:
+        if span.label == LOCATION and span.subtype not in ("state", "country") and span.confidence >= 0.6:
             m = _BRACKETED.match(doc.text, span.end)
-            if m is not None and m.group("abbr").lower() not in GENERIC_PLACES:  # "(OSH)" names none
+            if m is None or m.group("abbr").upper() in STATE_CODES or m.group("abbr").lower() in _NATIONS:
+                continue  # "Springfield (USA)": a country or a state, kept like any other
+            if m.group("abbr").lower() not in GENERIC_PLACES:  # "(OSH)" names none
                 short[m.group("abbr").lower()] = m.start("abbr")
                 yield Span(m.start("abbr"), m.end("abbr"), LOCATION, "facility", 0.75, "facility_propagation")
     if not short:
@@ -146,6 +153,30 @@ def _bracketed(doc: Document, spans: list[Span], covered: list[tuple[int, int]])
             continue
         if not any(a <= tok.start and tok.end <= b for a, b in covered):
             yield Span(tok.start, tok.end, LOCATION, "facility", 0.7, "facility_propagation")
+
+
+def _other_floors(doc: Document, spans: list[Span], covered: list[tuple[int, int]]) -> Iterator[Span]:
+    """ "to Hale 6 and Hale 8", "FINARD 4 ... FINARD 5": a ward found with its floor is the same ward
+    wherever its name is written again with a floor number after it."""
+    wards: set[tuple[str, ...]] = set()
+    for span in spans:
+        if span.label == LOCATION and span.subtype in ("ward", "facility") and span.confidence >= 0.6:
+            inside = doc.tokens_in(span.start, span.end)
+            named = [t for t in inside if not t.norm[:1].isdigit()]
+            if named and FLOOR_AFTER.match(doc.text, named[-1].end) and all(_distinctive(t) for t in named):
+                wards.add(tuple(t.norm for t in named))
+    if not wards:
+        return
+    tokens = doc.tokens
+    for i, tok in enumerate(tokens):
+        for run in wards:
+            if tok.norm != run[0] or tuple(t.norm for t in tokens[i : i + len(run)]) != run:
+                continue
+            floor = FLOOR_AFTER.match(doc.text, tokens[i + len(run) - 1].end)
+            if floor is None or not tok.capitalised or i > 0 and tokens[i - 1].norm in FINDING_VERBS:
+                continue  # "had Quellmore 2 anteriorly": a finding and its grade
+            if not any(a <= tok.start and floor.end() <= b for a, b in covered):
+                yield Span(tok.start, floor.end(), LOCATION, "ward", 0.7, "facility_propagation")
 
 
 def _distinctive(tok: Token) -> bool:

@@ -51,7 +51,10 @@ _SIGNED_NAME = re.compile(
 )
 _LAST_CREDENTIAL = re.compile(r"\b" + _CRED + r"(?:[ \t]+(?:supervisor|charge))?" + _PAGER_TAIL + "$")
 # The writer's initials alone on a note's last line: "...CALL BACK IN AM.\nLMCK".
-_CLOSING_INITIALS = re.compile(r"\n[ \t]*(?P<i>[A-Za-z]\.?[A-Za-z]\.?(?:[A-Za-z]\.?){0,2})[ \t]*\s*\Z")
+# In one case, after a sentence's end or a dash: "dtr updated. dk", "... # 508 555 0114. -lg".
+_CLOSING_INITIALS = re.compile(
+    r"(?:\n|(?<=\.)[ \t]+|[ \t]-+)[ \t]*(?P<i>[A-Za-z]\.?[A-Za-z]\.?(?:[A-Za-z]\.?){0,2})[ \t]*\s*\Z"
+)
 _CUED_INITIALS = re.compile(
     r"(?i:\b(?:seen\s+by|signed\s+by|signed|initials|by|per|cosigned\s+by|dictated\s+by|transcribed\s+by|d/w|rn|md)\b[:\s]+)"
     r"(?P<i>[A-Z]\.?[A-Z]\.?(?:[A-Z]\.?)?)(?![\w])"
@@ -64,15 +67,24 @@ class _Initials:
 
     def find(self, doc: Document) -> Iterator[Span]:
         text = doc.text
+        closing = list(_CLOSING_INITIALS.finditer(text, max(0, len(text) - 12)))
         found = [
             *((m, "i") for m in _SIGNATURE_INITIALS.finditer(text)),
             *((m, g) for m in _DICTATION_INITIALS.finditer(text) for g in ("i", "j")),
             *((m, "i") for m in doc.matches_at_words(_CUED_INITIALS, INITIALS_CUE_WORDS)),
             *((m, "i") for m in _LOWER_INITIALS.finditer(text)),
-            *((m, "i") for m in _CLOSING_INITIALS.finditer(text, max(0, len(text) - 12))),
+            *((m, "i") for m in closing),
         ]
         signed = list(_SIGNED_WITH_CREDENTIAL.finditer(text))
         found += [(m, "i") for m in signed]
+        # A dictation mark with one part no abbreviation ("KR/SL") is two people's initials, both of them.
+        signed += [
+            m
+            for m, group in found
+            if group == "j"
+            and text[max(0, m.start("i") - 4) : m.start("i")].rstrip(" \t")[-1:] in ("", ".", "\n")
+            and not all(self.lexicon.word_class(m.group(g).lower()) & WordClass.CLINICAL for g in ("i", "j"))
+        ]
         for m, group in found:
             value = m.group(group)
             if value.replace(".", "").upper() in NOT_INITIALS:
@@ -81,7 +93,10 @@ class _Initials:
             word_class = self.lexicon.word_class(bare)
             # Before a credential at a line's end, letters that are also a clinical abbreviation ("bs", "dm")
             # are still the writer's initials.
-            excluded = WordClass.STOP | (WordClass.NONE if m in signed else WordClass.CLINICAL)
+            # The last word of a note on its own, in one case, is the writer's even if it is an abbreviation
+            # ("re-ct in am. bm").
+            closes = m in closing and (value.islower() or value.isupper())
+            excluded = WordClass.STOP | (WordClass.NONE if m in signed or closes else WordClass.CLINICAL)
             if word_class & excluded or bare in HEADER_WORDS or bare in TITLE_WORDS:
                 continue  # "SIGNED BY DR.": a title, not initials
             if (

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from appliance.deid.lexicon import NAME_BITS, WordClass
 from appliance.deid.recognizers.name_rules import HEADER_WORDS, grow, name_span, name_word
-from appliance.deid.spans import Span
+from appliance.deid.spans import NAME, Span
 from appliance.deid.text import Document, Shape
 
 
@@ -43,6 +43,7 @@ _WEEKDAYS = frozenset("mon tue tues wed weds thu thur thurs fri sat sun".split()
 _TITLES_AFTER_ROLE = frozenset({"dr", "bro", "fr", "rev", "mr", "mrs", "ms", "atty"})
 # Role abbreviations that are also units after a number ("8 cm", "2 pa").
 _UNITS = frozenset({"cm", "pa"})
+_NICKNAME = re.compile(r"""[ \t]*\([ \t]*["“'‘](?P<n>[^\W\d_][\w'’-]{1,20})["”'’][ \t]*\)""")
 # Words that cannot follow a modal verb: after "son will", "wife may" they make it a name.
 _NO_VERB_AFTER = frozenset({"is", "was", "at", "aware", "hcp", "here", "called", "visited", "and"})
 _MEASURE_BEFORE = re.compile(r"\d[ \t-]*$")
@@ -142,6 +143,9 @@ def relatives(doc: Document) -> Iterator[Span]:
         span = name_span(doc, first, last, "relative", 0.85, "name_context")
         if span:
             yield span
+            nickname = _NICKNAME.match(doc.text, span.end)
+            if nickname:  # 'SON RICHARD ("RICH")': the name the family uses
+                yield Span(nickname.start("n"), nickname.end("n"), NAME, "relative", 0.8, "name_context")
             if m.group("rel").lower().endswith("s") and last + 2 < len(doc.tokens):
                 yield from _second_of_pair(doc, last)
 

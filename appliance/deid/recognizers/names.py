@@ -382,6 +382,8 @@ def _credential_follows_name(doc: Document, prev: Token, cred: str, sep: str) ->
     ):
         return False  # "SEEN BY AN MD" stays prose; "CONSULTS: AN MD" is initials
     if cred in _COMMA_ONLY_CREDENTIALS and "," not in sep:
+        if sep.startswith("."):
+            return False  # "GOAL 3-4 BM. PT ON LIST": a sentence ends, and the next is about the patient
         return bool(
             _initials_word(prev, relaxed=True)
             or _dotted_initial(doc, prev)

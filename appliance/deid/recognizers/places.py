@@ -118,7 +118,7 @@ _FOREIGN_STREET = re.compile(
 )
 # House number first, then the street: "12 rue des Lilas", "4 Via Roma", "18 Calle Mayor".
 _NUMBER_STREET = re.compile(
-    r"(?<![\w.,/-])\d{1,5}[A-Za-z]?,?[ \t]+(?:rue|Rue|via|Via|Viale|Calle|Avenida|Rua|Travessa|Largo|Paseo|Plaza|"
+    r"(?<![\w.,/-])\d{1,5}[A-Za-z]?,?[ \t]+(?:rue|Rue|Via|Viale|Calle|Avenida|Rua|Travessa|Largo|Paseo|Plaza|"
     r"Piazza|Corso|Boulevard|bd|Chemin|chemin|allée|Allée|place|Place|quai|Quai|impasse|Impasse|Carrer|Strada)"
     r"(?:[ \t]+(?:(?:de|des|du|la|le|del|da|do|dos|das|di|della|l['’])[ \t]*){0,2}[A-ZÀ-Þ][\w'’-]+){1,3}"
     # The words that can only begin a street take the name after them in any case: "36 rue de pologne".

@@ -36,7 +36,7 @@ def ward_framed(text: str, tok: Token) -> bool:
     )
 
 
-_FINDING_VERBS = frozenset({"had", "has", "have", "with", "positive", "negative", "equivocal", "grade"})
+FINDING_VERBS = frozenset({"had", "has", "have", "with", "positive", "negative", "equivocal", "grade"})
 NUMBER_AFTER = re.compile(
     r"(?:[ \t]+[-#]?[ \t]*|[ \t]*[-#][ \t]*)(?P<n>\d{1,2}[A-Za-z]?)"
     r"(?![\d:.,/-]\d|[\d%]|[-+]?/|\s*(?:am|pm|mg|ml|hrs?|hours?|days?|min|x\b|units?|l\b|cc\b|kg|times|weeks?|months?))",
@@ -57,7 +57,7 @@ def ward(doc: Document, tok: Token, *, cued: bool = True) -> Span | None:
         or (tok.caseless and not tok.cls & WordClass.FREQUENT)
         or not re.match(r"[ \t]+(?:[1-9]|1\d|2[0-5])(?!\d)", doc.text[tok.end : tok.end + 4])
         or eponym_use(doc, tok)
-        or (tok.index > 0 and tokens[tok.index - 1].norm in _FINDING_VERBS)  # "had Hawkins 2": a finding
+        or (tok.index > 0 and tokens[tok.index - 1].norm in FINDING_VERBS)  # "had Hawkins 2": a finding
         or (
             tok.index > 0
             and tokens[tok.index - 1].end == tok.start - 1
