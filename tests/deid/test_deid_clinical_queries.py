@@ -214,6 +214,13 @@ LOWER_CASE_NOTES = [
         phi=("northeast medical supply", "apex oxygen"),
         keep=("concentrator",),
     ),
+    Case("initials-before-a-role", "d/w jt (charge rn) re private room; MK (RT) AWARE", phi=("jt", "MK")),
+    Case(
+        "parish-named-for-mary",
+        "wants parish priest at our lady of czestochowa notified",
+        phi=("our lady of czestochowa",),
+    ),
+    Case("patient-after-a-comma-stays", "chaplain visited, pt is calm, tolerating diet", keep=("visited", "pt is")),
     Case("vendor-before-a-verb", "dme vendor lincare contacted re o2 tank", phi=("lincare",), keep=("contacted",)),
 ]
 

@@ -15,6 +15,11 @@ from appliance.deid.text import Document
 
 INITIALS_CUE_WORDS = frozenset("seen signed initials by per cosigned dictated transcribed d rn md".split())
 _SIGNATURE_INITIALS = re.compile(r"(?m)(?:^|[ \t])(?:--|-|/|~)[ \t]*(?P<i>[A-Z]{2,3})[ \t]*/?[ \t]*$")
+# Initials with the person's role in brackets after them: "d/w jt (charge rn)", "MK (RT) AWARE".
+_INITIALS_BEFORE_ROLE = re.compile(
+    r"(?<![\w/.-])(?P<i>[A-Za-z]{2,3})[ \t]+\((?i:(?:charge|night|day|float|resource)[ \t]+)?"
+    r"(?i:rn|np|md|pa|rt|rrt|lpn|cna|pct|slp|sw|cm)\)"
+)
 # Dictation marks stand on their own at the end of a line: "JS/mk", "ABC:def".
 _DICTATION_INITIALS = re.compile(r"(?m)(?:^|[ \t])(?P<i>[A-Z]{2,3})[/:](?P<j>[a-z]{2,3}|[A-Z]{2,3})[ \t]*$")
 # Lower-case initials after a transcription or signature mark: "Transcribed by lh", "dictated by: jm".
@@ -73,6 +78,7 @@ class _Initials:
             *((m, g) for m in _DICTATION_INITIALS.finditer(text) for g in ("i", "j")),
             *((m, "i") for m in doc.matches_at_words(_CUED_INITIALS, INITIALS_CUE_WORDS)),
             *((m, "i") for m in _LOWER_INITIALS.finditer(text)),
+            *((m, "i") for m in _INITIALS_BEFORE_ROLE.finditer(text)),
             *((m, "i") for m in closing),
         ]
         signed = list(_SIGNED_WITH_CREDENTIAL.finditer(text))

@@ -278,6 +278,10 @@ def take_value(doc: Document, index: int, *, strict: bool, limit: int = NAME_LIM
     return taken
 
 
+# Roles written before a person's name that are also given names ("Deacon Dobbs", "Pastor Lee").
+_ROLES_BEFORE_NAMES = frozenset({"pastor", "deacon", "rabbi", "imam", "chaplain", "trooper", "bishop", "elder"})
+
+
 def grow(doc: Document, first: int, last: int) -> tuple[int, int]:
     """Extend a name over neighbouring name words, initials and particles (token indices, inclusive)."""
     tokens = doc.tokens
@@ -301,7 +305,7 @@ def grow(doc: Document, first: int, last: int) -> tuple[int, int]:
             and prev.cls & WordClass.FIRST
             and not prev.cls & WordClass.CLINICAL
             and not (prev.caseless and prev.cls & WordClass.COMMON)
-            and prev.norm not in MONTH_WORDS | HEADER_WORDS
+            and prev.norm not in MONTH_WORDS | HEADER_WORDS | _ROLES_BEFORE_NAMES
         ):
             first -= 1
         elif (

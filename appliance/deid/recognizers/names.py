@@ -63,6 +63,10 @@ _CREDENTIAL_STARTS = frozenset(
     DMD MBBS MPH MSN BSN CNM RD RRT SLP DNP CMA MA FACP FACC FACS
     """.split()
 )
+_SENTENCE_GOES_ON = re.compile(
+    r"(?i)[ \t]+(?:is|was|has|had|states|stated|reports|denies|c/o|will|tolerated|tolerating|ambulated|"
+    r"ambulating|remains|seen|sent|taken|transferred|to|and|on|in|with|w/|at|for|now|also|alert|a&o)\b"
+)
 _LIST_GOES_ON = re.compile(r",[ \t]*(?P<next>[A-Z][A-Z0-9]{1,5})\b")
 # Credentials that are also everyday abbreviations ("PT" = patient/physical therapy): comma only.
 _COMMA_ONLY_CREDENTIALS = frozenset({"PT", "OT", "PA", "MA", "RD", "DO", "D.O.", "MS", "CMA"})
@@ -333,6 +337,8 @@ class _NameContext:
                 continue  # "CBC, GS, PT, PTT, ESR": a list of tests, not a name and a credential
             if not _CREDENTIAL_SEP.fullmatch(sep) or not _credential_follows_name(doc, prev, m.group("cred"), sep):
                 continue
+            if m.group("cred") in _COMMA_ONLY_CREDENTIALS and _SENTENCE_GOES_ON.match(text, m.end()):
+                continue  # "pastor dobbs visited, pt is a 70 yo man": the patient, in a sentence that goes on
             taken = _name_before_credential(doc, prev.index)
             if taken:
                 span = name_span(doc, taken[0].index, taken[-1].index, "clinician", 0.9, "name_context")

@@ -33,6 +33,12 @@ _SERVICE_GENERIC = frozenset(
 )
 
 
+# Parishes, schools and hospitals named for Mary: "our lady of czestochowa", "OUR LADY OF THE SNOWS".
+_OUR_LADY = re.compile(
+    r"(?i)\bour[ \t]+lady[ \t]+of[ \t]+(?:the[ \t]+)?[^\W\d_][\w'’-]+(?:[ \t]+(?:hospital|church|parish|school))?"
+)
+
+
 def care_services(doc: Document, facility_generic: frozenset[str]) -> Iterator[Span]:
     """ "dialyzes at riverside dialysis", "meds sent to harbor drug", "nurse from tri-county vna",
     "BIB HARBOR EMS": a care service named by one to three words before what it does, right after a
@@ -59,3 +65,5 @@ def care_services(doc: Document, facility_generic: frozenset[str]) -> Iterator[S
         if m.group("weak") and not any(w.cls & (NAME_LIKE | WordClass.CITY) or not w.cls for w in words):
             continue  # "to full recovery", "from routine pediatrics": ordinary words before a weak head
         yield Span(m.start("name"), m.end(), LOCATION, "facility", 0.7, "facility")
+    for m in _OUR_LADY.finditer(doc.text):
+        yield Span(m.start(), m.end(), LOCATION, "facility", 0.85, "facility")
