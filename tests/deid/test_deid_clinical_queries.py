@@ -221,6 +221,24 @@ LOWER_CASE_NOTES = [
         phi=("our lady of czestochowa",),
     ),
     Case("patient-after-a-comma-stays", "chaplain visited, pt is calm, tolerating diet", keep=("visited", "pt is")),
+    Case(
+        "lower-case-title-initial-surname-and-role-in-brackets",
+        "pt is a 70 yo m w/ chf. d/w ho dr. k. ng re lasix. hope (sw) to see in am. walker (pt) eval done.",
+        phi=("k. ng", "hope"),
+        keep=("walker", "re lasix"),
+    ),
+    Case(
+        "name-ends-before-count-and-regarding",
+        "PT IS 70 YO M. PAGED HO DR LAMB X2 RE BP. CALLED RESIDENT IVY RE BP.",
+        phi=("LAMB", "IVY"),
+        keep=("X2", "RE BP"),
+    ),
+    Case(
+        "procedure-dates",
+        "plan for ercp 7-8 if bili up. extubated 2-9 am. MRSA SWAB 1/3 NEG. SEEN IN CLINIC 1/05. PEEP 5/05.",
+        phi=("7-8", "2-9", "1/3", "1/05"),
+        keep=("5/05",),
+    ),
     Case("vendor-before-a-verb", "dme vendor lincare contacted re o2 tank", phi=("lincare",), keep=("contacted",)),
 ]
 

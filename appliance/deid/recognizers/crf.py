@@ -44,6 +44,7 @@ HASH_FILE = "crf_deid.sha256"
 #: Runs of letters and digits, or one punctuation mark. Offsets are kept, so tags map back to text.
 TOKEN = re.compile(r"[^\W_]+|[^\w\s]|_")
 
+_UNIT_ALONE = re.compile(r"(?i)(?:apt|apartment|suite|ste|unit|rm|room|bed|bay|floor|fl)\.?[ \t#]*\d{1,4}[a-z]?")
 _BITS = tuple(
     (name, bit)
     for name, bit in vars(WordClass).items()
@@ -276,6 +277,8 @@ class CrfRecognizer:
                 max(self.min_confidence, CASELESS_MIN_CONFIDENCE) if doc.caseless else self.min_confidence
             ):
                 continue
+            while last - first > 1 and text[offsets[first][0] : offsets[first][1]].lower() in ("a", "an", "the"):
+                first += 1  # "An Esterbrook was placed": the article is no part of the name
             start, end = offsets[first][0], offsets[last - 1][1]
             if not self._plausible(text[start:end], label, doc.caseless):
                 continue
@@ -328,6 +331,8 @@ class CrfRecognizer:
         words = _LETTERS.findall(found)
         if not words or has_digit and label == NAME:
             return False
+        if label == LOCATION and _UNIT_ALONE.fullmatch(found):
+            return False  # "pt in apt 3", "moved to suite 4": a unit with no street is no address
         if _CODE.fullmatch(found):
             return False  # "MDA-330", "EBNA-2", "Ki-B5": cell lines, antigens and genes, no place
         if not caseless and not all(w[0].isupper() or w.islower() and len(w) <= 3 for w in words):

@@ -90,7 +90,8 @@ _DATE_CUE = re.compile(
     r"effective|starting|ending|between|returns?|returned|scheduled|surgery|procedure|again|delivered|planned|"
     r"d/c\s+home|"
     r"cxr|ct|cta|mri|mra|echo|tte|tee|ekg|ecg|eeg|cath|egd|colonoscopy|kub|pet|bx|biopsy|redo|cabg|repeat|prior|"
-    r"diagnosed|dx'?d|"
+    r"diagnosed|dx'?d|intubated|extubated|reintubated|ercp|bronch|bronchoscopy|lp|swab|swabbed|trached|peg|picc|cvl|"
+    r"drawn|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|"
     r"week\s+of|day\s+of|date|appt|appointment|today|yesterday|tomorrow|due|lmp|edd|onset|"
     r"dob|birth|born|died|expired|deceased|injury|accident|fall|fell)\b)\s*[:\-]?\s*$"
@@ -285,6 +286,9 @@ class _Dates:
             if cued:
                 ends.append(m.end())
                 yield Span(m.start(), m.end(), DATE, "month_day", 0.85, "date")
+            elif m.group("d").startswith("0") and len(m.group("d")) == 2:
+                ends.append(m.end())  # "seen in clinic 1/05": no fraction or score is written with a leading zero
+                yield Span(m.start(), m.end(), DATE, "month_day", 0.7, "date")
             elif day > 12 and month <= 12:
                 ends.append(m.end())
                 yield Span(m.start(), m.end(), DATE, "month_day", 0.7, "date")

@@ -20,6 +20,13 @@ _INITIALS_BEFORE_ROLE = re.compile(
     r"(?<![\w/.-])(?P<i>[A-Za-z]{2,3})[ \t]+\((?i:(?:charge|night|day|float|resource)[ \t]+)?"
     r"(?i:rn|np|md|pa|rt|rrt|lpn|cna|pct|slp|sw|cm)\)"
 )
+# A name with the person's role in brackets after it: "hope (sw) to see", "MAUREEN (CHARGE RN)".
+_NAME_BEFORE_ROLE = re.compile(
+    r"(?<![\w/.-])(?P<n>[^\W\d_][\w'’-]{2,})[ \t]+\((?i:(?:charge|night|day|float|resource)[ \t]+)?"
+    r"(?i:rn|np|md|pa|rt|rrt|lpn|cna|pct|slp|sw|cm|msw|lcsw|licsw|pharmd|rd)\)"
+)
+# A title, an initial with its full stop and a surname, in any case: "d/w ho dr. k. ng re lasix".
+_TITLE_INITIAL_SURNAME = re.compile(r"(?i)\b(?:dr|np)\.?[ \t]+(?P<n>[^\W\d_]\.[ \t]?[^\W\d_][\w'’-]+)")
 # Dictation marks stand on their own at the end of a line: "JS/mk", "ABC:def".
 _DICTATION_INITIALS = re.compile(r"(?m)(?:^|[ \t])(?P<i>[A-Z]{2,3})[/:](?P<j>[a-z]{2,3}|[A-Z]{2,3})[ \t]*$")
 # Lower-case initials after a transcription or signature mark: "Transcribed by lh", "dictated by: jm".
@@ -114,6 +121,15 @@ class _Initials:
                 continue  # "FOLLOWED BY TWO", "PER USE": a word in capitals, not initials
             yield Span(m.start(group), m.end(group), NAME, "initials", 0.75, "initials")
         yield from self._signed_names(doc)
+        for m in _NAME_BEFORE_ROLE.finditer(text):
+            cls = self.lexicon.word_class(m.group("n").lower())
+            if cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.ENGLISH) and not cls & WordClass.FIRST:
+                continue  # "walker (pt)", "consult (sw)": a thing or a service, not a person
+            yield Span(m.start("n"), m.end("n"), NAME, "clinician", 0.8, "initials")
+        for m in _TITLE_INITIAL_SURNAME.finditer(text):
+            surname = m.group("n").split(".")[-1].strip().lower()
+            if not self.lexicon.word_class(surname) & WordClass.STOP and surname not in HEADER_WORDS:
+                yield Span(m.start("n"), m.end("n"), NAME, "clinician", 0.85, "initials")
 
     def _signed_names(self, doc: Document) -> Iterator[Span]:
         for m in _signatures(doc.text):

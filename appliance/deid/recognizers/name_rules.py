@@ -254,6 +254,8 @@ def take_value(doc: Document, index: int, *, strict: bool, limit: int = NAME_LIM
                 continue
         if taken and _FIELD_AHEAD.match(doc.text, tok.start):
             break  # "Ana Ruiz  NºCol: 28": a word ending in a colon names the next field
+        if taken and tok.caseless and (tok.norm == "re" or (len(tok.norm) == 1 and glued_to_digit(doc, tok))):
+            break  # "PAGED DR LAMB X2 RE BP": a count and "regarding" after the name in capitals
         # In capitals a further word needs name evidence of its own: "DR SMITH AWARE" ends at SMITH.
         further_ok = not (
             taken
@@ -349,8 +351,8 @@ def grow(doc: Document, first: int, last: int) -> tuple[int, int]:
             ok_gap = gap in (". ", " ", ".")
         else:
             ok_gap = gap == " "
-        if not ok_gap:
-            break
+        if not ok_gap or nxt.norm == "re" or (len(nxt.norm) == 1 and glued_to_digit(doc, nxt)):
+            break  # "PAGED DR LAMB X2 RE BP": a count and "regarding" after the name, not its parts
         if cur.shape is Shape.INITIAL and _unknown_title(nxt) and not nxt.sent_start:
             last += 1  # after a middle initial, a surname no list knows
             continue
