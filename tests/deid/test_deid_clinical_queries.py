@@ -239,6 +239,15 @@ LOWER_CASE_NOTES = [
         phi=("7-8", "2-9", "1/3", "1/05"),
         keep=("5/05",),
     ),
+    Case(
+        "signatures-after-a-long-dash",
+        "WILL CONT TO MONITOR. — M. NURSE RN\nMOTHER AWARE. — B.T.",
+        phi=("M. NURSE", "B.T"),
+    ),
+    Case(
+        "town-after-lives-alone", "pt is 80 yo f. lives alone 2nd fl apt in quincy, 14 steps no rail.", phi=("quincy",)
+    ),
+    Case("secondary-to-stays", "34 YO F ARDS 2/2 H1N1. SOB 2/2 CHF. ADMITTED ON 2/2 WITH CHF.", keep=("ARDS 2/2",)),
     Case("vendor-before-a-verb", "dme vendor lincare contacted re o2 tank", phi=("lincare",), keep=("contacted",)),
 ]
 

@@ -286,6 +286,8 @@ class _Dates:
             if cued:
                 ends.append(m.end())
                 yield Span(m.start(), m.end(), DATE, "month_day", 0.85, "date")
+            elif m.group() == "2/2" and _WORD_AFTER.match(text, m.end()):
+                continue  # "ARDS 2/2 H1N1", "sob 2/2 chf": "secondary to", not the second of February
             elif m.group("d").startswith("0") and len(m.group("d")) == 2:
                 ends.append(m.end())  # "seen in clinic 1/05": no fraction or score is written with a leading zero
                 yield Span(m.start(), m.end(), DATE, "month_day", 0.7, "date")

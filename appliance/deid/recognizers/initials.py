@@ -14,7 +14,7 @@ from appliance.deid.spans import NAME, Span
 from appliance.deid.text import Document
 
 INITIALS_CUE_WORDS = frozenset("seen signed initials by per cosigned dictated transcribed d rn md".split())
-_SIGNATURE_INITIALS = re.compile(r"(?m)(?:^|[ \t])(?:--|-|/|~)[ \t]*(?P<i>[A-Z]{2,3})[ \t]*/?[ \t]*$")
+_SIGNATURE_INITIALS = re.compile(r"(?m)(?:^|[ \t])(?:--|-|/|~|—|–)[ \t]*(?P<i>[A-Z]{2,3})[ \t]*/?[ \t]*$")
 # Initials with the person's role in brackets after them: "d/w jt (charge rn)", "MK (RT) AWARE".
 _INITIALS_BEFORE_ROLE = re.compile(
     r"(?<![\w/.-])(?P<i>[A-Za-z]{2,3})[ \t]+\((?i:(?:charge|night|day|float|resource)[ \t]+)?"
@@ -36,7 +36,7 @@ _LOWER_INITIALS = re.compile(
 # A signature that ends a note's line: initials, then the writer's credential ("-ck rn", "thurs. bs rn",
 # "2 boarders. gh rn supervisor", "LB/RN"). After a line's start, a sentence's end or a dash or slash only.
 _SIGNED_WITH_CREDENTIAL = re.compile(
-    r"(?im)(?:^|[.;][ \t]+|[ \t][-/~]+[ \t]*|^[-/~]+[ \t]*)(?P<i>[a-z]{2,3})[ \t]*[ /][ \t]*"
+    r"(?im)(?:^|[.;][ \t]+|[ \t][-/~—–]+[ \t]*|^[-/~—–]+[ \t]*)(?P<i>[a-z]{2,3})[ \t]*[ /][ \t]*"
     r"(?:rn|rrt|lpn|np|slp|otr/l|cna|licsw|msw|rd)\b(?:[ \t]*,[ \t]*(?:cwocn|wocn|ccrn|ibclc|cnl|ocn))?"
     r"[ \t]*(?:supervisor|charge)?[ \t.]*$"
 )
@@ -50,7 +50,7 @@ _CRED = (
 # A pager or extension after a signature: "c. ambroise ms rd ldn, pgr 2214".
 _PAGER_TAIL = r"(?:[ \t]*,?[ \t]*(?:pgr|pager|beeper|bpr|x|ext\.?)[ \t]*#?[ \t]*\d[\d-]{2,6})?"
 _SIGNED_NAME = re.compile(
-    r"(?im)(?:^|[.;:][ \t]+|[ \t][-/~]+[ \t]*|^[-/~]+[ \t]*)"
+    r"(?im)(?:^|[.;:][ \t]+|[ \t][-/~—–]+[ \t]*|^[-/~—–]+[ \t]*)"
     r"(?P<name>[^\W\d_]\.[ \t]?[^\W\d_][\w'’-]+(?:[ \t.]+[^\W\d_][\w'’-]+)??|[^\W\d_][\w'’-]+[ \t]+[^\W\d_]\."
     r"|[^\W\d_][\w'’]+-[^\W\d_][\w'’-]+(?=/))"  # "AL-HADDAD/RN": a hyphenated surname before a slash
     r"[ \t]*[,/]?[ \t]*"
@@ -65,7 +65,7 @@ _LAST_CREDENTIAL = re.compile(r"\b" + _CRED + r"(?:[ \t]+(?:supervisor|charge))?
 # The writer's initials alone on a note's last line: "...CALL BACK IN AM.\nLMCK".
 # In one case, after a sentence's end or a dash: "dtr updated. dk", "... # 508 555 0114. -lg".
 _CLOSING_INITIALS = re.compile(
-    r"(?:\n|(?<=\.)[ \t]+|[ \t]-+)[ \t]*(?P<i>[A-Za-z]\.?[A-Za-z]\.?(?:[A-Za-z]\.?){0,2})[ \t]*\s*\Z"
+    r"(?:\n|(?<=\.)[ \t]+|[ \t][-—–]+)[ \t]*(?P<i>[A-Za-z]\.?[A-Za-z]\.?(?:[A-Za-z]\.?){0,2})[ \t]*\s*\Z"
 )
 _CUED_INITIALS = re.compile(
     r"(?i:\b(?:seen\s+by|signed\s+by|signed|initials|by|per|cosigned\s+by|dictated\s+by|transcribed\s+by|d/w|rn|md)\b[:\s]+)"

@@ -60,7 +60,8 @@ _CITY_CUE = re.compile(
 )
 # For a city name that is also a word or a name ("Mobile", "Hope", "Jackson"), only these will do.
 _STRONG_CITY_CUE = re.compile(
-    r"(?i)(?:\b(?:from|lives\s+in|living\s+in|lived\s+in|resides\s+in|residing\s+in|resident\s+of|moved\s+to|moved\s+from|"
+    r"(?i)(?:\b(?:from|(?:lives|living|lived)(?:\s+(?:alone|(?:with|w/)\s*(?:\w+\s+)?\w+))?\s+in|"
+    r"(?:apt|apartment|condo|house|trailer|home)\s+in|resides\s+in|residing\s+in|resident\s+of|moved\s+to|moved\s+from|"
     r"born\s+in|visiting|travel(?:l?ed)?\s+to|hometown\s+of|native\s+of|relocated\s+to)|city\s*:|address\s*:)\s*$"
 )
 # "our Dallas clinic", "the Austin office": a town named before the kind of site it is.

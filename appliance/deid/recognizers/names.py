@@ -43,7 +43,7 @@ _CLINICIAN_TITLES = frozenset({"dr", "drs", "doctor", "prof", "professor", "nurs
 TITLE_WORDS = frozenset(
     """
     dr drs doctor mr mrs ms miss mx mme mlle prof professor rev reverend nurse sister dame sir madam capt sgt
-    officer judge attorney atty bro
+    officer judge attorney atty bro det detective
     """.split()
 )
 
