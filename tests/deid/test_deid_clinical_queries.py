@@ -248,6 +248,11 @@ LOWER_CASE_NOTES = [
         "town-after-lives-alone", "pt is 80 yo f. lives alone 2nd fl apt in quincy, 14 steps no rail.", phi=("quincy",)
     ),
     Case("secondary-to-stays", "34 YO F ARDS 2/2 H1N1. SOB 2/2 CHF. ADMITTED ON 2/2 WITH CHF.", keep=("ARDS 2/2",)),
+    Case(
+        "dotted-initials-before-a-credential",
+        "Overnight: Seen with G.W.P. DO; recommendations noted. FOLLOW-UP: G.D.M. DO on 5/31 at 14:30",
+        phi=("G.W.P", "G.D.M"),
+    ),
     Case("vendor-before-a-verb", "dme vendor lincare contacted re o2 tank", phi=("lincare",), keep=("contacted",)),
 ]
 

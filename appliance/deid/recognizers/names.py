@@ -337,7 +337,7 @@ class _NameContext:
                 continue  # "CBC, GS, PT, PTT, ESR": a list of tests, not a name and a credential
             if not _CREDENTIAL_SEP.fullmatch(sep) or not _credential_follows_name(doc, prev, m.group("cred"), sep):
                 continue
-            if m.group("cred") in _COMMA_ONLY_CREDENTIALS and _SENTENCE_GOES_ON.match(text, m.end()):
+            if m.group("cred") in ("PT", "OT") and _SENTENCE_GOES_ON.match(text, m.end()):
                 continue  # "pastor dobbs visited, pt is a 70 yo man": the patient, in a sentence that goes on
             taken = _name_before_credential(doc, prev.index)
             if taken:
@@ -388,7 +388,7 @@ def _credential_follows_name(doc: Document, prev: Token, cred: str, sep: str) ->
     ):
         return False  # "SEEN BY AN MD" stays prose; "CONSULTS: AN MD" is initials
     if cred in _COMMA_ONLY_CREDENTIALS and "," not in sep:
-        if sep.startswith("."):
+        if sep.startswith(".") and len(prev.norm) > 1:
             return False  # "GOAL 3-4 BM. PT ON LIST": a sentence ends, and the next is about the patient
         return bool(
             _initials_word(prev, relaxed=True)

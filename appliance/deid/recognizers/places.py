@@ -11,6 +11,7 @@ from their shape (a name and a small number) after a word that moves the patient
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 
@@ -37,6 +38,7 @@ _MOVE = re.compile(
 # after a person ("at lahey"); these classes say it is something else.
 _NOT_A_HOSPITAL_NAME = WordClass.FIRST | WordClass.COMMON | WordClass.ENGLISH | WordClass.CLINICAL | WordClass.STOP
 _NOT_A_HOSPITAL_NAME |= WordClass.EPONYM
+_DIGIT = re.compile(r"\d")
 _AT_CUE = re.compile(r"(?i)\b(?:at|@)\s+(?:the\s+)?$")
 # "pt from bwh": where a patient came from, even without a verb that moves them; only in a
 # note written all in lower case; "FROM HPLC" in capitals and "from HPLC" in prose are no hospitals.
@@ -338,24 +340,39 @@ class _Places:
     def _after_movement(self, doc: Document) -> Iterator[Span]:
         tokens = doc.tokens
         text = doc.text
+        # Cheap tests first: a ward needs a number soon after its name, initials a short word in capitals
+        # (or in a note all in one case); only then are the cues before the word searched for.
+        digits = [m.start() for m in _DIGIT.finditer(text)]
         for tok in tokens:
             span = None
-            if _WARD_CUE.search(text, max(0, tok.start - 12), tok.start):
+            at = bisect.bisect_left(digits, tok.end)
+            ward_possible = at < len(digits) and digits[at] - tok.end <= 40
+            initials_possible = 2 <= len(tok.text) <= 6 and (
+                tok.shape is Shape.UPPER or (doc.caseless and tok.shape is Shape.LOWER)
+            )
+            if not ward_possible and not initials_possible:
+                continue
+            ward_cued = ward_possible and bool(_WARD_CUE.search(text, max(0, tok.start - 12), tok.start))
+            if ward_cued:
                 span = ward(doc, tok)
-            if span is None and (
-                _MOVE.search(text, max(0, tok.start - 48), tok.start)
-                or _AT_CUE.search(text, max(0, tok.start - 8), tok.start)
-                or (
-                    tok.shape is Shape.LOWER
-                    and doc.caseless
-                    and _FROM_CUE.search(text, max(0, tok.start - 6), tok.start)
+            if (
+                span is None
+                and initials_possible
+                and (
+                    _MOVE.search(text, max(0, tok.start - 48), tok.start)
+                    or _AT_CUE.search(text, max(0, tok.start - 8), tok.start)
+                    or (
+                        tok.shape is Shape.LOWER
+                        and doc.caseless
+                        and _FROM_CUE.search(text, max(0, tok.start - 6), tok.start)
+                    )
+                    or _after_facility(doc, tok)
                 )
-                or _after_facility(doc, tok)
             ):
                 span = self._initials(doc, tok)
-            if span is None and ward_framed(text, tok):
+            if span is None and ward_possible and ward_framed(text, tok):
                 span = ward(doc, tok)  # "NPN 7P-7A HAZELTINE 7 88 YO", "ot note tolman 3 rehab"
-            if span is None and not _WARD_CUE.search(text, max(0, tok.start - 12), tok.start):
+            if span is None and ward_possible and not ward_cued:
                 span = ward(doc, tok, cued=False)
             if span is not None:
                 yield span
