@@ -15,16 +15,15 @@ from appliance.deid.text import Document
 
 INITIALS_CUE_WORDS = frozenset("seen signed initials by per cosigned dictated transcribed d rn md".split())
 _SIGNATURE_INITIALS = re.compile(r"(?m)(?:^|[ \t])(?:--|-|/|~|—|–)[ \t]*(?P<i>[A-Z]{2,3})[ \t]*/?[ \t]*$")
-# Initials with the person's role in brackets after them: "d/w jt (charge rn)", "MK (RT) AWARE".
-_INITIALS_BEFORE_ROLE = re.compile(
-    r"(?<![\w/.-])(?P<i>[A-Za-z]{2,3})[ \t]+\((?i:(?:charge|night|day|float|resource)[ \t]+)?"
-    r"(?i:rn|np|md|pa|rt|rrt|lpn|cna|pct|slp|sw|cm)\)"
-)
-# A name with the person's role in brackets after it: "hope (sw) to see", "MAUREEN (CHARGE RN)".
-_NAME_BEFORE_ROLE = re.compile(
-    r"(?<![\w/.-])(?P<n>[^\W\d_][\w'’-]{2,})[ \t]+\((?i:(?:charge|night|day|float|resource)[ \t]+)?"
+# A care-team role in brackets after the person: "(charge rn)", "(RT)", "(sw)".
+_ROLE_IN_BRACKETS = (
+    r"[ \t]+\((?i:(?:charge|night|day|float|resource)[ \t]+)?"
     r"(?i:rn|np|md|pa|rt|rrt|lpn|cna|pct|slp|sw|cm|msw|lcsw|licsw|pharmd|rd)\)"
 )
+# Initials with the person's role in brackets after them: "d/w jt (charge rn)", "MK (RT) AWARE".
+_INITIALS_BEFORE_ROLE = re.compile(r"(?<![\w/.-])(?P<i>[A-Za-z]{2,3})" + _ROLE_IN_BRACKETS)
+# A name with the person's role in brackets after it: "hope (sw) to see", "MAUREEN (CHARGE RN)".
+_NAME_BEFORE_ROLE = re.compile(r"(?<![\w/.-])(?P<n>[^\W\d_][\w'’-]{2,})" + _ROLE_IN_BRACKETS)
 # A title, an initial with its full stop and a surname, in any case: "d/w ho dr. k. ng re lasix".
 _TITLE_INITIAL_SURNAME = re.compile(r"(?i)\b(?:dr|np)\.?[ \t]+(?P<n>[^\W\d_]\.[ \t]?[^\W\d_][\w'’-]+)")
 # Dictation marks stand on their own at the end of a line: "JS/mk", "ABC:def".
@@ -90,8 +89,10 @@ class _Initials:
         ]
         signed = list(_SIGNED_WITH_CREDENTIAL.finditer(text))
         found += [(m, "i") for m in signed]
-        # A dictation mark with one part no abbreviation ("KR/SL") is two people's initials, both of them.
-        signed += [
+        # Before a credential at a line's end, letters that are also a clinical abbreviation ("bs", "dm")
+        # are still the writer's initials; so are both parts of a dictation mark with one part no
+        # abbreviation ("KR/SL").
+        relaxed = signed + [
             m
             for m, group in found
             if group == "j"
@@ -104,19 +105,17 @@ class _Initials:
                 continue
             bare = value.replace(".", "").lower()
             word_class = self.lexicon.word_class(bare)
-            # Before a credential at a line's end, letters that are also a clinical abbreviation ("bs", "dm")
-            # are still the writer's initials.
             # The last word of a note on its own, in one case, is the writer's even if it is an abbreviation
             # ("re-ct in am. bm").
             closes = m in closing and (value.islower() or value.isupper())
-            excluded = WordClass.STOP | (WordClass.NONE if m in signed or closes else WordClass.CLINICAL)
+            excluded = WordClass.STOP | (WordClass.NONE if m in relaxed or closes else WordClass.CLINICAL)
             if word_class & excluded or bare in HEADER_WORDS or bare in TITLE_WORDS:
                 continue  # "SIGNED BY DR.": a title, not initials
             if (
                 "." not in value
                 and word_class & WordClass.ENGLISH
                 and not word_class & WordClass.FREQUENT
-                and m not in signed
+                and m not in relaxed
             ):
                 continue  # "FOLLOWED BY TWO", "PER USE": a word in capitals, not initials
             yield Span(m.start(group), m.end(group), NAME, "initials", 0.75, "initials")
