@@ -40,7 +40,6 @@ class _FacilityPropagation:
             if lo > 0 and inside[lo - 1].norm in SAINTS:
                 lo -= 1
             runs.add(tuple(t.norm for t in inside[lo : hi + 1]))
-
             named = [t for t in inside if t.norm not in CONNECTORS and t.norm != "the"]
             if len(named) >= 2:
                 initials.add("".join(t.norm[0] for t in named[:2]))
