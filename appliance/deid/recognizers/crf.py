@@ -19,7 +19,6 @@ Hazard: the model sees PHI. Nothing here logs note text, and errors never quote 
 
 from __future__ import annotations
 
-import bisect
 import functools
 import hashlib
 import re
@@ -77,14 +76,16 @@ def _shape(word: str) -> str:
     return _REPEAT.sub(r"\1", s)
 
 
-def _word_features(word: str, lexicon: Lexicon) -> tuple[list[str], list[list[str]]]:
-    """Features of a word wherever it stands: its own list, and the list it gives as a neighbour
-    at offsets -2, -1, +1, +2 (in that order)."""
+def _word_features(word: str, lexicon: Lexicon) -> _WordFeatures:
+    """Features of a word wherever it stands: its own list (with the bias), the extra ones it carries on
+    a line without case, the list it gives as a neighbour at offsets -2, -1, +1, +2 (in that order),
+    and its lower-case form."""
     low = word.lower()
     shape = _shape(word)
     norm = normalise(word)
     cls = lexicon.word_class(norm) if word[0].isalpha() else WordClass.NONE
     own = [
+        "bias",
         "w=" + low,
         "sh=" + shape,
         "p2=" + low[:2],
@@ -94,6 +95,7 @@ def _word_features(word: str, lexicon: Lexicon) -> tuple[list[str], list[list[st
         "len=" + str(min(len(word), 12)),
         "cls=" + str(cls),
     ]
+    caseless = ["caseless", "clw=" + low, "clcls=" + str(cls)]
     if word.istitle():
         own.append("title")
     if word.isupper():
@@ -114,10 +116,14 @@ def _word_features(word: str, lexicon: Lexicon) -> tuple[list[str], list[list[st
             if word.istitle():
                 near.append(offset + "title")
         neighbours.append(near)
-    return own, neighbours
+    m2, m1, p1, p2 = neighbours
+    return own, caseless, m2, m1, p1, p2, low
 
 
-_WordFeatures = tuple[list[str], list[list[str]]]
+#: A word's features: own (with the bias), on a caseless line, as the word two before, one before,
+#: one after and two after, and its lower-case form.
+_WordFeatures = tuple[list[str], list[str], list[str], list[str], list[str], list[str], str]
+_NO_FEATURES: list[str] = []
 
 
 def _caseless_lines(text: str, whole_note: bool) -> tuple[list[int], list[bool]]:
@@ -149,44 +155,43 @@ def tokens_and_features(
         facts = cache.get(word)
         if facts is None:
             facts = cache[word] = _word_features(word, lexicon)
-        spans.append((m.start(), m.end()))
+        spans.append(m.span())
         words.append(facts)
     line_starts, caseless = _caseless_lines(text, whole_note_caseless)
+    line_starts.append(len(text) + 1)
     out: list[list[str]] = []
     n = len(spans)
-    for i, (start, _end) in enumerate(spans):
-        own, _ = words[i]
-        feats = ["bias", *own]
-        line = bisect.bisect_right(line_starts, start) - 1
-        if caseless[line]:
-            feats.append("caseless")
-            feats.extend("cl" + f for f in own[:1] + own[7:8])
-        prev_end = spans[i - 1][1] if i else 0
-        gap = text[prev_end:start]
-        if i == 0 or "\n" in gap:
-            feats.append("line_start")
-        if i and not gap:
-            feats.append("glued_left")
-        if i + 1 < n and spans[i + 1][0] == spans[i][1]:
-            feats.append("glued_right")
-        if i >= 2:
-            feats.extend(words[i - 2][1][0])
-        else:
-            feats.append("-2:none")
+    line = 0
+    prev_end = 0
+    for i in range(n):
+        start, end = spans[i]
+        while line_starts[line + 1] <= start:
+            line += 1
+        own, caseless_feats, _m2, _m1, _p1, _p2, low = words[i]
+        marks = []
+        if i == 0 or "\n" in text[prev_end:start]:
+            marks.append("line_start")
+        if i and prev_end == start:
+            marks.append("glued_left")
+        if i + 1 < n and spans[i + 1][0] == end:
+            marks.append("glued_right")
         if i >= 1:
-            feats.extend(words[i - 1][1][1])
-            feats.append("-1|0=" + words[i - 1][0][0][2:] + "|" + own[0][2:])
+            before = words[i - 1]
+            marks.append("-1|0=" + before[6] + "|" + low)
         else:
-            feats.append("-1:none")
-        if i + 1 < n:
-            feats.extend(words[i + 1][1][2])
-        else:
-            feats.append("+1:none")
-        if i + 2 < n:
-            feats.extend(words[i + 2][1][3])
-        else:
-            feats.append("+2:none")
-        out.append(feats)
+            before = None
+        out.append(
+            [
+                *own,
+                *(caseless_feats if caseless[line] else _NO_FEATURES),
+                *marks,
+                *(words[i - 2][2] if i >= 2 else ("-2:none",)),
+                *(before[3] if before is not None else ("-1:none",)),
+                *(words[i + 1][4] if i + 1 < n else ("+1:none",)),
+                *(words[i + 2][5] if i + 2 < n else ("+2:none",)),
+            ]
+        )
+        prev_end = end
     if len(cache) > _WORD_CACHE_LIMIT:
         cache.clear()
     return spans, out

@@ -19,7 +19,7 @@ from appliance.deid.config import DeidConfig
 from appliance.deid.lexicon import NAME_BITS, Lexicon, WordClass
 from appliance.deid.recognizers.base import register
 from appliance.deid.recognizers.facilities import FACILITY_HEADS
-from appliance.deid.recognizers.locations import STATE_CODES, STATE_NAMES, leading_number, places_after
+from appliance.deid.recognizers.locations import STATE_CODES, STATE_NAMES, leading_number, places_after, town_after
 from appliance.deid.recognizers.name_rules import MONTH_WORDS
 from appliance.deid.recognizers.postal import postal_places
 from appliance.deid.recognizers.wards import GENERIC_PLACES, ward, ward_framed
@@ -163,6 +163,8 @@ _HOUSE_POSTCODE = re.compile(
     r"(?P<street>(?:[A-ZÀ-Þ][\w'’-]*[ \t]+){0,2}[A-ZÀ-Þ][\w'’-]*,?[ \t]+)?"
     r"(?<![\w/.-])(?P<num>\d{1,4}[A-Za-z]?|s/n)(?=" + _POSTCODE_TOWN.pattern + r")"
 )
+# What every such address holds, found fast: the house number right before the postcode and town.
+_HOUSE_POSTCODE_GATE = re.compile(r"(?:\d[A-Za-z]?|s/n)(?=" + _POSTCODE_TOWN.pattern + r")")
 # The province or region written after a postcode's town, up to the end of the clause.
 _REGION = re.compile(
     r"(?:[.,][ \t]*|[ \t]\()(?P<region>[A-ZÀ-Þ][\w'’-]+(?:[ \t][A-ZÀ-Þ][\w'’-]+)?)(?=\)|[.,;]|[ \t]*(?:\n|$|\())"
@@ -284,13 +286,14 @@ class _Places:
             if any(w.cls & (WordClass.STOP | WordClass.CLINICAL) and not w.cls & NAME_BITS for w in words[:-1]):
                 continue  # "ON CALL RD", "at the st"
             yield Span(m.start("street"), m.end("street"), LOCATION, "street", 0.75, "places")
+            yield from town_after(doc, m.end("street"))  # "ON CONGRESS ST, BROCKTEN."
         for m in _FOREIGN_STREET.finditer(text):
             words = doc.tokens_in(m.start() + (2 if m.group().startswith("C/") else 0), m.end())  # "C/": calle
             if words and not any(
                 w.cls & WordClass.CLINICAL and not w.cls & NAME_BITS and w.norm not in _STREET_PARTICLES for w in words
             ):
                 starts.append((m.start(), m.end()))
-        for m in _HOUSE_POSTCODE.finditer(text):
+        for m in _HOUSE_POSTCODE.finditer(text) if _HOUSE_POSTCODE_GATE.search(text) else ():
             after = _POSTCODE_TOWN.match(text, m.end())
             place = doc.tokens_in(*after.span("town")) if after else []
             if not place or _common(place[0]):
