@@ -254,6 +254,42 @@ LOWER_CASE_NOTES = [
         phi=("G.W.P", "G.D.M"),
     ),
     Case("vendor-before-a-verb", "dme vendor lincare contacted re o2 tank", phi=("lincare",), keep=("contacted",)),
+    Case(
+        "initials-after-a-double-dash-close-the-note",
+        "K REPLETED. F/U PODIATRY RE HEEL. --GI",
+        phi=("GI",),
+        keep=("PODIATRY",),
+    ),
+    Case("credential-after-a-double-dash-stays", "PLAN PER ICU TEAM. --MD", keep=("MD",)),
+    Case(
+        "signature-with-pager-phone-and-chaplain",
+        "tolerating diet, will f/u tues. h. okonjo-brandt ms rd ldn pgr (508) 555-0177\n"
+        "family prayed w/ pt. rev m. tallow, mdiv, bcc pgr 3390",
+        phi=("okonjo-brandt", "(508) 555-0177", "m. tallow", "3390"),
+    ),
+    Case(
+        "first-and-last-name-signed-after-a-dash",
+        "ortho splint fitted, skin intact. -ximena oyelowo otr/l\nbed ordered. -- CM T. ABERNETHY",
+        phi=("ximena oyelowo", "T. ABERNETHY"),
+    ),
+    Case("everyday-words-after-a-dash-stay", "pain better - will call rn if worse", keep=("will call",)),
+    Case(
+        "extension-after-its-word",
+        "rt marisol to reassess, ext 6642. EXT 4/5 STRENGTH. 2 ext 150 ml",
+        phi=("6642",),
+        keep=("4/5", "150"),
+    ),
+    Case(
+        "town-after-a-street-in-capitals-and-lower-case",
+        "LIVES IN ROOMING HOUSE ON WEBSTER ST, BROCKTEN. SW TO F/U. LIVES ON ELM ST, ALONE.",
+        phi=("WEBSTER ST", "BROCKTEN", "ELM ST"),
+        keep=("ALONE", "SW"),
+    ),
+    Case(
+        "town-with-its-compass-point-after-a-street",
+        "pt lives w/ son at 41 ledge rd unit 3, n. readingg, 2 steps to enter. wife drives.",
+        phi=("41 ledge rd unit 3", "readingg"),
+    ),
 ]
 
 

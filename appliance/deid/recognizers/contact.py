@@ -76,6 +76,12 @@ _SPACED_PAGER = re.compile(
     r"(?P<num>(?<![\d/.-])\d[ \t]\d{4}(?![\w/-])(?![ \t]*(?:ml|cc|mg|mcg|units?|l)\b))"
 )
 _PAGER_WORDS = frozenset({"pager", "beeper", "pgr", "pg", "paged"})
+# An extension after its word: "rrt, ext 6642", "extension #4410"; three to five digits, no unit or
+# fraction after ("EXT 4/5" is strength).
+_EXT_NUMBER = re.compile(
+    r"(?i)\b(?:ext|extension)\.?[ \t]*#?[ \t]*(?P<num>(?<![\d/.-])\d{3,5})"
+    r"(?![\d/%-]|[.,]\d|[ \t]*(?:ml|cc|mg|mcg|units?)\b)"
+)
 # An extension written "x5531" after a word ("sw ilana perez x5531", "call paz x3317"): four or five
 # digits glued to the x, no number before it ("2 x 1000") and no unit after it ("x1000 ml").
 _EXTENSION = re.compile(
@@ -165,7 +171,7 @@ class _Phone:
         for m in (*_SHORT_PAGER.finditer(text), *spaced):
             if m.start("num") not in seen:
                 yield Span(m.start("num"), m.end("num"), CONTACT, "pager", 0.85, "phone")
-        for m in _EXTENSION.finditer(text):
+        for m in (*_EXTENSION.finditer(text), *_EXT_NUMBER.finditer(text)):
             if m.start("num") not in seen:
                 yield Span(m.start("num"), m.end("num"), CONTACT, "phone", 0.75, "phone")
         for m in doc.matches_at_words(_CUED_NUMBER, CUE_FIRST_WORDS):

@@ -44,12 +44,14 @@ _SIGNED_WITH_CREDENTIAL = re.compile(
 # "n. pereira-st. john, rn cm", "BRONWYN S. RN"), in any case.
 _CRED = (
     r"(?:rn|rrt|lpn|np|slp|ccc-slp|otr/l|ot|otr|cota|pt|dpt|pta|cna|licsw|lcsw|msw|rd|ldn|ms|cm|md|pa-c|pharmd|rph"
-    r"|bsn|msn|ibclc|cwocn|wocn|ccrn|ocn|cnl|crnp|cpnp|rnc|cde|rt|licsw)"
+    r"|bsn|msn|ibclc|cwocn|wocn|ccrn|ocn|cnl|crnp|cpnp|rnc|cde|rt|licsw|lmsw|lmhc|mdiv|bcc|fnp|acnp|ccm)"
 )
 # A pager or extension after a signature: "c. ambroise ms rd ldn, pgr 2214".
-_PAGER_TAIL = r"(?:[ \t]*,?[ \t]*(?:pgr|pager|beeper|bpr|x|ext\.?)[ \t]*#?[ \t]*\d[\d-]{2,6})?"
+_PAGER_TAIL = (
+    r"(?:[ \t]*,?[ \t]*(?:pgr|pager|beeper|bpr|x|ext\.?|cell|tel)[ \t]*#?[ \t]*(?:\(\d{3}\)[ \t]*)?\d[\d-]{2,8})?"
+)
 _SIGNED_NAME = re.compile(
-    r"(?im)(?:^|[.;:][ \t]+|[ \t][-/~—–]+[ \t]*|^[-/~—–]+[ \t]*)"
+    r"(?im)(?:^|[.;:][ \t]+|[ \t][-/~—–]+[ \t]*|^[-/~—–]+[ \t]*)(?:(?:rev|fr|sr|chaplain)\.?[ \t]+)?"
     r"(?P<name>[^\W\d_]\.[ \t]?[^\W\d_][\w'’-]+(?:[ \t.]+[^\W\d_][\w'’-]+)??|[^\W\d_][\w'’-]+[ \t]+[^\W\d_]\."
     r"|[^\W\d_][\w'’]+-[^\W\d_][\w'’-]+(?=/))"  # "AL-HADDAD/RN": a hyphenated surname before a slash
     r"[ \t]*[,/]?[ \t]*"
@@ -60,12 +62,22 @@ _SIGNED_NAME = re.compile(
     + _PAGER_TAIL
     + r"[ \t.]*$"
 )
+# A signature after a dash at a line's end, with the writer's first name and surname and a credential
+# after ("-fatou ndiaye otr/l"), or the writer's role before an initial and surname ("-- CM K. OYELARAN").
+_DASHED_SIGNATURE = re.compile(
+    r"(?im)(?:^|[ \t])[-~—–]+[ \t]*(?:(?P<role>rn|np|cm|sw|rt|rrt|pt|ot|slp|rd|pharmd|md|pa|msw|lcsw|licsw)\.?[ \t]+)?"
+    r"(?P<name>[^\W\d_][\w'’-]+[ \t]+[^\W\d_][\w'’-]+|[^\W\d_]\.[ \t]?[^\W\d_][\w'’-]+)"
+    r"(?P<cred>(?:[ \t]*[,/]?[ \t]*" + _CRED + r"){0,4})\b" + _PAGER_TAIL + r"[ \t.]*$"
+)
 _LAST_CREDENTIAL = re.compile(r"\b" + _CRED + r"(?:[ \t]+(?:supervisor|charge))?" + _PAGER_TAIL + "$")
 # The writer's initials alone on a note's last line: "...CALL BACK IN AM.\nLMCK".
 # In one case, after a sentence's end or a dash: "dtr updated. dk", "... # 508 555 0114. -lg".
 _CLOSING_INITIALS = re.compile(
     r"(?:\n|(?<=\.)[ \t]+|[ \t][-—–]+)[ \t]*(?P<i>[A-Za-z]\.?[A-Za-z]\.?(?:[A-Za-z]\.?){0,2})[ \t]*\s*\Z"
 )
+# A double or long dash right before a note's closing initials: "--OB", "— GI" sign the note.
+_DASHED = re.compile(r"(?:--|[—–])[ \t]*$")
+_CREDENTIALS = frozenset({"MD", "DO", "RN", "NP", "PA", "PT", "OT", "RT", "CM", "SW", "NA"})
 _CUED_INITIALS = re.compile(
     r"(?i:\b(?:seen\s+by|signed\s+by|signed|initials|by|per|cosigned\s+by|dictated\s+by|transcribed\s+by|d/w|rn|md)\b[:\s]+)"
     r"(?P<i>[A-Z]\.?[A-Z]\.?(?:[A-Z]\.?)?)(?![\w])"
@@ -101,8 +113,11 @@ class _Initials:
         ]
         for m, group in found:
             value = m.group(group)
-            if value.replace(".", "").upper() in NOT_INITIALS:
-                continue
+            if value.replace(".", "").upper() in NOT_INITIALS and not (
+                m in closing and _DASHED.search(text, max(0, m.start("i") - 4), m.start("i"))
+                and value.upper() not in _CREDENTIALS
+            ):
+                continue  # "... ED", "... PRN"; but "TOES. --OB" closing a note is the writer's mark
             bare = value.replace(".", "").lower()
             word_class = self.lexicon.word_class(bare)
             # The last word of a note on its own, in one case, is the writer's even if it is an abbreviation
@@ -138,6 +153,23 @@ class _Initials:
                 all(self._not_a_name(p) for p in w.norm.split("-")) for w in words if "-" in w.norm
             ):
                 continue  # "w. pt, ot": a preposition and a service, no name
+            yield Span(m.start("name"), m.end("name"), NAME, "clinician", 0.8, "initials")
+        text = doc.text
+        dash = text.find("-")
+        if dash < 0 and "—" not in text and "–" not in text:
+            return
+        for m in _DASHED_SIGNATURE.finditer(text):
+            if not m.group("role") and not m.group("cred").strip(" \t,/"):
+                continue  # "- will call": no credential, no role, no signature
+            words = doc.tokens_in(m.start("name"), m.end("name"))
+            if any(
+                self._not_a_name(w.norm)
+                or w.cls & WordClass.STOP
+                or (w.cls & WordClass.ENGLISH and not w.cls & NAME_BITS)
+                for w in words
+                if len(w.norm) > 1
+            ):
+                continue  # "- pt tolerating rn": words, not a person
             yield Span(m.start("name"), m.end("name"), NAME, "clinician", 0.8, "initials")
 
     def _not_a_name(self, word: str) -> bool:

@@ -161,25 +161,40 @@ class _StreetAddress:
             end = places_after(doc, street_end)
             yield Span(leading_number(text, m.start()), end, LOCATION, "street", 0.9, "street_address")
             if end == street_end:
-                yield from _town_after(doc, end)
+                yield from town_after(doc, end)
         for m in _PO_BOX.finditer(text):
             yield Span(m.start(), m.end(), LOCATION, "street", 0.95, "street_address")
-            yield from _town_after(doc, m.end())
+            yield from town_after(doc, m.end())
 
 
-def _town_after(doc: Document, end: int) -> Iterator[Span]:
+_SENTENCE_END_IN_TOWN = re.compile(r"[^\W\d_]{3}\.[ \t]")
+_COMPASS_ABBREVIATIONS = frozenset({"n", "s", "e", "w", "no", "so"})
+
+
+def town_after(doc: Document, end: int) -> Iterator[Span]:
     """ "48 Birch Hill Rd, Apt 3B, Medford": the town written right after a street line."""
     m = _TOWN_AFTER.match(doc.text, end)
     if m is None and doc.caseless:
         m = _TOWN_AFTER_LOWER.match(doc.text, end)  # "47 pleasant st, malden" in a lower-case note
     if m is None:
         return
-    words = doc.tokens_in(m.start("town"), m.end("town"))
+    town_end = m.end("town")
+    stop = _SENTENCE_END_IN_TOWN.search(doc.text, m.start("town"), town_end)
+    if stop is not None:
+        town_end = stop.start() + 3  # "CONGRESS ST, BROCKTEN. SW TO F/U": the town ends with the sentence
+    words = doc.tokens_in(m.start("town"), town_end)
+    if len(words) > 1 and words[0].norm in _COMPASS_ABBREVIATIONS and doc.text.startswith(".", words[0].end):
+        words = words[1:]  # "n. andover", "So. Boston": the compass point of the town's name
     if not words or any(w.cls & (WordClass.STOP | WordClass.CLINICAL) for w in words):
         return
+    if any(w.caseless and w.cls & WordClass.ENGLISH and not w.cls & (NAME_LIKE | WordClass.CITY) for w in words):
+        return  # "LIVES ON ELM ST, ALONE.": in one case, an everyday word is no town
     if " ".join(w.norm for w in words) in STATE_NAMES or m.group("town") in STATE_CODES:
         return
-    yield Span(m.start("town"), m.end("town"), LOCATION, "city", 0.8, "street_address")
+    end = town_end
+    if doc.text[end - 1] == "." and len(words[-1].norm) > 2:
+        end -= 1  # "..., E. Bridgewater.": the sentence's full stop
+    yield Span(m.start("town"), end, LOCATION, "city", 0.8, "street_address")
 
 
 class _ZipCode:
