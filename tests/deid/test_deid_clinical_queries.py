@@ -286,6 +286,31 @@ LOWER_CASE_NOTES = [
         keep=("ALONE", "SW"),
     ),
     Case(
+        "requests-to-a-role-and-clinics-by-body-part-stay",
+        "pt/ot aware. page slp w/ questions. family reminded to call hospice line, not 911. refer outpt ot, "
+        "hand clinic at lowell general.",
+        phi=("lowell general",),
+        keep=("page", "call hospice", "hand clinic"),
+    ),
+    Case(
+        "scores-out-of-ten-with-their-word-stay",
+        "monofilament impaired bil feet 4/10 sites. breastfeeding q2-3h, latch 8/10. seen 4/12 by pcp.",
+        phi=("4/12",),
+        keep=("4/10 sites", "latch 8/10"),
+    ),
+    Case(
+        "devices-waves-and-arrhythmias-in-capitals-stay",
+        "SINUS BRADY W/ OSBORN J WAVES. REWARMED W/ BAIR HUGGER. 2 RUNS NSVT. EPIDURAL BY APS. DR KOWALCZYK (NSURG) AWARE.",
+        phi=("KOWALCZYK",),
+        keep=("OSBORN", "BAIR HUGGER", "NSVT", "APS", "NSURG"),
+    ),
+    Case(
+        "employer-after-retired-from-or-work-in-brackets",
+        "PT RETIRED FROM QUENTARRO. DTR CALLED FROM WORK (VELBRIDGE) ~2300. PT RETIRED FROM TEACHING.",
+        phi=("QUENTARRO", "VELBRIDGE"),
+        keep=("TEACHING",),
+    ),
+    Case(
         "town-with-its-compass-point-after-a-street",
         "pt lives w/ son at 41 ledge rd unit 3, n. readingg, 2 steps to enter. wife drives.",
         phi=("41 ledge rd unit 3", "readingg"),

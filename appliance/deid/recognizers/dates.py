@@ -101,7 +101,7 @@ _NOT_DATE_CUE = re.compile(
     r"(?i)\b(?:bp|b/p|blood\s+pressure|pressure|pain|strength|power|motor|reflexes|grade|murmur|scale|score|"
     r"ratio|gcs|apgar|vision|visual|acuity|va|rated|rates?|sbp|dbp|map|breath\s+sounds|x|times|of|grip|grasp|"
     r"hemiparesis|weakness|headache|ha|ue|le|rue|lue|rle|lle|bue|ble|mae|bilat|pulses?|edema|reflex(?:es)?|"
-    r"sedation|rass|cam|sats|spo2|leak|tof|apgars?|section|berg|fim|mmt|ciwa|cows|sve)\s*[:=]?\s*$"
+    r"sedation|rass|cam|sats|spo2|leak|tof|apgars?|section|berg|fim|mmt|ciwa|cows|sve|latch|monofilament)\s*[:=]?\s*$"
 )
 # Ventilator, pump and monitor settings written like dates ("CPAP 10/5", "PS 5/5", "SIMV 20/5/40").
 _VENTILATION = (
@@ -125,7 +125,7 @@ _HYPHEN_PAIR = re.compile(
 # Words that make a slash pair a quantity when they follow it ("2/3 of", "1/2 tab" are caught by
 # _SLASH_PAIR itself); these are the ones only prose shows.
 _QUANTITY_AFTER = re.compile(
-    r"(?i)\s*(?:\+|strength|power|motor|pulses?|reflex|murmur|ratio|split|rule|mmhg|cmh2o|patellae?|achilles|"
+    r"(?i)\s*(?:\+|strength|sites?\b|points?\b|power|motor|pulses?|reflex|murmur|ratio|split|rule|mmhg|cmh2o|patellae?|achilles|"
     r"biceps|triceps|brachioradialis|dtrs?\b)|-(?!\s*\d)"
 )
 # Words of a rating on a 0-10 scale, anywhere in the sentence ("VAS pain scale is rated as 6/10").

@@ -325,6 +325,8 @@ class _City:
     def _single(self, doc: Document, tok: Token) -> Span | None:
         if tok.cls & (_NOT_PLACE | WordClass.EPONYM) or not tok.capitalised or len(tok.norm) < 3:
             return None
+        if tok.norm in _FACILITY_KIND_WORDS:
+            return None  # "ot, hand clinic", "REGIONAL": what a facility does or is, not a town
         if tok.shape is Shape.UPPER and not tok.caseless and not _STATE_AFTER.match(doc.text, tok.end):
             return None  # an abbreviation in a normal line ("APACHE II", "SEER")
         before = doc.text[max(0, tok.start - 24) : tok.start]
@@ -347,6 +349,10 @@ class _City:
         return Span(tok.start, tok.end, LOCATION, "city", 0.8 if cued else 0.7, "city")
 
 
+# The words that say what kind of facility, not which ("hand", "regional", "community").
+_FACILITY_KIND_WORDS = frozenset(
+    line.split(" ", 1)[1] for line in read_list("facility_words.txt") if line.startswith("generic ")
+)
 _MISSPELT_MIN = 6  # letters; shorter words are a letter away from too many towns
 # A misspelt town may be no word at all or read as a surname ("sommerville"); any other list says it is a word.
 _MISSPELT_BITS = NAME_LIKE | WordClass.FREQUENT

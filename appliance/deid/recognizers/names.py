@@ -340,6 +340,8 @@ class _NameContext:
             if m.group("cred") in ("PT", "OT") and _SENTENCE_GOES_ON.match(text, m.end()):
                 continue  # "pastor dobbs visited, pt is a 70 yo man": the patient, in a sentence that goes on
             taken = _name_before_credential(doc, prev.index)
+            if len(taken) == 1 and taken[0].norm in _ASKING_VERBS:
+                continue  # "page slp w/ questions", "notify md": a request to the role, no name
             if taken:
                 span = name_span(doc, taken[0].index, taken[-1].index, "clinician", 0.9, "name_context")
                 if span:
@@ -481,6 +483,13 @@ def _credential_name_word(tok: Token) -> bool:
     if tok.cls & (WordClass.STOP | WordClass.CLINICAL) and not (tok.cls & NAME_BITS and tok.shape is Shape.TITLE):
         return False
     return tok.norm not in HEADER_WORDS
+
+
+# Verbs that ask a role for something, written right before it: "page slp", "call rt", "notify md".
+_ASKING_VERBS = frozenset(
+    "page paged call called notify notified ask asked tell told consult consulted contact contacted update updated"
+    " inform informed text texted".split()
+)
 
 
 @register("name_context", "Names after titles, before credentials, after labels and phrases, after relative words.")

@@ -29,6 +29,7 @@ _ORG_CUE = re.compile(
     r"(?:work|works|worked|working|employed|job)\s+(?:(?:nights|days|evenings|weekends|part[\s-]time|full[\s-]time)\s+)?"
     r"(?:at|for|by|with)|(?:driver|drives|drove|cook|teacher|cashier|clerk|mechanic)\s+(?:for|at)|"
     r"(?:transported|transferred|brought|taken|sent)\s+(?:in\s+)?by|(?-i:address)\s+of|"
+    r"retired\s+from|laid\s+off\s+from|(?:from\s+)?work(?=\s*\()|"
     r"dme|vna)\b[ \t]*[:(]?[ \t]*"
 )
 # Legal and service suffixes after a company's name: "Acme Inc", "Harbor Medical LLC", "Boston EMS".

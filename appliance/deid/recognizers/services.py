@@ -60,8 +60,10 @@ def care_services(doc: Document, facility_generic: frozenset[str]) -> Iterator[S
             continue  # "north shore vna" names one; "home infusion", "the dialysis" do not
         if words[0].index > 0 and tokens[words[0].index - 1].norm in _SERVICE_GENERIC:
             continue
-        if (m.group("prep") or "").lower() == "to" and words[0].cls == WordClass.ENGLISH:
-            continue  # "progressed to require dialysis": a verb after "to"
+        if (m.group("prep") or "").lower() == "to" and (
+            words[0].cls == WordClass.ENGLISH or words[0].cls & WordClass.STOP
+        ):
+            continue  # "progressed to require dialysis", "reminded to call hospice": a verb after "to"
         if m.group("weak") and not any(w.cls & (NAME_LIKE | WordClass.CITY) or not w.cls for w in words):
             continue  # "to full recovery", "from routine pediatrics": ordinary words before a weak head
         yield Span(m.start("name"), m.end(), LOCATION, "facility", 0.7, "facility")
