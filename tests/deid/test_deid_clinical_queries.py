@@ -300,7 +300,8 @@ LOWER_CASE_NOTES = [
     ),
     Case(
         "devices-waves-and-arrhythmias-in-capitals-stay",
-        "SINUS BRADY W/ OSBORN J WAVES. REWARMED W/ BAIR HUGGER. 2 RUNS NSVT. EPIDURAL BY APS. DR KOWALCZYK (NSURG) AWARE.",
+        "SINUS BRADY W/ OSBORN J WAVES. REWARMED W/ BAIR HUGGER. 2 RUNS NSVT. EPIDURAL BY APS. "
+        "DR KOWALCZYK (NSURG) AWARE.",
         phi=("KOWALCZYK",),
         keep=("OSBORN", "BAIR HUGGER", "NSVT", "APS", "NSURG"),
     ),
