@@ -312,6 +312,13 @@ LOWER_CASE_NOTES = [
         keep=("TEACHING",),
     ),
     Case(
+        "lower-case-facilities-after-a-query-or-label-and-by-abbreviated-head",
+        "plan: psych bed search, ? birch hollow behavioral. referrals to juniper knoll nsg home. "
+        "walker from pine tree medical supply delivered. goals: comfort care hospice.",
+        phi=("birch hollow behavioral", "juniper knoll nsg home", "pine tree medical supply"),
+        keep=("comfort care hospice", "psych bed"),
+    ),
+    Case(
         "town-with-its-compass-point-after-a-street",
         "pt lives w/ son at 41 ledge rd unit 3, n. readingg, 2 steps to enter. wife drives.",
         phi=("41 ledge rd unit 3", "readingg"),

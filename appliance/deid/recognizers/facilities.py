@@ -64,7 +64,8 @@ SAINTS = frozenset({"st", "saint", "ste", "mt", "mount"})
 _PRACTICES = frozenset({"family", "sports", "internal", "primary", "integrative"})
 _QUALIFIED_HEADS: dict[str, frozenset[str]] = {
     "home": frozenset(
-        {"nursing", "care", "rest", "retirement", "group", "foster", "funeral", "convalescent", "veterans", "soldiers"}
+        {"nursing", "nsg", "care", "rest", "retirement", "group", "foster", "funeral", "convalescent", "veterans"}
+        | {"soldiers"}
     ),
     # Practices named by what they do: "Oak Street Primary Care", "Framingham Family Medicine",
     # "Cedar Hill Assisted Living", "Hebrew Senior Life", "Bayside Sports Medicine".
@@ -429,14 +430,20 @@ def _enclosed_start(doc: Document, first: int) -> int:
     k = first
     while k > 0 and first - k < 3:
         prev = tokens[k - 1]
-        if prev.norm in _PLACE_PREPOSITIONS or doc.text[prev.end : tokens[k].start].strip() == "(":
-            return k if k < first and doc.text[prev.end : tokens[k].start].strip() in ("", "(") else first
+        opener = doc.text[prev.end : tokens[k].start].strip()
+        if prev.norm in _PLACE_PREPOSITIONS or opener.endswith(_OPENERS):
+            return k if k < first and (not opener or opener.endswith(_OPENERS)) else first
         if doc.gap(prev, tokens[k]) != " " or prev.cls & (WordClass.STOP | WordClass.CLINICAL) or not prev.caseless:
             return first
         k -= 1
-    if k > 0 and k < first and doc.text[tokens[k - 1].end : tokens[k].start].strip() == "(":
+    if k > 0 and k < first and doc.text[tokens[k - 1].end : tokens[k].start].strip().endswith(_OPENERS):
         return k
     return first
+
+
+# What may open a facility's name written in one case: a bracket, a label's colon, a query ("? arbor grove
+# behavioral").
+_OPENERS = ("(", ":", "?")
 
 
 def _named_by_generic_words(doc: Document, first: int, head: int) -> bool:

@@ -46,14 +46,21 @@ def care_services(doc: Document, facility_generic: frozenset[str]) -> Iterator[S
     tokens = doc.tokens
     for m in _SERVICE.finditer(doc.text):
         words = doc.tokens_in(m.start("name"), m.end("name"))
+        # After a first word that names ("pine tree medical supply"), a clinical word may follow.
+        named_first = bool(words) and bool(words[0].cls & (NAME_LIKE | WordClass.CITY)) and not words[0].cls & (
+            WordClass.CLINICAL | WordClass.STOP
+        )
         if (
             not words
             or any(
                 w.norm in _SERVICE_GENERIC
                 or w.norm in MONTH_WORDS
-                or w.cls & (WordClass.CLINICAL | WordClass.STOP)
+                or w.cls & WordClass.STOP
                 and not w.cls & NAME_LIKE
-                for w in words
+                or w.cls & WordClass.CLINICAL
+                and not w.cls & NAME_LIKE
+                and not (named_first and k > 0)
+                for k, w in enumerate(words)
             )
             or all(w.norm in facility_generic for w in words)
         ):
