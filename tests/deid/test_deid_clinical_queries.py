@@ -319,6 +319,13 @@ LOWER_CASE_NOTES = [
         keep=("comfort care hospice", "psych bed"),
     ),
     Case(
+        "chain-branches-and-their-towns",
+        "MEDS: NEW RXS SENT TO WALGREENS MARLBORO. HD AT DAVITA SWANSEA. CVS: RRR, NO MURMUR. DCI ON DAY 7.",
+        phi=("WALGREENS MARLBORO", "DAVITA SWANSEA"),
+        keep=("CVS", "DCI"),
+    ),
+    Case("chain-after-a-preposition", "rx to cvs on main st. works at stop & shop.", phi=("cvs", "stop & shop")),
+    Case(
         "town-with-its-compass-point-after-a-street",
         "pt lives w/ son at 41 ledge rd unit 3, n. readingg, 2 steps to enter. wife drives.",
         phi=("41 ledge rd unit 3", "readingg"),

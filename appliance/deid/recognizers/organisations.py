@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 
 from appliance.deid.config import DeidConfig
-from appliance.deid.lexicon import Lexicon, WordClass
+from appliance.deid.lexicon import Lexicon, WordClass, normalise, read_list
 from appliance.deid.recognizers.base import register, register_refiner
 from appliance.deid.recognizers.facilities import FACILITY_HEADS, HEADER_TITLES
 from appliance.deid.recognizers.locations import NAME_LIKE, STATE_CODES, STATE_NAMES
@@ -22,6 +22,18 @@ from appliance.deid.recognizers.name_rules import MONTH_WORDS, SCIENCE_HEADS
 from appliance.deid.spans import LOCATION, NAME, Span
 from appliance.deid.text import Document, Shape, Token
 
+
+def _chain_table() -> dict[str, tuple[tuple[tuple[str, ...], bool], ...]]:
+    table: dict[str, list[tuple[tuple[str, ...], bool]]] = {}
+    for line in read_list("chains.txt"):
+        cued = line.endswith("*")
+        parts = tuple(normalise(w) for w in line.rstrip("*").split() if w != "&")
+        table.setdefault(parts[0], []).append((parts, cued))
+    return {k: tuple(sorted(v, key=lambda o: -len(o[0]))) for k, v in table.items()}
+
+
+_CHAINS = _chain_table()
+_PLACE_WORDS_BEFORE = frozenset({"to", "at", "from", "via", "with", "w/", "by", "thru", "through"})
 # The word before an organisation's name that says what it is.
 _ORG_CUE = re.compile(
     r"(?i)\b(?:vendor|supplier|agency|pharmacy|hospice|company|employer|contractor|"
@@ -109,11 +121,45 @@ class _Organisations:
         self.lexicon = lexicon
 
     def find(self, doc: Document) -> Iterator[Span]:
+        yield from self._chains(doc)
         yield from self._cued(doc)
         yield from self._suffixed(doc)
         yield from self._possessive(doc)
         yield from self._initials(doc)
         yield from self._firms(doc)
+
+    def _chains(self, doc: Document) -> Iterator[Span]:
+        """ "rx sent to walgreens", "DAVITA SWANSEA", "works at Market Basket": a chain's branch, with the
+        town written right after it when there is one."""
+        tokens = doc.tokens
+        for i, tok in enumerate(tokens):
+            options = _CHAINS.get(tok.norm)
+            if not options:
+                continue
+            for parts, cued in options:
+                last = i + len(parts) - 1
+                if last >= len(tokens) or tuple(t.norm for t in tokens[i : last + 1]) != parts:
+                    continue
+                words = tokens[i : last + 1]
+                if any(len(doc.text[a.end : b.start]) > 5 for a, b in zip(words, words[1:], strict=False)):
+                    continue  # the words of the name, with at most " & " or " and " between them
+                placed = i > 0 and tokens[i - 1].norm in _PLACE_WORDS_BEFORE and doc.gap(tokens[i - 1], tok) == " "
+                if cued and not placed:
+                    continue  # "CVS: RRR", "DCI ON DAY 7": the abbreviation, not the shop
+                end = tokens[last].end
+                town = tokens[last + 1] if last + 1 < len(tokens) else None
+                if (
+                    town is not None
+                    and doc.gap(tokens[last], town) in (" ", " - ", ", ")
+                    and town.cls & WordClass.CITY
+                    and town.capitalised
+                    and not town.cls & (WordClass.STOP | WordClass.CLINICAL)
+                    and town.norm not in STATE_NAMES
+                    and town.text not in STATE_CODES
+                ):
+                    end = town.end  # "WALGREENS MARLBORO": the branch by its town
+                yield Span(tok.start, end, LOCATION, "facility", 0.7, "organisation")
+                break
 
     @staticmethod
     def _capitalised_stop(doc: Document, i: int) -> bool:
