@@ -261,6 +261,13 @@ LOWER_CASE_NOTES = [
         keep=("PODIATRY",),
     ),
     Case("credential-after-a-double-dash-stays", "PLAN PER ICU TEAM. --MD", keep=("MD",)),
+    Case("initials-on-the-last-line-after-dashes", "F/U PODIATRY RE HEEL.\n--OB", phi=("OB",)),
+    Case(
+        "initials-then-several-credentials",
+        "page slp w/ questions.\n-tq, ms ccc-slp\nwill visit daily.\nvb rn cm\npain controlled w/ ms rn aware",
+        phi=("tq", "vb"),
+        keep=("ms rn aware",),
+    ),
     Case(
         "signature-with-pager-phone-and-chaplain",
         "tolerating diet, will f/u tues. h. okonjo-brandt ms rd ldn pgr (508) 555-0177\n"

@@ -32,24 +32,26 @@ _DICTATION_INITIALS = re.compile(r"(?m)(?:^|[ \t])(?P<i>[A-Z]{2,3})[/:](?P<j>[a-
 _LOWER_INITIALS = re.compile(
     r"(?i:\b(?:transcribed|dictated|typed|entered|signed)\s+by)[:\s]+(?P<i>[a-z]{2,3})(?=[\s.,;]|$)"
 )
-# A signature that ends a note's line: initials, then the writer's credential ("-ck rn", "thurs. bs rn",
-# "2 boarders. gh rn supervisor", "LB/RN"). After a line's start, a sentence's end or a dash or slash only.
-_SIGNED_WITH_CREDENTIAL = re.compile(
-    r"(?im)(?:^|[.;][ \t]+|[ \t][-/~—–]+[ \t]*|^[-/~—–]+[ \t]*)(?P<i>[a-z]{2,3})[ \t]*[ /][ \t]*"
-    r"(?:rn|rrt|lpn|np|slp|otr/l|cna|licsw|msw|rd)\b(?:[ \t]*,[ \t]*(?:cwocn|wocn|ccrn|ibclc|cnl|ocn))?"
-    r"[ \t]*(?:supervisor|charge)?[ \t.]*$"
-)
-# A signature with a name at a line's end: an initial and a surname or a first name and an initial, then
-# one or more credentials ("l. amaral, otr/l", "chloé d., rn", "a. rosenthal, ms, rd, ldn",
-# "n. pereira-st. john, rn cm", "BRONWYN S. RN"), in any case.
 _CRED = (
     r"(?:rn|rrt|lpn|np|slp|ccc-slp|otr/l|ot|otr|cota|pt|dpt|pta|cna|licsw|lcsw|msw|rd|ldn|ms|cm|md|pa-c|pharmd|rph"
     r"|bsn|msn|ibclc|cwocn|wocn|ccrn|ocn|cnl|crnp|cpnp|rnc|cde|rt|licsw|lmsw|lmhc|mdiv|bcc|fnp|acnp|ccm)"
+)
+# A signature that ends a note's line: initials, then the writer's credentials ("-ck rn", "thurs. bs rn",
+# "2 boarders. gh rn supervisor", "LB/RN", "-mb, ms ccc-slp", "sp rn cm"). After a line's start, a
+# sentence's end or a dash or slash only.
+_SIGNED_WITH_CREDENTIAL = re.compile(
+    r"(?im)(?:^|[.;][ \t]+|[ \t][-/~—–]+[ \t]*|^[-/~—–]+[ \t]*)(?P<i>[a-z]{2,3})(?:[ \t]*[,/][ \t]*|[ \t]+)"
+    r"(?:rn|rrt|lpn|np|slp|ccc-slp|otr/l|cna|licsw|msw|rd|ms(?=[ \t,]+(?:rd|ccc-slp|slp|rn|ldn)\b))\b"
+    r"(?:(?:[ \t]*[,/][ \t]*|[ \t]+)" + _CRED + r"){0,3}\b"
+    r"[ \t]*(?:supervisor|charge)?[ \t.]*$"
 )
 # A pager or extension after a signature: "c. ambroise ms rd ldn, pgr 2214".
 _PAGER_TAIL = (
     r"(?:[ \t]*,?[ \t]*(?:pgr|pager|beeper|bpr|x|ext\.?|cell|tel)[ \t]*#?[ \t]*(?:\(\d{3}\)[ \t]*)?\d[\d-]{2,8})?"
 )
+# A signature with a name at a line's end: an initial and a surname or a first name and an initial, then
+# one or more credentials ("l. amaral, otr/l", "chloé d., rn", "a. rosenthal, ms, rd, ldn",
+# "n. pereira-st. john, rn cm", "BRONWYN S. RN"), in any case.
 _SIGNED_NAME = re.compile(
     r"(?im)(?:^|[.;:][ \t]+|[ \t][-/~—–]+[ \t]*|^[-/~—–]+[ \t]*)(?:(?:rev|fr|sr|chaplain)\.?[ \t]+)?"
     r"(?P<name>[^\W\d_]\.[ \t]?[^\W\d_][\w'’-]+(?:[ \t.]+[^\W\d_][\w'’-]+)??|[^\W\d_][\w'’-]+[ \t]+[^\W\d_]\."
@@ -73,7 +75,7 @@ _LAST_CREDENTIAL = re.compile(r"\b" + _CRED + r"(?:[ \t]+(?:supervisor|charge))?
 # The writer's initials alone on a note's last line: "...CALL BACK IN AM.\nLMCK".
 # In one case, after a sentence's end or a dash: "dtr updated. dk", "... # 508 555 0114. -lg".
 _CLOSING_INITIALS = re.compile(
-    r"(?:\n|(?<=\.)[ \t]+|[ \t][-—–]+)[ \t]*(?P<i>[A-Za-z]\.?[A-Za-z]\.?(?:[A-Za-z]\.?){0,2})[ \t]*\s*\Z"
+    r"(?:\n[-—–]*|(?<=\.)[ \t]+|[ \t][-—–]+)[ \t]*(?P<i>[A-Za-z]\.?[A-Za-z]\.?(?:[A-Za-z]\.?){0,2})[ \t]*\s*\Z"
 )
 # A double or long dash right before a note's closing initials: "--OB", "— GI" sign the note.
 _DASHED = re.compile(r"(?:--|[—–])[ \t]*$")
