@@ -261,6 +261,13 @@ LOWER_CASE_NOTES = [
         keep=("PODIATRY",),
     ),
     Case("credential-after-a-double-dash-stays", "PLAN PER ICU TEAM. --MD", keep=("MD",)),
+    Case(
+        "role-then-initial-and-surname-in-lower-case",
+        "rt k. fenwicke to reassess 1800. rd m. ishioka pgr 31204. contact precautions, rn c. diff pending",
+        phi=("k. fenwicke", "m. ishioka", "31204"),
+        keep=("c. diff",),
+    ),
+    Case("initials-that-read-as-an-abbreviation-before-a-credential", "sats stable on 2l. dm rrt", phi=("dm",)),
     Case("initials-on-the-last-line-after-dashes", "F/U PODIATRY RE HEEL.\n--OB", phi=("OB",)),
     Case(
         "initials-then-several-credentials",

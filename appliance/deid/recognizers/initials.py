@@ -25,7 +25,10 @@ _INITIALS_BEFORE_ROLE = re.compile(r"(?<![\w/.-])(?P<i>[A-Za-z]{2,3})" + _ROLE_I
 # A name with the person's role in brackets after it: "hope (sw) to see", "MAUREEN (CHARGE RN)".
 _NAME_BEFORE_ROLE = re.compile(r"(?<![\w/.-])(?P<n>[^\W\d_][\w'’-]{2,})" + _ROLE_IN_BRACKETS)
 # A title, an initial with its full stop and a surname, in any case: "d/w ho dr. k. ng re lasix".
-_TITLE_INITIAL_SURNAME = re.compile(r"(?i)\b(?:dr|np)\.?[ \t]+(?P<n>[^\W\d_]\.[ \t]?[^\W\d_][\w'’-]+)")
+_TITLE_INITIAL_SURNAME = re.compile(
+    r"(?i)\b(?:dr|np|pa|rn|rt|rrt|rd|sw|cm|slp|ot|pharmd|pharmacist|chaplain|rev|fr)\.?[ \t]+"
+    r"(?P<n>[^\W\d_]\.[ \t]?[^\W\d_][\w'’-]+)"
+)
 # Dictation marks stand on their own at the end of a line: "JS/mk", "ABC:def".
 _DICTATION_INITIALS = re.compile(r"(?m)(?:^|[ \t])(?P<i>[A-Z]{2,3})[/:](?P<j>[a-z]{2,3}|[A-Z]{2,3})[ \t]*$")
 # Lower-case initials after a transcription or signature mark: "Transcribed by lh", "dictated by: jm".
@@ -116,7 +119,7 @@ class _Initials:
         for m, group in found:
             value = m.group(group)
             if value.replace(".", "").upper() in NOT_INITIALS and not (
-                m in closing and _DASHED.search(text, max(0, m.start("i") - 4), m.start("i"))
+                (m in signed or m in closing and _DASHED.search(text, max(0, m.start("i") - 4), m.start("i")))
                 and value.upper() not in _CREDENTIALS
             ):
                 continue  # "... ED", "... PRN"; but "TOES. --OB" closing a note is the writer's mark
@@ -144,7 +147,10 @@ class _Initials:
             yield Span(m.start("n"), m.end("n"), NAME, "clinician", 0.8, "initials")
         for m in _TITLE_INITIAL_SURNAME.finditer(text):
             surname = m.group("n").split(".")[-1].strip().lower()
-            if not self.lexicon.word_class(surname) & WordClass.STOP and surname not in HEADER_WORDS:
+            cls = self.lexicon.word_class(surname)
+            if cls & WordClass.CLINICAL and not cls & NAME_BITS:
+                continue  # "rn c. diff precautions": an organism, not a person
+            if not cls & WordClass.STOP and surname not in HEADER_WORDS:
                 yield Span(m.start("n"), m.end("n"), NAME, "clinician", 0.85, "initials")
 
     def _signed_names(self, doc: Document) -> Iterator[Span]:
