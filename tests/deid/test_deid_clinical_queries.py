@@ -340,6 +340,23 @@ LOWER_CASE_NOTES = [
     ),
     Case("chain-after-a-preposition", "rx to cvs on main st. works at stop & shop.", phi=("cvs", "stop & shop")),
     Case(
+        "province-and-state-before-their-postal-codes-and-an-irish-county",
+        "Home: 88 Larchmere Ave, Unit 3, Brandon, MB R7A 2K4. Family: Rua Ferraz 77, Lagoa Seca, SP 04612-090, "
+        "Brazil. GP letter from Ballinderry, Co. Roscommon.",
+        phi=("MB", "R7A 2K4", "SP", "04612-090", "Brazil", "Co. Roscommon"),
+    ),
+    Case(
+        "town-with-a-compass-abbreviation-or-only-a-surname-after-a-residence-cue",
+        "ADMITTED FROM HOME IN NO. ATTLEBURO. PREFERS FACILITY CLOSER TO SHREWSBERRY. PT LIVES WITH KESSLER.",
+        phi=("NO. ATTLEBURO", "SHREWSBERRY", "KESSLER"),
+    ),
+    Case(
+        "apartments-and-a-foreign-hospital-in-capitals",
+        "US housing: Carriage Way Apartments. GI F/U AT HOSPITAL DO DIVINO ESPÍRITO SANTO FOR EGD. HOSPITAL DAY 3.",
+        phi=("Carriage Way Apartments", "HOSPITAL DO DIVINO ESPÍRITO SANTO"),
+        keep=("FOR EGD", "HOSPITAL DAY"),
+    ),
+    Case(
         "town-with-its-compass-point-after-a-street",
         "pt lives w/ son at 41 ledge rd unit 3, n. readingg, 2 steps to enter. wife drives.",
         phi=("41 ledge rd unit 3", "readingg"),

@@ -53,6 +53,12 @@ _HEAD_FIRST = re.compile(
     r"(?P<name>(?:[ \t]+(?:(?:de|do|da|del|des|du|la|le|los|las|dos|das|di|der|von|zum|zur|am|St\.?|Sankt|San|Santa|"
     r"Santo|São|Saint|Sainte)[ \t]*){0,2}[A-ZÀ-Þ][\w'’-]+){1,4})"
 )
+_HEAD_FIRST_CAPS = re.compile(
+    r"\b(?:HOSPITAL|HÔPITAL|HOPITAL|CLÍNICA|CLINICA|CLINIQUE|CENTRO[ \t]+HOSPITALAR)[ \t]+"
+    r"(?:DE|DO|DA|DEL|DAS|DOS|DI|DES|DU|LA|LE)[ \t]+"
+    r"(?P<name>(?:(?:SAN|SANTA|SANTO|SÃO|SAINT|SAINTE|LA|DE|DO|DA)[ \t]+)?"
+    r"[A-ZÀ-Þ][\w'’-]+(?:[ \t]+[A-ZÀ-Þ][\w'’-]+){0,3})"
+)
 _TEST_HEADS = frozenset({"lab", "labs", "laboratory", "laboratories"})
 # Heads that are everyday words: the name before them must hold a name, a place or a word no list knows.
 _NAMED_HEADS = frozenset(
@@ -254,7 +260,19 @@ class _Facility:
 
     def _head_first(self, doc: Document) -> Iterator[Span]:
         """ "Hospital Santa Luzia", "Clinique des Tilleuls", "Klinikum Rechts der Isar": the head word
-        first, as many languages write it, then the capitalised words that name it."""
+        first, as many languages write it, then the capitalised words that name it; in capitals only with
+        the particle after the head ("HOSPITAL DO DIVINO ESPÍRITO SANTO")."""
+        for m in _HEAD_FIRST_CAPS.finditer(doc.text):
+            words = doc.tokens_in(m.start("name"), m.end("name"))
+            kept = 0
+            for w in words:
+                if w.cls & (WordClass.STOP | WordClass.CLINICAL) or (
+                    w.cls & WordClass.ENGLISH and not w.cls & (NAME_LIKE | WordClass.CITY)
+                ):
+                    break  # "... SANTO FOR FOLLOW-UP": the name ends before everyday words
+                kept += 1
+            if kept:
+                yield Span(m.start(), words[kept - 1].end, LOCATION, "facility", 0.8, "facility")
         for m in _HEAD_FIRST.finditer(doc.text):
             words = doc.tokens_in(m.start("name"), m.end("name"))
             if words and words[0].cls & WordClass.ENGLISH and not words[0].cls & (NAME_LIKE | WordClass.CITY):

@@ -66,8 +66,17 @@ _STREET_PARTICLES = frozenset(
 _RESIDENCE = re.compile(
     r"(?i)\b(?:lives|living|lived|resides|residing|resident|moved|relocated|born|hometown|native|originally|"
     r"grew\s+up|raised|flew|travel(?:l?ing|l?ed)|returned|based|headquartered|i\s+am|i'm|home|closer|nearer)"
-    r"(?:\s+(?:alone|here|there|now|currently|locally|independently))?\s+(?:of|in|to|from|at)\s+$"
+    r"(?:\s+(?:alone|here|there|now|currently|locally|independently))?\s+(?:of|in|to|from|at)\s+"
+    r"(?P<compass>(?:n|s|e|w|no|so)\.\s*)?$"
 )
+# A Canadian province before its postal code, a Brazilian state before its CEP.
+_REGION_BEFORE_CODE = re.compile(
+    r"\b(?P<region>(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT)[ \t]+(?P<code>[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)"
+    r"|(?:AC|AL|AP|AM|BA|CE|DF|ES|GO|MA|MT|MS|MG|PA|PB|PR|PE|PI|RJ|RN|RS|RO|RR|SC|SP|SE|TO)[ \t]+"
+    r"(?P<cep>\d{5}-\d{3}))\b"
+)
+# An Irish county after the town of an address: ", Co. Galway".
+_IRISH_COUNTY = re.compile(r"(?<=,[ \t])Co\.[ \t]?[A-Z][a-z]+")
 # "Address:", "Home address:", "Mailing address -": the value is a place, whatever its format.
 # The same labels as forms in other languages write them ("Domicilio:", "Localidad/ Provincia:", "Adresse :",
 # "Indirizzo:", "Endereço:", "Anschrift:"), and town and postcode labels ("City:", "CP: 28041", "PLZ:").
@@ -424,11 +433,19 @@ class _Places:
                 and tok.cls & ~(WordClass.FREQUENT | WordClass.CITY | NAME_BITS) == WordClass.NONE
             )
             # "LIVES IN SHERBROOKE", "CLOSER TO SHREWSBERRY": in a note all in capitals, a word no list knows
-            caps_note = doc.caseless and tok.shape is Shape.UPPER and tok.cls == WordClass.NONE and len(tok.norm) >= 5
+            # (or only a surname: "SHREWSBERRY").
+            caps_note = (
+                doc.caseless
+                and tok.shape is Shape.UPPER
+                and tok.cls & ~WordClass.LAST == WordClass.NONE
+                and len(tok.norm) >= 5
+            )
             if not lower_note and not capitals and not caps_note and (tok.caseless or tok.shape is not Shape.TITLE):
                 continue  # "lives alone in sommerville" counts in a note all in lower case
-            if tok.norm in STATE_NAMES or not _RESIDENCE.search(doc.text, max(0, tok.start - 32), tok.start):
+            cue = None if tok.norm in STATE_NAMES else _RESIDENCE.search(doc.text, max(0, tok.start - 36), tok.start)
+            if cue is None:
                 continue
+            start = cue.start("compass") if cue.group("compass") else tok.start  # "IN NO. ATTLEBURO"
             end = tok.end
             if capitals:  # "ΜΟΝΗ ΑΓΙΩΝ ΑΝΑΡΓΥΡΩΝ": the town's further words in capitals
                 nxt = tok.index + 1
@@ -442,10 +459,17 @@ class _Places:
                 ):
                     end = doc.tokens[nxt].end
                     nxt += 1
-            yield Span(tok.start, end, LOCATION, "city", 0.7, "places")
+            yield Span(start, end, LOCATION, "city", 0.7, "places")
 
     def _postcodes(self, doc: Document) -> Iterator[Span]:
         text = doc.text
+        for m in _REGION_BEFORE_CODE.finditer(text):
+            # "Winnipeg, MB R3G 0S4", "Campo Belo, SP 04612-090": the province or state with its code.
+            yield Span(m.start("region"), m.start("region") + 2, LOCATION, "state", 0.85, "places")
+            code = "code" if m.group("code") else "cep"
+            yield Span(m.start(code), m.end(code), LOCATION, "zip", 0.85, "places")
+        for m in _IRISH_COUNTY.finditer(text):
+            yield Span(m.start(), m.end(), LOCATION, "city", 0.8, "places")  # "..., Castlegar, Co. Galway"
         for m in _POSTCODE.finditer(text):
             if not any(ch.isdigit() for ch in m.group()[-3:]):
                 continue
