@@ -357,6 +357,13 @@ LOWER_CASE_NOTES = [
         keep=("FOR EGD", "HOSPITAL DAY"),
     ),
     Case(
+        "unknown-town-after-in-closing-its-clause-in-one-case",
+        "45 yo m bibems from a motel in topsvale. dressing soaked in betadine. temp 36.8 in isolette. "
+        "dtr driving from greenfeild, eta 2200.",
+        phi=("topsvale", "greenfeild"),
+        keep=("betadine", "isolette"),
+    ),
+    Case(
         "town-with-its-compass-point-after-a-street",
         "pt lives w/ son at 41 ledge rd unit 3, n. readingg, 2 steps to enter. wife drives.",
         phi=("41 ledge rd unit 3", "readingg"),

@@ -69,6 +69,14 @@ _RESIDENCE = re.compile(
     r"(?:\s+(?:alone|here|there|now|currently|locally|independently))?\s+(?:of|in|to|from|at)\s+"
     r"(?P<compass>(?:n|s|e|w|no|so)\.\s*)?$"
 )
+# A preposition of place right before a word, and the end of a clause right after it.
+_IN_PLACE_CUE = re.compile(r"(?i)\b(?:in|near|from)[ \t]+$")
+_CLAUSE_ENDS = re.compile(r"(?i)[ \t]*(?:[.,;:)]|\n|$|w/|and\b)")
+# Endings of drug, chemical, anatomical and everyday words, seldom of a town's name.
+_WORD_ENDINGS = (
+    "ine", "in", "al", "ate", "ide", "ol", "ous", "ic", "itis", "osis", "oma", "emia", "ectomy", "otomy", "ology",
+    "ase", "ium", "ity", "ment", "tion", "sion", "ness", "ing", "ed", "ly", "ary", "ive", "ism", "ist",
+)
 # A Canadian province before its postal code, a Brazilian state before its CEP.
 _REGION_BEFORE_CODE = re.compile(
     r"\b(?P<region>(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT)[ \t]+(?P<code>[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)"
@@ -216,6 +224,8 @@ class _Places:
     def find(self, doc: Document) -> Iterator[Span]:
         yield from self._after_movement(doc)
         yield from self._after_residence(doc)
+        if doc.caseless:
+            yield from self._unknown_after_in(doc)
         yield from self._postcodes(doc)
         yield from self._address_blocks(doc)
         yield from postal_places(doc)
@@ -460,6 +470,20 @@ class _Places:
                     end = doc.tokens[nxt].end
                     nxt += 1
             yield Span(start, end, LOCATION, "city", 0.7, "places")
+
+    @staticmethod
+    def _unknown_after_in(doc: Document) -> Iterator[Span]:
+        """ "a motel in topsfield.", "LIVES W/ MOM IN CHELSAE.", "driving from greenfeild,": in a note all in
+        one case, a word no list knows (six letters or more) after "in", "near" or "from", closing its
+        clause, is a town, often misspelt."""
+        text = doc.text
+        for tok in doc.tokens:
+            if tok.cls != WordClass.NONE or len(tok.norm) < 6 or not tok.norm.isalpha():
+                continue
+            if tok.norm.endswith(_WORD_ENDINGS):
+                continue  # "soaked in betadine", "received in formalin", "made in inferolateral": vocabulary
+            if _IN_PLACE_CUE.search(text, max(0, tok.start - 8), tok.start) and _CLAUSE_ENDS.match(text, tok.end):
+                yield Span(tok.start, tok.end, LOCATION, "city", 0.7, "places")
 
     def _postcodes(self, doc: Document) -> Iterator[Span]:
         text = doc.text
