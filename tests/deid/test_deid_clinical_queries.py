@@ -364,6 +364,12 @@ LOWER_CASE_NOTES = [
         keep=("betadine", "isolette"),
     ),
     Case(
+        "occupational-therapist-by-first-name",
+        "splint for r hand ordered. ot sunny to follow 3-5x/wk. ot eval today, pt/ot aware. 20cc/hr serosang.",
+        phi=("sunny",),
+        keep=("eval", "serosang"),
+    ),
+    Case(
         "town-with-its-compass-point-after-a-street",
         "pt lives w/ son at 41 ledge rd unit 3, n. readingg, 2 steps to enter. wife drives.",
         phi=("41 ledge rd unit 3", "readingg"),
