@@ -370,6 +370,14 @@ LOWER_CASE_NOTES = [
         keep=("eval", "serosang"),
     ),
     Case(
+        "national-ids-booking-references-cards-and-grouped-numbers",
+        "CPF: 987.654.321-00. Health plan: Bradesco - card 4471 0093 2210 5518. Booking reference: "
+        "K4ZP9Q. Medicare no. 3318 20475 2. Group: 55231. We still have the old # 7765 431 209 on file. "
+        "sin alergias conocidas. card given to pt.",
+        phi=("987.654.321-00", "4471 0093 2210 5518", "K4ZP9Q", "3318 20475 2", "55231", "7765 431 209"),
+        keep=("alergias", "given"),
+    ),
+    Case(
         "town-with-its-compass-point-after-a-street",
         "pt lives w/ son at 41 ledge rd unit 3, n. readingg, 2 steps to enter. wife drives.",
         phi=("41 ledge rd unit 3", "readingg"),

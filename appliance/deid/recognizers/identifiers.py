@@ -31,12 +31,12 @@ _LABELS: dict[str, str] = {
     # Labels as forms in other languages write them: Spanish NASS/NUSS, "seguridad social", French
     # "sécurité sociale", "NSS" in capitals.
     "ssn": r"(?i:ssn|ss#|social\s+security|soc\.?\s+sec\.?|nass|nuss|seguridad\s+social|"
-    r"s[ée]curit[ée]\s+sociale)|NSS",
+    r"s[ée]curit[ée]\s+sociale|cpf|cnpj|pesel|ppsn|aadhaar|tfn)|NSS|SIN|RG",
     "mrn": r"(?i:mrn|mr\s*#|mr\s+no\.?|medical\s+record|med\.?\s+rec(?:ord)?|chart\s*(?:#|no\.?|number|id)|"
     r"unit\s+(?:no\.?|number)|hospital\s+(?:no\.?|number)|patient\s+(?:id|identifier|no\.?|number)|pt\.?\s+(?:id|no\.?)|"
     r"record\s*(?:#|no\.?|number)|nhc|historia\s+cl[ií]nica|n[º°]\s*(?:de\s+)?historia|cipa|"
     r"n[º°]\s*(?:de\s+)?(?:paciente|expediente))",
-    "health_plan": r"(?i:member|subscriber|policy|group\s*(?:#|no\.?|number|id)|group(?=\s+\d{4})|insurance|"
+    "health_plan": r"(?i:member|subscriber|policy|group\s*(?:#|no\.?|number|id)|group(?=\s*:?\s*\d{4})|insurance|"
     r"medicare|medicaid|mbi|hicn|beneficiary|health\s+plan|plan\s+(?:id|no\.?|number)|insured\s+id|payer\s+id)",
     "account": r"(?i:acct|account|billing|encounter|visit\s+(?:id|no\.?|number)|fin|csn|har|invoice|claim)",
     "license": r"(?i:licen[cs]e|lic\.?|driver'?s?\s+licen[cs]e|dea|npi|upin|passport|certificate|"
@@ -45,7 +45,9 @@ _LABELS: dict[str, str] = {
     r"lot\s*(?:#|no\.?|number))|SN",
     "other": r"(?i:identifier|case\s*(?:#|no\.?|number)|accession|specimen\s*(?:#|no\.?|number|id)|"
     r"order\s*(?:#|no\.?|number|id)|ref(?:erence)?\s*(?:#|no\.?|number)|employee\s+(?:id|no\.?|number)|badge|student\s+(?:id|no\.?|number)|"
-    r"study\s+(?:id|no\.?|number)|requisition|confirmation\s*(?:#|no\.?|number)|ticket)|ID",
+    r"study\s+(?:id|no\.?|number)|requisition|confirmation\s*(?:#|no\.?|number)|ticket|"
+    r"booking\s+(?:ref(?:erence)?|code|no\.?|number)|reservation\s*(?:#|no\.?|number|code)|pnr|"
+    r"card(?=\s*(?:#|no\.?|number)?\s*:?\s*\d{4}))|ID",
 }
 _LABELLED = re.compile(
     r"(?<![\w/])(?:"
@@ -61,7 +63,10 @@ _VEHICLE_NEAR = re.compile(
     r"(?i)\b(?:cars?|vehicles?|trucks?|vans?|auto|motorcycles?|parked|parking|drives?|driving)\b"
 )
 _PLATE_TAIL = re.compile(r"[ -][A-Z0-9]{2,5}\b")
-_DIGIT_GROUPS = re.compile(r"(?: \d{2,8}){1,3}(?!\w|\.\d|\s*(?:mg|mcg|ml|units?|%|days?|hours?|weeks?|years?))")
+_DIGIT_GROUPS = re.compile(
+    r"(?: \d{2,8}){1,3}(?: \d(?!\d|[.,/]\d))?"  # a check digit alone at the end: "2951 48376 1"
+    r"(?!\w|\.\d|\s*(?:mg|mcg|ml|units?|%|days?|hours?|weeks?|years?))"
+)
 #: Words an identifier label can start with (see `Document.matches_at_words`).
 LABEL_FIRST_WORDS = frozenset(
     """
@@ -71,9 +76,10 @@ LABEL_FIRST_WORDS = frozenset(
     passport certificate dl serial s device udi imei pacemaker lot sn identifier case accession specimen
     order ref reference employee badge student study requisition confirmation ticket id
     nass nuss seguridad securite sécurité nss nhc historia cipa nº n°  nºcol n°col colegiado dni nif nie codice
+    cpf cnpj pesel ppsn aadhaar tfn sin rg booking reservation pnr card
     """.split()
 )
-_HASH_NUMBER = re.compile(r"(?<![\w#])#\s?(?P<value>\d{4,12})\b")
+_HASH_NUMBER = re.compile(r"(?<![\w#])#\s?(?P<value>\d{4,12}(?:[ ]\d{3,4}){0,3})\b")
 
 _VIN = re.compile(r"\b[A-HJ-NPR-Z0-9]{17}\b", re.IGNORECASE)
 _CARD = re.compile(r"(?<![\d-])(?:\d{4}[ -]){3}\d{1,7}(?![\d-])|(?<!\d)\d{13,19}(?!\d)")

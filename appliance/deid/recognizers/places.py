@@ -69,6 +69,7 @@ _RESIDENCE = re.compile(
     r"(?:\s+(?:alone|here|there|now|currently|locally|independently))?\s+(?:of|in|to|from|at)\s+"
     r"(?P<compass>(?:n|s|e|w|no|so)\.\s*)?$"
 )
+_DIGIT_GROUP_BEFORE = re.compile(r"\d[ \t]+$")
 # A preposition of place right before a word, and the end of a clause right after it.
 _IN_PLACE_CUE = re.compile(r"(?i)\b(?:in|near|from)[ \t]+$")
 _CLAUSE_ENDS = re.compile(r"(?i)[ \t]*(?:[.,;:)]|\n|$|w/|and\b)")
@@ -317,6 +318,8 @@ class _Places:
             place = doc.tokens_in(*after.span("town")) if after else []
             if not place or _common(place[0]):
                 continue  # "3 10000 Units", "2 12000 IU": doses
+            if _DIGIT_GROUP_BEFORE.search(text, max(0, m.start("num") - 8), m.start("num")):
+                continue  # "card 8874 0021 3390 0015 Reason": groups of one long number, no house and postcode
             street = doc.tokens_in(m.start(), m.start("num"))
             starts.append((m.start() if street and not any(_common(w) for w in street) else m.start("num"), m.end()))
         beside = [(m.start(), m.end()) for m in _UNIT_BESIDE.finditer(text)]
