@@ -25,6 +25,7 @@ _INITIALS_BEFORE_ROLE = re.compile(r"(?<![\w/.-])(?P<i>[A-Za-z]{2,3})" + _ROLE_I
 # A name with the person's role in brackets after it: "hope (sw) to see", "MAUREEN (CHARGE RN)".
 _NAME_BEFORE_ROLE = re.compile(r"(?<![\w/.-])(?P<n>[^\W\d_][\w'’-]{2,})" + _ROLE_IN_BRACKETS)
 # A title, an initial with its full stop and a surname, in any case: "d/w ho dr. k. ng re lasix".
+_TITLE_ROLES = frozenset("dr np pa rn rt rrt rd sw cm slp ot pharmd pharmacist chaplain rev fr".split())
 _TITLE_INITIAL_SURNAME = re.compile(
     r"(?i)\b(?:dr|np|pa|rn|rt|rrt|rd|sw|cm|slp|ot|pharmd|pharmacist|chaplain|rev|fr)\.?[ \t]+"
     r"(?P<n>[^\W\d_]\.[ \t]?[^\W\d_][\w'’-]+)"
@@ -145,7 +146,7 @@ class _Initials:
             if cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.ENGLISH) and not cls & WordClass.FIRST:
                 continue  # "walker (pt)", "consult (sw)": a thing or a service, not a person
             yield Span(m.start("n"), m.end("n"), NAME, "clinician", 0.8, "initials")
-        for m in _TITLE_INITIAL_SURNAME.finditer(text):
+        for m in doc.matches_at_words(_TITLE_INITIAL_SURNAME, _TITLE_ROLES):
             surname = m.group("n").split(".")[-1].strip().lower()
             cls = self.lexicon.word_class(surname)
             if cls & WordClass.CLINICAL and not cls & NAME_BITS:

@@ -181,6 +181,29 @@ _HOUSE_POSTCODE = re.compile(
     r"(?P<street>(?:[A-ZÀ-Þ][\w'’-]*[ \t]+){0,2}[A-ZÀ-Þ][\w'’-]*,?[ \t]+)?"
     r"(?<![\w/.-])(?P<num>\d{1,4}[A-Za-z]?|s/n)(?=" + _POSTCODE_TOWN.pattern + r")"
 )
+# The words a street of `_FOREIGN_STREET` starts with or ends in, to skip it fast in notes with none.
+_FOREIGN_STREET_WORDS = frozenset(
+    """
+    rue via viale vicolo corso piazza calle avenida avda av rua travessa largo paseo plaza praça boulevard bd
+    chemin allée quai impasse carrer strada ulica ul glorieta ronda camino carretera travesía avinguda p pza ctra
+    utca út u tér körút krt sor köz
+    """.split()
+)
+_FOREIGN_STREET_ENDINGS = (
+    "strasse", "straße", "str", "gasse", "weg", "platz", "allee", "damm", "ufer", "vej", "gade", "gatan", "vägen",
+    "veien", "gata", "katu", "tie", "kuja", "straat", "laan", "plein", "gracht", "ulica", "cesta", "iela", "gatvė",
+)
+
+
+def _may_hold_foreign_street(doc: Document) -> bool:
+    """False only when no word of the note can start or end a `_FOREIGN_STREET` match."""
+    if "C/" in doc.text:
+        return True
+    return any(
+        tok.norm in _FOREIGN_STREET_WORDS or tok.norm.endswith(_FOREIGN_STREET_ENDINGS) for tok in doc.tokens
+    )
+
+
 # What every such address holds, found fast: the house number right before the postcode and town.
 _HOUSE_POSTCODE_GATE = re.compile(r"(?:\d[A-Za-z]?|s/n)(?=" + _POSTCODE_TOWN.pattern + r")")
 # The province or region written after a postcode's town, up to the end of the clause.
@@ -307,7 +330,7 @@ class _Places:
                 continue  # "ON CALL RD", "at the st"
             yield Span(m.start("street"), m.end("street"), LOCATION, "street", 0.75, "places")
             yield from town_after(doc, m.end("street"))  # "ON CONGRESS ST, BROCKTEN."
-        for m in _FOREIGN_STREET.finditer(text):
+        for m in _FOREIGN_STREET.finditer(text) if _may_hold_foreign_street(doc) else ():
             words = doc.tokens_in(m.start() + (2 if m.group().startswith("C/") else 0), m.end())  # "C/": calle
             if words and not any(
                 w.cls & WordClass.CLINICAL and not w.cls & NAME_BITS and w.norm not in _STREET_PARTICLES for w in words
