@@ -378,6 +378,19 @@ LOWER_CASE_NOTES = [
         keep=("alergias", "given"),
     ),
     Case(
+        "nurses-named-by-post-or-shift-stay",
+        "dtr notified, on her way. pacu handoff to floor rn ottoline. charge rn aware. f/u. covering rn notified. "
+        "lives in 3rd floor walkup.",
+        phi=("ottoline",),
+        keep=("her way", "floor rn", "charge", "covering", "walkup"),
+    ),
+    Case(
+        "ventilator-settings-with-a-percentage-stay",
+        "VENT: PRVC 420/16/+8/40%. HX MI 6/85.",
+        phi=("6/85",),
+        keep=("8/40",),
+    ),
+    Case(
         "town-with-its-compass-point-after-a-street",
         "pt lives w/ son at 41 ledge rd unit 3, n. readingg, 2 steps to enter. wife drives.",
         phi=("41 ledge rd unit 3", "readingg"),

@@ -117,7 +117,9 @@ _CULTURE_BEFORE = re.compile(r"(?i)\b(?:[bu]?cx|bc|cultures?|bottles?|sets?)\s*[
 # "9/7 - 9/12"? a slash pair followed by more slashes or a dash and digits belongs to something longer.
 _IN_A_RANGE = re.compile(r"\s*(?:x|X)\s*\d")
 # Month and two-digit year ("MI 6/85"): the second number cannot be a day.
-_MONTH_SHORT_YEAR = re.compile(_EDGE_L + r"(?:0?[1-9]|1[0-2])/(?:3[2-9]|[4-9]\d)" + _EDGE_R)
+_MONTH_SHORT_YEAR = re.compile(
+    r"(?<![\w/.\-+])(?:0?[1-9]|1[0-2])/(?:3[2-9]|[4-9]\d)" + _EDGE_R + r"(?!\s*%)"  # not "PRVC 420/16/+8/40%"
+)
 # Month and day with a hyphen ("on 7-8"): a range unless a date cue comes first.
 _HYPHEN_PAIR = re.compile(
     _EDGE_L + r"(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])(?![\w/]|[.\-]\d|\s*(?:x|%|mg|ml|l\b))"

@@ -342,6 +342,8 @@ class _NameContext:
             taken = _name_before_credential(doc, prev.index)
             if len(taken) == 1 and taken[0].norm in _ASKING_VERBS:
                 continue  # "page slp w/ questions", "notify md": a request to the role, no name
+            if taken and taken[-1].norm in _ROLE_QUALIFIERS:
+                continue  # "handoff to floor rn", "f/u. covering rn notified": which nurse, not who
             if taken:
                 span = name_span(doc, taken[0].index, taken[-1].index, "clinician", 0.9, "name_context")
                 if span:
@@ -489,6 +491,13 @@ def _credential_name_word(tok: Token) -> bool:
 _ASKING_VERBS = frozenset(
     "page paged call called notify notified ask asked tell told consult consulted contact contacted update updated"
     " inform informed text texted".split()
+)
+
+
+# Words that say which nurse or doctor by post or shift, right before the credential: "floor rn", "covering md".
+_ROLE_QUALIFIERS = frozenset(
+    "floor unit home charge night day float resource primary covering bedside triage transport travel agency staff"
+    " admitting accepting receiving sending oncoming outgoing".split()
 )
 
 

@@ -69,6 +69,7 @@ _RESIDENCE = re.compile(
     r"(?:\s+(?:alone|here|there|now|currently|locally|independently))?\s+(?:of|in|to|from|at)\s+"
     r"(?P<compass>(?:n|s|e|w|no|so)\.\s*)?$"
 )
+_POSSESSIVE_PRONOUNS = frozenset({"her", "his", "their", "my", "our", "your", "its"})
 _DIGIT_GROUP_BEFORE = re.compile(r"\d[ \t]+$")
 # A preposition of place right before a word, and the end of a clause right after it.
 _IN_PLACE_CUE = re.compile(r"(?i)\b(?:in|near|from)[ \t]+$")
@@ -328,6 +329,8 @@ class _Places:
                 continue  # "on the st" in a normally written line
             if any(w.cls & (WordClass.STOP | WordClass.CLINICAL) and not w.cls & NAME_BITS for w in words[:-1]):
                 continue  # "ON CALL RD", "at the st"
+            if words[0].norm in _POSSESSIVE_PRONOUNS:
+                continue  # "on her way", "ON HIS WAY": no street
             yield Span(m.start("street"), m.end("street"), LOCATION, "street", 0.75, "places")
             yield from town_after(doc, m.end("street"))  # "ON CONGRESS ST, BROCKTEN."
         for m in _FOREIGN_STREET.finditer(text) if _may_hold_foreign_street(doc) else ():
