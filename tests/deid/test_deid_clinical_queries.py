@@ -391,6 +391,13 @@ LOWER_CASE_NOTES = [
         keep=("8/40",),
     ),
     Case(
+        "anatomy-and-eponymous-tests-in-operative-prose-stay",
+        "DR. HAWKINS SAW HER. NODULES IN THE POSTERIOR FOSSA. SHE HAD HAWKINS 2 ANTERIORLY. EXCISED IN TOTO. "
+        "THE LABRUM WAS DEBRIDED. THE SARTORIUS WAS RETRACTED.",
+        phi=("HAWKINS",),
+        keep=("FOSSA", "HAWKINS 2", "TOTO", "LABRUM", "SARTORIUS"),
+    ),
+    Case(
         "town-with-its-compass-point-after-a-street",
         "pt lives w/ son at 41 ledge rd unit 3, n. readingg, 2 steps to enter. wife drives.",
         phi=("41 ledge rd unit 3", "readingg"),
