@@ -398,6 +398,12 @@ LOWER_CASE_NOTES = [
         keep=("FOSSA", "HAWKINS 2", "TOTO", "LABRUM", "SARTORIUS"),
     ),
     Case(
+        "town-after-a-facility-closing-its-clause",
+        "FROM GROUP HOME (CEDAR HOUSE, WALTHAM) W/ STATUS EPILEPTICUS. BACK TO KESSLER REHAB, THEN HOME.",
+        phi=("CEDAR HOUSE", "WALTHAM", "KESSLER REHAB"),
+        keep=("THEN HOME",),
+    ),
+    Case(
         "town-with-its-compass-point-after-a-street",
         "pt lives w/ son at 41 ledge rd unit 3, n. readingg, 2 steps to enter. wife drives.",
         phi=("41 ledge rd unit 3", "readingg"),

@@ -30,6 +30,10 @@ _COUNTRY_AFTER = re.compile(
     r",?[ \t]*(?P<country>[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,2})"
     r"(?=[ \t]*(?:[.,;)\n]|$)|[ \t]+\d{4,6}\b)"
 )
+# ", Waltham)", ", Quincy.": one or two words after a comma that close the clause.
+_TOWN_AFTER_FACILITY = re.compile(
+    r",[ \t]*(?P<town>[^\W\d_][\w'’-]*(?:[ \t][^\W\d_][\w'’-]*)?)(?=[ \t]*(?:[,.;)\n]|$))"
+)
 _ADDRESS_SUBTYPES = frozenset({"street", "zip", "city", "postcode", "route"})
 _US = frozenset({"usa", "u.s.a.", "us", "u.s.", "united states", "united states of america"})
 
@@ -43,6 +47,11 @@ class _AddressRegions:
         if not places:
             return
         text = doc.text
+        for place in places:
+            if place.subtype == "facility":
+                town = self._town_after_facility(doc, place.end)
+                if town is not None:
+                    yield town
         for k, place in enumerate(places):
             end = place.end
             state = _STATE_AFTER.match(text, end)
@@ -74,6 +83,25 @@ class _AddressRegions:
         before = max(earlier, key=lambda p: p.end)
         gap = text[before.end : place.start]
         return before.subtype in _ADDRESS_SUBTYPES and len(gap) <= 3 and "\n" not in gap and gap.strip() in ("", ",")
+
+    def _town_after_facility(self, doc: Document, end: int) -> Span | None:
+        """ "(CEDAR HOUSE, WALTHAM)", "Brookside Health Center, Quincy.": a town from the list written
+        after a facility's name, closing its clause."""
+        m = _TOWN_AFTER_FACILITY.match(doc.text, end)
+        if m is None:
+            return None
+        words = doc.tokens_in(m.start("town"), m.end("town"))
+        if not words or any(w.cls & (WordClass.STOP | WordClass.CLINICAL) for w in words):
+            return None
+        if self._is_state(m.group("town")) or m.group("town").lower() in _US:
+            return None
+        parts = tuple(w.norm for w in words)
+        known = bool(words[0].cls & WordClass.CITY) if len(words) == 1 else parts in self.lexicon.multiword_cities.get(
+            parts[0], ()
+        )
+        if not known or (words[0].caseless and words[0].cls & WordClass.COMMON and len(words) == 1):
+            return None  # "... REHAB, HOME", "(NURSING HOME, MAIN)": a word that is also everyday needs more
+        return Span(m.start("town"), m.end("town"), LOCATION, "city", 0.75, "address_regions")
 
     @staticmethod
     def _is_state(word: str) -> bool:
