@@ -404,6 +404,13 @@ LOWER_CASE_NOTES = [
         keep=("THEN HOME",),
     ),
     Case(
+        "care-service-listed-after-a-comma-or-and",
+        "referrals sent to elm crest rehab, brackenridge snf and marlow vna. pt on hd, renal dialysis and hospice "
+        "discussed. form completed by team, no o2 needed. given during control and intracoronary adenosine infusion.",
+        phi=("elm crest rehab", "brackenridge snf", "marlow vna"),
+        keep=("renal dialysis", "hospice", "no o2", "adenosine infusion"),
+    ),
+    Case(
         "town-with-its-compass-point-after-a-street",
         "pt lives w/ son at 41 ledge rd unit 3, n. readingg, 2 steps to enter. wife drives.",
         phi=("41 ledge rd unit 3", "readingg"),

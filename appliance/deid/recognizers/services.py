@@ -13,8 +13,7 @@ from appliance.deid.spans import LOCATION, Span
 from appliance.deid.text import Document
 
 # What a care service does, after its name: "riverside dialysis", "harbor drug", "tri-county vna".
-_SERVICE = re.compile(
-    r"(?i)(?:\b(?P<prep>at|to|from|via|bib|by|w/|thru|through)[ \t]+|\()"
+_SERVICE_NAME_AND_KIND = (
     r"(?P<name>[a-z][a-z'’-]*(?:[ \t]+[a-z][a-z'’-]*){0,2}?)[ \t]+"
     r"(?:dialysis(?:[ \t]+(?:center|unit))?|infusion|vna|drug|ems|chair[ \t]+car|"
     r"(?:critical[ \t]+care[ \t]+)?(?:ambulance|transport)|dme|snf|ltach|staffing|apothecary|air[ \t]+med|oxygen|o2|"
@@ -22,6 +21,11 @@ _SERVICE = re.compile(
     r"supply|supplies|rentals|home[ \t]+health|home[ \t]+care|home[ \t]+aides|hospice|"
     r"(?P<weak>recovery|counseling|counselling|pediatrics|clubhouse|pharmacy|associates|commons|kidney[ \t]+care))\b"
 )
+_SERVICE = re.compile(r"(?i)(?:\b(?P<prep>at|to|from|via|bib|by|w/|thru|through)[ \t]+|\()" + _SERVICE_NAME_AND_KIND)
+# The same after a comma or "and", in a list of places: "glen meadow rehab, oakhaven snf and ...".
+_LISTED_SERVICE = re.compile(r"(?i)(?P<listed>,|\band\b)[ \t]+" + _SERVICE_NAME_AND_KIND)
+# Endings of drug and anatomical words that no list holds ("adenosine", "intracoronary").
+_VOCABULARY_ENDINGS = ("ine", "ary", "al", "ic", "ous", "ide", "ate", "ol", "in")
 # Words that say what kind of service, not which one.
 _SERVICE_GENERIC = frozenset(
     """
@@ -44,7 +48,7 @@ def care_services(doc: Document, facility_generic: frozenset[str]) -> Iterator[S
     "BIB HARBOR EMS": a care service named by one to three words before what it does, right after a
     preposition, in any case. Generic words ("home infusion", "outpatient dialysis") name none."""
     tokens = doc.tokens
-    for m in _SERVICE.finditer(doc.text):
+    for m in (*_SERVICE.finditer(doc.text), *_LISTED_SERVICE.finditer(doc.text)):
         words = doc.tokens_in(m.start("name"), m.end("name"))
         # After a first word that names ("pine tree medical supply"), a clinical word may follow.
         named_first = bool(words) and bool(words[0].cls & (NAME_LIKE | WordClass.CITY)) and not words[0].cls & (
@@ -67,12 +71,23 @@ def care_services(doc: Document, facility_generic: frozenset[str]) -> Iterator[S
             continue  # "north shore vna" names one; "home infusion", "the dialysis" do not
         if words[0].index > 0 and tokens[words[0].index - 1].norm in _SERVICE_GENERIC:
             continue
-        if (m.group("prep") or "").lower() == "to" and (
+        listed = "listed" in m.re.groupindex
+        if not listed and (m.group("prep") or "").lower() == "to" and (
             words[0].cls == WordClass.ENGLISH or words[0].cls & WordClass.STOP
         ):
             continue  # "progressed to require dialysis", "reminded to call hospice": a verb after "to"
-        if m.group("weak") and not any(w.cls & (NAME_LIKE | WordClass.CITY) or not w.cls for w in words):
+        if (m.group("weak") or listed) and not any(
+            w.cls & (NAME_LIKE | WordClass.CITY) or not w.cls for w in words
+        ):
             continue  # "to full recovery", "from routine pediatrics": ordinary words before a weak head
+        if listed and any(
+            w.cls & (WordClass.STOP | WordClass.CLINICAL)
+            or w.cls & WordClass.ENGLISH
+            and not w.cls & (NAME_LIKE | WordClass.CITY)
+            or w.norm.endswith(_VOCABULARY_ENDINGS)
+            for w in words
+        ):
+            continue  # ", then dialysis", "and intracoronary adenosine infusion": in a list, only names
         yield Span(m.start("name"), m.end(), LOCATION, "facility", 0.7, "facility")
     for m in _OUR_LADY.finditer(doc.text):
         yield Span(m.start(), m.end(), LOCATION, "facility", 0.85, "facility")
