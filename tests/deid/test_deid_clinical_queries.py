@@ -411,6 +411,25 @@ LOWER_CASE_NOTES = [
         keep=("renal dialysis", "hospice", "no o2", "adenosine infusion"),
     ),
     Case(
+        "display-names-of-mail-addresses",
+        'From: Ngozi <ngozi.e@example.com>\nTo: Chidiebere <chidi.e@example.net>, "Dr. Anna Kovacs" <ak@example.org>',
+        phi=("Ngozi", "Chidiebere", "Anna Kovacs", "ngozi.e@example.com"),
+        keep=("Dr.",),
+    ),
+    Case(
+        "card-endings-references-register-numbers-and-cjk-dates",
+        "Paid with credit card ending 6614. Assessment pending (ref ASC/2024/77810). Dr Feeney, IMC no. 021874. "
+        "Tokyo 2024年10月3日. ref range 3.5-5.0.",
+        phi=("6614", "ASC/2024/77810", "021874", "2024年10月3日"),
+        keep=("ref range", "3.5-5.0"),
+    ),
+    Case(
+        "british-street-types",
+        "Ms Adaeze Nwachukwu lives at 14 Larch Close, Hull, and works at 3 Ferry Mews. Keep close watch.",
+        phi=("14 Larch Close", "3 Ferry Mews"),
+        keep=("close watch",),
+    ),
+    Case(
         "town-with-its-compass-point-after-a-street",
         "pt lives w/ son at 41 ledge rd unit 3, n. readingg, 2 steps to enter. wife drives.",
         phi=("41 ledge rd unit 3", "readingg"),

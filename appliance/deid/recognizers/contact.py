@@ -6,13 +6,20 @@ import re
 from collections.abc import Iterator
 
 from appliance.deid.config import DeidConfig
-from appliance.deid.lexicon import Lexicon
+from appliance.deid.lexicon import Lexicon, WordClass
 from appliance.deid.recognizers.base import register
-from appliance.deid.spans import CONTACT, Span
+from appliance.deid.spans import CONTACT, NAME, Span
 from appliance.deid.text import Document
 from appliance.deid.validators import ip_valid
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b")
+# A display name before an address in angle brackets, at a line's start, after a header's colon or a comma.
+_DISPLAY_NAME = re.compile(
+    r"(?m)(?:^|[:,;][ \t]*)[ \t\"']*(?P<name>[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,3})[\"']?"
+    r"[ \t]*<[^<>\s@]+@[^<>\s]+>"
+)
+NAME_WORDS = WordClass.FIRST | WordClass.LAST
+_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof", "mx"})
 
 # Two-letter country domains that are also words or clinical shorthand ("in", "me", "ca") are left
 # out: "seen.in" is a typo far more often than a web site.
@@ -103,8 +110,18 @@ def _strip_trailing(text: str, start: int, end: int) -> int:
 
 class _Email:
     def find(self, doc: Document) -> Iterator[Span]:
-        for m in _EMAIL.finditer(doc.text):
+        text = doc.text
+        for m in _EMAIL.finditer(text):
             yield Span(m.start(), m.end(), CONTACT, "email", 0.99, "email")
+        if "<" not in text:
+            return
+        for m in _DISPLAY_NAME.finditer(text):
+            # "From: Ngozi <ngozi.e@...>", "To: Chidi <...>, Adanna <...>": the name the address is shown with.
+            words = doc.tokens_in(m.start("name"), m.end("name"))
+            while words and words[0].norm in _TITLES:
+                words = words[1:]  # '"Dr. Anna Kovacs" <...>': the title stays
+            if words and not any(w.cls & WordClass.STOP and not w.cls & NAME_WORDS for w in words):
+                yield Span(words[0].start, m.end("name"), NAME, "person", 0.9, "email")
 
 
 class _Url:

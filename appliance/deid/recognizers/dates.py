@@ -65,6 +65,7 @@ _PART_OF_MONTH = re.compile(
     r"(?i)\b(?:early|mid|late)-(?P<mn>january|february|march|april|may|june|july|august|september|october|"
     r"november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\b"
 )
+_CJK_DATE = re.compile(r"(?:\d{4}[ \t]*年[ \t]*)?\d{1,2}[ \t]*月[ \t]*\d{1,2}[ \t]*日")
 _MODAL_MAY = re.compile(r"(?i)\b(?:this|that)\s+may\b")
 _WORD_AFTER = re.compile(r"[ \t]+[A-Za-z]")
 _VERB_PARTICLE = re.compile(r"(?i)[ \t]+(?:out|down|up|along|into|through|forward|ahead|away|back)\b")
@@ -335,6 +336,9 @@ class _Dates:
                 yield Span(m.start("mn"), m.end("mn"), DATE, "month", 0.7, "date")
         for m in _ORDINAL_DAY.finditer(text):
             yield Span(m.start("day"), m.end("day"), DATE, "day", 0.75, "date")
+        if "月" in text:
+            for m in _CJK_DATE.finditer(text):  # "2024年10月3日", "10月3日"
+                yield Span(m.start(), m.end(), DATE, "date", 0.95, "date")
         for m in _HOLIDAY.finditer(text):
             if re.match(r"\s+(?:disease|factor)\b", text[m.end() : m.end() + 10], re.IGNORECASE):
                 continue  # "Christmas disease" is haemophilia B, not a date

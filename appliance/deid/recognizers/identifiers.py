@@ -47,7 +47,7 @@ _LABELS: dict[str, str] = {
     r"order\s*(?:#|no\.?|number|id)|ref(?:erence)?\s*(?:#|no\.?|number)|employee\s+(?:id|no\.?|number)|badge|student\s+(?:id|no\.?|number)|"
     r"study\s+(?:id|no\.?|number)|requisition|confirmation\s*(?:#|no\.?|number)|ticket|"
     r"booking\s+(?:ref(?:erence)?|code|no\.?|number)|reservation\s*(?:#|no\.?|number|code)|pnr|"
-    r"card(?=\s*(?:#|no\.?|number)?\s*:?\s*\d{4}))|ID",
+    r"card(?=\s*(?:#|no\.?|number)?\s*:?\s*\d{4})|ref(?:erence)?(?=\.?[ \t]*:?[ \t]*(?:[A-Za-z]{0,5}[/-]?)?\d{3}))|ID",
 }
 _LABELLED = re.compile(
     r"(?<![\w/])(?:"
@@ -79,6 +79,12 @@ LABEL_FIRST_WORDS = frozenset(
     cpf cnpj pesel ppsn aadhaar tfn sin rg booking reservation pnr card
     """.split()
 )
+# The last digits a card or account is shown by: "credit card ending 6614", "account ending in 0042".
+_CARD_ENDING = re.compile(
+    r"(?i)\b(?:card|account|acct)[ \t]+(?:number[ \t]+)?ending(?:[ \t]+in)?[ \t]*:?[ \t]*(?P<value>\d{4})\b"
+)
+# A register's initials, then its number: "IMC no. 021874", "GMC No: 7012345".
+_REGISTER_NUMBER = re.compile(r"\b[A-Z]{2,6}[ \t]+(?:[Nn]o\.?|#|[Nn]umber)[ \t]*:?[ \t]*(?P<value>\d{4,10})\b")
 _HASH_NUMBER = re.compile(r"(?<![\w#])#\s?(?P<value>\d{4,12}(?:[ ]\d{3,4}){0,3})\b")
 
 _VIN = re.compile(r"\b[A-HJ-NPR-Z0-9]{17}\b", re.IGNORECASE)
@@ -150,6 +156,10 @@ class _LabelledId:
                 yield Span(start, end, ID, subtype, 0.95, "labelled_id")
         for m in _HASH_NUMBER.finditer(text):
             yield Span(m.start("value"), m.end("value"), ID, "other", 0.8, "labelled_id")
+        for m in _CARD_ENDING.finditer(text):
+            yield Span(m.start("value"), m.end("value"), ID, "account", 0.9, "labelled_id")
+        for m in _REGISTER_NUMBER.finditer(text):
+            yield Span(m.start("value"), m.end("value"), ID, "license", 0.85, "labelled_id")
 
 
 class _ChecksumId:

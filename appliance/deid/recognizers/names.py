@@ -53,14 +53,16 @@ _CREDENTIAL_SEP = re.compile(r"\.?,[ \t]*|\.?[ \t]+")
 _CREDENTIAL = re.compile(
     r"(?P<cred>M\.?D\.?|D\.?O\.?|R\.?N\.?|NP|NP-C|PA-C|PA|Ph\.?D\.?|MSW|LCSW|"
     r"LICSW|DPT|PT|OT|PharmD|RPh|CNA|LPN|LVN|APRN|ARNP|FNP|FNP-BC|ANP|ACNP|CRNA|DDS|DMD|MBBS|MPH|MSN|BSN|CNM|RD|RRT|SLP|DNP|"
-    r"CMA|MA|FACP|FACC|FACS)(?![\w-]|/[A-Za-z])"  # "PT/OT", "RN/MD": services and roles in a list, no credential
+    r"CMA|MA|FACP|FACC|FACS|MRCGP|MICGP|MRCP|MRCPI|FRCP|FRCPC|FRCS|FRACP|FRCSI)"
+    r"(?![\w-]|/[A-Za-z])"  # "PT/OT", "RN/MD": services and roles in a list, no credential
 )
 # First letters of each credential as the tokeniser sees them ("M.D." starts with the token "M").
 _CREDENTIAL_STARTS = frozenset(
     """
     M MD D DO R RN NP NP-C PA PA-C Ph PhD MSW LCSW LICSW DPT PT OT PharmD RPh CNA LPN LVN APRN ARNP FNP FNP-BC ANP
     ACNP CRNA DDS
-    DMD MBBS MPH MSN BSN CNM RD RRT SLP DNP CMA MA FACP FACC FACS
+    DMD MBBS MPH MSN BSN CNM RD RRT SLP DNP CMA MA FACP FACC FACS MRCGP MICGP MRCP MRCPI FRCP FRCPC FRCS FRACP
+    FRCSI
     """.split()
 )
 _SENTENCE_GOES_ON = re.compile(
