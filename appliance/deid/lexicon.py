@@ -39,6 +39,12 @@ class WordClass:
 
 
 NAME_BITS = WordClass.FIRST | WordClass.LAST
+#: Endings of drug, chemical, anatomical and everyday words, seldom of a place's or a business's name
+#: ("betadine", "intracoronary", "formalin"): a word no list knows with one of them is vocabulary.
+VOCABULARY_ENDINGS = (
+    "ine", "in", "al", "ate", "ide", "ol", "ous", "ic", "itis", "osis", "oma", "emia", "ectomy", "otomy", "ology",
+    "ase", "ium", "ity", "ment", "tion", "sion", "ness", "ing", "ed", "ly", "ary", "ive", "ism", "ist",
+)
 #: How many of the most frequent first names and surnames count as FREQUENT. In capitals a lone name
 #: with no context is believed only among these: the long tail of the census lists is full of
 #: abbreviations ("ENDO", "LEVO", "RISS", "PAC" are all somebody's surname).

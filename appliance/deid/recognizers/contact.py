@@ -6,8 +6,9 @@ import re
 from collections.abc import Iterator
 
 from appliance.deid.config import DeidConfig
-from appliance.deid.lexicon import Lexicon, WordClass
+from appliance.deid.lexicon import NAME_BITS, Lexicon, WordClass
 from appliance.deid.recognizers.base import register
+from appliance.deid.recognizers.names import TITLE_WORDS
 from appliance.deid.spans import CONTACT, NAME, Span
 from appliance.deid.text import Document
 from appliance.deid.validators import ip_valid
@@ -18,8 +19,6 @@ _DISPLAY_NAME = re.compile(
     r"(?m)(?:^|[:,;][ \t]*)[ \t\"']*(?P<name>[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,3})[\"']?"
     r"[ \t]*<[^<>\s@]+@[^<>\s]+>"
 )
-NAME_WORDS = WordClass.FIRST | WordClass.LAST
-_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof", "mx"})
 
 # Two-letter country domains that are also words or clinical shorthand ("in", "me", "ca") are left
 # out: "seen.in" is a typo far more often than a web site.
@@ -118,9 +117,9 @@ class _Email:
         for m in _DISPLAY_NAME.finditer(text):
             # "From: Ngozi <ngozi.e@...>", "To: Chidi <...>, Adanna <...>": the name the address is shown with.
             words = doc.tokens_in(m.start("name"), m.end("name"))
-            while words and words[0].norm in _TITLES:
+            while words and words[0].norm in TITLE_WORDS:
                 words = words[1:]  # '"Dr. Anna Kovacs" <...>': the title stays
-            if words and not any(w.cls & WordClass.STOP and not w.cls & NAME_WORDS for w in words):
+            if words and not any(w.cls & WordClass.STOP and not w.cls & NAME_BITS for w in words):
                 yield Span(words[0].start, m.end("name"), NAME, "person", 0.9, "email")
 
 

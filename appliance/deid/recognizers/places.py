@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 
 from appliance.deid.config import DeidConfig
-from appliance.deid.lexicon import NAME_BITS, Lexicon, WordClass
+from appliance.deid.lexicon import NAME_BITS, VOCABULARY_ENDINGS, Lexicon, WordClass
 from appliance.deid.recognizers.base import register
 from appliance.deid.recognizers.facilities import FACILITY_HEADS
 from appliance.deid.recognizers.locations import STATE_CODES, STATE_NAMES, leading_number, places_after, town_after
@@ -74,11 +74,6 @@ _DIGIT_GROUP_BEFORE = re.compile(r"\d[ \t]+$")
 # A preposition of place right before a word, and the end of a clause right after it.
 _IN_PLACE_CUE = re.compile(r"(?i)\b(?:in|near|from)[ \t]+$")
 _CLAUSE_ENDS = re.compile(r"(?i)[ \t]*(?:[.,;:)]|\n|$|w/|and\b)")
-# Endings of drug, chemical, anatomical and everyday words, seldom of a town's name.
-_WORD_ENDINGS = (
-    "ine", "in", "al", "ate", "ide", "ol", "ous", "ic", "itis", "osis", "oma", "emia", "ectomy", "otomy", "ology",
-    "ase", "ium", "ity", "ment", "tion", "sion", "ness", "ing", "ed", "ly", "ary", "ive", "ism", "ist",
-)
 # A Canadian province before its postal code, a Brazilian state before its CEP.
 _REGION_BEFORE_CODE = re.compile(
     r"\b(?P<region>(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT)[ \t]+(?P<code>[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)"
@@ -509,7 +504,7 @@ class _Places:
         for tok in doc.tokens:
             if tok.cls != WordClass.NONE or len(tok.norm) < 6 or not tok.norm.isalpha():
                 continue
-            if tok.norm.endswith(_WORD_ENDINGS):
+            if tok.norm.endswith(VOCABULARY_ENDINGS):
                 continue  # "soaked in betadine", "received in formalin", "made in inferolateral": vocabulary
             if _IN_PLACE_CUE.search(text, max(0, tok.start - 8), tok.start) and _CLAUSE_ENDS.match(text, tok.end):
                 yield Span(tok.start, tok.end, LOCATION, "city", 0.7, "places")

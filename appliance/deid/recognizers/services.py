@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from appliance.deid.lexicon import WordClass
+from appliance.deid.lexicon import VOCABULARY_ENDINGS, WordClass
 from appliance.deid.recognizers.locations import NAME_LIKE
 from appliance.deid.recognizers.name_rules import MONTH_WORDS
 from appliance.deid.spans import LOCATION, Span
@@ -24,8 +24,6 @@ _SERVICE_NAME_AND_KIND = (
 _SERVICE = re.compile(r"(?i)(?:\b(?P<prep>at|to|from|via|bib|by|w/|thru|through)[ \t]+|\()" + _SERVICE_NAME_AND_KIND)
 # The same after a comma or "and", in a list of places: "glen meadow rehab, oakhaven snf and ...".
 _LISTED_SERVICE = re.compile(r"(?i)(?P<listed>,|\band\b)[ \t]+" + _SERVICE_NAME_AND_KIND)
-# Endings of drug and anatomical words that no list holds ("adenosine", "intracoronary").
-_VOCABULARY_ENDINGS = ("ine", "ary", "al", "ic", "ous", "ide", "ate", "ol", "in")
 # Words that say what kind of service, not which one.
 _SERVICE_GENERIC = frozenset(
     """
@@ -84,7 +82,7 @@ def care_services(doc: Document, facility_generic: frozenset[str]) -> Iterator[S
             w.cls & (WordClass.STOP | WordClass.CLINICAL)
             or w.cls & WordClass.ENGLISH
             and not w.cls & (NAME_LIKE | WordClass.CITY)
-            or w.norm.endswith(_VOCABULARY_ENDINGS)
+            or w.norm.endswith(VOCABULARY_ENDINGS)
             for w in words
         ):
             continue  # ", then dialysis", "and intracoronary adenosine infusion": in a list, only names
