@@ -14,6 +14,16 @@ from collections.abc import Iterator
 from appliance.deid.config import DeidConfig
 from appliance.deid.lexicon import Lexicon, WordClass, read_list
 from appliance.deid.recognizers.base import register
+from appliance.deid.recognizers.facility_patterns import (
+    HEAD_FIRST,
+    HEAD_FIRST_CAPS,
+    LOWER_SAINT,
+    MOVEMENT_CUE,
+    NOTE_WORDS,
+    SAINT_PLACE,
+    SEGMENT,
+    WARD,
+)
 from appliance.deid.recognizers.locations import NAME_LIKE
 from appliance.deid.recognizers.name_dictionary import language_named
 from appliance.deid.recognizers.name_rules import MONTH_WORDS
@@ -46,19 +56,6 @@ _NAMING_STOP_WORDS = (
 )
 _JOINING_GAPS = frozenset({" ", "-", " & ", "'s ", "’s "})
 _FACILITY_WORDS_MAX = 7  # words on either side of the head word; longer runs are headings, not names
-_HEAD_FIRST = re.compile(
-    r"\b(?:Hospital|Hôpital|Hopital|Clinique|Clinica|Clínica|Klinik|Klinikum|Ospedale|Policlinico|Centre\s+Hospitalier|"
-    r"Centro\s+Hospitalar|Hospital\s+(?:de|do|da|del|das|dos)|Compl[e]?[jx]o\s+Hospitalario|Centro\s+de\s+Salud|"
-    r"Centro\s+M[eé]dico|Universidad|Universitat|Universidade|Università|Facultad|Instituto|Fundaci[oó]n?)"
-    r"(?P<name>(?:[ \t]+(?:(?:de|do|da|del|des|du|la|le|los|las|dos|das|di|der|von|zum|zur|am|St\.?|Sankt|San|Santa|"
-    r"Santo|São|Saint|Sainte)[ \t]*){0,2}[A-ZÀ-Þ][\w'’-]+){1,4})"
-)
-_HEAD_FIRST_CAPS = re.compile(
-    r"\b(?:HOSPITAL|HÔPITAL|HOPITAL|CLÍNICA|CLINICA|CLINIQUE|CENTRO[ \t]+HOSPITALAR)[ \t]+"
-    r"(?:DE|DO|DA|DEL|DAS|DOS|DI|DES|DU|LA|LE)[ \t]+"
-    r"(?P<name>(?:(?:SAN|SANTA|SANTO|SÃO|SAINT|SAINTE|LA|DE|DO|DA)[ \t]+)?"
-    r"[A-ZÀ-Þ][\w'’-]+(?:[ \t]+[A-ZÀ-Þ][\w'’-]+){0,3})"
-)
 _TEST_HEADS = frozenset({"lab", "labs", "laboratory", "laboratories"})
 # Heads that are everyday words: the name before them must hold a name, a place or a word no list knows.
 _NAMED_HEADS = frozenset(
@@ -87,16 +84,6 @@ _QUALIFIED_HEADS: dict[str, frozenset[str]] = {
     "life": frozenset({"senior"}),
     **dict.fromkeys(("pediatrics", "cardiology", "orthopedics", "orthopaedics", "dermatology"), frozenset()),
 }
-# "Transferred to Holy Cross", "admitted at Riverbend": a capitalised place after a movement verb.
-_MOVEMENT_CUE = re.compile(
-    r"(?i)\b(?:transferred|transfer|admitted|readmitted|discharged|accepted|presented|brought|sent|referred|"
-    r"hospitali[sz]ed|treated|seen|evaluated|followed|delivered|born|rehab(?:bed)?|stayed|diagnosed|reviewed|"
-    r"operated|checked\s+in|consulted|examined|imaged|scanned|tested|vaccinated|managed)\s+(?:back\s+)?"
-    r"(?:to|from|at|in)\s+(?:the\s+)?$"
-)
-_SAINT_PLACE = re.compile(
-    r"\b(?P<saint>St|Saint|Ste|ST|SAINT|Mt|MT|Mount|MOUNT)\.?[ \t]+(?P<name>[A-Z][A-Za-z]+(?:['’][sS])?)"
-)
 _MOUNTS = frozenset({"mt", "mount"})
 
 
@@ -156,7 +143,7 @@ class _Facility:
         after "st." is a hospital's when the name is a first name ("st elevation" is no saint)."""
         if not doc.caseless:
             return
-        for m in _LOWER_SAINT.finditer(doc.text):
+        for m in LOWER_SAINT.finditer(doc.text):
             index = doc.token_index_at(m.start("name"))
             if index >= len(doc.tokens):
                 continue
@@ -236,7 +223,7 @@ class _Facility:
         may be clinical vocabulary unless it is also a name ("on levo 5", "to micu 3" stay).
         """
         text = doc.text
-        for m in _WARD.finditer(text):
+        for m in WARD.finditer(text):
             words = doc.tokens_in(m.start("name"), m.end("name"))
             if not 1 <= len(words) <= 3 or any(w.norm in MONTH_WORDS or w.cls & WordClass.STOP for w in words):
                 continue
@@ -262,7 +249,7 @@ class _Facility:
         """ "Hospital Santa Luzia", "Clinique des Tilleuls", "Klinikum Rechts der Isar": the head word
         first, as many languages write it, then the capitalised words that name it; in capitals only with
         the particle after the head ("HOSPITAL DO DIVINO ESPÍRITO SANTO")."""
-        for m in _HEAD_FIRST_CAPS.finditer(doc.text):
+        for m in HEAD_FIRST_CAPS.finditer(doc.text):
             words = doc.tokens_in(m.start("name"), m.end("name"))
             kept = 0
             for w in words:
@@ -273,7 +260,7 @@ class _Facility:
                 kept += 1
             if kept:
                 yield Span(m.start(), words[kept - 1].end, LOCATION, "facility", 0.8, "facility")
-        for m in _HEAD_FIRST.finditer(doc.text):
+        for m in HEAD_FIRST.finditer(doc.text):
             words = doc.tokens_in(m.start("name"), m.end("name"))
             if words and words[0].cls & WordClass.ENGLISH and not words[0].cls & (NAME_LIKE | WordClass.CITY):
                 continue  # "Hospital Course:", "Hospital Day 3": a heading, not a facility
@@ -293,7 +280,7 @@ class _Facility:
             end = len(text) if end < 0 else end
             line = text[pos:end]
             if line.strip() and len(line) <= 200:  # a letterhead line is short
-                parts = [(m.start() + pos, m.end() + pos) for m in _SEGMENT.finditer(line)]
+                parts = [(m.start() + pos, m.end() + pos) for m in SEGMENT.finditer(line)]
                 if len(parts) > 1 or seen_lines == 0:
                     for start, stop in parts:
                         span = self._letterhead_part(doc, start, stop)
@@ -309,7 +296,7 @@ class _Facility:
         words = doc.tokens_in(start, stop)
         if not 1 <= len(words) <= 5 or any(not w.capitalised or w.shape is Shape.MIXED for w in words):
             return None
-        if any(w.norm in _NOTE_WORDS or w.cls & WordClass.CLINICAL for w in words):
+        if any(w.norm in NOTE_WORDS or w.cls & WordClass.CLINICAL for w in words):
             return None
         if any(
             w.caseless and not w.cls & (NAME_LIKE | WordClass.CITY) and (w.cls & WordClass.ENGLISH or len(w.norm) <= 3)
@@ -383,7 +370,7 @@ class _Facility:
         for i, tok in enumerate(tokens):
             if tok.caseless or tok.shape is not Shape.TITLE or tok.sent_start:
                 continue
-            if not _MOVEMENT_CUE.search(doc.text, max(0, tok.start - 40), tok.start):
+            if not MOVEMENT_CUE.search(doc.text, max(0, tok.start - 40), tok.start):
                 continue
             last = i
             while last + 1 < len(tokens) and last - i < 3:
@@ -408,7 +395,7 @@ class _Facility:
             yield Span(words[0].start, floor.end() if floor else words[-1].end, LOCATION, "facility", 0.7, "facility")
 
     def _saints(self, doc: Document) -> Iterator[Span]:
-        for m in _SAINT_PLACE.finditer(doc.text):
+        for m in SAINT_PLACE.finditer(doc.text):
             before = doc.token_index_at(m.start()) - 1
             if (
                 before >= 0
@@ -485,31 +472,11 @@ def _named_by_generic_words(doc: Document, first: int, head: int) -> bool:
 # Heads a name of generic words can close, and the prepositions that make such words a name.
 _GENERIC_NAMED_HEADS = frozenset({"hospital", "clinic", "center", "centre", "health", "healthcare", "infirmary"})
 _PLACE_PREPOSITIONS = frozenset({"at", "to", "from", "in", "into", "visited", "visits", "attended", "attends"})
-_LOWER_SAINT = re.compile(r"\b(?:st|saint)\.?[ \t]+(?P<name>[a-z]+)(?:['’]s)?")
 HEADER_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof"})
 # Generic words that stand for the head word in many hospitals' short names.
 _TAIL_HEADS = frozenset({"memorial", "regional", "general", "house", "community", "mem", "gen"})
 # Words that name a building of a hospital when a floor follows ("Tower 14C", "Pavilion 6").
 _BUILDINGS = frozenset({"tower", "pavilion", "building", "wing"})
-_WARD = re.compile(
-    r"(?i)(?:\b(?:to|on|from|at|in|onto|or)[ \t]+(?:the[ \t]+)?|\()"
-    r"(?P<name>[^\W\d_]+(?:['’][^\W\d_]+)?(?:[ \t-][^\W\d_]+(?:['’][^\W\d_]+)?){0,2})[ \t]+\d{1,2}[a-z]?"
-    r"(?:[ \t]+(?:north|south|east|west))?"
-    r"(?![\w/:%-]|[.,]\d|[ \t]*(?:mg|mcg|ml|cc|units?|%|x\b|hrs?|min|days?|wks?|weeks?|months?|years?|yrs?))"
-)
-_SEGMENT = re.compile(r"[^|\u2013\u2014]+?(?=[ \t]+[-|\u2013\u2014][ \t]+|[ \t]*\|[ \t]*|$)")
-# Words of note titles ("DISCHARGE SUMMARY", "H&P", "SOAP NOTE"): a title line segment made of them
-# names the document, not a place.
-_NOTE_WORDS = frozenset(
-    """
-    note notes summary report consult consultation progress admission discharge history physical soap daily
-    nursing radiology operative procedure op brief transfer event emergency department visit follow up
-    addendum letter imaging exam study result results order orders plan assessment d c hd day night shift
-    interval evaluation h p ed er icu final preliminary amended corrected template document record
-    """.split()
-)
-
-
 # A ward's floor right after its name: "Overlook 4", "Hale 8", "Pellham 2B"; not a dose, a count or a time.
 FLOOR_AFTER = re.compile(
     r"[ \t]+\d{1,2}[A-Za-z]?(?![\w/:%.,-]\d|[\w/:%-]|[ \t]*(?:mg|mcg|ml|cc|units?|%|x\b|hrs?|min|days?|wks?|am|pm))"

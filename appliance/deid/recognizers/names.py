@@ -17,6 +17,16 @@ from collections.abc import Iterator
 from appliance.deid.config import DeidConfig
 from appliance.deid.lexicon import NAME_BITS, Lexicon, WordClass
 from appliance.deid.recognizers.base import register
+from appliance.deid.recognizers.credentials import (
+    ASKING_VERBS,
+    COMMA_ONLY_CREDENTIALS,
+    CREDENTIAL,
+    CREDENTIAL_SEP,
+    CREDENTIAL_STARTS,
+    LIST_GOES_ON,
+    ROLE_QUALIFIERS,
+    SENTENCE_GOES_ON,
+)
 from appliance.deid.recognizers.name_relatives import (
     possessive_relatives,
     relative_after,
@@ -46,32 +56,6 @@ TITLE_WORDS = frozenset(
     officer judge attorney atty bro det detective
     """.split()
 )
-
-# Tried only at tokens that can start a credential (see _credentials), never across the whole text:
-# a separator pattern scanned at every position is quadratic on long runs of blanks.
-_CREDENTIAL_SEP = re.compile(r"\.?,[ \t]*|\.?[ \t]+")
-_CREDENTIAL = re.compile(
-    r"(?P<cred>M\.?D\.?|D\.?O\.?|R\.?N\.?|NP|NP-C|PA-C|PA|Ph\.?D\.?|MSW|LCSW|"
-    r"LICSW|DPT|PT|OT|PharmD|RPh|CNA|LPN|LVN|APRN|ARNP|FNP|FNP-BC|ANP|ACNP|CRNA|DDS|DMD|MBBS|MPH|MSN|BSN|CNM|RD|RRT|SLP|DNP|"
-    r"CMA|MA|FACP|FACC|FACS|MRCGP|MICGP|MRCP|MRCPI|FRCP|FRCPC|FRCS|FRACP|FRCSI)"
-    r"(?![\w-]|/[A-Za-z])"  # "PT/OT", "RN/MD": services and roles in a list, no credential
-)
-# First letters of each credential as the tokeniser sees them ("M.D." starts with the token "M").
-_CREDENTIAL_STARTS = frozenset(
-    """
-    M MD D DO R RN NP NP-C PA PA-C Ph PhD MSW LCSW LICSW DPT PT OT PharmD RPh CNA LPN LVN APRN ARNP FNP FNP-BC ANP
-    ACNP CRNA DDS
-    DMD MBBS MPH MSN BSN CNM RD RRT SLP DNP CMA MA FACP FACC FACS MRCGP MICGP MRCP MRCPI FRCP FRCPC FRCS FRACP
-    FRCSI
-    """.split()
-)
-_SENTENCE_GOES_ON = re.compile(
-    r"(?i)[ \t]+(?:is|was|has|had|states|stated|reports|denies|c/o|will|tolerated|tolerating|ambulated|"
-    r"ambulating|remains|seen|sent|taken|transferred|to|and|on|in|with|w/|at|for|now|also|alert|a&o)\b"
-)
-_LIST_GOES_ON = re.compile(r",[ \t]*(?P<next>[A-Z][A-Z0-9]{1,5})\b")
-# Credentials that are also everyday abbreviations ("PT" = patient/physical therapy): comma only.
-_COMMA_ONLY_CREDENTIALS = frozenset({"PT", "OT", "PA", "MA", "RD", "DO", "D.O.", "MS", "CMA"})
 
 _LABEL_PATTERNS: tuple[tuple[str, str, bool], ...] = (
     # (regex, subtype, needs a colon)
@@ -320,31 +304,31 @@ class _NameContext:
             if cred_tok.index == 0:
                 continue
             lower_note = doc.caseless and cred_tok.shape is Shape.LOWER
-            if cred_tok.text not in _CREDENTIAL_STARTS and not (
-                lower_note and cred_tok.text.upper() in _CREDENTIAL_STARTS
+            if cred_tok.text not in CREDENTIAL_STARTS and not (
+                lower_note and cred_tok.text.upper() in CREDENTIAL_STARTS
             ):
                 continue
             if lower_note:
                 # "p. lee rn", "k. abernathy rn": a note all in lower case writes credentials so too.
                 upper_text = upper_text if upper_text is not None else text.upper()
-                m = _CREDENTIAL.match(upper_text, cred_tok.start)
+                m = CREDENTIAL.match(upper_text, cred_tok.start)
             else:
-                m = _CREDENTIAL.match(text, cred_tok.start)
+                m = CREDENTIAL.match(text, cred_tok.start)
             if m is None:
                 continue
             prev = tokens[cred_tok.index - 1]
             sep = text[prev.end : cred_tok.start]
-            more = _LIST_GOES_ON.match(text, m.end())
-            if "," in sep and more and not _CREDENTIAL.fullmatch(more.group("next")):
+            more = LIST_GOES_ON.match(text, m.end())
+            if "," in sep and more and not CREDENTIAL.fullmatch(more.group("next")):
                 continue  # "CBC, GS, PT, PTT, ESR": a list of tests, not a name and a credential
-            if not _CREDENTIAL_SEP.fullmatch(sep) or not _credential_follows_name(doc, prev, m.group("cred"), sep):
+            if not CREDENTIAL_SEP.fullmatch(sep) or not _credential_follows_name(doc, prev, m.group("cred"), sep):
                 continue
-            if m.group("cred") in ("PT", "OT") and _SENTENCE_GOES_ON.match(text, m.end()):
+            if m.group("cred") in ("PT", "OT") and SENTENCE_GOES_ON.match(text, m.end()):
                 continue  # "pastor dobbs visited, pt is a 70 yo man": the patient, in a sentence that goes on
             taken = _name_before_credential(doc, prev.index)
-            if len(taken) == 1 and taken[0].norm in _ASKING_VERBS:
+            if len(taken) == 1 and taken[0].norm in ASKING_VERBS:
                 continue  # "page slp w/ questions", "notify md": a request to the role, no name
-            if taken and taken[-1].norm in _ROLE_QUALIFIERS:
+            if taken and taken[-1].norm in ROLE_QUALIFIERS:
                 continue  # "handoff to floor rn", "f/u. covering rn notified": which nurse, not who
             if taken:
                 span = name_span(doc, taken[0].index, taken[-1].index, "clinician", 0.9, "name_context")
@@ -393,7 +377,7 @@ def _credential_follows_name(doc: Document, prev: Token, cred: str, sep: str) ->
         and not _INITIALS_CUE.search(doc.text, max(0, prev.start - 24), prev.start)
     ):
         return False  # "SEEN BY AN MD" stays prose; "CONSULTS: AN MD" is initials
-    if cred in _COMMA_ONLY_CREDENTIALS and "," not in sep:
+    if cred in COMMA_ONLY_CREDENTIALS and "," not in sep:
         if sep.startswith(".") and len(prev.norm) > 1:
             return False  # "GOAL 3-4 BM. PT ON LIST": a sentence ends, and the next is about the patient
         return bool(
@@ -487,20 +471,6 @@ def _credential_name_word(tok: Token) -> bool:
     if tok.cls & (WordClass.STOP | WordClass.CLINICAL) and not (tok.cls & NAME_BITS and tok.shape is Shape.TITLE):
         return False
     return tok.norm not in HEADER_WORDS
-
-
-# Verbs that ask a role for something, written right before it: "page slp", "call rt", "notify md".
-_ASKING_VERBS = frozenset(
-    "page paged call called notify notified ask asked tell told consult consulted contact contacted update updated"
-    " inform informed text texted".split()
-)
-
-
-# Words that say which nurse or doctor by post or shift, right before the credential: "floor rn", "covering md".
-_ROLE_QUALIFIERS = frozenset(
-    "floor unit home charge night day float resource primary covering bedside triage transport travel agency staff"
-    " admitting accepting receiving sending oncoming outgoing".split()
-)
 
 
 @register("name_context", "Names after titles, before credentials, after labels and phrases, after relative words.")

@@ -22,6 +22,20 @@ from appliance.deid.recognizers.facilities import FACILITY_HEADS
 from appliance.deid.recognizers.locations import STATE_CODES, STATE_NAMES, leading_number, places_after, town_after
 from appliance.deid.recognizers.name_rules import MONTH_WORDS
 from appliance.deid.recognizers.postal import postal_places
+from appliance.deid.recognizers.street_patterns import (
+    CUED_STREET,
+    FOREIGN_STREET,
+    HOUSE_POSTCODE,
+    HOUSE_POSTCODE_GATE,
+    INTL_STREET,
+    MEASURE_WORDS,
+    NAMED_STREET,
+    NUMBER_STREET,
+    POSTCODE_TOWN,
+    UNIT,
+    UNIT_BESIDE,
+    may_hold_foreign_street,
+)
 from appliance.deid.recognizers.wards import GENERIC_PLACES, ward, ward_framed
 from appliance.deid.spans import LOCATION, Span
 from appliance.deid.text import Document, Shape, Token
@@ -104,104 +118,6 @@ _POSTCODE = re.compile(
 )
 
 
-# A street line as most of the world writes it: house number, street words, and a number after
-# ("6750 Koskikatu 25", "3482 Via Franscini 71") or a unit ("Apt. 595", "Suite 838").
-# Words of counts and readings that sit between two numbers in a note ("POD 3 DAY 2", "rr 16 sat 97%").
-_MEASURE_WORDS = frozenset(
-    "day days wk wks week weeks hr hrs hour hours min mins sat sats foot feet ft inch inches cm mm kg lb lbs "
-    "pod hd bp hr rr temp t".split()
-)
-_INTL_STREET = re.compile(
-    r"(?<![\w.,/-])\d{1,6}[ \t]+(?:[^\W\d_][\w'’.-]*[ \t]+){1,4}?\d{1,4}[A-Za-z]?(?![\w/:.,-]*\d)"
-    r"(?:[ \t,]+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Box|Room|Rm)\.?[ \t]*#?\d{1,5}[A-Za-z]?)?"
-)
-# Streets as Europe and Latin America name them, with the house number after the name: "Brucker
-# Bundesstrasse 31", "Via Franscini 71", "Rua do Arenque 1634", "Hammarvägen 15", "Rákóczi út 13".
-_STREET_WORD = (
-    r"(?-i:[^\W\d_a-z][^\W\d_]*)(?:strasse|straße|str\.|gasse|weg|platz|allee|damm|ufer|vej|gade|gatan|vägen|"
-    r"veien|gata|katu|tie|kuja|straat|laan|plein|gracht|ulica|cesta|iela|gatvė)"
-    r"|(?-i:[^\W\d_a-z][^\W\d_]*)[ \t]+(?:utca|út|u\.|tér|körút|krt\.|sor|köz)"
-    r"|(?-i:[^\W\d_]{3,})[ \t]+(?:utca|út|körút)"  # "hegyalja út 98": these words are streets in any case
-)
-_FOREIGN_STREET = re.compile(
-    r"(?<![\w-])(?:(?:Rue|Via|Viale|Vicolo|Corso|Piazza|Calle|Avenida|Avda\.|Av\.|Rua|Travessa|Largo|Paseo|Plaza|"
-    r"Praça|Boulevard|Bd\.|Chemin|Allée|Quai|Impasse|Carrer|Strada|Ulica|Ul\.|Glorieta|Ronda|Camino|Carretera|"
-    r"Travesía|Avinguda|Pº|Pza\.|Ctra\.)"
-    r"(?:[ \t]+[^\W\d_][\w'’.-]*){1,4}|(?<![\w/])C/[ \t]?[A-ZÀ-Þ][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,3}"
-    r"|(?:(?-i:[^\W\d_a-z])[\w'’.-]*[ \t]+){0,2}(?:" + _STREET_WORD + r"))"
-    r",?[ \t]+(?:\d{1,5}[A-Za-z]?(?:[/-]\d{1,4})?\b|s/n\b)"
-    r"(?:[ \t,]+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Box|Room|Rm)\.?[ \t]*#?\d{1,5}[A-Za-z]?)?"
-)
-# House number first, then the street: "12 rue des Lilas", "4 Via Roma", "18 Calle Mayor".
-_NUMBER_STREET = re.compile(
-    r"(?<![\w.,/-])\d{1,5}[A-Za-z]?,?[ \t]+(?:rue|Rue|Via|Viale|Calle|Avenida|Rua|Travessa|Largo|Paseo|Plaza|"
-    r"Piazza|Corso|Boulevard|bd|Chemin|chemin|allée|Allée|place|Place|quai|Quai|impasse|Impasse|Carrer|Strada)"
-    r"(?:[ \t]+(?:(?:de|des|du|la|le|del|da|do|dos|das|di|della|l['’])[ \t]*){0,2}[A-ZÀ-Þ][\w'’-]+){1,3}"
-    # The words that can only begin a street take the name after them in any case: "36 rue de pologne".
-    r"|(?<![\w.,/-])\d{1,5}[A-Za-z]?,?[ \t]+(?:rue|Rue|RUE|Calle|calle|Avenida|avenida|Rua)"
-    r"(?:[ \t]+(?:(?:de|des|du|la|le|del|da|do|dos|das|l['’])[ \t]*){0,2}[^\W\d_][\w'’-]+){1,2}"
-)
-# A named street without a number ("parking on Chestnut Street", "PINE STREET INN").
-_NAMED_STREET = re.compile(
-    r"\b(?:[A-Z][a-z]+[ \t]){1,2}(?:Street|Avenue|Road|Boulevard|Lane|Drive|Parkway|Terrace|Court|Place|Way)\b"
-    r"|\b(?:[A-Z]{3,}[ \t]){1,2}(?:STREET|AVENUE|ROAD|BOULEVARD|LANE|DRIVE)\b"
-)
-# A street named without its number after "on", "at" or "off", also abbreviated or in one case throughout:
-# "on Canal St", "lives on tannery lane", "ON CANAL ST".
-_CUED_STREET = re.compile(
-    r"\b(?i:on|at|off)[ \t]+(?P<street>(?:[A-Z][a-z]+|[A-Z]{3,}|[a-z]{3,})(?:[ \t](?:[A-Z][a-z]+|[A-Z]{3,}))?"
-    r"[ \t]+(?i:street|st|avenue|ave|road|rd|lane|ln|drive|boulevard|blvd|terrace|circle|court|way|place|parkway))"
-    r"\b(?![ \t]*\d)"
-)
-_UNIT = re.compile(r"(?<![\w])(?:Apt|Apartment|Suite|Flat|Unit|P\.?O\.?[ \t]*Box)\.?[ \t]*#?\d{1,5}[A-Za-z]?\b")
-# Parts of an address that count only beside a street or another part, on the same line: rural routes
-# and post boxes ("RR 2 Box 14", "Box 118", "Apartado 45", "Casilla 3021", "Postfach 12 04"); buildings,
-# stairs, floors and doors as other countries write them ("Bât. B", "Esc. 2", "Piso 3", "3º B"); units
-# written in lower case.
-_UNIT_BESIDE = re.compile(
-    r"(?<![\w])(?:RR[ \t]*\d{1,3}(?:,?[ \t]*Box[ \t]*\d{1,5})?\b|Box[ \t]+\d{1,5}\b"
-    r"|(?:apt|suite)\.?[ \t]*#?\d{1,5}[a-z]?\b"  # "avenida praia 1 suite 463": a unit in lower case
-    r"|(?:Apartado(?:[ \t]+de[ \t]+[Cc]orreos)?|Casilla|Postfach|Caixa[ \t]+Postal|Case[ \t]+[Pp]ostale)"
-    r"[ \t]+\d[\d ]{0,7}\d\b"
-    r"|(?:Bât\.?|Bâtiment|Bloc|Escalier|Esc\.|Escalera|Piso|Planta|Dpto\.?|Depto\.?|Puerta|Pta\.|Stiege|Top)"
-    r"[ \t]*[A-Z0-9]{1,4}\b"
-    r"|(?<![\d.])\d{1,2}[ºª](?:[ \t]*(?:[A-H]\b|\d{1,2}[ºª]))?)"
-)
-# ", 28013 Madrid", ", 75002 Paris", ", 1010 Wien": a postcode and its town after an address on one line.
-_POSTCODE_TOWN = re.compile(
-    r"[,.]?[ \t]+(?:-[ \t]+)?(?P<code>\d{4,5})[ \t]+(?P<town>[A-ZÀ-Þ][\w'’-]+(?:[ \t-][A-ZÀ-Þ][\w'’-]+)?)"
-)
-# "Irunlarrea, 4 31008 Pamplona", "Hermanos Falcó, s/n - 02006 Albacete": a house number, then a postcode
-# and its town, with the street (no street word) in the capitalised words before the number.
-_HOUSE_POSTCODE = re.compile(
-    r"(?P<street>(?:[A-ZÀ-Þ][\w'’-]*[ \t]+){0,2}[A-ZÀ-Þ][\w'’-]*,?[ \t]+)?"
-    r"(?<![\w/.-])(?P<num>\d{1,4}[A-Za-z]?|s/n)(?=" + _POSTCODE_TOWN.pattern + r")"
-)
-# The words a street of `_FOREIGN_STREET` starts with or ends in, to skip it fast in notes with none.
-_FOREIGN_STREET_WORDS = frozenset(
-    """
-    rue via viale vicolo corso piazza calle avenida avda av rua travessa largo paseo plaza praça boulevard bd
-    chemin allée quai impasse carrer strada ulica ul glorieta ronda camino carretera travesía avinguda p pza ctra
-    utca út u tér körút krt sor köz
-    """.split()
-)
-_FOREIGN_STREET_ENDINGS = (
-    "strasse", "straße", "str", "gasse", "weg", "platz", "allee", "damm", "ufer", "vej", "gade", "gatan", "vägen",
-    "veien", "gata", "katu", "tie", "kuja", "straat", "laan", "plein", "gracht", "ulica", "cesta", "iela", "gatvė",
-)
-
-
-def _may_hold_foreign_street(doc: Document) -> bool:
-    """False only when no word of the note can start or end a `_FOREIGN_STREET` match."""
-    if "C/" in doc.text:
-        return True
-    return any(
-        tok.norm in _FOREIGN_STREET_WORDS or tok.norm.endswith(_FOREIGN_STREET_ENDINGS) for tok in doc.tokens
-    )
-
-
-# What every such address holds, found fast: the house number right before the postcode and town.
-_HOUSE_POSTCODE_GATE = re.compile(r"(?:\d[A-Za-z]?|s/n)(?=" + _POSTCODE_TOWN.pattern + r")")
 # The province or region written after a postcode's town, up to the end of the clause.
 _REGION = re.compile(
     r"(?:[.,][ \t]*|[ \t]\()(?P<region>[A-ZÀ-Þ][\w'’-]+(?:[ \t][A-ZÀ-Þ][\w'’-]+)?)(?=\)|[.,;]|[ \t]*(?:\n|$|\())"
@@ -275,8 +191,8 @@ class _Places:
     def _address_blocks(self, doc: Document) -> Iterator[Span]:
         """A street line, its unit, and the short lines under it (town, region, postcode) as one block."""
         text = doc.text
-        starts: list[tuple[int, int]] = [(m.start(), m.end()) for m in _UNIT.finditer(text)]
-        for m in _INTL_STREET.finditer(text):
+        starts: list[tuple[int, int]] = [(m.start(), m.end()) for m in UNIT.finditer(text)]
+        for m in INTL_STREET.finditer(text):
             words = doc.tokens_in(m.start(), m.end())
             if not words or any(
                 (w.cls & WordClass.CLINICAL and not w.cls & NAME_BITS and w.norm not in _STREET_PARTICLES)
@@ -286,7 +202,7 @@ class _Places:
                 continue  # "2 puffs 4 times", "5 mg po 3": doses, not streets
             if any(w.shape is Shape.LOWER and not w.caseless and w.norm not in _STREET_PARTICLES for w in words):
                 continue
-            if any(w.norm in _MEASURE_WORDS for w in words) or text.startswith("%", m.end()):
+            if any(w.norm in MEASURE_WORDS for w in words) or text.startswith("%", m.end()):
                 continue  # "TTM 36 DAY 2", "rr 16 sat 97%": a day count or a reading, no street
             if not any(len(w.norm) >= 3 for w in words) or any(
                 w.norm in MONTH_WORDS
@@ -296,7 +212,7 @@ class _Places:
             ):
                 continue  # "4 x 10", "1991 Mar 23", "10 ASA 1": quantities, dates and abbreviations
             starts.append((m.start(), m.end()))
-        for m in _NUMBER_STREET.finditer(text):
+        for m in NUMBER_STREET.finditer(text):
             # The street's name ends before a clinical word or a word in lower case that is English:
             # "31 Rue tachkent daily"; none left is no street ("2 rue tablets", "2 calle pain").
             end = m.start()
@@ -310,7 +226,7 @@ class _Places:
                     end = w.end
             if end > m.start():
                 starts.append((m.start(), end))
-        for m in _NAMED_STREET.finditer(text):
+        for m in NAMED_STREET.finditer(text):
             words = doc.tokens_in(m.start(), m.end())
             first = words[0]
             if first.cls & (WordClass.STOP | WordClass.CLINICAL) or (
@@ -318,7 +234,7 @@ class _Places:
             ):
                 continue  # "The Street", "Main Road" at a sentence start
             yield Span(m.start(), m.end(), LOCATION, "street", 0.7, "places")
-        for m in _CUED_STREET.finditer(text):
+        for m in CUED_STREET.finditer(text):
             words = doc.tokens_in(m.start("street"), m.end("street"))
             if not words or words[0].shape is Shape.LOWER and not words[0].caseless:
                 continue  # "on the st" in a normally written line
@@ -328,14 +244,14 @@ class _Places:
                 continue  # "on her way", "ON HIS WAY": no street
             yield Span(m.start("street"), m.end("street"), LOCATION, "street", 0.75, "places")
             yield from town_after(doc, m.end("street"))  # "ON CONGRESS ST, BROCKTEN."
-        for m in _FOREIGN_STREET.finditer(text) if _may_hold_foreign_street(doc) else ():
+        for m in FOREIGN_STREET.finditer(text) if may_hold_foreign_street(doc) else ():
             words = doc.tokens_in(m.start() + (2 if m.group().startswith("C/") else 0), m.end())  # "C/": calle
             if words and not any(
                 w.cls & WordClass.CLINICAL and not w.cls & NAME_BITS and w.norm not in _STREET_PARTICLES for w in words
             ):
                 starts.append((m.start(), m.end()))
-        for m in _HOUSE_POSTCODE.finditer(text) if _HOUSE_POSTCODE_GATE.search(text) else ():
-            after = _POSTCODE_TOWN.match(text, m.end())
+        for m in HOUSE_POSTCODE.finditer(text) if HOUSE_POSTCODE_GATE.search(text) else ():
+            after = POSTCODE_TOWN.match(text, m.end())
             place = doc.tokens_in(*after.span("town")) if after else []
             if not place or _common(place[0]):
                 continue  # "3 10000 Units", "2 12000 IU": doses
@@ -343,7 +259,7 @@ class _Places:
                 continue  # "card 8874 0021 3390 0015 Reason": groups of one long number, no house and postcode
             street = doc.tokens_in(m.start(), m.start("num"))
             starts.append((m.start() if street and not any(_common(w) for w in street) else m.start("num"), m.end()))
-        beside = [(m.start(), m.end()) for m in _UNIT_BESIDE.finditer(text)]
+        beside = [(m.start(), m.end()) for m in UNIT_BESIDE.finditer(text)]
         for _ in range(3):  # a chain of parts: "Calle Sierpes 22, Esc. 2, Piso 3"
             added = [
                 (a, b)
@@ -359,7 +275,7 @@ class _Places:
             starts.extend(added)
         for start, end in sorted(starts):
             start = leading_number(text, start)
-            town = _POSTCODE_TOWN.match(text, end)
+            town = POSTCODE_TOWN.match(text, end)
             if town is not None and not doc.tokens[doc.token_index_at(town.start("town"))].cls & WordClass.STOP:
                 words = doc.tokens_in(town.start("town"), town.end("town"))
                 end = words[-1].end if len(words) < 2 or not _common(words[-1]) else words[0].end

@@ -1,0 +1,51 @@
+"""Patterns of the facility recognizer: head words written first ("Hospital Santa Luzia"), movement cues,
+saints' names, wards with their floor, and the words of note titles (which name a document, not a place).
+"""
+
+from __future__ import annotations
+
+import re
+
+HEAD_FIRST = re.compile(
+    r"\b(?:Hospital|Hôpital|Hopital|Clinique|Clinica|Clínica|Klinik|Klinikum|Ospedale|Policlinico|Centre\s+Hospitalier|"
+    r"Centro\s+Hospitalar|Hospital\s+(?:de|do|da|del|das|dos)|Compl[e]?[jx]o\s+Hospitalario|Centro\s+de\s+Salud|"
+    r"Centro\s+M[eé]dico|Universidad|Universitat|Universidade|Università|Facultad|Instituto|Fundaci[oó]n?)"
+    r"(?P<name>(?:[ \t]+(?:(?:de|do|da|del|des|du|la|le|los|las|dos|das|di|der|von|zum|zur|am|St\.?|Sankt|San|Santa|"
+    r"Santo|São|Saint|Sainte)[ \t]*){0,2}[A-ZÀ-Þ][\w'’-]+){1,4})"
+)
+HEAD_FIRST_CAPS = re.compile(
+    r"\b(?:HOSPITAL|HÔPITAL|HOPITAL|CLÍNICA|CLINICA|CLINIQUE|CENTRO[ \t]+HOSPITALAR)[ \t]+"
+    r"(?:DE|DO|DA|DEL|DAS|DOS|DI|DES|DU|LA|LE)[ \t]+"
+    r"(?P<name>(?:(?:SAN|SANTA|SANTO|SÃO|SAINT|SAINTE|LA|DE|DO|DA)[ \t]+)?"
+    r"[A-ZÀ-Þ][\w'’-]+(?:[ \t]+[A-ZÀ-Þ][\w'’-]+){0,3})"
+)
+# "Transferred to Holy Cross", "admitted at Riverbend": a capitalised place after a movement verb.
+MOVEMENT_CUE = re.compile(
+    r"(?i)\b(?:transferred|transfer|admitted|readmitted|discharged|accepted|presented|brought|sent|referred|"
+    r"hospitali[sz]ed|treated|seen|evaluated|followed|delivered|born|rehab(?:bed)?|stayed|diagnosed|reviewed|"
+    r"operated|checked\s+in|consulted|examined|imaged|scanned|tested|vaccinated|managed)\s+(?:back\s+)?"
+    r"(?:to|from|at|in)\s+(?:the\s+)?$"
+)
+SAINT_PLACE = re.compile(
+    r"\b(?P<saint>St|Saint|Ste|ST|SAINT|Mt|MT|Mount|MOUNT)\.?[ \t]+(?P<name>[A-Z][A-Za-z]+(?:['’][sS])?)"
+)
+LOWER_SAINT = re.compile(r"\b(?:st|saint)\.?[ \t]+(?P<name>[a-z]+)(?:['’]s)?")
+WARD = re.compile(
+    r"(?i)(?:\b(?:to|on|from|at|in|onto|or)[ \t]+(?:the[ \t]+)?|\()"
+    r"(?P<name>[^\W\d_]+(?:['’][^\W\d_]+)?(?:[ \t-][^\W\d_]+(?:['’][^\W\d_]+)?){0,2})[ \t]+\d{1,2}[a-z]?"
+    r"(?:[ \t]+(?:north|south|east|west))?"
+    r"(?![\w/:%-]|[.,]\d|[ \t]*(?:mg|mcg|ml|cc|units?|%|x\b|hrs?|min|days?|wks?|weeks?|months?|years?|yrs?))"
+)
+SEGMENT = re.compile(r"[^|\u2013\u2014]+?(?=[ \t]+[-|\u2013\u2014][ \t]+|[ \t]*\|[ \t]*|$)")
+# Words of note titles ("DISCHARGE SUMMARY", "H&P", "SOAP NOTE"): a title line segment made of them
+# names the document, not a place.
+NOTE_WORDS = frozenset(
+    """
+    note notes summary report consult consultation progress admission discharge history physical soap daily
+    nursing radiology operative procedure op brief transfer event emergency department visit follow up
+    addendum letter imaging exam study result results order orders plan assessment d c hd day night shift
+    interval evaluation h p ed er icu final preliminary amended corrected template document record
+    """.split()
+)
+
+
