@@ -167,8 +167,16 @@ class _StreetAddress:
             yield from town_after(doc, m.end())
 
 
+def known_city(lexicon: Lexicon, tokens: list[Token]) -> bool:
+    """True if the words are a town of the shipped lists: one word marked as a city, or a listed multiword one."""
+    if len(tokens) == 1:
+        return bool(tokens[0].cls & WordClass.CITY)
+    options = lexicon.multiword_cities.get(tokens[0].norm, ())
+    return tuple(t.norm for t in tokens) in options
+
+
 _SENTENCE_END_IN_TOWN = re.compile(r"[^\W\d_]{3}\.[ \t]")
-_COMPASS_ABBREVIATIONS = frozenset({"n", "s", "e", "w", "no", "so"})
+COMPASS_ABBREVIATIONS = frozenset({"n", "s", "e", "w", "no", "so"})
 
 
 def town_after(doc: Document, end: int) -> Iterator[Span]:
@@ -183,7 +191,7 @@ def town_after(doc: Document, end: int) -> Iterator[Span]:
     if stop is not None:
         town_end = stop.start() + 3  # "CONGRESS ST, BROCKTEN. SW TO F/U": the town ends with the sentence
     words = doc.tokens_in(m.start("town"), town_end)
-    if len(words) > 1 and words[0].norm in _COMPASS_ABBREVIATIONS and doc.text.startswith(".", words[0].end):
+    if len(words) > 1 and words[0].norm in COMPASS_ABBREVIATIONS and doc.text.startswith(".", words[0].end):
         words = words[1:]  # "n. andover", "So. Boston": the compass point of the town's name
     if not words or any(w.cls & (WordClass.STOP | WordClass.CLINICAL) for w in words):
         return
@@ -285,7 +293,7 @@ class _City:
             kept.insert(0, tok)
         if not kept:
             return
-        known = self._known_city(kept)
+        known = known_city(self.lexicon, kept)
         if kept[0].caseless and not (known or m.group("zip")):
             return  # "SEEN AT BEDSIDE, MS." in capitals: MS is as likely a title as a state
         if state.upper() in _CREDENTIAL_STATES and not m.group("zip") and not known:
@@ -294,12 +302,6 @@ class _City:
         if state.lower() in STATE_NAMES and not state[0].isupper():
             return
         yield Span(kept[0].start, kept[-1].end, LOCATION, "city", 0.85, "city")
-
-    def _known_city(self, tokens: list[Token]) -> bool:
-        if len(tokens) == 1:
-            return bool(tokens[0].cls & WordClass.CITY)
-        options = self.lexicon.multiword_cities.get(tokens[0].norm, ())
-        return tuple(t.norm for t in tokens) in options
 
     def _multiword(self, doc: Document, i: int, options: tuple[tuple[str, ...], ...]) -> Span | None:
         tokens = doc.tokens

@@ -19,7 +19,14 @@ from appliance.deid.config import DeidConfig
 from appliance.deid.lexicon import NAME_BITS, VOCABULARY_ENDINGS, Lexicon, WordClass
 from appliance.deid.recognizers.base import register
 from appliance.deid.recognizers.facilities import FACILITY_HEADS
-from appliance.deid.recognizers.locations import STATE_CODES, STATE_NAMES, leading_number, places_after, town_after
+from appliance.deid.recognizers.locations import (
+    COMPASS_ABBREVIATIONS,
+    STATE_CODES,
+    STATE_NAMES,
+    leading_number,
+    places_after,
+    town_after,
+)
 from appliance.deid.recognizers.name_rules import MONTH_WORDS
 from appliance.deid.recognizers.postal import postal_places
 from appliance.deid.recognizers.street_patterns import (
@@ -81,7 +88,7 @@ _RESIDENCE = re.compile(
     r"(?i)\b(?:lives|living|lived|resides|residing|resident|moved|relocated|born|hometown|native|originally|"
     r"grew\s+up|raised|flew|travel(?:l?ing|l?ed)|returned|based|headquartered|i\s+am|i'm|home|closer|nearer)"
     r"(?:\s+(?:alone|here|there|now|currently|locally|independently))?\s+(?:of|in|to|from|at)\s+"
-    r"(?P<compass>(?:n|s|e|w|no|so)\.\s*)?$"
+    r"(?P<compass>(?:" + "|".join(sorted(COMPASS_ABBREVIATIONS)) + r")\.\s*)?$"
 )
 _POSSESSIVE_PRONOUNS = frozenset({"her", "his", "their", "my", "our", "your", "its"})
 _DIGIT_GROUP_BEFORE = re.compile(r"\d[ \t]+$")

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from appliance.deid.config import DeidConfig
 from appliance.deid.lexicon import Lexicon, WordClass
 from appliance.deid.recognizers.base import register_refiner
-from appliance.deid.recognizers.locations import STATE_CODES, STATE_NAMES
+from appliance.deid.recognizers.locations import STATE_CODES, STATE_NAMES, known_city
 from appliance.deid.spans import LOCATION, Span
 from appliance.deid.text import Document, Token
 
@@ -95,11 +95,8 @@ class _AddressRegions:
             return None
         if self._is_state(m.group("town")) or m.group("town").lower() in _US:
             return None
-        parts = tuple(w.norm for w in words)
-        known = bool(words[0].cls & WordClass.CITY) if len(words) == 1 else parts in self.lexicon.multiword_cities.get(
-            parts[0], ()
-        )
-        if not known or (words[0].caseless and words[0].cls & WordClass.COMMON and len(words) == 1):
+        everyday = len(words) == 1 and words[0].caseless and bool(words[0].cls & WordClass.COMMON)
+        if not known_city(self.lexicon, words) or everyday:
             return None  # "... REHAB, HOME", "(NURSING HOME, MAIN)": a word that is also everyday needs more
         return Span(m.start("town"), m.end("town"), LOCATION, "city", 0.75, "address_regions")
 
