@@ -215,15 +215,18 @@ def _cased_month_ok(doc: Document, start: int, month_text: str) -> bool:
 
 
 # Month names of the other languages notes and letters arrive in (French, Spanish, Portuguese, Italian,
-# German, Dutch), written out in full; English names and abbreviations are the parser's. Only with a day
-# before or a year after: "le 4 mai 2022", "12 de marzo de 2011", "février 2019", "3. März".
+# German, Dutch, Polish, Swedish), written out in full; English names and abbreviations are the parser's.
+# Only with a day before or a year after: "le 4 mai 2022", "12 de marzo de 2011", "février 2019", "3. März".
 _FOREIGN_MONTHS = (
     r"janvier|f[ée]vrier|avril|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre|"
     r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|"
     r"janeiro|fevereiro|mar[çc]o|maio|junho|julho|setembro|outubro|novembro|dezembro|"
     r"gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|"
     r"januar|februar|m[äa]rz|juni|juli|oktober|dezember|januari|februari|maart|mei|augustus|"
-    r"mars|mai"
+    r"mars|mai|"
+    r"stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|wrze[sś]nia|pa[zź]dziernika|listopada|grudnia|"
+    r"stycze[nń]|luty|marzec|kwiecie[nń]|czerwiec|lipiec|sierpie[nń]|wrzesie[nń]|pa[zź]dziernik|listopad|grudzie[nń]|"
+    r"maj|augusti"
 )
 FOREIGN_MONTH = re.compile(r"(?i)(?:" + _FOREIGN_MONTHS + r")")
 _FOREIGN_DATE = re.compile(

@@ -36,7 +36,8 @@ _LABELS: dict[str, str] = {
     r"unit\s+(?:no\.?|number)|hospital\s+(?:no\.?|number)|patient\s+(?:id|identifier|no\.?|number)|pt\.?\s+(?:id|no\.?)|"
     r"record\s*(?:#|no\.?|number)|nhc|historia\s+cl[ií]nica|n[º°]\s*(?:de\s+)?historia|cipa|"
     r"n[º°]\s*(?:de\s+)?(?:paciente|expediente))",
-    "health_plan": r"(?i:member|subscriber|policy|group\s*(?:#|no\.?|number|id)|group(?=\s*:?\s*\d{4})|insurance|"
+    "health_plan": r"(?i:member|subscriber|policy|group\s*(?:#|no\.?|number|id)|group(?=\s*:?\s*\d{4})|"
+    r"insurance(?!\s+card)|"
     r"medicare|medicaid|mbi|hicn|beneficiary|health\s+plan|plan\s+(?:id|no\.?|number)|insured\s+id|payer\s+id)",
     "account": r"(?i:acct|account|billing|encounter|visit\s+(?:id|no\.?|number)|fin|csn|har|invoice|claim)",
     "license": r"(?i:licen[cs]e|lic\.?|driver'?s?\s+licen[cs]e|dea|npi|upin|passport|certificate|"
@@ -47,16 +48,20 @@ _LABELS: dict[str, str] = {
     r"order\s*(?:#|no\.?|number|id)|ref(?:erence)?\s*(?:#|no\.?|number)|employee\s+(?:id|no\.?|number)|badge|student\s+(?:id|no\.?|number)|"
     r"study\s+(?:id|no\.?|number)|requisition|confirmation\s*(?:#|no\.?|number)|ticket|"
     r"booking\s+(?:ref(?:erence)?|code|no\.?|number)|reservation\s*(?:#|no\.?|number|code)|pnr|"
-    r"card(?=\s*(?:#|no\.?|number)?\s*:?\s*\d{4})|ref(?:erence)?(?=\.?[ \t]*:?[ \t]*(?:[A-Za-z]{0,5}[/-]?)?\d{3}))|ID",
+    r"card(?=\s*(?:#|no\.?|number)?\s*:?\s*\d{4})|ref(?:erence)?(?=\.?[ \t]*:?[ \t]*(?:[A-Za-z]{0,5}[/-]?){0,3}\d{3})|"
+    r"report\s*(?:#|no\.?|number)|(?:prior\s+)?auth(?:orization)?\s*(?:#|no\.?|number)|"
+    r"(?:insurance|health|id)\s+card\s*(?:#|no\.?|number))|ID",
 }
 _LABELLED = re.compile(
     r"(?<![\w/])(?:"
     + "|".join(f"(?P<{name}>{pattern})" for name, pattern in _LABELS.items())
-    + r")(?![A-Za-z])"
+    + r")(?![A-Za-z])(?:\.(?=[ \t]))?"  # "ref. REK/2025/06/114"
     + _NUM
     + r"\s*[:#=\-]?\s*(?:(?i:is)\s+)?"
     # A short first group counts when more groups of digits follow ("NASS: 47 29373947 55").
-    + r"(?P<value>[A-Za-z0-9](?:[A-Za-z0-9]|[-/.](?=[A-Za-z0-9])){2,29}|\d{1,2}(?= \d{2,8}))(?![\w])"
+    # Plates and cards printed in groups start with a short one ("GH 417 KP", "CHUA 2003 5412").
+    + r"(?P<value>[A-Za-z0-9](?:[A-Za-z0-9]|[-/.](?=[A-Za-z0-9])){2,29}|\d{1,2}(?= \d{2,8})|[A-Z]{2}(?= \d{2,4}\b))"
+    + r"(?![\w])"
 )
 _BARE_PLATE = re.compile(r"(?i)plate\s+")  # "plate" with neither "license" before nor "#"/":" after
 _VEHICLE_NEAR = re.compile(
@@ -74,7 +79,7 @@ LABEL_FIRST_WORDS = frozenset(
     record member subscriber policy group insurance medicare medicaid mbi hicn beneficiary health plan insured
     payer acct account billing encounter visit fin csn har invoice claim lic driver drivers dea npi upin
     passport certificate dl serial s device udi imei pacemaker lot sn identifier case accession specimen
-    order ref reference employee badge student study requisition confirmation ticket id
+    order ref reference report auth authorization prior employee badge student study requisition confirmation ticket id
     nass nuss seguridad securite sécurité nss nhc historia cipa nº n°  nºcol n°col colegiado dni nif nie codice
     cpf cnpj pesel ppsn aadhaar tfn sin rg booking reservation pnr card
     """.split()

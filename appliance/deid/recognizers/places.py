@@ -101,8 +101,24 @@ _REGION_BEFORE_CODE = re.compile(
     r"|(?:AC|AL|AP|AM|BA|CE|DF|ES|GO|MA|MT|MS|MG|PA|PB|PR|PE|PI|RJ|RN|RS|RO|RR|SC|SP|SE|TO)[ \t]+"
     r"(?P<cep>\d{5}-\d{3}))\b"
 )
-# An Irish county after the town of an address: ", Co. Galway".
-_IRISH_COUNTY = re.compile(r"(?<=,[ \t])Co\.[ \t]?[A-Z][a-z]+")
+# An Irish county after the town of an address (", Co. Galway"), or any of the island's counties after
+# "Co." or "County" ("a fisherman from Co. Mayo", "CO DONEGAL").
+_IRISH_COUNTY = re.compile(
+    r"(?<=,[ \t])Co\.[ \t]?[A-Z][a-z]+"
+    r"|(?i:\b(?:co\.?|county)[ \t]+(?:carlow|cavan|clare|cork|donegal|dublin|galway|kerry|kildare|kilkenny|laois|"
+    r"leitrim|limerick|longford|louth|mayo|meath|monaghan|offaly|roscommon|sligo|tipperary|waterford|westmeath|"
+    r"wexford|wicklow|antrim|armagh|fermanagh|derry|londonderry|tyrone)\b)"
+)
+# Postcodes that need the town after them to be told from a dose or a count: the Netherlands ("3531 CJ
+# Utrecht") and Poland ("00-514 Warszawa"), at the start of a line or after a comma; Irish Eircodes
+# ("Dublin, D15 X2N4"), their second half holding a letter and a digit.
+_CODE_THEN_TOWN = re.compile(
+    r"(?m)(?:^[ \t>]*|,[ \t]*)(?P<code>[1-9]\d{3}[ \t][A-Z]{2}|\d{2}-\d{3})[ \t]+(?P<town>[A-ZÀ-Þ][a-zà-ÿ'’-]+)"
+)
+_EIRCODE = re.compile(
+    r"(?m)(?:^[ \t>]*|,[ \t]*)(?P<code>[AC-FHKNPRTV-Y]\d[\dW][ \t]?(?=[0-9AC-FHKNPRTV-Y]*\d)(?=[0-9]*[AC-FHKNPRTV-Y])"
+    r"[0-9AC-FHKNPRTV-Y]{4})(?![\w-])"
+)
 # "Address:", "Home address:", "Mailing address -": the value is a place, whatever its format.
 # The same labels as forms in other languages write them ("Domicilio:", "Localidad/ Provincia:", "Adresse :",
 # "Indirizzo:", "Endereço:", "Anschrift:"), and town and postcode labels ("City:", "CP: 28041", "PLZ:").
@@ -441,6 +457,14 @@ class _Places:
             yield Span(m.start(code), m.end(code), LOCATION, "zip", 0.85, "places")
         for m in _IRISH_COUNTY.finditer(text):
             yield Span(m.start(), m.end(), LOCATION, "city", 0.8, "places")  # "..., Castlegar, Co. Galway"
+        for m in _EIRCODE.finditer(text):
+            yield Span(m.start("code"), m.end("code"), LOCATION, "zip", 0.8, "places")
+        for m in _CODE_THEN_TOWN.finditer(text):
+            town = doc.tokens_in(m.start("town"), m.end("town"))
+            if not town or town[0].cls & (WordClass.STOP | WordClass.CLINICAL) and not town[0].cls & WordClass.CITY:
+                continue  # "10-100 Units": a count, not a postcode
+            yield Span(m.start("code"), m.end("code"), LOCATION, "zip", 0.8, "places")
+            yield Span(m.start("town"), m.end("town"), LOCATION, "city", 0.8, "places")
         for m in _POSTCODE.finditer(text):
             if not any(ch.isdigit() for ch in m.group()[-3:]):
                 continue

@@ -25,9 +25,10 @@ _STATE_AFTER = re.compile(
     r"(?P<sep>,[ \t]*|[ \t]+)(?P<state>[A-Z]{2}\b|[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?)"
     r"(?=(?P<zip>[ \t]+\d{5}(?:-\d{4})?\b)|[ \t]*(?:[.,;)\n]|$))"
 )
-# ", Portugal", ", IRELAND", " USA": a country after a place, at the end of the clause or before a postcode.
+# ", Portugal", ", IRELAND", " USA": a country after a place, at the end of the clause or before a postcode,
+# or on the line under an address's last line.
 _COUNTRY_AFTER = re.compile(
-    r",?[ \t]*(?P<country>[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,2})"
+    r"(?:,?[ \t]*|[ \t]*\n[ \t>]*)(?P<country>[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,2})"
     r"(?=[ \t]*(?:[.,;)\n]|$)|[ \t]+\d{4,6}\b)"
 )
 # ", Waltham)", ", Quincy.": one or two words after a comma that close the clause.
@@ -75,8 +76,8 @@ class _AddressRegions:
         """A place that is part of a written address: a street or a postcode, or a town right after
         another place on the same line ("15 Harborview Lane, Winthrop")."""
         place = places[k]
-        if place.subtype in ("street", "zip", "postcode"):
-            return True
+        if place.subtype in ("street", "zip", "postcode") or any(ch.isdigit() for ch in text[place.start : place.end]):
+            return True  # a street or a postcode, whichever recognizer found it
         earlier = [p for p in places[:k] if p.end <= place.start]
         if not earlier:
             return False

@@ -33,11 +33,11 @@ STREET_WORD = (
 FOREIGN_STREET = re.compile(
     r"(?<![\w-])(?:(?:Rue|Via|Viale|Vicolo|Corso|Piazza|Calle|Avenida|Avda\.|Av\.|Rua|Travessa|Largo|Paseo|Plaza|"
     r"Praça|Boulevard|Bd\.|Chemin|Allée|Quai|Impasse|Carrer|Strada|Ulica|Ul\.|Glorieta|Ronda|Camino|Carretera|"
-    r"Travesía|Avinguda|Pº|Pza\.|Ctra\.)"
+    r"Travesía|Avinguda|Pº|Pza\.|Ctra\.|ul\.)"
     r"(?:[ \t]+[^\W\d_][\w'’.-]*){1,4}|(?<![\w/])C/[ \t]?[A-ZÀ-Þ][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,3}"
     r"|(?:(?-i:[^\W\d_a-z])[\w'’.-]*[ \t]+){0,2}(?:" + STREET_WORD + r"))"
     r",?[ \t]+(?:\d{1,5}[A-Za-z]?(?:[/-]\d{1,4})?\b|s/n\b)"
-    r"(?:[ \t,]+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Box|Room|Rm)\.?[ \t]*#?\d{1,5}[A-Za-z]?)?"
+    r"(?:[ \t,]+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Box|Room|Rm|lok|m)\.?[ \t]*#?\d{1,5}[A-Za-z]?)?"
 )
 # House number first, then the street: "12 rue des Lilas", "4 Via Roma", "18 Calle Mayor".
 NUMBER_STREET = re.compile(

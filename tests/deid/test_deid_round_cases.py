@@ -1,0 +1,96 @@
+"""Shapes found in notes and letters written blind to the engine: references and plates printed in
+groups, month names in Polish and Swedish, Dutch, Polish and Irish postcodes, Irish counties after
+"Co.", a country on the line under an address, employers after an occupation, and their look-alikes.
+
+Every example is invented for this test; each case lists words that must stay.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from appliance.deid import DeidConfig, DeidEngine
+from tests.deid.test_deid_real_shapes import Case, assert_case
+
+IDENTIFIERS = [
+    Case(
+        "references-reports-plates-and-cards-in-groups",
+        "Ref: PQ/LEG/2024/5521. Report no. 2024/440918. Vehicle plate KX 512 TR seen. Health insurance card no.: "
+        "OKAF 1988 2204. Prior auth # 55120943k for 5 days. ref. ADM/2024/11/207.",
+        phi=("PQ/LEG/2024/5521", "2024/440918", "KX 512 TR", "OKAF 1988 2204", "55120943k", "ADM/2024/11/207"),
+        keep=("5 days", "Vehicle plate"),
+    ),
+    Case(
+        "auth-without-number-stays",
+        "prior auth obtained for SAR, report given to oncoming RN, plate count 140.",
+        keep=("prior auth", "report", "plate count", "140"),
+    ),
+]
+
+FOREIGN_DATES = [
+    Case(
+        "polish-and-swedish-month-names",
+        "Wysłano: środa, 18 czerwca 2025 10:12. Termin: 3 lutego 2026. Besök 14 augusti 2025.",
+        phi=("18 czerwca 2025", "3 lutego 2026", "14 augusti 2025"),
+        keep=("10:12",),
+    ),
+]
+
+ADDRESSES_ABROAD = [
+    Case(
+        "dutch-postcode-and-town",
+        "Uw woning aan Lindengracht 42-II, 1015 KJ Amsterdam wordt gerenoveerd.",
+        phi=("1015 KJ", "Amsterdam"),
+    ),
+    Case(
+        "polish-street-unit-postcode-and-town",
+        "Spotkanie w biurze:\nul. Piotrkowska 118/120 lok. 7\n90-006 Łódź\n\nProsimy o punktualność.",
+        phi=("ul. Piotrkowska 118/120 lok. 7", "90-006", "Łódź"),
+        keep=("Prosimy",),
+    ),
+    Case(
+        "eircode-after-a-town",
+        "St Brigid's National School, Main Street, Tallaght, Dublin, D24 K7P2\nTel: 01 462 9910",
+        phi=("D24 K7P2",),
+    ),
+    Case(
+        "irish-county-after-co-anywhere",
+        "82 yo retired farmer from Co. Roscommon, here with his daughter. LIVES IN CO SLIGO.",
+        phi=("Co. Roscommon", "CO SLIGO"),
+        keep=("farmer", "daughter"),
+    ),
+    Case(
+        "counts-and-doses-are-no-postcodes",
+        "D5W 1000 mL at 75/hr.\n10-100 Units per protocol.\n2000 MG Daily dose reviewed.",
+        keep=("D5W 1000", "10-100", "2000 MG", "Daily"),
+    ),
+    Case(
+        "country-on-the-line-under-an-address",
+        "Deliver to:\nFlat 3, Mercer Court, 9 Quarry Hill\nBradford\nBD4 7TQ\nUnited Kingdom\n\nThanks, Ines",
+        phi=("BD4 7TQ", "United Kingdom"),
+    ),
+    Case(
+        "country-in-prose-stays",
+        "Study sites were in Sweden and Japan.\nJapan enrolled 40 patients.",
+        keep=("Sweden", "Japan"),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def engine() -> DeidEngine:
+    return DeidEngine(DeidConfig())
+
+
+TABLES = {
+    "identifiers": IDENTIFIERS,
+    "foreign-dates": FOREIGN_DATES,
+    "addresses-abroad": ADDRESSES_ABROAD,
+}
+CASES = [(table, case) for table, cases in TABLES.items() for case in cases]
+
+
+@pytest.mark.parametrize("case", [case for _, case in CASES], ids=[f"{table}-{case.id}" for table, case in CASES])
+def test_round_shapes(engine: DeidEngine, case: Case) -> None:
+    """Every identifier of each invented case is marked and none of its words to keep is touched."""
+    assert_case(engine, case)
