@@ -1,6 +1,7 @@
 """Shapes found in notes and letters written blind to the engine: references and plates printed in
 groups, month names in Polish and Swedish, Dutch, Polish and Irish postcodes, Irish counties after
-"Co.", a country on the line under an address, employers after an occupation, and their look-alikes.
+"Co.", a country on the line under an address, employers after an occupation, services named in title case,
+signatures with a bare initial, a date heading with its hour, and their look-alikes.
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -77,6 +78,55 @@ ADDRESSES_ABROAD = [
 ]
 
 
+NURSING = [
+    Case(
+        "employer-after-an-occupation",
+        "works as a dental hygienist at clear view family dental. retired art teacher at hollister middle school. "
+        "nurse manager at bedside, teacher at school today, works at home.",
+        phi=("clear view family dental", "hollister middle school"),
+        keep=("bedside", "school today", "home"),
+    ),
+    Case(
+        "employer-in-capitals",
+        "RETIRED WELDER AT DURHAM IRON WORKS. SUPERVISOR AT DESK AWARE.",
+        phi=("DURHAM IRON WORKS",),
+        keep=("DESK",),
+    ),
+    Case(
+        "township-after-a-residence-cue",
+        "pt lives alone in whitfield twp. stove left on x2.",
+        phi=("whitfield twp",),
+        keep=("stove",),
+    ),
+    Case(
+        "services-named-in-title-case-only",
+        "Seen at Open Door Counseling; referred to Bright Path Recovery; respite at Elmwood Respite. "
+        "Pt needs grief counseling and respite care. Recovery was uneventful.",
+        phi=("Open Door Counseling", "Bright Path Recovery", "Elmwood Respite"),
+        keep=("grief counseling", "respite care", "Recovery was"),
+    ),
+    Case(
+        "oxygen-vendor-with-supply",
+        "2L HOME O2 VIA GRANITE STATE OXYGEN SUPPLY. O2 SUPPLY ADEQUATE.",
+        phi=("GRANITE STATE OXYGEN SUPPLY",),
+        keep=("O2 SUPPLY ADEQUATE",),
+    ),
+    Case(
+        "first-name-and-bare-initial-signature",
+        "PLAN: WEAN AS TOL, OOB TO CHAIR.\nROSALIND T, RN",
+        phi=("ROSALIND T",),
+        keep=("TOL",),
+    ),
+    Case(
+        "date-heading-with-its-hour-and-lines-pulled",
+        "Transfer Note MICU to floor\n6/3 1415\nLines: R IJ pulled 6/2; PIV x2. Removed 1/2 of the clot.\n"
+        "PS 10/5 PEEP 5",
+        phi=("6/3", "6/2"),
+        keep=("1/2", "10/5", "1415"),
+    ),
+]
+
+
 @pytest.fixture(scope="module")
 def engine() -> DeidEngine:
     return DeidEngine(DeidConfig())
@@ -86,6 +136,7 @@ TABLES = {
     "identifiers": IDENTIFIERS,
     "foreign-dates": FOREIGN_DATES,
     "addresses-abroad": ADDRESSES_ABROAD,
+    "nursing": NURSING,
 }
 CASES = [(table, case) for table, cases in TABLES.items() for case in cases]
 

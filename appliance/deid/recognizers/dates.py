@@ -92,7 +92,7 @@ _DATE_CUE = re.compile(
     r"d/c\s+home|"
     r"cxr|ct|cta|mri|mra|echo|tte|tee|ekg|ecg|eeg|cath|egd|colonoscopy|kub|pet|bx|biopsy|redo|cabg|repeat|prior|"
     r"diagnosed|dx'?d|intubated|extubated|reintubated|ercp|bronch|bronchoscopy|lp|swab|swabbed|trached|peg|picc|cvl|"
-    r"drawn|"
+    r"drawn|pulled|removed|placed|inserted|changed|replaced|resited|discontinued|dc'?d|d/c'?d|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|"
     r"week\s+of|day\s+of|date|appt|appointment|today|yesterday|tomorrow|due|lmp|edd|onset|"
     r"dob|birth|born|died|expired|deceased|injury|accident|fall|fell)\b)\s*[:\-]?\s*$"
@@ -186,7 +186,9 @@ _AMBIGUOUS_MONTHS = frozenset({"may", "mar", "dec", "jan", "sep", "sept"})
 # With a day after them, these are still words as often as months ("PT MAY 2X", "2 DEC BREATH SOUNDS").
 _AMBIGUOUS_WITH_DAY = frozenset({"may", "mar", "dec"})
 _TIME_AFTER = re.compile(
-    r"\s*(?:at\s+|@\s*)?\d{1,2}(?::\d{2}|\s*(?:am|pm)\b)|\s+\d{4}\s*(?:h|hrs)\b|\s*@\s*[0-2]\d[0-5]\d\b", re.IGNORECASE
+    r"\s*(?:at\s+|@\s*)?\d{1,2}(?::\d{2}|\s*(?:am|pm)\b)|\s+\d{4}\s*(?:h|hrs)\b|\s*@\s*[0-2]\d[0-5]\d\b"
+    r"|[ \t]+(?:[01]\d|2[0-3])[0-5]\d(?=[ \t]*(?:\n|$))",  # "7/2 1630" heading a note: the date and the hour
+    re.IGNORECASE,
 )
 
 

@@ -83,6 +83,9 @@ _QUALIFIED_HEADS: dict[str, frozenset[str]] = {
     "room": frozenset({"conference"}),
     "life": frozenset({"senior"}),
     **dict.fromkeys(("pediatrics", "cardiology", "orthopedics", "orthopaedics", "dermatology"), frozenset()),
+    # "Family Bridges Counseling", "Bridgeview Respite", "New Dawn Recovery": in title case only ("needs
+    # grief counseling", "respite care" are what is offered, not where).
+    **dict.fromkeys(("counseling", "counselling", "respite", "recovery"), frozenset()),
 }
 _MOUNTS = frozenset({"mt", "mount"})
 

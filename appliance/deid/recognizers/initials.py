@@ -59,7 +59,8 @@ _PAGER_TAIL = (
 _SIGNED_NAME = re.compile(
     r"(?im)(?:^|[.;:][ \t]+|[ \t][-/~—–]+[ \t]*|^[-/~—–]+[ \t]*)(?:(?:rev|fr|sr|chaplain)\.?[ \t]+)?"
     r"(?P<name>[^\W\d_]\.[ \t]?[^\W\d_][\w'’-]+(?:[ \t.]+[^\W\d_][\w'’-]+)??|[^\W\d_][\w'’-]+[ \t]+[^\W\d_]\."
-    r"|[^\W\d_][\w'’]+-[^\W\d_][\w'’-]+(?=/))"  # "AL-HADDAD/RN": a hyphenated surname before a slash
+    r"|[^\W\d_][\w'’]+-[^\W\d_][\w'’-]+(?=/)"  # "AL-HADDAD/RN": a hyphenated surname before a slash
+    r"|(?P<bare>[^\W\d_][\w'’-]+[ \t]+[^\W\d_])(?=[ \t]*,))"  # "ANDREA P, RN": an initial with no full stop
     r"[ \t]*[,/]?[ \t]*"
     + _CRED
     + r"(?:[ \t]*[,/]?[ \t]*"
@@ -158,6 +159,8 @@ class _Initials:
         for m in _signatures(doc.text):
             # Initials are not checked; a hyphenated name part by part ("pereira-st. john", not "PT-OT").
             words = doc.tokens_in(m.start("name"), m.end("name"))
+            if m.group("bare") and not self.lexicon.word_class(words[0].norm) & WordClass.FIRST:
+                continue  # "TOL PO, RN AWARE": a bare initial needs a first name before it
             if any(self._not_a_name(w.norm) for w in words if len(w.norm) > 1 and "-" not in w.norm) or any(
                 all(self._not_a_name(p) for p in w.norm.split("-")) for w in words if "-" in w.norm
             ):

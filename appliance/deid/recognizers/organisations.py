@@ -39,7 +39,10 @@ _ORG_CUE = re.compile(
     r"(?i)\b(?:vendor|supplier|agency|pharmacy|hospice|company|employer|contractor|"
     r"(?:services?|equipment|supplies|oxygen|o2|care|nursing|delivery)\s+(?:from|through|via|by|with)|"
     r"(?:work|works|worked|working|employed|job)\s+(?:(?:nights|days|evenings|weekends|part[\s-]time|full[\s-]time)\s+)?"
-    r"(?:at|for|by|with)|(?:driver|drives|drove|cook|teacher|cashier|clerk|mechanic)\s+(?:for|at)|"
+    r"(?:at|for|by|with)|(?:driver|drives|drove|cook|teacher|cashier|clerk|mechanic|hygienist|janitor|custodian|"
+    r"waitress|waiter|bartender|dishwasher|baker|butcher|machinist|welder|electrician|plumber|carpenter|foreman|"
+    r"laborer|labourer|landscaper|receptionist|secretary|accountant|engineer|librarian|hairdresser|stylist|barber|"
+    r"manager|supervisor|owner|employee|technician|paraprofessional|professor|coach|chef|server)\s+(?:for|at)|"
     r"(?:transported|transferred|brought|taken|sent)\s+(?:in\s+)?by|(?-i:address)\s+of|"
     r"retired\s+from|laid\s+off\s+from|(?:from\s+)?work(?=\s*\()|"
     r"dme|vna)\b[ \t]*[:(]?[ \t]*"
@@ -70,7 +73,8 @@ _TRADE_WORDS = frozenset(
     co company bros brothers sons mill mills paper bakery farm farms market markets foods diner cafe restaurant
     grill pub tavern store stores shop hardware construction masonry landscaping plumbing electric auto motors
     trucking freight lumber quarry cannery fisheries dairy orchards warehouse logistics salon body garage
-    elementary academy nursery
+    elementary academy nursery school dental bank library hotel motel casino gym deli pizza pizzeria kitchen tire
+    tires works
     """.split()
 )
 _CONNECTORS = frozenset({"at", "of", "and", "&", "for"})
@@ -232,6 +236,8 @@ class _Organisations:
         """ "works at pinnacle nail salon", "driver for granite ridge trucking": in one case, two or three
         plain words and then a trade word end a business's name, whatever the words are."""
         tokens = doc.tokens
+        if tokens[i].cls & WordClass.CLINICAL and not tokens[i].cls & NAME_LIKE:
+            return None
         end = None
         for j in range(i + 1, min(i + 4, len(tokens))):
             tok = tokens[j]
@@ -239,9 +245,7 @@ class _Organisations:
                 break
             if tok.norm in _TRADE_WORDS:
                 end = j if j - i >= 2 else end
-            elif tok.cls & WordClass.CLINICAL and not tok.cls & NAME_LIKE:
-                break
-        return end
+        return end  # clinical words may sit inside: "franklin middle school", "bright smile family dental"
 
     def _suffixed(self, doc: Document) -> Iterator[Span]:
         tokens = doc.tokens

@@ -146,7 +146,7 @@ _TOWN_PREFIXES = frozenset(
 )
 _TOWN_SUFFIXES = frozenset(
     {"heights", "ridge", "hills", "springs", "glen", "harbor", "harbour", "landing", "crossing", "junction", "mills"}
-    | {"grove", "village", "beach", "falls", "corners", "hollow"}
+    | {"grove", "village", "beach", "falls", "corners", "hollow", "twp", "township"}
 )
 # Words that also follow a direction or come before a landscape word in clinical text.
 _NOT_TOWN = frozenset({"extremity", "extremities", "lobe", "lobes", "quadrant", "gi", "airway", "back", "wing"})

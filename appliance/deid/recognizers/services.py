@@ -16,7 +16,8 @@ from appliance.deid.text import Document
 _SERVICE_NAME_AND_KIND = (
     r"(?P<name>[a-z][a-z'’-]*(?:[ \t]+[a-z][a-z'’-]*){0,2}?)[ \t]+"
     r"(?:dialysis(?:[ \t]+(?:center|unit))?|infusion|vna|drug|ems|chair[ \t]+car|"
-    r"(?:critical[ \t]+care[ \t]+)?(?:ambulance|transport)|dme|snf|ltach|staffing|apothecary|air[ \t]+med|oxygen|o2|"
+    r"(?:critical[ \t]+care[ \t]+)?(?:ambulance|transport)|dme|snf|ltach|staffing|apothecary|air[ \t]+med|"
+    r"(?:oxygen|o2)(?:[ \t]+(?:supply|supplies))?|"
     r"(?:home[ \t]+)?medical(?:[ \t]+(?:supply|supplies|rentals?|equipment|transport(?:ation)?))?|"
     r"supply|supplies|rentals|home[ \t]+health|home[ \t]+care|home[ \t]+aides|hospice|"
     r"(?P<weak>recovery|counseling|counselling|pediatrics|clubhouse|pharmacy|associates|commons|kidney[ \t]+care))\b"
