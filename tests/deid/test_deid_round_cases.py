@@ -106,6 +106,13 @@ NURSING = [
         keep=("grief counseling", "respite care", "Recovery was"),
     ),
     Case(
+        "banks-dental-practices-and-health-plans-by-name",
+        "Refund paid via Kotak Bank. Seen at Clearwater Dental on 3 May. Scheme: Amandla Health Plan.\n"
+        "Blood Bank notified. Routine Dental care advised. Health Plan: Medicaid.",
+        phi=("Kotak Bank", "Clearwater Dental", "Amandla Health Plan"),
+        keep=("Blood Bank", "Routine Dental care", "Health Plan:"),
+    ),
+    Case(
         "oxygen-vendor-with-supply",
         "2L HOME O2 VIA GRANITE STATE OXYGEN SUPPLY. O2 SUPPLY ADEQUATE.",
         phi=("GRANITE STATE OXYGEN SUPPLY",),

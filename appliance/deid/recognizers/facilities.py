@@ -20,8 +20,10 @@ from appliance.deid.recognizers.facility_patterns import (
     LOWER_SAINT,
     MOVEMENT_CUE,
     NOTE_WORDS,
+    QUALIFIED_HEADS,
     SAINT_PLACE,
     SEGMENT,
+    SERVICE_HEADS,
     WARD,
 )
 from appliance.deid.recognizers.locations import NAME_LIKE
@@ -60,34 +62,18 @@ _TEST_HEADS = frozenset({"lab", "labs", "laboratory", "laboratories"})
 # Heads that are everyday words: the name before them must hold a name, a place or a word no list knows.
 _NAMED_HEADS = frozenset(
     {"group", "room", "building", "school", "schools", "academy", "detox", "tavern", "trucking", "distribution"}
-    | {"nurses"}
+    | {"nurses", "bank"}
 )
 SAINTS = frozenset({"st", "saint", "ste", "mt", "mount"})
-# Heads that name a facility only with the right word before them ("Nursing Home", not "at Home").
-_PRACTICES = frozenset({"family", "sports", "internal", "primary", "integrative"})
-_QUALIFIED_HEADS: dict[str, frozenset[str]] = {
-    "home": frozenset(
-        {"nursing", "nsg", "care", "rest", "retirement", "group", "foster", "funeral", "convalescent", "veterans"}
-        | {"soldiers"}
-    ),
-    # Practices named by what they do: "Oak Street Primary Care", "Framingham Family Medicine",
-    # "Cedar Hill Assisted Living", "Hebrew Senior Life", "Bayside Sports Medicine".
-    "care": frozenset({"primary", "urgent", "home", "senior", "elder", "health", "hospice", "palliative", "community"}),
-    "medicine": _PRACTICES,
-    "med": _PRACTICES,
-    "living": frozenset({"assisted", "senior", "independent"}),
-    "nursing": frozenset({"skilled"}),
-    "services": frozenset({"elder", "senior", "home", "family", "visiting", "hospice"}),
-    "transport": frozenset({"care", "medical", "ambulance"}),
-    "rescue": frozenset({"air", "ambulance"}),
-    "room": frozenset({"conference"}),
-    "life": frozenset({"senior"}),
-    **dict.fromkeys(("pediatrics", "cardiology", "orthopedics", "orthopaedics", "dermatology"), frozenset()),
-    # "Family Bridges Counseling", "Bridgeview Respite", "New Dawn Recovery": in title case only ("needs
-    # grief counseling", "respite care" are what is offered, not where).
-    **dict.fromkeys(("counseling", "counselling", "respite", "recovery"), frozenset()),
-}
 _MOUNTS = frozenset({"mt", "mount"})
+
+
+def _describes_next(doc: Document, head: Token) -> bool:
+    """True if a word that names a service is followed by a lower-case word that is no function word."""
+    nxt = doc.tokens[head.index + 1] if head.index + 1 < len(doc.tokens) else None
+    return head.norm in SERVICE_HEADS and nxt is not None and doc.gap(head, nxt) == " " and (
+        nxt.shape is Shape.LOWER and not nxt.cls & WordClass.STOP
+    )
 
 
 class _Facility:
@@ -313,7 +299,7 @@ class _Facility:
     def _headed(self, doc: Document) -> Iterator[Span]:
         tokens = doc.tokens
         for i, head in enumerate(tokens):
-            if (head.norm not in FACILITY_HEADS and head.norm not in _QUALIFIED_HEADS) or not head.capitalised:
+            if (head.norm not in FACILITY_HEADS and head.norm not in QUALIFIED_HEADS) or not head.capitalised:
                 continue
             if head.shape is Shape.UPPER and not head.caseless and len(head.norm) <= 3 and head.norm != "va":
                 continue
@@ -321,11 +307,13 @@ class _Facility:
                 continue  # "DIC LABS SENT", "AM LAB": in capitals, labs are tests, not a laboratory
             if head.norm in _NAMED_HEADS and head.shape is Shape.LOWER:
                 continue  # "the riff and building energy", "the upper caliceal group": in lower case, words
-            qualifiers = _QUALIFIED_HEADS.get(head.norm)
+            qualifiers = QUALIFIED_HEADS.get(head.norm)
             if qualifiers and (i == 0 or tokens[i - 1].norm not in qualifiers):
                 continue
             if qualifiers is not None and not qualifiers and (head.caseless or head.shape is not Shape.TITLE):
                 continue  # "Eastside Pediatrics" is a practice; "PEDIATRICS" in capitals is a service
+            if qualifiers is not None and not qualifiers and _describes_next(doc, head):
+                continue  # "Routine Dental care": a word describing the next
             first = i
             while first > 0 and i - first < _FACILITY_WORDS_MAX:
                 prev = tokens[first - 1]

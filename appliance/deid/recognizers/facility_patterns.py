@@ -1,5 +1,6 @@
 """Patterns of the facility recognizer: head words written first ("Hospital Santa Luzia"), movement cues,
-saints' names, wards with their floor, and the words of note titles (which name a document, not a place).
+saints' names, wards with their floor, the words of note titles (which name a document, not a place), and
+the heads that name a facility only with the right word before them.
 """
 
 from __future__ import annotations
@@ -49,3 +50,29 @@ NOTE_WORDS = frozenset(
 )
 
 
+# "Family Bridges Counseling", "Bright Smile Dental": services that name a place in title case only, and
+# not before a word they describe ("needs grief counseling", "Routine Dental care").
+SERVICE_HEADS = ("counseling", "counselling", "respite", "recovery", "dental")
+# Heads that name a facility only with the right word before them ("Nursing Home", not "at Home").
+PRACTICES = frozenset({"family", "sports", "internal", "primary", "integrative"})
+QUALIFIED_HEADS: dict[str, frozenset[str]] = {
+    "home": frozenset(
+        {"nursing", "nsg", "care", "rest", "retirement", "group", "foster", "funeral", "convalescent", "veterans"}
+        | {"soldiers"}
+    ),
+    # Practices named by what they do: "Oak Street Primary Care", "Framingham Family Medicine",
+    # "Cedar Hill Assisted Living", "Hebrew Senior Life", "Bayside Sports Medicine".
+    "care": frozenset({"primary", "urgent", "home", "senior", "elder", "health", "hospice", "palliative", "community"}),
+    "medicine": PRACTICES,
+    "med": PRACTICES,
+    "living": frozenset({"assisted", "senior", "independent"}),
+    "nursing": frozenset({"skilled"}),
+    "services": frozenset({"elder", "senior", "home", "family", "visiting", "hospice"}),
+    "transport": frozenset({"care", "medical", "ambulance"}),
+    "rescue": frozenset({"air", "ambulance"}),
+    "room": frozenset({"conference"}),
+    "life": frozenset({"senior"}),
+    **dict.fromkeys(("pediatrics", "cardiology", "orthopedics", "orthopaedics", "dermatology"), frozenset()),
+    **dict.fromkeys(SERVICE_HEADS, frozenset()),
+    "plan": frozenset({"health"}),  # "Ubuntu Health Plan"
+}

@@ -460,8 +460,8 @@ class _Places:
         for m in _EIRCODE.finditer(text):
             yield Span(m.start("code"), m.end("code"), LOCATION, "zip", 0.8, "places")
         for m in _CODE_THEN_TOWN.finditer(text):
-            town = doc.tokens_in(m.start("town"), m.end("town"))
-            if not town or town[0].cls & (WordClass.STOP | WordClass.CLINICAL) and not town[0].cls & WordClass.CITY:
+            named = doc.tokens_in(m.start("town"), m.end("town"))
+            if not named or named[0].cls & (WordClass.STOP | WordClass.CLINICAL) and not named[0].cls & WordClass.CITY:
                 continue  # "10-100 Units": a count, not a postcode
             yield Span(m.start("code"), m.end("code"), LOCATION, "zip", 0.8, "places")
             yield Span(m.start("town"), m.end("town"), LOCATION, "city", 0.8, "places")
