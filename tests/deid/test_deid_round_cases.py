@@ -113,6 +113,19 @@ NURSING = [
         keep=("Blood Bank", "Routine Dental care", "Health Plan:"),
     ),
     Case(
+        "church-a-pastor-or-sponsor-comes-from",
+        "PASTOR FROM HOLLOW ROCK BAPTIST VISITED. pastor ruth from second congregational visited today. "
+        "priest from her church came. sponsor from AA called.",
+        phi=("HOLLOW ROCK BAPTIST", "second congregational"),
+        keep=("VISITED", "visited today", "her church", "AA"),
+    ),
+    Case(
+        "dashed-signature-with-a-bare-initial-and-dates-after-procedures",
+        "S/P EX-FIX 2-11. BAL 2/3 PENDING. used thc until ~june.\n-MARISOL K RN",
+        phi=("2-11", "2/3", "june", "MARISOL K"),
+        keep=("PENDING",),
+    ),
+    Case(
         "oxygen-vendor-with-supply",
         "2L HOME O2 VIA GRANITE STATE OXYGEN SUPPLY. O2 SUPPLY ADEQUATE.",
         phi=("GRANITE STATE OXYGEN SUPPLY",),

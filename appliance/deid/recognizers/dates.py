@@ -58,7 +58,7 @@ _MONTH_WORD = re.compile(
 # A month on its own is a date element after these ("in March", "since May", "late Dec.").
 _MONTH_CUE = re.compile(
     r"(?i)\b(?:in|since|during|until|till|through|thru|early|mid|late|last|next|this|of|by|before|after|"
-    r"around|from|to|end\s+of|beginning\s+of|start\s+of|admit|admitted|discharged|last\s+seen)\s+(?:-\s*)?$"
+    r"around|from|to|end\s+of|beginning\s+of|start\s+of|admit|admitted|discharged|last\s+seen)\s+(?:-\s*|~\s*)?$"
 )
 # A part of a month written as one word: "mid-march", "EARLY-JUNE", "late-Dec".
 _PART_OF_MONTH = re.compile(
@@ -87,10 +87,11 @@ _BIRTH_YEAR = re.compile(
 # Words right before a slash pair that make it a date ("on 2/3", "since 7/22", "DOS 3/4").
 _DATE_CUE = re.compile(
     r"(?i)(?:\b(?:on|since|from|to|until|till|thru|through|by|before|after|dated?|dos|seen|visit(?:ed)?|"
-    r"admitted|admission|admit|discharged?|started|stopped|began|last|next|as\s+of|f/u|follow[\s-]?up|"
+    r"(?:re)?admitted|admission|admit|discharged?|started|stopped|began|last|next|as\s+of|f/u|follow[\s-]?up|faxed|"
     r"effective|starting|ending|between|returns?|returned|scheduled|surgery|procedure|again|delivered|planned|"
     r"d/c\s+home|"
-    r"cxr|ct|cta|mri|mra|echo|tte|tee|ekg|ecg|eeg|cath|egd|colonoscopy|kub|pet|bx|biopsy|redo|cabg|repeat|prior|"
+    r"cxr|ct|cta|mri|mra|echo|tte|tee|ekg|ecg|eeg|cath|egd|colonoscopy|kub|pet|bx|biopsy|redo|cabg|repeat|prior|bal|"
+    r"ex-fix|orif|"
     r"diagnosed|dx'?d|intubated|extubated|reintubated|ercp|bronch|bronchoscopy|lp|swab|swabbed|trached|peg|picc|cvl|"
     r"drawn|pulled|removed|placed|inserted|changed|replaced|resited|discontinued|dc'?d|d/c'?d|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|"

@@ -70,10 +70,11 @@ _SIGNED_NAME = re.compile(
     + r"[ \t.]*$"
 )
 # A signature after a dash at a line's end, with the writer's first name and surname and a credential
-# after ("-fatou ndiaye otr/l"), or the writer's role before an initial and surname ("-- CM K. OYELARAN").
+# after ("-fatou ndiaye otr/l", "-FRANCESCA L RN"), or the writer's role before an initial and surname
+# ("-- CM K. OYELARAN").
 _DASHED_SIGNATURE = re.compile(
     r"(?im)(?:^|[ \t])[-~—–]+[ \t]*(?:(?P<role>rn|np|cm|sw|rt|rrt|pt|ot|slp|rd|pharmd|md|pa|msw|lcsw|licsw)\.?[ \t]+)?"
-    r"(?P<name>[^\W\d_][\w'’-]+[ \t]+[^\W\d_][\w'’-]+|[^\W\d_]\.[ \t]?[^\W\d_][\w'’-]+)"
+    r"(?P<name>[^\W\d_][\w'’-]+[ \t]+[^\W\d_][\w'’-]*|[^\W\d_]\.[ \t]?[^\W\d_][\w'’-]+)"
     r"(?P<cred>(?:[ \t]*[,/]?[ \t]*" + _CRED + r"){0,4})\b" + _PAGER_TAIL + r"[ \t.]*$"
 )
 _LAST_CREDENTIAL = re.compile(r"\b" + _CRED + r"(?:[ \t]+(?:supervisor|charge))?" + _PAGER_TAIL + "$")

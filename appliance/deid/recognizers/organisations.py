@@ -78,6 +78,21 @@ _TRADE_WORDS = frozenset(
     """.split()
 )
 _CONNECTORS = frozenset({"at", "of", "and", "&", "for"})
+# "pastor from X", "priest (name) from X", "her sponsor from X": X is a church, a parish or a group.
+_CONGREGATION = re.compile(
+    r"(?i)\b(?:pastor|priest|minister|rabbi|imam|deacon|reverend|elders?|sponsor|church[ \t]+members?)"
+    r"(?:[ \t]+[^\W\d_][\w'’-]*)?[ \t]+from[ \t]+"
+    r"(?P<org>[^\W\d_][\w'’-]*(?:[ \t]+(?:&[ \t]+)?[^\W\d_][\w'’-]*){0,4})"
+)
+_CLAUSE_VERBS = frozenset(
+    """
+    visited visits visiting visit called calls came comes here to in at will is was has and with today brought
+    brings prayed prays gave gives stopped stops dropped phoned left stayed sat
+    """.split()
+)
+_CHURCH_WORDS = frozenset(
+    "church parish chapel congregation temple synagogue mosque the our her his their aa na".split()
+)
 # "White, Willis and Hoffman", "owens, duran and oneal": a firm named after three people.
 _FIRM = re.compile(
     r"(?<!, )(?<![\w])(?P<a>[^\W\d_]{2,})[ \t]*,[ \t]+(?P<b>[^\W\d_]{2,}),?[ \t]+(?:and|&)[ \t]+(?P<c>[^\W\d_]{2,})\b"
@@ -131,6 +146,7 @@ class _Organisations:
         yield from self._possessive(doc)
         yield from self._initials(doc)
         yield from self._firms(doc)
+        yield from self._congregations(doc)
 
     def _chains(self, doc: Document) -> Iterator[Span]:
         """ "rx sent to walgreens", "DAVITA SWANSEA", "works at Market Basket": a chain's branch, with the
@@ -229,6 +245,23 @@ class _Organisations:
                 continue
             if words[0].shape is Shape.UPPER and words[0].cls & WordClass.CLINICAL and not words[0].cls & NAME_LIKE:
                 continue  # "services from PT and OT"
+            yield Span(words[0].start, words[-1].end, LOCATION, "facility", 0.7, "organisation")
+
+    def _congregations(self, doc: Document) -> Iterator[Span]:
+        """ "PASTOR FROM CORNERSTONE BAPTIST VISITED", "pastor gene from first congregational": the church a
+        pastor, priest or sponsor comes from, in any case, up to the verb or the end of the clause."""
+        for m in _CONGREGATION.finditer(doc.text):
+            words = doc.tokens_in(m.start("org"), m.end("org"))
+            cut = next((k for k, w in enumerate(words) if w.norm in _CLAUSE_VERBS), len(words))
+            words = words[:cut]
+            while words and words[-1].norm in _CONNECTORS:
+                words.pop()
+            if not words or words[0].norm in _CONNECTORS or words[0].norm in _GENERIC:
+                continue
+            if any(w.cls & WordClass.STOP and w.norm not in _CONNECTORS or w.norm in MONTH_WORDS for w in words):
+                continue
+            if all(w.norm in FACILITY_HEADS or w.norm in _CHURCH_WORDS for w in words):
+                continue  # "pastor from church", "priest from the parish": which one is not said
             yield Span(words[0].start, words[-1].end, LOCATION, "facility", 0.7, "organisation")
 
     @staticmethod
