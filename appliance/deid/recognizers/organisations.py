@@ -43,16 +43,21 @@ _ORG_CUE = re.compile(
     r"waitress|waiter|bartender|dishwasher|baker|butcher|machinist|welder|electrician|plumber|carpenter|foreman|"
     r"laborer|labourer|landscaper|receptionist|secretary|accountant|engineer|librarian|hairdresser|stylist|barber|"
     r"manager|supervisor|owner|employee|technician|paraprofessional|professor|coach|chef|server)\s+(?:for|at)|"
-    r"(?:transported|transferred|brought|taken|sent)\s+(?:in\s+)?by|(?-i:address)\s+of|"
+    r"(?:transported|transferred|brought|taken|sent|delivered|shipped|couriered|dispatched)\s+(?:in\s+)?by|"
+    r"(?-i:address)\s+of|"
     r"retired\s+from|laid\s+off\s+from|(?:from\s+)?work(?=\s*\()|"
     r"dme|vna)\b[ \t]*[:(]?[ \t]*"
 )
 # Legal and service suffixes after a company's name: "Acme Inc", "Harbor Medical LLC", "Boston EMS".
 _ORG_SUFFIXES = frozenset(
     {"inc", "llc", "ltd", "corp", "corporation", "gmbh", "plc", "pllc", "llp", "incorporated", "ems", "ambulance"}
+    | {"pvt", "pte", "srl", "bv"}
 )
 # The legal suffixes proper: after any capitalised words they make a company ("Climate Corporation").
-_LEGAL_SUFFIXES = frozenset({"inc", "llc", "ltd", "corp", "corporation", "gmbh", "plc", "pllc", "llp", "incorporated"})
+_LEGAL_SUFFIXES = frozenset(
+    {"inc", "llc", "ltd", "corp", "corporation", "gmbh", "plc", "pllc", "llp", "incorporated"}
+    | {"pvt", "pte", "srl", "bv"}
+)
 # Words a company's name ends in ("Loveland Technologies", "Otc Markets"); like the legal suffixes, they
 # count only after a word that says which company (a name, a place, a word no list knows).
 _BUSINESS_SUFFIXES = frozenset(
