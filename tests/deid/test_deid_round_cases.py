@@ -28,6 +28,16 @@ IDENTIFIERS = [
     ),
 ]
 
+GENERAL_ENGLISH = [
+    Case(
+        "day-first-date-after-a-cue-and-a-small-title-before-a-name",
+        "Your parcel was delivered on 27/11. We offer 24/7 support, seen on 24/7 basis.\nKind regards,\n"
+        "dr. T.A. Oyelaran, GP",
+        phi=("27/11", "T.A. Oyelaran"),
+        keep=("24/7",),
+    ),
+]
+
 FOREIGN_DATES = [
     Case(
         "polish-and-swedish-month-names",
@@ -126,6 +136,12 @@ NURSING = [
         keep=("PENDING",),
     ),
     Case(
+        "dotted-initials-signature-and-surnames-staff-are-made-aware",
+        "SPUTUM SENT FOR CX. RT HERON AWARE. RT LEG NOTIFIED. RT SIDE AWARE.\nmd aware.\nk.t. rn",
+        phi=("HERON", "k.t."),
+        keep=("LEG", "SIDE", "AWARE"),
+    ),
+    Case(
         "oxygen-vendor-with-supply",
         "2L HOME O2 VIA GRANITE STATE OXYGEN SUPPLY. O2 SUPPLY ADEQUATE.",
         phi=("GRANITE STATE OXYGEN SUPPLY",),
@@ -154,6 +170,7 @@ def engine() -> DeidEngine:
 
 TABLES = {
     "identifiers": IDENTIFIERS,
+    "general-english": GENERAL_ENGLISH,
     "foreign-dates": FOREIGN_DATES,
     "addresses-abroad": ADDRESSES_ABROAD,
     "nursing": NURSING,

@@ -271,6 +271,11 @@ class _Dates:
                 yield Span(m.start(), m.end(), DATE, "date" if m.group("d") else "month_year", 0.85, "date")
         for m in _SLASH_PAIR.finditer(text):
             month, day = int(m.group("m")), int(m.group("d"))
+            day_first = 12 < month <= 31 and 1 <= day <= 12 and m.group() != "24/7"  # "24/7": all the time
+            if day_first and _DATE_CUE.search(text, max(0, m.start() - 30), m.start()):
+                ends.append(m.end())  # "delivered on 29/10": day first, as most of the world writes it
+                yield Span(m.start(), m.end(), DATE, "month_day", 0.8, "date")
+                continue
             if not self._ok(m.group()):
                 continue
             if day == 7 and month <= 6 and _GESTATION_BEFORE.search(text, max(0, m.start() - 4), m.start()):

@@ -41,10 +41,11 @@ _CRED = (
     r"|bsn|msn|ibclc|cwocn|wocn|ccrn|ocn|cnl|crnp|cpnp|rnc|cde|rt|licsw|lmsw|lmhc|mdiv|bcc|fnp|acnp|ccm)"
 )
 # A signature that ends a note's line: initials, then the writer's credentials ("-ck rn", "thurs. bs rn",
-# "2 boarders. gh rn supervisor", "LB/RN", "-mb, ms ccc-slp", "sp rn cm"). After a line's start, a
+# "2 boarders. gh rn supervisor", "LB/RN", "-mb, ms ccc-slp", "sp rn cm", "b.w. rn"). After a line's start, a
 # sentence's end or a dash or slash only.
 _SIGNED_WITH_CREDENTIAL = re.compile(
-    r"(?im)(?:^|[.;][ \t]+|[ \t][-/~—–]+[ \t]*|^[-/~—–]+[ \t]*)(?P<i>[a-z]{2,3})(?:[ \t]*[,/][ \t]*|[ \t]+)"
+    r"(?im)(?:^|[.;][ \t]+|[ \t][-/~—–]+[ \t]*|^[-/~—–]+[ \t]*)(?P<i>[a-z]{2,3}|[a-z]\.[a-z]\.(?:[a-z]\.)?)"
+    r"(?:[ \t]*[,/][ \t]*|[ \t]+)"
     r"(?:rn|rrt|lpn|np|slp|ccc-slp|otr/l|cna|licsw|msw|rd|ms(?=[ \t,]+(?:rd|ccc-slp|slp|rn|ldn)\b))\b"
     r"(?:(?:[ \t]*[,/][ \t]*|[ \t]+)" + _CRED + r"){0,3}\b"
     r"[ \t]*(?:supervisor|charge)?[ \t.]*$"

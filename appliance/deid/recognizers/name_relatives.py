@@ -46,6 +46,7 @@ _UNITS = frozenset({"cm", "pa"})
 _NICKNAME = re.compile(r"""[ \t]*\([ \t]*["“'‘](?P<n>[^\W\d_][\w'’-]{1,20})["”'’][ \t]*\)""")
 # Words that cannot follow a modal verb: after "son will", "wife may" they make it a name.
 _NO_VERB_AFTER = frozenset({"is", "was", "at", "aware", "hcp", "here", "called", "visited", "and"})
+_MADE_AWARE = frozenset({"aware", "notified", "paged", "updated", "informed"})
 _MEASURE_BEFORE = re.compile(r"\d[ \t-]*$")
 
 # A relative named first and then said who they are: "frank (son)", "rosa (daughter, hcp)", "Hope, the
@@ -119,13 +120,24 @@ def relatives(doc: Document) -> Iterator[Span]:
                 and tok.shape is Shape.LOWER
                 and not any(ch.isdigit() for ch in tok.text)
             )
-            # "SON WILL IS HCP", "wife may aware": a given name that is also a verb, where no verb can follow
+            # "SON WILL IS HCP", "wife may aware": a given name that is also a verb, where no verb can follow;
+            # "RT SPARROW AWARE", "np crow notified": a surname that is also a word, before what staff are made
             ok = ok or bool(
                 tok.cls & WordClass.FIRST
                 and nxt is not None
                 and doc.gap(tok, nxt) == " "
                 and nxt.norm in _NO_VERB_AFTER
             )
+            surname_made_aware = bool(
+                tok.cls & WordClass.LAST
+                and not tok.cls & (WordClass.CLINICAL | WordClass.STOP | WordClass.MEDICAL)
+                and nxt is not None
+                and doc.gap(tok, nxt) == " "
+                and nxt.norm in _MADE_AWARE
+            )
+            if not ok and surname_made_aware:
+                yield Span(tok.start, tok.end, NAME, "clinician", 0.75, "name_context")
+                continue
             ok = ok and tok.norm not in _WEEKDAYS  # "mother thurs.": the day she comes
         else:
             # "her son Will": in a cased line a capitalised first name counts even if it is a word.

@@ -50,6 +50,7 @@ _TITLE = re.compile(
     re.IGNORECASE,
 )
 _CLINICIAN_TITLES = frozenset({"dr", "drs", "doctor", "prof", "professor", "nurse"})
+_ARTICLES = frozenset({"the", "a", "an", "your", "my", "his", "her", "their", "our", "this", "that"})
 TITLE_WORDS = frozenset(
     """
     dr drs doctor mr mrs ms miss mx mme mlle prof professor rev reverend nurse sister dame sir madam capt sgt
@@ -267,6 +268,10 @@ class _NameContext:
             if index is None:
                 continue
             caseless = doc.tokens[index].caseless
+            before = doc.tokens[index - 2].norm if index >= 2 else ""
+            capitalised_after = doc.tokens[index].shape in (Shape.TITLE, Shape.INITIAL) and before not in _ARTICLES
+            if not caseless and not title[0].isupper() and capitalised_after and title.lower() in ("dr", "mr", "mrs"):
+                title = title.capitalize()  # "dr. S.K. Ramdin", "mr Okafor": a title written small before a name
             if not caseless and not (title[0].isupper()):
                 after = doc.tokens[index]
                 short = title.lower() in ("dr", "mr", "mrs", "ms")
