@@ -36,6 +36,14 @@ GENERAL_ENGLISH = [
         phi=("27/11", "T.A. Oyelaran"),
         keep=("24/7",),
     ),
+    Case(
+        "user-names-card-endings-entries-and-national-numbers",
+        "tomi_adeyemi · 3h\nthanks to @coach.maria.v for the plan\nkwame_boateng: well done!!\n"
+        "Refund to the Mastercard ending 4471. Library card no.: 3 2210 00418 7713. Entry #: 00982. "
+        "BSN 2291 44 708. See config_file.json and mail jo.ade@example.org.",
+        phi=("tomi_adeyemi", "coach.maria.v", "kwame_boateng", "4471", "3 2210 00418 7713", "00982", "2291 44 708"),
+        keep=("config_file.json", "thanks"),
+    ),
 ]
 
 FOREIGN_DATES = [

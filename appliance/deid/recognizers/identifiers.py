@@ -31,7 +31,7 @@ _LABELS: dict[str, str] = {
     # Labels as forms in other languages write them: Spanish NASS/NUSS, "seguridad social", French
     # "sécurité sociale", "NSS" in capitals.
     "ssn": r"(?i:ssn|ss#|social\s+security|soc\.?\s+sec\.?|nass|nuss|seguridad\s+social|"
-    r"s[ée]curit[ée]\s+sociale|cpf|cnpj|pesel|ppsn|aadhaar|tfn)|NSS|SIN|RG",
+    r"s[ée]curit[ée]\s+sociale|cpf|cnpj|pesel|ppsn|aadhaar|tfn)|NSS|SIN|RG|BSN",
     "mrn": r"(?i:mrn|mr\s*#|mr\s+no\.?|medical\s+record|med\.?\s+rec(?:ord)?|chart\s*(?:#|no\.?|number|id)|"
     r"unit\s+(?:no\.?|number)|hospital\s+(?:no\.?|number)|patient\s+(?:id|identifier|no\.?|number)|pt\.?\s+(?:id|no\.?)|"
     r"record\s*(?:#|no\.?|number)|nhc|historia\s+cl[ií]nica|n[º°]\s*(?:de\s+)?historia|cipa|"
@@ -48,7 +48,8 @@ _LABELS: dict[str, str] = {
     r"order\s*(?:#|no\.?|number|id)|ref(?:erence)?\s*(?:#|no\.?|number)|employee\s+(?:id|no\.?|number)|badge|student\s+(?:id|no\.?|number)|"
     r"study\s+(?:id|no\.?|number)|requisition|confirmation\s*(?:#|no\.?|number)|ticket|"
     r"booking\s+(?:ref(?:erence)?|code|no\.?|number)|reservation\s*(?:#|no\.?|number|code)|pnr|"
-    r"card(?=\s*(?:#|no\.?|number)?\s*:?\s*\d{4})|ref(?:erence)?(?=\.?[ \t]*:?[ \t]*(?:[A-Za-z]{0,5}[/-]?){0,3}\d{3})|"
+    r"card(?=\s*(?:#|no\.?|number)?\s*:?\s*\d(?:\d{3}|[ ]\d{4}))|"
+    r"ref(?:erence)?(?=\.?[ \t]*:?[ \t]*(?:[A-Za-z]{0,5}[/-]?){0,3}\d{3})|"
     r"report\s*(?:#|no\.?|number)|(?:prior\s+)?auth(?:orization)?\s*(?:#|no\.?|number)|"
     r"(?:insurance|health|id)\s+card\s*(?:#|no\.?|number))|ID",
 }
@@ -81,16 +82,17 @@ LABEL_FIRST_WORDS = frozenset(
     passport certificate dl serial s device udi imei pacemaker lot sn identifier case accession specimen
     order ref reference report auth authorization prior employee badge student study requisition confirmation ticket id
     nass nuss seguridad securite sécurité nss nhc historia cipa nº n°  nºcol n°col colegiado dni nif nie codice
-    cpf cnpj pesel ppsn aadhaar tfn sin rg booking reservation pnr card
+    cpf cnpj pesel ppsn aadhaar tfn sin rg bsn booking reservation pnr card
     """.split()
 )
 # The last digits a card or account is shown by: "credit card ending 6614", "account ending in 0042".
 _CARD_ENDING = re.compile(
-    r"(?i)\b(?:card|account|acct)[ \t]+(?:number[ \t]+)?ending(?:[ \t]+in)?[ \t]*:?[ \t]*(?P<value>\d{4})\b"
+    r"(?i)\b(?:card|account|acct|visa|mastercard|amex|maestro|debit|credit)[ \t]+(?:number[ \t]+)?ending(?:[ \t]+in)?"
+    r"[ \t]*:?[ \t]*(?P<value>\d{4})\b"
 )
 # A register's initials, then its number: "IMC no. 021874", "GMC No: 7012345".
 _REGISTER_NUMBER = re.compile(r"\b[A-Z]{2,6}[ \t]+(?:[Nn]o\.?|#|[Nn]umber)[ \t]*:?[ \t]*(?P<value>\d{4,10})\b")
-_HASH_NUMBER = re.compile(r"(?<![\w#])#\s?(?P<value>\d{4,12}(?:[ ]\d{3,4}){0,3})\b")
+_HASH_NUMBER = re.compile(r"(?<![\w#])#\s?:?\s?(?P<value>\d{4,12}(?:[ ]\d{3,4}){0,3})\b")
 
 _VIN = re.compile(r"\b[A-HJ-NPR-Z0-9]{17}\b", re.IGNORECASE)
 _CARD = re.compile(r"(?<![\d-])(?:\d{4}[ -]){3}\d{1,7}(?![\d-])|(?<!\d)\d{13,19}(?!\d)")

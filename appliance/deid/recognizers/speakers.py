@@ -31,6 +31,12 @@ _NAME_QUESTION = re.compile(
     r"(?i)\b(?:what(?:'s|’s|[ \t]+is)[ \t]+your|your)[ \t]+(?:full[ \t]+)?name[ \t]*\?[ \t]*(?:\n[ \t>]*)?"
     r"(?P<answer>[^\W\d_][\w'’-]*(?:\.?[ \t]+[^\W\d_][\w'’-]*){0,3})\.?[ \t]*(?=\n|$|[.!?,])"
 )
+# A user name joined by "_" or ".", after "@" or opening a line of a feed or chat ("@coach.danny.r",
+# "jess_okonkwo · 2h", "marcus_t_ellington: legend!!"); not inside a mail or web address.
+_HANDLE = re.compile(
+    r"(?<![\w.@/-])(?:@(?P<at>[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+){1,3})(?![\w@-]|\.[A-Za-z])"
+    r"|(?m:^)[ \t>]*(?P<line>[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+){1,3})(?=[ \t]*(?::|·)))"
+)
 _VOWEL = re.compile(r"[aeiouyàáâäåèéêëìíîïòóôöøùúûüý]")
 _NOT_A_NAME = WordClass.ENGLISH | WordClass.CLINICAL | WordClass.STOP | WordClass.MEDICAL | WordClass.COUNTRY
 
@@ -42,6 +48,18 @@ class _Speakers:
     def find(self, doc: Document) -> Iterator[Span]:
         yield from self._answered(doc)
         yield from self._speakers(doc)
+        yield from self._handles(doc)
+
+    def _handles(self, doc: Document) -> Iterator[Span]:
+        """User names that hold a given name or a surname the lists know ("jess_okonkwo", "@coach.danny.r")."""
+        if "_" not in doc.text and "@" not in doc.text:
+            return
+        for m in _HANDLE.finditer(doc.text):
+            group = "at" if m.group("at") else "line"
+            parts = [p.lower() for p in re.split(r"[._]", m.group(group)) if p.isalpha() and len(p) >= 3]
+            if any(self.lexicon.word_class(p) & NAME_BITS and not self.lexicon.word_class(p) & WordClass.CLINICAL
+                   for p in parts):
+                yield Span(m.start(group), m.end(group), NAME, "person", 0.7, "speaker")
 
     def _answered(self, doc: Document) -> Iterator[Span]:
         """The name given right after a question for it: its first word a name or a word no list knows,
