@@ -150,6 +150,25 @@ NURSING = [
         keep=("LEG", "SIDE", "AWARE"),
     ),
     Case(
+        "plain-words-before-clinic-group-unit-or-college-after-a-preposition",
+        "notes requested from birch hollow clinic. declined by seaview adolescent unit. F/U AT HARBOR POINT "
+        "ORTHOPAEDIC GROUP. STUDENT AT QUINSIGAMOND VALLEY CC.",
+        phi=(
+            "birch hollow clinic",
+            "seaview adolescent unit",
+            "HARBOR POINT ORTHOPAEDIC GROUP",
+            "QUINSIGAMOND VALLEY CC",
+        ),
+    ),
+    Case(
+        "services-of-the-hospital-before-clinic-or-group-stay",
+        "went to support group, to the lab, at pain clinic, to anticoagulation clinic, to cardiac surgery group, "
+        "randomized to treatment group, at heart failure clinic, seen at BMC ortho clinic, lives at Elm House group "
+        "home.",
+        keep=("support group", "the lab", "pain clinic", "anticoagulation clinic", "cardiac surgery group",
+              "treatment group", "heart failure clinic", "ortho clinic", "group home"),
+    ),
+    Case(
         "oxygen-vendor-with-supply",
         "2L HOME O2 VIA GRANITE STATE OXYGEN SUPPLY. O2 SUPPLY ADEQUATE.",
         phi=("GRANITE STATE OXYGEN SUPPLY",),

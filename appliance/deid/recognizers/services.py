@@ -36,6 +36,49 @@ _SERVICE_GENERIC = frozenset(
 )
 
 
+# Places named by plain words before a word that says what they are, right after a preposition of place:
+# "notes from pine tree clinic", "day program at open door workshop", "AT SHORE ORTHOPAEDIC GROUP".
+_CUED_HEADED = re.compile(
+    r"(?i)\b(?:at|from|to|by|via|thru|through)[ \t]+"
+    r"(?P<name>[^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*){0,2}?)[ \t]+"
+    r"(?P<head>clinic|workshop|residence|residential|group(?![ \t]+home)|lab|cc|college|outreach(?:[ \t]+team)?|"
+    r"(?:adolescent|youth|children's|childrens)[ \t]+unit|children's|childrens)(?![\w'’-])"
+)
+# Words that say what kind of clinic or group, not which one.
+_KIND_WORDS = frozenset(
+    """
+    well child walk same day support therapy care team peer family parent parents patient patients study
+    research control treatment focus discussion skills drop weekly daily monthly evening morning
+    """.split()
+)
+
+
+def cued_headed(doc: Document, facility_generic: frozenset[str]) -> Iterator[Span]:
+    """ "notes from pine tree clinic", "AT SHORE ORTHOPAEDIC GROUP": one to three plain words, none a
+    function or generic word, the first and the last no clinical one (so "hand clinic", "support group",
+    "the lab", "cardiac surgery group" name none, and "CVH ortho clinic" is left to the initials' rule)."""
+    for m in _CUED_HEADED.finditer(doc.text):
+        words = doc.tokens_in(m.start("name"), m.end("name"))
+        if not words or any(
+            w.cls & (WordClass.CLINICAL | WordClass.MEDICAL) and not w.cls & (NAME_LIKE | WordClass.CITY)
+            for w in (words[0], words[-1])
+        ):
+            continue  # "to cardiac surgery group", "at CVH ortho clinic": a service, or a hospital's service
+        if any(
+            w.cls & WordClass.STOP
+            or w.norm in facility_generic
+            or w.norm in _SERVICE_GENERIC
+            or w.norm in _KIND_WORDS
+            or w.norm in MONTH_WORDS
+            or w.cls == WordClass.NONE and w.norm.endswith(VOCABULARY_ENDINGS)
+            for w in words
+        ):
+            continue
+        if len(words) == 1 and words[0].cls & WordClass.ENGLISH and not words[0].cls & (NAME_LIKE | WordClass.CITY):
+            continue  # "at swim clinic", "to study group": one everyday word says what, not which
+        yield Span(words[0].start, m.end("head"), LOCATION, "facility", 0.7, "facility")
+
+
 # Parishes, schools and hospitals named for Mary: "our lady of czestochowa", "OUR LADY OF THE SNOWS".
 _OUR_LADY = re.compile(
     r"(?i)\bour[ \t]+lady[ \t]+of[ \t]+(?:the[ \t]+)?[^\W\d_][\w'’-]+(?:[ \t]+(?:hospital|church|parish|school))?"
