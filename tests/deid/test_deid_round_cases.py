@@ -37,6 +37,13 @@ GENERAL_ENGLISH = [
         keep=("24/7",),
     ),
     Case(
+        "names-under-a-closing-line-and-after-its-or-this-is",
+        "hi dr okafor - it's marisol, dad's sugars are high. hi its philippa abernethy, order BN-77120.\n"
+        "thank you so much\nThảo\n\nthanks again\nrosalind\n\nBest regards,\nThe Team\n\nit's fine, it's 3pm.",
+        phi=("marisol", "philippa abernethy", "Thảo", "rosalind"),
+        keep=("The Team", "fine", "3pm"),
+    ),
+    Case(
         "user-names-card-endings-entries-and-national-numbers",
         "tomi_adeyemi · 3h\nthanks to @coach.maria.v for the plan\nkwame_boateng: well done!!\n"
         "Refund to the Mastercard ending 4471. Library card no.: 3 2210 00418 7713. Entry #: 00982. "

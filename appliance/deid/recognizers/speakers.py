@@ -37,6 +37,18 @@ _HANDLE = re.compile(
     r"(?<![\w.@/-])(?:@(?P<at>[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+){1,3})(?![\w@-]|\.[A-Za-z])"
     r"|(?m:^)[ \t>]*(?P<line>[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+){1,3})(?=[ \t]*(?::|·)))"
 )
+# The name under a closing line of a letter or a message ("thank you so much\nHà", "thank u\nlola").
+_SIGN_OFF = re.compile(
+    r"(?im)^[ \t>]*(?:(?:many[ \t]+)?thanks?(?:[ \t]+(?:you|u))?(?:[ \t]+(?:so|very)[ \t]+much)?(?:[ \t]+again)?|"
+    r"thx|ty|cheers|(?:kind(?:est)?|best|warm(?:est)?)?[ \t]*regards|best(?:[ \t]+wishes)?|love|sincerely|"
+    r"yours(?:[ \t]+(?:sincerely|truly|faithfully))?|take[ \t]+care|talk[ \t]+soon)"
+    r"[ \t]*[,.!]*[ \t]*(?:[x❤🙏]+)?[ \t]*\n"
+    r"[ \t>]*(?P<name>[^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*){0,2})[ \t]*[,.!]?[ \t]*(?:x+)?[ \t]*(?=\n|$)"
+)
+# A person saying who they are: "hi its lorraine mcateer", "it's linda, tom's daughter", "this is Marek".
+_INTRODUCED = re.compile(
+    r"(?i)\b(?:it'?s|it’s|this[ \t]+is)[ \t]+(?P<name>[^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*)?)"
+)
 _VOWEL = re.compile(r"[aeiouyàáâäåèéêëìíîïòóôöøùúûüý]")
 _NOT_A_NAME = WordClass.ENGLISH | WordClass.CLINICAL | WordClass.STOP | WordClass.MEDICAL | WordClass.COUNTRY
 
@@ -49,6 +61,38 @@ class _Speakers:
         yield from self._answered(doc)
         yield from self._speakers(doc)
         yield from self._handles(doc)
+        yield from self._signed_off(doc)
+        yield from self._introduced(doc)
+
+    def _signed_off(self, doc: Document) -> Iterator[Span]:
+        """One to three words alone under "thanks", "regards", "love": a name, an initial, or words no list
+        knows, in any case; not a word of the letter ("thanks\nDone", "regards\nThe team")."""
+        for m in _SIGN_OFF.finditer(doc.text):
+            words = doc.tokens_in(m.start("name"), m.end("name"))
+            if not words or any(
+                w.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.COUNTRY)
+                or w.norm in HEADER_WORDS
+                or w.cls & WordClass.ENGLISH and not w.cls & NAME_BITS
+                for w in words
+            ):
+                continue
+            yield Span(words[0].start, words[-1].end, NAME, "person", 0.75, "speaker")
+
+    def _introduced(self, doc: Document) -> Iterator[Span]:
+        """ "its lorraine mcateer": after "it's" or "this is", a given name the lists know and is no English
+        word, with the word after it when that is a surname or a word no list knows."""
+        for m in _INTRODUCED.finditer(doc.text):
+            words = doc.tokens_in(m.start("name"), m.end("name"))
+            if not words or not words[0].cls & WordClass.FIRST or words[0].cls & (
+                WordClass.ENGLISH | WordClass.STOP | WordClass.CLINICAL
+            ):
+                continue
+            if len(words) > 1 and not (
+                words[1].cls & WordClass.LAST and not words[1].cls & (WordClass.ENGLISH | WordClass.STOP)
+                or words[1].cls == WordClass.NONE
+            ):
+                words = words[:1]
+            yield Span(words[0].start, words[-1].end, NAME, "person", 0.75, "speaker")
 
     def _handles(self, doc: Document) -> Iterator[Span]:
         """User names that hold a given name or a surname the lists know ("jess_okonkwo", "@coach.danny.r")."""
