@@ -44,6 +44,12 @@ GENERAL_ENGLISH = [
         keep=("The Team", "fine", "3pm"),
     ),
     Case(
+        "a-given-name-paired-with-a-full-name",
+        "Customer: Hemi & Sarah Parata-Whitlock\nSupply address: 4 Kauri St\nAspirin and Mary Smith were listed.",
+        phi=("Hemi", "Sarah Parata-Whitlock", "Mary Smith"),
+        keep=("Aspirin", "Customer"),
+    ),
+    Case(
         "user-names-card-endings-entries-and-national-numbers",
         "tomi_adeyemi · 3h\nthanks to @coach.maria.v for the plan\nkwame_boateng: well done!!\n"
         "Refund to the Mastercard ending 4471. Library card no.: 3 2210 00418 7713. Entry #: 00982. "

@@ -20,8 +20,9 @@ from collections.abc import Iterator
 
 from appliance.deid.config import DeidConfig
 from appliance.deid.lexicon import NAME_BITS, Lexicon, WordClass
-from appliance.deid.recognizers.base import register
+from appliance.deid.recognizers.base import register, register_refiner
 from appliance.deid.recognizers.name_rules import HEADER_WORDS
+from appliance.deid.recognizers.names import TITLE_WORDS
 from appliance.deid.spans import NAME, Span
 from appliance.deid.text import Document, Shape
 
@@ -164,3 +165,41 @@ class _Speakers:
 @register("speaker", "Speakers' names at the start of the lines of a chat or transcript (Nicole: hi).")
 def _speakers(config: DeidConfig, lexicon: Lexicon) -> _Speakers:
     return _Speakers(lexicon)
+
+
+class _PairedNames:
+    """ "Hemi & Sarah Parata-Whitlock", "Dear Ana and José Ferreira": a given name joined by "&" or "and"
+    to a full name already found is the other person of the pair."""
+
+    def refine(self, doc: Document, spans: list[Span]) -> Iterator[Span]:
+        text = doc.text
+        for span in spans:
+            if span.label != NAME or " " not in text[span.start : span.end]:
+                continue
+            m = _PAIRED_BEFORE.search(text, max(0, span.start - 24), span.start)
+            if m is None:
+                continue
+            words = doc.tokens_in(m.start("given"), m.end("given"))
+            if len(words) != 1:
+                continue
+            given = words[0]
+            if given.norm in TITLE_WORDS or given.norm in HEADER_WORDS:
+                continue
+            if given.cls & (WordClass.STOP | WordClass.COUNTRY) or (
+                given.cls & (WordClass.ENGLISH | WordClass.CLINICAL) and not given.cls & WordClass.FIRST
+            ):
+                continue
+            if given.cls & WordClass.FIRST or given.cls == WordClass.NONE and len(given.norm) >= 3:
+                yield Span(given.start, given.end, NAME, "person", 0.75, "paired_names")
+
+
+_PAIRED_BEFORE = re.compile(r"(?<![\w'’-])(?P<given>[A-Z][a-zà-ÿ'’-]+)[ \t]+(?:&|and)[ \t]+$")
+
+
+@register_refiner(
+    "paired_names",
+    "A given name joined by '&' or 'and' to a full name already found.",
+    follows=("name_context", "name_dictionary", "crf", "speaker"),
+)
+def _paired_names(config: DeidConfig, lexicon: Lexicon) -> _PairedNames:
+    return _PairedNames()
