@@ -182,6 +182,12 @@ NURSING = [
               "treatment group", "heart failure clinic", "ortho clinic", "group home"),
     ),
     Case(
+        "radiation-doses-and-implant-makers-stay",
+        "RECEIVED 5040CGY IN 28 FRACTIONS. A ZIMMER NEXGEN KNEE AND A STRYKER STEM WERE USED. Dr. Zimmer saw him.",
+        phi=("Zimmer",),
+        keep=("5040CGY", "ZIMMER NEXGEN", "STRYKER"),
+    ),
+    Case(
         "oxygen-vendor-with-supply",
         "2L HOME O2 VIA GRANITE STATE OXYGEN SUPPLY. O2 SUPPLY ADEQUATE.",
         phi=("GRANITE STATE OXYGEN SUPPLY",),

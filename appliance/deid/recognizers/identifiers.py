@@ -111,7 +111,9 @@ _DECADES = re.compile(r"(?i)\d+'?s(?:-\d+'?s)?")
 _CODE = re.compile(
     r"(?<![\w-])(?=[A-Za-z0-9-]*\d)(?=[A-Za-z0-9-]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9-]{4,24}[A-Za-z0-9](?![\w-])"
 )
-_UNIT_TAIL = re.compile(r"(?i)\d(?:mg|mcg|ug|g|kg|ml|l|dl|meq|mmol|iu|units?|cc|mm|cm|hrs?|h|min|x|mmhg|bpm|am|pm)$")
+_UNIT_TAIL = re.compile(
+    r"(?i)\d(?:mg|mcg|ug|g|kg|ml|l|dl|meq|mmol|iu|units?|cc|mm|cm|hrs?|h|min|x|mmhg|bpm|am|pm|c?gy)$"
+)
 
 
 class _Ssn:
