@@ -188,6 +188,13 @@ NURSING = [
         keep=("5040CGY", "ZIMMER NEXGEN", "STRYKER"),
     ),
     Case(
+        "a-name-in-capitals-ends-before-what-the-person-did",
+        "ROOMMATE ORLAITH BROUGHT PT'S METER. EP FELLOW DR QUARTERMAINE PGR #31842 AWARE. HUSBAND EAMONN HOME "
+        "W/ KIDS. PARACENTESIS BY DR HOLZAPFEL W/ ALBUMIN. SON JOHN BROWN HERE.",
+        phi=("ORLAITH", "QUARTERMAINE", "EAMONN", "HOLZAPFEL", "JOHN BROWN"),
+        keep=("BROUGHT", "PGR", "HOME", "W/", "HERE"),
+    ),
+    Case(
         "oxygen-vendor-with-supply",
         "2L HOME O2 VIA GRANITE STATE OXYGEN SUPPLY. O2 SUPPLY ADEQUATE.",
         phi=("GRANITE STATE OXYGEN SUPPLY",),

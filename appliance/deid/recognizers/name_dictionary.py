@@ -21,6 +21,7 @@ from appliance.deid.recognizers.name_rules import (
     HEADER_WORDS,
     MONTH_WORDS,
     PARTICLES,
+    VERBS_AFTER_NAMES,
     eponym_use,
     glued_to_digit,
     grow,
@@ -183,7 +184,7 @@ class _NameDictionary:
         if prev.cls & (WordClass.COMMON | WordClass.CLINICAL) or prev.norm in MONTH_WORDS | HEADER_WORDS:
             return False
         if prev.caseless:
-            return tok.caseless
+            return tok.caseless and tok.norm not in VERBS_AFTER_NAMES  # "HUSBAND EAMONN HOME W/ KIDS"
         return prev.shape is Shape.TITLE and tok.shape is Shape.TITLE
 
     @staticmethod

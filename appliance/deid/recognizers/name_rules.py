@@ -259,6 +259,8 @@ def take_value(doc: Document, index: int, *, strict: bool, limit: int = NAME_LIM
             break  # "Ana Ruiz  NºCol: 28": a word ending in a colon names the next field
         if taken and tok.caseless and (tok.norm == "re" or (len(tok.norm) == 1 and glued_to_digit(doc, tok))):
             break  # "PAGED DR LAMB X2 RE BP": a count and "regarding" after the name in capitals
+        if taken and tok.caseless and (tok.norm in VERBS_AFTER_NAMES or doc.text.startswith("/", tok.end)):
+            break  # "DR TOURANGEAU PGR #31842", "DR HOLZAPFEL W/ ALBUMIN"
         # In capitals a further word needs name evidence of its own: "DR SMITH AWARE" ends at SMITH.
         further_ok = not (
             taken
@@ -285,6 +287,17 @@ def take_value(doc: Document, index: int, *, strict: bool, limit: int = NAME_LIM
 
 # Roles written before a person's name that are also given names ("Deacon Dobbs", "Pastor Lee").
 _ROLES_BEFORE_NAMES = frozenset({"pastor", "deacon", "rabbi", "imam", "chaplain", "trooper", "bishop", "elder"})
+
+
+# Words that follow a name in a note written in one case and that the census also lists as surnames:
+# what the person did, where they went, and how to reach them.
+VERBS_AFTER_NAMES = frozenset(
+    """
+    brought gave went needs need wants asked came comes left took takes spoke speaks said says told states stated
+    reports reported feels felt called calls visited visits home here there via pgr pager bpr beeper ext cell
+    also still now then today tonight tomorrow updated aware notified paged
+    """.split()
+)
 
 
 def grow(doc: Document, first: int, last: int) -> tuple[int, int]:
@@ -356,6 +369,8 @@ def grow(doc: Document, first: int, last: int) -> tuple[int, int]:
             ok_gap = gap == " "
         if not ok_gap or nxt.norm == "re" or (len(nxt.norm) == 1 and glued_to_digit(doc, nxt)):
             break  # "PAGED DR LAMB X2 RE BP": a count and "regarding" after the name, not its parts
+        if nxt.caseless and (nxt.norm in VERBS_AFTER_NAMES or doc.text.startswith("/", nxt.end)):
+            break  # "ROOMMATE BRIANNA BROUGHT PT'S METER", "DR TOURANGEAU PGR #31842", "DR HOLZAPFEL W/ ALBUMIN"
         if cur.shape is Shape.INITIAL and _unknown_title(nxt) and not nxt.sent_start:
             last += 1  # after a middle initial, a surname no list knows
             continue
