@@ -195,6 +195,13 @@ NURSING = [
         keep=("BROUGHT", "PGR", "HOME", "W/", "HERE"),
     ),
     Case(
+        "after-a-surname-and-a-comma-in-capitals-a-verb-or-a-device-count-is-no-first-name",
+        "SHEATH PULLED BY FELLOW DR YOUNG, FEMSTOP X 20 MIN. DISCUSSED W/ DR ROSENTHAL, WILL DEFER. "
+        "THROMBECTOMY W/ DR ROOK, TICI 2B. SEEN BY DR NAKAMURA, NGOZI.",
+        phi=("YOUNG", "ROSENTHAL", "ROOK", "NAKAMURA, NGOZI"),
+        keep=("FEMSTOP", "WILL DEFER", "TICI"),
+    ),
+    Case(
         "oxygen-vendor-with-supply",
         "2L HOME O2 VIA GRANITE STATE OXYGEN SUPPLY. O2 SUPPLY ADEQUATE.",
         phi=("GRANITE STATE OXYGEN SUPPLY",),

@@ -237,6 +237,9 @@ def take_value(doc: Document, index: int, *, strict: bool, limit: int = NAME_LIM
                 gap in (", ", ",")
                 and not comma_used
                 and (bool(tok.cls & WordClass.FIRST) or (strict and value_word(tok, strict=True)))
+                # "DR ROSENTHAL, WILL DEFER", "DR YOUNG, FEMSTOP X 20 MIN", "DR ROOK, TICI 2B": in one case, a
+                # verb or a device and its count after the comma, not the first name
+                and not (tok.caseless and (tok.cls & WordClass.STOP or _COUNT_AFTER.match(doc.text, tok.end)))
             )
             if comma_ok:
                 comma_used = True
@@ -285,6 +288,7 @@ def take_value(doc: Document, index: int, *, strict: bool, limit: int = NAME_LIM
     return taken
 
 
+_COUNT_AFTER = re.compile(r"[ \t]+(?:[xX][ \t]*)?\d")
 # Roles written before a person's name that are also given names ("Deacon Dobbs", "Pastor Lee").
 _ROLES_BEFORE_NAMES = frozenset({"pastor", "deacon", "rabbi", "imam", "chaplain", "trooper", "bishop", "elder"})
 
