@@ -39,6 +39,15 @@ class WordClass:
 
 
 NAME_BITS = WordClass.FIRST | WordClass.LAST
+# Words that follow a name in a note written in one case and that the census also lists as surnames:
+# what the person did, where they went, and how to reach them.
+VERBS_AFTER_NAMES = frozenset(
+    """
+    brought gave went needs need wants asked came comes left took takes spoke speaks said says told states stated
+    reports reported feels felt called calls visited visits home here there via pgr pager bpr beeper ext cell
+    also still now then today tonight tomorrow updated aware notified paged
+    """.split()
+)
 #: Endings of drug, chemical, anatomical and everyday words, seldom of a place's or a business's name
 #: ("betadine", "intracoronary", "formalin"): a word no list knows with one of them is vocabulary.
 VOCABULARY_ENDINGS = (

@@ -14,14 +14,13 @@ import re
 from collections.abc import Iterator
 
 from appliance.deid.config import DeidConfig
-from appliance.deid.lexicon import NAME_BITS, Lexicon, WordClass
+from appliance.deid.lexicon import NAME_BITS, VERBS_AFTER_NAMES, Lexicon, WordClass
 from appliance.deid.recognizers.base import register, register_refiner
 from appliance.deid.recognizers.locations import STATE_FIRST_WORDS, STATE_NAME, STATE_NAMES
 from appliance.deid.recognizers.name_rules import (
     HEADER_WORDS,
     MONTH_WORDS,
     PARTICLES,
-    VERBS_AFTER_NAMES,
     eponym_use,
     glued_to_digit,
     grow,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from appliance.deid.lexicon import NAME_BITS, WordClass
+from appliance.deid.lexicon import NAME_BITS, VERBS_AFTER_NAMES, WordClass
 from appliance.deid.spans import NAME, Span
 from appliance.deid.text import Document, Shape, Token
 
@@ -291,17 +291,6 @@ def take_value(doc: Document, index: int, *, strict: bool, limit: int = NAME_LIM
 _COUNT_AFTER = re.compile(r"[ \t]+(?:[xX][ \t]*)?\d")
 # Roles written before a person's name that are also given names ("Deacon Dobbs", "Pastor Lee").
 _ROLES_BEFORE_NAMES = frozenset({"pastor", "deacon", "rabbi", "imam", "chaplain", "trooper", "bishop", "elder"})
-
-
-# Words that follow a name in a note written in one case and that the census also lists as surnames:
-# what the person did, where they went, and how to reach them.
-VERBS_AFTER_NAMES = frozenset(
-    """
-    brought gave went needs need wants asked came comes left took takes spoke speaks said says told states stated
-    reports reported feels felt called calls visited visits home here there via pgr pager bpr beeper ext cell
-    also still now then today tonight tomorrow updated aware notified paged
-    """.split()
-)
 
 
 def grow(doc: Document, first: int, last: int) -> tuple[int, int]:
