@@ -202,6 +202,19 @@ NURSING = [
         keep=("FEMSTOP", "WILL DEFER", "TICI"),
     ),
     Case(
+        "homes-named-the-plural-at-a-town-and-churches-after-a-titled-name",
+        "prev d/c to the larches at hadley. pt dc'd to the birches at brookline. the kids at boston are fine. "
+        "rev. amos okafor from grace fellowship visited.",
+        phi=("the larches at hadley", "the birches at brookline", "amos okafor", "grace fellowship"),
+        keep=("kids at",),
+    ),
+    Case(
+        "signatures-with-pta-and-dotted-initials-before-a-credential",
+        "d/c planned next wk.\nlb, pta\nrepeat abg 0600.\n--t.o. rrt",
+        phi=("lb", "t.o."),
+        keep=("pta", "rrt"),
+    ),
+    Case(
         "oxygen-vendor-with-supply",
         "2L HOME O2 VIA GRANITE STATE OXYGEN SUPPLY. O2 SUPPLY ADEQUATE.",
         phi=("GRANITE STATE OXYGEN SUPPLY",),

@@ -29,7 +29,7 @@ from appliance.deid.recognizers.facility_patterns import (
 from appliance.deid.recognizers.locations import NAME_LIKE
 from appliance.deid.recognizers.name_dictionary import language_named
 from appliance.deid.recognizers.name_rules import MONTH_WORDS
-from appliance.deid.recognizers.services import care_services, cued_headed
+from appliance.deid.recognizers.services import care_services, cued_headed, plural_at_town
 from appliance.deid.recognizers.wards import NUMBER_AFTER
 from appliance.deid.spans import LOCATION, Span
 from appliance.deid.text import Document, Shape, Token
@@ -127,6 +127,7 @@ class _Facility:
         yield from self._lower_saints(doc)
         yield from care_services(doc, FACILITY_GENERIC)
         yield from cued_headed(doc, FACILITY_GENERIC)
+        yield from plural_at_town(doc)
 
     def _lower_saints(self, doc: Document) -> Iterator[Span]:
         """ "sent from st. brigid's", "to st. michael's (smh)": in a note all in one case, a saint's name

@@ -46,7 +46,7 @@ _CRED = (
 _SIGNED_WITH_CREDENTIAL = re.compile(
     r"(?im)(?:^|[.;][ \t]+|[ \t][-/~—–]+[ \t]*|^[-/~—–]+[ \t]*)(?P<i>[a-z]{2,3}|[a-z]\.[a-z]\.(?:[a-z]\.)?)"
     r"(?:[ \t]*[,/][ \t]*|[ \t]+)"
-    r"(?:rn|rrt|lpn|np|slp|ccc-slp|otr/l|cna|licsw|msw|rd|ms(?=[ \t,]+(?:rd|ccc-slp|slp|rn|ldn)\b))\b"
+    r"(?:rn|rrt|lpn|np|slp|ccc-slp|otr/l|cna|licsw|msw|rd|pta|cota|ms(?=[ \t,]+(?:rd|ccc-slp|slp|rn|ldn)\b))\b"
     r"(?:(?:[ \t]*[,/][ \t]*|[ \t]+)" + _CRED + r"){0,3}\b"
     r"[ \t]*(?:supervisor|charge)?[ \t.]*$"
 )
@@ -84,9 +84,12 @@ _LAST_CREDENTIAL = re.compile(r"\b" + _CRED + r"(?:[ \t]+(?:supervisor|charge))?
 _CLOSING_INITIALS = re.compile(
     r"(?:\n[-—–]*|(?<=\.)[ \t]+|[ \t][-—–]+)[ \t]*(?P<i>[A-Za-z]\.?[A-Za-z]\.?(?:[A-Za-z]\.?){0,2})[ \t]*\s*\Z"
 )
+_DOTTED = re.compile(r"(?i)[a-z]\.[a-z]\.(?:[a-z]\.)?")
 # A double or long dash right before a note's closing initials: "--OB", "— GI" sign the note.
 _DASHED = re.compile(r"(?:--|[—–])[ \t]*$")
-_CREDENTIALS = frozenset({"MD", "DO", "RN", "NP", "PA", "PT", "OT", "RT", "CM", "SW", "NA"})
+_CREDENTIALS = frozenset(
+    {"MD", "DO", "RN", "NP", "PA", "PT", "OT", "RT", "CM", "SW", "NA", "RRT", "LPN", "CNA", "SLP", "RD", "PTA", "COTA"}
+)
 _CUED_INITIALS = re.compile(
     r"(?i:\b(?:seen\s+by|signed\s+by|signed|initials|by|per|cosigned\s+by|dictated\s+by|transcribed\s+by|d/w|rn|md)\b[:\s]+)"
     r"(?P<i>[A-Z]\.?[A-Z]\.?(?:[A-Z]\.?)?)(?![\w])"
@@ -133,8 +136,11 @@ class _Initials:
             # ("re-ct in am. bm").
             closes = m in closing and (value.islower() or value.isupper())
             excluded = WordClass.STOP | (WordClass.NONE if m in relaxed or closes else WordClass.CLINICAL)
-            if word_class & excluded or bare in HEADER_WORDS or bare in TITLE_WORDS:
+            dotted = m in signed and _DOTTED.fullmatch(value) is not None  # "--t.o. rrt": letters with stops
+            if (word_class & excluded or bare in HEADER_WORDS or bare in TITLE_WORDS) and not dotted:
                 continue  # "SIGNED BY DR.": a title, not initials
+            if closes and value.upper() in _CREDENTIALS:
+                continue  # "--t.o. rrt": the credential closing the note is not the writer's initials
             if (
                 "." not in value
                 and word_class & WordClass.ENGLISH

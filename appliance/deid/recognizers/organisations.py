@@ -85,8 +85,8 @@ _TRADE_WORDS = frozenset(
 _CONNECTORS = frozenset({"at", "of", "and", "&", "for"})
 # "pastor from X", "priest (name) from X", "her sponsor from X": X is a church, a parish or a group.
 _CONGREGATION = re.compile(
-    r"(?i)\b(?:pastor|priest|minister|rabbi|imam|deacon|reverend|elders?|sponsor|church[ \t]+members?)"
-    r"(?:[ \t]+[^\W\d_][\w'’-]*)?[ \t]+from[ \t]+"
+    r"(?i)\b(?:pastor|priest|minister|rabbi|imam|deacon|reverend|rev\.|fr\.|father|elders?|sponsor|"
+    r"church[ \t]+members?)(?:[ \t]+[^\W\d_][\w'’-]*){0,3}?[ \t]+from[ \t]+"
     r"(?P<org>[^\W\d_][\w'’-]*(?:[ \t]+(?:&[ \t]+)?[^\W\d_][\w'’-]*){0,4})"
 )
 _CLAUSE_VERBS = frozenset(

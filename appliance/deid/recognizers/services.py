@@ -79,6 +79,32 @@ def cued_headed(doc: Document, facility_generic: frozenset[str]) -> Iterator[Spa
         yield Span(words[0].start, m.end("head"), LOCATION, "facility", 0.7, "facility")
 
 
+# Homes named "the <plural> at <town>": "the meadows at brookline", "The Willows at Hadley".
+_PLURAL_AT_TOWN = re.compile(r"(?i)\bthe[ \t]+(?P<name>[^\W\d_][\w'’-]*s)[ \t]+at[ \t]+(?P<town>[^\W\d_][\w'’-]*)")
+_PEOPLE = frozenset(
+    """
+    patients kids children nurses doctors parents friends people staffs folks residents girls boys others sisters
+    brothers daughters sons grandchildren neighbors neighbours twins families visitors students teachers
+    """.split()
+)
+
+
+def plural_at_town(doc: Document) -> Iterator[Span]:
+    """ "the meadows at brookline": a plural word, not people, then "at" and a town or a name."""
+    for m in _PLURAL_AT_TOWN.finditer(doc.text):
+        name = doc.tokens_in(m.start("name"), m.end("name"))
+        town = doc.tokens_in(m.start("town"), m.end("town"))
+        if len(name) != 1 or len(town) != 1 or name[0].norm in _PEOPLE:
+            continue
+        if name[0].cls & (WordClass.STOP | WordClass.CLINICAL) or town[0].cls & (WordClass.STOP | WordClass.CLINICAL):
+            continue
+        if not town[0].cls & (WordClass.CITY | NAME_LIKE) or town[0].cls & WordClass.ENGLISH and not (
+            town[0].cls & WordClass.CITY
+        ):
+            continue  # "the kids at home": after "at", a town or a name
+        yield Span(m.start("name") - 4, m.end("town"), LOCATION, "facility", 0.7, "facility")
+
+
 # Parishes, schools and hospitals named for Mary: "our lady of czestochowa", "OUR LADY OF THE SNOWS".
 _OUR_LADY = re.compile(
     r"(?i)\bour[ \t]+lady[ \t]+of[ \t]+(?:the[ \t]+)?[^\W\d_][\w'’-]+(?:[ \t]+(?:hospital|church|parish|school))?"
