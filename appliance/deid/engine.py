@@ -129,11 +129,16 @@ def _shift(span: Span, offset: int, length: int) -> Span:
     return Span(start, end, span.label, span.subtype, span.confidence, span.source)
 
 
+_LEADING_JUNK = frozenset(">)]},;:")
+_TRAILING_JUNK = frozenset("<([{,;:")
+
+
 def _trim(text: str, span: Span) -> Span | None:
     start, end = span.start, span.end
-    while start < end and text[start].isspace():
+    # Blanks, and brackets or separators a learned span may take with it ("Ngozi <" before a mail address).
+    while start < end and (text[start].isspace() or text[start] in _LEADING_JUNK):
         start += 1
-    while end > start and text[end - 1].isspace():
+    while end > start and (text[end - 1].isspace() or text[end - 1] in _TRAILING_JUNK):
         end -= 1
     if end <= start:
         return None

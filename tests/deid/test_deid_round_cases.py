@@ -50,6 +50,12 @@ GENERAL_ENGLISH = [
         keep=("Aspirin", "Customer"),
     ),
     Case(
+        "a-titled-name-ends-before-its-credential-and-a-learned-span-leaves-the-bracket",
+        "Yours sincerely,\nDr Siobhan Kelleher MICGP\nFrom: Ngozi <ngozi.e@example.com>",
+        phi=("Siobhan Kelleher", "Ngozi", "ngozi.e@example.com"),
+        keep=("MICGP",),
+    ),
+    Case(
         "user-names-card-endings-entries-and-national-numbers",
         "tomi_adeyemi · 3h\nthanks to @coach.maria.v for the plan\nkwame_boateng: well done!!\n"
         "Refund to the Mastercard ending 4471. Library card no.: 3 2210 00418 7713. Entry #: 00982. "
@@ -255,3 +261,11 @@ CASES = [(table, case) for table, cases in TABLES.items() for case in cases]
 def test_round_shapes(engine: DeidEngine, case: Case) -> None:
     """Every identifier of each invented case is marked and none of its words to keep is touched."""
     assert_case(engine, case)
+
+
+def test_spans_leave_brackets_and_separators_outside(engine: DeidEngine) -> None:
+    """A found name does not take the bracket that opens the mail address after it, nor a trailing comma."""
+    text = "From: Ngozi <ngozi.e@example.com>\nCc: Chidiebere <chidi.e@example.net>"
+    found = {text[s.start : s.end] for s in engine.detect(text)}
+    assert {"Ngozi", "Chidiebere", "ngozi.e@example.com", "chidi.e@example.net"} <= found
+    assert not any(piece.endswith(("<", ",", "(")) or piece.startswith((">", ")")) for piece in found)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from appliance.deid.lexicon import NAME_BITS, VERBS_AFTER_NAMES, WordClass
+from appliance.deid.recognizers.credentials import CREDENTIAL
 from appliance.deid.spans import NAME, Span
 from appliance.deid.text import Document, Shape, Token
 
@@ -264,6 +265,8 @@ def take_value(doc: Document, index: int, *, strict: bool, limit: int = NAME_LIM
             break  # "PAGED DR LAMB X2 RE BP": a count and "regarding" after the name in capitals
         if taken and tok.caseless and (tok.norm in VERBS_AFTER_NAMES or doc.text.startswith("/", tok.end)):
             break  # "DR TOURANGEAU PGR #31842", "DR HOLZAPFEL W/ ALBUMIN"
+        if taken and tok.shape is Shape.UPPER and CREDENTIAL.fullmatch(tok.text):
+            break  # "Dr Siobhan Kelleher MICGP": the credential after the name
         # In capitals a further word needs name evidence of its own: "DR SMITH AWARE" ends at SMITH.
         further_ok = not (
             taken
