@@ -221,6 +221,13 @@ NURSING = [
         keep=("pta", "rrt"),
     ),
     Case(
+        "scores-hospital-days-lifts-scans-and-visit-frequencies-stay",
+        "ED Boarding Note - Hospital Day 2\nOverlay placed (Braden 15). Hoyer lift used. 24H HEAD CT DUE 1500.\n"
+        "Plan: SN 2w3 then 1w4. Back to the floor (ellison 16). Signed ROI on file.",
+        phi=("ellison 16",),
+        keep=("Hospital Day", "Braden 15", "Hoyer lift", "HEAD CT", "2w3", "1w4", "ROI"),
+    ),
+    Case(
         "oxygen-vendor-with-supply",
         "2L HOME O2 VIA GRANITE STATE OXYGEN SUPPLY. O2 SUPPLY ADEQUATE.",
         phi=("GRANITE STATE OXYGEN SUPPLY",),

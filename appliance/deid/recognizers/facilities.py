@@ -76,6 +76,10 @@ def _describes_next(doc: Document, head: Token) -> bool:
     )
 
 
+# Eponymous scores written with their value, as a ward is with its floor.
+_SCORES = frozenset("braden morse norton waterlow glasgow apgar caprini wells gleason killip ranson".split())
+
+
 class _Facility:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
@@ -216,8 +220,10 @@ class _Facility:
         text = doc.text
         for m in WARD.finditer(text):
             words = doc.tokens_in(m.start("name"), m.end("name"))
-            if not 1 <= len(words) <= 3 or any(w.norm in MONTH_WORDS or w.cls & WordClass.STOP for w in words):
-                continue
+            if not 1 <= len(words) <= 3 or any(
+                w.norm in MONTH_WORDS or w.cls & WordClass.STOP or w.norm in _SCORES for w in words
+            ):
+                continue  # "(Braden 15)", "to Morse 45": an eponymous score with its value
             if m.group().startswith("(") and not text.startswith(")", m.end()):
                 continue  # "(ellison 16)" alone in brackets; "(grado 4 de Fuhrman)" is not a ward
             distinctive = False

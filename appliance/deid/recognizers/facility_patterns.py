@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 
 HEAD_FIRST = re.compile(
-    r"\b(?:Hospital|Hôpital|Hopital|Clinique|Clinica|Clínica|Klinik|Klinikum|Ospedale|Policlinico|Centre\s+Hospitalier|"
+    r"\b(?:Hospital(?![ \t]+Day\b)|Hôpital|Hopital|Clinique|Clinica|Clínica|Klinik|Klinikum|Ospedale|Policlinico|"
+    r"Centre\s+Hospitalier|"
     r"Centro\s+Hospitalar|Hospital\s+(?:de|do|da|del|das|dos)|Compl[e]?[jx]o\s+Hospitalario|Centro\s+de\s+Salud|"
     r"Centro\s+M[eé]dico|Universidad|Universitat|Universidade|Università|Facultad|Instituto|Fundaci[oó]n?)"
     r"(?P<name>(?:[ \t]+(?:(?:de|do|da|del|des|du|la|le|los|las|dos|das|di|der|von|zum|zur|am|St\.?|Sankt|San|Santa|"

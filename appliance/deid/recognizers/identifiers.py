@@ -64,6 +64,7 @@ _LABELLED = re.compile(
     + r"(?P<value>[A-Za-z0-9](?:[A-Za-z0-9]|[-/.](?=[A-Za-z0-9])){2,29}|\d{1,2}(?= \d{2,8})|[A-Z]{2}(?= \d{2,4}\b))"
     + r"(?![\w])"
 )
+_VISIT_FREQUENCY = re.compile(r"(?i)\d{1,2}[wd]\d{1,2}")
 _BARE_PLATE = re.compile(r"(?i)plate\s+")  # "plate" with neither "license" before nor "#"/":" after
 _VEHICLE_NEAR = re.compile(
     r"(?i)\b(?:cars?|vehicles?|trucks?|vans?|auto|motorcycles?|parked|parking|drives?|driving)\b"
@@ -135,6 +136,8 @@ class _LabelledId:
         text = doc.text
         for m in doc.matches_at_words(_LABELLED, LABEL_FIRST_WORDS):
             value = m.group("value").rstrip()
+            if _VISIT_FREQUENCY.fullmatch(value):
+                continue  # "SN 2w3": skilled nursing twice a week for three weeks
             subtype = next(name for name in _LABELS if m.group(name) is not None)
             has_digit = any(ch.isdigit() for ch in value)
             start, end = m.start("value"), m.end("value")

@@ -149,6 +149,8 @@ class _StreetAddress:
                 for w in words
             ):
                 continue  # "5 MG BY DR", "2 TABS AT HS"
+            if m.group("suffix").lower() == "ct" and any(self.lexicon.word_class(w) & WordClass.MEDICAL for w in words):
+                continue  # "24H HEAD CT": a scan of a part of the body, not a court
             tokens = doc.tokens_in(m.start("name"), m.end("suffix"))
             if (
                 tokens

@@ -69,7 +69,7 @@ EPONYM_HEADS = frozenset(
     repair fundoplication ulcer ulcers virus protein equation formula stage staging grade position tube
     balloon line diet filter dementia ataxia encephalopathy anomaly bodies body cell cells rule rules
     coma stockings hose method technique neuroma contracture sclerosis aneurysm murmur respiration breathing
-    sarcoidosis spots nodules lines stain lactate solution act variant anemia wave waves holder frame
+    sarcoidosis spots nodules lines stain lactate solution act variant anemia wave waves holder frame lift
     """.split()
 )
 
