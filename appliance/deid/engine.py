@@ -14,6 +14,7 @@ Hazard: the note text is PHI. Nothing here logs it, and errors never quote it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -130,6 +131,10 @@ def _shift(span: Span, offset: int, length: int) -> Span:
 
 
 _LEADING_JUNK = frozenset(">)]},;:")
+_LEADING_WEEKDAY = re.compile(
+    r"(?i)(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)"
+    r"\.?,?[ \t]+(?=\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)"
+)
 _TRAILING_JUNK = frozenset("<([{,;:")
 
 
@@ -140,6 +145,9 @@ def _trim(text: str, span: Span) -> Span | None:
         start += 1
     while end > start and (text[end - 1].isspace() or text[end - 1] in _TRAILING_JUNK):
         end -= 1
+    weekday = _LEADING_WEEKDAY.match(text, start, end)
+    if weekday is not None and weekday.end() < end:
+        start = weekday.end()  # "Thursday, 12 June": the day of the week is no identifier
     if end <= start:
         return None
     if (start, end) == (span.start, span.end):

@@ -56,6 +56,12 @@ GENERAL_ENGLISH = [
         keep=("MICGP",),
     ),
     Case(
+        "languages-and-weekdays-stay-beside-names-and-dates",
+        "Languages spoken at home: French, English. Delivery on Thursday, 12 June. Dr. English will call.",
+        phi=("12 June", "English"),
+        keep=("French", "Thursday", "spoken at home"),
+    ),
+    Case(
         "user-names-card-endings-entries-and-national-numbers",
         "tomi_adeyemi · 3h\nthanks to @coach.maria.v for the plan\nkwame_boateng: well done!!\n"
         "Refund to the Mastercard ending 4471. Library card no.: 3 2210 00418 7713. Entry #: 00982. "
