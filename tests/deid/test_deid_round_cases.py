@@ -57,9 +57,9 @@ GENERAL_ENGLISH = [
     ),
     Case(
         "languages-and-weekdays-stay-beside-names-and-dates",
-        "Languages spoken at home: French, English. Delivery on Thursday, 12 June. Dr. English will call.",
+        "Languages spoken at home: French, Spanish. Delivery on Thursday, 12 June. Dr. English will call.",
         phi=("12 June", "English"),
-        keep=("French", "Thursday", "spoken at home"),
+        keep=("French", "Spanish", "Thursday", "spoken at home"),
     ),
     Case(
         "user-names-card-endings-entries-and-national-numbers",
