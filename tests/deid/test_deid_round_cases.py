@@ -234,6 +234,21 @@ NURSING = [
         keep=("Hospital Day", "Braden 15", "Hoyer lift", "HEAD CT", "2w3", "1w4", "ROI"),
     ),
     Case(
+        "procedure-dates-signatures-legal-names-transport-and-run-by",
+        "L FEMUR FX S/P IMN 3-3. transport by valley line paratransit. "
+        "FLOWN IN BY NORTHSTAR MEDFLIGHT. group home run by Pathways of Essex. sherbrooke, qc j1h 2r5.\n"
+        "Returning to The Birches at Harrow Park.\n-- K. Oyelaran, RN, ED Charge\nSUE B RN",
+        phi=("3-3", "valley line paratransit", "NORTHSTAR MEDFLIGHT", "Pathways of Essex",
+             "qc", "j1h 2r5", "The Birches at Harrow Park", "K. Oyelaran", "SUE B"),
+        keep=("IMN", "transport by", "ED Charge"),
+    ),
+    Case(
+        "a-name-after-legal-name-in-a-lower-case-note",
+        "pt tearful at 0305. boyfriend dez (goes by that, legal name desmond) at bedside with her phone.",
+        phi=("dez", "desmond"),
+        keep=("bedside",),
+    ),
+    Case(
         "oxygen-vendor-with-supply",
         "2L HOME O2 VIA GRANITE STATE OXYGEN SUPPLY. O2 SUPPLY ADEQUATE.",
         phi=("GRANITE STATE OXYGEN SUPPLY",),

@@ -91,7 +91,7 @@ _DATE_CUE = re.compile(
     r"effective|starting|ending|between|returns?|returned|scheduled|surgery|procedure|again|delivered|planned|"
     r"d/c\s+home|"
     r"cxr|ct|cta|mri|mra|echo|tte|tee|ekg|ecg|eeg|cath|egd|colonoscopy|kub|pet|bx|biopsy|redo|cabg|repeat|prior|bal|"
-    r"ex-fix|orif|"
+    r"ex-fix|orif|s/p\s+[a-z][a-z/-]{1,10}|"
     r"diagnosed|dx'?d|intubated|extubated|reintubated|ercp|bronch|bronchoscopy|lp|swab|swabbed|trached|peg|picc|cvl|"
     r"drawn|pulled|removed|placed|inserted|changed|replaced|resited|discontinued|dc'?d|d/c'?d|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|"

@@ -61,12 +61,12 @@ _SIGNED_NAME = re.compile(
     r"(?im)(?:^|[.;:][ \t]+|[ \t][-/~—–]+[ \t]*|^[-/~—–]+[ \t]*)(?:(?:rev|fr|sr|chaplain)\.?[ \t]+)?"
     r"(?P<name>[^\W\d_]\.[ \t]?[^\W\d_][\w'’-]+(?:[ \t.]+[^\W\d_][\w'’-]+)??|[^\W\d_][\w'’-]+[ \t]+[^\W\d_]\."
     r"|[^\W\d_][\w'’]+-[^\W\d_][\w'’-]+(?=/)"  # "AL-HADDAD/RN": a hyphenated surname before a slash
-    r"|(?P<bare>[^\W\d_][\w'’-]+[ \t]+[^\W\d_])(?=[ \t]*,))"  # "ANDREA P, RN": an initial with no full stop
+    r"|(?P<bare>[^\W\d_][\w'’-]+[ \t]+[^\W\d_])(?=[ \t]*,?[ \t]+))"  # "ANDREA P, RN", "SUE B RN"
     r"[ \t]*[,/]?[ \t]*"
     + _CRED
     + r"(?:[ \t]*[,/]?[ \t]*"
     + _CRED
-    + r"){0,3}\b[ \t]*(?:supervisor|charge)?"
+    + r"){0,3}\b[ \t]*(?:,[ \t]*(?:[A-Za-z]{2,6}[ \t]+)?)?(?:supervisor|charge)?"  # "K. Oyelaran, RN, ED Charge"
     + _PAGER_TAIL
     + r"[ \t.]*$"
 )
@@ -78,7 +78,9 @@ _DASHED_SIGNATURE = re.compile(
     r"(?P<name>[^\W\d_][\w'’-]+[ \t]+[^\W\d_][\w'’-]*|[^\W\d_]\.[ \t]?[^\W\d_][\w'’-]+)"
     r"(?P<cred>(?:[ \t]*[,/]?[ \t]*" + _CRED + r"){0,4})\b" + _PAGER_TAIL + r"[ \t.]*$"
 )
-_LAST_CREDENTIAL = re.compile(r"\b" + _CRED + r"(?:[ \t]+(?:supervisor|charge))?" + _PAGER_TAIL + "$")
+_LAST_CREDENTIAL = re.compile(
+    r"\b" + _CRED + r"(?:(?:[ \t]*,[ \t]*(?:[a-z]{2,6}[ \t]+)?|[ \t]+)(?:supervisor|charge))?" + _PAGER_TAIL + "$"
+)
 # The writer's initials alone on a note's last line: "...CALL BACK IN AM.\nLMCK".
 # In one case, after a sentence's end or a dash: "dtr updated. dk", "... # 508 555 0114. -lg".
 _CLOSING_INITIALS = re.compile(

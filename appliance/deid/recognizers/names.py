@@ -122,7 +122,8 @@ _PERSON_VERB = re.compile(
 _ADDRESSED = re.compile(
     r"(?:\b(?:Hi|Hello|Hey|Dear|Thanks|Thank\s+you|Cheers|Regards|says|said|asks|asked|told|wrote|writes|"
     r"according\s+to|my\s+(?:kid|baby|boss|colleague|coworker|co-worker|manager|friend|partner|neighbou?r)|"
-    r"(?i:(?:maiden|last|first|middle|family|given|sur)\s*name)(?:\s+is)?\??|(?i:my\s+name\s+is)|"
+    r"(?i:(?:maiden|last|first|middle|family|given|legal|full|real|birth|preferred|sur)\s*name)(?:\s+is)?\??|"
+    r"(?i:my\s+name\s+is)|"
     r"(?i:call(?:s|ed)?\s+me)|I'm|I\s+am|named)"
     r"[ \t]*[,:]?[ \t]+)"
 )
@@ -130,7 +131,7 @@ _SELF_NAMING = re.compile(r"name\s+is|call(?:s|ed)?\s+me")
 ADDRESSED_WORDS = frozenset(
     """
     hi hello hey dear thanks thank cheers regards says said asks asked told wrote writes according my maiden
-    last first middle family given surname call calls called i im named
+    last first middle family given legal full real birth preferred surname call calls called i im named
     """.split()
 )
 

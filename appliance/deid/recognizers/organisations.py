@@ -45,7 +45,7 @@ _ORG_CUE = re.compile(
     r"manager|supervisor|owner|employee|technician|paraprofessional|professor|coach|chef|server)\s+(?:for|at)|"
     r"(?:transported|transferred|brought|taken|sent|delivered|shipped|couriered|dispatched)\s+(?:in\s+)?by|"
     r"(?-i:address)\s+of|"
-    r"retired\s+from|laid\s+off\s+from|(?:from\s+)?work(?=\s*\()|"
+    r"retired\s+from|laid\s+off\s+from|(?:from\s+)?work(?=\s*\()|(?:run|operated|owned|managed)\s+by|"
     r"dme|vna)\b[ \t]*[:(]?[ \t]*"
 )
 # Legal and service suffixes after a company's name: "Acme Inc", "Harbor Medical LLC", "Boston EMS".

@@ -97,7 +97,8 @@ _IN_PLACE_CUE = re.compile(r"(?i)\b(?:in|near|from)[ \t]+$")
 _CLAUSE_ENDS = re.compile(r"(?i)[ \t]*(?:[.,;:)]|\n|$|w/|and\b)")
 # A Canadian province before its postal code, a Brazilian state before its CEP.
 _REGION_BEFORE_CODE = re.compile(
-    r"\b(?P<region>(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT)[ \t]+(?P<code>[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)"
+    r"\b(?P<region>(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT|ab|bc|mb|nb|nl|ns|nt|nu|on|pe|qc|sk|yt)[ \t]+"
+    r"(?P<code>[A-Za-z]\d[A-Za-z][ \t]?\d[A-Za-z]\d)"
     r"|(?:AC|AL|AP|AM|BA|CE|DF|ES|GO|MA|MT|MS|MG|PA|PB|PR|PE|PI|RJ|RN|RS|RO|RR|SC|SP|SE|TO)[ \t]+"
     r"(?P<cep>\d{5}-\d{3}))\b"
 )

@@ -17,7 +17,7 @@ _SERVICE_NAME_AND_KIND = (
     r"(?P<name>[a-z][a-z'’-]*(?:[ \t]+[a-z][a-z'’-]*){0,2}?)[ \t]+"
     r"(?:dialysis(?:[ \t]+(?:center|unit))?|infusion|vna|drug|ems|chair[ \t]+car|"
     r"(?:critical[ \t]+care[ \t]+)?(?:ambulance|transport)|dme|snf|ltach|staffing|apothecary|air[ \t]+med|"
-    r"(?:oxygen|o2)(?:[ \t]+(?:supply|supplies))?|"
+    r"(?:oxygen|o2)(?:[ \t]+(?:supply|supplies))?|paratransit|med[ \t]?flight|life[ \t]?flight|"
     r"(?:home[ \t]+)?medical(?:[ \t]+(?:supply|supplies|rentals?|equipment|transport(?:ation)?))?|"
     r"supply|supplies|rentals|home[ \t]+health|home[ \t]+care|home[ \t]+aides|hospice|"
     r"(?P<weak>recovery|counseling|counselling|pediatrics|clubhouse|pharmacy|associates|commons|kidney[ \t]+care))\b"
@@ -80,7 +80,10 @@ def cued_headed(doc: Document, facility_generic: frozenset[str]) -> Iterator[Spa
 
 
 # Homes named "the <plural> at <town>": "the meadows at brookline", "The Willows at Hadley".
-_PLURAL_AT_TOWN = re.compile(r"(?i)\bthe[ \t]+(?P<name>[^\W\d_][\w'’-]*s)[ \t]+at[ \t]+(?P<town>[^\W\d_][\w'’-]*)")
+_PLURAL_AT_TOWN = re.compile(
+    r"(?i)\bthe[ \t]+(?P<name>[^\W\d_][\w'’-]*s)[ \t]+at[ \t]+(?P<town>[^\W\d_][\w'’-]*)"
+    r"(?P<more>[ \t]+(?:park|hill|heights|green|village|commons|place|square|gardens|pointe?))?"
+)
 _PEOPLE = frozenset(
     """
     patients kids children nurses doctors parents friends people staffs folks residents girls boys others sisters
@@ -98,11 +101,12 @@ def plural_at_town(doc: Document) -> Iterator[Span]:
             continue
         if name[0].cls & (WordClass.STOP | WordClass.CLINICAL) or town[0].cls & (WordClass.STOP | WordClass.CLINICAL):
             continue
-        if not town[0].cls & (WordClass.CITY | NAME_LIKE) or town[0].cls & WordClass.ENGLISH and not (
-            town[0].cls & WordClass.CITY
+        if not m.group("more") and (
+            not town[0].cls & (WordClass.CITY | NAME_LIKE)
+            or town[0].cls & WordClass.ENGLISH and not town[0].cls & WordClass.CITY
         ):
-            continue  # "the kids at home": after "at", a town or a name
-        yield Span(m.start("name") - 4, m.end("town"), LOCATION, "facility", 0.7, "facility")
+            continue  # "the kids at home": after "at", a town, a name, or a place's name ("Harrow Park")
+        yield Span(m.start("name") - 4, m.end(), LOCATION, "facility", 0.7, "facility")
 
 
 # Parishes, schools and hospitals named for Mary: "our lady of czestochowa", "OUR LADY OF THE SNOWS".
