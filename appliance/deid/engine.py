@@ -133,7 +133,8 @@ def _shift(span: Span, offset: int, length: int) -> Span:
 _LEADING_JUNK = frozenset(">)]},;:")
 _LEADING_WEEKDAY = re.compile(
     r"(?i)(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)"
-    r"\.?,?[ \t]+(?=\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)"
+    r"\.?,?[ \t]+(?=\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)\.?[ \t]+\d|(?:january|february|march|"
+    r"april|june|july|august|september|october|november|december)[ \t]+\d)"
 )
 _TRAILING_JUNK = frozenset("<([{,;:")
 
@@ -147,7 +148,7 @@ def _trim(text: str, span: Span) -> Span | None:
         end -= 1
     weekday = _LEADING_WEEKDAY.match(text, start, end)
     if weekday is not None and weekday.end() < end:
-        start = weekday.end()  # "Thursday, 12 June": the day of the week is no identifier
+        start = weekday.end()  # "Thursday, 12 June", "Fri Mar 3": the day of the week is no identifier
     if end <= start:
         return None
     if (start, end) == (span.start, span.end):

@@ -291,6 +291,14 @@ def test_round_shapes(engine: DeidEngine, case: Case) -> None:
     assert_case(engine, case)
 
 
+def test_a_weekday_is_cut_only_before_a_date(engine: DeidEngine) -> None:
+    """ "Fri Mar 3" loses its weekday; a name that starts with a weekday's letters keeps it ("Sun Marsh")."""
+    text = "Booked for Fri Mar 3 at 0900. Sun Marsh called back."
+    found = {text[s.start : s.end] for s in engine.detect(text)}
+    assert "Mar 3" in found and "Sun Marsh" in found
+    assert not any(piece.startswith("Fri") for piece in found)
+
+
 def test_spans_leave_brackets_and_separators_outside(engine: DeidEngine) -> None:
     """A found name does not take the bracket that opens the mail address after it, nor a trailing comma."""
     text = "From: Ngozi <ngozi.e@example.com>\nCc: Chidiebere <chidi.e@example.net>"

@@ -106,7 +106,7 @@ def plural_at_town(doc: Document) -> Iterator[Span]:
             or town[0].cls & WordClass.ENGLISH and not town[0].cls & WordClass.CITY
         ):
             continue  # "the kids at home": after "at", a town, a name, or a place's name ("Harrow Park")
-        yield Span(m.start("name") - 4, m.end(), LOCATION, "facility", 0.7, "facility")
+        yield Span(m.start(), m.end(), LOCATION, "facility", 0.7, "facility")
 
 
 # Parishes, schools and hospitals named for Mary: "our lady of czestochowa", "OUR LADY OF THE SNOWS".

@@ -102,8 +102,8 @@ class _Speakers:
         for m in _HANDLE.finditer(doc.text):
             group = "at" if m.group("at") else "line"
             parts = [p.lower() for p in re.split(r"[._]", m.group(group)) if p.isalpha() and len(p) >= 3]
-            if any(self.lexicon.word_class(p) & NAME_BITS and not self.lexicon.word_class(p) & WordClass.CLINICAL
-                   for p in parts):
+            classes = [self.lexicon.word_class(p) for p in parts]
+            if any(cls & NAME_BITS and not cls & WordClass.CLINICAL for cls in classes):
                 yield Span(m.start(group), m.end(group), NAME, "person", 0.7, "speaker")
 
     def _answered(self, doc: Document) -> Iterator[Span]:
