@@ -299,6 +299,16 @@ def test_a_weekday_is_cut_only_before_a_date(engine: DeidEngine) -> None:
     assert not any(piece.startswith("Fri") for piece in found)
 
 
+def test_a_learned_span_that_is_a_day_and_month_is_a_date(engine: DeidEngine) -> None:
+    """Whatever label the learned recognizer gives "12 June", the engine replaces it as a date."""
+    text = "Your parcel will be delivered by Parcelink Express on Thursday, 12 June between 13:00 and 17:00."
+    labels = {text[s.start : s.end]: s.label for s in engine.detect(text)}
+    assert labels.get("12 June") == "DATE"
+    text = "The bus leaves on Wednesday 21st May. Delivery is free."
+    found = [(text[s.start : s.end], s.label) for s in engine.detect(text)]
+    assert all(label == "DATE" and "Delivery" not in piece for piece, label in found) and found
+
+
 def test_spans_leave_brackets_and_separators_outside(engine: DeidEngine) -> None:
     """A found name does not take the bracket that opens the mail address after it, nor a trailing comma."""
     text = "From: Ngozi <ngozi.e@example.com>\nCc: Chidiebere <chidi.e@example.net>"

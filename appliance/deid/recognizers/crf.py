@@ -305,6 +305,12 @@ class CrfRecognizer:
                 and in_brackets(text, start)
             ):
                 continue  # "(Corvant Devices Inc)": a device's maker cited beside it, as the rules leave it
+            if label in (NAME, LOCATION):
+                stop = text.find(". ", start, end)
+                if stop > start and _DAY_AND_MONTH.fullmatch(text, start, stop):
+                    end = stop  # "21st May. Delivery": the date, not the next sentence's first word
+                if _DAY_AND_MONTH.fullmatch(text, start, end):
+                    label = DATE  # "12 June", "June 13": a date the model tagged as a place; its stand-in is a date
             yield Span(start, end, label, None, min(1.0, max(0.0, confidence)), "crf")
 
     def _ordinary_sentence_start(self, doc: Document, start: int) -> bool:
@@ -421,6 +427,15 @@ def _field_label(text: str, start: int, end: int) -> bool:
 
 _MONTH = re.compile(
     r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
+)
+_MONTH_NAME = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|"
+    r"nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY_AND_MONTH = re.compile(
+    r"(?i)(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?[ \t]+)?"  # the weekday, which the engine then cuts
+    r"(?:[0-3]?\d(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?" + _MONTH_NAME + r"|" + _MONTH_NAME
+    + r"[ \t]+[0-3]?\d(?:st|nd|rd|th)?)(?:,?[ \t]+\d{4})?\.?"
 )
 _LETTERS = re.compile(r"[^\W\d_]+")
 _VOCABULARY = WordClass.ENGLISH | WordClass.CLINICAL | WordClass.COMMON | WordClass.EPONYM
