@@ -27,6 +27,7 @@ from importlib import resources
 from pathlib import Path
 
 from appliance.deid.config import DeidConfig
+from appliance.deid.dates import MONTH_RE
 from appliance.deid.lexicon import DATA_PACKAGE, Lexicon, WordClass, normalise, read_list
 from appliance.deid.recognizers.base import register
 from appliance.deid.recognizers.dates import FOREIGN_MONTH
@@ -428,10 +429,7 @@ def _field_label(text: str, start: int, end: int) -> bool:
 _MONTH = re.compile(
     r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
 )
-_MONTH_NAME = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|"
-    r"nov(?:ember)?|dec(?:ember)?)\.?"
-)
+_MONTH_NAME = MONTH_RE + r"\.?"
 _DAY_AND_MONTH = re.compile(
     r"(?i)(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?[ \t]+)?"  # the weekday, which the engine then cuts
     r"(?:[0-3]?\d(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?" + _MONTH_NAME + r"|" + _MONTH_NAME

@@ -222,6 +222,11 @@ def _dotted_letter(doc: Document, tok: Token) -> bool:
     return tok.caseless and len(tok.text) == 1 and tok.text.isalpha() and doc.text.startswith(".", tok.end)
 
 
+def _ends_name(doc: Document, tok: Token) -> bool:
+    """In a line written in one case, a word that says what the person did or how to reach them, or "w/"."""
+    return tok.caseless and (tok.norm in VERBS_AFTER_NAMES or doc.text.startswith("/", tok.end))
+
+
 def take_value(doc: Document, index: int, *, strict: bool, limit: int = NAME_LIMIT) -> list[Token]:
     """Name words starting at token `index`: capitalised words, initials, particles, "Last, First"."""
     tokens = doc.tokens
@@ -263,7 +268,7 @@ def take_value(doc: Document, index: int, *, strict: bool, limit: int = NAME_LIM
             break  # "Ana Ruiz  NºCol: 28": a word ending in a colon names the next field
         if taken and tok.caseless and (tok.norm == "re" or (len(tok.norm) == 1 and glued_to_digit(doc, tok))):
             break  # "PAGED DR LAMB X2 RE BP": a count and "regarding" after the name in capitals
-        if taken and tok.caseless and (tok.norm in VERBS_AFTER_NAMES or doc.text.startswith("/", tok.end)):
+        if taken and _ends_name(doc, tok):
             break  # "DR TOURANGEAU PGR #31842", "DR HOLZAPFEL W/ ALBUMIN"
         if taken and tok.shape is Shape.UPPER and CREDENTIAL.fullmatch(tok.text):
             break  # "Dr Siobhan Kelleher MICGP": the credential after the name
@@ -365,7 +370,7 @@ def grow(doc: Document, first: int, last: int) -> tuple[int, int]:
             ok_gap = gap == " "
         if not ok_gap or nxt.norm == "re" or (len(nxt.norm) == 1 and glued_to_digit(doc, nxt)):
             break  # "PAGED DR LAMB X2 RE BP": a count and "regarding" after the name, not its parts
-        if nxt.caseless and (nxt.norm in VERBS_AFTER_NAMES or doc.text.startswith("/", nxt.end)):
+        if _ends_name(doc, nxt):
             break  # "ROOMMATE BRIANNA BROUGHT PT'S METER", "DR TOURANGEAU PGR #31842", "DR HOLZAPFEL W/ ALBUMIN"
         if cur.shape is Shape.INITIAL and _unknown_title(nxt) and not nxt.sent_start:
             last += 1  # after a middle initial, a surname no list knows
