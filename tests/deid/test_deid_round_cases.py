@@ -1,7 +1,8 @@
 """Shapes found in notes and letters written blind to the engine: references and plates printed in
 groups, month names in Polish and Swedish, Dutch, Polish and Irish postcodes, Irish counties after
 "Co.", a country on the line under an address, employers after an occupation, services named in title case,
-signatures with a bare initial, a date heading with its hour, and their look-alikes.
+signatures with a bare initial, a date heading with its hour, staff initials in report fields, an age after
+a name heading a note, and their look-alikes.
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -269,6 +270,49 @@ NURSING = [
     ),
 ]
 
+REPORTS_AND_SUMMARIES = [
+    Case(
+        "staff-initials-in-report-fields",
+        "CT HEAD WO CONTRAST. Tech: AS/KB. Sonographer: T.V.\nTECH: CJO\n"
+        "Dictated 01/16/2025 11:12, transcribed ddl.\nThe ultrasound tech did the study; tech in room.",
+        phi=("AS/KB", "T.V.", "CJO", "ddl"),
+        keep=("ultrasound tech did", "tech in room"),
+    ),
+    Case(
+        "an-age-after-a-name-heading-a-note-and-in-other-languages",
+        "Pt Gloria Vanterpool, 93, metastatic pancreatic ca.\nEzra Lindqvist, 93 M   MRN 10448372\n"
+        "Meu pai, de 91 anos, foi atendido. Membrane Oxygenation, 103 (87%) survived; Group Two, 95 (40%).",
+        phi=("Gloria Vanterpool", "93", "Ezra Lindqvist", "10448372", "91"),
+        keep=("103", "95", "Membrane Oxygenation"),
+    ),
+    Case(
+        "last-first-in-capitals-before-age-and-sex",
+        "PATIENT: BELLWEATHER, AUGUSTINE   76Y M   LOCATION: MICU BED 14\nDR YOUNG, FEMSTOP X 20 MIN.",
+        phi=("BELLWEATHER", "AUGUSTINE", "YOUNG"),
+        keep=("76Y", "MICU", "FEMSTOP"),
+    ),
+    Case(
+        "trauma-and-health-services-numbers",
+        "MRN: T11938420   Trauma #: 24-0317\nSask. Health Services No.: 745 621 903\n"
+        "The trauma number of cases rose; health services are stretched.",
+        phi=("T11938420", "24-0317", "745 621 903"),
+        keep=("trauma number", "health services are"),
+    ),
+    Case(
+        "relative-with-a-given-name-that-is-a-word-before-a-surname",
+        "SOCIAL: SON-IN-LAW WILL GARRETT VISITED. DAUGHTER TO CALL TONIGHT.",
+        phi=("WILL GARRETT",),
+        keep=("VISITED", "CALL TONIGHT"),
+    ),
+    Case(
+        "plain-word-shelters-academies-and-pantries-in-lower-case",
+        "stays at anchor house shelter when beds avail. child attends sunshine kids academy. "
+        "went to the food pantry; pt with home hospice; to homeless shelter tonight.",
+        phi=("anchor house shelter", "sunshine kids academy"),
+        keep=("food pantry", "home hospice", "homeless shelter"),
+    ),
+]
+
 
 @pytest.fixture(scope="module")
 def engine() -> DeidEngine:
@@ -281,6 +325,7 @@ TABLES = {
     "foreign-dates": FOREIGN_DATES,
     "addresses-abroad": ADDRESSES_ABROAD,
     "nursing": NURSING,
+    "reports-and-summaries": REPORTS_AND_SUMMARIES,
 }
 CASES = [(table, case) for table, cases in TABLES.items() for case in cases]
 

@@ -47,6 +47,14 @@ _TURNED = re.compile(r"(?i)\b(?:turned|turns|turning|celebrat\w+\s+(?:his|her|th
 _SEX_SUFFIX = re.compile(r"(?<![\w.])(?P<n>\d{2,3})\s?(?:M|F|yo[MF]|y/o\s?[MF])\b")
 # "92 F" is an age only at a line start or after "a", "an", "pt" ("T 99 F" is a temperature).
 _SEX_SUFFIX_BEFORE = re.compile(r"(?:^|\n|\b[Aa]n?\s+|\b[Pp]t:?\s+)[ \t]*$")
+# "Gloria Vanterpool, 93, metastatic ...", "Ezra Lindqvist, 93 M": the number after a person's name heading
+# a note; "de 91 anos", "91 Jahre alt": years in other languages.
+_NAME_COMMA_AGE = re.compile(
+    r"(?<![\w.])[A-Z][^\W\d_A-Z]+(?:[-'][A-Z]?[^\W\d_A-Z]+)*[ \t]+[A-Z][^\W\d_A-Z]+(?:[-'][A-Z]?[^\W\d_A-Z]+)*,[ \t]*"
+    r"(?P<n>\d{2,3})(?=[ \t]*(?:,|[MF]\b|$))",
+    re.M,
+)
+_FOREIGN_YEARS = re.compile(r"(?i)(?<![\d.])(?P<n>\d{2,3})\s+(?:anos|años|ans|jahre|jaar|anni|lat)\b")
 # Cheap test first: no number from 90 to 125 and no spelled age means no age over 89 to find.
 _ANY_OLD_AGE = re.compile(r"(?<!\d)(?:9\d|1[01]\d|12[0-5])(?!\d)|(?i:ninet|hundred)")
 _SPELLED = re.compile(
@@ -65,7 +73,7 @@ class _Ages:
         text = doc.text
         if self.limit >= 89 and not _ANY_OLD_AGE.search(text):
             return
-        for pattern in (_NUMBER_AGE, _LABEL_AGE, _EVENT_AGE, _TURNED, _SEX_SUFFIX):
+        for pattern in (_NUMBER_AGE, _LABEL_AGE, _EVENT_AGE, _TURNED, _SEX_SUFFIX, _NAME_COMMA_AGE, _FOREIGN_YEARS):
             for m in pattern.finditer(text):
                 if pattern is _SEX_SUFFIX and not _SEX_SUFFIX_BEFORE.search(text, max(0, m.start() - 8), m.start()):
                     continue

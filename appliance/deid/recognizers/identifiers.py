@@ -51,7 +51,8 @@ _LABELS: dict[str, str] = {
     r"card(?=\s*(?:#|no\.?|number)?\s*:?\s*\d(?:\d{3}|[ ]\d{4}))|"
     r"ref(?:erence)?(?=\.?[ \t]*:?[ \t]*(?:[A-Za-z]{0,5}[/-]?){0,3}\d{3})|"
     r"report\s*(?:#|no\.?|number)|(?:prior\s+)?auth(?:orization)?\s*(?:#|no\.?|number)|"
-    r"(?:insurance|health|id)\s+card\s*(?:#|no\.?|number))|ID",
+    r"(?:insurance|health|id)\s+card\s*(?:#|no\.?|number)|trauma\s*(?:#|no\.?|number)|"
+    r"health\s+services\s*(?:#|no\.?|number))|ID",
 }
 _LABELLED = re.compile(
     r"(?<![\w/])(?:"
@@ -83,7 +84,7 @@ LABEL_FIRST_WORDS = frozenset(
     passport certificate dl serial s device udi imei pacemaker lot sn identifier case accession specimen
     order ref reference report auth authorization prior employee badge student study requisition confirmation ticket id
     nass nuss seguridad securite sécurité nss nhc historia cipa nº n°  nºcol n°col colegiado dni nif nie codice
-    cpf cnpj pesel ppsn aadhaar tfn sin rg bsn booking reservation pnr card
+    cpf cnpj pesel ppsn aadhaar tfn sin rg bsn booking reservation pnr card trauma
     """.split()
 )
 # The last digits a card or account is shown by: "credit card ending 6614", "account ending in 0042".

@@ -97,6 +97,13 @@ _CUED_INITIALS = re.compile(
     r"(?P<i>[A-Z]\.?[A-Z]\.?(?:[A-Z]\.?)?)(?![\w])"
 )
 
+# The initials a report's staff fields hold: "Tech: JRM", "Tech: AS/KB", "Sonographer: T.V.", "transcribed ddl".
+_FIELD_INITIALS = re.compile(
+    r"(?i:\b(?:tech(?:nologist)?|sonographer|transcribed(?:\s+by)?|transcriptionist|scribe|typed\s+by)\b:?[ \t]+)"
+    r"(?P<i>[A-Z](?:\.?[A-Z]){1,2}\.?|[a-z]{2,3}(?=\.?[ \t]*$))(?:/(?P<j>[A-Z]{2,3}))?(?![\w/])",
+    re.M,
+)
+
 
 class _Initials:
     def __init__(self, lexicon: Lexicon) -> None:
@@ -151,6 +158,16 @@ class _Initials:
             ):
                 continue  # "FOLLOWED BY TWO", "PER USE": a word in capitals, not initials
             yield Span(m.start(group), m.end(group), NAME, "initials", 0.75, "initials")
+        for m in _FIELD_INITIALS.finditer(text):
+            for group in ("i", "j"):
+                value = m.group(group)
+                if not value or value.replace(".", "").upper() in NOT_INITIALS:
+                    continue
+                if value.islower() and self.lexicon.word_class(value) & (
+                    WordClass.STOP | WordClass.ENGLISH | WordClass.CLINICAL
+                ):
+                    continue  # "the tech was in": a word, not a transcriber's initials
+                yield Span(m.start(group), m.end(group), NAME, "initials", 0.75, "initials")
         yield from self._signed_names(doc)
         for m in _NAME_BEFORE_ROLE.finditer(text):
             cls = self.lexicon.word_class(m.group("n").lower())

@@ -111,6 +111,8 @@ def relatives(doc: Document) -> Iterator[Span]:
                 and not tok.cls & WordClass.CLINICAL
                 and (bool(tok.cls & WordClass.FIRST) or not tok.cls & WordClass.COMMON or before_surname)
             ) or (tok.cls == WordClass.NONE and len(tok.norm) > 2 and before_surname)
+            # "SON-IN-LAW WILL GARRETT": a given name that is also a word, before a surname
+            ok = ok or bool(tok.cls & WordClass.FIRST and before_surname and tok.norm not in _WEEKDAYS)
             # "SW PRIYANKA TO SEE": in capitals, a longer word no list knows after the role
             ok = ok or (tok.cls == WordClass.NONE and len(tok.norm) >= 5 and tok.text.isalpha())
             # "admissions tamsin", "fr. tomasz": in a note all in lower case, a word no list knows

@@ -296,7 +296,7 @@ def take_value(doc: Document, index: int, *, strict: bool, limit: int = NAME_LIM
     return taken
 
 
-_COUNT_AFTER = re.compile(r"[ \t]+(?:[xX][ \t]*)?\d")
+_COUNT_AFTER = re.compile(r"[ \t]+(?:[xX][ \t]*)?\d(?!\d{0,2}[ \t]*(?i:y|yo|yrs?)\b)")  # not "76Y M", an age
 # Roles written before a person's name that are also given names ("Deacon Dobbs", "Pastor Lee").
 _ROLES_BEFORE_NAMES = frozenset({"pastor", "deacon", "rabbi", "imam", "chaplain", "trooper", "bishop", "elder"})
 

@@ -39,9 +39,10 @@ _SERVICE_GENERIC = frozenset(
 # Places named by plain words before a word that says what they are, right after a preposition of place:
 # "notes from pine tree clinic", "day program at open door workshop", "AT SHORE ORTHOPAEDIC GROUP".
 _CUED_HEADED = re.compile(
-    r"(?i)\b(?:at|from|to|by|via|thru|through)[ \t]+"
+    r"(?i)\b(?:at|from|to|by|via|thru|through|attends|with)[ \t]+"
     r"(?P<name>[^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*){0,2}?)[ \t]+"
     r"(?P<head>clinic|workshop|residence|residential|group(?![ \t]+home)|lab|cc|college|outreach(?:[ \t]+team)?|"
+    r"hospice|shelter|academy|ltach|home[ \t]+medical|pantry|"
     r"(?:adolescent|youth|children's|childrens)[ \t]+unit|children's|childrens)(?![\w'’-])"
 )
 # Words that say what kind of clinic or group, not which one.

@@ -38,7 +38,7 @@ def ward_framed(text: str, tok: Token) -> bool:
 
 FINDING_VERBS = frozenset({"had", "has", "have", "with", "positive", "negative", "equivocal", "grade"})
 NUMBER_AFTER = re.compile(
-    r"(?:[ \t]+[-#]?[ \t]*|[ \t]*[-#][ \t]*)(?P<n>\d{1,2}[A-Za-z]?)"
+    r"(?:[ \t]+[-#]?[ \t]*|[ \t]*[-#][ \t]*)(?P<n>\d{1,2}(?![Yy][ \t]+[MF]\b)[A-Za-z]?)"  # not "76Y M", an age and sex
     r"(?![\d:.,/-]\d|[\d%]|[-+]?/|\s*(?:am|pm|mg|ml|hrs?|hours?|days?|min|x\b|units?|l\b|cc\b|kg|times|weeks?|months?))",
     re.IGNORECASE,
 )
