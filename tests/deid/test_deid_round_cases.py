@@ -311,6 +311,13 @@ REPORTS_AND_SUMMARIES = [
         phi=("anchor house shelter", "sunshine kids academy"),
         keep=("food pantry", "home hospice", "homeless shelter"),
     ),
+    Case(
+        "eponymous-grades-obstetric-history-and-a-pager-label-stay",
+        "Clark level: IV; Breslow thickness 1.3 mm. Right radial 6F, Barbeau B. Repeat C-section (Pfannenstiel).\n"
+        "G2P2002 at 38 wks.\nREAD BY: HENRIK VAN DER BERG, MD   PGR 6630",
+        phi=("HENRIK VAN DER BERG", "6630"),
+        keep=("Clark", "Breslow", "Barbeau", "Pfannenstiel", "G2P2002", "PGR"),
+    ),
 ]
 
 

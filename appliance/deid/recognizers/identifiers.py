@@ -203,6 +203,8 @@ class _ChecksumId:
 # Tidal volume x rate ("AC700X10", "600x14") and a range with its rhythm ("61-64SR").
 _PHONE_KIND = re.compile(r"(?i)\d-(?:office|fax|mobile|cell|home|work|landline)$")
 _SETTING_CODE = re.compile(r"(?i)[a-z]{0,5}\d{1,4}x\d{1,3}[a-z]{0,3}|\d{2,3}-\d{2,3}[a-z]{1,4}")
+# Obstetric history in gravida/para notation: "G2P2002", "G3P1".
+_GRAVIDA_PARA = re.compile(r"(?i)g\d{1,2}p\d{1,5}")
 
 
 class _GenericId:
@@ -223,8 +225,8 @@ class _GenericId:
             digits = sum(ch.isdigit() for ch in code)
             if digits < 4 or _UNIT_TAIL.search(code) or _DECADES.fullmatch(code) or _ISO_TIME.match(code):
                 continue
-            if _SETTING_CODE.fullmatch(code):
-                continue  # "AC700X10", "600x14", "61-64SR": ventilator settings and heart-rate ranges
+            if _SETTING_CODE.fullmatch(code) or _GRAVIDA_PARA.fullmatch(code):
+                continue  # "AC700X10", "600x14", "61-64SR", "G2P2002": settings, heart-rate ranges, obstetric history
             if _PHONE_KIND.search(code):
                 continue  # "788-063-Office": a telephone number and its kind, found as a phone
             yield Span(m.start(), m.end(), ID, "other", 0.55, "generic_id")

@@ -47,7 +47,7 @@ HEADER_WORDS = frozenset(
     location service attending pcp allergies allergy diagnosis visit time signed tel fax email address
     city state zip insurance member policy dx cc hpi race ethnicity language religion marital status dept
     department provider md rn np pa do phd referring physician resident note type encounter
-    male female mr mrs ms dr disch adm acct dict trans
+    male female mr mrs ms dr disch adm acct dict trans attg
     wife husband spouse partner son daughter mother father mom dad sister brother sibling aunt uncle
     niece nephew cousin grandson granddaughter grandmother grandfather friend neighbor neighbour
     roommate caregiver guardian companion child children grandchild fiance fiancee boyfriend girlfriend
@@ -55,9 +55,8 @@ HEADER_WORDS = frozenset(
 )
 MONTH_WORDS = frozenset(
     """
-    january february march april may june july august september october november december
-    jan feb mar apr jun jul aug sep sept oct nov dec
-    monday tuesday wednesday thursday friday saturday sunday
+    january february march april may june july august september october november december jan feb mar apr
+    jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday
     """.split()
 )
 #: Words after an eponym that show the medical sense: "Foley catheter", "Bell's palsy".
@@ -68,8 +67,8 @@ EPONYM_HEADS = frozenset(
     reflex triad phenomenon disorder chorea thyroiditis esophagus oesophagus node nodes procedure operation
     repair fundoplication ulcer ulcers virus protein equation formula stage staging grade position tube
     balloon line diet filter dementia ataxia encephalopathy anomaly bodies body cell cells rule rules
-    coma stockings hose method technique neuroma contracture sclerosis aneurysm murmur respiration breathing
-    sarcoidosis spots nodules lines stain lactate solution act variant anemia wave waves holder frame lift
+    coma stockings hose method technique neuroma contracture sclerosis aneurysm murmur respiration breathing category
+    sarcoidosis spots nodules lines stain lactate solution act variant anemia wave waves holder frame lift level
     """.split()
 )
 
@@ -137,7 +136,7 @@ NOT_INITIALS = frozenset(
     OK NA ND NKA NKDA WNL ROS HPI PMH CC DX TX RX SX HX FX ABG CBC BMP CMP LFT INR PTT TSH EEG EMG ENT GI
     GU OB HEENT CV CHF COPD CAD HTN DM MI CVA TIA DVT PE UTI AKI CKD ESRD SOB CP HR BP RR LE UE RUQ LUQ
     RLQ LLQ AP PA LL RL LUL RUL LLL RLL NG OG ET PEG PICC CVC ABX VS VSS AOX NAD HIV HCV HBV STD STI ASA
-    NPN MICU SICU CCU CSRU NICU PICU PACU TSICU CVICU NSICU
+    NPN MICU SICU CCU CSRU NICU PICU PACU TSICU CVICU NSICU PGR
     """.split()
 )
 
@@ -308,6 +307,8 @@ def grow(doc: Document, first: int, last: int) -> tuple[int, int]:
     while first > 0 and last - first + 1 < NAME_LIMIT:
         prev, cur = tokens[first - 1], tokens[first]
         gap = doc.gap(prev, cur)
+        if prev.norm in HEADER_WORDS:
+            break  # "Adm Sun 4/14", "Attg J. Lindgren": a field's label, not a first name
         if prev.shape is Shape.INITIAL and (gap in (". ", ".") or gap == " " and not prev.caseless):
             first -= 1  # "J. Smith" (in capitals "A LONG" is an article, so the full stop is needed)
         elif (
