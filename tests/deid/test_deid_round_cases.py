@@ -318,6 +318,13 @@ REPORTS_AND_SUMMARIES = [
         phi=("HENRIK VAN DER BERG", "6630"),
         keep=("Clark", "Breslow", "Barbeau", "Pfannenstiel", "G2P2002", "PGR"),
     ),
+    Case(
+        "an-age-stated-in-a-sentence-and-clinicians-named-by-service",
+        "Mum moved in with us; she is 93 and still drives. He's 91, lives alone. Sats: she is 93% on RA.\n"
+        "POSSIBLE INTUBATION. HOSPITALIST OYELARAN TO ADMIT. HO AWARE. AFTER GENERAL ANESTHESIA, HEMODYNAMIC DATA.",
+        phi=("93", "91", "OYELARAN"),
+        keep=("93%", "HO AWARE", "ANESTHESIA", "HEMODYNAMIC"),
+    ),
 ]
 
 

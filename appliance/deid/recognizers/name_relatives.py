@@ -35,7 +35,7 @@ RELATIVE = re.compile(
     r"admissions|coordinator|liaison|fr\.|sr\.|dtr|cnm|midwife|doula|sponsor|aide|clerk|ibclc|sitter|pca|cna|lpn|"
     r"rrt|hha|secretary|receptionist|volunteer|slp|atty|attorney|counsel|rep|daughters|sons|sisters|brothers|"
     r"nieces|nephews|granddaughters|grandsons|fob|mob|sib|(?:sister|brother|mother|father|son|daughter)-in-law|"
-    r"coach|security|trooper|pastor|deacon|rabbi|imam|counsel(?:l)?or|lactation|ot)"
+    r"coach|security|trooper|pastor|deacon|rabbi|imam|counsel(?:l)?or|lactation|ot|ho|hospitalist|intensivist)"
     r"(?:'s)?(?:(?:,)?[ \t]+(?:(?:named|is|was|called)[ \t]+)?|[ \t]*\((?=[^\W\d_][\w'’-]*[,)]))"
 )
 
@@ -80,7 +80,7 @@ RELATIVE_WORDS = frozenset(
     midwife doula sponsor aide clerk ibclc sitter pca cna lpn rrt hha secretary receptionist volunteer slp atty
     attorney counsel rep daughters sons sisters brothers nieces nephews granddaughters grandsons fob mob sib
     sister-in-law brother-in-law mother-in-law father-in-law son-in-law daughter-in-law coach security
-    trooper pastor deacon rabbi imam counselor counsellor lactation ot
+    trooper pastor deacon rabbi imam counselor counsellor lactation ot ho hospitalist intensivist
     """.split()
 )
 
