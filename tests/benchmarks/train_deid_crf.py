@@ -81,7 +81,7 @@ from appliance.deid import DeidConfig, DeidEngine, Span, score  # noqa: E402
 from appliance.deid.config import DEFAULT_RECOGNIZERS  # noqa: E402
 from appliance.deid.lexicon import load_lexicon  # noqa: E402
 from appliance.deid.recognizers import crf as crf_module  # noqa: E402
-from appliance.deid.recognizers.crf import HASH_FILE, WEIGHTS_FILE, tokens_and_features  # noqa: E402
+from appliance.deid.recognizers.crf import MODEL_FILES, tokens_and_features  # noqa: E402
 from appliance.deid.text import Document  # noqa: E402
 from appliance.synthetic import generate  # noqa: E402
 
@@ -136,6 +136,12 @@ def training_sources(args: argparse.Namespace) -> list[tuple[str, list[str], lis
                 [[Span(g.start, g.end, g.label) for g in n.spans] for n in notes],
             )
         )
+    for spec in args.repeat:
+        name, _, times = spec.partition("=")
+        found = [source for source in sources if source[0] == name]
+        if not found or not times.isdigit() or int(times) < 1:
+            raise SystemExit(f"--repeat {spec}: expected <training source>=<times>, sources: {[s[0] for s in sources]}")
+        sources.extend([(f"{name} (again)", found[0][1], found[0][2])] * (int(times) - 1))
     for name, texts, _ in sources:
         if name.endswith((".test", ".nophi")):
             raise SystemExit(f"refusing to train on {name}")
@@ -183,22 +189,32 @@ def train(sources: list[tuple[str, list[str], list[list[Span]]]], args: argparse
     print(f"trained in {time.perf_counter() - t0:.0f} s; {model.stat().st_size / 1e6:.2f} MB")
 
 
-def write_hash(model: Path, hash_file: Path) -> str:
+def write_hash(model: Path, hash_file: Path, name: str) -> str:
     digest = hashlib.sha256(model.read_bytes()).hexdigest()
-    hash_file.write_text(f"{digest}  {WEIGHTS_FILE}\n", encoding="ascii")
+    hash_file.write_text(f"{digest}  {name}\n", encoding="ascii")
     return digest
 
 
 RULES = tuple(name for name in DEFAULT_RECOGNIZERS if name != "crf")
 
 
-def engine_with(crf_model: Path | None, floor: float = crf_module.MIN_CONFIDENCE) -> DeidEngine:
+def engine_with(
+    crf_model: Path | None, floor: float = crf_module.MIN_CONFIDENCE, *, beside_first: bool = False
+) -> DeidEngine:
+    """The rules, with `crf_model` alone or (`beside_first`) paired with the packaged first model."""
     if crf_model is None:
         return DeidEngine(DeidConfig(recognizers=RULES))
     engine = DeidEngine(DeidConfig(recognizers=RULES))
-    recognizer = crf_module.CrfRecognizer(
-        engine.lexicon, weights=crf_model, hash_file=crf_model.with_suffix(".sha256"), min_confidence=floor
-    )
+    if beside_first:  # the packaged first model at its own floor, `crf_model` at `floor`
+        recognizer = crf_module.CrfRecognizer(
+            engine.lexicon,
+            weights=(ROOT / "appliance" / "deid" / "data" / MODEL_FILES[0][0], crf_model),
+            second_min_confidence=floor,
+        )
+    else:
+        recognizer = crf_module.CrfRecognizer(
+            engine.lexicon, weights=crf_model, hash_file=crf_model.with_suffix(".sha256"), min_confidence=floor
+        )
     engine._recognizers.append(("crf", recognizer))  # the model under evaluation, not the shipped one
     return engine
 
@@ -263,9 +279,9 @@ def choose_floor(sources: list[tuple[str, list[str], list[list[Span]]]], args: a
             train_part = [(n, t[1 - fold :: 2], g[1 - fold :: 2]) for n, t, g in annotated] + synthetic
             model = Path(tmp) / f"fold{fold}.crfsuite"
             train(train_part, args, model)
-            write_hash(model, model.with_suffix(".sha256"))
+            write_hash(model, model.with_suffix(".sha256"), model.name)
             for floor in FLOORS:
-                engine = engine_with(model, floor)
+                engine = engine_with(model, floor, beside_first=args.second)
                 for name, texts, gold in annotated:
                     golds, preds, seen = held_out[(floor, name)]
                     golds += gold[fold::2]
@@ -303,6 +319,14 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "appliance" / "deid" / "data")
     parser.add_argument("--no-write", action="store_true", help="train and score, but keep the shipped model")
     parser.add_argument(
+        "--repeat", action="append", default=[], metavar="SOURCE=TIMES",
+        help='train on a source more than once, e.g. "presidio_synth.dev=3" (its weight against the others)',
+    )
+    parser.add_argument(
+        "--second", action="store_true",
+        help=f"write the second model of the pair ({MODEL_FILES[1][0]}) instead of the first ({MODEL_FILES[0][0]})",
+    )
+    parser.add_argument(
         "--choose-floor", action="store_true", help="choose the confidence floor by two-fold cross-validation on dev"
     )
     args = parser.parse_args()
@@ -313,16 +337,21 @@ def main() -> int:
         print(f"  {name:28}{len(texts):6} docs{sum(len(t) for t in texts):10} chars{sum(map(len, golds)):7} spans")
     floor = choose_floor(sources, args) if args.choose_floor else crf_module.MIN_CONFIDENCE
     with tempfile.TemporaryDirectory() as tmp:
-        model = Path(tmp) / WEIGHTS_FILE
+        weights_file, hash_file = MODEL_FILES[1 if args.second else 0]
+        model = Path(tmp) / weights_file
         train(sources, args, model)
-        digest = write_hash(model, model.with_suffix(".sha256"))
+        digest = write_hash(model, model.with_suffix(".sha256"), weights_file)
         print(f"sha256 {digest}")
-        evaluate({"rules": engine_with(None), "rules+crf": engine_with(model, floor)})
+        engines = {"rules": engine_with(None), "rules+crf": engine_with(model, floor)}
+        if args.second:
+            engines["rules+crf"] = engine_with(model)
+            engines["rules+pair"] = engine_with(model, floor, beside_first=True)
+        evaluate(engines)
         if not args.no_write:
             args.out.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(model, args.out / WEIGHTS_FILE)
-            write_hash(args.out / WEIGHTS_FILE, args.out / HASH_FILE)
-            print(f"\nwrote {args.out / WEIGHTS_FILE} and {HASH_FILE}")
+            shutil.copyfile(model, args.out / weights_file)
+            write_hash(args.out / weights_file, args.out / hash_file, weights_file)
+            print(f"\nwrote {args.out / weights_file} and {hash_file}")
     return 0
 
 

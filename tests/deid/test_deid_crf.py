@@ -14,7 +14,7 @@ from appliance.deid import DeidConfig, DeidEngine
 from appliance.deid.config import DEFAULT_RECOGNIZERS
 from appliance.deid.lexicon import load_lexicon
 from appliance.deid.recognizers import available_recognizers
-from appliance.deid.recognizers.crf import HASH_FILE, WEIGHTS_FILE, CrfRecognizer
+from appliance.deid.recognizers.crf import HASH_FILE, MODEL_FILES, WEIGHTS_FILE, CrfRecognizer
 from appliance.deid.spans import check_spans
 from appliance.deid.text import Document
 from appliance.errors import IntegrityError, InvalidInput
@@ -35,9 +35,34 @@ def recognizer() -> CrfRecognizer:
 def test_crf_is_registered_and_weights_match_the_recorded_hash() -> None:
     assert "crf" in available_recognizers()
     data = resources.files("appliance.deid.data")
-    recorded = data.joinpath(HASH_FILE).read_text(encoding="ascii").split()[0]
-    assert hashlib.sha256(data.joinpath(WEIGHTS_FILE).read_bytes()).hexdigest() == recorded
-    assert len(data.joinpath(WEIGHTS_FILE).read_bytes()) < 5_000_000
+    assert len(MODEL_FILES) == 2 and MODEL_FILES[0] == (WEIGHTS_FILE, HASH_FILE)
+    for weights_file, hash_file in MODEL_FILES:
+        recorded = data.joinpath(hash_file).read_text(encoding="ascii").split()
+        assert recorded[1] == weights_file
+        assert hashlib.sha256(data.joinpath(weights_file).read_bytes()).hexdigest() == recorded[0]
+        assert len(data.joinpath(weights_file).read_bytes()) < 5_000_000
+
+
+def test_both_packaged_models_tag_and_their_spans_are_merged(tmp_path: Path) -> None:
+    """The default recognizer runs both models; each alone finds a subset of what the pair finds."""
+    data = resources.files("appliance.deid.data")
+    paths = []
+    for weights_file, hash_file in MODEL_FILES:
+        path = tmp_path / weights_file
+        path.write_bytes(data.joinpath(weights_file).read_bytes())
+        (tmp_path / hash_file).write_text(data.joinpath(hash_file).read_text(encoding="ascii"), encoding="ascii")
+        paths.append(path)
+    lexicon = load_lexicon()
+    doc = Document(NOTE, lexicon)
+    pair = {(s.start, s.end, s.label) for s in CrfRecognizer(lexicon).find(doc)}
+    alone = [{(s.start, s.end, s.label) for s in CrfRecognizer(lexicon, weights=p).find(doc)} for p in paths]
+    assert pair == alone[0] | alone[1]
+    assert pair == {(s.start, s.end, s.label) for s in CrfRecognizer(lexicon, weights=paths).find(doc)}
+    raw = bytearray(paths[1].read_bytes())
+    raw[len(raw) // 3] ^= 0x01
+    paths[1].write_bytes(bytes(raw))
+    with pytest.raises(IntegrityError, match=MODEL_FILES[1][0]):
+        CrfRecognizer(lexicon, weights=paths)  # one tampered model refuses the pair
 
 
 def test_crf_finds_an_invented_name(recognizer: CrfRecognizer) -> None:

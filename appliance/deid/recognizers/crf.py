@@ -1,11 +1,13 @@
 """A learned recognizer: a linear-chain CRF (CRFsuite) over the note's words and punctuation.
 
 It adds recall on top of the rules: the engine merges its spans with theirs, so a word the rules miss
-but the model tags is redacted. The weights are trained offline by
-``tests/benchmarks/train_deid_crf.py`` on development halves and synthetic notes only, and ship inside
-the package (``appliance/deid/data/crf_deid.crfsuite``) with their SHA-256 beside them
-(``crf_deid.sha256``). They are read from the package, checked against that hash, and loaded into
-memory once per engine; nothing is ever downloaded, and a file whose hash differs is refused.
+but the model tags is redacted. Two models tag every note and their spans are merged (`MODEL_FILES`):
+the second, trained on more hand-written notes, finds what the first misses, and the first keeps what
+the second lost. The weights are trained offline by ``tests/benchmarks/train_deid_crf.py`` on
+development halves and synthetic notes only, and ship inside the package
+(``appliance/deid/data/crf_deid.crfsuite``, ``crf_deid_2.crfsuite``) each with its SHA-256 beside it
+(``.sha256``). They are read from the package, checked against those hashes, and loaded into memory
+once per engine; nothing is ever downloaded, and a file whose hash differs is refused.
 
 Tokens are runs of letters and digits, and single punctuation marks, with their offsets. Tags are BIO
 over the six Safe Harbor classes. A span's confidence is the lowest marginal probability the model
@@ -19,20 +21,21 @@ Hazard: the model sees PHI. Nothing here logs note text, and errors never quote 
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from appliance.deid.config import DeidConfig
 from appliance.deid.dates import MONTH_RE
-from appliance.deid.lexicon import DATA_PACKAGE, Lexicon, WordClass, normalise, read_list
+from appliance.deid.lexicon import DATA_PACKAGE, Lexicon, WordClass, normalise
 from appliance.deid.recognizers.base import register
+from appliance.deid.recognizers.crf_checks import allowed_places, field_label, science_head_after
 from appliance.deid.recognizers.dates import FOREIGN_MONTH
 from appliance.deid.recognizers.locations import DOSE_OF
-from appliance.deid.recognizers.name_rules import SCIENCE_HEADS, eponym_use, things_named
+from appliance.deid.recognizers.name_rules import eponym_use, things_named
 from appliance.deid.recognizers.organisations import in_brackets
 from appliance.deid.spans import AGE, CONTACT, DATE, ID, LOCATION, NAME, Span
 from appliance.deid.text import Document
@@ -40,6 +43,10 @@ from appliance.errors import IntegrityError, InvalidInput
 
 WEIGHTS_FILE = "crf_deid.crfsuite"
 HASH_FILE = "crf_deid.sha256"
+#: The packaged models, each with its hash file. Both tag every note (the features are computed once) and
+#: their spans are merged: the second, trained on more hand-written notes, finds what the first misses,
+#: and the first keeps what the second lost (see tests/benchmarks/train_deid_crf.py for the figures).
+MODEL_FILES: tuple[tuple[str, str], ...] = ((WEIGHTS_FILE, HASH_FILE), ("crf_deid_2.crfsuite", "crf_deid_2.sha256"))
 
 #: Runs of letters and digits, or one punctuation mark. Offsets are kept, so tags map back to text.
 TOKEN = re.compile(r"[^\W_]+|[^\w\s]|_")
@@ -60,7 +67,11 @@ MIN_CONFIDENCE = 0.5
 #: In a note all in capitals or all in lower case the model has no case to go on and over-tags
 #: abbreviations ("ENDO", "LEVO"): there it keeps the stricter floor it shipped with.
 CASELESS_MIN_CONFIDENCE = 0.95
+#: The floor of the second model when it tags beside the first: what it adds must be surer.
+SECOND_MIN_CONFIDENCE = 0.5
 _WORD_CACHE_LIMIT = 200_000
+#: A full stop after a word of four letters or more, before a capital: a sentence may end there.
+_SENTENCE_END = re.compile(r"(?<=[^\W\d_]{4})(?<!Prof)(?<!PROF)(?<!Capt)\.(?=[ \t\n]+[^\W\d_a-z])")
 _DIGIT = re.compile(r"\d")
 _UPPER = re.compile(r"[^\W\d_a-z]")  # any upper-case letter (Unicode), not only A-Z
 _LOWER = re.compile(r"[^\W\d_A-Z]")
@@ -198,14 +209,16 @@ def tokens_and_features(
     return spans, out
 
 
-def _read_verified(weights: Path | None, hash_file: Path | None) -> bytes:
-    """The weights file's bytes, after checking them against the recorded SHA-256."""
+def _read_verified(weights: Path | None, hash_file: Path | None, packaged: tuple[str, str] = MODEL_FILES[0]) -> bytes:
+    """The weights file's bytes (`weights`, or the `packaged` model), after checking them against the
+    recorded SHA-256."""
     if weights is None:
         package = resources.files(DATA_PACKAGE)
-        name = f"appliance/deid/data/{WEIGHTS_FILE}"
+        weights_file, packaged_hash = packaged
+        name = f"appliance/deid/data/{weights_file}"
         try:
-            data = package.joinpath(WEIGHTS_FILE).read_bytes()
-            recorded = package.joinpath(HASH_FILE).read_text(encoding="ascii")
+            data = package.joinpath(weights_file).read_bytes()
+            recorded = package.joinpath(packaged_hash).read_text(encoding="ascii")
         except OSError:
             raise InvalidInput(f"crf recognizer: {name} or its .sha256 is missing; reinstall the appliance") from None
     else:
@@ -229,41 +242,61 @@ class CrfRecognizer:
     """Tags notes with the shipped CRF. Build once per engine; `find` is called once per note.
 
     `weights` (and `hash_file`, default: the weights path with suffix ``.sha256``) point at another
-    model file, for the training script and tests; by default the packaged model is used.
+    model file, for the training script and tests; by default the packaged models (`MODEL_FILES`) are used.
+    A sequence of paths loads several models (each with its ``.sha256`` beside it), whose spans are merged.
     """
 
     def __init__(
         self,
         lexicon: Lexicon,
         *,
-        weights: Path | None = None,
+        weights: Path | Sequence[Path] | None = None,
         hash_file: Path | None = None,
         max_age_kept: int = 89,
         labels: tuple[str, ...] = EMITTED_LABELS,
         min_confidence: float = MIN_CONFIDENCE,
+        second_min_confidence: float = SECOND_MIN_CONFIDENCE,
     ) -> None:
         import pycrfsuite
 
-        # CRFsuite reads the model in place: the bytes must live as long as the tagger.
-        self._model_bytes = _read_verified(weights, hash_file)
-        self._tagger = pycrfsuite.Tagger()
-        try:
-            self._tagger.open_inmemory(self._model_bytes)
-        except (OSError, ValueError):
-            raise InvalidInput("crf recognizer: the weights file is not a CRFsuite model; reinstall") from None
+        if weights is None:
+            blobs = [_read_verified(None, None, packaged) for packaged in MODEL_FILES]
+        elif isinstance(weights, Path):
+            blobs = [_read_verified(weights, hash_file)]
+        else:
+            blobs = [_read_verified(path, None) for path in weights]
+        # CRFsuite reads a model in place: the bytes must live as long as its tagger.
+        self._model_bytes = blobs
+        self._taggers = []
+        for blob in blobs:
+            tagger = pycrfsuite.Tagger()
+            try:
+                tagger.open_inmemory(blob)
+            except (OSError, ValueError):
+                raise InvalidInput("crf recognizer: a weights file is not a CRFsuite model; reinstall") from None
+            self._taggers.append(tagger)
+        self._item_sequence = pycrfsuite.ItemSequence
         self.lexicon = lexicon
         self.max_age_kept = max_age_kept
         self.labels = frozenset(labels)
         self.min_confidence = min_confidence
+        self.second_min_confidence = second_min_confidence
         self._cache: dict[str, _WordFeatures] = {}
 
     def find(self, doc: Document) -> Iterator[Span]:
-        text = doc.text
-        offsets, features = tokens_and_features(text, self.lexicon, doc.caseless, self._cache)
+        offsets, features = tokens_and_features(doc.text, self.lexicon, doc.caseless, self._cache)
         if not offsets:
             return
-        tagger = self._tagger
-        tags = tagger.tag(features)
+        # One conversion of the features for all models: it costs as much as tagging.
+        items = self._item_sequence(features) if len(self._taggers) > 1 else features
+        for k, tagger in enumerate(self._taggers):
+            floor = self.second_min_confidence if k else self.min_confidence
+            yield from self._tagged(doc, offsets, tagger, tagger.tag(items), floor)
+
+    def _tagged(
+        self, doc: Document, offsets: list[tuple[int, int]], tagger: Any, tags: list[str], floor: float
+    ) -> Iterator[Span]:
+        text = doc.text
         i, n = 0, len(tags)
         while i < n:
             tag = tags[i]
@@ -280,14 +313,19 @@ class CrfRecognizer:
                 continue
             confidence = min(tagger.marginal(tags[k], k) for k in range(first, last))
             if confidence < (
-                max(self.min_confidence, CASELESS_MIN_CONFIDENCE) if doc.caseless else self.min_confidence
+                max(floor, CASELESS_MIN_CONFIDENCE) if doc.caseless else floor
             ):
                 continue
             while last - first > 1 and text[offsets[first][0] : offsets[first][1]].lower() in ("a", "an", "the"):
                 first += 1  # "An Esterbrook was placed": the article is no part of the name
             start, end = offsets[first][0], offsets[last - 1][1]
+            sentence_end = _SENTENCE_END.search(text, start, end)
+            if sentence_end is not None and self._plain_word_at(text, sentence_end.end()):
+                end = sentence_end.start()  # "Spanish. Delivery": a span ends with its sentence
             if not self._plausible(text[start:end], label, doc.caseless):
                 continue
+            if last - first == 1 and self._trailing_heading(text, start, end):
+                continue  # "... NºCol: 48 48 71235.\nInforme": a heading left at the end, its section missing
             if last - first == 1 and self._ordinary_sentence_start(doc, start):
                 continue  # "Hope for recovery is good": capitalised only because a sentence starts
             if label == NAME and last - first == 1 and normalise(text[start:end]) in things_named(doc):
@@ -296,7 +334,7 @@ class CrfRecognizer:
                 continue  # "10 cc of Conray": a product measured out
             if label == LOCATION and any(eponym_use(doc, t) for t in doc.tokens_in(start, end)):
                 continue  # "Hunt Hess 3", "Fisher 4": an eponymous grade, not a ward
-            if label in (NAME, LOCATION) and (_science_head_after(text, end) or _field_label(text, start, end)):
+            if label in (NAME, LOCATION) and (science_head_after(text, end) or field_label(text, start, end)):
                 continue  # "Wistar Furth rats", "Struthers' ligament"; "Médico:" heading a line
             if label in (NAME, LOCATION) and self._possessive_term_after(text, end):
                 continue  # "Meckel's diverticulum", "Quincke's edema"
@@ -313,6 +351,21 @@ class CrfRecognizer:
                 if _DAY_AND_MONTH.fullmatch(text, start, end):
                     label = DATE  # "12 June", "June 13": a date the model tagged as a place; its stand-in is a date
             yield Span(start, end, label, None, min(1.0, max(0.0, confidence)), "crf")
+
+    def _plain_word_at(self, text: str, at: int) -> bool:
+        """Whether the first word from `at` is an everyday word, not a name or a place ("Avda. Constitución")."""
+        word = _LETTERS.search(text, at)
+        cls = self.lexicon.word_class(normalise(word.group())) if word is not None else WordClass.NONE
+        return bool(cls & (WordClass.ENGLISH | WordClass.STOP) and not cls & _PROPER)
+
+    def _trailing_heading(self, text: str, start: int, end: int) -> bool:
+        """A capitalised word no list knows, alone on a note's last line after a finished sentence (a
+        signature there is initials or a listed name, which the rules take)."""
+        word = text[start:end]
+        if text[end:].strip() or len(word) < 4 or not word.istitle() or self.lexicon.word_class(normalise(word)):
+            return False
+        line_start = text.rfind("\n", 0, start) + 1
+        return not text[line_start:start].strip() and text[:line_start].rstrip().endswith(".")
 
     def _ordinary_sentence_start(self, doc: Document, start: int) -> bool:
         """True if the word at `start` opens a sentence and is an ordinary English word."""
@@ -361,9 +414,11 @@ class CrfRecognizer:
             and all(c & (WordClass.ENGLISH | WordClass.STOP) for c in classes)
         ):
             return False  # "Case Management", "Labor and Delivery": a service of the hospital, no place
+        if len(words) == 1 and classes[0] & WordClass.STOP and not classes[0] & (WordClass.FIRST | WordClass.CITY):
+            return False  # "French, Spanish": a language or a function word (only a surname, at most), no one
         if label == NAME and len(words) == 1 and norms[0] in _WEEKDAYS:
             return False  # "by Friday": a day of the week, not a person
-        if _allowed_places(norms):
+        if allowed_places(norms):
             return False  # countries and US states: Safe Harbor keeps them
         vocabulary = [bool(c & _VOCABULARY and not c & _PROPER) for c in classes]
         if label == NAME:
@@ -372,58 +427,11 @@ class CrfRecognizer:
         return not all(vocabulary)
 
 
-@functools.lru_cache(maxsize=1)
-def _place_names() -> frozenset[tuple[str, ...]]:
-    """Countries and US states (names and postal codes) as normalised word tuples."""
-    names = set()
-    for entry in read_list("countries.txt"):
-        parts = tuple(normalise(p) for p in entry.replace("-", " ").split())
-        names.add(parts[1:] if parts[:1] == ("the",) else parts)
-    for entry in read_list("us_states.txt"):
-        code, _, name = entry.partition(" ")
-        names.add((normalise(code),))
-        names.add(tuple(normalise(p) for p in name.split()))
-    return frozenset(names)
-
-
-def _allowed_places(norms: list[str]) -> bool:
-    """True if the words are only countries or states, joined by "and", "or" or "the"."""
-    places = _place_names()
-    i = 0
-    while i < len(norms):
-        if norms[i] in ("and", "or", "the"):
-            i += 1
-            continue
-        for size in (4, 3, 2, 1):
-            if tuple(norms[i : i + size]) in places:
-                i += size
-                break
-        else:
-            return False
-    return True
-
-
 #: The word after a span: skips a possessive ("Struthers' ligament") and the far end of a hyphen.
 _MAKER_SUFFIX = re.compile(r"\b(?:Inc|LLC|Ltd|Corp|GmbH|AG|SA|Co)\b\.?[ \t]*\)")
 _POSSESSIVE_NEXT = re.compile(r"(?:'s|\u2019s)[ \t]+([^\W\d_]+)")
 #: One word of letters and digits glued or hyphenated together: a code, never a place's name.
 _CODE = re.compile(r"(?=[\w-]*\d)(?=[\w-]*[^\W\d_])[\w]+(?:-[\w]+)*")
-_NEXT_WORD = re.compile(r"(?:'s?|\u2019s?)?(?:-[^\W\d_]+)*[ \t]+([^\W\d_]+)")
-
-
-def _science_head_after(text: str, end: int) -> bool:
-    """True if the word after `end` makes the span a medical or scientific name, not a person or place
-    ("Lewis rats", "Hill coefficient", "Kearns-Sayre syndrome")."""
-    m = _NEXT_WORD.match(text, end, min(len(text), end + 40))
-    if m is None:
-        return False
-    word = m.group(1).lower()
-    return word in SCIENCE_HEADS or word.rstrip("s") in SCIENCE_HEADS
-
-
-def _field_label(text: str, start: int, end: int) -> bool:
-    """True if the span opens its line and a colon follows it: the label of a field ("Médico:")."""
-    return text.startswith(":", end) and not text[text.rfind("\n", 0, start) + 1 : start].strip()
 
 
 _MONTH = re.compile(
