@@ -59,6 +59,9 @@ _IS_AGE = re.compile(
     r"(?i)\b(?:she|he|who)(?:\s+is|'s|’s)\s+(?:now\s+)?(?P<n>\d{2,3})(?=\s*(?:and|,|\.|;|$|years|yrs|now|\())"
 )
 _FOREIGN_YEARS = re.compile(r"(?i)(?<![\d.])(?P<n>\d{2,3})\s+(?:anos|años|ans|jahre|jaar|anni|lat)\b")
+_NUMBER_PATTERNS = (
+    _NUMBER_AGE, _LABEL_AGE, _EVENT_AGE, _TURNED, _SEX_SUFFIX, _NAME_COMMA_AGE, _FOREIGN_YEARS, _IS_AGE
+)
 # Cheap test first: no number from 90 to 125 and no spelled age means no age over 89 to find.
 _ANY_OLD_AGE = re.compile(r"(?<!\d)(?:9\d|1[01]\d|12[0-5])(?!\d)|(?i:ninet|hundred)")
 _SPELLED = re.compile(
@@ -77,8 +80,7 @@ class _Ages:
         text = doc.text
         if self.limit >= 89 and not _ANY_OLD_AGE.search(text):
             return
-        patterns = (_NUMBER_AGE, _LABEL_AGE, _EVENT_AGE, _TURNED, _SEX_SUFFIX, _NAME_COMMA_AGE, _FOREIGN_YEARS, _IS_AGE)
-        for pattern in patterns:
+        for pattern in _NUMBER_PATTERNS:
             for m in pattern.finditer(text):
                 if pattern is _SEX_SUFFIX and not _SEX_SUFFIX_BEFORE.search(text, max(0, m.start() - 8), m.start()):
                     continue

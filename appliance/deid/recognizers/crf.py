@@ -67,7 +67,8 @@ MIN_CONFIDENCE = 0.5
 #: In a note all in capitals or all in lower case the model has no case to go on and over-tags
 #: abbreviations ("ENDO", "LEVO"): there it keeps the stricter floor it shipped with.
 CASELESS_MIN_CONFIDENCE = 0.95
-#: The floor of the second model when it tags beside the first: what it adds must be surer.
+#: The second model's floor beside the first, chosen the same way (`train_deid_crf.py --second
+#: --choose-floor`, each fold's model scored beside the packaged first): it came out at 0.5 too.
 SECOND_MIN_CONFIDENCE = 0.5
 _WORD_CACHE_LIMIT = 200_000
 #: A full stop after a word of four letters or more, before a capital: a sentence may end there.

@@ -308,7 +308,7 @@ def grow(doc: Document, first: int, last: int) -> tuple[int, int]:
         prev, cur = tokens[first - 1], tokens[first]
         gap = doc.gap(prev, cur)
         if prev.norm in HEADER_WORDS:
-            break  # "Adm Sun 4/14", "Attg J. Lindgren": a field's label, not a first name
+            break  # "Adm Sun 4/14": a field's label ("Adm") is no first name
         if prev.shape is Shape.INITIAL and (gap in (". ", ".") or gap == " " and not prev.caseless):
             first -= 1  # "J. Smith" (in capitals "A LONG" is an article, so the full stop is needed)
         elif (
