@@ -121,3 +121,15 @@ def test_crf_leaves_names_that_a_science_word_follows(recognizer: CrfRecognizer)
         assert not any(science in f for f in found), science
     found = [NOTE[s.start : s.end] for s in recognizer.find(Document(NOTE, lexicon))]
     assert any("Quellington" in f for f in found)
+
+
+def test_a_learned_span_stops_at_a_line_end_and_drops_a_job_title(recognizer: CrfRecognizer) -> None:
+    """A signature's name and the job title on the line under it are two lines, not one place; the
+    title's everyday words are left, and an address's unit line with its number is kept."""
+    lexicon = load_lexicon()
+    text = "Ngā mihi,\nWiremu Tapsell\nClaims Assessor | +64 4 555 0917"
+    found = [text[s.start : s.end] for s in recognizer.find(Document(text, lexicon))]
+    assert "Wiremu Tapsell" in found
+    assert not any("\n" in f or "Claims" in f for f in found)
+    address = "12 Elm Rd\nSuite 4"
+    assert recognizer._lines(address, 0, len(address)) == [(0, 17)]

@@ -2,7 +2,8 @@
 groups, month names in Polish and Swedish, Dutch, Polish and Irish postcodes, Irish counties after
 "Co.", a country on the line under an address, employers after an occupation, services named in title case,
 signatures with a bare initial, a date heading with its hour, staff initials in report fields, an age after
-a name heading a note, and their look-alikes.
+a name heading a note, a patient named before the stated age, dates with a short year in dots, transport
+services by plain names, register numbers, and their look-alikes.
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -327,6 +328,54 @@ REPORTS_AND_SUMMARIES = [
     ),
 ]
 
+PATIENTS_DATES_AND_NUMBERS = [
+    Case(
+        "patient-named-before-the-stated-age",
+        "sw note: met w/ pt rosalind quarterman, 47 yo f, at bedside.\nPT OSWIN DELACROIX-BAYE, 58 YO M, FROM "
+        "KETTLEWORTH.\npt alert, 63 yo. Pt seen today, 80 yo M.",
+        phi=("rosalind quarterman", "OSWIN DELACROIX-BAYE"),
+        keep=("alert", "seen today"),
+    ),
+    Case(
+        "dotted-dates-with-a-short-year",
+        "dc note 14.3.23 per unit. Pump software version 2.1.23 installed; taper 1.5.10 mg.",
+        phi=("14.3.23",),
+        keep=("2.1.23", "1.5.10"),
+    ),
+    Case(
+        "months-in-turkish-indonesian-romanian-and-filipino-after-a-field-word",
+        "Randevu 2 Nisan 2024, kontrol 14 Mayıs.\nTanggal 17 Agustus 2023.\nProgramare 12 octombrie 2024.\n"
+        "Petsa: 5 Hunyo 2022",
+        phi=("2 Nisan 2024", "14 Mayıs", "17 Agustus 2023", "12 octombrie 2024", "5 Hunyo 2022"),
+        keep=("Randevu", "Tanggal", "Programare", "Petsa"),
+    ),
+    Case(
+        "a-date-ends-its-sentence-before-a-title",
+        "Seen in clinic 12 June. Dr. Alvarenga will call. Lives at 40 Juniper Dr. in Pellston.",
+        phi=("12 June", "Alvarenga", "40 Juniper Dr."),
+        keep=("Dr.", "will call"),
+    ),
+    Case(
+        "transport-services-by-plain-names",
+        "ride by redwing transit standing order; ride via tollgate rides set for 1630. pt came via public transit.",
+        phi=("redwing transit", "tollgate rides"),
+        keep=("public transit",),
+    ),
+    Case(
+        "signatures-of-chaplains-midwives-and-interpreters",
+        "Sacrament given at 0310.\n/qv chaplain resident\nFHR reassuring.\n- zr cnm\nTeaching done.\n- pd interp svcs",
+        phi=("qv", "zr", "pd"),
+        keep=("chaplain resident", "cnm", "interp svcs"),
+    ),
+    Case(
+        "register-staff-and-admission-numbers",
+        "interpreter id 40877. MCRN 512093. NRIC T0293841Z. ADM. NO. 5129.\nRAMQ : LUCA 0311 2208. NHI: QWE4417.\n"
+        "The interpreter no longer needed; admission no sooner than Monday.",
+        phi=("40877", "512093", "T0293841Z", "5129", "LUCA 0311 2208", "QWE4417"),
+        keep=("interpreter no longer", "admission no sooner"),
+    ),
+]
+
 
 @pytest.fixture(scope="module")
 def engine() -> DeidEngine:
@@ -340,6 +389,7 @@ TABLES = {
     "addresses-abroad": ADDRESSES_ABROAD,
     "nursing": NURSING,
     "reports-and-summaries": REPORTS_AND_SUMMARIES,
+    "patients-dates-and-numbers": PATIENTS_DATES_AND_NUMBERS,
 }
 CASES = [(table, case) for table, cases in TABLES.items() for case in cases]
 

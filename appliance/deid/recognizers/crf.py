@@ -34,9 +34,11 @@ from appliance.deid.lexicon import DATA_PACKAGE, Lexicon, WordClass, normalise
 from appliance.deid.recognizers.base import register
 from appliance.deid.recognizers.crf_checks import allowed_places, field_label, science_head_after
 from appliance.deid.recognizers.dates import FOREIGN_MONTH
-from appliance.deid.recognizers.locations import DOSE_OF
+from appliance.deid.recognizers.facilities import FACILITY_HEADS
+from appliance.deid.recognizers.locations import DOSE_OF, STREET_SUFFIXES
 from appliance.deid.recognizers.name_rules import eponym_use, things_named
 from appliance.deid.recognizers.organisations import in_brackets
+from appliance.deid.recognizers.street_patterns import FOREIGN_STREET_WORDS
 from appliance.deid.spans import AGE, CONTACT, DATE, ID, LOCATION, NAME, Span
 from appliance.deid.text import Document
 from appliance.errors import IntegrityError, InvalidInput
@@ -349,9 +351,42 @@ class CrfRecognizer:
                 stop = text.find(". ", start, end)
                 if stop > start and _DAY_AND_MONTH.fullmatch(text, start, stop):
                     end = stop  # "21st May. Delivery": the date, not the next sentence's first word
-                if _DAY_AND_MONTH.fullmatch(text, start, end):
+                word_end = text.find(" ", start, end)
+                if (
+                    word_end > start
+                    and not _DAY_AND_MONTH.fullmatch(text, start, end)  # "Wednesday 21st May": the engine cuts it
+                    and _DAY_AND_ANY_MONTH.fullmatch(text, word_end + 1, end)
+                    and normalise(text[start:word_end]) not in _STREET_WORDS
+                ):
+                    start = word_end + 1  # "Tarih 3 Haziran 2024": a field's label and its date
+                if _DAY_AND_MONTH.fullmatch(text, start, end) or _DAY_AND_ANY_MONTH.fullmatch(text, start, end):
                     label = DATE  # "12 June", "June 13": a date the model tagged as a place; its stand-in is a date
-            yield Span(start, end, label, None, min(1.0, max(0.0, confidence)), "crf")
+            for piece_start, piece_end in self._lines(text, start, end):
+                yield Span(piece_start, piece_end, label, None, min(1.0, max(0.0, confidence)), "crf")
+
+    def _lines(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        """The span, or where one of its lines is everyday words and no digit, its other lines: in "Rachel
+        Fairbairn\nClaims Assessor" the second line is a job title, in "12 Elm Rd\nSuite 4" all is address."""
+        if "\n" not in text[start:end]:
+            return [(start, end)]
+        kept = list(self._kept_lines(text, start, end))
+        lines = sum(1 for line in text[start:end].split("\n") if line.strip())
+        return kept if len(kept) < lines else [(start, end)]
+
+    def _kept_lines(self, text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+        at = start
+        for line in text[start:end].split("\n"):
+            piece_start = at + len(line) - len(line.lstrip())
+            piece_end = at + len(line.rstrip())
+            at += len(line) + 1
+            if piece_end <= piece_start:
+                continue
+            words = _LETTERS.findall(text, piece_start, piece_end)
+            everyday = [self.lexicon.word_class(normalise(w)) for w in words]
+            if any(ch.isdigit() for ch in text[piece_start:piece_end]) or not all(
+                c & _VOCABULARY and not c & _PROPER for c in everyday
+            ):
+                yield piece_start, piece_end
 
     def _plain_word_at(self, text: str, at: int) -> bool:
         """Whether the first word from `at` is an everyday word, not a name or a place ("Avda. Constitución")."""
@@ -444,6 +479,14 @@ _DAY_AND_MONTH = re.compile(
     r"(?:[0-3]?\d(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?" + _MONTH_NAME + r"|" + _MONTH_NAME
     + r"[ \t]+[0-3]?\d(?:st|nd|rd|th)?)(?:,?[ \t]+\d{4})?\.?"
 )
+#: A day and a month of any language, with its year: "3 Haziran 2024", "12. März", "14 March 2023".
+_DAY_AND_ANY_MONTH = re.compile(
+    r"(?i)[0-3]?\d(?:st|nd|rd|th|\.)?[ \t]+(?:(?:de|of)[ \t]+)?(?:" + _MONTH_NAME + r"|" + FOREIGN_MONTH.pattern[4:]
+    + r")(?:,?[ \t]+(?:de[ \t]+)?(?:1[89]|20)\d\d)?\.?"
+)
+#: Street and facility words before a number and a month's name: "Avenida 9 de Julio 1450" is a street,
+#: "Hospital 12 de Octubre" a hospital.
+_STREET_WORDS = FOREIGN_STREET_WORDS | {w.lower() for w in STREET_SUFFIXES} | FACILITY_HEADS
 _LETTERS = re.compile(r"[^\W\d_]+")
 _VOCABULARY = WordClass.ENGLISH | WordClass.CLINICAL | WordClass.COMMON | WordClass.EPONYM
 _PROPER = WordClass.FIRST | WordClass.LAST | WordClass.CITY

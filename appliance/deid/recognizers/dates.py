@@ -25,8 +25,13 @@ _NOT_A_QUANTITY = r"(?!\s*(?:mg|mcg|ml|units?|%|tabs?|tablets?|times|x\b|doses?|
 
 _ISO = re.compile(_EDGE_L + r"\d{4}([-/.])\d{1,2}\1\d{1,2}(?=T\d|[^\w/.\-]|[.\-](?!\d)|$)")
 _NUMERIC_WITH_YEAR = re.compile(
-    _EDGE_L + r"(?:\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})|\d{1,2}-\d{1,2}-(?:\d{4}|\d{2})|\d{1,2}\.\d{1,2}\.\d{4})" + _EDGE_R
+    _EDGE_L
+    + r"(?:\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})|\d{1,2}-\d{1,2}-(?:\d{4}|\d{2})|\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2}))"
+    + _EDGE_R
 )
+_SHORT_DOTTED = re.compile(r"\d{1,2}\.\d{1,2}\.\d{2}")
+_TWO_DIGIT_PART = re.compile(r"\d\d\.|\d\.\d\d\.")
+_VERSION_CUE = re.compile(r"(?i)(?:\bv|version|ver|release|build|rev|firmware|software)\.?[ \t]*$")
 _MONTH_YEAR_NUMERIC = re.compile(_EDGE_L + r"(?:0?[1-9]|1[0-2])/(?:19|20)\d{2}" + _EDGE_R)
 _SLASH_PAIR = re.compile(
     _EDGE_L + r"(?P<m>\d{1,2})/(?P<d>\d{1,2})(?![\w/]|[.,]\d)"
@@ -218,7 +223,8 @@ def _cased_month_ok(doc: Document, start: int, month_text: str) -> bool:
 
 
 # Month names of the other languages notes and letters arrive in (French, Spanish, Portuguese, Italian,
-# German, Dutch, Polish, Swedish), written out in full; English names and abbreviations are the parser's.
+# German, Dutch, Polish, Swedish, Turkish, Indonesian, Romanian, Filipino), written out in full; English
+# names and abbreviations are the parser's.
 # Only with a day before or a year after: "le 4 mai 2022", "12 de marzo de 2011", "février 2019", "3. März".
 _FOREIGN_MONTHS = (
     r"janvier|f[ée]vrier|avril|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre|"
@@ -229,7 +235,10 @@ _FOREIGN_MONTHS = (
     r"mars|mai|"
     r"stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|wrze[sś]nia|pa[zź]dziernika|listopada|grudnia|"
     r"stycze[nń]|luty|marzec|kwiecie[nń]|czerwiec|lipiec|sierpie[nń]|wrzesie[nń]|pa[zź]dziernik|listopad|grudzie[nń]|"
-    r"maj|augusti"
+    r"maj|augusti|"
+    r"ocak|[şs]ubat|mart|nisan|may[ıi]s|haziran|temmuz|a[ğg]ustos|eyl[üu]l|ekim|kas[ıi]m|aral[ıi]k|"
+    r"maret|agustus|desember|ianuarie|februarie|martie|aprilie|iunie|iulie|septembrie|octombrie|noiembrie|"
+    r"decembrie|pebrero|marso|hunyo|hulyo|setyembre|oktubre|nobyembre|disyembre"
 )
 FOREIGN_MONTH = re.compile(r"(?i)(?:" + _FOREIGN_MONTHS + r")")
 _FOREIGN_DATE = re.compile(
@@ -254,6 +263,11 @@ class _Dates:
             for m in pattern.finditer(text):
                 if pattern is _NUMERIC_WITH_YEAR and _SETTING_CUE.search(text, max(0, m.start() - 30), m.start()):
                     continue  # "SIMV 20/5/40": rate, PEEP and FiO2, not a date
+                if _SHORT_DOTTED.fullmatch(m.group()) and (
+                    _VERSION_CUE.search(text, max(0, m.start() - 12), m.start())
+                    or not _TWO_DIGIT_PART.match(m.group())
+                ):
+                    continue  # "version 2.1.23", "1.5.10": a dotted date with a short year has a two-digit day or month
                 if self._ok(m.group()):
                     ends.append(m.end())
                     yield Span(m.start(), m.end(), DATE, "date", 0.95, "date")

@@ -52,7 +52,8 @@ _LABELS: dict[str, str] = {
     r"ref(?:erence)?(?=\.?[ \t]*:?[ \t]*(?:[A-Za-z]{0,5}[/-]?){0,3}\d{3})|"
     r"report\s*(?:#|no\.?|number)|(?:prior\s+)?auth(?:orization)?\s*(?:#|no\.?|number)|"
     r"(?:insurance|health|id)\s+card\s*(?:#|no\.?|number)|trauma\s*(?:#|no\.?|number)|"
-    r"health\s+services\s*(?:#|no\.?|number))|ID",
+    r"health\s+services\s*(?:#|no\.?|number)|(?:interpreter|staff|provider)\s+(?:id|no\.?|number)|"
+    r"adm(?:ission)?\.?\s+no\.?|nric|mcrn|ramq|nhi)|ID",
 }
 _LABELLED = re.compile(
     r"(?<![\w/])(?:"
@@ -84,7 +85,8 @@ LABEL_FIRST_WORDS = frozenset(
     passport certificate dl serial s device udi imei pacemaker lot sn identifier case accession specimen
     order ref reference report auth authorization prior employee badge student study requisition confirmation ticket id
     nass nuss seguridad securite sécurité nss nhc historia cipa nº n°  nºcol n°col colegiado dni nif nie codice
-    cpf cnpj pesel ppsn aadhaar tfn sin rg bsn booking reservation pnr card trauma
+    cpf cnpj pesel ppsn aadhaar tfn sin rg bsn booking reservation pnr card trauma interpreter staff provider adm
+    admission nric mcrn ramq nhi
     """.split()
 )
 # The last digits a card or account is shown by: "credit card ending 6614", "account ending in 0042".

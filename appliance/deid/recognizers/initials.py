@@ -46,9 +46,10 @@ _CRED = (
 _SIGNED_WITH_CREDENTIAL = re.compile(
     r"(?im)(?:^|[.;][ \t]+|[ \t][-/~—–]+[ \t]*|^[-/~—–]+[ \t]*)(?P<i>[a-z]{2,3}|[a-z]\.[a-z]\.(?:[a-z]\.)?)"
     r"(?:[ \t]*[,/][ \t]*|[ \t]+)"
-    r"(?:rn|rrt|lpn|np|slp|ccc-slp|otr/l|cna|licsw|msw|rd|pta|cota|ms(?=[ \t,]+(?:rd|ccc-slp|slp|rn|ldn)\b))\b"
+    r"(?:rn|rrt|lpn|np|slp|ccc-slp|otr/l|cna|licsw|msw|rd|pta|cota|cnm|chaplain|interp(?:reter)?"
+    r"|ms(?=[ \t,]+(?:rd|ccc-slp|slp|rn|ldn)\b))\b"
     r"(?:(?:[ \t]*[,/][ \t]*|[ \t]+)" + _CRED + r"){0,3}\b"
-    r"[ \t]*(?:supervisor|charge)?[ \t.]*$"
+    r"[ \t]*(?:supervisor|charge|resident|svcs|services|student)?[ \t.]*$"
 )
 # A pager or extension after a signature: "c. ambroise ms rd ldn, pgr 2214".
 _PAGER_TAIL = (

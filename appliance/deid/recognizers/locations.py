@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 
 from appliance.deid.config import DeidConfig
+from appliance.deid.dates import MONTH_RE
 from appliance.deid.lexicon import Lexicon, WordClass, normalise, read_list
 from appliance.deid.recognizers.base import register
 from appliance.deid.spans import LOCATION, Span
@@ -76,6 +77,7 @@ _STATE_AFTER = re.compile(r",\s*(?:" + _CODE_RE + r")\b")
 _CREDENTIAL_STATES = frozenset({"MD", "PA", "ME", "MS", "DO", "NP"})
 _COUNTY = re.compile(r"\b(?P<name>(?:[A-Z][a-z]+\s){1,2})(?:County|Parish|Borough)\b")
 NAME_LIKE = WordClass.FIRST | WordClass.LAST
+_MONTH_WORD = re.compile(r"(?i)" + MONTH_RE)
 _NOT_STREET = frozenset(
     {"by", "of", "at", "to", "in", "on", "with", "for", "and", "the", "was", "is", "x", "per", "q", "a", "an"}
     | {"minute", "minutes", "hour", "hours", "day", "days", "week", "weeks", "month", "months", "year", "years"}
@@ -149,6 +151,8 @@ class _StreetAddress:
                 for w in words
             ):
                 continue  # "5 MG BY DR", "2 TABS AT HS"
+            if m.group("name").endswith(".") and _MONTH_WORD.fullmatch(m.group("name")[:-1]):
+                continue  # "seen 12 June. Dr. Alvarez": a date ends its sentence, a title starts the next
             if m.group("suffix").lower() == "ct" and any(self.lexicon.word_class(w) & WordClass.MEDICAL for w in words):
                 continue  # "24H HEAD CT": a scan of a part of the body, not a court
             tokens = doc.tokens_in(m.start("name"), m.end("suffix"))

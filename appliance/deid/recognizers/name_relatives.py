@@ -2,7 +2,8 @@
 
 `relatives`: after a kinship or care-team word ("her son John", "NP Garcia aware"); `possessive_relatives`:
 before one, with a possessive ("tom brightwater's daughter"); `relative_after`: named first and then said
-who they are ("frank (son)", "hope, the pt's niece"). Part of the `name_context` recognizer (names.py).
+who they are ("frank (son)", "hope, the pt's niece"); `patient_before_age`: the patient named before the
+stated age ("pt ruby tallchief, 34 yo f"). Part of the `name_context` recognizer (names.py).
 """
 
 from __future__ import annotations
@@ -250,3 +251,36 @@ def _second_given_name(doc: Document, last: int) -> bool:
     if nxt.cls & (WordClass.COMMON | WordClass.STOP | WordClass.CLINICAL | WordClass.ENGLISH):
         return False
     return nxt.norm not in HEADER_WORDS and len(nxt.norm) > 2
+
+
+# "pt ruby tallchief, 34 yo f", "PT DMITRI VOLKONSKY, 63 YO M", "pt ông nguyễn văn lộc, 81 yo": after "pt"
+# or "patient" (and a title), one to four words, a comma and a stated age.
+_PATIENT_BEFORE_AGE = re.compile(
+    r"(?i)\b(?:pt|patient)\.?:?[ \t]+(?:(?:mr|mrs|ms|miss|mx|ông|bà|sr|sra|señor|señora)\.?[ \t]+)?"
+    r"(?P<n>[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,3}),[ \t]*\d{1,3}[ \t-]*"
+    r"(?:yo|y/o|y\.o\.|yrs?|years?|-year)\b"
+)
+
+
+def patient_before_age(doc: Document) -> Iterator[Span]:
+    """The patient named between "pt" and the stated age. No word may be a function word, a clinical term
+    or a field name, and at least one must read as a name (a name-list word or a word no list knows):
+    "pt alert, 63 yo" and "pt seen today, 80 yo" name no one."""
+    for m in _PATIENT_BEFORE_AGE.finditer(doc.text):
+        first = _first_token_at(doc, m.start("n"))
+        if first is None:
+            continue
+        last = doc.token_index_at(m.end("n")) - 1
+        words = doc.tokens[first : last + 1]
+        if not words or any(
+            t.cls & (WordClass.STOP | WordClass.CLINICAL) or t.norm in HEADER_WORDS or any(c.isdigit() for c in t.text)
+            for t in words
+        ):
+            continue
+        if any(t.cls & (WordClass.ENGLISH | WordClass.COMMON) and not t.cls & WordClass.FIRST for t in words):
+            continue  # "pt alert, 63 yo"
+        if not any(t.cls & NAME_BITS or t.cls & ~WordClass.FREQUENT == WordClass.NONE for t in words):
+            continue
+        span = name_span(doc, first, last, "patient", 0.85, "name_context")
+        if span:
+            yield span

@@ -28,6 +28,7 @@ from appliance.deid.recognizers.credentials import (
     SENTENCE_GOES_ON,
 )
 from appliance.deid.recognizers.name_relatives import (
+    patient_before_age,
     possessive_relatives,
     relative_after,
     relatives,
@@ -171,6 +172,7 @@ class _NameContext:
         yield from self._addressed(doc)
         yield from possessive_relatives(doc)
         yield from relative_after(doc)
+        yield from patient_before_age(doc)
         yield from self._name_lists(doc)
         yield from self._acting(doc)
 

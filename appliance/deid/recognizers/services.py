@@ -19,7 +19,7 @@ _SERVICE_NAME_AND_KIND = (
     r"(?:critical[ \t]+care[ \t]+)?(?:ambulance|transport)|dme|snf|ltach|staffing|apothecary|air[ \t]+med|"
     r"(?:oxygen|o2)(?:[ \t]+(?:supply|supplies))?|paratransit|med[ \t]?flight|life[ \t]?flight|"
     r"(?:home[ \t]+)?medical(?:[ \t]+(?:supply|supplies|rentals?|equipment|transport(?:ation)?))?|"
-    r"supply|supplies|rentals|home[ \t]+health|home[ \t]+care|home[ \t]+aides|hospice|"
+    r"supply|supplies|rentals|home[ \t]+health|home[ \t]+care|home[ \t]+aides|hospice|transit|rides|"
     r"(?P<weak>recovery|counseling|counselling|pediatrics|clubhouse|pharmacy|associates|commons|kidney[ \t]+care))\b"
 )
 _SERVICE = re.compile(r"(?i)(?:\b(?P<prep>at|to|from|via|bib|by|w/|thru|through)[ \t]+|\()" + _SERVICE_NAME_AND_KIND)
@@ -31,7 +31,7 @@ _SERVICE_GENERIC = frozenset(
     the a an our his her their your this that home outpatient inpatient local hospital in-center peritoneal
     hemo iv oral retail specialty mail order mail-order private emergency his her usual regular same new old
     nearest nearby ground air bls als critical care wheelchair stretcher durable last next first prior previous
-    recent daily weekly
+    recent daily weekly public mass car bus van free
     """.split()
 )
 
