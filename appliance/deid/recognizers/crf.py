@@ -29,16 +29,20 @@ from pathlib import Path
 from typing import Any
 
 from appliance.deid.config import DeidConfig
-from appliance.deid.dates import MONTH_RE
 from appliance.deid.lexicon import DATA_PACKAGE, Lexicon, WordClass, normalise
 from appliance.deid.recognizers.base import register
-from appliance.deid.recognizers.crf_checks import allowed_places, field_label, science_head_after
+from appliance.deid.recognizers.crf_checks import (
+    DAY_AND_ANY_MONTH,
+    DAY_AND_MONTH,
+    STREET_WORDS,
+    allowed_places,
+    field_label,
+    science_head_after,
+)
 from appliance.deid.recognizers.dates import FOREIGN_MONTH
-from appliance.deid.recognizers.facilities import FACILITY_HEADS
-from appliance.deid.recognizers.locations import DOSE_OF, STREET_SUFFIXES
+from appliance.deid.recognizers.locations import DOSE_OF
 from appliance.deid.recognizers.name_rules import eponym_use, things_named
 from appliance.deid.recognizers.organisations import in_brackets
-from appliance.deid.recognizers.street_patterns import FOREIGN_STREET_WORDS
 from appliance.deid.spans import AGE, CONTACT, DATE, ID, LOCATION, NAME, Span
 from appliance.deid.text import Document
 from appliance.errors import IntegrityError, InvalidInput
@@ -349,17 +353,17 @@ class CrfRecognizer:
                 continue  # "(Corvant Devices Inc)": a device's maker cited beside it, as the rules leave it
             if label in (NAME, LOCATION):
                 stop = text.find(". ", start, end)
-                if stop > start and _DAY_AND_MONTH.fullmatch(text, start, stop):
+                if stop > start and DAY_AND_MONTH.fullmatch(text, start, stop):
                     end = stop  # "21st May. Delivery": the date, not the next sentence's first word
                 word_end = text.find(" ", start, end)
                 if (
                     word_end > start
-                    and not _DAY_AND_MONTH.fullmatch(text, start, end)  # "Wednesday 21st May": the engine cuts it
-                    and _DAY_AND_ANY_MONTH.fullmatch(text, word_end + 1, end)
-                    and normalise(text[start:word_end]) not in _STREET_WORDS
+                    and not DAY_AND_MONTH.fullmatch(text, start, end)  # "Wednesday 21st May": the engine cuts it
+                    and DAY_AND_ANY_MONTH.fullmatch(text, word_end + 1, end)
+                    and normalise(text[start:word_end]) not in STREET_WORDS
                 ):
                     start = word_end + 1  # "Tarih 3 Haziran 2024": a field's label and its date
-                if _DAY_AND_MONTH.fullmatch(text, start, end) or _DAY_AND_ANY_MONTH.fullmatch(text, start, end):
+                if DAY_AND_MONTH.fullmatch(text, start, end) or DAY_AND_ANY_MONTH.fullmatch(text, start, end):
                     label = DATE  # "12 June", "June 13": a date the model tagged as a place; its stand-in is a date
             for piece_start, piece_end in self._lines(text, start, end):
                 yield Span(piece_start, piece_end, label, None, min(1.0, max(0.0, confidence)), "crf")
@@ -473,20 +477,6 @@ _CODE = re.compile(r"(?=[\w-]*\d)(?=[\w-]*[^\W\d_])[\w]+(?:-[\w]+)*")
 _MONTH = re.compile(
     r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
 )
-_MONTH_NAME = MONTH_RE + r"\.?"
-_DAY_AND_MONTH = re.compile(
-    r"(?i)(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?[ \t]+)?"  # the weekday, which the engine then cuts
-    r"(?:[0-3]?\d(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?" + _MONTH_NAME + r"|" + _MONTH_NAME
-    + r"[ \t]+[0-3]?\d(?:st|nd|rd|th)?)(?:,?[ \t]+\d{4})?\.?"
-)
-#: A day and a month of any language, with its year: "3 Haziran 2024", "12. März", "14 March 2023".
-_DAY_AND_ANY_MONTH = re.compile(
-    r"(?i)[0-3]?\d(?:st|nd|rd|th|\.)?[ \t]+(?:(?:de|of)[ \t]+)?(?:" + _MONTH_NAME + r"|" + FOREIGN_MONTH.pattern[4:]
-    + r")(?:,?[ \t]+(?:de[ \t]+)?(?:1[89]|20)\d\d)?\.?"
-)
-#: Street and facility words before a number and a month's name: "Avenida 9 de Julio 1450" is a street,
-#: "Hospital 12 de Octubre" a hospital.
-_STREET_WORDS = FOREIGN_STREET_WORDS | {w.lower() for w in STREET_SUFFIXES} | FACILITY_HEADS
 _LETTERS = re.compile(r"[^\W\d_]+")
 _VOCABULARY = WordClass.ENGLISH | WordClass.CLINICAL | WordClass.COMMON | WordClass.EPONYM
 _PROPER = WordClass.FIRST | WordClass.LAST | WordClass.CITY

@@ -1,4 +1,5 @@
-"""Text checks behind the learned recognizer's vetoes: places Safe Harbor keeps, scientific names, field labels.
+"""Text checks behind the learned recognizer's vetoes: places Safe Harbor keeps, scientific names, field labels,
+dates written out.
 
 They read only the words around a span; nothing here logs or returns note text.
 """
@@ -8,9 +9,29 @@ from __future__ import annotations
 import functools
 import re
 
+from appliance.deid.dates import MONTH_RE
 from appliance.deid.lexicon import normalise, read_list
+from appliance.deid.recognizers.dates import FOREIGN_MONTH
+from appliance.deid.recognizers.facilities import FACILITY_HEADS
+from appliance.deid.recognizers.locations import STREET_SUFFIXES
 from appliance.deid.recognizers.name_rules import SCIENCE_HEADS
+from appliance.deid.recognizers.street_patterns import FOREIGN_STREET_WORDS
 
+MONTH_NAME = MONTH_RE + r"\.?"
+#: A day and an English month, a weekday before them: "12 June", "Wednesday 21st May", "June 13, 2024".
+DAY_AND_MONTH = re.compile(
+    r"(?i)(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?[ \t]+)?"  # the weekday, which the engine then cuts
+    r"(?:[0-3]?\d(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?" + MONTH_NAME + r"|" + MONTH_NAME
+    + r"[ \t]+[0-3]?\d(?:st|nd|rd|th)?)(?:,?[ \t]+\d{4})?\.?"
+)
+#: A day and a month of any language, with its year: "3 Haziran 2024", "12. März", "14 March 2023".
+DAY_AND_ANY_MONTH = re.compile(
+    r"(?i)[0-3]?\d(?:st|nd|rd|th|\.)?[ \t]+(?:(?:de|of)[ \t]+)?(?:" + MONTH_NAME + r"|" + FOREIGN_MONTH.pattern[4:]
+    + r")(?:,?[ \t]+(?:de[ \t]+)?(?:1[89]|20)\d\d)?\.?"
+)
+#: Street and facility words before a number and a month's name: "Avenida 9 de Julio 1450" is a street,
+#: "Hospital 12 de Octubre" a hospital.
+STREET_WORDS = FOREIGN_STREET_WORDS | {w.lower() for w in STREET_SUFFIXES} | FACILITY_HEADS
 _NEXT_WORD = re.compile(r"(?:'s?|\u2019s?)?(?:-[^\W\d_]+)*[ \t]+([^\W\d_]+)")
 
 
