@@ -362,6 +362,15 @@ PATIENTS_DATES_AND_NUMBERS = [
         keep=("public transit",),
     ),
     Case(
+        "schools-practices-and-dialysis-units-by-plain-names",
+        "pt teaches 2nd grade at larkspur elementary. outpt unit willowmere dialysis mwf. f/u dr ng (glenhaven ortho "
+        "assoc). 16 yo bib police from saddleback high school. Pharmacy: Tanner Row Apothecary.\n"
+        "flies with portable oxygen concentrator; church is able to provide rides; cleared with supplemental O2.",
+        phi=("larkspur elementary", "willowmere dialysis", "glenhaven ortho assoc", "saddleback high school",
+             "Tanner Row Apothecary"),
+        keep=("police", "portable oxygen", "able to provide rides", "supplemental O2"),
+    ),
+    Case(
         "signatures-of-chaplains-midwives-and-interpreters",
         "Sacrament given at 0310.\n/qv chaplain resident\nFHR reassuring.\n- zr cnm\nTeaching done.\n- pd interp svcs",
         phi=("qv", "zr", "pd"),

@@ -12,17 +12,22 @@ from appliance.deid.recognizers.name_rules import MONTH_WORDS
 from appliance.deid.spans import LOCATION, Span
 from appliance.deid.text import Document
 
+# A word of a service's name: not a preposition ("bib police from westbrook high school" names the school).
+_NAME_WORD = r"(?!(?:at|to|from|via|by|with|for|in|on|of)\b)[a-z][a-z'’-]*"
 # What a care service does, after its name: "riverside dialysis", "harbor drug", "tri-county vna".
 _SERVICE_NAME_AND_KIND = (
-    r"(?P<name>[a-z][a-z'’-]*(?:[ \t]+[a-z][a-z'’-]*){0,2}?)[ \t]+"
+    r"(?P<name>" + _NAME_WORD + r"(?:[ \t]+" + _NAME_WORD + r"){0,2}?)[ \t]+"
     r"(?:dialysis(?:[ \t]+(?:center|unit))?|infusion|vna|drug|ems|chair[ \t]+car|"
     r"(?:critical[ \t]+care[ \t]+)?(?:ambulance|transport)|dme|snf|ltach|staffing|apothecary|air[ \t]+med|"
     r"(?:oxygen|o2)(?:[ \t]+(?:supply|supplies))?|paratransit|med[ \t]?flight|life[ \t]?flight|"
     r"(?:home[ \t]+)?medical(?:[ \t]+(?:supply|supplies|rentals?|equipment|transport(?:ation)?))?|"
     r"supply|supplies|rentals|home[ \t]+health|home[ \t]+care|home[ \t]+aides|hospice|transit|rides|"
+    r"elementary|(?:middle|high)[ \t]+school|detox|recovery[ \t]+(?:ctr|center)|(?:ortho[ \t]+)?assoc|"
     r"(?P<weak>recovery|counseling|counselling|pediatrics|clubhouse|pharmacy|associates|commons|kidney[ \t]+care))\b"
 )
-_SERVICE = re.compile(r"(?i)(?:\b(?P<prep>at|to|from|via|bib|by|w/|thru|through)[ \t]+|\()" + _SERVICE_NAME_AND_KIND)
+_SERVICE = re.compile(
+    r"(?i)(?:\b(?P<prep>at|to|from|via|bib|by|w/|thru|through|unit|vna)[ \t]+|\(|:[ \t]*)" + _SERVICE_NAME_AND_KIND
+)
 # The same after a comma or "and", in a list of places: "glen meadow rehab, oakhaven snf and ...".
 _LISTED_SERVICE = re.compile(r"(?i)(?P<listed>,|\band\b)[ \t]+" + _SERVICE_NAME_AND_KIND)
 # Words that say what kind of service, not which one.
