@@ -337,6 +337,19 @@ PATIENTS_DATES_AND_NUMBERS = [
         keep=("alert", "seen today"),
     ),
     Case(
+        "patient-named-before-age-and-sex-and-event-dates",
+        "cm note. pt ifeoma adeyemi-cole 72 yo m, pod 5.\nPT: PERPETUA VASQUEZ-ORR 84 F. LKW 10/3 1420.\n"
+        "ETOH WITHDRAWAL, LAST DRINK 2/3 PER SISTER. pt stable 80 F. drinks 2/3 of supplement.",
+        phi=("ifeoma adeyemi-cole", "PERPETUA VASQUEZ-ORR", "10/3", "2/3"),
+        keep=("stable", "drinks 2/3 of"),
+    ),
+    Case(
+        "signatures-with-a-pager-after-the-credential",
+        "dr castellanos aware.\n- qm ccc-slp pgr 3318\nlast fill 1/9.\n- zt pharmd x7712\n",
+        phi=("qm", "3318", "zt", "7712"),
+        keep=("ccc-slp", "pharmd"),
+    ),
+    Case(
         "dotted-dates-with-a-short-year",
         "dc note 14.3.23 per unit. Pump software version 2.1.23 installed; taper 1.5.10 mg.",
         phi=("14.3.23",),

@@ -101,7 +101,8 @@ _DATE_CUE = re.compile(
     r"drawn|pulled|removed|placed|inserted|changed|replaced|resited|discontinued|dc'?d|d/c'?d|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|"
     r"week\s+of|day\s+of|date|appt|appointment|today|yesterday|tomorrow|due|lmp|edd|onset|"
-    r"dob|birth|born|died|expired|deceased|injury|accident|fall|fell)\b)\s*[:\-]?\s*$"
+    r"dob|birth|born|died|expired|deceased|injury|accident|fall|fell|"
+    r"lkw|lsw|lsn|last\s+(?:drink|drank|used|use|seen\s+(?:well|normal)|known\s+well))\b)\s*[:\-]?\s*$"
 )
 # Words right before a slash pair that make it a score, a fraction or a pressure ("pain 7/10").
 _NOT_DATE_CUE = re.compile(

@@ -40,20 +40,20 @@ _CRED = (
     r"(?:rn|rrt|lpn|np|slp|ccc-slp|otr/l|ot|otr|cota|pt|dpt|pta|cna|licsw|lcsw|msw|rd|ldn|ms|cm|md|pa-c|pharmd|rph"
     r"|bsn|msn|ibclc|cwocn|wocn|ccrn|ocn|cnl|crnp|cpnp|rnc|cde|rt|licsw|lmsw|lmhc|mdiv|bcc|fnp|acnp|ccm)"
 )
+# A pager or extension after a signature: "c. ambroise ms rd ldn, pgr 2214".
+_PAGER_TAIL = (
+    r"(?:[ \t]*,?[ \t]*(?:pgr|pager|beeper|bpr|x|ext\.?|cell|tel)[ \t]*#?[ \t]*(?:\(\d{3}\)[ \t]*)?\d[\d-]{2,8})?"
+)
 # A signature that ends a note's line: initials, then the writer's credentials ("-ck rn", "thurs. bs rn",
 # "2 boarders. gh rn supervisor", "LB/RN", "-mb, ms ccc-slp", "sp rn cm", "b.w. rn"). After a line's start, a
 # sentence's end or a dash or slash only.
 _SIGNED_WITH_CREDENTIAL = re.compile(
     r"(?im)(?:^|[.;][ \t]+|[ \t][-/~—–]+[ \t]*|^[-/~—–]+[ \t]*)(?P<i>[a-z]{2,3}|[a-z]\.[a-z]\.(?:[a-z]\.)?)"
     r"(?:[ \t]*[,/][ \t]*|[ \t]+)"
-    r"(?:rn|rrt|lpn|np|slp|ccc-slp|otr/l|cna|licsw|msw|rd|pta|cota|cnm|chaplain|interp(?:reter)?"
+    r"(?:rn|rrt|lpn|np|slp|ccc-slp|otr/l|cna|licsw|msw|rd|pta|cota|cnm|chaplain|interp(?:reter)?|pharmd"
     r"|ms(?=[ \t,]+(?:rd|ccc-slp|slp|rn|ldn)\b))\b"
     r"(?:(?:[ \t]*[,/][ \t]*|[ \t]+)" + _CRED + r"){0,3}\b"
-    r"[ \t]*(?:supervisor|charge|resident|svcs|services|student)?[ \t.]*$"
-)
-# A pager or extension after a signature: "c. ambroise ms rd ldn, pgr 2214".
-_PAGER_TAIL = (
-    r"(?:[ \t]*,?[ \t]*(?:pgr|pager|beeper|bpr|x|ext\.?|cell|tel)[ \t]*#?[ \t]*(?:\(\d{3}\)[ \t]*)?\d[\d-]{2,8})?"
+    r"[ \t]*(?:supervisor|charge|resident|svcs|services|student)?" + _PAGER_TAIL + r"[ \t.]*$"
 )
 # A signature with a name at a line's end: an initial and a surname or a first name and an initial, then
 # one or more credentials ("l. amaral, otr/l", "chloé d., rn", "a. rosenthal, ms, rd, ldn",

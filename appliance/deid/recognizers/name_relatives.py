@@ -253,12 +253,12 @@ def _second_given_name(doc: Document, last: int) -> bool:
     return nxt.norm not in HEADER_WORDS and len(nxt.norm) > 2
 
 
-# "pt ruby tallchief, 34 yo f", "PT DMITRI VOLKONSKY, 63 YO M", "pt ông nguyễn văn lộc, 81 yo": after "pt"
-# or "patient" (and a title), one to four words, a comma and a stated age.
+# "pt ruby tallchief, 34 yo f", "PT DMITRI VOLKONSKY, 63 YO M", "pt abdullahi warsame 72 yo m", "PT: ANA
+# RUIZ 84 F.": after "pt" or "patient" (and a title), one to four words, a stated age or an age and sex.
 _PATIENT_BEFORE_AGE = re.compile(
     r"(?i)\b(?:pt|patient)\.?:?[ \t]+(?:(?:mr|mrs|ms|miss|mx|ông|bà|sr|sra|señor|señora)\.?[ \t]+)?"
-    r"(?P<n>[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,3}),[ \t]*\d{1,3}[ \t-]*"
-    r"(?:yo|y/o|y\.o\.|yrs?|years?|-year)\b"
+    r"(?P<n>[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,3}),?[ \t]*\d{1,3}[ \t-]*"
+    r"(?:yo|y/o|y\.o\.|yrs?|years?|-year|[mf](?=[ \t]*[,.]))\b"
 )
 
 
