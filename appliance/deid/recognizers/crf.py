@@ -355,15 +355,16 @@ class CrfRecognizer:
                 stop = text.find(". ", start, end)
                 if stop > start and DAY_AND_MONTH.fullmatch(text, start, stop):
                     end = stop  # "21st May. Delivery": the date, not the next sentence's first word
+                english_date = DAY_AND_MONTH.fullmatch(text, start, end)  # "Wednesday 21st May": the engine cuts it
                 word_end = text.find(" ", start, end)
                 if (
-                    word_end > start
-                    and not DAY_AND_MONTH.fullmatch(text, start, end)  # "Wednesday 21st May": the engine cuts it
+                    not english_date
+                    and word_end > start
                     and DAY_AND_ANY_MONTH.fullmatch(text, word_end + 1, end)
                     and normalise(text[start:word_end]) not in STREET_WORDS
                 ):
                     start = word_end + 1  # "Tarih 3 Haziran 2024": a field's label and its date
-                if DAY_AND_MONTH.fullmatch(text, start, end) or DAY_AND_ANY_MONTH.fullmatch(text, start, end):
+                if english_date or DAY_AND_ANY_MONTH.fullmatch(text, start, end):
                     label = DATE  # "12 June", "June 13": a date the model tagged as a place; its stand-in is a date
             for piece_start, piece_end in self._lines(text, start, end):
                 yield Span(piece_start, piece_end, label, None, min(1.0, max(0.0, confidence)), "crf")
