@@ -396,6 +396,21 @@ PATIENTS_DATES_AND_NUMBERS = [
         phi=("40877", "512093", "T0293841Z", "5129", "LUCA 0311 2208", "QWE4417"),
         keep=("interpreter no longer", "admission no sooner"),
     ),
+    Case(
+        "plain-word-places-whose-words-are-also-clinical",
+        "records from pine hollow clinic; day program at open gate workshop m-f. f/u at heart failure clinic, "
+        "hand clinic, open heart group.",
+        phi=("pine hollow clinic", "open gate workshop"),
+        keep=("heart failure clinic", "hand clinic", "open heart group"),
+    ),
+    Case(
+        "numbers-after-compound-and-foreign-labels",
+        "Kundennummer: 448120 55731\nSaksnummer 2024/771203\nkonto 1207 33 90812. Matrícula nº: 0072-5519.\n"
+        "membership no. KMS 0044 318 26. carteirinha 0091 5530 7721 4408. Dossier : QX-5518830",
+        phi=("448120 55731", "2024/771203", "1207 33 90812", "0072-5519", "KMS 0044 318 26", "0091 5530 7721 4408",
+             "QX-5518830"),
+        keep=("Kundennummer", "konto", "membership no."),
+    ),
 ]
 
 

@@ -21,7 +21,7 @@ from appliance.deid.validators import dea_valid, luhn_valid, npi_valid, ssn_vali
 _SSN = re.compile(r"(?<![\w-])(?P<a>\d{3})(?P<sep>[- ])\d{2}(?P=sep)\d{4}(?![\w-]|\.\d)")
 _SSN_CUED = re.compile(r"(?i)\b(?:ssn|ss#|social\s+security(?:\s+(?:number|no\.?|#))?|soc\.?\s+sec\.?)\W{0,4}(\d{9})\b")
 
-_NUM = r"(?:\s*(?i:number|no\.?|num\.?|nbr|id|#))?"
+_NUM = r"(?:\s*(?i:number|no\.?|num\.?|nbr|id|#|n[º°]))?"
 # Labels in front of an identifier, grouped by subtype. Longer labels first inside each group so
 # "license plate" is a vehicle label, not a licence label. Labels that are also ordinary words or
 # units ("DL" is decilitre in mg/dL, "SN" a nerve) are matched in capitals only.
@@ -39,7 +39,8 @@ _LABELS: dict[str, str] = {
     "health_plan": r"(?i:member|subscriber|policy|group\s*(?:#|no\.?|number|id)|group(?=\s*:?\s*\d{4})|"
     r"insurance(?!\s+card)|"
     r"medicare|medicaid|mbi|hicn|beneficiary|health\s+plan|plan\s+(?:id|no\.?|number)|insured\s+id|payer\s+id)",
-    "account": r"(?i:acct|account|billing|encounter|visit\s+(?:id|no\.?|number)|fin|csn|har|invoice|claim)",
+    "account": r"(?i:acct|account|billing|encounter|visit\s+(?:id|no\.?|number)|fin|csn|har|invoice|claim|"
+    r"membership|konto|dossier|matr[ií]cula|carteirinha)",
     "license": r"(?i:licen[cs]e|lic\.?|driver'?s?\s+licen[cs]e|dea|npi|upin|passport|certificate|"
     r"n[º°]\s*(?:de\s+)?col(?:egiado)?\.?|colegiado|dni|nif|nie|codice\s+fiscale)|DL",
     "device": r"(?i:serial|s/n|device\s+(?:id|identifier)|udi|imei|pacemaker\s+(?:id|serial)|"
@@ -86,7 +87,7 @@ LABEL_FIRST_WORDS = frozenset(
     order ref reference report auth authorization prior employee badge student study requisition confirmation ticket id
     nass nuss seguridad securite sécurité nss nhc historia cipa nº n°  nºcol n°col colegiado dni nif nie codice
     cpf cnpj pesel ppsn aadhaar tfn sin rg bsn booking reservation pnr card trauma interpreter staff provider adm
-    admission nric mcrn ramq nhi
+    admission nric mcrn ramq nhi membership konto dossier matrícula matricula carteirinha
     """.split()
 )
 # The last digits a card or account is shown by: "credit card ending 6614", "account ending in 0042".
@@ -96,6 +97,11 @@ _CARD_ENDING = re.compile(
 )
 # A register's initials, then its number: "IMC no. 021874", "GMC No: 7012345".
 _REGISTER_NUMBER = re.compile(r"\b[A-Z]{2,6}[ \t]+(?:[Nn]o\.?|#|[Nn]umber)[ \t]*:?[ \t]*(?P<value>\d{4,10})\b")
+# Number labels written as one compound word in Germanic languages: "Fødselsnummer: 120487 44913",
+# "Kundennr. 4471 2209", "Saksnummer 2025/118842".
+_COMPOUND_NUMBER = re.compile(
+    r"(?i)\b[^\W\d_]{3,}(?:nummer|nr\.?)[ \t]*:?[ \t]*(?P<value>\d{2,}(?:(?:[ /.-])\d{2,}){0,4})(?![\w/]|[.,]\d)"
+)
 _HASH_NUMBER = re.compile(r"(?<![\w#])#\s?:?\s?(?P<value>\d{4,12}(?:[ ]\d{3,4}){0,3})\b")
 
 _VIN = re.compile(r"\b[A-HJ-NPR-Z0-9]{17}\b", re.IGNORECASE)
@@ -171,6 +177,8 @@ class _LabelledId:
                 yield Span(start, end, ID, subtype, 0.95, "labelled_id")
         for m in _HASH_NUMBER.finditer(text):
             yield Span(m.start("value"), m.end("value"), ID, "other", 0.8, "labelled_id")
+        for m in _COMPOUND_NUMBER.finditer(text):
+            yield Span(m.start("value"), m.end("value"), ID, "other", 0.85, "labelled_id")
         for m in _CARD_ENDING.finditer(text):
             yield Span(m.start("value"), m.end("value"), ID, "account", 0.9, "labelled_id")
         for m in _REGISTER_NUMBER.finditer(text):

@@ -10,7 +10,7 @@ from appliance.deid.lexicon import VOCABULARY_ENDINGS, WordClass
 from appliance.deid.recognizers.locations import NAME_LIKE
 from appliance.deid.recognizers.name_rules import MONTH_WORDS
 from appliance.deid.spans import LOCATION, Span
-from appliance.deid.text import Document
+from appliance.deid.text import Document, Token
 
 # A word of a service's name: not a preposition ("bib police from westbrook high school" names the school).
 _NAME_WORD = r"(?!(?:at|to|from|via|by|with|for|in|on|of)\b)[a-z][a-z'’-]*"
@@ -68,7 +68,7 @@ def cued_headed(doc: Document, facility_generic: frozenset[str]) -> Iterator[Spa
         if not words or any(
             w.cls & (WordClass.CLINICAL | WordClass.MEDICAL) and not w.cls & (NAME_LIKE | WordClass.CITY)
             for w in (words[0], words[-1])
-        ):
+        ) and not _names_beside_clinical(words):
             continue  # "to cardiac surgery group", "at CVH ortho clinic": a service, or a hospital's service
         if any(
             w.cls & WordClass.STOP
@@ -83,6 +83,15 @@ def cued_headed(doc: Document, facility_generic: frozenset[str]) -> Iterator[Spa
         if len(words) == 1 and words[0].cls & WordClass.ENGLISH and not words[0].cls & (NAME_LIKE | WordClass.CITY):
             continue  # "at swim clinic", "to study group": one everyday word says what, not which
         yield Span(words[0].start, m.end("head"), LOCATION, "facility", 0.7, "facility")
+
+
+def _names_beside_clinical(words: list[Token]) -> bool:
+    """ "pine tree clinic", "open door workshop": two or three words, one a place or a name that is no
+    clinical word, the others everyday words that are also clinical ("tree", "open")."""
+    return len(words) >= 2 and any(
+        w.cls & (NAME_LIKE | WordClass.CITY) and not w.cls & (WordClass.CLINICAL | WordClass.MEDICAL | WordClass.STOP)
+        for w in words
+    ) and all(w.cls & WordClass.ENGLISH for w in words)
 
 
 # Homes named "the <plural> at <town>": "the meadows at brookline", "The Willows at Hadley".
