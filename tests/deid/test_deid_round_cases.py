@@ -411,6 +411,46 @@ PATIENTS_DATES_AND_NUMBERS = [
              "QX-5518830"),
         keep=("Kundennummer", "konto", "membership no."),
     ),
+    Case(
+        "nicknames-in-quotes-and-family-names-first",
+        'pt eleanor "nell" whitcombe, 71. pt dwight fairbanks ("skip") 66yo m. staff call pt "dodo".\n'
+        'Husband Kang Min-jun at bedside; interpreter Seo Ji-woo. pt states "fine". Mode AC-VC.',
+        phi=("eleanor", "nell", "whitcombe", "dwight fairbanks", "skip", "dodo", "Kang Min-jun", "Seo Ji-woo"),
+        keep=("fine", "Mode", "AC-VC"),
+    ),
+    Case(
+        "a-physician-named-after-md-and-a-restraint-named-after-its-maker",
+        "POSEY VEST ON OVERNIGHT. MD HALVORSEN AWARE.\nOrdering: Linnea Brandt, MD, Orthopaedic Surgery",
+        phi=("HALVORSEN", "Linnea Brandt"),
+        keep=("POSEY VEST", "Orthopaedic Surgery"),
+    ),
+    Case(
+        "old-ages-after-a-name-with-a-particle-and-ages-to-come",
+        "Mrs Anke de Groot, 93, room 4. el abuelo cumple 95 y ... Grandma says you will be 92 this June. "
+        "Goal will be 100 this week.",
+        phi=("93", "95", "92"),
+        keep=("100 this week",),
+    ),
+    Case(
+        "badges-flyer-numbers-and-bag-tags",
+        "Interpreter (ID badge 57731) present. Frequent flyer no.: KQ 552 019 337. Bag tag: KQ 771204.",
+        phi=("57731", "KQ 552 019 337", "KQ 771204"),
+        keep=("ID badge", "Bag tag"),
+    ),
+    Case(
+        "phones-with-extensions-area-codes-and-mobile-prefixes",
+        "Callback 0431 5512 708 ext 319. Telefone (21) 3344-8812. son 0321 4471902. joindre au poste 3381. "
+        "bed board (Marisol Ybarra, x7120). walked 2, x1000 ml.",
+        phi=("0431 5512 708 ext 319", "(21) 3344-8812", "0321 4471902", "3381", "7120"),
+        keep=("x1000 ml",),
+    ),
+    Case(
+        "visiting-nurses-treatment-programmes-and-streets-named-after-saints",
+        "home with larkfield visiting nurses fri; methadone via bayside otp. travels with portable oxygen.\n"
+        "Adresse : 812, rue Saint-Hubert, Laval.",
+        phi=("larkfield visiting nurses", "bayside otp", "812, rue Saint-Hubert"),
+        keep=("portable oxygen",),
+    ),
 ]
 
 

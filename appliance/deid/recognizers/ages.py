@@ -50,7 +50,9 @@ _SEX_SUFFIX_BEFORE = re.compile(r"(?:^|\n|\b[Aa]n?\s+|\b[Pp]t:?\s+)[ \t]*$")
 # "Gloria Vanterpool, 93, metastatic ...", "Ezra Lindqvist, 93 M": the number after a person's name heading
 # a note; "de 91 anos", "91 Jahre alt": years in other languages.
 _NAME_COMMA_AGE = re.compile(
-    r"(?<![\w.])[A-Z][^\W\d_A-Z]+(?:[-'][A-Z]?[^\W\d_A-Z]+)*[ \t]+[A-Z][^\W\d_A-Z]+(?:[-'][A-Z]?[^\W\d_A-Z]+)*,[ \t]*"
+    r"(?<![\w.])[A-Z][^\W\d_A-Z]+(?:[-'][A-Z]?[^\W\d_A-Z]+)*[ \t]+"
+    r"(?:(?:van|von|de|der|den|da|del|di|du|le|la|ter|ten|bin|al)[ \t]+){0,2}"
+    r"[A-Z][^\W\d_A-Z]+(?:[-'][A-Z]?[^\W\d_A-Z]+)*,[ \t]*"
     r"(?P<n>\d{2,3})(?=[ \t]*(?:,|[MF]\b|$))",
     re.M,
 )
@@ -58,9 +60,14 @@ _NAME_COMMA_AGE = re.compile(
 _IS_AGE = re.compile(
     r"(?i)\b(?:she|he|who)(?:\s+is|'s|’s)\s+(?:now\s+)?(?P<n>\d{2,3})(?=\s*(?:and|,|\.|;|$|years|yrs|now|\())"
 )
+# "you will be 94 this year", "la abuela cumple 91": an age to come, of a person.
+_WILL_BE = re.compile(
+    r"(?i)\b(?:(?:you|she|he|they|mom|dad|grandma|grandpa)\s+will\s+be|cumple|cumplirá|fará|wird)\s+(?P<n>\d{2,3})"
+    r"(?=\s*(?:this|next|on|in|y\b|e\b|und\b|,|\.|;|$|years|años|anos|jahre))"
+)
 _FOREIGN_YEARS = re.compile(r"(?i)(?<![\d.])(?P<n>\d{2,3})\s+(?:anos|años|ans|jahre|jaar|anni|lat)\b")
 _NUMBER_PATTERNS = (
-    _NUMBER_AGE, _LABEL_AGE, _EVENT_AGE, _TURNED, _SEX_SUFFIX, _NAME_COMMA_AGE, _FOREIGN_YEARS, _IS_AGE
+    _NUMBER_AGE, _LABEL_AGE, _EVENT_AGE, _TURNED, _SEX_SUFFIX, _NAME_COMMA_AGE, _FOREIGN_YEARS, _IS_AGE, _WILL_BE
 )
 # Cheap test first: no number from 90 to 125 and no spelled age means no age over 89 to find.
 _ANY_OLD_AGE = re.compile(r"(?<!\d)(?:9\d|1[01]\d|12[0-5])(?!\d)|(?i:ninet|hundred)")

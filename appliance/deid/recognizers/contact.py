@@ -46,8 +46,11 @@ _PHONE = re.compile(
     r"(?:"
     r"(?:\+?1[\s.-]?)?(?:\(\d{3}\)[\s.-]?|\d{3}(?:[\s.-]|-[ \t]|/))\d{3}(?:[\s.-]|-[ \t]|/)\d{4}"
     r"|\(\d{3}[ \t]\d{3}[ \t]\d{4,5}\)"
+    # An area code of two digits in brackets, then four or five and four digits ("(19) 3741-2286")
+    r"|\(\d{2}\)[ \t]?\d{4,5}-\d{4}"
     # National numbers with a trunk 0 ("020 7946 0958", "0412 345 678", "06 12 34 56 78")
     r"|\(?0\d{1,4}\)?(?:[ .-]\d{2,4}){2,4}"
+    r"|\(?0[1-9]\d{1,3}\)?[ -]\d{6,8}"  # a mobile's prefix, then the rest unbroken ("0300 5552741")
     r"|\+\d{1,3}(?:[\s.-]?\(?\d{1,4}\)?){2,5}"
     r"|[2-9]\d{2}-\d{4}(?!\s*(?:mg|mcg|ml|units?|g|kg|%))"
     r")"
@@ -55,6 +58,7 @@ _PHONE = re.compile(
     # A hyphen may follow only as the start of the number's kind ("+44 7700 208 815-Fax"), not a range.
     r"(?![\w/]|-(?!" + _KINDS + r"\b)|\.\d)"
 )
+_EXTENSION_TAIL = re.compile(r"(?i)\s*(?:x|ext\.?|extension)\s*\d{1,6}$")
 # Bare digit runs that are phone numbers only because a cue says so ("call 6175551234", "pager 12345").
 _CUED_NUMBER = re.compile(
     r"(?i)\b(?P<cue>phone|ph|tel|telephone|tel[eé]fono|tfno|telf|tlf|m[oó]vil|cell|mobile|home|work|contact|"
@@ -85,13 +89,13 @@ _PAGER_WORDS = frozenset({"pager", "beeper", "pgr", "pg", "paged"})
 # An extension after its word: "rrt, ext 6642", "extension #4410"; three to five digits, no unit or
 # fraction after ("EXT 4/5" is strength).
 _EXT_NUMBER = re.compile(
-    r"(?i)\b(?:ext|extension)\.?[ \t]*#?[ \t]*(?P<num>(?<![\d/.-])\d{3,5})"
+    r"(?i)\b(?:ext|extension|poste)\.?[ \t]*#?[ \t]*(?P<num>(?<![\d/.-])\d{3,5})"
     r"(?![\d/%-]|[.,]\d|[ \t]*(?:ml|cc|mg|mcg|units?)\b)"
 )
 # An extension written "x5531" after a word ("sw ilana perez x5531", "call paz x3317"): four or five
 # digits glued to the x, no number before it ("2 x 1000") and no unit after it ("x1000 ml").
 _EXTENSION = re.compile(
-    r"(?i)(?<=[a-z)][ \t])x(?P<num>\d{4,5})\b"
+    r"(?i)(?<=[a-z),][ \t])x(?P<num>\d{4,5})\b"
     r"(?![ \t]*(?:ml|cc|mg|mcg|units?|l\b|g\b|%|/|steps|feet|ft\b|m\b|meters|times))"
 )
 # The kind of number written right after it: "(37) 788-063-Office", "07700 063 966-Fax".
@@ -167,7 +171,7 @@ class _Phone:
         seen: set[int] = set()
         for m in _PHONE.finditer(text):
             start, end = m.start(), m.end()
-            digits = sum(ch.isdigit() for ch in m.group())
+            digits = sum(ch.isdigit() for ch in _EXTENSION_TAIL.sub("", m.group()))  # the extension is no part of it
             if digits < 7 or digits > 15:
                 continue
             if m.group().lstrip("(").startswith("0") and not 9 <= digits <= 12:

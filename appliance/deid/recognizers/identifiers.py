@@ -46,7 +46,8 @@ _LABELS: dict[str, str] = {
     "device": r"(?i:serial|s/n|device\s+(?:id|identifier)|udi|imei|pacemaker\s+(?:id|serial)|"
     r"lot\s*(?:#|no\.?|number))|SN",
     "other": r"(?i:identifier|case\s*(?:#|no\.?|number)|accession|specimen\s*(?:#|no\.?|number|id)|"
-    r"order\s*(?:#|no\.?|number|id)|ref(?:erence)?\s*(?:#|no\.?|number)|employee\s+(?:id|no\.?|number)|badge|student\s+(?:id|no\.?|number)|"
+    r"order\s*(?:#|no\.?|number|id)|ref(?:erence)?\s*(?:#|no\.?|number)|employee\s+(?:id|no\.?|number)|(?:id\s+)?badge|"
+    r"student\s+(?:id|no\.?|number)|frequent\s+fl(?:y|i)er|bag\s+tag|reg\.?\s*nr|"
     r"study\s+(?:id|no\.?|number)|requisition|confirmation\s*(?:#|no\.?|number)|ticket|"
     r"booking\s+(?:ref(?:erence)?|code|no\.?|number)|reservation\s*(?:#|no\.?|number|code)|pnr|"
     r"card(?=\s*(?:#|no\.?|number)?\s*:?\s*\d(?:\d{3}|[ ]\d{4}))|"
@@ -64,7 +65,7 @@ _LABELLED = re.compile(
     + r"\s*[:#=\-]?\s*(?:(?i:is)\s+)?"
     # A short first group counts when more groups of digits follow ("NASS: 47 29373947 55").
     # Plates and cards printed in groups start with a short one ("GH 417 KP", "CHUA 2003 5412").
-    + r"(?P<value>[A-Za-z0-9](?:[A-Za-z0-9]|[-/.](?=[A-Za-z0-9])){2,29}|\d{1,2}(?= \d{2,8})|[A-Z]{2}(?= \d{2,4}\b))"
+    + r"(?P<value>[A-Za-z0-9](?:[A-Za-z0-9]|[-/.](?=[A-Za-z0-9])){2,29}|\d{1,2}(?= \d{2,8})|[A-Z]{2}(?= \d{2,8}\b))"
     + r"(?![\w])"
 )
 _VISIT_FREQUENCY = re.compile(r"(?i)\d{1,2}[wd]\d{1,2}")
@@ -87,7 +88,7 @@ LABEL_FIRST_WORDS = frozenset(
     order ref reference report auth authorization prior employee badge student study requisition confirmation ticket id
     nass nuss seguridad securite sécurité nss nhc historia cipa nº n°  nºcol n°col colegiado dni nif nie codice
     cpf cnpj pesel ppsn aadhaar tfn sin rg bsn booking reservation pnr card trauma interpreter staff provider adm
-    admission nric mcrn ramq nhi membership konto dossier matrícula matricula carteirinha
+    admission nric mcrn ramq nhi frequent bag reg membership konto dossier matrícula matricula carteirinha
     """.split()
 )
 # The last digits a card or account is shown by: "credit card ending 6614", "account ending in 0042".

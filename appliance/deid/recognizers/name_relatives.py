@@ -36,7 +36,7 @@ RELATIVE = re.compile(
     r"admissions|coordinator|liaison|fr\.|sr\.|dtr|cnm|midwife|doula|sponsor|aide|clerk|ibclc|sitter|pca|cna|lpn|"
     r"rrt|hha|secretary|receptionist|volunteer|slp|atty|attorney|counsel|rep|daughters|sons|sisters|brothers|"
     r"nieces|nephews|granddaughters|grandsons|fob|mob|sib|(?:sister|brother|mother|father|son|daughter)-in-law|"
-    r"coach|security|trooper|pastor|deacon|rabbi|imam|counsel(?:l)?or|lactation|ot|ho|hospitalist|intensivist)"
+    r"coach|security|trooper|pastor|deacon|rabbi|imam|counsel(?:l)?or|lactation|ot|ho|hospitalist|intensivist|md)"
     r"(?:'s)?(?:(?:,)?[ \t]+(?:(?:named|is|was|called)[ \t]+)?|[ \t]*\((?=[^\W\d_][\w'’-]*[,)]))"
 )
 
@@ -49,6 +49,7 @@ _NICKNAME = re.compile(r"""[ \t]*\([ \t]*["“'‘](?P<n>[^\W\d_][\w'’-]{1,20}
 _NO_VERB_AFTER = frozenset({"is", "was", "at", "aware", "hcp", "here", "called", "visited", "and"})
 _MADE_AWARE = frozenset({"aware", "notified", "paged", "updated", "informed"})
 _MEASURE_BEFORE = re.compile(r"\d[ \t-]*$")
+_CREDENTIAL_BEFORE = re.compile(r",[ \t]*$")
 
 # A relative named first and then said who they are: "frank (son)", "rosa (daughter, hcp)", "Hope, the
 # pt's niece", "bill, her husband".
@@ -81,7 +82,7 @@ RELATIVE_WORDS = frozenset(
     midwife doula sponsor aide clerk ibclc sitter pca cna lpn rrt hha secretary receptionist volunteer slp atty
     attorney counsel rep daughters sons sisters brothers nieces nephews granddaughters grandsons fob mob sib
     sister-in-law brother-in-law mother-in-law father-in-law son-in-law daughter-in-law coach security
-    trooper pastor deacon rabbi imam counselor counsellor lactation ot ho hospitalist intensivist
+    trooper pastor deacon rabbi imam counselor counsellor lactation ot ho hospitalist intensivist md
     """.split()
 )
 
@@ -96,6 +97,10 @@ def relatives(doc: Document) -> Iterator[Span]:
         tok = doc.tokens[index]
         if tok.norm in _TITLES_AFTER_ROLE:
             continue  # "CHAPLAIN BRO. ANSELM", "PCP DR MOREAU": the title's own rule takes the name
+        if m.group("rel").lower() == "md" and (
+            _CREDENTIAL_BEFORE.search(doc.text, max(0, m.start() - 3), m.start()) or m.group()[2:] != " "
+        ):
+            continue  # "Victor Anand, MD, Orthopaedic Surgery": a credential after a name, not a role before one
         if tok.caseless:
             # "WIFE ROSE", "SON JOHN", "SISTER RAHUL COOK"; not "SON WILL VISIT", "WIFE PRESENT".
             nxt = doc.tokens[index + 1] if index + 1 < len(doc.tokens) else None

@@ -62,10 +62,10 @@ MONTH_WORDS = frozenset(
 #: Words after an eponym that show the medical sense: "Foley catheter", "Bell's palsy".
 EPONYM_HEADS = frozenset(
     """
-    disease diseases syndrome sign signs palsy catheter catheters monitor test tests score scores scale
-    criteria classification fracture fractures cyst cysts lymphoma sarcoma tumor tumour maneuver manoeuvre
+    disease diseases syndrome sign signs palsy catheter catheters monitor test tests score scores scale restraint
+    criteria classification fracture fractures cyst cysts lymphoma sarcoma tumor tumour maneuver manoeuvre vest vests
     reflex triad phenomenon disorder chorea thyroiditis esophagus oesophagus node nodes procedure operation
-    repair fundoplication ulcer ulcers virus protein equation formula stage staging grade position tube
+    repair fundoplication ulcer ulcers virus protein equation formula stage staging grade position tube belt
     balloon line diet filter dementia ataxia encephalopathy anomaly bodies body cell cells rule rules
     coma stockings hose method technique neuroma contracture sclerosis aneurysm murmur respiration breathing category
     sarcoidosis spots nodules lines stain lactate solution act variant anemia wave waves holder frame lift level

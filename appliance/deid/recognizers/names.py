@@ -27,6 +27,7 @@ from appliance.deid.recognizers.credentials import (
     ROLE_QUALIFIERS,
     SENTENCE_GOES_ON,
 )
+from appliance.deid.recognizers.name_forms import family_name_first, nicknames
 from appliance.deid.recognizers.name_relatives import (
     patient_before_age,
     possessive_relatives,
@@ -173,6 +174,8 @@ class _NameContext:
         yield from possessive_relatives(doc)
         yield from relative_after(doc)
         yield from patient_before_age(doc)
+        yield from nicknames(doc)
+        yield from family_name_first(doc)
         yield from self._name_lists(doc)
         yield from self._acting(doc)
 

@@ -240,7 +240,7 @@ class _Places:
             # The street's name ends before a clinical word or a word in lower case that is English:
             # "31 Rue tachkent daily"; none left is no street ("2 rue tablets", "2 calle pain").
             end = m.start()
-            for w in [w for w in doc.tokens_in(*m.span()) if w.norm.isalpha()][1:]:  # after "rue" ...
+            for w in [w for w in doc.tokens_in(*m.span()) if w.norm[:1].isalpha()][1:]:  # after "rue" ...
                 if (w.cls & WordClass.CLINICAL and not w.cls & NAME_BITS) or (
                     w.shape is Shape.LOWER and w.cls & (WordClass.ENGLISH | WordClass.STOP)
                 ):

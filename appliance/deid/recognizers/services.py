@@ -22,11 +22,12 @@ _SERVICE_NAME_AND_KIND = (
     r"(?:oxygen|o2)(?:[ \t]+(?:supply|supplies))?|paratransit|med[ \t]?flight|life[ \t]?flight|"
     r"(?:home[ \t]+)?medical(?:[ \t]+(?:supply|supplies|rentals?|equipment|transport(?:ation)?))?|"
     r"supply|supplies|rentals|home[ \t]+health|home[ \t]+care|home[ \t]+aides|hospice|transit|rides|"
-    r"elementary|(?:middle|high)[ \t]+school|detox|recovery[ \t]+(?:ctr|center)|(?:ortho[ \t]+)?assoc|"
+    r"elementary|(?:middle|high)[ \t]+school|detox|recovery[ \t]+(?:ctr|center)|(?:ortho[ \t]+)?assoc|otp|"
+    r"visiting[ \t]+nurses?(?:[ \t]+(?:association|assoc|services))?|"
     r"(?P<weak>recovery|counseling|counselling|pediatrics|clubhouse|pharmacy|associates|commons|kidney[ \t]+care))\b"
 )
 _SERVICE = re.compile(
-    r"(?i)(?:\b(?P<prep>at|to|from|via|bib|by|w/|thru|through|unit|vna)[ \t]+|\(|:[ \t]*)" + _SERVICE_NAME_AND_KIND
+    r"(?i)(?:\b(?P<prep>at|to|from|via|bib|by|w/|with|thru|through|unit|vna)[ \t]+|\(|:[ \t]*)" + _SERVICE_NAME_AND_KIND
 )
 # The same after a comma or "and", in a list of places: "glen meadow rehab, oakhaven snf and ...".
 _LISTED_SERVICE = re.compile(r"(?i)(?P<listed>,|\band\b)[ \t]+" + _SERVICE_NAME_AND_KIND)
@@ -36,7 +37,7 @@ _SERVICE_GENERIC = frozenset(
     the a an our his her their your this that home outpatient inpatient local hospital in-center peritoneal
     hemo iv oral retail specialty mail order mail-order private emergency his her usual regular same new old
     nearest nearby ground air bls als critical care wheelchair stretcher durable last next first prior previous
-    recent daily weekly public mass car bus van free
+    recent daily weekly public mass car bus van free portable supplemental continuous nocturnal liquid
     """.split()
 )
 
