@@ -451,6 +451,13 @@ PATIENTS_DATES_AND_NUMBERS = [
         phi=("larkfield visiting nurses", "bayside otp", "812, rue Saint-Hubert"),
         keep=("portable oxygen",),
     ),
+    Case(
+        "names-before-a-number-to-call-after-pharmd-and-before-a-bare-age",
+        "hcp daughter may (508-555-0172) aware. spoke w/ pharmd ilse: hold dose. son will 100% agree.\n"
+        "pt rowena castellanos-hart, 52. pt alert, 63.\n- qd otr/l, cht",
+        phi=("may", "ilse", "rowena castellanos-hart", "qd"),
+        keep=("will 100%", "alert"),
+    ),
 ]
 
 

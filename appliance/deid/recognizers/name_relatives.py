@@ -36,7 +36,7 @@ RELATIVE = re.compile(
     r"admissions|coordinator|liaison|fr\.|sr\.|dtr|cnm|midwife|doula|sponsor|aide|clerk|ibclc|sitter|pca|cna|lpn|"
     r"rrt|hha|secretary|receptionist|volunteer|slp|atty|attorney|counsel|rep|daughters|sons|sisters|brothers|"
     r"nieces|nephews|granddaughters|grandsons|fob|mob|sib|(?:sister|brother|mother|father|son|daughter)-in-law|"
-    r"coach|security|trooper|pastor|deacon|rabbi|imam|counsel(?:l)?or|lactation|ot|ho|hospitalist|intensivist|md)"
+    r"coach|security|trooper|pastor|deacon|rabbi|imam|counsel(?:l)?or|lactation|ot|ho|hospitalist|intensivist|md|pharmd)"
     r"(?:'s)?(?:(?:,)?[ \t]+(?:(?:named|is|was|called)[ \t]+)?|[ \t]*\((?=[^\W\d_][\w'’-]*[,)]))"
 )
 
@@ -50,6 +50,7 @@ _NO_VERB_AFTER = frozenset({"is", "was", "at", "aware", "hcp", "here", "called",
 _MADE_AWARE = frozenset({"aware", "notified", "paged", "updated", "informed"})
 _MEASURE_BEFORE = re.compile(r"\d[ \t-]*$")
 _CREDENTIAL_BEFORE = re.compile(r",[ \t]*$")
+_NUMBER_AFTER = re.compile(r"[ \t]*[(,:-]?[ \t]*\+?\(?\d{3}\)?[-. /]?\d{3}")
 
 # A relative named first and then said who they are: "frank (son)", "rosa (daughter, hcp)", "Hope, the
 # pt's niece", "bill, her husband".
@@ -82,7 +83,7 @@ RELATIVE_WORDS = frozenset(
     midwife doula sponsor aide clerk ibclc sitter pca cna lpn rrt hha secretary receptionist volunteer slp atty
     attorney counsel rep daughters sons sisters brothers nieces nephews granddaughters grandsons fob mob sib
     sister-in-law brother-in-law mother-in-law father-in-law son-in-law daughter-in-law coach security
-    trooper pastor deacon rabbi imam counselor counsellor lactation ot ho hospitalist intensivist md
+    trooper pastor deacon rabbi imam counselor counsellor lactation ot ho hospitalist intensivist md pharmd
     """.split()
 )
 
@@ -135,6 +136,12 @@ def relatives(doc: Document) -> Iterator[Span]:
                 and nxt is not None
                 and doc.gap(tok, nxt) == " "
                 and nxt.norm in _NO_VERB_AFTER
+            )
+            # "hcp son will (774-555-0155)": a given name that is also a word, then a number to call
+            ok = ok or bool(
+                tok.cls & WordClass.FIRST
+                and not tok.cls & (WordClass.CLINICAL | WordClass.MEDICAL)
+                and _NUMBER_AFTER.match(doc.text, tok.end)
             )
             surname_made_aware = bool(
                 tok.cls & WordClass.LAST
@@ -259,11 +266,13 @@ def _second_given_name(doc: Document, last: int) -> bool:
 
 
 # "pt ruby tallchief, 34 yo f", "PT DMITRI VOLKONSKY, 63 YO M", "pt abdullahi warsame 72 yo m", "PT: ANA
-# RUIZ 84 F.": after "pt" or "patient" (and a title), one to four words, a stated age or an age and sex.
+# RUIZ 84 F.", "pt anjali raghunathan, 45.": after "pt" or "patient" (and a title), one to four words, a
+# stated age or an age and sex, or a bare age between a comma and the clause's end.
 _PATIENT_BEFORE_AGE = re.compile(
     r"(?i)\b(?:pt|patient)\.?:?[ \t]+(?:(?:mr|mrs|ms|miss|mx|ông|bà|sr|sra|señor|señora)\.?[ \t]+)?"
-    r"(?P<n>[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,3}),?[ \t]*\d{1,3}[ \t-]*"
+    r"(?P<n>[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,3})(?:,?[ \t]*\d{1,3}[ \t-]*"
     r"(?:yo|y/o|y\.o\.|yrs?|years?|-year|[mf](?=[ \t]*[,.]))\b"
+    r"|,[ \t]*\d{2,3}(?=[.;,](?:\s|$)))"  # "pt anjali raghunathan, 45."
 )
 
 
