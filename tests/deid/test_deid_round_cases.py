@@ -458,6 +458,13 @@ PATIENTS_DATES_AND_NUMBERS = [
         phi=("may", "ilse", "rowena castellanos-hart", "qd"),
         keep=("will 100%", "alert"),
     ),
+    Case(
+        "workplaces-of-plain-words-at-the-end-of-a-clause",
+        "works 3rd shift at harrow plastics. line cook at the rusty spoon, goal is return to work.\n"
+        "worried about job at the quarry road depot. works at night. cook at the hospital. dme vendor contacted.",
+        phi=("harrow plastics", "rusty spoon", "quarry road depot"),
+        keep=("at night", "the hospital", "vendor contacted"),
+    ),
 ]
 
 

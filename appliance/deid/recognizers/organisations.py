@@ -19,6 +19,7 @@ from appliance.deid.recognizers.base import register, register_refiner
 from appliance.deid.recognizers.facilities import FACILITY_HEADS, HEADER_TITLES
 from appliance.deid.recognizers.locations import NAME_LIKE, STATE_CODES, STATE_NAMES
 from appliance.deid.recognizers.name_rules import MONTH_WORDS, SCIENCE_HEADS
+from appliance.deid.recognizers.services import workplace_end
 from appliance.deid.spans import LOCATION, NAME, Span
 from appliance.deid.text import Document, Shape, Token
 
@@ -38,11 +39,12 @@ _PLACE_WORDS_BEFORE = frozenset({"to", "at", "from", "via", "with", "w/", "by", 
 _ORG_CUE = re.compile(
     r"(?i)\b(?:vendor|supplier|agency|pharmacy|hospice|company|employer|contractor|"
     r"(?:services?|equipment|supplies|oxygen|o2|care|nursing|delivery)\s+(?:from|through|via|by|with)|"
-    r"(?:work|works|worked|working|employed|job)\s+(?:(?:nights|days|evenings|weekends|part[\s-]time|full[\s-]time)\s+)?"
-    r"(?:at|for|by|with)|(?:driver|drives|drove|cook|teacher|cashier|clerk|mechanic|hygienist|janitor|custodian|"
+    r"(?:work|works|worked|working|employed|job)\s+(?:(?:nights|days|evenings|weekends|part[\s-]time|full[\s-]time|"
+    r"(?:1st|2nd|3rd|first|second|third|night|day|evening)\s+shift)\s+)?(?:at|for|by|with)(?:\s+the(?=\s))?|(?:driver|drives|drove|cook|teacher|cashier|clerk|mechanic|hygienist|janitor|custodian|"
     r"waitress|waiter|bartender|dishwasher|baker|butcher|machinist|welder|electrician|plumber|carpenter|foreman|"
     r"laborer|labourer|landscaper|receptionist|secretary|accountant|engineer|librarian|hairdresser|stylist|barber|"
-    r"manager|supervisor|owner|employee|technician|paraprofessional|professor|coach|chef|server)\s+(?:for|at)|"
+    r"manager|supervisor|owner|employee|technician|paraprofessional|professor|coach|chef|server)\s+(?:for|at)"
+    r"(?:\s+the(?=\s))?|"
     r"(?:transported|transferred|brought|taken|sent|delivered|shipped|couriered|dispatched)\s+(?:in\s+)?by|"
     r"(?-i:address)\s+of|"
     r"retired\s+from|laid\s+off\s+from|(?:from\s+)?work(?=\s*\()|(?:run|operated|owned|managed)\s+by|"
@@ -231,6 +233,8 @@ class _Organisations:
                     yield Span(tok.start, tokens[last].end, LOCATION, "facility", 0.6, "organisation")
                 elif (trade := self._trade_name_end(doc, i)) is not None:
                     yield Span(tok.start, tokens[trade].end, LOCATION, "facility", 0.6, "organisation")
+                elif (clause := workplace_end(doc, i, _GENERIC)) is not None:
+                    yield Span(tok.start, tokens[clause].end, LOCATION, "facility", 0.6, "organisation")
                 continue
             last = i
             while last + 1 < len(tokens) and last - i < 4:

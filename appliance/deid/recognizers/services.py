@@ -1,5 +1,6 @@
 """Care services named by what they do, after a preposition: "dialyzes at riverside dialysis", "meds sent
-to harbor drug", "nurse from tri-county vna", "BIB HARBOR EMS". Part of the `facility` recognizer."""
+to harbor drug", "nurse from tri-county vna", "BIB HARBOR EMS"; and workplaces named by plain words at the end of
+a clause ("works 2nd shift at crane precision."). Part of the `facility` and `organisation` recognizers."""
 
 from __future__ import annotations
 
@@ -179,3 +180,45 @@ def care_services(doc: Document, facility_generic: frozenset[str]) -> Iterator[S
         yield Span(m.start("name"), m.end(), LOCATION, "facility", 0.7, "facility")
     for m in _OUR_LADY.finditer(doc.text):
         yield Span(m.start(), m.end(), LOCATION, "facility", 0.85, "facility")
+
+
+# Words of when or how much one works, not where: "works at night", "job at weekends".
+_NOT_A_WORKPLACE = frozenset(
+    """
+    night nights day days weekend weekends evening evenings morning mornings shift shifts times time least
+    present moment baseline full part hours home school work all most aware notified paged updated informed
+    bedside desk station
+    """.split()
+)
+# A cue for where someone works, right before the name: "works at", "job at the", "line cook at".
+_WORKPLACE_BEFORE = re.compile(
+    r"(?i)\b(?:works?|worked|working|employed|job|shift|cook|teacher|cashier|clerk|mechanic|driver|"
+    r"employee|chef|server|waitress|waiter|bartender)[ \t]+(?:at|for|by|with)(?:[ \t]+the)?[ \t]+$"
+)
+
+
+def workplace_end(doc: Document, i: int, generic: frozenset[str]) -> int | None:
+    """ "works 2nd shift at crane precision.", "line cook at the copper kettle,": in one case, two or three
+    plain words that end the clause after a cue for a workplace (no function, clinical, time or generic word)."""
+    tokens = doc.tokens
+    if not _WORKPLACE_BEFORE.search(doc.text, max(0, tokens[i].start - 30), tokens[i].start):
+        return None
+    last = i
+    while last + 1 < len(tokens) and last - i < 2 and doc.gap(tokens[last], tokens[last + 1]) == " ":
+        last += 1
+    for end in range(last, i, -1):
+        after = doc.text[tokens[end].end : tokens[end].end + 2]
+        if not (after[:1] in (".", ",", ";", ")", "\n") or after == ""):
+            continue
+        words = tokens[i : end + 1]
+        if all(
+            w.norm.isalpha()
+            and not w.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.MEDICAL)
+            and w.norm not in generic
+            and w.norm not in _NOT_A_WORKPLACE
+            and w.norm not in MONTH_WORDS
+            for w in words
+        ):
+            return end
+        return None
+    return None
