@@ -54,11 +54,10 @@ _PHONE = re.compile(
     r"|\+\d{1,3}(?:[\s.-]?\(?\d{1,4}\)?){2,5}"
     r"|[2-9]\d{2}-\d{4}(?!\s*(?:mg|mcg|ml|units?|g|kg|%))"
     r")"
-    r"(?:\s*(?:x|ext\.?|extension)\s*\d{1,6})?"
+    r"(?P<ext>\s*(?:x|ext\.?|extension)\s*\d{1,6})?"
     # A hyphen may follow only as the start of the number's kind ("+44 7700 208 815-Fax"), not a range.
     r"(?![\w/]|-(?!" + _KINDS + r"\b)|\.\d)"
 )
-_EXTENSION_TAIL = re.compile(r"(?i)\s*(?:x|ext\.?|extension)\s*\d{1,6}$")
 # Bare digit runs that are phone numbers only because a cue says so ("call 6175551234", "pager 12345").
 _CUED_NUMBER = re.compile(
     r"(?i)\b(?P<cue>phone|ph|tel|telephone|tel[eé]fono|tfno|telf|tlf|m[oó]vil|cell|mobile|home|work|contact|"
@@ -171,7 +170,8 @@ class _Phone:
         seen: set[int] = set()
         for m in _PHONE.finditer(text):
             start, end = m.start(), m.end()
-            digits = sum(ch.isdigit() for ch in _EXTENSION_TAIL.sub("", m.group()))  # the extension is no part of it
+            number = text[start : m.start("ext")] if m.group("ext") else m.group()  # the extension is no part of it
+            digits = sum(ch.isdigit() for ch in number)
             if digits < 7 or digits > 15:
                 continue
             if m.group().lstrip("(").startswith("0") and not 9 <= digits <= 12:

@@ -1,6 +1,6 @@
 """Names known by their written form rather than by a cue word: a nickname in quotes inside or after a
 name ('harold "hal" pennington', 'curtis mayberry ("cricket")', 'family calls pt "bibi"'), and a family
-name before a hyphenated given name as Korean names are written ("Choi Dong-wook", "YOON MI-RAE").
+name before a hyphenated given name as Korean names are written ("Choi Dong-wook", "Yoon Mi-rae").
 Part of the `name_context` recognizer (names.py).
 """
 

@@ -99,7 +99,7 @@ def relatives(doc: Document) -> Iterator[Span]:
         if tok.norm in _TITLES_AFTER_ROLE:
             continue  # "CHAPLAIN BRO. ANSELM", "PCP DR MOREAU": the title's own rule takes the name
         if m.group("rel").lower() == "md" and (
-            _CREDENTIAL_BEFORE.search(doc.text, max(0, m.start() - 3), m.start()) or m.group()[2:] != " "
+            _CREDENTIAL_BEFORE.search(doc.text, max(0, m.start() - 3), m.start()) or m.end() != m.end("rel") + 1
         ):
             continue  # "Victor Anand, MD, Orthopaedic Surgery": a credential after a name, not a role before one
         if tok.caseless:
