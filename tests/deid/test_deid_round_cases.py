@@ -3,7 +3,8 @@ groups, month names in Polish and Swedish, Dutch, Polish and Irish postcodes, Ir
 "Co.", a country on the line under an address, employers after an occupation, services named in title case,
 signatures with a bare initial, a date heading with its hour, staff initials in report fields, an age after
 a name heading a note, a patient named before the stated age, dates with a short year in dots, transport
-services by plain names, register numbers, and their look-alikes.
+services by plain names, register numbers, the end of an address (box and floor units, a town and a state's
+code in a lower-case note, Australian states and postcodes, a postcode closing the line), and their look-alikes.
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -468,6 +469,45 @@ PATIENTS_DATES_AND_NUMBERS = [
 ]
 
 
+ADDRESS_TAILS = [
+    Case(
+        "box-unit-town-and-state-code-in-a-lower-case-note",
+        "going home to 41 ferry ln, box 12, danforth, me. vna to follow. from lowell, in afib.",
+        phi=("41 ferry ln, box 12", "danforth, me."),
+        keep=("vna", "in afib"),
+    ),
+    Case(
+        "ordinal-street-suite-town-and-state",
+        "Infusions at Alder Infusion Suites, 2210 118th Ave NE, Ste 310, Redmond, WA. Auth pending.",
+        phi=("2210 118th Ave NE, Ste 310", "Redmond", "WA"),
+        keep=("Auth pending",),
+    ),
+    Case(
+        "floor-and-side-after-a-street",
+        "Visit at 58 Tolland St., 2nd floor rear, Ludlow Center. LIVES AT 9 OAK ST, 3RD FL, WARE.",
+        phi=("58 Tolland St., 2nd floor rear", "Ludlow Center", "9 OAK ST, 3RD FL", "WARE"),
+    ),
+    Case(
+        "australian-town-state-and-postcode",
+        "Lot 7, 9 Wattle Tce, Bunbury WA 6230. Call first. SR, SA NODE RECOVERY 2019.",
+        phi=("Bunbury", "WA", "6230"),
+        keep=("SR", "SA NODE", "2019"),
+    ),
+    Case(
+        "postcode-closing-an-address-line-and-a-country-after-a-town",
+        "Unit 4, 12 Protea Street, Rondebosch, Cape Town, 7700\nHouse 14, Adenta Link Road, Tema, Ghana. Farmer.",
+        phi=("7700", "Ghana"),
+        keep=("Farmer",),
+    ),
+    Case(
+        "units-written-in-portuguese-and-spanish",
+        "Endereço: Rua das Palmeiras, 412, apto 31 - Centro. Calle Olmo 14, piso 2. sector 9 of the scan.",
+        phi=("apto 31", "piso 2"),
+        keep=("sector 9",),
+    ),
+]
+
+
 @pytest.fixture(scope="module")
 def engine() -> DeidEngine:
     return DeidEngine(DeidConfig())
@@ -481,6 +521,7 @@ TABLES = {
     "nursing": NURSING,
     "reports-and-summaries": REPORTS_AND_SUMMARIES,
     "patients-dates-and-numbers": PATIENTS_DATES_AND_NUMBERS,
+    "address-tails": ADDRESS_TAILS,
 }
 CASES = [(table, case) for table, cases in TABLES.items() for case in cases]
 

@@ -34,8 +34,8 @@ _STREET = re.compile(
 # A second street word and the unit after the shortest street match ("Birch Hill" + " Rd, Apt 3B").
 _STREET_TAIL = re.compile(
     r"(?i)(?:[ \t]+(?:" + _SUFFIX_RE + r")\b\.?)?"
-    r"(?:,?[ \t]*(?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor|Rm|Room|Bldg|Building|Lot|Space|Flat|#)\.?[ \t]*#?[ \t]*"
-    r"[A-Za-z0-9-]{1,6}\b|,?[ \t]*\d{1,2}(?:st|nd|rd|th)[ \t]+Floor\b)?"
+    r"(?:,?[ \t]*(?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor|Rm|Room|Bldg|Building|Lot|Space|Flat|Box|#)\.?[ \t]*#?[ \t]*"
+    r"[A-Za-z0-9-]{1,6}\b|,?[ \t]*\d{1,2}(?:st|nd|rd|th)[ \t]+(?:Floor|Fl\b\.?)(?:[ \t]+(?:rear|front|back)\b)?)?"
 )
 _TOWN_AFTER_LOWER = re.compile(r",[ \t]*(?P<town>[a-z][a-z'.-]+(?:[ \t][a-z][a-z'.-]+)?)(?=[,.;\n]|$)")
 _TOWN_AFTER = re.compile(r",[ \t]*(?P<town>[A-Z][A-Za-z'.-]+(?:[ \t][A-Z][A-Za-z'.-]+){0,2})")
@@ -145,7 +145,7 @@ class _StreetAddress:
     def find(self, doc: Document) -> Iterator[Span]:
         text = doc.text
         for m in _STREET.finditer(text):
-            words = [normalise(w) for w in re.findall(r"[A-Za-z][A-Za-z'-]*", m.group("name"))]
+            words = [normalise(w) for w in re.findall(r"(?<![0-9A-Za-z'-])[A-Za-z][A-Za-z'-]*", m.group("name"))]
             if any(
                 w in _NOT_STREET or (self.lexicon.word_class(w) & WordClass.CLINICAL and w not in _ORDINALS)
                 for w in words
@@ -181,6 +181,8 @@ def known_city(lexicon: Lexicon, tokens: list[Token]) -> bool:
     return tuple(t.norm for t in tokens) in options
 
 
+# ", ID 83301", ", me.": a state's code after a town, then a ZIP code or the end of the clause.
+_STATE_NEXT = re.compile(r",?[ \t]*(?P<code>[A-Za-z]{2})\b(?=[ \t]+\d{5}\b|[ \t]*(?:[.,;\n]|$))")
 _SENTENCE_END_IN_TOWN = re.compile(r"[^\W\d_]{3}\.[ \t]")
 COMPASS_ABBREVIATIONS = frozenset({"n", "s", "e", "w", "no", "so"})
 
@@ -201,8 +203,10 @@ def town_after(doc: Document, end: int) -> Iterator[Span]:
         words = words[1:]  # "n. andover", "So. Boston": the compass point of the town's name
     if not words or any(w.cls & (WordClass.STOP | WordClass.CLINICAL) for w in words):
         return
-    if any(w.caseless and w.cls & WordClass.ENGLISH and not w.cls & (NAME_LIKE | WordClass.CITY) for w in words):
-        return  # "LIVES ON ELM ST, ALONE.": in one case, an everyday word is no town
+    everyday = any(w.caseless and w.cls & WordClass.ENGLISH and not w.cls & (NAME_LIKE | WordClass.CITY) for w in words)
+    state = _STATE_NEXT.match(doc.text, town_end)
+    if everyday and (state is None or state.group("code").upper() not in STATE_CODES):
+        return  # "LIVES ON ELM ST, ALONE.": in one case, an everyday word is no town unless a state follows
     if " ".join(w.norm for w in words) in STATE_NAMES or m.group("town") in STATE_CODES:
         return
     end = town_end

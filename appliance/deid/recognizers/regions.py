@@ -35,6 +35,18 @@ _COUNTRY_AFTER = re.compile(
 _TOWN_AFTER_FACILITY = re.compile(
     r",[ \t]*(?P<town>[^\W\d_][\w'’-]*(?:[ \t][^\W\d_][\w'’-]*)?)(?=[ \t]*(?:[,.;)\n]|$))"
 )
+# ", me." ", nh 03766": a state's code in a note written in lower case, after a town of an address.
+_STATE_AFTER_LOWER = re.compile(
+    r"(?P<sep>,[ \t]*)(?P<state>[a-z]{2})\b(?=(?P<zip>[ \t]+\d{5}(?:-\d{4})?\b)|[ \t]*(?:[.,;)\n]|$))"
+)
+# " WA 6160", ", NSW 2000": an Australian state and its four-digit postcode after a town, or after a street
+# with the town between (", Bunbury WA 6230").
+_AU_STATE_POSTCODE = re.compile(
+    r"(?:,[ \t]*(?P<town>[A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’-]+){0,2}?))?"
+    r"(?P<sep>,?[ \t]+)(?P<state>NSW|VIC|QLD|SA|WA|TAS|NT|ACT)[ \t]+(?P<zip>\d{4})\b"
+)
+# ", 7945" closing an address's line: a four-digit postcode after its town (South Africa, Australia, ...).
+_POSTCODE_AT_LINE_END = re.compile(r",?[ \t]*(?P<code>\d{4})(?=[ \t]*(?:\n|$))")
 _ADDRESS_SUBTYPES = frozenset({"street", "zip", "city", "postcode", "route"})
 _US = frozenset({"usa", "u.s.a.", "us", "u.s.", "united states", "united states of america"})
 
@@ -58,8 +70,23 @@ class _AddressRegions:
             state = _STATE_AFTER.match(text, end)
             has_state = state is not None and self._is_state(state.group("state"))
             postal = has_state and state is not None and state.group("zip") is not None
+            abroad = _AU_STATE_POSTCODE.match(text, end)
+            if abroad is not None:
+                if abroad.group("town"):
+                    yield Span(abroad.start("town"), abroad.end("town"), LOCATION, "city", 0.8, "address_regions")
+                yield Span(abroad.start("state"), abroad.end("state"), LOCATION, "state", 0.8, "address_regions")
+                yield Span(abroad.start("zip"), abroad.end("zip"), LOCATION, "postcode", 0.8, "address_regions")
+                continue
             if not postal and not self._in_address(text, places, k):
                 continue
+            if not has_state and doc.caseless:
+                state = _STATE_AFTER_LOWER.match(text, end)
+                has_state = state is not None and state.group("state").upper() in STATE_CODES
+            if not has_state and place.subtype in ("city", "street", None):
+                code = _POSTCODE_AT_LINE_END.match(text, end)
+                if code is not None:
+                    yield Span(code.start("code"), code.end("code"), LOCATION, "postcode", 0.75, "address_regions")
+                    continue
             if has_state and state is not None:
                 if state.group("sep").strip() or place.subtype != "zip":
                     yield Span(state.start("state"), state.end("state"), LOCATION, "state", 0.8, "address_regions")
@@ -78,12 +105,11 @@ class _AddressRegions:
         place = places[k]
         if place.subtype in ("street", "zip", "postcode") or any(ch.isdigit() for ch in text[place.start : place.end]):
             return True  # a street or a postcode, whichever recognizer found it
-        earlier = [p for p in places[:k] if p.end <= place.start]
-        if not earlier:
-            return False
-        before = max(earlier, key=lambda p: p.end)
-        gap = text[before.end : place.start]
-        return before.subtype in _ADDRESS_SUBTYPES and len(gap) <= 3 and "\n" not in gap and gap.strip() in ("", ",")
+        for before in places[:k]:
+            gap = text[before.end : place.start] if before.end <= place.start else "-"
+            if before.subtype in _ADDRESS_SUBTYPES and len(gap) <= 3 and "\n" not in gap and gap.strip() in ("", ","):
+                return True  # whichever recognizers also found the place before, with other bounds
+        return False
 
     def _town_after_facility(self, doc: Document, end: int) -> Span | None:
         """ "(CEDAR HOUSE, WALTHAM)", "Brookside Health Center, Quincy.": a town from the list written

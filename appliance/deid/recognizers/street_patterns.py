@@ -64,7 +64,7 @@ UNIT = re.compile(r"(?<![\w])(?:Apt|Apartment|Suite|Flat|Unit|P\.?O\.?[ \t]*Box)
 # Parts of an address that count only beside a street or another part, on the same line: rural routes
 # and post boxes ("RR 2 Box 14", "Box 118", "Apartado 45", "Casilla 3021", "Postfach 12 04"); buildings,
 # stairs, floors and doors as other countries write them ("Bât. B", "Esc. 2", "Piso 3", "3º B"); units
-# written in lower case.
+# written in lower case, in Portuguese and Spanish ("apto 702", "piso 2") and in India ("Plot 22, Sector 9").
 UNIT_BESIDE = re.compile(
     r"(?<![\w])(?:RR[ \t]*\d{1,3}(?:,?[ \t]*Box[ \t]*\d{1,5})?\b|Box[ \t]+\d{1,5}\b"
     r"|(?:apt|suite)\.?[ \t]*#?\d{1,5}[a-z]?\b"  # "avenida praia 1 suite 463": a unit in lower case
@@ -72,6 +72,8 @@ UNIT_BESIDE = re.compile(
     r"[ \t]+\d[\d ]{0,7}\d\b"
     r"|(?:Bât\.?|Bâtiment|Bloc|Escalier|Esc\.|Escalera|Piso|Planta|Dpto\.?|Depto\.?|Puerta|Pta\.|Stiege|Top)"
     r"[ \t]*[A-Z0-9]{1,4}\b"
+    r"|(?i:apto|apartamento|andar|piso|dpto|depto|bloco|bloque|plot|sector)\.?[ \t]*#?[A-Za-z0-9]{1,4}\b"
+    r"|(?<![\d.])\d{1,2}\.[ \t]*(?:tv|th|mf)\b\.?"  # Danish floors: "3. tv." (third floor, left door)
     r"|(?<![\d.])\d{1,2}[ºª](?:[ \t]*(?:[A-H]\b|\d{1,2}[ºª]))?)"
 )
 # ", 28013 Madrid", ", 75002 Paris", ", 1010 Wien": a postcode and its town after an address on one line.
