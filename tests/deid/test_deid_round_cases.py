@@ -4,7 +4,8 @@ groups, month names in Polish and Swedish, Dutch, Polish and Irish postcodes, Ir
 signatures with a bare initial, a date heading with its hour, staff initials in report fields, an age after
 a name heading a note, a patient named before the stated age, dates with a short year in dots, transport
 services by plain names, register numbers, the end of an address (box and floor units, a town and a state's
-code in a lower-case note, Australian states and postcodes, a postcode closing the line), and their look-alikes.
+code in a lower-case note, Australian states and postcodes, a postcode closing the line), initials after a
+hand-off, names after further roles, the initial before a name, numbers after further labels, and their look-alikes.
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -505,6 +506,47 @@ ADDRESS_TAILS = [
         phi=("apto 31", "piso 2"),
         keep=("sector 9",),
     ),
+    Case(
+        "lower-case-state-code-with-its-zip",
+        "lives 14 birch rd, stowe, vt 05672, alone.",
+        phi=("14 birch rd", "stowe", "vt 05672"),
+        keep=("alone",),
+    ),
+    Case(
+        "postcode-closing-a-clause",
+        "Frail care, PO Box 2210, Hilton, 3245. Tel 033 555 0101",
+        phi=("PO Box 2210", "Hilton", "3245"),
+        keep=("Frail care",),
+    ),
+]
+
+HANDOFFS_AND_LABELS = [
+    Case(
+        "the-initial-before-a-found-name",
+        "pt tolerated neb. f/u. marisol reyes to call.\nk. delgado crt",
+        phi=("marisol reyes", "k. delgado"),
+        keep=("f/u",),
+    ),
+    Case(
+        "initials-after-a-handoff",
+        "REPORT GIVEN TO JT @ 1900. REPORT GIVEN TO ICU TEAM. INSULIN DOUBLE-CHECKED WITH RN.",
+        phi=("JT",),
+        keep=("ICU TEAM", "WITH RN"),
+    ),
+    Case(
+        "names-after-further-roles",
+        "left msg for nurse navigator harmony re rides. shelter case worker faith aware.\n"
+        "matron grace to call about the bed tonight. pt resting, vss overnight, daughter updated by phone.",
+        phi=("harmony", "faith", "grace"),
+        keep=("rides", "the bed tonight"),
+    ),
+    Case(
+        "numbers-after-voucher-eeg-org-and-ssn-last-four-labels",
+        "cab voucher 55021. EEG #: 23-0917. Org.nr. 912 334 087. SSN last4 6621.\n"
+        "gave voucher for meals. echo no change.",
+        phi=("55021", "23-0917", "912 334 087", "6621"),
+        keep=("voucher for meals", "echo no change", "last4"),
+    ),
 ]
 
 
@@ -522,6 +564,7 @@ TABLES = {
     "reports-and-summaries": REPORTS_AND_SUMMARIES,
     "patients-dates-and-numbers": PATIENTS_DATES_AND_NUMBERS,
     "address-tails": ADDRESS_TAILS,
+    "handoffs-and-labels": HANDOFFS_AND_LABELS,
 }
 CASES = [(table, case) for table, cases in TABLES.items() for case in cases]
 

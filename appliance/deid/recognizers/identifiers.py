@@ -30,7 +30,7 @@ _LABELS: dict[str, str] = {
     r"vehicle(?:\s+(?:id|identification))?)",
     # Labels as forms in other languages write them: Spanish NASS/NUSS, "seguridad social", French
     # "sécurité sociale", "NSS" in capitals.
-    "ssn": r"(?i:ssn|ss#|social\s+security|soc\.?\s+sec\.?|nass|nuss|seguridad\s+social|"
+    "ssn": r"(?i:ssn(?:\s+last\s?4)?|ss#|social\s+security|soc\.?\s+sec\.?|nass|nuss|seguridad\s+social|"
     r"s[ée]curit[ée]\s+sociale|cpf|cnpj|pesel|ppsn|aadhaar|tfn)|NSS|SIN|RG|BSN",
     "mrn": r"(?i:mrn|mr\s*#|mr\s+no\.?|medical\s+record|med\.?\s+rec(?:ord)?|chart\s*(?:#|no\.?|number|id)|"
     r"unit\s+(?:no\.?|number)|hospital\s+(?:no\.?|number)|patient\s+(?:id|identifier|no\.?|number)|pt\.?\s+(?:id|no\.?)|"
@@ -47,7 +47,8 @@ _LABELS: dict[str, str] = {
     r"lot\s*(?:#|no\.?|number))|SN",
     "other": r"(?i:identifier|case\s*(?:#|no\.?|number)|accession|specimen\s*(?:#|no\.?|number|id)|"
     r"order\s*(?:#|no\.?|number|id)|ref(?:erence)?\s*(?:#|no\.?|number)|employee\s+(?:id|no\.?|number)|(?:id\s+)?badge|"
-    r"student\s+(?:id|no\.?|number)|frequent\s+fl(?:y|i)er|bag\s+tag|reg\.?\s*nr|"
+    r"student\s+(?:id|no\.?|number)|frequent\s+fl(?:y|i)er|bag\s+tag|(?:reg|org)\.?\s*nr|voucher|"
+    r"(?:eeg|ecg|ekg|echo|exam)\s*(?:#|no\.?)|"
     r"study\s+(?:id|no\.?|number)|requisition|confirmation\s*(?:#|no\.?|number)|ticket|"
     r"booking\s+(?:ref(?:erence)?|code|no\.?|number)|reservation\s*(?:#|no\.?|number|code)|pnr|"
     r"card(?=\s*(?:#|no\.?|number)?\s*:?\s*\d(?:\d{3}|[ ]\d{4}))|"
@@ -88,7 +89,8 @@ LABEL_FIRST_WORDS = frozenset(
     order ref reference report auth authorization prior employee badge student study requisition confirmation ticket id
     nass nuss seguridad securite sécurité nss nhc historia cipa nº n°  nºcol n°col colegiado dni nif nie codice
     cpf cnpj pesel ppsn aadhaar tfn sin rg bsn booking reservation pnr card trauma interpreter staff provider adm
-    admission nric mcrn ramq nhi frequent bag reg membership konto dossier matrícula matricula carteirinha
+    admission nric mcrn ramq nhi frequent bag reg org voucher eeg ecg ekg echo exam membership konto dossier
+    matrícula matricula carteirinha
     """.split()
 )
 # The last digits a card or account is shown by: "credit card ending 6614", "account ending in 0042".

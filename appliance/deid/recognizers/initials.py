@@ -13,7 +13,10 @@ from appliance.deid.recognizers.names import TITLE_WORDS
 from appliance.deid.spans import NAME, Span
 from appliance.deid.text import Document
 
-INITIALS_CUE_WORDS = frozenset("seen signed initials by per cosigned dictated transcribed d rn md".split())
+INITIALS_CUE_WORDS = frozenset(
+    "seen signed initials by per cosigned dictated transcribed d rn md report handoff co co-signed verified "
+    "witnessed double double-checked".split()
+)
 _SIGNATURE_INITIALS = re.compile(r"(?m)(?:^|[ \t])(?:--|-|/|~|—|–)[ \t]*(?P<i>[A-Z]{2,3})[ \t]*/?[ \t]*$")
 # A care-team role in brackets after the person: "(charge rn)", "(RT)", "(sw)".
 _ROLE_IN_BRACKETS = (
@@ -94,7 +97,10 @@ _CREDENTIALS = frozenset(
     {"MD", "DO", "RN", "NP", "PA", "PT", "OT", "RT", "CM", "SW", "NA", "RRT", "LPN", "CNA", "SLP", "RD", "PTA", "COTA"}
 )
 _CUED_INITIALS = re.compile(
-    r"(?i:\b(?:seen\s+by|signed\s+by|signed|initials|by|per|cosigned\s+by|dictated\s+by|transcribed\s+by|d/w|rn|md)\b[:\s]+)"
+    r"(?i:\b(?:seen\s+by|signed\s+by|signed|initials|by|per|cosigned\s+by|dictated\s+by|transcribed\s+by|d/w|rn|md"
+    # hand-offs and second checks: "REPORT GIVEN TO DK", "MEDS CO-SIGNED W/ LP", "double-checked with KT"
+    r"|(?:report|handoff)\s+(?:given\s+)?to|(?:co-?signed|verified|double-?checked)\s+(?:w/|with|by)|witnessed\s+by)"
+    r"(?:\b|(?<=/))[:\s]+)"
     r"(?P<i>[A-Z]\.?[A-Z]\.?(?:[A-Z]\.?)?)(?![\w])"
 )
 

@@ -1,7 +1,8 @@
 """Names known by their written form rather than by a cue word: a nickname in quotes inside or after a
 name ('harold "hal" pennington', 'curtis mayberry ("cricket")', 'family calls pt "bibi"'), and a family
 name before a hyphenated given name as Korean names are written ("Choi Dong-wook", "Yoon Mi-rae").
-Part of the `name_context` recognizer (names.py).
+Part of the `name_context` recognizer (names.py). Also a refiner: the initial written before a name any
+recognizer found ("l. garza crt", "D. PAVLOVIC (PARAMEDIC)").
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from appliance.deid.lexicon import NAME_BITS, WordClass
+from appliance.deid.config import DeidConfig
+from appliance.deid.lexicon import NAME_BITS, Lexicon, WordClass
+from appliance.deid.recognizers.base import register_refiner
 from appliance.deid.recognizers.name_relatives import RELATIVE_WORDS
 from appliance.deid.spans import NAME, Span
 from appliance.deid.text import Document, Token
@@ -27,6 +30,13 @@ _CALLED = re.compile(
 )
 # "Choi Dong-wook": a family name, then two syllables joined by a hyphen, the second in lower case.
 _FAMILY_FIRST = re.compile(r"\b(?P<family>[A-Z][a-z]{1,5})[ \t]+(?P<given>[A-Z][a-z]{1,5}-[a-z]{1,5})\b(?!-)")
+
+
+# A single letter and its full stop right before a name, after a line's start, a space, a bracket or a dash
+# ("l. garza", "(D. Pavlovic"); not the end of "f/u." or "U/l." before a sentence.
+_INITIAL_BEFORE = re.compile(r"(?<![^\s(,;:>-])[^\W\d_]\.[ \t]?$")
+# A name that starts with an initial already ("A. Melanie Yıldız" after the German "i. A."): left alone.
+_INITIAL_START = re.compile(r"[^\W\d_]\.")
 
 
 def _token(doc: Document, start: int, end: int) -> Token | None:
@@ -67,3 +77,23 @@ def family_name_first(doc: Document) -> Iterator[Span]:
         if family is None or not family.cls & WordClass.LAST or family.cls & (WordClass.STOP | WordClass.CLINICAL):
             continue
         yield Span(m.start(), m.end(), NAME, "person", 0.8, "name_context")
+
+
+class _InitialBefore:
+    def refine(self, doc: Document, spans: list[Span]) -> Iterator[Span]:
+        text = doc.text
+        for span in spans:
+            if span.label != NAME:
+                continue
+            m = _INITIAL_BEFORE.search(text, max(0, span.start - 3), span.start)
+            if m is not None and m.end() == span.start and not _INITIAL_START.match(text, span.start):
+                yield Span(m.start(), span.end, NAME, span.subtype, span.confidence, "name_initial")
+
+
+@register_refiner(
+    "name_initial",
+    "The initial written before a name already found.",
+    follows=("name_context", "name_dictionary", "initials", "crf", "model"),
+)
+def _initial_before(config: DeidConfig, lexicon: Lexicon) -> _InitialBefore:
+    return _InitialBefore()

@@ -45,8 +45,9 @@ _AU_STATE_POSTCODE = re.compile(
     r"(?:,[ \t]*(?P<town>[A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’-]+){0,2}?))?"
     r"(?P<sep>,?[ \t]+)(?P<state>NSW|VIC|QLD|SA|WA|TAS|NT|ACT)[ \t]+(?P<zip>\d{4})\b"
 )
-# ", 7945" closing an address's line: a four-digit postcode after its town (South Africa, Australia, ...).
-_POSTCODE_AT_LINE_END = re.compile(r",?[ \t]*(?P<code>\d{4})(?=[ \t]*(?:\n|$))")
+# ", 7945" closing an address's line or clause: a four-digit postcode after its town (South Africa,
+# Australia, ...).
+_POSTCODE_AT_LINE_END = re.compile(r",?[ \t]*(?P<code>\d{4})(?=[ \t]*(?:[.;)](?!\d)|\n|$))")
 _ADDRESS_SUBTYPES = frozenset({"street", "zip", "city", "postcode", "route"})
 _US = frozenset({"usa", "u.s.a.", "us", "u.s.", "united states", "united states of america"})
 
@@ -93,6 +94,8 @@ class _AddressRegions:
                     end = state.end("state")
                     zip_code = re.match(r"[ \t]+\d{5}(?:-\d{4})?\b", text[end:])
                     if zip_code is not None:
+                        # ", vt 05641": the ZIP is no ZIP to the ZIP rule after a code in lower case
+                        yield Span(end + 1, end + zip_code.end(), LOCATION, "zip", 0.8, "address_regions")
                         end += zip_code.end()
             country = self._country_after(doc, end)
             if country is not None:
