@@ -5,7 +5,8 @@ signatures with a bare initial, a date heading with its hour, staff initials in 
 a name heading a note, a patient named before the stated age, dates with a short year in dots, transport
 services by plain names, register numbers, the end of an address (box and floor units, a town and a state's
 code in a lower-case note, Australian states and postcodes, a postcode closing the line), initials after a
-hand-off, names after further roles, the initial before a name, numbers after further labels, and their look-alikes.
+hand-off, names after further roles, the initial before a name, numbers after further labels, dates after
+"as of", a change or a clinic, and their look-alikes.
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -546,6 +547,13 @@ HANDOFFS_AND_LABELS = [
         "gave voucher for meals. echo no change.",
         phi=("55021", "23-0917", "912 334 087", "6621"),
         keep=("voucher for meals", "echo no change", "last4"),
+    ),
+    Case(
+        "dates-after-as-of-a-change-and-a-clinic-and-ranges-of-weeks",
+        "ubw 70 kg as of 11/23, pt eating better. next trach change 3/5 then q4wk. f/u cardiology clinic nov 4.\n"
+        "f/u 2-4 wks. ortho clinic 4-6 wks. grip 4/5 bilat. no change in 2/3 of sites.",
+        phi=("11/23", "3/5", "nov 4"),
+        keep=("2-4 wks", "4-6 wks", "grip 4/5", "2/3 of"),
     ),
 ]
 

@@ -98,7 +98,7 @@ _DATE_CUE = re.compile(
     r"cxr|ct|cta|mri|mra|echo|tte|tee|ekg|ecg|eeg|cath|egd|colonoscopy|kub|pet|bx|biopsy|redo|cabg|repeat|prior|bal|"
     r"ex-fix|orif|s/p\s+[a-z][a-z/-]{1,10}|"
     r"diagnosed|dx'?d|intubated|extubated|reintubated|ercp|bronch|bronchoscopy|lp|swab|swabbed|trached|peg|picc|cvl|"
-    r"drawn|pulled|removed|placed|inserted|changed|replaced|resited|discontinued|dc'?d|d/c'?d|"
+    r"drawn|pulled|removed|placed|inserted|change|changed|replaced|clinic|resited|discontinued|dc'?d|d/c'?d|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|"
     r"week\s+of|day\s+of|date|appt|appointment|today|yesterday|tomorrow|due|lmp|edd|onset|"
     r"dob|birth|born|died|expired|deceased|injury|accident|fall|fell|"
@@ -107,7 +107,7 @@ _DATE_CUE = re.compile(
 # Words right before a slash pair that make it a score, a fraction or a pressure ("pain 7/10").
 _NOT_DATE_CUE = re.compile(
     r"(?i)\b(?:bp|b/p|blood\s+pressure|pressure|pain|strength|power|motor|reflexes|grade|murmur|scale|score|"
-    r"ratio|gcs|apgar|vision|visual|acuity|va|rated|rates?|sbp|dbp|map|breath\s+sounds|x|times|of|grip|grasp|"
+    r"ratio|gcs|apgar|vision|visual|acuity|va|rated|rates?|sbp|dbp|map|breath\s+sounds|x|times|(?<!as )of|grip|grasp|"
     r"hemiparesis|weakness|headache|ha|ue|le|rue|lue|rle|lle|bue|ble|mae|bilat|pulses?|edema|reflex(?:es)?|"
     r"sedation|rass|cam|sats|spo2|leak|tof|apgars?|section|berg|fim|mmt|ciwa|cows|sve|latch|monofilament)\s*[:=]?\s*$"
 )
@@ -130,7 +130,8 @@ _MONTH_SHORT_YEAR = re.compile(
 )
 # Month and day with a hyphen ("on 7-8"): a range unless a date cue comes first.
 _HYPHEN_PAIR = re.compile(
-    _EDGE_L + r"(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])(?![\w/]|[.\-]\d|\s*(?:x|%|mg|ml|l\b))"
+    _EDGE_L + r"(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])"
+    r"(?![\w/]|[.\-]\d|\s*(?:x|%|mg|ml|l\b)|\s*(?i:wks?|weeks?|days?|hrs?|hours?|mos?|months?|yrs?|years?|times)\b)"
 )
 # Words that make a slash pair a quantity when they follow it ("2/3 of", "1/2 tab" are caught by
 # _SLASH_PAIR itself); these are the ones only prose shows.
