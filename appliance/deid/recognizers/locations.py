@@ -182,7 +182,9 @@ def known_city(lexicon: Lexicon, tokens: list[Token]) -> bool:
 
 
 # ", ID 83301", ", me.": a state's code after a town, then a ZIP code or the end of the clause.
-_STATE_NEXT = re.compile(r",?[ \t]*(?P<code>[A-Za-z]{2})\b(?=[ \t]+\d{5}\b|[ \t]*(?:[.,;\n]|$))")
+STATE_CODE_AFTER = re.compile(
+    r"(?P<sep>,?[ \t]*)(?P<state>[A-Za-z]{2})\b(?=(?P<zip>[ \t]+\d{5}(?:-\d{4})?\b)|[ \t]*(?:[.,;)\n]|$))"
+)
 _SENTENCE_END_IN_TOWN = re.compile(r"[^\W\d_]{3}\.[ \t]")
 COMPASS_ABBREVIATIONS = frozenset({"n", "s", "e", "w", "no", "so"})
 
@@ -204,8 +206,8 @@ def town_after(doc: Document, end: int) -> Iterator[Span]:
     if not words or any(w.cls & (WordClass.STOP | WordClass.CLINICAL) for w in words):
         return
     everyday = any(w.caseless and w.cls & WordClass.ENGLISH and not w.cls & (NAME_LIKE | WordClass.CITY) for w in words)
-    state = _STATE_NEXT.match(doc.text, town_end)
-    if everyday and (state is None or state.group("code").upper() not in STATE_CODES):
+    state = STATE_CODE_AFTER.match(doc.text, town_end)
+    if everyday and (state is None or state.group("state").upper() not in STATE_CODES):
         return  # "LIVES ON ELM ST, ALONE.": in one case, an everyday word is no town unless a state follows
     if " ".join(w.norm for w in words) in STATE_NAMES or m.group("town") in STATE_CODES:
         return

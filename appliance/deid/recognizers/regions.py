@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from appliance.deid.config import DeidConfig
 from appliance.deid.lexicon import Lexicon, WordClass
 from appliance.deid.recognizers.base import register_refiner
-from appliance.deid.recognizers.locations import STATE_CODES, STATE_NAMES, known_city
+from appliance.deid.recognizers.locations import STATE_CODE_AFTER, STATE_CODES, STATE_NAMES, known_city
 from appliance.deid.spans import LOCATION, Span
 from appliance.deid.text import Document, Token
 
@@ -34,10 +34,6 @@ _COUNTRY_AFTER = re.compile(
 # ", Waltham)", ", Quincy.": one or two words after a comma that close the clause.
 _TOWN_AFTER_FACILITY = re.compile(
     r",[ \t]*(?P<town>[^\W\d_][\w'’-]*(?:[ \t][^\W\d_][\w'’-]*)?)(?=[ \t]*(?:[,.;)\n]|$))"
-)
-# ", me." ", nh 03766": a state's code in a note written in lower case, after a town of an address.
-_STATE_AFTER_LOWER = re.compile(
-    r"(?P<sep>,[ \t]*)(?P<state>[a-z]{2})\b(?=(?P<zip>[ \t]+\d{5}(?:-\d{4})?\b)|[ \t]*(?:[.,;)\n]|$))"
 )
 # " WA 6160", ", NSW 2000": an Australian state and its four-digit postcode after a town, or after a street
 # with the town between (", Bunbury WA 6230").
@@ -77,24 +73,26 @@ class _AddressRegions:
                     yield Span(abroad.start("town"), abroad.end("town"), LOCATION, "city", 0.8, "address_regions")
                 yield Span(abroad.start("state"), abroad.end("state"), LOCATION, "state", 0.8, "address_regions")
                 yield Span(abroad.start("zip"), abroad.end("zip"), LOCATION, "postcode", 0.8, "address_regions")
+                has_state, end = False, abroad.end()
+            elif not postal and not self._in_address(text, places, k):
                 continue
-            if not postal and not self._in_address(text, places, k):
-                continue
-            if not has_state and doc.caseless:
-                state = _STATE_AFTER_LOWER.match(text, end)
-                has_state = state is not None and state.group("state").upper() in STATE_CODES
-            if not has_state and place.subtype in ("city", "street", None):
+            elif not has_state and doc.caseless:
+                # ", me.", ", vt 05641": a state's code in lower case, in a note written all in lower case
+                state = STATE_CODE_AFTER.match(text, end)
+                written = state.group("state") if state is not None and state.group("sep").startswith(",") else ""
+                has_state = written.islower() and written.upper() in STATE_CODES
+            if abroad is None and not has_state and place.subtype in ("city", "street", None):
                 code = _POSTCODE_AT_LINE_END.match(text, end)
                 if code is not None:
                     yield Span(code.start("code"), code.end("code"), LOCATION, "postcode", 0.75, "address_regions")
-                    continue
+                    end = code.end("code")
             if has_state and state is not None:
                 if state.group("sep").strip() or place.subtype != "zip":
                     yield Span(state.start("state"), state.end("state"), LOCATION, "state", 0.8, "address_regions")
                     end = state.end("state")
                     zip_code = re.match(r"[ \t]+\d{5}(?:-\d{4})?\b", text[end:])
                     if zip_code is not None:
-                        # ", vt 05641": the ZIP is no ZIP to the ZIP rule after a code in lower case
+                        # the ZIP rule takes a ZIP after a state's code in capitals only: ", vt 05641"
                         yield Span(end + 1, end + zip_code.end(), LOCATION, "zip", 0.8, "address_regions")
                         end += zip_code.end()
             country = self._country_after(doc, end)
