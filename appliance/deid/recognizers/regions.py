@@ -90,11 +90,10 @@ class _AddressRegions:
                 if state.group("sep").strip() or place.subtype != "zip":
                     yield Span(state.start("state"), state.end("state"), LOCATION, "state", 0.8, "address_regions")
                     end = state.end("state")
-                    zip_code = re.match(r"[ \t]+\d{5}(?:-\d{4})?\b", text[end:])
-                    if zip_code is not None:
+                    if state.group("zip") is not None:
                         # the ZIP rule takes a ZIP after a state's code in capitals only: ", vt 05641"
-                        yield Span(end + 1, end + zip_code.end(), LOCATION, "zip", 0.8, "address_regions")
-                        end += zip_code.end()
+                        yield Span(end + 1, state.end("zip"), LOCATION, "zip", 0.8, "address_regions")
+                        end = state.end("zip")
             country = self._country_after(doc, end)
             if country is not None:
                 yield country
