@@ -6,7 +6,9 @@ a name heading a note, a patient named before the stated age, dates with a short
 services by plain names, register numbers, the end of an address (box and floor units, a town and a state's
 code in a lower-case note, Australian states and postcodes, a postcode closing the line), initials after a
 hand-off, names after further roles, the initial before a name, numbers after further labels, dates after
-"as of", a change or a clinic, and their look-alikes.
+"as of", a change or a clinic, services opening a clause, practices named for what they do, a name opening a
+line before the age, user names in feeds, the particles of family names, towns in capitals after "in", and
+their look-alikes.
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -558,6 +560,57 @@ HANDOFFS_AND_LABELS = [
 ]
 
 
+SERVICES_NAMES_AND_TOWNS = [
+    Case(
+        "services-opening-a-clause",
+        "wc van called. larkspur ridge ambulance bls, p/u 1400. rn visit - quiet meadow hospice\n"
+        "Plan: Hospice. Inpatient hospice declined. Outpatient dialysis MWF.",
+        phi=("larkspur ridge ambulance", "quiet meadow hospice"),
+        keep=("Hospice", "Inpatient hospice", "Outpatient dialysis"),
+    ),
+    Case(
+        "practices-named-for-what-they-do",
+        "Seen at Juniper Bay Neurology; MRI at Tallgrass Imaging 3/2. Pediatric Neurology and Magnetic Resonance "
+        "Imaging reviewed. notes from greywater family medicine and from larkfield neuro, not from peds neuro.",
+        phi=("Juniper Bay Neurology", "Tallgrass Imaging", "greywater family medicine", "larkfield neuro"),
+        keep=("Pediatric Neurology", "Magnetic Resonance", "peds neuro"),
+    ),
+    Case(
+        "a-pharmacy-by-its-name",
+        "refills from cornerstone pharmacy. sent back to outpatient pharmacy, to the pharmacy for review.",
+        phi=("cornerstone pharmacy",),
+        keep=("outpatient pharmacy", "the pharmacy"),
+    ),
+    Case(
+        "dates-after-a-last-treatment-an-expiry-and-before-an-hour",
+        "g1p1, svd 5/14 0342, apgars 8/9. last hd 3-11, missed sat. card expires july, renews then.\n"
+        "ps 10/5, peep 5.",
+        phi=("5/14", "3-11", "july"),
+        keep=("8/9", "10/5"),
+    ),
+    Case(
+        "a-name-opening-a-line-before-the-age",
+        "wound care consult\nansel whitford 63 yo m, pvd, a1c 9.1.\nFemale 82 yo, alert. Elderly man, 77 yo.",
+        phi=("ansel whitford",),
+        keep=("Female", "Elderly man"),
+    ),
+    Case(
+        "user-names-in-feeds-and-chats",
+        "@tamsin_okafor · Jun 3\nmade it!\n  @riverboatjo · Jun 4\n  nice\n"
+        "2024/06/04 10:12  tamsin_okafor:\nthanks\nPosted by lena_novak_syd · 3h\npt @baseline, @ 0700 report.",
+        phi=("tamsin_okafor", "riverboatjo", "lena_novak_syd"),
+        keep=("baseline", "0700"),
+    ),
+    Case(
+        "particles-of-family-names",
+        "Daughter Rosalind dela Cruz called. Queries: Pieter van der Merwe, HR. attn. K. de Boer, clerk.\n"
+        "Sehr geehrte Frau von der Heyde, ... Gilles de la Tourette syndrome. Servicio de Urología.",
+        phi=("Rosalind dela Cruz", "Pieter van der Merwe", "K. de Boer", "von der Heyde"),
+        keep=("Tourette", "Urología"),
+    ),
+]
+
+
 @pytest.fixture(scope="module")
 def engine() -> DeidEngine:
     return DeidEngine(DeidConfig())
@@ -573,6 +626,7 @@ TABLES = {
     "patients-dates-and-numbers": PATIENTS_DATES_AND_NUMBERS,
     "address-tails": ADDRESS_TAILS,
     "handoffs-and-labels": HANDOFFS_AND_LABELS,
+    "services-names-and-towns": SERVICES_NAMES_AND_TOWNS,
 }
 CASES = [(table, case) for table, cases in TABLES.items() for case in cases]
 
@@ -607,3 +661,13 @@ def test_spans_leave_brackets_and_separators_outside(engine: DeidEngine) -> None
     found = {text[s.start : s.end] for s in engine.detect(text)}
     assert {"Ngozi", "Chidiebere", "ngozi.e@example.com", "chidi.e@example.net"} <= found
     assert not any(piece.endswith(("<", ",", "(")) or piece.startswith((">", ")")) for piece in found)
+
+
+def test_a_town_after_a_place_word_in_capitals_is_found_by_the_rules() -> None:
+    """ "MVC IN LEOMINSTER" in a note in capitals: a listed town no list reads as anything else needs only
+    "in" or "to" before it, without the learned recognizer; a country after "in" stays."""
+    rules = DeidEngine(DeidConfig(recognizers=tuple(n for n in DeidConfig().recognizers if n != "crf")))
+    text = "MVC 3-2 IN LEOMINSTER, FLOWN IN. WIFE WENT HOME TO METHUEN. TREATING MD IN MEXICO AWARE."
+    found = {text[s.start : s.end] for s in rules.detect(text)}
+    assert {"LEOMINSTER", "METHUEN"} <= found
+    assert not any("MEXICO" in piece or "FLOWN" in piece for piece in found)

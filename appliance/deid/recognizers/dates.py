@@ -63,7 +63,8 @@ _MONTH_WORD = re.compile(
 # A month on its own is a date element after these ("in March", "since May", "late Dec.").
 _MONTH_CUE = re.compile(
     r"(?i)\b(?:in|since|during|until|till|through|thru|early|mid|late|last|next|this|of|by|before|after|"
-    r"around|from|to|end\s+of|beginning\s+of|start\s+of|admit|admitted|discharged|last\s+seen)\s+(?:-\s*|~\s*)?$"
+    r"around|from|to|end\s+of|beginning\s+of|start\s+of|admit|admitted|discharged|last\s+seen|expires|expiring|"
+    r"expired|renews|due)\s+(?:-\s*|~\s*)?$"
 )
 # A part of a month written as one word: "mid-march", "EARLY-JUNE", "late-Dec".
 _PART_OF_MONTH = re.compile(
@@ -102,7 +103,8 @@ _DATE_CUE = re.compile(
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|"
     r"week\s+of|day\s+of|date|appt|appointment|today|yesterday|tomorrow|due|lmp|edd|onset|"
     r"dob|birth|born|died|expired|deceased|injury|accident|fall|fell|"
-    r"lkw|lsw|lsn|last\s+(?:drink|drank|used|use|seen\s+(?:well|normal)|known\s+well))\b)\s*[:\-]?\s*$"
+    r"lkw|lsw|lsn|last\s+(?:drink|drank|used|use|seen\s+(?:well|normal)|known\s+well)|"
+    r"(?:last|next)\s+(?:hd|pd|bm|dose|dialysis|tx|treatment|session|menses|period))\b)\s*[:\-]?\s*$"
 )
 # Words right before a slash pair that make it a score, a fraction or a pressure ("pain 7/10").
 _NOT_DATE_CUE = re.compile(
@@ -195,7 +197,7 @@ _AMBIGUOUS_MONTHS = frozenset({"may", "mar", "dec", "jan", "sep", "sept"})
 _AMBIGUOUS_WITH_DAY = frozenset({"may", "mar", "dec"})
 _TIME_AFTER = re.compile(
     r"\s*(?:at\s+|@\s*)?\d{1,2}(?::\d{2}|\s*(?:am|pm)\b)|\s+\d{4}\s*(?:h|hrs)\b|\s*@\s*[0-2]\d[0-5]\d\b"
-    r"|[ \t]+(?:[01]\d|2[0-3])[0-5]\d(?=[ \t]*(?:\n|$))",  # "7/2 1630" heading a note: the date and the hour
+    r"|[ \t]+(?:[01]\d|2[0-3])[0-5]\d(?=[ \t]*(?:\n|$|[,;]))",  # "7/2 1630" heading a note, "svd 6/12 2214,"
     re.IGNORECASE,
 )
 

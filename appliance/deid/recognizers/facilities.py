@@ -35,16 +35,18 @@ from appliance.deid.spans import LOCATION, Span
 from appliance.deid.text import Document, Shape, Token
 
 
-def _facility_words() -> tuple[frozenset[str], frozenset[str]]:
+def _facility_words() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     heads: set[str] = set()
     generic: set[str] = set()
+    practices: set[str] = set()
     for line in read_list("facility_words.txt"):
         kind, word = line.split(" ", 1)
-        (heads if kind == "head" else generic).add(word)
-    return frozenset(heads), frozenset(generic)
+        (heads if kind == "head" else practices if kind == "practice" else generic).add(word)
+    return frozenset(heads | practices), frozenset(generic), frozenset(practices)
 
 
-FACILITY_HEADS, FACILITY_GENERIC = _facility_words()
+# PRACTICE_HEADS: heads that name a practice by what it does ("Green Mountain Neurology").
+FACILITY_HEADS, FACILITY_GENERIC, PRACTICE_HEADS = _facility_words()
 CONNECTORS = frozenset({"of", "the", "and", "&", "for"})
 # Everyday words that do start facility names ("Good Samaritan", "Our Lady of Lourdes").
 # Words of the religious names many hospitals carry ("Sacred Heart", "Good Samaritan", "Holy Cross"):
@@ -358,6 +360,10 @@ class _Facility:
                 if t is not head
             ):
                 continue  # "Holden Pediatric Group" is a practice; "AGE GROUP", "Support Group" are not
+            if head.norm in PRACTICE_HEADS and (
+                head.caseless or any(t.cls & (WordClass.MEDICAL | WordClass.CLINICAL) for t in words if t is not head)
+            ):
+                continue  # "Green Mountain Neurology" is a practice; "Magnetic Resonance Imaging" is not
             if not any(self._specific(t) for t in words if t is not head):
                 if last == i and _named_by_generic_words(doc, first, i):
                     yield Span(tokens[first].start, head.end, LOCATION, "facility", 0.7, "facility")

@@ -351,10 +351,12 @@ class _City:
             # "niece in albuquerque": a town that is otherwise only a surname needs no more than "in"
             surname_only = not tok.cls & (WordClass.FIRST | WordClass.COMMON | WordClass.ENGLISH)
             strong = strong or (surname_only and tok.shape is not Shape.UPPER and bool(_CITY_CUE.search(before)))
-            # "nursing home in framingham": a city no list reads as anything else needs only a weak cue
+            # "nursing home in framingham", "MVC IN FRAMINGHAM": a city no list reads as anything else needs
+            # only a weak cue
             weak = (
-                tok.shape is not Shape.UPPER
+                (tok.shape is not Shape.UPPER or tok.caseless and len(tok.norm) >= 5)
                 and not ambiguous
+                and not tok.cls & WordClass.COUNTRY
                 and not tok.cls & WordClass.ENGLISH
                 and bool(_CITY_CUE.search(before))
             )

@@ -1,8 +1,9 @@
 """Names known by their written form rather than by a cue word: a nickname in quotes inside or after a
 name ('harold "hal" pennington', 'curtis mayberry ("cricket")', 'family calls pt "bibi"'), and a family
 name before a hyphenated given name as Korean names are written ("Choi Dong-wook", "Yoon Mi-rae").
-Part of the `name_context` recognizer (names.py). Also a refiner: the initial written before a name any
-recognizer found ("l. garza crt", "D. PAVLOVIC (PARAMEDIC)").
+Part of the `name_context` recognizer (names.py). Also refiners: the initial written before a name any
+recognizer found ("l. garza crt", "D. PAVLOVIC (PARAMEDIC)"), and the particles of a name and the words
+they join to it ("Jericho dela Cruz", "G. Ybarra de la Garza").
 """
 
 from __future__ import annotations
@@ -37,6 +38,26 @@ _FAMILY_FIRST = re.compile(r"\b(?P<family>[A-Z][a-z]{1,5})[ \t]+(?P<given>[A-Z][
 _INITIAL_BEFORE = re.compile(r"(?<![^\s(,;:>-])[^\W\d_]\.[ \t]?$")
 # A name that starts with an initial already ("A. Melanie Yıldız" after the German "i. A."): left alone.
 _INITIAL_START = re.compile(r"[^\W\d_]\.")
+
+
+# The lower-case particles of a family name: "de la", "van der", "von", "dela", "binte".
+_PARTICLE = (
+    r"(?:de|del|dela|della|van|von|da|das|dos|do|di|du|ter|ten|bin|binti|binte|bint|ibn)"
+    r"(?:[ \t]+(?:der|den|dem|de|la|las|los|le))?"
+)
+# Between two names only the particles that join nothing else: "Jericho dela Cruz", "Anouk van den Berg";
+# "de", "de la", "da" or "della" join words of any kind in Spanish, Portuguese and Italian ("Servicio de
+# Urología", "Organización Mundial de la Salud").
+_JOINING_PARTICLE = r"(?:dela|van|von|du|ter|ten|bin|binti|binte|bint|ibn)(?:[ \t]+(?:der|den|dem))?"
+# A name's particles and the capitalised word they lead to, right after a name: "Jericho| dela Cruz".
+_PARTICLE_AFTER = re.compile(r"[ \t]+" + _JOINING_PARTICLE + r"[ \t]+(?P<word>[A-Z][a-zà-ÿ][\w'’-]*)")
+# A capitalised word and a name's particles right before a name: "Corazon dela |Cruz".
+_PARTICLE_BEFORE = re.compile(r"(?<![\w'’-])(?P<word>[A-Z][a-zà-ÿ][\w'’-]*)[ \t]+" + _JOINING_PARTICLE + r"[ \t]+$")
+# An initial or a title, then particles and a capitalised word: "J. de Vries", "Frau von der Heyde".
+_INITIAL_PARTICLE = re.compile(
+    r"(?<![\w.])(?:(?P<initial>[A-Z]\.)|(?:Mr|Mrs|Ms|Dr|Mevrouw|Mevr|Dhr|Herr|Frau|Sr|Sra|Srta|Mme|Mlle)\.?)[ \t]+"
+    r"(?P<name>" + _PARTICLE + r"[ \t]+[A-Z][a-zà-ÿ][\w'’-]*)"
+)
 
 
 def _token(doc: Document, start: int, end: int) -> Token | None:
@@ -77,6 +98,50 @@ def family_name_first(doc: Document) -> Iterator[Span]:
         if family is None or not family.cls & WordClass.LAST or family.cls & (WordClass.STOP | WordClass.CLINICAL):
             continue
         yield Span(m.start(), m.end(), NAME, "person", 0.8, "name_context")
+
+
+def initial_and_particle(doc: Document) -> Iterator[Span]:
+    """ "J. de Vries", "attn. M. de Boer", "Frau von der Heyde": a family name with its particles after an
+    initial or a title."""
+    for m in _INITIAL_PARTICLE.finditer(doc.text):
+        family = doc.tokens_in(m.start("name"), m.end())[-1:]
+        if not family or m.group("initial") and not family[0].cls & WordClass.LAST:
+            continue  # "S. de Neurocirugía": after an initial, a surname the census knows
+        if family[0].cls & (WordClass.ENGLISH | WordClass.MEDICAL | WordClass.EPONYM | WordClass.STOP):
+            continue
+        yield Span(m.start("initial" if m.group("initial") else "name"), m.end(), NAME, "person", 0.8, "name_context")
+
+
+class _Particles:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
+    def _joins(self, word: str) -> bool:
+        cls = self.lexicon.word_class(word.lower())
+        return bool(cls & NAME_BITS) and not cls & (
+            WordClass.STOP | WordClass.CLINICAL | WordClass.MEDICAL | WordClass.EPONYM | WordClass.ENGLISH
+        ) or cls == WordClass.NONE
+
+    def refine(self, doc: Document, spans: list[Span]) -> Iterator[Span]:
+        text = doc.text
+        for span in spans:
+            if span.label != NAME:
+                continue
+            m = _PARTICLE_AFTER.match(text, span.end)
+            if m is not None and self._joins(m.group("word")):
+                yield Span(span.start, m.end(), NAME, span.subtype, span.confidence, "name_particle")
+            b = _PARTICLE_BEFORE.search(text, max(0, span.start - 30), span.start)
+            if b is not None and self._joins(b.group("word")):
+                yield Span(b.start(), span.end, NAME, span.subtype, span.confidence, "name_particle")
+
+
+@register_refiner(
+    "name_particle",
+    "The particles of a family name and the word they join to a name already found.",
+    follows=("name_context", "name_dictionary", "initials", "crf", "model"),
+)
+def _particles(config: DeidConfig, lexicon: Lexicon) -> _Particles:
+    return _Particles(lexicon)
 
 
 class _InitialBefore:

@@ -269,9 +269,11 @@ def _second_given_name(doc: Document, last: int) -> bool:
 
 # "pt ruby tallchief, 34 yo f", "PT DMITRI VOLKONSKY, 63 YO M", "pt abdullahi warsame 72 yo m", "PT: ANA
 # RUIZ 84 F.", "pt anjali raghunathan, 45.": after "pt" or "patient" (and a title), one to four words, a
-# stated age or an age and sex, or a bare age between a comma and the clause's end.
+# stated age or an age and sex, or a bare age between a comma and the clause's end; or two or three words
+# opening a line ("vernon bishop 59 yo m, t2dm").
 _PATIENT_BEFORE_AGE = re.compile(
-    r"(?i)\b(?:pt|patient)\.?:?[ \t]+(?:(?:mr|mrs|ms|miss|mx|ông|bà|sr|sra|señor|señora)\.?[ \t]+)?"
+    r"(?im)(?:\b(?:pt|patient)\.?:?[ \t]+(?:(?:mr|mrs|ms|miss|mx|ông|bà|sr|sra|señor|señora)\.?[ \t]+)?|"
+    r"(?P<line>^[ \t]*))"
     r"(?P<n>[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,3})(?:,?[ \t]*\d{1,3}[ \t-]*"
     r"(?:yo|y/o|y\.o\.|yrs?|years?|-year|[mf](?=[ \t]*[,.]))\b"
     r"|,[ \t]*\d{2,3}(?=[.;,](?:\s|$)))"  # "pt anjali raghunathan, 45."
@@ -293,8 +295,13 @@ def patient_before_age(doc: Document) -> Iterator[Span]:
             for t in words
         ):
             continue
-        if any(t.cls & (WordClass.ENGLISH | WordClass.COMMON) and not t.cls & WordClass.FIRST for t in words):
-            continue  # "pt alert, 63 yo"
+        if m.group("line") is not None and (len(words) not in (2, 3) or words[0].cls & WordClass.ENGLISH):
+            continue  # "Female 82 yo", "Elderly woman, 82 yo": a line that opens with words, not a name
+        named_pair = len(words) == 2 and words[0].cls & ~WordClass.FREQUENT == WordClass.FIRST
+        if any(t.cls & (WordClass.ENGLISH | WordClass.COMMON) and not t.cls & WordClass.FIRST for t in words) and not (
+            named_pair and words[1].cls & WordClass.LAST
+        ):
+            continue  # "pt alert, 63 yo"; "vernon bishop 59 yo" is a first name and a surname
         if not any(t.cls & NAME_BITS or t.cls & ~WordClass.FREQUENT == WordClass.NONE for t in words):
             continue
         span = name_span(doc, first, last, "patient", 0.85, "name_context")

@@ -27,7 +27,7 @@ from appliance.deid.recognizers.credentials import (
     ROLE_QUALIFIERS,
     SENTENCE_GOES_ON,
 )
-from appliance.deid.recognizers.name_forms import family_name_first, nicknames
+from appliance.deid.recognizers.name_forms import family_name_first, initial_and_particle, nicknames
 from appliance.deid.recognizers.name_relatives import (
     patient_before_age,
     possessive_relatives,
@@ -176,6 +176,7 @@ class _NameContext:
         yield from patient_before_age(doc)
         yield from nicknames(doc)
         yield from family_name_first(doc)
+        yield from initial_and_particle(doc)
         yield from self._name_lists(doc)
         yield from self._acting(doc)
 

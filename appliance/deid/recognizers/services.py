@@ -22,16 +22,22 @@ _SERVICE_NAME_AND_KIND = (
     r"(?:critical[ \t]+care[ \t]+)?(?:ambulance|transport)|dme|snf|ltach|staffing|apothecary|air[ \t]+med|"
     r"(?:oxygen|o2)(?:[ \t]+(?:supply|supplies))?|paratransit|med[ \t]?flight|life[ \t]?flight|"
     r"(?:home[ \t]+)?medical(?:[ \t]+(?:supply|supplies|rentals?|equipment|transport(?:ation)?))?|"
-    r"supply|supplies|rentals|home[ \t]+health|home[ \t]+care|home[ \t]+aides|hospice|transit|rides|"
+    r"supply|supplies|rentals|home[ \t]+health|home[ \t]+care|home[ \t]+aides|hospice|transit|rides|pharmacy|"
     r"elementary|(?:middle|high)[ \t]+school|detox|recovery[ \t]+(?:ctr|center)|(?:ortho[ \t]+)?assoc|otp|"
     r"visiting[ \t]+nurses?(?:[ \t]+(?:association|assoc|services))?|"
-    r"(?P<weak>recovery|counseling|counselling|pediatrics|clubhouse|pharmacy|associates|commons|kidney[ \t]+care))\b"
+    r"(?P<weak>recovery|counseling|counselling|pediatrics|clubhouse|associates|commons|kidney[ \t]+care))\b"
 )
 _SERVICE = re.compile(
     r"(?i)(?:\b(?P<prep>at|to|from|via|bib|by|w/|with|thru|through|unit|vna)[ \t]+|\(|:[ \t]*)" + _SERVICE_NAME_AND_KIND
 )
 # The same after a comma or "and", in a list of places: "glen meadow rehab, oakhaven snf and ...".
 _LISTED_SERVICE = re.compile(r"(?i)(?P<listed>,|\band\b)[ \t]+" + _SERVICE_NAME_AND_KIND)
+# The same opening a clause or a line, for the kinds that only a service's name stands before:
+# "transport called. blue ridge ambulance bls stretcher", "hd tx note, chair 6 - eastgate dialysis".
+_STARTING_SERVICE = re.compile(
+    r"(?im)(?:^|(?<=[.;!?])[ \t]+|(?<=[ \t][-–])[ \t]+)(?P<name>" + _NAME_WORD + r"(?:[ \t]+" + _NAME_WORD
+    + r"){0,2}?)[ \t]+(?:dialysis|ambulance|ems|vna|hospice|home[ \t]+health|home[ \t]+care)\b"
+)
 # Words that say what kind of service, not which one.
 _SERVICE_GENERIC = frozenset(
     """
@@ -49,7 +55,8 @@ _CUED_HEADED = re.compile(
     r"(?i)\b(?:at|from|to|by|via|thru|through|attends|with)[ \t]+"
     r"(?P<name>[^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*){0,2}?)[ \t]+"
     r"(?P<head>clinic|workshop|residence|residential|group(?![ \t]+home)|lab|cc|college|outreach(?:[ \t]+team)?|"
-    r"hospice|shelter|academy|ltach|home[ \t]+medical|pantry|"
+    r"hospice|shelter|academy|ltach|home[ \t]+medical|pantry|neuro|neurology|cardiology|radiology|"
+    r"dermatology|urology|oncology|family[ \t]+(?:medicine|practice)|internal[ \t]+medicine|"
     r"(?:adolescent|youth|children's|childrens)[ \t]+unit|children's|childrens)(?![\w'’-])"
 )
 # Words that say what kind of clinic or group, not which one.
@@ -137,7 +144,7 @@ def care_services(doc: Document, facility_generic: frozenset[str]) -> Iterator[S
     "BIB HARBOR EMS": a care service named by one to three words before what it does, right after a
     preposition, in any case. Generic words ("home infusion", "outpatient dialysis") name none."""
     tokens = doc.tokens
-    for m in (*_SERVICE.finditer(doc.text), *_LISTED_SERVICE.finditer(doc.text)):
+    for m in (*_SERVICE.finditer(doc.text), *_LISTED_SERVICE.finditer(doc.text), *_STARTING_SERVICE.finditer(doc.text)):
         words = doc.tokens_in(m.start("name"), m.end("name"))
         # After a first word that names ("pine tree medical supply"), a clinical word may follow.
         named_first = bool(words) and bool(words[0].cls & (NAME_LIKE | WordClass.CITY)) and not words[0].cls & (
@@ -161,11 +168,16 @@ def care_services(doc: Document, facility_generic: frozenset[str]) -> Iterator[S
         if words[0].index > 0 and tokens[words[0].index - 1].norm in _SERVICE_GENERIC:
             continue
         listed = "listed" in m.re.groupindex
-        if not listed and (m.group("prep") or "").lower() == "to" and (
+        if m.re is _STARTING_SERVICE and (
+            not any(w.cls & (NAME_LIKE | WordClass.CITY) or not w.cls for w in words)
+            or any(w.text[0].isupper() != doc.text[m.end() - 1].isupper() for w in words)
+        ):
+            continue  # "Outpatient hospice.", "vendor Blue Heron Ambulance": a kind, or a word before the name
+        if not listed and (m.groupdict().get("prep") or "").lower() == "to" and (
             words[0].cls == WordClass.ENGLISH or words[0].cls & WordClass.STOP
         ):
             continue  # "progressed to require dialysis", "reminded to call hospice": a verb after "to"
-        if (m.group("weak") or listed) and not any(
+        if (m.groupdict().get("weak") or listed) and not any(
             w.cls & (NAME_LIKE | WordClass.CITY) or not w.cls for w in words
         ):
             continue  # "to full recovery", "from routine pediatrics": ordinary words before a weak head

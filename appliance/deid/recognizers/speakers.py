@@ -32,11 +32,15 @@ _NAME_QUESTION = re.compile(
     r"(?i)\b(?:what(?:'s|’s|[ \t]+is)[ \t]+your|your)[ \t]+(?:full[ \t]+)?name[ \t]*\?[ \t]*(?:\n[ \t>]*)?"
     r"(?P<answer>[^\W\d_][\w'’-]*(?:\.?[ \t]+[^\W\d_][\w'’-]*){0,3})\.?[ \t]*(?=\n|$|[.!?,])"
 )
-# A user name joined by "_" or ".", after "@" or opening a line of a feed or chat ("@coach.danny.r",
-# "jess_okonkwo · 2h", "marcus_t_ellington: legend!!"); not inside a mail or web address.
+# A user name joined by "_" or ".", after "@" or opening a line of a feed or chat, maybe after its time
+# ("@coach.danny.r", "jess_okonkwo · 2h", "[18:05] jun.dc: yes"), or joined by "_" anywhere; one word
+# after "@" when a feed's dot or a colon follows ("@marcusrides · Jul 15"); not inside a mail or web address.
 _HANDLE = re.compile(
     r"(?<![\w.@/-])(?:@(?P<at>[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+){1,3})(?![\w@-]|\.[A-Za-z])"
-    r"|(?m:^)[ \t>]*(?P<line>[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+){1,3})(?=[ \t]*(?::|·)))"
+    r"|@(?P<bare>[A-Za-z][A-Za-z0-9]{2,29})(?=[ \t]*(?::|·))"
+    r"|(?m:^)[ \t>]*(?:\[?\d[\d/:.\- ]{3,18}\]?[ \t]+)?"
+    r"(?P<line>[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+){1,3})(?=[ \t]*(?::|·))"
+    r"|(?P<under>[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+){1,3})(?![\w@.-]))"
 )
 # The name under a closing line of a letter or a message ("thank you so much\nHà", "thank u\nlola").
 _SIGN_OFF = re.compile(
@@ -100,10 +104,17 @@ class _Speakers:
         if "_" not in doc.text and "@" not in doc.text:
             return
         for m in _HANDLE.finditer(doc.text):
-            group = "at" if m.group("at") else "line"
+            group = next(g for g in ("at", "bare", "line", "under") if m.group(g))
             parts = [p.lower() for p in re.split(r"[._]", m.group(group)) if p.isalpha() and len(p) >= 3]
             classes = [self.lexicon.word_class(p) for p in parts]
-            if any(cls & NAME_BITS and not cls & WordClass.CLINICAL for cls in classes):
+            if (
+                group == "bare"
+                or any(
+                    cls & NAME_BITS and not cls & WordClass.CLINICAL and not (group == "under" and cls & _NOT_A_NAME)
+                    for cls in classes
+                )
+                or group != "under" and "_" in m.group(group) and WordClass.NONE in classes
+            ):  # "wanderlust_kemi": a user name by its "_", with a part no list knows
                 yield Span(m.start(group), m.end(group), NAME, "person", 0.7, "speaker")
 
     def _answered(self, doc: Document) -> Iterator[Span]:
