@@ -7,8 +7,10 @@ services by plain names, register numbers, the end of an address (box and floor 
 code in a lower-case note, Australian states and postcodes, a postcode closing the line), initials after a
 hand-off, names after further roles, the initial before a name, numbers after further labels, dates after
 "as of", a change or a clinic, services opening a clause, practices named for what they do, a name opening a
-line before the age, user names in feeds, the particles of family names, towns in capitals after "in", and
-their look-alikes.
+line before the age, user names in feeds, the particles of family names, towns in capitals after "in",
+numbers after passport, shipment and register labels and after further phone cues, web addresses under
+further country domains, dates with a dotted day or after a crash, a procedure or a tilde, and their
+look-alikes.
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -611,6 +613,44 @@ SERVICES_NAMES_AND_TOWNS = [
 ]
 
 
+LABELS_CUES_AND_DATES = [
+    Case(
+        "numbers-after-passport-shipment-and-register-labels",
+        "Passaporto: YB 7730184. Patente n. TK 552019. Shipment no.: RX 4410 2297 6630. ABN 53 004 085 616.\n"
+        "Booking reference (PNR): WQ4TZK. Health card: 2 118 440 395. RUT 12.554.019-K. targa FD 318 KZ.",
+        phi=("YB 7730184", "TK 552019", "RX 4410 2297 6630", "53 004 085 616", "WQ4TZK", "2 118 440 395",
+             "12.554.019-K", "FD 318 KZ"),
+        keep=("Passaporto", "Shipment no.", "Health card"),
+    ),
+    Case(
+        "numbers-after-further-phone-cues",
+        "ring 23 41 05 77 for hjelp. Line: 622 410 398. the baggage line (1800 442 617) is open. charge rn (x5562) "
+        "aware. DR OYELOWO PAGED @ 4471, PAGED @ 2230 AGAIN. PICC line: 42 cm, art line 2 placed.",
+        phi=("23 41 05 77", "622 410 398", "1800 442 617", "5562", "4471"),
+        keep=("2230", "42 cm", "line 2"),
+    ),
+    Case(
+        "web-addresses-under-further-country-domains",
+        "Prices on apotekpriser.dk and the route on wandering-okafor.blog/lagos-2024 were checked. seen.in clinic.",
+        phi=("apotekpriser.dk", "wandering-okafor.blog/lagos-2024"),
+        keep=("seen.in",),
+    ),
+    Case(
+        "dates-with-a-day-and-year-in-any-case-and-a-dotted-day",
+        "Op 7 jun 2024 schreef Pieter. Dato: 21. oktober 2024. Hb 12. May be low. Ihre Kündigung vom 3. März 2025.",
+        phi=("7 jun 2024", "21. oktober 2024", "3. März 2025"),
+        keep=("12. May",),
+    ),
+    Case(
+        "dates-after-a-crash-a-procedure-a-tilde-and-in-brackets",
+        "19 yo mvc 11-23, s/p r tha 6-9. cath ~april at outside hosp. Recheck in 3 months (December). OCT (OCT) "
+        "normal.\n4/6 2215 Lakeside Behavioral declined\n",
+        phi=("11-23", "6-9", "april", "December", "4/6"),
+        keep=("OCT", "2215"),
+    ),
+]
+
+
 @pytest.fixture(scope="module")
 def engine() -> DeidEngine:
     return DeidEngine(DeidConfig())
@@ -627,6 +667,7 @@ TABLES = {
     "address-tails": ADDRESS_TAILS,
     "handoffs-and-labels": HANDOFFS_AND_LABELS,
     "services-names-and-towns": SERVICES_NAMES_AND_TOWNS,
+    "labels-cues-and-dates": LABELS_CUES_AND_DATES,
 }
 CASES = [(table, case) for table, cases in TABLES.items() for case in cases]
 

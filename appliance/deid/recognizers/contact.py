@@ -24,6 +24,7 @@ _DISPLAY_NAME = re.compile(
 # out: "seen.in" is a typo far more often than a web site.
 _TLDS = frozenset(
     "com org net edu gov mil int info biz io app dev health clinic hospital online site uk au example".split()
+    + "dk de fr nl se es pl br mx ch nz za sg jp kr cn ru ie pt fi gr cz hu ro cl ng ke gh ph blog shop".split()
 )
 # Every quantifier below is possessive and every host match starts where a host-like run starts, so
 # a pathological run ("1.1.1.1...", 50,000 characters) is scanned once, not once per position.
@@ -60,7 +61,8 @@ _PHONE = re.compile(
 )
 # Bare digit runs that are phone numbers only because a cue says so ("call 6175551234", "pager 12345").
 _CUED_NUMBER = re.compile(
-    r"(?i)\b(?P<cue>phone|ph|tel|telephone|tel[eé]fono|tfno|telf|tlf|m[oó]vil|cell|mobile|home|work|contact|"
+    r"(?i)\b(?P<cue>phone|ph|tel|telephone|tel[eé]fono|tfno|telf|tlf|m[oó]vil|cell|mobile|home|work|contact|ring|"
+    r"line(?=[ \t]*[:(])|"
     r"call(?:ed)?(?:[ \t]+(?:me|us|him|her))?"
     r"(?:[ \t]+(?:on|at))?|fax|facsimile|pager|beeper|pgr|pg|page(?:d)?|"
     r"reach(?:ed)?(?:[ \t]+(?:me|us))?[ \t]+(?:on|at)|answering[ \t]+at|text(?:[ \t]+me)?[ \t]+(?:on|at)|number)\b"
@@ -71,7 +73,7 @@ _CUED_NUMBER = re.compile(
 CUE_FIRST_WORDS = frozenset(
     """
     phone ph tel telephone cell mobile home work contact call called fax facsimile pager beeper pgr pg page paged
-    reached reach answering text number teléfono telefono tfno telf tlf móvil movil
+    reached reach answering text number teléfono telefono tfno telf tlf móvil movil ring line
     """.split()
 )
 # In-house pager and extension numbers ("page at 4-7721", "pgr 2-1456", "beeper #5-3310").
@@ -85,16 +87,18 @@ _SPACED_PAGER = re.compile(
     r"(?P<num>(?<![\d/.-])\d[ \t]\d{4}(?![\w/-])(?![ \t]*(?:ml|cc|mg|mcg|units?|l)\b))"
 )
 _PAGER_WORDS = frozenset({"pager", "beeper", "pgr", "pg", "paged"})
+# "PAGED @ 3307": a pager after "@", which is read as a clock time whenever it can be one ("paged @ 2200").
+_PAGED_AT = re.compile(r"(?i)\b(?:paged|pager|beeper|pgr|pg)[ \t]*@[ \t]*(?P<num>\d{4,5})(?![\w/:.-])")
 # An extension after its word: "rrt, ext 6642", "extension #4410"; three to five digits, no unit or
 # fraction after ("EXT 4/5" is strength).
 _EXT_NUMBER = re.compile(
     r"(?i)\b(?:ext|extension|poste)\.?[ \t]*#?[ \t]*(?P<num>(?<![\d/.-])\d{3,5})"
     r"(?![\d/%-]|[.,]\d|[ \t]*(?:ml|cc|mg|mcg|units?)\b)"
 )
-# An extension written "x5531" after a word ("sw ilana perez x5531", "call paz x3317"): four or five
+# An extension written "x5531" after a word or in brackets ("sw ilana perez x5531", "(x4471)"): four or five
 # digits glued to the x, no number before it ("2 x 1000") and no unit after it ("x1000 ml").
 _EXTENSION = re.compile(
-    r"(?i)(?<=[a-z),][ \t])x(?P<num>\d{4,5})\b"
+    r"(?i)(?:(?<=[a-z),][ \t])|(?<=\())x(?P<num>\d{4,5})\b"
     r"(?![ \t]*(?:ml|cc|mg|mcg|units?|l\b|g\b|%|/|steps|feet|ft\b|m\b|meters|times))"
 )
 # The kind of number written right after it: "(37) 788-063-Office", "07700 063 966-Fax".
@@ -191,11 +195,16 @@ class _Phone:
         for m in (*_SHORT_PAGER.finditer(text), *spaced):
             if m.start("num") not in seen:
                 yield Span(m.start("num"), m.end("num"), CONTACT, "pager", 0.85, "phone")
+        for m in _PAGED_AT.finditer(text):
+            num = m.group("num")
+            if len(num) == 4 and int(num[:2]) <= 23 and int(num[2:]) <= 59:
+                continue
+            yield Span(m.start("num"), m.end("num"), CONTACT, "pager", 0.8, "phone")
         for m in (*_EXTENSION.finditer(text), *_EXT_NUMBER.finditer(text)):
             if m.start("num") not in seen:
                 yield Span(m.start("num"), m.end("num"), CONTACT, "phone", 0.75, "phone")
         for m in doc.matches_at_words(_CUED_NUMBER, CUE_FIRST_WORDS):
-            start = m.start("num")
+            start = m.start("num") + (m.group("num")[0] == "(" and ")" not in m.group("num"))  # "line (978-555-"
             if start in seen:
                 continue
             cue = m.group("cue").lower().split()[0]

@@ -43,7 +43,7 @@ _MONTH_NAME_FORMS = re.compile(
     # March 3rd, 2021 / Mar. 3 / Mar-03-2021 / March 3 2021
     r"(?P<mdy>" + _M + r"\.?(?:\s+|-|/|\.\s*)[0-3]?\d(?:st|nd|rd|th)?(?!\d)(?:(?:,\s*|\s+|-|/)(?:\d{4}|'\d{2})(?!\d))?)"
     # 3 March 2021 / 03-Mar-2021 / 3rd of May / 3-MAR-21
-    r"|(?P<dmy>[0-3]?\d(?:st|nd|rd|th)?(?:\s+of\s+|\s+|-|/|\.)"
+    r"|(?P<dmy>[0-3]?\d(?:st|nd|rd|th)?(?:\s+of\s+|\s+|-|/|\.[ \t]?)"
     + _M
     + r"\b\.?(?:(?:,?\s+|-|/|\.)(?:\d{4}|\d{2})(?!\d))?)"
     # May 2021 / Sept. 2019 / March of 2020
@@ -64,7 +64,7 @@ _MONTH_WORD = re.compile(
 _MONTH_CUE = re.compile(
     r"(?i)\b(?:in|since|during|until|till|through|thru|early|mid|late|last|next|this|of|by|before|after|"
     r"around|from|to|end\s+of|beginning\s+of|start\s+of|admit|admitted|discharged|last\s+seen|expires|expiring|"
-    r"expired|renews|due)\s+(?:-\s*|~\s*)?$"
+    r"expired|renews|due)\s+(?:-\s*|~\s*)?$|(?:^|\s)~\s*$"
 )
 # A part of a month written as one word: "mid-march", "EARLY-JUNE", "late-Dec".
 _PART_OF_MONTH = re.compile(
@@ -97,12 +97,12 @@ _DATE_CUE = re.compile(
     r"effective|starting|ending|between|returns?|returned|scheduled|surgery|procedure|again|delivered|planned|"
     r"d/c\s+home|"
     r"cxr|ct|cta|mri|mra|echo|tte|tee|ekg|ecg|eeg|cath|egd|colonoscopy|kub|pet|bx|biopsy|redo|cabg|repeat|prior|bal|"
-    r"ex-fix|orif|s/p\s+[a-z][a-z/-]{1,10}|"
+    r"ex-fix|orif|s/p\s+(?:[lr]\s+)?[a-z][a-z/-]{1,10}|"
     r"diagnosed|dx'?d|intubated|extubated|reintubated|ercp|bronch|bronchoscopy|lp|swab|swabbed|trached|peg|picc|cvl|"
     r"drawn|pulled|removed|placed|inserted|change|changed|replaced|clinic|resited|discontinued|dc'?d|d/c'?d|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|"
     r"week\s+of|day\s+of|date|appt|appointment|today|yesterday|tomorrow|due|lmp|edd|onset|"
-    r"dob|birth|born|died|expired|deceased|injury|accident|fall|fell|"
+    r"dob|birth|born|died|expired|deceased|injury|accident|fall|fell|mvc|mva|"
     r"lkw|lsw|lsn|last\s+(?:drink|drank|used|use|seen\s+(?:well|normal)|known\s+well)|"
     r"(?:last|next)\s+(?:hd|pd|bm|dose|dialysis|tx|treatment|session|menses|period))\b)\s*[:\-]?\s*$"
 )
@@ -195,6 +195,8 @@ _LIST_GAP = re.compile(r"(?i)\s*(?:,|and|or|to|-|through|thru|&)\s*(?:(?:again|t
 _AMBIGUOUS_MONTHS = frozenset({"may", "mar", "dec", "jan", "sep", "sept"})
 # With a day after them, these are still words as often as months ("PT MAY 2X", "2 DEC BREATH SOUNDS").
 _AMBIGUOUS_WITH_DAY = frozenset({"may", "mar", "dec"})
+# "3/8 1900 Brookhaven called back": a line of a log opened by its date and hour.
+_CLOCK_AFTER = re.compile(r"[ \t]+(?:[01]\d|2[0-3])[0-5]\d(?:[ \t]|$)")
 _TIME_AFTER = re.compile(
     r"\s*(?:at\s+|@\s*)?\d{1,2}(?::\d{2}|\s*(?:am|pm)\b)|\s+\d{4}\s*(?:h|hrs)\b|\s*@\s*[0-2]\d[0-5]\d\b"
     r"|[ \t]+(?:[01]\d|2[0-3])[0-5]\d(?=[ \t]*(?:\n|$|[,;]))",  # "7/2 1630" heading a note, "svd 6/12 2214,"
@@ -311,6 +313,7 @@ class _Dates:
                 continue
             cued = (
                 bool(_DATE_CUE.search(before))
+                or (m.start() == 0 or text[m.start() - 1] == "\n") and bool(_CLOCK_AFTER.match(text, m.end()))
                 or bool(_CULTURE_BEFORE.search(before))  # "bc 11/8 and 11/9 still +": when they were drawn
                 or bool(_TIME_AFTER.match(text, m.end()))
                 or any(_LIST_GAP.fullmatch(text, end, m.start()) for end in ends if 0 < m.start() - end <= 12)
@@ -348,8 +351,10 @@ class _Dates:
             ends.append(m.end())
             yield Span(m.start(), m.end(), DATE, "month_day", 0.8, "date")
         for m in doc.matches_at_words(_MONTH_WORD, MONTH_TOKENS):
-            if not _MONTH_CUE.search(text, max(0, m.start() - 24), m.start()):
-                continue
+            if not _MONTH_CUE.search(text, max(0, m.start() - 24), m.start()) and not (
+                text[m.start() - 1 : m.start()] == "(" and text[m.end() : m.end() + 1] == ")" and len(m.group("mn")) > 4
+            ):  # not "(OCT)", an abbreviation
+                continue  # "in March", "~march", "(February)": a month alone needs a cue or brackets of its own
             if _VERB_PARTICLE.match(text, m.end()):
                 continue  # "to march out", "may go up": the verb with its particle
             if _MODAL_MAY.search(text, max(0, m.start("mn") - 6), m.start("mn") + 4) and _WORD_AFTER.match(
@@ -401,10 +406,13 @@ class _Dates:
             start += 4
             span_text = span_text[4:]
         month_match = re.search(_M, span_text, re.IGNORECASE)
-        if month_match is None or not self._ok(span_text):
+        if month_match is None or not self._ok(re.sub(r"^(\d{1,2})\.[ \t]?", r"\1 ", span_text)):  # "19. november"
             return None
         month_start = start + month_match.start()
-        if not _cased_month_ok(doc, month_start, month_match.group()):
+        full = kind != "my" and bool(re.search(r"\d{4}$", span_text))  # "4 jun 2024": a day, a month, a year
+        if not full and re.match(r"\d{1,2}\.[ \t]", span_text):
+            return None  # "Hb 12. May be low", "2. January statement": a value or a list's number, then a word
+        if not full and not _cased_month_ok(doc, month_start, month_match.group()):
             return None
         index = doc.token_index_at(month_start)
         caseless = index < len(doc.tokens) and doc.tokens[index].caseless

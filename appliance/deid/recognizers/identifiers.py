@@ -26,7 +26,7 @@ _NUM = r"(?:\s*(?i:number|no\.?|num\.?|nbr|id|#|n[º°]))?"
 # "license plate" is a vehicle label, not a licence label. Labels that are also ordinary words or
 # units ("DL" is decilitre in mg/dL, "SN" a nerve) are matched in capitals only.
 _LABELS: dict[str, str] = {
-    "vehicle": r"(?i:(?:vehicle\s+)?(?:licen[cs]e\s+)?plate|tag\s*(?:#|no\.?|number)|vin|"
+    "vehicle": r"(?i:(?:vehicle\s+)?(?:licen[cs]e\s+)?plate|tag\s*(?:#|no\.?|number)|vin|targa|"
     r"vehicle(?:\s+(?:id|identification))?)",
     # Labels as forms in other languages write them: Spanish NASS/NUSS, "seguridad social", French
     # "sécurité sociale", "NSS" in capitals.
@@ -42,7 +42,8 @@ _LABELS: dict[str, str] = {
     "account": r"(?i:acct|account|billing|encounter|visit\s+(?:id|no\.?|number)|fin|csn|har|invoice|claim|"
     r"membership|konto|dossier|matr[ií]cula|carteirinha)",
     "license": r"(?i:licen[cs]e|lic\.?|driver'?s?\s+licen[cs]e|dea|npi|upin|passport|certificate|"
-    r"n[º°]\s*(?:de\s+)?col(?:egiado)?\.?|colegiado|dni|nif|nie|codice\s+fiscale)|DL",
+    r"passaporto|passeport|pasaporte|reisepass|paspoort|patente(?:\s+n\.)?|"
+    r"n[º°]\s*(?:de\s+)?col(?:egiado)?\.?|colegiado|dni|nif|nie|codice\s+fiscale)|DL|CRM|CREA|COREN",
     "device": r"(?i:serial|s/n|device\s+(?:id|identifier)|udi|imei|pacemaker\s+(?:id|serial)|"
     r"lot\s*(?:#|no\.?|number))|SN",
     "other": r"(?i:identifier|case\s*(?:#|no\.?|number)|accession|specimen\s*(?:#|no\.?|number|id)|"
@@ -56,14 +57,16 @@ _LABELS: dict[str, str] = {
     r"report\s*(?:#|no\.?|number)|(?:prior\s+)?auth(?:orization)?\s*(?:#|no\.?|number)|"
     r"(?:insurance|health|id)\s+card\s*(?:#|no\.?|number)|trauma\s*(?:#|no\.?|number)|"
     r"health\s+services\s*(?:#|no\.?|number)|(?:interpreter|staff|provider)\s+(?:id|no\.?|number)|"
-    r"adm(?:ission)?\.?\s+no\.?|nric|mcrn|ramq|nhi)|ID",
+    r"adm(?:ission)?\.?\s+no\.?|nric|mcrn|ramq|nhi|shipment|consignment|waybill|tracking|"
+    r"health\s+card(?=\s*:))|ID|ABN|ACN|RUT",
 }
 _LABELLED = re.compile(
     r"(?<![\w/])(?:"
     + "|".join(f"(?P<{name}>{pattern})" for name, pattern in _LABELS.items())
     + r")(?![A-Za-z])(?:\.(?=[ \t]))?"  # "ref. REK/2025/06/114"
+    + r"(?:[ \t]*\([A-Z]{2,6}\))?"  # "Booking reference (PNR): QX7LMR"
     + _NUM
-    + r"\s*[:#=\-]?\s*(?:(?i:is)\s+)?"
+    + r"\)?\s*[:#=\-]?\s*(?:(?i:is)\s+)?"  # "card (RAMQ) TREM 4712 0915"
     # A short first group counts when more groups of digits follow ("NASS: 47 29373947 55").
     # Plates and cards printed in groups start with a short one ("GH 417 KP", "CHUA 2003 5412").
     + r"(?P<value>[A-Za-z0-9](?:[A-Za-z0-9]|[-/.](?=[A-Za-z0-9])){2,29}|\d{1,2}(?= \d{2,8})|[A-Z]{2}(?= \d{2,8}\b))"
@@ -90,7 +93,8 @@ LABEL_FIRST_WORDS = frozenset(
     nass nuss seguridad securite sécurité nss nhc historia cipa nº n°  nºcol n°col colegiado dni nif nie codice
     cpf cnpj pesel ppsn aadhaar tfn sin rg bsn booking reservation pnr card trauma interpreter staff provider adm
     admission nric mcrn ramq nhi frequent bag reg org voucher eeg ecg ekg echo exam membership konto dossier
-    matrícula matricula carteirinha
+    matrícula matricula carteirinha passaporto passeport pasaporte reisepass paspoort patente crm crea coren
+    shipment consignment waybill tracking targa abn acn rut
     """.split()
 )
 # The last digits a card or account is shown by: "credit card ending 6614", "account ending in 0042".
