@@ -9,8 +9,8 @@ hand-off, names after further roles, the initial before a name, numbers after fu
 "as of", a change or a clinic, services opening a clause, practices named for what they do, a name opening a
 line before the age, user names in feeds, the particles of family names, towns in capitals after "in",
 numbers after passport, shipment and register labels and after further phone cues, web addresses under
-further country domains, dates with a dotted day or after a crash, a procedure or a tilde, and their
-look-alikes.
+further country domains, dates with a dotted day or after a crash, a procedure or a tilde, transport
+companies between their label and their vehicle, and their look-alikes.
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -648,6 +648,16 @@ LABELS_CUES_AND_DATES = [
         phi=("11-23", "6-9", "april", "December", "4/6"),
         keep=("OCT", "2215"),
     ),
+    Case(
+        "transport-companies-by-label-and-vehicle-and-air-medical-services",
+        "TRANSPORT: HARBOR TOWN WHEELS STRETCHER 0900. Flight via Red Maple Air Medical, ETA 1400.\n"
+        "VENDOR: STONE BRIDGE CRITICAL TRANSPORT - DISPATCH 555-0110. Arrived by Baywater Critical Care.\n"
+        "Transport: ground ALS. transport via bariatric stretcher. seen by critical care.",
+        phi=(
+            "HARBOR TOWN WHEELS", "Red Maple Air Medical", "STONE BRIDGE CRITICAL TRANSPORT", "Baywater Critical Care"
+        ),
+        keep=("ground ALS", "bariatric stretcher", "critical care."),
+    ),
 ]
 
 
@@ -708,7 +718,10 @@ def test_a_town_after_a_place_word_in_capitals_is_found_by_the_rules() -> None:
     """ "MVC IN LEOMINSTER" in a note in capitals: a listed town no list reads as anything else needs only
     "in" or "to" before it, without the learned recognizer; a country after "in" stays."""
     rules = DeidEngine(DeidConfig(recognizers=tuple(n for n in DeidConfig().recognizers if n != "crf")))
-    text = "MVC 3-2 IN LEOMINSTER, FLOWN IN. WIFE WENT HOME TO METHUEN. TREATING MD IN MEXICO AWARE."
+    text = (
+        "MVC 3-2 IN LEOMINSTER, FLOWN IN. WIFE WENT HOME TO METHUEN. TREATING MD IN MEXICO AWARE. "
+        "CATH DONE IN FALL RIVER 3-4."
+    )
     found = {text[s.start : s.end] for s in rules.detect(text)}
-    assert {"LEOMINSTER", "METHUEN"} <= found
+    assert {"LEOMINSTER", "METHUEN", "FALL RIVER"} <= found
     assert not any("MEXICO" in piece or "FLOWN" in piece for piece in found)

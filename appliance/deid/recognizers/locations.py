@@ -328,8 +328,10 @@ class _City:
                 continue
             if not all(t.capitalised or t.norm in ("de", "la", "del", "los", "las", "of", "the") for t in window):
                 continue
+            before = doc.text[max(0, window[0].start - 24) : window[0].start]
             if all(t.caseless and t.cls & (WordClass.ENGLISH | WordClass.STOP) for t in window) and not (
-                _STRONG_CITY_CUE.search(doc.text[max(0, window[0].start - 24) : window[0].start])
+                _STRONG_CITY_CUE.search(before)
+                or _CITY_CUE.search(before) and not any(t.cls & WordClass.STOP for t in window)
                 or _STATE_AFTER.match(doc.text, window[-1].end)
             ):
                 continue  # "THEN CUT OFF THE EXCESS": in capitals, words a town is named with need a cue

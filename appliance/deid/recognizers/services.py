@@ -19,7 +19,9 @@ _NAME_WORD = r"(?!(?:at|to|from|via|by|with|for|in|on|of)\b)[a-z][a-z'’-]*"
 _SERVICE_NAME_AND_KIND = (
     r"(?P<name>" + _NAME_WORD + r"(?:[ \t]+" + _NAME_WORD + r"){0,2}?)[ \t]+"
     r"(?:dialysis(?:[ \t]+(?:center|unit))?|infusion|vna|drug|ems|chair[ \t]+car|"
-    r"(?:critical[ \t]+care[ \t]+)?(?:ambulance|transport)|dme|snf|ltach|staffing|apothecary|air[ \t]+med|"
+    r"(?:critical[ \t]+(?:care[ \t]+)?)?(?:ambulance|transport)|(?-i:Critical[ \t]+Care|CRITICAL[ \t]+CARE)|"
+    r"dme|snf|ltach|staffing|apothecary|"
+    r"air[ \t]+med(?:ical)?|"
     r"(?:oxygen|o2)(?:[ \t]+(?:supply|supplies))?|paratransit|med[ \t]?flight|life[ \t]?flight|"
     r"(?:home[ \t]+)?medical(?:[ \t]+(?:supply|supplies|rentals?|equipment|transport(?:ation)?))?|"
     r"supply|supplies|rentals|home[ \t]+health|home[ \t]+care|home[ \t]+aides|hospice|transit|rides|pharmacy|"
@@ -37,6 +39,13 @@ _LISTED_SERVICE = re.compile(r"(?i)(?P<listed>,|\band\b)[ \t]+" + _SERVICE_NAME_
 _STARTING_SERVICE = re.compile(
     r"(?im)(?:^|(?<=[.;!?])[ \t]+|(?<=[ \t][-–])[ \t]+)(?P<name>" + _NAME_WORD + r"(?:[ \t]+" + _NAME_WORD
     + r"){0,2}?)[ \t]+(?:dialysis|ambulance|ems|vna|hospice|home[ \t]+health|home[ \t]+care)\b"
+)
+# A transport company between its label and the vehicle it sends: "TRANSPORT: GEM CITY WHEELS STRETCHER",
+# "Ambulance: Rescue Plus ALS", "Transport by Bluegrass Wheelchair Van".
+_TRANSPORT_VENDOR = re.compile(
+    r"(?i)\b(?:transport(?:ation)?|carrier|ambulance|vendor)[ \t]*(?::|by|via|thru|through|w/|with)[ \t]*"
+    r"(?P<name>" + _NAME_WORD + r"(?:[ \t]+" + _NAME_WORD + r"){0,2}?)[ \t]+"
+    r"(?:wheelchair[ \t]+van|w/c[ \t]+van|chair[ \t]+car|stretcher|als|bls|cct|rotor|fixed[ \t]+wing|ambulette)\b"
 )
 # Words that say what kind of service, not which one.
 _SERVICE_GENERIC = frozenset(
@@ -144,7 +153,12 @@ def care_services(doc: Document, facility_generic: frozenset[str]) -> Iterator[S
     "BIB HARBOR EMS": a care service named by one to three words before what it does, right after a
     preposition, in any case. Generic words ("home infusion", "outpatient dialysis") name none."""
     tokens = doc.tokens
-    for m in (*_SERVICE.finditer(doc.text), *_LISTED_SERVICE.finditer(doc.text), *_STARTING_SERVICE.finditer(doc.text)):
+    for m in (
+        *_SERVICE.finditer(doc.text),
+        *_LISTED_SERVICE.finditer(doc.text),
+        *_STARTING_SERVICE.finditer(doc.text),
+        *_TRANSPORT_VENDOR.finditer(doc.text),
+    ):
         words = doc.tokens_in(m.start("name"), m.end("name"))
         # After a first word that names ("pine tree medical supply"), a clinical word may follow.
         named_first = bool(words) and bool(words[0].cls & (NAME_LIKE | WordClass.CITY)) and not words[0].cls & (
@@ -189,7 +203,8 @@ def care_services(doc: Document, facility_generic: frozenset[str]) -> Iterator[S
             for w in words
         ):
             continue  # ", then dialysis", "and intracoronary adenosine infusion": in a list, only names
-        yield Span(m.start("name"), m.end(), LOCATION, "facility", 0.7, "facility")
+        end = m.end("name") if m.re is _TRANSPORT_VENDOR else m.end()
+        yield Span(m.start("name"), end, LOCATION, "facility", 0.7, "facility")
     for m in _OUR_LADY.finditer(doc.text):
         yield Span(m.start(), m.end(), LOCATION, "facility", 0.85, "facility")
 
