@@ -10,7 +10,7 @@ hand-off, names after further roles, the initial before a name, numbers after fu
 line before the age, user names in feeds, the particles of family names, towns in capitals after "in",
 numbers after passport, shipment and register labels and after further phone cues, web addresses under
 further country domains, dates with a dotted day or after a crash, a procedure or a tilde, transport
-companies between their label and their vehicle, and their look-alikes.
+companies between their label and their vehicle, countries closing addresses abroad, and their look-alikes.
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -657,6 +657,17 @@ LABELS_CUES_AND_DATES = [
             "HARBOR TOWN WHEELS", "Red Maple Air Medical", "STONE BRIDGE CRITICAL TRANSPORT", "Baywater Critical Care"
         ),
         keep=("ground ALS", "bariatric stretcher", "critical care."),
+    ),
+    Case(
+        "countries-closing-addresses-abroad",
+        "Sunbird Tea Ltd\nP.O. Box 61207-00200 Nairobi, Kenya\n\nPrivate Bag X42, Hatfield, Pretoria, 0028, "
+        "South Africa\nTel 012 555 0199",
+        phi=("Kenya", "0028", "South Africa"),
+    ),
+    Case(
+        "a-country-after-towns-in-a-study-stays",
+        "Patients residing in Tres Bracos, Bahia, Brazil were studied over 12 months.",
+        keep=("Brazil",),
     ),
 ]
 

@@ -44,6 +44,10 @@ _AU_STATE_POSTCODE = re.compile(
 # ", 7945" closing an address's line or clause: a four-digit postcode after its town (South Africa,
 # Australia, ...).
 _POSTCODE_AT_LINE_END = re.compile(r",?[ \t]*(?P<code>\d{4})(?=[ \t]*(?:[.;)](?!\d)|\n|$))")
+# ", 0081, South Africa": a postcode between a town and its country.
+_POSTCODE_BEFORE = re.compile(r",?[ \t]*(?P<code>\d{4,6})(?=,)")
+# "P.O. Box 30412-00100 Nairobi": the postcode written after a box's number.
+_BOX_POSTCODE_GAP = re.compile(r"[ \t]*-\d{3,6}[ \t]+")
 _ADDRESS_SUBTYPES = frozenset({"street", "zip", "city", "postcode", "route"})
 _US = frozenset({"usa", "u.s.a.", "us", "u.s.", "united states", "united states of america"})
 
@@ -83,6 +87,8 @@ class _AddressRegions:
                 has_state = written.islower() and written.upper() in STATE_CODES
             if abroad is None and not has_state and place.subtype in ("city", "street", None):
                 code = _POSTCODE_AT_LINE_END.match(text, end)
+                if code is None and (code := _POSTCODE_BEFORE.match(text, end)) is not None:
+                    code = code if self._country_after(doc, code.end("code")) is not None else None
                 if code is not None:
                     yield Span(code.start("code"), code.end("code"), LOCATION, "postcode", 0.75, "address_regions")
                     end = code.end("code")
@@ -105,9 +111,15 @@ class _AddressRegions:
         place = places[k]
         if place.subtype in ("street", "zip", "postcode") or any(ch.isdigit() for ch in text[place.start : place.end]):
             return True  # a street or a postcode, whichever recognizer found it
+        line_start = text.rfind("\n", 0, place.start) + 1
+        numbered_line = any(ch.isdigit() for ch in text[line_start : place.start])
         for before in places[:k]:
             gap = text[before.end : place.start] if before.end <= place.start else "-"
-            if before.subtype in _ADDRESS_SUBTYPES and len(gap) <= 3 and "\n" not in gap and gap.strip() in ("", ","):
+            # a place no recognizer gave a kind ("Hai Bà Trưng, Hà Nội") counts on a line with a number
+            kind_ok = before.subtype in _ADDRESS_SUBTYPES or before.subtype is None and numbered_line
+            if kind_ok and (
+                len(gap) <= 3 and "\n" not in gap and gap.strip() in ("", ",") or _BOX_POSTCODE_GAP.fullmatch(gap)
+            ):
                 return True  # whichever recognizers also found the place before, with other bounds
         return False
 
