@@ -10,7 +10,8 @@ hand-off, names after further roles, the initial before a name, numbers after fu
 line before the age, user names in feeds, the particles of family names, towns in capitals after "in",
 numbers after passport, shipment and register labels and after further phone cues, web addresses under
 further country domains, dates with a dotted day or after a crash, a procedure or a tilde, transport
-companies between their label and their vehicle, countries closing addresses abroad, and their look-alikes.
+companies between their label and their vehicle, countries closing addresses abroad, the initials or the
+initial and surname closing a note, and their look-alikes.
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -663,6 +664,27 @@ LABELS_CUES_AND_DATES = [
         "Sunbird Tea Ltd\nP.O. Box 61207-00200 Nairobi, Kenya\n\nPrivate Bag X42, Hatfield, Pretoria, 0028, "
         "South Africa\nTel 012 555 0199",
         phi=("Kenya", "0028", "South Africa"),
+    ),
+    Case(
+        "closing-initials-that-are-also-abbreviations-on-their-own-line",
+        "SON LEFT HIS CELL 555-0142 FOR UPDATES.\nAP",
+        phi=("AP",),
+    ),
+    Case(
+        "an-initial-and-a-surname-closing-the-note",
+        "PLS PAGE FOR ANY CHANGE. FAMILY AWARE.\nR. DESROCHERS",
+        phi=("R. DESROCHERS",),
+    ),
+    Case(
+        "an-initial-a-surname-and-a-role-closing-the-note",
+        "Will call back at 1500.\nK. Oyelowo, SW",
+        phi=("K. Oyelowo",),
+        keep=("SW",),
+    ),
+    Case(
+        "a-code-status-closing-the-note-stays",
+        "PT COMFORTABLE, FAMILY AT BS.\nCODE STATUS:\nDNR",
+        keep=("DNR",),
     ),
     Case(
         "a-country-after-towns-in-a-study-stays",

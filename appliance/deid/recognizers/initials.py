@@ -90,9 +90,16 @@ _LAST_CREDENTIAL = re.compile(
 _CLOSING_INITIALS = re.compile(
     r"(?:\n[-—–]*|(?<=\.)[ \t]+|[ \t][-—–]+)[ \t]*(?P<i>[A-Za-z]\.?[A-Za-z]\.?(?:[A-Za-z]\.?){0,2})[ \t]*\s*\Z"
 )
+# An initial and a surname alone on a note's last line, maybe with a role after a comma: "O. FRANCOEUR",
+# "A. Mbeki, SW".
+_CLOSING_NAME = re.compile(
+    r"\n[ \t—–-]*(?P<name>[A-Z]\.[ \t]?(?P<surname>[A-Z][\w'’-]+))(?:,[ \t]*[A-Za-z]{2,6})?[ \t.]*\s*\Z"
+)
 _DOTTED = re.compile(r"(?i)[a-z]\.[a-z]\.(?:[a-z]\.)?")
 # A double or long dash right before a note's closing initials: "--OB", "— GI" sign the note.
 _DASHED = re.compile(r"(?:--|[—–])[ \t]*$")
+# Words a note can end on alone in capitals that are no one's initials: a code status, an order.
+_LAST_LINE_WORDS = frozenset({"DNR", "DNI", "CMO", "NPO", "PRN", "OOB", "NKA", "NKDA", "AMA", "ICU", "ED", "OR"})
 _CREDENTIALS = frozenset(
     {"MD", "DO", "RN", "NP", "PA", "PT", "OT", "RT", "CM", "SW", "NA", "RRT", "LPN", "CNA", "SLP", "RD", "PTA", "COTA"}
 )
@@ -141,8 +148,12 @@ class _Initials:
         ]
         for m, group in found:
             value = m.group(group)
+            if m in closing and (
+                value.replace(".", "").upper() in _LAST_LINE_WORDS or text[: m.start("i")].rstrip().endswith(":")
+            ):
+                continue  # "CODE STATUS:\nDNR", "... PT COMFORTABLE.\nDNR": a status closing the note
             if value.replace(".", "").upper() in NOT_INITIALS and not (
-                (m in signed or m in closing and _DASHED.search(text, max(0, m.start("i") - 4), m.start("i")))
+                (m in signed or m in closing and self._own_last_line(text, m))
                 and value.upper() not in _CREDENTIALS
             ):
                 continue  # "... ED", "... PRN"; but "TOES. --OB" closing a note is the writer's mark
@@ -150,7 +161,7 @@ class _Initials:
             word_class = self.lexicon.word_class(bare)
             # The last word of a note on its own, in one case, is the writer's even if it is an abbreviation
             # ("re-ct in am. bm").
-            closes = m in closing and (value.islower() or value.isupper())
+            closes = m in closing and (value.islower() or value.isupper()) and (len(value) < 4 or "." in value[:-1])
             excluded = WordClass.STOP | (WordClass.NONE if m in relaxed or closes else WordClass.CLINICAL)
             dotted = m in signed and _DOTTED.fullmatch(value) is not None  # "--t.o. rrt": letters with stops
             if (word_class & excluded or bare in HEADER_WORDS or bare in TITLE_WORDS) and not dotted:
@@ -189,7 +200,22 @@ class _Initials:
             if not cls & WordClass.STOP and surname not in HEADER_WORDS:
                 yield Span(m.start("n"), m.end("n"), NAME, "clinician", 0.85, "initials")
 
+    @staticmethod
+    def _own_last_line(text: str, m: re.Match[str]) -> bool:
+        """ "TOES. --OB", or "... 857-204-1193.\nAP": the note's closing letters after a long dash, or alone
+        in capitals on its last line."""
+        start = m.start("i")
+        if _DASHED.search(text, max(0, start - 4), start):
+            return True
+        line_start = text.rfind("\n", 0, start)
+        return line_start >= 0 and not text[line_start + 1 : start].strip(" \t-—–") and m.group("i").isupper()
+
     def _signed_names(self, doc: Document) -> Iterator[Span]:
+        closing = _CLOSING_NAME.search(doc.text, max(0, len(doc.text) - 60))
+        if closing is not None:
+            surname = doc.tokens_in(closing.start("surname"), closing.end("surname"))
+            if surname and not surname[0].cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.ENGLISH):
+                yield Span(closing.start("name"), closing.end("name"), NAME, "clinician", 0.8, "initials")
         for m in _signatures(doc.text):
             # Initials are not checked; a hyphenated name part by part ("pereira-st. john", not "PT-OT").
             words = doc.tokens_in(m.start("name"), m.end("name"))
