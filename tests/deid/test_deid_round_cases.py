@@ -11,7 +11,8 @@ line before the age, user names in feeds, the particles of family names, towns i
 numbers after passport, shipment and register labels and after further phone cues, web addresses under
 further country domains, dates with a dotted day or after a crash, a procedure or a tilde, transport
 companies between their label and their vehicle, countries closing addresses abroad, the initials or the
-initial and surname closing a note, and their look-alikes.
+initial and surname closing a note, wards after "unit", a date on the heading line in capitals, a dialysis
+unit named "Renal", and their look-alikes.
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -685,6 +686,24 @@ LABELS_CUES_AND_DATES = [
         "a-code-status-closing-the-note-stays",
         "PT COMFORTABLE, FAMILY AT BS.\nCODE STATUS:\nDNR",
         keep=("DNR",),
+    ),
+    Case(
+        "wards-after-unit-and-after-a-service-and-a-comma",
+        "SENDING: UNIT CLARA BRENNAN 5. ADMITTED TO ANTEPARTUM, FAIRCHILD 6. MOVED TO UNIT 4, THEN UNIT B 2.",
+        phi=("CLARA BRENNAN 5", "FAIRCHILD 6"),
+        keep=("UNIT 4", "UNIT B 2"),
+    ),
+    Case(
+        "a-month-and-day-in-capitals-on-the-heading-line",
+        "SICU NURSING - MAR 9 DAYS\nPT 2 MAY NEED MORE LASIX. 2 DEC BREATH SOUNDS ON L.",
+        phi=("MAR 9",),
+        keep=("MAY", "DEC"),
+    ),
+    Case(
+        "a-dialysis-unit-named-renal",
+        "Chair search: Willow Brook Renal - no chairs. Consult: Acute Renal. Referred to Renal.",
+        phi=("Willow Brook Renal",),
+        keep=("Acute Renal", "to Renal"),
     ),
     Case(
         "a-country-after-towns-in-a-study-stays",

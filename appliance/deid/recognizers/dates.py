@@ -418,10 +418,11 @@ class _Dates:
         caseless = index < len(doc.tokens) and doc.tokens[index].caseless
         has_year = bool(re.search(r"\d{4}|'\d{2}|[-/.]\d{2}$", span_text))
         if caseless and month_match.group().lower() in _AMBIGUOUS_WITH_DAY and not has_year:
-            # "PT 2 MAY NEED", "2 DEC BREATH SOUNDS": in capitals only an ordinal, "of" or a cue
-            # before tells a date.
+            # "PT 2 MAY NEED", "2 DEC BREATH SOUNDS": in capitals only an ordinal, "of", a cue before
+            # or the note's heading line tells a date.
             before = doc.text[max(0, start - 30) : start]
-            if not (re.search(r"(?i)\d(?:st|nd|rd|th)|\bof\b", span_text) or _DATE_CUE.search(before)):
+            heading = "\n" not in doc.text[:start]  # "MICU NURSING - DEC 2 NIGHTS": the note's first line
+            if not (re.search(r"(?i)\d(?:st|nd|rd|th)|\bof\b", span_text) or _DATE_CUE.search(before) or heading):
                 return None
         subtype = "month_year" if kind == "my" else "date"
         return Span(start, end, DATE, subtype, 0.9, "date")

@@ -76,7 +76,8 @@ def _after_facility(doc: Document, tok: Token) -> bool:
 
 # Any "to", "from", "on", "at", or a room label: enough before a ward's shape (a name and a small number).
 _WARD_CUE = re.compile(
-    r"(?i)(?:\b(?:to|from|on|at|in|into|via)\s+(?:the\s+|our\s+)?|\b(?:room|rm|unit|ward|floor|location|bed)\s*[:#]\s*)$"
+    r"(?i)(?:\b(?:to|from|on|at|in|into|via)\s+(?:the\s+|our\s+)?|\b(?:room|rm|unit|ward|floor|location|bed)\s*[:#]\s*|"
+    r"\bunit[ \t]+|\b(?:antepartum|postpartum|tele|telemetry|stepdown|step-down)[ \t]*,[ \t]*)$"
 )
 # Shared with the recognizers of facilities named without a head word.
 MOVE_CUE = _MOVE
