@@ -706,6 +706,12 @@ LABELS_CUES_AND_DATES = [
         keep=("Acute Renal", "to Renal"),
     ),
     Case(
+        "a-number-after-a-lower-case-id",
+        "video interpreter (somali) id 55190 used. id consult 2 days ago, id 3 wk.",
+        phi=("55190",),
+        keep=("id consult", "2 days", "3 wk"),
+    ),
+    Case(
         "a-country-after-towns-in-a-study-stays",
         "Patients residing in Tres Bracos, Bahia, Brazil were studied over 12 months.",
         keep=("Brazil",),

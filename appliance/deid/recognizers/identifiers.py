@@ -58,7 +58,7 @@ _LABELS: dict[str, str] = {
     r"(?:insurance|health|id)\s+card\s*(?:#|no\.?|number)|trauma\s*(?:#|no\.?|number)|"
     r"health\s+services\s*(?:#|no\.?|number)|(?:interpreter|staff|provider)\s+(?:id|no\.?|number)|"
     r"adm(?:ission)?\.?\s+no\.?|nric|mcrn|ramq|nhi|shipment|consignment|waybill|tracking|"
-    r"health\s+card(?=\s*:))|ID|ABN|ACN|RUT",
+    r"health\s+card(?=\s*:)|id(?=[ \t]*#?[ \t]*\d{5,9}\b))|ID|ABN|ACN|RUT",
 }
 _LABELLED = re.compile(
     r"(?<![\w/])(?:"
