@@ -12,7 +12,8 @@ numbers after passport, shipment and register labels and after further phone cue
 further country domains, dates with a dotted day or after a crash, a procedure or a tilde, transport
 companies between their label and their vehicle, countries closing addresses abroad, the initials or the
 initial and surname closing a note, wards after "unit", a date on the heading line in capitals, a dialysis
-unit named "Renal", and their look-alikes.
+unit named "Renal", a number after a lower-case "id", chat speakers before their time, a bleep, and their
+look-alikes.
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -710,6 +711,13 @@ LABELS_CUES_AND_DATES = [
         "video interpreter (somali) id 55190 used. id consult 2 days ago, id 3 wk.",
         phi=("55190",),
         keep=("id consult", "2 days", "3 wk"),
+    ),
+    Case(
+        "chat-speakers-before-their-time-and-handles-before-a-colon-and-a-bleep",
+        "#ops  Tue 4 Mar\n\nlucia.v 09:12  van is late again\nmarco.t 09:14  on it\n  @tane.whiri: saw it too\n"
+        "Seen by Dr Ife Adeyemi, ST4 Medicine, bleep 5532. Fluids at 09:14.",
+        phi=("lucia.v", "marco.t", "tane.whiri", "5532"),
+        keep=("Fluids at 09:14",),
     ),
     Case(
         "a-country-after-towns-in-a-study-stays",

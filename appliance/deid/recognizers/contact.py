@@ -88,7 +88,9 @@ _SPACED_PAGER = re.compile(
 )
 _PAGER_WORDS = frozenset({"pager", "beeper", "pgr", "pg", "paged"})
 # "PAGED @ 3307": a pager after "@", which is read as a clock time whenever it can be one ("paged @ 2200").
-_PAGED_AT = re.compile(r"(?i)\b(?:paged|pager|beeper|pgr|pg)[ \t]*@[ \t]*(?P<num>\d{4,5})(?![\w/:.-])")
+_PAGED_AT = re.compile(r"(?i)\b(?:paged|pager|beeper|pgr|pg)[ \t]*@[ \t]*(?P<num>\d{4,5})(?![\w/:-]|\.\d)")
+# A hospital's bleep, as British notes write a pager: "ST5 Geriatrics, bleep 4471".
+_BLEEP = re.compile(r"(?i)\bbleep[ \t]*(?:no\.?|#)?[ \t]*:?[ \t]*(?P<num>\d{3,5})(?![\w/:-]|\.\d)")
 # An extension after its word: "rrt, ext 6642", "extension #4410"; three to five digits, no unit or
 # fraction after ("EXT 4/5" is strength).
 _EXT_NUMBER = re.compile(
@@ -195,6 +197,8 @@ class _Phone:
         for m in (*_SHORT_PAGER.finditer(text), *spaced):
             if m.start("num") not in seen:
                 yield Span(m.start("num"), m.end("num"), CONTACT, "pager", 0.85, "phone")
+        for m in _BLEEP.finditer(text):
+            yield Span(m.start("num"), m.end("num"), CONTACT, "pager", 0.8, "phone")
         for m in _PAGED_AT.finditer(text):
             num = m.group("num")
             if len(num) == 4 and int(num[:2]) <= 23 and int(num[2:]) <= 59:

@@ -33,13 +33,14 @@ _NAME_QUESTION = re.compile(
     r"(?P<answer>[^\W\d_][\w'’-]*(?:\.?[ \t]+[^\W\d_][\w'’-]*){0,3})\.?[ \t]*(?=\n|$|[.!?,])"
 )
 # A user name joined by "_" or ".", after "@" or opening a line of a feed or chat, maybe after its time
-# ("@coach.danny.r", "jess_okonkwo · 2h", "[18:05] jun.dc: yes"), or joined by "_" anywhere; one word
+# ("@coach.danny.r", "jess_okonkwo · 2h", "[18:05] jun.dc: yes", "mateo.r 10:12 new client"), or joined by
+# "_" anywhere; one word
 # after "@" when a feed's dot or a colon follows ("@marcusrides · Jul 15"); not inside a mail or web address.
 _HANDLE = re.compile(
     r"(?<![\w.@/-])(?:@(?P<at>[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+){1,3})(?![\w@-]|\.[A-Za-z])"
     r"|@(?P<bare>[A-Za-z][A-Za-z0-9]{2,29})(?=[ \t]*(?::|·))"
     r"|(?m:^)[ \t>]*(?:\[?\d[\d/:.\- ]{3,18}\]?[ \t]+)?"
-    r"(?P<line>[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+){1,3})(?=[ \t]*(?::|·))"
+    r"(?P<line>[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+){1,3})(?=[ \t]*(?::|·|[0-2]?\d:[0-5]\d\b))"
     r"|(?P<under>[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+){1,3})(?![\w@.-]))"
 )
 # The name under a closing line of a letter or a message ("thank you so much\nHà", "thank u\nlola").
@@ -101,7 +102,7 @@ class _Speakers:
 
     def _handles(self, doc: Document) -> Iterator[Span]:
         """User names that hold a given name or a surname the lists know ("jess_okonkwo", "@coach.danny.r")."""
-        if "_" not in doc.text and "@" not in doc.text:
+        if "_" not in doc.text and "@" not in doc.text and "." not in doc.text:
             return
         for m in _HANDLE.finditer(doc.text):
             group = next(g for g in ("at", "bare", "line", "under") if m.group(g))
@@ -109,6 +110,7 @@ class _Speakers:
             classes = [self.lexicon.word_class(p) for p in parts]
             if (
                 group == "bare"
+                or group == "at" and doc.text[m.end(group) : m.end(group) + 1] == ":"  # "@hemi.parata: saw it"
                 or any(
                     cls & NAME_BITS and not cls & WordClass.CLINICAL and not (group == "under" and cls & _NOT_A_NAME)
                     for cls in classes
