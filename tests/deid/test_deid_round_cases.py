@@ -12,8 +12,8 @@ numbers after passport, shipment and register labels and after further phone cue
 further country domains, dates with a dotted day or after a crash, a procedure or a tilde, transport
 companies between their label and their vehicle, countries closing addresses abroad, the initials or the
 initial and surname closing a note, wards after "unit", a date on the heading line in capitals, a dialysis
-unit named "Renal", a number after a lower-case "id", chat speakers before their time, a bleep, and their
-look-alikes.
+unit named "Renal", a number after a lower-case "id", chat speakers before their time, a bleep, a pharmacy
+after "pharmacy is", vans and cabs by name, dates after the ED or the OR, and their look-alikes.
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -718,6 +718,19 @@ LABELS_CUES_AND_DATES = [
         "Seen by Dr Ife Adeyemi, ST4 Medicine, bleep 5532. Fluids at 09:14.",
         phi=("lucia.v", "marco.t", "tane.whiri", "5532"),
         keep=("Fluids at 09:14",),
+    ),
+    Case(
+        "a-pharmacy-named-after-its-cue-and-vans-and-cabs-by-name",
+        "PHARMACY IS OAK HOLLOW DRUG IN WARE. missed hd b/c ride from brightway medivan no-show. taxi voucher "
+        "through Lakeside Cab. Birch Pharmacy supplies hospice. home by cab.",
+        phi=("OAK HOLLOW DRUG", "brightway medivan", "Lakeside Cab"),
+        keep=("supplies hospice", "by cab"),
+    ),
+    Case(
+        "dates-after-the-ed-or-the-or",
+        "51 YO M ADMITTED VIA ED 5/3, BP 220/120. BACK TO OR 5-18 FOR CLOSURE. in or 3/5 of cases.",
+        phi=("5/3", "5-18"),
+        keep=("3/5", "220/120"),
     ),
     Case(
         "a-country-after-towns-in-a-study-stays",

@@ -104,7 +104,8 @@ _DATE_CUE = re.compile(
     r"week\s+of|day\s+of|date|appt|appointment|today|yesterday|tomorrow|due|lmp|edd|onset|"
     r"dob|birth|born|died|expired|deceased|injury|accident|fall|fell|mvc|mva|"
     r"lkw|lsw|lsn|last\s+(?:drink|drank|used|use|seen\s+(?:well|normal)|known\s+well)|"
-    r"(?:last|next)\s+(?:hd|pd|bm|dose|dialysis|tx|treatment|session|menses|period))\b)\s*[:\-]?\s*$"
+    r"(?:last|next)\s+(?:hd|pd|bm|dose|dialysis|tx|treatment|session|menses|period)|"
+    r"(?:via|in|to|from|thru|through)\s+(?:the\s+)?(?:ed|er|or))\b)\s*[:\-]?\s*$"
 )
 # Words right before a slash pair that make it a score, a fraction or a pressure ("pain 7/10").
 _NOT_DATE_CUE = re.compile(

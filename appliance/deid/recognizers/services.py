@@ -25,12 +25,15 @@ _SERVICE_NAME_AND_KIND = (
     r"(?:oxygen|o2)(?:[ \t]+(?:supply|supplies))?|paratransit|med[ \t]?flight|life[ \t]?flight|"
     r"(?:home[ \t]+)?medical(?:[ \t]+(?:supply|supplies|rentals?|equipment|transport(?:ation)?))?|"
     r"supply|supplies|rentals|home[ \t]+health|home[ \t]+care|home[ \t]+aides|hospice|transit|rides|pharmacy|"
+    r"medi-?van|cab|"
     r"elementary|(?:middle|high)[ \t]+school|detox|recovery[ \t]+(?:ctr|center)|(?:ortho[ \t]+)?assoc|otp|"
     r"visiting[ \t]+nurses?(?:[ \t]+(?:association|assoc|services))?|"
     r"(?P<weak>recovery|counseling|counselling|pediatrics|clubhouse|associates|commons|kidney[ \t]+care))\b"
 )
 _SERVICE = re.compile(
-    r"(?i)(?:\b(?P<prep>at|to|from|via|bib|by|w/|with|thru|through|unit|vna)[ \t]+|\(|:[ \t]*)" + _SERVICE_NAME_AND_KIND
+    r"(?i)(?:\b(?P<prep>at|to|from|via|bib|by|w/|with|thru|through|unit|vna|"
+    r"pharmacy(?:[ \t]+of[ \t]+choice(?:[ \t]+is)?|[ \t]+is))[ \t]+|\(|:[ \t]*)"
+    + _SERVICE_NAME_AND_KIND
 )
 # The same after a comma or "and", in a list of places: "glen meadow rehab, oakhaven snf and ...".
 _LISTED_SERVICE = re.compile(r"(?i)(?P<listed>,|\band\b)[ \t]+" + _SERVICE_NAME_AND_KIND)
