@@ -13,7 +13,8 @@ further country domains, dates with a dotted day or after a crash, a procedure o
 companies between their label and their vehicle, countries closing addresses abroad, the initials or the
 initial and surname closing a note, wards after "unit", a date on the heading line in capitals, a dialysis
 unit named "Renal", a number after a lower-case "id", chat speakers before their time, a bleep, a pharmacy
-after "pharmacy is", vans and cabs by name, dates after the ED or the OR, and their look-alikes.
+after "pharmacy is", vans and cabs by name, dates after the ED or the OR, names after police ranks, and their
+look-alikes.
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -731,6 +732,12 @@ LABELS_CUES_AND_DATES = [
         "51 YO M ADMITTED VIA ED 5/3, BP 220/120. BACK TO OR 5-18 FOR CLOSURE. in or 3/5 of cases.",
         phi=("5/3", "5-18"),
         keep=("3/5", "220/120"),
+    ),
+    Case(
+        "names-after-police-ranks",
+        "DETECTIVE O'SHAUGHNESSY OF WARE PD LEFT CARD. SECURITY OFFICER ON DUTY AWARE.",
+        phi=("O'SHAUGHNESSY",),
+        keep=("ON DUTY",),
     ),
     Case(
         "a-country-after-towns-in-a-study-stays",

@@ -31,7 +31,8 @@ RELATIVE = re.compile(
     r"stepmother|stepfather|fianc[eé]e?|boyfriend|girlfriend|friend|neighbou?r|roommate|caregiver|guardian|"
     r"companion|child|grandchild|godson|goddaughter|baby(?:[ \t]+(?:boy|girl))?|"
     # people of the care team, named by their role ("NP Garcia aware", "case mgr Paulette", "cm frank")
-    r"case\s+(?:mgr|manager|worker)|caseworker|navigator|matron|paramedic|emt|medic|"
+    r"case\s+(?:mgr|manager|worker)|caseworker|navigator|matron|paramedic|emt|medic|detective|officer|sergeant|sgt|"
+    r"deputy|constable|pct|"
     r"cm|sw|social\s+worker|charge\s+nurse|rn|np|pa|interpreter|chaplain|"
     r"attending|resident|fellow|intern|pcp|dietitian|nutritionist|pharmacist|therapist|nurse|educator|lc|rt|"
     r"admissions|coordinator|liaison|fr\.|sr\.|dtr|cnm|midwife|doula|sponsor|aide|clerk|ibclc|sitter|pca|cna|lpn|"
@@ -85,7 +86,7 @@ RELATIVE_WORDS = frozenset(
     attorney counsel rep daughters sons sisters brothers nieces nephews granddaughters grandsons fob mob sib
     sister-in-law brother-in-law mother-in-law father-in-law son-in-law daughter-in-law coach security
     trooper pastor deacon rabbi imam counselor counsellor lactation ot ho hospitalist intensivist md pharmd
-    caseworker navigator matron paramedic emt medic
+    caseworker navigator matron paramedic emt medic detective officer sergeant sgt deputy constable pct
     """.split()
 )
 
