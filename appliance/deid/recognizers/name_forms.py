@@ -1,9 +1,10 @@
 """Names known by their written form rather than by a cue word: a nickname in quotes inside or after a
 name ('harold "hal" pennington', 'curtis mayberry ("cricket")', 'family calls pt "bibi"'), and a family
 name before a hyphenated given name as Korean names are written ("Choi Dong-wook", "Yoon Mi-rae").
-Part of the `name_context` recognizer (names.py). Also refiners: the initial written before a name any
-recognizer found ("l. garza crt", "D. PAVLOVIC (PARAMEDIC)"), and the particles of a name and the words
-they join to it ("Jericho dela Cruz", "G. Ybarra de la Garza").
+Part of the `name_context` recognizer (names.py). Also a refiner that widens a name any recognizer found
+over the particles of a family name and the word they join to it ("Jericho dela Cruz") and over the initial
+written before it ("l. garza crt", "D. PAVLOVIC (PARAMEDIC)"); and names with particles after an initial or
+a title ("J. de Vries", "Frau von der Heyde").
 """
 
 from __future__ import annotations
@@ -112,7 +113,10 @@ def initial_and_particle(doc: Document) -> Iterator[Span]:
         yield Span(m.start("initial" if m.group("initial") else "name"), m.end(), NAME, "person", 0.8, "name_context")
 
 
-class _Particles:
+class _NameEdges:
+    """Widens a name any recognizer found: over a family name's particles and the word they join to it
+    ("Jericho| dela Cruz", "Corazon dela |Cruz"), then over the initial written before it ("l. |garza")."""
+
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
 
@@ -127,38 +131,24 @@ class _Particles:
         for span in spans:
             if span.label != NAME:
                 continue
-            m = _PARTICLE_AFTER.match(text, span.end)
-            if m is not None and self._joins(m.group("word")):
-                yield Span(span.start, m.end(), NAME, span.subtype, span.confidence, "name_particle")
-            b = _PARTICLE_BEFORE.search(text, max(0, span.start - 30), span.start)
-            if b is not None and self._joins(b.group("word")):
-                yield Span(b.start(), span.end, NAME, span.subtype, span.confidence, "name_particle")
-
-
-@register_refiner(
-    "name_particle",
-    "The particles of a family name and the word they join to a name already found.",
-    follows=("name_context", "name_dictionary", "initials", "crf", "model"),
-)
-def _particles(config: DeidConfig, lexicon: Lexicon) -> _Particles:
-    return _Particles(lexicon)
-
-
-class _InitialBefore:
-    def refine(self, doc: Document, spans: list[Span]) -> Iterator[Span]:
-        text = doc.text
-        for span in spans:
-            if span.label != NAME:
-                continue
-            m = _INITIAL_BEFORE.search(text, max(0, span.start - 3), span.start)
-            if m is not None and m.end() == span.start and not _INITIAL_START.match(text, span.start):
-                yield Span(m.start(), span.end, NAME, span.subtype, span.confidence, "name_initial")
+            start, end = span.start, span.end
+            after = _PARTICLE_AFTER.match(text, end)
+            if after is not None and self._joins(after.group("word")):
+                end = after.end()
+            before = _PARTICLE_BEFORE.search(text, max(0, start - 30), start)
+            if before is not None and self._joins(before.group("word")):
+                start = before.start()
+            initial = _INITIAL_BEFORE.search(text, max(0, start - 3), start)
+            if initial is not None and initial.end() == start and not _INITIAL_START.match(text, start):
+                start = initial.start()
+            if (start, end) != (span.start, span.end):
+                yield Span(start, end, NAME, span.subtype, span.confidence, "name_edges")
 
 
 @register_refiner(
     "name_initial",
-    "The initial written before a name already found.",
+    "The particles of a family name and the initial written before a name already found.",
     follows=("name_context", "name_dictionary", "initials", "crf", "model"),
 )
-def _initial_before(config: DeidConfig, lexicon: Lexicon) -> _InitialBefore:
-    return _InitialBefore()
+def _name_edges(config: DeidConfig, lexicon: Lexicon) -> _NameEdges:
+    return _NameEdges(lexicon)
