@@ -197,13 +197,12 @@ class _Phone:
         for m in (*_SHORT_PAGER.finditer(text), *spaced):
             if m.start("num") not in seen:
                 yield Span(m.start("num"), m.end("num"), CONTACT, "pager", 0.85, "phone")
-        for m in _BLEEP.finditer(text):
-            yield Span(m.start("num"), m.end("num"), CONTACT, "pager", 0.8, "phone")
-        for m in _PAGED_AT.finditer(text):
+        for m in (*_BLEEP.finditer(text), *_PAGED_AT.finditer(text)):
             num = m.group("num")
-            if len(num) == 4 and int(num[:2]) <= 23 and int(num[2:]) <= 59:
-                continue
-            yield Span(m.start("num"), m.end("num"), CONTACT, "pager", 0.8, "phone")
+            if m.re is _PAGED_AT and len(num) == 4 and int(num[:2]) <= 23 and int(num[2:]) <= 59:
+                continue  # "paged @ 2200": the hour it was paged
+            if m.start("num") not in seen:
+                yield Span(m.start("num"), m.end("num"), CONTACT, "pager", 0.8, "phone")
         for m in (*_EXTENSION.finditer(text), *_EXT_NUMBER.finditer(text)):
             if m.start("num") not in seen:
                 yield Span(m.start("num"), m.end("num"), CONTACT, "phone", 0.75, "phone")

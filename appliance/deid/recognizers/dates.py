@@ -422,7 +422,7 @@ class _Dates:
             # "PT 2 MAY NEED", "2 DEC BREATH SOUNDS": in capitals only an ordinal, "of", a cue before
             # or the note's heading line tells a date.
             before = doc.text[max(0, start - 30) : start]
-            heading = "\n" not in doc.text[:start]  # "MICU NURSING - DEC 2 NIGHTS": the note's first line
+            heading = doc.text.find("\n", 0, start) < 0  # "MICU NURSING - DEC 2 NIGHTS": the note's first line
             if not (re.search(r"(?i)\d(?:st|nd|rd|th)|\bof\b", span_text) or _DATE_CUE.search(before) or heading):
                 return None
         subtype = "month_year" if kind == "my" else "date"

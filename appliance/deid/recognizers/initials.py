@@ -149,7 +149,8 @@ class _Initials:
         for m, group in found:
             value = m.group(group)
             if m in closing and (
-                value.replace(".", "").upper() in _LAST_LINE_WORDS or text[: m.start("i")].rstrip().endswith(":")
+                value.replace(".", "").upper() in _LAST_LINE_WORDS
+                or text[max(0, m.start("i") - 40) : m.start("i")].rstrip().endswith(":")
             ):
                 continue  # "CODE STATUS:\nDNR", "... PT COMFORTABLE.\nDNR": a status closing the note
             if value.replace(".", "").upper() in NOT_INITIALS and not (
@@ -161,7 +162,7 @@ class _Initials:
             word_class = self.lexicon.word_class(bare)
             # The last word of a note on its own, in one case, is the writer's even if it is an abbreviation
             # ("re-ct in am. bm").
-            closes = m in closing and (value.islower() or value.isupper()) and (len(value) < 4 or "." in value[:-1])
+            closes = m in closing and (value.islower() or value.isupper())
             excluded = WordClass.STOP | (WordClass.NONE if m in relaxed or closes else WordClass.CLINICAL)
             dotted = m in signed and _DOTTED.fullmatch(value) is not None  # "--t.o. rrt": letters with stops
             if (word_class & excluded or bare in HEADER_WORDS or bare in TITLE_WORDS) and not dotted:
@@ -202,13 +203,19 @@ class _Initials:
 
     @staticmethod
     def _own_last_line(text: str, m: re.Match[str]) -> bool:
-        """ "TOES. --OB", or "... 857-204-1193.\nAP": the note's closing letters after a long dash, or alone
-        in capitals on its last line."""
+        """ "TOES. --OB", or "... 857-204-1193.\nAP": the note's closing letters after a long dash, or two or
+        three alone in capitals on its last line."""
         start = m.start("i")
         if _DASHED.search(text, max(0, start - 4), start):
             return True
         line_start = text.rfind("\n", 0, start)
-        return line_start >= 0 and not text[line_start + 1 : start].strip(" \t-—–") and m.group("i").isupper()
+        letters = m.group("i")
+        return (
+            line_start >= 0
+            and not text[line_start + 1 : start].strip(" \t-—–")
+            and letters.isupper()
+            and len(letters) <= 3  # "AP", "IM"; not "MICU", a unit closing the note
+        )
 
     def _signed_names(self, doc: Document) -> Iterator[Span]:
         closing = _CLOSING_NAME.search(doc.text, max(0, len(doc.text) - 60))
