@@ -13,8 +13,8 @@ further country domains, dates with a dotted day or after a crash, a procedure o
 companies between their label and their vehicle, countries closing addresses abroad, the initials or the
 initial and surname closing a note, wards after "unit", a date on the heading line in capitals, a dialysis
 unit named "Renal", a number after a lower-case "id", chat speakers before their time, a bleep, a pharmacy
-after "pharmacy is", vans and cabs by name, dates after the ED or the OR, names after police ranks, and their
-look-alikes.
+after "pharmacy is", vans and cabs by name, dates after the ED or the OR, names after police ranks, a code's
+digit groups after a label, a surname in a staff field, and their look-alikes.
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -738,6 +738,13 @@ LABELS_CUES_AND_DATES = [
         "DETECTIVE O'SHAUGHNESSY OF WARE PD LEFT CARD. SECURITY OFFICER ON DUTY AWARE.",
         phi=("O'SHAUGHNESSY",),
         keep=("ON DUTY",),
+    ),
+    Case(
+        "a-code-and-its-groups-after-a-label-and-a-surname-in-a-staff-field",
+        "BLOOD BANK ID K0392 41 557 208 CHECKED W/ 2ND RN. MRN B5530127 61 YO F.\n"
+        "Sonographer: R. Halloway, RDCS   Tech: JRM",
+        phi=("K0392 41 557 208", "B5530127", "R. Halloway"),
+        keep=("61 YO",),
     ),
     Case(
         "a-country-after-towns-in-a-study-stays",

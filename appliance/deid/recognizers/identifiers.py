@@ -80,7 +80,7 @@ _VEHICLE_NEAR = re.compile(
 _PLATE_TAIL = re.compile(r"[ -][A-Z0-9]{2,5}\b")
 _DIGIT_GROUPS = re.compile(
     r"(?: \d{2,8}){1,3}(?: \d(?!\d|[.,/]\d))?"  # a check digit alone at the end: "2951 48376 1"
-    r"(?!\w|\.\d|\s*(?:mg|mcg|ml|units?|%|days?|hours?|weeks?|years?))"
+    r"(?!\w|\.\d|\s*(?:mg|mcg|ml|units?|%|days?|hours?|weeks?|years?)|\s*(?i:yo|y/o|y\.o\.|yrs?)\b)"
 )
 #: Words an identifier label can start with (see `Document.matches_at_words`).
 LABEL_FIRST_WORDS = frozenset(
@@ -175,8 +175,8 @@ class _LabelledId:
                 if tail:
                     end = tail.end()
                     has_digit = True
-            elif value.isdigit():
-                # Numbers printed in groups: "DL# 507 353 349".
+            elif value[-1].isdigit() and (value.isdigit() or value[0].isalpha() and value[1:].isdigit()):
+                # Numbers printed in groups: "DL# 507 353 349", "BLOOD BANK ID W0417 25 336 221".
                 tail = _DIGIT_GROUPS.match(text, end)
                 if tail:
                     end = tail.end()

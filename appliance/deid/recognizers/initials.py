@@ -111,10 +111,12 @@ _CUED_INITIALS = re.compile(
     r"(?P<i>[A-Z]\.?[A-Z]\.?(?:[A-Z]\.?)?)(?![\w])"
 )
 
-# The initials a report's staff fields hold: "Tech: JRM", "Tech: AS/KB", "Sonographer: T.V.", "transcribed ddl".
+# The initials a report's staff fields hold: "Tech: JRM", "Tech: AS/KB", "Sonographer: T.V.", "transcribed ddl",
+# or an initial and a surname ("Sonographer: D. Whitcombe, RDCS").
 _FIELD_INITIALS = re.compile(
     r"(?i:\b(?:tech(?:nologist)?|sonographer|transcribed(?:\s+by)?|transcriptionist|scribe|typed\s+by)\b:?[ \t]+)"
-    r"(?P<i>[A-Z](?:\.?[A-Z]){1,2}\.?|[a-z]{2,3}(?=\.?[ \t]*$))(?:/(?P<j>[A-Z]{2,3}))?(?![\w/])",
+    r"(?P<i>[A-Z]\.[ \t]?[A-Z][a-z][\w'’-]+|[A-Z](?:\.?[A-Z]){1,2}\.?|[a-z]{2,3}(?=\.?[ \t]*$))"
+    r"(?:/(?P<j>[A-Z]{2,3}))?(?![\w/])",
     re.M,
 )
 
