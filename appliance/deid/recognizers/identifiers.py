@@ -175,7 +175,7 @@ class _LabelledId:
                 if tail:
                     end = tail.end()
                     has_digit = True
-            elif value[-1].isdigit() and (value.isdigit() or value[0].isalpha() and value[1:].isdigit()):
+            elif value.isdigit() or value[0].isalpha() and value[1:].isdigit():
                 # Numbers printed in groups: "DL# 507 353 349", "BLOOD BANK ID W0417 25 336 221".
                 tail = _DIGIT_GROUPS.match(text, end)
                 if tail:
