@@ -60,11 +60,12 @@ _MONTH_WORD = re.compile(
     r"(?i)\b(?P<mn>january|february|march|april|may|june|july|august|september|october|november|december|"
     r"jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\b\.?"
 )
-# A month on its own is a date element after these ("in March", "since May", "late Dec.").
+# A month on its own is a date element after these ("in March", "since May", "late Dec.", "since about April").
 _MONTH_CUE = re.compile(
     r"(?i)\b(?:in|since|during|until|till|through|thru|early|mid|late|last|next|this|of|by|before|after|"
     r"around|from|to|end\s+of|beginning\s+of|start\s+of|admit|admitted|discharged|last\s+seen|expires|expiring|"
-    r"expired|renews|due)\s+(?:-\s*|~\s*)?$|(?:^|\s)~\s*$"
+    r"expired|renews|due)\s+(?:(?:about|around|approx\.?|approximately|roughly|circa|ca\.?)\s+)?(?:-\s*|~\s*)?$"
+    r"|(?:^|\s)~\s*$"
 )
 # A part of a month written as one word: "mid-march", "EARLY-JUNE", "late-Dec".
 _PART_OF_MONTH = re.compile(
@@ -94,7 +95,7 @@ _BIRTH_YEAR = re.compile(
 _DATE_CUE = re.compile(
     r"(?i)(?:\b(?:on|since|from|to|until|till|thru|through|by|before|after|dated?|dos|seen|visit(?:ed)?|"
     r"(?:re)?admitted|admission|admit|discharged?|started|stopped|began|last|next|as\s+of|f/u|follow[\s-]?up|faxed|"
-    r"effective|starting|ending|between|returns?|returned|scheduled|surgery|procedure|again|delivered|planned|"
+    r"effective|starting|ending|ends|ended|rewarm|resumed?|restart(?:ed)?|between|returns?|returned|scheduled|surgery|procedure|again|delivered|planned|"
     r"d/c\s+home|"
     r"cxr|ct|cta|mri|mra|echo|tte|tee|ekg|ecg|eeg|cath|egd|colonoscopy|kub|pet|bx|biopsy|redo|cabg|repeat|prior|bal|"
     r"ex-fix|orif|s/p\s+(?:[lr]\s+)?[a-z][a-z/-]{1,10}|"
@@ -192,6 +193,7 @@ _RANGE_END = re.compile(r"[ \t]*-[ \t]*(?P<m>\d{1,2})/(?P<d>\d{1,2})(?![\d/])")
 
 # Between two dates of a list or a range ("on 2/3 and 2/10", "7/22-7/25").
 _LIST_GAP = re.compile(r"(?i)\s*(?:,|and|or|to|-|through|thru|&)\s*(?:(?:again|then|on|also)\s+)*")
+_LISTED_PAIR = re.compile(_LIST_GAP.pattern + r"(?P<pair>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))(?![\w/]|[.,]\d)")
 # Month words that are also everyday words or abbreviations ("may", "mar", "dec" = decreased).
 _AMBIGUOUS_MONTHS = frozenset({"may", "mar", "dec", "jan", "sep", "sept"})
 # With a day after them, these are still words as often as months ("PT MAY 2X", "2 DEC BREATH SOUNDS").
@@ -200,7 +202,7 @@ _AMBIGUOUS_WITH_DAY = frozenset({"may", "mar", "dec"})
 _CLOCK_AFTER = re.compile(r"[ \t]+(?:[01]\d|2[0-3])[0-5]\d(?:[ \t]|$)")
 _TIME_AFTER = re.compile(
     r"\s*(?:at\s+|@\s*)?\d{1,2}(?::\d{2}|\s*(?:am|pm)\b)|\s+\d{4}\s*(?:h|hrs)\b|\s*@\s*[0-2]\d[0-5]\d\b"
-    r"|[ \t]+(?:[01]\d|2[0-3])[0-5]\d(?=[ \t]*(?:\n|$|[,;]))",  # "7/2 1630" heading a note, "svd 6/12 2214,"
+    r"|[ \t]+(?:[01]\d|2[0-3])[0-5]\d(?=[ \t]*(?:\n|$|[,;]|\.(?!\d)))",  # "7/2 1630" heading a note, "svd 6/12 2214,"
     re.IGNORECASE,
 )
 
@@ -252,6 +254,14 @@ _FOREIGN_DATE = re.compile(
     r"(?i)(?<![\w/.-])(?:(?P<d>[0-3]?\d)(?:er|º|°|\.)?[ \t]+(?:de[ \t]+)?)?"
     r"(?P<mn>" + _FOREIGN_MONTHS + r")(?![\w-])"
     r"(?:[ \t]+(?:de[ \t]+|del[ \t]+|di[ \t]+)?(?P<y>(?:1[89]|20)\d\d)(?![\w/-]|\.\d))?"
+)
+
+
+# A day and month with stops and no year, as German and Scandinavian letters write them, two digits each,
+# after a word of when: "from 15.04.", "ab 01.07." (not "hgb 8.9 from 10.4.", a value that ends a sentence).
+_DOTTED_DAY_MONTH = re.compile(
+    r"(?i)\b(?:from|until|till|since|ab|am|vom|bis|seit|zum|den|fra|til)[ \t]+"
+    r"(?P<date>(?:0[1-9]|[12]\d|3[01])\.(?:0[1-9]|1[0-2])\.)(?![\w.])"
 )
 
 
@@ -340,6 +350,13 @@ class _Dates:
                 # fraction or a score would have its unit or its name beside it.
                 ends.append(m.end())
                 yield Span(m.start(), m.end(), DATE, "month_day", 0.6, "date")
+        for end in sorted(ends):
+            listed = _LISTED_PAIR.match(text, end)
+            if listed is not None and listed.end() not in ends and self._ok(listed.group("pair")):
+                ends.append(listed.end())  # "HUS 9/15 and 10/8 normal": the list's next date, whatever follows it
+                yield Span(listed.start("pair"), listed.end(), DATE, "month_day", 0.8, "date")
+        for m in _DOTTED_DAY_MONTH.finditer(text):
+            yield Span(m.start("date"), m.end("date"), DATE, "month_day", 0.8, "date")
         for m in _MONTH_SHORT_YEAR.finditer(text):
             if _NOT_DATE_CUE.search(text, max(0, m.start() - 30), m.start()):
                 continue

@@ -112,10 +112,12 @@ _CUED_INITIALS = re.compile(
 )
 
 # The initials a report's staff fields hold: "Tech: JRM", "Tech: AS/KB", "Sonographer: T.V.", "transcribed ddl",
-# or an initial and a surname ("Sonographer: D. Whitcombe, RDCS").
+# or an initial and a surname ("Sonographer: D. Whitcombe, RDCS", "HOUSE SUPERVISOR: M. TRAN-OKONJO").
 _FIELD_INITIALS = re.compile(
-    r"(?i:\b(?:tech(?:nologist)?|sonographer|transcribed(?:\s+by)?|transcriptionist|scribe|typed\s+by)\b:?[ \t]+)"
-    r"(?P<i>[A-Z]\.[ \t]?[A-Z][a-z][\w'’-]+|[A-Z](?:\.?[A-Z]){1,2}\.?|[a-z]{2,3}(?=\.?[ \t]*$))"
+    r"(?i:\b(?:tech(?:nologist)?|sonographer|transcribed(?:\s+by)?|transcriptionist|scribe|typed\s+by|supervisor|"
+    r"crew|dispatcher|perfusionist|circulator|circulating|scrub)\b:?[ \t]+)"
+    r"(?P<i>[A-Z]\.[ \t]?[A-Z](?:[a-z][\w'’-]+|[A-Z]+(?:-[A-Z]+)?(?![\w'’-]))"
+    r"|[A-Z](?:\.?[A-Z]){1,2}\.?|[a-z]{2,3}(?=\.?[ \t]*$))"
     r"(?:/(?P<j>[A-Z]{2,3}))?(?![\w/])",
     re.M,
 )
@@ -188,6 +190,13 @@ class _Initials:
                     WordClass.STOP | WordClass.ENGLISH | WordClass.CLINICAL
                 ):
                     continue  # "the tech was in": a word, not a transcriber's initials
+                surname = value.rpartition(".")[2].strip()
+                surname_cls = self.lexicon.word_class(surname.lower())
+                if "." in value and surname.isupper() and len(surname) > 1 and (
+                    surname_cls & (WordClass.CLINICAL | WordClass.STOP)
+                    or surname_cls & WordClass.ENGLISH and not surname_cls & NAME_BITS
+                ):
+                    continue  # "TECH: A. FIB": in capitals, an abbreviation after a letter
                 yield Span(m.start(group), m.end(group), NAME, "initials", 0.75, "initials")
         yield from self._signed_names(doc)
         for m in _NAME_BEFORE_ROLE.finditer(text):

@@ -39,6 +39,15 @@ _STREET_TAIL = re.compile(
 )
 _TOWN_AFTER_LOWER = re.compile(r",[ \t]*(?P<town>[a-z][a-z'.-]+(?:[ \t][a-z][a-z'.-]+)?)(?=[,.;\n]|$)")
 _TOWN_AFTER = re.compile(r",[ \t]*(?P<town>[A-Z][A-Za-z'.-]+(?:[ \t][A-Z][A-Za-z'.-]+){0,2})")
+# A house number on a numbered road: "880 Route 9W", "1187 county rd 9", "45 State Route 17".
+_ROUTE_ADDRESS = re.compile(
+    r"(?i)(?<![\w.,/-])\d{2,6}[ \t]+(?:(?:state|us|county|co\.?|old|rural|farm|provincial)[ \t]+)?"
+    r"(?:route|rte\.?|highway|hwy\.?|(?<=county )road|(?<=county )rd\.?)[ \t]+\d{1,4}[a-z]?\b"
+)
+# A unit written before the street's number: "Level 1, 412 Sydney Road", "Flat 3, 22 Marlow Street".
+_UNIT_BEFORE = re.compile(
+    r"(?i)\b(?:level|floor|unit|suite|flat|apt|apartment|shop|office)\.?[ \t]+[0-9]{1,4}[A-Za-z]?[ \t]*,[ \t]*$"
+)
 _PO_BOX = re.compile(r"(?i)\b(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box)\s*#?\s*\d+")
 _ZIP = re.compile(r"(?<![\w-])(?P<zip>\d{5})(?P<plus>-\d{4})?(?![\w-])")
 _ZIP_CUE = re.compile(
@@ -165,12 +174,18 @@ class _StreetAddress:
             tail = _STREET_TAIL.match(text, m.end())
             street_end = tail.end() if tail and tail.end() > m.end() else m.end()
             end = places_after(doc, street_end)
-            yield Span(leading_number(text, m.start()), end, LOCATION, "street", 0.9, "street_address")
+            start = leading_number(text, m.start())
+            unit = _UNIT_BEFORE.search(text, max(text.rfind("\n", 0, start) + 1, start - 24), start)
+            yield Span(unit.start() if unit else start, end, LOCATION, "street", 0.9, "street_address")
             if end == street_end:
                 yield from town_after(doc, end)
         for m in _PO_BOX.finditer(text):
             yield Span(m.start(), m.end(), LOCATION, "street", 0.95, "street_address")
             yield from town_after(doc, m.end())
+        for m in _ROUTE_ADDRESS.finditer(text):
+            tail = _STREET_TAIL.match(text, m.end())
+            end = places_after(doc, tail.end() if tail else m.end())
+            yield Span(m.start(), end, LOCATION, "street", 0.85, "street_address")
 
 
 def known_city(lexicon: Lexicon, tokens: list[Token]) -> bool:
@@ -236,6 +251,25 @@ class _ZipCode:
                 yield Span(m.start("code"), m.end("code"), LOCATION, "zip", 0.8, "zip_code")
 
 
+# Towns named with their river or coast: "Newcastle upon Tyne", "Frankfurt am Main", "Halle an der Saale",
+# "Stratford-upon-Avon", "Southend-on-Sea", "Boulogne-sur-Mer"; in capitals only with "upon", "sur",
+# "an der" or hyphens ("DUE AM LABS" is the morning's labs).
+_RIVER_TOWN = re.compile(
+    r"\b(?P<a>[A-Z][a-zà-ÿ'’]{2,}|[A-Z]{3,})"
+    r"(?:[ \t]+(?:upon|am|an[ \t]+der|sur|UPON|AN[ \t]+DER|SUR)[ \t]+"
+    r"|-(?:upon|on|sur|en|le|la|sous|am|UPON|ON|SUR|EN)-)"
+    r"(?P<b>[A-Z][\w'’]{2,})"
+)
+
+
+# A form's state field, opening a line or a column: "City: Chicago   State: IL   ZIP: 60660",
+# "State/Province: Ontario" (not "Mental state: OK").
+_STATE_FIELD = re.compile(
+    r"(?m:(?:^|(?<=[ \t]{2})|(?<=\t)|(?<=\|[ \t])|(?<=,[ \t]))[ \t]*)(?i:state(?:[ \t]*/[ \t]*province)?)[ \t]*:[ \t]*"
+    r"(?P<state>[A-Z]{2}\b|[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?)"
+)
+
+
 class _City:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
@@ -247,6 +281,18 @@ class _City:
             yield from self._city_state(doc, m)
         for m in _COUNTY.finditer(text):
             yield Span(m.start(), m.end(), LOCATION, "county", 0.8, "city")
+        for m in _STATE_FIELD.finditer(text):
+            state = m.group("state")
+            if state in STATE_CODES or state.lower() in STATE_NAMES:
+                yield Span(m.start("state"), m.end("state"), LOCATION, "state", 0.8, "city")
+        for m in _RIVER_TOWN.finditer(text):
+            first, last = (self.lexicon.word_class(m.group(g).lower()) for g in ("a", "b"))
+            if (first | last) & (WordClass.STOP | WordClass.CLINICAL):
+                continue
+            if m.group("a").isupper() != m.group("b").isupper():
+                continue  # "Labs am Tuesday" is no town; "NEWCASTLE UPON TYNE" and "Newcastle upon Tyne" are
+            if any(c & WordClass.CITY or c == WordClass.NONE for c in (first, last)):
+                yield Span(m.start(), m.end(), LOCATION, "city", 0.8, "city")
         tokens = doc.tokens
         # Words of state names ("New Mexico", "West Virginia") are never a city on their own; a state's
         # name before "City" or a facility word is its city ("New York City", "our New York clinic").

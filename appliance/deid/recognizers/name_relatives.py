@@ -38,7 +38,8 @@ RELATIVE = re.compile(
     r"admissions|coordinator|liaison|fr\.|sr\.|dtr|cnm|midwife|doula|sponsor|aide|clerk|ibclc|sitter|pca|cna|lpn|"
     r"rrt|hha|secretary|receptionist|volunteer|slp|atty|attorney|counsel|rep|daughters|sons|sisters|brothers|"
     r"nieces|nephews|granddaughters|grandsons|fob|mob|sib|(?:sister|brother|mother|father|son|daughter)-in-law|"
-    r"coach|security|trooper|pastor|deacon|rabbi|imam|counsel(?:l)?or|lactation|ot|ho|hospitalist|intensivist|md|pharmd)"
+    r"coach|security|trooper|pastor|deacon|rabbi|imam|counsel(?:l)?or|lactation|ot|ho|hospitalist|intensivist|md|pharmd|"
+    r"parents|twin[ \t]+[ab]|tech|technician|technologist)"
     r"(?:'s)?(?:(?:,)?[ \t]+(?:(?:named|is|was|called)[ \t]+)?|[ \t]*\((?=[^\W\d_][\w'’-]*[,)]))"
 )
 
@@ -87,6 +88,7 @@ RELATIVE_WORDS = frozenset(
     sister-in-law brother-in-law mother-in-law father-in-law son-in-law daughter-in-law coach security
     trooper pastor deacon rabbi imam counselor counsellor lactation ot ho hospitalist intensivist md pharmd
     caseworker navigator matron paramedic emt medic detective officer sergeant sgt deputy constable pct
+    parents twin tech technician technologist
     """.split()
 )
 
@@ -156,7 +158,31 @@ def relatives(doc: Document) -> Iterator[Span]:
             if not ok and surname_made_aware:
                 yield Span(tok.start, tok.end, NAME, "clinician", 0.75, "name_context")
                 continue
+            # "HCP IS HUSBAND WILL, SEEN IN ...": a given name that is also a word, then a comma, where no verb
+            ok = ok or bool(
+                tok.cls & WordClass.FIRST
+                and not tok.cls & (WordClass.CLINICAL | WordClass.MEDICAL)
+                and doc.text.startswith(",", tok.end)
+            )
+            # "PARENTS FOLA AND ADE": after a plural kin word, a word no list knows before "and"
+            ok = ok or bool(
+                m.group("rel").lower() == "parents"
+                and tok.cls == WordClass.NONE
+                and len(tok.norm) >= 3
+                and tok.text.isalpha()
+                and nxt is not None
+                and nxt.norm == "and"
+            )
+            # "TWIN A (JUNIPER)": a name alone in brackets right after who it is
+            ok = ok or bool(
+                doc.text[tok.start - 1 : tok.start] == "("
+                and (tok.cls & NAME_BITS or tok.cls == WordClass.NONE)
+                and not tok.cls & (WordClass.CLINICAL | WordClass.STOP)
+                and doc.text.startswith(")", tok.end)
+            )
             ok = ok and tok.norm not in _WEEKDAYS  # "mother thurs.": the day she comes
+        elif m.group("rel").lower().startswith("tech") and not m.group("rel").islower():
+            continue  # "Sandstone Tech Park": in a cased line "Tech" is part of a name, not a role before one
         else:
             # "her son Will": in a cased line a capitalised first name counts even if it is a word.
             ok = (
@@ -176,7 +202,7 @@ def relatives(doc: Document) -> Iterator[Span]:
             nickname = _NICKNAME.match(doc.text, span.end)
             if nickname:  # 'SON RICHARD ("RICH")': the name the family uses
                 yield Span(nickname.start("n"), nickname.end("n"), NAME, "relative", 0.8, "name_context")
-            if m.group("rel").lower().endswith("s") and last + 2 < len(doc.tokens):
+            if m.group("rel").lower().endswith("s") and last + 2 < len(doc.tokens):  # "sons", "parents"
                 yield from _second_of_pair(doc, last)
 
 

@@ -83,7 +83,11 @@ class _AddressRegions:
             elif not has_state and doc.caseless:
                 # ", me.", ", vt 05641": a state's code in lower case, in a note written all in lower case
                 state = STATE_CODE_AFTER.match(text, end)
-                written = state.group("state") if state is not None and state.group("sep").startswith(",") else ""
+                written = (
+                    state.group("state")
+                    if state is not None and (state.group("sep").startswith(",") or state.group("zip"))
+                    else ""
+                )  # ", vt" or "swanzey nh 03446": after a comma, or before a ZIP code
                 has_state = written.islower() and written.upper() in STATE_CODES
             if abroad is None and not has_state and place.subtype in ("city", "street", None):
                 code = _POSTCODE_AT_LINE_END.match(text, end)

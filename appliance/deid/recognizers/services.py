@@ -50,6 +50,13 @@ _TRANSPORT_VENDOR = re.compile(
     r"(?P<name>" + _NAME_WORD + r"(?:[ \t]+" + _NAME_WORD + r"){0,2}?)[ \t]+"
     r"(?:wheelchair[ \t]+van|w/c[ \t]+van|chair[ \t]+car|stretcher|als|bls|cct|rotor|fixed[ \t]+wing|ambulette)\b"
 )
+# What is sent or phoned to a place, right before "to": after it the words name the place, not a verb
+# ("rx called to hilltop pharmacy", "faxed to lakeside hospice").
+_SENT_TO = re.compile(
+    r"(?i)\b(?:(?:rx|script|meds?|orders?|prescriptions?|refills?)[ \t]+(?:called|phoned)|sent|faxed|e-?scribed|"
+    r"e-?prescribed|transferred|discharged|d/c'?d|dc'?d|referred|delivered|mailed|forwarded|routed|transmitted|rx|"
+    r"script|refills?)(?:[ \t]+in)?[ \t]+$"
+)
 # Words that say what kind of service, not which one.
 _SERVICE_GENERIC = frozenset(
     """
@@ -190,8 +197,11 @@ def care_services(doc: Document, facility_generic: frozenset[str]) -> Iterator[S
             or any(w.text[0].isupper() != doc.text[m.end() - 1].isupper() for w in words)
         ):
             continue  # "Outpatient hospice.", "vendor Blue Heron Ambulance": a kind, or a word before the name
-        if not listed and (m.groupdict().get("prep") or "").lower() == "to" and (
-            words[0].cls == WordClass.ENGLISH or words[0].cls & WordClass.STOP
+        if (
+            not listed
+            and (m.groupdict().get("prep") or "").lower() == "to"
+            and (words[0].cls == WordClass.ENGLISH or words[0].cls & WordClass.STOP)
+            and not _SENT_TO.search(doc.text, max(0, m.start("prep") - 24), m.start("prep"))
         ):
             continue  # "progressed to require dialysis", "reminded to call hospice": a verb after "to"
         if (m.groupdict().get("weak") or listed) and not any(

@@ -1,0 +1,86 @@
+"""Shapes found in notes and letters written blind to the engine, after the twenty-first batch: crews and
+staff fields with an initial and a surname in capitals, credentials of paramedics, a date listed after another
+whatever follows it, dates before a clock time closing a sentence and after ends and rewarming, a month after
+"since about", a day and month with stops after a word of when, names after a plural kin word, after "twin A"
+in brackets, after a technician and before a comma, towns named with their river or coast, a lower-case state
+code before a ZIP code, a form's state field, houses on numbered roads, a unit before the street's number, a
+pharmacy after what was phoned to it, and their look-alikes.
+
+Every example is invented for this test; each case lists words that must stay.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from appliance.deid import DeidConfig, DeidEngine
+from tests.deid.test_deid_real_shapes import Case, assert_case
+
+STAFF_AND_FAMILY = [
+    Case(
+        "crews-and-staff-fields-with-an-initial-and-a-surname-in-capitals",
+        "CREW: R. VANTERPOOL EMT-P / S. ADEYEMI EMT-B\nHOUSE SUPERVISOR: J. MORCOMBE-ADE EXT 44120\n"
+        "TECH: A. LINE PLACED.",
+        phi=("R. VANTERPOOL", "S. ADEYEMI", "J. MORCOMBE-ADE"),
+        keep=("LINE", "EMT-P"),
+    ),
+    Case(
+        "names-after-a-plural-kin-word-a-twin-in-brackets-a-technician-and-before-a-comma",
+        "POA IS BROTHER WILL, LIVES IN TOWN. PARENTS KEMI AND OBI AT BEDSIDE. TWIN B (ROWAN) IN LEVEL II, "
+        "TWIN A (VERTEX) HERE. SPIKES PER EEG TECH LORENZO. PARENTS AWARE AND AGREE. THE TECH WILL DRAW.",
+        phi=("WILL", "KEMI", "OBI", "ROWAN", "LORENZO"),
+        keep=("AWARE", "AGREE", "TECH WILL", "VERTEX"),
+    ),
+    Case("twin-gestations-are-no-name", "The risk in twin gestations was higher.", keep=("gestations",)),
+]
+
+DATES_AND_PLACES = [
+    Case(
+        "a-date-listed-after-another-and-dates-after-ends-rewarming-and-before-a-clock-time",
+        "Neuro - HUS 9/14 and 10/6 normal. HEPARIN ENDS 11/3 0800. REWARM 4/2, MRI DAY 5. PEEP 10/5 and 5/5. "
+        "skin itchy since about March. Rückkehr ab 12.05. geplant. hgb 8.2 from 10.4. today.",
+        phi=("10/6", "11/3", "4/2", "March", "12.05."),
+        keep=("10/5", "5/5", "10.4", "8.2"),
+    ),
+    Case(
+        "towns-named-with-their-river-or-coast",
+        "Moved from Kingston upon Thames to Stratford-upon-Avon; post from Offenbach am Main. DUE AM LABS sent.",
+        phi=("Kingston upon Thames", "Stratford-upon-Avon", "Offenbach am Main"),
+        keep=("DUE", "AM", "LABS"),
+    ),
+    Case(
+        "a-state-code-before-a-zip-a-state-field-numbered-roads-and-a-unit-before-the-number",
+        "City: Tulsa   State: OK   ZIP: 74104\n"
+        "Mental state: OK\nCedar Run Family Practice\n640 Route 22W, Suite 4\nSomerville, NJ 08876\n"
+        "farm at 2210 county rd 14, elk river. Level 2, 118 Flinders Lane\nMelbourne VIC 3000\ntook 2 hwy 9 exits",
+        phi=("OK", "640 Route 22W", "2210 county rd 14", "Level 2, 118 Flinders Lane"),
+        keep=("Mental state", "hwy 9"),
+    ),
+    Case(
+        "a-state-code-before-a-zip-in-a-lower-case-note",
+        "home: 22 pound hill rd, rindge nh 03461 - lives alone.",
+        phi=("nh", "03461"),
+    ),
+    Case(
+        "a-pharmacy-after-what-was-phoned-to-it",
+        "out of lancets, rx called to hilltop pharmacy. refills faxed to brookside apothecary. progressed to "
+        "require dialysis. referred to inpatient hospice.",
+        phi=("hilltop pharmacy", "brookside apothecary"),
+        keep=("dialysis", "inpatient hospice"),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def engine() -> DeidEngine:
+    return DeidEngine(DeidConfig())
+
+
+TABLES = {"staff-and-family": STAFF_AND_FAMILY, "dates-and-places": DATES_AND_PLACES}
+CASES = [(table, case) for table, cases in TABLES.items() for case in cases]
+
+
+@pytest.mark.parametrize("case", [case for _, case in CASES], ids=[f"{table}-{case.id}" for table, case in CASES])
+def test_blind_shapes(engine: DeidEngine, case: Case) -> None:
+    """Every identifier of each invented case is marked and none of its words to keep is touched."""
+    assert_case(engine, case)
