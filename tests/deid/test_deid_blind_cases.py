@@ -4,7 +4,9 @@ whatever follows it, dates before a clock time closing a sentence and after ends
 "since about", a day and month with stops after a word of when, names after a plural kin word, after "twin A"
 in brackets, after a technician and before a comma, towns named with their river or coast, a lower-case state
 code before a ZIP code, a form's state field, houses on numbered roads, a unit before the street's number, a
-pharmacy after what was phoned to it, and their look-alikes.
+pharmacy after what was phoned to it, signatures with a second credential or a unit, initials after a nurse
+closing a note, names after roles on call and before where they are, names that are words before a joining sign
+or after a detective, and their look-alikes.
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -32,6 +34,23 @@ STAFF_AND_FAMILY = [
         keep=("AWARE", "AGREE", "TECH WILL", "VERTEX"),
     ),
     Case("twin-gestations-are-no-name", "The risk in twin gestations was higher.", keep=("gestations",)),
+    Case("a-signature-with-a-second-credential", "wound care done.\n- kt rn cwon x4471", phi=("kt",), keep=("cwon",)),
+    Case("a-signature-with-the-unit-after-a-comma", "school called re pickup.\n- jr rn, peds 4", phi=("jr",)),
+    Case("a-counsellor-signing", "intake 5/2 pending.\n- dqm, lmhc", phi=("dqm",), keep=("lmhc",)),
+    Case("initials-after-a-nurse-closing-the-note", "family in lobby.\ntriage rn pb", phi=("pb",), keep=("triage",)),
+    Case(
+        "names-after-roles-on-call-and-before-where-they-are-in-lower-case",
+        "0410 pharmacist on call tobias x 6-2291 re vanco. facility slp wren at maplewood notified. prosthetist "
+        "dale at the limb lab. - ola rn / pct benny j.",
+        phi=("tobias", "wren", "dale", "benny j."),
+        keep=("pharmacist", "slp", "prosthetist", "pct"),
+    ),
+    Case(
+        "names-that-are-words-after-kin-before-a-joining-sign-and-after-a-detective",
+        "FAMILY: DAUGHTER MAY + SON-IN-LAW IN WAITING RM. POLICE (DET. STRONG) CALLED FOR STATUS.",
+        phi=("MAY", "STRONG"),
+        keep=("SON-IN-LAW", "POLICE", "DET"),
+    ),
 ]
 
 DATES_AND_PLACES = [

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from appliance.deid.config import DeidConfig
 from appliance.deid.lexicon import NAME_BITS, Lexicon, WordClass
 from appliance.deid.recognizers.base import register
+from appliance.deid.recognizers.credentials import CREDENTIAL_WORDS
 from appliance.deid.recognizers.name_rules import HEADER_WORDS, NOT_INITIALS
 from appliance.deid.recognizers.names import TITLE_WORDS
 from appliance.deid.spans import NAME, Span
@@ -41,7 +42,8 @@ _LOWER_INITIALS = re.compile(
 )
 _CRED = (
     r"(?:rn|rrt|lpn|np|slp|ccc-slp|otr/l|ot|otr|cota|pt|dpt|pta|cna|licsw|lcsw|msw|rd|ldn|ms|cm|md|pa-c|pharmd|rph"
-    r"|bsn|msn|ibclc|cwocn|wocn|ccrn|ocn|cnl|crnp|cpnp|rnc|cde|rt|licsw|lmsw|lmhc|mdiv|bcc|fnp|acnp|ccm|cht|cscs|atc|cpt|cdces|cnp)"
+    r"|bsn|msn|ibclc|cwocn|wocn|cwon|cwcn|ccrn|ocn|cnl|crnp|cpnp|rnc|cde|rt|licsw|lmsw|lmhc|mdiv|bcc|fnp|acnp|ccm|cht"
+    r"|cscs|atc|cpt|cdces|cnp)"
 )
 # A pager or extension after a signature: "c. ambroise ms rd ldn, pgr 2214".
 _PAGER_TAIL = (
@@ -53,10 +55,12 @@ _PAGER_TAIL = (
 _SIGNED_WITH_CREDENTIAL = re.compile(
     r"(?im)(?:^|[.;][ \t]+|[ \t][-/~—–]+[ \t]*|^[-/~—–]+[ \t]*)(?P<i>[a-z]{2,3}|[a-z]\.[a-z]\.(?:[a-z]\.)?)"
     r"(?:[ \t]*[,/][ \t]*|[ \t]+)"
-    r"(?:rn|rrt|lpn|np|slp|ccc-slp|otr/l|cna|licsw|msw|rd|pta|cota|cnm|chaplain|interp(?:reter)?|pharmd"
+    r"(?:rn|rrt|lpn|np|slp|ccc-slp|otr/l|cna|licsw|lcsw|lmsw|lmhc|lpc|lmft|msw|rd|pta|cota|cnm|chaplain|interp(?:reter)?|pharmd"
     r"|ms(?=[ \t,]+(?:rd|ccc-slp|slp|rn|ldn)\b))\b"
     r"(?:(?:[ \t]*[,/][ \t]*|[ \t]+)" + _CRED + r"){0,3}\b"
-    r"[ \t]*(?:supervisor|charge|resident|svcs|services|student)?" + _PAGER_TAIL + r"[ \t.]*$"
+    r"[ \t]*(?:supervisor|charge|resident|svcs|services|student|,[ \t]*[a-z]{2,8}(?:[ \t]+\d{1,2}[a-z]?)?)?"
+    + _PAGER_TAIL
+    + r"[ \t.]*$"
 )
 # A signature with a name at a line's end: an initial and a surname or a first name and an initial, then
 # one or more credentials ("l. amaral, otr/l", "chloé d., rn", "a. rosenthal, ms, rd, ldn",
@@ -86,9 +90,11 @@ _LAST_CREDENTIAL = re.compile(
     r"\b" + _CRED + r"(?:(?:[ \t]*,[ \t]*(?:[a-z]{2,6}[ \t]+)?|[ \t]+)(?:supervisor|charge))?" + _PAGER_TAIL + "$"
 )
 # The writer's initials alone on a note's last line: "...CALL BACK IN AM.\nLMCK".
-# In one case, after a sentence's end or a dash: "dtr updated. dk", "... # 508 555 0114. -lg".
+# In one case, after a sentence's end, a dash or a nurse's credential: "dtr updated. dk", "... # 508 555 0114. -lg",
+# "... in lobby.\ntriage rn jt".
 _CLOSING_INITIALS = re.compile(
-    r"(?:\n[-—–]*|(?<=\.)[ \t]+|[ \t][-—–]+)[ \t]*(?P<i>[A-Za-z]\.?[A-Za-z]\.?(?:[A-Za-z]\.?){0,2})[ \t]*\s*\Z"
+    r"(?:\n[-—–]*|(?<=\.)[ \t]+|[ \t][-—–]+|(?:(?<=\brn)|(?<=\blpn)|(?<=\bpct)|(?<=\bRN)|(?<=\bLPN))[ \t]+)"
+    r"[ \t]*(?P<i>[A-Za-z]\.?[A-Za-z]\.?(?:[A-Za-z]\.?){0,2})[ \t]*\s*\Z"
 )
 # An initial and a surname alone on a note's last line, maybe with a role after a comma: "O. FRANCOEUR",
 # "A. Mbeki, SW".
@@ -171,7 +177,7 @@ class _Initials:
             dotted = m in signed and _DOTTED.fullmatch(value) is not None  # "--t.o. rrt": letters with stops
             if (word_class & excluded or bare in HEADER_WORDS or bare in TITLE_WORDS) and not dotted:
                 continue  # "SIGNED BY DR.": a title, not initials
-            if closes and value.upper() in _CREDENTIALS:
+            if closes and (value.upper() in _CREDENTIALS or bare in CREDENTIAL_WORDS):
                 continue  # "--t.o. rrt": the credential closing the note is not the writer's initials
             if (
                 "." not in value

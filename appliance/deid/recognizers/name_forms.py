@@ -37,6 +37,9 @@ _FAMILY_FIRST = re.compile(r"\b(?P<family>[A-Z][a-z]{1,5})[ \t]+(?P<given>[A-Z][
 # A single letter and its full stop right before a name, after a line's start, a space, a bracket or a dash
 # ("l. garza", "(D. Pavlovic"); not the end of "f/u." or "U/l." before a sentence.
 _INITIAL_BEFORE = re.compile(r"(?<![^\s(,;:>-])[^\W\d_]\.[ \t]?$")
+# An initial after a first name, closing a clause or before a verb: "pct benny j.", "rt cal w., keystone",
+# "Field tech Manjunath G. visited".
+_INITIAL_AFTER = re.compile(r"[ \t]+(?P<i>[^\W\d_])\.(?=[ \t]*(?:[,;:)\n]|$)|[ \t]+[a-z])")
 # A name that starts with an initial already ("A. Melanie Yıldız" after the German "i. A."): left alone.
 _INITIAL_START = re.compile(r"[^\W\d_]\.")
 
@@ -115,7 +118,8 @@ def initial_and_particle(doc: Document) -> Iterator[Span]:
 
 class _NameEdges:
     """Widens a name any recognizer found: over a family name's particles and the word they join to it
-    ("Jericho| dela Cruz", "Corazon dela |Cruz"), then over the initial written before it ("l. |garza")."""
+    ("Jericho| dela Cruz", "Corazon dela |Cruz"), over an initial closing it ("benny| j."), then over the
+    initial written before it ("l. |garza")."""
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
@@ -138,6 +142,9 @@ class _NameEdges:
             before = _PARTICLE_BEFORE.search(text, max(0, start - 30), start)
             if before is not None and self._joins(before.group("word")):
                 start = before.start()
+            closing = _INITIAL_AFTER.match(text, end)
+            if closing is not None and closing.group("i").isupper() == text[span.start].isupper():
+                end = closing.end()
             initial = _INITIAL_BEFORE.search(text, max(0, start - 3), start)
             if initial is not None and initial.end() == start and not _INITIAL_START.match(text, start):
                 start = initial.start()

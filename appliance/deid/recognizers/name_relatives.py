@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 
 from appliance.deid.lexicon import NAME_BITS, WordClass
+from appliance.deid.recognizers.credentials import CREDENTIAL_WORDS
 from appliance.deid.recognizers.name_rules import HEADER_WORDS, grow, name_span, name_word
 from appliance.deid.spans import NAME, Span
 from appliance.deid.text import Document, Shape
@@ -39,8 +40,8 @@ RELATIVE = re.compile(
     r"rrt|hha|secretary|receptionist|volunteer|slp|atty|attorney|counsel|rep|daughters|sons|sisters|brothers|"
     r"nieces|nephews|granddaughters|grandsons|fob|mob|sib|(?:sister|brother|mother|father|son|daughter)-in-law|"
     r"coach|security|trooper|pastor|deacon|rabbi|imam|counsel(?:l)?or|lactation|ot|ho|hospitalist|intensivist|md|pharmd|"
-    r"parents|twin[ \t]+[ab]|tech|technician|technologist)"
-    r"(?:'s)?(?:(?:,)?[ \t]+(?:(?:named|is|was|called)[ \t]+)?|[ \t]*\((?=[^\W\d_][\w'’-]*[,)]))"
+    r"parents|twin[ \t]+[ab]|tech|technician|technologist|prosthetist|orthotist|audiologist|podiatrist)"
+    r"(?:'s)?(?:(?:,)?[ \t]+(?:(?:named|is|was|called|on[ \t]+call|on-call)[ \t]+)?|[ \t]*\((?=[^\W\d_][\w'’-]*[,)]))"
 )
 
 _WEEKDAYS = frozenset("mon tue tues wed weds thu thur thurs fri sat sun".split())
@@ -88,7 +89,7 @@ RELATIVE_WORDS = frozenset(
     sister-in-law brother-in-law mother-in-law father-in-law son-in-law daughter-in-law coach security
     trooper pastor deacon rabbi imam counselor counsellor lactation ot ho hospitalist intensivist md pharmd
     caseworker navigator matron paramedic emt medic detective officer sergeant sgt deputy constable pct
-    parents twin tech technician technologist
+    parents twin tech technician technologist prosthetist orthotist audiologist podiatrist
     """.split()
 )
 
@@ -101,6 +102,8 @@ def relatives(doc: Document) -> Iterator[Span]:
         if _MEASURE_BEFORE.search(doc.text, max(0, m.start() - 8), m.start()) and m.group("rel").lower() in _UNITS:
             continue  # "8 cm long": centimetres, not a case manager
         tok = doc.tokens[index]
+        if tok.norm in CREDENTIAL_WORDS:
+            continue  # "vp rn cwon": a second credential, not a name
         if tok.norm in _TITLES_AFTER_ROLE:
             continue  # "CHAPLAIN BRO. ANSELM", "PCP DR MOREAU": the title's own rule takes the name
         if m.group("rel").lower() == "md" and (
@@ -137,7 +140,10 @@ def relatives(doc: Document) -> Iterator[Span]:
             # "SON WILL IS HCP", "wife may aware": a given name that is also a verb, where no verb can follow;
             # "RT SPARROW AWARE", "np crow notified": a surname that is also a word, before what staff are made
             ok = ok or bool(
-                tok.cls & WordClass.FIRST
+                (
+                    tok.cls & WordClass.FIRST
+                    or tok.cls & WordClass.LAST and not tok.cls & (WordClass.STOP | WordClass.CLINICAL)
+                )
                 and nxt is not None
                 and doc.gap(tok, nxt) == " "
                 and nxt.norm in _NO_VERB_AFTER
@@ -158,11 +164,12 @@ def relatives(doc: Document) -> Iterator[Span]:
             if not ok and surname_made_aware:
                 yield Span(tok.start, tok.end, NAME, "clinician", 0.75, "name_context")
                 continue
-            # "HCP IS HUSBAND WILL, SEEN IN ...": a given name that is also a word, then a comma, where no verb
+            # "HCP IS HUSBAND WILL, SEEN IN ...", "DAUGHTER MAY + SON-IN-LAW": a given name that is also a word,
+            # then a comma or a joining sign, where no verb can follow
             ok = ok or bool(
                 tok.cls & WordClass.FIRST
                 and not tok.cls & (WordClass.CLINICAL | WordClass.MEDICAL)
-                and doc.text.startswith(",", tok.end)
+                and re.match(r"[ \t]*[,+&]", doc.text[tok.end : tok.end + 3]) is not None
             )
             # "PARENTS FOLA AND ADE": after a plural kin word, a word no list knows before "and"
             ok = ok or bool(
@@ -193,6 +200,7 @@ def relatives(doc: Document) -> Iterator[Span]:
         if not ok:
             continue
         first, last = grow(doc, index, index)
+        first = max(first, index)  # "prosthetist dale": the role before is no part of the name
         # "wife maría josé", "daughter Anne Marie": a second given name after the first.
         while last + 1 < len(doc.tokens) and last - first < 2 and _second_given_name(doc, last):
             last += 1
