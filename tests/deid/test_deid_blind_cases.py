@@ -6,7 +6,10 @@ in brackets, after a technician and before a comma, towns named with their river
 code before a ZIP code, a form's state field, houses on numbered roads, a unit before the street's number, a
 pharmacy after what was phoned to it, signatures with a second credential or a unit, initials after a nurse
 closing a note, names after roles on call and before where they are, names that are words before a joining sign
-or after a detective, and their look-alikes.
+or after a detective, businesses written with a capital inside or named after "the", wards named after people,
+file numbers of letters, a year and a serial, French labels, dates after "week of" and "signed" and a day first
+before its hour, a postcode opening the line before its town, a town and its state in a column, towns that are
+surnames in capitals, a girlfriend and a perfusionist by name, and their look-alikes.
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -89,13 +92,66 @@ DATES_AND_PLACES = [
     ),
 ]
 
+BUSINESSES_NUMBERS_AND_TOWNS = [
+    Case(
+        "businesses-written-with-a-capital-inside-and-after-the",
+        "Chat with BrightLedger Pharmacy support. thanks for contacting BrightLedger. "
+        "#WalkingHome\nARREST AT MILLWORKS GYM, BYSTANDER CPR. LINE COOK AT THE COPPER POT GRILLE. "
+        "ate at the hospital cafe.",
+        phi=("BrightLedger Pharmacy", "BrightLedger", "MILLWORKS GYM", "COPPER POT GRILLE"),
+        keep=("WalkingHome", "hospital cafe"),
+    ),
+    Case(
+        "wards-named-after-people-and-an-institute-abbreviated",
+        "Bed on Pemberton Ward since Tuesday; back to the ward later. TRANSFER TO NORTHERN HEART INST.",
+        phi=("Pemberton Ward", "NORTHERN HEART INST"),
+        keep=("the ward",),
+    ),
+    Case(
+        "file-numbers-of-letters-a-year-and-a-serial-and-labels-in-french",
+        "Ref: Housing application HB/24/227310. UHID: KMH/2022/0071954. Reg. No. KMC 2011/06/2291. "
+        "Permis 2-11834. Appelez le 450-555-0190 poste 27. BP 120/80, seen 2019/10/04.",
+        phi=("HB/24/227310", "KMH/2022/0071954", "KMC 2011/06/2291", "2-11834", "27"),
+        keep=("120/80",),
+    ),
+    Case(
+        "dates-after-week-of-and-signed-and-a-day-first-before-its-hour",
+        "Rota for the week of 4/14. POLST SIGNED 2/9 W/ SON. Flow note 27/03 14:20. grip 4 of 5/5.",
+        phi=("4/14", "2/9", "27/03"),
+        keep=("5/5",),
+    ),
+    Case(
+        "a-postcode-opening-the-line-before-its-town",
+        "Praxis am Ring\nBahnhofstraße 12\n04109 Leipzig\n\nKeizersgracht 12\n1015 CJ Amsterdam",
+        phi=("04109", "1015 CJ"),
+    ),
+    Case(
+        "a-town-and-its-state-in-a-column-and-towns-that-are-surnames-in-capitals",
+        "FROM: MERCY ST. ANSELM HOSPITAL, KEOKUK IA   TO: SNF\nLIVED INDEPENDENTLY IN ARLINGTON UNTIL MAY. "
+        "MVC IN WATERBURY. TREATING MD IN MEXICO.",
+        phi=("KEOKUK", "IA", "ARLINGTON", "WATERBURY"),
+        keep=("TREATING", "MEXICO"),
+    ),
+    Case("no-medical-words-before-a-camel-case-word", "NaCl 0.9% and MoAb were added.", keep=("NaCl", "MoAb")),
+    Case(
+        "a-girlfriend-and-a-perfusionist-named-in-capitals",
+        "LAST DRINK PER GF CRYSTAL ON SAT. PERFUSIONIST DIEGO AT BS.",
+        phi=("CRYSTAL", "DIEGO"),
+        keep=("GF", "PERFUSIONIST"),
+    ),
+]
+
 
 @pytest.fixture(scope="module")
 def engine() -> DeidEngine:
     return DeidEngine(DeidConfig())
 
 
-TABLES = {"staff-and-family": STAFF_AND_FAMILY, "dates-and-places": DATES_AND_PLACES}
+TABLES = {
+    "staff-and-family": STAFF_AND_FAMILY,
+    "dates-and-places": DATES_AND_PLACES,
+    "businesses-numbers-and-towns": BUSINESSES_NUMBERS_AND_TOWNS,
+}
 CASES = [(table, case) for table, cases in TABLES.items() for case in cases]
 
 

@@ -94,7 +94,7 @@ _BLEEP = re.compile(r"(?i)\bbleep[ \t]*(?:no\.?|#)?[ \t]*:?[ \t]*(?P<num>\d{3,5}
 # An extension after its word: "rrt, ext 6642", "extension #4410"; three to five digits, no unit or
 # fraction after ("EXT 4/5" is strength).
 _EXT_NUMBER = re.compile(
-    r"(?i)\b(?:ext|extension|poste)\.?[ \t]*#?[ \t]*(?P<num>(?<![\d/.-])\d{3,5})"
+    r"(?i)\b(?:ext|extension|poste)\.?[ \t]*#?[ \t]*(?P<num>(?<![\d/.-])\d{3,5}|(?<=poste )\d{2})"
     r"(?![\d/%-]|[.,]\d|[ \t]*(?:ml|cc|mg|mcg|units?)\b)"
 )
 # An extension written "x5531" after a word or in brackets ("sw ilana perez x5531", "(x4471)"): four or five

@@ -95,7 +95,7 @@ _BIRTH_YEAR = re.compile(
 _DATE_CUE = re.compile(
     r"(?i)(?:\b(?:on|since|from|to|until|till|thru|through|by|before|after|dated?|dos|seen|visit(?:ed)?|"
     r"(?:re)?admitted|admission|admit|discharged?|started|stopped|began|last|next|as\s+of|f/u|follow[\s-]?up|faxed|"
-    r"effective|starting|ending|ends|ended|rewarm|resumed?|restart(?:ed)?|between|returns?|returned|scheduled|surgery|procedure|again|delivered|planned|"
+    r"effective|starting|ending|ends|ended|rewarm|signed|resumed?|restart(?:ed)?|between|returns?|returned|scheduled|surgery|procedure|again|delivered|planned|"
     r"d/c\s+home|"
     r"cxr|ct|cta|mri|mra|echo|tte|tee|ekg|ecg|eeg|cath|egd|colonoscopy|kub|pet|bx|biopsy|redo|cabg|repeat|prior|bal|"
     r"ex-fix|orif|s/p\s+(?:[lr]\s+)?[a-z][a-z/-]{1,10}|"
@@ -111,7 +111,8 @@ _DATE_CUE = re.compile(
 # Words right before a slash pair that make it a score, a fraction or a pressure ("pain 7/10").
 _NOT_DATE_CUE = re.compile(
     r"(?i)\b(?:bp|b/p|blood\s+pressure|pressure|pain|strength|power|motor|reflexes|grade|murmur|scale|score|"
-    r"ratio|gcs|apgar|vision|visual|acuity|va|rated|rates?|sbp|dbp|map|breath\s+sounds|x|times|(?<!as )of|grip|grasp|"
+    r"ratio|gcs|apgar|vision|visual|acuity|va|rated|rates?|sbp|dbp|map|breath\s+sounds|x|times|(?<!as )(?<!week )of|"
+    r"grip|grasp|"
     r"hemiparesis|weakness|headache|ha|ue|le|rue|lue|rle|lle|bue|ble|mae|bilat|pulses?|edema|reflex(?:es)?|"
     r"sedation|rass|cam|sats|spo2|leak|tof|apgars?|section|berg|fim|mmt|ciwa|cows|sve|latch|monofilament)\s*[:=]?\s*$"
 )
@@ -303,8 +304,10 @@ class _Dates:
         for m in _SLASH_PAIR.finditer(text):
             month, day = int(m.group("m")), int(m.group("d"))
             day_first = 12 < month <= 31 and 1 <= day <= 12 and m.group() != "24/7"  # "24/7": all the time
-            if day_first and _DATE_CUE.search(text, max(0, m.start() - 30), m.start()):
-                ends.append(m.end())  # "delivered on 29/10": day first, as most of the world writes it
+            if day_first and (
+                _DATE_CUE.search(text, max(0, m.start() - 30), m.start()) or _TIME_AFTER.match(text, m.end())
+            ):
+                ends.append(m.end())  # "delivered on 29/10", "27/03 14:20": day first, as most of the world writes it
                 yield Span(m.start(), m.end(), DATE, "month_day", 0.8, "date")
                 continue
             if not self._ok(m.group()):

@@ -29,7 +29,7 @@ from appliance.deid.recognizers.facility_patterns import (
 from appliance.deid.recognizers.locations import NAME_LIKE
 from appliance.deid.recognizers.name_dictionary import language_named
 from appliance.deid.recognizers.name_rules import MONTH_WORDS
-from appliance.deid.recognizers.services import care_services, cued_headed, plural_at_town
+from appliance.deid.recognizers.services import camel_named, care_services, cued_headed, plural_at_town
 from appliance.deid.recognizers.wards import NUMBER_AFTER
 from appliance.deid.spans import LOCATION, Span
 from appliance.deid.text import Document, Shape, Token
@@ -64,7 +64,8 @@ _TEST_HEADS = frozenset({"lab", "labs", "laboratory", "laboratories"})
 # Heads that are everyday words: the name before them must hold a name, a place or a word no list knows.
 _NAMED_HEADS = frozenset(
     {"group", "room", "building", "school", "schools", "academy", "detox", "tavern", "trucking", "distribution"}
-    | {"nurses", "bank"}
+    | {"nurses", "bank", "ward", "restaurant", "grill", "grille", "diner", "cafe", "café", "bakery", "motel", "hotel"}
+    | {"gym"}
 )
 SAINTS = frozenset({"st", "saint", "ste", "mt", "mount"})
 _MOUNTS = frozenset({"mt", "mount"})
@@ -132,6 +133,7 @@ class _Facility:
         yield from self._generic_tail(doc)
         yield from self._lower_saints(doc)
         yield from care_services(doc, FACILITY_GENERIC)
+        yield from camel_named(doc, FACILITY_HEADS | FACILITY_GENERIC)
         yield from cued_headed(doc, FACILITY_GENERIC)
         yield from plural_at_town(doc)
 

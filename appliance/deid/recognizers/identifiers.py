@@ -58,7 +58,8 @@ _LABELS: dict[str, str] = {
     r"(?:insurance|health|id)\s+card\s*(?:#|no\.?|number)|trauma\s*(?:#|no\.?|number)|"
     r"health\s+services\s*(?:#|no\.?|number)|(?:interpreter|staff|provider)\s+(?:id|no\.?|number)|"
     r"adm(?:ission)?\.?\s+no\.?|nric|mcrn|ramq|nhi|shipment|consignment|waybill|tracking|"
-    r"health\s+card(?=\s*:)|id(?=[ \t]*#?[ \t]*\d{5,9}\b))|ID|ABN|ACN|RUT",
+    r"health\s+card(?=\s*:)|id(?=[ \t]*#?[ \t]*\d{5,9}\b)|uhid|permis(?=[ \t]*(?:n[o°º]\.?)?[ \t]*:?[ \t]*\d))"
+    r"|ID|ABN|ACN|RUT",
 }
 _LABELLED = re.compile(
     r"(?<![\w/])(?:"
@@ -94,7 +95,7 @@ LABEL_FIRST_WORDS = frozenset(
     cpf cnpj pesel ppsn aadhaar tfn sin rg bsn booking reservation pnr card trauma interpreter staff provider adm
     admission nric mcrn ramq nhi frequent bag reg org voucher eeg ecg ekg echo exam membership konto dossier
     matrícula matricula carteirinha passaporto passeport pasaporte reisepass paspoort patente crm crea coren
-    shipment consignment waybill tracking targa abn acn rut
+    shipment consignment waybill tracking targa abn acn rut uhid permis
     """.split()
 )
 # The last digits a card or account is shown by: "credit card ending 6614", "account ending in 0042".
@@ -109,6 +110,9 @@ _REGISTER_NUMBER = re.compile(r"\b[A-Z]{2,6}[ \t]+(?:[Nn]o\.?|#|[Nn]umber)[ \t]*
 _COMPOUND_NUMBER = re.compile(
     r"(?i)\b[^\W\d_]{3,}(?:nummer|nr\.?)[ \t]*:?[ \t]*(?P<value>\d{2,}(?:(?:[ /.-])\d{2,}){0,4})(?![\w/]|[.,]\d)"
 )
+# A file number of an office's letters, a year and a serial: "HA/23/118402", "SMH/2023/0088163",
+# "MMC 2009/04/1873" (no date has a serial of four digits or more after its month).
+_SLASHED_FILE_NUMBER = re.compile(r"\b[A-Z]{2,5}(?:/(?:\d{2}|\d{4})|[ \t]\d{4}/\d{2})/\d{4,8}\b(?!/)")
 _HASH_NUMBER = re.compile(r"(?<![\w#])#\s?:?\s?(?P<value>\d{4,12}(?:[ ]\d{3,4}){0,3})\b")
 
 _VIN = re.compile(r"\b[A-HJ-NPR-Z0-9]{17}\b", re.IGNORECASE)
@@ -190,6 +194,8 @@ class _LabelledId:
             yield Span(m.start("value"), m.end("value"), ID, "account", 0.9, "labelled_id")
         for m in _REGISTER_NUMBER.finditer(text):
             yield Span(m.start("value"), m.end("value"), ID, "license", 0.85, "labelled_id")
+        for m in _SLASHED_FILE_NUMBER.finditer(text):
+            yield Span(m.start(), m.end(), ID, "other", 0.85, "labelled_id")
 
 
 class _ChecksumId:

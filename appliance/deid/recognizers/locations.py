@@ -68,9 +68,11 @@ _CITY_CUE = re.compile(
     r"(?i)(?:\b(?:in|from|to|near|at|of|lives|living|resides|residing|resident|moved|visiting|visited|born|"
     r"travel(?:l?ed)?|trip|vacation|outside|downtown|city|town|hometown|relocated)|city\s*:|address\s*:)\s*$"
 )
+# The cues a town in capitals needs when it is also a surname ("MVC IN WATERBURY", not "LIGAMENT OF STRUTHERS").
+_MOVE_CUE = re.compile(r"(?i)\b(?:in|from|to|near)\s*$")
 # For a city name that is also a word or a name ("Mobile", "Hope", "Jackson"), only these will do.
 _STRONG_CITY_CUE = re.compile(
-    r"(?i)(?:\b(?:from|(?:lives|living|lived)(?:\s+(?:alone|(?:with|w/)\s*(?:\w+\s+)?\w+))?\s+in|"
+    r"(?i)(?:\b(?:from|(?:lives|living|lived)(?:\s+(?:alone|independently|(?:with|w/)\s*(?:\w+\s+)?\w+))?\s+in|"
     r"(?:apt|apartment|condo|house|trailer|home)\s+in|resides\s+in|residing\s+in|resident\s+of|moved\s+to|moved\s+from|"
     r"born\s+in|visiting|travel(?:l?ed)?\s+to|hometown\s+of|native\s+of|relocated\s+to)|city\s*:|address\s*:)\s*$"
 )
@@ -398,7 +400,18 @@ class _City:
             strong = state_after or bool(_STRONG_CITY_CUE.search(before) or _FACILITY_AFTER.match(doc.text, tok.end))
             # "niece in albuquerque": a town that is otherwise only a surname needs no more than "in"
             surname_only = not tok.cls & (WordClass.FIRST | WordClass.COMMON | WordClass.ENGLISH)
-            strong = strong or (surname_only and tok.shape is not Shape.UPPER and bool(_CITY_CUE.search(before)))
+            # ("MVC IN WATERBURY": in capitals, a longer one)
+            strong = strong or (
+                surname_only
+                and bool(_CITY_CUE.search(before))
+                and (
+                    tok.shape is not Shape.UPPER
+                    or tok.caseless
+                    and len(tok.norm) >= 6
+                    and not tok.cls & WordClass.COUNTRY
+                    and bool(_MOVE_CUE.search(before))
+                )
+            )
             # "nursing home in framingham", "MVC IN FRAMINGHAM": a city no list reads as anything else needs
             # only a weak cue
             weak = (

@@ -40,10 +40,12 @@ RELATIVE = re.compile(
     r"rrt|hha|secretary|receptionist|volunteer|slp|atty|attorney|counsel|rep|daughters|sons|sisters|brothers|"
     r"nieces|nephews|granddaughters|grandsons|fob|mob|sib|(?:sister|brother|mother|father|son|daughter)-in-law|"
     r"coach|security|trooper|pastor|deacon|rabbi|imam|counsel(?:l)?or|lactation|ot|ho|hospitalist|intensivist|md|pharmd|"
-    r"parents|twin[ \t]+[ab]|tech|technician|technologist|prosthetist|orthotist|audiologist|podiatrist)"
+    r"parents|twin[ \t]+[ab]|tech|technician|technologist|prosthetist|orthotist|audiologist|podiatrist|"
+    r"perfusionist|gf|bf)"
     r"(?:'s)?(?:(?:,)?[ \t]+(?:(?:named|is|was|called|on[ \t]+call|on-call)[ \t]+)?|[ \t]*\((?=[^\W\d_][\w'’-]*[,)]))"
 )
 
+_PREPOSITIONS = frozenset({"in", "at", "on", "to", "from", "by", "with", "of", "and", "or"})
 _WEEKDAYS = frozenset("mon tue tues wed weds thu thur thurs fri sat sun".split())
 _TITLES_AFTER_ROLE = frozenset({"dr", "bro", "fr", "rev", "mr", "mrs", "ms", "atty"})
 # Role abbreviations that are also units after a number ("8 cm", "2 pa").
@@ -89,7 +91,7 @@ RELATIVE_WORDS = frozenset(
     sister-in-law brother-in-law mother-in-law father-in-law son-in-law daughter-in-law coach security
     trooper pastor deacon rabbi imam counselor counsellor lactation ot ho hospitalist intensivist md pharmd
     caseworker navigator matron paramedic emt medic detective officer sergeant sgt deputy constable pct
-    parents twin tech technician technologist prosthetist orthotist audiologist podiatrist
+    parents twin tech technician technologist prosthetist orthotist audiologist podiatrist perfusionist gf bf
     """.split()
 )
 
@@ -104,6 +106,8 @@ def relatives(doc: Document) -> Iterator[Span]:
         tok = doc.tokens[index]
         if tok.norm in CREDENTIAL_WORDS:
             continue  # "vp rn cwon": a second credential, not a name
+        if tok.caseless and tok.norm in _PREPOSITIONS:
+            continue  # "HER MOTHER IN SCRANTON": "In" is a given name too, but not after a kin word in capitals
         if tok.norm in _TITLES_AFTER_ROLE:
             continue  # "CHAPLAIN BRO. ANSELM", "PCP DR MOREAU": the title's own rule takes the name
         if m.group("rel").lower() == "md" and (
@@ -190,6 +194,8 @@ def relatives(doc: Document) -> Iterator[Span]:
             ok = ok and tok.norm not in _WEEKDAYS  # "mother thurs.": the day she comes
         elif m.group("rel").lower().startswith("tech") and not m.group("rel").islower():
             continue  # "Sandstone Tech Park": in a cased line "Tech" is part of a name, not a role before one
+        elif m.group("rel").lower() == "parents" and not tok.cls & WordClass.FIRST:
+            continue  # "T1D Parents Aotearoa": a group of parents, not parents named
         else:
             # "her son Will": in a cased line a capitalised first name counts even if it is a word.
             ok = (

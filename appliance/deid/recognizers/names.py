@@ -409,6 +409,8 @@ def _name_before_credential(doc: Document, index: int) -> list[Token]:
         tok = tokens[i]
         if taken and doc.gap(tok, taken[-1]) not in (" ", ". ", "."):
             break
+        if taken and doc.gap(tok, taken[-1]) == ". " and len(tok.text) > 1 and not _initials_word(tok, relaxed=False):
+            break  # "MVC IN WATERBURY. TREATING MD": a sentence ends; only an initial takes a full stop
         lower_initial = bool(taken) and tok.caseless and len(tok.text) == 1 and doc.gap(tok, taken[-1]) in (". ", ".")
         if (
             tok.shape is Shape.INITIAL

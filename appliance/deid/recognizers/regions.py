@@ -23,7 +23,7 @@ from appliance.deid.text import Document, Token
 # end of the clause. Two-letter codes only in capitals ("me" and "in" are words).
 _STATE_AFTER = re.compile(
     r"(?P<sep>,[ \t]*|[ \t]+)(?P<state>[A-Z]{2}\b|[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?)"
-    r"(?=(?P<zip>[ \t]+\d{5}(?:-\d{4})?\b)|[ \t]*(?:[.,;)\n]|$))"
+    r"(?=(?P<zip>[ \t]+\d{5}(?:-\d{4})?\b)|[ \t]*(?:[.,;)\n]|$)|[ \t]{2,}\S)"
 )
 # ", Portugal", ", IRELAND", " USA": a country after a place, at the end of the clause or before a postcode,
 # or on the line under an address's last line.
@@ -32,8 +32,10 @@ _COUNTRY_AFTER = re.compile(
     r"(?=[ \t]*(?:[.,;)\n]|$)|[ \t]+\d{4,6}\b)"
 )
 # ", Waltham)", ", Quincy.": one or two words after a comma that close the clause.
+# ", DUBUQUE IA   TO:": or with a state's code after it, closing the clause or a column.
 _TOWN_AFTER_FACILITY = re.compile(
-    r",[ \t]*(?P<town>[^\W\d_][\w'’-]*(?:[ \t][^\W\d_][\w'’-]*)?)(?=[ \t]*(?:[,.;)\n]|$))"
+    r",[ \t]*(?P<town>[^\W\d_][\w'’-]*(?:[ \t][^\W\d_][\w'’-]*)?)"
+    r"(?=[ \t]*(?:[,.;)\n]|$)|[ \t]+(?P<state>[A-Z]{2})(?:[ \t]*(?:[,.;)\n]|$)|[ \t]{2,}))"
 )
 # " WA 6160", ", NSW 2000": an Australian state and its four-digit postcode after a town, or after a street
 # with the town between (", Bunbury WA 6230").
@@ -48,6 +50,9 @@ _POSTCODE_AT_LINE_END = re.compile(r",?[ \t]*(?P<code>\d{4})(?=[ \t]*(?:[.;)](?!
 _POSTCODE_BEFORE = re.compile(r",?[ \t]*(?P<code>\d{4,6})(?=,)")
 # "P.O. Box 30412-00100 Nairobi": the postcode written after a box's number.
 _BOX_POSTCODE_GAP = re.compile(r"[ \t]*-\d{3,6}[ \t]+")
+# "68165 Mannheim", "F-75008 Paris", "1012 AB Amsterdam": a postcode opening the line, right before its town.
+_POSTCODE_BEFORE_TOWN = re.compile(r"[ \t]*(?P<code>(?:[A-Z]{1,2}-)?\d{4,5}(?:[ \t]?[A-Z]{2})?)[ \t]+")
+_COLUMN_END = re.compile(r"[ \t]*(?:\n|$)|[ \t]{2,}")
 _ADDRESS_SUBTYPES = frozenset({"street", "zip", "city", "postcode", "route"})
 _US = frozenset({"usa", "u.s.a.", "us", "u.s.", "united states", "united states of america"})
 
@@ -66,6 +71,19 @@ class _AddressRegions:
                 town = self._town_after_facility(doc, place.end)
                 if town is not None:
                     yield town
+                    # its state closing a line or a column of a form, not a supplier's in prose ("Columbus, OH)")
+                    state = _STATE_AFTER.match(text, town.end)
+                    if (
+                        state is not None
+                        and state.group("state") in STATE_CODES
+                        and _COLUMN_END.match(text, state.end("state"))
+                    ):
+                        yield Span(state.start("state"), state.end("state"), LOCATION, "state", 0.8, "address_regions")
+        for place in places:
+            line_start = text.rfind("\n", 0, place.start) + 1
+            code = _POSTCODE_BEFORE_TOWN.fullmatch(text, line_start, place.start)
+            if code is not None and place.subtype in ("city", None):
+                yield Span(code.start("code"), code.end("code"), LOCATION, "postcode", 0.75, "address_regions")
         for k, place in enumerate(places):
             end = place.end
             state = _STATE_AFTER.match(text, end)

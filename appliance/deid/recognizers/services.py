@@ -71,18 +71,24 @@ _SERVICE_GENERIC = frozenset(
 # Places named by plain words before a word that says what they are, right after a preposition of place:
 # "notes from pine tree clinic", "day program at open door workshop", "AT SHORE ORTHOPAEDIC GROUP".
 _CUED_HEADED = re.compile(
-    r"(?i)\b(?:at|from|to|by|via|thru|through|attends|with)[ \t]+"
+    r"(?i)\b(?:at|from|to|by|via|thru|through|attends|with)[ \t]+(?P<the>the[ \t]+)?"
     r"(?P<name>[^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*){0,2}?)[ \t]+"
     r"(?P<head>clinic|workshop|residence|residential|group(?![ \t]+home)|lab|cc|college|outreach(?:[ \t]+team)?|"
     r"hospice|shelter|academy|ltach|home[ \t]+medical|pantry|neuro|neurology|cardiology|radiology|"
     r"dermatology|urology|oncology|family[ \t]+(?:medicine|practice)|internal[ \t]+medicine|"
-    r"(?:adolescent|youth|children's|childrens)[ \t]+unit|children's|childrens)(?![\w'’-])"
+    r"(?:adolescent|youth|children's|childrens)[ \t]+unit|children's|childrens|"
+    # places of work and stay, named after "the" as often as not ("line cook at the golden wok restaurant")
+    r"(?P<business>restaurant|grill|grille|diner|cafe|café|bakery|motel|hotel|gym|tavern|pub|market|"
+    r"hardware|laundromat|salon|garage|auto[ \t]+body|body[ \t]+shop|seafood|lumber|bistro|brewery|pizzeria|deli))"
+    r"(?![\w'’-])"
 )
 # Words that say what kind of clinic or group, not which one.
 _KIND_WORDS = frozenset(
     """
     well child walk same day support therapy care team peer family parent parents patient patients study
     research control treatment focus discussion skills drop weekly daily monthly evening morning
+    corner grocery convenience super flea farmers fish street food coffee hotel hospital airport station sports
+    fitness fast chinese italian mexican thai indian greek
     """.split()
 )
 
@@ -110,6 +116,8 @@ def cued_headed(doc: Document, facility_generic: frozenset[str]) -> Iterator[Spa
             continue
         if len(words) == 1 and words[0].cls & WordClass.ENGLISH and not words[0].cls & (NAME_LIKE | WordClass.CITY):
             continue  # "at swim clinic", "to study group": one everyday word says what, not which
+        if m.group("the") and not m.group("business"):
+            continue  # "to the oncology clinic", "at the teaching hospital": "the" before a kind of care names none
         yield Span(words[0].start, m.end("head"), LOCATION, "facility", 0.7, "facility")
 
 
@@ -262,3 +270,34 @@ def workplace_end(doc: Document, i: int, generic: frozenset[str]) -> int | None:
             return end
         return None
     return None
+
+
+# A business written as one word with a capital inside: "CareFirst", "SmileWorks", "NorthShore", "ParcelHub".
+# Each part is a word of three letters or more ("NaCl", "MoAb", "HeLa" are chemistry); family names joined
+# to a prefix ("McGill", "MacLeod", "DeMeester") are left to the name rules; a product's mark ("CritiCool®")
+# or a label's colon ("MutationTaster: deleterious") says it is no business.
+_CAMEL = re.compile(r"(?<![\w'’@#./-])(?:[A-Z][a-z]{2,}){2,3}(?![\w'’@®™-]|\.[a-z]|:)")
+_KIND_AFTER = re.compile(r"[ \t]+(?P<kind>[A-Z][a-z]+)\b")
+_NAME_PREFIXES = ("Mc", "Mac", "De", "Di", "Da", "La", "Le", "Van", "Von", "Du", "St")
+# Products and public programmes written that way, which name no one's business.
+_PRODUCTS = frozenset(
+    """
+    whatsapp epipen github linkedin macbook youtube powerpoint javascript facetime mychart paypal masshealth
+    philhealth novorapid novolog humalog airfit genbank eurocollins foresight lefort medrec bipap pleurx purewick
+    """.split()
+)
+
+
+def camel_named(doc: Document, kinds: frozenset[str]) -> Iterator[Span]:
+    """ "Chat with CareFirst", "ride by SecureRide": a capital inside one word marks a business's name, with
+    a word of `kinds` written after it ("CareFirst Pharmacy", "SmileWorks Dental")."""
+    for m in _CAMEL.finditer(doc.text):
+        word = m.group()
+        if word.startswith(_NAME_PREFIXES) or word.lower() in _PRODUCTS:
+            continue
+        tokens = doc.tokens_in(m.start(), m.end())
+        if len(tokens) != 1 or tokens[0].cls & (WordClass.CLINICAL | WordClass.MEDICAL | NAME_LIKE):
+            continue
+        kind = _KIND_AFTER.match(doc.text, m.end())
+        end = kind.end() if kind is not None and kind.group("kind").lower() in kinds else m.end()
+        yield Span(m.start(), end, LOCATION, "organisation", 0.7, "facility")
