@@ -9,7 +9,10 @@ closing a note, names after roles on call and before where they are, names that 
 or after a detective, businesses written with a capital inside or named after "the", wards named after people,
 file numbers of letters, a year and a serial, French labels, dates after "week of" and "signed" and a day first
 before its hour, a postcode opening the line before its town, a town and its state in a column, towns that are
-surnames in capitals, a girlfriend and a perfusionist by name, and their look-alikes.
+surnames in capitals, a girlfriend and a perfusionist by name, months in other languages alone after a word of
+when or abbreviated with a year, ordinal days after "to the" and the first day of a range, dates after a tilde,
+a procedure of two words, a unit, a scene or the OR with its hour, ages over 89 in brackets after kin, with a
+"y" or to come, register numbers after councils, SIRETs and paybills, and their look-alikes.
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -141,6 +144,42 @@ BUSINESSES_NUMBERS_AND_TOWNS = [
     ),
 ]
 
+MONTHS_AGES_AND_REGISTERS = [
+    Case(
+        "months-in-other-languages-alone-after-a-word-of-when-and-abbreviated-with-a-year",
+        "Palpitations depuis novembre. Sinds uw operatie in januari loopt u slecht. Vuelve al final (octubre). "
+        "Ingeniera, mar/2019 - presente; fev/2014 - fev/2019. Date: di 14 okt 2025. "
+        "Distensión del marco cólico.",
+        phi=("novembre", "januari", "octubre", "mar/2019", "fev/2014", "fev/2019", "14 okt 2025"),
+        keep=("marco",),
+    ),
+    Case(
+        "an-ordinal-day-after-to-the-and-the-first-day-of-a-range",
+        "We stay from the 12th to the 14th. Orientation runs 14-15 August 2025.",
+        phi=("12th", "14th", "14-15 August 2025"),
+    ),
+    Case(
+        "dates-after-a-tilde-a-procedure-of-two-words-a-unit-a-scene-and-the-or-with-its-hour",
+        "PUMP FAILED ~2/3. s/p sleeve gastrectomy 1/4 at clinic. transferred to micu 3/4 for bp. "
+        "ARRIVED FROM OR 1430 10/3. FLOWN FROM SCENE 7/4. take ~1/2 tab.",
+        phi=("2/3", "1/4", "3/4", "10/3", "7/4"),
+        keep=("1/2",),
+    ),
+    Case(
+        "ages-over-89-in-brackets-after-kin-with-a-y-and-to-come",
+        "Re: Mrs Winifred Ashdown, 94 y, seen today. LIVES W/ WIFE LEONIE (94). Your mother (91) is well. "
+        "says i'll be 92, wants to go home. mother (95%) sat.",
+        phi=("94", "91", "92"),
+        keep=("95%",),
+    ),
+    Case(
+        "register-numbers-after-councils-sirets-and-paybills",
+        "Dr. Renato Ishikawa, CRM-SP 118734, emitido. Dre Gagnon\nPermis CMQ 1-08453\nSIRET 812 447 390 00018. "
+        "M-Pesa Paybill 522014.",
+        phi=("118734", "1-08453", "812 447 390 00018", "522014"),
+    ),
+]
+
 
 @pytest.fixture(scope="module")
 def engine() -> DeidEngine:
@@ -151,6 +190,7 @@ TABLES = {
     "staff-and-family": STAFF_AND_FAMILY,
     "dates-and-places": DATES_AND_PLACES,
     "businesses-numbers-and-towns": BUSINESSES_NUMBERS_AND_TOWNS,
+    "months-ages-and-registers": MONTHS_AGES_AND_REGISTERS,
 }
 CASES = [(table, case) for table, cases in TABLES.items() for case in cases]
 

@@ -53,7 +53,7 @@ _NAME_COMMA_AGE = re.compile(
     r"(?<![\w.])[A-Z][^\W\d_A-Z]+(?:[-'][A-Z]?[^\W\d_A-Z]+)*[ \t]+"
     r"(?:(?:van|von|de|der|den|da|del|di|du|le|la|ter|ten|bin|al)[ \t]+){0,2}"
     r"[A-Z][^\W\d_A-Z]+(?:[-'][A-Z]?[^\W\d_A-Z]+)*,[ \t]*"
-    r"(?P<n>\d{2,3})(?=[ \t]*(?:,|[MF]\b|$))",
+    r"(?P<n>\d{2,3})(?=[ \t]*(?:,|[MF]\b|y\b|$))",
     re.M,
 )
 # "she is 93 and still ...", "he's 91": an age stated of a person in a sentence.
@@ -62,12 +62,19 @@ _IS_AGE = re.compile(
 )
 # "you will be 94 this year", "la abuela cumple 91": an age to come, of a person.
 _WILL_BE = re.compile(
-    r"(?i)\b(?:(?:you|she|he|they|mom|dad|grandma|grandpa)\s+will\s+be|cumple|cumplirá|fará|wird)\s+(?P<n>\d{2,3})"
+    r"(?i)\b(?:(?:you|she|he|they|mom|dad|grandma|grandpa|i)\s+will\s+be|i['’]ll\s+be|cumple|cumplirá|fará|wird)\s+"
+    r"(?P<n>\d{2,3})"
     r"(?=\s*(?:this|next|on|in|y\b|e\b|und\b|,|\.|;|$|years|años|anos|jahre))"
+)
+# "WIFE LEONIE (94)", "your mother (91)": a relative's age in brackets after them.
+_KIN_BRACKET_AGE = re.compile(
+    r"(?i)\b(?:wife|husband|spouse|partner|mother|father|mom|mum|dad|aunt|uncle|sister|brother|grandmother|"
+    r"grandfather|grandma|grandpa|gran|nana)\b(?:[ \t]+[^\W\d_][\w'’-]*){0,2}[ \t]*\((?P<n>\d{2,3})\)"
 )
 _FOREIGN_YEARS = re.compile(r"(?i)(?<![\d.])(?P<n>\d{2,3})\s+(?:anos|años|ans|jahre|jaar|anni|lat)\b")
 _NUMBER_PATTERNS = (
-    _NUMBER_AGE, _LABEL_AGE, _EVENT_AGE, _TURNED, _SEX_SUFFIX, _NAME_COMMA_AGE, _FOREIGN_YEARS, _IS_AGE, _WILL_BE
+    _NUMBER_AGE, _LABEL_AGE, _EVENT_AGE, _TURNED, _SEX_SUFFIX, _NAME_COMMA_AGE, _FOREIGN_YEARS, _IS_AGE, _WILL_BE,
+    _KIN_BRACKET_AGE,
 )
 # Cheap test first: no number from 90 to 125 and no spelled age means no age over 89 to find.
 _ANY_OLD_AGE = re.compile(r"(?<!\d)(?:9\d|1[01]\d|12[0-5])(?!\d)|(?i:ninet|hundred)")

@@ -78,7 +78,8 @@ _WORD_AFTER = re.compile(r"[ \t]+[A-Za-z]")
 _VERB_PARTICLE = re.compile(r"(?i)[ \t]+(?:out|down|up|along|into|through|forward|ahead|away|back)\b")
 # A day of the month on its own: "on the 23rd", "by the 3rd".
 _ORDINAL_DAY = re.compile(
-    r"(?i)\b(?:on|by|until|till|from|since|before|after|due|starting)\s+the\s+(?P<day>(?:[12]?\d|3[01])(?:st|nd|rd|th))\b"
+    r"(?i)\b(?:on|by|until|till|from|since|before|after|due|starting|to|through|thru|and|do)\s+the\s+"
+    r"(?P<day>(?:[12]?\d|3[01])(?:st|nd|rd|th))\b"
     r"(?!\s+(?:of\s+)?(?:day|week|month|year|percentile|cycle|dose|time|attempt|rib|intercostal|floor|grade|"
     r"trimester|generation|line|degree|decade|century|hour|minute|visit|session)s?\b)"
 )
@@ -91,14 +92,15 @@ _BIRTH_YEAR = re.compile(
     r"(?i)\b(?:born(?:\s+in)?|dob|d\.o\.b\.?|date\s+of\s+birth|yob|year\s+of\s+birth|birth\s+year|b\.)"
     r"\s*[:\-]?\s*(?:in\s+)?(?P<y>(?:18|19|20)\d{2})(?![\d/\-])"
 )
-# Words right before a slash pair that make it a date ("on 2/3", "since 7/22", "DOS 3/4").
+# Words right before a slash pair that make it a date ("on 2/3", "since 7/22", "DOS 3/4", "to micu 3/4",
+# "FROM OR 1430 10/3", "failed ~2/3").
 _DATE_CUE = re.compile(
     r"(?i)(?:\b(?:on|since|from|to|until|till|thru|through|by|before|after|dated?|dos|seen|visit(?:ed)?|"
     r"(?:re)?admitted|admission|admit|discharged?|started|stopped|began|last|next|as\s+of|f/u|follow[\s-]?up|faxed|"
     r"effective|starting|ending|ends|ended|rewarm|signed|resumed?|restart(?:ed)?|between|returns?|returned|scheduled|surgery|procedure|again|delivered|planned|"
     r"d/c\s+home|"
     r"cxr|ct|cta|mri|mra|echo|tte|tee|ekg|ecg|eeg|cath|egd|colonoscopy|kub|pet|bx|biopsy|redo|cabg|repeat|prior|bal|"
-    r"ex-fix|orif|s/p\s+(?:[lr]\s+)?[a-z][a-z/-]{1,10}|"
+    r"ex-fix|orif|s/p\s+(?:[lr]\s+)?[a-z][a-z/-]{1,10}(?:\s+[a-z][a-z/-]{2,14})?|"
     r"diagnosed|dx'?d|intubated|extubated|reintubated|ercp|bronch|bronchoscopy|lp|swab|swabbed|trached|peg|picc|cvl|"
     r"drawn|pulled|removed|placed|inserted|change|changed|replaced|clinic|resited|discontinued|dc'?d|d/c'?d|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|"
@@ -106,7 +108,8 @@ _DATE_CUE = re.compile(
     r"dob|birth|born|died|expired|deceased|injury|accident|fall|fell|mvc|mva|"
     r"lkw|lsw|lsn|last\s+(?:drink|drank|used|use|seen\s+(?:well|normal)|known\s+well)|"
     r"(?:last|next)\s+(?:hd|pd|bm|dose|dialysis|tx|treatment|session|menses|period)|"
-    r"(?:via|in|to|from|thru|through)\s+(?:the\s+)?(?:ed|er|or))\b)\s*[:\-]?\s*$"
+    r"(?:via|in|to|from|thru|through)\s+(?:the\s+)?(?:ed|er|or|micu|sicu|ccu|icu|csru|nicu|picu|pacu|tsicu|scene)"
+    r"(?:\s+(?:[01]\d|2[0-3])[0-5]\d)?)\b|(?:^|\s)~)\s*[:\-]?\s*$"
 )
 # Words right before a slash pair that make it a score, a fraction or a pressure ("pain 7/10").
 _NOT_DATE_CUE = re.compile(
@@ -248,8 +251,26 @@ _FOREIGN_MONTHS = (
     r"maj|augusti|"
     r"ocak|[şs]ubat|mart|nisan|may[ıi]s|haziran|temmuz|a[ğg]ustos|eyl[üu]l|ekim|kas[ıi]m|aral[ıi]k|"
     r"maret|agustus|desember|ianuarie|februarie|martie|aprilie|iunie|iulie|septembrie|octombrie|noiembrie|"
-    r"decembrie|pebrero|marso|hunyo|hulyo|setyembre|oktubre|nobyembre|disyembre"
+    r"decembrie|pebrero|marso|hunyo|hulyo|setyembre|oktubre|nobyembre|disyembre|"
+    r"okt|mrt|dez|fev|abr|ago|dic|ene"  # abbreviated, with a day or a year: "di 14 okt 2025"
 )
+# A month alone in another language after a word of when, or in brackets: "sinds uw operatie in januari",
+# "depuis novembre", "(noviembre)", "le ricevute di ottobre". Months that are also words or names ("mars",
+# "mai", "Mayo") need a day or a year.
+_FOREIGN_MONTH_ALONE = re.compile(
+    r"(?i)(?:\b(?:in|since|until|depuis|desde|sinds|seit|im|en|de|di|del|van|of|from|fin|d[ée]but|inizio|fine|"
+    r"end\s+of)[ \t]+|\()"
+    r"(?P<mn>janvier|f[ée]vrier|avril|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre|enero|febrero|marzo|"
+    r"abril|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|janeiro|fevereiro|março|maio|"
+    r"junho|julho|setembro|outubro|novembro|dezembro|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|"
+    r"ottobre|dicembre|januar|februar|m[äa]rz|oktober|dezember|januari|februari|maart|augustus)(?![\w-])"
+)
+# A month's abbreviation and a year, as CVs write them: "mar/2019 - present", "fev/2014".
+_MONTH_SLASH_YEAR = re.compile(
+    r"(?i)(?<![\w/])(?:jan|fev|feb|mar|abr|apr|mai|may|jun|jul|ago|aug|set|sep|out|oct|nov|dez|dec)/(?:19|20)\d{2}\b"
+)
+# The first day of a range before a month's name: "runs 14-15 August 2025".
+_DAY_RANGE_START = re.compile(r"(?<![\w/.-])(?P<day>[0-3]?\d)[ \t]*[-–][ \t]*$")
 FOREIGN_MONTH = re.compile(r"(?i)(?:" + _FOREIGN_MONTHS + r")")
 _FOREIGN_DATE = re.compile(
     r"(?i)(?<![\w/.-])(?:(?P<d>[0-3]?\d)(?:er|º|°|\.)?[ \t]+(?:de[ \t]+)?)?"
@@ -297,6 +318,9 @@ class _Dates:
             if span is not None:
                 ends.append(span.end)
                 yield span
+                first = _DAY_RANGE_START.search(text, max(0, span.start - 8), span.start)
+                if first is not None and 1 <= int(first.group("day")) <= 31 and text[span.start].isdigit():
+                    yield Span(first.start("day"), first.end("day"), DATE, "day", 0.8, "date")
         for m in _FOREIGN_DATE.finditer(text):
             if m.group("d") or m.group("y"):  # a month name alone is a word ("Mars", "mai")
                 ends.append(m.end())
@@ -358,6 +382,10 @@ class _Dates:
             if listed is not None and listed.end() not in ends and self._ok(listed.group("pair")):
                 ends.append(listed.end())  # "HUS 9/15 and 10/8 normal": the list's next date, whatever follows it
                 yield Span(listed.start("pair"), listed.end(), DATE, "month_day", 0.8, "date")
+        for m in _FOREIGN_MONTH_ALONE.finditer(text):
+            yield Span(m.start("mn"), m.end("mn"), DATE, "month", 0.75, "date")
+        for m in _MONTH_SLASH_YEAR.finditer(text):
+            yield Span(m.start(), m.end(), DATE, "month_year", 0.8, "date")
         for m in _DOTTED_DAY_MONTH.finditer(text):
             yield Span(m.start("date"), m.end("date"), DATE, "month_day", 0.8, "date")
         for m in _MONTH_SHORT_YEAR.finditer(text):

@@ -40,10 +40,11 @@ _LABELS: dict[str, str] = {
     r"insurance(?!\s+card)|"
     r"medicare|medicaid|mbi|hicn|beneficiary|health\s+plan|plan\s+(?:id|no\.?|number)|insured\s+id|payer\s+id)",
     "account": r"(?i:acct|account|billing|encounter|visit\s+(?:id|no\.?|number)|fin|csn|har|invoice|claim|"
-    r"membership|konto|dossier|matr[ií]cula|carteirinha)",
+    r"membership|konto|dossier|matr[ií]cula|carteirinha|paybill)",
     "license": r"(?i:licen[cs]e|lic\.?|driver'?s?\s+licen[cs]e|dea|npi|upin|passport|certificate|"
     r"passaporto|passeport|pasaporte|reisepass|paspoort|patente(?:\s+n\.)?|"
-    r"n[º°]\s*(?:de\s+)?col(?:egiado)?\.?|colegiado|dni|nif|nie|codice\s+fiscale)|DL|CRM|CREA|COREN",
+    r"n[º°]\s*(?:de\s+)?col(?:egiado)?\.?|colegiado|dni|nif|nie|codice\s+fiscale|siret|siren|"
+    r"permis(?:[ \t]+[A-Z]{2,4})?(?=[ \t]*(?:n[o°º]\.?)?[ \t]*:?[ \t]*\d))|DL|(?:CRM|CREA|COREN)(?:-[A-Z]{2})?",
     "device": r"(?i:serial|s/n|device\s+(?:id|identifier)|udi|imei|pacemaker\s+(?:id|serial)|"
     r"lot\s*(?:#|no\.?|number))|SN",
     "other": r"(?i:identifier|case\s*(?:#|no\.?|number)|accession|specimen\s*(?:#|no\.?|number|id)|"
@@ -58,7 +59,7 @@ _LABELS: dict[str, str] = {
     r"(?:insurance|health|id)\s+card\s*(?:#|no\.?|number)|trauma\s*(?:#|no\.?|number)|"
     r"health\s+services\s*(?:#|no\.?|number)|(?:interpreter|staff|provider)\s+(?:id|no\.?|number)|"
     r"adm(?:ission)?\.?\s+no\.?|nric|mcrn|ramq|nhi|shipment|consignment|waybill|tracking|"
-    r"health\s+card(?=\s*:)|id(?=[ \t]*#?[ \t]*\d{5,9}\b)|uhid|permis(?=[ \t]*(?:n[o°º]\.?)?[ \t]*:?[ \t]*\d))"
+    r"health\s+card(?=\s*:)|id(?=[ \t]*#?[ \t]*\d{5,9}\b)|uhid)"
     r"|ID|ABN|ACN|RUT",
 }
 _LABELLED = re.compile(
@@ -95,7 +96,7 @@ LABEL_FIRST_WORDS = frozenset(
     cpf cnpj pesel ppsn aadhaar tfn sin rg bsn booking reservation pnr card trauma interpreter staff provider adm
     admission nric mcrn ramq nhi frequent bag reg org voucher eeg ecg ekg echo exam membership konto dossier
     matrícula matricula carteirinha passaporto passeport pasaporte reisepass paspoort patente crm crea coren
-    shipment consignment waybill tracking targa abn acn rut uhid permis
+    shipment consignment waybill tracking targa abn acn rut uhid permis siret siren paybill crm-sp
     """.split()
 )
 # The last digits a card or account is shown by: "credit card ending 6614", "account ending in 0042".
