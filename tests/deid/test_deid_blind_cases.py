@@ -12,7 +12,9 @@ before its hour, a postcode opening the line before its town, a town and its sta
 surnames in capitals, a girlfriend and a perfusionist by name, months in other languages alone after a word of
 when or abbreviated with a year, ordinal days after "to the" and the first day of a range, dates after a tilde,
 a procedure of two words, a unit, a scene or the OR with its hour, ages over 89 in brackets after kin, with a
-"y" or to come, register numbers after councils, SIRETs and paybills, and their look-alikes.
+"y" or to come, register numbers after councils, SIRETs and paybills, speakers of two words and log handles,
+names under closings and after greetings in other languages, the second person greeted, initials signing with a
+role, first names in a report's staff fields, a surname and a comma before a given name, and their look-alikes.
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -180,6 +182,48 @@ MONTHS_AGES_AND_REGISTERS = [
     ),
 ]
 
+CHATS_LETTERS_AND_STAFF_FIELDS = [
+    Case(
+        "speakers-of-two-words-answering-someone-and-log-handles-after-a-date-and-time",
+        "Tamsin Pengelly: @Rhys Morgan yes, rang the vets\nRhys Morgan: thanks!\nTamsin Pengelly: @Rhys see you\n"
+        "2024/05/08 21:40  ohweiling:\nHi! yes correct\n2024/05/09 10:02  ohweiling:\nreceived",
+        phi=("Tamsin Pengelly", "ohweiling"),
+    ),
+    Case(
+        "headings-of-several-words-are-no-speakers",
+        "Past Medical History: none\nChief Complaint: chest pain\nPlan: home",
+        keep=("Past Medical History", "Chief Complaint", "Plan"),
+    ),
+    Case(
+        "names-under-closings-in-other-languages",
+        "Merci !\n\nGros bisous,\nLou\n\nAtenciosamente,\nMaria Clara Fontoura dos Reis\n\nGroeten,\nDaan Tjin-A-Kwie",
+        phi=("Lou", "Maria Clara Fontoura dos Reis", "Daan Tjin-A-Kwie"),
+    ),
+    Case(
+        "the-second-person-greeted-and-greetings-in-other-languages",
+        "Hi Keala and Jordan,\n\nGood news. Sevgili Elif, dear Nikos, thanks. Kia ora Mereana and team,",
+        phi=("Jordan", "Nikos", "Mereana"),
+    ),
+    Case(
+        "initials-signing-with-a-role-a-therapist-or-a-hand-therapist",
+        "tentative for 10/15.\n-- jmk, transfer center RN\nreferral sent. - d.v. pt\nnext visit thurs. - jd cht",
+        phi=("jmk", "d.v.", "jd"),
+        keep=("transfer center", "cht"),
+    ),
+    Case(
+        "first-names-in-lower-case-and-initials-in-a-report-s-staff-fields",
+        "Fellow: Dr. Aubrey   RN: frank   CVT: S. Ocampo\nRN: Kelly; CVT: marco\nTech: amber h.\n"
+        "Transcribed: jk / 04/18/2025\nGrossed by: LM (PA)\nTech: none",
+        phi=("frank", "marco", "amber h.", "jk", "LM"),
+        keep=("none",),
+    ),
+    Case(
+        "a-surname-and-a-comma-before-a-given-name",
+        "0205 ED HOLD YOUNG, RAYMOND ASSIGNED BED 4. They had three: Gaetane, Hannah and Jo.",
+        phi=("YOUNG", "RAYMOND"),
+    ),
+]
+
 
 @pytest.fixture(scope="module")
 def engine() -> DeidEngine:
@@ -191,6 +235,7 @@ TABLES = {
     "dates-and-places": DATES_AND_PLACES,
     "businesses-numbers-and-towns": BUSINESSES_NUMBERS_AND_TOWNS,
     "months-ages-and-registers": MONTHS_AGES_AND_REGISTERS,
+    "chats-letters-and-staff-fields": CHATS_LETTERS_AND_STAFF_FIELDS,
 }
 CASES = [(table, case) for table, cases in TABLES.items() for case in cases]
 

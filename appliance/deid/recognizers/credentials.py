@@ -44,5 +44,5 @@ ASKING_VERBS = frozenset(
 # Words that say which nurse or doctor by post or shift, right before the credential: "floor rn", "covering md".
 ROLE_QUALIFIERS = frozenset(
     "floor unit home charge night day float resource primary covering bedside triage transport travel agency staff"
-    " admitting accepting receiving sending oncoming outgoing".split()
+    " admitting accepting receiving sending oncoming outgoing center centre transfer placement wound".split()
 )

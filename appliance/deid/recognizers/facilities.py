@@ -20,11 +20,13 @@ from appliance.deid.recognizers.facility_patterns import (
     LOWER_SAINT,
     MOVEMENT_CUE,
     NOTE_WORDS,
+    PLACE_PREPOSITIONS,
     QUALIFIED_HEADS,
     SAINT_PLACE,
     SEGMENT,
     SERVICE_HEADS,
     WARD,
+    enclosed_start,
 )
 from appliance.deid.recognizers.locations import NAME_LIKE
 from appliance.deid.recognizers.name_dictionary import language_named
@@ -196,7 +198,7 @@ class _Facility:
                 continue  # "a halfway house", "sober house": a kind of place, not one
             after_place = (
                 first > 0
-                and tokens[first - 1].norm in _PLACE_PREPOSITIONS
+                and tokens[first - 1].norm in PLACE_PREPOSITIONS
                 and tokens[first - 1].shape is Shape.LOWER
                 and not tail.caseless
             )
@@ -338,7 +340,7 @@ class _Facility:
                 if prev.sent_start:
                     break
             if head.caseless:
-                first = _enclosed_start(doc, first)
+                first = enclosed_start(doc, first)
             while first < i and tokens[first].norm in CONNECTORS:
                 first += 1
             last = i
@@ -434,30 +436,6 @@ class _Facility:
             yield Span(m.start(), end, LOCATION, "facility", 0.7, "facility")  # "ST. BRIGID 4": its floor too
 
 
-def _enclosed_start(doc: Document, first: int) -> int:
-    """In one case throughout, where a facility's name starts when everyday words stopped the walk left:
-    up to three more words, none a function or clinical word, right after an opening bracket or a
-    preposition of place ("(KESTREL BAY HOSP)", "FROM GRANITE HILL HOSPITAL")."""
-    tokens = doc.tokens
-    k = first
-    while k > 0 and first - k < 3:
-        prev = tokens[k - 1]
-        opener = doc.text[prev.end : tokens[k].start].strip()
-        if prev.norm in _PLACE_PREPOSITIONS or opener.endswith(_OPENERS):
-            return k if k < first and (not opener or opener.endswith(_OPENERS)) else first
-        if doc.gap(prev, tokens[k]) != " " or prev.cls & (WordClass.STOP | WordClass.CLINICAL) or not prev.caseless:
-            return first
-        k -= 1
-    if k > 0 and k < first and doc.text[tokens[k - 1].end : tokens[k].start].strip().endswith(_OPENERS):
-        return k
-    return first
-
-
-# What may open a facility's name written in one case: a bracket, a label's colon, a query ("? arbor grove
-# behavioral").
-_OPENERS = ("(", ":", "?")
-
-
 def _named_by_generic_words(doc: Document, first: int, head: int) -> bool:
     """ "admitted to City Hospital", "seen at Memorial Clinic", "at Central Health": generic words in
     capitals, then the head word, right after a preposition of place with no article, name one
@@ -473,12 +451,11 @@ def _named_by_generic_words(doc: Document, first: int, head: int) -> bool:
     if any(w.norm in CONNECTORS for w in words):
         return False
     prev = tokens[first - 1]
-    return prev.norm in _PLACE_PREPOSITIONS and prev.shape is Shape.LOWER and doc.gap(prev, words[0]) == " "
+    return prev.norm in PLACE_PREPOSITIONS and prev.shape is Shape.LOWER and doc.gap(prev, words[0]) == " "
 
 
 # Heads a name of generic words can close, and the prepositions that make such words a name.
 _GENERIC_NAMED_HEADS = frozenset({"hospital", "clinic", "center", "centre", "health", "healthcare", "infirmary"})
-_PLACE_PREPOSITIONS = frozenset({"at", "to", "from", "in", "into", "visited", "visits", "attended", "attends"})
 HEADER_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof"})
 # Generic words that stand for the head word in many hospitals' short names.
 _TAIL_HEADS = frozenset({"memorial", "regional", "general", "house", "community", "mem", "gen"})

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import re
 
+from appliance.deid.lexicon import WordClass
+from appliance.deid.text import Document
+
 HEAD_FIRST = re.compile(
     r"\b(?:Hospital(?![ \t]+Day\b)|Hôpital|Hopital|Clinique|Clinica|Clínica|Klinik|Klinikum|Ospedale|Policlinico|"
     r"Centre\s+Hospitalier|"
@@ -77,3 +80,37 @@ QUALIFIED_HEADS: dict[str, frozenset[str]] = {
     **dict.fromkeys(SERVICE_HEADS, frozenset()),
     "plan": frozenset({"health"}),  # "Ubuntu Health Plan"
 }
+
+
+# Prepositions after which capitalised words (or, in one case throughout, plain words) name a place.
+PLACE_PREPOSITIONS = frozenset({"at", "to", "from", "in", "into", "visited", "visits", "attended", "attends"})
+# What may open a facility's name written in one case: a bracket, a label's colon, a query ("? arbor grove
+# behavioral").
+_OPENERS = ("(", ":", "?")
+
+
+def enclosed_start(doc: Document, first: int) -> int:
+    """In one case throughout, where a facility's name starts when everyday words stopped the walk left:
+    up to three more words, none a function or clinical word, right after an opening bracket or a
+    preposition of place ("(KESTREL BAY HOSP)", "FROM GRANITE HILL HOSPITAL"). After a label's colon or a
+    bracket, an everyday word the clinical lists also hold may be one of them ("hospice: compass rose
+    hospice"); after a preposition it may not ("at heart failure clinic" is a service)."""
+    tokens = doc.tokens
+    k = first
+    clinical = False
+    while k > 0 and first - k < 3:
+        prev = tokens[k - 1]
+        opener = doc.text[prev.end : tokens[k].start].strip()
+        if prev.norm in PLACE_PREPOSITIONS or opener.endswith(_OPENERS):
+            if clinical and not opener.endswith(_OPENERS):
+                return first
+            return k if k < first and (not opener or opener.endswith(_OPENERS)) else first
+        if doc.gap(prev, tokens[k]) != " " or prev.cls & WordClass.STOP or not prev.caseless:
+            return first
+        if prev.cls & WordClass.CLINICAL and not prev.cls & WordClass.ENGLISH:
+            return first  # "to ICU rose hospice": a clinical term only
+        clinical = clinical or bool(prev.cls & WordClass.CLINICAL)
+        k -= 1
+    if k > 0 and k < first and doc.text[tokens[k - 1].end : tokens[k].start].strip().endswith(_OPENERS):
+        return k
+    return first

@@ -55,7 +55,12 @@ _PAGER_TAIL = (
 _SIGNED_WITH_CREDENTIAL = re.compile(
     r"(?im)(?:^|[.;][ \t]+|[ \t][-/~—–]+[ \t]*|^[-/~—–]+[ \t]*)(?P<i>[a-z]{2,3}|[a-z]\.[a-z]\.(?:[a-z]\.)?)"
     r"(?:[ \t]*[,/][ \t]*|[ \t]+)"
-    r"(?:rn|rrt|lpn|np|slp|ccc-slp|otr/l|cna|licsw|lcsw|lmsw|lmhc|lpc|lmft|msw|rd|pta|cota|cnm|chaplain|interp(?:reter)?|pharmd"
+    r"(?:(?:(?:transfer|center|centre|charge|night|day|float|resource|bed|placement|triage|wound|case|unit|clinical|"
+    r"nurse|icu|ed|er)[ \t]+){1,3}(?:rn|lpn)"  # "-- jmk, transfer center rn"
+    r"|rn|lpn"
+    r"|rrt|np|slp|ccc-slp|otr/l|cna|licsw|lcsw|lmsw|lmhc|lpc|lmft|msw|rd|pta|cota|cnm|chaplain|interp(?:reter)?|pharmd"
+    r"|cht"
+    r"|(?<=\.[ \t])(?:pt|ot)"  # "- d.v. pt": dotted initials, then the therapist's credential
     r"|ms(?=[ \t,]+(?:rd|ccc-slp|slp|rn|ldn)\b))\b"
     r"(?:(?:[ \t]*[,/][ \t]*|[ \t]+)" + _CRED + r"){0,3}\b"
     r"[ \t]*(?:supervisor|charge|resident|svcs|services|student|,[ \t]*[a-z]{2,8}(?:[ \t]+\d{1,2}[a-z]?)?)?"
@@ -121,11 +126,18 @@ _CUED_INITIALS = re.compile(
 # or an initial and a surname ("Sonographer: D. Whitcombe, RDCS", "HOUSE SUPERVISOR: M. TRAN-OKONJO").
 _FIELD_INITIALS = re.compile(
     r"(?i:\b(?:tech(?:nologist)?|sonographer|transcribed(?:\s+by)?|transcriptionist|scribe|typed\s+by|supervisor|"
+    r"grossed\s+by|prosected\s+by|"
     r"crew|dispatcher|perfusionist|circulator|circulating|scrub)\b:?[ \t]+)"
     r"(?P<i>[A-Z]\.[ \t]?[A-Z](?:[a-z][\w'’-]+|[A-Z]+(?:-[A-Z]+)?(?![\w'’-]))"
-    r"|[A-Z](?:\.?[A-Z]){1,2}\.?|[a-z]{2,3}(?=\.?[ \t]*$))"
+    r"|[A-Z](?:\.?[A-Z]){1,2}\.?|[a-z]{2,3}(?=\.?[ \t]*(?:$|/)))"
     r"(?:/(?P<j>[A-Z]{2,3}))?(?![\w/])",
     re.M,
+)
+
+# A first name in lower case in a cased report's staff field: "RN: frank", "CVT: marco;", "Tech: amber h.".
+_FIELD_FIRST_NAME = re.compile(
+    r"\b(?:RN|CVT|Tech|Technologist|Fellow|Scrub|Circulator|Nurse|Sonographer|Perfusionist|CRNA|Monitor)[ \t]*:[ \t]*"
+    r"(?P<n>[a-z][a-z'’-]{2,})(?:[ \t]+[a-z]\.)?(?=[ \t]*(?:[;,]|\n|$|[ \t]{2,}))"
 )
 
 
@@ -205,6 +217,11 @@ class _Initials:
                     continue  # "TECH: A. FIB": in capitals, an abbreviation after a letter
                 yield Span(m.start(group), m.end(group), NAME, "initials", 0.75, "initials")
         yield from self._signed_names(doc)
+        if not doc.caseless:
+            for m in _FIELD_FIRST_NAME.finditer(text):
+                cls = self.lexicon.word_class(m.group("n"))
+                if cls & WordClass.FIRST and not cls & (WordClass.STOP | WordClass.CLINICAL):
+                    yield Span(m.start("n"), m.end(), NAME, "clinician", 0.75, "initials")
         for m in _NAME_BEFORE_ROLE.finditer(text):
             cls = self.lexicon.word_class(m.group("n").lower())
             if cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.ENGLISH) and not cls & WordClass.FIRST:

@@ -40,6 +40,11 @@ _INITIAL_BEFORE = re.compile(r"(?<![^\s(,;:>-])[^\W\d_]\.[ \t]?$")
 # An initial after a first name, closing a clause or before a verb: "pct benny j.", "rt cal w., keystone",
 # "Field tech Manjunath G. visited".
 _INITIAL_AFTER = re.compile(r"[ \t]+(?P<i>[^\W\d_])\.(?=[ \t]*(?:[,;:)\n]|$)|[ \t]+[a-z])")
+# A surname and a comma right before a given name: "ED HOLD YOUNG, RAYMOND".
+_SURNAME_COMMA_BEFORE = re.compile(r"(?<![\w'’-])(?P<s>[A-Z][A-Za-z'’-]{2,}),[ \t]$")
+# Names in a list are not a surname and a given name: "Gaetane, Hannah, Anthony", "(Nefrochus, Santiago de".
+_IN_A_LIST_BEFORE = re.compile(r"[,;(][ \t]*$")
+_IN_A_LIST_AFTER = re.compile(r"[ \t]*(?:,|(?:and|&)\b)")
 # A name that starts with an initial already ("A. Melanie Yıldız" after the German "i. A."): left alone.
 _INITIAL_START = re.compile(r"[^\W\d_]\.")
 
@@ -130,6 +135,16 @@ class _NameEdges:
             WordClass.STOP | WordClass.CLINICAL | WordClass.MEDICAL | WordClass.EPONYM | WordClass.ENGLISH
         ) or cls == WordClass.NONE
 
+    def _surname_first(self, surname: str, given: str) -> bool:
+        """ "YOUNG, RAYMOND", "Brown, Sarah": a surname the lists know (or a longer word no list knows),
+        written as the given name after it is, before a comma and one given name."""
+        if " " in given or surname.isupper() != given.isupper() or surname.istitle() != given.istitle():
+            return False
+        cls, given_cls = self.lexicon.word_class(surname.lower()), self.lexicon.word_class(given.lower())
+        if not given_cls & WordClass.FIRST or cls & (WordClass.STOP | WordClass.CLINICAL):
+            return False
+        return bool(cls & WordClass.LAST) or cls == WordClass.NONE and len(surname) >= 4
+
     def refine(self, doc: Document, spans: list[Span]) -> Iterator[Span]:
         text = doc.text
         for span in spans:
@@ -145,6 +160,15 @@ class _NameEdges:
             closing = _INITIAL_AFTER.match(text, end)
             if closing is not None and closing.group("i").isupper() == text[span.start].isupper():
                 end = closing.end()
+            surname = _SURNAME_COMMA_BEFORE.search(text, max(0, start - 30), start)
+            if (
+                surname is not None
+                and start == span.start
+                and self._surname_first(surname.group("s"), text[start:end])
+                and not _IN_A_LIST_BEFORE.search(text, max(0, surname.start("s") - 3), surname.start("s"))
+                and not _IN_A_LIST_AFTER.match(text, end)
+            ):
+                start = surname.start("s")
             initial = _INITIAL_BEFORE.search(text, max(0, start - 3), start)
             if initial is not None and initial.end() == start and not _INITIAL_START.match(text, start):
                 start = initial.start()

@@ -348,3 +348,57 @@ def patient_before_age(doc: Document) -> Iterator[Span]:
         span = name_span(doc, first, last, "patient", 0.85, "name_context")
         if span:
             yield span
+
+
+# Words after which a capitalised word stands in the place of a person.
+_ADDRESSED = re.compile(
+    r"(?:\b(?:Hi|Hello|Hey|Dear|dear|Thanks|Thank\s+you|Cheers|Regards|says|said|asks|asked|told|wrote|writes|"
+    # greetings in other languages: "Kia ora Marama", "Sevgili Eleni", "Gentile Sig.ra De Santis", "Querida Ana"
+    r"Kia\s+ora|Sevgili|Gentile(?:\s+Sig\.(?:ra|na)?)?|Caro|Cara|Querid[oa]|Estimad[oa]|Lieber?|Beste|Hola|Bonjour|"
+    r"Ol[áa]|Hej|Hallo|Ciao|"
+    r"according\s+to|my\s+(?:kid|baby|boss|colleague|coworker|co-worker|manager|friend|partner|neighbou?r)|"
+    r"(?i:(?:maiden|last|first|middle|family|given|legal|full|real|birth|preferred|sur)\s*name)(?:\s+is)?\??|"
+    r"(?i:my\s+name\s+is)|"
+    r"(?i:call(?:s|ed)?\s+me)|I'm|I\s+am|named)"
+    r"[ \t]*[,:]?[ \t]+)"
+)
+# The second person greeted: "Hi Kalani and Jordan,".
+_SECOND_ADDRESSED = re.compile(r"[ \t]+(?:and|&)[ \t]+(?P<n>[A-Z][a-zà-ÿ'’-]+)[ \t]*[,!:]")
+_SELF_NAMING = re.compile(r"name\s+is|call(?:s|ed)?\s+me")
+ADDRESSED_WORDS = frozenset(
+    """
+    hi hello hey dear thanks thank cheers regards says said asks asked told wrote writes according my maiden
+    last first middle family given legal full real birth preferred surname call calls called i im named
+    kia sevgili gentile caro cara querido querida estimado estimada liebe lieber beste hola bonjour olá ola hej
+    hallo ciao
+    """.split()
+)
+
+
+def addressed(doc: Document) -> Iterator[Span]:
+    """ "Hi Vinicio,", "Dear Katrine", "says Bergqvist.": a capitalised word in the place of a
+    person, even when no list knows it (names from everywhere)."""
+    for m in doc.matches_at_words(_ADDRESSED, ADDRESSED_WORDS):
+        index = _first_token_at(doc, m.end())
+        if index is None:
+            continue
+        tok = doc.tokens[index]
+        cue = m.group().lower()
+        # "my name is vitoria", "people call me višeslav": a self-naming cue names the word after it
+        # in any case; other cues only in a note written all in lower case.
+        lower_ok = tok.shape is Shape.LOWER and (doc.caseless and "name" in cue or bool(_SELF_NAMING.search(cue)))
+        if not lower_ok and (tok.caseless or tok.shape is not Shape.TITLE or len(tok.norm) < 3):
+            continue
+        if tok.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.COUNTRY) or tok.norm in HEADER_WORDS:
+            continue
+        if tok.cls & WordClass.ENGLISH and not tok.cls & NAME_BITS:
+            continue  # "Hi Team", "says Reuters"? a word, or a name the lists would know
+        first, last = grow(doc, index, index)
+        span = name_span(doc, first, last, "person", 0.8, "name_context")
+        if span:
+            yield span
+            second = _SECOND_ADDRESSED.match(doc.text, span.end)
+            if second is not None and m.group().strip()[0].isupper():
+                cls = doc.tokens[doc.token_index_at(second.start("n"))].cls
+                if cls & NAME_BITS and not cls & (WordClass.STOP | WordClass.CLINICAL) or cls == WordClass.NONE:
+                    yield Span(second.start("n"), second.end("n"), NAME, "person", 0.8, "name_context")

@@ -29,6 +29,7 @@ from appliance.deid.recognizers.credentials import (
 )
 from appliance.deid.recognizers.name_forms import family_name_first, initial_and_particle, nicknames
 from appliance.deid.recognizers.name_relatives import (
+    addressed,
     patient_before_age,
     possessive_relatives,
     relative_after,
@@ -120,22 +121,6 @@ _PERSON_VERB = re.compile(
     r"says|said|told|asked|texted|emailed|joined|moved|married|spent|will\s+be\s+(?:talking|speaking|visiting))\b"
 )
 
-# Words after which a capitalised word stands in the place of a person.
-_ADDRESSED = re.compile(
-    r"(?:\b(?:Hi|Hello|Hey|Dear|Thanks|Thank\s+you|Cheers|Regards|says|said|asks|asked|told|wrote|writes|"
-    r"according\s+to|my\s+(?:kid|baby|boss|colleague|coworker|co-worker|manager|friend|partner|neighbou?r)|"
-    r"(?i:(?:maiden|last|first|middle|family|given|legal|full|real|birth|preferred|sur)\s*name)(?:\s+is)?\??|"
-    r"(?i:my\s+name\s+is)|"
-    r"(?i:call(?:s|ed)?\s+me)|I'm|I\s+am|named)"
-    r"[ \t]*[,:]?[ \t]+)"
-)
-_SELF_NAMING = re.compile(r"name\s+is|call(?:s|ed)?\s+me")
-ADDRESSED_WORDS = frozenset(
-    """
-    hi hello hey dear thanks thank cheers regards says said asks asked told wrote writes according my maiden
-    last first middle family given legal full real birth preferred surname call calls called i im named
-    """.split()
-)
 
 # Units and services that stand before a credential without being anyone's initials ("ICU RN").
 _CREDITED_UNITS = frozenset(
@@ -170,7 +155,7 @@ class _NameContext:
         yield from self._credentials(doc)
         yield from self._labels(doc)
         yield from relatives(doc)
-        yield from self._addressed(doc)
+        yield from addressed(doc)
         yield from possessive_relatives(doc)
         yield from relative_after(doc)
         yield from patient_before_age(doc)
@@ -242,29 +227,6 @@ class _NameContext:
             if any(w.norm in HEADER_WORDS or len(w.norm) < 3 for w in words):
                 continue
             span = name_span(doc, first, last, "person", 0.75, "name_context")
-            if span:
-                yield span
-
-    def _addressed(self, doc: Document) -> Iterator[Span]:
-        """ "Hi Vinicio,", "Dear Katrine", "says Bergqvist.": a capitalised word in the place of a
-        person, even when no list knows it (names from everywhere)."""
-        for m in doc.matches_at_words(_ADDRESSED, ADDRESSED_WORDS):
-            index = _first_token_at(doc, m.end())
-            if index is None:
-                continue
-            tok = doc.tokens[index]
-            cue = m.group().lower()
-            # "my name is vitoria", "people call me višeslav": a self-naming cue names the word after it
-            # in any case; other cues only in a note written all in lower case.
-            lower_ok = tok.shape is Shape.LOWER and (doc.caseless and "name" in cue or bool(_SELF_NAMING.search(cue)))
-            if not lower_ok and (tok.caseless or tok.shape is not Shape.TITLE or len(tok.norm) < 3):
-                continue
-            if tok.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.COUNTRY) or tok.norm in HEADER_WORDS:
-                continue
-            if tok.cls & WordClass.ENGLISH and not tok.cls & NAME_BITS:
-                continue  # "Hi Team", "says Reuters"? a word, or a name the lists would know
-            first, last = grow(doc, index, index)
-            span = name_span(doc, first, last, "person", 0.8, "name_context")
             if span:
                 yield span
 

@@ -26,7 +26,12 @@ from appliance.deid.recognizers.names import TITLE_WORDS
 from appliance.deid.spans import NAME, Span
 from appliance.deid.text import Document, Shape
 
-_SPEAKER_LINE = re.compile(r"(?m)^[ \t>]*(?P<name>[A-Z][a-z]+)[ \t]*:[ \t]*[\"'“‘]?(?P<said>[^\W\d_]+)")
+# "Nicole: hi", "Morwenna Trelawney: @Kath yes", "Anneke de Vries: Welcome": a speaker opening a line of a chat.
+_SPEAKER_LINE = re.compile(
+    r"(?m)^[ \t>]*(?P<name>[A-Z][a-z]+(?:-[a-z]+)?"
+    r"(?:[ \t]+(?:(?:de|van|der|da|dos|del|la|le|bin|al)[ \t]+)?[A-Z][\w'’-]+){0,2})"
+    r"[ \t]*:[ \t]*[\"'“‘@]?(?P<said>[^\W\d_]+)"
+)
 # "What's your name? Jildau S Bouts": the answer to a question for a name, in a chat or a form.
 _NAME_QUESTION = re.compile(
     r"(?i)\b(?:what(?:'s|’s|[ \t]+is)[ \t]+your|your)[ \t]+(?:full[ \t]+)?name[ \t]*\?[ \t]*(?:\n[ \t>]*)?"
@@ -41,20 +46,29 @@ _HANDLE = re.compile(
     r"|@(?P<bare>[A-Za-z][A-Za-z0-9]{2,29})(?=[ \t]*(?::|·))"
     r"|(?m:^)[ \t>]*(?:\[?\d[\d/:.\- ]{3,18}\]?[ \t]+)?"
     r"(?P<line>[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+){1,3})(?=[ \t]*(?::|·|[0-2]?\d:[0-5]\d\b))"
-    r"|(?P<under>[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+){1,3})(?![\w@.-]))"
+    r"|(?P<under>[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+){1,3})(?![\w@.-])"
+    # one lower-case word after a log line's date and time: "2024/05/08 21:40  ngweixuan: received"
+    r"|(?m:^)[ \t>]*\[?\d[\d/.\-]{5,9}[ \t]+\d{1,2}:\d{2}\]?[ \t]+(?P<stamped>[a-z][a-z0-9]{3,20})(?=:))"
 )
 # The name under a closing line of a letter or a message ("thank you so much\nHà", "thank u\nlola").
 _SIGN_OFF = re.compile(
     r"(?im)^[ \t>]*(?:(?:many[ \t]+)?thanks?(?:[ \t]+(?:you|u))?(?:[ \t]+(?:so|very)[ \t]+much)?(?:[ \t]+again)?|"
     r"thx|ty|cheers|(?:kind(?:est)?|best|warm(?:est)?)?[ \t]*regards|best(?:[ \t]+wishes)?|love|sincerely|"
-    r"yours(?:[ \t]+(?:sincerely|truly|faithfully))?|take[ \t]+care|talk[ \t]+soon)"
+    r"yours(?:[ \t]+(?:sincerely|truly|faithfully))?|take[ \t]+care|talk[ \t]+soon|hugs|xoxo|"
+    # in other languages: "Gros bisous", "Atenciosamente", "Met vriendelijke groet", "Viele Grüße"
+    r"(?:gros[ \t]+)?bisous|bises|cordialement|atenciosamente|abra[çc]os|beijos|(?:un[ \t]+)?saludos?|besos|"
+    r"un[ \t]+abrazo|(?:met[ \t]+vriendelijke[ \t]+)?groet(?:en)?|(?:viele|liebe|herzliche)[ \t]+gr[üu](?:ß|ss)e|"
+    r"mit[ \t]+freundlichen[ \t]+gr[üu](?:ß|ss)en|cordiali[ \t]+saluti|un[ \t]+abbraccio|(?:med[ \t]+v[äe]nlig[ \t]+)?"
+    r"h[äa]lsning(?:ar)?|(?:med[ \t]+venlig[ \t]+)?hilsen|pozdrawiam|z[ \t]+powa[żz]aniem)"
     r"[ \t]*[,.!]*[ \t]*(?:[x❤🙏]+)?[ \t]*\n"
-    r"[ \t>]*(?P<name>[^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*){0,2})[ \t]*[,.!]?[ \t]*(?:x+)?[ \t]*(?=\n|$)"
+    r"[ \t>]*(?P<name>[^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*){0,2}"
+    r"(?:[ \t]+(?:dos|das|da|de|van|von|der|del)[ \t]+[^\W\d_][\w'’-]*)?)[ \t]*[,.!]?[ \t]*(?:x+)?[ \t]*(?=\n|$)"
 )
 # A person saying who they are: "hi its lorraine mcateer", "it's linda, tom's daughter", "this is Marek".
 _INTRODUCED = re.compile(
     r"(?i)\b(?:it'?s|it’s|this[ \t]+is)[ \t]+(?P<name>[^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*)?)"
 )
+_PARTICLES = frozenset({"de", "van", "von", "der", "da", "das", "dos", "del", "la", "le", "bin", "al"})
 _VOWEL = re.compile(r"[aeiouyàáâäåèéêëìíîïòóôöøùúûüý]")
 _NOT_A_NAME = WordClass.ENGLISH | WordClass.CLINICAL | WordClass.STOP | WordClass.MEDICAL | WordClass.COUNTRY
 
@@ -75,14 +89,26 @@ class _Speakers:
         knows, in any case; not a word of the letter ("thanks\nDone", "regards\nThe team")."""
         for m in _SIGN_OFF.finditer(doc.text):
             words = doc.tokens_in(m.start("name"), m.end("name"))
-            if not words or any(
-                w.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.COUNTRY)
+            kept = [w for w in words if w.norm not in _PARTICLES] or words
+            if not kept or any(
+                cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.COUNTRY)
                 or w.norm in HEADER_WORDS
-                or w.cls & WordClass.ENGLISH and not w.cls & NAME_BITS
-                for w in words
+                or cls & WordClass.ENGLISH and not cls & NAME_BITS
+                for w, cls in ((w, self._class_of_parts(w.norm)) for w in kept)
             ):
                 continue
             yield Span(words[0].start, words[-1].end, NAME, "person", 0.75, "speaker")
+
+    def _class_of_parts(self, norm: str) -> int:
+        """The lists' bits of a word, or of the parts of a hyphenated name longer than a letter
+        ("tjoe-a-fong": the "a" says nothing)."""
+        if "-" not in norm:
+            return self.lexicon.word_class(norm)
+        cls = 0
+        for part in norm.split("-"):
+            if len(part) > 1:
+                cls |= self.lexicon.word_class(part)
+        return cls
 
     def _introduced(self, doc: Document) -> Iterator[Span]:
         """ "its lorraine mcateer": after "it's" or "this is", a given name the lists know and is no English
@@ -102,10 +128,14 @@ class _Speakers:
 
     def _handles(self, doc: Document) -> Iterator[Span]:
         """User names that hold a given name or a surname the lists know ("jess_okonkwo", "@coach.danny.r")."""
-        if "_" not in doc.text and "@" not in doc.text and "." not in doc.text:
+        if "_" not in doc.text and "@" not in doc.text and "." not in doc.text and ":" not in doc.text:
             return
         for m in _HANDLE.finditer(doc.text):
-            group = next(g for g in ("at", "bare", "line", "under") if m.group(g))
+            group = next(g for g in ("at", "bare", "line", "under", "stamped") if m.group(g))
+            if group == "stamped":
+                if not self.lexicon.word_class(m.group(group)) & _NOT_A_NAME:
+                    yield Span(m.start(group), m.end(group), NAME, "person", 0.7, "speaker")
+                continue
             parts = [p.lower() for p in re.split(r"[._]", m.group(group)) if p.isalpha() and len(p) >= 3]
             classes = [self.lexicon.word_class(p) for p in parts]
             if (
@@ -145,7 +175,11 @@ class _Speakers:
             return
         found, headers = [], 0
         for m in _SPEAKER_LINE.finditer(text):
-            if self._speech(m.group("said").lower()) and self._speaker(m.group("name").lower()):
+            said_name = text[m.start("said") - 1] == "@"  # "Ros Kowalczyk: @Kath": an answer to someone
+            names = m.group("name").lower().split()
+            if (said_name or self._speech(m.group("said").lower())) and all(
+                self._speaker(n) for n in names if n not in _PARTICLES
+            ):
                 found.append(m)
             else:
                 headers += 1
