@@ -14,7 +14,8 @@ when or abbreviated with a year, ordinal days after "to the" and the first day o
 a procedure of two words, a unit, a scene or the OR with its hour, ages over 89 in brackets after kin, with a
 "y" or to come, register numbers after councils, SIRETs and paybills, speakers of two words and log handles,
 names under closings and after greetings in other languages, the second person greeted, initials signing with a
-role, first names in a report's staff fields, a surname and a comma before a given name, and their look-alikes.
+role, first names in a report's staff fields, a surname and a comma before a given name, and their look-alikes;
+and names that end before what the person does ("partner joaquim works", "girlfriend destiny visited, pt").
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -224,6 +225,28 @@ CHATS_LETTERS_AND_STAFF_FIELDS = [
     ),
 ]
 
+NAMES_END_BEFORE_WHAT_PEOPLE_DO = [
+    Case(
+        "a-name-ends-before-the-verb-the-weekday-or-ok-after-it-in-lower-case",
+        "family mtg w/ pt's mother renée thurs. partner joaquim works construction. wife mei-ling cooks on wknds. "
+        "brother lonnie ok to receive info. d/w dr haddad, ok to cont bipap. sister bonnie picking him up.",
+        phi=("renée", "joaquim", "mei-ling", "lonnie", "haddad", "bonnie"),
+        keep=("thurs", "works", "cooks", "ok", "picking"),
+    ),
+    Case(
+        "a-name-ends-before-the-verb-in-capitals",
+        "WIFE DOLORES RESIDES AT THE HOME. DAD DERRICK WASHINGTON WORKS NIGHTS.",
+        phi=("DOLORES", "DERRICK WASHINGTON"),
+        keep=("RESIDES", "WORKS"),
+    ),
+    Case(
+        "a-name-ends-before-the-verb-and-a-patient-after-a-comma",
+        "girlfriend destiny visited, pt asked her to leave.",
+        phi=("destiny",),
+        keep=("visited",),
+    ),
+]
+
 
 @pytest.fixture(scope="module")
 def engine() -> DeidEngine:
@@ -236,6 +259,7 @@ TABLES = {
     "businesses-numbers-and-towns": BUSINESSES_NUMBERS_AND_TOWNS,
     "months-ages-and-registers": MONTHS_AGES_AND_REGISTERS,
     "chats-letters-and-staff-fields": CHATS_LETTERS_AND_STAFF_FIELDS,
+    "names-end-before-what-people-do": NAMES_END_BEFORE_WHAT_PEOPLE_DO,
 }
 CASES = [(table, case) for table, cases in TABLES.items() for case in cases]
 

@@ -31,7 +31,9 @@ CREDENTIAL_WORDS = frozenset(word.lower() for word in CREDENTIAL_STARTS if len(w
 )
 SENTENCE_GOES_ON = re.compile(
     r"(?i)[ \t]+(?:is|was|has|had|states|stated|reports|denies|c/o|will|tolerated|tolerating|ambulated|"
-    r"ambulating|remains|seen|sent|taken|transferred|to|and|on|in|with|w/|at|for|now|also|alert|a&o)\b"
+    r"ambulating|remains|seen|sent|taken|transferred|to|and|on|in|with|w/|at|for|now|also|alert|a&o|asked|asks|"
+    r"says|said|agrees|agreed|declined|declines|prefers|wants|wanted|refused|refuses|requests|requested|"
+    r"verbalized|verbalizes|understands|feels|felt|appears|lives)\b"
 )
 LIST_GOES_ON = re.compile(r",[ \t]*(?P<next>[A-Z][A-Z0-9]{1,5})\b")
 # Credentials that are also everyday abbreviations ("PT" = patient/physical therapy): comma only.

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 
 from appliance.deid.config import DeidConfig
-from appliance.deid.lexicon import NAME_BITS, Lexicon, WordClass
+from appliance.deid.lexicon import NAME_BITS, VERBS_AFTER_NAMES, Lexicon, WordClass
 from appliance.deid.recognizers.base import register
 from appliance.deid.recognizers.credentials import (
     ASKING_VERBS,
@@ -371,6 +371,8 @@ def _name_before_credential(doc: Document, index: int) -> list[Token]:
         tok = tokens[i]
         if taken and doc.gap(tok, taken[-1]) not in (" ", ". ", "."):
             break
+        if tok.caseless and tok.norm in VERBS_AFTER_NAMES:
+            break  # "girlfriend destiny visited, pt asked": what the person did, not their name
         if taken and doc.gap(tok, taken[-1]) == ". " and len(tok.text) > 1 and not _initials_word(tok, relaxed=False):
             break  # "MVC IN WATERBURY. TREATING MD": a sentence ends; only an initial takes a full stop
         lower_initial = bool(taken) and tok.caseless and len(tok.text) == 1 and doc.gap(tok, taken[-1]) in (". ", ".")
