@@ -15,7 +15,8 @@ a procedure of two words, a unit, a scene or the OR with its hour, ages over 89 
 "y" or to come, register numbers after councils, SIRETs and paybills, speakers of two words and log handles,
 names under closings and after greetings in other languages, the second person greeted, initials signing with a
 role, first names in a report's staff fields, a surname and a comma before a given name, and their look-alikes;
-and names that end before what the person does ("partner joaquim works", "girlfriend destiny visited, pt").
+and names that end before what the person does ("partner joaquim works", "girlfriend destiny visited, pt"),
+ratings out of ten after "from" and "to", counts after "to" and operations after "s/p", which are no dates or names.
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -244,6 +245,13 @@ NAMES_END_BEFORE_WHAT_PEOPLE_DO = [
         "girlfriend destiny visited, pt asked her to leave.",
         phi=("destiny",),
         keep=("visited",),
+    ),
+    Case(
+        "ratings-out-of-ten-after-from-and-to-counts-after-to-and-operations-after-s-p",
+        "PAIN DOWN FROM 9/10 TO 4/10. pain 6/10, relief to 2/10 after oxycodone. LACTULOSE, TITRATE TO 3-4 BM/DAY. "
+        "HLHS S/P NORWOOD, NOW S/P BIDIRECTIONAL GLENN 2/26. S/P HARTMANN'S 5/9. seen on 7-8 for f/u.",
+        phi=("2/26", "5/9", "7-8"),
+        keep=("9/10", "4/10", "6/10", "2/10", "3-4", "NORWOOD", "GLENN", "HARTMANN"),
     ),
 ]
 

@@ -147,6 +147,12 @@ _QUANTITY_AFTER = re.compile(
     r"(?i)\s*(?:\+|strength|sites?\b|points?\b|power|motor|pulses?|reflex|murmur|ratio|split|rule|mmhg|cmh2o|patellae?|achilles|"
     r"biceps|triceps|brachioradialis|dtrs?\b)|-(?!\s*\d)"
 )
+# What a range of counts counts: "3-4 BM/DAY", "2-3 times", "4-6 hrs".
+_COUNT_AFTER = re.compile(
+    r"(?i)[ \t]*(?:bms?|stools?|times|x\b|days?|hours?|hrs?|wks?|weeks?|months?|mos?|episodes?|beats|puffs?|tabs?|"
+    r"caps?|drops?|l\b|lpm|liters?|litres?|mg|ml|cc|cm|kg|lbs?|units?|servings?|meals?|glasses|cups?|steps|stairs|"
+    r"flights?|blocks?|pillows?|people|kids|children|visits?|doses?|sessions?|per|/)"
+)
 # Words of a rating on a 0-10 scale, anywhere in the sentence ("VAS pain scale is rated as 6/10").
 _RATING_WORDS = re.compile(r"(?i)\b(?:pain|scale|score|rated?|rates|rating|level|vas|nrs|intensity|discomfort|cp)\b")
 
@@ -166,9 +172,10 @@ def _in_prose(text: str, start: int, end: int) -> bool:
 
 
 def _rating(text: str, start: int, end: int) -> bool:
-    """ "pain 10/10 at worst, 3/10 at rest": out of ten, with a word of rating in the same sentence."""
+    """ "pain 10/10 at worst, 3/10 at rest": out of ten, with a word of rating in the same sentence (before
+    the pair only, when `end` is its start)."""
     left = max(text.rfind(".", 0, start), text.rfind("\n", 0, start), start - 60)
-    right = [i for i in (text.find(".", end), text.find("\n", end), end + 40) if i >= 0]
+    right = [i for i in (text.find(".", end), text.find("\n", end), end + 40) if i >= 0] if end > start else [start]
     return bool(_RATING_WORDS.search(text, left + 1, min(right)))
 
 
@@ -343,6 +350,8 @@ class _Dates:
                 continue
             if month <= day <= 4 and _CULTURE_BEFORE.search(before):
                 continue  # "BLOOD CX 2/2 PENDING": bottles grown of bottles drawn, not a date
+            if day == 10 and month <= 10 and _rating(text, m.start(), m.start()):
+                continue  # "PAIN DOWN FROM 9/10 TO 4/10": rated before, out of ten, even after "from" and "to"
             second = _range_end(text, m)
             if second is not None:
                 ends.append(second.end())
@@ -394,6 +403,8 @@ class _Dates:
             ends.append(m.end())
             yield Span(m.start(), m.end(), DATE, "month_year", 0.7, "date")
         for m in _HYPHEN_PAIR.finditer(text):
+            if _COUNT_AFTER.match(text, m.end()):
+                continue  # "TITRATE TO 3-4 BM", "up to 2-3 times": a range of counts after "to"
             before = text[max(0, m.start() - 30) : m.start()]
             if not self._ok(m.group().replace("-", "/")) or not _DATE_CUE.search(before):
                 continue  # "7-8" is a range unless a cue says date ("seen on 7-8")

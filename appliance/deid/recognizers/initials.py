@@ -189,6 +189,8 @@ class _Initials:
             dotted = m in signed and _DOTTED.fullmatch(value) is not None  # "--t.o. rrt": letters with stops
             if (word_class & excluded or bare in HEADER_WORDS or bare in TITLE_WORDS) and not dotted:
                 continue  # "SIGNED BY DR.": a title, not initials
+            if m in closing and len(bare) >= 4 and word_class & (WordClass.CLINICAL | WordClass.ENGLISH):
+                continue  # "CONT AMIO GTT. TELE.", "...\nHEME": a word of four letters closing the note, no initials
             if closes and (value.upper() in _CREDENTIALS or bare in CREDENTIAL_WORDS):
                 continue  # "--t.o. rrt": the credential closing the note is not the writer's initials
             if (

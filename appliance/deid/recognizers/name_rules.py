@@ -176,8 +176,8 @@ def eponym_use(doc: Document, tok: Token) -> bool:
     nxt = doc.tokens[tok.index + 1] if tok.index + 1 < len(doc.tokens) else None
     if nxt is not None and doc.gap(tok, nxt) in (" ", "-", "'s ", "’s ") and nxt.norm in EPONYM_HEADS:
         return True
-    # "S/P WHIPPLE", "status post Fontan": an operation the patient has had.
-    if re.search(r"(?i)\b(?:s/p|status\s+post)\s+$", doc.text[max(0, tok.start - 14) : tok.start]):
+    # "S/P WHIPPLE", "status post Fontan", "BIDIRECTIONAL GLENN": an operation the patient has had.
+    if re.search(r"(?i)\b(?:s/p|status\s+post|bidirectional)\s+$", doc.text[max(0, tok.start - 16) : tok.start]):
         return True
     # "Braden 18", "Gleason 7", "Apgar 9/9": an eponymous score with its value.
     if re.match(r"(?:['’]s)?\s*(?:score\s*)?[:=]?\s*\d", doc.text[tok.end : tok.end + 12]):
