@@ -16,7 +16,9 @@ a procedure of two words, a unit, a scene or the OR with its hour, ages over 89 
 names under closings and after greetings in other languages, the second person greeted, initials signing with a
 role, first names in a report's staff fields, a surname and a comma before a given name, and their look-alikes;
 and names that end before what the person does ("partner joaquim works", "girlfriend destiny visited, pt"),
-ratings out of ten after "from" and "to", counts after "to" and operations after "s/p", which are no dates or names.
+ratings out of ten after "from" and "to", counts after "to" and operations after "s/p", which are no dates or names;
+places a bed search asked before what they answered, a town's police department, a regional hospital abbreviated
+and a home at a place of two words.
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -255,6 +257,34 @@ NAMES_END_BEFORE_WHAT_PEOPLE_DO = [
     ),
 ]
 
+PLACEMENTS_AND_DEPARTMENTS = [
+    Case(
+        "places-a-bed-search-asked-before-what-they-answered",
+        "BED SEARCH UPDATED:\n- ARDMORE: NO ADOL MALE BEDS\n- KRI: DECLINED\n- PEMBERTON: WAITLIST, #3\n"
+        "- DCI WARE: NO CHAIRS\n- SNF: PENDING\n- PT: DECLINED",
+        phi=("ARDMORE", "KRI", "PEMBERTON", "DCI WARE"),
+        keep=("SNF", "PT"),
+    ),
+    Case(
+        "places-named-before-their-answer-in-brackets",
+        "bed offers: maplecrest (accepts, bed avail 4/22), heritage hall (declined, no male bed), rehab (pending).",
+        phi=("maplecrest", "heritage hall"),
+        keep=("rehab",),
+    ),
+    Case(
+        "a-town-s-police-department-and-a-regional-hospital-abbreviated",
+        "DETECTIVE FROM MILLBROOK PD HERE. OFFICER OF WESTBORO PD CALLED. CALLED BY STATE POLICE. BURN FROM SHED "
+        "FIRE. HX OF PD. PREV CHOLE AT DUNMORE REG'L.",
+        phi=("MILLBROOK PD", "WESTBORO PD", "DUNMORE REG'L"),
+        keep=("STATE POLICE", "SHED FIRE", "HX OF PD"),
+    ),
+    Case(
+        "a-home-at-a-place-of-two-words",
+        "ASHBURY - PENDING; THE GARDENS AT MILL CREEK - ACCEPTED.",
+        phi=("THE GARDENS AT MILL CREEK",),
+    ),
+]
+
 
 @pytest.fixture(scope="module")
 def engine() -> DeidEngine:
@@ -268,6 +298,7 @@ TABLES = {
     "months-ages-and-registers": MONTHS_AGES_AND_REGISTERS,
     "chats-letters-and-staff-fields": CHATS_LETTERS_AND_STAFF_FIELDS,
     "names-end-before-what-people-do": NAMES_END_BEFORE_WHAT_PEOPLE_DO,
+    "placements-and-departments": PLACEMENTS_AND_DEPARTMENTS,
 }
 CASES = [(table, case) for table, cases in TABLES.items() for case in cases]
 

@@ -31,7 +31,14 @@ from appliance.deid.recognizers.facility_patterns import (
 from appliance.deid.recognizers.locations import NAME_LIKE
 from appliance.deid.recognizers.name_dictionary import language_named
 from appliance.deid.recognizers.name_rules import MONTH_WORDS
-from appliance.deid.recognizers.services import camel_named, care_services, cued_headed, plural_at_town
+from appliance.deid.recognizers.services import (
+    camel_named,
+    care_services,
+    cued_headed,
+    placement_answers,
+    plural_at_town,
+    town_departments,
+)
 from appliance.deid.recognizers.wards import NUMBER_AFTER
 from appliance.deid.spans import LOCATION, Span
 from appliance.deid.text import Document, Shape, Token
@@ -136,6 +143,8 @@ class _Facility:
         yield from self._lower_saints(doc)
         yield from care_services(doc, FACILITY_GENERIC)
         yield from camel_named(doc, FACILITY_HEADS | FACILITY_GENERIC)
+        yield from placement_answers(doc, FACILITY_HEADS | FACILITY_GENERIC)
+        yield from town_departments(doc)
         yield from cued_headed(doc, FACILITY_GENERIC)
         yield from plural_at_town(doc)
 
@@ -458,7 +467,9 @@ def _named_by_generic_words(doc: Document, first: int, head: int) -> bool:
 _GENERIC_NAMED_HEADS = frozenset({"hospital", "clinic", "center", "centre", "health", "healthcare", "infirmary"})
 HEADER_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof"})
 # Generic words that stand for the head word in many hospitals' short names.
-_TAIL_HEADS = frozenset({"memorial", "regional", "general", "house", "community", "mem", "gen"})
+_TAIL_HEADS = frozenset(
+    {"memorial", "regional", "general", "house", "community", "mem", "gen", "reg'l", "regl"}
+)
 # Words that name a building of a hospital when a floor follows ("Tower 14C", "Pavilion 6").
 _BUILDINGS = frozenset({"tower", "pavilion", "building", "wing"})
 # A ward's floor right after its name: "Overlook 4", "Hale 8", "Pellham 2B"; not a dose, a count or a time.

@@ -133,7 +133,8 @@ def _names_beside_clinical(words: list[Token]) -> bool:
 # Homes named "the <plural> at <town>": "the meadows at brookline", "The Willows at Hadley".
 _PLURAL_AT_TOWN = re.compile(
     r"(?i)\bthe[ \t]+(?P<name>[^\W\d_][\w'’-]*s)[ \t]+at[ \t]+(?P<town>[^\W\d_][\w'’-]*)"
-    r"(?P<more>[ \t]+(?:park|hill|heights|green|village|commons|place|square|gardens|pointe?))?"
+    r"(?P<more>[ \t]+(?:park|hill|heights|green|village|commons|place|square|gardens|pointe?|creek|river|lake|brook|"
+    r"falls|woods|pond|ridge|valley|springs|meadows?))?"
 )
 _PEOPLE = frozenset(
     """
@@ -301,3 +302,57 @@ def camel_named(doc: Document, kinds: frozenset[str]) -> Iterator[Span]:
         kind = _KIND_AFTER.match(doc.text, m.end())
         end = kind.end() if kind is not None and kind.group("kind").lower() in kinds else m.end()
         yield Span(m.start(), end, LOCATION, "organisation", 0.7, "facility")
+
+
+# What a placement or bed search says of each place it asked: "- HRI: DECLINED", "PEMBROKE: WAITLIST, #3",
+# "The Larches (declined - no female beds)", "DCI FALL RIVER: NO CHAIRS UNTIL MID-NOV".
+_PLACEMENT_STATUS = (
+    r"(?:declined|accepted|accepts|waitlist(?:ed)?|wait[ \t]+list|pending|no[ \t]+(?:[a-z]+[ \t]+){0,3}beds?|"
+    r"no[ \t]+chairs?|full|reviewing|under[ \t]+review|bed[ \t]+(?:offered|available|avail)|referral[ \t]+sent|"
+    r"clinicals?[ \t]+(?:sent|faxed)|denied|on[ \t]+hold)\b"
+)
+_NAME_WORDS = r"(?P<name>[A-Za-z][A-Za-z'’&.-]*(?:[ \t]+[A-Za-z][A-Za-z'’&.-]*){0,3}?)"
+_PLACEMENT_LINE = re.compile(r"(?im)^[ \t]*[-•*][ \t]*" + _NAME_WORDS + r"[ \t]*:[ \t]*(?i:" + _PLACEMENT_STATUS + ")")
+_PLACEMENT_BRACKET = re.compile(
+    r"(?:[:,;][ \t]*|\b(?:to|and)[ \t]+)" + _NAME_WORDS + r"[ \t]*\((?i:" + _PLACEMENT_STATUS + ")"
+)
+
+
+def placement_answers(doc: Document, generic: frozenset[str]) -> Iterator[Span]:
+    """The places a bed search asked, named before what each answered: one to four words, none a
+    function or clinical word, at least one a name, a place or a word no list knows ("SNF: pending",
+    "rehab (declined)" name none)."""
+    for m in (*_PLACEMENT_LINE.finditer(doc.text), *_PLACEMENT_BRACKET.finditer(doc.text)):
+        words = doc.tokens_in(m.start("name"), m.end("name"))
+        named = words[1:] if words and words[0].text in ("The", "THE") else words  # "The Larches (declined"
+        if not named or any(
+            w.cls & (WordClass.STOP | WordClass.CLINICAL) and not w.cls & (NAME_LIKE | WordClass.CITY) for w in named
+        ):
+            continue
+        if all(w.norm in generic for w in named) or not any(
+            w.cls & (NAME_LIKE | WordClass.CITY) or w.cls == WordClass.NONE and len(w.norm) >= 3 for w in named
+        ):
+            continue
+        yield Span(words[0].start, words[-1].end, LOCATION, "facility", 0.75, "facility")
+
+
+# A town's police or fire department: "DETECTIVE FROM MILLBROOK PD", "officer of Westboro Police Dept".
+_DEPARTMENT = re.compile(
+    r"\b(?i:from|of|at|by|with|called|to)[ \t]+(?P<town>[A-Z][A-Za-z'’-]+(?:[ \t]+[A-Z][A-Za-z'’-]+)?)[ \t]+"
+    r"(?P<dept>PD|P\.D\.|FD|(?i:police|sheriff'?s?)(?:[ \t]+(?i:dept\.?|department|office))?|"
+    r"(?i:fire)[ \t]+(?i:dept\.?|department))(?![\w-])"
+)
+
+
+def town_departments(doc: Document) -> Iterator[Span]:
+    """A police or fire department named by its town: the town a name, a place or a word no list knows
+    ("STATE POLICE", "campus police" name none)."""
+    for m in _DEPARTMENT.finditer(doc.text):
+        words = doc.tokens_in(m.start("town"), m.end("town"))
+        if not words or any(
+            w.cls & (WordClass.STOP | WordClass.CLINICAL) or w.cls & WordClass.ENGLISH and not w.cls & WordClass.CITY
+            for w in words
+        ):
+            continue
+        if any(w.cls & (NAME_LIKE | WordClass.CITY) or w.cls == WordClass.NONE and len(w.norm) >= 4 for w in words):
+            yield Span(m.start("town"), m.end("dept"), LOCATION, "facility", 0.75, "facility")
