@@ -95,6 +95,8 @@ class _Ages:
         if self.limit >= 89 and not _ANY_OLD_AGE.search(text):
             return
         for pattern in _NUMBER_PATTERNS:
+            if pattern is _KIN_BRACKET_AGE and "(" not in text:
+                continue
             for m in pattern.finditer(text):
                 if pattern is _SEX_SUFFIX and not _SEX_SUFFIX_BEFORE.search(text, max(0, m.start() - 8), m.start()):
                     continue

@@ -264,10 +264,12 @@ _FOREIGN_MONTHS = (
 # A month alone in another language after a word of when, or in brackets: "sinds uw operatie in januari",
 # "depuis novembre", "(noviembre)", "le ricevute di ottobre". Months that are also words or names ("mars",
 # "mai", "Mayo") need a day or a year.
-_FOREIGN_MONTH_ALONE = re.compile(
+_FOREIGN_MONTH_CUE = re.compile(
     r"(?i)(?:\b(?:in|since|until|depuis|desde|sinds|seit|im|en|de|di|del|van|of|from|fin|d[ée]but|inizio|fine|"
-    r"end\s+of)[ \t]+|\()"
-    r"(?P<mn>janvier|f[ée]vrier|avril|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre|enero|febrero|marzo|"
+    r"end\s+of)[ \t]+|\()$"
+)
+_FOREIGN_MONTH_ALONE = re.compile(
+    r"(?i)(?P<mn>janvier|f[ée]vrier|avril|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre|enero|febrero|marzo|"
     r"abril|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|janeiro|fevereiro|março|maio|"
     r"junho|julho|setembro|outubro|novembro|dezembro|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|"
     r"ottobre|dicembre|januar|februar|m[äa]rz|oktober|dezember|januari|februari|maart|augustus)(?![\w-])"
@@ -276,6 +278,7 @@ _FOREIGN_MONTH_ALONE = re.compile(
 _MONTH_SLASH_YEAR = re.compile(
     r"(?i)(?<![\w/])(?:jan|fev|feb|mar|abr|apr|mai|may|jun|jul|ago|aug|set|sep|out|oct|nov|dez|dec)/(?:19|20)\d{2}\b"
 )
+_YEAR_AFTER_SLASH = re.compile(r"/(?:19|20)\d{2}\b")
 # The first day of a range before a month's name: "runs 14-15 August 2025".
 _DAY_RANGE_START = re.compile(r"(?<![\w/.-])(?P<day>[0-3]?\d)[ \t]*[-–][ \t]*$")
 FOREIGN_MONTH = re.compile(r"(?i)(?:" + _FOREIGN_MONTHS + r")")
@@ -288,10 +291,8 @@ _FOREIGN_DATE = re.compile(
 
 # A day and month with stops and no year, as German and Scandinavian letters write them, two digits each,
 # after a word of when: "from 15.04.", "ab 01.07." (not "hgb 8.9 from 10.4.", a value that ends a sentence).
-_DOTTED_DAY_MONTH = re.compile(
-    r"(?i)\b(?:from|until|till|since|ab|am|vom|bis|seit|zum|den|fra|til)[ \t]+"
-    r"(?P<date>(?:0[1-9]|[12]\d|3[01])\.(?:0[1-9]|1[0-2])\.)(?![\w.])"
-)
+_DOTTED_DAY_MONTH = re.compile(r"(?<![\w.])(?P<date>(?:0[1-9]|[12]\d|3[01])\.(?:0[1-9]|1[0-2])\.)(?![\w.])")
+_DOTTED_DAY_CUE = re.compile(r"(?i)\b(?:from|until|till|since|ab|am|vom|bis|seit|zum|den|fra|til)[ \t]+$")
 
 
 class _Dates:
@@ -332,6 +333,10 @@ class _Dates:
             if m.group("d") or m.group("y"):  # a month name alone is a word ("Mars", "mai")
                 ends.append(m.end())
                 yield Span(m.start(), m.end(), DATE, "date" if m.group("d") else "month_year", 0.85, "date")
+            elif _FOREIGN_MONTH_ALONE.fullmatch(m.group("mn")) and _FOREIGN_MONTH_CUE.search(
+                text, max(0, m.start() - 12), m.start()
+            ):
+                yield Span(m.start("mn"), m.end("mn"), DATE, "month", 0.75, "date")  # "sinds ... in januari"
         for m in _SLASH_PAIR.finditer(text):
             month, day = int(m.group("m")), int(m.group("d"))
             day_first = 12 < month <= 31 and 1 <= day <= 12 and m.group() != "24/7"  # "24/7": all the time
@@ -391,12 +396,12 @@ class _Dates:
             if listed is not None and listed.end() not in ends and self._ok(listed.group("pair")):
                 ends.append(listed.end())  # "HUS 9/15 and 10/8 normal": the list's next date, whatever follows it
                 yield Span(listed.start("pair"), listed.end(), DATE, "month_day", 0.8, "date")
-        for m in _FOREIGN_MONTH_ALONE.finditer(text):
-            yield Span(m.start("mn"), m.end("mn"), DATE, "month", 0.75, "date")
-        for m in _MONTH_SLASH_YEAR.finditer(text):
-            yield Span(m.start(), m.end(), DATE, "month_year", 0.8, "date")
+        if _YEAR_AFTER_SLASH.search(text):
+            for m in _MONTH_SLASH_YEAR.finditer(text):
+                yield Span(m.start(), m.end(), DATE, "month_year", 0.8, "date")
         for m in _DOTTED_DAY_MONTH.finditer(text):
-            yield Span(m.start("date"), m.end("date"), DATE, "month_day", 0.8, "date")
+            if _DOTTED_DAY_CUE.search(text, max(0, m.start() - 8), m.start()):
+                yield Span(m.start("date"), m.end("date"), DATE, "month_day", 0.8, "date")
         for m in _MONTH_SHORT_YEAR.finditer(text):
             if _NOT_DATE_CUE.search(text, max(0, m.start() - 30), m.start()):
                 continue

@@ -139,6 +139,9 @@ _FIELD_FIRST_NAME = re.compile(
     r"\b(?:RN|CVT|Tech|Technologist|Fellow|Scrub|Circulator|Nurse|Sonographer|Perfusionist|CRNA|Monitor)[ \t]*:[ \t]*"
     r"(?P<n>[a-z][a-z'’-]{2,})(?:[ \t]+[a-z]\.)?(?=[ \t]*(?:[;,]|\n|$|[ \t]{2,}))"
 )
+_FIELD_FIRST_WORDS = frozenset(
+    "rn cvt tech technologist fellow scrub circulator nurse sonographer perfusionist crna monitor".split()
+)
 
 
 class _Initials:
@@ -220,7 +223,7 @@ class _Initials:
                 yield Span(m.start(group), m.end(group), NAME, "initials", 0.75, "initials")
         yield from self._signed_names(doc)
         if not doc.caseless:
-            for m in _FIELD_FIRST_NAME.finditer(text):
+            for m in doc.matches_at_words(_FIELD_FIRST_NAME, _FIELD_FIRST_WORDS):
                 cls = self.lexicon.word_class(m.group("n"))
                 if cls & WordClass.FIRST and not cls & (WordClass.STOP | WordClass.CLINICAL):
                     yield Span(m.start("n"), m.end(), NAME, "clinician", 0.75, "initials")

@@ -272,6 +272,12 @@ _STATE_FIELD = re.compile(
 )
 
 
+# What joins a town to its river, looked for first: most texts have none.
+_RIVER_JOIN = re.compile(
+    r"[ \t](?:upon|am|an[ \t]+der|sur|UPON|AN[ \t]+DER|SUR)[ \t]|-(?:upon|on|sur|en|le|la|sous|am|UPON|ON|SUR|EN)-"
+)
+
+
 class _City:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
@@ -283,11 +289,11 @@ class _City:
             yield from self._city_state(doc, m)
         for m in _COUNTY.finditer(text):
             yield Span(m.start(), m.end(), LOCATION, "county", 0.8, "city")
-        for m in _STATE_FIELD.finditer(text):
+        for m in _STATE_FIELD.finditer(text) if "tate" in text or "TATE" in text else ():
             state = m.group("state")
             if state in STATE_CODES or state.lower() in STATE_NAMES:
                 yield Span(m.start("state"), m.end("state"), LOCATION, "state", 0.8, "city")
-        for m in _RIVER_TOWN.finditer(text):
+        for m in _RIVER_TOWN.finditer(text) if _RIVER_JOIN.search(text) else ():
             first, last = (self.lexicon.word_class(m.group(g).lower()) for g in ("a", "b"))
             if (first | last) & (WordClass.STOP | WordClass.CLINICAL):
                 continue

@@ -82,6 +82,7 @@ _CUED_HEADED = re.compile(
     r"hardware|laundromat|salon|garage|auto[ \t]+body|body[ \t]+shop|seafood|lumber|bistro|brewery|pizzeria|deli))"
     r"(?![\w'’-])"
 )
+_CUED_HEADED_CUES = frozenset({"at", "from", "to", "by", "via", "thru", "through", "attends", "with"})
 # Words that say what kind of clinic or group, not which one.
 _KIND_WORDS = frozenset(
     """
@@ -97,7 +98,7 @@ def cued_headed(doc: Document, facility_generic: frozenset[str]) -> Iterator[Spa
     """ "notes from pine tree clinic", "AT SHORE ORTHOPAEDIC GROUP": one to three plain words, none a
     function or generic word, the first and the last no clinical one (so "hand clinic", "support group",
     "the lab", "cardiac surgery group" name none, and "CVH ortho clinic" is left to the initials' rule)."""
-    for m in _CUED_HEADED.finditer(doc.text):
+    for m in doc.matches_at_words(_CUED_HEADED, _CUED_HEADED_CUES):
         words = doc.tokens_in(m.start("name"), m.end("name"))
         if not words or any(
             w.cls & (WordClass.CLINICAL | WordClass.MEDICAL) and not w.cls & (NAME_LIKE | WordClass.CITY)
@@ -278,6 +279,7 @@ def workplace_end(doc: Document, i: int, generic: frozenset[str]) -> int | None:
 # to a prefix ("McGill", "MacLeod", "DeMeester") are left to the name rules; a product's mark ("CritiCool®")
 # or a label's colon ("MutationTaster: deleterious") says it is no business.
 _CAMEL = re.compile(r"(?<![\w'’@#./-])(?:[A-Z][a-z]{2,}){2,3}(?![\w'’@®™-]|\.[a-z]|:)")
+_INNER_CAPITAL = re.compile(r"[a-z][A-Z][a-z]")
 _KIND_AFTER = re.compile(r"[ \t]+(?P<kind>[A-Z][a-z]+)\b")
 _NAME_PREFIXES = ("Mc", "Mac", "De", "Di", "Da", "La", "Le", "Van", "Von", "Du", "St")
 # Products and public programmes written that way, which name no one's business.
@@ -292,6 +294,8 @@ _PRODUCTS = frozenset(
 def camel_named(doc: Document, kinds: frozenset[str]) -> Iterator[Span]:
     """ "Chat with CareFirst", "ride by SecureRide": a capital inside one word marks a business's name, with
     a word of `kinds` written after it ("CareFirst Pharmacy", "SmileWorks Dental")."""
+    if _INNER_CAPITAL.search(doc.text) is None:
+        return
     for m in _CAMEL.finditer(doc.text):
         word = m.group()
         if word.startswith(_NAME_PREFIXES) or word.lower() in _PRODUCTS:
@@ -322,7 +326,9 @@ def placement_answers(doc: Document, generic: frozenset[str]) -> Iterator[Span]:
     """The places a bed search asked, named before what each answered: one to four words, none a
     function or clinical word, at least one a name, a place or a word no list knows ("SNF: pending",
     "rehab (declined)" name none)."""
-    for m in (*_PLACEMENT_LINE.finditer(doc.text), *_PLACEMENT_BRACKET.finditer(doc.text)):
+    text = doc.text
+    bracketed = _PLACEMENT_BRACKET.finditer(text) if "(" in text else ()
+    for m in (*_PLACEMENT_LINE.finditer(text), *bracketed):
         words = doc.tokens_in(m.start("name"), m.end("name"))
         named = words[1:] if words and words[0].text in ("The", "THE") else words  # "The Larches (declined"
         if not named or any(
@@ -347,6 +353,9 @@ _DEPARTMENT = re.compile(
 def town_departments(doc: Document) -> Iterator[Span]:
     """A police or fire department named by its town: the town a name, a place or a word no list knows
     ("STATE POLICE", "campus police" name none)."""
+    low = doc.text.lower()
+    if "pd" not in low and "fd" not in low and "police" not in low and "sheriff" not in low and "fire" not in low:
+        return
     for m in _DEPARTMENT.finditer(doc.text):
         words = doc.tokens_in(m.start("town"), m.end("town"))
         if not words or any(
