@@ -56,6 +56,8 @@ def _facility_words() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
 
 # PRACTICE_HEADS: heads that name a practice by what it does ("Green Mountain Neurology").
 FACILITY_HEADS, FACILITY_GENERIC, PRACTICE_HEADS = _facility_words()
+# Every word that says what kind of place, head or generic ("Pharmacy", "Dental", "SNF").
+_KIND_WORDS = FACILITY_HEADS | FACILITY_GENERIC
 CONNECTORS = frozenset({"of", "the", "and", "&", "for"})
 # Everyday words that do start facility names ("Good Samaritan", "Our Lady of Lourdes").
 # Words of the religious names many hospitals carry ("Sacred Heart", "Good Samaritan", "Holy Cross"):
@@ -142,8 +144,8 @@ class _Facility:
         yield from self._generic_tail(doc)
         yield from self._lower_saints(doc)
         yield from care_services(doc, FACILITY_GENERIC)
-        yield from camel_named(doc, FACILITY_HEADS | FACILITY_GENERIC)
-        yield from placement_answers(doc, FACILITY_HEADS | FACILITY_GENERIC)
+        yield from camel_named(doc, _KIND_WORDS)
+        yield from placement_answers(doc, _KIND_WORDS)
         yield from town_departments(doc)
         yield from cued_headed(doc, FACILITY_GENERIC)
         yield from plural_at_town(doc)

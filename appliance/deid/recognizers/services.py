@@ -316,7 +316,7 @@ _PLACEMENT_STATUS = (
     r"clinicals?[ \t]+(?:sent|faxed)|denied|on[ \t]+hold)\b"
 )
 _NAME_WORDS = r"(?P<name>[A-Za-z][A-Za-z'’&.-]*(?:[ \t]+[A-Za-z][A-Za-z'’&.-]*){0,3}?)"
-_PLACEMENT_LINE = re.compile(r"(?im)^[ \t]*[-•*][ \t]*" + _NAME_WORDS + r"[ \t]*:[ \t]*(?i:" + _PLACEMENT_STATUS + ")")
+_PLACEMENT_LINE = re.compile(r"(?im)^[ \t]*[-•*][ \t]*" + _NAME_WORDS + r"[ \t]*:[ \t]*" + _PLACEMENT_STATUS)
 _PLACEMENT_BRACKET = re.compile(
     r"(?:[:,;][ \t]*|\b(?:to|and)[ \t]+)" + _NAME_WORDS + r"[ \t]*\((?i:" + _PLACEMENT_STATUS + ")"
 )
