@@ -38,6 +38,17 @@ class WordClass:
     MEDICAL = 2048  # a word of medical vocabulary (MeSH): after a surname it makes an eponym ("Barrett metaplasia")
 
 
+#: Clinical abbreviations in capitals that are never a person's initials ("MD", "ICU", "PRN").
+NOT_INITIALS = frozenset(
+    """
+    MD DO RN NP PA PT OT ED ER OR ICU CT MRI EKG ECG IV IM PO PR SC SQ BID TID QID PRN NPO HS AM PM US UK OK NA ND NKA
+    NKDA WNL ROS HPI PMH CC DX TX RX SX HX FX ABG CBC BMP CMP LFT INR PTT TSH EEG EMG ENT GI GU OB HEENT CV CHF COPD
+    CAD HTN DM MI CVA TIA DVT PE UTI AKI CKD ESRD SOB CP HR BP RR LE UE RUQ LUQ RLQ LLQ AP PA LL RL LUL RUL LLL RLL NG
+    OG ET PEG PICC CVC ABX VS VSS AOX NAD HIV HCV HBV STD STI ASA NPN MICU SICU CCU CSRU NICU PICU PACU TSICU CVICU
+    NSICU PGR GF BF
+    """.split()
+)
+
 NAME_BITS = WordClass.FIRST | WordClass.LAST
 # Words that follow a name in a note written in one case and that the census also lists as surnames:
 # what the person did, where they went, and how to reach them.
@@ -47,7 +58,7 @@ VERBS_AFTER_NAMES = frozenset(
     reports reported feels felt called calls visited visits home here there via pgr pager bpr beeper ext cell
     also still now then today tonight tomorrow updated aware notified paged works worked working cooks cooked
     drives drove stays stayed helps helped resides resided lives lived visited visiting picking picked agrees
-    agreed declined prefers preferred ok okay ok'd mon tue tues wed weds thu thur thurs fri sat sun
+    agreed declined prefers preferred ok okay ok'd cc'd cced mon tue tues wed weds thu thur thurs fri sat sun
     """.split()
 )
 #: Endings of drug, chemical, anatomical and everyday words, seldom of a place's or a business's name

@@ -126,7 +126,8 @@ _VENTILATION = (
 )
 _SETTING_CUE = re.compile(
     r"(?i)\b(?:" + _VENTILATION + r"|pupils?|perrla?|"
-    r"pulses?|edema|dtrs?|g|gravida|para|gtts?|drips?|rhythm|cuff|eye|ears?|size)\s*[:=]?\s*(?:\d+\s*/\s*)?$"
+    r"pulses?|edema|dtrs?|g|gravida|para|gtts?|drips?|rhythm|cuff|eye|ears?|size|ma|sens|sensing|output|"
+    r"ddd|vvi|aai|ddi|cough|(?<!last )(?<!next )trials?|attempts?)\s*[:=]?\s*(?:\d+\s*/\s*)?$"
 )
 # Blood cultures counted as bottles ("BCX 2/2", "cultures 1/4 positive").
 _CULTURE_BEFORE = re.compile(r"(?i)\b(?:[bu]?cx|bc|cultures?|bottles?|sets?)\s*[:=]?\s*$")
@@ -154,7 +155,15 @@ _COUNT_AFTER = re.compile(
     r"flights?|blocks?|pillows?|people|kids|children|visits?|doses?|sessions?|per|/)"
 )
 # Words of a rating on a 0-10 scale, anywhere in the sentence ("VAS pain scale is rated as 6/10").
-_RATING_WORDS = re.compile(r"(?i)\b(?:pain|scale|score|rated?|rates|rating|level|vas|nrs|intensity|discomfort|cp)\b")
+_RATING_WORDS = re.compile(
+    r"(?i)\b(?:pain|scale|score|rated?|rates|rating|level|vas|nrs|intensity|discomfort|cp|subj|"
+    r"(?:w/|with)\s*(?:activity|mobility|movement|ambulation|exertion)|at\s+(?:worst|best))\b"
+)
+# A murmur's grade out of six (or four): "NEW 3/6 HSM", "soft 2/6 systolic murmur".
+_MURMUR_AFTER = re.compile(
+    r"(?i)[ 	]*(?:(?:soft|harsh|loud|blowing|early|late|mid|crescendo|decrescendo|high|low|pitched|-)[ 	]*){0,3}"
+    r"(?:holo|pan)?(?:systolic|diastolic|hsm|sem|dm|ejection|murmur|mur|m\b|rub)"
+)
 
 
 _COMMON_FRACTIONS = frozenset({(1, 2), (1, 3), (2, 3), (1, 4), (3, 4)})
@@ -210,6 +219,9 @@ _AMBIGUOUS_MONTHS = frozenset({"may", "mar", "dec", "jan", "sep", "sept"})
 # With a day after them, these are still words as often as months ("PT MAY 2X", "2 DEC BREATH SOUNDS").
 _AMBIGUOUS_WITH_DAY = frozenset({"may", "mar", "dec"})
 # "3/8 1900 Brookhaven called back": a line of a log opened by its date and hour.
+_PERCENT_AFTER = re.compile(r"[ \t]*%")
+# "nodule (4/88)": series and image of a finding measured in the same sentence, not a month and year.
+_IMAGE_REFERENCE = re.compile(r"(?i)\d[ \t]*(?:mm|cm)\b[^.\n]{0,40}\($")
 _CLOCK_AFTER = re.compile(r"[ \t]+(?:[01]\d|2[0-3])[0-5]\d(?:[ \t]|$)")
 _TIME_AFTER = re.compile(
     r"\s*(?:at\s+|@\s*)?\d{1,2}(?::\d{2}|\s*(?:am|pm)\b)|\s+\d{4}\s*(?:h|hrs)\b|\s*@\s*[0-2]\d[0-5]\d\b"
@@ -308,8 +320,10 @@ class _Dates:
         ends: list[int] = []
         for pattern in (_ISO, _NUMERIC_WITH_YEAR):
             for m in pattern.finditer(text):
-                if pattern is _NUMERIC_WITH_YEAR and _SETTING_CUE.search(text, max(0, m.start() - 30), m.start()):
-                    continue  # "SIMV 20/5/40": rate, PEEP and FiO2, not a date
+                if pattern is _NUMERIC_WITH_YEAR and (
+                    _SETTING_CUE.search(text, max(0, m.start() - 30), m.start()) or _PERCENT_AFTER.match(text, m.end())
+                ):
+                    continue  # "SIMV 20/5/40", "LUNG REST 10/10/30%": rate, PEEP and FiO2, not a date
                 if _SHORT_DOTTED.fullmatch(m.group()) and (
                     _VERSION_CUE.search(text, max(0, m.start() - 12), m.start())
                     or not _TWO_DIGIT_PART.match(m.group())
@@ -353,6 +367,8 @@ class _Dates:
             before = text[max(0, m.start() - 30) : m.start()]
             if _NOT_DATE_CUE.search(before) or _SETTING_CUE.search(before) or _IN_A_RANGE.match(text, m.end()):
                 continue
+            if day in (4, 6) and month <= day and _MURMUR_AFTER.match(text, m.end()):
+                continue  # "NEW 3/6 HSM LLSB": a murmur's grade
             if month <= day <= 4 and _CULTURE_BEFORE.search(before):
                 continue  # "BLOOD CX 2/2 PENDING": bottles grown of bottles drawn, not a date
             if day == 10 and month <= 10 and _rating(text, m.start(), m.start()):
@@ -403,7 +419,9 @@ class _Dates:
             if _DOTTED_DAY_CUE.search(text, max(0, m.start() - 8), m.start()):
                 yield Span(m.start("date"), m.end("date"), DATE, "month_day", 0.8, "date")
         for m in _MONTH_SHORT_YEAR.finditer(text):
-            if _NOT_DATE_CUE.search(text, max(0, m.start() - 30), m.start()):
+            if _NOT_DATE_CUE.search(text, max(0, m.start() - 30), m.start()) or _IMAGE_REFERENCE.search(
+                text, max(0, m.start() - 60), m.start()
+            ):
                 continue
             ends.append(m.end())
             yield Span(m.start(), m.end(), DATE, "month_year", 0.7, "date")

@@ -141,7 +141,12 @@ def _bracketed(doc: Document, spans: list[Span], covered: list[tuple[int, int]])
             m = _BRACKETED.match(doc.text, span.end)
             if m is None or m.group("abbr").upper() in STATE_CODES or m.group("abbr").lower() in _NATIONS:
                 continue  # "Springfield (USA)": a country or a state, kept like any other
-            if m.group("abbr").lower() not in GENERIC_PLACES:  # "(OSH)" names none
+            word = m.group("abbr").lower()
+            if word in FACILITY_HEADS or word in FACILITY_GENERIC or (
+                not m.group("abbr").isupper() and doc.tokens[doc.token_index_at(m.start("abbr"))].cls & WordClass.ENGLISH
+            ):
+                continue  # "st. casimir's (church)", "Eau Clarie (sic)": a word about the name, not its short form
+            if word not in GENERIC_PLACES:  # "(OSH)" names none
                 short[m.group("abbr").lower()] = m.start("abbr")
                 yield Span(m.start("abbr"), m.end("abbr"), LOCATION, "facility", 0.75, "facility_propagation")
     if not short:

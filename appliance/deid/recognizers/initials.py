@@ -6,10 +6,10 @@ import re
 from collections.abc import Iterator
 
 from appliance.deid.config import DeidConfig
-from appliance.deid.lexicon import NAME_BITS, Lexicon, WordClass
+from appliance.deid.lexicon import NAME_BITS, NOT_INITIALS, Lexicon, WordClass
 from appliance.deid.recognizers.base import register
 from appliance.deid.recognizers.credentials import CREDENTIAL_WORDS
-from appliance.deid.recognizers.name_rules import HEADER_WORDS, NOT_INITIALS
+from appliance.deid.recognizers.name_rules import HEADER_WORDS
 from appliance.deid.recognizers.names import TITLE_WORDS
 from appliance.deid.spans import NAME, Span
 from appliance.deid.text import Document

@@ -64,12 +64,16 @@ EPONYM_HEADS = frozenset(
     """
     disease diseases syndrome sign signs palsy catheter catheters monitor test tests score scores scale restraint
     criteria classification fracture fractures cyst cysts lymphoma sarcoma tumor tumour maneuver manoeuvre vest vests
-    reflex triad phenomenon disorder chorea thyroiditis esophagus oesophagus node nodes procedure operation
-    repair fundoplication ulcer ulcers virus protein equation formula stage staging grade position tube belt
-    balloon line diet filter dementia ataxia encephalopathy anomaly bodies body cell cells rule rules
-    coma stockings hose method technique neuroma contracture sclerosis aneurysm murmur respiration breathing category
-    sarcoidosis spots nodules lines stain lactate solution act variant anemia wave waves holder frame lift level
+    reflex triad phenomenon disorder chorea thyroiditis esophagus oesophagus node nodes procedure operation repair
+    fundoplication ulcer ulcers virus protein equation formula stage staging grade position tube belt balloon line
+    diet filter dementia ataxia encephalopathy anomaly bodies body cell cells rule rules coma stockings hose method
+    technique neuroma contracture sclerosis aneurysm murmur respiration breathing category hump sarcoidosis spots
+    nodules lines stain lactate solution act variant anemia wave waves holder frame lift level
     """.split()
+)
+# Before an eponym, an operation the patient has had: "S/P WHIPPLE", "POD 1 WHIPPLE", "BIDIRECTIONAL GLENN".
+_OPERATION_BEFORE = re.compile(
+    r"(?i)\b(?:s/p|status\s+post|bidirectional|(?:pod|post-?op\s+day)\s*#?\d{1,2}|lap(?:aroscopic)?|robotic)\s+$"
 )
 
 # Words after a surname that make it a medical or scientific name whatever the surname is
@@ -130,16 +134,6 @@ def science_name(doc: Document, tok: Token) -> bool:
     return False
 
 
-NOT_INITIALS = frozenset(
-    """
-    MD DO RN NP PA PT OT ED ER OR ICU CT MRI EKG ECG IV IM PO PR SC SQ BID TID QID PRN NPO HS AM PM US UK
-    OK NA ND NKA NKDA WNL ROS HPI PMH CC DX TX RX SX HX FX ABG CBC BMP CMP LFT INR PTT TSH EEG EMG ENT GI
-    GU OB HEENT CV CHF COPD CAD HTN DM MI CVA TIA DVT PE UTI AKI CKD ESRD SOB CP HR BP RR LE UE RUQ LUQ
-    RLQ LLQ AP PA LL RL LUL RUL LLL RLL NG OG ET PEG PICC CVC ABX VS VSS AOX NAD HIV HCV HBV STD STI ASA
-    NPN MICU SICU CCU CSRU NICU PICU PACU TSICU CVICU NSICU PGR GF BF
-    """.split()
-)
-
 NAME_LIMIT = 5  # words in one name; longer runs are headings or lists, not one person
 
 
@@ -176,8 +170,7 @@ def eponym_use(doc: Document, tok: Token) -> bool:
     nxt = doc.tokens[tok.index + 1] if tok.index + 1 < len(doc.tokens) else None
     if nxt is not None and doc.gap(tok, nxt) in (" ", "-", "'s ", "’s ") and nxt.norm in EPONYM_HEADS:
         return True
-    # "S/P WHIPPLE", "status post Fontan", "BIDIRECTIONAL GLENN": an operation the patient has had.
-    if re.search(r"(?i)\b(?:s/p|status\s+post|bidirectional)\s+$", doc.text[max(0, tok.start - 16) : tok.start]):
+    if _OPERATION_BEFORE.search(doc.text, max(0, tok.start - 20), tok.start):
         return True
     # "Braden 18", "Gleason 7", "Apgar 9/9": an eponymous score with its value.
     if re.match(r"(?:['’]s)?\s*(?:score\s*)?[:=]?\s*\d", doc.text[tok.end : tok.end + 12]):

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 
 from appliance.deid.config import DeidConfig
-from appliance.deid.lexicon import NAME_BITS, VERBS_AFTER_NAMES, Lexicon, WordClass
+from appliance.deid.lexicon import NAME_BITS, NOT_INITIALS, VERBS_AFTER_NAMES, Lexicon, WordClass
 from appliance.deid.recognizers.base import register
 from appliance.deid.recognizers.credentials import (
     ASKING_VERBS,
@@ -37,7 +37,6 @@ from appliance.deid.recognizers.name_relatives import (
 )
 from appliance.deid.recognizers.name_rules import (
     HEADER_WORDS,
-    NOT_INITIALS,
     PARTICLES,
     grow,
     name_span,

@@ -229,6 +229,9 @@ class _Places:
                 continue
             if any(w.norm in MEASURE_WORDS for w in words) or text.startswith("%", m.end()):
                 continue  # "TTM 36 DAY 2", "rr 16 sat 97%": a day count or a reading, no street
+            at = doc.token_index_at(m.start())
+            if at and doc.tokens[at - 1].cls & WordClass.CLINICAL and any(w.cls & WordClass.CLINICAL for w in words):
+                continue  # "AST 212 ALT 98": lab values in a row
             if not any(len(w.norm) >= 3 for w in words) or any(
                 w.norm in MONTH_WORDS
                 or (w.shape is Shape.UPPER and not w.caseless)
