@@ -15,6 +15,18 @@ from appliance.deid import dates as datefmt
 from appliance.deid.config import DeidConfig
 from appliance.deid.lexicon import Lexicon
 from appliance.deid.recognizers.base import register
+from appliance.deid.recognizers.date_cues import (
+    COUNT_AFTER,
+    CULTURE_BEFORE,
+    IMAGE_REFERENCE,
+    MURMUR_AFTER,
+    NOT_DATE_CUE,
+    PERCENT_AFTER,
+    QUANTITY_AFTER,
+    RATING_WORDS,
+    SETTING_CUE,
+    VENTILATION,
+)
 from appliance.deid.spans import DATE, Span
 from appliance.deid.text import Document
 
@@ -111,26 +123,6 @@ _DATE_CUE = re.compile(
     r"(?:via|in|to|from|thru|through)\s+(?:the\s+)?(?:ed|er|or|micu|sicu|ccu|icu|csru|nicu|picu|pacu|tsicu|scene)"
     r"(?:\s+(?:[01]\d|2[0-3])[0-5]\d)?)\b|(?:^|\s)~)\s*[:\-]?\s*$"
 )
-# Words right before a slash pair that make it a score, a fraction or a pressure ("pain 7/10").
-_NOT_DATE_CUE = re.compile(
-    r"(?i)\b(?:bp|b/p|blood\s+pressure|pressure|pain|strength|power|motor|reflexes|grade|murmur|scale|score|"
-    r"ratio|gcs|apgar|vision|visual|acuity|va|rated|rates?|sbp|dbp|map|breath\s+sounds|x|times|(?<!as )(?<!week )of|"
-    r"grip|grasp|"
-    r"hemiparesis|weakness|headache|ha|ue|le|rue|lue|rle|lle|bue|ble|mae|bilat|pulses?|edema|reflex(?:es)?|"
-    r"sedation|rass|cam|sats|spo2|leak|tof|apgars?|section|berg|fim|mmt|ciwa|cows|sve|latch|monofilament)\s*[:=]?\s*$"
-)
-# Ventilator, pump and monitor settings written like dates ("CPAP 10/5", "PS 5/5", "SIMV 20/5/40").
-_VENTILATION = (
-    r"cpap|bipap|bi-pap|peep|ps|psv|pressure\s+support|simv|imv|a/?c|ac|prvc|vc|pc|aprv|ipap|epap|vent|"
-    r"vented|ventilator|settings?|mode|fio2|tv|vt|rate|ie|i:e|hfov|nippv|niv|trach\s+mask"
-)
-_SETTING_CUE = re.compile(
-    r"(?i)\b(?:" + _VENTILATION + r"|pupils?|perrla?|"
-    r"pulses?|edema|dtrs?|g|gravida|para|gtts?|drips?|rhythm|cuff|eye|ears?|size|ma|sens|sensing|output|"
-    r"ddd|vvi|aai|ddi|cough|(?<!last )(?<!next )trials?|attempts?)\s*[:=]?\s*(?:\d+\s*/\s*)?$"
-)
-# Blood cultures counted as bottles ("BCX 2/2", "cultures 1/4 positive").
-_CULTURE_BEFORE = re.compile(r"(?i)\b(?:[bu]?cx|bc|cultures?|bottles?|sets?)\s*[:=]?\s*$")
 # "9/7 - 9/12"? a slash pair followed by more slashes or a dash and digits belongs to something longer.
 _IN_A_RANGE = re.compile(r"\s*(?:x|X)\s*\d")
 # Month and two-digit year ("MI 6/85"): the second number cannot be a day.
@@ -142,30 +134,6 @@ _HYPHEN_PAIR = re.compile(
     _EDGE_L + r"(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])"
     r"(?![\w/]|[.\-]\d|\s*(?:x|%|mg|ml|l\b)|\s*(?i:wks?|weeks?|days?|hrs?|hours?|mos?|months?|yrs?|years?|times)\b)"
 )
-# Words that make a slash pair a quantity when they follow it ("2/3 of", "1/2 tab" are caught by
-# _SLASH_PAIR itself); these are the ones only prose shows.
-_QUANTITY_AFTER = re.compile(
-    r"(?i)\s*(?:\+|strength|sites?\b|points?\b|power|motor|pulses?|reflex|murmur|ratio|split|rule|mmhg|cmh2o|patellae?|achilles|"
-    r"biceps|triceps|brachioradialis|dtrs?\b)|-(?!\s*\d)"
-)
-# What a range of counts counts: "3-4 BM/DAY", "2-3 times", "4-6 hrs".
-_COUNT_AFTER = re.compile(
-    r"(?i)[ \t]*(?:bms?|stools?|times|x\b|days?|hours?|hrs?|wks?|weeks?|months?|mos?|episodes?|beats|puffs?|tabs?|"
-    r"caps?|drops?|l\b|lpm|liters?|litres?|mg|ml|cc|cm|kg|lbs?|units?|servings?|meals?|glasses|cups?|steps|stairs|"
-    r"flights?|blocks?|pillows?|people|kids|children|visits?|doses?|sessions?|per|/)"
-)
-# Words of a rating on a 0-10 scale, anywhere in the sentence ("VAS pain scale is rated as 6/10").
-_RATING_WORDS = re.compile(
-    r"(?i)\b(?:pain|scale|score|rated?|rates|rating|level|vas|nrs|intensity|discomfort|cp|subj|"
-    r"(?:w/|with)\s*(?:activity|mobility|movement|ambulation|exertion)|at\s+(?:worst|best))\b"
-)
-# A murmur's grade out of six (or four): "NEW 3/6 HSM", "soft 2/6 systolic murmur".
-_MURMUR_AFTER = re.compile(
-    r"(?i)[ 	]*(?:(?:soft|harsh|loud|blowing|early|late|mid|crescendo|decrescendo|high|low|pitched|-)[ 	]*){0,3}"
-    r"(?:holo|pan)?(?:systolic|diastolic|hsm|sem|dm|ejection|murmur|mur|m\b|rub)"
-)
-
-
 _COMMON_FRACTIONS = frozenset({(1, 2), (1, 3), (2, 3), (1, 4), (3, 4)})
 # Out of 5 with no date cue: muscle strength ("grip 4/5", "hemiparesis 2/5").
 _SCALE_DENOMINATORS = frozenset({5})
@@ -173,7 +141,7 @@ _SCALE_DENOMINATORS = frozenset({5})
 
 def _in_prose(text: str, start: int, end: int) -> bool:
     """A month/day pair standing in running text: not inside a list of numbers or a table row."""
-    if _QUANTITY_AFTER.match(text, end):
+    if QUANTITY_AFTER.match(text, end):
         return False
     window = text[max(0, start - 12) : min(len(text), end + 12)]
     # Several numbers packed around the pair ("5/5 4/5 5/5", "2/3/4") are scores or a grid.
@@ -185,7 +153,7 @@ def _rating(text: str, start: int, end: int) -> bool:
     the pair only, when `end` is its start)."""
     left = max(text.rfind(".", 0, start), text.rfind("\n", 0, start), start - 60)
     right = [i for i in (text.find(".", end), text.find("\n", end), end + 40) if i >= 0] if end > start else [start]
-    return bool(_RATING_WORDS.search(text, left + 1, min(right)))
+    return bool(RATING_WORDS.search(text, left + 1, min(right)))
 
 
 _GESTATION_BEFORE = re.compile(r"(?<!\d)[2-4]\d[ \t]+$")
@@ -207,7 +175,7 @@ def _range_end(text: str, m: re.Match[str]) -> re.Match[str] | None:
 
 
 # Ventilation or blood pressure anywhere shortly before a range: its pairs are settings or readings.
-_SETTING_NEAR = re.compile(r"(?i)\b(?:" + _VENTILATION + r"|bp|sbp)\b")
+_SETTING_NEAR = re.compile(r"(?i)\b(?:" + VENTILATION + r"|bp|sbp)\b")
 _RANGE_END = re.compile(r"[ \t]*-[ \t]*(?P<m>\d{1,2})/(?P<d>\d{1,2})(?![\d/])")
 
 
@@ -219,9 +187,6 @@ _AMBIGUOUS_MONTHS = frozenset({"may", "mar", "dec", "jan", "sep", "sept"})
 # With a day after them, these are still words as often as months ("PT MAY 2X", "2 DEC BREATH SOUNDS").
 _AMBIGUOUS_WITH_DAY = frozenset({"may", "mar", "dec"})
 # "3/8 1900 Brookhaven called back": a line of a log opened by its date and hour.
-_PERCENT_AFTER = re.compile(r"[ \t]*%")
-# "nodule (4/88)": series and image of a finding measured in the same sentence, not a month and year.
-_IMAGE_REFERENCE = re.compile(r"(?i)\d[ \t]*(?:mm|cm)\b[^.\n]{0,40}\($")
 _CLOCK_AFTER = re.compile(r"[ \t]+(?:[01]\d|2[0-3])[0-5]\d(?:[ \t]|$)")
 _TIME_AFTER = re.compile(
     r"\s*(?:at\s+|@\s*)?\d{1,2}(?::\d{2}|\s*(?:am|pm)\b)|\s+\d{4}\s*(?:h|hrs)\b|\s*@\s*[0-2]\d[0-5]\d\b"
@@ -321,7 +286,7 @@ class _Dates:
         for pattern in (_ISO, _NUMERIC_WITH_YEAR):
             for m in pattern.finditer(text):
                 if pattern is _NUMERIC_WITH_YEAR and (
-                    _SETTING_CUE.search(text, max(0, m.start() - 30), m.start()) or _PERCENT_AFTER.match(text, m.end())
+                    SETTING_CUE.search(text, max(0, m.start() - 30), m.start()) or PERCENT_AFTER.match(text, m.end())
                 ):
                     continue  # "SIMV 20/5/40", "LUNG REST 10/10/30%": rate, PEEP and FiO2, not a date
                 if _SHORT_DOTTED.fullmatch(m.group()) and (
@@ -365,11 +330,11 @@ class _Dates:
             if day == 7 and month <= 6 and _GESTATION_BEFORE.search(text, max(0, m.start() - 4), m.start()):
                 continue  # "born at 30 4/7 wks": a gestational age in weeks and days
             before = text[max(0, m.start() - 30) : m.start()]
-            if _NOT_DATE_CUE.search(before) or _SETTING_CUE.search(before) or _IN_A_RANGE.match(text, m.end()):
+            if NOT_DATE_CUE.search(before) or SETTING_CUE.search(before) or _IN_A_RANGE.match(text, m.end()):
                 continue
-            if day in (4, 6) and month <= day and _MURMUR_AFTER.match(text, m.end()):
+            if day in (4, 6) and month <= day and MURMUR_AFTER.match(text, m.end()):
                 continue  # "NEW 3/6 HSM LLSB": a murmur's grade
-            if month <= day <= 4 and _CULTURE_BEFORE.search(before):
+            if month <= day <= 4 and CULTURE_BEFORE.search(before):
                 continue  # "BLOOD CX 2/2 PENDING": bottles grown of bottles drawn, not a date
             if day == 10 and month <= 10 and _rating(text, m.start(), m.start()):
                 continue  # "PAIN DOWN FROM 9/10 TO 4/10": rated before, out of ten, even after "from" and "to"
@@ -382,7 +347,7 @@ class _Dates:
             cued = (
                 bool(_DATE_CUE.search(before))
                 or (m.start() == 0 or text[m.start() - 1] == "\n") and bool(_CLOCK_AFTER.match(text, m.end()))
-                or bool(_CULTURE_BEFORE.search(before))  # "bc 11/8 and 11/9 still +": when they were drawn
+                or bool(CULTURE_BEFORE.search(before))  # "bc 11/8 and 11/9 still +": when they were drawn
                 or bool(_TIME_AFTER.match(text, m.end()))
                 or any(_LIST_GAP.fullmatch(text, end, m.start()) for end in ends if 0 < m.start() - end <= 12)
             )
@@ -419,14 +384,14 @@ class _Dates:
             if _DOTTED_DAY_CUE.search(text, max(0, m.start() - 8), m.start()):
                 yield Span(m.start("date"), m.end("date"), DATE, "month_day", 0.8, "date")
         for m in _MONTH_SHORT_YEAR.finditer(text):
-            if _NOT_DATE_CUE.search(text, max(0, m.start() - 30), m.start()) or _IMAGE_REFERENCE.search(
+            if NOT_DATE_CUE.search(text, max(0, m.start() - 30), m.start()) or IMAGE_REFERENCE.search(
                 text, max(0, m.start() - 60), m.start()
             ):
                 continue
             ends.append(m.end())
             yield Span(m.start(), m.end(), DATE, "month_year", 0.7, "date")
         for m in _HYPHEN_PAIR.finditer(text):
-            if _COUNT_AFTER.match(text, m.end()):
+            if COUNT_AFTER.match(text, m.end()):
                 continue  # "TITRATE TO 3-4 BM", "up to 2-3 times": a range of counts after "to"
             before = text[max(0, m.start() - 30) : m.start()]
             if not self._ok(m.group().replace("-", "/")) or not _DATE_CUE.search(before):

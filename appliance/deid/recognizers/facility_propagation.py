@@ -141,9 +141,9 @@ def _bracketed(doc: Document, spans: list[Span], covered: list[tuple[int, int]])
             m = _BRACKETED.match(doc.text, span.end)
             if m is None or m.group("abbr").upper() in STATE_CODES or m.group("abbr").lower() in _NATIONS:
                 continue  # "Springfield (USA)": a country or a state, kept like any other
-            word = m.group("abbr").lower()
+            word, cls = m.group("abbr").lower(), doc.tokens[doc.token_index_at(m.start("abbr"))].cls
             if word in FACILITY_HEADS or word in FACILITY_GENERIC or (
-                not m.group("abbr").isupper() and doc.tokens[doc.token_index_at(m.start("abbr"))].cls & WordClass.ENGLISH
+                not m.group("abbr").isupper() and cls & WordClass.ENGLISH
             ):
                 continue  # "st. casimir's (church)", "Eau Clarie (sic)": a word about the name, not its short form
             if word not in GENERIC_PLACES:  # "(OSH)" names none

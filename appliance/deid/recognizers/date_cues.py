@@ -1,0 +1,55 @@
+"""Words around a pair of numbers that make it no date: a score, a rating, a murmur's grade, a fraction,
+a quantity, a culture's count of bottles or a ventilator, pump or pacemaker setting ("pain 7/10",
+"CPAP 10/5", "NEW 3/6 HSM", "BCX 2/2", "3-4 BM/DAY"). Used by the date recognizer (`dates`)."""
+
+from __future__ import annotations
+
+import re
+
+# Words right before a slash pair that make it a score, a fraction or a pressure ("pain 7/10").
+NOT_DATE_CUE = re.compile(
+    r"(?i)\b(?:bp|b/p|blood\s+pressure|pressure|pain|strength|power|motor|reflexes|grade|murmur|scale|score|"
+    r"ratio|gcs|apgar|vision|visual|acuity|va|rated|rates?|sbp|dbp|map|breath\s+sounds|x|times|(?<!as )(?<!week )of|"
+    r"grip|grasp|"
+    r"hemiparesis|weakness|headache|ha|ue|le|rue|lue|rle|lle|bue|ble|mae|bilat|pulses?|edema|reflex(?:es)?|"
+    r"sedation|rass|cam|sats|spo2|leak|tof|apgars?|section|berg|fim|mmt|ciwa|cows|sve|latch|monofilament)\s*[:=]?\s*$"
+)
+# Ventilator, pump and monitor settings written like dates ("CPAP 10/5", "PS 5/5", "SIMV 20/5/40").
+VENTILATION = (
+    r"cpap|bipap|bi-pap|peep|ps|psv|pressure\s+support|simv|imv|a/?c|ac|prvc|vc|pc|aprv|ipap|epap|vent|"
+    r"vented|ventilator|settings?|mode|fio2|tv|vt|rate|ie|i:e|hfov|nippv|niv|trach\s+mask"
+)
+SETTING_CUE = re.compile(
+    r"(?i)\b(?:" + VENTILATION + r"|pupils?|perrla?|"
+    r"pulses?|edema|dtrs?|g|gravida|para|gtts?|drips?|rhythm|cuff|eye|ears?|size|ma|sens|sensing|output|"
+    r"ddd|vvi|aai|ddi|cough|(?<!last )(?<!next )trials?|attempts?)\s*[:=]?\s*(?:\d+\s*/\s*)?$"
+)
+# Blood cultures counted as bottles ("BCX 2/2", "cultures 1/4 positive").
+CULTURE_BEFORE = re.compile(r"(?i)\b(?:[bu]?cx|bc|cultures?|bottles?|sets?)\s*[:=]?\s*$")
+
+# Words that make a slash pair a quantity when they follow it ("2/3 of", "1/2 tab" are caught by
+# _SLASH_PAIR itself); these are the ones only prose shows.
+QUANTITY_AFTER = re.compile(
+    r"(?i)\s*(?:\+|strength|sites?\b|points?\b|power|motor|pulses?|reflex|murmur|ratio|split|rule|mmhg|cmh2o|patellae?|achilles|"
+    r"biceps|triceps|brachioradialis|dtrs?\b)|-(?!\s*\d)"
+)
+# What a range of counts counts: "3-4 BM/DAY", "2-3 times", "4-6 hrs".
+COUNT_AFTER = re.compile(
+    r"(?i)[ \t]*(?:bms?|stools?|times|x\b|days?|hours?|hrs?|wks?|weeks?|months?|mos?|episodes?|beats|puffs?|tabs?|"
+    r"caps?|drops?|l\b|lpm|liters?|litres?|mg|ml|cc|cm|kg|lbs?|units?|servings?|meals?|glasses|cups?|steps|stairs|"
+    r"flights?|blocks?|pillows?|people|kids|children|visits?|doses?|sessions?|per|/)"
+)
+# Words of a rating on a 0-10 scale, anywhere in the sentence ("VAS pain scale is rated as 6/10").
+RATING_WORDS = re.compile(
+    r"(?i)\b(?:pain|scale|score|rated?|rates|rating|level|vas|nrs|intensity|discomfort|cp|subj|"
+    r"(?:w/|with)\s*(?:activity|mobility|movement|ambulation|exertion)|at\s+(?:worst|best))\b"
+)
+# A murmur's grade out of six (or four): "NEW 3/6 HSM", "soft 2/6 systolic murmur".
+MURMUR_AFTER = re.compile(
+    r"(?i)[ \t]*(?:(?:soft|harsh|loud|blowing|early|late|mid|crescendo|decrescendo|high|low|pitched|-)[ \t]*){0,3}"
+    r"(?:holo|pan)?(?:systolic|diastolic|hsm|sem|dm|ejection|murmur|mur|m\b|rub)"
+)
+# "LUNG REST 10/10/30%": a setting's three parts, the last a percent.
+PERCENT_AFTER = re.compile(r"[ \t]*%")
+# "nodule (4/88)": series and image of a finding measured in the same sentence, not a month and year.
+IMAGE_REFERENCE = re.compile(r"(?i)\d[ \t]*(?:mm|cm)\b[^.\n]{0,40}\($")
