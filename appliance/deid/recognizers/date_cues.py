@@ -1,11 +1,31 @@
-"""Words around a pair of numbers that make it no date: a score, a rating, a murmur's grade, a fraction,
-a quantity, a culture's count of bottles or a ventilator, pump or pacemaker setting ("pain 7/10",
-"CPAP 10/5", "NEW 3/6 HSM", "BCX 2/2", "3-4 BM/DAY"). Used by the date recognizer (`dates`)."""
+"""Words around a pair of numbers that make it a date ("on 2/3", "DOS 3/4") or no date: a score, a
+rating, a murmur's grade, a fraction, a quantity, a culture's count of bottles or a ventilator, pump or
+pacemaker setting ("pain 7/10", "CPAP 10/5", "NEW 3/6 HSM", "BCX 2/2", "3-4 BM/DAY"). Used by the date
+recognizer (`dates`)."""
 
 from __future__ import annotations
 
 import re
 
+# Words right before a slash pair that make it a date ("on 2/3", "since 7/22", "DOS 3/4", "to micu 3/4",
+# "FROM OR 1430 10/3", "failed ~2/3").
+DATE_CUE = re.compile(
+    r"(?i)(?:\b(?:on|since|from|to|until|till|thru|through|by|before|after|dated?|dos|seen|visit(?:ed)?|"
+    r"(?:re)?admitted|admission|admit|adm|available|avail|discharged?|started|stopped|began|last|next|as\s+of|f/u|follow[\s-]?up|faxed|"
+    r"effective|starting|ending|ends|ended|rewarm|signed|resumed?|restart(?:ed)?|between|returns?|returned|scheduled|surgery|procedure|again|delivered|planned|"
+    r"d/c\s+home|"
+    r"cxr|ct|cta|mri|mra|echo|tte|tee|ekg|ecg|eeg|cath|egd|colonoscopy|kub|pet|bx|biopsy|redo|cabg|repeat|prior|bal|"
+    r"ex-fix|orif|s/p\s+(?:[lr]\s+)?[a-z][a-z/-]{1,10}(?:\s+[a-z][a-z/-]{2,14})?|"
+    r"diagnosed|dx'?d|intubated|extubated|reintubated|ercp|bronch|bronchoscopy|lp|swab|swabbed|trached|peg|picc|cvl|"
+    r"drawn|pulled|removed|placed|inserted|change|changed|replaced|clinic|resited|discontinued|dc'?d|d/c'?d|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|"
+    r"week\s+of|day\s+of|date|appt|appointment|today|yesterday|tomorrow|due|lmp|edd|onset|"
+    r"dob|birth|born|died|expired|deceased|injury|accident|fall|fell|mvc|mva|"
+    r"lkw|lsw|lsn|last\s+(?:drink|drank|used|use|seen\s+(?:well|normal)|known\s+well)|"
+    r"(?:last|next)\s+(?:hd|pd|bm|dose|dialysis|tx|treatment|session|menses|period)|"
+    r"(?:via|in|to|from|thru|through)\s+(?:the\s+)?(?:ed|er|or|micu|sicu|ccu|icu|csru|nicu|picu|pacu|tsicu|scene)"
+    r"(?:\s+(?:[01]\d|2[0-3])[0-5]\d)?)\b|(?:^|\s)~)\s*[:\-]?\s*$"
+)
 # Words right before a slash pair that make it a score, a fraction or a pressure ("pain 7/10").
 NOT_DATE_CUE = re.compile(
     r"(?i)\b(?:bp|b/p|blood\s+pressure|pressure|pain|strength|power|motor|reflexes|grade|murmur|scale|score|"

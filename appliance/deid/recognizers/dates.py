@@ -18,6 +18,7 @@ from appliance.deid.recognizers.base import register
 from appliance.deid.recognizers.date_cues import (
     COUNT_AFTER,
     CULTURE_BEFORE,
+    DATE_CUE,
     IMAGE_REFERENCE,
     MURMUR_AFTER,
     NOT_DATE_CUE,
@@ -104,25 +105,6 @@ _BIRTH_YEAR = re.compile(
     r"(?i)\b(?:born(?:\s+in)?|dob|d\.o\.b\.?|date\s+of\s+birth|yob|year\s+of\s+birth|birth\s+year|b\.)"
     r"\s*[:\-]?\s*(?:in\s+)?(?P<y>(?:18|19|20)\d{2})(?![\d/\-])"
 )
-# Words right before a slash pair that make it a date ("on 2/3", "since 7/22", "DOS 3/4", "to micu 3/4",
-# "FROM OR 1430 10/3", "failed ~2/3").
-_DATE_CUE = re.compile(
-    r"(?i)(?:\b(?:on|since|from|to|until|till|thru|through|by|before|after|dated?|dos|seen|visit(?:ed)?|"
-    r"(?:re)?admitted|admission|admit|discharged?|started|stopped|began|last|next|as\s+of|f/u|follow[\s-]?up|faxed|"
-    r"effective|starting|ending|ends|ended|rewarm|signed|resumed?|restart(?:ed)?|between|returns?|returned|scheduled|surgery|procedure|again|delivered|planned|"
-    r"d/c\s+home|"
-    r"cxr|ct|cta|mri|mra|echo|tte|tee|ekg|ecg|eeg|cath|egd|colonoscopy|kub|pet|bx|biopsy|redo|cabg|repeat|prior|bal|"
-    r"ex-fix|orif|s/p\s+(?:[lr]\s+)?[a-z][a-z/-]{1,10}(?:\s+[a-z][a-z/-]{2,14})?|"
-    r"diagnosed|dx'?d|intubated|extubated|reintubated|ercp|bronch|bronchoscopy|lp|swab|swabbed|trached|peg|picc|cvl|"
-    r"drawn|pulled|removed|placed|inserted|change|changed|replaced|clinic|resited|discontinued|dc'?d|d/c'?d|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|"
-    r"week\s+of|day\s+of|date|appt|appointment|today|yesterday|tomorrow|due|lmp|edd|onset|"
-    r"dob|birth|born|died|expired|deceased|injury|accident|fall|fell|mvc|mva|"
-    r"lkw|lsw|lsn|last\s+(?:drink|drank|used|use|seen\s+(?:well|normal)|known\s+well)|"
-    r"(?:last|next)\s+(?:hd|pd|bm|dose|dialysis|tx|treatment|session|menses|period)|"
-    r"(?:via|in|to|from|thru|through)\s+(?:the\s+)?(?:ed|er|or|micu|sicu|ccu|icu|csru|nicu|picu|pacu|tsicu|scene)"
-    r"(?:\s+(?:[01]\d|2[0-3])[0-5]\d)?)\b|(?:^|\s)~)\s*[:\-]?\s*$"
-)
 # "9/7 - 9/12"? a slash pair followed by more slashes or a dash and digits belongs to something longer.
 _IN_A_RANGE = re.compile(r"\s*(?:x|X)\s*\d")
 # Month and two-digit year ("MI 6/85"): the second number cannot be a day.
@@ -176,6 +158,8 @@ def _range_end(text: str, m: re.Match[str]) -> re.Match[str] | None:
 
 # Ventilation or blood pressure anywhere shortly before a range: its pairs are settings or readings.
 _SETTING_NEAR = re.compile(r"(?i)\b(?:" + VENTILATION + r"|bp|sbp)\b")
+_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_HOURS_AFTER = re.compile(r"(?i)[ \t]*(?:h|hrs?|horas?|hours?)\b")
 _RANGE_END = re.compile(r"[ \t]*-[ \t]*(?P<m>\d{1,2})/(?P<d>\d{1,2})(?![\d/])")
 
 
@@ -269,13 +253,30 @@ _FOREIGN_DATE = re.compile(
 # A day and month with stops and no year, as German and Scandinavian letters write them, two digits each,
 # after a word of when: "from 15.04.", "ab 01.07." (not "hgb 8.9 from 10.4.", a value that ends a sentence).
 _DOTTED_DAY_MONTH = re.compile(r"(?<![\w.])(?P<date>(?:0[1-9]|[12]\d|3[01])\.(?:0[1-9]|1[0-2])\.)(?![\w.])")
-_DOTTED_DAY_CUE = re.compile(r"(?i)\b(?:from|until|till|since|ab|am|vom|bis|seit|zum|den|fra|til)[ \t]+$")
+_DOTTED_DAY_CUE = re.compile(
+    r"(?i)\b(?:from|until|till|since|ab|am|vom|bis|seit|zum|den|fra|til|visit|seen|on|le|du|au)[ \t]+$"
+)
 
 
 class _Dates:
     def __init__(self, config: DeidConfig) -> None:
         self.reference_year = config.reference_year
         self.max_age = config.max_age_kept
+
+    @staticmethod
+    def _day_first_in_prose(text: str, m: re.Match[str]) -> bool:
+        """ "injury at football 18/11", "repeat bone profile 22/4": a day over twelve first, then a month,
+        standing in running text with no word of a score, a setting or a count before it."""
+        before = text[max(0, m.start() - 30) : m.start()]
+        day, month = int(m.group("m")), int(m.group("d"))
+        return (
+            day <= _DAYS_IN_MONTH[month - 1]  # "Humphrey 30/2": a visual field programme
+            and not _HOURS_AFTER.match(text, m.end())  # "25/8 h": a dose every eight hours
+            and _in_prose(text, m.start(), m.end())
+            and not NOT_DATE_CUE.search(before)
+            and not SETTING_CUE.search(before)
+            and not _SETTING_NEAR.search(text, max(text.rfind("\n", 0, m.start()) + 1, m.start() - 40), m.start())
+        )
 
     def _ok(self, text: str) -> bool:
         return datefmt.parse(text, self.reference_year) is not None
@@ -320,10 +321,17 @@ class _Dates:
             month, day = int(m.group("m")), int(m.group("d"))
             day_first = 12 < month <= 31 and 1 <= day <= 12 and m.group() != "24/7"  # "24/7": all the time
             if day_first and (
-                _DATE_CUE.search(text, max(0, m.start() - 30), m.start()) or _TIME_AFTER.match(text, m.end())
+                DATE_CUE.search(text, max(0, m.start() - 30), m.start())
+                or _TIME_AFTER.match(text, m.end())
+                or m.group("d").startswith("0")  # "nights 14/03", "bed available 22/01": no score is written so
+                or self._day_first_in_prose(text, m)
             ):
                 ends.append(m.end())  # "delivered on 29/10", "27/03 14:20": day first, as most of the world writes it
                 yield Span(m.start(), m.end(), DATE, "month_day", 0.8, "date")
+                other = _RANGE_END.match(text, m.end())
+                if other is not None and 1 <= int(other.group("d")) <= 12 and 1 <= int(other.group("m")) <= 31:
+                    ends.append(other.end())  # "nights 14/03-15/03": the range's last day
+                    yield Span(other.start("m"), other.end(), DATE, "month_day", 0.8, "date")
                 continue
             if not self._ok(m.group()):
                 continue
@@ -345,7 +353,7 @@ class _Dates:
                 yield Span(second.start("m"), second.end(), DATE, "month_day", 0.8, "date")
                 continue
             cued = (
-                bool(_DATE_CUE.search(before))
+                bool(DATE_CUE.search(before))
                 or (m.start() == 0 or text[m.start() - 1] == "\n") and bool(_CLOCK_AFTER.match(text, m.end()))
                 or bool(CULTURE_BEFORE.search(before))  # "bc 11/8 and 11/9 still +": when they were drawn
                 or bool(_TIME_AFTER.match(text, m.end()))
@@ -394,7 +402,7 @@ class _Dates:
             if COUNT_AFTER.match(text, m.end()):
                 continue  # "TITRATE TO 3-4 BM", "up to 2-3 times": a range of counts after "to"
             before = text[max(0, m.start() - 30) : m.start()]
-            if not self._ok(m.group().replace("-", "/")) or not _DATE_CUE.search(before):
+            if not self._ok(m.group().replace("-", "/")) or not DATE_CUE.search(before):
                 continue  # "7-8" is a range unless a cue says date ("seen on 7-8")
             ends.append(m.end())
             yield Span(m.start(), m.end(), DATE, "month_day", 0.8, "date")
@@ -470,7 +478,7 @@ class _Dates:
             # or the note's heading line tells a date.
             before = doc.text[max(0, start - 30) : start]
             heading = doc.text.find("\n", 0, start) < 0  # "MICU NURSING - DEC 2 NIGHTS": the note's first line
-            if not (re.search(r"(?i)\d(?:st|nd|rd|th)|\bof\b", span_text) or _DATE_CUE.search(before) or heading):
+            if not (re.search(r"(?i)\d(?:st|nd|rd|th)|\bof\b", span_text) or DATE_CUE.search(before) or heading):
                 return None
         subtype = "month_year" if kind == "my" else "date"
         return Span(start, end, DATE, subtype, 0.9, "date")
