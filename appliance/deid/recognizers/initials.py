@@ -43,7 +43,7 @@ _LOWER_INITIALS = re.compile(
 _CRED = (
     r"(?:rn|rrt|lpn|np|slp|ccc-slp|otr/l|ot|otr|cota|pt|dpt|pta|cna|licsw|lcsw|msw|rd|ldn|ms|cm|md|pa-c|pharmd|rph"
     r"|bsn|msn|ibclc|cwocn|wocn|cwon|cwcn|ccrn|ocn|cnl|crnp|cpnp|rnc|cde|rt|licsw|lmsw|lmhc|mdiv|bcc|fnp|acnp|ccm|cht"
-    r"|cscs|atc|cpt|cdces|cnp)"
+    r"|cscs|atc|cpt|cdces|cnp|rdn|cnn|cacp|bcps)"
 )
 # A pager or extension after a signature: "c. ambroise ms rd ldn, pgr 2214".
 _PAGER_TAIL = (
@@ -88,7 +88,8 @@ _SIGNED_NAME = re.compile(
 # ("-- CM K. OYELARAN").
 _DASHED_SIGNATURE = re.compile(
     r"(?im)(?:^|[ \t])[-~—–]+[ \t]*(?:(?P<role>rn|np|cm|sw|rt|rrt|pt|ot|slp|rd|pharmd|md|pa|msw|lcsw|licsw)\.?[ \t]+)?"
-    r"(?P<name>[^\W\d_][\w'’-]+[ \t]+[^\W\d_][\w'’-]*|[^\W\d_]\.[ \t]?[^\W\d_][\w'’-]+)"
+    r"(?P<name>[^\W\d_][\w'’-]{3,}(?=[ \t]+ms[ \t]+\w)"  # "-lindqvist ms ccc-slp": a surname alone, then degrees
+    r"|[^\W\d_][\w'’-]+[ \t]+[^\W\d_](?:[\w'’-]*|\.)|[^\W\d_]\.[ \t]?[^\W\d_][\w'’-]+)"
     r"(?P<cred>(?:[ \t]*[,/]?[ \t]*" + _CRED + r"){0,4})\b" + _PAGER_TAIL + r"[ \t.]*$"
 )
 _LAST_CREDENTIAL = re.compile(
@@ -98,7 +99,8 @@ _LAST_CREDENTIAL = re.compile(
 # In one case, after a sentence's end, a dash or a nurse's credential: "dtr updated. dk", "... # 508 555 0114. -lg",
 # "... in lobby.\ntriage rn jt".
 _CLOSING_INITIALS = re.compile(
-    r"(?:\n[-—–]*|(?<=\.)[ \t]+|[ \t][-—–]+|(?:(?<=\brn)|(?<=\blpn)|(?<=\bpct)|(?<=\bRN)|(?<=\bLPN))[ \t]+)"
+    r"(?:\n[-—–]*|(?<=\.)[ \t]+|[ \t][-—–]+|(?:(?<=\brn)|(?<=\blpn)|(?<=\bpct)|(?<=\bRN)|(?<=\bLPN)|(?<=-cm)|(?<=-sw))"
+    r"[ \t]+)"
     r"[ \t]*(?P<i>[A-Za-z]\.?[A-Za-z]\.?(?:[A-Za-z]\.?){0,2})[ \t]*\s*\Z"
 )
 # An initial and a surname alone on a note's last line, maybe with a role after a comma: "O. FRANCOEUR",
@@ -284,10 +286,11 @@ class _Initials:
                 self._not_a_name(w.norm)
                 or w.cls & WordClass.STOP
                 or (w.cls & WordClass.ENGLISH and not w.cls & NAME_BITS)
+                or w.norm in CREDENTIAL_WORDS
                 for w in words
                 if len(w.norm) > 1
             ):
-                continue  # "- pt tolerating rn": words, not a person
+                continue  # "- pt tolerating rn", "-jw pharmd cacp": words or credentials, not a person
             yield Span(m.start("name"), m.end("name"), NAME, "clinician", 0.8, "initials")
 
     def _not_a_name(self, word: str) -> bool:

@@ -23,6 +23,7 @@ from appliance.deid.recognizers.credentials import (
     CREDENTIAL,
     CREDENTIAL_SEP,
     CREDENTIAL_STARTS,
+    CREDENTIAL_WORDS,
     LIST_GOES_ON,
     ROLE_QUALIFIERS,
     SENTENCE_GOES_ON,
@@ -244,7 +245,9 @@ class _NameContext:
                 after = doc.tokens[index]
                 short = title.lower() in ("dr", "mr", "mrs", "ms")
                 named = after.cls & NAME_BITS and not after.cls & WordClass.COMMON or after.cls == WordClass.NONE
-                if short and named and len(after.norm) > 1 and not after.cls & WordClass.STOP:
+                if short and named and len(after.norm) > 1 and not after.cls & WordClass.STOP and not (
+                    len(after.norm) > 2 and after.norm in CREDENTIAL_WORDS  # "amara s. ms rdn ldn"
+                ):
                     # "hi dr chen": a short title in lower case before a name the lists know, or a word no
                     # list knows, is still a title ("the doctor said" is not).
                     lower_span = name_span(doc, index, index, "clinician", 0.8, "name_context")
@@ -370,8 +373,8 @@ def _name_before_credential(doc: Document, index: int) -> list[Token]:
         tok = tokens[i]
         if taken and doc.gap(tok, taken[-1]) not in (" ", ". ", "."):
             break
-        if tok.caseless and tok.norm in VERBS_AFTER_NAMES:
-            break  # "girlfriend destiny visited, pt asked": what the person did, not their name
+        if tok.caseless and tok.norm in VERBS_AFTER_NAMES or len(tok.norm) > 2 and tok.norm in CREDENTIAL_WORDS:
+            break  # "girlfriend destiny visited, pt asked", "ms rdn ldn": what the person did or their credentials
         if taken and doc.gap(tok, taken[-1]) == ". " and len(tok.text) > 1 and not _initials_word(tok, relaxed=False):
             break  # "MVC IN WATERBURY. TREATING MD": a sentence ends; only an initial takes a full stop
         lower_initial = bool(taken) and tok.caseless and len(tok.text) == 1 and doc.gap(tok, taken[-1]) in (". ", ".")

@@ -118,7 +118,8 @@ _CODE_THEN_TOWN = re.compile(
     r"(?m)(?:^[ \t>]*|,[ \t]*)(?P<code>[1-9]\d{3}[ \t][A-Z]{2}|\d{2}-\d{3})[ \t]+(?P<town>[A-ZÀ-Þ][a-zà-ÿ'’-]+)"
 )
 _EIRCODE = re.compile(
-    r"(?m)(?:^[ \t>]*|,[ \t]*)(?P<code>[AC-FHKNPRTV-Y]\d[\dW][ \t]?(?=[0-9AC-FHKNPRTV-Y]*\d)(?=[0-9]*[AC-FHKNPRTV-Y])"
+    r"(?m)(?:^[ \t>]*|,[ \t]*|(?<=[a-z])[ \t])(?P<code>[AC-FHKNPRTV-Y]\d[\dW][ \t]?(?=[0-9AC-FHKNPRTV-Y]*\d)"
+    r"(?=[0-9]*[AC-FHKNPRTV-Y])"
     r"[0-9AC-FHKNPRTV-Y]{4})(?![\w-])"
 )
 # "Address:", "Home address:", "Mailing address -": the value is a place, whatever its format.
@@ -463,7 +464,10 @@ class _Places:
         for m in _IRISH_COUNTY.finditer(text):
             yield Span(m.start(), m.end(), LOCATION, "city", 0.8, "places")  # "..., Castlegar, Co. Galway"
         for m in _EIRCODE.finditer(text):
+            if text[m.start()] in " \t" and (" " not in m.group("code") or not text[:m.start()].split()[-1].istitle()):
+                continue  # after a town only as "Cork T23 XK41", not "and R3230AC" (a cell line)
             yield Span(m.start("code"), m.end("code"), LOCATION, "zip", 0.8, "places")
+            yield from self._town_before(doc, m.start("code"))
         for m in _CODE_THEN_TOWN.finditer(text):
             named = doc.tokens_in(m.start("town"), m.end("town"))
             if not named or named[0].cls & (WordClass.STOP | WordClass.CLINICAL) and not named[0].cls & WordClass.CITY:
@@ -474,13 +478,17 @@ class _Places:
             if not any(ch.isdigit() for ch in m.group()[-3:]):
                 continue
             yield Span(m.start(), m.end(), LOCATION, "zip", 0.85, "places")
-            # The town written right before the postcode ("Harrogate HG1 4QT").
-            index = doc.token_index_at(m.start()) - 1
-            if index >= 0:
-                town = doc.tokens[index]
-                gap = text[town.end : m.start()]
-                if gap in (" ", ", ") and town.shape is Shape.TITLE and not town.cls & WordClass.STOP:
-                    yield Span(town.start, town.end, LOCATION, "city", 0.8, "places")
+            yield from self._town_before(doc, m.start())
+
+    @staticmethod
+    def _town_before(doc: Document, code_start: int) -> Iterator[Span]:
+        """The town written right before a postcode ("Harrogate HG1 4QT", "Cork T23 XK41")."""
+        index = doc.token_index_at(code_start) - 1
+        if index >= 0:
+            town = doc.tokens[index]
+            gap = doc.text[town.end : code_start]
+            if gap in (" ", ", ") and town.shape is Shape.TITLE and not town.cls & WordClass.STOP:
+                yield Span(town.start, town.end, LOCATION, "city", 0.8, "places")
 
 
 @register("places", "Wards named after people, hospital initials after a movement, towns by residence cue or postcode.")

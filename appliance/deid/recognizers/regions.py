@@ -16,7 +16,7 @@ from appliance.deid.config import DeidConfig
 from appliance.deid.lexicon import Lexicon, WordClass
 from appliance.deid.recognizers.base import register_refiner
 from appliance.deid.recognizers.locations import STATE_CODE_AFTER, STATE_CODES, STATE_NAMES, known_city
-from appliance.deid.spans import LOCATION, Span
+from appliance.deid.spans import DATE, LOCATION, Span
 from appliance.deid.text import Document, Token
 
 # ", MA 01852", ", MA.", " CT 06106", ", Rhode Island": a state after a place, then a ZIP code or the
@@ -57,11 +57,42 @@ _ADDRESS_SUBTYPES = frozenset({"street", "zip", "city", "postcode", "route"})
 _US = frozenset({"usa", "u.s.a.", "us", "u.s.", "united states", "united states of america"})
 
 
+# A letter's place and date, alone on their line: "Genève, le 4 février 2022", "Freiburg, den 2. Oktober 2023".
+_DATELINE_TOWN = re.compile(
+    r"[ \t]*(?P<town>[A-ZÀ-Þ][\w'’-]+(?:[ \t-][A-ZÀ-Þ][\w'’-]+){0,2}),[ \t]+"
+    r"(?:(?:le|den|am|el|il|on|the|em|a|à)[ \t]+)?"
+)
+
+_WEEKDAYS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun".split()
+)
+
+
+def _dateline_towns(doc: Document, spans: list[Span]) -> Iterator[Span]:
+    text = doc.text
+    for span in spans:
+        if span.label != DATE:
+            continue
+        line_start = text.rfind("\n", 0, span.start) + 1
+        line_end = text.find("\n", span.end)
+        m = _DATELINE_TOWN.fullmatch(text, line_start, span.start)
+        if m is None or text[span.end : len(text) if line_end < 0 else line_end].strip(" \t.,"):
+            continue
+        words = doc.tokens_in(m.start("town"), m.end("town"))
+        if words and not any(
+            w.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.ENGLISH) and not w.cls & WordClass.CITY
+            or w.norm in _WEEKDAYS
+            for w in words
+        ):
+            yield Span(m.start("town"), m.end("town"), LOCATION, "city", 0.8, "address_regions")
+
+
 class _AddressRegions:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
 
     def refine(self, doc: Document, spans: list[Span]) -> Iterator[Span]:
+        yield from _dateline_towns(doc, spans)
         places = sorted((s for s in spans if s.label == LOCATION), key=lambda s: s.start)
         if not places:
             return

@@ -33,7 +33,7 @@ STREET_WORD = (
 FOREIGN_STREET = re.compile(
     r"(?<![\w-])(?:(?:Rue|Via|Viale|Vicolo|Corso|Piazza|Calle|Avenida|Avda\.|Av\.|Rua|Travessa|Largo|Paseo|Plaza|"
     r"Praça|Boulevard|Bd\.|Chemin|Allée|Quai|Impasse|Carrer|Strada|Ulica|Ul\.|Glorieta|Ronda|Camino|Carretera|"
-    r"Travesía|Avinguda|Pº|Pza\.|Ctra\.|ul\.)"
+    r"Travesía|Avinguda|Pº|Pza\.|Ctra\.|ul\.|(?:Avenue|Route|Place)(?=[ \t]+(?:de|du|des|d['’])[ \t]))"
     r"(?:[ \t]+[^\W\d_][\w'’.-]*){1,4}|(?<![\w/])C/[ \t]?[A-ZÀ-Þ][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,3}"
     r"|(?:(?-i:[^\W\d_a-z])[\w'’.-]*[ \t]+){0,2}(?:" + STREET_WORD + r"))"
     r",?[ \t]+(?:\d{1,5}[A-Za-z]?(?:[/-]\d{1,4})?\b|s/n\b)"
@@ -91,6 +91,7 @@ FOREIGN_STREET_WORDS = frozenset(
     """
     rue via viale vicolo corso piazza calle avenida avda av rua travessa largo paseo plaza praça boulevard bd
     chemin allée quai impasse carrer strada ulica ul glorieta ronda camino carretera travesía avinguda p pza ctra
+    avenue route place
     utca út u tér körút krt sor köz
     """.split()
 )
