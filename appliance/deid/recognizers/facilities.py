@@ -35,6 +35,7 @@ from appliance.deid.recognizers.services import (
     camel_named,
     care_services,
     cued_headed,
+    named_emergency_rooms,
     placement_answers,
     plural_at_town,
     town_departments,
@@ -149,6 +150,7 @@ class _Facility:
         yield from town_departments(doc)
         yield from cued_headed(doc, FACILITY_GENERIC)
         yield from plural_at_town(doc)
+        yield from named_emergency_rooms(doc)
 
     def _lower_saints(self, doc: Document) -> Iterator[Span]:
         """ "sent from st. brigid's", "to st. michael's (smh)": in a note all in one case, a saint's name

@@ -41,10 +41,11 @@ RELATIVE = re.compile(
     r"nieces|nephews|granddaughters|grandsons|fob|mob|sib|(?:sister|brother|mother|father|son|daughter)-in-law|"
     r"coach|security|trooper|pastor|deacon|rabbi|imam|counsel(?:l)?or|lactation|ot|ho|hospitalist|intensivist|md|pharmd|"
     r"parents|twin[ \t]+[ab]|tech|technician|technologist|prosthetist|orthotist|audiologist|podiatrist|"
-    r"perfusionist|gf|bf)"
+    r"perfusionist|gf|bf|house[ \t]+sup(?:ervisor)?|supervisor|research[ \t]+(?:rn|nurse|coordinator))"
     r"(?:'s)?(?:(?:,)?[ \t]+(?:(?:named|is|was|called|on[ \t]+call|on-call)[ \t]+)?|[ \t]*\((?=[^\W\d_][\w'’-]*[,)]))"
 )
 
+_INITIAL_THEN_SURNAME = re.compile(r"[^\W\d_]\.[ \t]?(?P<surname>[^\W\d_][\w'’]+(?:-[^\W\d_][\w'’]+)?)")
 _PREPOSITIONS = frozenset({"in", "at", "on", "to", "from", "by", "with", "of", "and", "or"})
 _WEEKDAYS = frozenset("mon tue tues wed weds thu thur thurs fri sat sun".split())
 _TITLES_AFTER_ROLE = frozenset({"dr", "bro", "fr", "rev", "mr", "mrs", "ms", "atty"})
@@ -92,6 +93,7 @@ RELATIVE_WORDS = frozenset(
     trooper pastor deacon rabbi imam counselor counsellor lactation ot ho hospitalist intensivist md pharmd
     caseworker navigator matron paramedic emt medic detective officer sergeant sgt deputy constable pct
     parents twin tech technician technologist prosthetist orthotist audiologist podiatrist perfusionist gf bf
+    house supervisor research
     """.split()
 )
 
@@ -110,6 +112,12 @@ def relatives(doc: Document) -> Iterator[Span]:
             continue  # "HER MOTHER IN SCRANTON": "In" is a given name too, but not after a kin word in capitals
         if tok.norm in _TITLES_AFTER_ROLE:
             continue  # "CHAPLAIN BRO. ANSELM", "PCP DR MOREAU": the title's own rule takes the name
+        initial = _INITIAL_THEN_SURNAME.match(doc.text, tok.start)
+        if initial is not None and len(tok.text) == 1:
+            words = doc.tokens_in(initial.start("surname"), initial.end("surname"))
+            if words and not words[0].cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.ENGLISH):
+                yield Span(tok.start, initial.end("surname"), NAME, "clinician", 0.8, "name_context")
+                continue  # "house sup j. okonkwo", "hospitalist m. farouk": an initial and a surname
         if m.group("rel").lower() == "md" and (
             _CREDENTIAL_BEFORE.search(doc.text, max(0, m.start() - 3), m.start()) or m.end() != m.end("rel") + 1
         ):

@@ -365,3 +365,29 @@ def town_departments(doc: Document) -> Iterator[Span]:
             continue
         if any(w.cls & (NAME_LIKE | WordClass.CITY) or w.cls == WordClass.NONE and len(w.norm) >= 4 for w in words):
             yield Span(m.start("town"), m.end("dept"), LOCATION, "facility", 0.75, "facility")
+
+
+# "INTUBATED AT PINE CREST ER", "seen at Mercy Valley ED": a hospital named by its emergency department.
+_NAMED_ER = re.compile(
+    r"\b(?i:at|from|to|via|thru)[ \t]+(?P<name>[A-Z][A-Za-z'’-]+(?:[ \t]+[A-Z][A-Za-z'’-]+){0,2})[ \t]+"
+    r"(?:ER|ED|E\.R\.|(?i:emergency)[ \t]+(?i:dept\.?|department|room))(?![\w-])"
+)
+_NOT_AN_ER_NAME = frozenset(
+    "local outside nearby main peds pediatric paediatric adult our this same another osh area regional community "
+    "county city rural urban closest nearest previous prior other".split()
+)
+
+
+def named_emergency_rooms(doc: Document) -> Iterator[Span]:
+    """A hospital named before "ER" or "ED" after a preposition, its words none of the clinical or function
+    words, nor a word that says which kind of ED ("AT LOCAL ER", "TO PEDS ED" name none)."""
+    text = doc.text
+    if "ER" not in text and "ED" not in text and "mergency" not in text and "MERGENCY" not in text:
+        return
+    for m in _NAMED_ER.finditer(text):
+        words = doc.tokens_in(m.start("name"), m.end("name"))
+        if words and not any(
+            w.cls & (WordClass.STOP | WordClass.CLINICAL) or w.norm in _NOT_AN_ER_NAME or w.norm in MONTH_WORDS
+            for w in words
+        ):
+            yield Span(m.start("name"), m.end("name"), LOCATION, "facility", 0.7, "facility")
