@@ -1,0 +1,163 @@
+"""Shapes found in notes and letters written blind to the engine, after the twenty-second batch: numbers that
+are no dates (a murmur's grade, a pacemaker's output, a setting of three parts with a percent, a series and
+image after a measured finding, swallow trials, pain rated at rest or with mobility), operations after a
+post-operative day, eponyms of signs, measures and fat pads, lab values in a row, a weekday over a message's
+time and a word in brackets after a place, which are no identifiers; and a day over twelve before its month
+in running text, a month with a leading zero, the end of such a range, dates after "adm" and "available" and
+dotted dates after a visit, a letter's town before its date, streets named after Avenue, Route or Place with the
+number after, an Eircode after its town, surnames alone before degrees and credentials, a case manager's
+initials closing a note, an initial and a surname after a role, house supervisors and research nurses by name,
+subacute units, and hospitals named by their emergency department.
+
+Every example is invented for this test; each case lists words that must stay.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from appliance.deid import DeidConfig, DeidEngine
+from tests.deid.test_deid_real_shapes import Case, assert_case
+
+NUMBERS_THAT_ARE_NO_DATES = [
+    Case(
+        "a-murmurs-grade-out-of-six",
+        "CV: SR 80S. NEW 2/6 HSM AT APEX. Soft 3/6 systolic murmur RUSB, grade 1/4 diastolic m.",
+        keep=("2/6", "3/6", "1/4"),
+    ),
+    Case(
+        "a-pacemakers-output-and-a-setting-with-a-percent",
+        "EPICARDIAL WIRES DDD 80, MA 10/10, SENS 2/2. LUNG PROTECTIVE REST SETTINGS 10/10/40% OVERNIGHT.",
+        keep=("10/10", "2/2", "10/10/40"),
+    ),
+    Case(
+        "series-and-image-after-a-measured-finding",
+        "6 mm ground-glass nodule in the lingula (5/72), stable.",
+        keep=("5/72",),
+    ),
+    Case(
+        "swallow-trials-and-pain-at-rest",
+        "thin liquid by straw - cough 2/2; puree 0/3.\nsubj: 7/10 r knee at rest, 9/10 w/ ambulation.",
+        keep=("2/2", "7/10", "9/10"),
+    ),
+    Case("a-last-trial-is-still-a-date", "sbt today. last trial 5/4 failed at 20 min.", phi=("5/4",)),
+]
+
+WORDS_THAT_ARE_NO_IDENTIFIERS = [
+    Case(
+        "operations-after-a-post-operative-day-and-eponyms",
+        "POD 2 WHIPPLE, DOING WELL. Wedge-shaped opacity (Hampton hump). CO 5.1 (Fick). Hoffa fat pad edema. "
+        "Parkinson's (Hoehn & Yahr 2). Crea 96 umol/L.",
+        keep=("WHIPPLE", "Hampton", "Fick", "Hoffa", "Hoehn", "Yahr", "Crea"),
+    ),
+    Case("lab-values-in-a-row", "GI: TF AT GOAL. LFTS AST 188 ALT 97, T BILI 1.1.", keep=("188", "ALT", "97")),
+    Case(
+        "a-weekday-over-a-messages-time",
+        "Reply YES to confirm.\n\nYES\n\nWed 09:41\nThank you, see you then.",
+        keep=("Wed",),
+    ),
+    Case(
+        "words-in-brackets-after-a-place",
+        "lives in Marquetteville (sic), prays at st. wenceslas's (church) weekly.",
+        phi=("Marquetteville",),
+        keep=("sic", "church"),
+    ),
+    Case("credentials-after-a-surname", "f/u in 1 wk. -j. ravensdale rn cnn", phi=("j. ravensdale",), keep=("cnn",)),
+]
+
+DATES_TOWNS_AND_ADDRESSES = [
+    Case(
+        "a-day-over-twelve-before-its-month-and-a-leading-zero",
+        "hx: fell off ladder 19/10, seen by gp. nights 16/02-17/02 on ward. repeat lfts 27/5 then d/c.",
+        phi=("19/10", "16/02", "17/02", "27/5"),
+    ),
+    Case(
+        "dates-after-adm-and-available",
+        "adm 8/3, d/c 8/6. Bed available 24/01 pending funding.",
+        phi=("8/3", "8/6", "24/01"),
+    ),
+    Case("a-dotted-date-after-a-visit", "home visit 04.07. wound healing well.", phi=("04.07.",)),
+    Case(
+        "a-street-after-avenue-with-its-number-and-postcode",
+        "Cabinet médical\nAvenue des Tilleuls 17\n1207 Genève",
+        phi=("Avenue des Tilleuls 17", "1207"),
+    ),
+    Case("route-of-administration-is-no-street", "Route changed to 2 per pharmacy.", keep=("Route", "changed")),
+    Case("a-cell-line-is-no-eircode", "HT-29, A-549, and R3260BK cells were used.", keep=("and",)),
+]
+
+STAFF_AND_PLACES = [
+    Case(
+        "a-surname-alone-before-degrees-and-credentials",
+        "teach-back ok.\n-nordqvist ms ccc-slp",
+        phi=("nordqvist",),
+        keep=("ccc-slp",),
+    ),
+    Case(
+        "a-given-name-and-an-initial-before-degrees",
+        "f/u 1 wk.\n-ifeoma t. ms rdn ldn",
+        phi=("ifeoma t.",),
+        keep=("rdn", "ldn"),
+    ),
+    Case("a-case-managers-initials-closing-a-note", "ride booked for 1100. -cm tq", phi=("tq",)),
+    Case(
+        "an-initial-and-a-surname-after-a-role",
+        "0930 house sup r. adebowale opened an overflow bed. seen with hospitalist k. vantongeren.",
+        phi=("r. adebowale", "k. vantongeren"),
+        keep=("overflow",),
+    ),
+    Case("a-subacute-unit", "- ST. BRENDAN'S SUBACUTE: WAITLIST #2", phi=("ST. BRENDAN'S SUBACUTE",)),
+]
+
+# Shapes the learned models often find on their own: checked with the rules alone, so each rule holds by itself.
+FOUND_BY_THE_RULES_ALONE = [
+    Case(
+        "a-letters-town-before-its-date",
+        "Praxis am Rosenhang\n\nKelheimbach, den 14. März 2024\n\nLausanne-Ouchy, le 3 mai 2023\n\n"
+        "Tuesday, 4 June 2024",
+        phi=("Kelheimbach", "Lausanne-Ouchy"),
+        keep=("Tuesday",),
+    ),
+    Case(
+        "an-eircode-after-its-town",
+        "Home: Ardnacrusha Road, Ballyhooly, Mallow P51 XK27.",
+        phi=("Mallow", "P51 XK27"),
+    ),
+    Case(
+        "a-hospital-named-by-its-emergency-room",
+        "LOADED WITH KEPPRA AT HOLLOW PINES ER, THEN TO US. SENT TO LOCAL ER.",
+        phi=("HOLLOW PINES",),
+        keep=("LOCAL",),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def engine() -> DeidEngine:
+    return DeidEngine(DeidConfig())
+
+
+@pytest.fixture(scope="module")
+def rules_engine() -> DeidEngine:
+    return DeidEngine(DeidConfig(recognizers=tuple(name for name in DeidConfig().recognizers if name != "crf")))
+
+
+TABLES = {
+    "numbers-that-are-no-dates": NUMBERS_THAT_ARE_NO_DATES,
+    "words-that-are-no-identifiers": WORDS_THAT_ARE_NO_IDENTIFIERS,
+    "dates-towns-and-addresses": DATES_TOWNS_AND_ADDRESSES,
+    "staff-and-places": STAFF_AND_PLACES,
+}
+CASES = [(table, case) for table, cases in TABLES.items() for case in cases]
+
+
+@pytest.mark.parametrize("case", [case for _, case in CASES], ids=[f"{table}-{case.id}" for table, case in CASES])
+def test_batch_23_shapes(engine: DeidEngine, case: Case) -> None:
+    """Every identifier of each invented case is marked and none of its words to keep is touched."""
+    assert_case(engine, case)
+
+
+@pytest.mark.parametrize("case", FOUND_BY_THE_RULES_ALONE, ids=[case.id for case in FOUND_BY_THE_RULES_ALONE])
+def test_batch_23_shapes_by_the_rules_alone(rules_engine: DeidEngine, case: Case) -> None:
+    """The same, with the learned recognizer left out: the rules find these without it."""
+    assert_case(rules_engine, case)
