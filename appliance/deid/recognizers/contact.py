@@ -116,11 +116,23 @@ def _strip_trailing(text: str, start: int, end: int) -> int:
     return end
 
 
+# A user name: with an underscore, a dot, a digit or a capital inside, or heading a post ("@riverboatjo · Jun 4");
+# "pt @baseline" is a word after "at".
+_HANDLE = re.compile(
+    r"(?<![\w.@/+-])@(?:[A-Za-z](?=[\w.]*(?:[_.\d]|[a-z][A-Z]))[A-Za-z0-9_.]{1,28}[A-Za-z0-9_]"
+    r"|(?<=^@)[A-Za-z]\w{2,29}(?=[ \t]*[·:])|(?<=\n@)[A-Za-z]\w{2,29}(?=[ \t]*[·:]))(?![\w@]|\.[A-Za-z]{2,})"
+)
+
+
 class _Email:
     def find(self, doc: Document) -> Iterator[Span]:
         text = doc.text
         for m in _EMAIL.finditer(text):
             yield Span(m.start(), m.end(), CONTACT, "email", 0.99, "email")
+        if "@" in text:
+            for m in _HANDLE.finditer(text):
+                # "@sunny_okafor · Jan 14", "replying to @tunde.a": a user name in a feed or chat, most often a person's
+                yield Span(m.start(), m.end(), NAME, "handle", 0.8, "email")
         if "<" not in text:
             return
         for m in _DISPLAY_NAME.finditer(text):

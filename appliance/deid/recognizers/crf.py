@@ -242,6 +242,7 @@ def _read_verified(weights: Path | None, hash_file: Path | None, packaged: tuple
     return data
 
 
+_WHEN_WORDS = frozenset({"now", "today", "tonight", "yesterday", "tomorrow", "currently", "still", "again", "too"})
 _WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
 
 
@@ -325,6 +326,8 @@ class CrfRecognizer:
                 continue
             while last - first > 1 and text[offsets[first][0] : offsets[first][1]].lower() in ("a", "an", "the"):
                 first += 1  # "An Esterbrook was placed": the article is no part of the name
+            while last - first > 1 and text[offsets[last - 1][0] : offsets[last - 1][1]].lower() in _WHEN_WORDS:
+                last -= 1  # "works at Civic Orchard now": when, not part of the place
             start, end = offsets[first][0], offsets[last - 1][1]
             sentence_end = _SENTENCE_END.search(text, start, end)
             if sentence_end is not None and self._plain_word_at(text, sentence_end.end()):

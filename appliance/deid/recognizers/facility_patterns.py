@@ -36,7 +36,7 @@ SAINT_PLACE = re.compile(
 )
 LOWER_SAINT = re.compile(r"\b(?:st|saint)\.?[ \t]+(?P<name>[a-z]+)(?:['’]s)?")
 WARD = re.compile(
-    r"(?i)(?:\b(?:to|on|from|at|in|onto|or)[ \t]+(?:the[ \t]+)?|\()"
+    r"(?i)(?:\b(?:to|on|from|at|in|onto|or|ward)[ \t]+(?:the[ \t]+)?|\()"
     r"(?P<name>[^\W\d_]+(?:['’][^\W\d_]+)?(?:[ \t-][^\W\d_]+(?:['’][^\W\d_]+)?){0,2})[ \t]+\d{1,2}[a-z]?"
     r"(?:[ \t]+(?:north|south|east|west))?"
     r"(?![\w/:%-]|[.,]\d|[ \t]*(?:mg|mcg|ml|cc|units?|%|x\b|hrs?|min|days?|wks?|weeks?|months?|years?|yrs?))"

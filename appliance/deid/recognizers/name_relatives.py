@@ -28,6 +28,7 @@ def _first_token_at(doc: Document, offset: int) -> int | None:
 # Softer cues: only name-list words after them ("Patient John Smith", "per Smith", "called Grace").
 RELATIVE = re.compile(
     r"(?i)\b(?P<rel>wife|husband|spouse|partner|son|daughter|mother|father|mom|dad|sister|brother|sibling|aunt|uncle|"
+    r"mum|mam|mummy|mommy|mama|papa|daddy|auntie|aunty|granny|gran|nana|nanna|tita|tito|lola|lolo|kuya|"
     r"niece|nephew|cousin|grandson|granddaughter|grandmother|grandfather|grandma|grandpa|stepson|stepdaughter|"
     r"stepmother|stepfather|fianc[eé]e?|boyfriend|girlfriend|friend|neighbou?r|roommate|caregiver|guardian|"
     r"companion|child|grandchild|godson|goddaughter|baby(?:[ \t]+(?:boy|girl))?|"
@@ -93,7 +94,8 @@ RELATIVE_WORDS = frozenset(
     trooper pastor deacon rabbi imam counselor counsellor lactation ot ho hospitalist intensivist md pharmd
     caseworker navigator matron paramedic emt medic detective officer sergeant sgt deputy constable pct
     parents twin tech technician technologist prosthetist orthotist audiologist podiatrist perfusionist gf bf
-    house supervisor research
+    house supervisor research mum mam mummy mommy mama papa daddy auntie aunty granny gran nana nanna tita tito
+    lola lolo kuya
     """.split()
 )
 

@@ -28,7 +28,8 @@ _STATE_AFTER = re.compile(
 # ", Portugal", ", IRELAND", " USA": a country after a place, at the end of the clause or before a postcode,
 # or on the line under an address's last line.
 _COUNTRY_AFTER = re.compile(
-    r"(?:,?[ \t]*|[ \t]*\n[ \t>]*)(?P<country>[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,2})"
+    r"(?:,?[ \t]*|[ \t]*\n[ \t>]*)"
+    r"(?P<country>[^\W\d_](?:[\w'’-]|\.(?=\w))*(?:[ \t]+[^\W\d_](?:[\w'’-]|\.(?=\w))*){0,2})"
     r"(?=[ \t]*(?:[.,;)\n]|$)|[ \t]+\d{4,6}\b)"
 )
 # ", Waltham)", ", Quincy.": one or two words after a comma that close the clause.
@@ -54,7 +55,7 @@ _BOX_POSTCODE_GAP = re.compile(r"[ \t]*-\d{3,6}[ \t]+")
 _POSTCODE_BEFORE_TOWN = re.compile(r"[ \t]*(?P<code>(?:[A-Z]{1,2}-)?\d{4,5}(?:[ \t]?[A-Z]{2})?)[ \t]+")
 _COLUMN_END = re.compile(r"[ \t]*(?:\n|$)|[ \t]{2,}")
 _ADDRESS_SUBTYPES = frozenset({"street", "zip", "city", "postcode", "route"})
-_US = frozenset({"usa", "u.s.a.", "us", "u.s.", "united states", "united states of america"})
+_US = frozenset({"usa", "u.s.a.", "u.s.a", "us", "u.s.", "u.s", "united states", "united states of america"})
 
 
 # A letter's place and date, alone on their line: "Genève, le 4 février 2022", "Freiburg, den 2. Oktober 2023".
