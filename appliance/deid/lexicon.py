@@ -58,7 +58,7 @@ VERBS_AFTER_NAMES = frozenset(
     reports reported feels felt called calls visited visits home here there via pgr pager bpr beeper ext cell
     also still now then today tonight tomorrow updated aware notified paged works worked working cooks cooked
     drives drove stays stayed helps helped resides resided lives lived visited visiting picking picked agrees
-    agreed declined prefers preferred ok okay ok'd cc'd cced mon tue tues wed weds thu thur thurs fri sat sun
+    agreed declined prefers preferred ok okay ok'd cc'd cced req'd mon tue tues wed weds thu thur thurs fri sat sun
     """.split()
 )
 #: Endings of drug, chemical, anatomical and everyday words, seldom of a place's or a business's name

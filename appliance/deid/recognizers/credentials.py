@@ -28,7 +28,7 @@ CREDENTIAL_STARTS = frozenset(
 # Credentials in lower case, as words: what follows "rn" in "vp rn cwon" is a second credential, not a name.
 CREDENTIAL_WORDS = frozenset(word.lower() for word in CREDENTIAL_STARTS if len(word) > 1) | frozenset(
     "cwon cwocn wocn cwcn ccrn ocn cnl crnp cpnp rnc cde ibclc lmhc lmsw lpc lmft ccm otr cota ccc-slp bcc cnn cacp"
-    " rdn ldn cdn cdces bcps bcpps cnrn cen cpn".split()
+    " rdn ldn cdn cdces bcps bcpps cnrn cen cpn ncsn".split()
 )
 SENTENCE_GOES_ON = re.compile(
     r"(?i)[ \t]+(?:is|was|has|had|states|stated|reports|denies|c/o|will|tolerated|tolerating|ambulated|"

@@ -32,7 +32,8 @@ NOT_DATE_CUE = re.compile(
     r"ratio|gcs|apgar|vision|visual|acuity|va|rated|rates?|sbp|dbp|map|breath\s+sounds|x|times|(?<!as )(?<!week )of|"
     r"grip|grasp|"
     r"hemiparesis|weakness|headache|ha|ue|le|rue|lue|rle|lle|bue|ble|mae|bilat|pulses?|edema|reflex(?:es)?|"
-    r"sedation|rass|cam|sats|spo2|leak|tof|apgars?|section|berg|fim|mmt|ciwa|cows|sve|latch|monofilament)\s*[:=]?\s*$"
+    r"sedation|rass|cam|sats|spo2|leak|tof|apgars?|section|berg|fim|mmt|ciwa|cows|sve|latch|monofilament|"
+    r"barthel|moca|mmse|slums|borg|phq-?9?|gad-?7?|nihss|epds|edss|c/o)\s*[:=]?\s*$"
 )
 # Ventilator, pump and monitor settings written like dates ("CPAP 10/5", "PS 5/5", "SIMV 20/5/40").
 VENTILATION = (
@@ -61,7 +62,7 @@ COUNT_AFTER = re.compile(
 )
 # Words of a rating on a 0-10 scale, anywhere in the sentence ("VAS pain scale is rated as 6/10").
 RATING_WORDS = re.compile(
-    r"(?i)\b(?:pain|scale|score|rated?|rates|rating|level|vas|nrs|intensity|discomfort|cp|subj|"
+    r"(?i)\b(?:pain|scale|score|rated?|rates|rating|level|vas|nrs|intensity|discomfort|cp|subj|soreness|ache|aching|"
     r"(?:w/|with)\s*(?:activity|mobility|movement|ambulation|exertion)|at\s+(?:worst|best))\b"
 )
 # A murmur's grade out of six (or four): "NEW 3/6 HSM", "soft 2/6 systolic murmur".

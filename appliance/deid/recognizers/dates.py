@@ -158,6 +158,7 @@ def _range_end(text: str, m: re.Match[str]) -> re.Match[str] | None:
 
 # Ventilation or blood pressure anywhere shortly before a range: its pairs are settings or readings.
 _SETTING_NEAR = re.compile(r"(?i)\b(?:" + VENTILATION + r"|bp|sbp)\b")
+_BIRTH_CUE = re.compile(r"(?i)\b(?:dob|d\.o\.b\.?|born|birth|b\.)[ \t:]*$")
 _DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _HOURS_AFTER = re.compile(r"(?i)[ \t]*(?:h|hrs?|horas?|hours?)\b")
 _RANGE_END = re.compile(r"[ \t]*-[ \t]*(?P<m>\d{1,2})/(?P<d>\d{1,2})(?![\d/])")
@@ -396,6 +397,8 @@ class _Dates:
                 text, max(0, m.start() - 60), m.start()
             ):
                 continue
+            if m.group().endswith("/52") and not _BIRTH_CUE.search(text, max(0, m.start() - 12), m.start()):
+                continue  # "clinic 2/52", "review in 6/52": weeks, as British notes write them
             ends.append(m.end())
             yield Span(m.start(), m.end(), DATE, "month_year", 0.7, "date")
         for m in _HYPHEN_PAIR.finditer(text):

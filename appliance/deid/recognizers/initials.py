@@ -43,7 +43,7 @@ _LOWER_INITIALS = re.compile(
 _CRED = (
     r"(?:rn|rrt|lpn|np|slp|ccc-slp|otr/l|ot|otr|cota|pt|dpt|pta|cna|licsw|lcsw|msw|rd|ldn|ms|cm|md|pa-c|pharmd|rph"
     r"|bsn|msn|ibclc|cwocn|wocn|cwon|cwcn|ccrn|ocn|cnl|crnp|cpnp|rnc|cde|rt|licsw|lmsw|lmhc|mdiv|bcc|fnp|acnp|ccm|cht"
-    r"|cscs|atc|cpt|cdces|cnp|rdn|cnn|cacp|bcps)"
+    r"|cscs|atc|cpt|cdces|cnp|rdn|cnn|cacp|bcps|ncsn)"
 )
 # A pager or extension after a signature: "c. ambroise ms rd ldn, pgr 2214".
 _PAGER_TAIL = (

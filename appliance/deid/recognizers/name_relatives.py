@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from appliance.deid.lexicon import NAME_BITS, WordClass
+from appliance.deid.lexicon import NAME_BITS, VERBS_AFTER_NAMES, WordClass
 from appliance.deid.recognizers.credentials import CREDENTIAL_WORDS
 from appliance.deid.recognizers.name_rules import HEADER_WORDS, grow, name_span, name_word
 from appliance.deid.spans import NAME, Span
@@ -150,6 +150,7 @@ def relatives(doc: Document) -> Iterator[Span]:
                 and len(tok.norm) >= 4
                 and tok.shape is Shape.LOWER
                 and not any(ch.isdigit() for ch in tok.text)
+                and tok.norm not in VERBS_AFTER_NAMES  # "sitter req'd"
             )
             # "SON WILL IS HCP", "wife may aware": a given name that is also a verb, where no verb can follow;
             # "RT SPARROW AWARE", "np crow notified": a surname that is also a word, before what staff are made

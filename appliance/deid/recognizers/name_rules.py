@@ -67,8 +67,8 @@ EPONYM_HEADS = frozenset(
     reflex triad phenomenon disorder chorea thyroiditis esophagus oesophagus node nodes procedure operation repair
     fundoplication ulcer ulcers virus protein equation formula stage staging grade position tube belt balloon line
     diet filter dementia ataxia encephalopathy anomaly bodies body cell cells rule rules coma stockings hose method
-    technique neuroma contracture sclerosis aneurysm murmur respiration breathing category hump sarcoidosis spots
-    nodules lines stain lactate solution act variant anemia wave waves holder frame lift level
+    technique neuroma contracture sclerosis aneurysm murmur respiration breathing category hump biplane sarcoidosis
+    spots nodules lines stain lactate solution act variant anemia wave waves holder frame lift level
     """.split()
 )
 # Before an eponym, an operation the patient has had: "S/P WHIPPLE", "POD 1 WHIPPLE", "BIDIRECTIONAL GLENN".
