@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 
 from appliance.deid.config import DeidConfig
-from appliance.deid.lexicon import Lexicon
+from appliance.deid.lexicon import Lexicon, WordClass
 from appliance.deid.recognizers.base import register
 from appliance.deid.spans import AGE, Span
 from appliance.deid.text import Document
@@ -58,7 +58,7 @@ _NAME_COMMA_AGE = re.compile(
 )
 # "she is 93 and still ...", "he's 91": an age stated of a person in a sentence.
 _IS_AGE = re.compile(
-    r"(?i)\b(?:she|he|who)(?:\s+is|'s|’s)\s+(?:now\s+)?(?P<n>\d{2,3})(?=\s*(?:and|,|\.|;|$|years|yrs|now|\())"
+    r"(?i)\b(?:she|he|who)(?:\s+is|\s+was|'s|’s)\s+(?:now\s+)?(?P<n>\d{2,3})(?=\s*(?:and|,|\.|;|$|years|yrs|now|\())"
 )
 # "you will be 94 this year", "la abuela cumple 91": an age to come, of a person.
 _WILL_BE = re.compile(
@@ -71,10 +71,13 @@ _KIN_BRACKET_AGE = re.compile(
     r"(?i)\b(?:wife|husband|spouse|partner|mother|father|mom|mum|dad|aunt|uncle|sister|brother|grandmother|"
     r"grandfather|grandma|grandpa|gran|nana)\b(?:[ \t]+[^\W\d_][\w'’-]*){0,2}[ \t]*\((?P<n>\d{2,3})\)"
 )
+# "rose delacroix 91f adm 2/11", "MAUREEN FITZGERALD 91F,": the age glued to the sex after a name.
+_GLUED_SEX = re.compile(r"(?<=[^\W\d_]{2}[ \t])(?P<n>\d{2,3})[mfMF](?=[ \t,.;)]|$)", re.M)
+_NOT_BEFORE_GLUED = frozenset({"temp", "tmax", "tm", "max", "febrile", "afebrile", "fever", "spiked", "to", "of", "at"})
 _FOREIGN_YEARS = re.compile(r"(?i)(?<![\d.])(?P<n>\d{2,3})\s+(?:anos|años|ans|jahre|jaar|anni|lat)\b")
 _NUMBER_PATTERNS = (
     _NUMBER_AGE, _LABEL_AGE, _EVENT_AGE, _TURNED, _SEX_SUFFIX, _NAME_COMMA_AGE, _FOREIGN_YEARS, _IS_AGE, _WILL_BE,
-    _KIN_BRACKET_AGE,
+    _KIN_BRACKET_AGE, _GLUED_SEX,
 )
 # Cheap test first: no number from 90 to 125 and no spelled age means no age over 89 to find.
 _ANY_OLD_AGE = re.compile(r"(?<!\d)(?:9\d|1[01]\d|12[0-5])(?!\d)|(?i:ninet|hundred)")
@@ -100,6 +103,10 @@ class _Ages:
             for m in pattern.finditer(text):
                 if pattern is _SEX_SUFFIX and not _SEX_SUFFIX_BEFORE.search(text, max(0, m.start() - 8), m.start()):
                     continue
+                if pattern is _GLUED_SEX:
+                    before = doc.tokens[doc.token_index_at(m.start()) - 1]
+                    if before.norm in _NOT_BEFORE_GLUED or before.cls & (WordClass.STOP | WordClass.CLINICAL):
+                        continue  # "TEMP 99F", "SPIKED TO 101F": a temperature
                 value = int(m.group("n"))
                 if self.limit < value <= 125:
                     yield Span(m.start("n"), m.end("n"), AGE, "over_89", 0.9, "age")

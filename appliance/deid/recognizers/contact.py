@@ -121,6 +121,7 @@ def _strip_trailing(text: str, start: int, end: int) -> int:
 _HANDLE = re.compile(
     r"(?<![\w.@/+-])@(?:[A-Za-z](?=[\w.]*(?:[_.\d]|[a-z][A-Z]))[A-Za-z0-9_.]{1,28}[A-Za-z0-9_]"
     r"|(?<=^@)[A-Za-z]\w{2,29}(?=[ \t]*[·:])|(?<=\n@)[A-Za-z]\w{2,29}(?=[ \t]*[·:]))(?![\w@]|\.[A-Za-z]{2,})"
+    r"|(?<![\w/])u/[A-Za-z0-9][\w-]{2,19}(?![\w/])"  # "Posted by u/spoonie_in_sheff", "Top comment - u/gritandgrace"
 )
 
 
@@ -129,7 +130,7 @@ class _Email:
         text = doc.text
         for m in _EMAIL.finditer(text):
             yield Span(m.start(), m.end(), CONTACT, "email", 0.99, "email")
-        if "@" in text:
+        if "@" in text or "u/" in text:
             for m in _HANDLE.finditer(text):
                 # "@sunny_okafor · Jan 14", "replying to @tunde.a": a user name in a feed or chat, most often a person's
                 yield Span(m.start(), m.end(), NAME, "handle", 0.8, "email")

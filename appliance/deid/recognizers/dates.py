@@ -253,9 +253,11 @@ _FOREIGN_DATE = re.compile(
 
 # A day and month with stops and no year, as German and Scandinavian letters write them, two digits each,
 # after a word of when: "from 15.04.", "ab 01.07." (not "hgb 8.9 from 10.4.", a value that ends a sentence).
-_DOTTED_DAY_MONTH = re.compile(r"(?<![\w.])(?P<date>(?:0[1-9]|[12]\d|3[01])\.(?:0[1-9]|1[0-2])\.)(?![\w.])")
+_DOTTED_DAY_MONTH = re.compile(
+    r"(?<![\w.])(?P<date>(?:0[1-9]|[12]\d|3[01])\.(?:0[1-9]|1[0-2])(?:\.|(?=[ \t]+via\b|[;,)])))(?![\w.])"
+)
 _DOTTED_DAY_CUE = re.compile(
-    r"(?i)\b(?:from|until|till|since|ab|am|vom|bis|seit|zum|den|fra|til|visit|seen|on|le|du|au)[ \t]+$"
+    r"(?i)\b(?:from|until|till|since|ab|am|vom|bis|seit|zum|den|fra|til|visit|seen|on|le|du|au|admitted)[ \t]+$"
 )
 
 
@@ -294,6 +296,7 @@ class _Dates:
                 if _SHORT_DOTTED.fullmatch(m.group()) and (
                     _VERSION_CUE.search(text, max(0, m.start() - 12), m.start())
                     or not _TWO_DIGIT_PART.match(m.group())
+                    and not _DOTTED_DAY_CUE.search(text, max(0, m.start() - 8), m.start())  # "a1c 9.4 on 6.2.24"
                 ):
                     continue  # "version 2.1.23", "1.5.10": a dotted date with a short year has a two-digit day or month
                 if self._ok(m.group()):
@@ -390,7 +393,7 @@ class _Dates:
             for m in _MONTH_SLASH_YEAR.finditer(text):
                 yield Span(m.start(), m.end(), DATE, "month_year", 0.8, "date")
         for m in _DOTTED_DAY_MONTH.finditer(text):
-            if _DOTTED_DAY_CUE.search(text, max(0, m.start() - 8), m.start()):
+            if _DOTTED_DAY_CUE.search(text, max(0, m.start() - 12), m.start()):
                 yield Span(m.start("date"), m.end("date"), DATE, "month_day", 0.8, "date")
         for m in _MONTH_SHORT_YEAR.finditer(text):
             if NOT_DATE_CUE.search(text, max(0, m.start() - 30), m.start()) or IMAGE_REFERENCE.search(

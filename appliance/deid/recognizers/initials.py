@@ -43,7 +43,7 @@ _LOWER_INITIALS = re.compile(
 _CRED = (
     r"(?:rn|rrt|lpn|np|slp|ccc-slp|otr/l|ot|otr|cota|pt|dpt|pta|cna|licsw|lcsw|msw|rd|ldn|ms|cm|md|pa-c|pharmd|rph"
     r"|bsn|msn|ibclc|cwocn|wocn|cwon|cwcn|ccrn|ocn|cnl|crnp|cpnp|rnc|cde|rt|licsw|lmsw|lmhc|mdiv|bcc|fnp|acnp|ccm|cht"
-    r"|cscs|atc|cpt|cdces|cnp|rdn|cnn|cacp|bcps|ncsn)"
+    r"|cscs|atc|cpt|cdces|cnp|rdn|cnn|cacp|bcps|ncsn|crt)"
 )
 # A pager or extension after a signature: "c. ambroise ms rd ldn, pgr 2214".
 _PAGER_TAIL = (
@@ -58,7 +58,7 @@ _SIGNED_WITH_CREDENTIAL = re.compile(
     r"(?:(?:(?:transfer|center|centre|charge|night|day|float|resource|bed|placement|triage|wound|case|unit|clinical|"
     r"nurse|icu|ed|er)[ \t]+){1,3}(?:rn|lpn)"  # "-- jmk, transfer center rn"
     r"|rn|lpn"
-    r"|rrt|np|slp|ccc-slp|otr/l|cna|licsw|lcsw|lmsw|lmhc|lpc|lmft|msw|rd|pta|cota|cnm|chaplain|interp(?:reter)?|pharmd"
+    r"|rrt|crt|np|slp|ccc-slp|otr/l|cna|licsw|lcsw|lmsw|lmhc|lpc|lmft|msw|rd|pta|cota|cnm|chaplain|interp(?:reter)?|pharmd"
     r"|cht"
     r"|(?<=\.[ \t])(?:pt|ot)"  # "- d.v. pt": dotted initials, then the therapist's credential
     r"|ms(?=[ \t,]+(?:rd|ccc-slp|slp|rn|ldn)\b))\b"
@@ -99,8 +99,8 @@ _LAST_CREDENTIAL = re.compile(
 # In one case, after a sentence's end, a dash or a nurse's credential: "dtr updated. dk", "... # 508 555 0114. -lg",
 # "... in lobby.\ntriage rn jt".
 _CLOSING_INITIALS = re.compile(
-    r"(?:\n[-—–]*|(?<=\.)[ \t]+|[ \t][-—–]+|(?:(?<=\brn)|(?<=\blpn)|(?<=\bpct)|(?<=\bRN)|(?<=\bLPN)|(?<=-cm)|(?<=-sw))"
-    r"[ \t]+)"
+    r"(?:\n[-—–]*|(?<=\.)[ \t]+|[ \t][-—–]+"
+    r"|(?:(?<=\brn)|(?<=\blpn)|(?<=\bpct)|(?<=\bRN)|(?<=\bLPN)|(?<=-cm)|(?<=-sw)|(?<=\bnurse))[ \t]+)"
     r"[ \t]*(?P<i>[A-Za-z]\.?[A-Za-z]\.?(?:[A-Za-z]\.?){0,2})[ \t]*\s*\Z"
 )
 # An initial and a surname alone on a note's last line, maybe with a role after a comma: "O. FRANCOEUR",

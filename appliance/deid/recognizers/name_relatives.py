@@ -42,7 +42,8 @@ RELATIVE = re.compile(
     r"nieces|nephews|granddaughters|grandsons|fob|mob|sib|(?:sister|brother|mother|father|son|daughter)-in-law|"
     r"coach|security|trooper|pastor|deacon|rabbi|imam|counsel(?:l)?or|lactation|ot|ho|hospitalist|intensivist|md|pharmd|"
     r"parents|twin[ \t]+[ab]|tech|technician|technologist|prosthetist|orthotist|audiologist|podiatrist|"
-    r"perfusionist|gf|bf|house[ \t]+sup(?:ervisor)?|supervisor|research[ \t]+(?:rn|nurse|coordinator))"
+    r"perfusionist|gf|bf|house[ \t]+sup(?:ervisor)?|supervisor|research[ \t]+(?:rn|nurse|coordinator)|"
+    r"(?:outreach|support|key|youth|peer)[ \t]+worker|carer|fdw|maid|nanny|housekeeper)"
     r"(?:'s)?(?:(?:,)?[ \t]+(?:(?:named|is|was|called|on[ \t]+call|on-call)[ \t]+)?|[ \t]*\((?=[^\W\d_][\w'’-]*[,)]))"
 )
 
@@ -82,20 +83,19 @@ _POSSESSIVE_RELATIVE = re.compile(
 )
 RELATIVE_WORDS = frozenset(
     """
-    wife husband spouse partner son daughter mother father mom dad sister brother sibling aunt uncle niece
-    nephew cousin grandson granddaughter grandmother grandfather grandma grandpa stepson stepdaughter
-    stepmother stepfather fiance fiancee fiancé fiancée boyfriend girlfriend friend neighbor neighbour
-    roommate caregiver guardian companion child grandchild godson goddaughter baby
-    case cm sw social charge rn np pa interpreter chaplain attending resident fellow intern pcp dietitian
-    nutritionist pharmacist therapist nurse educator lc rt admissions coordinator liaison fr sr dtr cnm
-    midwife doula sponsor aide clerk ibclc sitter pca cna lpn rrt hha secretary receptionist volunteer slp atty
-    attorney counsel rep daughters sons sisters brothers nieces nephews granddaughters grandsons fob mob sib
-    sister-in-law brother-in-law mother-in-law father-in-law son-in-law daughter-in-law coach security
-    trooper pastor deacon rabbi imam counselor counsellor lactation ot ho hospitalist intensivist md pharmd
-    caseworker navigator matron paramedic emt medic detective officer sergeant sgt deputy constable pct
-    parents twin tech technician technologist prosthetist orthotist audiologist podiatrist perfusionist gf bf
-    house supervisor research mum mam mummy mommy mama papa daddy auntie aunty granny gran nana nanna tita tito
-    lola lolo kuya
+    wife husband spouse partner son daughter mother father mom dad sister brother sibling aunt uncle niece nephew
+    cousin grandson granddaughter grandmother grandfather grandma grandpa stepson stepdaughter stepmother stepfather
+    fiance fiancee fiancé fiancée boyfriend girlfriend friend neighbor neighbour roommate caregiver guardian
+    companion child grandchild godson goddaughter baby case cm sw social charge rn np pa interpreter chaplain
+    attending resident fellow intern pcp dietitian nutritionist pharmacist therapist nurse educator lc rt admissions
+    coordinator liaison fr sr dtr cnm midwife doula sponsor aide clerk ibclc sitter pca cna lpn rrt hha secretary
+    receptionist volunteer slp atty attorney counsel rep daughters sons sisters brothers nieces nephews
+    granddaughters grandsons fob mob sib sister-in-law brother-in-law mother-in-law father-in-law son-in-law
+    daughter-in-law coach security trooper pastor deacon rabbi imam counselor counsellor lactation ot ho hospitalist
+    intensivist md pharmd caseworker navigator matron paramedic emt medic detective officer sergeant sgt deputy
+    constable pct parents twin tech technician technologist prosthetist orthotist audiologist podiatrist
+    perfusionist gf bf house supervisor research outreach support key youth peer carer fdw maid nanny housekeeper
+    mum mam mummy mommy mama papa daddy auntie aunty granny gran nana nanna tita tito lola lolo kuya
     """.split()
 )
 
