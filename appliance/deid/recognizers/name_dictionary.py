@@ -43,7 +43,9 @@ _DESCRIBED = re.compile(
 
 
 _WEEKDAY_SHORT = frozenset({"mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"})
-_CLOCK_AFTER = re.compile(r",?[ \t]+(?:[01]?\d|2[0-3])[:.h]?[0-5]\d\b")
+_CLOCK_AFTER = re.compile(
+    r",?[ \t]+(?:(?:[01]?\d|2[0-3])[:.h]?[0-5]\d\b|(?i:evenings?|mornings?|afternoons?|nights?|after|before)\b)"
+)
 
 class _NameDictionary:
     """Name-list words, graded by how ambiguous they are and how much the text around them says."""
@@ -107,7 +109,7 @@ class _NameDictionary:
         if tok.norm in HEADER_WORDS or self._field_label(doc, tok) or language_named(doc, tok):
             return None
         if tok.norm in _WEEKDAY_SHORT and _CLOCK_AFTER.match(doc.text, tok.end):
-            return None  # "Thu 10:17" over a message: a weekday and its time
+            return None  # "Thu 10:17" over a message, "[ ] Thu evening": a weekday and its time
         if tok.norm in things:
             return None  # "a Bovie", "the Agee", "A Zimmer knee": a thing named after someone, not a person
         if not cls & WordClass.FIRST and _DESCRIBED.match(doc.text, tok.end):
