@@ -9,7 +9,7 @@ number after, an Eircode after its town, surnames alone before degrees and crede
 initials closing a note, an initial and a surname after a role, house supervisors and research nurses by name,
 subacute units, and hospitals named by their emergency department. After the twenty-third batch too: user
 names after an at sign or "u/", mothers, aunts and grandparents as other Englishes and Tagalog write them, wards
-after the word "ward", carers and outreach workers by name,
+after the word "ward", companies booked for a ride, carers and outreach workers by name,
 ages over 89 glued to the sex after a name or after "she was", dotted dates with a short year or without the
 closing stop after a word of when; and weeks written over 52, ratings after "c/o", scales before a pair and
 eponymous scores, signs and fluids, which are no identifiers.
@@ -190,6 +190,12 @@ FOUND_BY_THE_RULES_ALONE = [
         "a-ward-after-the-word-ward",
         "chaplaincy visit, ward princess alexandra 4. pt calm.",
         phi=("princess alexandra 4",),
+    ),
+    Case(
+        "a-company-booked-for-a-ride",
+        "d/c home today. transport booked w/ quickstep ambulette for 1300. booked w/ cardiology transport for echo.",
+        phi=("quickstep ambulette",),
+        keep=("cardiology",),
     ),
 ]
 

@@ -32,6 +32,7 @@ from appliance.deid.recognizers.locations import NAME_LIKE
 from appliance.deid.recognizers.name_dictionary import language_named
 from appliance.deid.recognizers.name_rules import MONTH_WORDS
 from appliance.deid.recognizers.services import (
+    booked_companies,
     camel_named,
     care_services,
     cued_headed,
@@ -151,6 +152,7 @@ class _Facility:
         yield from cued_headed(doc, FACILITY_GENERIC)
         yield from plural_at_town(doc)
         yield from named_emergency_rooms(doc)
+        yield from booked_companies(doc)
 
     def _lower_saints(self, doc: Document) -> Iterator[Span]:
         """ "sent from st. brigid's", "to st. michael's (smh)": in a note all in one case, a saint's name

@@ -391,3 +391,38 @@ def named_emergency_rooms(doc: Document) -> Iterator[Span]:
             for w in words
         ):
             yield Span(m.start("name"), m.end("name"), LOCATION, "facility", 0.7, "facility")
+
+
+# "transport booked w/ american ambulette", "pickup via ride-well transport": a company booked for a ride or
+# a service, named by words before what it provides.
+_BOOKED_WITH = re.compile(
+    r"(?i)\b(?:booked|arranged|scheduled|set[ \t]+up|ordered|confirmed|pick-?up|transport)[ \t]+"
+    r"(?:w/|with|thru|through|via)[ \t]+"
+    r"(?P<name>(?:[a-z][\w'’-]*[ \t]+){1,3}(?:ambulette|ambulance|medical|transport|transportation|express|cab|"
+    r"taxi|rides?|coach|homecare|infusion))\b"
+)
+_NOT_A_COMPANY_WORD = frozenset(
+    "the a an medicaid medicare hospital our their his her family local county city state wheelchair w/c "
+    "stretcher bls als private public basic advanced critical care non-emergency nonemergency".split()
+)
+
+
+def booked_companies(doc: Document) -> Iterator[Span]:
+    """A company named before what it provides, after a word of booking and "with" or "via"; its other
+    words are neither function nor clinical words, nor the kind of ride ("booked w/ medicaid transport")."""
+    text = doc.text
+    if "book" not in text and "via" not in text and "arrang" not in text and "thru" not in text:
+        return
+    for m in _BOOKED_WITH.finditer(text):
+        words = doc.tokens_in(m.start("name"), m.end("name"))[:-1]
+        if (
+            words
+            and not all(w.cls & WordClass.CLINICAL for w in words)  # "booked w/ cardiology transport"
+            and not any(
+                w.cls & WordClass.STOP
+                or w.cls & WordClass.CLINICAL and not w.cls & WordClass.ENGLISH
+                or w.norm in _NOT_A_COMPANY_WORD
+                for w in words
+            )
+        ):
+            yield Span(m.start("name"), m.end("name"), LOCATION, "facility", 0.7, "facility")
