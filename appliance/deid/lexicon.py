@@ -49,6 +49,11 @@ NOT_INITIALS = frozenset(
     """.split()
 )
 
+#: The days of the week, written out and abbreviated ("Thu 10:17", "mother thurs.", "Monday, 3 March").
+WEEKDAYS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed weds thu thur thurs fri sat sun".split()
+)
+
 NAME_BITS = WordClass.FIRST | WordClass.LAST
 # Words that follow a name in a note written in one case and that the census also lists as surnames:
 # what the person did, where they went, and how to reach them.

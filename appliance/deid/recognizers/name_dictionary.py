@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 
 from appliance.deid.config import DeidConfig
-from appliance.deid.lexicon import NAME_BITS, VERBS_AFTER_NAMES, Lexicon, WordClass
+from appliance.deid.lexicon import NAME_BITS, VERBS_AFTER_NAMES, WEEKDAYS, Lexicon, WordClass
 from appliance.deid.recognizers.base import register, register_refiner
 from appliance.deid.recognizers.locations import STATE_FIRST_WORDS, STATE_NAME, STATE_NAMES
 from appliance.deid.recognizers.name_rules import (
@@ -42,7 +42,6 @@ _DESCRIBED = re.compile(
 )
 
 
-_WEEKDAY_SHORT = frozenset({"mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"})
 _CLOCK_AFTER = re.compile(
     r",?[ \t]+(?:(?:[01]?\d|2[0-3])[:.h]?[0-5]\d\b|(?i:evenings?|mornings?|afternoons?|nights?|after|before)\b)"
 )
@@ -108,7 +107,7 @@ class _NameDictionary:
             return None
         if tok.norm in HEADER_WORDS or self._field_label(doc, tok) or language_named(doc, tok):
             return None
-        if tok.norm in _WEEKDAY_SHORT and _CLOCK_AFTER.match(doc.text, tok.end):
+        if tok.norm in WEEKDAYS and _CLOCK_AFTER.match(doc.text, tok.end):
             return None  # "Thu 10:17" over a message, "[ ] Thu evening": a weekday and its time
         if tok.norm in things:
             return None  # "a Bovie", "the Agee", "A Zimmer knee": a thing named after someone, not a person

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from appliance.deid.lexicon import NAME_BITS, VERBS_AFTER_NAMES, WordClass
+from appliance.deid.lexicon import NAME_BITS, VERBS_AFTER_NAMES, WEEKDAYS, WordClass
 from appliance.deid.recognizers.credentials import CREDENTIAL_WORDS
 from appliance.deid.recognizers.name_rules import HEADER_WORDS, grow, name_span, name_word
 from appliance.deid.spans import NAME, Span
@@ -49,7 +49,6 @@ RELATIVE = re.compile(
 
 _INITIAL_THEN_SURNAME = re.compile(r"[^\W\d_]\.[ \t]?(?P<surname>[^\W\d_][\w'’]+(?:-[^\W\d_][\w'’]+)?)")
 _PREPOSITIONS = frozenset({"in", "at", "on", "to", "from", "by", "with", "of", "and", "or"})
-_WEEKDAYS = frozenset("mon tue tues wed weds thu thur thurs fri sat sun".split())
 _TITLES_AFTER_ROLE = frozenset({"dr", "bro", "fr", "rev", "mr", "mrs", "ms", "atty"})
 # Role abbreviations that are also units after a number ("8 cm", "2 pa").
 _UNITS = frozenset({"cm", "pa"})
@@ -141,7 +140,7 @@ def relatives(doc: Document) -> Iterator[Span]:
                 and (bool(tok.cls & WordClass.FIRST) or not tok.cls & WordClass.COMMON or before_surname)
             ) or (tok.cls == WordClass.NONE and len(tok.norm) > 2 and before_surname)
             # "SON-IN-LAW WILL GARRETT": a given name that is also a word, before a surname
-            ok = ok or bool(tok.cls & WordClass.FIRST and before_surname and tok.norm not in _WEEKDAYS)
+            ok = ok or bool(tok.cls & WordClass.FIRST and before_surname and tok.norm not in WEEKDAYS)
             # "SW PRIYANKA TO SEE": in capitals, a longer word no list knows after the role
             ok = ok or (tok.cls == WordClass.NONE and len(tok.norm) >= 5 and tok.text.isalpha())
             # "admissions tamsin", "fr. tomasz": in a note all in lower case, a word no list knows
@@ -202,7 +201,7 @@ def relatives(doc: Document) -> Iterator[Span]:
                 and not tok.cls & (WordClass.CLINICAL | WordClass.STOP)
                 and doc.text.startswith(")", tok.end)
             )
-            ok = ok and tok.norm not in _WEEKDAYS  # "mother thurs.": the day she comes
+            ok = ok and tok.norm not in WEEKDAYS  # "mother thurs.": the day she comes
         elif m.group("rel").lower().startswith("tech") and not m.group("rel").islower():
             continue  # "Sandstone Tech Park": in a cased line "Tech" is part of a name, not a role before one
         elif m.group("rel").lower() == "parents" and not tok.cls & WordClass.FIRST:

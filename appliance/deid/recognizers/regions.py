@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 
 from appliance.deid.config import DeidConfig
-from appliance.deid.lexicon import Lexicon, WordClass
+from appliance.deid.lexicon import WEEKDAYS, Lexicon, WordClass
 from appliance.deid.recognizers.base import register_refiner
 from appliance.deid.recognizers.locations import STATE_CODE_AFTER, STATE_CODES, STATE_NAMES, known_city
 from appliance.deid.spans import DATE, LOCATION, Span
@@ -64,10 +64,6 @@ _DATELINE_TOWN = re.compile(
     r"(?:(?:le|den|am|el|il|on|the|em|a|à)[ \t]+)?"
 )
 
-_WEEKDAYS = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun".split()
-)
-
 
 def _dateline_towns(doc: Document, spans: list[Span]) -> Iterator[Span]:
     text = doc.text
@@ -81,8 +77,9 @@ def _dateline_towns(doc: Document, spans: list[Span]) -> Iterator[Span]:
             continue
         words = doc.tokens_in(m.start("town"), m.end("town"))
         if words and not any(
-            w.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.ENGLISH) and not w.cls & WordClass.CITY
-            or w.norm in _WEEKDAYS
+            w.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.ENGLISH)
+            and not w.cls & WordClass.CITY
+            or w.norm in WEEKDAYS
             for w in words
         ):
             yield Span(m.start("town"), m.end("town"), LOCATION, "city", 0.8, "address_regions")
