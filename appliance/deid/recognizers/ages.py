@@ -45,8 +45,10 @@ _EVENT_AGE = re.compile(
 )
 _TURNED = re.compile(r"(?i)\b(?:turned|turns|turning|celebrat\w+\s+(?:his|her|their)\s+)\s*(?P<n>\d{2,3})(?:th)?\b")
 _SEX_SUFFIX = re.compile(r"(?<![\w.])(?P<n>\d{2,3})\s?(?:M|F|yo[MF]|y/o\s?[MF])\b")
-# "92 F" is an age only at a line start or after "a", "an", "pt" ("T 99 F" is a temperature).
-_SEX_SUFFIX_BEFORE = re.compile(r"(?:^|\n|\b[Aa]n?\s+|\b[Pp]t:?\s+)[ \t]*$")
+# "92 F" is an age only at a line start, in a header's field ("| 91 M |") or after "a", "an", "pt" ("T 99 F"
+# is a temperature).
+_SEX_SUFFIX_BEFORE = re.compile(r"(?:^|\n|\|[ \t]*|\b[Aa]n?\s+|\b[Pp]t:?\s+)[ \t]*$")
+_TEMPERATURE_BEFORE = re.compile(r"(?i)\b(?:t|temp|tmax|tm|temperature)[ \t:|]*$")
 # "Gloria Vanterpool, 93, metastatic ...", "Ezra Lindqvist, 93 M": the number after a person's name heading
 # a note; "de 91 anos", "91 Jahre alt": years in other languages.
 _NAME_COMMA_AGE = re.compile(
@@ -56,9 +58,15 @@ _NAME_COMMA_AGE = re.compile(
     r"(?P<n>\d{2,3})(?=[ \t]*(?:,|[MF]\b|y\b|$))",
     re.M,
 )
+# "resident yvette thibodeau, 93, résidence ...": in any case, after a word that says a person is named.
+_NAMED_COMMA_AGE = re.compile(
+    r"(?i)\b(?:resident|patient|pt|client|employee|mr|mrs|ms|miss)\.?[ \t]+[^\W\d_][\w'’-]+(?:[ \t]+[^\W\d_][\w'’-]+)?"
+    r",[ \t]*(?P<n>\d{2,3})(?=[ \t]*(?:,|[mf]\b|y\b|$))",
+    re.M,
+)
 # "she is 93 and still ...", "he's 91": an age stated of a person in a sentence.
 _IS_AGE = re.compile(
-    r"(?i)\b(?:she|he|who)(?:\s+is|\s+was|'s|’s)\s+(?:now\s+)?(?P<n>\d{2,3})(?=\s*(?:and|,|\.|;|$|years|yrs|now|\())"
+    r"(?i)\b(?:she|he|who)(?:\s+is|\s+was|'s|’s)\s+(?:now\s+)?(?P<n>\d{2,3})(?=\s*(?:and|,|\.|;|$|years|yrs|now|\(|[\"“]))"
 )
 # "you will be 94 this year", "la abuela cumple 91": an age to come, of a person.
 _WILL_BE = re.compile(
@@ -77,7 +85,7 @@ _NOT_BEFORE_GLUED = frozenset({"temp", "tmax", "tm", "max", "febrile", "afebrile
 _FOREIGN_YEARS = re.compile(r"(?i)(?<![\d.])(?P<n>\d{2,3})\s+(?:anos|años|ans|jahre|jaar|anni|lat)\b")
 _NUMBER_PATTERNS = (
     _NUMBER_AGE, _LABEL_AGE, _EVENT_AGE, _TURNED, _SEX_SUFFIX, _NAME_COMMA_AGE, _FOREIGN_YEARS, _IS_AGE, _WILL_BE,
-    _KIN_BRACKET_AGE, _GLUED_SEX,
+    _KIN_BRACKET_AGE, _GLUED_SEX, _NAMED_COMMA_AGE,
 )
 # Cheap test first: no number from 90 to 125 and no spelled age means no age over 89 to find.
 _ANY_OLD_AGE = re.compile(r"(?<!\d)(?:9\d|1[01]\d|12[0-5])(?!\d)|(?i:ninet|hundred)")
@@ -101,7 +109,10 @@ class _Ages:
             if pattern is _KIN_BRACKET_AGE and "(" not in text:
                 continue
             for m in pattern.finditer(text):
-                if pattern is _SEX_SUFFIX and not _SEX_SUFFIX_BEFORE.search(text, max(0, m.start() - 8), m.start()):
+                if pattern is _SEX_SUFFIX and (
+                    not _SEX_SUFFIX_BEFORE.search(text, max(0, m.start() - 8), m.start())
+                    or _TEMPERATURE_BEFORE.search(text, max(0, m.start() - 16), m.start())
+                ):
                     continue
                 if pattern is _GLUED_SEX:
                     before = doc.tokens[doc.token_index_at(m.start()) - 1]

@@ -28,7 +28,12 @@ CREDENTIAL_STARTS = frozenset(
 # Credentials in lower case, as words: what follows "rn" in "vp rn cwon" is a second credential, not a name.
 CREDENTIAL_WORDS = frozenset(word.lower() for word in CREDENTIAL_STARTS if len(word) > 1) | frozenset(
     "cwon cwocn wocn cwcn ccrn ocn cnl crnp cpnp rnc cde ibclc lmhc lmsw lpc lmft ccm otr cota ccc-slp bcc cnn cacp"
-    " rdn ldn cdn cdces bcps bcpps cnrn cen cpn ncsn".split()
+    " rdn ldn cdn cdces bcps bcpps cnrn cen cpn ncsn crrn rgn rmn rnc-nic rnc-ob".split()
+)
+# Every credential as a word, for the signatures that close a note (`initials`): the words above, less
+# those that end a sentence as often ("will do", "pa", "ph", "ma"), and the ones only signatures show.
+SIGNATURE_CREDENTIALS = (CREDENTIAL_WORDS - {"do", "pa", "ph", "ma"}) | frozenset(
+    "rt ms cm otr/l pta mdiv cht cscs atc cpt cnp crt".split()
 )
 SENTENCE_GOES_ON = re.compile(
     r"(?i)[ \t]+(?:is|was|has|had|states|stated|reports|denies|c/o|will|tolerated|tolerating|ambulated|"

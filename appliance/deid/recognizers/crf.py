@@ -460,8 +460,9 @@ class CrfRecognizer:
             return False  # "Case Management", "Labor and Delivery": a service of the hospital, no place
         if len(words) == 1 and classes[0] & WordClass.STOP and not classes[0] & (WordClass.FIRST | WordClass.CITY):
             return False  # "French, Spanish": a language or a function word (only a surname, at most), no one
-        if label == NAME and len(words) == 1 and norms[0] in _WEEKDAYS:
-            return False  # "by Friday": a day of the week, not a person
+        two_days = len(norms) > 1 and norms[1] in _WEEKDAYS
+        if norms[0] in _WEEKDAYS and (label == NAME and len(words) == 1 or has_digit and two_days):
+            return False  # "by Friday", "Monday-Friday 9 a": days of the week, not a person or a place
         if allowed_places(norms):
             return False  # countries and US states: Safe Harbor keeps them
         vocabulary = [bool(c & _VOCABULARY and not c & _PROPER) for c in classes]

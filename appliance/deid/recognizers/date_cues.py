@@ -13,7 +13,7 @@ DATE_CUE = re.compile(
     r"(?i)(?:\b(?:on|since|from|to|until|till|thru|through|by|before|after|dated?|dos|seen|visit(?:ed)?|"
     r"(?:re)?admitted|admission|admit|adm|available|avail|discharged?|started|stopped|began|last|next|as\s+of|f/u|follow[\s-]?up|faxed|"
     r"effective|starting|ending|ends|ended|rewarm|signed|resumed?|restart(?:ed)?|between|returns?|returned|scheduled|surgery|procedure|again|delivered|planned|"
-    r"d/c\s+home|"
+    r"d/c\s+home|d/c|"
     r"cxr|ct|cta|mri|mra|echo|tte|tee|ekg|ecg|eeg|cath|egd|colonoscopy|kub|pet|bx|biopsy|redo|cabg|repeat|prior|bal|"
     r"ex-fix|orif|s/p\s+(?:[lr]\s+)?[a-z][a-z/-]{1,10}(?:\s+[a-z][a-z/-]{2,14})?|"
     r"diagnosed|dx'?d|intubated|extubated|reintubated|ercp|bronch|bronchoscopy|lp|swab|swabbed|trached|peg|picc|cvl|"
@@ -33,7 +33,7 @@ NOT_DATE_CUE = re.compile(
     r"grip|grasp|"
     r"hemiparesis|weakness|headache|ha|ue|le|rue|lue|rle|lle|bue|ble|mae|bilat|pulses?|edema|reflex(?:es)?|"
     r"sedation|rass|cam|sats|spo2|leak|tof|apgars?|section|berg|fim|mmt|ciwa|cows|sve|latch|monofilament|"
-    r"barthel|moca|mmse|slums|borg|phq-?9?|gad-?7?|nihss|epds|edss|c/o)\s*[:=]?\s*$"
+    r"barthel|moca|mmse|slums|borg|phq-?9?|gad-?7?|nihss|epds|edss|allred|c/o|(?<!of )day)\s*[:=]?\s*$"
 )
 # Ventilator, pump and monitor settings written like dates ("CPAP 10/5", "PS 5/5", "SIMV 20/5/40").
 VENTILATION = (
@@ -74,3 +74,8 @@ MURMUR_AFTER = re.compile(
 PERCENT_AFTER = re.compile(r"[ \t]*%")
 # "nodule (4/88)": series and image of a finding measured in the same sentence, not a month and year.
 IMAGE_REFERENCE = re.compile(r"(?i)\d[ \t]*(?:mm|cm)\b[^.\n]{0,40}\($")
+# Words after a month alone that make it a date: "MARCH LAST YR", "(Sept admission for PNA)".
+MONTH_AFTER = re.compile(
+    r"(?i)[ \t]+(?:(?:of[ \t]+)?(?:last|this|next)[ \t]+(?:yr|year)|admission|admit|hospitali[sz]ation|stay|"
+    r"appt|appointment|visit)\b"
+)

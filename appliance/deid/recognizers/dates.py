@@ -20,6 +20,7 @@ from appliance.deid.recognizers.date_cues import (
     CULTURE_BEFORE,
     DATE_CUE,
     IMAGE_REFERENCE,
+    MONTH_AFTER,
     MURMUR_AFTER,
     NOT_DATE_CUE,
     PERCENT_AFTER,
@@ -89,12 +90,13 @@ _CJK_DATE = re.compile(r"(?:\d{4}[ \t]*年[ \t]*)?\d{1,2}[ \t]*月[ \t]*\d{1,2}[
 _MODAL_MAY = re.compile(r"(?i)\b(?:this|that)\s+may\b")
 _WORD_AFTER = re.compile(r"[ \t]+[A-Za-z]")
 _VERB_PARTICLE = re.compile(r"(?i)[ \t]+(?:out|down|up|along|into|through|forward|ahead|away|back)\b")
-# A day of the month on its own: "on the 23rd", "by the 3rd".
+# A day of the month on its own: "on the 23rd", "by the 3rd", after its weekday "admitted Sat 23rd".
 _ORDINAL_DAY = re.compile(
-    r"(?i)\b(?:on|by|until|till|from|since|before|after|due|starting|to|through|thru|and|do)\s+the\s+"
+    r"(?i)\b(?:(?:on|by|until|till|from|since|before|after|due|starting|to|through|thru|and|do)\s+the|"
+    r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\.?(?:\s+the)?)\s+"
     r"(?P<day>(?:[12]?\d|3[01])(?:st|nd|rd|th))\b"
     r"(?!\s+(?:of\s+)?(?:day|week|month|year|percentile|cycle|dose|time|attempt|rib|intercostal|floor|grade|"
-    r"trimester|generation|line|degree|decade|century|hour|minute|visit|session)s?\b)"
+    r"trimester|generation|line|degree|decade|century|hour|minute|visit|session|shift|opinion|round)s?\b)"
 )
 _HOLIDAY = re.compile(
     r"(?i)\b(?:christmas(?:\s+(?:eve|day))?|thanksgiving(?:\s+day)?|easter(?:\s+sunday)?|"
@@ -415,8 +417,8 @@ class _Dates:
         for m in doc.matches_at_words(_MONTH_WORD, MONTH_TOKENS):
             if not _MONTH_CUE.search(text, max(0, m.start() - 24), m.start()) and not (
                 text[m.start() - 1 : m.start()] == "(" and text[m.end() : m.end() + 1] == ")" and len(m.group("mn")) > 4
-            ):  # not "(OCT)", an abbreviation
-                continue  # "in March", "~march", "(February)": a month alone needs a cue or brackets of its own
+            ) and not (MONTH_AFTER.match(text, m.end()) and m.group("mn").lower() != "may"):  # not "(OCT)"
+                continue  # "in March", "~march", "(February)", "Sept admission": a month alone needs a cue
             if _VERB_PARTICLE.match(text, m.end()):
                 continue  # "to march out", "may go up": the verb with its particle
             if _MODAL_MAY.search(text, max(0, m.start("mn") - 6), m.start("mn") + 4) and _WORD_AFTER.match(

@@ -48,7 +48,7 @@ _LABELS: dict[str, str] = {
     "device": r"(?i:serial|s/n|device\s+(?:id|identifier)|udi|imei|pacemaker\s+(?:id|serial)|"
     r"lot\s*(?:#|no\.?|number))|SN",
     "other": r"(?i:identifier|case\s*(?:#|no\.?|number)|accession|specimen\s*(?:#|no\.?|number|id)|"
-    r"order\s*(?:#|no\.?|number|id)|ref(?:erence)?\s*(?:#|no\.?|number)|employee\s+(?:id|no\.?|number)|(?:id\s+)?badge|"
+    r"order\s*(?:#|no\.?|number|id)|ref(?:erence)?\s*(?:#|no\.?|number)|employee\s+(?:id|no\.?|number)|emp(?:loyee)?\s*#|(?:id\s+)?badge|"
     r"student\s+(?:id|no\.?|number)|frequent\s+fl(?:y|i)er|bag\s+tag|(?:reg|org)\.?\s*nr|voucher|"
     r"(?:eeg|ecg|ekg|echo|exam)\s*(?:#|no\.?)|"
     r"study\s+(?:id|no\.?|number)|requisition|confirmation\s*(?:#|no\.?|number)|ticket|"
@@ -91,7 +91,8 @@ LABEL_FIRST_WORDS = frozenset(
     record member subscriber policy group insurance medicare medicaid mbi hicn beneficiary health plan insured
     payer acct account billing encounter visit fin csn har invoice claim lic driver drivers dea npi upin
     passport certificate dl serial s device udi imei pacemaker lot sn identifier case accession specimen
-    order ref reference report auth authorization prior employee badge student study requisition confirmation ticket id
+    order ref reference report auth authorization prior employee emp badge student study requisition confirmation
+    ticket id
     nass nuss seguridad securite sécurité nss nhc historia cipa nº n°  nºcol n°col colegiado dni nif nie codice
     cpf cnpj pesel ppsn aadhaar tfn sin rg bsn booking reservation pnr card trauma interpreter staff provider adm
     admission nric mcrn ramq nhi frequent bag reg org voucher eeg ecg ekg echo exam membership konto dossier

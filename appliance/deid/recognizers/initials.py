@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from appliance.deid.config import DeidConfig
 from appliance.deid.lexicon import NAME_BITS, NOT_INITIALS, Lexicon, WordClass
 from appliance.deid.recognizers.base import register
-from appliance.deid.recognizers.credentials import CREDENTIAL_WORDS
+from appliance.deid.recognizers.credentials import CREDENTIAL_WORDS, SIGNATURE_CREDENTIALS
 from appliance.deid.recognizers.name_rules import HEADER_WORDS
 from appliance.deid.recognizers.names import TITLE_WORDS
 from appliance.deid.spans import NAME, Span
@@ -40,11 +40,7 @@ _DICTATION_INITIALS = re.compile(r"(?m)(?:^|[ \t])(?P<i>[A-Z]{2,3})[/:](?P<j>[a-
 _LOWER_INITIALS = re.compile(
     r"(?i:\b(?:transcribed|dictated|typed|entered|signed)\s+by)[:\s]+(?P<i>[a-z]{2,3})(?=[\s.,;]|$)"
 )
-_CRED = (
-    r"(?:rn|rrt|lpn|np|slp|ccc-slp|otr/l|ot|otr|cota|pt|dpt|pta|cna|licsw|lcsw|msw|rd|ldn|ms|cm|md|pa-c|pharmd|rph"
-    r"|bsn|msn|ibclc|cwocn|wocn|cwon|cwcn|ccrn|ocn|cnl|crnp|cpnp|rnc|cde|rt|licsw|lmsw|lmhc|mdiv|bcc|fnp|acnp|ccm|cht"
-    r"|cscs|atc|cpt|cdces|cnp|rdn|cnn|cacp|bcps|ncsn|crt)"
-)
+_CRED = "(?:" + "|".join(sorted((re.escape(w) for w in SIGNATURE_CREDENTIALS), key=len, reverse=True)) + ")"
 # A pager or extension after a signature: "c. ambroise ms rd ldn, pgr 2214".
 _PAGER_TAIL = (
     r"(?:[ \t]*,?[ \t]*(?:pgr|pager|beeper|bpr|x|ext\.?|cell|tel)[ \t]*#?[ \t]*(?:\(\d{3}\)[ \t]*)?\d[\d-]{2,8})?"
@@ -59,6 +55,7 @@ _SIGNED_WITH_CREDENTIAL = re.compile(
     r"nurse|icu|ed|er)[ \t]+){1,3}(?:rn|lpn)"  # "-- jmk, transfer center rn"
     r"|rn|lpn"
     r"|rrt|crt|np|slp|ccc-slp|otr/l|cna|licsw|lcsw|lmsw|lmhc|lpc|lmft|msw|rd|pta|cota|cnm|chaplain|interp(?:reter)?|pharmd"
+    r"|crrn|cpn|rgn|rmn|rnc-nic|rnc-ob"
     r"|cht"
     r"|(?<=\.[ \t])(?:pt|ot)"  # "- d.v. pt": dotted initials, then the therapist's credential
     r"|ms(?=[ \t,]+(?:rd|ccc-slp|slp|rn|ldn)\b))\b"

@@ -45,6 +45,7 @@ _DESCRIBED = re.compile(
 _CLOCK_AFTER = re.compile(
     r",?[ \t]+(?:(?:[01]?\d|2[0-3])[:.h]?[0-5]\d\b|(?i:evenings?|mornings?|afternoons?|nights?|after|before)\b)"
 )
+_NUMBER_AFTER = re.compile(r",?[ \t]+\d")
 
 class _NameDictionary:
     """Name-list words, graded by how ambiguous they are and how much the text around them says."""
@@ -107,8 +108,12 @@ class _NameDictionary:
             return None
         if tok.norm in HEADER_WORDS or self._field_label(doc, tok) or language_named(doc, tok):
             return None
-        if tok.norm in WEEKDAYS and _CLOCK_AFTER.match(doc.text, tok.end):
-            return None  # "Thu 10:17" over a message, "[ ] Thu evening": a weekday and its time
+        if any(part in WEEKDAYS for part in tok.norm.split("-")) and (
+            _CLOCK_AFTER.match(doc.text, tok.end)
+            or _NUMBER_AFTER.match(doc.text, tok.end)
+            or doc.text[tok.start - 1 : tok.start] == "/"
+        ):
+            return None  # "Thu 10:17", "[ ] Thu evening", "Thu 17 Oct", "Tue/Thu 8a", "Monday-Friday 8": a weekday
         if tok.norm in things:
             return None  # "a Bovie", "the Agee", "A Zimmer knee": a thing named after someone, not a person
         if not cls & WordClass.FIRST and _DESCRIBED.match(doc.text, tok.end):

@@ -220,6 +220,8 @@ def relatives(doc: Document) -> Iterator[Span]:
         # "wife maría josé", "daughter Anne Marie": a second given name after the first.
         while last + 1 < len(doc.tokens) and last - first < 2 and _second_given_name(doc, last):
             last += 1
+        if last == first and last + 1 < len(doc.tokens) and _unlisted_surname(doc, last):
+            last += 1
         span = name_span(doc, first, last, "relative", 0.85, "name_context")
         if span:
             yield span
@@ -305,6 +307,18 @@ def relative_after(doc: Document) -> Iterator[Span]:
         span = name_span(doc, first, tok.index, "relative", 0.8, "name_context")
         if span:
             yield span
+
+
+def _unlisted_surname(doc: Document, last: int) -> bool:
+    """ "FATHER RAJENDRA PAWAR, MOB ...": after a given name, a word no list knows, written like it, that
+    closes the clause: the surname."""
+    cur, nxt = doc.tokens[last], doc.tokens[last + 1]
+    if doc.gap(cur, nxt) != " " or nxt.shape is not cur.shape:
+        return False
+    if cur.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.ENGLISH):
+        return False
+    closes = re.match(r"[ \t]*(?:[,;(]|\n|$)", doc.text[nxt.end : nxt.end + 2]) is not None
+    return closes and nxt.cls == WordClass.NONE and len(nxt.norm) >= 4 and nxt.text.isalpha()
 
 
 def _second_given_name(doc: Document, last: int) -> bool:

@@ -464,7 +464,8 @@ class _Places:
         for m in _IRISH_COUNTY.finditer(text):
             yield Span(m.start(), m.end(), LOCATION, "city", 0.8, "places")  # "..., Castlegar, Co. Galway"
         for m in _EIRCODE.finditer(text):
-            if text[m.start()] in " \t" and (" " not in m.group("code") or not text[:m.start()].split()[-1].istitle()):
+            index = doc.token_index_at(m.start("code")) - 1
+            if text[m.start()] in " \t" and (" " not in m.group("code") or doc.tokens[index].shape is not Shape.TITLE):
                 continue  # after a town only as "Cork T23 XK41", not "and R3230AC" (a cell line)
             yield Span(m.start("code"), m.end("code"), LOCATION, "zip", 0.8, "places")
             yield from self._town_before(doc, m.start("code"))
@@ -482,13 +483,16 @@ class _Places:
 
     @staticmethod
     def _town_before(doc: Document, code_start: int) -> Iterator[Span]:
-        """The town written right before a postcode ("Harrogate HG1 4QT", "Cork T23 XK41")."""
+        """The town written right before a postcode ("Harrogate HG1 4QT", "Cork T23 XK41", "Stoke-on-Trent
+        ST4 2QS"), in lower case after an address line's comma ("14 fenwick close, hartlepool TS25 3QH")."""
         index = doc.token_index_at(code_start) - 1
-        if index >= 0:
-            town = doc.tokens[index]
-            gap = doc.text[town.end : code_start]
-            if gap in (" ", ", ") and town.shape is Shape.TITLE and not town.cls & WordClass.STOP:
-                yield Span(town.start, town.end, LOCATION, "city", 0.8, "places")
+        town = doc.tokens[index] if index >= 0 else None
+        if town is None or doc.text[town.end : code_start] not in (" ", ", "):
+            return
+        after_comma = town.shape is Shape.LOWER and doc.text[max(0, town.start - 2) : town.start] == ", "
+        hyphenated = "-" in town.norm and town.text[0].isupper()  # "Newcastle-under-Lyme"
+        if (town.shape is Shape.TITLE or after_comma or hyphenated) and (hyphenated or not town.cls & WordClass.STOP):
+            yield Span(town.start, town.end, LOCATION, "city", 0.8, "places")
 
 
 @register("places", "Wards named after people, hospital initials after a movement, towns by residence cue or postcode.")

@@ -16,7 +16,7 @@ from appliance.deid.text import Document
 # Words of counts and readings that sit between two numbers in a note ("POD 3 DAY 2", "rr 16 sat 97%").
 MEASURE_WORDS = frozenset(
     "day days wk wks week weeks hr hrs hour hours min mins sat sats foot feet ft inch inches cm mm kg lb lbs "
-    "pod hd bp hr rr temp t".split()
+    "pod hd bp hr rr temp t ipap epap peep ps kcal kcals cal ml cc mmhg".split()
 )
 INTL_STREET = re.compile(
     r"(?<![\w.,/-])\d{1,6}[ \t]+(?:[^\W\d_][\w'’.-]*[ \t]+){1,4}?\d{1,4}[A-Za-z]?(?![\w/:.,-]*\d)"
