@@ -1,13 +1,14 @@
 """Shapes found in notes and letters written blind to the engine, after the twenty-fourth batch: a day of the
-month after its weekday ("admitted Sat 23rd"), a month alone before "last yr" or "admission", a date after
-"D/C", ages over 89 in a header's field ("| 92 M |"), after a named resident and a comma, or before a quote,
-the writer's initials before the credentials of rehabilitation, community and neonatal nurses ("-pq crrn",
-"-gen rnc-nic", "ch rgn"), a town in lower case after an address line's comma or with hyphens before its
-postcode, an employee number after "emp#", and a surname no list knows after a listed first name and a kin
-word; and numbers that are no identifiers: a course day over its length ("day 5/14"), a receptor score
-("Allred 8/8"), ventilator and feed settings written like a house number and a street ("ipap 14 epap 6",
-"24 kcal 28"), office hours after a weekday ("Monday-Friday 8 a.m.", "Tue/Thu 8a"), a weekday before a date,
-and eponymous scores and devices.
+month after its weekday ("admitted Sat 23rd"), a month alone before "last yr" or "admission", ages over 89
+in a header's field ("| 92 M |"), after a named resident and a comma, or before a quote, the writer's
+initials before the credentials of rehabilitation, community and neonatal nurses ("-pq crrn", "-gen
+rnc-nic", "ch rgn"), a town in lower case after an address line's comma or with hyphens before its
+postcode, an employee number after "emp#", care services after "w" or a comma ("booked w swiftline
+transport", ", northgate dialysis"), a hospital's initials after a referral, and a surname no list knows
+after a given name and a kin word; and numbers that are no identifiers: a course day over its length
+("day 5/14"), a receptor score ("Allred 8/8"), ventilator and feed settings written like a house number and
+a street ("ipap 14 epap 6", "24 kcal 28"), office hours after a weekday ("Monday-Friday 8 a.m.", "Tue/Thu
+8a"), a weekday before a date, and eponymous scores and devices.
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -66,6 +67,17 @@ STAFF_PLACES_AND_NUMBERS = [
     ),
     Case("an-employee-number", "Ticket opened by J. Farrow (RN, emp# 770214).", phi=("770214",)),
     Case(
+        "services-after-w-and-a-comma",
+        "ride booked w swiftline transport for 0900. hd note, chair 3, northgate dialysis.",
+        phi=("swiftline transport", "northgate dialysis"),
+    ),
+    Case(
+        "a-hospitals-initials-after-a-referral",
+        "PLAN: ?ECMO REFERRAL TO KMC IF NO BETTER. referral to pt/ot placed.",
+        phi=("KMC",),
+        keep=("pt/ot",),
+    ),
+    Case(
         "an-unlisted-surname-after-a-kin-word",
         "ATTENDANT: SON SURESH KULKARNEY, MOB 98220 44110.",
         phi=("SURESH KULKARNEY",),
@@ -99,6 +111,7 @@ NUMBERS_THAT_ARE_NO_IDENTIFIERS = [
 
 # Found by the rules with the learned recognizer left out.
 FOUND_BY_THE_RULES_ALONE = DATES_AND_AGES[:1] + DATES_AND_AGES[2:3] + DATES_AND_AGES[4:5] + STAFF_PLACES_AND_NUMBERS[:4]
+FOUND_BY_THE_RULES_ALONE += STAFF_PLACES_AND_NUMBERS[6:8]
 
 
 @pytest.fixture(scope="module")

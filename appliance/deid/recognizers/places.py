@@ -52,7 +52,7 @@ _MOVE = re.compile(
     r"(?i)\b(?:transfer(?:red|ring|s)?|tx(?:'?d)?|admit(?:ted|s)?|readmitted|sent|moved?|going|go(?:es)?|went|"
     r"return(?:ed|ing|s)?|back|came|come|arrived|brought|taken|discharged?|d/c(?:'?d)?|dc(?:'?d)?|accepted|"
     r"presented|bed(?:\s+(?:available|assigned|ready))?|called|report(?:\s+given)?|floated|boarding|boarded|"
-    r"seen|followed|f/u|stays?|stayed|lives|living|resides|residing|transported|to\s+go)"
+    r"seen|followed|f/u|stays?|stayed|lives|living|resides|residing|transported|to\s+go|referr(?:al|ed|ing))"
     r"\s+(?:back\s+|up\s+|down\s+|over\s+)?(?:to|from|at|on|in|into|via)\s+(?:the\s+)?$"
 )
 # In a note all in lower case, a word after "at"/"from" that is only a surname may be a hospital named

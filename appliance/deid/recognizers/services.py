@@ -31,7 +31,7 @@ _SERVICE_NAME_AND_KIND = (
     r"(?P<weak>recovery|counseling|counselling|pediatrics|clubhouse|associates|commons|kidney[ \t]+care))\b"
 )
 _SERVICE = re.compile(
-    r"(?i)(?:\b(?P<prep>at|to|from|via|bib|by|w/|with|thru|through|unit|vna|"
+    r"(?i)(?:\b(?P<prep>at|to|from|via|bib|by|w/|w(?=[ \t])|with|thru|through|unit|vna|"
     r"pharmacy(?:[ \t]+of[ \t]+choice(?:[ \t]+is)?|[ \t]+is))[ \t]+|\(|:[ \t]*)"
     + _SERVICE_NAME_AND_KIND
 )
@@ -66,6 +66,12 @@ _SERVICE_GENERIC = frozenset(
     recent daily weekly public mass car bus van free portable supplemental continuous nocturnal liquid
     """.split()
 )
+
+
+def _vocabulary_like(norm: str) -> bool:
+    """A word no list knows that ends like vocabulary ("-ate", "-ine"), unless like a place's or a brand's
+    compound ("eastgate", "careline")."""
+    return norm.endswith(VOCABULARY_ENDINGS) and not norm.endswith(("gate", "line"))
 
 
 # Places named by plain words before a word that says what they are, right after a preposition of place:
@@ -111,7 +117,7 @@ def cued_headed(doc: Document, facility_generic: frozenset[str]) -> Iterator[Spa
             or w.norm in _SERVICE_GENERIC
             or w.norm in _KIND_WORDS
             or w.norm in MONTH_WORDS
-            or w.cls == WordClass.NONE and w.norm.endswith(VOCABULARY_ENDINGS)
+            or w.cls == WordClass.NONE and _vocabulary_like(w.norm)
             for w in words
         ):
             continue
@@ -222,7 +228,7 @@ def care_services(doc: Document, facility_generic: frozenset[str]) -> Iterator[S
             w.cls & (WordClass.STOP | WordClass.CLINICAL)
             or w.cls & WordClass.ENGLISH
             and not w.cls & (NAME_LIKE | WordClass.CITY)
-            or w.norm.endswith(VOCABULARY_ENDINGS)
+            or _vocabulary_like(w.norm)
             for w in words
         ):
             continue  # ", then dialysis", "and intracoronary adenosine infusion": in a list, only names
