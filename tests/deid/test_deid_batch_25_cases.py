@@ -79,8 +79,8 @@ STAFF_PLACES_AND_NUMBERS = [
     ),
     Case(
         "an-unlisted-surname-after-a-kin-word",
-        "ATTENDANT: SON SURESH KULKARNEY, MOB 98220 44110.",
-        phi=("SURESH KULKARNEY",),
+        "ATTENDANT: MOTHER SUNANDA GHOLAPKAR, MOB 98220 44110.",
+        phi=("SUNANDA GHOLAPKAR",),
     ),
 ]
 
