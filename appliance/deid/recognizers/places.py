@@ -28,7 +28,7 @@ from appliance.deid.recognizers.locations import (
     town_after,
 )
 from appliance.deid.recognizers.name_rules import MONTH_WORDS
-from appliance.deid.recognizers.postal import postal_places
+from appliance.deid.recognizers.postal import postal_places, town_before
 from appliance.deid.recognizers.street_patterns import (
     CUED_STREET,
     FOREIGN_STREET,
@@ -468,7 +468,7 @@ class _Places:
             if text[m.start()] in " \t" and (" " not in m.group("code") or doc.tokens[index].shape is not Shape.TITLE):
                 continue  # after a town only as "Cork T23 XK41", not "and R3230AC" (a cell line)
             yield Span(m.start("code"), m.end("code"), LOCATION, "zip", 0.8, "places")
-            yield from self._town_before(doc, m.start("code"))
+            yield from town_before(doc, m.start("code"))
         for m in _CODE_THEN_TOWN.finditer(text):
             named = doc.tokens_in(m.start("town"), m.end("town"))
             if not named or named[0].cls & (WordClass.STOP | WordClass.CLINICAL) and not named[0].cls & WordClass.CITY:
@@ -479,20 +479,7 @@ class _Places:
             if not any(ch.isdigit() for ch in m.group()[-3:]):
                 continue
             yield Span(m.start(), m.end(), LOCATION, "zip", 0.85, "places")
-            yield from self._town_before(doc, m.start())
-
-    @staticmethod
-    def _town_before(doc: Document, code_start: int) -> Iterator[Span]:
-        """The town written right before a postcode ("Harrogate HG1 4QT", "Cork T23 XK41", "Stoke-on-Trent
-        ST4 2QS"), in lower case after an address line's comma ("14 fenwick close, hartlepool TS25 3QH")."""
-        index = doc.token_index_at(code_start) - 1
-        town = doc.tokens[index] if index >= 0 else None
-        if town is None or doc.text[town.end : code_start] not in (" ", ", "):
-            return
-        after_comma = town.shape is Shape.LOWER and doc.text[max(0, town.start - 2) : town.start] == ", "
-        hyphenated = "-" in town.norm and town.text[0].isupper()  # "Newcastle-under-Lyme"
-        if (town.shape is Shape.TITLE or after_comma or hyphenated) and (hyphenated or not town.cls & WordClass.STOP):
-            yield Span(town.start, town.end, LOCATION, "city", 0.8, "places")
+            yield from town_before(doc, m.start())
 
 
 @register("places", "Wards named after people, hospital initials after a movement, towns by residence cue or postcode.")

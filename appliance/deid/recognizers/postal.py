@@ -1,8 +1,9 @@
 """Addresses that are routes rather than streets (rural routes with their box, military and diplomatic
 mail), postcodes as addresses outside the US write them: after a postal label ("C.P. 28046", "CP:
 B1827", "código postal 03020") or before the town after a street ("Avda. Reyes Católicos, 2, 28040,
-Madrid", "C/ Colón, 28-1º. 36201 Vigo"), numbered roads, and towns named by their police or fire
-department. Part of the `places` recognizer (places.py)."""
+Madrid", "C/ Colón, 28-1º. 36201 Vigo") or in lower case after a comma ("harrogate, hg2 0nf"), the town
+right before a postcode, numbered roads, and towns named by their police or fire department. Part of the
+`places` recognizer (places.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from appliance.deid.lexicon import NAME_BITS, WordClass
 from appliance.deid.recognizers.locations import STATE_NAMES
 from appliance.deid.spans import LOCATION, Span
-from appliance.deid.text import Document
+from appliance.deid.text import Document, Shape
 
 # A rural route and its box: "RR 2 Box 14", "rr 2, box 45", "Rural Route 3".
 _RURAL_ROUTE = re.compile(
@@ -200,6 +201,51 @@ def postal_places(doc: Document) -> Iterator[Span]:
     for m in _RURAL_ROUTE.finditer(doc.text):
         yield Span(m.start(), m.end(), LOCATION, "street", 0.85, "places")
     yield from postcodes(doc)
+    yield from lower_postcodes(doc)
     yield from department_towns(doc)
     for m in _ROUTE.finditer(doc.text):
         yield Span(m.start("road"), m.end("road"), LOCATION, "street", 0.8, "places")
+
+
+def town_before(doc: Document, code_start: int) -> Iterator[Span]:
+    """The town written right before a postcode ("Harrogate HG1 4QT", "Cork T23 XK41", "Stoke-on-Trent
+    ST4 2QS"), in lower case after an address line's comma ("14 fenwick close, hartlepool TS25 3QH")."""
+    index = doc.token_index_at(code_start) - 1
+    town = doc.tokens[index] if index >= 0 else None
+    if town is None or doc.text[town.end : code_start] not in (" ", ", "):
+        return
+    after_comma = town.shape is Shape.LOWER and doc.text[max(0, town.start - 2) : town.start] == ", "
+    hyphenated = "-" in town.norm and town.text[0].isupper()  # "Newcastle-under-Lyme"
+    if (town.shape is Shape.TITLE or after_comma or hyphenated) and (hyphenated or not town.cls & WordClass.STOP):
+        yield Span(town.start, town.end, LOCATION, "city", 0.8, "places")
+
+
+# A British or Canadian postcode written in lower case after an address's comma, closing it:
+# "19 cold bath road, harrogate, hg2 0nf." (in a note all in one case).
+_LOWER_POSTCODE = re.compile(
+    r"(?<=, )(?:[a-z]{1,2}\d[a-z\d]?[ \t]\d[abd-hjlnp-uw-z]{2}|[abceghj-nprstvxy]\d[a-z][ \t]\d[a-z]\d)"
+    r"(?=[ \t]*(?:[.,;)]|$))",
+    re.M,
+)
+
+
+# The house number and street (with a flat before them) ending right before the town's comma.
+_LOWER_STREET_BEFORE = re.compile(
+    r"(?:(?:flat|apt|unit|suite)[ \t]*\d{1,4}[a-z]?,[ \t]*)?\d{1,5}[a-z]?,?[ \t]+[a-z][a-z'’ -]{2,40}$"
+)
+
+
+def lower_postcodes(doc: Document) -> Iterator[Span]:
+    """Postcodes in lower case after a comma, with the town and the street before them, in a note all in
+    one case: "flat 2, 19 cold bath road, harrogate, hg2 0nf"."""
+    if not doc.caseless:
+        return
+    text = doc.text
+    for m in _LOWER_POSTCODE.finditer(text):
+        yield Span(m.start(), m.end(), LOCATION, "zip", 0.8, "places")
+        for town in town_before(doc, m.start()):
+            yield town
+            line_start = max(text.rfind("\n", 0, town.start) + 1, text.rfind(": ", 0, town.start) + 2)
+            street = _LOWER_STREET_BEFORE.search(text, line_start, max(line_start, town.start - 2))
+            if street is not None and text.startswith(", ", town.start - 2):
+                yield Span(street.start(), street.end(), LOCATION, "street", 0.8, "places")
