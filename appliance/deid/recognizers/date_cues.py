@@ -11,7 +11,7 @@ import re
 # "FROM OR 1430 10/3", "failed ~2/3").
 DATE_CUE = re.compile(
     r"(?i)(?:\b(?:on|since|from|to|until|till|thru|through|by|before|after|dated?|dos|seen|visit(?:ed)?|"
-    r"(?:re)?admitted|admission|admit|adm|available|avail|discharged?|started|stopped|began|last|next|as\s+of|f/u|follow[\s-]?up|faxed|"
+    r"(?:re)?admitted|admission|admit|adm|available|avail|discharged?|transferred|started|stopped|began|last|next|as\s+of|f/u|follow[\s-]?up|faxed|"
     r"effective|starting|ending|ends|ended|rewarm|signed|resumed?|restart(?:ed)?|between|returns?|returned|scheduled|surgery|procedure|again|delivered|planned|"
     r"d/c\s+home|d/c|"
     r"cxr|ct|cta|mri|mra|echo|tte|tee|ekg|ecg|eeg|cath|egd|colonoscopy|kub|pet|bx|biopsy|redo|cabg|repeat|prior|bal|"

@@ -395,7 +395,9 @@ class _Dates:
             for m in _MONTH_SLASH_YEAR.finditer(text):
                 yield Span(m.start(), m.end(), DATE, "month_year", 0.8, "date")
         for m in _DOTTED_DAY_MONTH.finditer(text):
-            if _DOTTED_DAY_CUE.search(text, max(0, m.start() - 12), m.start()):
+            if _DOTTED_DAY_CUE.search(text, max(0, m.start() - 12), m.start()) or DATE_CUE.search(
+                text, max(0, m.start() - 30), m.start()
+            ):  # "vom 3.4.", "TRANSFERRED 02.03.", "ECHO 05.03."
                 yield Span(m.start("date"), m.end("date"), DATE, "month_day", 0.8, "date")
         for m in _MONTH_SHORT_YEAR.finditer(text):
             if NOT_DATE_CUE.search(text, max(0, m.start() - 30), m.start()) or IMAGE_REFERENCE.search(

@@ -28,10 +28,13 @@ _ROLE_IN_BRACKETS = (
 _INITIALS_BEFORE_ROLE = re.compile(r"(?<![\w/.-])(?P<i>[A-Za-z]{2,3})" + _ROLE_IN_BRACKETS)
 # A name with the person's role in brackets after it: "hope (sw) to see", "MAUREEN (CHARGE RN)".
 _NAME_BEFORE_ROLE = re.compile(r"(?<![\w/.-])(?P<n>[^\W\d_][\w'’-]{2,})" + _ROLE_IN_BRACKETS)
-# A title, an initial with its full stop and a surname, in any case: "d/w ho dr. k. ng re lasix".
-_TITLE_ROLES = frozenset("dr np pa rn rt rrt rd sw cm slp ot pharmd pharmacist chaplain rev fr".split())
+# A title, an initial with its full stop and a surname, in any case: "d/w ho dr. k. ng re lasix", "sr p. naidoo"
+# (a sister, as nurses are titled in South Africa and Britain), "CNC R. TALAKAI".
+_TITLE_ROLES = frozenset(
+    "dr np pa rn rt rrt rd sw cm slp ot pharmd pharmacist chaplain rev fr sr sn cnc cns schw".split()
+)
 _TITLE_INITIAL_SURNAME = re.compile(
-    r"(?i)\b(?:dr|np|pa|rn|rt|rrt|rd|sw|cm|slp|ot|pharmd|pharmacist|chaplain|rev|fr)\.?[ \t]+"
+    r"(?i)\b(?:dr|np|pa|rn|rt|rrt|rd|sw|cm|slp|ot|pharmd|pharmacist|chaplain|rev|fr|sr|sn|cnc|cns|schw)\.?[ \t]+"
     r"(?P<n>[^\W\d_]\.[ \t]?[^\W\d_][\w'’-]+)"
 )
 # Dictation marks stand on their own at the end of a line: "JS/mk", "ABC:def".

@@ -57,7 +57,7 @@ _ARTICLES = frozenset({"the", "a", "an", "your", "my", "his", "her", "their", "o
 TITLE_WORDS = frozenset(
     """
     dr drs doctor mr mrs ms miss mx mme mlle prof professor rev reverend nurse sister dame sir madam capt sgt
-    officer judge attorney atty bro det detective tpr trooper shri sri smt shrimati
+    officer judge attorney atty bro det detective tpr trooper shri sri smt shrimati schw
     """.split()
 )
 

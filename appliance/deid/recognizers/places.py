@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 
 from appliance.deid.config import DeidConfig
-from appliance.deid.lexicon import NAME_BITS, VOCABULARY_ENDINGS, Lexicon, WordClass
+from appliance.deid.lexicon import NAME_BITS, VOCABULARY_ENDINGS, WEEKDAYS, Lexicon, WordClass
 from appliance.deid.recognizers.base import register
 from appliance.deid.recognizers.facilities import FACILITY_HEADS
 from appliance.deid.recognizers.locations import (
@@ -88,7 +88,7 @@ _STREET_PARTICLES = frozenset(
 _RESIDENCE = re.compile(
     r"(?i)\b(?:lives|living|lived|resides|residing|resident|moved|relocated|born|hometown|native|originally|"
     r"grew\s+up|raised|flew|travel(?:l?ing|l?ed)|returned|based|headquartered|i\s+am|i'm|home|closer|nearer)"
-    r"(?:\s+(?:alone|here|there|now|currently|locally|independently))?\s+(?:of|in|to|from|at)\s+"
+    r"(?:\s+(?:alone|here|there|now|currently|locally|independently))?(?:\s+(?:of|in|to|from|at)|(?<=lives))\s+"
     r"(?P<compass>(?:" + "|".join(sorted(COMPASS_ABBREVIATIONS)) + r")\.\s*)?$"
 )
 _POSSESSIVE_PRONOUNS = frozenset({"her", "his", "their", "my", "our", "your", "its"})
@@ -395,7 +395,7 @@ class _Places:
 
     def _after_residence(self, doc: Document) -> Iterator[Span]:
         for tok in doc.tokens:
-            if tok.cls & (WordClass.ENGLISH | WordClass.STOP | WordClass.CLINICAL):
+            if tok.cls & (WordClass.ENGLISH | WordClass.STOP | WordClass.CLINICAL) or tok.norm in WEEKDAYS:
                 continue
             lower_note = (
                 doc.caseless

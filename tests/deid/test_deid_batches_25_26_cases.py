@@ -9,7 +9,9 @@ referral, and a surname no list knows after a given name and a kin word; and num
 identifiers: a course day over its length ("day 5/14"), a receptor score ("Allred 8/8"), ventilator and feed
 settings written like a house number and a street ("ipap 14 epap 6", "24 kcal 28"), office hours after a
 weekday ("Monday-Friday 8 a.m.", "Tue/Thu 8a"), a weekday before a date, a lumbar level, and eponymous
-scores and devices.
+scores and devices. After the twenty-fifth batch: dotted dates with their closing stop after a word of when
+("TRANSFERRED 04.02.", "ECHO 07.02."), a town right after "lives" ("LIVES BALLYHAUNIS."), and a sister or a
+nurse consultant by initial and surname ("sr t. mokoena", "CNC L. FAKATAVA").
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -91,6 +93,31 @@ STAFF_PLACES_AND_NUMBERS = [
     ),
 ]
 
+AFTER_THE_TWENTY_FIFTH_BATCH = [
+    Case(
+        "dotted-dates-with-their-closing-stop-after-a-word-of-when",
+        "INFANT TRANSFERRED 04.02.\nCV: PDA ON ECHO 07.02. - IBUPROFEN STARTED. ROP SCREEN PLANNED 21.02. BY DR X.",
+        phi=("04.02.", "07.02.", "21.02."),
+    ),
+    Case("a-decimal-value-stays", "K 3.4, MG 2.10. PHOS 1.05.", keep=("3.4", "2.10", "1.05")),
+    Case(
+        "a-town-right-after-lives",
+        "NOK: SON DECLAN, LIVES BALLYHAUNIS. Wife Orla lives Tullamore, does not drive.",
+        phi=("BALLYHAUNIS", "Tullamore"),
+    ),
+    Case(
+        "lives-alone-and-weekdays-stay",
+        "pt lives alone. lives independently. visits lives tuesday.",
+        keep=("alone", "tuesday"),
+    ),
+    Case(
+        "a-sister-or-nurse-consultant-by-initial-and-surname",
+        "contact tracing done. sr t. mokoena\nDIABETES EDUC (CNC L. FAKATAVA) TO SEE TMRW. HR 80 SR P. WAVES NORMAL.",
+        phi=("t. mokoena", "L. FAKATAVA"),
+        keep=("WAVES",),
+    ),
+]
+
 NUMBERS_THAT_ARE_NO_IDENTIFIERS = [
     Case(
         "a-course-day-and-a-receptor-score",
@@ -119,6 +146,7 @@ NUMBERS_THAT_ARE_NO_IDENTIFIERS = [
 # Found by the rules with the learned recognizer left out.
 FOUND_BY_THE_RULES_ALONE = DATES_AND_AGES[:1] + DATES_AND_AGES[2:3] + DATES_AND_AGES[4:5] + STAFF_PLACES_AND_NUMBERS[:4]
 FOUND_BY_THE_RULES_ALONE += STAFF_PLACES_AND_NUMBERS[4:5] + STAFF_PLACES_AND_NUMBERS[8:10]
+FOUND_BY_THE_RULES_ALONE += AFTER_THE_TWENTY_FIFTH_BATCH[:1] + AFTER_THE_TWENTY_FIFTH_BATCH[2:3]
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +163,7 @@ TABLES = {
     "dates-and-ages": DATES_AND_AGES,
     "staff-places-and-numbers": STAFF_PLACES_AND_NUMBERS,
     "numbers-that-are-no-identifiers": NUMBERS_THAT_ARE_NO_IDENTIFIERS,
+    "after-the-twenty-fifth-batch": AFTER_THE_TWENTY_FIFTH_BATCH,
 }
 CASES = [(table, case) for table, cases in TABLES.items() for case in cases]
 
