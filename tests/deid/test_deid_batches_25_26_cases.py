@@ -11,7 +11,8 @@ settings written like a house number and a street ("ipap 14 epap 6", "24 kcal 28
 weekday ("Monday-Friday 8 a.m.", "Tue/Thu 8a"), a weekday before a date, a lumbar level, and eponymous
 scores and devices. After the twenty-fifth batch: dotted dates with their closing stop after a word of when
 ("TRANSFERRED 04.02.", "ECHO 07.02."), a town right after "lives" ("LIVES BALLYHAUNIS."), and a sister or a
-nurse consultant by initial and surname ("sr t. mokoena", "CNC L. FAKATAVA").
+nurse consultant by initial and surname ("sr t. mokoena", "CNC L. FAKATAVA"), phones after "HP" (a
+handphone) and "mob", with five digits before the space.
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -98,6 +99,12 @@ AFTER_THE_TWENTY_FIFTH_BATCH = [
         "dotted-dates-with-their-closing-stop-after-a-word-of-when",
         "INFANT TRANSFERRED 04.02.\nCV: PDA ON ECHO 07.02. - IBUPROFEN STARTED. ROP SCREEN PLANNED 21.02. BY DR X.",
         phi=("04.02.", "07.02.", "21.02."),
+    ),
+    Case(
+        "phones-after-hp-and-mob",
+        "Son at Tampines. HP 8123 6604. ATTENDANT: WIFE, MOB 98440 27351. HP 5/5 strength, mob 2 assist.",
+        phi=("8123 6604", "98440 27351"),
+        keep=("5/5", "mob 2"),
     ),
     Case("a-decimal-value-stays", "K 3.4, MG 2.10. PHOS 1.05.", keep=("3.4", "2.10", "1.05")),
     Case(

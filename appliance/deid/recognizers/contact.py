@@ -61,19 +61,19 @@ _PHONE = re.compile(
 )
 # Bare digit runs that are phone numbers only because a cue says so ("call 6175551234", "pager 12345").
 _CUED_NUMBER = re.compile(
-    r"(?i)\b(?P<cue>phone|ph|tel|telephone|tel[eé]fono|tfno|telf|tlf|m[oó]vil|cell|mobile|home|work|contact|ring|"
+    r"(?i)\b(?P<cue>phone|ph|tel|telephone|tel[eé]fono|tfno|telf|tlf|m[oó]vil|cell|mobile|mob|hp|home|work|contact|ring|"
     r"line(?=[ \t]*[:(])|"
     r"call(?:ed)?(?:[ \t]+(?:me|us|him|her))?"
     r"(?:[ \t]+(?:on|at))?|fax|facsimile|pager|beeper|pgr|pg|page(?:d)?|"
     r"reach(?:ed)?(?:[ \t]+(?:me|us))?[ \t]+(?:on|at)|answering[ \t]+at|text(?:[ \t]+me)?[ \t]+(?:on|at)|number)\b"
     r"[\s#:.\-]*(?:no\.?|number|#)?[\s#:.\-]*"
-    r"(?P<num>\+?\(?\d{1,4}\)?(?:[ .-]\(?\d{1,6}\)?){1,5}(?!\d|[/.\-]\d|[ \t]*(?:mg|mcg|ml|units?|iu|kg|g|%)\b)"
+    r"(?P<num>\+?\(?\d{1,5}\)?(?:[ .-]\(?\d{1,6}\)?){1,5}(?!\d|[/.\-]\d|[ \t]*(?:mg|mcg|ml|units?|iu|kg|g|%)\b)"
     r"|\d{4,15}(?!\d|[/.\-]\d))"
 )
 CUE_FIRST_WORDS = frozenset(
     """
     phone ph tel telephone cell mobile home work contact call called fax facsimile pager beeper pgr pg page paged
-    reached reach answering text number teléfono telefono tfno telf tlf móvil movil ring line
+    reached reach answering text number teléfono telefono tfno telf tlf móvil movil ring line mob hp
     """.split()
 )
 # In-house pager and extension numbers ("page at 4-7721", "pgr 2-1456", "beeper #5-3310").
