@@ -12,7 +12,9 @@ weekday ("Monday-Friday 8 a.m.", "Tue/Thu 8a"), a weekday before a date, a lumba
 scores and devices. After the twenty-fifth batch: dotted dates with their closing stop after a word of when
 ("TRANSFERRED 04.02.", "ECHO 07.02."), a town right after "lives" ("LIVES BALLYHAUNIS."), and a sister or a
 nurse consultant by initial and surname ("sr t. mokoena", "CNC L. FAKATAVA"), phones after "HP" (a
-handphone) and "mob", with five digits before the space.
+handphone) and "mob", with five digits before the space; and no name in a specimen's part ("A. Left
+breast") or a volume before a verb ("1.5 L. Given"), no date in lymph nodes counted, a sum, a score "was", a
+sleep-apnoea screen or hourly observations, and no name before a role that opens the next sentence.
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -105,6 +107,26 @@ AFTER_THE_TWENTY_FIFTH_BATCH = [
         "Son at Tampines. HP 8123 6604. ATTENDANT: WIFE, MOB 98440 27351. HP 5/5 strength, mob 2 assist.",
         phi=("8123 6604", "98440 27351"),
         keep=("5/5", "mob 2"),
+    ),
+    Case(
+        "specimen-parts-and-a-volume-before-a-verb",
+        "Specimen: A. Left breast core. B. Right axillary node.\nEBL ~800 mL. Given oxytocin; EBL 1.2 L. Given TXA.",
+        keep=("Left", "Right", "Given"),
+    ),
+    Case(
+        "counts-and-scores-written-like-dates",
+        "pT3 N1 (3/21 nodes). Grade 2 (3+2+1 = 6/9). Her prep score was 7/9. STOP-BANG 5/8. NEURO OBS 2/24.",
+        keep=("3/21", "6/9", "7/9", "5/8", "2/24"),
+    ),
+    Case(
+        "a-role-opening-the-next-sentence-in-capitals",
+        "GI: NPO - FAILED BEDSIDE SWALLOW SCREEN. SLP EVAL AM.\nGU: VOIDING.",
+        keep=("SWALLOW", "SCREEN"),
+    ),
+    Case(
+        "a-role-opening-the-next-sentence-in-lower-case",
+        "diet: soft, small frequent meals. slp to see for chewing. wt 2x/wk.",
+        keep=("small", "frequent", "meals"),
     ),
     Case("a-decimal-value-stays", "K 3.4, MG 2.10. PHOS 1.05.", keep=("3.4", "2.10", "1.05")),
     Case(

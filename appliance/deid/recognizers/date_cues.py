@@ -33,7 +33,8 @@ NOT_DATE_CUE = re.compile(
     r"grip|grasp|"
     r"hemiparesis|weakness|headache|ha|ue|le|rue|lue|rle|lle|bue|ble|mae|bilat|pulses?|edema|reflex(?:es)?|"
     r"sedation|rass|cam|sats|spo2|leak|tof|apgars?|section|berg|fim|mmt|ciwa|cows|sve|latch|monofilament|"
-    r"barthel|moca|mmse|slums|borg|phq-?9?|gad-?7?|nihss|epds|edss|allred|c/o|(?<!of )day)\s*[:=]?\s*$"
+    r"barthel|moca|mmse|slums|borg|phq-?9?|gad-?7?|nihss|epds|edss|allred|c/o|(?<!of )day|obs|stop-bang|"
+    r"score[ \t]+(?:was|is|of))\s*[:=]?\s*$|\d[ \t]*=[ \t]*$"
 )
 # Ventilator, pump and monitor settings written like dates ("CPAP 10/5", "PS 5/5", "SIMV 20/5/40").
 VENTILATION = (
@@ -51,7 +52,8 @@ CULTURE_BEFORE = re.compile(r"(?i)\b(?:[bu]?cx|bc|cultures?|bottles?|sets?)\s*[:
 # Words that make a slash pair a quantity when they follow it ("2/3 of", "1/2 tab" are caught by
 # _SLASH_PAIR itself); these are the ones only prose shows.
 QUANTITY_AFTER = re.compile(
-    r"(?i)\s*(?:\+|strength|sites?\b|points?\b|power|motor|pulses?|reflex|murmur|ratio|split|rule|mmhg|cmh2o|patellae?|achilles|"
+    r"(?i)\s*(?:\+|strength|sites?\b|points?\b|nodes?\b|power|motor|pulses?|reflex|murmur|ratio|split|rule|mmhg|cmh2o|"
+    r"patellae?|achilles|"
     r"biceps|triceps|brachioradialis|dtrs?\b)|-(?!\s*\d)"
 )
 # What a range of counts counts: "3-4 BM/DAY", "2-3 times", "4-6 hrs".
@@ -79,3 +81,5 @@ MONTH_AFTER = re.compile(
     r"(?i)[ \t]+(?:(?:of[ \t]+)?(?:last|this|next)[ \t]+(?:yr|year)|admission|admit|hospitali[sz]ation|stay|"
     r"appt|appointment|visit)\b"
 )
+# "pT2 N1 (2/19 nodes)": lymph nodes involved of those examined.
+NODES_AFTER = re.compile(r"(?i)[ \t]*(?:lymph[ \t]+)?(?:nodes?|lns?)\b")

@@ -22,6 +22,7 @@ from appliance.deid.recognizers.date_cues import (
     IMAGE_REFERENCE,
     MONTH_AFTER,
     MURMUR_AFTER,
+    NODES_AFTER,
     NOT_DATE_CUE,
     PERCENT_AFTER,
     QUANTITY_AFTER,
@@ -373,7 +374,7 @@ class _Dates:
             elif m.group("d").startswith("0") and len(m.group("d")) == 2:
                 ends.append(m.end())  # "seen in clinic 1/05": no fraction or score is written with a leading zero
                 yield Span(m.start(), m.end(), DATE, "month_day", 0.7, "date")
-            elif day > 12 and month <= 12:
+            elif day > 12 and month <= 12 and not NODES_AFTER.match(text, m.end()):  # not "(2/19 nodes)"
                 ends.append(m.end())
                 yield Span(m.start(), m.end(), DATE, "month_day", 0.7, "date")
             elif (

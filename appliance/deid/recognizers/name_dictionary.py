@@ -46,6 +46,9 @@ _CLOCK_AFTER = re.compile(
     r",?[ \t]+(?:(?:[01]?\d|2[0-3])[:.h]?[0-5]\d\b|(?i:evenings?|mornings?|afternoons?|nights?|after|before)\b)"
 )
 _NUMBER_AFTER = re.compile(r",?[ \t]+\d")
+# Stop words the census also lists as surnames that follow a letter and its full stop as no name does:
+# "Specimen: A. Left breast", "EBL 1.5 L. Given oxytocin".
+_NOT_AFTER_AN_INITIAL = frozenset({"left", "right", "given"})
 
 class _NameDictionary:
     """Name-list words, graded by how ambiguous they are and how much the text around them says."""
@@ -103,7 +106,13 @@ class _NameDictionary:
         cls = tok.cls
         if cls & WordClass.STOP:
             # "R. Will": a surname that is also a stop word, after an initial in a cased line.
-            if cls & WordClass.LAST and not tok.caseless and tok.shape is Shape.TITLE and self._after_initial(doc, tok):
+            if (
+                cls & WordClass.LAST
+                and not tok.caseless
+                and tok.shape is Shape.TITLE
+                and tok.norm not in _NOT_AFTER_AN_INITIAL
+                and self._after_initial(doc, tok)
+            ):
                 return 0.75, "person"
             return None
         if tok.norm in HEADER_WORDS or self._field_label(doc, tok) or language_named(doc, tok):

@@ -353,6 +353,8 @@ def _credential_follows_name(doc: Document, prev: Token, cred: str, sep: str) ->
         and not _INITIALS_CUE.search(doc.text, max(0, prev.start - 24), prev.start)
     ):
         return False  # "SEEN BY AN MD" stays prose; "CONSULTS: AN MD" is initials
+    if prev.caseless and sep.startswith(".") and len(prev.norm) > 1 and not _initials_word(prev, relaxed=False):
+        return False  # "FAILED BEDSIDE SWALLOW SCREEN. SLP EVAL AM": in capitals, the role opens the next sentence
     if cred in COMMA_ONLY_CREDENTIALS and "," not in sep:
         if sep.startswith(".") and len(prev.norm) > 1:
             return False  # "GOAL 3-4 BM. PT ON LIST": a sentence ends, and the next is about the patient
