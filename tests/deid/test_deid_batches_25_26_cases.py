@@ -14,7 +14,9 @@ scores and devices. After the twenty-fifth batch: dotted dates with their closin
 nurse consultant by initial and surname ("sr t. mokoena", "CNC L. FAKATAVA"), phones after "HP" (a
 handphone) and "mob", with five digits before the space; and no name in a specimen's part ("A. Left
 breast") or a volume before a verb ("1.5 L. Given"), no date in lymph nodes counted, a sum, a score "was", a
-sleep-apnoea screen or hourly observations, and no name before a role that opens the next sentence.
+sleep-apnoea screen or hourly observations, and no name before a role that opens the next sentence; a
+hospital's initials after "Accepting:" or "Receiving facility:", and a transport company in brackets after
+the service it sends ("via BLS (AMR)").
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -127,6 +129,13 @@ AFTER_THE_TWENTY_FIFTH_BATCH = [
         "a-role-opening-the-next-sentence-in-lower-case",
         "diet: soft, small frequent meals. slp to see for chewing. wt 2x/wk.",
         keep=("small", "frequent", "meals"),
+    ),
+    Case(
+        "a-hospitals-initials-after-accepting-and-a-vendor-in-brackets",
+        "Accepting: KMCH trauma, ICU bed confirmed. Receiving facility: JMTH maternity.\n"
+        "Transfer 0900 via BLS (KMR), stretcher (Non-emergency). ACCEPTING: ICU TEAM.",
+        phi=("KMCH", "JMTH", "KMR"),
+        keep=("Non-emergency", "ICU", "TEAM"),
     ),
     Case("a-decimal-value-stays", "K 3.4, MG 2.10. PHOS 1.05.", keep=("3.4", "2.10", "1.05")),
     Case(

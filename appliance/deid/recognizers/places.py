@@ -54,6 +54,7 @@ _MOVE = re.compile(
     r"presented|bed(?:\s+(?:available|assigned|ready))?|called|report(?:\s+given)?|floated|boarding|boarded|"
     r"seen|followed|f/u|stays?|stayed|lives|living|resides|residing|transported|to\s+go|referr(?:al|ed|ing))"
     r"\s+(?:back\s+|up\s+|down\s+|over\s+)?(?:to|from|at|on|in|into|via)\s+(?:the\s+)?$"
+    r"|\b(?:accepting|receiving|referring|sending)(?:\s+(?:facility|hospital|site))?\s*:\s*$"  # "Accepting: RBWH"
 )
 # In a note all in lower case, a word after "at"/"from" that is only a surname may be a hospital named
 # after a person ("at lahey"); these classes say it is something else.

@@ -50,6 +50,11 @@ _TRANSPORT_VENDOR = re.compile(
     r"(?P<name>" + _NAME_WORD + r"(?:[ \t]+" + _NAME_WORD + r"){0,2}?)[ \t]+"
     r"(?:wheelchair[ \t]+van|w/c[ \t]+van|chair[ \t]+car|stretcher|als|bls|cct|rotor|fixed[ \t]+wing|ambulette)\b"
 )
+# A transport company in brackets after the service it sends: "via BLS (AMR)", "secure ambulance (Secure Care UK)".
+_VENDOR_IN_BRACKETS = re.compile(
+    r"(?i:\b(?:bls|als|cct|ambulance|stretcher|wheelchair[ \t]+van|chair[ \t]+car|ambulette|medevac))[ \t]*\("
+    r"(?P<name>[A-Z][\w&'’.-]*(?:[ \t]+[A-Z][\w&'’.-]*){0,3})\)"
+)
 # What is sent or phoned to a place, right before "to": after it the words name the place, not a verb
 # ("rx called to hilltop pharmacy", "faxed to lakeside hospice").
 _SENT_TO = re.compile(
@@ -184,6 +189,7 @@ def care_services(doc: Document, facility_generic: frozenset[str]) -> Iterator[S
         *_LISTED_SERVICE.finditer(doc.text),
         *_STARTING_SERVICE.finditer(doc.text),
         *_TRANSPORT_VENDOR.finditer(doc.text),
+        *_VENDOR_IN_BRACKETS.finditer(doc.text),
     ):
         words = doc.tokens_in(m.start("name"), m.end("name"))
         # After a first word that names ("pine tree medical supply"), a clinical word may follow.
@@ -205,7 +211,8 @@ def care_services(doc: Document, facility_generic: frozenset[str]) -> Iterator[S
             or all(w.norm in facility_generic for w in words)
         ):
             continue  # "north shore vna" names one; "home infusion", "the dialysis" do not
-        if words[0].index > 0 and tokens[words[0].index - 1].norm in _SERVICE_GENERIC:
+        bracketed = m.re is _VENDOR_IN_BRACKETS  # "BLS (AMR)": the word before is the service, not the name's
+        if words[0].index > 0 and tokens[words[0].index - 1].norm in _SERVICE_GENERIC and not bracketed:
             continue
         listed = "listed" in m.re.groupindex
         if m.re is _STARTING_SERVICE and (
@@ -232,7 +239,7 @@ def care_services(doc: Document, facility_generic: frozenset[str]) -> Iterator[S
             for w in words
         ):
             continue  # ", then dialysis", "and intracoronary adenosine infusion": in a list, only names
-        end = m.end("name") if m.re is _TRANSPORT_VENDOR else m.end()
+        end = m.end("name") if m.re in (_TRANSPORT_VENDOR, _VENDOR_IN_BRACKETS) else m.end()
         yield Span(m.start("name"), end, LOCATION, "facility", 0.7, "facility")
     for m in _OUR_LADY.finditer(doc.text):
         yield Span(m.start(), m.end(), LOCATION, "facility", 0.85, "facility")
