@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import pytest
 
-from appliance.deid import DeidConfig, DeidEngine
+from appliance.deid import DeidEngine
 from tests.deid.test_deid_real_shapes import Case, assert_case
 
 NUMBERS_THAT_ARE_NO_DATES = [
@@ -200,16 +200,6 @@ FOUND_BY_THE_RULES_ALONE = [
 ]
 
 
-@pytest.fixture(scope="module")
-def engine() -> DeidEngine:
-    return DeidEngine(DeidConfig())
-
-
-@pytest.fixture(scope="module")
-def rules_engine() -> DeidEngine:
-    return DeidEngine(DeidConfig(recognizers=tuple(name for name in DeidConfig().recognizers if name != "crf")))
-
-
 TABLES = {
     "numbers-that-are-no-dates": NUMBERS_THAT_ARE_NO_DATES,
     "words-that-are-no-identifiers": WORDS_THAT_ARE_NO_IDENTIFIERS,
@@ -222,9 +212,9 @@ CASES = [(table, case) for table, cases in TABLES.items() for case in cases]
 
 
 @pytest.mark.parametrize("case", [case for _, case in CASES], ids=[f"{table}-{case.id}" for table, case in CASES])
-def test_blind_batch_shapes(engine: DeidEngine, case: Case) -> None:
+def test_blind_batch_shapes(deid_engine: DeidEngine, case: Case) -> None:
     """Every identifier of each invented case is marked and none of its words to keep is touched."""
-    assert_case(engine, case)
+    assert_case(deid_engine, case)
 
 
 @pytest.mark.parametrize("case", FOUND_BY_THE_RULES_ALONE, ids=[case.id for case in FOUND_BY_THE_RULES_ALONE])
