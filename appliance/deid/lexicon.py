@@ -54,6 +54,11 @@ WEEKDAYS = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed weds thu thur thurs fri sat sun".split()
 )
 
+
+def weekday_word(norm: str) -> bool:
+    """A day of the week, or days joined by hyphens ("monday-friday")."""
+    return any(part in WEEKDAYS for part in norm.split("-"))
+
 NAME_BITS = WordClass.FIRST | WordClass.LAST
 # Words that follow a name in a note written in one case and that the census also lists as surnames:
 # what the person did, where they went, and how to reach them.

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 
 from appliance.deid.config import DeidConfig
-from appliance.deid.lexicon import NAME_BITS, VERBS_AFTER_NAMES, WEEKDAYS, Lexicon, WordClass
+from appliance.deid.lexicon import NAME_BITS, VERBS_AFTER_NAMES, Lexicon, WordClass, weekday_word
 from appliance.deid.recognizers.base import register, register_refiner
 from appliance.deid.recognizers.locations import STATE_FIRST_WORDS, STATE_NAME, STATE_NAMES
 from appliance.deid.recognizers.name_rules import (
@@ -117,7 +117,7 @@ class _NameDictionary:
             return None
         if tok.norm in HEADER_WORDS or self._field_label(doc, tok) or language_named(doc, tok):
             return None
-        if any(part in WEEKDAYS for part in tok.norm.split("-")) and (
+        if weekday_word(tok.norm) and (
             _CLOCK_AFTER.match(doc.text, tok.end)
             or _NUMBER_AFTER.match(doc.text, tok.end)
             or doc.text[tok.start - 1 : tok.start] == "/"

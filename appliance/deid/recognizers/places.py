@@ -466,7 +466,9 @@ class _Places:
             yield Span(m.start(), m.end(), LOCATION, "city", 0.8, "places")  # "..., Castlegar, Co. Galway"
         for m in _EIRCODE.finditer(text):
             index = doc.token_index_at(m.start("code")) - 1
-            if text[m.start()] in " \t" and (" " not in m.group("code") or doc.tokens[index].shape is not Shape.TITLE):
+            if text[m.start()] in " \t" and (
+                " " not in m.group("code") or index < 0 or doc.tokens[index].shape is not Shape.TITLE
+            ):
                 continue  # after a town only as "Cork T23 XK41", not "and R3230AC" (a cell line)
             yield Span(m.start("code"), m.end("code"), LOCATION, "zip", 0.8, "places")
             yield from town_before(doc, m.start("code"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from appliance.deid.lexicon import NAME_BITS, WEEKDAYS, WordClass
+from appliance.deid.lexicon import NAME_BITS, WordClass, weekday_word
 from appliance.deid.recognizers.name_rules import eponym_use
 from appliance.deid.spans import LOCATION, Span
 from appliance.deid.text import Document, Shape, Token
@@ -87,7 +87,7 @@ def ward(doc: Document, tok: Token, *, cued: bool = True) -> Span | None:
 def _ward_word(tok: Token) -> bool:
     if tok.norm in GENERIC_PLACES or len(tok.norm) < 3 or tok.shape is Shape.MIXED:
         return False
-    if any(part in WEEKDAYS for part in tok.norm.split("-")):
+    if weekday_word(tok.norm):
         return False  # "Monday-Friday 8 a.m.": office hours
     if tok.cls & (WordClass.STOP | WordClass.CLINICAL) and not tok.cls & NAME_BITS:
         return False
