@@ -114,6 +114,9 @@ class Lexicon:
     surrogate_first: tuple[str, ...] = field(repr=False)
     surrogate_last: tuple[str, ...] = field(repr=False)
     surrogate_cities: tuple[str, ...] = field(repr=False)
+    #: Towns abroad of 15,000 or more, one word, by normalised name: places only after a word of place. They
+    #: carry no word class, so a name like theirs ("Kemi", "Obi") still reads as a person's.
+    towns: frozenset[str] = field(repr=False, default=frozenset())
 
     def word_class(self, norm: str) -> WordBits:
         bits = self.classes.get(norm)
@@ -215,6 +218,13 @@ def load_lexicon() -> Lexicon:
             mark(parts, WordClass.CITY)
         elif parts:
             multi.setdefault(parts[0], []).append(parts)
+    towns: set[str] = set()
+    for town in _read_words("towns_world.txt"):
+        parts = tuple(normalise(p) for p in town.replace("-", " ").split())
+        if len(parts) == 1:
+            towns.add(parts[0])
+        elif parts:
+            multi.setdefault(parts[0], []).append(parts)
     multiword = {k: tuple(sorted(v, key=len, reverse=True)) for k, v in multi.items()}
     countries: dict[str, list[tuple[str, ...]]] = {}
     for country in _read_words("countries.txt"):
@@ -233,6 +243,7 @@ def load_lexicon() -> Lexicon:
         surrogate_first=_unambiguous(classes, first, 1500, WordClass.CITY | WordClass.LAST),
         surrogate_last=_unambiguous(classes, last, 3000, WordClass.CITY | WordClass.FIRST),
         surrogate_cities=_unambiguous(classes, us_cities[:4000], 2500, WordClass.FIRST | WordClass.LAST),
+        towns=frozenset(towns),
     )
 
 

@@ -21,7 +21,7 @@ Usage (each group of options rebuilds its own files; give any of them)::
         --mesh-anatomy FILE --mesh-processes FILE --mesh-diseases FILE
 
 ``--census``/``--geonames`` write first_names.txt, last_names.txt, common_words.txt, english_words.txt,
-cities_us.txt and cities_world.txt; ``--abbreviations`` writes clinical_abbreviations.txt;
+cities_us.txt, cities_world.txt and towns_world.txt; ``--abbreviations`` writes clinical_abbreviations.txt;
 ``--drugs`` writes drug_names.txt; ``--medspacy`` writes section_headers.txt; the three ``--mesh-*``
 options (all needed together) write medical_words.txt. The script never downloads anything: fetch
 the sources first (README.md says where from) and pass their paths.
@@ -65,6 +65,25 @@ PREFER_NAME = frozenset(
 # except New York, which in a note nearly always means the city.
 KEEP_DESPITE_STATE = frozenset({"new york"})
 
+# Towns outside the US: every city of 500,000 people or more (cities_world.txt), and every town of 15,000 or
+# more whose name is not made only of English words or the clinical vocabulary (so "Tours", "Split", "Date"
+# and "Chiari" stay out) and is longer than three letters (towns_world.txt).
+ABROAD_CITY = 500_000
+ABROAD_TOWN = 15_000
+# Vocabulary lists of this folder a small town's name must not consist of.
+TOWN_VETO_LISTS = (
+    "clinical_abbreviations.txt",
+    "clinical_terms.txt",
+    "drug_names.txt",
+    "eponyms.txt",
+    "medical_words.txt",
+    "section_headers.txt",
+    "stop_words.txt",
+)
+# Everyday words of other languages that are also towns of 15,000: a greeting, a fare, a booking.
+NOT_TOWNS = frozenset({"hola", "tarifa", "reserva"})
+WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
+
 
 def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
@@ -87,6 +106,22 @@ def _census(path: Path) -> list[tuple[str, float]]:
     return rows
 
 
+def _vocabulary_words() -> set[str]:
+    """Every word of the clinical and function-word lists already in this folder, lower case."""
+    words = set(WEEKDAYS | NOT_TOWNS)
+    for filename in TOWN_VETO_LISTS:
+        for line in (HERE / filename).read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                words.update(w.lower().rstrip("*") for w in re.split(r"[\s/]+", line.strip()))
+    return words
+
+
+def _town_name(name: str, english: set[str], veto: set[str]) -> bool:
+    """A small town's name that reads as a place: longer than three letters, not only everyday words."""
+    parts = [p.lower() for p in re.split(r"[ -]+", name) if p]
+    return len(name) > 3 and not all(p in english or p in veto for p in parts)
+
+
 def build(census: Path, words: Path, geonames: Path) -> None:
     last = [n for n, _ in _census(census / "dist.all.last")]
     first_freq: dict[str, float] = {}
@@ -97,18 +132,22 @@ def build(census: Path, words: Path, geonames: Path) -> None:
 
     english = {w.strip() for w in words.read_text(encoding="utf-8").splitlines() if re.fullmatch(r"[a-z]+", w.strip())}
 
+    veto = _vocabulary_words()
     states = json.loads((geonames / "us_states.json").read_text())
     state_names = {s["name"].lower() for s in states.values()}
     us_cities: dict[str, int] = {}
     abroad: dict[str, int] = {}
+    towns: dict[str, int] = {}
     for city in json.loads((geonames / "cities5000.json").read_text()).values():
         name = _ascii(city["name"]).strip()
         if not name or name.lower() in state_names and name.lower() not in KEEP_DESPITE_STATE:
             continue
         if city["countrycode"] == "US":
             us_cities[name] = max(us_cities.get(name, 0), int(city["population"]))
-        elif city["population"] >= 500_000:
+        elif city["population"] >= ABROAD_CITY:
             abroad[name] = max(abroad.get(name, 0), int(city["population"]))
+        elif city["population"] >= ABROAD_TOWN and _town_name(name, english, veto):
+            towns[name] = max(towns.get(name, 0), int(city["population"]))
     counties = set()
     for county in json.loads((geonames / "us_counties.json").read_text()):
         name = _ascii(county["name"]).strip()
@@ -133,6 +172,15 @@ def build(census: Path, words: Path, geonames: Path) -> None:
     )
     (HERE / "cities_world.txt").write_text(
         header + "# Cities outside the US with 500,000 people or more.\n" + "\n".join(abroad_list) + "\n"
+    )
+    known = set(us_cities) | set(abroad)
+    town_list = sorted((t for t in towns if t not in known), key=lambda t: (-towns[t], t))
+    (HERE / "towns_world.txt").write_text(
+        header
+        + "# Towns outside the US of 15,000 people or more (largest first) whose names are not everyday or\n"
+        + "# clinical words; a place only after a word of place (\"from Kottayam\").\n"
+        + "\n".join(town_list)
+        + "\n"
     )
     (HERE / "english_words.txt").write_text(
         header

@@ -83,3 +83,15 @@ MONTH_AFTER = re.compile(
 )
 # "pT2 N1 (2/19 nodes)": lymph nodes involved of those examined.
 NODES_AFTER = re.compile(r"(?i)[ \t]*(?:lymph[ \t]+)?(?:nodes?|lns?)\b")
+# Months no other word is spelled like: a date alone ("quantiferon jan neg", "updated sept"; not "OCT", a scan).
+_ALONE_MONTH = re.compile(r"(?i)january|february|april|july|september|october|november|december|jan|feb|sept|nov")
+# After a month alone, a dose or a drip's rate ("nov 100 mcg"), or a possessive ("December's fair").
+_DOSE_AFTER = re.compile(r"[ \t.]*\d|['’]s\b")
+
+
+def month_alone_is_date(text: str, month: str, end: int) -> bool:
+    """A month with no cue before it is a date when a word after it says so ("MARCH LAST YR", "Sept
+    admission"; not "(OCT)"), or when no other word is spelled like it and no dose or possessive follows."""
+    if MONTH_AFTER.match(text, end) and month.lower() != "may":
+        return True
+    return bool(_ALONE_MONTH.fullmatch(month)) and not _DOSE_AFTER.match(text, end)

@@ -20,7 +20,6 @@ from appliance.deid.recognizers.date_cues import (
     CULTURE_BEFORE,
     DATE_CUE,
     IMAGE_REFERENCE,
-    MONTH_AFTER,
     MURMUR_AFTER,
     NODES_AFTER,
     NOT_DATE_CUE,
@@ -29,6 +28,7 @@ from appliance.deid.recognizers.date_cues import (
     RATING_WORDS,
     SETTING_CUE,
     VENTILATION,
+    month_alone_is_date,
 )
 from appliance.deid.spans import DATE, Span
 from appliance.deid.text import Document
@@ -420,7 +420,7 @@ class _Dates:
         for m in doc.matches_at_words(_MONTH_WORD, MONTH_TOKENS):
             if not _MONTH_CUE.search(text, max(0, m.start() - 24), m.start()) and not (
                 text[m.start() - 1 : m.start()] == "(" and text[m.end() : m.end() + 1] == ")" and len(m.group("mn")) > 4
-            ) and not (MONTH_AFTER.match(text, m.end()) and m.group("mn").lower() != "may"):  # not "(OCT)"
+            ) and not month_alone_is_date(text, m.group("mn"), m.end()):
                 continue  # "in March", "~march", "(February)", "Sept admission": a month alone needs a cue
             if _VERB_PARTICLE.match(text, m.end()):
                 continue  # "to march out", "may go up": the verb with its particle

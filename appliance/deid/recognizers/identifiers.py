@@ -31,11 +31,13 @@ _LABELS: dict[str, str] = {
     # Labels as forms in other languages write them: Spanish NASS/NUSS, "seguridad social", French
     # "sécurité sociale", "NSS" in capitals.
     "ssn": r"(?i:ssn(?:\s+last\s?4)?|ss#|social\s+security|soc\.?\s+sec\.?|nass|nuss|seguridad\s+social|"
-    r"s[ée]curit[ée]\s+sociale|cpf|cnpj|pesel|ppsn|aadhaar|tfn)|NSS|SIN|RG|BSN",
+    r"s[ée]curit[ée]\s+sociale|cpf|cnpj|pesel|ppsn|aadhaar|tfn|last\s?4|f\.\s?nr|phn)|NSS|SIN|RG|BSN",
     "mrn": r"(?i:mrn|mr\s*#|mr\s+no\.?|medical\s+record|med\.?\s+rec(?:ord)?|chart\s*(?:#|no\.?|number|id)|"
     r"unit\s+(?:no\.?|number)|hospital\s+(?:no\.?|number)|patient\s+(?:id|identifier|no\.?|number)|pt\.?\s+(?:id|no\.?)|"
     r"record\s*(?:#|no\.?|number)|nhc|historia\s+cl[ií]nica|n[º°]\s*(?:de\s+)?historia|cipa|"
-    r"n[º°]\s*(?:de\s+)?(?:paciente|expediente))",
+    r"n[º°]\s*(?:de\s+)?(?:paciente|expediente)|"
+    # inpatient, hospital, docket and folder numbers as Indian, African and Caribbean wards write them
+    r"ip\.?\s*(?:no\.?|number|#)|hosp\.?\s*(?:no\.?|#)|docket\s*(?:no\.?|#)|folder(?:\s*(?:no\.?|#))?(?=\s*:?\s*[A-Z]{0,4}\s?\d{5}))",
     "health_plan": r"(?i:member|subscriber|policy|group\s*(?:#|no\.?|number|id)|group(?=\s*:?\s*\d{4})|"
     r"insurance(?!\s+card)|"
     r"medicare|medicaid|mbi|hicn|beneficiary|health\s+plan|plan\s+(?:id|no\.?|number)|insured\s+id|payer\s+id)",
@@ -59,7 +61,7 @@ _LABELS: dict[str, str] = {
     r"(?:insurance|health|id)\s+card\s*(?:#|no\.?|number)|trauma\s*(?:#|no\.?|number)|"
     r"health\s+services\s*(?:#|no\.?|number)|(?:interpreter|staff|provider)\s+(?:id|no\.?|number)|"
     r"adm(?:ission)?\.?\s+no\.?|nric|mcrn|ramq|nhi|shipment|consignment|waybill|tracking|"
-    r"health\s+card(?=\s*:)|id(?=[ \t]*#?[ \t]*\d{5,9}\b)|uhid)"
+    r"health\s+card(?=\s*:|\s+\d{3})|id(?=[ \t]*#?[ \t]*\d{5,9}\b)|uhid|trip\s+id|incident)"
     r"|ID|ABN|ACN|RUT",
 }
 _LABELLED = re.compile(
@@ -98,6 +100,7 @@ LABEL_FIRST_WORDS = frozenset(
     admission nric mcrn ramq nhi frequent bag reg org voucher eeg ecg ekg echo exam membership konto dossier
     matrícula matricula carteirinha passaporto passeport pasaporte reisepass paspoort patente crm crea coren
     shipment consignment waybill tracking targa abn acn rut uhid permis siret siren paybill crm-sp
+    ip hosp docket folder last last4 f phn trip incident
     """.split()
 )
 # The last digits a card or account is shown by: "credit card ending 6614", "account ending in 0042".

@@ -108,6 +108,12 @@ _CLOSING_INITIALS = re.compile(
 _CLOSING_NAME = re.compile(
     r"\n[ \t—–-]*(?P<name>[A-Z]\.[ \t]?(?P<surname>[A-Z][\w'’-]+))(?:,[ \t]*[A-Za-z]{2,6})?[ \t.]*\s*\Z"
 )
+# A nurse's title and name alone on a note's last line: "SN REMYA K.", "SSN NUR AISYAH", "-sr jincy" (a staff
+# nurse, a senior staff nurse, a sister), "SPL MARIT E." (a Scandinavian nurse).
+_CLOSING_TITLED = re.compile(
+    r"\n[ \t—–-]*(?i:sn|ssn|sr|spl|ssr|sister|staff[ \t]+nurse)\.?[ \t]+"
+    r"(?P<name>[^\W\d_][\w'’-]+(?:[ \t]+[^\W\d_][\w'’-]+)?(?:[ \t]+[^\W\d_]\.)?)[ \t.]*\s*\Z"
+)
 _DOTTED = re.compile(r"(?i)[a-z]\.[a-z]\.(?:[a-z]\.)?")
 # A double or long dash right before a note's closing initials: "--OB", "— GI" sign the note.
 _DASHED = re.compile(r"(?:--|[—–])[ \t]*$")
@@ -264,6 +270,15 @@ class _Initials:
             surname = doc.tokens_in(closing.start("surname"), closing.end("surname"))
             if surname and not surname[0].cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.ENGLISH):
                 yield Span(closing.start("name"), closing.end("name"), NAME, "clinician", 0.8, "initials")
+        titled = _CLOSING_TITLED.search(doc.text, max(0, len(doc.text) - 60))
+        if titled is not None:
+            words = doc.tokens_in(titled.start("name"), titled.end("name"))
+            if words and not any(
+                self._not_a_name(w.norm) or (w.cls & WordClass.ENGLISH and not w.cls & NAME_BITS)
+                for w in words
+                if len(w.norm) > 1
+            ):
+                yield Span(titled.start("name"), titled.end("name"), NAME, "clinician", 0.8, "initials")
         for m in _signatures(doc.text):
             # Initials are not checked; a hyphenated name part by part ("pereira-st. john", not "PT-OT").
             words = doc.tokens_in(m.start("name"), m.end("name"))

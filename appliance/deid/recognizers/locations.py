@@ -323,8 +323,18 @@ class _City:
                 found = self._single(doc, tok)
                 if found is not None:
                     yield found
+            elif tok.norm in self.lexicon.towns and self._town_abroad(doc, tok):
+                yield Span(tok.start, tok.end, LOCATION, "city", 0.7, "city")
             elif not tok.cls & ~_MISSPELT_BITS and len(tok.norm) >= _MISSPELT_MIN and self._misspelt_city(doc, tok):
                 yield Span(tok.start, tok.end, LOCATION, "city", 0.7, "city")
+
+    @staticmethod
+    def _town_abroad(doc: Document, tok: Token) -> bool:
+        """ "FLYING IN FROM APIA", "son in Kottayam": a listed town abroad, as a name is written, right after a
+        word of place; not a word of any list."""
+        if tok.cls & ~WordClass.FREQUENT or not tok.capitalised or tok.shape is Shape.MIXED:
+            return False
+        return bool(_CITY_CUE.search(doc.text[max(0, tok.start - 24) : tok.start]))
 
     def _misspelt_city(self, doc: Document, tok: Token) -> bool:
         """ "from sommerville", "in Cambrige", "HOME IN DORCHESTR": a word no list knows (or only as a

@@ -31,7 +31,7 @@ _SERVICE_NAME_AND_KIND = (
     r"(?P<weak>recovery|counseling|counselling|pediatrics|clubhouse|associates|commons|kidney[ \t]+care))\b"
 )
 _SERVICE = re.compile(
-    r"(?i)(?:\b(?P<prep>at|to|from|via|bib|by|w/|w(?=[ \t])|with|thru|through|unit|vna|"
+    r"(?i)(?:\b(?P<prep>at|to|from|via|bib|by|w/|w(?=[ \t])|with|thru|through|called|unit|vna|"
     r"pharmacy(?:[ \t]+of[ \t]+choice(?:[ \t]+is)?|[ \t]+is))[ \t]+|\(|:[ \t]*)"
     + _SERVICE_NAME_AND_KIND
 )
@@ -72,6 +72,9 @@ _SERVICE_GENERIC = frozenset(
     """.split()
 )
 
+# Words that say how a patient travels, not with whom: "via patient transport", "Transport: road ambulance".
+_KINDS_OF_TRANSPORT = frozenset({"patient", "ambulance", "road", "adapted", "secure"})
+
 
 def _vocabulary_like(norm: str) -> bool:
     """A word no list knows that ends like vocabulary ("-ate", "-ine"), unless like a place's or a brand's
@@ -82,10 +85,12 @@ def _vocabulary_like(norm: str) -> bool:
 # Places named by plain words before a word that says what they are, right after a preposition of place:
 # "notes from pine tree clinic", "day program at open door workshop", "AT SHORE ORTHOPAEDIC GROUP".
 _CUED_HEADED = re.compile(
-    r"(?i)\b(?:at|from|to|by|via|thru|through|attends|with)[ \t]+(?P<the>the[ \t]+)?"
-    r"(?P<name>[^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*){0,2}?)[ \t]+"
+    r"(?i)\b(?:at|from|to|by|via|thru|through|attends|with|w/|called|vendor|dme)[ \t]+(?P<the>the[ \t]+)?"
+    r"(?P<name>[^\W\d_][\w'’-]*(?:[ \t]+(?!(?:to|at|from|by|via|with)[ \t])[^\W\d_][\w'’-]*){0,2}?)[ \t]+"
     r"(?P<head>clinic|workshop|residence|residential|group(?![ \t]+home)|lab|cc|college|outreach(?:[ \t]+team)?|"
     r"hospice|shelter|academy|ltach|home[ \t]+medical|pantry|neuro|neurology|cardiology|radiology|"
+    # suppliers and programmes named by plain words ("courier to clearline labs", "w/ bright start doulas")
+    r"labs|software|solutions|mobility|respiratory|homecare|taxi|club|doulas|specialty|housing|distribution|express|"
     r"dermatology|urology|oncology|family[ \t]+(?:medicine|practice)|internal[ \t]+medicine|"
     r"(?:adolescent|youth|children's|childrens)[ \t]+unit|children's|childrens|"
     # places of work and stay, named after "the" as often as not ("line cook at the golden wok restaurant")
@@ -93,7 +98,9 @@ _CUED_HEADED = re.compile(
     r"hardware|laundromat|salon|garage|auto[ \t]+body|body[ \t]+shop|seafood|lumber|bistro|brewery|pizzeria|deli))"
     r"(?![\w'’-])"
 )
-_CUED_HEADED_CUES = frozenset({"at", "from", "to", "by", "via", "thru", "through", "attends", "with"})
+_CUED_HEADED_CUES = frozenset(
+    {"at", "from", "to", "by", "via", "thru", "through", "attends", "with", "w", "called", "vendor", "dme"}
+)
 # Words that say what kind of clinic or group, not which one.
 _KIND_WORDS = frozenset(
     """
@@ -209,6 +216,7 @@ def care_services(doc: Document, facility_generic: frozenset[str]) -> Iterator[S
                 for k, w in enumerate(words)
             )
             or all(w.norm in facility_generic for w in words)
+            or all(w.norm in _KINDS_OF_TRANSPORT for w in words)
         ):
             continue  # "north shore vna" names one; "home infusion", "the dialysis" do not
         bracketed = m.re is _VENDOR_IN_BRACKETS  # "BLS (AMR)": the word before is the service, not the name's

@@ -48,7 +48,10 @@ _HANDLE = re.compile(
     r"(?P<line>[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+){1,3})(?=[ \t]*(?::|·|[0-2]?\d:[0-5]\d\b))"
     r"|(?P<under>[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+){1,3})(?![\w@.-])"
     # one lower-case word after a log line's date and time: "2024/05/08 21:40  ngweixuan: received"
-    r"|(?m:^)[ \t>]*\[?\d[\d/.\-]{5,9}[ \t]+\d{1,2}:\d{2}\]?[ \t]+(?P<stamped>[a-z][a-z0-9]{3,20})(?=:))"
+    r"|(?m:^)[ \t>]*\[?\d[\d/.\-]{5,9}[ \t]+\d{1,2}:\d{2}\]?[ \t]+(?P<stamped>[a-z][a-z0-9]{3,20})(?=:)"
+    # a login of an initial and a surname in a ticket's log, after "by", a bracket or a time, before ":", "("
+    # or ",": "Opened 08:14 by mhassan (Service Desk)", "10:02 tkowalski: remoted", "(kpatel, Tier 1)"
+    r"|(?:(?<=\bby[ \t])|(?<=\()|(?<=\d:\d\d[ \t]))(?P<login>[a-z]{6,20})(?=[ \t]*[:(,]))"
 )
 # The name under a closing line of a letter or a message ("thank you so much\nHà", "thank u\nlola").
 _SIGN_OFF = re.compile(
@@ -131,7 +134,15 @@ class _Speakers:
         if "_" not in doc.text and "@" not in doc.text and "." not in doc.text and ":" not in doc.text:
             return
         for m in _HANDLE.finditer(doc.text):
-            group = next(g for g in ("at", "bare", "line", "under", "stamped") if m.group(g))
+            group = next(g for g in ("at", "bare", "line", "under", "stamped", "login") if m.group(g))
+            if group == "login":
+                login = m.group(group)
+                surname = self.lexicon.word_class(login[1:])
+                if self.lexicon.word_class(login) == WordClass.NONE and surname & WordClass.LAST and not (
+                    surname & _NOT_A_NAME
+                ):
+                    yield Span(m.start(group), m.end(group), NAME, "person", 0.7, "speaker")
+                continue
             if group == "stamped":
                 if not self.lexicon.word_class(m.group(group)) & _NOT_A_NAME:
                     yield Span(m.start(group), m.end(group), NAME, "person", 0.7, "speaker")
