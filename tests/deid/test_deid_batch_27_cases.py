@@ -1,10 +1,14 @@
 """Shapes found in notes written blind to the engine, after the twenty-sixth batch: towns abroad of 15,000 people or
-more that no rule's cue finds ("AUNT FLYING IN FROM APIA"), while eponyms that are also towns stay ("Chiari I
+more after a word of place ("AUNT FLYING IN FROM APIA"), while eponyms that are also towns stay ("Chiari I
 malformation", "Epworth 14/24"); a nurse's title and name alone on a note's last line ("SN DIVYA R.", "-sr bincy")
 and logins of an initial and a surname in a ticket's log ("by rnovak (Service Desk)"); inpatient, docket and folder
 numbers, a veteran's last four and a personal health number; a month no other word is spelled like, alone
 ("quantiferon jan neg"); and suppliers, carriers and programmes named by plain words after a cue ("via clearline
-labs", "called hawthorne recovery ctr").
+labs", "called hawthorne recovery ctr"). After the twenty-seventh batch: a barangay's name ("BRGY. SAN ISIDRO"),
+hospitals named with their kind ("COUNTY REFERRAL", "MUNICIPAL", "SPECIALIST"), two staff nurses sharing a closing
+line, therapists' and case managers' initials before their credentials ("-ké ms otr/l", "-rj, cm"), nurses and
+doctors titled in other languages ("INF. L. MARCHETTI", "Dott.ssa"), and no name in a body part after a
+title.
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -30,6 +34,13 @@ PLACES = [
         phi=("clearline labs", "hawthorne recovery ctr"),
     ),
     Case(
+        "a-barangay-and-hospitals-named-with-their-kind",
+        "FROM BRGY. SAN ISIDRO, HIT BY JEEPNEY.\nHDU - NYAMIRA COUNTY REFERRAL HOSPITAL\n"
+        "ICU RECORD - KITA-MORI MUNICIPAL HOSPITAL\nREPORT - ADEKUNLE MEMORIAL SPECIALIST HOSPITAL",
+        phi=("SAN ISIDRO", "NYAMIRA", "KITA-MORI", "ADEKUNLE"),
+        keep=("JEEPNEY",),
+    ),
+    Case(
         "a-kind-of-transport-or-supply-stays",
         "pt moved via patient transport. order via bariatric supply. w/ home health.",
         keep=("patient", "bariatric", "home", "health"),
@@ -40,6 +51,23 @@ STAFF = [
     Case("a-staff-nurse-and-name-closing-a-note", "PLAN: WEAN HFNC, CHEST PHYSIO.\nSN DIVYA R.", phi=("DIVYA R.",)),
     Case("a-sister-by-first-name-closing-a-note", "plan: cont abx, review bloods am.\n-sr bincy", phi=("bincy",)),
     Case("a-title-before-a-verb-closing-a-note-stays", "plan: cont abx.\nsr to review", keep=("review",)),
+    Case("two-staff-nurses-closing-a-note", "PLAN: PLT Q6H, STRICT I/O.\nSN ANJALI/ SN REKHA", phi=("ANJALI", "REKHA")),
+    Case(
+        "nurses-titled-in-other-languages-closing-a-note",
+        "MOGLIE IN RSA.\nINF. L. MARCHETTI",
+        phi=("L. MARCHETTI",),
+    ),
+    Case(
+        "therapists-and-case-managers-initials-before-their-credentials",
+        "home eval booked.\n-ké ms otr/l\n\nauth faxed.\n-rj, cm\n\ngait trained.\n-tl pt, dpt",
+        phi=("ké", "rj", "tl"),
+    ),
+    Case("a-body-part-after-a-title-closing-a-note-stays", "PLAN: DC HOME.\nINF. LEFT ARM", keep=("LEFT", "ARM")),
+    Case(
+        "a-doctor-titled-in-italian-and-a-man-addressed-in-german",
+        "Colloquio con la Dott.ssa Benedetta Galli. Sehr geehrter Herr Brandstetter,",
+        phi=("Benedetta Galli", "Brandstetter"),
+    ),
     Case(
         "logins-of-an-initial-and-a-surname-in-a-tickets-log",
         "Opened: 03-Feb-2025 07:52 by rnovak (Service Desk)\n08:10 jkowalski: reset token. (apatel, Tier 2)",
@@ -82,7 +110,7 @@ NUMBERS = [
 ]
 
 # Found by the rules with the learned recognizer left out.
-FOUND_BY_THE_RULES_ALONE = PLACES[:1] + PLACES[2:3] + STAFF[:2] + STAFF[3:4] + NUMBERS[:4]
+FOUND_BY_THE_RULES_ALONE = PLACES[:1] + PLACES[2:4] + STAFF[:2] + STAFF[3:9] + NUMBERS[:4]
 
 TABLES = {"places": PLACES, "staff": STAFF, "numbers": NUMBERS}
 CASES = [(table, case) for table, cases in TABLES.items() for case in cases]

@@ -52,7 +52,7 @@ _PAGER_TAIL = (
 # "2 boarders. gh rn supervisor", "LB/RN", "-mb, ms ccc-slp", "sp rn cm", "b.w. rn"). After a line's start, a
 # sentence's end or a dash or slash only.
 _SIGNED_WITH_CREDENTIAL = re.compile(
-    r"(?im)(?:^|[.;][ \t]+|[ \t][-/~—–]+[ \t]*|^[-/~—–]+[ \t]*)(?P<i>[a-z]{2,3}|[a-z]\.[a-z]\.(?:[a-z]\.)?)"
+    r"(?im)(?:^|[.;][ \t]+|[ \t][-/~—–]+[ \t]*|^[-/~—–]+[ \t]*)(?P<i>[^\W\d_]{2,3}|[a-z]\.[a-z]\.(?:[a-z]\.)?)"
     r"(?:[ \t]*[,/][ \t]*|[ \t]+)"
     r"(?:(?:(?:transfer|center|centre|charge|night|day|float|resource|bed|placement|triage|wound|case|unit|clinical|"
     r"nurse|icu|ed|er)[ \t]+){1,3}(?:rn|lpn)"  # "-- jmk, transfer center rn"
@@ -61,7 +61,8 @@ _SIGNED_WITH_CREDENTIAL = re.compile(
     r"|crrn|cpn|rgn|rmn|rnc-nic|rnc-ob"
     r"|cht"
     r"|(?<=\.[ \t])(?:pt|ot)"  # "- d.v. pt": dotted initials, then the therapist's credential
-    r"|ms(?=[ \t,]+(?:rd|ccc-slp|slp|rn|ldn)\b))\b"
+    r"|pt(?=[ \t,]+dpt\b)|(?<=,[ \t])cm"  # "-jl pt, dpt", "-mb, cm"
+    r"|ms(?=[ \t,]+(?:rd|ccc-slp|slp|rn|ldn|otr/l)\b))\b"
     r"(?:(?:[ \t]*[,/][ \t]*|[ \t]+)" + _CRED + r"){0,3}\b"
     r"[ \t]*(?:supervisor|charge|resident|svcs|services|student|,[ \t]*[a-z]{2,8}(?:[ \t]+\d{1,2}[a-z]?)?)?"
     + _PAGER_TAIL
@@ -109,10 +110,16 @@ _CLOSING_NAME = re.compile(
     r"\n[ \t—–-]*(?P<name>[A-Z]\.[ \t]?(?P<surname>[A-Z][\w'’-]+))(?:,[ \t]*[A-Za-z]{2,6})?[ \t.]*\s*\Z"
 )
 # A nurse's title and name alone on a note's last line: "SN REMYA K.", "SSN NUR AISYAH", "-sr jincy" (a staff
-# nurse, a senior staff nurse, a sister), "SPL MARIT E." (a Scandinavian nurse).
+# nurse, a senior staff nurse, a sister), "SPL MARIT E.", "/SSK ÅL", "INF. G. SPADARO", "PIEL. K. NOWICKA" (nurses
+# in Norway, Sweden, Italy or France, Poland); two who shared the shift with a slash ("SN ANU/ SN DEEPTHI").
+_NURSE_TITLE = r"(?i:sn|ssn|sr|spl|ssr|ssk|inf|piel|sister|staff[ \t]+nurse)\.?[ \t]+"
+_TITLED_NAME = (
+    r"[^\W\d_]\.(?:-[^\W\d_]\.)?[ \t]?[^\W\d_][\w'’-]+"
+    r"|[^\W\d_][\w'’-]+(?:[ \t]+[^\W\d_][\w'’-]+)?(?:[ \t]+[^\W\d_]\.)?"
+)
 _CLOSING_TITLED = re.compile(
-    r"\n[ \t—–-]*(?i:sn|ssn|sr|spl|ssr|sister|staff[ \t]+nurse)\.?[ \t]+"
-    r"(?P<name>[^\W\d_][\w'’-]+(?:[ \t]+[^\W\d_][\w'’-]+)?(?:[ \t]+[^\W\d_]\.)?)[ \t.]*\s*\Z"
+    r"\n[ \t—–/-]*" + _NURSE_TITLE + r"(?P<name>" + _TITLED_NAME + r")"
+    r"(?:[ \t]*/[ \t]*" + _NURSE_TITLE + r"(?P<second>" + _TITLED_NAME + r"))?[ \t.]*\s*\Z"
 )
 _DOTTED = re.compile(r"(?i)[a-z]\.[a-z]\.(?:[a-z]\.)?")
 # A double or long dash right before a note's closing initials: "--OB", "— GI" sign the note.
@@ -270,15 +277,17 @@ class _Initials:
             surname = doc.tokens_in(closing.start("surname"), closing.end("surname"))
             if surname and not surname[0].cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.ENGLISH):
                 yield Span(closing.start("name"), closing.end("name"), NAME, "clinician", 0.8, "initials")
-        titled = _CLOSING_TITLED.search(doc.text, max(0, len(doc.text) - 60))
-        if titled is not None:
-            words = doc.tokens_in(titled.start("name"), titled.end("name"))
+        titled = _CLOSING_TITLED.search(doc.text, max(0, len(doc.text) - 80))
+        for group in ("name", "second"):
+            if titled is None or titled.group(group) is None:
+                continue
+            words = doc.tokens_in(titled.start(group), titled.end(group))
             if words and not any(
-                self._not_a_name(w.norm) or (w.cls & WordClass.ENGLISH and not w.cls & NAME_BITS)
+                self._not_a_name(w.norm) or (w.cls & WordClass.ENGLISH and not w.cls & WordClass.FIRST)
                 for w in words
                 if len(w.norm) > 1
-            ):
-                yield Span(titled.start("name"), titled.end("name"), NAME, "clinician", 0.8, "initials")
+            ):  # "SN DIVYA R.", "-sr hope"; not "INF. LEFT ARM", "sr to review"
+                yield Span(titled.start(group), titled.end(group), NAME, "clinician", 0.8, "initials")
         for m in _signatures(doc.text):
             # Initials are not checked; a hyphenated name part by part ("pereira-st. john", not "PT-OT").
             words = doc.tokens_in(m.start("name"), m.end("name"))

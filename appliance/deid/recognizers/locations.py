@@ -87,6 +87,10 @@ DOSE_OF = re.compile(r"(?i)\d\s*(?:cc|ml|l|mg|mcg|g|units?|vials?|amps?)\s+of\s+
 _STATE_AFTER = re.compile(r",\s*(?:" + _CODE_RE + r")\b")
 _CREDENTIAL_STATES = frozenset({"MD", "PA", "ME", "MS", "DO", "NP"})
 _COUNTY = re.compile(r"\b(?P<name>(?:[A-Z][a-z]+\s){1,2})(?:County|Parish|Borough)\b")
+# A Philippine barangay (a village or a town's ward) with its name: "Brgy. San Roque", "BRGY. MALINTA BAGO".
+_BARANGAY = re.compile(
+    r"\b(?i:brgy|bgy|barangay)\.?[ \t]+(?P<name>[A-ZÑ][\w'’.-]*(?:[ \t]+[A-ZÑ0-9][\w'’.-]*){0,2})"
+)
 NAME_LIKE = WordClass.FIRST | WordClass.LAST
 _MONTH_WORD = re.compile(r"(?i)" + MONTH_RE)
 _NOT_STREET = frozenset(
@@ -289,6 +293,8 @@ class _City:
             yield from self._city_state(doc, m)
         for m in _COUNTY.finditer(text):
             yield Span(m.start(), m.end(), LOCATION, "county", 0.8, "city")
+        for m in _BARANGAY.finditer(text) if "gy" in text or "GY" in text or "angay" in text else ():
+            yield Span(m.start("name"), m.end("name"), LOCATION, "city", 0.8, "city")
         for m in _STATE_FIELD.finditer(text) if "tate" in text or "TATE" in text else ():
             state = m.group("state")
             if state in STATE_CODES or state.lower() in STATE_NAMES:

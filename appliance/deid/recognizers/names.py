@@ -48,7 +48,7 @@ from appliance.deid.spans import Span
 from appliance.deid.text import Document, Shape, Token
 
 _TITLE = re.compile(
-    r"\b(?P<title>Dr|Drs|Doctor|Mr|Mrs|Ms|Miss|Mx|Mme|Mlle|Prof|Professor|Rev|Reverend|Nurse|Sister|Dame|Sir|"
+    r"\b(?P<title>Dott\.?ssa|Dr\.ssa|Prof\.ssa|Dott|Dr|Drs|Doctor|Mr|Mrs|Ms|Miss|Mx|Mme|Mlle|Prof|Professor|Rev|Reverend|Nurse|Sister|Dame|Sir|"
     r"Madam|Capt|Sgt|Officer|Judge|Attorney|Atty|Bro|Det|Detective|Tpr|Trooper)\b\.?[ \t]+",
     re.IGNORECASE,
 )
@@ -57,7 +57,7 @@ _ARTICLES = frozenset({"the", "a", "an", "your", "my", "his", "her", "their", "o
 TITLE_WORDS = frozenset(
     """
     dr drs doctor mr mrs ms miss mx mme mlle prof professor rev reverend nurse sister dame sir madam capt sgt
-    officer judge attorney atty bro det detective tpr trooper shri sri smt shrimati schw
+    officer judge attorney atty bro det detective tpr trooper shri sri smt shrimati schw dott
     """.split()
 )
 

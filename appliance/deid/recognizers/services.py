@@ -89,8 +89,10 @@ _CUED_HEADED = re.compile(
     r"(?P<name>[^\W\d_][\w'’-]*(?:[ \t]+(?!(?:to|at|from|by|via|with)[ \t])[^\W\d_][\w'’-]*){0,2}?)[ \t]+"
     r"(?P<head>clinic|workshop|residence|residential|group(?![ \t]+home)|lab|cc|college|outreach(?:[ \t]+team)?|"
     r"hospice|shelter|academy|ltach|home[ \t]+medical|pantry|neuro|neurology|cardiology|radiology|"
-    # suppliers and programmes named by plain words ("courier to clearline labs", "w/ bright start doulas")
-    r"labs|software|solutions|mobility|respiratory|homecare|taxi|club|doulas|specialty|housing|distribution|express|"
+    # suppliers and programmes named by plain words ("via yellow line taxi", "at golden age club"), or, before
+    # a word care also uses, by a word no list knows ("courier to clearline labs", "at medequip express")
+    r"software|solutions|homecare|taxi|club|doulas|distribution|"
+    r"(?P<supplier>labs|mobility|respiratory|specialty|express|housing)|"
     r"dermatology|urology|oncology|family[ \t]+(?:medicine|practice)|internal[ \t]+medicine|"
     r"(?:adolescent|youth|children's|childrens)[ \t]+unit|children's|childrens|"
     # places of work and stay, named after "the" as often as not ("line cook at the golden wok restaurant")
@@ -135,6 +137,8 @@ def cued_headed(doc: Document, facility_generic: frozenset[str]) -> Iterator[Spa
             continue
         if len(words) == 1 and words[0].cls & WordClass.ENGLISH and not words[0].cls & (NAME_LIKE | WordClass.CITY):
             continue  # "at swim clinic", "to study group": one everyday word says what, not which
+        if m.group("supplier") and all(w.cls & ~WordClass.FREQUENT for w in words):
+            continue  # "to detect impending respiratory", "to improve bed mobility": words, not a supplier's name
         if m.group("the") and not m.group("business"):
             continue  # "to the oncology clinic", "at the teaching hospital": "the" before a kind of care names none
         yield Span(words[0].start, m.end("head"), LOCATION, "facility", 0.7, "facility")
