@@ -7,8 +7,9 @@ numbers, a veteran's last four and a personal health number; a month no other wo
 labs", "called hawthorne recovery ctr"). After the twenty-seventh batch: a barangay's name ("BRGY. SAN ISIDRO"),
 hospitals named with their kind ("COUNTY REFERRAL", "MUNICIPAL", "SPECIALIST"), two staff nurses sharing a closing
 line, therapists' and case managers' initials before their credentials ("-ké ms otr/l", "-rj, cm"), nurses and
-doctors titled in other languages ("INF. L. MARCHETTI", "Dott.ssa"), and no name in a body part after a
-title.
+doctors titled in other languages ("INF. L. MARCHETTI", "Dott.ssa"), no name in a body part after a title; and no
+name or place in a letter's role ("Dear Parent/Guardian"), the German "Sie", granulation tissue ("red gran"),
+Morison's pouch or a clinic named by what it treats ("Heart Failure Clinic").
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -80,6 +81,21 @@ STAFF = [
     ),
 ]
 
+WORDS_THAT_STAY = [
+    Case(
+        "a-letter-to-a-role-a-german-you-and-a-clinic-by-what-it-treats",
+        "Dear Parent/Guardian,\nBitte senden Sie das Formular zurück.\nFollow-up at Heart Failure Clinic, Dr. Okafor.",
+        keep=("Parent", "Guardian", "Sie", "Heart", "Failure", "Clinic"),
+        phi=("Okafor",),
+    ),
+    Case(
+        "granulation-tissue-and-an-eponymous-pouch",
+        "wound bed 70% red gran, 30% slough. FAST: fluid in Morison's pouch.",
+        keep=("red", "gran", "Morison's"),
+    ),
+    Case("a-named-heart-failure-clinic-is-a-place", "seen at Larchmont Heart Failure Clinic today", phi=("Larchmont",)),
+]
+
 NUMBERS = [
     Case(
         "inpatient-hospital-docket-and-folder-numbers",
@@ -112,7 +128,7 @@ NUMBERS = [
 # Found by the rules with the learned recognizer left out.
 FOUND_BY_THE_RULES_ALONE = PLACES[:1] + PLACES[2:4] + STAFF[:2] + STAFF[3:9] + NUMBERS[:4]
 
-TABLES = {"places": PLACES, "staff": STAFF, "numbers": NUMBERS}
+TABLES = {"places": PLACES, "staff": STAFF, "numbers": NUMBERS, "words-that-stay": WORDS_THAT_STAY}
 CASES = [(table, case) for table, cases in TABLES.items() for case in cases]
 
 

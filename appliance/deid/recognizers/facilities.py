@@ -124,7 +124,7 @@ class _Facility:
     def _specific(self, tok: Token) -> bool:
         if tok.norm in _RELIGIOUS:
             return True
-        if tok.norm.endswith(("ology", "ologie", "iatry", "iatrics")):
+        if tok.norm.endswith(("ology", "ologie", "iatry", "iatrics")) or tok.norm in _CARE_SERVICES:
             return False  # "the Neurooncology Clinic", "Geriatrics Clinic": a service, not which facility
         if tok.norm in FACILITY_GENERIC or tok.norm in CONNECTORS or tok.norm in FACILITY_HEADS:
             return False
@@ -383,7 +383,10 @@ class _Facility:
                 head.caseless or any(t.cls & (WordClass.MEDICAL | WordClass.CLINICAL) for t in words if t is not head)
             ):
                 continue  # "Green Mountain Neurology" is a practice; "Magnetic Resonance Imaging" is not
-            if not any(self._specific(t) for t in words if t is not head):
+            specific = [t for t in words if t is not head and self._specific(t)]
+            if any(t.norm in _CARE_SERVICES for t in words) and all(t.norm in _RELIGIOUS for t in specific):
+                continue  # "Heart Failure Clinic": "heart" names a service here, not the Sacred Heart
+            if not specific:
                 if last == i and _named_by_generic_words(doc, first, i):
                     yield Span(tokens[first].start, head.end, LOCATION, "facility", 0.7, "facility")
                 continue
@@ -463,12 +466,17 @@ def _named_by_generic_words(doc: Document, first: int, head: int) -> bool:
         return False
     if any(w.norm not in FACILITY_GENERIC and w.norm not in FACILITY_HEADS for w in words[:-1]):
         return False
-    if any(w.norm in CONNECTORS for w in words):
-        return False
+    if any(w.norm in CONNECTORS or w.norm in _CARE_SERVICES for w in words):
+        return False  # "at Heart Failure Clinic", "Anticoag Clinic": a service every hospital runs
     prev = tokens[first - 1]
     return prev.norm in PLACE_PREPOSITIONS and prev.shape is Shape.LOWER and doc.gap(prev, words[0]) == " "
 
 
+# What a clinic treats, which says what kind of clinic, not which: "Heart Failure Clinic", "anticoag clinic".
+_CARE_SERVICES = frozenset(
+    "failure anticoag anticoagulation coumadin warfarin inr palliative lipid hypertension transplant continence "
+    "falls fracture osteoporosis".split()
+)
 # Heads a name of generic words can close, and the prepositions that make such words a name.
 _GENERIC_NAMED_HEADS = frozenset({"hospital", "clinic", "center", "centre", "health", "healthcare", "infirmary"})
 HEADER_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof"})

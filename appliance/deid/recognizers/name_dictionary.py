@@ -17,6 +17,7 @@ from appliance.deid.config import DeidConfig
 from appliance.deid.lexicon import NAME_BITS, VERBS_AFTER_NAMES, Lexicon, WordClass, weekday_word
 from appliance.deid.recognizers.base import register, register_refiner
 from appliance.deid.recognizers.locations import STATE_FIRST_WORDS, STATE_NAME, STATE_NAMES
+from appliance.deid.recognizers.name_relatives import ADDRESSED_ROLES
 from appliance.deid.recognizers.name_rules import (
     HEADER_WORDS,
     MONTH_WORDS,
@@ -125,6 +126,8 @@ class _NameDictionary:
             return None  # "Thu 10:17", "[ ] Thu evening", "Thu 17 Oct", "Tue/Thu 8a", "Monday-Friday 8": a weekday
         if tok.norm in things:
             return None  # "a Bovie", "the Agee", "A Zimmer knee": a thing named after someone, not a person
+        if tok.norm in ADDRESSED_ROLES and _SOFT_CUE.search(doc.text, max(0, tok.start - 12), tok.start):
+            return None  # "Dear Parent/Guardian", "Hi Team": a role the letter addresses
         if not cls & WordClass.FIRST and _DESCRIBED.match(doc.text, tok.end):
             return None  # "African American male", "a Native woman": a word describing the person, not a name
         if cls & WordClass.CLINICAL:

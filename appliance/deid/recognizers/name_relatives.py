@@ -399,6 +399,14 @@ ADDRESSED_WORDS = frozenset(
 )
 
 
+# Whom a letter addresses by role: "Dear Parent/Guardian", "Dear Colleague", "Hi Team".
+ADDRESSED_ROLES = frozenset(
+    "parent parents guardian guardians caregiver carer colleague colleagues team sir madam all friends family "
+    "patient patients customer member resident neighbour neighbor applicant client guest student students "
+    "everyone".split()
+)
+
+
 def addressed(doc: Document) -> Iterator[Span]:
     """ "Hi Vinicio,", "Dear Katrine", "says Bergqvist.": a capitalised word in the place of a
     person, even when no list knows it (names from everywhere)."""
@@ -415,8 +423,8 @@ def addressed(doc: Document) -> Iterator[Span]:
             continue
         if tok.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.COUNTRY) or tok.norm in HEADER_WORDS:
             continue
-        if tok.cls & WordClass.ENGLISH and not tok.cls & NAME_BITS:
-            continue  # "Hi Team", "says Reuters"? a word, or a name the lists would know
+        if tok.cls & WordClass.ENGLISH and not tok.cls & NAME_BITS or tok.norm in ADDRESSED_ROLES:
+            continue  # "Hi Team", "Dear Parent/Guardian": a word or a role, not a name
         first, last = grow(doc, index, index)
         span = name_span(doc, first, last, "person", 0.8, "name_context")
         if span:
