@@ -86,7 +86,7 @@ NODES_AFTER = re.compile(r"(?i)[ \t]*(?:lymph[ \t]+)?(?:nodes?|lns?)\b")
 # Months no other word is spelled like: a date alone ("quantiferon jan neg", "updated sept"; not "OCT", a scan).
 _ALONE_MONTH = re.compile(r"(?i)january|february|april|july|september|october|november|december|jan|feb|sept|nov")
 # After a month alone, a dose or a drip's rate ("nov 100 mcg"), or a possessive ("December's fair").
-_DOSE_AFTER = re.compile(r"[ \t.]*\d|['’]s\b")
+_NO_DATE_AFTER = re.compile(r"[ \t.]*\d|['’]s\b")
 
 
 def month_alone_is_date(text: str, month: str, end: int) -> bool:
@@ -94,4 +94,4 @@ def month_alone_is_date(text: str, month: str, end: int) -> bool:
     admission"; not "(OCT)"), or when no other word is spelled like it and no dose or possessive follows."""
     if MONTH_AFTER.match(text, end) and month.lower() != "may":
         return True
-    return bool(_ALONE_MONTH.fullmatch(month)) and not _DOSE_AFTER.match(text, end)
+    return bool(_ALONE_MONTH.fullmatch(month)) and not _NO_DATE_AFTER.match(text, end)
