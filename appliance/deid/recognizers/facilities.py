@@ -40,6 +40,7 @@ from appliance.deid.recognizers.services import (
     placement_answers,
     plural_at_town,
     town_departments,
+    unheaded_rides,
 )
 from appliance.deid.recognizers.wards import NUMBER_AFTER
 from appliance.deid.spans import LOCATION, Span
@@ -153,6 +154,7 @@ class _Facility:
         yield from plural_at_town(doc)
         yield from named_emergency_rooms(doc)
         yield from booked_companies(doc)
+        yield from unheaded_rides(doc)
 
     def _lower_saints(self, doc: Document) -> Iterator[Span]:
         """ "sent from st. brigid's", "to st. michael's (smh)": in a note all in one case, a saint's name

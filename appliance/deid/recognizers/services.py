@@ -451,3 +451,47 @@ def booked_companies(doc: Document) -> Iterator[Span]:
             )
         ):
             yield Span(m.start("name"), m.end("name"), LOCATION, "facility", 0.7, "facility")
+
+
+# A ride's company named by no word of what it is, between the ride and what is said of the booking:
+# "transport: careride booked 1400", "w/c van via care cab.", "Transport: KIDSTAT ground team", "CARRIER GEM STATE".
+_RIDE_LABEL = re.compile(
+    r"(?i)\b(?:transport(?:ation)?(?:[ \t]+booked)?|carrier|pick-?up|(?:w/?c|wheelchair)[ \t]+(?:van|transport)|"
+    r"chair[ \t]+car)(?:[ \t]*[:(][ \t]*|[ \t]+(?:via|thru|through|w/|with|by)[ \t]+|[ \t]+)"
+    r"(?P<name>(?!(?:w/?c|wheelchair|chair)\b)(?:the[ \t]+)?[^\W\d_][\w'’&-]*"
+    r"(?:[ \t]+(?!(?:via|thru|through|with|by|to|from)\b)[^\W\d_][\w'’&-]*){0,3}?)"
+    r"(?=[ \t]*(?:[,.;:)\n]|$)|[ \t]+(?:booked|confirmed|no-?show|late|voucher|pick-?up|tentatively|not|ground|"
+    r"retrieval|nepts|wheelchair|team|arranged|scheduled|at|for|on|ref|trip|dispatch|stretcher|rotor|fixed|crew|"
+    r"bls|als|cct|pts|van|ambulance|w/?c|booking|icu|chair|critical|secure|\d))"
+)
+_RIDE_WORDS = _SERVICE_GENERIC | _KINDS_OF_TRANSPORT | frozenset(
+    "self family husband wife son daughter friend sister brother mother father ems ambulance taxi cab bus van "
+    "private own none pending needed arranged booked wc chair aide record request booking arrangement form log note "
+    "summary sheet details plan info information code point charges vent settings house main mobile sheriff "
+    "doc provincial state county city regional ems".split()
+)
+# When, not who: "pick-up Thurs 5/14", "valley chair car tmrw 1000", "lifeline transport held for 1000".
+_RIDE_WHEN = frozenset("mon tue tues wed weds thu thur thurs fri sat sun tmrw tomorrow today tonight held".split())
+
+
+def unheaded_rides(doc: Document) -> Iterator[Span]:
+    """ "transport: careride booked", "transport (medivan express)", "Transport: WAST NEPTS": one to four words
+    after a ride's label, at least one of them no list knows or one that names, none a function, clinical or
+    kind-of-ride word first ("transport: family", "pickup via daughter", "transport: stretcher"); in a note
+    written in both cases, a capital says a name too ("Transport: Kiwi Patient Transfers")."""
+    for m in _RIDE_LABEL.finditer(doc.text):
+        words = doc.tokens_in(m.start("name"), m.end("name"))
+        if words and words[0].norm == "the":
+            words = words[1:]
+        if (
+            words
+            and words[0].norm not in _RIDE_WORDS
+            and not (words[0].cls & WordClass.CLINICAL and not words[0].cls & NAME_LIKE)
+            and not any(w.norm in MONTH_WORDS or w.norm in _RIDE_WHEN or w.cls & WordClass.STOP for w in words)
+            and not all(w.norm in _RIDE_WORDS for w in words)
+            and any(
+                not w.cls or w.cls & (NAME_LIKE | WordClass.CITY) or w.text[0].isupper() and not w.caseless
+                for w in words
+            )
+        ):
+            yield Span(m.start("name"), m.end("name"), LOCATION, "facility", 0.7, "facility")

@@ -1,0 +1,46 @@
+"""Shapes found in notes written blind to the engine, after the twenty-eighth batch: a ride's company named by no
+word of what it is, between the ride and what is said of the booking ("transport: wc van via rydewell booked").
+
+Every example is invented for this test; each case lists words that must stay.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from appliance.deid import DeidEngine
+from tests.deid.test_deid_real_shapes import Case, assert_case
+
+PLACES = [
+    Case(
+        "a-ride-company-named-by-no-word-of-what-it-is",
+        "transport: wc van via rydewell booked 1300. missed tx - transport (medimoves express) no-show.\n"
+        "Transport: ORCAVAC retrieval, ETA 0700. Transport: Harbour Patient Transfers, wheelchair.",
+        phi=("rydewell", "medimoves express", "ORCAVAC", "Harbour Patient Transfers"),
+        keep=("wc", "van", "retrieval", "wheelchair"),
+    ),
+    Case(
+        "a-ride-kind-a-helper-or-a-day-after-transport-stays",
+        "transport: family to drive. Transport by chair car at 0930. pick-up Thurs 5/14. left with transport aide.\n"
+        "INTERFACILITY TRANSPORT RECORD\ntransport: wc van booked for 1200.",
+        keep=("family", "chair", "Thurs", "aide", "RECORD", "wc"),
+    ),
+]
+
+# Found by the rules with the learned recognizer left out.
+FOUND_BY_THE_RULES_ALONE = PLACES[:1]
+
+TABLES = {"places": PLACES}
+CASES = [(table, case) for table, cases in TABLES.items() for case in cases]
+
+
+@pytest.mark.parametrize("case", [case for _, case in CASES], ids=[f"{table}-{case.id}" for table, case in CASES])
+def test_blind_batch_shapes(deid_engine: DeidEngine, case: Case) -> None:
+    """Every identifier of each invented case is marked and none of its words to keep is touched."""
+    assert_case(deid_engine, case)
+
+
+@pytest.mark.parametrize("case", FOUND_BY_THE_RULES_ALONE, ids=[case.id for case in FOUND_BY_THE_RULES_ALONE])
+def test_blind_batch_shapes_by_the_rules_alone(rules_engine: DeidEngine, case: Case) -> None:
+    """The same, with the learned recognizer left out: the rules find these without it."""
+    assert_case(rules_engine, case)
