@@ -1,5 +1,6 @@
 """Shapes found in notes written blind to the engine, after the twenty-eighth batch: a ride's company named by no
-word of what it is, between the ride and what is said of the booking ("transport: wc van via rydewell booked").
+word of what it is, between the ride and what is said of the booking ("transport: wc van via rydewell booked"), and
+a workplace named by plain words after a few words of what or when ("volunteering sun mornings at the bread basket").
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -25,10 +26,22 @@ PLACES = [
         "INTERFACILITY TRANSPORT RECORD\ntransport: wc van booked for 1200.",
         keep=("family", "chair", "Thurs", "aide", "RECORD", "wc"),
     ),
+    Case(
+        "a-workplace-named-by-plain-words-before-what-is-said-of-it",
+        "pt lost job at the copper loft last month. works day labor thru jobtrek. "
+        "volunteering sun mornings at the bread basket (standing 2h).",
+        phi=("copper loft", "jobtrek", "bread basket"),
+        keep=("month", "standing"),
+    ),
+    Case(
+        "years-of-work-and-a-work-note-stay",
+        "he worked for twelve years on the docks. work note given for light duty x 2 wk.",
+        keep=("twelve", "years", "docks", "light", "duty"),
+    ),
 ]
 
 # Found by the rules with the learned recognizer left out.
-FOUND_BY_THE_RULES_ALONE = PLACES[:1]
+FOUND_BY_THE_RULES_ALONE = PLACES[:1] + PLACES[2:3]
 
 TABLES = {"places": PLACES}
 CASES = [(table, case) for table, cases in TABLES.items() for case in cases]

@@ -262,13 +262,16 @@ _NOT_A_WORKPLACE = frozenset(
     """
     night nights day days weekend weekends evening evenings morning mornings shift shifts times time least
     present moment baseline full part hours home school work all most aware notified paged updated informed
-    bedside desk station
+    bedside desk station years months weeks decades duty
     """.split()
 )
+# Words that start what is said after a workplace's name: "lost job at the dollar barn last month".
+_AFTER_A_WORKPLACE = frozenset("until since last and but who where when which run in on as because so x".split())
 # A cue for where someone works, right before the name: "works at", "job at the", "line cook at".
 _WORKPLACE_BEFORE = re.compile(
-    r"(?i)\b(?:works?|worked|working|employed|job|shift|cook|teacher|cashier|clerk|mechanic|driver|"
-    r"employee|chef|server|waitress|waiter|bartender)[ \t]+(?:at|for|by|with)(?:[ \t]+the)?[ \t]+$"
+    r"(?i)\b(?:(?:works?|worked|working|volunteers?|volunteered|volunteering)(?:[ \t]+[a-z][a-z0-9/]*){0,2}|"
+    r"employed|job|shift|cook|teacher|cashier|clerk|mechanic|driver|custodian|barista|carrier|"
+    r"employee|chef|server|waitress|waiter|bartender)[ \t]+(?:at|for|by|with|thru|through)(?:[ \t]+the)?[ \t]+$"
 )
 
 
@@ -276,14 +279,21 @@ def workplace_end(doc: Document, i: int, generic: frozenset[str]) -> int | None:
     """ "works 2nd shift at crane precision.", "line cook at the copper kettle,": in one case, two or three
     plain words that end the clause after a cue for a workplace (no function, clinical, time or generic word)."""
     tokens = doc.tokens
-    if not _WORKPLACE_BEFORE.search(doc.text, max(0, tokens[i].start - 30), tokens[i].start):
+    if not _WORKPLACE_BEFORE.search(doc.text, max(0, tokens[i].start - 48), tokens[i].start):
         return None
     last = i
     while last + 1 < len(tokens) and last - i < 2 and doc.gap(tokens[last], tokens[last + 1]) == " ":
         last += 1
     for end in range(last, i, -1):
         after = doc.text[tokens[end].end : tokens[end].end + 2]
-        if not (after[:1] in (".", ",", ";", ")", "\n") or after == ""):
+        if not (
+            after[:1] in (".", ",", ";", ")", "\n")
+            or after == " ("
+            or after == ""
+            or end + 1 < len(tokens)
+            and tokens[end + 1].norm in _AFTER_A_WORKPLACE
+            and doc.gap(tokens[end], tokens[end + 1]) == " "
+        ):
             continue
         words = tokens[i : end + 1]
         if all(
