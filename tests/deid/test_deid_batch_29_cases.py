@@ -1,6 +1,8 @@
 """Shapes found in notes written blind to the engine, after the twenty-eighth batch: a ride's company named by no
 word of what it is, between the ride and what is said of the booking ("transport: wc van via rydewell booked"), and
-a workplace named by plain words after a few words of what or when ("volunteering sun mornings at the bread basket").
+a workplace named by plain words after a few words of what or when ("volunteering sun mornings at the bread basket"),
+a town after a facility's name and a comma ("cedar crest heart institute, zamalek, appt") and a home-care company
+named by one everyday word ("bluebell homecare").
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -38,10 +40,32 @@ PLACES = [
         "he worked for twelve years on the docks. work note given for light duty x 2 wk.",
         keep=("twelve", "years", "docks", "light", "duty"),
     ),
+    Case(
+        "a-town-after-a-facility-and-a-comma",
+        "f/u dr. amal fathy at cedar crest heart institute, zamalek, appt 8/3.",
+        phi=("zamalek",),
+        keep=("appt",),
+    ),
+    Case(
+        "a-town-after-a-facility-and-a-comma-in-capitals",
+        "REFERRED FROM SRI GANESH NURSING HOME, TALLAKULAM ON 04/10.",
+        phi=("TALLAKULAM",),
+    ),
+    Case(
+        "a-finding-or-a-department-after-a-facility-stays",
+        "study at Mercy Point Hospital, reported normal.\nAffiliation: Kita Rehabilitation Hospital, Dept. of Nursing",
+        keep=("reported", "normal", "Dept"),
+    ),
+    Case(
+        "a-home-care-company-named-by-one-everyday-word",
+        "package of care 2 calls/day from bluebell homecare starts day of dc. taken by scooter taxi to clinic.",
+        phi=("bluebell homecare",),
+        keep=("scooter",),
+    ),
 ]
 
 # Found by the rules with the learned recognizer left out.
-FOUND_BY_THE_RULES_ALONE = PLACES[:1] + PLACES[2:3]
+FOUND_BY_THE_RULES_ALONE = PLACES[:1] + PLACES[2:3] + PLACES[4:6] + PLACES[7:8]
 
 TABLES = {"places": PLACES}
 CASES = [(table, case) for table, cases in TABLES.items() for case in cases]

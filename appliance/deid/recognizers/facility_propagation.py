@@ -8,10 +8,10 @@ import re
 from collections.abc import Iterator
 
 from appliance.deid.config import DeidConfig
-from appliance.deid.lexicon import Lexicon, WordClass
+from appliance.deid.lexicon import VOCABULARY_ENDINGS, Lexicon, WordClass
 from appliance.deid.recognizers.base import register_refiner
 from appliance.deid.recognizers.facilities import CONNECTORS, FACILITY_GENERIC, FACILITY_HEADS, FLOOR_AFTER, SAINTS
-from appliance.deid.recognizers.locations import STATE_CODES
+from appliance.deid.recognizers.locations import NAME_LIKE, STATE_CODES, STATE_NAMES
 from appliance.deid.recognizers.name_rules import MONTH_WORDS
 from appliance.deid.recognizers.places import GENERIC_PLACES
 from appliance.deid.recognizers.wards import FINDING_VERBS
@@ -44,6 +44,7 @@ class _FacilityPropagation:
             if len(named) >= 2:
                 initials.add("".join(t.norm[0] for t in named[:2]))
         covered = sorted((s.start, s.end) for s in spans)
+        yield from _town_after(doc, spans, covered)
         yield from _bracketed(doc, spans, covered)
         yield from _other_floors(doc, spans, covered)
         if not runs:
@@ -157,6 +158,58 @@ def _bracketed(doc: Document, spans: list[Span], covered: list[tuple[int, int]])
             continue
         if not any(a <= tok.start and tok.end <= b for a, b in covered):
             yield Span(tok.start, tok.end, LOCATION, "facility", 0.7, "facility_propagation")
+
+
+# A town written after a facility's name and a comma, up to the end of the clause: "NILE CREST HEART INSTITUTE,
+# DOKKI, APPT 8/3", "sri sai nursing home, tambaram on 04/10".
+_TOWN_AFTER = re.compile(
+    r",[ \t]+(?P<town>[^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*)?)"
+    r"(?=[ \t]*(?:[.,;:)\n]|$)|[ \t]+(?i:on|to|-)[ \t])"
+)
+
+_GOES_ON = re.compile(r"\.[ \t]*[\w(]")
+# Endings of vocabulary, here also of other languages' ("Hematologia", "clinique"), not of towns.
+_NOT_TOWN_ENDINGS = (*VOCABULARY_ENDINGS, "ia", "ie", "que", "plasty")
+
+
+def _town_word(tok: Token) -> bool:
+    """A word that says which town: a town's, a name no dictionary knows as a word, or a longer word no list
+    knows that does not end like vocabulary ("-ed", "-ing", "-ology")."""
+    if tok.cls & WordClass.CITY or tok.cls & NAME_LIKE and not tok.cls & (WordClass.ENGLISH | WordClass.COMMON):
+        return True
+    return not tok.cls and len(tok.norm) >= 5 and not tok.norm.endswith(_NOT_TOWN_ENDINGS)
+
+
+def _town_after(doc: Document, spans: list[Span], covered: list[tuple[int, int]]) -> Iterator[Span]:
+    """The town after a facility already found and a comma: one or two words up to the end of the clause,
+    none a function, clinical, medical, generic or month word, each a town's word (`_town_word`)
+    ("Áras Mhuire Community Nursing Unit, Tuam."); not an abbreviation that goes on ("Dept. of Nursing")."""
+    for span in spans:
+        if span.label != LOCATION or span.confidence < 0.6:
+            continue
+        last = doc.tokens_in(span.start, span.end)[-1:]
+        if span.subtype != "facility" and not (span.subtype is None and last and last[0].norm in FACILITY_HEADS):
+            continue  # a facility, or one the learned recognizer found with the word that says what it is
+        m = _TOWN_AFTER.match(doc.text, span.end)
+        if m is None or any(a < m.end("town") and m.start("town") < b for a, b in covered):
+            continue
+        words = doc.tokens_in(m.start("town"), m.end("town"))
+        if (
+            words
+            and not (len(words[-1].norm) <= 4 and _GOES_ON.match(doc.text, m.end("town")))  # "Dept. of Nursing"
+            and not any(
+                w.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.MEDICAL | WordClass.COUNTRY)
+                and not w.cls & (WordClass.CITY | NAME_LIKE)
+                or w.norm in FACILITY_GENERIC
+                or w.norm in FACILITY_HEADS
+                or w.norm in GENERIC_PLACES
+                or w.norm in MONTH_WORDS
+                or w.norm in STATE_NAMES
+                for w in words
+            )
+            and all(_town_word(w) for w in words)
+        ):
+            yield Span(m.start("town"), m.end("town"), LOCATION, "city", 0.6, "facility_propagation")
 
 
 def _other_floors(doc: Document, spans: list[Span], covered: list[tuple[int, int]]) -> Iterator[Span]:

@@ -91,7 +91,7 @@ _CUED_HEADED = re.compile(
     r"hospice|shelter|academy|ltach|home[ \t]+medical|pantry|neuro|neurology|cardiology|radiology|"
     # suppliers and programmes named by plain words ("via yellow line taxi", "at golden age club"), or, before
     # a word care also uses, by a word no list knows ("courier to clearline labs", "at medequip express")
-    r"software|solutions|homecare|taxi|club|doulas|distribution|"
+    r"(?P<trade>software|solutions|homecare|doulas|distribution)|taxi|club|"
     r"(?P<supplier>labs|mobility|respiratory|specialty|express|housing)|"
     r"dermatology|urology|oncology|family[ \t]+(?:medicine|practice)|internal[ \t]+medicine|"
     r"(?:adolescent|youth|children's|childrens)[ \t]+unit|children's|childrens|"
@@ -135,8 +135,13 @@ def cued_headed(doc: Document, facility_generic: frozenset[str]) -> Iterator[Spa
             for w in words
         ):
             continue
-        if len(words) == 1 and words[0].cls & WordClass.ENGLISH and not words[0].cls & (NAME_LIKE | WordClass.CITY):
-            continue  # "at swim clinic", "to study group": one everyday word says what, not which
+        if (
+            len(words) == 1
+            and words[0].cls & WordClass.ENGLISH
+            and not words[0].cls & (NAME_LIKE | WordClass.CITY)
+            and not m.group("trade")
+        ):
+            continue  # "at swim clinic", "to study group": one everyday word says what, not which ("bluebell homecare")
         if m.group("supplier") and all(w.cls & ~WordClass.FREQUENT for w in words):
             continue  # "to detect impending respiratory", "to improve bed mobility": words, not a supplier's name
         if m.group("the") and not m.group("business"):
