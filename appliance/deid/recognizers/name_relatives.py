@@ -340,8 +340,10 @@ _PATIENT_BEFORE_AGE = re.compile(
     r"(?im)(?:\b(?:pt|patient)\.?:?[ \t]+(?:(?:mr|mrs|ms|miss|mx|ông|bà|sr|sra|señor|señora)\.?[ \t]+)?|"
     r"(?P<line>^[ \t]*))"
     r"(?P<n>[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,3})(?:,?[ \t]*\d{1,3}[ \t-]*"
-    r"(?:yo|y/o|y\.o\.|yrs?|years?|-year|[mf](?=[ \t]*[,.]))\b"
-    r"|,[ \t]*\d{2,3}(?=[.;,](?:\s|$)))"  # "pt anjali raghunathan, 45."
+    r"(?:yo|y/o|y\.o\.|yrs?|years?|-year|[mf](?=[ \t]*[,.])|(?:wks?|weeks?|mos?|months?|days?)[ \t-]+old)\b"
+    r"|,[ \t]*\d{2,3}(?=[.;,](?:\s|$))"  # "pt anjali raghunathan, 45."
+    # "pt summer oduya 29, teacher", "pt frank o. mbeki mrn 00482217", "pt rose delacroix-whitby / 44F"
+    r"|(?<!:)[ \t]+\d{1,3}(?=,[ \t])|,?[ \t]+(?=(?:mrn|dob)\b)|[ \t]*/[ \t]*\d{1,3}[ \t]*[mf]\b)"
 )
 
 
@@ -354,7 +356,8 @@ def patient_before_age(doc: Document) -> Iterator[Span]:
         if first is None:
             continue
         last = doc.token_index_at(m.end("n")) - 1
-        words = doc.tokens[first : last + 1]
+        # An initial with its full stop inside the name is no word: "pt frank o. mbeki mrn", "pt kayden m. 6 wk old".
+        words = [t for t in doc.tokens[first : last + 1] if len(t.norm) > 1 or doc.text[t.end : t.end + 1] != "."]
         if not words or any(
             t.cls & (WordClass.STOP | WordClass.CLINICAL) or t.norm in HEADER_WORDS or any(c.isdigit() for c in t.text)
             for t in words
