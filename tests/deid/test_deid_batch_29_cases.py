@@ -3,7 +3,9 @@ word of what it is, between the ride and what is said of the booking ("transport
 a workplace named by plain words after a few words of what or when ("volunteering sun mornings at the bread basket"),
 a town after a facility's name and a comma ("cedar crest heart institute, zamalek, appt") and a home-care company
 named by one everyday word ("bluebell homecare"); the patient named before an age in years or weeks, a record
-number or an age and sex ("pt hazel nwosu 33, teacher", "pt franklin o. adeyemi mrn", "/ pt name / 52F").
+number or an age and sex ("pt hazel nwosu 33, teacher", "pt franklin o. adeyemi mrn", "/ pt name / 52F"); a
+dietitian by first name ("RD MAUREEN"); payroll, policy and ethics reference numbers, an Italian tax code, a blood
+unit's number and a bare booking code.
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -79,12 +81,38 @@ NAMES = [
         "pt resting 40, peep 5. pt seen mrn pending.",
         keep=("resting", "seen", "pending"),
     ),
+    Case("a-dietitian-by-first-name-in-capitals", "PREALB 7, RD MAUREEN INCREASED PROTEIN.", phi=("MAUREEN",)),
+    Case("a-dietitian-by-first-name", "ldl 88, reviewed w/ rd keiko. quit smoking.", phi=("keiko",)),
+    Case(
+        "a-road-before-a-town-and-a-dietitian-s-credential-stay-no-names",
+        "44 Harbour Rd, Sandy Point. - hl rd, cnsc",
+        keep=("cnsc",),
+    ),
+]
+
+NUMBERS = [
+    Case(
+        "payroll-policy-and-ethics-reference-numbers",
+        "Payroll no: 008812   Policy no.: B 4410 2291 07   REC ref: 22/SW/0311",
+        phi=("008812", "B 4410 2291 07", "22/SW/0311"),
+    ),
+    Case("an-italian-tax-code", "CF BNCLRA52T48F205Y   LETTO 3", phi=("BNCLRA52T48F205Y",), keep=("LETTO",)),
+    Case(
+        "a-blood-unit-number-and-a-bare-booking-code",
+        "blood unit # W0415 25 118734 hung. Trip confirmation Q7XW2M sent.",
+        phi=("W0415 25 118734", "Q7XW2M"),
+    ),
+    Case(
+        "a-letter-and-a-dose-after-a-policy-and-a-reference-range-stay",
+        "group A 12 mg. policy B 2 tabs. ferritin 9 ug/L (reference 30-400).",
+        keep=("12", "2", "30-400"),
+    ),
 ]
 
 # Found by the rules with the learned recognizer left out.
-FOUND_BY_THE_RULES_ALONE = PLACES[:1] + PLACES[2:3] + PLACES[4:6] + PLACES[7:8] + NAMES[:2]
+FOUND_BY_THE_RULES_ALONE = PLACES[:1] + PLACES[2:3] + PLACES[4:6] + PLACES[7:8] + NAMES[:2] + NAMES[3:5] + NUMBERS[:3]
 
-TABLES = {"places": PLACES, "names": NAMES}
+TABLES = {"places": PLACES, "names": NAMES, "numbers": NUMBERS}
 CASES = [(table, case) for table, cases in TABLES.items() for case in cases]
 
 

@@ -42,7 +42,7 @@ _LABELS: dict[str, str] = {
     r"insurance(?!\s+card)|"
     r"medicare|medicaid|mbi|hicn|beneficiary|health\s+plan|plan\s+(?:id|no\.?|number)|insured\s+id|payer\s+id)",
     "account": r"(?i:acct|account|billing|encounter|visit\s+(?:id|no\.?|number)|fin|csn|har|invoice|claim|"
-    r"membership|konto|dossier|matr[ií]cula|carteirinha|paybill)",
+    r"membership|konto|dossier|matr[ií]cula|carteirinha|paybill|payroll(?:\s*(?:no\.?|#|number))?)",
     "license": r"(?i:licen[cs]e|lic\.?|driver'?s?\s+licen[cs]e|dea|npi|upin|passport|certificate|"
     r"passaporto|passeport|pasaporte|reisepass|paspoort|patente(?:\s+n\.)?|"
     r"n[º°]\s*(?:de\s+)?col(?:egiado)?\.?|colegiado|dni|nif|nie|codice\s+fiscale|siret|siren|"
@@ -56,7 +56,8 @@ _LABELS: dict[str, str] = {
     r"study\s+(?:id|no\.?|number)|requisition|confirmation\s*(?:#|no\.?|number)|ticket|"
     r"booking\s+(?:ref(?:erence)?|code|no\.?|number)|reservation\s*(?:#|no\.?|number|code)|pnr|"
     r"card(?=\s*(?:#|no\.?|number)?\s*:?\s*\d(?:\d{3}|[ ]\d{4}))|"
-    r"ref(?:erence)?(?=\.?[ \t]*:?[ \t]*(?:[A-Za-z]{0,5}[/-]?){0,3}\d{3})|"
+    r"ref(?:erence)?(?=\.?[ \t]*:?[ \t]*(?:[A-Za-z]{0,5}[/-]?|\d{2,4}/){0,3}\d{3})|"  # not "reference 30-400"
+    r"(?:blood\s+)?unit\s*#|(?:booking|confirmation)(?=[ \t]+(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{6}\b)|"
     r"report\s*(?:#|no\.?|number)|(?:prior\s+)?auth(?:orization)?\s*(?:#|no\.?|number)|"
     r"(?:insurance|health|id)\s+card\s*(?:#|no\.?|number)|trauma\s*(?:#|no\.?|number)|"
     r"health\s+services\s*(?:#|no\.?|number)|(?:interpreter|staff|provider)\s+(?:id|no\.?|number)|"
@@ -73,7 +74,9 @@ _LABELLED = re.compile(
     + r"\)?\s*[:#=\-]?\s*(?:(?i:is)\s+)?"  # "card (RAMQ) TREM 4712 0915"
     # A short first group counts when more groups of digits follow ("NASS: 47 29373947 55").
     # Plates and cards printed in groups start with a short one ("GH 417 KP", "CHUA 2003 5412").
-    + r"(?P<value>[A-Za-z0-9](?:[A-Za-z0-9]|[-/.](?=[A-Za-z0-9])){2,29}|\d{1,2}(?= \d{2,8})|[A-Z]{2}(?= \d{2,8}\b))"
+    # a letter or three before groups of digits: "A 7734 1192 05", "MTA 55 0912 334"
+    + r"(?P<value>[A-Z]{1,3}(?=(?: \d{2,8}){2,}\b)"
+    + r"|[A-Za-z0-9](?:[A-Za-z0-9]|[-/.](?=[A-Za-z0-9])){2,29}|\d{1,2}(?= \d{2,8})|[A-Z]{2}(?= \d{2,8}\b))"
     + r"(?![\w])"
 )
 _VISIT_FREQUENCY = re.compile(r"(?i)\d{1,2}[wd]\d{1,2}")
@@ -100,7 +103,7 @@ LABEL_FIRST_WORDS = frozenset(
     admission nric mcrn ramq nhi frequent bag reg org voucher eeg ecg ekg echo exam membership konto dossier
     matrícula matricula carteirinha passaporto passeport pasaporte reisepass paspoort patente crm crea coren
     shipment consignment waybill tracking targa abn acn rut uhid permis siret siren paybill crm-sp
-    ip hosp docket folder last last4 f phn trip incident
+    ip hosp docket folder last last4 f phn trip incident payroll blood
     """.split()
 )
 # The last digits a card or account is shown by: "credit card ending 6614", "account ending in 0042".
@@ -120,6 +123,8 @@ _COMPOUND_NUMBER = re.compile(
 _SLASHED_FILE_NUMBER = re.compile(r"\b[A-Z]{2,5}(?:/(?:\d{2}|\d{4})|[ \t]\d{4}/\d{2})/\d{4,8}\b(?!/)")
 _HASH_NUMBER = re.compile(r"(?<![\w#])#\s?:?\s?(?P<value>\d{4,12}(?:[ ]\d{3,4}){0,3})\b")
 
+# An Italian tax code: six letters of the name, the year, a month letter, the day, a town code and a check letter.
+_CODICE_FISCALE = re.compile(r"\b[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z]\b")
 _VIN = re.compile(r"\b[A-HJ-NPR-Z0-9]{17}\b", re.IGNORECASE)
 _CARD = re.compile(r"(?<![\d-])(?:\d{4}[ -]){3}\d{1,7}(?![\d-])|(?<!\d)\d{13,19}(?!\d)")
 _NPI = re.compile(r"(?<![\d-])[12]\d{9}(?!\d)")
@@ -226,6 +231,8 @@ class _ChecksumId:
                 yield Span(m.start(), m.end(), ID, "account", 0.9, "checksum_id")
         for m in _MBI.finditer(text):
             yield Span(m.start(), m.end(), ID, "health_plan", 0.9, "checksum_id")
+        for m in _CODICE_FISCALE.finditer(text):
+            yield Span(m.start(), m.end(), ID, "ssn", 0.9, "checksum_id")
 
 
 # Tidal volume x rate ("AC700X10", "600x14") and a range with its rhythm ("61-64SR").

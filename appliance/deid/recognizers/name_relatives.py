@@ -43,7 +43,8 @@ RELATIVE = re.compile(
     r"coach|security|trooper|pastor|deacon|rabbi|imam|counsel(?:l)?or|lactation|ot|ho|hospitalist|intensivist|md|pharmd|"
     r"parents|twin[ \t]+[ab]|tech|technician|technologist|prosthetist|orthotist|audiologist|podiatrist|"
     r"perfusionist|gf|bf|house[ \t]+sup(?:ervisor)?|supervisor|research[ \t]+(?:rn|nurse|coordinator)|"
-    r"(?:outreach|support|key|youth|peer)[ \t]+worker|carer|fdw|maid|nanny|housekeeper)"
+    r"(?:outreach|support|key|youth|peer)[ \t]+worker|carer|fdw|maid|nanny|housekeeper|"
+    r"(?-i:RD|rd)(?![ \t]*,)|child[ \t]+life)"  # a dietitian; "Rd" is a road, "rd, cnsc" a credential
     r"(?:'s)?(?:(?:,)?[ \t]+(?:(?:named|is|was|called|on[ \t]+call|on-call)[ \t]+)?|[ \t]*\((?=[^\W\d_][\w'’-]*[,)]))"
 )
 
@@ -94,7 +95,7 @@ RELATIVE_WORDS = frozenset(
     intensivist md pharmd caseworker navigator matron paramedic emt medic detective officer sergeant sgt deputy
     constable pct parents twin tech technician technologist prosthetist orthotist audiologist podiatrist
     perfusionist gf bf house supervisor research outreach support key youth peer carer fdw maid nanny housekeeper
-    mum mam mummy mommy mama papa daddy auntie aunty granny gran nana nanna tita tito lola lolo kuya
+    mum mam mummy mommy mama papa daddy auntie aunty granny gran nana nanna tita tito lola lolo kuya rd
     """.split()
 )
 
