@@ -31,8 +31,8 @@ from appliance.deid.recognizers.facility_patterns import (
 from appliance.deid.recognizers.locations import NAME_LIKE
 from appliance.deid.recognizers.name_dictionary import language_named
 from appliance.deid.recognizers.name_rules import MONTH_WORDS
+from appliance.deid.recognizers.rides import booked_companies, unheaded_rides
 from appliance.deid.recognizers.services import (
-    booked_companies,
     camel_named,
     care_services,
     cued_headed,
@@ -40,7 +40,6 @@ from appliance.deid.recognizers.services import (
     placement_answers,
     plural_at_town,
     town_departments,
-    unheaded_rides,
 )
 from appliance.deid.recognizers.wards import NUMBER_AFTER
 from appliance.deid.spans import LOCATION, Span

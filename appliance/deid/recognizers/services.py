@@ -63,7 +63,7 @@ _SENT_TO = re.compile(
     r"script|refills?)(?:[ \t]+in)?[ \t]+$"
 )
 # Words that say what kind of service, not which one.
-_SERVICE_GENERIC = frozenset(
+SERVICE_GENERIC = frozenset(
     """
     the a an our his her their your this that home outpatient inpatient local hospital in-center peritoneal
     hemo iv oral retail specialty mail order mail-order private emergency his her usual regular same new old
@@ -73,13 +73,13 @@ _SERVICE_GENERIC = frozenset(
 )
 
 # Words that say how a patient travels, not with whom: "via patient transport", "Transport: road ambulance".
-_KINDS_OF_TRANSPORT = frozenset({"patient", "ambulance", "road", "adapted", "secure"})
+KINDS_OF_TRANSPORT = frozenset({"patient", "ambulance", "road", "adapted", "secure"})
 
 
-def _vocabulary_like(norm: str) -> bool:
+def vocabulary_like(norm: str) -> bool:
     """A word no list knows that ends like vocabulary ("-ate", "-ine"), unless like a place's or a brand's
-    compound ("eastgate", "careline")."""
-    return norm.endswith(VOCABULARY_ENDINGS) and not norm.endswith(("gate", "line"))
+    compound ("eastgate", "careline", "careride")."""
+    return norm.endswith(VOCABULARY_ENDINGS) and not norm.endswith(("gate", "line", "ride"))
 
 
 # Places named by plain words before a word that says what they are, right after a preposition of place:
@@ -128,10 +128,10 @@ def cued_headed(doc: Document, facility_generic: frozenset[str]) -> Iterator[Spa
         if any(
             w.cls & WordClass.STOP
             or w.norm in facility_generic
-            or w.norm in _SERVICE_GENERIC
+            or w.norm in SERVICE_GENERIC
             or w.norm in _KIND_WORDS
             or w.norm in MONTH_WORDS
-            or w.cls == WordClass.NONE and _vocabulary_like(w.norm)
+            or w.cls == WordClass.NONE and vocabulary_like(w.norm)
             for w in words
         ):
             continue
@@ -215,7 +215,7 @@ def care_services(doc: Document, facility_generic: frozenset[str]) -> Iterator[S
         if (
             not words
             or any(
-                w.norm in _SERVICE_GENERIC
+                w.norm in SERVICE_GENERIC
                 or w.norm in MONTH_WORDS
                 or w.cls & WordClass.STOP
                 and not w.cls & NAME_LIKE
@@ -225,11 +225,11 @@ def care_services(doc: Document, facility_generic: frozenset[str]) -> Iterator[S
                 for k, w in enumerate(words)
             )
             or all(w.norm in facility_generic for w in words)
-            or all(w.norm in _KINDS_OF_TRANSPORT for w in words)
+            or all(w.norm in KINDS_OF_TRANSPORT for w in words)
         ):
             continue  # "north shore vna" names one; "home infusion", "the dialysis" do not
         bracketed = m.re is _VENDOR_IN_BRACKETS  # "BLS (AMR)": the word before is the service, not the name's
-        if words[0].index > 0 and tokens[words[0].index - 1].norm in _SERVICE_GENERIC and not bracketed:
+        if words[0].index > 0 and tokens[words[0].index - 1].norm in SERVICE_GENERIC and not bracketed:
             continue
         listed = "listed" in m.re.groupindex
         if m.re is _STARTING_SERVICE and (
@@ -252,7 +252,7 @@ def care_services(doc: Document, facility_generic: frozenset[str]) -> Iterator[S
             w.cls & (WordClass.STOP | WordClass.CLINICAL)
             or w.cls & WordClass.ENGLISH
             and not w.cls & (NAME_LIKE | WordClass.CITY)
-            or _vocabulary_like(w.norm)
+            or vocabulary_like(w.norm)
             for w in words
         ):
             continue  # ", then dialysis", "and intracoronary adenosine infusion": in a list, only names
@@ -429,84 +429,5 @@ def named_emergency_rooms(doc: Document) -> Iterator[Span]:
         if words and not any(
             w.cls & (WordClass.STOP | WordClass.CLINICAL) or w.norm in _NOT_AN_ER_NAME or w.norm in MONTH_WORDS
             for w in words
-        ):
-            yield Span(m.start("name"), m.end("name"), LOCATION, "facility", 0.7, "facility")
-
-
-# "transport booked w/ american ambulette", "pickup via ride-well transport": a company booked for a ride or
-# a service, named by words before what it provides.
-_BOOKED_WITH = re.compile(
-    r"(?i)\b(?:booked|arranged|scheduled|set[ \t]+up|ordered|confirmed|pick-?up|transport)[ \t]+"
-    r"(?:w/|with|thru|through|via)[ \t]+"
-    r"(?P<name>(?:[a-z][\w'’-]*[ \t]+){1,3}(?:ambulette|ambulance|medical|transport|transportation|express|cab|"
-    r"taxi|rides?|coach|homecare|infusion))\b"
-)
-_NOT_A_COMPANY_WORD = frozenset(
-    "the a an medicaid medicare hospital our their his her family local county city state wheelchair w/c "
-    "stretcher bls als private public basic advanced critical care non-emergency nonemergency".split()
-)
-
-
-def booked_companies(doc: Document) -> Iterator[Span]:
-    """A company named before what it provides, after a word of booking and "with" or "via"; its other
-    words are neither function nor clinical words, nor the kind of ride ("booked w/ medicaid transport")."""
-    text = doc.text
-    if "book" not in text and "via" not in text and "arrang" not in text and "thru" not in text:
-        return
-    for m in _BOOKED_WITH.finditer(text):
-        words = doc.tokens_in(m.start("name"), m.end("name"))[:-1]
-        if (
-            words
-            and not all(w.cls & WordClass.CLINICAL for w in words)  # "booked w/ cardiology transport"
-            and not any(
-                w.cls & WordClass.STOP
-                or w.cls & WordClass.CLINICAL and not w.cls & WordClass.ENGLISH
-                or w.norm in _NOT_A_COMPANY_WORD
-                for w in words
-            )
-        ):
-            yield Span(m.start("name"), m.end("name"), LOCATION, "facility", 0.7, "facility")
-
-
-# A ride's company named by no word of what it is, between the ride and what is said of the booking:
-# "transport: careride booked 1400", "w/c van via care cab.", "Transport: KIDSTAT ground team", "CARRIER GEM STATE".
-_RIDE_LABEL = re.compile(
-    r"(?i)\b(?:transport(?:ation)?(?:[ \t]+booked)?|carrier|pick-?up|(?:w/?c|wheelchair)[ \t]+(?:van|transport)|"
-    r"chair[ \t]+car)(?:[ \t]*[:(][ \t]*|[ \t]+(?:via|thru|through|w/|with|by)[ \t]+|[ \t]+)"
-    r"(?P<name>(?!(?:w/?c|wheelchair|chair)\b)(?:the[ \t]+)?[^\W\d_][\w'’&-]*"
-    r"(?:[ \t]+(?!(?:via|thru|through|with|by|to|from)\b)[^\W\d_][\w'’&-]*){0,3}?)"
-    r"(?=[ \t]*(?:[,.;:)\n]|$)|[ \t]+(?:booked|confirmed|no-?show|late|voucher|pick-?up|tentatively|not|ground|"
-    r"retrieval|nepts|wheelchair|team|arranged|scheduled|at|for|on|ref|trip|dispatch|stretcher|rotor|fixed|crew|"
-    r"bls|als|cct|pts|van|ambulance|w/?c|booking|icu|chair|critical|secure|\d))"
-)
-_RIDE_WORDS = _SERVICE_GENERIC | _KINDS_OF_TRANSPORT | frozenset(
-    "self family husband wife son daughter friend sister brother mother father ems ambulance taxi cab bus van "
-    "private own none pending needed arranged booked wc chair aide record request booking arrangement form log note "
-    "summary sheet details plan info information code point charges vent settings house main mobile sheriff "
-    "doc provincial state county city regional ems".split()
-)
-# When, not who: "pick-up Thurs 5/14", "valley chair car tmrw 1000", "lifeline transport held for 1000".
-_RIDE_WHEN = frozenset("mon tue tues wed weds thu thur thurs fri sat sun tmrw tomorrow today tonight held".split())
-
-
-def unheaded_rides(doc: Document) -> Iterator[Span]:
-    """ "transport: careride booked", "transport (medivan express)", "Transport: WAST NEPTS": one to four words
-    after a ride's label, at least one of them no list knows or one that names, none a function, clinical or
-    kind-of-ride word first ("transport: family", "pickup via daughter", "transport: stretcher"); in a note
-    written in both cases, a capital says a name too ("Transport: Kiwi Patient Transfers")."""
-    for m in _RIDE_LABEL.finditer(doc.text):
-        words = doc.tokens_in(m.start("name"), m.end("name"))
-        if words and words[0].norm == "the":
-            words = words[1:]
-        if (
-            words
-            and words[0].norm not in _RIDE_WORDS
-            and not (words[0].cls & WordClass.CLINICAL and not words[0].cls & NAME_LIKE)
-            and not any(w.norm in MONTH_WORDS or w.norm in _RIDE_WHEN or w.cls & WordClass.STOP for w in words)
-            and not all(w.norm in _RIDE_WORDS for w in words)
-            and any(
-                not w.cls or w.cls & (NAME_LIKE | WordClass.CITY) or w.text[0].isupper() and not w.caseless
-                for w in words
-            )
         ):
             yield Span(m.start("name"), m.end("name"), LOCATION, "facility", 0.7, "facility")
