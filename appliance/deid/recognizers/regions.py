@@ -53,6 +53,12 @@ _POSTCODE_BEFORE = re.compile(r",?[ \t]*(?P<code>\d{4,6})(?=,)")
 _BOX_POSTCODE_GAP = re.compile(r"[ \t]*-\d{3,6}[ \t]+")
 # "68165 Mannheim", "F-75008 Paris", "1012 AB Amsterdam": a postcode opening the line, right before its town.
 _POSTCODE_BEFORE_TOWN = re.compile(r"[ \t]*(?P<code>(?:[A-Z]{1,2}-)?\d{4,5}(?:[ \t]?[A-Z]{2})?)[ \t]+")
+# "Recife - PE, 50050-000", "São Paulo / SP   CEP: 05407-002": a Brazilian state's code before a postcode.
+_BR_STATE_BEFORE_CEP = re.compile(
+    r"(?:[ \t]+[-/][ \t]+|,[ \t]*)"
+    r"(?P<uf>AC|AL|AP|AM|BA|CE|DF|ES|GO|MA|MT|MS|MG|PA|PB|PR|PE|PI|RJ|RN|RS|RO|RR|SC|SP|SE|TO)"
+    r"(?=,?[ \t]+(?:CEP:?[ \t]*)?\d{5}-\d{3}\b)"
+)
 _COLUMN_END = re.compile(r"[ \t]*(?:\n|$)|[ \t]{2,}")
 _ADDRESS_SUBTYPES = frozenset({"street", "zip", "city", "postcode", "route"})
 _US = frozenset({"usa", "u.s.a.", "u.s.a", "us", "u.s.", "u.s", "united states", "united states of america"})
@@ -91,6 +97,8 @@ class _AddressRegions:
 
     def refine(self, doc: Document, spans: list[Span]) -> Iterator[Span]:
         yield from _dateline_towns(doc, spans)
+        for m in _BR_STATE_BEFORE_CEP.finditer(doc.text):
+            yield Span(m.start("uf"), m.end("uf"), LOCATION, "state", 0.85, "address_regions")
         places = sorted((s for s in spans if s.label == LOCATION), key=lambda s: s.start)
         if not places:
             return

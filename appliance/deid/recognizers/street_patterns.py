@@ -33,7 +33,8 @@ STREET_WORD = (
 FOREIGN_STREET = re.compile(
     r"(?<![\w-])(?:(?:Rue|Via|Viale|Vicolo|Corso|Piazza|Calle|Avenida|Avda\.|Av\.|Rua|Travessa|Largo|Paseo|Plaza|"
     r"Praça|Boulevard|Bd\.|Chemin|Allée|Quai|Impasse|Carrer|Strada|Ulica|Ul\.|Glorieta|Ronda|Camino|Carretera|"
-    r"Travesía|Avinguda|Pº|Pza\.|Ctra\.|ul\.|(?:Avenue|Route|Place)(?=[ \t]+(?:de|du|des|d['’])[ \t]))"
+    r"Travesía|Avinguda|Pº|Pza\.|Ctra\.|ul\.|Cuesta|Callejón|Pasaje|Rambla|Alameda|"
+    r"(?:Avenue|Route|Place)(?=[ \t]+(?:de|du|des|d['’])[ \t]))"
     r"(?:[ \t]+[^\W\d_][\w'’.-]*){1,4}|(?<![\w/])C/[ \t]?[A-ZÀ-Þ][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,3}"
     r"|(?:(?-i:[^\W\d_a-z])[\w'’.-]*[ \t]+){0,2}(?:" + STREET_WORD + r"))"
     r",?[ \t]+(?:\d{1,5}[A-Za-z]?(?:[/-]\d{1,4})?\b|s/n\b)"
@@ -42,7 +43,8 @@ FOREIGN_STREET = re.compile(
 # House number first, then the street: "12 rue des Lilas", "4 Via Roma", "18 Calle Mayor".
 NUMBER_STREET = re.compile(
     r"(?<![\w.,/-])\d{1,5}[A-Za-z]?,?[ \t]+(?:rue|Rue|Via|Viale|Calle|Avenida|Rua|Travessa|Largo|Paseo|Plaza|"
-    r"Piazza|Corso|Boulevard|bd|Chemin|chemin|allée|Allée|place|Place|quai|Quai|impasse|Impasse|Carrer|Strada)"
+    r"Piazza|Corso|Boulevard|boulevard|bd|Chemin|chemin|allée|Allée|place|Place|quai|Quai|impasse|Impasse|Carrer|"
+    r"Strada|avenue|montée|rang)"
     r"(?:[ \t]+(?:(?:de|des|du|la|le|del|da|do|dos|das|di|della|l['’])[ \t]*){0,2}[A-ZÀ-Þ][\w'’-]+){1,3}"
     # The words that can only begin a street take the name after them in any case: "36 rue de pologne".
     r"|(?<![\w.,/-])\d{1,5}[A-Za-z]?,?[ \t]+(?:rue|Rue|RUE|Calle|calle|Avenida|avenida|Rua)"
@@ -73,6 +75,7 @@ UNIT_BESIDE = re.compile(
     r"|(?:Bât\.?|Bâtiment|Bloc|Escalier|Esc\.|Escalera|Piso|Planta|Dpto\.?|Depto\.?|Puerta|Pta\.|Stiege|Top)"
     r"[ \t]*[A-Z0-9]{1,4}\b"
     r"|(?i:apto|apartamento|andar|piso|dpto|depto|bloco|bloque|plot|sector)\.?[ \t]*#?[A-Za-z0-9]{1,4}\b"
+    r"|(?:app\.|bureau)[ \t]*\d{1,4}\b"  # Québec: "rue Fleury Est, app. 4", "bureau 210"
     r"|(?<![\d.])\d{1,2}\.[ \t]*(?:tv|th|mf)\b\.?"  # Danish floors: "3. tv." (third floor, left door)
     r"|(?<![\d.])\d{1,2}[ºª](?:[ \t]*(?:[A-H]\b|\d{1,2}[ºª]))?)"
 )
@@ -91,7 +94,7 @@ FOREIGN_STREET_WORDS = frozenset(
     """
     rue via viale vicolo corso piazza calle avenida avda av rua travessa largo paseo plaza praça boulevard bd
     chemin allée quai impasse carrer strada ulica ul glorieta ronda camino carretera travesía avinguda p pza ctra
-    avenue route place
+    avenue route place cuesta callejón pasaje rambla alameda
     utca út u tér körút krt sor köz
     """.split()
 )
