@@ -6,7 +6,8 @@ named by one everyday word ("bluebell homecare"); the patient named before an ag
 number or an age and sex ("pt hazel nwosu 33, teacher", "pt franklin o. adeyemi mrn", "/ pt name / 52F"); a
 dietitian by first name ("RD MAUREEN"); payroll, policy and ethics reference numbers, an Italian tax code, a blood
 unit's number and a bare booking code; a Brazilian state's code before its postcode ("Recife - PE, 52011-000") and
-streets in French written in lower case ("212 boulevard des Belges", "771, boulevard des Pins, bureau 12").
+streets in French written in lower case ("212 boulevard des Belges", "771, boulevard des Pins, bureau 12"); and
+programmes named for a new start ("detox at new dawn detox", "PREFERS NEW HORIZON").
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -78,6 +79,17 @@ PLACES = [
         phi=("212 boulevard des Belges", "771, boulevard des Pins, bureau 12"),
     ),
     Case("a-state-code-s-letters-in-a-note-stay", "the team - PE, 5 x 3 sets. SP 2/3.", keep=("PE", "SP")),
+    Case(
+        "a-programme-named-for-a-new-start",
+        "detox bed at new dawn detox. outpt program at new horizons recovery on main st.\n"
+        "PASTOR FROM NEW HOPE FELLOWSHIP VISITED. PT PREFERS NEW HORIZON.",
+        phi=("new dawn detox", "new horizons recovery", "NEW HOPE FELLOWSHIP", "NEW HORIZON"),
+    ),
+    Case(
+        "new-hope-and-new-directions-in-a-sentence-stay",
+        "This gives the family new hope. New directions were discussed.",
+        keep=("new hope", "New directions"),
+    ),
 ]
 
 NAMES = [
@@ -124,7 +136,7 @@ NUMBERS = [
 
 # Found by the rules with the learned recognizer left out.
 FOUND_BY_THE_RULES_ALONE = (
-    PLACES[:1] + PLACES[2:3] + PLACES[4:6] + PLACES[7:8] + PLACES[-3:-1] + NAMES[:2] + NAMES[3:5] + NUMBERS[:3]
+    PLACES[:1] + PLACES[2:3] + PLACES[4:6] + PLACES[7:10] + PLACES[11:12] + NAMES[:2] + NAMES[3:5] + NUMBERS[:3]
 )
 
 TABLES = {"places": PLACES, "names": NAMES, "numbers": NUMBERS}

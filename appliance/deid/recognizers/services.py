@@ -190,6 +190,16 @@ def plural_at_town(doc: Document) -> Iterator[Span]:
 
 
 # Parishes, schools and hospitals named for Mary: "our lady of czestochowa", "OUR LADY OF THE SNOWS".
+# Programmes, shelters and clinics named for a new start: "detox at new dawn recovery", "w/ new road clinic",
+# "New Beginnings", after a word of place or written with a capital inside a sentence.
+_NEW_PROGRAMME = re.compile(
+    r"(?i)(?:(?P<cue>\b(?:at|to|from|via|w/|with|thru|through|attends|attended|prefers|of|in)[ \t]+|[-:][ \t]*)|\b)"
+    r"(?P<new>new[ \t]+(?:beginnings|dawn|horizons?|leaf|pathways?|directions|hope|roads?|journey|outlook|seasons))\b"
+    r"(?:[ \t]+(?:recovery|detox|clinic|clubhouse|shelter|house|center|centre|program|programme|"
+    r"(?:specialty[ \t]+)?hospital|treatment[ \t]+center|counseling|counselling|rehab|residence|home|ministries|"
+    r"church|fellowship)\b)?"
+)
+_SENTENCE_BEFORE = re.compile(r"(?:^|[.!?\n]\s*)$")
 _OUR_LADY = re.compile(
     r"(?i)\bour[ \t]+lady[ \t]+of[ \t]+(?:the[ \t]+)?[^\W\d_][\w'’-]+(?:[ \t]+(?:hospital|church|parish|school))?"
 )
@@ -260,6 +270,11 @@ def care_services(doc: Document, facility_generic: frozenset[str]) -> Iterator[S
         yield Span(m.start("name"), end, LOCATION, "facility", 0.7, "facility")
     for m in _OUR_LADY.finditer(doc.text):
         yield Span(m.start(), m.end(), LOCATION, "facility", 0.85, "facility")
+    for m in _NEW_PROGRAMME.finditer(doc.text):
+        if m.group("cue") or m.group("new")[0] == "N" and not doc.caseless and not _SENTENCE_BEFORE.search(
+            doc.text, max(0, m.start() - 3), m.start()
+        ):
+            yield Span(m.start("new"), m.end(), LOCATION, "facility", 0.8, "facility")
 
 
 # Words of when or how much one works, not where: "works at night", "job at weekends".
