@@ -58,8 +58,9 @@ PLACES = [
     ),
     Case(
         "a-finding-or-a-department-after-a-facility-stays",
-        "study at Mercy Point Hospital, reported normal.\nAffiliation: Kita Rehabilitation Hospital, Dept. of Nursing",
-        keep=("reported", "normal", "Dept"),
+        "study at Mercy Point Hospital, reported normal.\nAffiliation: Kita Rehabilitation Hospital, Dept. of Nursing\n"
+        "pt 84 yo m from golden acres rehab, bedbound, hx cva",
+        keep=("reported", "normal", "Dept", "bedbound"),
     ),
     Case(
         "a-home-care-company-named-by-one-everyday-word",

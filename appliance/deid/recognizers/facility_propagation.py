@@ -169,7 +169,7 @@ _TOWN_AFTER = re.compile(
 
 _GOES_ON = re.compile(r"\.[ \t]*[\w(]")
 # Endings of vocabulary, here also of other languages' ("Hematologia", "clinique"), not of towns.
-_NOT_TOWN_ENDINGS = (*VOCABULARY_ENDINGS, "ia", "ie", "que", "plasty")
+_NOT_TOWN_ENDINGS = (*VOCABULARY_ENDINGS, "ia", "ie", "que", "plasty", "bound")
 
 
 def _town_word(tok: Token) -> bool:
