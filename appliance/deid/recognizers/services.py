@@ -164,6 +164,14 @@ _PLURAL_AT_TOWN = re.compile(
     r"(?P<more>[ \t]+(?:park|hill|heights|green|village|commons|place|square|gardens|pointe?|creek|river|lake|brook|"
     r"falls|woods|pond|ridge|valley|springs|meadows?))?"
 )
+# Homes named for trees in the plural, alone or before the kind of home: "from the willows (ltc since august)",
+# "referrals out to: the pines", "THE LARCHES CARE HOME" ("the X at <town>" is the pattern above).
+_THE_TREES = re.compile(
+    r"(?i)\bthe[ \t]+(?:willows|pines|oaks|elms|maples|birches|larches|cedars|meadows|laurels|beeches|poplars|"
+    r"lindens|aspens|sycamores|magnolias|chestnuts|junipers|hawthorns|rowans|orchards|hollies|cypresses)\b"
+    r"(?![ \t]+at[ \t])(?:[ \t]+(?:assisted[ \t]+living|care[ \t]+home|nursing[ \t]+home|rest[ \t]+home|rehab)\b)?"
+)
+_AMONG_TREES = re.compile(r"(?i)\b(?:under|beneath|among|amongst|between|through|past|of)[ \t]+$")
 _PEOPLE = frozenset(
     """
     patients kids children nurses doctors parents friends people staffs folks residents girls boys others sisters
@@ -187,6 +195,9 @@ def plural_at_town(doc: Document) -> Iterator[Span]:
         ):
             continue  # "the kids at home": after "at", a town, a name, or a place's name ("Harrow Park")
         yield Span(m.start(), m.end(), LOCATION, "facility", 0.7, "facility")
+    for m in _THE_TREES.finditer(doc.text):
+        if not _AMONG_TREES.search(doc.text, max(0, m.start() - 12), m.start()):  # not "sat under the oaks"
+            yield Span(m.start(), m.end(), LOCATION, "facility", 0.75, "facility")
 
 
 # Parishes, schools and hospitals named for Mary: "our lady of czestochowa", "OUR LADY OF THE SNOWS".
