@@ -4,7 +4,7 @@ a workplace named by plain words after a few words of what or when ("volunteerin
 a town after a facility's name and a comma ("cedar crest heart institute, zamalek, appt") and a home-care company
 named by one everyday word ("bluebell homecare"); the patient named before an age in years or weeks, a record
 number or an age and sex ("pt hazel nwosu 33, teacher", "pt franklin o. adeyemi mrn", "/ pt name / 52F"); a
-dietitian by first name ("RD MAUREEN"); payroll, policy and ethics reference numbers, an Italian tax code, a blood
+dietitian by first name ("RD MAUREEN"), initials before a bed manager's or a palliative social worker's role; payroll, policy and ethics reference numbers, an Italian tax code, a blood
 unit's number and a bare booking code; a Brazilian state's code before its postcode ("Recife - PE, 52011-000") and
 streets in French written in lower case ("212 boulevard des Belges", "771, boulevard des Pins, bureau 12"); and
 programmes named for a new start ("detox at new dawn detox", "PREFERS NEW HORIZON").
@@ -121,6 +121,8 @@ NAMES = [
         "44 Harbour Rd, Sandy Point. - hl rd, cnsc",
         keep=("cnsc",),
     ),
+    Case("initials-before-a-bed-manager-s-role", "no beds on 6 west; overflow in use.\n-- tk bed mgr", phi=("tk",)),
+    Case("initials-before-a-palliative-social-worker", "return by courier.\nRW palliative SW", phi=("RW",)),
 ]
 
 NUMBERS = [
@@ -144,7 +146,7 @@ NUMBERS = [
 
 # Found by the rules with the learned recognizer left out.
 _PLACES_BY_RULES = PLACES[:1] + PLACES[2:3] + PLACES[4:6] + PLACES[7:10] + PLACES[11:12] + PLACES[13:14]
-FOUND_BY_THE_RULES_ALONE = _PLACES_BY_RULES + NAMES[:2] + NAMES[3:5] + NUMBERS[:3]
+FOUND_BY_THE_RULES_ALONE = _PLACES_BY_RULES + NAMES[:2] + NAMES[3:5] + NAMES[-2:] + NUMBERS[:3]
 
 TABLES = {"places": PLACES, "names": NAMES, "numbers": NUMBERS}
 CASES = [(table, case) for table, cases in TABLES.items() for case in cases]

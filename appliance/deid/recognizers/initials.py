@@ -22,7 +22,7 @@ _SIGNATURE_INITIALS = re.compile(r"(?m)(?:^|[ \t])(?:--|-|/|~|—|–)[ \t]*(?P<
 # A care-team role in brackets after the person: "(charge rn)", "(RT)", "(sw)".
 _ROLE_IN_BRACKETS = (
     r"[ \t]+\((?i:(?:charge|night|day|float|resource)[ \t]+)?"
-    r"(?i:rn|np|md|pa|rt|rrt|lpn|cna|pct|slp|sw|cm|msw|lcsw|licsw|pharmd|rd)\)"
+    r"(?i:rn|np|md|pa|rt|rrt|lpn|cna|pct|slp|sw|cm|msw|lcsw|licsw|pharmd|rd|float|cm[ \t]+asst)\)"
 )
 # Initials with the person's role in brackets after them: "d/w jt (charge rn)", "MK (RT) AWARE".
 _INITIALS_BEFORE_ROLE = re.compile(r"(?<![\w/.-])(?P<i>[A-Za-z]{2,3})" + _ROLE_IN_BRACKETS)
@@ -56,7 +56,7 @@ _SIGNED_WITH_CREDENTIAL = re.compile(
     r"(?:[ \t]*[,/][ \t]*|[ \t]+)"
     r"(?:(?:(?:transfer|center|centre|charge|night|day|float|resource|bed|placement|triage|wound|case|unit|clinical|"
     r"nurse|icu|ed|er)[ \t]+){1,3}(?:rn|lpn)"  # "-- jmk, transfer center rn"
-    r"|rn|lpn"
+    r"|rn|lpn|bed[ \t]+(?:mgr|manager)|palliative[ \t]+sw"  # "-- ds bed mgr", "DM palliative SW"
     r"|rrt|crt|np|slp|ccc-slp|otr/l|cna|licsw|lcsw|lmsw|lmhc|lpc|lmft|msw|rd|pta|cota|cnm|chaplain|interp(?:reter)?|pharmd"
     r"|crrn|cpn|rgn|rmn|rnc-nic|rnc-ob"
     r"|cht"
