@@ -1,13 +1,17 @@
-"""Shapes found in notes written blind to the engine, after the twenty-eighth batch: a ride's company named by no
-word of what it is, between the ride and what is said of the booking ("transport: wc van via rydewell booked"), and
-a workplace named by plain words after a few words of what or when ("volunteering sun mornings at the bread basket"),
-a town after a facility's name and a comma ("cedar crest heart institute, zamalek, appt") and a home-care company
-named by one everyday word ("bluebell homecare"); the patient named before an age in years or weeks, a record
-number or an age and sex ("pt hazel nwosu 33, teacher", "pt franklin o. adeyemi mrn", "/ pt name / 52F"); a
-dietitian by first name ("RD MAUREEN"), initials before a bed manager's or a palliative social worker's role; payroll, policy and ethics reference numbers, an Italian tax code, a blood
-unit's number and a bare booking code; a Brazilian state's code before its postcode ("Recife - PE, 52011-000") and
-streets in French written in lower case ("212 boulevard des Belges", "771, boulevard des Pins, bureau 12"); and
-programmes named for a new start ("detox at new dawn detox", "PREFERS NEW HORIZON").
+"""Shapes found in notes written blind to the engine, after the twenty-eighth batch.
+
+Places: a ride's company named by no word of what it is, between the ride and what is said of the booking
+("transport: wc van via rydewell booked"); a workplace named by plain words after a few words of what or when
+("volunteering sun mornings at the bread basket"); a town after a facility's name and a comma ("cedar crest heart
+institute, zamalek, appt"); a home-care company named by one everyday word ("bluebell homecare"); a Brazilian state's
+code before its postcode ("Recife - PE, 52011-000"); streets in French written in lower case ("212 boulevard des
+Belges", "771, boulevard des Pins, bureau 12"); programmes named for a new start ("detox at new dawn detox",
+"PREFERS NEW HORIZON"); homes named for trees in the plural ("from the larches (ltc)").
+Names: the patient named before an age in years or weeks, a record number or an age and sex ("pt hazel nwosu 33,
+teacher", "pt franklin o. adeyemi mrn", "/ pt name / 52F"); a dietitian by first name ("RD MAUREEN"); initials
+before a bed manager's or a palliative social worker's role.
+Numbers: payroll, policy and ethics reference numbers, an Italian tax code, a blood unit's number and a bare
+booking code.
 
 Every example is invented for this test; each case lists words that must stay.
 """
