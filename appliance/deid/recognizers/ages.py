@@ -82,7 +82,11 @@ _KIN_BRACKET_AGE = re.compile(
 # "rose delacroix 91f adm 2/11", "MAUREEN FITZGERALD 91F,": the age glued to the sex after a name.
 _GLUED_SEX = re.compile(r"(?<=[^\W\d_]{2}[ \t])(?P<n>\d{2,3})[mfMF](?=[ \t,.;)]|$)", re.M)
 _NOT_BEFORE_GLUED = frozenset({"temp", "tmax", "tm", "max", "febrile", "afebrile", "fever", "spiked", "to", "of", "at"})
-_FOREIGN_YEARS = re.compile(r"(?i)(?<![\d.])(?P<n>\d{2,3})\s+(?:anos|años|ans|jahre|jaar|anni|lat)\b")
+# "82 años", "91 ans", or the Italian way, the years after: "di anni 91".
+_FOREIGN_YEARS = re.compile(
+    r"(?i)(?<![\d.])(?P<n>\d{2,3})"
+    r"(?:\s+(?:anos|años|ans|jahre|jaar|anni|lat)\b|(?<=anni[ \t]\d\d)(?!\d)|(?<=anni[ \t]\d\d\d))"
+)
 _NUMBER_PATTERNS = (
     _NUMBER_AGE, _LABEL_AGE, _EVENT_AGE, _TURNED, _SEX_SUFFIX, _NAME_COMMA_AGE, _FOREIGN_YEARS, _IS_AGE, _WILL_BE,
     _KIN_BRACKET_AGE, _GLUED_SEX, _NAMED_COMMA_AGE,

@@ -22,7 +22,7 @@ _SIGNATURE_INITIALS = re.compile(r"(?m)(?:^|[ \t])(?:--|-|/|~|—|–)[ \t]*(?P<
 # A care-team role in brackets after the person: "(charge rn)", "(RT)", "(sw)".
 _ROLE_IN_BRACKETS = (
     r"[ \t]+\((?i:(?:charge|night|day|float|resource)[ \t]+)?"
-    r"(?i:rn|np|md|pa|rt|rrt|lpn|cna|pct|slp|sw|cm|msw|lcsw|licsw|pharmd|rd|float|cm[ \t]+asst)\)"
+    r"(?i:rn|np|md|pa|rt|rrt|lpn|cna|pct|slp|sw|cm|msw|lcsw|licsw|pharmd|rd|float|cm[ \t]+asst|pta)\)"
 )
 # Initials with the person's role in brackets after them: "d/w jt (charge rn)", "MK (RT) AWARE".
 _INITIALS_BEFORE_ROLE = re.compile(r"(?<![\w/.-])(?P<i>[A-Za-z]{2,3})" + _ROLE_IN_BRACKETS)
@@ -58,7 +58,7 @@ _SIGNED_WITH_CREDENTIAL = re.compile(
     r"nurse|icu|ed|er)[ \t]+){1,3}(?:rn|lpn)"  # "-- jmk, transfer center rn"
     r"|rn|lpn|bed[ \t]+(?:mgr|manager)|palliative[ \t]+sw"  # "-- ds bed mgr", "DM palliative SW"
     r"|rrt|crt|np|slp|ccc-slp|otr/l|cna|licsw|lcsw|lmsw|lmhc|lpc|lmft|msw|rd|pta|cota|cnm|chaplain|interp(?:reter)?|pharmd"
-    r"|crrn|cpn|rgn|rmn|rnc-nic|rnc-ob"
+    r"|crrn|cpn|rgn|rmn|rnc-nic|rnc-ob|cnm[12]|anp"  # Irish nurse managers' and advanced practitioners' grades
     r"|cht"
     r"|(?<=\.[ \t])(?:pt|ot)"  # "- d.v. pt": dotted initials, then the therapist's credential
     r"|pt(?=[ \t,]+dpt\b)|(?<=,[ \t])cm"  # "-jl pt, dpt", "-mb, cm"
@@ -112,7 +112,7 @@ _CLOSING_NAME = re.compile(
 # A nurse's title and name alone on a note's last line: "SN REMYA K.", "SSN NUR AISYAH", "-sr jincy" (a staff
 # nurse, a senior staff nurse, a sister), "SPL MARIT E.", "/SSK ÅL", "INF. G. SPADARO", "PIEL. K. NOWICKA" (nurses
 # in Norway, Sweden, Italy or France, Poland); two who shared the shift with a slash ("SN ANU/ SN DEEPTHI").
-_NURSE_TITLE = r"(?i:sn|ssn|sr|spl|ssr|ssk|inf|piel|sister|staff[ \t]+nurse)\.?[ \t]+"
+_NURSE_TITLE = r"(?i:sn|ssn|sr|spl|ssr|ssk|inf|piel|sister|sist|staff[ \t]+nurse)\.?[ \t]+"
 _TITLED_NAME = (
     r"[^\W\d_]\.(?:-[^\W\d_]\.)?[ \t]?[^\W\d_][\w'’-]+"
     r"|[^\W\d_][\w'’-]+(?:[ \t]+[^\W\d_][\w'’-]+)?(?:[ \t]+[^\W\d_]\.)?"

@@ -44,7 +44,7 @@ RELATIVE = re.compile(
     r"parents|twin[ \t]+[ab]|tech|technician|technologist|prosthetist|orthotist|audiologist|podiatrist|"
     r"perfusionist|gf|bf|house[ \t]+sup(?:ervisor)?|supervisor|research[ \t]+(?:rn|nurse|coordinator)|"
     r"(?:outreach|support|key|youth|peer)[ \t]+worker|carer|fdw|maid|nanny|housekeeper|"
-    r"(?-i:RD|rd)(?![ \t]*,)|child[ \t]+life)"  # a dietitian; "Rd" is a road, "rd, cnsc" a credential
+    r"(?-i:RD|rd)(?![ \t]*,)|child[ \t]+life|(?-i:ma|na))"  # a dietitian ("Rd" is a road); assistants
     r"(?:'s)?(?:(?:,)?[ \t]+(?:(?:named|is|was|called|on[ \t]+call|on-call)[ \t]+)?|[ \t]*\((?=[^\W\d_][\w'’-]*[,)]))"
 )
 

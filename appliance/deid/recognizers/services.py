@@ -20,7 +20,7 @@ _SERVICE_NAME_AND_KIND = (
     r"(?P<name>" + _NAME_WORD + r"(?:[ \t]+" + _NAME_WORD + r"){0,2}?)[ \t]+"
     r"(?:dialysis(?:[ \t]+(?:center|unit))?|infusion|vna|drug|ems|chair[ \t]+car|"
     r"(?:critical[ \t]+(?:care[ \t]+)?)?(?:ambulance|transport)|(?-i:Critical[ \t]+Care|CRITICAL[ \t]+CARE|Renal)|"
-    r"dme|snf|ltach|staffing|apothecary|"
+    r"dme|snf|ltach|staffing|apothecary|hh|"
     r"air[ \t]+med(?:ical)?|"
     r"(?:oxygen|o2)(?:[ \t]+(?:supply|supplies))?|paratransit|med[ \t]?flight|life[ \t]?flight|"
     r"(?:home[ \t]+)?medical(?:[ \t]+(?:supply|supplies|rentals?|equipment|transport(?:ation)?))?|"
