@@ -14,6 +14,8 @@ before a bed manager's or a palliative social worker's role; a sister's title ab
 a therapy assistant named before the role ("w/ gord (pta)").
 Numbers: payroll, policy and ethics reference numbers, an Italian tax code, a blood unit's number and a bare
 booking code, an age the Italian way ("di anni 93").
+Dates: the first day of a range written with "and" or "to" ("between the 11th and 19th March"), months in French
+abbreviated with a year ("17 janv. 2025") and in Italian alone after "a" ("a dicembre"); not "POD 2 AVR".
 
 Every example is invented for this test; each case lists words that must stay.
 """
@@ -158,11 +160,26 @@ NUMBERS = [
     Case("an-age-the-italian-way", "la Sig.ra Marchetti, di anni 93, accompagnata dalla figlia.", phi=("93",)),
 ]
 
+DATES = [
+    Case(
+        "the-first-day-of-a-range-with-and-or-to",
+        "care between the 11th and 19th March was poor. stayed from 22 to 26 November.",
+        phi=("11th", "19th March", "22", "26 November"),
+    ),
+    Case(
+        "months-in-french-abbreviated-and-in-italian-alone",
+        "Disponible du 17 janv. 2025 au 31 janv. 2025. Controllo programmato a dicembre.",
+        phi=("17 janv. 2025", "31 janv. 2025", "dicembre"),
+    ),
+    Case("a-valve-replaced-stays", "CSRU NPN. POD 2 AVR (21 MM BIOPROSTHETIC) + CABG X1.", keep=("2", "AVR")),
+]
+
 # Found by the rules with the learned recognizer left out.
 _PLACES_BY_RULES = PLACES[:1] + PLACES[2:3] + PLACES[4:6] + PLACES[7:10] + PLACES[11:12] + PLACES[13:14] + PLACES[-1:]
-FOUND_BY_THE_RULES_ALONE = _PLACES_BY_RULES + NAMES[:2] + NAMES[3:5] + NAMES[-4:] + NUMBERS[:3] + NUMBERS[-1:]
+_OTHERS_BY_RULES = NAMES[:2] + NAMES[3:5] + NAMES[-4:] + NUMBERS[:3] + NUMBERS[-1:] + DATES[:2]
+FOUND_BY_THE_RULES_ALONE = _PLACES_BY_RULES + _OTHERS_BY_RULES
 
-TABLES = {"places": PLACES, "names": NAMES, "numbers": NUMBERS}
+TABLES = {"places": PLACES, "names": NAMES, "numbers": NUMBERS, "dates": DATES}
 CASES = [(table, case) for table, cases in TABLES.items() for case in cases]
 
 

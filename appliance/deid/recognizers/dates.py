@@ -224,13 +224,13 @@ _FOREIGN_MONTHS = (
     r"ocak|[şs]ubat|mart|nisan|may[ıi]s|haziran|temmuz|a[ğg]ustos|eyl[üu]l|ekim|kas[ıi]m|aral[ıi]k|"
     r"maret|agustus|desember|ianuarie|februarie|martie|aprilie|iunie|iulie|septembrie|octombrie|noiembrie|"
     r"decembrie|pebrero|marso|hunyo|hulyo|setyembre|oktubre|nobyembre|disyembre|"
-    r"okt|mrt|dez|fev|abr|ago|dic|ene"  # abbreviated, with a day or a year: "di 14 okt 2025"
+    r"okt|mrt|dez|fev|abr|ago|dic|ene|janv|f[ée]vr|juil|déc"  # abbreviated, with a day or a year: "14 okt 2025"
 )
 # A month alone in another language after a word of when, or in brackets: "sinds uw operatie in januari",
 # "depuis novembre", "(noviembre)", "le ricevute di ottobre". Months that are also words or names ("mars",
 # "mai", "Mayo") need a day or a year.
 _FOREIGN_MONTH_CUE = re.compile(
-    r"(?i)(?:\b(?:in|since|until|depuis|desde|sinds|seit|im|en|de|di|del|van|of|from|fin|d[ée]but|inizio|fine|"
+    r"(?i)(?:\b(?:in|since|until|depuis|desde|sinds|seit|im|en|de|di|del|van|of|from|fin|d[ée]but|inizio|fine|a|em|"
     r"end\s+of)[ \t]+|\()$"
 )
 _FOREIGN_MONTH_ALONE = re.compile(
@@ -245,11 +245,11 @@ _MONTH_SLASH_YEAR = re.compile(
 )
 _YEAR_AFTER_SLASH = re.compile(r"/(?:19|20)\d{2}\b")
 # The first day of a range before a month's name: "runs 14-15 August 2025".
-_DAY_RANGE_START = re.compile(r"(?<![\w/.-])(?P<day>[0-3]?\d)[ \t]*[-–][ \t]*$")
+_DAY_RANGE_START = re.compile(r"(?<![\w/.-])(?P<day>[0-3]?\d)(?P<sfx>st|nd|rd|th)?[ \t]*(?:[-–]|and|to)[ \t]*$")
 FOREIGN_MONTH = re.compile(r"(?i)(?:" + _FOREIGN_MONTHS + r")")
 _FOREIGN_DATE = re.compile(
     r"(?i)(?<![\w/.-])(?:(?P<d>[0-3]?\d)(?:er|º|°|\.)?[ \t]+(?:de[ \t]+)?)?"
-    r"(?P<mn>" + _FOREIGN_MONTHS + r")(?![\w-])"
+    r"(?P<mn>" + _FOREIGN_MONTHS + r")(?![\w-])(?:\.(?=[ \t]+(?:1[89]|20)\d\d))?"  # "14 févr. 2025"
     r"(?:[ \t]+(?:de[ \t]+|del[ \t]+|di[ \t]+)?(?P<y>(?:1[89]|20)\d\d)(?![\w/-]|\.\d))?"
 )
 
@@ -313,9 +313,9 @@ class _Dates:
             if span is not None:
                 ends.append(span.end)
                 yield span
-                first = _DAY_RANGE_START.search(text, max(0, span.start - 8), span.start)
+                first = _DAY_RANGE_START.search(text, max(0, span.start - 14), span.start)
                 if first is not None and 1 <= int(first.group("day")) <= 31 and text[span.start].isdigit():
-                    yield Span(first.start("day"), first.end("day"), DATE, "day", 0.8, "date")
+                    yield Span(first.start("day"), max(first.end("day"), first.end("sfx")), DATE, "day", 0.8, "date")
         for m in _FOREIGN_DATE.finditer(text):
             if m.group("d") or m.group("y"):  # a month name alone is a word ("Mars", "mai")
                 ends.append(m.end())
