@@ -13,7 +13,8 @@ teacher", "pt franklin o. adeyemi mrn", "/ pt name / 52F"); a dietitian by first
 before a bed manager's or a palliative social worker's role; a sister's title abbreviated ("SIST.") closing a note;
 a therapy assistant named before the role ("w/ gord (pta)").
 Numbers: payroll, policy and ethics reference numbers, an Italian tax code, a blood unit's number and a bare
-booking code, an age the Italian way ("di anni 93").
+booking code, an age the Italian way ("di anni 93"), phones in German and Spanish shapes ("030 / 41 72 55-0",
+"944 17 26 83").
 Dates: the first day of a range written with "and" or "to" ("between the 11th and 19th March"), months in French
 abbreviated with a year ("17 janv. 2025") and in Italian alone after "a" ("a dicembre"); not "POD 2 AVR".
 
@@ -158,6 +159,12 @@ NUMBERS = [
         keep=("12", "2", "30-400"),
     ),
     Case("an-age-the-italian-way", "la Sig.ra Marchetti, di anni 93, accompagnata dalla figlia.", phi=("93",)),
+    Case(
+        "phones-in-german-and-spanish-shapes",
+        "Tel. 030 / 41 72 55-0, Fax 030 / 41 72 55-19. Si no puede acudir, llame al 944 17 26 83.",
+        phi=("030 / 41 72 55-0", "030 / 41 72 55-19", "944 17 26 83"),
+    ),
+    Case("a-ratio-and-a-run-of-values-stay", "ratio 1/2 and 012/3. values 700 12 34 56 78.", keep=("1/2", "700")),
 ]
 
 DATES = [
@@ -176,7 +183,7 @@ DATES = [
 
 # Found by the rules with the learned recognizer left out.
 _PLACES_BY_RULES = PLACES[:1] + PLACES[2:3] + PLACES[4:6] + PLACES[7:10] + PLACES[11:12] + PLACES[13:14] + PLACES[-1:]
-_OTHERS_BY_RULES = NAMES[:2] + NAMES[3:5] + NAMES[-4:] + NUMBERS[:3] + NUMBERS[-1:] + DATES[:2]
+_OTHERS_BY_RULES = NAMES[:2] + NAMES[3:5] + NAMES[-4:] + NUMBERS[:3] + NUMBERS[-3:-2] + NUMBERS[-2:-1] + DATES[:2]
 FOUND_BY_THE_RULES_ALONE = _PLACES_BY_RULES + _OTHERS_BY_RULES
 
 TABLES = {"places": PLACES, "names": NAMES, "numbers": NUMBERS, "dates": DATES}

@@ -52,6 +52,8 @@ _PHONE = re.compile(
     # National numbers with a trunk 0 ("020 7946 0958", "0412 345 678", "06 12 34 56 78")
     r"|\(?0\d{1,4}\)?(?:[ .-]\d{2,4}){2,4}"
     r"|\(?0[1-9]\d{1,3}\)?[ -]\d{6,8}"  # a mobile's prefix, then the rest unbroken ("0300 5552741")
+    r"|0\d{2,5}[ \t]?/[ \t]?\d{2,4}(?:[ \t-]\d{1,4}){1,4}"  # a German area code before a slash ("089 / 74 63 21-0")
+    r"|[6-9]\d{2}(?:[ ]\d{2}){3}(?![ ]\d)"  # Spanish numbers in pairs after the first three ("958 03 84 12")
     r"|\+\d{1,3}(?:[\s.-]?\(?\d{1,4}\)?){2,5}"
     r"|[2-9]\d{2}-\d{4}(?!\s*(?:mg|mcg|ml|units?|g|kg|%))"
     r")"
