@@ -31,7 +31,7 @@ _SERVICE_NAME_AND_KIND = (
     r"(?P<weak>recovery|counseling|counselling|pediatrics|clubhouse|associates|commons|kidney[ \t]+care))\b"
 )
 _SERVICE = re.compile(
-    r"(?i)(?:\b(?P<prep>at|to|from|via|bib|by|w/|w(?=[ \t])|with|thru|through|called|unit|vna|"
+    r"(?i)(?:\b(?P<prep>at|to|from|via|bib|by|w/|w(?=[ \t])|with|thru|through|called|contact|contacted|unit|vna|"
     r"pharmacy(?:[ \t]+of[ \t]+choice(?:[ \t]+is)?|[ \t]+is))[ \t]+|\(|:[ \t]*)"
     + _SERVICE_NAME_AND_KIND
 )
