@@ -8,8 +8,9 @@ code before its postcode ("Recife - PE, 52011-000"); streets in French written i
 Belges", "771, boulevard des Pins, bureau 12"); programmes named for a new start ("detox at new dawn detox",
 "PREFERS NEW HORIZON"); homes named for trees in the plural ("from the larches (ltc)"); a home-health agency by
 its short kind ("w/ brightpath hh"); a supplier after "contact" ("will contact airwise dme").
-Names: the patient named before an age in years or weeks, a record number or an age and sex ("pt hazel nwosu 33,
-teacher", "pt franklin o. adeyemi mrn", "/ pt name / 52F"); a dietitian by first name ("RD MAUREEN"); initials
+Names: the patient named before an age in years or weeks, a record number, an age and sex or an age and
+ethnicity ("pt hazel nwosu 33, teacher", "pt franklin o. adeyemi mrn", "/ pt name / 52F", "PT LIM BOON HOCK, 81
+CHINESE M"); a dietitian by first name ("RD MAUREEN"); initials
 before a bed manager's or a palliative social worker's role; a sister's title abbreviated ("SIST.") closing a note;
 a therapy assistant named before the role ("w/ gord (pta)").
 Numbers: payroll, policy and ethics reference numbers, an Italian tax code, a blood unit's number and a bare
@@ -128,6 +129,12 @@ NAMES = [
         phi=("hazel nwosu", "franklin o. adeyemi", "marguerite lacasse-dunn"),
         keep=("teacher", "acc", "exam"),
     ),
+    Case(
+        "the-patient-named-before-a-unit-record-number-or-an-age-and-ethnicity",
+        "ICU NURSING 1900-0730. PT SIONE FALEAFA, UR 0931127, 41M, D2 POST MBA.\n"
+        "GICU NOTE. PT LIM BOON HOCK, 81 CHINESE M, FROM BEDOK.",
+        phi=("SIONE FALEAFA", "LIM BOON HOCK"),
+    ),
     Case("the-patient-named-before-an-age-in-weeks", "pt keanu r. 8 wk old, rsv+, on hfnc 8 L/min.", phi=("keanu",)),
     Case(
         "a-patient-doing-something-before-a-number-stays",
@@ -189,7 +196,7 @@ DATES = [
 
 # Found by the rules with the learned recognizer left out.
 _PLACES_BY_RULES = PLACES[:1] + PLACES[2:3] + PLACES[4:6] + PLACES[7:10] + PLACES[11:12] + PLACES[13:14] + PLACES[-2:]
-_OTHERS_BY_RULES = NAMES[:2] + NAMES[3:5] + NAMES[-4:] + NUMBERS[:3] + NUMBERS[-3:-2] + NUMBERS[-2:-1] + DATES[:2]
+_OTHERS_BY_RULES = NAMES[:3] + NAMES[4:6] + NAMES[-4:] + NUMBERS[:3] + NUMBERS[-3:-2] + NUMBERS[-2:-1] + DATES[:2]
 FOUND_BY_THE_RULES_ALONE = _PLACES_BY_RULES + _OTHERS_BY_RULES
 
 TABLES = {"places": PLACES, "names": NAMES, "numbers": NUMBERS, "dates": DATES}

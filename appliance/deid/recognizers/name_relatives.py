@@ -344,7 +344,8 @@ _PATIENT_BEFORE_AGE = re.compile(
     r"(?:yo|y/o|y\.o\.|yrs?|years?|-year|[mf](?=[ \t]*[,.])|(?:wks?|weeks?|mos?|months?|days?)[ \t-]+old)\b"
     r"|,[ \t]*\d{2,3}(?=[.;,](?:\s|$))"  # "pt anjali raghunathan, 45."
     # "pt summer oduya 29, teacher", "pt frank o. mbeki mrn 00482217", "pt rose delacroix-whitby / 44F"
-    r"|(?<!:)[ \t]+\d{1,3}(?=,[ \t])|,?[ \t]+(?=(?:mrn|dob)\b)|[ \t]*/[ \t]*\d{1,3}[ \t]*[mf]\b)"
+    r"|(?<!:)[ \t]+\d{1,3}(?=,[ \t])|,?[ \t]+(?=(?:mrn|dob|urn?|nhi|uhid)\b)|[ \t]*/[ \t]*\d{1,3}[ \t]*[mf]\b"
+    r"|,[ \t]*\d{1,3}[ \t]+(?=[a-z]+[ \t]+[mf]\b))"  # "PT TAN AH KOW, 78 CHINESE M"
 )
 
 
