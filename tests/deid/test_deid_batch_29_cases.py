@@ -10,9 +10,9 @@ Belges", "771, boulevard des Pins, bureau 12"); programmes named for a new start
 its short kind ("w/ brightpath hh"); a supplier after "contact" ("will contact airwise dme").
 Names: the patient named before an age in years or weeks, a record number, an age and sex or an age and
 ethnicity ("pt hazel nwosu 33, teacher", "pt franklin o. adeyemi mrn", "/ pt name / 52F", "PT LIM BOON HOCK, 81
-CHINESE M"); a dietitian by first name ("RD MAUREEN"); initials
-before a bed manager's or a palliative social worker's role; a sister's title abbreviated ("SIST.") closing a note;
-a therapy assistant named before the role ("w/ gord (pta)").
+CHINESE M"); a dietitian by first name ("RD MAUREEN"); initials before a bed manager's or a palliative social
+worker's role; a sister's title abbreviated ("SIST.") closing a note, or a title and name closing it after a full
+stop ("... -sr anumol"); a therapy assistant named before the role ("w/ gord (pta)").
 Numbers: payroll, policy and ethics reference numbers, an Italian tax code, a blood unit's number and a bare
 booking code, an age the Italian way ("di anni 93"), phones in German and Spanish shapes ("030 / 41 72 55-0",
 "944 17 26 83").
@@ -151,6 +151,12 @@ NAMES = [
     Case("initials-before-a-bed-manager-s-role", "no beds on 6 west; overflow in use.\n-- tk bed mgr", phi=("tk",)),
     Case("initials-before-a-palliative-social-worker", "return by courier.\nRW palliative SW", phi=("RW",)),
     Case("a-sister-s-title-abbreviated-closing-a-note", "ADVANCE DIRECTIVES: FULL.\nSIST. LEENA M.", phi=("LEENA M.",)),
+    Case(
+        "a-sister-closing-a-note-after-a-full-stop",
+        "cashless policy no pl-5520071. -sr anumol",
+        phi=("anumol",),
+        keep=("policy",),
+    ),
     Case("a-therapy-assistant-named-before-the-role", "next appt 7/8 w/ gord (pta).", phi=("gord",)),
 ]
 
@@ -196,7 +202,7 @@ DATES = [
 
 # Found by the rules with the learned recognizer left out.
 _PLACES_BY_RULES = PLACES[:1] + PLACES[2:3] + PLACES[4:6] + PLACES[7:10] + PLACES[11:12] + PLACES[13:14] + PLACES[-2:]
-_OTHERS_BY_RULES = NAMES[:3] + NAMES[4:6] + NAMES[-4:] + NUMBERS[:3] + NUMBERS[-3:-2] + NUMBERS[-2:-1] + DATES[:2]
+_OTHERS_BY_RULES = NAMES[:3] + NAMES[4:6] + NAMES[-5:] + NUMBERS[:3] + NUMBERS[-3:-2] + NUMBERS[-2:-1] + DATES[:2]
 FOUND_BY_THE_RULES_ALONE = _PLACES_BY_RULES + _OTHERS_BY_RULES
 
 TABLES = {"places": PLACES, "names": NAMES, "numbers": NUMBERS, "dates": DATES}

@@ -118,7 +118,7 @@ _TITLED_NAME = (
     r"|[^\W\d_][\w'’-]+(?:[ \t]+[^\W\d_][\w'’-]+)?(?:[ \t]+[^\W\d_]\.)?"
 )
 _CLOSING_TITLED = re.compile(
-    r"\n[ \t—–/-]*" + _NURSE_TITLE + r"(?P<name>" + _TITLED_NAME + r")"
+    r"(?:\n[ \t—–/-]*|[.;][ \t]+[—–/-]+[ \t]*)" + _NURSE_TITLE + r"(?P<name>" + _TITLED_NAME + r")"
     r"(?:[ \t]*/[ \t]*" + _NURSE_TITLE + r"(?P<second>" + _TITLED_NAME + r"))?[ \t.]*\s*\Z"
 )
 _DOTTED = re.compile(r"(?i)[a-z]\.[a-z]\.(?:[a-z]\.)?")
