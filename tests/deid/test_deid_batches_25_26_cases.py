@@ -23,10 +23,7 @@ Every example is invented for this test; each case lists words that must stay.
 
 from __future__ import annotations
 
-import pytest
-
-from appliance.deid import DeidEngine
-from tests.deid.test_deid_real_shapes import Case, assert_case
+from tests.deid.test_deid_real_shapes import Case, batch_case_tests
 
 DATES_AND_AGES = [
     Case(
@@ -193,16 +190,4 @@ TABLES = {
     "numbers-that-are-no-identifiers": NUMBERS_THAT_ARE_NO_IDENTIFIERS,
     "after-the-twenty-fifth-batch": AFTER_THE_TWENTY_FIFTH_BATCH,
 }
-CASES = [(table, case) for table, cases in TABLES.items() for case in cases]
-
-
-@pytest.mark.parametrize("case", [case for _, case in CASES], ids=[f"{table}-{case.id}" for table, case in CASES])
-def test_blind_batch_shapes(deid_engine: DeidEngine, case: Case) -> None:
-    """Every identifier of each invented case is marked and none of its words to keep is touched."""
-    assert_case(deid_engine, case)
-
-
-@pytest.mark.parametrize("case", FOUND_BY_THE_RULES_ALONE, ids=[case.id for case in FOUND_BY_THE_RULES_ALONE])
-def test_blind_batch_shapes_by_the_rules_alone(rules_engine: DeidEngine, case: Case) -> None:
-    """The same, with the learned recognizer left out: the rules find these without it."""
-    assert_case(rules_engine, case)
+test_blind_batch_shapes, test_blind_batch_shapes_by_the_rules_alone = batch_case_tests(TABLES, FOUND_BY_THE_RULES_ALONE)

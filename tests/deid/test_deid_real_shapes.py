@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -528,6 +529,25 @@ def assert_case(engine: DeidEngine, case: Case, *, inside: bool = False) -> None
     missed = [sub for sub in case.phi if not all(marked(a, b) for a, b in _tokens(case.text, sub))]
     over = [sub for sub in case.keep if any(touched(a, b) for a, b in _tokens(case.text, sub))]
     assert not missed and not over, f"{case.id}: missed {missed}, over-redacted {over}"
+
+
+def batch_case_tests(tables: dict[str, list[Case]], by_the_rules_alone: list[Case]) -> tuple[Any, Any]:
+    """The two tests of a module of cases from a blind batch: every case on the whole engine (ids "<table>-<case>"),
+    and the cases the rules find on their own on the engine without the learned recognizer. Bind both to names
+    starting with "test_" in the module so they are collected."""
+    cases = [(table, case) for table, table_cases in tables.items() for case in table_cases]
+
+    @pytest.mark.parametrize("case", [case for _, case in cases], ids=[f"{table}-{case.id}" for table, case in cases])
+    def test_shapes(deid_engine: DeidEngine, case: Case) -> None:
+        """Every identifier of each invented case is marked and none of its words to keep is touched."""
+        assert_case(deid_engine, case)
+
+    @pytest.mark.parametrize("case", by_the_rules_alone, ids=[case.id for case in by_the_rules_alone])
+    def test_shapes_by_the_rules_alone(rules_engine: DeidEngine, case: Case) -> None:
+        """The same, with the learned recognizer left out: the rules find these without it."""
+        assert_case(rules_engine, case)
+
+    return test_shapes, test_shapes_by_the_rules_alone
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
