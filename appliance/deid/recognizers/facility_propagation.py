@@ -182,7 +182,7 @@ def _town_word(tok: Token) -> bool:
 
 def _town_after(doc: Document, spans: list[Span], covered: list[tuple[int, int]]) -> Iterator[Span]:
     """The town after a facility already found and a comma: one or two words up to the end of the clause,
-    none a function, clinical, medical, generic or month word, each a town's word (`_town_word`)
+    none a generic, state or month word, each a town's word (`_town_word`: so no function or clinical word)
     ("Áras Mhuire Community Nursing Unit, Tuam."); not an abbreviation that goes on ("Dept. of Nursing")."""
     for span in spans:
         if span.label != LOCATION or span.confidence < 0.6:
@@ -198,9 +198,7 @@ def _town_after(doc: Document, spans: list[Span], covered: list[tuple[int, int]]
             words
             and not (len(words[-1].norm) <= 4 and _GOES_ON.match(doc.text, m.end("town")))  # "Dept. of Nursing"
             and not any(
-                w.cls & (WordClass.STOP | WordClass.CLINICAL | WordClass.MEDICAL | WordClass.COUNTRY)
-                and not w.cls & (WordClass.CITY | NAME_LIKE)
-                or w.norm in FACILITY_GENERIC
+                w.norm in FACILITY_GENERIC
                 or w.norm in FACILITY_HEADS
                 or w.norm in GENERIC_PLACES
                 or w.norm in MONTH_WORDS

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from appliance.deid.lexicon import WordClass
+from appliance.deid.lexicon import WEEKDAYS, WordClass
 from appliance.deid.recognizers.locations import NAME_LIKE
 from appliance.deid.recognizers.name_rules import MONTH_WORDS
 from appliance.deid.recognizers.services import KINDS_OF_TRANSPORT, SERVICE_GENERIC, vocabulary_like
@@ -69,7 +69,7 @@ _RIDE_WORDS = SERVICE_GENERIC | KINDS_OF_TRANSPORT | frozenset(
     """.split()
 )
 # When, not who: "pick-up Thurs 5/14", "valley chair car tmrw 1000", "lifeline transport held for 1000".
-_RIDE_WHEN = frozenset("mon tue tues wed weds thu thur thurs fri sat sun tmrw tomorrow today tonight held".split())
+_RIDE_WHEN = WEEKDAYS | frozenset({"tmrw", "tomorrow", "today", "tonight", "held"})
 
 
 def unheaded_rides(doc: Document) -> Iterator[Span]:
@@ -93,7 +93,6 @@ def unheaded_rides(doc: Document) -> Iterator[Span]:
                 and vocabulary_like(w.norm)  # "transport via bariatric stretcher"
                 for w in words
             )
-            and not all(w.norm in _RIDE_WORDS for w in words)
             and any(
                 not w.cls or w.cls & (NAME_LIKE | WordClass.CITY) or w.text[0].isupper() and not w.caseless
                 for w in words

@@ -210,7 +210,6 @@ _NEW_PROGRAMME = re.compile(
     r"(?:specialty[ \t]+)?hospital|treatment[ \t]+center|counseling|counselling|rehab|residence|home|ministries|"
     r"church|fellowship)\b)?"
 )
-_SENTENCE_BEFORE = re.compile(r"(?:^|[.!?\n]\s*)$")
 _OUR_LADY = re.compile(
     r"(?i)\bour[ \t]+lady[ \t]+of[ \t]+(?:the[ \t]+)?[^\W\d_][\w'’-]+(?:[ \t]+(?:hospital|church|parish|school))?"
 )
@@ -282,9 +281,8 @@ def care_services(doc: Document, facility_generic: frozenset[str]) -> Iterator[S
     for m in _OUR_LADY.finditer(doc.text):
         yield Span(m.start(), m.end(), LOCATION, "facility", 0.85, "facility")
     for m in _NEW_PROGRAMME.finditer(doc.text):
-        if m.group("cue") or m.group("new")[0] == "N" and not doc.caseless and not _SENTENCE_BEFORE.search(
-            doc.text, max(0, m.start() - 3), m.start()
-        ):
+        new = doc.tokens[doc.token_index_at(m.start("new"))]
+        if m.group("cue") or m.group("new")[0] == "N" and not doc.caseless and not new.sent_start:
             yield Span(m.start("new"), m.end(), LOCATION, "facility", 0.8, "facility")
 
 
